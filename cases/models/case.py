@@ -1,0 +1,291 @@
+"""The case and its seven steps. `Case.step` is protected: only the transition methods below change
+it, and only the services in cases/services/ call them (after locking the row and checking the
+gate and the user's permission). Conditions read only this row, so listing the buttons a user may
+press costs no query; the counters they read are recomputed by the services on every record write.
+"""
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+
+from .choices import OPEN_STEPS, Channel, Mood, Step, TEMPERATURE_CHOICES
+from .people import Client
+
+
+def can_work_case(case, user):
+    """The owner, the co-owner (a supervisor on an irate case) and supervisors may work a case."""
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return (
+        case.owner_id == user.pk
+        or (case.co_owner_id is not None and case.co_owner_id == user.pk)
+        or user.has_perm("cases.work_any_case")
+    )
+
+
+def can_override_gate(case, user):
+    return bool(user and user.is_active and user.has_perm("cases.override_gate"))
+
+
+# --- Conditions: row-only, cheap, called whenever available transitions are listed. ---------------
+def identify_gaps(case):
+    gaps = []
+    if case.concern_count < 1:
+        gaps.append("Capture at least one concern: what is wrong, its impact, and how the client feels.")
+    elif case.incomplete_concern_count:
+        n = case.incomplete_concern_count
+        gaps.append(
+            f"{n} concern{'s' if n > 1 else ''} still need{'' if n > 1 else 's'} a description, "
+            "how it affects the client's life or business, and how the client feels."
+        )
+    if not case.temperature:
+        gaps.append("Record the client's emotional temperature.")
+    return gaps
+
+
+def acknowledge_gaps(case):
+    if case.ack_count < 1:
+        return ["Record how you acknowledged the concern, in your own words."]
+    return []
+
+
+def recommit_gaps(case):
+    if case.recommit_count < 1:
+        return ["Record the recommitment you made on behalf of the team."]
+    return []
+
+
+def gather_gaps(case):
+    gaps = []
+    if case.answered_fact_count < 1:
+        gaps.append("Ask at least one clarifying question and record the client's answer.")
+    if not (case.root_problem or "").strip():
+        gaps.append("Write down the root problem the client agreed is the one to solve.")
+    return gaps
+
+
+def plan_gaps(case, now=None):
+    now = now or timezone.now()
+    gaps = []
+    if case.open_item_count < 1:
+        gaps.append("Add at least one action item with an owner and a due time.")
+    if case.unassigned_item_count:
+        gaps.append(f"Give every action item an owner ({case.unassigned_item_count} without one).")
+    if case.undated_item_count:
+        gaps.append(f"Give every action item a due time ({case.undated_item_count} without one).")
+    if case.earliest_item_due_at and case.earliest_item_due_at <= now:
+        gaps.append("Every action item must be due in the future: move the past due times.")
+    if not (case.cadence_minutes and case.cadence_channel):
+        gaps.append("Agree how often and how the client will hear from you (the update cadence).")
+    if not (case.eta_earliest and case.eta_latest):
+        gaps.append("Give the client an estimate as a range: earliest and latest.")
+    elif case.eta_earliest > case.eta_latest:
+        gaps.append("The earliest estimate must not be later than the latest.")
+    return gaps
+
+
+def manage_anxiety_gaps(case):
+    if case.open_item_count:
+        n = case.open_item_count
+        return [f"{n} action item{'s are' if n > 1 else ' is'} still open: mark done or cancel with a reason."]
+    return []
+
+
+def deliver_gaps(case):
+    if not case.delivery_ready:
+        return [
+            "Record the delivery: the fix verified with the client, the client satisfied, how "
+            "recurrence will be prevented, and a follow-up date."
+        ]
+    return []
+
+
+GAPS_BY_STEP = {
+    Step.IDENTIFY: identify_gaps,
+    Step.ACKNOWLEDGE: acknowledge_gaps,
+    Step.RECOMMIT: recommit_gaps,
+    Step.GATHER: gather_gaps,
+    Step.PLAN: plan_gaps,
+    Step.MANAGE_ANXIETY: manage_anxiety_gaps,
+    Step.DELIVER: deliver_gaps,
+}
+
+
+def _no_gaps(fn):
+    def condition(case):
+        return not fn(case)
+
+    condition.__name__ = f"no_{fn.__name__}"
+    return condition
+
+
+class Case(ConcurrentTransitionMixin, models.Model):
+    reference = models.CharField(max_length=20, unique=True, null=True, blank=True, editable=False)
+    client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="cases")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_cases")
+    # A supervisor added while the client is irate; removed when the client calms down.
+    co_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="co_owned_cases"
+    )
+    watchers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="watched_cases")
+    summary = models.CharField(max_length=300)
+    temperature = models.CharField(max_length=20, choices=TEMPERATURE_CHOICES, blank=True)
+    intake_temperature = models.CharField(max_length=20, choices=TEMPERATURE_CHOICES, blank=True)
+    flagged_irate = models.BooleanField(default=False)
+    step = FSMField(default=Step.IDENTIFY, choices=Step.choices, protected=True, db_index=True)
+
+    root_problem = models.TextField(blank=True)
+    expected_resolution = models.TextField(blank=True, help_text="What would make this right for the client.")
+
+    eta_earliest = models.DateTimeField(null=True, blank=True)
+    eta_latest = models.DateTimeField(null=True, blank=True)
+    eta_given_at = models.DateTimeField(null=True, blank=True)
+
+    cadence_minutes = models.PositiveIntegerField(null=True, blank=True)
+    cadence_channel = models.CharField(max_length=20, choices=Channel.choices, blank=True)
+    cadence_business_hours_only = models.BooleanField(default=False)
+    cadence_set_at = models.DateTimeField(null=True, blank=True)
+
+    # Counters kept by the services (cases/services/counters.py) so conditions read only this row.
+    concern_count = models.PositiveIntegerField(default=0)
+    incomplete_concern_count = models.PositiveIntegerField(default=0)
+    ack_count = models.PositiveIntegerField(default=0)
+    recommit_count = models.PositiveIntegerField(default=0)
+    answered_fact_count = models.PositiveIntegerField(default=0)
+    open_item_count = models.PositiveIntegerField(default=0)
+    unassigned_item_count = models.PositiveIntegerField(default=0)
+    undated_item_count = models.PositiveIntegerField(default=0)
+    earliest_item_due_at = models.DateTimeField(null=True, blank=True)
+    open_escalation_count = models.PositiveIntegerField(default=0)
+    next_promise_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    delivery_ready = models.BooleanField(default=False)
+
+    opened_at = models.DateTimeField(default=timezone.now)
+    step_entered_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True, help_text="When the case reached deliver.")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    reopened_count = models.PositiveIntegerField(default=0)
+    closed_by_override = models.BooleanField(default=False)
+    # Set once by the stalled-case sweep; cleared when the case moves to another step.
+    stalled_flagged_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_at"]
+        permissions = [
+            ("work_any_case", "Can work any case (supervisor)"),
+            ("override_gate", "Can close a case whose gate is not met"),
+            ("reassign_case", "Can reassign a case directly"),
+            ("work_escalations", "Can take and resolve escalations"),
+        ]
+        indexes = [
+            models.Index(fields=["owner", "step"]),
+            models.Index(
+                fields=["step_entered_at"],
+                name="case_stall_candidates",
+                condition=models.Q(step__in=["identify", "acknowledge", "recommit", "gather", "plan"])
+                & models.Q(stalled_flagged_at__isnull=True),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="case_eta_range_ordered",
+                condition=models.Q(eta_earliest__isnull=True)
+                | models.Q(eta_latest__isnull=True)
+                | models.Q(eta_earliest__lte=models.F("eta_latest")),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.reference or 'new case'}: {self.summary}"
+
+    # --- derived ---------------------------------------------------------------------------------
+    @property
+    def step_enum(self):
+        return Step(self.step)
+
+    @property
+    def is_open(self):
+        return self.step in OPEN_STEPS
+
+    @property
+    def is_irate(self):
+        return self.flagged_irate or self.temperature == Mood.IRATE
+
+    def gate_gaps(self):
+        """What is missing before the case may leave its current step, in a rep's words."""
+        fn = GAPS_BY_STEP.get(Step(self.step))
+        return fn(self) if fn else []
+
+    # --- transitions: set only this row's columns ------------------------------------------------
+    def _enter(self):
+        self.step_entered_at = timezone.now()
+        self.stalled_flagged_at = None
+
+    @transition(step, source=Step.IDENTIFY, target=Step.ACKNOWLEDGE,
+                conditions=[_no_gaps(identify_gaps)], permission=can_work_case)
+    def complete_identify(self):
+        self._enter()
+
+    @transition(step, source=Step.ACKNOWLEDGE, target=Step.RECOMMIT,
+                conditions=[_no_gaps(acknowledge_gaps)], permission=can_work_case)
+    def complete_acknowledge(self):
+        self._enter()
+
+    @transition(step, source=Step.RECOMMIT, target=Step.GATHER,
+                conditions=[_no_gaps(recommit_gaps)], permission=can_work_case)
+    def complete_recommit(self):
+        self._enter()
+
+    @transition(step, source=Step.GATHER, target=Step.PLAN,
+                conditions=[_no_gaps(gather_gaps)], permission=can_work_case)
+    def complete_gather(self):
+        self._enter()
+
+    @transition(step, source=Step.PLAN, target=Step.MANAGE_ANXIETY,
+                conditions=[_no_gaps(plan_gaps)], permission=can_work_case)
+    def complete_plan(self):
+        self._enter()
+
+    @transition(step, source=Step.MANAGE_ANXIETY, target=Step.DELIVER,
+                conditions=[_no_gaps(manage_anxiety_gaps)], permission=can_work_case)
+    def complete_manage_anxiety(self):
+        self._enter()
+        self.delivered_at = timezone.now()
+
+    @transition(step, source=Step.DELIVER, target=Step.RESOLVED,
+                conditions=[_no_gaps(deliver_gaps)], permission=can_work_case)
+    def complete_deliver(self):
+        self._enter()
+        self.resolved_at = timezone.now()
+
+    @transition(step, source=Step.DELIVER, target=Step.PLAN, permission=can_work_case)
+    def loose_ends(self, reason):
+        self._enter()
+        self.delivery_ready = False
+
+    @transition(step, source=Step.RESOLVED, target=Step.PLAN, permission=can_work_case)
+    def reopen(self, reason):
+        self._enter()
+        self.delivery_ready = False
+        self.resolved_at = None
+        self.delivered_at = None
+        self.reopened_count += 1
+
+    @transition(step, source=list(OPEN_STEPS), target=Step.RESOLVED, permission=can_override_gate)
+    def force_close(self, reason):
+        self._enter()
+        self.resolved_at = timezone.now()
+        self.closed_by_override = True
+
+
+# The seven "complete" transitions in order; the UI and services share this map.
+COMPLETE_TRANSITIONS = {
+    Step.IDENTIFY: "complete_identify",
+    Step.ACKNOWLEDGE: "complete_acknowledge",
+    Step.RECOMMIT: "complete_recommit",
+    Step.GATHER: "complete_gather",
+    Step.PLAN: "complete_plan",
+    Step.MANAGE_ANXIETY: "complete_manage_anxiety",
+    Step.DELIVER: "complete_deliver",
+}

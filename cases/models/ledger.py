@@ -1,0 +1,165 @@
+"""The promise ledger, escalations, handoffs and the append-only case timeline."""
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from .case import Case
+from .choices import EscalationReason, EscalationStatus, HandoffStatus, PromiseKind, PromiseStatus, Step
+from .records import ActionItem
+
+User = settings.AUTH_USER_MODEL
+
+
+class Promise(models.Model):
+    """Every commitment made to the client, with a deadline the database refuses to leave empty."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="promises")
+    kind = models.CharField(max_length=20, choices=PromiseKind.choices)
+    due_at = models.DateTimeField()  # NOT NULL: a promise without a deadline is only a dream
+    status = models.CharField(max_length=20, choices=PromiseStatus.choices, default=PromiseStatus.PENDING)
+    # Who must keep it: the case owner, or the assignee of an action item.
+    owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="promises")
+    action_item = models.ForeignKey(ActionItem, null=True, blank=True, on_delete=models.CASCADE, related_name="promises")
+    source = models.CharField(max_length=300, help_text="What was promised, in a line.")
+    replaces = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced_by"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # When it was fulfilled: before due_at means kept; after it, the promise is broken but the late
+    # fulfilment is still recorded here.
+    kept_at = models.DateTimeField(null=True, blank=True)
+    broken_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Sweep marker: the owner was reminded (set once).
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(fields=["due_at"], name="promise_pending_due", condition=models.Q(status="pending")),
+            models.Index(fields=["case", "status"]),
+            models.Index(fields=["owner", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="promise_status_valid",
+                condition=models.Q(status__in=["pending", "kept", "broken", "renegotiated"]),
+            ),
+            models.CheckConstraint(
+                name="promise_kind_valid",
+                condition=models.Q(kind__in=["status_update", "action_item", "eta", "follow_up"]),
+            ),
+            models.UniqueConstraint(
+                fields=["action_item"],
+                condition=models.Q(status="pending"),
+                name="one_pending_promise_per_item",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "kind"],
+                condition=models.Q(status="pending") & ~models.Q(kind="action_item"),
+                name="one_pending_case_promise_per_kind",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} due {self.due_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def is_pending(self):
+        return self.status == PromiseStatus.PENDING
+
+    @property
+    def was_late(self):
+        return bool(self.kept_at and self.kept_at > self.due_at)
+
+
+class Escalation(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="escalations")
+    reason = models.CharField(max_length=20, choices=EscalationReason.choices)
+    note = models.TextField(blank=True)
+    raised_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    raised_by_system = models.BooleanField(default=False)
+    promise = models.ForeignKey(Promise, null=True, blank=True, on_delete=models.SET_NULL, related_name="escalations")
+    status = models.CharField(max_length=20, choices=EscalationStatus.choices, default=EscalationStatus.OPEN)
+    supervisor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="taken_escalations")
+    created_at = models.DateTimeField(default=timezone.now)
+    taken_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["promise"],
+                condition=~models.Q(status="resolved") & models.Q(promise__isnull=False),
+                name="one_open_escalation_per_promise",
+            ),
+            models.UniqueConstraint(
+                fields=["case", "reason"],
+                condition=~models.Q(status="resolved") & models.Q(reason="stalled"),
+                name="one_open_stall_escalation_per_case",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_reason_display()} on {self.case.reference}"
+
+    @property
+    def is_open(self):
+        return self.status != EscalationStatus.RESOLVED
+
+
+class EscalationNote(models.Model):
+    escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class Handoff(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="handoffs")
+    from_user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="handoffs_given")
+    to_user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="handoffs_received")
+    reason = models.TextField()
+    status = models.CharField(max_length=20, choices=HandoffStatus.choices, default=HandoffStatus.REQUESTED)
+    by_supervisor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    client_informed = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case"], condition=models.Q(status="requested"), name="one_pending_handoff_per_case"
+            ),
+        ]
+
+
+class CaseEvent(models.Model):
+    """The append-only timeline: every transition and every record written to a case."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    verb = models.CharField(max_length=60)
+    from_step = models.CharField(max_length=20, choices=Step.choices, blank=True)
+    to_step = models.CharField(max_length=20, choices=Step.choices, blank=True)
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"]), models.Index(fields=["verb", "created_at"])]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.verb}"
+
+    @property
+    def actor_label(self):
+        return self.actor.get_full_name() or self.actor.username if self.actor else "System"

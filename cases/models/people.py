@@ -1,0 +1,55 @@
+"""Clients (who never log in) and the staff profile that links a rep to their supervisor."""
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+def validate_time_zone(value):
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValidationError(f"“{value}” is not a time zone name such as Europe/London.") from exc
+
+
+class Client(models.Model):
+    name = models.CharField(max_length=200)
+    organisation = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=50, blank=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # Quiet hours in the client's local time; a window may wrap midnight (22:00-07:00).
+    quiet_hours_start = models.TimeField(null=True, blank=True)
+    quiet_hours_end = models.TimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self):
+        return f"{self.name} ({self.organisation})" if self.organisation else self.name
+
+    @property
+    def tz(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class StaffProfile(models.Model):
+    """Who a rep reports to, and the rep's own time zone (times are shown in the viewer's zone)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff_profile"
+    )
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="team_members",
+    )
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+
+    def __str__(self):
+        return f"profile of {self.user}"

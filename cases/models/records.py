@@ -1,0 +1,163 @@
+"""What the rep records in each step. Rows are added by services only; a step's records may be
+added in that step or any later one (action items only from `plan` on)."""
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from .case import Case
+from .choices import Channel, ItemKind, ItemStatus, Mood
+
+User = settings.AUTH_USER_MODEL
+
+
+class Concern(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="concerns")
+    description = models.TextField(blank=True)
+    impact = models.TextField(blank=True, help_text="How it affects the client's life or business.")
+    impact_deadline = models.DateTimeField(null=True, blank=True, help_text="When the impact becomes critical.")
+    feeling = models.CharField(max_length=200, blank=True, help_text="How the client feels about it.")
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    @property
+    def is_complete(self):
+        return bool(self.description.strip() and self.impact.strip() and self.feeling.strip())
+
+    def missing_parts(self):
+        parts = []
+        if not self.description.strip():
+            parts.append("what is wrong")
+        if not self.impact.strip():
+            parts.append("how this affects the client's life or business")
+        if not self.feeling.strip():
+            parts.append("how the client feels")
+        return parts
+
+    def __str__(self):
+        return self.description[:80]
+
+
+class Acknowledgement(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="acknowledgements")
+    text = models.TextField()
+    coach_warnings = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class Recommitment(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="recommitments")
+    text = models.TextField()
+    coach_warnings = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class Fact(models.Model):
+    """A clarifying question asked in `gather`, and the client's answer once given."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="facts")
+    question = models.TextField()
+    answer = models.TextField(blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+
+class ActionItem(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="action_items")
+    description = models.TextField()
+    kind = models.CharField(max_length=20, choices=ItemKind.choices, default=ItemKind.FIX)
+    # May be saved without owner or due time while planning; the plan gate refuses until both exist.
+    assignee = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="action_items")
+    due_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=ItemStatus.choices, default=ItemStatus.OPEN)
+    done_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.TextField(blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    # Sweep markers (notifications): set once, so a second sweep run is a no-op.
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    overdue_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [
+            models.Index(fields=["assignee", "status"]),
+            models.Index(
+                fields=["due_at"],
+                name="item_open_due",
+                condition=models.Q(status="open") & models.Q(due_at__isnull=False),
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="item_status_valid", condition=models.Q(status__in=["open", "done", "cancelled"])
+            ),
+            models.CheckConstraint(
+                name="item_cancel_has_reason",
+                condition=~models.Q(status="cancelled") | ~models.Q(cancel_reason=""),
+            ),
+        ]
+
+    def __str__(self):
+        return self.description[:80]
+
+    @property
+    def is_open(self):
+        return self.status == ItemStatus.OPEN
+
+
+class StatusUpdate(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_updates")
+    given_at = models.DateTimeField(default=timezone.now)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    summary = models.TextField(help_text="The outcome so far, with a time or range.")
+    client_mood = models.CharField(max_length=20, choices=Mood.choices)
+    coach_warnings = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["given_at", "id"]
+
+
+class Delivery(models.Model):
+    """The moment of joy: recorded in `deliver`. A case that went back to `plan` (loose ends) gets a
+    new delivery next time; earlier ones stay as history."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deliveries")
+    verified_with_client = models.BooleanField(default=False)
+    client_satisfied = models.BooleanField(default=False)
+    expectation_met = models.BooleanField(null=True, blank=True)
+    prevention_note = models.TextField(blank=True)
+    extra_mile = models.TextField(blank=True)
+    follow_up_on = models.DateField(null=True, blank=True)
+    client_mood = models.CharField(max_length=20, choices=Mood.choices, blank=True)
+    follow_up_logged_at = models.DateTimeField(null=True, blank=True)
+    follow_up_note = models.TextField(blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "deliveries"
+
+    @property
+    def is_complete(self):
+        return bool(
+            self.verified_with_client
+            and self.client_satisfied
+            and self.prevention_note.strip()
+            and self.follow_up_on
+        )

@@ -1,0 +1,48 @@
+"""Queueing email: `outbox_enqueue` writes one OutboxMessage inside the caller's transaction. The
+message is rendered now (so it tells what was true when it was caused) and sent later by the
+delivery task; the broker only triggers delivery, so a broker outage loses nothing."""
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+
+from .models import OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+
+def render_email(kind, context):
+    ctx = {"site_url": settings.SITE_URL, **context}
+    subject = " ".join(render_to_string(f"emails/{kind}.subject.txt", ctx).split())
+    text = render_to_string(f"emails/{kind}.txt", ctx)
+    html = render_to_string(f"emails/{kind}.html", ctx)
+    return subject, text, html
+
+
+def outbox_enqueue(*, key, kind, to, context, case=None):
+    """Queue one email. Returns the row, or None when it had no recipient or was already queued."""
+    recipients = sorted({addr for addr in to if addr})
+    if not recipients:
+        return None
+    subject, text, html = render_email(kind, context)
+    row, created = OutboxMessage.objects.get_or_create(
+        key=key,
+        defaults={"kind": kind, "to": recipients, "subject": subject, "body_text": text,
+                  "body_html": html, "case": case},
+    )
+    if not created:
+        return None
+    transaction.on_commit(kick_delivery)
+    return row
+
+
+def kick_delivery():
+    """Ask a worker to deliver the outbox now. Best effort: if the broker is down, the periodic
+    delivery sweep sends the row later, so a failure here is logged, never raised."""
+    try:
+        from .tasks import deliver_outbox
+
+        deliver_outbox.apply_async(retry=False, ignore_result=True)
+    except Exception:  # noqa: BLE001 - the broker being unreachable must not fail the caller
+        logger.warning("could not reach the broker to deliver the outbox now; the sweep will", exc_info=True)
