@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from .choices import OPEN_STEPS, Channel, Mood, Step, TEMPERATURE_CHOICES
+from .choices import OPEN_STEPS, TEMPERATURE_CHOICES, Channel, Mood, Step
 from .people import Client
 
 
@@ -129,7 +129,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     watchers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="watched_cases")
     summary = models.CharField(max_length=300)
-    temperature = models.CharField(max_length=20, choices=TEMPERATURE_CHOICES, blank=True)
+    temperature = models.CharField(max_length=20, choices=Mood.choices, blank=True)
     intake_temperature = models.CharField(max_length=20, choices=TEMPERATURE_CHOICES, blank=True)
     flagged_irate = models.BooleanField(default=False)
     step = FSMField(default=Step.IDENTIFY, choices=Step.choices, protected=True, db_index=True)

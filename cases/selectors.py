@@ -1,0 +1,96 @@
+"""Reads that carry rules: who may see a case, who supervises whom, the promise-keeping rate."""
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import Http404
+
+from .models import ActionItem, Case, ItemStatus, PromiseStatus, Promise, StaffProfile, can_work_case
+
+SUPERVISOR_GROUP = "supervisor"
+REP_GROUP = "rep"
+
+
+def supervisors():
+    User = get_user_model()
+    return User.objects.filter(is_active=True).filter(
+        Q(groups__name=SUPERVISOR_GROUP) | Q(is_superuser=True)
+    ).distinct().order_by("id")
+
+
+def supervisor_for(user):
+    """The user's own supervisor, else the first active supervisor; None if there is none."""
+    profile = StaffProfile.objects.filter(user=user).select_related("supervisor").first()
+    if profile and profile.supervisor and profile.supervisor.is_active:
+        return profile.supervisor
+    return supervisors().exclude(pk=user.pk).first()
+
+
+def supervisor_emails_for(user):
+    """Whom to tell when the user's promise breaks: their supervisor, or every supervisor."""
+    profile = StaffProfile.objects.filter(user=user).select_related("supervisor").first()
+    if profile and profile.supervisor and profile.supervisor.is_active and profile.supervisor.email:
+        return [profile.supervisor.email]
+    return [u.email for u in supervisors() if u.email]
+
+
+def is_supervisor(user):
+    return bool(user and user.is_authenticated and user.has_perm("cases.work_any_case"))
+
+
+def visible_cases(user):
+    """Cases the user may open: supervisors see all; a rep sees cases they own, co-own or watch,
+    and cases where they hold an action item."""
+    qs = Case.objects.all()
+    if is_supervisor(user):
+        return qs
+    holds_item = ActionItem.objects.filter(case=OuterRef("pk"), assignee=user)
+    return qs.filter(
+        Q(owner=user) | Q(co_owner=user) | Q(watchers=user) | Exists(holds_item)
+    ).distinct()
+
+
+def can_view_case(user, case):
+    if can_work_case(case, user):
+        return True
+    if not (user and user.is_authenticated):
+        return False
+    return (
+        case.watchers.filter(pk=user.pk).exists()
+        or case.action_items.filter(assignee=user).exists()
+    )
+
+
+def case_for_user(user, reference):
+    """The case with this reference if the user may see it, else 404 (never reveal it exists)."""
+    case = Case.objects.select_related("client", "owner", "co_owner").filter(reference=reference).first()
+    if case is None or not can_view_case(user, case):
+        raise Http404("No such case.")
+    return case
+
+
+def can_act_on_item(user, item):
+    return item.assignee_id == user.pk or can_work_case(item.case, user)
+
+
+def open_items_for(user):
+    return ActionItem.objects.filter(assignee=user, status=ItemStatus.OPEN).select_related("case", "case__client")
+
+
+def promise_keeping_rate(promises):
+    """kept / (kept + broken) over a queryset of promises; None when nothing was settled."""
+    counts = promises.aggregate(
+        kept=Count("id", filter=Q(status=PromiseStatus.KEPT)),
+        broken=Count("id", filter=Q(status=PromiseStatus.BROKEN)),
+    )
+    settled = counts["kept"] + counts["broken"]
+    return None if settled == 0 else counts["kept"] / settled
+
+
+def promises_for_rate(*, owner=None, since=None, until=None):
+    qs = Promise.objects.all()
+    if owner is not None:
+        qs = qs.filter(owner=owner)
+    if since is not None:
+        qs = qs.filter(due_at__gte=since)
+    if until is not None:
+        qs = qs.filter(due_at__lt=until)
+    return qs

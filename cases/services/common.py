@@ -1,0 +1,89 @@
+"""Plumbing shared by every case service: locking the row, checking who may act, recomputing the
+counters the step gates read, and writing the timeline. Every service runs in one transaction."""
+from django.db.models import Count, Min, Q
+
+from ..errors import CaseRuleError
+from ..models import Case, CaseEvent, EscalationStatus, ItemStatus, PromiseStatus, can_work_case
+
+
+def lock_case(case):
+    """Re-read the case with a row lock; the caller must be inside transaction.atomic()."""
+    return Case.objects.select_for_update().get(pk=case.pk)
+
+
+def display_name(user):
+    if user is None:
+        return "the system"
+    return user.get_full_name() or user.username
+
+
+def ensure_can_work(user, case):
+    if not can_work_case(case, user):
+        raise CaseRuleError(
+            f"You are not working on {case.reference}: only its owner, a co-owner or a supervisor may do that."
+        )
+
+
+def ensure_open(case):
+    if not case.is_open:
+        raise CaseRuleError(f"{case.reference} is resolved: reopen it first.")
+
+
+def event_record(*, case, actor, verb, note="", from_step="", to_step="", data=None):
+    return CaseEvent.objects.create(
+        case=case, actor=actor, verb=verb, note=note, from_step=from_step or "", to_step=to_step or "",
+        data=data or {},
+    )
+
+
+def refresh_counters(case):
+    """Recompute the cross-table facts the FSM conditions read, from the database, in 4 queries."""
+    concerns = case.concerns.aggregate(
+        total=Count("id"),
+        incomplete=Count("id", filter=Q(description="") | Q(impact="") | Q(feeling="")),
+    )
+    items = case.action_items.filter(status=ItemStatus.OPEN).aggregate(
+        open=Count("id"),
+        unassigned=Count("id", filter=Q(assignee__isnull=True)),
+        undated=Count("id", filter=Q(due_at__isnull=True)),
+        earliest=Min("due_at"),
+    )
+    counts = Case.objects.filter(pk=case.pk).aggregate(
+        acks=Count("acknowledgements", distinct=True),
+        recommits=Count("recommitments", distinct=True),
+        facts=Count("facts", filter=~Q(facts__answer=""), distinct=True),
+    )
+    case.concern_count = concerns["total"]
+    case.incomplete_concern_count = concerns["incomplete"]
+    case.ack_count = counts["acks"]
+    case.recommit_count = counts["recommits"]
+    case.answered_fact_count = counts["facts"]
+    case.open_item_count = items["open"]
+    case.unassigned_item_count = items["unassigned"]
+    case.undated_item_count = items["undated"]
+    case.earliest_item_due_at = items["earliest"]
+    case.open_escalation_count = case.escalations.exclude(status=EscalationStatus.RESOLVED).count()
+    case.next_promise_due_at = case.promises.filter(status=PromiseStatus.PENDING).aggregate(m=Min("due_at"))["m"]
+    case.save(update_fields=COUNTER_FIELDS + ["updated_at"])
+    return case
+
+
+COUNTER_FIELDS = [
+    "concern_count", "incomplete_concern_count", "ack_count", "recommit_count", "answered_fact_count",
+    "open_item_count", "unassigned_item_count", "undated_item_count", "earliest_item_due_at",
+    "open_escalation_count", "next_promise_due_at",
+]
+
+
+def require_text(value, *, field, message):
+    value = (value or "").strip()
+    if not value:
+        raise CaseRuleError(message, field=field)
+    return value
+
+
+def coach_warnings(text, context):
+    """The phrase coach's warnings on a rep's text, as JSON-ready dicts (they never block)."""
+    from playbook.coach import check_text
+
+    return [w.to_dict() if hasattr(w, "to_dict") else dict(w) for w in check_text(text, context=context)]

@@ -1,0 +1,87 @@
+"""Step 7: the delivery record (the moment of joy), the follow-up call, and the ways back:
+loose ends, reopen, and a supervisor's audited override."""
+from django.db import transaction
+from django.utils import timezone
+
+from ..errors import CaseRuleError
+from ..models import Delivery, Mood, PromiseKind, Step
+from .common import ensure_can_work, event_record, lock_case, refresh_counters
+from .irate import apply_irate_rule
+from .promises import pending_promise, promise_fulfil
+from .steps import case_transition
+
+
+@transaction.atomic
+def delivery_record(*, user, case, verified_with_client, client_satisfied, prevention_note, follow_up_on,
+                    extra_mile="", expectation_met=None, client_mood=""):
+    """Record (or correct) the delivery. Incomplete records are kept; the gate says what is missing."""
+    case = lock_case(case)
+    ensure_can_work(user, case)
+    if case.step != Step.DELIVER:
+        raise CaseRuleError("Delivery is recorded in the deliver step, once every action item is closed.")
+    if follow_up_on is not None and follow_up_on < timezone.localdate():
+        raise CaseRuleError("The follow-up date must be today or later.", field="follow_up_on")
+    if client_mood and client_mood not in Mood.values:
+        raise CaseRuleError("Choose how the client feels.", field="client_mood")
+    delivery = case.deliveries.filter(created_at__gte=case.step_entered_at).order_by("-created_at").first()
+    delivery = delivery or Delivery(case=case, created_by=user)
+    delivery.verified_with_client = bool(verified_with_client)
+    delivery.client_satisfied = bool(client_satisfied)
+    delivery.prevention_note = (prevention_note or "").strip()
+    delivery.extra_mile = (extra_mile or "").strip()
+    delivery.follow_up_on = follow_up_on
+    delivery.expectation_met = expectation_met
+    delivery.client_mood = client_mood or ""
+    delivery.save()
+    case.delivery_ready = delivery.is_complete
+    fields = ["delivery_ready", "updated_at"]
+    if client_mood:
+        case.temperature = client_mood
+        fields.append("temperature")
+    case.save(update_fields=fields)
+    if client_mood:
+        apply_irate_rule(case=case, actor=user)
+    event_record(case=case, actor=user, verb="delivery recorded",
+                 note=("Verified with the client; " if delivery.verified_with_client else "Not yet verified; ")
+                 + ("client satisfied." if delivery.client_satisfied else "client not yet satisfied."),
+                 data={"delivery": delivery.pk, "expectation_met": expectation_met})
+    return delivery
+
+
+@transaction.atomic
+def follow_up_log(*, user, case, note):
+    case = lock_case(case)
+    ensure_can_work(user, case)
+    if case.step != Step.RESOLVED:
+        raise CaseRuleError("The follow-up call is logged after the case is resolved.")
+    note = (note or "").strip()
+    if not note:
+        raise CaseRuleError("Say what the client told you on the follow-up call.", field="note")
+    delivery = case.deliveries.order_by("-created_at").first()
+    if delivery is None or delivery.follow_up_logged_at:
+        raise CaseRuleError("There is no follow-up call waiting to be logged.")
+    now = timezone.now()
+    delivery.follow_up_logged_at, delivery.follow_up_note = now, note
+    delivery.save(update_fields=["follow_up_logged_at", "follow_up_note"])
+    promise = pending_promise(case, PromiseKind.FOLLOW_UP) or case.promises.filter(
+        kind=PromiseKind.FOLLOW_UP, status="broken", kept_at__isnull=True).order_by("-due_at").first()
+    if promise:
+        promise_fulfil(promise=promise, at=now, actor=user)
+    event_record(case=case, actor=user, verb="follow-up call logged", note=note)
+    refresh_counters(case)
+    return delivery
+
+
+def case_loose_ends(*, user, case, reason):
+    """deliver -> plan: the client is not satisfied yet; the plan gets new items."""
+    return case_transition(user=user, case=case, name="loose_ends", reason=reason)
+
+
+def case_reopen(*, user, case, reason):
+    """resolved -> plan: the problem came back."""
+    return case_transition(user=user, case=case, name="reopen", reason=reason)
+
+
+def case_force_close(*, user, case, reason):
+    """A supervisor closes a case whose gate is not met: audited, counted separately."""
+    return case_transition(user=user, case=case, name="force_close", reason=reason)

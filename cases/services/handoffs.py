@@ -1,0 +1,113 @@
+"""Ownership changes only through a handoff the new owner accepts (with the client told who now
+handles it), or a supervisor's direct reassignment. The previous owner stays on as a watcher."""
+from django.db import transaction
+from django.utils import timezone
+
+from notifications.outbox import outbox_enqueue
+
+from ..errors import CaseRuleError
+from ..models import Handoff, HandoffStatus, PromiseStatus
+from .common import display_name, ensure_can_work, event_record, lock_case, require_text
+
+
+def _transfer(*, case, new_owner, actor):
+    old_owner = case.owner
+    case.owner = new_owner
+    case.save(update_fields=["owner", "updated_at"])
+    case.watchers.add(old_owner)
+    case.watchers.remove(new_owner)
+    # The promises the old owner held for this case (updates, ETA, follow-up) pass to the new owner;
+    # action items keep their assignees.
+    case.promises.filter(status=PromiseStatus.PENDING, owner=old_owner, action_item__isnull=True).update(
+        owner=new_owner
+    )
+    return old_owner
+
+
+@transaction.atomic
+def handoff_request(*, user, case, to_user, reason):
+    case = lock_case(case)
+    ensure_can_work(user, case)
+    reason = require_text(reason, field="reason", message="Say why you are handing the case over.")
+    if to_user is None or not to_user.is_active:
+        raise CaseRuleError("Choose an active teammate to hand the case to.", field="to_user")
+    if to_user.pk == case.owner_id:
+        raise CaseRuleError("That person already owns the case.", field="to_user")
+    if not to_user.has_perm("cases.add_case"):
+        raise CaseRuleError("Cases can only be handed to reps or supervisors.", field="to_user")
+    if case.handoffs.filter(status=HandoffStatus.REQUESTED).exists():
+        raise CaseRuleError("A handoff is already waiting to be accepted; cancel it first.")
+    handoff = Handoff.objects.create(case=case, from_user=case.owner, to_user=to_user, reason=reason)
+    event_record(case=case, actor=user, verb="handoff requested",
+                 note=f"To {display_name(to_user)}: {reason}", data={"handoff": handoff.pk})
+    outbox_enqueue(key=f"handoff-requested:{handoff.pk}", kind="handoff_requested", case=case, to=[to_user.email],
+                   context={"case_ref": case.reference, "client": case.client.name, "from": display_name(user),
+                            "reason": reason, "case_path": f"/cases/{case.reference}/"})
+    return handoff
+
+
+def _lock_handoff(handoff):
+    case = lock_case(handoff.case)
+    return case, Handoff.objects.select_for_update().get(pk=handoff.pk)
+
+
+@transaction.atomic
+def handoff_accept(*, user, handoff, client_informed):
+    case, handoff = _lock_handoff(handoff)
+    if handoff.to_user_id != user.pk:
+        raise CaseRuleError("Only the person the case is handed to can accept it.")
+    if handoff.status != HandoffStatus.REQUESTED:
+        raise CaseRuleError("This handoff is no longer waiting to be accepted.")
+    if not client_informed:
+        raise CaseRuleError("Confirm the client has been told who now handles the case.", field="client_informed")
+    handoff.status = HandoffStatus.ACCEPTED
+    handoff.accepted_at = timezone.now()
+    handoff.client_informed = True
+    handoff.save(update_fields=["status", "accepted_at", "client_informed"])
+    old = _transfer(case=case, new_owner=user, actor=user)
+    event_record(case=case, actor=user, verb="handoff accepted",
+                 note=f"{display_name(user)} now owns the case (from {display_name(old)}): {handoff.reason}",
+                 data={"handoff": handoff.pk})
+    return handoff
+
+
+@transaction.atomic
+def handoff_decline(*, user, handoff, note=""):
+    case, handoff = _lock_handoff(handoff)
+    if handoff.status != HandoffStatus.REQUESTED:
+        raise CaseRuleError("This handoff is no longer waiting to be accepted.")
+    if handoff.to_user_id == user.pk:
+        handoff.status, verb = HandoffStatus.DECLINED, "handoff declined"
+    elif handoff.from_user_id == user.pk or user.has_perm("cases.reassign_case"):
+        handoff.status, verb = HandoffStatus.CANCELLED, "handoff cancelled"
+    else:
+        raise CaseRuleError("Only the two people in the handoff can decline or cancel it.")
+    handoff.save(update_fields=["status"])
+    event_record(case=case, actor=user, verb=verb, note=note, data={"handoff": handoff.pk})
+    return handoff
+
+
+@transaction.atomic
+def case_reassign(*, user, case, to_user, reason, client_informed):
+    """A supervisor moves the case directly; recorded as an accepted handoff."""
+    case = lock_case(case)
+    if not user.has_perm("cases.reassign_case"):
+        raise CaseRuleError("Only a supervisor can reassign a case directly.")
+    reason = require_text(reason, field="reason", message="Say why the case is being reassigned.")
+    if to_user is None or not to_user.is_active or not to_user.has_perm("cases.add_case"):
+        raise CaseRuleError("Choose an active rep or supervisor.", field="to_user")
+    if to_user.pk == case.owner_id:
+        raise CaseRuleError("That person already owns the case.", field="to_user")
+    if not client_informed:
+        raise CaseRuleError("Confirm the client has been told who now handles the case.", field="client_informed")
+    case.handoffs.filter(status=HandoffStatus.REQUESTED).update(status=HandoffStatus.CANCELLED)
+    handoff = Handoff.objects.create(case=case, from_user=case.owner, to_user=to_user, reason=reason,
+                                     status=HandoffStatus.ACCEPTED, by_supervisor=user,
+                                     accepted_at=timezone.now(), client_informed=True)
+    old = _transfer(case=case, new_owner=to_user, actor=user)
+    event_record(case=case, actor=user, verb="reassigned",
+                 note=f"From {display_name(old)} to {display_name(to_user)}: {reason}", data={"handoff": handoff.pk})
+    outbox_enqueue(key=f"case-reassigned:{handoff.pk}", kind="handoff_requested", case=case, to=[to_user.email],
+                   context={"case_ref": case.reference, "client": case.client.name, "from": display_name(user),
+                            "reason": reason, "case_path": f"/cases/{case.reference}/", "reassigned": True})
+    return handoff

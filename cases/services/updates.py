@@ -1,0 +1,50 @@
+"""Step 6's heartbeat: logging a status update keeps (or, if late, breaks) the pending
+status-update promise and opens the next one, due one interval later outside quiet hours."""
+from django.db import transaction
+from django.utils import timezone
+
+from ..errors import CaseRuleError
+from ..models import Channel, Mood, PromiseKind, Step, StatusUpdate
+from .common import coach_warnings, ensure_can_work, event_record, lock_case, refresh_counters, require_text
+from .irate import apply_irate_rule
+from .promises import open_next_status_update, pending_promise, promise_fulfil
+
+UPDATE_STEPS = (Step.PLAN, Step.MANAGE_ANXIETY, Step.DELIVER)
+
+
+@transaction.atomic
+def status_update_log(*, user, case, summary, channel, client_mood, given_at=None):
+    case = lock_case(case)
+    ensure_can_work(user, case)
+    if case.step not in UPDATE_STEPS:
+        raise CaseRuleError("Status updates are logged once a plan is being agreed (from the plan step on).")
+    summary = require_text(summary, field="summary", message="Say what the client was told: the outcome so far.")
+    if channel not in Channel.values:
+        raise CaseRuleError("Choose how the client was updated.", field="channel")
+    if client_mood not in Mood.values:
+        raise CaseRuleError("Record how the client feels now.", field="client_mood")
+    now = timezone.now()
+    given_at = given_at or now
+    if given_at > now:
+        raise CaseRuleError("An update cannot be logged in the future.", field="given_at")
+    if given_at < case.opened_at:
+        raise CaseRuleError("That time is before the case was opened.", field="given_at")
+    warnings = coach_warnings(summary, "status_update")
+    update = StatusUpdate.objects.create(case=case, given_at=given_at, channel=channel, summary=summary,
+                                         client_mood=client_mood, coach_warnings=warnings, created_by=user)
+    event_record(case=case, actor=user, verb="status update given", note=summary,
+                 data={"update": update.pk, "mood": client_mood, "channel": channel, "coach_warnings": warnings})
+    promise = pending_promise(case, PromiseKind.STATUS_UPDATE)
+    if promise is None:  # the sweep may already have marked it broken: record the late fulfilment
+        promise = case.promises.filter(kind=PromiseKind.STATUS_UPDATE, status="broken", kept_at__isnull=True,
+                                       due_at__lte=given_at).order_by("-due_at").first()
+    if promise:
+        promise_fulfil(promise=promise, at=given_at, actor=user)
+    if case.cadence_minutes and case.step != Step.DELIVER:
+        open_next_status_update(case=case, start=given_at, actor=user)
+    if case.temperature != client_mood:
+        case.temperature = client_mood
+        case.save(update_fields=["temperature", "updated_at"])
+        apply_irate_rule(case=case, actor=user)
+    refresh_counters(case)
+    return update

@@ -1,0 +1,60 @@
+"""Build a case in any step through the real services, so counters, promises and events are what
+production would have."""
+import datetime as dt
+
+from django.utils import timezone
+
+from cases import services
+from cases.models import Channel, ItemKind, Mood, Step
+
+DENNIS_CONCERN = {
+    "description": "Website and business email have been down since the host's overnight upgrade",
+    "impact": "No orders can come in, and payroll is due in three days",
+    "feeling": "Worried and angry",
+}
+
+
+def open_case(owner, client, *, temperature=Mood.ANXIOUS, concern=DENNIS_CONCERN):
+    return services.case_open(user=owner, client=client, summary="Site and email down after upgrade",
+                              temperature=temperature, concern=concern)
+
+
+def plan_ready(case, user, *, assignee=None, due_in=dt.timedelta(hours=3)):
+    now = timezone.now()
+    services.action_item_create(user=user, case=case, description="Restore the mail server from backup",
+                                kind=ItemKind.FIX, assignee=assignee or user, due_at=now + due_in)
+    services.cadence_set(user=user, case=case, minutes=60, channel=Channel.PHONE)
+    services.eta_set(user=user, case=case, earliest=now + dt.timedelta(hours=1), latest=now + dt.timedelta(hours=5))
+    return case
+
+
+def advance_to(case, step, user):
+    """Satisfy each gate and take each transition until the case is in `step`."""
+    order = list(Step)
+    while order.index(Step(case.step)) < order.index(Step(step)):
+        current = Step(case.step)
+        if current == Step.ACKNOWLEDGE:
+            services.acknowledgement_record(user=user, case=case, text="I hear you: your orders have stopped and payroll is close.")
+        elif current == Step.RECOMMIT:
+            services.recommitment_record(user=user, case=case, text="We hold ourselves to keeping you online, and we will put this right.")
+        elif current == Step.GATHER:
+            services.fact_add(user=user, case=case, question="When did you first notice?", answer="At 7am")
+            services.case_set_root_problem(user=user, case=case, root_problem="Mail server failed the upgrade",
+                                           expected_resolution="Orders flowing again today")
+        elif current == Step.PLAN:
+            plan_ready(case, user)
+        elif current == Step.MANAGE_ANXIETY:
+            for item in case.action_items.filter(status="open"):
+                services.action_item_complete(user=user, item=item)
+        elif current == Step.DELIVER:
+            services.delivery_record(user=user, case=case, verified_with_client=True, client_satisfied=True,
+                                     prevention_note="Upgrades now run with a tested rollback",
+                                     follow_up_on=timezone.localdate() + dt.timedelta(days=7))
+        case.refresh_from_db()
+        name = {
+            Step.IDENTIFY: "complete_identify", Step.ACKNOWLEDGE: "complete_acknowledge",
+            Step.RECOMMIT: "complete_recommit", Step.GATHER: "complete_gather", Step.PLAN: "complete_plan",
+            Step.MANAGE_ANXIETY: "complete_manage_anxiety", Step.DELIVER: "complete_deliver",
+        }[current]
+        case = services.case_transition(user=user, case=case, name=name)
+    return case
