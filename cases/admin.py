@@ -1,0 +1,124 @@
+"""The admin is read-mostly: records are written by the services, never edited here. The case list
+offers the FSM transitions as actions, which go through `case_transition` (gate, permission,
+timeline) like the app does."""
+from django.contrib import admin, messages
+
+from . import services
+from .errors import CaseRuleError
+from .models import (
+    Acknowledgement, ActionItem, Case, CaseEvent, Client, Concern, Delivery, Escalation, EscalationNote, Fact,
+    Handoff, Promise, Recommitment, StaffProfile, StatusUpdate,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class ConcernInline(ReadOnlyInline):
+    model = Concern
+    fields = ["description", "impact", "impact_deadline", "feeling"]
+
+
+class ActionItemInline(ReadOnlyInline):
+    model = ActionItem
+    fields = ["description", "kind", "assignee", "due_at", "status", "done_at", "cancel_reason"]
+
+
+class PromiseInline(ReadOnlyInline):
+    model = Promise
+    fk_name = "case"
+    fields = ["kind", "source", "owner", "due_at", "status", "kept_at", "broken_at"]
+
+
+class EventInline(ReadOnlyInline):
+    model = CaseEvent
+    fields = ["created_at", "actor", "verb", "from_step", "to_step", "note"]
+
+
+def _transition_action(name, label):
+    def action(modeladmin, request, queryset):
+        done = 0
+        for case in queryset:
+            try:
+                services.case_transition(user=request.user, case=case, name=name)
+                done += 1
+            except CaseRuleError as exc:
+                modeladmin.message_user(request, f"{case.reference}: {exc.message}", messages.ERROR)
+        if done:
+            modeladmin.message_user(request, f"{label}: {done} case(s) moved on.", messages.SUCCESS)
+
+    action.__name__ = f"action_{name}"
+    action.short_description = f"Step: {label}"
+    return action
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyAdmin):
+    list_display = ["reference", "client", "owner", "step", "temperature", "open_escalation_count",
+                    "next_promise_due_at", "opened_at", "closed_by_override"]
+    list_filter = ["step", "temperature", "closed_by_override", "owner"]
+    search_fields = ["reference", "summary", "client__name", "client__organisation"]
+    inlines = [ConcernInline, ActionItemInline, PromiseInline, EventInline]
+    actions = [
+        _transition_action(name, label)
+        for name, label in services.TRANSITION_LABELS.items()
+        if name.startswith("complete_")
+    ]
+
+
+@admin.register(Promise)
+class PromiseAdmin(ReadOnlyAdmin):
+    list_display = ["case", "kind", "owner", "due_at", "status", "kept_at", "broken_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["case__reference", "source"]
+    date_hierarchy = "due_at"
+
+
+@admin.register(Escalation)
+class EscalationAdmin(ReadOnlyAdmin):
+    list_display = ["case", "reason", "status", "raised_by", "raised_by_system", "supervisor", "created_at"]
+    list_filter = ["status", "reason", "raised_by_system"]
+    search_fields = ["case__reference", "note"]
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "case", "actor", "verb", "from_step", "to_step"]
+    list_filter = ["verb"]
+    search_fields = ["case__reference", "note"]
+
+
+@admin.register(Client)
+class ClientAdmin(admin.ModelAdmin):
+    list_display = ["name", "organisation", "email", "phone", "time_zone"]
+    search_fields = ["name", "organisation", "email"]
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "supervisor", "time_zone"]
+
+
+for model in (Concern, Acknowledgement, Recommitment, Fact, ActionItem, StatusUpdate, Delivery, Handoff,
+              EscalationNote):
+    admin.site.register(model, ReadOnlyAdmin)

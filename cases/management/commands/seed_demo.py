@@ -1,0 +1,243 @@
+"""Demo data: reps fran and alex, supervisor sam, Dennis's outage case in `manage_anxiety` with an
+hourly cadence, and at least one case in every other step. Built through the services, so every
+promise and event is real. Running it again changes nothing but the demo passwords."""
+import datetime as dt
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from cases import services
+from cases.models import Case, Channel, Client, ItemKind, Mood, StaffProfile, Step
+
+DEFAULT_PASSWORD = "demo-pass-123"
+
+PEOPLE = [
+    ("sam", "Sam", "Okafor", "supervisor"),
+    ("fran", "Fran", "Lindqvist", "rep"),
+    ("alex", "Alex", "Moreau", "rep"),
+]
+
+CLIENTS = {
+    "dennis": dict(name="Dennis Hale", organisation="Hale Online Supplies", email="dennis@hale-online.example",
+                   phone="+44 161 496 0101", time_zone="Europe/London",
+                   quiet_hours_start=dt.time(22, 0), quiet_hours_end=dt.time(7, 0)),
+    "priya": dict(name="Priya Natarajan", organisation="Natarajan Dental", email="priya@natarajan-dental.example",
+                  phone="+1 415 555 0144", time_zone="America/Los_Angeles"),
+    "tomas": dict(name="Tomás Ruiz", organisation="Ruiz Logistics", email="tomas@ruizlogistics.example",
+                  phone="+34 91 555 0199", time_zone="Europe/Madrid"),
+    "mei": dict(name="Mei Chen", organisation="Lotus Tea House", email="mei@lotustea.example",
+                phone="+61 2 5550 1234", time_zone="Australia/Sydney"),
+}
+
+
+class Command(BaseCommand):
+    help = "Create the demo users and cases (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default=DEFAULT_PASSWORD, help="Password for fran, alex and sam.")
+
+    def handle(self, *args, password, **options):
+        with transaction.atomic():
+            users = self._users(password)
+            clients = {key: self._client(users["sam"], **data) for key, data in CLIENTS.items()}
+            created = 0
+            for builder in (self._dennis, self._identify, self._acknowledge, self._recommit, self._gather,
+                            self._plan, self._deliver, self._resolved):
+                created += builder(users, clients)
+        self.stdout.write(self.style.SUCCESS(
+            f"Demo ready: {created} case(s) created, {Case.objects.count()} in all. "
+            f"Logins: fran / alex (reps), sam (supervisor); password: {password}"
+        ))
+
+    # --- people -----------------------------------------------------------------------------------
+    def _users(self, password):
+        User = get_user_model()
+        users = {}
+        for username, first, last, role in PEOPLE:
+            user, _ = User.objects.get_or_create(
+                username=username, defaults={"first_name": first, "last_name": last,
+                                             "email": f"{username}@casetracker.example"})
+            user.set_password(password)
+            user.is_staff = role == "supervisor"
+            user.save()
+            user.groups.add(Group.objects.get(name=role))
+            users[username] = user
+        for rep in ("fran", "alex"):
+            StaffProfile.objects.update_or_create(user=users[rep], defaults={"supervisor": users["sam"],
+                                                                             "time_zone": "Europe/London"})
+        StaffProfile.objects.get_or_create(user=users["sam"], defaults={"time_zone": "Europe/London"})
+        return {k: User.objects.get(pk=v.pk) for k, v in users.items()}  # fresh permission caches
+
+    def _client(self, user, **data):
+        client = Client.objects.filter(email=data["email"]).first()
+        return client or services.client_create(user=user, **data)
+
+    def _new_case(self, owner, client, summary, temperature, concern):
+        if Case.objects.filter(client=client, summary=summary).exists():
+            return None
+        return services.case_open(user=owner, client=client, summary=summary, temperature=temperature,
+                                  concern=concern)
+
+    def _go(self, case, user, name):
+        case.refresh_from_db()
+        return services.case_transition(user=user, case=case, name=name)
+
+    # --- the steps, reused by the builders ---------------------------------------------------------
+    def _acknowledge_and_recommit(self, case, user, ack, recommit):
+        case = self._go(case, user, "complete_identify")
+        services.acknowledgement_record(user=user, case=case, text=ack)
+        case = self._go(case, user, "complete_acknowledge")
+        if recommit:
+            services.recommitment_record(user=user, case=case, text=recommit)
+            case = self._go(case, user, "complete_recommit")
+        return case
+
+    # --- the cases ----------------------------------------------------------------------------------
+    def _dennis(self, users, clients):
+        fran, alex = users["fran"], users["alex"]
+        now = timezone.now()
+        case = self._new_case(fran, clients["dennis"], "Website and email down after the host's overnight upgrade",
+                              Mood.ANGRY, {
+                                  "description": "The web shop shows 'temporarily unavailable'; no orders since last night",
+                                  "impact": "50-100 orders a day are being lost; payroll is due in 3 days and depends on them",
+                                  "impact_deadline": now + dt.timedelta(days=3),
+                                  "feeling": "Angry and scared about paying his staff",
+                              })
+        if case is None:
+            return 0
+        services.concern_add(user=fran, case=case,
+                             description="None of the 5 business mailboxes can send or receive",
+                             impact="Sales and support cannot answer their own clients",
+                             feeling="Embarrassed in front of his customers")
+        case = self._acknowledge_and_recommit(
+            case, fran,
+            "So since the upgrade last night your shop and all five mailboxes are dark, and with payroll in three "
+            "days every lost order hurts. I understand why you're angry, and thank you for calling us straight away.",
+            "Keeping your business online is exactly what we signed up to do for you, and the whole team is on it now.",
+        )
+        services.fact_add(user=fran, case=case, question="When did you first notice the site was down?",
+                          answer="About 6am, when the first customer emailed a complaint from a personal account")
+        services.fact_add(user=fran, case=case, question="What does 'working' look like for you today?",
+                          answer="Orders coming in and the team able to email customers")
+        services.case_set_root_problem(
+            user=fran, case=case,
+            root_problem="The overnight upgrade failed on the shared servers; web and mail need restoring from the "
+                         "pre-upgrade snapshot",
+            expected_resolution="Shop and email back before payroll, and a time he can tell his team")
+        case = self._go(case, fran, "complete_gather")
+        services.action_item_create(user=fran, case=case, kind=ItemKind.MITIGATE, assignee=alex,
+                                    description="Forward the five mailboxes to temporary accounts so mail keeps flowing",
+                                    due_at=now + dt.timedelta(hours=1))
+        services.action_item_create(user=fran, case=case, kind=ItemKind.FIX, assignee=fran,
+                                    description="Restore web and mail servers from the pre-upgrade snapshot",
+                                    due_at=now + dt.timedelta(hours=4))
+        services.action_item_create(user=fran, case=case, kind=ItemKind.PREVENT, assignee=fran,
+                                    description="Add a tested rollback step to overnight upgrades",
+                                    due_at=now + dt.timedelta(days=2))
+        services.cadence_set(user=fran, case=case, minutes=60, channel=Channel.PHONE)
+        services.eta_set(user=fran, case=case, earliest=now + dt.timedelta(hours=1),
+                         latest=now + dt.timedelta(hours=5))
+        case = self._go(case, fran, "complete_plan")
+        services.status_update_log(
+            user=fran, case=case, channel=Channel.PHONE, client_mood=Mood.ANXIOUS,
+            summary="Mail forwarding is being set up now; site expected back between 1 and 5 hours from now.")
+        return 1
+
+    def _identify(self, users, clients):
+        case = self._new_case(users["alex"], clients["priya"], "Appointment system double-booked every patient",
+                              Mood.IRATE, {"description": "Every slot this morning was booked twice",
+                                           "impact": "", "feeling": "Furious"})
+        return int(case is not None)
+
+    def _acknowledge(self, users, clients):
+        case = self._new_case(users["alex"], clients["tomas"], "Invoices sent with the wrong VAT rate",
+                              Mood.UPSET, {"description": "March invoices show 10% VAT instead of 21%",
+                                           "impact": "His clients are querying every invoice",
+                                           "feeling": "Upset and worried about the tax office"})
+        if case is None:
+            return 0
+        self._go(case, users["alex"], "complete_identify")
+        return 1
+
+    def _recommit(self, users, clients):
+        case = self._new_case(users["fran"], clients["mei"], "Online menu shows last season's prices",
+                              Mood.ANXIOUS, {"description": "The menu page lists the old prices",
+                                             "impact": "Customers argue at the till", "feeling": "Anxious"})
+        if case is None:
+            return 0
+        self._acknowledge_and_recommit(case, users["fran"],
+                                       "Customers see prices you no longer charge, and that lands on your staff. "
+                                       "Thanks for telling us.", "")
+        return 1
+
+    def _gather(self, users, clients):
+        case = self._new_case(users["fran"], clients["tomas"], "Tracking page shows parcels as lost",
+                              Mood.UPSET, {"description": "Delivered parcels show as lost",
+                                           "impact": "Customers file claims", "feeling": "Frustrated"})
+        if case is None:
+            return 0
+        case = self._acknowledge_and_recommit(case, users["fran"], "Your customers think their parcels are gone, "
+                                              "which makes you look bad. Thank you for flagging it.",
+                                              "We stand behind the tracking we give you and will make it right.")
+        services.fact_add(user=users["fran"], case=case, question="Which carriers are affected?")
+        return 1
+
+    def _plan(self, users, clients):
+        case = self._new_case(users["alex"], clients["mei"], "Card terminal declines contactless payments",
+                              Mood.ANXIOUS, {"description": "Contactless cards are declined",
+                                             "impact": "Queues at lunch; some customers leave",
+                                             "feeling": "Stressed"})
+        if case is None:
+            return 0
+        case = self._acknowledge_and_recommit(case, users["alex"], "Lunch is your busiest hour and payments keep "
+                                              "failing; that is stressful. Thank you for calling.",
+                                              "Working payments are our job, and we will put this right.")
+        services.fact_add(user=users["alex"], case=case, question="Do chip-and-PIN payments work?", answer="Yes")
+        services.case_set_root_problem(user=users["alex"], case=case,
+                                       root_problem="Terminal firmware rejects the new contactless kernel")
+        case = self._go(case, users["alex"], "complete_gather")
+        services.action_item_create(user=users["alex"], case=case, kind=ItemKind.FIX,
+                                    description="Ship a replacement terminal")
+        return 1
+
+    def _deliver(self, users, clients):
+        return self._through_plan(users["alex"], clients["priya"], "Reminder texts sent at 3am",
+                                  "complete_manage_anxiety")
+
+    def _resolved(self, users, clients):
+        created = self._through_plan(users["fran"], clients["dennis"], "Old invoices missing from the portal",
+                                     "complete_deliver")
+        return created
+
+    def _through_plan(self, user, client, summary, last):
+        now = timezone.now()
+        case = self._new_case(user, client, summary, Mood.UPSET,
+                              {"description": summary, "impact": "Patients and staff are confused",
+                               "feeling": "Upset"})
+        if case is None:
+            return 0
+        case = self._acknowledge_and_recommit(case, user, "That is confusing for everyone, and I understand why "
+                                              "you're upset. Thanks for raising it.",
+                                              "We hold ourselves to getting this right for you.")
+        services.fact_add(user=user, case=case, question="When did it start?", answer="Monday")
+        services.case_set_root_problem(user=user, case=case, root_problem="A scheduler misconfiguration")
+        case = self._go(case, user, "complete_gather")
+        item = services.action_item_create(user=user, case=case, kind=ItemKind.FIX, assignee=user,
+                                           description="Correct the scheduler settings",
+                                           due_at=now + dt.timedelta(hours=2))
+        services.cadence_set(user=user, case=case, minutes=120, channel=Channel.EMAIL)
+        services.eta_set(user=user, case=case, earliest=now + dt.timedelta(hours=1),
+                         latest=now + dt.timedelta(hours=3))
+        case = self._go(case, user, "complete_plan")
+        services.action_item_complete(user=user, item=item)
+        case = self._go(case, user, "complete_manage_anxiety")
+        if last == "complete_deliver":
+            services.delivery_record(user=user, case=case, verified_with_client=True, client_satisfied=True,
+                                     prevention_note="Scheduler settings are now checked in review",
+                                     follow_up_on=timezone.localdate() + dt.timedelta(days=7),
+                                     expectation_met=True, client_mood=Mood.SATISFIED)
+            self._go(case, user, "complete_deliver")
+        return 1

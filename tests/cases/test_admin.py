@@ -1,0 +1,60 @@
+import pytest
+from django.urls import reverse
+
+from cases.models import Step
+from tests.cases.helpers import open_case
+from tests.factories import ClientFactory, UserFactory
+
+
+@pytest.fixture
+def admin_client_logged(client):
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+    return client, admin_user
+
+
+@pytest.mark.django_db
+def test_every_case_model_is_registered_in_the_admin(admin_client_logged):
+    client, _ = admin_client_logged
+    for name in ["case", "client", "concern", "acknowledgement", "recommitment", "fact", "actionitem",
+                 "statusupdate", "delivery", "promise", "escalation", "escalationnote", "handoff", "caseevent"]:
+        response = client.get(reverse(f"admin:cases_{name}_changelist"))
+
+        assert response.status_code == 200, name
+
+
+@pytest.mark.django_db
+def test_admin_transition_action_moves_a_case_through_its_gate(admin_client_logged):
+    client, admin_user = admin_client_logged
+    case = open_case(admin_user, ClientFactory())
+
+    client.post(reverse("admin:cases_case_changelist"),
+                {"action": "action_complete_identify", "_selected_action": [case.pk]})
+
+    case.refresh_from_db()
+    assert case.step == Step.ACKNOWLEDGE
+
+
+@pytest.mark.django_db
+def test_admin_transition_action_refuses_when_the_gate_is_not_met(admin_client_logged):
+    client, admin_user = admin_client_logged
+    case = open_case(admin_user, ClientFactory())
+
+    response = client.post(reverse("admin:cases_case_changelist"),
+                           {"action": "action_complete_acknowledge", "_selected_action": [case.pk]}, follow=True)
+
+    case.refresh_from_db()
+    assert case.step == Step.IDENTIFY
+    assert "cannot be applied" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_admin_does_not_offer_editing_a_case(admin_client_logged):
+    client, admin_user = admin_client_logged
+    case = open_case(admin_user, ClientFactory())
+
+    response = client.post(reverse("admin:cases_case_change", args=[case.pk]), {"summary": "changed"})
+
+    case.refresh_from_db()
+    assert case.summary != "changed"
+    assert response.status_code in (200, 403)

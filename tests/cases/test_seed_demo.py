@@ -1,0 +1,41 @@
+from django.core.management import call_command
+import pytest
+
+from cases.models import Case, CaseEvent, Promise, Step
+from notifications.models import OutboxMessage
+
+
+@pytest.mark.django_db
+def test_seed_demo_puts_a_case_in_every_step():
+    call_command("seed_demo", "--password", "pw-demo-1")
+
+    steps = set(Case.objects.values_list("step", flat=True))
+    assert steps == set(Step.values)
+
+
+@pytest.mark.django_db
+def test_seed_demo_advances_dennis_to_manage_anxiety_with_an_hourly_cadence():
+    call_command("seed_demo")
+
+    dennis = Case.objects.get(client__name="Dennis Hale", step=Step.MANAGE_ANXIETY)
+    assert dennis.cadence_minutes == 60
+    assert dennis.promises.filter(kind="status_update", status="pending").count() == 1
+
+
+@pytest.mark.django_db
+def test_seed_demo_twice_creates_the_same_data_once():
+    call_command("seed_demo")
+    counts = (Case.objects.count(), Promise.objects.count(), CaseEvent.objects.count(), OutboxMessage.objects.count())
+
+    call_command("seed_demo")
+
+    assert (Case.objects.count(), Promise.objects.count(), CaseEvent.objects.count(),
+            OutboxMessage.objects.count()) == counts
+
+
+@pytest.mark.django_db
+def test_seed_demo_logins_work_with_the_given_password(client):
+    call_command("seed_demo", "--password", "pw-demo-2")
+
+    assert client.login(username="fran", password="pw-demo-2")
+    assert client.login(username="sam", password="pw-demo-2")
