@@ -1,0 +1,128 @@
+"""The embedded defaults behind `make run`, the test plumbing behind `make test`, and the supervisor
+that lets one Ctrl-C stop web, worker and beat together."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRINT_SETTINGS = """
+import json
+from config.settings import base
+print(json.dumps({
+    "engine": base.DATABASES["default"]["ENGINE"],
+    "name": str(base.DATABASES["default"]["NAME"]),
+    "broker": base.CELERY_BROKER_URL,
+    "transport": base.CELERY_BROKER_TRANSPORT_OPTIONS,
+}))
+"""
+
+
+def load_base_settings(tmp_path, **extra_env):
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env.update(CASETRACKER_VAR_DIR=str(tmp_path / "var"), **extra_env)
+    out = subprocess.run(
+        [sys.executable, "-c", PRINT_SETTINGS], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
+    return json.loads(out.stdout)
+
+
+def test_without_urls_the_settings_use_sqlite_and_the_filesystem_broker_under_var(tmp_path):
+    settings = load_base_settings(tmp_path)
+
+    var = str(tmp_path / "var")
+    assert settings["engine"] == "django.db.backends.sqlite3"
+    assert settings["name"].startswith(var)
+    assert settings["broker"].startswith("filesystem://")
+    assert settings["transport"]["data_folder_in"] == settings["transport"]["data_folder_out"]
+    assert settings["transport"]["data_folder_in"].startswith(var)
+    assert settings["transport"]["processed_folder"].startswith(var)
+
+
+def test_with_urls_the_settings_use_postgresql_and_redis(tmp_path):
+    settings = load_base_settings(
+        tmp_path,
+        DATABASE_URL="postgres://u@127.0.0.1:5999/x",
+        CELERY_BROKER_URL="redis://127.0.0.1:6999/0",
+    )
+
+    assert settings["engine"] == "django.db.backends.postgresql"
+    assert settings["broker"] == "redis://127.0.0.1:6999/0"
+    assert "data_folder_in" not in settings["transport"]
+
+
+def test_the_test_run_uses_postgresql_and_redis():
+    from django.conf import settings
+
+    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert settings.CELERY_BROKER_URL.startswith("redis://")
+
+
+def test_redis_url_fixture_points_at_a_live_redis(redis_url):
+    import redis
+
+    client = redis.Redis.from_url(redis_url, socket_timeout=5)
+
+    assert client.ping() is True
+
+
+def test_ci_runs_make_test():
+    script = (ROOT / ".ci" / "run").read_text()
+
+    assert "make test" in script
+
+
+def test_makefile_has_the_run_test_and_bench_targets():
+    for target in ("run", "test", "bench"):
+        out = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True)
+
+        assert out.returncode == 0, out.stderr
+
+
+def test_one_sigint_stops_every_supervised_process_group(tmp_path):
+    pidfile = tmp_path / "grandchild.pid"
+    # The second process leaves a grandchild in its group, as runserver's reloader and Celery's pool do.
+    proc = subprocess.Popen(
+        [
+            sys.executable, str(ROOT / "scripts" / "supervise.py"), "--grace", "5",
+            "--proc", "one", "sleep 300",
+            "--proc", "two", f"sh -c 'sleep 300 & echo $! > {pidfile}; wait'",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 10
+    while not (pidfile.exists() and pidfile.read_text().strip()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    grandchild = int(pidfile.read_text())
+
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=15)
+
+    output = proc.stdout.read().decode()
+    assert proc.returncode == 0, output
+    assert "all processes stopped" in output
+    assert process_gone(grandchild)
+
+
+def process_gone(pid, timeout=5.0):
+    """True once pid no longer runs (gone, or a zombie waiting for init to reap it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
+            return True
+        if state == "Z":
+            return True
+        time.sleep(0.05)
+    return False
