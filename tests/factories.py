@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from cases.models import Case, Client, Mood, StaffProfile
+from cases.roles import ensure_roles
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -26,6 +27,8 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 def _join(user, create, group_name):
     if create and group_name:
+        if not Group.objects.filter(name=group_name).exists():
+            ensure_roles()  # transactional tests flush the groups the migration made
         user.groups.add(Group.objects.get(name=group_name))
     if create:
         user.save()

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from cases import services
+from cases.roles import ensure_roles
 from cases.models import Case, Channel, Client, ItemKind, Mood, StaffProfile, Step
 
 DEFAULT_PASSWORD = "demo-pass-123"
@@ -55,6 +56,7 @@ class Command(BaseCommand):
     # --- people -----------------------------------------------------------------------------------
     def _users(self, password):
         User = get_user_model()
+        ensure_roles()
         users = {}
         for username, first, last, role in PEOPLE:
             user, _ = User.objects.get_or_create(

@@ -1,0 +1,217 @@
+"""The plan gate and the acting rule: no action before the plan step, a complete plan before
+acting, every item closed before delivering, and a full delivery record before resolving."""
+import datetime as dt
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from cases import services
+from cases.errors import CaseRuleError
+from cases.models import Channel, ItemStatus, Step
+from tests.cases.helpers import advance_to, open_case
+
+HOUR = dt.timedelta(hours=1)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("step", [Step.IDENTIFY, Step.ACKNOWLEDGE, Step.RECOMMIT, Step.GATHER])
+def test_action_items_cannot_be_created_before_plan(step, rep, dennis):
+    case = advance_to(open_case(rep, dennis), step, rep)
+
+    with pytest.raises(CaseRuleError, match="only be set from the plan step on"):
+        services.action_item_create(user=rep, case=case, description="Restart the server", assignee=rep,
+                                    due_at=timezone.now() + HOUR)
+
+    assert case.action_items.count() == 0
+
+
+def _plan_case(rep, dennis):
+    case = advance_to(open_case(rep, dennis), Step.PLAN, rep)
+    services.cadence_set(user=rep, case=case, minutes=60, channel=Channel.PHONE)
+    services.eta_set(user=rep, case=case, earliest=timezone.now() + HOUR, latest=timezone.now() + 5 * HOUR)
+    return case
+
+
+@pytest.mark.django_db
+def test_plan_cannot_be_completed_without_an_action_item(rep, dennis):
+    case = _plan_case(rep, dennis)
+
+    with pytest.raises(CaseRuleError, match="at least one action item"):
+        services.case_transition(user=rep, case=case, name="complete_plan")
+
+
+@pytest.mark.django_db
+def test_plan_cannot_be_completed_with_an_item_without_assignee(rep, dennis):
+    case = _plan_case(rep, dennis)
+    services.action_item_create(user=rep, case=case, description="Restore mail", due_at=timezone.now() + HOUR)
+
+    with pytest.raises(CaseRuleError, match="owner"):
+        services.case_transition(user=rep, case=case, name="complete_plan")
+
+
+@pytest.mark.django_db
+def test_plan_cannot_be_completed_without_a_due_date(rep, dennis):
+    case = _plan_case(rep, dennis)
+    services.action_item_create(user=rep, case=case, description="Restore mail", assignee=rep)
+
+    with pytest.raises(CaseRuleError, match="due time") as exc:
+        services.case_transition(user=rep, case=case, name="complete_plan")
+
+    case.refresh_from_db()
+    assert case.step == Step.PLAN
+    assert any("due time" in gap for gap in exc.value.gaps)
+
+
+@pytest.mark.django_db
+def test_an_item_cannot_be_created_due_in_the_past(rep, dennis):
+    case = _plan_case(rep, dennis)
+
+    with pytest.raises(CaseRuleError, match="future") as exc:
+        services.action_item_create(user=rep, case=case, description="Restore mail", assignee=rep,
+                                    due_at=timezone.now() - HOUR)
+
+    assert exc.value.field == "due_at"
+
+
+@pytest.mark.django_db
+def test_plan_cannot_be_completed_once_an_item_due_time_has_passed(rep, dennis):
+    case = _plan_case(rep, dennis)
+    services.action_item_create(user=rep, case=case, description="Restore mail", assignee=rep,
+                                due_at=timezone.now() + HOUR)
+
+    with time_machine.travel(timezone.now() + 2 * HOUR):
+        with pytest.raises(CaseRuleError, match="future"):
+            services.case_transition(user=rep, case=case, name="complete_plan")
+
+
+@pytest.mark.django_db
+def test_plan_cannot_be_completed_without_a_cadence(rep, dennis):
+    case = advance_to(open_case(rep, dennis), Step.PLAN, rep)
+    services.action_item_create(user=rep, case=case, description="Fix", assignee=rep, due_at=timezone.now() + HOUR)
+    services.eta_set(user=rep, case=case, earliest=timezone.now() + HOUR, latest=timezone.now() + 5 * HOUR)
+
+    with pytest.raises(CaseRuleError, match="cadence"):
+        services.case_transition(user=rep, case=case, name="complete_plan")
+
+
+@pytest.mark.django_db
+def test_plan_cannot_be_completed_without_an_eta_range(rep, dennis):
+    case = advance_to(open_case(rep, dennis), Step.PLAN, rep)
+    services.action_item_create(user=rep, case=case, description="Fix", assignee=rep, due_at=timezone.now() + HOUR)
+    services.cadence_set(user=rep, case=case, minutes=60, channel=Channel.PHONE)
+
+    with pytest.raises(CaseRuleError, match="range"):
+        services.case_transition(user=rep, case=case, name="complete_plan")
+
+
+@pytest.mark.django_db
+def test_eta_range_must_be_ordered(rep, dennis):
+    case = _plan_case(rep, dennis)
+
+    with pytest.raises(CaseRuleError, match="earliest") as exc:
+        services.eta_set(user=rep, case=case, earliest=timezone.now() + 5 * HOUR, latest=timezone.now() + HOUR)
+
+    assert exc.value.field == "eta_earliest"
+
+
+@pytest.mark.django_db
+def test_cadence_must_be_a_real_interval_and_channel(rep, dennis):
+    case = advance_to(open_case(rep, dennis), Step.PLAN, rep)
+
+    with pytest.raises(CaseRuleError) as exc:
+        services.cadence_set(user=rep, case=case, minutes=1, channel=Channel.PHONE)
+    assert exc.value.field == "minutes"
+    with pytest.raises(CaseRuleError) as exc:
+        services.cadence_set(user=rep, case=case, minutes=60, channel="pigeon")
+    assert exc.value.field == "channel"
+
+
+@pytest.mark.django_db
+def test_case_cannot_leave_manage_anxiety_with_an_open_item(rep, dennis):
+    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+
+    with pytest.raises(CaseRuleError, match="still open"):
+        services.case_transition(user=rep, case=case, name="complete_manage_anxiety")
+
+
+@pytest.mark.django_db
+def test_a_cancelled_item_needs_a_reason_and_then_no_longer_blocks(rep, dennis):
+    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+    item = case.action_items.get()
+
+    with pytest.raises(CaseRuleError, match="why"):
+        services.action_item_cancel(user=rep, item=item, reason="")
+    services.action_item_cancel(user=rep, item=item, reason="The host restored it themselves")
+    case = services.case_transition(user=rep, case=case, name="complete_manage_anxiety")
+
+    assert case.step == Step.DELIVER
+    assert case.action_items.get().status == ItemStatus.CANCELLED
+
+
+@pytest.mark.django_db
+def test_an_enrolled_teammate_can_complete_their_item_but_not_move_the_case(rep, other_rep, dennis):
+    case = advance_to(open_case(rep, dennis), Step.PLAN, rep)
+    item = services.action_item_create(user=rep, case=case, description="Forward mailboxes", assignee=other_rep,
+                                       due_at=timezone.now() + HOUR)
+
+    services.action_item_complete(user=other_rep, item=item)
+
+    item.refresh_from_db()
+    assert item.status == ItemStatus.DONE
+    with pytest.raises(CaseRuleError):
+        services.cadence_set(user=other_rep, case=case, minutes=30, channel=Channel.PHONE)
+
+
+@pytest.mark.django_db
+def test_a_stranger_cannot_complete_someone_elses_item(rep, other_rep, dennis, supervisor):
+    from tests.factories import RepFactory
+
+    stranger = RepFactory()
+    case = advance_to(open_case(rep, dennis), Step.PLAN, rep)
+    item = services.action_item_create(user=rep, case=case, description="Forward mailboxes", assignee=other_rep,
+                                       due_at=timezone.now() + HOUR)
+
+    with pytest.raises(CaseRuleError, match="assignee"):
+        services.action_item_complete(user=stranger, item=item)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("missing", ["verified_with_client", "client_satisfied", "prevention_note", "follow_up_on"])
+def test_complete_deliver_needs_every_part_of_the_delivery(missing, rep, dennis):
+    case = advance_to(open_case(rep, dennis), Step.DELIVER, rep)
+    record = {"verified_with_client": True, "client_satisfied": True, "prevention_note": "Rollback tested",
+              "follow_up_on": timezone.localdate() + dt.timedelta(days=7)}
+    record[missing] = None if missing == "follow_up_on" else ("" if missing == "prevention_note" else False)
+    services.delivery_record(user=rep, case=case, **record)
+
+    with pytest.raises(CaseRuleError, match="Record the delivery"):
+        services.case_transition(user=rep, case=case, name="complete_deliver")
+
+
+@pytest.mark.django_db
+def test_delivery_can_only_be_recorded_in_deliver(rep, dennis):
+    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+
+    with pytest.raises(CaseRuleError, match="deliver step"):
+        services.delivery_record(user=rep, case=case, verified_with_client=True, client_satisfied=True,
+                                 prevention_note="x", follow_up_on=timezone.localdate())
+
+
+@pytest.mark.django_db
+def test_a_new_concern_may_surface_in_a_later_step(rep, dennis):
+    case = advance_to(open_case(rep, dennis), Step.GATHER, rep)
+
+    services.concern_add(user=rep, case=case, description="Invoices also failed", impact="Cash flow",
+                         feeling="Anxious")
+
+    case.refresh_from_db()
+    assert case.concern_count == 2
+
+
+@pytest.mark.django_db
+def test_acknowledging_before_identifying_is_refused(rep, dennis):
+    case = open_case(rep, dennis)
+
+    with pytest.raises(CaseRuleError, match="Identify"):
+        services.acknowledgement_record(user=rep, case=case, text="I hear you")

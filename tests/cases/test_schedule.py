@@ -1,0 +1,60 @@
+"""When promises may fall due: outside quiet hours, and within business hours when agreed."""
+import datetime as dt
+import zoneinfo
+
+from django.test import override_settings
+
+from cases.schedule import follow_up_due, next_allowed
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+UTC = dt.timezone.utc
+
+
+def test_an_instant_outside_quiet_hours_is_left_alone():
+    instant = dt.datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+
+    assert next_allowed(instant, tz=UTC, quiet_start=dt.time(22), quiet_end=dt.time(7)) == instant
+
+
+def test_an_instant_inside_quiet_hours_that_wrap_midnight_moves_to_their_end():
+    instant = dt.datetime(2026, 3, 2, 23, 30, tzinfo=UTC)
+
+    assert next_allowed(instant, tz=UTC, quiet_start=dt.time(22), quiet_end=dt.time(7)) == dt.datetime(
+        2026, 3, 3, 7, 0, tzinfo=UTC)
+
+
+def test_quiet_hours_are_read_in_the_clients_time_zone():
+    instant = dt.datetime(2026, 7, 1, 21, 30, tzinfo=UTC)  # 22:30 in London (BST)
+
+    moved = next_allowed(instant, tz=LONDON, quiet_start=dt.time(22), quiet_end=dt.time(7))
+
+    assert moved == dt.datetime(2026, 7, 2, 6, 0, tzinfo=UTC)  # 07:00 BST
+
+
+@override_settings(BUSINESS_HOURS_START=9, BUSINESS_HOURS_END=17)
+def test_business_hours_only_moves_an_evening_instant_to_the_next_morning():
+    instant = dt.datetime(2026, 3, 2, 18, 0, tzinfo=UTC)  # Monday evening
+
+    assert next_allowed(instant, tz=UTC, business_hours_only=True) == dt.datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+
+
+@override_settings(BUSINESS_HOURS_START=9, BUSINESS_HOURS_END=17)
+def test_business_hours_only_skips_the_weekend():
+    instant = dt.datetime(2026, 3, 6, 17, 30, tzinfo=UTC)  # Friday after hours
+
+    assert next_allowed(instant, tz=UTC, business_hours_only=True) == dt.datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
+
+
+@override_settings(BUSINESS_HOURS_START=9, BUSINESS_HOURS_END=17)
+def test_business_hours_only_moves_an_early_instant_to_opening_time_the_same_day():
+    instant = dt.datetime(2026, 3, 3, 6, 0, tzinfo=UTC)
+
+    assert next_allowed(instant, tz=UTC, business_hours_only=True) == dt.datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+
+
+@override_settings(BUSINESS_HOURS_END=17)
+def test_a_follow_up_date_falls_due_at_the_end_of_the_clients_business_day():
+    class Client:
+        tz = LONDON
+
+    assert follow_up_due(dt.date(2026, 7, 1), Client) == dt.datetime(2026, 7, 1, 16, 0, tzinfo=UTC)
