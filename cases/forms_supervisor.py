@@ -1,0 +1,65 @@
+"""Forms of the supervisor's pages. They check shape only; the services hold the rules and their
+refusals (CaseRuleError) are put back on the form by `add_rule_error`."""
+from django import forms
+
+from .metrics import DEFAULT_WINDOW_DAYS, WINDOW_DAYS
+from .models import EscalationReason, EscalationStatus
+
+ACTIVE = ""  # the queue's default status filter: open and taken
+
+
+def add_rule_error(form, exc):
+    """Show a CaseRuleError next to the field it names, or at the top of the form."""
+    form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+class QueueFilterForm(forms.Form):
+    reason = forms.ChoiceField(choices=[("", "All reasons"), *EscalationReason.choices], required=False)
+    status = forms.ChoiceField(
+        choices=[(ACTIVE, "Open and taken"), *EscalationStatus.choices], required=False
+    )
+
+    def filters(self):
+        """The valid filters; an invalid value (a hand-edited URL) falls back to no filter."""
+        if not self.is_valid():
+            return {"reason": "", "status": ACTIVE}
+        return {"reason": self.cleaned_data["reason"], "status": self.cleaned_data["status"]}
+
+
+class EscalationNoteForm(forms.Form):
+    text = forms.CharField(label="Note", max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class EscalationResolveForm(forms.Form):
+    resolution = forms.CharField(label="How it was resolved", max_length=4000,
+                                 widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        return user.get_full_name() or user.username
+
+
+class ReassignForm(forms.Form):
+    to_user = UserChoiceField(queryset=None, label="New owner", empty_label="Choose a rep or supervisor")
+    reason = forms.CharField(label="Why", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    # Not required here: the service refuses without it and says why, next to the box.
+    client_informed = forms.BooleanField(label="The client has been told who now handles the case",
+                                         required=False)
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_user"].queryset = candidates
+
+
+class ForceCloseForm(forms.Form):
+    reason = forms.CharField(label="Why close it although the step is not complete", max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WindowForm(forms.Form):
+    days = forms.TypedChoiceField(choices=[(d, f"Last {d} days") for d in WINDOW_DAYS], coerce=int,
+                                  required=False, empty_value=DEFAULT_WINDOW_DAYS, label="Window")
+
+    def days_or_default(self):
+        return self.cleaned_data["days"] if self.is_valid() else DEFAULT_WINDOW_DAYS
