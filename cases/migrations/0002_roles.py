@@ -3,12 +3,8 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-REP_PERMS = [
-    "add_case", "change_case", "view_case", "add_client", "change_client", "view_client",
-    "add_concern", "add_actionitem", "change_actionitem", "add_statusupdate", "add_escalation",
-    "add_handoff",
-]
-SUPERVISOR_EXTRA = ["work_any_case", "override_gate", "reassign_case", "work_escalations", "change_escalation"]
+# The role definitions live in cases/roles.py (plain lists of permission codenames).
+from cases.roles import REP_PERMS, SUPERVISOR_EXTRA  # noqa: E402
 
 
 def create_roles(apps, schema_editor):

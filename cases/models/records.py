@@ -40,26 +40,25 @@ class Concern(models.Model):
         return self.description[:80]
 
 
-class Acknowledgement(models.Model):
+class StepNote(models.Model):
+    """What the rep said, in their own words, with the phrase coach's warnings (which never block)."""
+
+    text = models.TextField()
+    coach_warnings = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "id"]
+
+
+class Acknowledgement(StepNote):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="acknowledgements")
-    text = models.TextField()
-    coach_warnings = models.JSONField(default=list, blank=True)
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at", "id"]
 
 
-class Recommitment(models.Model):
+class Recommitment(StepNote):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="recommitments")
-    text = models.TextField()
-    coach_warnings = models.JSONField(default=list, blank=True)
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["created_at", "id"]
 
 
 class Fact(models.Model):

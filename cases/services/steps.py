@@ -29,30 +29,32 @@ REASON_REQUIRED = {"loose_ends", "reopen", "force_close"}
 ALL_TRANSITIONS = tuple(COMPLETE_TRANSITIONS.values()) + ("loose_ends", "reopen", "force_close")
 
 
-@transaction.atomic
-def acknowledgement_record(*, user, case, text):
+def _note_record(*, user, case, text, model, step, context, verb, too_early, empty):
     case = lock_case(case)
     ensure_can_work(user, case)
-    _ensure_reached(case, Step.ACKNOWLEDGE, "Identify the concerns before acknowledging them.")
-    text = require_text(text, field="text", message="Write what you said to acknowledge the concern.")
-    warnings = coach_warnings(text, "acknowledgement")
-    ack = Acknowledgement.objects.create(case=case, text=text, coach_warnings=warnings, created_by=user)
-    event_record(case=case, actor=user, verb="acknowledged", note=text, data={"coach_warnings": warnings})
+    _ensure_reached(case, step, too_early)
+    text = require_text(text, field="text", message=empty)
+    warnings = coach_warnings(text, context)
+    note = model.objects.create(case=case, text=text, coach_warnings=warnings, created_by=user)
+    event_record(case=case, actor=user, verb=verb, note=text, data={"coach_warnings": warnings})
     refresh_counters(case)
-    return ack
+    return note
+
+
+@transaction.atomic
+def acknowledgement_record(*, user, case, text):
+    return _note_record(user=user, case=case, text=text, model=Acknowledgement, step=Step.ACKNOWLEDGE,
+                        context="acknowledgement", verb="acknowledged",
+                        too_early="Identify the concerns before acknowledging them.",
+                        empty="Write what you said to acknowledge the concern.")
 
 
 @transaction.atomic
 def recommitment_record(*, user, case, text):
-    case = lock_case(case)
-    ensure_can_work(user, case)
-    _ensure_reached(case, Step.RECOMMIT, "Acknowledge the concern before recommitting: acknowledging comes first.")
-    text = require_text(text, field="text", message="Write the recommitment you made for the team.")
-    warnings = coach_warnings(text, "recommitment")
-    rec = Recommitment.objects.create(case=case, text=text, coach_warnings=warnings, created_by=user)
-    event_record(case=case, actor=user, verb="recommitted", note=text, data={"coach_warnings": warnings})
-    refresh_counters(case)
-    return rec
+    return _note_record(user=user, case=case, text=text, model=Recommitment, step=Step.RECOMMIT,
+                        context="recommitment", verb="recommitted",
+                        too_early="Acknowledge the concern before recommitting: acknowledging comes first.",
+                        empty="Write the recommitment you made on behalf of the team.")
 
 
 @transaction.atomic
