@@ -1,6 +1,7 @@
 """Queueing email: `outbox_enqueue` writes one OutboxMessage inside the caller's transaction. The
 message is rendered now (so it tells what was true when it was caused) and sent later by the
-delivery task; the broker only triggers delivery, so a broker outage loses nothing."""
+delivery sweep (notifications/sweeps/outbox.py); the broker only triggers delivery, so a broker
+outage delays an email by at most one beat tick and loses nothing."""
 import logging
 
 from django.conf import settings
@@ -21,20 +22,31 @@ def render_email(kind, context):
 
 
 def outbox_enqueue(*, key, kind, to, context, case=None):
-    """Queue one email. Returns the row, or None when it had no recipient or was already queued."""
+    """Queue one email. Returns the row, or None when it had no recipient or was already queued
+    (the unique key makes queueing the same notification twice impossible)."""
     recipients = sorted({addr for addr in to if addr})
     if not recipients:
+        return None
+    if OutboxMessage.objects.filter(key=key).exists():
         return None
     subject, text, html = render_email(kind, context)
     row, created = OutboxMessage.objects.get_or_create(
         key=key,
-        defaults={"kind": kind, "to": recipients, "subject": subject, "body_text": text,
+        defaults={"kind": kind, "to": recipients, "subject": subject[:300], "body_text": text,
                   "body_html": html, "case": case},
     )
     if not created:
         return None
-    transaction.on_commit(kick_delivery)
+    _kick_on_commit()
     return row
+
+
+def _kick_on_commit():
+    """One kick per transaction, however many emails it queued."""
+    conn = transaction.get_connection()
+    if conn.in_atomic_block and any(entry[1] is kick_delivery for entry in conn.run_on_commit):
+        return
+    transaction.on_commit(kick_delivery, robust=True)
 
 
 def kick_delivery():
@@ -45,4 +57,4 @@ def kick_delivery():
 
         deliver_outbox.apply_async(retry=False, ignore_result=True)
     except Exception:  # noqa: BLE001 - the broker being unreachable must not fail the caller
-        logger.warning("could not reach the broker to deliver the outbox now; the sweep will", exc_info=True)
+        logger.warning("could not reach the broker to deliver the outbox now; the beat sweep will", exc_info=True)

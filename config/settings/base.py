@@ -109,7 +109,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # Short socket timeouts: a web request that queues an email kicks delivery on commit, and must
+    # not hang on an unreachable broker (the kick is best effort; beat's sweep is the guarantee).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "socket_connect_timeout": 3, "socket_timeout": 10}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -118,8 +120,26 @@ CELERY_TASK_SOFT_TIME_LIMIT = 50
 CELERY_TASK_TIME_LIMIT = 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# The beat schedule (every sweep once a minute) is defined by the notifications app.
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Every sweep once a minute (notifications/sweeps/). A tick that waited longer than the next one
+# expires unrun, so a stopped worker does not come back to a pile of identical sweeps.
+SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=60)
+CELERY_BEAT_SCHEDULE = {
+    f"sweep-{name.replace('_', '-')}": {
+        "task": task,
+        "schedule": float(SWEEP_INTERVAL_SECONDS),
+        "options": {"expires": max(SWEEP_INTERVAL_SECONDS - 5, 5)},
+    }
+    for name, task in [
+        ("update_reminders", "notifications.sweep_update_reminders"),
+        ("broken_promises", "notifications.sweep_broken_promises"),
+        ("item_reminders", "notifications.sweep_item_reminders"),
+        ("overdue_items", "notifications.sweep_overdue_items"),
+        ("follow_ups", "notifications.sweep_follow_ups"),
+        ("stalled_cases", "notifications.sweep_stalled_cases"),
+        ("outbox", "notifications.deliver_outbox"),
+    ]
+}
 
 # --- The recipe's knobs ---------------------------------------------------------------------------
 # Minutes before a status-update promise falls due that its owner is reminded.
@@ -131,6 +151,8 @@ STALLED_CASE_HOURS = env.int("STALLED_CASE_HOURS", default=24)
 # Outbox delivery: attempts before a row is marked failed, and the first backoff in seconds.
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=30)
+# The longest wait between two delivery attempts of one email (the exponential backoff's cap).
+OUTBOX_BACKOFF_MAX_SECONDS = env.int("OUTBOX_BACKOFF_MAX_SECONDS", default=3600)
 # Rows each sweep claims per run.
 SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=100)
 # Business hours in the client's local time, for "business hours only" cadences.

@@ -1,0 +1,50 @@
+"""The outbox in the admin: what was sent, what waits for a retry, and what failed, with a
+"retry now" action for rows that gave up (e.g. after a long SMTP outage)."""
+from django.contrib import admin, messages
+from django.db import transaction
+from django.utils import timezone
+
+from .models import OutboxMessage, OutboxStatus
+from .outbox import kick_delivery
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "kind", "recipients", "subject", "status", "attempts", "next_attempt_at",
+                    "sent_at", "short_error")
+    list_filter = ("status", "kind", ("created_at", admin.DateFieldListFilter))
+    search_fields = ("key", "subject", "to", "case__reference")
+    date_hierarchy = "created_at"
+    ordering = ("-created_at", "-id")
+    list_per_page = 50
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+    actions = ["retry_now"]
+
+    @admin.display(description="to")
+    def recipients(self, obj):
+        return ", ".join(obj.to)
+
+    @admin.display(description="last error")
+    def short_error(self, obj):
+        return (obj.last_error[:80] + "…") if len(obj.last_error) > 80 else obj.last_error
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # rows are the record of what was sent; only the action changes them
+
+    def has_retry_permission(self, request):
+        return request.user.has_perm("notifications.change_outboxmessage")
+
+    @admin.action(description="Retry now (failed or waiting rows)", permissions=["retry"])
+    def retry_now(self, request, queryset):
+        with transaction.atomic():
+            count = (
+                queryset.exclude(status=OutboxStatus.SENT)
+                .update(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=timezone.now())
+            )
+            transaction.on_commit(kick_delivery)
+        skipped = queryset.filter(status=OutboxStatus.SENT).count()
+        self.message_user(request, f"{count} email(s) queued for delivery now."
+                          + (f" {skipped} already sent, left alone." if skipped else ""), messages.SUCCESS)

@@ -1,0 +1,55 @@
+"""How emails show times and people. A time is shown in the client's zone (what was promised to
+them) and, when it differs, in the reader's own zone (StaffProfile.time_zone)."""
+import zoneinfo
+
+from cases.models import StaffProfile
+
+
+def user_tz(user):
+    name = StaffProfile.objects.filter(user=user).values_list("time_zone", flat=True).first() if user else None
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def _clock(instant, tz, now):
+    local = instant.astimezone(tz)
+    fmt = "%H:%M" if local.date() == now.astimezone(tz).date() else "%a %d %b %H:%M"
+    return local.strftime(fmt), local.tzname()
+
+
+def local_time(instant, tz, *, now):
+    """"14:00 GMT" when it is the same local day as `now`, else "Tue 12 Mar 14:00 GMT"."""
+    return " ".join(_clock(instant, tz, now))
+
+
+def when(instant, *, client, reader, now):
+    """Context for one instant: `client_time` always, `reader_time` only if it reads differently."""
+    client_clock = _clock(instant, client.tz, now)
+    client_time = " ".join(client_clock)
+    if reader is None:  # several readers (supervisors): the client's time only
+        return {"client_time": client_time, "reader_time": ""}
+    reader_clock = _clock(instant, user_tz(reader), now)
+    same_wall_clock = reader_clock[0] == client_clock[0]  # e.g. 14:00 GMT and 14:00 UTC
+    return {"client_time": client_time, "reader_time": "" if same_wall_clock else " ".join(reader_clock)}
+
+
+def person(user):
+    if user is None:
+        return "the system"
+    return user.get_full_name() or user.username
+
+
+def duration(delta):
+    """A rounded duration a person reads at a glance: "26 hours", "3 days"."""
+    hours = int(delta.total_seconds() // 3600)
+    if hours < 48:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    days = hours // 24
+    return f"{days} days"
+
+
+def case_context(case):
+    return {"case_ref": case.reference, "client": case.client.name, "summary": case.summary,
+            "case_path": f"/cases/{case.reference}/"}

@@ -1,0 +1,57 @@
+"""What every sweep shares.
+
+A sweep (1) selects the ids of a bounded batch of due rows with one query that a partial index
+answers, without locking, then (2) handles each row in its own transaction: lock the case row with
+SKIP LOCKED (someone else, a rep or another worker, holds it: leave the row for the next run), lock
+the promise/item row, re-check under the lock that it is still due and not yet done, set its
+nullable "done" marker and queue the emails in that same transaction. Locks are always taken case
+first, then promise/item, like the case services, so a sweep never deadlocks with a request.
+A second run, or a second worker at the same time, finds the marker set and does nothing."""
+import datetime as dt
+import logging
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from cases.models import Case
+
+logger = logging.getLogger("notifications.sweeps")
+
+
+def resolve_now(now):
+    """`now` may be None (the clock), an aware datetime, or an ISO-8601 string (from a task)."""
+    if now is None:
+        return timezone.now()
+    if isinstance(now, str):
+        now = dt.datetime.fromisoformat(now)
+    if timezone.is_naive(now):
+        now = now.replace(tzinfo=dt.timezone.utc)
+    return now
+
+
+def batch_size():
+    return max(1, int(settings.SWEEP_BATCH_SIZE))
+
+
+def lock_case_nowait(case_id, **conditions):
+    """The case row, locked, or None when another transaction holds it (or it no longer matches)."""
+    return Case.objects.select_for_update(skip_locked=True).filter(pk=case_id, **conditions).order_by().first()
+
+
+def each_in_own_transaction(sweep, rows, handle):
+    """Run `handle(row)` for every row, each in its own transaction. A row that raises is rolled
+    back, logged and left for the next run; it never stops the others. Returns how many rows
+    `handle` reported as acted on."""
+    done = 0
+    for row in rows:
+        try:
+            with transaction.atomic():
+                if handle(row):
+                    done += 1
+        except SoftTimeLimitExceeded:
+            raise  # the task is out of time: stop here, the rest is picked up by the next run
+        except Exception:  # noqa: BLE001 - one bad row must not block the queue
+            logger.exception("%s: row %r failed and was rolled back; the next run retries it", sweep, row)
+    return done
