@@ -1,0 +1,127 @@
+"""Sweep 1, the update reminder: a lead time before a status update is due, the case owner is told
+who expects what by when, in the client's time and their own."""
+import pytest
+from django.test import override_settings
+
+from cases.models import PromiseKind, PromiseStatus
+from notifications.models import OutboxMessage
+from notifications.sweeps import sweep_update_reminders
+from tests.notifications.conftest import MIN, T0, at, log_update, planned_case
+
+
+def _pending_update(case):
+    return case.promises.get(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
+
+
+@pytest.mark.django_db
+def test_the_owner_is_reminded_fifteen_minutes_before_an_update_is_due(rep, dennis):
+    case = planned_case(rep, dennis)  # hourly cadence set at 10:00: update due 11:00
+
+    with at(T0 + 45 * MIN):
+        done = sweep_update_reminders()
+
+    assert done == 1
+    row = OutboxMessage.objects.get(kind="update_reminder")
+    assert row.to == [rep.email]
+    assert row.key == f"update-reminder:{_pending_update(case).pk}"
+    assert row.subject == f"{case.reference}: Dennis Hale expects an update by 11:00 GMT"
+    assert f"http://127.0.0.1:8000/cases/{case.reference}/" in row.body_text
+    assert f'href="http://127.0.0.1:8000/cases/{case.reference}/"' in row.body_html
+
+
+@pytest.mark.django_db
+def test_no_reminder_before_the_lead_time(rep, dennis):
+    planned_case(rep, dennis)
+
+    with at(T0 + 44 * MIN):
+        done = sweep_update_reminders()
+
+    assert done == 0
+    assert not OutboxMessage.objects.filter(kind="update_reminder").exists()
+
+
+@pytest.mark.django_db
+@override_settings(UPDATE_REMINDER_LEAD_MINUTES=30)
+def test_the_lead_time_is_a_setting(rep, dennis):
+    planned_case(rep, dennis)
+
+    with at(T0 + 30 * MIN):
+        done = sweep_update_reminders()
+
+    assert done == 1
+
+
+@pytest.mark.django_db
+def test_the_reminder_shows_the_due_time_in_the_reps_own_time_zone_too(rep, dennis):
+    rep.staff_profile.time_zone = "Europe/Paris"
+    rep.staff_profile.save()
+    planned_case(rep, dennis)
+
+    with at(T0 + 50 * MIN):
+        sweep_update_reminders()
+
+    body = OutboxMessage.objects.get(kind="update_reminder").body_text
+    assert "Dennis Hale expects an update by 11:00 GMT (12:00 CET your time)" in body
+
+
+@pytest.mark.django_db
+def test_run_twice_at_the_same_instant_the_reminder_is_queued_once(rep, dennis):
+    case = planned_case(rep, dennis)
+
+    with at(T0 + 46 * MIN):
+        first, second = sweep_update_reminders(), sweep_update_reminders()
+
+    assert (first, second) == (1, 0)
+    assert OutboxMessage.objects.filter(kind="update_reminder").count() == 1
+    assert _pending_update(case).reminded_at == T0 + 46 * MIN
+
+
+@pytest.mark.django_db
+def test_a_later_run_does_not_remind_again(rep, dennis):
+    planned_case(rep, dennis)
+    with at(T0 + 46 * MIN):
+        sweep_update_reminders()
+
+    with at(T0 + 55 * MIN):
+        done = sweep_update_reminders()
+
+    assert done == 0
+    assert OutboxMessage.objects.filter(kind="update_reminder").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_next_promise_after_an_update_gets_its_own_reminder(rep, dennis):
+    case = planned_case(rep, dennis)
+    with at(T0 + 46 * MIN):
+        sweep_update_reminders()
+    log_update(rep, case, T0 + 50 * MIN)  # next update due 11:50
+
+    with at(T0 + 95 * MIN):
+        done = sweep_update_reminders()
+
+    assert done == 1
+    assert OutboxMessage.objects.filter(kind="update_reminder").count() == 2
+
+
+@pytest.mark.django_db
+def test_a_short_cadence_is_not_reminded_the_moment_an_update_is_logged(rep, dennis):
+    case = planned_case(rep, dennis, cadence_minutes=10)  # due 10:10, inside the 15-minute lead at once
+
+    with at(T0 + 1 * MIN):
+        too_early = sweep_update_reminders()
+    with at(T0 + 5 * MIN):
+        halfway = sweep_update_reminders()
+
+    assert too_early == 0
+    assert halfway == 1
+    assert _pending_update(case).reminded_at == T0 + 5 * MIN
+
+
+@pytest.mark.django_db
+def test_a_promise_already_past_due_is_not_reminded(rep, dennis):
+    planned_case(rep, dennis)
+
+    with at(T0 + 61 * MIN):
+        done = sweep_update_reminders()
+
+    assert done == 0
