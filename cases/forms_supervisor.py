@@ -26,11 +26,23 @@ class QueueFilterForm(forms.Form):
         return {"reason": self.cleaned_data["reason"], "status": self.cleaned_data["status"]}
 
 
-class EscalationNoteForm(forms.Form):
+class PageForm(forms.Form):
+    """One of several forms on a page: `id_prefix` keeps their HTML ids apart (two have a `reason`)."""
+
+    id_prefix = "id"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
+        super().__init__(*args, **kwargs)
+
+
+class EscalationNoteForm(PageForm):
+    id_prefix = "note"
     text = forms.CharField(label="Note", max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
-class EscalationResolveForm(forms.Form):
+class EscalationResolveForm(PageForm):
+    id_prefix = "resolve"
     resolution = forms.CharField(label="How it was resolved", max_length=4000,
                                  widget=forms.Textarea(attrs={"rows": 3}))
 
@@ -40,7 +52,8 @@ class UserChoiceField(forms.ModelChoiceField):
         return user.get_full_name() or user.username
 
 
-class ReassignForm(forms.Form):
+class ReassignForm(PageForm):
+    id_prefix = "reassign"
     to_user = UserChoiceField(queryset=None, label="New owner", empty_label="Choose a rep or supervisor")
     reason = forms.CharField(label="Why", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     # Not required here: the service refuses without it and says why, next to the box.
@@ -52,7 +65,8 @@ class ReassignForm(forms.Form):
         self.fields["to_user"].queryset = candidates
 
 
-class ForceCloseForm(forms.Form):
+class ForceCloseForm(PageForm):
+    id_prefix = "close"
     reason = forms.CharField(label="Why close it although the step is not complete", max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 2}))
 
