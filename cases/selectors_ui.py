@@ -1,0 +1,162 @@
+"""Read-only queries behind the rep's pages. Nothing here writes; the visibility rule stays in
+cases.selectors (this module only adds the pending-handoff recipient, who must see a case to accept it).
+Every list is fetched with its related rows in a fixed number of queries, whatever its length."""
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.http import Http404
+from django.utils import timezone
+
+from .models import (
+    OPEN_STEPS, ActionItem, Case, CaseEvent, Client, Concern, EscalationStatus, Handoff,
+    HandoffStatus, ItemStatus, Mood, Promise, PromiseKind, PromiseStatus, Step,
+)
+from .selectors import REP_GROUP, SUPERVISOR_GROUP, can_view_case
+
+MY_CASES_PAGE_SIZE = 25
+# Kinds whose broken promise can still be made good (a late update, a late item, a late call); a
+# broken one not yet made good keeps the case in the "overdue" filter.
+_CATCH_UP_KINDS = (PromiseKind.STATUS_UPDATE, PromiseKind.ACTION_ITEM, PromiseKind.FOLLOW_UP)
+
+
+def case_for_viewer(user, reference):
+    """The case if the user may see it (cases.selectors rule) or is being handed it; else 404."""
+    case = Case.objects.select_related("client", "owner", "co_owner").filter(reference=reference).first()
+    if case is None:
+        raise Http404("No such case.")
+    if can_view_case(user, case):
+        return case
+    if case.handoffs.filter(to_user=user, status=HandoffStatus.REQUESTED).exists():
+        return case
+    raise Http404("No such case.")
+
+
+def _overdue_q(now):
+    stale = Promise.objects.filter(
+        case=OuterRef("pk"), status=PromiseStatus.BROKEN, kept_at__isnull=True, kind__in=_CATCH_UP_KINDS
+    )
+    return Q(next_promise_due_at__lt=now) | Exists(stale)
+
+
+def my_cases(user, *, step="", overdue=False, escalated=False, q="", show="open", now=None):
+    """The rep's home list: cases they own or co-own, and cases where they hold an open action item.
+    One query for the rows (the next promise and the user's own next item come as subqueries)."""
+    now = now or timezone.now()
+    my_items = ActionItem.objects.filter(case=OuterRef("pk"), assignee=user, status=ItemStatus.OPEN)
+    next_promise = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING).order_by("due_at", "id")
+    qs = (
+        Case.objects.filter(Q(owner=user) | Q(co_owner=user) | Exists(my_items))
+        .select_related("client", "owner")
+        .annotate(
+            holds_item=Exists(my_items),
+            my_item_due_at=Subquery(my_items.order_by("due_at").values("due_at")[:1]),
+            next_promise_kind=Subquery(next_promise.values("kind")[:1]),
+            is_overdue=Exists(Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING,
+                                                     due_at__lt=now)),
+        )
+    )
+    if show == "open":
+        qs = qs.filter(step__in=OPEN_STEPS)
+    elif show == "resolved":
+        qs = qs.filter(step=Step.RESOLVED)
+    if step:
+        qs = qs.filter(step=step)
+    if overdue:
+        qs = qs.filter(_overdue_q(now))
+    if escalated:
+        qs = qs.filter(open_escalation_count__gt=0)
+    if q:
+        qs = qs.filter(_search_q(q))
+    return qs.order_by(F("next_promise_due_at").asc(nulls_last=True), "-opened_at")
+
+
+def _search_q(q):
+    text = Concern.objects.filter(case=OuterRef("pk"), description__icontains=q)
+    return (
+        Q(reference__icontains=q) | Q(summary__icontains=q) | Q(client__name__icontains=q)
+        | Q(client__organisation__icontains=q) | Q(root_problem__icontains=q) | Exists(text)
+    )
+
+
+def handoffs_waiting_for(user):
+    return (
+        Handoff.objects.filter(to_user=user, status=HandoffStatus.REQUESTED)
+        .select_related("case", "case__client", "from_user")
+        .order_by("requested_at")
+    )
+
+
+def case_records(case):
+    """Everything the case page lists, one query per kind of record."""
+    events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("-created_at", "-id")
+    return {
+        "concerns": list(case.concerns.all()),
+        "acknowledgements": list(case.acknowledgements.select_related("created_by")),
+        "recommitments": list(case.recommitments.select_related("created_by")),
+        "facts": list(case.facts.all()),
+        "items": list(case.action_items.select_related("assignee").order_by(
+            F("due_at").asc(nulls_last=True), "id")),
+        "updates": list(case.status_updates.select_related("created_by")),
+        "deliveries": list(case.deliveries.all()),
+        "promises": list(case.promises.select_related("owner", "action_item").order_by("due_at", "id")),
+        "escalations": list(case.escalations.select_related("raised_by", "supervisor").order_by("-created_at")),
+        "handoffs": list(case.handoffs.select_related("from_user", "to_user").order_by("-requested_at")),
+        "events": list(events),
+    }
+
+
+def mood_trend(case, records):
+    """The client's temperature over the case: intake, each recorded temperature, each update's mood,
+    and the mood at delivery. Oldest first; each point is (when, Mood, label)."""
+    points = []
+    if case.intake_temperature:
+        points.append((case.opened_at, Mood(case.intake_temperature), "At intake"))
+    for event in records["events"]:
+        if event.verb == "temperature recorded" and event.data.get("to") in Mood.values:
+            points.append((event.created_at, Mood(event.data["to"]), "Temperature recorded"))
+    for update in records["updates"]:
+        points.append((update.given_at, Mood(update.client_mood), "Status update"))
+    for delivery in records["deliveries"]:
+        if delivery.client_mood:
+            points.append((delivery.created_at, Mood(delivery.client_mood), "At delivery"))
+    return sorted(points, key=lambda p: p[0])
+
+
+def assignable_users():
+    """Reps and supervisors who can own an action item or receive a case (teammates included)."""
+    User = get_user_model()
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(groups__name__in=[REP_GROUP, SUPERVISOR_GROUP]) | Q(is_superuser=True))
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+def client_choices(q="", limit=50):
+    qs = Client.objects.all()
+    if q:
+        qs = qs.filter(Q(name__icontains=q) | Q(organisation__icontains=q) | Q(email__icontains=q)
+                       | Q(phone__icontains=q))
+    return list(qs.order_by("name", "id")[:limit])
+
+
+def open_escalations(records):
+    return [e for e in records["escalations"] if e.status != EscalationStatus.RESOLVED]
+
+
+def pending_handoff(records):
+    return next((h for h in records["handoffs"] if h.status == HandoffStatus.REQUESTED), None)
+
+
+def promises_by_status(records):
+    groups = {"pending": [], "kept": [], "broken": [], "renegotiated": []}
+    for promise in records["promises"]:
+        groups[promise.status].append(promise)
+    groups["pending"].sort(key=lambda p: p.due_at)
+    return groups
+
+
+def earliest_pending(records):
+    pending = [p for p in records["promises"] if p.status == PromiseStatus.PENDING]
+    return min(pending, key=lambda p: p.due_at) if pending else None
+

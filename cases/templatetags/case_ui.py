@@ -1,0 +1,126 @@
+"""{% load case_ui %}: the stepper, mood chips and trend, countdowns, and times shown in the viewer's
+zone with the client's local time beside them."""
+from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+from cases.models import Mood, PromiseKind, Step
+
+register = template.Library()
+
+SHORT_STEP = {
+    Step.IDENTIFY: "Identify", Step.ACKNOWLEDGE: "Acknowledge", Step.RECOMMIT: "Recommit",
+    Step.GATHER: "Gather", Step.PLAN: "Plan", Step.MANAGE_ANXIETY: "Manage anxiety", Step.DELIVER: "Deliver",
+}
+
+
+@register.inclusion_tag("cases/parts/_stepper.html")
+def stepper(step, compact=False):
+    """Seven segments: done, current, to come (all done once resolved)."""
+    current = Step(step)
+    order = list(Step)
+    segments = []
+    for s in order[:-1]:
+        state = "done" if order.index(s) < order.index(current) else "current" if s == current else "todo"
+        segments.append({"step": s, "short": SHORT_STEP[s], "state": state})
+    return {"segments": segments, "compact": compact, "resolved": current == Step.RESOLVED,
+            "current": current}
+
+
+@register.inclusion_tag("cases/parts/_mood.html")
+def mood_chip(value):
+    mood = Mood(value) if value in Mood.values else None
+    return {"mood": mood}
+
+
+def relative(delta_seconds):
+    """'in 12 min', '2 h 5 min overdue': the same words the countdown script writes."""
+    overdue = delta_seconds < 0
+    minutes = int(abs(delta_seconds) // 60)
+    if minutes < 1:
+        text = "less than a minute"
+    elif minutes < 60:
+        text = f"{minutes} min"
+    elif minutes < 48 * 60:
+        text = f"{minutes // 60} h" + (f" {minutes % 60} min" if minutes % 60 else "")
+    else:
+        text = f"{minutes // 1440} days"
+    return f"{text} overdue" if overdue else f"in {text}"
+
+
+@register.inclusion_tag("cases/parts/_countdown.html")
+def countdown(due_at, client=None, now=None):
+    """A due time in the viewer's zone (plain text without JavaScript), the time left, red when overdue;
+    static/js/app.js keeps the time left current from data-due."""
+    if due_at is None:
+        return {"due_at": None}
+    delta = (due_at - (now or timezone.now())).total_seconds()
+    return {"due_at": due_at, "iso": due_at.isoformat(), "relative": relative(delta), "overdue": delta < 0,
+            "client_time": client_time(due_at, client)}
+
+
+@register.filter
+def client_time(value, client):
+    """'09:00 EST at the client' when the client's clock differs from the viewer's, else ''."""
+    if not value or client is None:
+        return ""
+    theirs = value.astimezone(client.tz)
+    mine = timezone.localtime(value)
+    if theirs.utcoffset() == mine.utcoffset():
+        return ""
+    fmt = "H:i T" if theirs.date() == mine.date() else "D j M H:i T"
+    return f"{date_format(theirs, fmt)} for {client.name}"
+
+
+@register.simple_tag
+def client_clock(client):
+    """The client's local time now: 'Tue 14:05 GMT'."""
+    return date_format(timezone.now().astimezone(client.tz), "D H:i T")
+
+
+@register.filter
+def when(value):
+    """A time in the viewer's zone, short: 'Tue 24 Nov 14:05'."""
+    if not value:
+        return ""
+    return date_format(timezone.localtime(value), "D j M H:i")
+
+
+@register.simple_tag
+def promise_label(kind, client):
+    first = client.name.split()[0] if client and client.name else "the client"
+    return {
+        PromiseKind.STATUS_UPDATE: f"Update {first}",
+        PromiseKind.ACTION_ITEM: "Action item due",
+        PromiseKind.ETA: f"Fixed for {first} at the latest",
+        PromiseKind.FOLLOW_UP: f"Follow-up call to {first}",
+    }.get(kind, "Next promise")
+
+
+@register.filter
+def person(user):
+    if user is None:
+        return "nobody yet"
+    return user.get_full_name() or user.username
+
+
+@register.inclusion_tag("cases/parts/_trend.html")
+def mood_trend(points, width=240, height=56):
+    """The client's mood over the case as an inline SVG line (irate low, delighted high) plus labelled
+    chips, so the trend reads without colour or graphics too."""
+    top = len(Mood) - 1
+    pad = 6
+    n = len(points)
+    coords = []
+    for i, (_, mood, _label) in enumerate(points):
+        x = pad + (width - 2 * pad) * (i / (n - 1) if n > 1 else 0.5)
+        y = pad + (height - 2 * pad) * (1 - mood.score / top)
+        coords.append((round(x, 1), round(y, 1)))
+    return {"points": [{"when": w, "mood": m, "label": lbl, "x": c[0], "y": c[1]}
+                       for (w, m, lbl), c in zip(points, coords)],
+            "polyline": " ".join(f"{x},{y}" for x, y in coords), "width": width, "height": height}
+
+
+@register.filter
+def field_type(bound_field):
+    return bound_field.field.widget.__class__.__name__.lower()

@@ -1,0 +1,130 @@
+"""Every change a rep makes on the case page, as data: the URL it posts to, the form that checks its
+shape, the one service it calls, who may post it, and the part of the page it re-renders. The case
+page and the generic POST view (cases.views.case) both read this table, so a form and its handler
+cannot drift apart."""
+from dataclasses import dataclass
+from typing import Callable
+
+from django.shortcuts import get_object_or_404
+
+from .. import forms as f
+from .. import services
+from ..models import can_work_case
+from ..selectors import can_act_on_item
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    path: str  # under cases/<reference>/; "<int:pk>" for a per-row action
+    form: type
+    run: Callable  # run(user, case, obj, form)
+    block: str  # the page region (#blk-<block>) the response re-renders
+    who: str = "worker"  # worker | item | handoff | reassigner
+    lookup: str = ""  # related manager on the case that holds the row named by pk
+    refresh: bool = False  # success changes the whole page (step or ownership): reload it
+    done: str = "Saved."
+
+    def form_key(self, obj=None):
+        return f"{self.name}:{obj.pk}" if obj is not None and self.lookup else self.name
+
+    def bind(self, data, *, case, user, obj=None, users=None):
+        auto_id = f"id_{self.name}_{obj.pk}_%s" if obj is not None and self.lookup else f"id_{self.name}_%s"
+        return self.form(data, case=case, user=user, obj=obj, users=users, auto_id=auto_id)
+
+    def get_object(self, case, pk):
+        return get_object_or_404(getattr(case, self.lookup), pk=pk) if self.lookup else None
+
+    def allows(self, user, case, obj):
+        if self.who == "item":
+            return can_act_on_item(user, obj)
+        if self.who == "handoff":
+            return user.pk in (obj.to_user_id, obj.from_user_id) or can_work_case(case, user)
+        if self.who == "reassigner":
+            return user.has_perm("cases.reassign_case")
+        return can_work_case(case, user)
+
+
+def _cd(form):
+    return form.cleaned_data
+
+
+ACTION_LIST = [
+    Action("concern_add", "concerns/", f.ConcernForm, block="concerns", done="Concern added.",
+           run=lambda u, c, o, form: services.concern_add(user=u, case=c, **_cd(form))),
+    Action("concern_edit", "concerns/<int:pk>/", f.ConcernForm, block="concerns", lookup="concerns",
+           done="Concern updated.",
+           run=lambda u, c, o, form: services.concern_update(user=u, concern=o, **_cd(form))),
+    Action("temperature", "temperature/", f.TemperatureForm, block="temperature", done="Temperature recorded.",
+           run=lambda u, c, o, form: services.case_set_temperature(user=u, case=c, **_cd(form))),
+    Action("irate", "irate/", f.IrateFlagForm, block="temperature", done="Irate flag updated.",
+           run=lambda u, c, o, form: services.case_flag_irate(user=u, case=c, **_cd(form))),
+    Action("ack", "acknowledgement/", f.AcknowledgementForm, block="ack", done="Acknowledgement recorded.",
+           run=lambda u, c, o, form: services.acknowledgement_record(user=u, case=c, text=_cd(form)["text"])),
+    Action("recommit", "recommitment/", f.RecommitmentForm, block="recommit", done="Recommitment recorded.",
+           run=lambda u, c, o, form: services.recommitment_record(user=u, case=c, text=_cd(form)["text"])),
+    Action("fact_add", "questions/", f.FactForm, block="facts", done="Question recorded.",
+           run=lambda u, c, o, form: services.fact_add(user=u, case=c, **_cd(form))),
+    Action("fact_answer", "questions/<int:pk>/answer/", f.FactAnswerForm, block="facts", lookup="facts",
+           done="Answer recorded.",
+           run=lambda u, c, o, form: services.fact_answer(user=u, fact=o, answer=_cd(form)["answer"])),
+    Action("root", "root-problem/", f.RootProblemForm, block="root", done="Root problem recorded.",
+           run=lambda u, c, o, form: services.case_set_root_problem(user=u, case=c, **_cd(form))),
+    Action("item_add", "items/", f.ActionItemForm, block="items", done="Action item added.",
+           run=lambda u, c, o, form: services.action_item_create(
+               user=u, case=c, description=_cd(form)["description"], kind=_cd(form)["kind"],
+               assignee=_cd(form)["assignee"], due_at=_cd(form)["due_at"])),
+    Action("item_edit", "items/<int:pk>/", f.ActionItemEditForm, block="items", lookup="action_items",
+           done="Action item updated.",
+           run=lambda u, c, o, form: services.action_item_update(
+               user=u, item=o, description=_cd(form)["description"], kind=_cd(form)["kind"],
+               assignee=_cd(form)["assignee"], due_at=_cd(form)["due_at"], note=_cd(form)["note"])),
+    Action("item_done", "items/<int:pk>/done/", f.ItemDoneForm, block="items", lookup="action_items",
+           who="item", done="Action item done.",
+           run=lambda u, c, o, form: services.action_item_complete(user=u, item=o, note=_cd(form)["note"])),
+    Action("item_cancel", "items/<int:pk>/cancel/", f.ItemCancelForm, block="items", lookup="action_items",
+           who="item", done="Action item cancelled.",
+           run=lambda u, c, o, form: services.action_item_cancel(user=u, item=o, reason=_cd(form)["reason"])),
+    Action("cadence", "cadence/", f.CadenceForm, block="cadence", done="Update cadence agreed.",
+           run=lambda u, c, o, form: services.cadence_set(
+               user=u, case=c, minutes=form.minutes(), channel=_cd(form)["channel"],
+               business_hours_only=_cd(form)["business_hours_only"], note=_cd(form)["note"])),
+    Action("eta", "estimate/", f.EtaForm, block="eta", done="Estimate given.",
+           run=lambda u, c, o, form: services.eta_set(
+               user=u, case=c, earliest=_cd(form)["eta_earliest"], latest=_cd(form)["eta_latest"],
+               note=_cd(form)["note"])),
+    Action("update", "updates/", f.StatusUpdateForm, block="updates", done="Status update logged.",
+           run=lambda u, c, o, form: services.status_update_log(
+               user=u, case=c, summary=_cd(form)["text"], channel=_cd(form)["channel"],
+               client_mood=_cd(form)["client_mood"], given_at=_cd(form)["given_at"])),
+    Action("renegotiate", "promises/<int:pk>/renegotiate/", f.RenegotiateForm, block="promises",
+           lookup="promises", done="New deadline agreed.",
+           run=lambda u, c, o, form: services.promise_renegotiate(
+               user=u, promise=o, new_due_at=_cd(form)["new_due_at"], note=_cd(form)["note"])),
+    Action("delivery", "delivery/", f.DeliveryForm, block="delivery", done="Delivery recorded.",
+           run=lambda u, c, o, form: services.delivery_record(user=u, case=c, **_cd(form))),
+    Action("followup", "follow-up/", f.FollowUpForm, block="followup", done="Follow-up call logged.",
+           run=lambda u, c, o, form: services.follow_up_log(user=u, case=c, note=_cd(form)["note"])),
+    Action("transition", "step/", f.TransitionForm, block="gate", refresh=True, done="",
+           run=lambda u, c, o, form: services.case_transition(
+               user=u, case=c, name=_cd(form)["name"], reason=_cd(form)["reason"])),
+    Action("move", "step/back/", f.TransitionForm, block="moves", refresh=True, done="",
+           run=lambda u, c, o, form: services.case_transition(
+               user=u, case=c, name=_cd(form)["name"], reason=_cd(form)["reason"])),
+    Action("escalate", "escalate/", f.EscalateForm, block="escalate", done="Escalated to a supervisor.",
+           run=lambda u, c, o, form: services.escalation_raise(user=u, case=c, **_cd(form))),
+    Action("handoff_request", "handoff/", f.HandoffRequestForm, block="handoff",
+           done="Handoff requested: it takes effect when they accept.",
+           run=lambda u, c, o, form: services.handoff_request(user=u, case=c, **_cd(form))),
+    Action("handoff_accept", "handoff/<int:pk>/accept/", f.HandoffAcceptForm, block="handoff",
+           lookup="handoffs", who="handoff", refresh=True, done="You now own this case.",
+           run=lambda u, c, o, form: services.handoff_accept(
+               user=u, handoff=o, client_informed=_cd(form)["client_informed"])),
+    Action("handoff_decline", "handoff/<int:pk>/decline/", f.HandoffDeclineForm, block="handoff",
+           lookup="handoffs", who="handoff", refresh=True, done="Handoff withdrawn.",
+           run=lambda u, c, o, form: services.handoff_decline(user=u, handoff=o, note=_cd(form)["note"])),
+    Action("reassign", "reassign/", f.ReassignForm, block="handoff", who="reassigner", refresh=True,
+           done="Case reassigned.",
+           run=lambda u, c, o, form: services.case_reassign(user=u, case=c, **_cd(form))),
+]
+ACTIONS = {a.name: a for a in ACTION_LIST}

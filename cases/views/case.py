@@ -1,0 +1,65 @@
+"""The case page and the one POST view behind every form on it (see actions.ACTIONS)."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from ..errors import CaseRuleError
+from ..forms import add_rule_error
+from ..selectors_ui import case_for_viewer
+from .actions import ACTIONS
+from .page import case_page_context
+
+
+@login_required
+def case_detail(request, reference):
+    case = case_for_viewer(request.user, reference)
+    return render(request, "cases/case_detail.html", case_page_context(request, case))
+
+
+@login_required
+@require_POST
+def case_action(request, reference, action, pk=None):
+    spec = ACTIONS[action]
+    case = case_for_viewer(request.user, reference)
+    obj = spec.get_object(case, pk)
+    if not spec.allows(request.user, case, obj):
+        raise PermissionDenied("Only the case owner, a co-owner or a supervisor can do that.")
+    form = spec.bind(request.POST, case=case, user=request.user, obj=obj)
+    if form.is_valid():
+        try:
+            spec.run(request.user, case, obj, form)
+        except CaseRuleError as exc:
+            add_rule_error(form, exc)
+        else:
+            return _done(request, reference, spec)
+    case = case_for_viewer(request.user, reference)  # re-read: the refused service may have raced
+    context = case_page_context(request, case, bound={spec.form_key(obj): form}, focus_block=spec.block,
+                                autofocus=not request.htmx)
+    context["submitted"] = spec.block
+    template = "cases/_action_response.html" if request.htmx else "cases/case_detail.html"
+    return render(request, template, context, status=422)
+
+
+def _done(request, reference, spec):
+    if spec.done:
+        messages.success(request, spec.done)
+    try:
+        case = case_for_viewer(request.user, reference)
+    except Http404:  # e.g. a declined handoff: the case is no longer theirs to see
+        return _go(request, reverse("cases:my_cases"))
+    url = reverse("cases:case_detail", args=[case.reference])
+    if not request.htmx:
+        return redirect(f"{url}#blk-{spec.block}")
+    if spec.refresh:
+        return _go(request, url)
+    context = case_page_context(request, case, focus_block=spec.block, autofocus=False)
+    context["submitted"] = spec.block
+    return render(request, "cases/_action_response.html", context)
+
+
+def _go(request, url):
+    return HttpResponse(headers={"HX-Redirect": url}) if request.htmx else redirect(url)

@@ -1,0 +1,42 @@
+"""New case (intake): pick or create the client, log the complaint and its first concern."""
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.shortcuts import redirect, render
+
+from .. import services
+from ..errors import CaseRuleError
+from ..forms import NewCaseForm, add_rule_error
+from ..selectors_ui import client_choices
+
+
+@login_required
+def case_new(request):
+    if not request.user.has_perm("cases.add_case"):
+        raise PermissionDenied("Only reps and supervisors can log a case.")
+    client_q = (request.POST or request.GET).get("client_q", "").strip()
+    if request.htmx and request.htmx.target == "id_client":
+        return render(request, "cases/_client_options.html", {"clients": client_choices(client_q), "selected": ""})
+    # A "Find" without JavaScript comes back as a GET carrying what was typed: keep it.
+    form = NewCaseForm(request.POST or None, user=request.user, initial=request.GET.dict())
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = _open(request.user, form)
+        except CaseRuleError as exc:
+            add_rule_error(form, exc)
+        else:
+            messages.success(request, f"{case.reference} logged. You own it.")
+            return redirect("cases:case_detail", reference=case.reference)
+    status = 422 if form.is_bound else 200
+    context = {"form": form, "clients": client_choices(client_q), "client_q": client_q,
+               "selected": str(form["client"].value() or "")}
+    return render(request, "cases/case_new.html", context, status=status)
+
+
+@transaction.atomic
+def _open(user, form):
+    """A new client and its case are created together or not at all."""
+    client = form.cleaned_data["client"] or services.client_create(user=user, **form.new_client())
+    return services.case_open(user=user, client=client, summary=form.cleaned_data["summary"],
+                              temperature=form.cleaned_data["temperature"], concern=form.concern())

@@ -1,0 +1,30 @@
+"""My cases: the rep's home."""
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.utils import timezone
+
+from ..forms import MyCasesFilterForm
+from ..models import Step
+from ..selectors_ui import MY_CASES_PAGE_SIZE, handoffs_waiting_for, my_cases as my_cases_query
+
+
+@login_required
+def my_cases(request):
+    form = MyCasesFilterForm(request.GET or None, steps=[s for s in Step])
+    filters = form.cleaned_data if form.is_valid() else {}
+    now = timezone.now()
+    rows = my_cases_query(
+        request.user, step=filters.get("step", ""), overdue=filters.get("overdue", False),
+        escalated=filters.get("escalated", False), q=(filters.get("q") or "").strip(),
+        show=filters.get("show") or "open", now=now,
+    )
+    page = Paginator(rows, MY_CASES_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "now": now, "query": query.urlencode(),
+               "steps": [s for s in Step if s != Step.RESOLVED]}
+    if request.htmx and request.htmx.target == "case-list":
+        return render(request, "cases/_case_list.html", context)
+    context["handoffs"] = handoffs_waiting_for(request.user)
+    return render(request, "cases/my_cases.html", context)

@@ -1,0 +1,51 @@
+/* Small helpers for the rep's pages; everything works without them.
+ * - Countdowns: elements with data-due (ISO time) show "in 12 min" / "5 min overdue", red when overdue.
+ * - "/" focuses the element marked data-shortcut="/" (the search box) unless the rep is typing.
+ */
+(function () {
+  "use strict";
+
+  function relative(seconds) {
+    var overdue = seconds < 0;
+    var minutes = Math.floor(Math.abs(seconds) / 60);
+    var text;
+    if (minutes < 1) text = "less than a minute";
+    else if (minutes < 60) text = minutes + " min";
+    else if (minutes < 48 * 60) text = Math.floor(minutes / 60) + " h" + (minutes % 60 ? " " + (minutes % 60) + " min" : "");
+    else text = Math.floor(minutes / 1440) + " days";
+    return overdue ? text + " overdue" : "in " + text;
+  }
+
+  function tick(root) {
+    var now = Date.now();
+    (root || document).querySelectorAll("[data-due]").forEach(function (el) {
+      var due = Date.parse(el.getAttribute("data-due"));
+      if (isNaN(due)) return;
+      var seconds = (due - now) / 1000;
+      var rel = el.querySelector(".countdown__rel");
+      if (rel) rel.textContent = "(" + relative(seconds) + ")";
+      el.classList.toggle("is-overdue", seconds < 0);
+      el.classList.toggle("is-soon", seconds >= 0 && seconds < 15 * 60);
+      var row = el.closest(".case-row");
+      if (row && seconds < 0) row.classList.add("is-overdue");
+    });
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+    var t = event.target;
+    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    var target = document.querySelector('[data-shortcut="/"]');
+    if (target) {
+      event.preventDefault();
+      target.focus();
+      if (target.select) target.select();
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    tick(document);
+    setInterval(function () { tick(document); }, 15000);
+    document.body.addEventListener("htmx:afterSettle", function () { tick(document); });
+  });
+})();
