@@ -86,6 +86,7 @@ class CaseForm(forms.Form):
     def __init__(self, data=None, *, case=None, user=None, obj=None, users=None, **kwargs):
         self.case, self.user, self.obj = case, user, obj
         self.gaps = []
+        kwargs.setdefault("label_suffix", "")
         super().__init__(data, **kwargs)
         pickers = [fld for fld in self.fields.values() if isinstance(fld, UserField)]
         if pickers:
@@ -100,7 +101,7 @@ class CaseForm(forms.Form):
     def _wire_coach(self):
         """Live coaching while typing: htmx posts the text to the playbook's coach endpoint."""
         slot = f"{self.auto_id % 'text'}-coach" if self.auto_id else "text-coach"
-        trigger = "keyup changed delay:400ms"
+        trigger = "input changed delay:400ms"
         if self.is_bound and (self.data.get("text") or "").strip():
             trigger += ", load"  # a refused save keeps the text: show its warnings again
         self.fields["text"].widget.attrs.update({
