@@ -1,0 +1,274 @@
+"""The client's status link: signed and expiring, a read-only page that answers "when will it be
+fixed?" in the client's time zone, shows nothing internal, and is issued only by the case owner or
+a supervisor."""
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core import signing
+from django.test import override_settings
+from django.urls import reverse
+
+from cases import services
+from cases.models import CaseEvent, Channel, EscalationReason, Mood, Step
+from cases.status_links import SALT, make_token
+from tests.cases.helpers import advance_to, open_case, plan_ready
+from tests.factories import ClientFactory
+
+NOW = dt.datetime(2025, 6, 30, 13, 0, tzinfo=dt.UTC)  # 09:00 in New York (EDT)
+H = dt.timedelta(hours=1)
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def dana(rep):
+    rep.first_name, rep.last_name = "Dana", "Whitlock"
+    rep.save()
+    return rep
+
+
+@pytest.fixture
+def new_yorker(db):
+    return ClientFactory(name="Dennis", email="dennis@shop.example", time_zone="America/New_York")
+
+
+@pytest.fixture
+def working_case(frozen, dana, new_yorker):
+    """In manage_anxiety: estimate between 10:00 and 14:00 New York time, update due 09:30 given at 09:00."""
+    case = advance_to(open_case(dana, new_yorker), Step.PLAN, dana)
+    plan_ready(case, dana)
+    case = services.case_transition(user=dana, case=case, name="complete_plan")
+    frozen.shift(dt.timedelta(minutes=30))
+    services.status_update_log(user=dana, case=case, summary="Mail server restored from backup; site back by noon",
+                               channel=Channel.PHONE, client_mood=Mood.CALM)
+    case.refresh_from_db()
+    return case
+
+
+def status_url(case):
+    return reverse("client_status", kwargs={"token": make_token(case)})
+
+
+# --- the page -------------------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_the_page_answers_when_it_will_be_fixed_in_the_clients_time_zone(client, working_case):
+    response = client.get(status_url(working_case))
+
+    assert response.status_code == 200
+    assert "Between Mon 30 Jun, 10:00 and Mon 30 Jun, 14:00" in response.content.decode()
+    assert "America/New_York" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_page_shows_the_step_in_client_words_the_last_update_and_the_next_one(client, working_case):
+    page = client.get(status_url(working_case)).content.decode()
+
+    assert "We are working on the fix." in page
+    assert "manage_anxiety" not in page and "Manage anxiety" not in page
+    assert "Mon 30 Jun, 09:30: Mail server restored from backup; site back by noon" in page
+    assert "By Mon 30 Jun, 10:30 (phone)" in page  # the next status-update promise, one hour on
+    assert "Dana" in page
+
+
+@pytest.mark.django_db
+def test_the_page_leaks_nothing_internal(client, working_case, dana, supervisor, new_yorker):
+    services.escalation_raise(user=dana, case=working_case, reason=EscalationReason.LIABILITY,
+                              note="SECRET-ESCALATION asks for a refund")
+    other = open_case(dana, new_yorker)
+    working_case.refresh_from_db()
+
+    page = client.get(status_url(working_case)).content.decode()
+
+    internal = [
+        dana.email, supervisor.email, dana.last_name, dana.username, "SECRET-ESCALATION", other.reference,
+        working_case.root_problem, "I hear you", "We hold ourselves", "payroll is due",
+        "Restore the mail server from backup",  # the action item's description
+        "/supervisor/", "/cases/", "logout", "<script",
+    ]
+    assert [text for text in internal if text in page] == []
+
+
+@pytest.mark.django_db
+def test_without_an_estimate_yet_the_page_says_one_is_coming(client, frozen, dana, new_yorker):
+    case = open_case(dana, new_yorker)
+
+    page = client.get(status_url(case)).content.decode()
+
+    assert "We will give you an estimate as soon as the fix is planned." in page
+    assert "We are listening" in page and "No update yet." in page
+
+
+@pytest.mark.django_db
+def test_a_resolved_case_says_so_and_shows_no_estimate(client, frozen, dana, new_yorker):
+    case = advance_to(open_case(dana, new_yorker), Step.RESOLVED, dana)
+
+    page = client.get(status_url(case)).content.decode()
+
+    assert "It has been resolved (Mon 30 Jun 2025, 09:00)" in page
+    assert "Between" not in page and "Next update" not in page
+
+
+@pytest.mark.django_db
+def test_the_page_is_private_to_caches_robots_and_referers(client, working_case):
+    response = client.get(status_url(working_case))
+
+    assert response["Cache-Control"] == "no-store"
+    assert "noindex" in response["X-Robots-Tag"]
+    assert response["Referrer-Policy"] == "no-referrer"
+
+
+@pytest.mark.django_db
+def test_the_page_is_read_only(client, working_case):
+    response = client.post(status_url(working_case))
+
+    assert response.status_code == 405
+
+
+# --- expired and tampered links ------------------------------------------------------------------
+@pytest.mark.django_db
+@override_settings(CLIENT_LINK_MAX_AGE_DAYS=14)
+def test_a_link_still_works_on_its_last_day(client, frozen, working_case):
+    url = status_url(working_case)
+    frozen.shift(dt.timedelta(days=14) - dt.timedelta(minutes=1))
+
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.django_db
+@override_settings(CLIENT_LINK_MAX_AGE_DAYS=14)
+def test_an_expired_link_says_so_and_whom_to_ask(client, frozen, working_case):
+    url = status_url(working_case)
+    frozen.shift(dt.timedelta(days=14, minutes=1))
+
+    response = client.get(url)
+
+    assert response.status_code == 410
+    page = response.content.decode()
+    assert "This link has expired" in page and "ask Dana" in page
+    assert "Between" not in page and "Mail server restored" not in page
+
+
+@pytest.mark.django_db
+def test_a_tampered_signature_is_refused(client, working_case):
+    token = make_token(working_case)
+    forged = token[:-1] + ("A" if token[-1] != "A" else "B")
+
+    response = client.get(reverse("client_status", kwargs={"token": forged}))
+
+    assert response.status_code == 404
+    assert "This link is not valid" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_link_cannot_be_pointed_at_another_case(client, working_case, dana, new_yorker):
+    other = open_case(dana, new_yorker)
+    payload, rest = make_token(working_case).split(":", 1)
+    other_payload = make_token(other).split(":", 1)[0]
+
+    response = client.get(reverse("client_status", kwargs={"token": f"{other_payload}:{rest}"}))
+
+    assert payload != other_payload
+    assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_value_signed_for_another_purpose_is_not_a_status_link(client, working_case):
+    elsewhere = signing.TimestampSigner(salt="somewhere-else").sign_object({"c": working_case.pk})
+
+    response = client.get(reverse("client_status", kwargs={"token": elsewhere}))
+
+    assert response.status_code == 404
+    assert SALT != "somewhere-else"
+
+
+@pytest.mark.django_db
+def test_a_link_to_a_deleted_case_is_not_valid(client, working_case):
+    url = status_url(working_case)
+    working_case.delete()
+
+    assert client.get(url).status_code == 404
+
+
+@pytest.mark.django_db
+def test_garbage_is_not_valid(client):
+    assert client.get(reverse("client_status", kwargs={"token": "not-a-token"})).status_code == 404
+
+
+# --- issuing a link ----------------------------------------------------------------------------------
+def issue_url(case):
+    return reverse("supervisor:status_link", kwargs={"reference": case.reference})
+
+
+@pytest.mark.django_db
+def test_the_owner_gets_a_working_link_and_the_timeline_records_it(client, working_case, dana):
+    client.force_login(dana)
+
+    response = client.post(issue_url(working_case))
+
+    assert response.status_code == 200
+    link = response.context["link_url"]
+    assert link.startswith("http://testserver/status/")
+    assert client.get(link.removeprefix("http://testserver")).status_code == 200
+    event = CaseEvent.objects.get(case=working_case, verb="client status link issued")
+    assert event.actor == dana
+
+
+@pytest.mark.django_db
+def test_a_supervisor_can_issue_a_link_for_any_case(client, working_case, supervisor):
+    client.force_login(supervisor)
+
+    response = client.post(issue_url(working_case))
+
+    assert response.status_code == 200 and "/status/" in response.context["link_url"]
+
+
+@pytest.mark.django_db
+def test_looking_at_the_issue_page_issues_nothing(client, working_case, dana):
+    client.force_login(dana)
+
+    response = client.get(issue_url(working_case))
+
+    assert response.status_code == 200 and "link" not in response.context
+    assert not CaseEvent.objects.filter(verb="client status link issued").exists()
+
+
+@pytest.mark.django_db
+def test_another_rep_cannot_see_the_case_to_issue_a_link(client, working_case, other_rep):
+    client.force_login(other_rep)
+
+    assert client.post(issue_url(working_case)).status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_watcher_may_see_the_case_but_not_issue_a_link(client, working_case, other_rep):
+    working_case.watchers.add(other_rep)
+    client.force_login(other_rep)
+
+    response = client.post(issue_url(working_case))
+
+    assert response.status_code == 403
+    assert not CaseEvent.objects.filter(verb="client status link issued").exists()
+
+
+@pytest.mark.django_db
+def test_an_anonymous_visitor_is_sent_to_log_in(client, working_case):
+    response = client.post(issue_url(working_case))
+
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+@pytest.mark.django_db
+def test_links_issued_for_two_cases_open_their_own_case(client, frozen, dana, new_yorker):
+    first = open_case(dana, new_yorker)
+    second = open_case(dana, ClientFactory(name="Erin", time_zone="UTC"))
+
+    first_page = client.get(status_url(first)).content.decode()
+    second_page = client.get(status_url(second)).content.decode()
+
+    assert first.reference in first_page and second.reference not in first_page
+    assert second.reference in second_page and first.reference not in second_page
