@@ -1,5 +1,6 @@
 """Step 6's heartbeat: logging a status update keeps (or, if late, breaks) the pending
-status-update promise and opens the next one, due one interval later outside quiet hours."""
+status-update promise and opens the next one: one interval after the kept slot, or after the update
+itself when it came late, and never inside the client's quiet hours."""
 from django.db import transaction
 from django.utils import timezone
 
@@ -38,10 +39,14 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
     if promise is None:  # the sweep may already have marked it broken: record the late fulfilment
         promise = case.promises.filter(kind=PromiseKind.STATUS_UPDATE, status="broken", kept_at__isnull=True,
                                        due_at__lte=given_at).order_by("-due_at").first()
+    # The agreed rhythm is kept: an early update does not pull the next deadline forward (updated at
+    # 0:50 for a 1:00 slot, the next is due at 2:00); a late one starts the interval from when it came.
+    start = given_at
     if promise:
         promise_fulfil(promise=promise, at=given_at, actor=user)
+        start = max(given_at, promise.due_at)
     if case.cadence_minutes and case.step != Step.DELIVER:
-        open_next_status_update(case=case, start=given_at, actor=user)
+        open_next_status_update(case=case, start=start, actor=user)
     if case.temperature != client_mood:
         case.temperature = client_mood
         case.save(update_fields=["temperature", "updated_at"])

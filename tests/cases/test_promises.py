@@ -47,7 +47,17 @@ def test_an_update_logged_before_due_keeps_the_promise_and_opens_the_next(rep, d
     first.refresh_from_db()
     assert first.status == PromiseStatus.KEPT
     nxt = case.promises.get(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
-    assert nxt.due_at == T0 + dt.timedelta(minutes=110)
+    assert nxt.due_at == T0 + dt.timedelta(minutes=120)  # the agreed hourly rhythm, not pulled forward
+
+
+@pytest.mark.django_db
+def test_a_late_update_starts_the_next_interval_from_when_it_was_given(rep, dennis):
+    case = _in_manage_anxiety(rep, dennis)
+
+    _log(rep, case, T0 + dt.timedelta(minutes=75))
+
+    nxt = case.promises.get(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
+    assert nxt.due_at == T0 + dt.timedelta(minutes=135)
 
 
 @pytest.mark.django_db
@@ -249,8 +259,8 @@ def test_an_update_never_falls_due_in_the_clients_quiet_hours(rep, dennis):
 @pytest.mark.django_db
 def test_promise_keeping_rate_is_kept_over_kept_plus_broken(rep, dennis):
     case = _in_manage_anxiety(rep, dennis)
-    _log(rep, case, T0 + dt.timedelta(minutes=30))   # kept
-    _log(rep, case, T0 + dt.timedelta(minutes=200))  # broken (was due at 1:30)
+    _log(rep, case, T0 + dt.timedelta(minutes=30))   # kept (slot 1:00; next due 2:00)
+    _log(rep, case, T0 + dt.timedelta(minutes=200))  # broken (was due at 2:00; next due 4:20)
     _log(rep, case, T0 + dt.timedelta(minutes=210))  # kept
 
     rate = promise_keeping_rate(Promise.objects.filter(case=case, kind=PromiseKind.STATUS_UPDATE))

@@ -24,24 +24,20 @@ def _sent(kind_subject_part, to):
 
 
 @pytest.mark.django_db
-def test_hourly_updates_at_0_50_and_1_45_then_none_break_exactly_one_promise_by_3_00(rep, supervisor, dennis):
+def test_a_late_update_breaks_its_slot_once_and_restarts_the_interval(rep, supervisor, dennis):
     case = planned_case(rep, dennis)  # cadence set at 0:00 -> first update due 1:00
 
-    _minute_by_minute(rep, case, updates={50, 105}, until=T0 + 180 * MIN)
+    _minute_by_minute(rep, case, updates={50, 130}, until=T0 + 180 * MIN)
 
     broken = case.promises.filter(status=PromiseStatus.BROKEN)
-    assert [p.due_at for p in broken] == [T0 + 165 * MIN]  # 1:45 + 1 hour, nothing logged since
+    assert [(p.due_at, p.kept_at) for p in broken] == [(T0 + 120 * MIN, T0 + 130 * MIN)]  # late, recorded
+    assert case.promises.get(status=PromiseStatus.PENDING, kind="status_update").due_at == T0 + 190 * MIN
     assert Escalation.objects.filter(case=case).count() == 1
     assert CaseEvent.objects.filter(case=case, verb="promise broken").count() == 1
     assert len(_sent("was missed", rep.email)) == 1
     assert len(_sent("broke a promise", supervisor.email)) == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Cadence anchoring conflict: RECIPE.md says the next update is due 'last update + interval' "
-    "(and tests/cases/test_promises.py asserts 0:50 -> 1:50), so the 1:55 update is 5 minutes late and "
-    "breaks a promise at 1:50. The issue's scenario needs the next due anchored on the kept promise's "
-    "slot (0:50 keeps 1:00 -> next 2:00; 1:55 keeps 2:00 -> next 3:00). Decide, then drop this marker."))
 @pytest.mark.django_db
 def test_issue_scenario_updates_at_0_50_and_1_55_then_none_break_exactly_one_promise_at_3_00(
         rep, supervisor, dennis):
