@@ -70,7 +70,7 @@ def my_cases(user, *, step="", overdue=False, escalated=False, q="", show="open"
 
 
 def _search_q(q):
-    text = Concern.objects.filter(case=OuterRef("pk"), description__icontains=q)
+    text = Concern.objects.filter(case=OuterRef("pk")).filter(Q(description__icontains=q) | Q(impact__icontains=q))
     return (
         Q(reference__icontains=q) | Q(summary__icontains=q) | Q(client__name__icontains=q)
         | Q(client__organisation__icontains=q) | Q(root_problem__icontains=q) | Exists(text)

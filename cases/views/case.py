@@ -4,7 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
 from django.views.decorators.http import require_POST
 
 from ..errors import CaseRuleError
@@ -36,12 +38,32 @@ def case_action(request, reference, action, pk=None):
             add_rule_error(form, exc)
         else:
             return _done(request, reference, spec)
+    return _refused(request, reference, spec, form, obj)
+
+
+def _refused(request, reference, spec, form, obj):
+    """Re-render with the rep's input and the error beside the field. A refusal for a form the page
+    does not show (a forged or stale post) is said at the top of the page instead."""
     case = case_for_viewer(request.user, reference)  # re-read: the refused service may have raced
     context = case_page_context(request, case, bound={spec.form_key(obj): form}, focus_block=spec.block,
                                 autofocus=not request.htmx)
     context["submitted"] = spec.block
     template = "cases/_action_response.html" if request.htmx else "cases/case_detail.html"
-    return render(request, template, context, status=422)
+    html = render_to_string(template, context, request)
+    unseen = [text for text in _error_texts(form) if escape(text) not in html]
+    for text in unseen:
+        messages.error(request, text)
+    if unseen:
+        html = render_to_string(template, context, request)
+    response = HttpResponse(html, status=422)
+    if unseen and request.htmx:
+        response["HX-Reswap"] = "none"  # keep the rep's block as it is; the message says why
+    return response
+
+
+def _error_texts(form):
+    texts = [e for name, errors in form.errors.items() if name != "__all__" or not form.gaps for e in errors]
+    return texts + list(form.gaps)
 
 
 def _done(request, reference, spec):

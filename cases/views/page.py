@@ -158,6 +158,7 @@ def case_page_context(request, case, *, bound=None, focus_block=None, autofocus=
         "next_promise": earliest_pending(records), "trend": mood_trend(case, records),
         "open_escalations": open_escalations(records), "handoff": handoff,
         "handoff_for_me": handoff is not None and handoff.to_user_id == user.pk,
+        "handoff_accept_form": forms.get("handoff_accept", handoff) if handoff else None,
         "can_reassign": user.has_perm("cases.reassign_case"), "steps": [s for s in Step if s != Step.RESOLVED],
         **_rows(records, forms, user, can_work),
     }
