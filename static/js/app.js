@@ -1,6 +1,7 @@
 /* Small helpers for the rep's pages; everything works without them.
  * - Countdowns: elements with data-due (ISO time) show "in 12 min" / "5 min overdue", red when overdue.
  * - "/" focuses the element marked data-shortcut="/" (the search box) unless the rep is typing.
+ * - Ctrl+Enter (Cmd+Enter) in a form field submits that form, so a rep never has to reach for the mouse.
  */
 (function () {
   "use strict";
@@ -30,6 +31,15 @@
       if (row && seconds < 0) row.classList.add("is-overdue");
     });
   }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    var form = event.target && event.target.form;
+    if (form) {
+      event.preventDefault();
+      if (form.requestSubmit) form.requestSubmit(); else form.submit();
+    }
+  });
 
   document.addEventListener("keydown", function (event) {
     if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;

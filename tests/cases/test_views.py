@@ -479,3 +479,26 @@ def test_items_are_offered_a_client_time_zone_choice(rep_client, rep):
 
     assert "Dennis&#x27;s time (America/New_York)" in html
     assert ItemKind.MITIGATE.label in html
+
+
+def test_the_supervisor_link_shows_for_supervisors_only(client, rep, supervisor):
+    client.force_login(rep)
+    as_rep = client.get(reverse("cases:my_cases")).content.decode()
+    client.force_login(supervisor)
+
+    as_supervisor = client.get(reverse("cases:my_cases")).content.decode()
+
+    assert reverse("supervisor:queue") not in as_rep
+    assert reverse("supervisor:queue") in as_supervisor
+
+
+def test_pages_run_in_the_viewers_time_zone_and_without_a_profile_in_utc(client, dennis):
+    tokyo = StaffProfileFactory(time_zone="Asia/Tokyo").user
+    client.force_login(tokyo)
+    in_tokyo = client.get(reverse("cases:my_cases")).content.decode()
+    client.force_login(UserFactory(role="rep"))
+
+    in_utc = client.get(reverse("cases:my_cases")).content.decode()
+
+    assert "· JST" in in_tokyo
+    assert "· UTC" in in_utc
