@@ -2,6 +2,7 @@
 fixed?" in the client's time zone, shows nothing internal, and is issued only by the case owner or
 a supervisor."""
 import datetime as dt
+import zoneinfo
 
 import pytest
 import time_machine
@@ -10,13 +11,14 @@ from django.test import override_settings
 from django.urls import reverse
 
 from cases import services
-from cases.models import CaseEvent, Channel, EscalationReason, Mood, Step
+from cases.models import CaseEvent, Channel, EscalationReason, Mood, PromiseKind, Step
 from cases.status_links import SALT, make_token
 from tests.cases.helpers import advance_to, open_case, plan_ready
 from tests.factories import ClientFactory
 
 NOW = dt.datetime(2025, 6, 30, 13, 0, tzinfo=dt.UTC)  # 09:00 in New York (EDT)
 H = dt.timedelta(hours=1)
+NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 
 
 @pytest.fixture
@@ -39,7 +41,7 @@ def new_yorker(db):
 
 @pytest.fixture
 def working_case(frozen, dana, new_yorker):
-    """In manage_anxiety: estimate between 10:00 and 14:00 New York time, update due 09:30 given at 09:00."""
+    """In manage_anxiety: estimate between 10:00 and 14:00 New York time; an update given at 09:30."""
     case = advance_to(open_case(dana, new_yorker), Step.PLAN, dana)
     plan_ready(case, dana)
     case = services.case_transition(user=dana, case=case, name="complete_plan")
@@ -66,12 +68,14 @@ def test_the_page_answers_when_it_will_be_fixed_in_the_clients_time_zone(client,
 
 @pytest.mark.django_db
 def test_the_page_shows_the_step_in_client_words_the_last_update_and_the_next_one(client, working_case):
+    next_due = working_case.promises.get(kind=PromiseKind.STATUS_UPDATE, status="pending").due_at
+
     page = client.get(status_url(working_case)).content.decode()
 
     assert "We are working on the fix." in page
     assert "manage_anxiety" not in page and "Manage anxiety" not in page
     assert "Mon 30 Jun, 09:30: Mail server restored from backup; site back by noon" in page
-    assert "By Mon 30 Jun, 10:30 (phone)" in page  # the next status-update promise, one hour on
+    assert f"By {next_due.astimezone(NEW_YORK):%a %d %b, %H:%M} (phone)" in page  # the pending update promise
     assert "Dana" in page
 
 
