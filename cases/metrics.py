@@ -1,6 +1,6 @@
 """The team's numbers, per rep and for the team, over a window ending now. Read-only: every measure
 comes from the promise ledger, the case timeline (CaseEvent) and the step records, in a fixed number
-of queries whatever the number of cases (`team_dashboard` makes 10). Counting and grouping happen in
+of queries whatever the number of cases (`team_dashboard` makes at most 10). Counting and grouping happen in
 the database; medians, mood scores and ETA matching are finished in Python over the few columns
 fetched, so the page also works on SQLite for `make run`.
 
