@@ -3,6 +3,9 @@ message is rendered now (so it tells what was true when it was caused) and sent 
 delivery sweep (notifications/sweeps/outbox.py); the broker only triggers delivery, so a broker
 outage delays an email by at most one beat tick and loses nothing."""
 import logging
+import threading
+import time
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import transaction
@@ -41,20 +44,58 @@ def outbox_enqueue(*, key, kind, to, context, case=None):
     return row
 
 
+_deferral = threading.local()
+
+
+@contextmanager
+def kicks_deferred():
+    """For a sweep that commits row after row: the emails queued inside do not each kick delivery;
+    one kick goes out at the end (after the commit, if a transaction is still open) if any was
+    queued."""
+    if getattr(_deferral, "active", False):
+        yield
+        return
+    _deferral.active, _deferral.needed = True, False
+    try:
+        yield
+    finally:
+        needed = _deferral.needed
+        _deferral.active, _deferral.needed = False, False
+        if needed:
+            transaction.on_commit(kick_delivery, robust=True)
+
+
 def _kick_on_commit():
     """One kick per transaction, however many emails it queued."""
+    if getattr(_deferral, "active", False):
+        _deferral.needed = True
+        return
     conn = transaction.get_connection()
     if conn.in_atomic_block and any(entry[1] is kick_delivery for entry in conn.run_on_commit):
         return
     transaction.on_commit(kick_delivery, robust=True)
 
 
+# After the broker failed, kicks are skipped for this long: requests do not each pay the connect
+# timeout while it is down (the beat sweep delivers meanwhile, and beat needs the broker too).
+KICK_PAUSE_SECONDS = 30
+_kicks_paused_until = 0.0
+
+
 def kick_delivery():
-    """Ask a worker to deliver the outbox now. Best effort: if the broker is down, the periodic
-    delivery sweep sends the row later, so a failure here is logged, never raised."""
+    """Ask a worker to deliver the outbox now. Best effort: one connection attempt, no retry; if
+    the broker is down, the periodic delivery sweep sends the row later, so a failure here is
+    logged, never raised."""
+    global _kicks_paused_until
+    if time.monotonic() < _kicks_paused_until:
+        return
     try:
         from .tasks import deliver_outbox
 
-        deliver_outbox.apply_async(retry=False, ignore_result=True)
+        with deliver_outbox.app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=0)
+            deliver_outbox.apply_async(connection=conn, retry=False, ignore_result=True)
     except Exception:  # noqa: BLE001 - the broker being unreachable must not fail the caller
-        logger.warning("could not reach the broker to deliver the outbox now; the beat sweep will", exc_info=True)
+        _kicks_paused_until = time.monotonic() + KICK_PAUSE_SECONDS
+        logger.warning("could not reach the broker to deliver the outbox now; the beat sweep will "
+                       "(no kicks for %d s)", KICK_PAUSE_SECONDS, exc_info=True)

@@ -122,6 +122,8 @@ CELERY_TASK_TIME_LIMIT = 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# The queue tasks are sent to and workers consume by default (several deployments may share a Redis).
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 # Every sweep once a minute (notifications/sweeps/). A tick that waited longer than the next one
 # expires unrun, so a stopped worker does not come back to a pile of identical sweeps.
 SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=60)

@@ -17,6 +17,8 @@ from django.utils import timezone
 
 from cases.models import Case
 
+from ..outbox import kicks_deferred
+
 logger = logging.getLogger("notifications.sweeps")
 
 
@@ -45,13 +47,14 @@ def each_in_own_transaction(sweep, rows, handle):
     back, logged and left for the next run; it never stops the others. Returns how many rows
     `handle` reported as acted on."""
     done = 0
-    for row in rows:
-        try:
-            with transaction.atomic():
-                if handle(row):
-                    done += 1
-        except SoftTimeLimitExceeded:
-            raise  # the task is out of time: stop here, the rest is picked up by the next run
-        except Exception:  # noqa: BLE001 - one bad row must not block the queue
-            logger.exception("%s: row %r failed and was rolled back; the next run retries it", sweep, row)
+    with kicks_deferred():  # one delivery kick for the whole batch, not one per row
+        for row in rows:
+            try:
+                with transaction.atomic():
+                    if handle(row):
+                        done += 1
+            except SoftTimeLimitExceeded:
+                raise  # the task is out of time: stop here, the rest is picked up by the next run
+            except Exception:  # noqa: BLE001 - one bad row must not block the queue
+                logger.exception("%s: row %r failed and was rolled back; the next run retries it", sweep, row)
     return done

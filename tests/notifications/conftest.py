@@ -85,3 +85,12 @@ def smtp_sink(settings):
     yield sink
     sink.release.set()
     sink.stop()
+
+
+@pytest.fixture(autouse=True)
+def _kicks_not_paused(monkeypatch):
+    """A broker failure pauses delivery kicks for a while (notifications.outbox); no test inherits
+    another's pause."""
+    from notifications import outbox
+
+    monkeypatch.setattr(outbox, "_kicks_paused_until", 0.0)

@@ -198,3 +198,21 @@ def test_a_transaction_that_queues_several_emails_kicks_delivery_once(django_cap
             _queue(3)
 
     assert [cb for cb in callbacks if cb is outbox.kick_delivery] == [outbox.kick_delivery]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sweep_that_queues_many_emails_kicks_delivery_once(rep, dennis, monkeypatch):
+    from notifications.sweeps import sweep_broken_promises
+
+    kicks = []
+    monkeypatch.setattr(outbox, "kick_delivery", lambda: kicks.append(1))
+    for _ in range(3):
+        planned_case(rep, dennis, item_due=20 * HOUR, eta_latest=20 * HOUR)
+    kicks.clear()
+
+    with at(T0 + 2 * HOUR):
+        broken = sweep_broken_promises()
+
+    assert broken == 3
+    assert OutboxMessage.objects.filter(kind__startswith="promise_broken").count() == 6
+    assert kicks == [1]

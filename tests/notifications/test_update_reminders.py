@@ -94,10 +94,14 @@ def test_the_next_promise_after_an_update_gets_its_own_reminder(rep, dennis):
     case = planned_case(rep, dennis)
     with at(T0 + 46 * MIN):
         sweep_update_reminders()
-    log_update(rep, case, T0 + 50 * MIN)  # next update due 11:50
+    log_update(rep, case, T0 + 50 * MIN)  # kept the 11:00 slot: the next update is due 12:00
 
-    with at(T0 + 95 * MIN):
+    with at(T0 + 104 * MIN):
+        too_early = sweep_update_reminders()
+    with at(T0 + 105 * MIN):
         done = sweep_update_reminders()
+
+    assert too_early == 0
 
     assert done == 1
     assert OutboxMessage.objects.filter(kind="update_reminder").count() == 2
