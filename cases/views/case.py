@@ -45,8 +45,7 @@ def _refused(request, reference, spec, form, obj):
     """Re-render with the rep's input and the error beside the field. A refusal for a form the page
     does not show (a forged or stale post) is said at the top of the page instead."""
     case = case_for_viewer(request.user, reference)  # re-read: the refused service may have raced
-    context = case_page_context(request, case, bound={spec.form_key(obj): form}, focus_block=spec.block,
-                                autofocus=not request.htmx)
+    context = case_page_context(request, case, bound={spec.form_key(obj): form}, focus_block=spec.block)
     context["submitted"] = spec.block
     template = "cases/_action_response.html" if request.htmx else "cases/case_detail.html"
     html = render_to_string(template, context, request)
@@ -78,7 +77,7 @@ def _done(request, reference, spec):
         return redirect(f"{url}#blk-{spec.block}")
     if spec.refresh:
         return _go(request, url)
-    context = case_page_context(request, case, focus_block=spec.block, autofocus=False)
+    context = case_page_context(request, case, focus_block=spec.block)
     context["submitted"] = spec.block
     return render(request, "cases/_action_response.html", context)
 

@@ -124,14 +124,15 @@ def _rows(records, forms, user, can_work):
             "pending_rows": pending}
 
 
-def _autofocus(blocks_now, forms, bound):
-    """Focus the first field with an error, else the first field of the step's first open form."""
+def _autofocus(blocks, forms, bound):
+    """Focus the first field with an error, else the first field of the first editable block's main
+    form (htmx moves focus to it after a swap, so a rep can type the next entry straight away)."""
     for form in bound.values():
         for name in form.errors:
             if name in form.fields:
                 form.fields[name].widget.attrs["autofocus"] = True
                 return
-    for block in blocks_now:
+    for block in blocks:
         if block["editable"]:
             form = forms[PRIMARY_ACTION[block["name"]]]
             first = next((n for n, fld in form.fields.items() if not fld.widget.is_hidden), None)
@@ -140,7 +141,8 @@ def _autofocus(blocks_now, forms, bound):
             return
 
 
-def case_page_context(request, case, *, bound=None, focus_block=None, autofocus=True):
+def case_page_context(request, case, *, bound=None, focus_block=None):
+    """`focus_block`: the block a form was posted from (kept open, and focused after an htmx swap)."""
     user, bound = request.user, bound or {}
     records = case_records(case)
     can_work = can_work_case(case, user)
@@ -148,8 +150,8 @@ def case_page_context(request, case, *, bound=None, focus_block=None, autofocus=
     forms = CaseForms(case, user, bound, records)
     editable = _editable(case, can_work, records)
     blocks_now, blocks_earlier = _blocks(Step(case.step), editable, forced_open=focus_block)
-    if autofocus:
-        _autofocus(blocks_now, forms, bound)
+    focus = [b for b in blocks_now + blocks_earlier if b["name"] == focus_block] if focus_block else blocks_now
+    _autofocus(focus, forms, bound)
     handoff = pending_handoff(records)
     return {
         "case": case, "records": records, "forms": forms, "can_work": can_work, "editable": editable,

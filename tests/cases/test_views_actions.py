@@ -665,3 +665,9 @@ def test_a_refusal_shown_beside_its_field_is_not_repeated_as_a_message(rep_clien
 
     assert "HX-Reswap" not in response
     assert response.content.decode().count("Describe the concern before saving it.") == 1
+
+
+def test_after_an_htmx_save_the_cursor_returns_to_the_blocks_form(rep_client, case):
+    response = rep_client.post(url("concern_add", case), {"description": "Email bounces"}, headers=HTMX)
+
+    assert 'autofocus id="id_concern_add_description"' in response.content.decode()
