@@ -70,8 +70,13 @@ class CaseForms:
         if key not in self._cache:
             if name == "delivery":
                 obj = self.current_delivery
-            self._cache[key] = action.bind(None, case=self.case, user=self.user, obj=obj)
+            self._cache[key] = action.bind(None, case=self.case, user=self.user, obj=obj, users=self.users)
         return self._cache[key]
+
+    @cached_property
+    def users(self):
+        """Teammates for every picker on the page, fetched once."""
+        return list(assignable_users())
 
     @cached_property
     def current_delivery(self):

@@ -502,3 +502,20 @@ def test_pages_run_in_the_viewers_time_zone_and_without_a_profile_in_utc(client,
 
     assert "· JST" in in_tokyo
     assert "· UTC" in in_utc
+
+
+def test_the_case_page_costs_the_same_queries_for_one_item_as_for_six(client, rep, dennis,
+                                                                     django_assert_max_num_queries):
+    def case_with(n):
+        case = advance_to(open_case(rep, dennis), Step.PLAN, rep)
+        for i in range(n):
+            services.action_item_create(user=rep, case=case, description=f"Item {i}", assignee=rep,
+                                        due_at=timezone.now() + dt.timedelta(hours=i + 1))
+        return case
+    small, large = case_with(1), case_with(6)
+    client.force_login(rep)
+    with django_assert_max_num_queries(30) as small_queries:
+        client.get(page_of(small))
+
+    with django_assert_max_num_queries(len(small_queries)):
+        client.get(page_of(large))

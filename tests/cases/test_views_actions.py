@@ -671,3 +671,14 @@ def test_after_an_htmx_save_the_cursor_returns_to_the_blocks_form(rep_client, ca
     response = rep_client.post(url("concern_add", case), {"description": "Email bounces"}, headers=HTMX)
 
     assert 'autofocus id="id_concern_add_description"' in response.content.decode()
+
+
+def test_a_row_from_another_case_is_not_found(rep_client, rep, dennis):
+    case = in_step(rep, dennis, Step.MANAGE_ANXIETY)
+    elsewhere = in_step(rep, dennis, Step.MANAGE_ANXIETY).action_items.get()
+
+    response = rep_client.post(url("item_done", case, elsewhere.pk))
+
+    elsewhere.refresh_from_db()
+    assert response.status_code == 404
+    assert elsewhere.status == ItemStatus.OPEN
