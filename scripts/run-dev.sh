@@ -16,7 +16,7 @@ export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-config.settings.base}
 log() { echo "[run] $*" >&2; }
 
 # The filesystem broker needs its folders to exist before the worker or the web process touch it.
-mkdir -p "$VAR_DIR/broker/queue" "$VAR_DIR/broker/processed"
+mkdir -p "$VAR_DIR/broker/queue" "$VAR_DIR/broker/processed" "$VAR_DIR/broker/control"
 
 if ! "$PY" - "$HOST" "$PORT" <<'PY'
 import socket, sys
