@@ -103,3 +103,29 @@ def test_the_supervisors_are_all_told_when_the_owner_has_no_supervisor_of_their_
         sweep_broken_promises()
 
     assert OutboxMessage.objects.get(kind="promise_broken_supervisor").to == sorted([supervisor.email, other.email])
+
+
+@pytest.mark.django_db
+def test_a_row_that_fails_is_rolled_back_and_retried_without_blocking_the_others(rep, dennis, monkeypatch, caplog):
+    from notifications.sweeps import promises as promise_sweeps
+
+    first, second = planned_case(rep, dennis), planned_case(rep, dennis)
+    real_notify = promise_sweeps._notify_broken
+
+    def failing_for_first(*, case, **kw):
+        if case.pk == first.pk:
+            raise RuntimeError("template exploded")
+        return real_notify(case=case, **kw)
+
+    monkeypatch.setattr(promise_sweeps, "_notify_broken", failing_for_first)
+    with at(T0 + 61 * MIN):
+        done = sweep_broken_promises()
+    monkeypatch.setattr(promise_sweeps, "_notify_broken", real_notify)
+    with at(T0 + 62 * MIN):
+        retried = sweep_broken_promises()
+
+    assert (done, retried) == (1, 1)
+    assert "template exploded" in caplog.text
+    assert _update_promise(first, PromiseStatus.BROKEN).broken_at == T0 + 62 * MIN  # rolled back, then redone
+    assert _update_promise(second, PromiseStatus.BROKEN).broken_at == T0 + 61 * MIN
+    assert Escalation.objects.filter(case=first).count() == 1
