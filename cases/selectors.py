@@ -3,7 +3,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 
-from .models import ActionItem, Case, ItemStatus, PromiseStatus, Promise, StaffProfile, can_work_case
+from .models import (
+    ActionItem, Case, Handoff, HandoffStatus, ItemStatus, Promise, PromiseStatus, StaffProfile, can_work_case,
+)
 
 SUPERVISOR_GROUP = "supervisor"
 REP_GROUP = "rep"
@@ -38,13 +40,14 @@ def is_supervisor(user):
 
 def visible_cases(user):
     """Cases the user may open: supervisors see all; a rep sees cases they own, co-own or watch,
-    and cases where they hold an action item."""
+    cases where they hold an action item, and cases a pending handoff offers them."""
     qs = Case.objects.all()
     if is_supervisor(user):
         return qs
     holds_item = ActionItem.objects.filter(case=OuterRef("pk"), assignee=user)
+    offered = Handoff.objects.filter(case=OuterRef("pk"), to_user=user, status=HandoffStatus.REQUESTED)
     return qs.filter(
-        Q(owner=user) | Q(co_owner=user) | Q(watchers=user) | Exists(holds_item)
+        Q(owner=user) | Q(co_owner=user) | Q(watchers=user) | Exists(holds_item) | Exists(offered)
     ).distinct()
 
 
@@ -56,6 +59,8 @@ def can_view_case(user, case):
     return (
         case.watchers.filter(pk=user.pk).exists()
         or case.action_items.filter(assignee=user).exists()
+        # the person a handoff is waiting on must see the case to accept it
+        or case.handoffs.filter(to_user=user, status=HandoffStatus.REQUESTED).exists()
     )
 
 

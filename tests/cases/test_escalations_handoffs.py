@@ -163,3 +163,17 @@ def test_a_rep_cannot_work_another_reps_case(rep, other_rep, dennis):
 
     with pytest.raises(CaseRuleError, match="not working on"):
         services.concern_add(user=other_rep, case=case, description="x", impact="y", feeling="z")
+
+
+@pytest.mark.django_db
+def test_the_rep_a_handoff_is_offered_to_can_see_the_case_until_they_answer(rep, other_rep, dennis):
+    from cases.selectors import can_view_case, visible_cases
+
+    case = open_case(rep, dennis)
+    assert not can_view_case(other_rep, case)
+
+    handoff = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="Leave")
+    assert can_view_case(other_rep, case) and case in visible_cases(other_rep)
+
+    services.handoff_decline(user=other_rep, handoff=handoff, note="Full queue")
+    assert not can_view_case(other_rep, case)
