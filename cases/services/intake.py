@@ -9,6 +9,8 @@ from .irate import apply_irate_rule
 
 def client_create(*, user, name, organisation="", email="", phone="", time_zone="UTC",
                   quiet_hours_start=None, quiet_hours_end=None):
+    if not user.has_perm("cases.add_client"):
+        raise CaseRuleError("Only reps and supervisors can add a client.")
     name = require_text(name, field="name", message="Give the client's name.")
     if (quiet_hours_start is None) != (quiet_hours_end is None):
         raise CaseRuleError("Quiet hours need both a start and an end.", field="quiet_hours_end")
@@ -113,3 +115,14 @@ def case_flag_irate(*, user, case, flagged, note=""):
     event_record(case=case, actor=user, verb="flagged irate" if flagged else "irate flag cleared", note=note)
     apply_irate_rule(case=case, actor=user)
     return case
+
+
+@transaction.atomic
+def case_intake(*, user, summary, temperature, client=None, new_client=None, concern=None):
+    """The intake form in one action: an existing client, or a new one created with the case (both
+    or neither), then the case with its first concern."""
+    if client is None:
+        if not new_client:
+            raise CaseRuleError("Pick the client or enter a new one.", field="client")
+        client = client_create(user=user, **new_client)
+    return case_open(user=user, client=client, summary=summary, temperature=temperature, concern=concern)

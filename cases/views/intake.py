@@ -2,7 +2,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import redirect, render
 
 from .. import services
@@ -34,9 +33,7 @@ def case_new(request):
     return render(request, "cases/case_new.html", context, status=status)
 
 
-@transaction.atomic
 def _open(user, form):
-    """A new client and its case are created together or not at all."""
-    client = form.cleaned_data["client"] or services.client_create(user=user, **form.new_client())
-    return services.case_open(user=user, client=client, summary=form.cleaned_data["summary"],
-                              temperature=form.cleaned_data["temperature"], concern=form.concern())
+    return services.case_intake(user=user, client=form.cleaned_data["client"], new_client=form.new_client(),
+                                summary=form.cleaned_data["summary"], temperature=form.cleaned_data["temperature"],
+                                concern=form.concern())
