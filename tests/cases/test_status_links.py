@@ -276,3 +276,25 @@ def test_links_issued_for_two_cases_open_their_own_case(client, frozen, dana, ne
 
     assert first.reference in first_page and second.reference not in first_page
     assert second.reference in second_page and first.reference not in second_page
+
+
+@pytest.mark.django_db
+def test_the_case_page_offers_the_owner_a_status_link_for_the_client(client, rep, dennis):
+    case = open_case(rep, dennis)
+    client.force_login(rep)
+
+    response = client.get(reverse("cases:case_detail", args=[case.reference]))
+
+    assert reverse("supervisor:status_link", args=[case.reference]) in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_case_page_offers_no_status_link_to_a_teammate_holding_only_an_item(client, rep, other_rep, dennis):
+    case = advance_to(open_case(rep, dennis), Step.PLAN, rep)
+    plan_ready(case, rep, assignee=other_rep)
+    client.force_login(other_rep)
+
+    response = client.get(reverse("cases:case_detail", args=[case.reference]))
+
+    assert response.status_code == 200
+    assert reverse("supervisor:status_link", args=[case.reference]) not in response.content.decode()
