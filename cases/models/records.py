@@ -94,10 +94,17 @@ class ActionItem(models.Model):
         ordering = ["due_at", "id"]
         indexes = [
             models.Index(fields=["assignee", "status"]),
+            # One partial index per sweep, so each reads only the rows it still has to handle.
             models.Index(
                 fields=["due_at"],
-                name="item_open_due",
-                condition=models.Q(status="open") & models.Q(due_at__isnull=False),
+                name="item_reminder_due",
+                condition=models.Q(status="open") & models.Q(reminded_at__isnull=True)
+                & models.Q(assignee__isnull=False),
+            ),
+            models.Index(
+                fields=["due_at"],
+                name="item_overdue_due",
+                condition=models.Q(status="open") & models.Q(overdue_notified_at__isnull=True),
             ),
         ]
         constraints = [

@@ -19,8 +19,9 @@ def delivery_record(*, user, case, verified_with_client, client_satisfied, preve
     ensure_can_work(user, case)
     if case.step != Step.DELIVER:
         raise CaseRuleError("Delivery is recorded in the deliver step, once every action item is closed.")
-    if follow_up_on is not None and follow_up_on < timezone.localdate():
-        raise CaseRuleError("The follow-up date must be today or later.", field="follow_up_on")
+    if follow_up_on is not None and follow_up_on <= timezone.localdate(timezone=case.client.tz):
+        raise CaseRuleError("The follow-up call comes later: pick a date after today (the client's today).",
+                            field="follow_up_on")
     if client_mood and client_mood not in Mood.values:
         raise CaseRuleError("Choose how the client feels.", field="client_mood")
     delivery = case.deliveries.filter(created_at__gte=case.step_entered_at).order_by("-created_at").first()

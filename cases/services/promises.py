@@ -144,5 +144,6 @@ def promise_break(*, promise, now=None):
                  data={"promise": promise.pk, "due_at": promise.due_at.isoformat()})
     escalation = escalation_raise_system(case=case, reason=EscalationReason.BROKEN_PROMISE,
                                          note=f"Broken promise: {promise.source}", promise=promise)
-    refresh_counters(case)
+    if escalation is None:  # escalation_raise_system refreshed them when it opened one
+        refresh_counters(case)
     return promise, escalation

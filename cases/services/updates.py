@@ -39,12 +39,15 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
     if promise is None:  # the sweep may already have marked it broken: record the late fulfilment
         promise = case.promises.filter(kind=PromiseKind.STATUS_UPDATE, status="broken", kept_at__isnull=True,
                                        due_at__lte=given_at).order_by("-due_at").first()
-    # The agreed rhythm is kept: an early update does not pull the next deadline forward (updated at
-    # 0:50 for a 1:00 slot, the next is due at 2:00); a late one starts the interval from when it came.
+    # The agreed rhythm is kept: an update given within the interval before its slot keeps the slot's
+    # beat (updated at 0:50 for a 1:00 slot, the next is due at 2:00). A late update, or an extra one
+    # far ahead of its slot, starts the interval from when it was given, so nobody banks hours ahead.
     start = given_at
     if promise:
         promise_fulfil(promise=promise, at=given_at, actor=user)
-        start = max(given_at, promise.due_at)
+        interval = timezone.timedelta(minutes=case.cadence_minutes or 0)
+        if promise.due_at - interval <= given_at <= promise.due_at:
+            start = promise.due_at
     if case.cadence_minutes and case.step != Step.DELIVER:
         open_next_status_update(case=case, start=start, actor=user)
     if case.temperature != client_mood:

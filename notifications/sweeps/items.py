@@ -1,8 +1,8 @@
 """Sweeps over action items: a reminder to the assignee before the due time, and an overdue notice
 to the assignee and the case owner (who stays accountable for teammates' items). Candidates come
-from the partial index `item_open_due` (open items with a due time, by due time). The keys carry the
-due time: when a due time is renegotiated the markers are cleared and the new deadline gets its own
-reminder and notice."""
+from the partial indexes `item_reminder_due` and `item_overdue_due` (open items each sweep has yet
+to handle, by due time). The keys carry the due time: when a due time is renegotiated the markers
+are cleared and the new deadline gets its own reminder and notice."""
 import datetime as dt
 
 from django.conf import settings

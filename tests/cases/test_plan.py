@@ -215,3 +215,15 @@ def test_acknowledging_before_identifying_is_refused(rep, dennis):
 
     with pytest.raises(CaseRuleError, match="Identify"):
         services.acknowledgement_record(user=rep, case=case, text="I hear you")
+
+
+@pytest.mark.django_db
+def test_the_follow_up_date_must_be_after_the_clients_today(rep, dennis):
+    case = advance_to(open_case(rep, dennis), Step.DELIVER, rep)
+
+    with pytest.raises(CaseRuleError, match="after today") as exc:
+        services.delivery_record(user=rep, case=case, verified_with_client=True, client_satisfied=True,
+                                 prevention_note="Rollback tested",
+                                 follow_up_on=timezone.localdate(timezone=dennis.tz))
+
+    assert exc.value.field == "follow_up_on"

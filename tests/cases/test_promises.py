@@ -51,6 +51,17 @@ def test_an_update_logged_before_due_keeps_the_promise_and_opens_the_next(rep, d
 
 
 @pytest.mark.django_db
+def test_extra_updates_do_not_bank_time_ahead_of_the_agreed_rhythm(rep, dennis):
+    case = _in_manage_anxiety(rep, dennis)
+    _log(rep, case, T0 + dt.timedelta(minutes=50))  # keeps the 1:00 slot; next due 2:00
+
+    _log(rep, case, T0 + dt.timedelta(minutes=55))  # keeps 2:00 early: the client now expects 1:55
+
+    nxt = case.promises.get(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
+    assert nxt.due_at == T0 + dt.timedelta(minutes=115)
+
+
+@pytest.mark.django_db
 def test_a_late_update_starts_the_next_interval_from_when_it_was_given(rep, dennis):
     case = _in_manage_anxiety(rep, dennis)
 
