@@ -10,12 +10,14 @@ REP_PERMS = [
 SUPERVISOR_EXTRA = ["work_any_case", "override_gate", "reassign_case", "work_escalations", "change_escalation"]
 
 
-def ensure_roles():
-    def perms(codenames):
-        return Permission.objects.filter(content_type__app_label="cases", codename__in=codenames)
+def ensure_roles(group_model=Group, permission_model=Permission):
+    """Create or update both groups. Migration 0002 passes its historical models."""
 
-    rep, _ = Group.objects.get_or_create(name="rep")
+    def perms(codenames):
+        return permission_model.objects.filter(content_type__app_label="cases", codename__in=codenames)
+
+    rep, _ = group_model.objects.get_or_create(name="rep")
     rep.permissions.set(perms(REP_PERMS))
-    supervisor, _ = Group.objects.get_or_create(name="supervisor")
+    supervisor, _ = group_model.objects.get_or_create(name="supervisor")
     supervisor.permissions.set(perms(REP_PERMS + SUPERVISOR_EXTRA))
     return rep, supervisor

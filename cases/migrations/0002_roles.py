@@ -3,8 +3,8 @@
 from django.contrib.auth.management import create_permissions
 from django.db import migrations
 
-# The role definitions live in cases/roles.py (plain lists of permission codenames).
-from cases.roles import REP_PERMS, SUPERVISOR_EXTRA  # noqa: E402
+# The role definitions live in cases/roles.py (lists of permission codenames and one function).
+from cases.roles import ensure_roles  # noqa: E402
 
 
 def create_roles(apps, schema_editor):
@@ -12,16 +12,7 @@ def create_roles(apps, schema_editor):
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-
-    def perms(codenames):
-        return Permission.objects.filter(content_type__app_label="cases", codename__in=codenames)
-
-    rep, _ = Group.objects.get_or_create(name="rep")
-    rep.permissions.set(perms(REP_PERMS))
-    supervisor, _ = Group.objects.get_or_create(name="supervisor")
-    supervisor.permissions.set(perms(REP_PERMS + SUPERVISOR_EXTRA))
+    ensure_roles(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
 
 def remove_roles(apps, schema_editor):
