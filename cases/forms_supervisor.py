@@ -76,4 +76,6 @@ class WindowForm(forms.Form):
                                   required=False, empty_value=DEFAULT_WINDOW_DAYS, label="Window")
 
     def days_or_default(self):
+        if not self.is_bound:
+            return DEFAULT_WINDOW_DAYS
         return self.cleaned_data["days"] if self.is_valid() else DEFAULT_WINDOW_DAYS

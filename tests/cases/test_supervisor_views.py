@@ -358,6 +358,14 @@ def test_the_dashboard_shows_the_chosen_window(boss, days):
 
 
 @pytest.mark.django_db
+def test_the_window_picker_shows_the_default_window_the_numbers_cover(boss):
+    response = boss.get(url("dashboard"))
+
+    assert response.context["board"].window.days == 30
+    assert '<option value="30" selected>' in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_an_unknown_window_falls_back_to_30_days_and_says_so(boss):
     response = boss.get(url("dashboard"), {"days": "365"})
 
