@@ -186,6 +186,32 @@ class NewCaseForm(CaseForm):
                     quiet_hours_start=d["client_quiet_start"], quiet_hours_end=d["client_quiet_end"])
 
 
+class ClientDetailsForm(CaseForm):
+    """The case's client, edited later (a new time zone, "don't call me after 9pm"). Bound to the
+    client's current values; the service checks the rules (name, both quiet-hour ends, a real zone)."""
+
+    name = forms.CharField(label="Name", max_length=200, required=False)
+    organisation = forms.CharField(label="Business", max_length=200, required=False)
+    email = forms.EmailField(label="Email", required=False)
+    phone = forms.CharField(label="Phone", max_length=50, required=False)
+    time_zone = forms.ChoiceField(label="Time zone")
+    quiet_hours_start = forms.TimeField(label="Quiet hours from", required=False,
+                                        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    quiet_hours_end = forms.TimeField(label="to", required=False,
+                                      widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+                                      help_text="In the client's time zone; leave both empty for none.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = time_zone_choices()
+        client = self.case.client if self.case is not None else None
+        if client is not None and client.time_zone not in dict(choices):
+            choices = [(client.time_zone, client.time_zone)] + choices  # a legacy name stays selectable
+        self.fields["time_zone"].choices = choices
+        if client is not None and not self.is_bound:
+            self.initial.update({name: getattr(client, name) for name in self.fields})
+
+
 # --- Step 1: identify -----------------------------------------------------------------------------
 class ConcernForm(CaseForm):
     future_fields = ("impact_deadline",)

@@ -6,7 +6,10 @@ from .escalations import (
     escalation_add_note, escalation_raise, escalation_raise_system, escalation_resolve, escalation_take,
 )
 from .handoffs import case_reassign, handoff_accept, handoff_decline, handoff_request
-from .intake import case_flag_irate, case_intake, case_open, case_set_temperature, client_create, concern_add, concern_update
+from .intake import (
+    case_flag_irate, case_intake, case_open, case_set_temperature, client_create, client_update, concern_add,
+    concern_update,
+)
 from .plan import action_item_cancel, action_item_complete, action_item_create, action_item_update, cadence_set, eta_set
 from .promises import promise_break, promise_renegotiate
 from .steps import (
@@ -19,8 +22,8 @@ __all__ = [
     "case_force_close", "case_loose_ends", "case_reopen", "delivery_record", "follow_up_log",
     "escalation_add_note", "escalation_raise", "escalation_raise_system", "escalation_resolve", "escalation_take",
     "case_reassign", "handoff_accept", "handoff_decline", "handoff_request", "case_flag_irate", "case_open",
-    "case_set_temperature", "client_create", "case_intake", "concern_add", "concern_update", "action_item_cancel",
-    "action_item_complete", "action_item_create", "action_item_update", "cadence_set", "eta_set",
+    "case_set_temperature", "client_create", "client_update", "case_intake", "concern_add", "concern_update",
+    "action_item_cancel", "action_item_complete", "action_item_create", "action_item_update", "cadence_set", "eta_set",
     "promise_break", "promise_renegotiate", "ALL_TRANSITIONS", "TRANSITION_LABELS", "acknowledgement_record",
     "available_transitions", "case_set_root_problem", "case_transition", "fact_add", "fact_answer",
     "recommitment_record", "status_update_log",

@@ -1,29 +1,122 @@
-"""Opening a case and the records of step 1 (identify): clients, concerns, the temperature."""
+"""Opening a case and the records of step 1 (identify): clients (created, and edited later), concerns,
+the temperature."""
+import datetime as dt
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 
 from ..errors import CaseRuleError
-from ..models import Case, Client, Concern, Mood
+from ..models import OPEN_STEPS, Case, Client, Concern, Mood, Promise, PromiseKind, PromiseStatus
+from ..schedule import next_allowed_for_client
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
 from .irate import apply_irate_rule
+from .promises import promise_replace
 
 
 def client_create(*, user, name, organisation="", email="", phone="", time_zone="UTC",
                   quiet_hours_start=None, quiet_hours_end=None):
     if not user.has_perm("cases.add_client"):
         raise CaseRuleError("Only reps and supervisors can add a client.")
-    name = require_text(name, field="name", message="Give the client's name.")
-    if (quiet_hours_start is None) != (quiet_hours_end is None):
-        raise CaseRuleError("Quiet hours need both a start and an end.", field="quiet_hours_end")
-    client = Client(name=name, organisation=organisation.strip(), email=email.strip(), phone=phone.strip(),
-                    time_zone=time_zone or "UTC", quiet_hours_start=quiet_hours_start,
-                    quiet_hours_end=quiet_hours_end)
-    try:
-        client.full_clean()
-    except Exception as exc:  # ValidationError: surface the first message against its field
-        field, messages = next(iter(exc.message_dict.items()))
-        raise CaseRuleError(messages[0], field=field) from exc
+    client = Client()
+    _client_fill(client, name=name, organisation=organisation, email=email, phone=phone,
+                 time_zone=time_zone or "UTC", quiet_hours_start=quiet_hours_start,
+                 quiet_hours_end=quiet_hours_end)
     client.save()
     return client
+
+
+CLIENT_FIELDS = ("name", "organisation", "email", "phone", "time_zone", "quiet_hours_start", "quiet_hours_end")
+SCHEDULE_FIELDS = ("time_zone", "quiet_hours_start", "quiet_hours_end")  # what promise deadlines depend on
+
+
+def _client_fill(client, *, name, organisation, email, phone, time_zone, quiet_hours_start, quiet_hours_end):
+    """Set and check a client's details (the same rules at intake and on edit); nothing is saved."""
+    client.name = require_text(name, field="name", message="Give the client's name.")
+    if (quiet_hours_start is None) != (quiet_hours_end is None):
+        raise CaseRuleError("Quiet hours need both a start and an end.", field="quiet_hours_end")
+    client.organisation, client.email = (organisation or "").strip(), (email or "").strip()
+    client.phone, client.time_zone = (phone or "").strip(), (time_zone or "").strip()
+    client.quiet_hours_start, client.quiet_hours_end = quiet_hours_start, quiet_hours_end
+    try:
+        client.full_clean()
+    except ValidationError as exc:  # surface the first message against its field
+        field, messages = next(iter(exc.message_dict.items()))
+        raise CaseRuleError(messages[0], field=field) from exc
+
+
+def _shown(value):
+    return value.strftime("%H:%M") if isinstance(value, dt.time) else value
+
+
+@transaction.atomic
+def client_update(*, user, client, name, organisation, email, phone, time_zone, quiet_hours_start,
+                  quiet_hours_end, case=None):
+    """A rep learns later that the client is in another zone or must not be called after 9pm. Only
+    someone who may work a case of this client may edit (`case`: the case it is edited from). Pending
+    status-update promises of the client's open cases that now fall due inside the quiet hours (or
+    outside business hours, for such a cadence) are re-placed at the next allowed time."""
+    # The client row first: two edits of one client queue here, then each case (then its promise)
+    # is locked in turn, as every other service does.
+    client = Client.objects.select_for_update(no_key=True).get(pk=client.pk)
+    if case is not None:
+        case = lock_case(case)
+        ensure_can_work(user, case)
+        if case.client_id != client.pk:
+            raise CaseRuleError(f"{case.reference} is not a case of {client.name}.")
+    elif not _works_for_client(user, client):
+        raise CaseRuleError(f"Only someone working a case of {client.name} may change their details.")
+    before = {f: getattr(client, f) for f in CLIENT_FIELDS}
+    _client_fill(client, name=name, organisation=organisation, email=email, phone=phone, time_zone=time_zone,
+                 quiet_hours_start=quiet_hours_start, quiet_hours_end=quiet_hours_end)
+    changed = [f for f in CLIENT_FIELDS if getattr(client, f) != before[f]]
+    if not changed:
+        return client
+    client.save(update_fields=changed)
+    moved = _replace_update_promises(client, actor=user) if set(changed) & set(SCHEDULE_FIELDS) else []
+    data = {"changed": {f: [_shown(before[f]), _shown(getattr(client, f))] for f in changed}, "moved": moved}
+    note = "Changed: " + ", ".join(f.replace("_", " ") for f in changed) + "."
+    if moved:
+        note += f" {len(moved)} pending update deadline(s) moved to when the client may be reached."
+    cases = [case] if case is not None else client.cases.filter(step__in=OPEN_STEPS)
+    for c in cases:
+        event_record(case=c, actor=user, verb="client details updated", note=note, data=data)
+    return client
+
+
+def _works_for_client(user, client):
+    if user.has_perm("cases.work_any_case"):
+        return True
+    return client.cases.filter(Q(owner=user) | Q(co_owner=user)).exists()
+
+
+def _replace_update_promises(client, *, actor):
+    """Re-place each pending status-update promise of the client's open cases that the new settings
+    no longer allow; overdue ones are left to the broken-promise sweep. Returns the old promises' pks."""
+    now = timezone.now()
+    candidates = (Promise.objects.filter(case__client=client, case__step__in=OPEN_STEPS, due_at__gt=now,
+                                         kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
+                  .select_related("case").order_by("case_id", "id"))
+    moved = []
+    for candidate in candidates:
+        allowed = next_allowed_for_client(candidate.due_at, client,
+                                          business_hours_only=candidate.case.cadence_business_hours_only)
+        if allowed == candidate.due_at:
+            continue
+        case = lock_case(candidate.case)
+        promise = Promise.objects.select_for_update().get(pk=candidate.pk)
+        if promise.status != PromiseStatus.PENDING or promise.due_at <= now:
+            continue
+        promise.case = case
+        new_due_at = next_allowed_for_client(promise.due_at, client,
+                                             business_hours_only=case.cadence_business_hours_only)
+        if new_due_at == promise.due_at:
+            continue
+        promise_replace(promise=promise, new_due_at=new_due_at, actor=actor, note="Client's quiet hours changed")
+        refresh_counters(case)
+        moved.append(promise.pk)
+    return moved
 
 
 def _concern_fields(description, impact, feeling):

@@ -123,6 +123,8 @@ ACTION_LIST = [
     Action("handoff_decline", "handoff/<int:pk>/decline/", f.HandoffDeclineForm, block="handoff",
            lookup="handoffs", who="handoff", refresh=True, done="Handoff withdrawn.",
            run=lambda u, c, o, form: services.handoff_decline(user=u, handoff=o, note=_cd(form)["note"])),
+    Action("client_details", "client/", f.ClientDetailsForm, block="client", done="Client details saved.",
+           run=lambda u, c, o, form: services.client_update(user=u, client=c.client, case=c, **_cd(form))),
     Action("reassign", "reassign/", f.ReassignForm, block="handoff", who="reassigner", refresh=True,
            done="Case reassigned.",
            run=lambda u, c, o, form: services.case_reassign(user=u, case=c, **_cd(form))),
