@@ -11,5 +11,6 @@ urlpatterns = [
     path("playbook/", include("playbook.urls")),
     path("supervisor/", include("cases.urls_supervisor")),
     path("status/<str:token>/", client_status_page, name="client_status"),
+    path("", include("notifications.urls")),
     path("", include("cases.urls")),
 ]

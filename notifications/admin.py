@@ -1,10 +1,11 @@
 """The outbox in the admin: what was sent, what waits for a retry, and what failed, with a
-"retry now" action for rows that gave up (e.g. after a long SMTP outage)."""
+"retry now" action for rows that gave up (e.g. after a long SMTP outage). And the sweeps'
+heartbeats, read-only: when each last ran, and the error of a run that failed."""
 from django.contrib import admin, messages
 from django.db import transaction
 from django.utils import timezone
 
-from .models import OutboxMessage, OutboxStatus
+from .models import OutboxMessage, OutboxStatus, SweepHeartbeat
 from .outbox import kick_delivery
 
 
@@ -48,3 +49,16 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         skipped = queryset.filter(status=OutboxStatus.SENT).count()
         self.message_user(request, f"{count} email(s) queued for delivery now."
                           + (f" {skipped} already sent, left alone." if skipped else ""), messages.SUCCESS)
+
+
+@admin.register(SweepHeartbeat)
+class SweepHeartbeatAdmin(admin.ModelAdmin):
+    list_display = ("name", "last_succeeded_at", "last_started_at", "last_finished_at", "last_processed", "runs",
+                    "last_error")
+    readonly_fields = [f.name for f in SweepHeartbeat._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # written by the sweeps only

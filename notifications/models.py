@@ -1,6 +1,7 @@
 """The outbox: every email is a row written in the same transaction as the change that caused it,
 then delivered by a task with retries and backoff. A unique key makes queueing the same
-notification twice impossible."""
+notification twice impossible. And the sweeps' heartbeats: one row per sweep, written by the one
+runner every sweep run goes through (notifications/sweeps/base.py), read by notifications/health.py."""
 from django.db import models
 from django.utils import timezone
 
@@ -30,7 +31,27 @@ class OutboxMessage(models.Model):
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["next_attempt_at"], name="outbox_unsent_due", condition=models.Q(status="pending")),
+            # The health check counts failed rows every 30 s; they are few among many sent ones.
+            models.Index(fields=["id"], name="outbox_failed", condition=models.Q(status="failed")),
         ]
 
     def __str__(self):
         return f"{self.kind} to {', '.join(self.to)} ({self.status})"
+
+
+class SweepHeartbeat(models.Model):
+    """When a sweep last started, finished and succeeded (by the wall clock, also for a replayed
+    `--now`): what tells an operator that beat or the worker stopped."""
+    name = models.CharField(max_length=60, unique=True, help_text="The sweep's key in notifications.sweeps.SWEEPS.")
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_succeeded_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, help_text="The exception of the last run, empty when it succeeded.")
+    last_processed = models.PositiveIntegerField(default=0, help_text="Rows the last successful run acted on.")
+    runs = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name

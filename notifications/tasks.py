@@ -20,15 +20,20 @@ DRAIN_BUDGET_SECONDS = 30  # stop starting new batches after this; the soft limi
 
 
 def drain(name, now=None, *, budget=DRAIN_BUDGET_SECONDS):
+    """Run sweep `name` batch after batch; the whole tick is one run in its heartbeat."""
     fn = sweeps.SWEEPS[name]
     size = sweeps.base.batch_size()
-    started = time.monotonic()
-    total = 0
-    while True:
-        done = fn(now)
-        total += done
-        if done < size or time.monotonic() - started > budget:
-            break
+
+    def batches():
+        started = time.monotonic()
+        total = 0
+        while True:
+            done = fn(now)
+            total += done
+            if done < size or time.monotonic() - started > budget:
+                return total
+
+    total = sweeps.base.run_recorded(name, batches)
     if total:
         logger.info("sweep %s: %d", name, total)
     return total

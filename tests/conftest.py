@@ -52,3 +52,20 @@ def redis_url():
     if not url or not url.startswith(("redis://", "rediss://")):
         pytest.fail("CELERY_BROKER_URL is not a redis:// URL: run the tests with `make test`.")
     return url
+
+
+@pytest.fixture(autouse=True)
+def _background_work_reported_healthy():
+    """Supervisors' pages show a banner when the sweeps stop, from a 30 s cache (notifications/health.py).
+    Every test starts with a healthy entry that does not expire, so a page's query count and content do
+    not depend on what an earlier test cached; tests/notifications/test_health.py clears it."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from notifications.health import BANNER_CACHE_KEY, SystemHealth
+
+    healthy = SystemHealth(checked_at=timezone.now(), sweeps=(), failed_emails=0, oldest_due_email_seconds=None,
+                           ok=True, problems=())
+    cache.set(BANNER_CACHE_KEY, healthy, timeout=None)
+    yield
+    cache.delete(BANNER_CACHE_KEY)

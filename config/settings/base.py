@@ -128,6 +128,9 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery
 # Every sweep once a minute (notifications/sweeps/). A tick that waited longer than the next one
 # expires unrun, so a stopped worker does not come back to a pile of identical sweeps.
 SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=60)
+# A sweep that has not succeeded for this long is reported (/healthz, check_health, the supervisors'
+# banner): three missed ticks, and never under 3 minutes, so one slow tick or a restart stays quiet.
+SWEEP_STALE_AFTER_SECONDS = env.int("SWEEP_STALE_AFTER_SECONDS", default=max(3 * SWEEP_INTERVAL_SECONDS, 180))
 CELERY_BEAT_SCHEDULE = {
     f"sweep-{name.replace('_', '-')}": {
         "task": task,

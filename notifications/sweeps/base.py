@@ -6,17 +6,24 @@ SKIP LOCKED (someone else, a rep or another worker, holds it: leave the row for 
 the promise/item row, re-check under the lock that it is still due and not yet done, set its
 nullable "done" marker and queue the emails in that same transaction. Locks are always taken case
 first, then promise/item, like the case services, so a sweep never deadlocks with a request.
-A second run, or a second worker at the same time, finds the marker set and does nothing."""
+A second run, or a second worker at the same time, finds the marker set and does nothing.
+
+Every run of a sweep, by beat's task (notifications/tasks.py) or `manage.py run_sweeps`, goes through
+`run_recorded`, which keeps that sweep's SweepHeartbeat row: one UPDATE when it starts, one when it
+ends (success, or the exception's text before re-raising it). A heartbeat that cannot be written is
+logged and never fails the sweep."""
 import datetime as dt
 import logging
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from cases.models import Case
 
+from ..models import SweepHeartbeat
 from ..outbox import kicks_deferred
 
 logger = logging.getLogger("notifications.sweeps")
@@ -58,3 +65,30 @@ def each_in_own_transaction(sweep, rows, handle):
             except Exception:  # noqa: BLE001 - one bad row must not block the queue
                 logger.exception("%s: row %r failed and was rolled back; the next run retries it", sweep, row)
     return done
+
+
+def _write_heartbeat(name, **fields):
+    """One UPDATE of the sweep's row (plus an INSERT the very first time), in a savepoint so that a
+    failure here leaves the caller's transaction usable. Never raises."""
+    try:
+        with transaction.atomic():
+            if not SweepHeartbeat.objects.filter(name=name).update(**fields):
+                SweepHeartbeat.objects.get_or_create(name=name)
+                SweepHeartbeat.objects.filter(name=name).update(**fields)
+    except Exception:  # noqa: BLE001 - the heartbeat is a report on the sweep, never a reason to fail it
+        logger.warning("%s: could not write its heartbeat", name, exc_info=True)
+
+
+def run_recorded(name, run):
+    """Call `run()` (one sweep run: a batch, or a task's drained batches) and return its count,
+    recording the run in `name`'s heartbeat. The wall clock is recorded, not a replayed `now`:
+    the heartbeat says whether the machinery runs."""
+    _write_heartbeat(name, last_started_at=timezone.now(), runs=F("runs") + 1)
+    try:
+        processed = run()
+    except BaseException as exc:  # SoftTimeLimitExceeded too: the run did not finish its work
+        _write_heartbeat(name, last_finished_at=timezone.now(), last_error=f"{type(exc).__name__}: {exc}"[:2000])
+        raise
+    now = timezone.now()
+    _write_heartbeat(name, last_finished_at=now, last_succeeded_at=now, last_error="", last_processed=processed)
+    return processed

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from notifications import sweeps
 from notifications.models import OutboxMessage, OutboxStatus
-from notifications.sweeps.base import batch_size, resolve_now
+from notifications.sweeps.base import batch_size, resolve_now, run_recorded
 
 LABELS = {
     "update_reminders": "update reminders queued",
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         for name, fn in sweeps.SWEEPS.items():
             if only and name not in only:
                 continue
-            done = fn(moment)
+            done = run_recorded(name, lambda fn=fn: fn(moment))
             more = "  (a full batch: run again for the rest)" if done >= size else ""
             self.stdout.write(f"  {LABELS[name]:<32} {done}{more}")
         pending = OutboxMessage.objects.filter(status=OutboxStatus.PENDING).count()

@@ -1,0 +1,145 @@
+"""Is the background machinery working? A read-only selector over the sweeps' heartbeats and the
+outbox, for /healthz, `manage.py check_health` and the supervisors' banner. Two queries, no writes,
+and nothing personal in what it returns (counts, ages and sweep names; never an address or an
+error text, which may quote one).
+
+A sweep is stale when it has not succeeded within SWEEP_STALE_AFTER_SECONDS. A sweep that has never
+run counts as stale too: beat runs every sweep within a minute of starting, so "never ran" on a
+live system means beat or the worker was never started, and a fresh install shows the warning
+for a minute at most."""
+import dataclasses
+import datetime as dt
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+
+from .models import OutboxMessage, OutboxStatus, SweepHeartbeat
+from .sweeps import SWEEPS
+
+# What each sweep does, as a supervisor would say it, and its verb ("Reminders have", "Email has").
+LABELS = {
+    "update_reminders": ("Update reminders", "have"),
+    "broken_promises": ("Broken-promise checks", "have"),
+    "item_reminders": ("Action-item reminders", "have"),
+    "overdue_items": ("Overdue action-item notices", "have"),
+    "follow_ups": ("Follow-up reminders", "have"),
+    "stalled_cases": ("Stalled-case checks", "have"),
+    "outbox": ("Email delivery", "has"),
+}
+CHECK_WORKER = "check the Celery worker and beat."
+BANNER_CACHE_KEY = "notifications:system_health"
+BANNER_CACHE_SECONDS = 30
+
+
+@dataclasses.dataclass(frozen=True)
+class SweepHealth:
+    name: str
+    stale: bool
+    last_succeeded_at: dt.datetime | None
+    failing: bool  # its last run raised (the error is in the admin, not here)
+
+
+@dataclasses.dataclass(frozen=True)
+class SystemHealth:
+    checked_at: dt.datetime
+    sweeps: tuple[SweepHealth, ...]
+    failed_emails: int
+    oldest_due_email_seconds: int | None  # how long the longest-waiting due email has been due
+    ok: bool
+    problems: tuple[str, ...]  # one sentence per problem, for a person
+
+    def checks(self):
+        """The JSON-ready detail /healthz shows."""
+        def sweep(s):
+            since = None if s.last_succeeded_at is None else int((self.checked_at - s.last_succeeded_at).total_seconds())
+            return {"ok": not s.stale, "seconds_since_success": since, "last_run_failed": s.failing,
+                    "last_succeeded_at": s.last_succeeded_at.isoformat() if s.last_succeeded_at else None}
+
+        outbox_ok = not self.failed_emails and not _waited_too_long(self.oldest_due_email_seconds)
+        return {
+            "sweeps": {s.name: sweep(s) for s in self.sweeps},
+            "outbox": {"ok": outbox_ok, "failed": self.failed_emails, "oldest_due_seconds": self.oldest_due_email_seconds},
+        }
+
+
+def stale_after():
+    return dt.timedelta(seconds=settings.SWEEP_STALE_AFTER_SECONDS)
+
+
+def _waited_too_long(seconds):
+    return seconds is not None and seconds > settings.SWEEP_STALE_AFTER_SECONDS
+
+
+def _duration(delta):
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 120:
+        value, unit = minutes, "minute"
+    elif minutes < 48 * 60:
+        value, unit = minutes // 60, "hour"
+    else:
+        value, unit = minutes // (24 * 60), "day"
+    return f"{value} {unit}{'' if value == 1 else 's'}"
+
+
+def _sweep_sentences(sweeps, now):
+    stale = [s for s in sweeps if s.stale]
+    silent = [s for s in stale if not s.failing]
+    sentences = []
+    if len(silent) == len(sweeps) > 1:  # beat or the worker is down: one sentence, not seven
+        latest = max((s.last_succeeded_at for s in silent if s.last_succeeded_at), default=None)
+        if latest is None:
+            sentences.append(f"Reminders and email delivery have never run: {CHECK_WORKER}")
+        else:
+            sentences.append(f"Reminders and email delivery have not run for {_duration(now - latest)}: {CHECK_WORKER}")
+        silent = []
+    for s in stale:
+        label, verb = LABELS.get(s.name, (s.name.replace("_", " ").capitalize(), "have"))
+        if s.failing:
+            state = f"been failing for {_duration(now - s.last_succeeded_at)}" if s.last_succeeded_at else "never succeeded"
+            sentences.append(f"{label} {verb} {state}: see Admin → Sweep heartbeats for the error.")
+        elif s in silent:
+            if s.last_succeeded_at is None:
+                sentences.append(f"{label} {verb} never run: {CHECK_WORKER}")
+            else:
+                sentences.append(f"{label} {verb} not run for {_duration(now - s.last_succeeded_at)}: {CHECK_WORKER}")
+    return sentences
+
+
+def system_health(now=None):
+    """The state of the sweeps and the outbox as of `now` (default: the clock)."""
+    now = now or timezone.now()
+    beats = {b["name"]: b for b in SweepHeartbeat.objects.filter(name__in=list(SWEEPS))
+             .values("name", "last_succeeded_at", "last_error")}
+    sweeps = tuple(
+        SweepHealth(name=name, last_succeeded_at=(beat := beats.get(name, {})).get("last_succeeded_at"),
+                    stale=not beat.get("last_succeeded_at") or now - beat["last_succeeded_at"] > stale_after(),
+                    failing=bool(beat.get("last_error")))
+        for name in SWEEPS
+    )
+    # Both facts in one query, each answered by a partial index (outbox_failed, outbox_unsent_due).
+    outbox = OutboxMessage.objects.filter(
+        Q(status=OutboxStatus.FAILED) | Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+    ).aggregate(failed=Count("pk", filter=Q(status=OutboxStatus.FAILED)),
+                oldest_due=Min("next_attempt_at", filter=Q(status=OutboxStatus.PENDING)))
+    oldest_due_seconds = None if outbox["oldest_due"] is None else max(0, int((now - outbox["oldest_due"]).total_seconds()))
+
+    problems = _sweep_sentences(sweeps, now)
+    if outbox["failed"]:
+        n = outbox["failed"]
+        problems.append(f"{n} email{'' if n == 1 else 's'} could not be sent: see Admin → Outbox messages.")
+    if _waited_too_long(oldest_due_seconds):
+        problems.append(f"An email has been waiting {_duration(dt.timedelta(seconds=oldest_due_seconds))} to be sent: "
+                        f"{CHECK_WORKER}")
+    return SystemHealth(checked_at=now, sweeps=sweeps, failed_emails=outbox["failed"],
+                        oldest_due_email_seconds=oldest_due_seconds, ok=not problems, problems=tuple(problems))
+
+
+def cached_system_health():
+    """`system_health()` as computed at most BANNER_CACHE_SECONDS ago (per cache), for pages."""
+    health = cache.get(BANNER_CACHE_KEY)
+    if health is None:
+        health = system_health()
+        cache.set(BANNER_CACHE_KEY, health, BANNER_CACHE_SECONDS)
+    return health
