@@ -39,3 +39,10 @@ def test_seed_demo_logins_work_with_the_given_password(client):
 
     assert client.login(username="fran", password="pw-demo-2")
     assert client.login(username="sam", password="pw-demo-2")
+
+
+@pytest.mark.django_db
+def test_seed_demo_leaves_the_supervisor_an_irate_escalation_to_work():
+    call_command("seed_demo")
+
+    assert Case.objects.filter(escalations__reason="irate", escalations__status="open").count() == 1

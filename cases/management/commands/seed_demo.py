@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.roles import ensure_roles
-from cases.models import Case, Channel, Client, ItemKind, Mood, StaffProfile, Step
+from cases.models import Case, Channel, Client, EscalationReason, ItemKind, Mood, StaffProfile, Step
 
 DEFAULT_PASSWORD = "demo-pass-123"
 
@@ -152,7 +152,11 @@ class Command(BaseCommand):
         case = self._new_case(users["alex"], clients["priya"], "Appointment system double-booked every patient",
                               Mood.IRATE, {"description": "Every slot this morning was booked twice",
                                            "impact": "", "feeling": "Furious"})
-        return int(case is not None)
+        if case is None:
+            return 0
+        services.escalation_raise(user=users["alex"], case=case, reason=EscalationReason.IRATE,
+                                  note="Priya is shouting and wants a manager on the line before she goes on.")
+        return 1
 
     def _acknowledge(self, users, clients):
         case = self._new_case(users["alex"], clients["tomas"], "Invoices sent with the wrong VAT rate",
