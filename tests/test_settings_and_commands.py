@@ -126,3 +126,36 @@ def process_gone(pid, timeout=5.0):
             return True
         time.sleep(0.05)
     return False
+
+
+READ_THEN_WRITE = """
+import os, sys, time
+import django
+django.setup()
+from django.db import connection, transaction
+if sys.argv[1] == "create":
+    with connection.cursor() as c:
+        c.execute("CREATE TABLE t (n integer)")
+else:
+    with transaction.atomic(), connection.cursor() as c:
+        c.execute("SELECT count(*) FROM t")
+        time.sleep(0.5)  # hold the transaction open so the two processes overlap
+        c.execute("INSERT INTO t VALUES (1)")
+print("ok")
+"""
+
+
+def test_embedded_sqlite_lets_two_processes_write_at_once_without_database_is_locked(tmp_path):
+    """Web, worker and beat share the SQLite file under `make run`: a read-then-write transaction in
+    one must wait for the other's, not fail with "database is locked"."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
+    env.update(CASETRACKER_VAR_DIR=str(tmp_path / "var"), DJANGO_SETTINGS_MODULE="config.settings.base")
+    (tmp_path / "var").mkdir()
+    cmd = [sys.executable, "-c", READ_THEN_WRITE]
+    subprocess.run(cmd + ["create"], cwd=ROOT, env=env, check=True, capture_output=True)
+
+    procs = [subprocess.Popen(cmd + ["write"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [p.communicate(timeout=60) for p in procs]
+
+    assert [p.returncode for p in procs] == [0, 0], [err[-300:] for _, err in results]
