@@ -1,6 +1,6 @@
 import pytest
 
-from tests.factories import ClientFactory, RepFactory, StaffProfileFactory, SupervisorFactory
+from tests.factories import ClientFactory, StaffProfileFactory, SupervisorFactory
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from cases.models import Case, PromiseStatus, Step
 from tests.cases.helpers import advance_to, open_case
+from tests.e2e.browser import Shots, sign_in
 from tests.factories import ClientFactory, StaffProfileFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -18,27 +19,9 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 REP_TZ = zoneinfo.ZoneInfo("Europe/London")
 
 
-class Shots:
-    def __init__(self, page, folder):
-        self.page, self.folder, self.n = page, folder, 0
-        folder.mkdir(parents=True, exist_ok=True)
-
-    def __call__(self, name):
-        self.n += 1
-        self.page.screenshot(path=str(self.folder / f"{self.n:02d}-{name}.png"), full_page=True)
-
-
 def local_input(delta):
     """A datetime-local value `delta` from now, in the rep's time zone (how the rep types it)."""
     return (timezone.now() + delta).astimezone(REP_TZ).strftime("%Y-%m-%dT%H:%M")
-
-
-def sign_in(page, live_server, user):
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill("pw-for-tests")
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="My cases")).to_be_visible()
 
 
 def move_on(page, label):

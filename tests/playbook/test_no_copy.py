@@ -6,7 +6,6 @@ import os
 import re
 from pathlib import Path
 
-import pytest
 
 from playbook.coach import MESSAGES
 from playbook.content import all_guidance, deescalation_script

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.roles import ensure_roles
-from cases.models import Case, Channel, Client, EscalationReason, ItemKind, Mood, StaffProfile, Step
+from cases.models import Case, Channel, Client, EscalationReason, ItemKind, Mood, StaffProfile
 
 DEFAULT_PASSWORD = "demo-pass-123"
 
