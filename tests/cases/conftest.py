@@ -1,5 +1,7 @@
 import pytest
 
+from tests.cases.helpers import open_case
+
 from tests.factories import ClientFactory, StaffProfileFactory, SupervisorFactory
 
 
@@ -21,3 +23,16 @@ def other_rep(db, supervisor):
 @pytest.fixture
 def dennis(db):
     return ClientFactory(name="Dennis", organisation="Dennis's web shop", time_zone="Europe/London")
+
+
+@pytest.fixture
+def rep_client(client, rep):
+    """The test client, signed in as `rep`."""
+    client.force_login(rep)
+    return client
+
+
+@pytest.fixture
+def case(rep, dennis):
+    """A fresh case owned by `rep`, in identify."""
+    return open_case(rep, dennis)

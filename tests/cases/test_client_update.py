@@ -197,12 +197,6 @@ def form_data(client, **changes):
     return {k: (v.strftime("%H:%M") if isinstance(v, dt.time) else v) for k, v in data.items()}
 
 
-@pytest.fixture
-def rep_client(client, rep):
-    client.force_login(rep)
-    return client
-
-
 def test_the_case_page_shows_the_card_with_the_clients_current_values(rep_client, rep, utc_client):
     utc_client.quiet_hours_start, utc_client.quiet_hours_end = QUIET
     utc_client.save()

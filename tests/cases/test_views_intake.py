@@ -1,0 +1,109 @@
+"""New case (intake): clients picked or created, the complaint and its first concern, refusals."""
+import datetime as dt
+
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import Case, Client, Mood
+from tests.factories import ClientFactory, UserFactory
+from tests.cases.views_support import HTMX, page_of
+
+
+# --- New case ------------------------------------------------------------------------------------
+def test_new_case_page_offers_existing_clients_and_a_new_client(rep_client, dennis):
+    response = rep_client.get(reverse("cases:case_new"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Dennis" in html and "New client" in html
+    assert 'type="datetime-local"' in html
+
+
+def _new_case_data(**overrides):
+    data = {
+        "client_name": "Dennis Hale", "client_organisation": "Hale Internet Ltd", "client_phone": "+1 212 555 0101",
+        "client_time_zone": "America/New_York", "summary": "Website and email down after the upgrade",
+        "temperature": Mood.ANXIOUS, "description": "Website and email down since the overnight upgrade",
+        "impact": "No orders; payroll due in 3 days", "feeling": "Worried",
+        "impact_deadline": (timezone.now() + dt.timedelta(days=3)).strftime("%Y-%m-%dT%H:%M"),
+    }
+    data.update(overrides)
+    return data
+
+
+def test_new_case_with_a_new_client_is_owned_by_the_rep_who_logs_it(rep_client, rep):
+    response = rep_client.post(reverse("cases:case_new"), _new_case_data())
+
+    case = Case.objects.get()
+    assert response.status_code == 302
+    assert response.url == page_of(case)
+    assert case.owner == rep
+    assert case.client.name == "Dennis Hale" and case.client.time_zone == "America/New_York"
+    assert case.concerns.get().impact == "No orders; payroll due in 3 days"
+    assert case.temperature == Mood.ANXIOUS
+
+
+def test_new_case_for_an_existing_client(rep_client, rep, dennis):
+    rep_client.post(reverse("cases:case_new"), _new_case_data(client=dennis.pk, client_name=""))
+
+    assert Case.objects.get().client == dennis
+    assert Client.objects.count() == 1
+
+
+def test_new_case_without_a_summary_keeps_what_was_typed_and_says_what_is_wrong(rep_client):
+    response = rep_client.post(reverse("cases:case_new"), _new_case_data(summary=""))
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert Case.objects.count() == 0
+    assert "This field is required." in html
+    assert "No orders; payroll due in 3 days" in html
+    assert response.context["form"].errors["summary"]
+
+
+def test_new_case_needs_a_client(rep_client):
+    response = rep_client.post(reverse("cases:case_new"), _new_case_data(client_name=""))
+
+    assert response.status_code == 422
+    assert "Pick an existing client or give the new client" in response.content.decode()
+
+
+def test_new_case_refuses_an_impact_deadline_in_the_past(rep_client):
+    past = (timezone.now() - dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
+
+    response = rep_client.post(reverse("cases:case_new"), _new_case_data(impact_deadline=past))
+
+    assert response.status_code == 422
+    assert response.context["form"].errors["impact_deadline"] == ["Choose a time in the future."]
+
+
+def test_new_case_maps_a_service_refusal_onto_the_field(rep_client):
+    response = rep_client.post(reverse("cases:case_new"), _new_case_data(client_quiet_start="22:00"))
+
+    assert response.status_code == 422
+    assert response.context["form"].errors["client_quiet_end"] == ["Quiet hours need both a start and an end."]
+    assert Client.objects.count() == 0
+
+
+def test_new_case_client_search_answers_htmx_with_options(rep_client, dennis):
+    ClientFactory(name="Priya")
+
+    response = rep_client.get(reverse("cases:case_new"), {"client_q": "denn"}, headers={**HTMX, "HX-Target": "id_client"})
+
+    html = response.content.decode()
+    assert html.lstrip().startswith("<option")
+    assert "Dennis" in html and "Priya" not in html
+
+
+def test_new_case_client_search_without_javascript_keeps_the_typed_text(rep_client, dennis):
+    response = rep_client.get(reverse("cases:case_new"), {"client_q": "denn", "summary": "Site down"})
+
+    assert 'value="Site down"' in response.content.decode()
+
+
+def test_new_case_is_refused_to_a_user_without_a_role(client, db):
+    client.force_login(UserFactory())
+
+    response = client.get(reverse("cases:case_new"))
+
+    assert response.status_code == 403

@@ -1,0 +1,199 @@
+"""The rep's home, My cases: sign-in required, what it lists, filters, search, paging, htmx, cost."""
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import services
+from cases.models import EscalationReason, Mood, Step
+from tests.cases.helpers import advance_to, open_case
+from tests.factories import ClientFactory
+from tests.cases.views_support import HTMX, page_of
+
+
+# --- Login required ------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["cases:my_cases", "cases:case_new"])
+def test_pages_send_anonymous_visitors_to_sign_in(client, db, name):
+    response = client.get(reverse(name))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_the_case_page_sends_anonymous_visitors_to_sign_in(client, rep, dennis):
+    case = open_case(rep, dennis)
+
+    response = client.get(page_of(case))
+
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("login"))
+
+
+def test_the_sign_in_page_renders_with_the_username_field_focused(client, db):
+    response = client.get(reverse("login"))
+
+    assert response.status_code == 200
+    assert b'name="username"' in response.content and b"autofocus" in response.content
+
+
+# --- My cases ------------------------------------------------------------------------------------
+def test_my_cases_lists_the_reps_open_cases_with_step_temperature_and_next_promise(rep_client, rep, dennis):
+    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+
+    response = rep_client.get(reverse("cases:my_cases"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert case.reference in html and "Dennis" in html
+    assert 'class="stepper stepper--compact' in html
+    assert "mood--anxious" in html
+    assert "Update Dennis" in html
+    assert f'data-due="{case.next_promise_due_at.isoformat()}"' in html
+
+
+def test_my_cases_leaves_out_another_reps_case(rep_client, other_rep, dennis):
+    case = open_case(other_rep, dennis)
+
+    response = rep_client.get(reverse("cases:my_cases"))
+
+    assert case.reference not in response.content.decode()
+
+
+def test_my_cases_includes_a_case_where_the_rep_holds_an_action_item(rep_client, rep, other_rep, dennis):
+    case = advance_to(open_case(other_rep, dennis), Step.PLAN, other_rep)
+    services.action_item_create(user=other_rep, case=case, description="Check the DNS records", assignee=rep,
+                                due_at=timezone.now() + dt.timedelta(hours=2))
+
+    response = rep_client.get(reverse("cases:my_cases"))
+
+    html = response.content.decode()
+    assert case.reference in html
+    assert "Your item due" in html
+
+
+def test_my_cases_filters_by_step(rep_client, rep, dennis):
+    in_identify = open_case(rep, dennis)
+    in_gather = advance_to(open_case(rep, dennis), Step.GATHER, rep)
+
+    response = rep_client.get(reverse("cases:my_cases"), {"step": Step.GATHER})
+
+    html = response.content.decode()
+    assert in_gather.reference in html
+    assert in_identify.reference not in html
+
+
+def test_my_cases_filters_overdue_cases(rep_client, rep, dennis, time_machine):
+    late = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+    time_machine.move_to(timezone.now() + dt.timedelta(minutes=90))
+    on_time = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+
+    response = rep_client.get(reverse("cases:my_cases"), {"overdue": "on"})
+
+    html = response.content.decode()
+    assert late.reference in html
+    assert on_time.reference not in html
+    assert "overdue" in html
+
+
+def test_my_cases_filters_escalated_cases(rep_client, rep, dennis):
+    escalated = open_case(rep, dennis)
+    services.escalation_raise(user=rep, case=escalated, reason=EscalationReason.LIABILITY, note="Refund asked")
+    calm = open_case(rep, dennis)
+
+    response = rep_client.get(reverse("cases:my_cases"), {"escalated": "on"})
+
+    html = response.content.decode()
+    assert escalated.reference in html
+    assert calm.reference not in html
+
+
+@pytest.mark.parametrize("query", ["Priya", "Natarajan Dental", "payroll", "C-0"])
+def test_my_cases_search_matches_client_business_concern_text_and_reference(rep_client, rep, query):
+    priya = ClientFactory(name="Priya", organisation="Natarajan Dental")
+    found = open_case(rep, priya)
+    other = open_case(rep, ClientFactory(name="Someone", organisation="Elsewhere"),
+                      concern={"description": "Printer jammed", "impact": "Slow", "feeling": "Annoyed"})
+    other.reference = "X-1"
+    other.save(update_fields=["reference"])
+
+    response = rep_client.get(reverse("cases:my_cases"), {"q": query})
+
+    html = response.content.decode()
+    assert found.reference in html
+    assert "X-1" not in html
+
+
+def test_my_cases_hides_resolved_cases_unless_asked(rep_client, rep, dennis):
+    resolved = advance_to(open_case(rep, dennis), Step.RESOLVED, rep)
+
+    default = rep_client.get(reverse("cases:my_cases")).content.decode()
+    asked = rep_client.get(reverse("cases:my_cases"), {"show": "resolved"}).content.decode()
+
+    assert resolved.reference not in default
+    assert resolved.reference in asked
+
+
+def test_my_cases_is_paginated(rep_client, rep, dennis):
+    for _ in range(26):
+        services.case_open(user=rep, client=dennis, summary="Down", temperature=Mood.CALM)
+
+    first = rep_client.get(reverse("cases:my_cases"))
+    second = rep_client.get(reverse("cases:my_cases"), {"page": 2})
+
+    assert first.context["page"].paginator.num_pages == 2
+    assert len(first.context["page"].object_list) == 25
+    assert len(second.context["page"].object_list) == 1
+
+
+def test_my_cases_answers_htmx_with_the_list_only(rep_client, rep, dennis):
+    case = open_case(rep, dennis)
+
+    response = rep_client.get(reverse("cases:my_cases"), {"q": "Dennis"}, headers={**HTMX, "HX-Target": "case-list"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith('<div id="case-list"')
+    assert "<html" not in html
+    assert case.reference in html
+
+
+def test_my_cases_plain_request_renders_the_whole_page(rep_client, rep, dennis):
+    open_case(rep, dennis)
+
+    response = rep_client.get(reverse("cases:my_cases"))
+
+    assert b"<html" in response.content and b'id="case-list"' in response.content
+
+
+def test_my_cases_shows_handoffs_waiting_for_the_rep(rep_client, rep, other_rep, dennis):
+    case = open_case(other_rep, dennis)
+    services.handoff_request(user=other_rep, case=case, to_user=rep, reason="Going on leave")
+
+    response = rep_client.get(reverse("cases:my_cases"))
+
+    assert "Waiting for you to accept" in response.content.decode()
+    assert "Going on leave" in response.content.decode()
+
+
+def _make_cases(owner, n):
+    client = ClientFactory()
+    for i in range(n):
+        case = advance_to(open_case(owner, client), Step.MANAGE_ANXIETY if i % 2 else Step.GATHER, owner)
+        services.escalation_raise(user=owner, case=case, reason=EscalationReason.OTHER, note="Help")
+
+
+def test_my_cases_costs_the_same_queries_for_three_cases_as_for_twelve(client, rep, other_rep,
+                                                                       django_assert_max_num_queries):
+    _make_cases(rep, 3)
+    _make_cases(other_rep, 12)
+    client.force_login(rep)
+    with django_assert_max_num_queries(8):
+        small = client.get(reverse("cases:my_cases"))
+    client.force_login(other_rep)
+
+    with django_assert_max_num_queries(8):
+        large = client.get(reverse("cases:my_cases"))
+
+    assert len(small.context["page"].object_list) == 3
+    assert len(large.context["page"].object_list) == 12
