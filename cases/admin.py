@@ -109,7 +109,10 @@ class CaseEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(ReadOnlyAdmin):
+    """Read-only: edits go through client_update (case page), which moves update deadlines out of new
+    quiet hours and records the change on the timeline."""
+
     list_display = ["name", "organisation", "email", "phone", "time_zone"]
     search_fields = ["name", "organisation", "email"]
 

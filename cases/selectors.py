@@ -4,7 +4,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 
 from .models import (
-    ActionItem, Case, Handoff, HandoffStatus, ItemStatus, Promise, PromiseStatus, StaffProfile, can_work_case,
+    ActionItem, Case, Handoff, HandoffStatus, Promise, PromiseStatus, StaffProfile, can_work_case,
 )
 
 SUPERVISOR_GROUP = "supervisor"
@@ -74,10 +74,6 @@ def case_for_user(user, reference):
 
 def can_act_on_item(user, item):
     return item.assignee_id == user.pk or can_work_case(item.case, user)
-
-
-def open_items_for(user):
-    return ActionItem.objects.filter(assignee=user, status=ItemStatus.OPEN).select_related("case", "case__client")
 
 
 def promise_keeping_rate(promises):

@@ -11,6 +11,7 @@ from .irate import apply_irate_rule
 from .promises import open_next_status_update, pending_promise, promise_fulfil
 
 UPDATE_STEPS = (Step.PLAN, Step.MANAGE_ANXIETY, Step.DELIVER)
+MAX_BACKDATE = timezone.timedelta(minutes=30)
 
 
 @transaction.atomic
@@ -30,6 +31,11 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
         raise CaseRuleError("An update cannot be logged in the future.", field="given_at")
     if given_at < case.opened_at:
         raise CaseRuleError("That time is before the case was opened.", field="given_at")
+    if given_at < now - MAX_BACKDATE:
+        # A rep logs a call just made, not one from hours ago: otherwise a late update could be
+        # dated back to before its deadline and count as kept.
+        raise CaseRuleError(f"Log an update within {int(MAX_BACKDATE.total_seconds() // 60)} minutes of giving it; "
+                            "an older one would rewrite whether the promise was kept.", field="given_at")
     warnings = coach_warnings(summary, "status_update")
     update = StatusUpdate.objects.create(case=case, given_at=given_at, channel=channel, summary=summary,
                                          client_mood=client_mood, coach_warnings=warnings, created_by=user)

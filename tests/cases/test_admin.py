@@ -58,3 +58,16 @@ def test_admin_does_not_offer_editing_a_case(admin_client_logged):
     case.refresh_from_db()
     assert case.summary != "changed"
     assert response.status_code in (200, 403)
+
+
+@pytest.mark.django_db
+def test_client_details_cannot_be_edited_in_the_admin_around_the_service(admin_client_logged):
+    from tests.factories import ClientFactory as Factory
+
+    client, _ = admin_client_logged
+    dennis = Factory(time_zone="UTC")
+
+    client.post(reverse("admin:cases_client_change", args=[dennis.pk]), {"name": "x", "time_zone": "Asia/Tokyo"})
+
+    dennis.refresh_from_db()
+    assert dennis.time_zone == "UTC"

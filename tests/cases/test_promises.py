@@ -277,3 +277,30 @@ def test_promise_keeping_rate_is_kept_over_kept_plus_broken(rep, dennis):
     rate = promise_keeping_rate(Promise.objects.filter(case=case, kind=PromiseKind.STATUS_UPDATE))
 
     assert rate == pytest.approx(2 / 3)
+
+
+@pytest.mark.django_db
+def test_an_update_cannot_be_dated_back_to_before_its_deadline_to_count_as_kept(rep, dennis):
+    case = _in_manage_anxiety(rep, dennis)
+    first = case.promises.get(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
+
+    with time_machine.travel(T0 + dt.timedelta(hours=3), tick=False), pytest.raises(CaseRuleError) as exc:
+        services.status_update_log(user=rep, case=case, summary="Back in 2 hours", channel=Channel.PHONE,
+                                   client_mood=Mood.ANXIOUS, given_at=T0 + dt.timedelta(minutes=55))
+
+    assert exc.value.field == "given_at"
+    first.refresh_from_db()
+    assert first.status == PromiseStatus.PENDING
+
+
+@pytest.mark.django_db
+def test_an_update_given_a_few_minutes_ago_is_judged_by_when_it_was_given(rep, dennis):
+    case = _in_manage_anxiety(rep, dennis)
+    first = case.promises.get(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
+
+    with time_machine.travel(T0 + dt.timedelta(minutes=65), tick=False):
+        services.status_update_log(user=rep, case=case, summary="Back in 2 hours", channel=Channel.PHONE,
+                                   client_mood=Mood.ANXIOUS, given_at=T0 + dt.timedelta(minutes=58))
+
+    first.refresh_from_db()
+    assert first.status == PromiseStatus.KEPT
