@@ -26,6 +26,17 @@ def _stamp(item):
     return int(item.due_at.timestamp())
 
 
+def _claim(row, window):
+    """Lock the case (skipped if someone holds it), then the item, and re-check it is still in the
+    sweep's window; None when another run or a rep got there first."""
+    pk, case_id = row
+    case = lock_case_nowait(case_id)
+    if case is None:
+        return None
+    item = _open_items(**window).select_for_update().filter(pk=pk).first()
+    return (case, item) if item is not None else None
+
+
 def _item_context(case, item, reader, now):
     return {**case_context(case), "item": item.description, "assignee": person(item.assignee),
             "case_owner": person(case.owner), "due": when(item.due_at, client=case.client, reader=reader, now=now)}
@@ -38,14 +49,11 @@ def sweep_item_reminders(now=None):
     window = dict(reminded_at__isnull=True, assignee__isnull=False, due_at__gt=now, due_at__lte=now + lead)
 
     def handle(row):
-        pk, case_id = row
-        case = lock_case_nowait(case_id)
-        if case is None:
+        claimed = _claim(row, window)
+        if claimed is None:
             return False
-        item = _open_items(**window).select_for_update().filter(pk=pk).first()
-        if item is None:
-            return False
-        ActionItem.objects.filter(pk=pk).update(reminded_at=now)
+        case, item = claimed
+        ActionItem.objects.filter(pk=item.pk).update(reminded_at=now)
         assignee = item.assignee
         outbox_enqueue(
             key=f"item-reminder:{item.pk}:{_stamp(item)}", kind="item_reminder", case=case, to=[assignee.email],
@@ -62,14 +70,11 @@ def sweep_overdue_items(now=None):
     window = dict(overdue_notified_at__isnull=True, due_at__lte=now)
 
     def handle(row):
-        pk, case_id = row
-        case = lock_case_nowait(case_id)
-        if case is None:
+        claimed = _claim(row, window)
+        if claimed is None:
             return False
-        item = _open_items(**window).select_for_update().filter(pk=pk).first()
-        if item is None:
-            return False
-        ActionItem.objects.filter(pk=pk).update(overdue_notified_at=now)
+        case, item = claimed
+        ActionItem.objects.filter(pk=item.pk).update(overdue_notified_at=now)
         assignee, owner = item.assignee, case.owner
         if assignee is not None:
             outbox_enqueue(
