@@ -54,6 +54,9 @@ def action_item_create(*, user, case, description, kind=ItemKind.FIX, assignee=N
     case = lock_case(case)
     ensure_can_work(user, case)
     _ensure_acting(case, "Action items")
+    if case.step == Step.DELIVER:
+        raise CaseRuleError("The plan is finished at delivery. If something is still missing, use loose ends "
+                            "to take the case back to the plan and add the item there.")
     description = require_text(description, field="description", message="Describe what will be done.")
     if kind not in ItemKind.values:
         raise CaseRuleError("Choose whether the item mitigates, fixes or prevents.", field="kind")

@@ -227,3 +227,14 @@ def test_the_follow_up_date_must_be_after_the_clients_today(rep, dennis):
                                  follow_up_on=timezone.localdate(timezone=dennis.tz))
 
     assert exc.value.field == "follow_up_on"
+
+
+@pytest.mark.django_db
+def test_new_action_items_at_delivery_go_through_loose_ends(rep, dennis):
+    case = advance_to(open_case(rep, dennis), Step.DELIVER, rep)
+
+    with pytest.raises(CaseRuleError, match="loose ends"):
+        services.action_item_create(user=rep, case=case, description="One more mailbox", assignee=rep,
+                                    due_at=timezone.now() + HOUR)
+
+    assert case.action_items.filter(status=ItemStatus.OPEN).count() == 0

@@ -244,3 +244,12 @@ def test_a_row_from_another_case_is_not_found(rep_client, rep, dennis):
     elsewhere.refresh_from_db()
     assert response.status_code == 404
     assert elsewhere.status == ItemStatus.OPEN
+
+
+def test_at_delivery_the_page_points_to_loose_ends_instead_of_offering_new_items(rep_client, rep, dennis):
+    case = in_step(rep, dennis, Step.DELIVER)
+
+    page = rep_client.get(reverse("cases:case_detail", args=[case.reference])).content.decode()
+
+    assert "use <strong>loose ends</strong>" in page
+    assert url("item_add", case) not in page
