@@ -3,8 +3,10 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 
+from .permissions import can_act_on_item, can_view_case, is_supervisor  # noqa: F401 (re-exported)
+
 from .models import (
-    ActionItem, Case, Handoff, HandoffStatus, Promise, PromiseStatus, StaffProfile, can_work_case,
+    ActionItem, Case, Handoff, HandoffStatus, Promise, PromiseStatus, StaffProfile,
 )
 
 SUPERVISOR_GROUP = "supervisor"
@@ -34,10 +36,6 @@ def supervisor_emails_for(user):
     return [u.email for u in supervisors() if u.email]
 
 
-def is_supervisor(user):
-    return bool(user and user.is_authenticated and user.has_perm("cases.work_any_case"))
-
-
 def visible_cases(user):
     """Cases the user may open: supervisors see all; a rep sees cases they own, co-own or watch,
     cases where they hold an action item, and cases a pending handoff offers them."""
@@ -51,29 +49,12 @@ def visible_cases(user):
     ).distinct()
 
 
-def can_view_case(user, case):
-    if can_work_case(case, user):
-        return True
-    if not (user and user.is_authenticated):
-        return False
-    return (
-        case.watchers.filter(pk=user.pk).exists()
-        or case.action_items.filter(assignee=user).exists()
-        # the person a handoff is waiting on must see the case to accept it
-        or case.handoffs.filter(to_user=user, status=HandoffStatus.REQUESTED).exists()
-    )
-
-
 def case_for_user(user, reference):
     """The case with this reference if the user may see it, else 404 (never reveal it exists)."""
     case = Case.objects.select_related("client", "owner", "co_owner").filter(reference=reference).first()
     if case is None or not can_view_case(user, case):
         raise Http404("No such case.")
     return case
-
-
-def can_act_on_item(user, item):
-    return item.assignee_id == user.pk or can_work_case(item.case, user)
 
 
 def promise_keeping_rate(promises):

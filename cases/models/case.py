@@ -8,23 +8,17 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from .choices import OPEN_STEPS, TEMPERATURE_CHOICES, Channel, Mood, Step
+from ..permissions import FSM_PERMISSIONS
+from ..workflow import COMPLETE_TRANSITIONS, OPEN_STEPS, STALL_WATCH_STEPS, Transition  # noqa: F401
+from .choices import TEMPERATURE_CHOICES, Channel, Mood, Step
 from .people import Client
 
-
-def can_work_case(case, user):
-    """The owner, the co-owner (a supervisor on an irate case) and supervisors may work a case."""
-    if not (user and user.is_authenticated and user.is_active):
-        return False
-    return (
-        case.owner_id == user.pk
-        or (case.co_owner_id is not None and case.co_owner_id == user.pk)
-        or user.has_perm("cases.work_any_case")
-    )
+T = Transition
 
 
-def can_override_gate(case, user):
-    return bool(user and user.is_active and user.has_perm("cases.override_gate"))
+def _fsm(t, **extra):
+    """django-fsm's decorator arguments for one declared transition (cases/workflow.py)."""
+    return dict(source=list(t.sources), target=t.target, permission=FSM_PERMISSIONS[t.permission], **extra)
 
 
 # --- Conditions: row-only, cheap, called whenever available transitions are listed. ---------------
@@ -134,8 +128,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
     flagged_irate = models.BooleanField(default=False)
     step = FSMField(default=Step.IDENTIFY, choices=Step.choices, protected=True, db_index=True)
 
-    root_problem = models.TextField(blank=True)
-    expected_resolution = models.TextField(blank=True, help_text="What would make this right for the client.")
+    root_problem = models.TextField(blank=True, max_length=4000)
+    expected_resolution = models.TextField(blank=True, max_length=4000,
+                                           help_text="What would make this right for the client.")
 
     eta_earliest = models.DateTimeField(null=True, blank=True)
     eta_latest = models.DateTimeField(null=True, blank=True)
@@ -166,6 +161,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     resolved_at = models.DateTimeField(null=True, blank=True)
     reopened_count = models.PositiveIntegerField(default=0)
     closed_by_override = models.BooleanField(default=False)
+    # The step a supervisor's override closed the case from: the steps after it show as skipped.
+    closed_from_step = models.CharField(max_length=20, choices=Step.choices, blank=True)
     # Set once by the stalled-case sweep; cleared when the case moves to another step.
     stalled_flagged_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -183,7 +180,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(
                 fields=["step_entered_at"],
                 name="case_stall_candidates",
-                condition=models.Q(step__in=["identify", "acknowledge", "recommit", "gather", "plan"])
+                condition=models.Q(step__in=[s.value for s in STALL_WATCH_STEPS])
                 & models.Q(stalled_flagged_at__isnull=True),
             ),
         ]
@@ -222,70 +219,53 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.step_entered_at = timezone.now()
         self.stalled_flagged_at = None
 
-    @transition(step, source=Step.IDENTIFY, target=Step.ACKNOWLEDGE,
-                conditions=[_no_gaps(identify_gaps)], permission=can_work_case)
+    @transition(step, **_fsm(T.COMPLETE_IDENTIFY, conditions=[_no_gaps(identify_gaps)]))
     def complete_identify(self):
         self._enter()
 
-    @transition(step, source=Step.ACKNOWLEDGE, target=Step.RECOMMIT,
-                conditions=[_no_gaps(acknowledge_gaps)], permission=can_work_case)
+    @transition(step, **_fsm(T.COMPLETE_ACKNOWLEDGE, conditions=[_no_gaps(acknowledge_gaps)]))
     def complete_acknowledge(self):
         self._enter()
 
-    @transition(step, source=Step.RECOMMIT, target=Step.GATHER,
-                conditions=[_no_gaps(recommit_gaps)], permission=can_work_case)
+    @transition(step, **_fsm(T.COMPLETE_RECOMMIT, conditions=[_no_gaps(recommit_gaps)]))
     def complete_recommit(self):
         self._enter()
 
-    @transition(step, source=Step.GATHER, target=Step.PLAN,
-                conditions=[_no_gaps(gather_gaps)], permission=can_work_case)
+    @transition(step, **_fsm(T.COMPLETE_GATHER, conditions=[_no_gaps(gather_gaps)]))
     def complete_gather(self):
         self._enter()
 
-    @transition(step, source=Step.PLAN, target=Step.MANAGE_ANXIETY,
-                conditions=[_no_gaps(plan_gaps)], permission=can_work_case)
+    @transition(step, **_fsm(T.COMPLETE_PLAN, conditions=[_no_gaps(plan_gaps)]))
     def complete_plan(self):
         self._enter()
 
-    @transition(step, source=Step.MANAGE_ANXIETY, target=Step.DELIVER,
-                conditions=[_no_gaps(manage_anxiety_gaps)], permission=can_work_case)
+    @transition(step, **_fsm(T.COMPLETE_MANAGE_ANXIETY, conditions=[_no_gaps(manage_anxiety_gaps)]))
     def complete_manage_anxiety(self):
         self._enter()
         self.delivered_at = timezone.now()
 
-    @transition(step, source=Step.DELIVER, target=Step.RESOLVED,
-                conditions=[_no_gaps(deliver_gaps)], permission=can_work_case)
+    @transition(step, **_fsm(T.COMPLETE_DELIVER, conditions=[_no_gaps(deliver_gaps)]))
     def complete_deliver(self):
         self._enter()
         self.resolved_at = timezone.now()
 
-    @transition(step, source=Step.DELIVER, target=Step.PLAN, permission=can_work_case)
+    @transition(step, **_fsm(T.LOOSE_ENDS))
     def loose_ends(self, reason):
         self._enter()
         self.delivery_ready = False
 
-    @transition(step, source=Step.RESOLVED, target=Step.PLAN, permission=can_work_case)
+    @transition(step, **_fsm(T.REOPEN))
     def reopen(self, reason):
         self._enter()
         self.delivery_ready = False
         self.resolved_at = None
         self.delivered_at = None
         self.reopened_count += 1
+        self.closed_from_step = ""
 
-    @transition(step, source=list(OPEN_STEPS), target=Step.RESOLVED, permission=can_override_gate)
+    @transition(step, **_fsm(T.FORCE_CLOSE))
     def force_close(self, reason):
+        self.closed_from_step = self.step
         self._enter()
         self.resolved_at = timezone.now()
         self.closed_by_override = True
-
-
-# The seven "complete" transitions in order; the UI and services share this map.
-COMPLETE_TRANSITIONS = {
-    Step.IDENTIFY: "complete_identify",
-    Step.ACKNOWLEDGE: "complete_acknowledge",
-    Step.RECOMMIT: "complete_recommit",
-    Step.GATHER: "complete_gather",
-    Step.PLAN: "complete_plan",
-    Step.MANAGE_ANXIETY: "complete_manage_anxiety",
-    Step.DELIVER: "complete_deliver",
-}

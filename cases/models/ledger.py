@@ -32,6 +32,11 @@ class Promise(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     # Sweep marker: the owner was reminded (set once).
     reminded_at = models.DateTimeField(null=True, blank=True)
+    # How many times this commitment's deadline has moved (its predecessor's count + 1), and, on a
+    # promise opened by renegotiation, how the client agreed to the new deadline.
+    moved_count = models.PositiveSmallIntegerField(default=0)
+    agreed_channel = models.CharField(max_length=20, blank=True)
+    agreed_text = models.TextField(blank=True, max_length=1000)
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -43,7 +48,7 @@ class Promise(models.Model):
         constraints = [
             models.CheckConstraint(
                 name="promise_status_valid",
-                condition=models.Q(status__in=["pending", "kept", "broken", "renegotiated"]),
+                condition=models.Q(status__in=["pending", "kept", "broken", "renegotiated", "withdrawn"]),
             ),
             models.CheckConstraint(
                 name="promise_kind_valid",
@@ -76,7 +81,7 @@ class Promise(models.Model):
 class Escalation(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="escalations")
     reason = models.CharField(max_length=20, choices=EscalationReason.choices)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, max_length=4000)
     raised_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     raised_by_system = models.BooleanField(default=False)
     promise = models.ForeignKey(Promise, null=True, blank=True, on_delete=models.SET_NULL, related_name="escalations")
@@ -85,7 +90,7 @@ class Escalation(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     taken_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
-    resolution = models.TextField(blank=True)
+    resolution = models.TextField(blank=True, max_length=4000)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -114,7 +119,7 @@ class Escalation(models.Model):
 class EscalationNote(models.Model):
     escalation = models.ForeignKey(Escalation, on_delete=models.CASCADE, related_name="notes")
     author = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    text = models.TextField()
+    text = models.TextField(max_length=4000)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -125,7 +130,7 @@ class Handoff(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="handoffs")
     from_user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="handoffs_given")
     to_user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="handoffs_received")
-    reason = models.TextField()
+    reason = models.TextField(max_length=1000)
     status = models.CharField(max_length=20, choices=HandoffStatus.choices, default=HandoffStatus.REQUESTED)
     by_supervisor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)

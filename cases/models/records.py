@@ -12,8 +12,8 @@ User = settings.AUTH_USER_MODEL
 
 class Concern(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="concerns")
-    description = models.TextField(blank=True)
-    impact = models.TextField(blank=True, help_text="How it affects the client's life or business.")
+    description = models.TextField(blank=True, max_length=4000)
+    impact = models.TextField(blank=True, max_length=4000, help_text="How it affects the client's life or business.")
     impact_deadline = models.DateTimeField(null=True, blank=True, help_text="When the impact becomes critical.")
     feeling = models.CharField(max_length=200, blank=True, help_text="How the client feels about it.")
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
@@ -43,7 +43,7 @@ class Concern(models.Model):
 class StepNote(models.Model):
     """What the rep said, in their own words, with the phrase coach's warnings (which never block)."""
 
-    text = models.TextField()
+    text = models.TextField(max_length=4000)
     coach_warnings = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
@@ -65,8 +65,8 @@ class Fact(models.Model):
     """A clarifying question asked in `gather`, and the client's answer once given."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="facts")
-    question = models.TextField()
-    answer = models.TextField(blank=True)
+    question = models.TextField(max_length=1000)
+    answer = models.TextField(blank=True, max_length=4000)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -76,14 +76,17 @@ class Fact(models.Model):
 
 class ActionItem(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="action_items")
-    description = models.TextField()
+    description = models.TextField(max_length=1000)
     kind = models.CharField(max_length=20, choices=ItemKind.choices, default=ItemKind.FIX)
     # May be saved without owner or due time while planning; the plan gate refuses until both exist.
     assignee = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="action_items")
     due_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=ItemStatus.choices, default=ItemStatus.OPEN)
     done_at = models.DateTimeField(null=True, blank=True)
-    cancel_reason = models.TextField(blank=True)
+    cancel_reason = models.TextField(blank=True, max_length=1000)
+    # The teammate holding the item gave it back; the owner accepts (then reassigns or cancels) or declines.
+    handback_at = models.DateTimeField(null=True, blank=True)
+    handback_note = models.TextField(blank=True, max_length=1000)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     # Sweep markers (notifications): set once, so a second sweep run is a no-op.
@@ -129,7 +132,7 @@ class StatusUpdate(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_updates")
     given_at = models.DateTimeField(default=timezone.now)
     channel = models.CharField(max_length=20, choices=Channel.choices)
-    summary = models.TextField(help_text="The outcome so far, with a time or range.")
+    summary = models.TextField(max_length=4000, help_text="The outcome so far, with a time or range.")
     client_mood = models.CharField(max_length=20, choices=Mood.choices)
     coach_warnings = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
@@ -146,12 +149,12 @@ class Delivery(models.Model):
     verified_with_client = models.BooleanField(default=False)
     client_satisfied = models.BooleanField(default=False)
     expectation_met = models.BooleanField(null=True, blank=True)
-    prevention_note = models.TextField(blank=True)
-    extra_mile = models.TextField(blank=True)
+    prevention_note = models.TextField(blank=True, max_length=4000)
+    extra_mile = models.TextField(blank=True, max_length=4000)
     follow_up_on = models.DateField(null=True, blank=True)
     client_mood = models.CharField(max_length=20, choices=Mood.choices, blank=True)
     follow_up_logged_at = models.DateTimeField(null=True, blank=True)
-    follow_up_note = models.TextField(blank=True)
+    follow_up_note = models.TextField(blank=True, max_length=4000)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

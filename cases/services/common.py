@@ -3,7 +3,8 @@ counters the step gates read, and writing the timeline. Every service runs in on
 from django.db.models import Count, Min, Q
 
 from ..errors import CaseRuleError
-from ..models import Case, CaseEvent, EscalationStatus, ItemStatus, PromiseStatus, can_work_case
+from ..models import Case, CaseEvent, EscalationStatus, ItemStatus, PromiseStatus
+from ..permissions import can_work_case
 
 
 def lock_case(case):
@@ -18,7 +19,7 @@ def display_name(user):
 
 
 def ensure_can_work(user, case):
-    if not can_work_case(case, user):
+    if not can_work_case(user, case):
         raise CaseRuleError(
             f"You are not working on {case.reference}: only its owner, a co-owner or a supervisor may do that."
         )

@@ -6,28 +6,11 @@ from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 
 from ..errors import CaseRuleError
-from ..models import (
-    COMPLETE_TRANSITIONS, Acknowledgement, Fact, ItemStatus, PromiseKind, PromiseStatus, Recommitment, Step,
-)
+from ..models import Acknowledgement, Fact, ItemStatus, PromiseKind, PromiseStatus, Recommitment, Step
+from ..workflow import ALL_TRANSITIONS, TRANSITION_LABELS, Transition  # noqa: F401 (re-exported)
 from .common import (
     coach_warnings, ensure_can_work, event_record, lock_case, refresh_counters, require_text,
 )
-
-TRANSITION_LABELS = {
-    "complete_identify": "Concerns identified",
-    "complete_acknowledge": "Acknowledged",
-    "complete_recommit": "Recommitted",
-    "complete_gather": "Root problem agreed",
-    "complete_plan": "Plan agreed with the client",
-    "complete_manage_anxiety": "All action items closed",
-    "complete_deliver": "Delivered and confirmed",
-    "loose_ends": "Back to plan: loose ends",
-    "reopen": "Reopened",
-    "force_close": "Closed by a supervisor override",
-}
-REASON_REQUIRED = {"loose_ends", "reopen", "force_close"}
-ALL_TRANSITIONS = tuple(COMPLETE_TRANSITIONS.values()) + ("loose_ends", "reopen", "force_close")
-
 
 def _note_record(*, user, case, text, model, step, context, verb, too_early, empty):
     case = lock_case(case)
@@ -125,12 +108,12 @@ def case_transition(*, user, case, name, reason=""):
         raise CaseRuleError("Not yet: " + " ".join(gaps), gaps=gaps)
     if not has_transition_perm(method, user):
         raise CaseRuleError("You do not have permission to do that on this case.")
-    if name in REASON_REQUIRED:
+    if Transition.named(name).reason_required:
         reason = require_text(reason, field="reason", message="Give a reason for this step change.")
     if name == "complete_plan":
         _check_plan_items(case)
     from_step = case.step
-    method(reason) if name in REASON_REQUIRED else method()
+    method(reason) if Transition.named(name).reason_required else method()
     case.save()
     event_record(case=case, actor=user, verb=TRANSITION_LABELS[name], from_step=from_step, to_step=case.step,
                  note=reason, data={"transition": name})

@@ -9,8 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from .. import forms as f
 from .. import services
-from ..models import can_work_case
-from ..selectors import can_act_on_item
+from ..permissions import can_act_on_item, can_work_case
 
 
 @dataclass(frozen=True)
@@ -39,10 +38,10 @@ class Action:
         if self.who == "item":
             return can_act_on_item(user, obj)
         if self.who == "handoff":
-            return user.pk in (obj.to_user_id, obj.from_user_id) or can_work_case(case, user)
+            return user.pk in (obj.to_user_id, obj.from_user_id) or can_work_case(user, case)
         if self.who == "reassigner":
             return user.has_perm("cases.reassign_case")
-        return can_work_case(case, user)
+        return can_work_case(user, case)
 
 
 def _cd(form):

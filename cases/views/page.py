@@ -3,7 +3,8 @@ plain words, what is missing), and every form, unbound unless a refused POST han
 rep's text is kept. Shared by the full page and by the htmx partial responses."""
 from django.utils.functional import cached_property
 
-from ..models import COMPLETE_TRANSITIONS, OPEN_STEPS, Step, can_work_case
+from ..models import COMPLETE_TRANSITIONS, OPEN_STEPS, Step
+from ..permissions import can_work_case
 from ..selectors_ui import (
     assignable_users, case_records, earliest_pending, mood_trend, open_escalations, pending_handoff, promises_by_status,
 )
@@ -150,7 +151,7 @@ def case_page_context(request, case, *, bound=None, focus_block=None):
     """`focus_block`: the block a form was posted from (kept open, and focused after an htmx swap)."""
     user, bound = request.user, bound or {}
     records = case_records(case)
-    can_work = can_work_case(case, user)
+    can_work = can_work_case(user, case)
     transitions = available_transitions(case, user) if can_work else []
     forms = CaseForms(case, user, bound, records)
     editable = _editable(case, can_work, records)

@@ -7,7 +7,8 @@ import datetime as dt
 
 from django.conf import settings
 
-from cases.models import PRE_ACTION_STEPS, Case, EscalationReason
+from cases.models import Case, EscalationReason
+from cases.workflow import STALL_WATCH_STEPS as PRE_ACTION_STEPS
 from cases.selectors import supervisor_emails_for
 from cases.services import escalation_raise_system
 

@@ -1,0 +1,109 @@
+"""Who may do what, declared once as named predicates `(user, obj) -> bool`. Views (before binding a
+form), services (under the row lock), selectors, templates and the admin call these; none re-implements
+a rule. The FSM's `permission=` adapters at the bottom take django-fsm's (instance, user) order.
+
+Roles come from Django permissions (cases/roles.py): a supervisor holds `cases.work_any_case`."""
+from .choices import HandoffStatus
+from .workflow import OPEN_STEPS
+
+
+def _active(user):
+    return bool(user is not None and user.is_authenticated and user.is_active)
+
+
+def is_supervisor(user):
+    return _active(user) and user.has_perm("cases.work_any_case")
+
+
+def can_work_case(user, case):
+    """Work the steps: the owner, the co-owner (a supervisor on an irate case) and supervisors."""
+    if not _active(user):
+        return False
+    return case.owner_id == user.pk or (case.co_owner_id is not None and case.co_owner_id == user.pk) \
+        or user.has_perm("cases.work_any_case")
+
+
+def can_view_case(user, case):
+    """Open the case page: whoever works it, its watchers (earlier owners), a teammate holding one of
+    its action items, and the person a pending handoff is offered to."""
+    if can_work_case(user, case):
+        return True
+    if not _active(user):
+        return False
+    return (
+        case.watchers.filter(pk=user.pk).exists()
+        or case.action_items.filter(assignee=user).exists()
+        or case.handoffs.filter(to_user=user, status=HandoffStatus.REQUESTED).exists()
+    )
+
+
+def can_act_on_item(user, item):
+    """Complete an item (or change it): its assignee, or whoever works the case."""
+    return _active(user) and (item.assignee_id == user.pk or can_work_case(user, item.case))
+
+
+def can_cancel_item(user, item):
+    """Only the case owner or a supervisor withdraws an action item; a teammate hands it back."""
+    return _active(user) and (item.case.owner_id == user.pk or is_supervisor(user))
+
+
+def can_hand_back_item(user, item):
+    """The teammate holding an item on somebody else's case may give it back to the owner."""
+    return _active(user) and item.assignee_id == user.pk and item.case.owner_id != user.pk
+
+
+def can_answer_handback(user, item):
+    return can_cancel_item(user, item)
+
+
+def can_accept_handoff(user, handoff):
+    return _active(user) and handoff.to_user_id == user.pk
+
+
+def can_answer_handoff(user, handoff):
+    """Accept (the person it is offered to) or decline/cancel (either side of it, or a reassigner)."""
+    return _active(user) and (user.pk in (handoff.to_user_id, handoff.from_user_id) or can_reassign(user))
+
+
+def can_reassign(user, case=None):
+    return _active(user) and user.has_perm("cases.reassign_case")
+
+
+def can_force_close(user, case=None):
+    return _active(user) and user.has_perm("cases.override_gate")
+
+
+def can_work_escalations(user):
+    return is_supervisor(user) and user.has_perm("cases.work_escalations")
+
+
+def can_edit_client_contact(user, client):
+    """Name, organisation, email, phone: anyone who works one of the client's cases."""
+    if is_supervisor(user):
+        return True
+    if not _active(user):
+        return False
+    return client.cases.filter(owner=user).exists() or client.cases.filter(co_owner=user).exists()
+
+
+def can_edit_client_schedule(user, client):
+    """Time zone and quiet hours move the deadlines of every open case of the client: a supervisor,
+    or a rep who owns every open case of that client (and at least one of them)."""
+    if is_supervisor(user):
+        return True
+    if not _active(user):
+        return False
+    open_cases = client.cases.filter(step__in=OPEN_STEPS)
+    return open_cases.filter(owner=user).exists() and not open_cases.exclude(owner=user).exists()
+
+
+# --- django-fsm adapters: permission=callable(instance, user) ---------------------------------------
+def fsm_work(case, user):
+    return can_work_case(user, case)
+
+
+def fsm_force_close(case, user):
+    return can_force_close(user, case)
+
+
+FSM_PERMISSIONS = {"work": fsm_work, "force_close": fsm_force_close}
