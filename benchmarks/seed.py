@@ -5,9 +5,10 @@ each kind exist and where their due times fall, not how they got there.
 - `seed_not_due(n)`: n open cases that sit in the sweeps' partial indexes (pending promises, open
   items, cases in steps 1-5, outbox rows) with nothing due for weeks: the "open cases" a sweep must
   not pay for.
-- `seed_due(k)`: k cases, each with one row due for every sweep (an update to remind about, a
-  promise to break, an item to remind about, an overdue item, a follow-up day, a stalled step, an
-  email to send)."""
+- `seed_due(k)`: k rows due for every sweep (an update to remind about, a promise to break, an item
+  to remind about, an overdue item, a follow-up day, a stalled step, an email to send), on cases in
+  the steps where the workflow (cases.workflow) lets each sweep act: k cases in `plan` carry all
+  but the follow-up, which is on k resolved cases."""
 import datetime as dt
 import itertools
 
@@ -51,9 +52,11 @@ def seed_not_due(n, *, now, owner, client, far=dt.timedelta(days=30)):
 
 
 def seed_due(k, *, now, owner, client):
-    """k cases, each with exactly one row due for every sweep at `now` (a weekday, 09:00-17:00 UTC,
-    client in UTC, so the follow-up day has started)."""
-    cases = _cases(k, now=now, owner=owner, client=client, step=Step.GATHER, entered=now - dt.timedelta(days=2))
+    """Exactly k rows due for every sweep at `now` (a weekday, 09:00-17:00 UTC, client in UTC, so the
+    follow-up day has started): k cases in `plan` (stalled, with items and update and ETA promises)
+    and k resolved cases with a follow-up promise."""
+    cases = _cases(k, now=now, owner=owner, client=client, step=Step.PLAN, entered=now - dt.timedelta(days=2))
+    resolved = _cases(k, now=now, owner=owner, client=client, step=Step.RESOLVED, entered=now - dt.timedelta(days=7))
     items = ActionItem.objects.bulk_create(
         [ActionItem(case=c, description=desc, assignee=owner, due_at=now + offset, created_by=owner,
                     created_at=now - dt.timedelta(hours=2))
@@ -68,9 +71,9 @@ def seed_due(k, *, now, owner, client):
                     source="Update the client", created_at=now - dt.timedelta(minutes=50)),
             Promise(case=c, kind=PromiseKind.ETA, due_at=now - dt.timedelta(minutes=1), owner=owner,
                     source="Fixed by the latest estimate", created_at=now - dt.timedelta(hours=5)),
-            Promise(case=c, kind=PromiseKind.FOLLOW_UP, due_at=end_of_day, owner=owner,
-                    source="Follow-up call", created_at=now - dt.timedelta(days=7)),
         ]
+    promises += [Promise(case=c, kind=PromiseKind.FOLLOW_UP, due_at=end_of_day, owner=owner,
+                         source="Follow-up call", created_at=now - dt.timedelta(days=7)) for c in resolved]
     Promise.objects.bulk_create(promises, batch_size=1000)
     OutboxMessage.objects.bulk_create(
         [OutboxMessage(key=f"bulk-due:{c.pk}", kind="bulk", to=[owner.email], subject="Bulk", body_text="Bulk",

@@ -11,10 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .models import (
-    REP_ESCALATION_REASONS, TEMPERATURE_CHOICES, Channel, Client, ItemKind, Mood,
+    REP_ESCALATION_REASONS, TEMPERATURE_CHOICES, Acknowledgement, ActionItem, Case, Channel, Client, Concern,
+    Delivery, Escalation, Fact, Handoff, ItemKind, Mood, Promise, Recommitment, StatusUpdate,
 )
+from .bounds import check_within_horizon
+from .errors import CaseRuleError
 from .selectors_ui import assignable_users
 from .services import ALL_TRANSITIONS
+from .text import SHORT_NOTE, limit_of
 
 MINE, CLIENTS = "mine", "client"
 
@@ -66,11 +70,52 @@ def time_zone_choices():
     return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
 
 
+def limit_text_fields(form):
+    """Every text field has a limit (from its model field; Django renders it as `maxlength`), and an
+    over-long text is refused in plain words."""
+    for fld in form.fields.values():
+        if isinstance(fld, forms.CharField) and fld.max_length:
+            fld.error_messages["max_length"] = (f"Keep it under {fld.max_length:,} characters. The text is cut at "
+                                                "the limit: check its end before saving again.")
+
+
+def trim_refused_text(form):
+    """A refused over-long text comes back cut to its limit: a 1 MB post must not make a 1 MB page."""
+    cut = {}
+    for name, fld in form.fields.items():
+        key, limit = form.add_prefix(name), getattr(fld, "max_length", None)
+        value = form.data.get(key) if limit and name in form.errors else None
+        if isinstance(value, str) and len(value) > limit:
+            cut[key] = value[:limit]
+    if cut:
+        form.data = form.data.copy()
+        for key, value in cut.items():
+            form.data[key] = value
+
+
 def add_rule_error(form, exc):
     """Put a service's refusal next to the field it names, else at the top of the form."""
     field = form.field_map.get(exc.field, exc.field)
     form.add_error(field if field in form.fields else None, exc.message)
     form.gaps = list(exc.gaps)
+
+
+def _check_date_horizon(form, data):
+    """Any date typed into any form: within the sane horizon (cases.bounds), and not before 2000, so
+    a year-9999 date is a form error next to its field, never an overflow further on."""
+    for name, fld in form.fields.items():
+        value = data.get(name)
+        if value is None or not isinstance(fld, (forms.DateTimeField, forms.DateField)):
+            continue
+        if value.year < 2000:
+            form.add_error(name, "That date is too long ago.")
+            data.pop(name, None)
+            continue
+        try:
+            check_within_horizon(value, field=name)
+        except CaseRuleError as exc:
+            form.add_error(name, exc.message)
+            data.pop(name, None)
 
 
 class CaseForm(forms.Form):
@@ -88,6 +133,7 @@ class CaseForm(forms.Form):
         self.gaps = []
         kwargs.setdefault("label_suffix", "")
         super().__init__(data, **kwargs)
+        limit_text_fields(self)
         pickers = [fld for fld in self.fields.values() if isinstance(fld, UserField)]
         if pickers:
             users = list(assignable_users()) if users is None else users
@@ -97,6 +143,10 @@ class CaseForm(forms.Form):
             self._add_zone_choice()
         if self.coach_context:
             self._wire_coach()
+
+    def full_clean(self):
+        super().full_clean()
+        trim_refused_text(self)
 
     def _wire_coach(self):
         """Live coaching while typing: htmx posts the text to the playbook's coach endpoint."""
@@ -113,6 +163,9 @@ class CaseForm(forms.Form):
     def pick_from(self, users):
         return users
 
+    def _check_horizon(self, data):
+        _check_date_horizon(self, data)
+
     def _add_zone_choice(self):
         mine = timezone.get_current_timezone_name()
         theirs = self.case.client.time_zone
@@ -124,6 +177,7 @@ class CaseForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        self._check_horizon(data)
         if data.get("entry_zone") == CLIENTS:
             for name in self.client_zone_fields:
                 if data.get(name):
@@ -149,7 +203,7 @@ class NewCaseForm(CaseForm):
     client = forms.ModelChoiceField(queryset=Client.objects.all(), required=False, label="Existing client")
     client_name = forms.CharField(label="New client's name", max_length=200, required=False)
     client_organisation = forms.CharField(label="Business", max_length=200, required=False)
-    client_email = forms.EmailField(label="Email", required=False)
+    client_email = forms.EmailField(label="Email", max_length=limit_of(Client, "email"), required=False)
     client_phone = forms.CharField(label="Phone", max_length=50, required=False)
     client_time_zone = forms.ChoiceField(label="Client's time zone", required=False)
     client_quiet_start = forms.TimeField(label="Quiet hours from", required=False,
@@ -159,8 +213,10 @@ class NewCaseForm(CaseForm):
     summary = forms.CharField(label="The complaint in a line", max_length=300)
     temperature = forms.ChoiceField(label="How does the client feel right now?", choices=TEMPERATURE_CHOICES,
                                     widget=forms.RadioSelect)
-    description = forms.CharField(label="What is wrong", required=False, widget=text_area(3))
-    impact = forms.CharField(label="Impact on the client's life or business", required=False, widget=text_area(2))
+    description = forms.CharField(label="What is wrong", max_length=limit_of(Concern, "description"),
+                                  required=False, widget=text_area(3))
+    impact = forms.CharField(label="Impact on the client's life or business", max_length=limit_of(Concern, "impact"),
+                             required=False, widget=text_area(2))
     impact_deadline = datetime_field("Critical by (if there is a date)", required=False)
     feeling = forms.CharField(label="How the client feels about it", max_length=200, required=False)
 
@@ -192,7 +248,7 @@ class ClientDetailsForm(CaseForm):
 
     name = forms.CharField(label="Name", max_length=200, required=False)
     organisation = forms.CharField(label="Business", max_length=200, required=False)
-    email = forms.EmailField(label="Email", required=False)
+    email = forms.EmailField(label="Email", max_length=limit_of(Client, "email"), required=False)
     phone = forms.CharField(label="Phone", max_length=50, required=False)
     time_zone = forms.ChoiceField(label="Time zone")
     quiet_hours_start = forms.TimeField(label="Quiet hours from", required=False,
@@ -216,8 +272,10 @@ class ClientDetailsForm(CaseForm):
 class ConcernForm(CaseForm):
     future_fields = ("impact_deadline",)
 
-    description = forms.CharField(label="What is wrong", required=False, widget=text_area(3))
-    impact = forms.CharField(label="Impact on the client's life or business", required=False, widget=text_area(2))
+    description = forms.CharField(label="What is wrong", max_length=limit_of(Concern, "description"),
+                                  required=False, widget=text_area(3))
+    impact = forms.CharField(label="Impact on the client's life or business", max_length=limit_of(Concern, "impact"),
+                             required=False, widget=text_area(2))
     impact_deadline = datetime_field("Critical by (if there is a date)", required=False)
     feeling = forms.CharField(label="How the client feels about it", max_length=200, required=False)
 
@@ -248,28 +306,32 @@ class IrateFlagForm(CaseForm):
 class AcknowledgementForm(CaseForm):
     coach_context = "acknowledgement"
     text = forms.CharField(label="What you said to acknowledge the concern", widget=text_area(4),
+                           max_length=limit_of(Acknowledgement, "text"),
                            help_text="Mirror their words, name the feeling, thank them for raising it.")
 
 
 class RecommitmentForm(CaseForm):
     coach_context = "recommitment"
     text = forms.CharField(label="The recommitment you made for the whole team", widget=text_area(3),
+                           max_length=limit_of(Recommitment, "text"),
                            help_text="The standard your company holds itself to, and that you will hold to it now.")
 
 
 class FactForm(CaseForm):
-    question = forms.CharField(label="Question you asked", widget=text_area(2))
-    answer = forms.CharField(label="The client's answer", required=False, widget=text_area(2))
+    question = forms.CharField(label="Question you asked", max_length=limit_of(Fact, "question"), widget=text_area(2))
+    answer = forms.CharField(label="The client's answer", max_length=limit_of(Fact, "answer"), required=False,
+                             widget=text_area(2))
 
 
 class FactAnswerForm(CaseForm):
-    answer = forms.CharField(label="The client's answer", widget=text_area(2))
+    answer = forms.CharField(label="The client's answer", max_length=limit_of(Fact, "answer"), widget=text_area(2))
 
 
 class RootProblemForm(CaseForm):
-    root_problem = forms.CharField(label="The root problem the client agreed to solve", widget=text_area(3))
+    root_problem = forms.CharField(label="The root problem the client agreed to solve",
+                                   max_length=limit_of(Case, "root_problem"), widget=text_area(3))
     expected_resolution = forms.CharField(label="What would make this right for the client", required=False,
-                                          widget=text_area(2))
+                                          max_length=limit_of(Case, "expected_resolution"), widget=text_area(2))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -283,7 +345,8 @@ class ActionItemForm(CaseForm):
     future_fields = ("due_at",)
     client_zone_fields = ("due_at",)
 
-    description = forms.CharField(label="What will be done", widget=text_area(2))
+    description = forms.CharField(label="What will be done", max_length=limit_of(ActionItem, "description"),
+                                  widget=text_area(2))
     kind = forms.ChoiceField(label="Kind", choices=ItemKind.choices, initial=ItemKind.FIX)
     assignee = UserField(label="Owner", required=False, empty_label="— nobody yet —")
     due_at = datetime_field("Due", required=False)
@@ -297,8 +360,41 @@ class ActionItemForm(CaseForm):
             self.initial.setdefault("assignee", self.user.pk)
 
 
-class ActionItemEditForm(ActionItemForm):
-    note = forms.CharField(label="If the due time changed: what the client agreed", max_length=300, required=False)
+def agreement_fields(label="If this moves a promised time: how the client agreed"):
+    """The client's agreement to a new deadline (cases.services.promises.agreement_from checks it)."""
+    return {
+        "agreed_channel": forms.ChoiceField(label=label, required=False,
+                                            choices=[("", "—")] + list(Channel.choices)),
+        "agreed_text": forms.CharField(label="What the client said", required=False, widget=text_area(2),
+                                       max_length=limit_of(Promise, "agreed_text")),
+    }
+
+
+class AgreementMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, fld in agreement_fields().items():
+            self.fields[name] = fld
+
+    def agreement(self):
+        return {"agreed_channel": self.cleaned_data.get("agreed_channel") or "",
+                "agreed_text": self.cleaned_data.get("agreed_text") or ""}
+
+
+class ActionItemEditForm(AgreementMixin, ActionItemForm):
+    pass
+
+
+class ItemHandBackForm(CaseForm):
+    note = forms.CharField(label="Why you cannot do it", widget=text_area(2),
+                           max_length=limit_of(ActionItem, "handback_note"))
+
+
+class ItemHandBackAnswerForm(CaseForm):
+    accept = forms.TypedChoiceField(label="Your answer", coerce=lambda v: v == "accept", widget=forms.RadioSelect,
+                                    choices=[("accept", "Take it back (then reassign or cancel it)"),
+                                             ("decline", "Decline: they keep it")])
+    note = forms.CharField(label="Note (optional)", max_length=300, required=False)
 
 
 class ItemDoneForm(CaseForm):
@@ -306,10 +402,10 @@ class ItemDoneForm(CaseForm):
 
 
 class ItemCancelForm(CaseForm):
-    reason = forms.CharField(label="Why it is no longer needed", max_length=500)
+    reason = forms.CharField(label="Why it is no longer needed", max_length=limit_of(ActionItem, "cancel_reason"))
 
 
-class CadenceForm(CaseForm):
+class CadenceForm(AgreementMixin, CaseForm):
     UNITS = {"minutes": 1, "hours": 60, "days": 1440}
     field_map = {"minutes": "every"}
 
@@ -332,7 +428,7 @@ class CadenceForm(CaseForm):
         return self.cleaned_data["every"] * self.UNITS[self.cleaned_data["unit"]]
 
 
-class EtaForm(CaseForm):
+class EtaForm(AgreementMixin, CaseForm):
     future_fields = ("eta_latest",)
     client_zone_fields = ("eta_earliest", "eta_latest")
 
@@ -353,7 +449,7 @@ class StatusUpdateForm(CaseForm):
     past_fields = ("given_at",)
 
     text = forms.CharField(label="What you told the client: the outcome so far, with a time or range",
-                           widget=text_area(3))
+                           max_length=limit_of(StatusUpdate, "summary"), widget=text_area(3))
     channel = forms.ChoiceField(label="How", choices=Channel.choices)
     client_mood = forms.ChoiceField(label="How the client feels now", choices=Mood.choices, widget=forms.RadioSelect)
     given_at = datetime_field("Given at (leave empty for now)", required=False)
@@ -369,7 +465,9 @@ class RenegotiateForm(CaseForm):
     client_zone_fields = ("new_due_at",)
 
     new_due_at = datetime_field("New deadline")
-    note = forms.CharField(label="What the client agreed to", max_length=300)
+    agreed_channel = forms.ChoiceField(label="How the client agreed", choices=Channel.choices)
+    agreed_text = forms.CharField(label="What the client said when agreeing", widget=text_area(2),
+                                  max_length=limit_of(Promise, "agreed_text"))
 
 
 # --- Step 7 and after -----------------------------------------------------------------------------
@@ -382,8 +480,10 @@ class DeliveryForm(CaseForm):
         coerce=lambda v: {"yes": True, "no": False}.get(v),
         choices=[("", "Not asked"), ("yes", "Yes"), ("no", "No")],
     )
-    prevention_note = forms.CharField(label="How recurrence will be prevented", required=False, widget=text_area(2))
-    extra_mile = forms.CharField(label="The extra mile (optional)", required=False, widget=text_area(2))
+    prevention_note = forms.CharField(label="How recurrence will be prevented", required=False, widget=text_area(2),
+                                      max_length=limit_of(Delivery, "prevention_note"))
+    extra_mile = forms.CharField(label="The extra mile (optional)", required=False, widget=text_area(2),
+                                 max_length=limit_of(Delivery, "extra_mile"))
     follow_up_on = forms.DateField(label="Follow-up call on", required=False, widget=DateInput())
     client_mood = forms.ChoiceField(label="How the client feels now", required=False,
                                     choices=[("", "—")] + list(Mood.choices))
@@ -407,23 +507,25 @@ class DeliveryForm(CaseForm):
 
 
 class FollowUpForm(CaseForm):
-    note = forms.CharField(label="What the client told you on the follow-up call", widget=text_area(2))
+    note = forms.CharField(label="What the client told you on the follow-up call",
+                           max_length=limit_of(Delivery, "follow_up_note"), widget=text_area(2))
 
 
 class TransitionForm(CaseForm):
     name = forms.ChoiceField(choices=[(n, n) for n in ALL_TRANSITIONS], widget=forms.HiddenInput)
-    reason = forms.CharField(label="Reason", required=False, widget=text_area(2))
+    reason = forms.CharField(label="Reason", max_length=SHORT_NOTE, required=False, widget=text_area(2))
 
 
 # --- Any step -------------------------------------------------------------------------------------
 class EscalateForm(CaseForm):
     reason = forms.ChoiceField(label="Why", choices=REP_ESCALATION_REASONS)
-    note = forms.CharField(label="What you need from a supervisor", widget=text_area(2))
+    note = forms.CharField(label="What you need from a supervisor", max_length=limit_of(Escalation, "note"),
+                           widget=text_area(2))
 
 
 class HandoffRequestForm(CaseForm):
     to_user = UserField(label="Hand the case to", empty_label="— choose a teammate —")
-    reason = forms.CharField(label="Why", widget=text_area(2))
+    reason = forms.CharField(label="Why", max_length=limit_of(Handoff, "reason"), widget=text_area(2))
 
     def pick_from(self, users):
         return [u for u in users if self.case is None or u.pk != self.case.owner_id]

@@ -2,8 +2,10 @@
 refusals (CaseRuleError) are put back on the form by `add_rule_error`."""
 from django import forms
 
+from .forms import limit_text_fields, trim_refused_text
 from .metrics import DEFAULT_WINDOW_DAYS, WINDOW_DAYS
-from .models import EscalationReason, EscalationStatus
+from .models import Escalation, EscalationNote, EscalationReason, EscalationStatus, Handoff
+from .text import SHORT_NOTE, limit_of
 
 ACTIVE = ""  # the queue's default status filter: open and taken
 
@@ -34,16 +36,22 @@ class PageForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", f"{self.id_prefix}_%s")
         super().__init__(*args, **kwargs)
+        limit_text_fields(self)
+
+    def full_clean(self):
+        super().full_clean()
+        trim_refused_text(self)
 
 
 class EscalationNoteForm(PageForm):
     id_prefix = "note"
-    text = forms.CharField(label="Note", max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(label="Note", max_length=limit_of(EscalationNote, "text"),
+                           widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class EscalationResolveForm(PageForm):
     id_prefix = "resolve"
-    resolution = forms.CharField(label="How it was resolved", max_length=4000,
+    resolution = forms.CharField(label="How it was resolved", max_length=limit_of(Escalation, "resolution"),
                                  widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -55,7 +63,7 @@ class UserChoiceField(forms.ModelChoiceField):
 class ReassignForm(PageForm):
     id_prefix = "reassign"
     to_user = UserChoiceField(queryset=None, label="New owner", empty_label="Choose a rep or supervisor")
-    reason = forms.CharField(label="Why", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label="Why", max_length=limit_of(Handoff, "reason"), widget=forms.Textarea(attrs={"rows": 2}))
     # Not required here: the service refuses without it and says why, next to the box.
     client_informed = forms.BooleanField(label="The client has been told who now handles the case",
                                          required=False)
@@ -67,7 +75,7 @@ class ReassignForm(PageForm):
 
 class ForceCloseForm(PageForm):
     id_prefix = "close"
-    reason = forms.CharField(label="Why close it although the step is not complete", max_length=2000,
+    reason = forms.CharField(label="Why close it although the step is not complete", max_length=SHORT_NOTE,
                              widget=forms.Textarea(attrs={"rows": 2}))
 
 

@@ -39,9 +39,15 @@ def _next_at(local, at_time):
 
 
 def next_allowed(instant, *, tz, quiet_start=None, quiet_end=None, business_hours_only=False):
-    """The first instant at or after `instant` when a promise may fall due for this client."""
+    """The first instant at or after `instant` when a promise may fall due for this client. Settings
+    that leave no business-hours time at all (quiet hours over the whole business day: refused when
+    edited, but a row may predate the rule) let the business-hours rule give way: the result is then
+    the first instant outside the quiet hours, never one inside them."""
+    if business_hours_only and not has_allowed_time(tz=tz, quiet_start=quiet_start, quiet_end=quiet_end,
+                                                    business_hours_only=True):
+        business_hours_only = False
     local = instant.astimezone(tz)
-    for _ in range(30):  # a handful of jumps always suffices; the bound guards odd settings
+    for _ in range(30):  # a handful of jumps suffices once some time is allowed; the bound guards odd settings
         moved = False
         if in_quiet_hours(local, quiet_start, quiet_end):
             local = _next_at(local, quiet_end)
@@ -59,7 +65,42 @@ def next_allowed(instant, *, tz, quiet_start=None, quiet_end=None, business_hour
             break
         # Re-normalise across DST changes.
         local = local.replace(tzinfo=None).replace(tzinfo=tz)
+    local = local.astimezone(tz)
+    if in_quiet_hours(local, quiet_start, quiet_end):  # the bound ran out (a DST oddity): the quiet hours win
+        local = _next_at(local, quiet_end)
     return local.astimezone(dt.timezone.utc)
+
+
+_DAY = 24 * 60 * 60 * 10**6  # a day in microseconds
+
+
+def _of_day(t):
+    return ((t.hour * 60 + t.minute) * 60 + t.second) * 10**6 + t.microsecond
+
+
+def _quiet_spans(quiet_start, quiet_end):
+    """The quiet hours as [start, end) spans of the day in microseconds; none when start == end."""
+    if quiet_start is None or quiet_end is None or quiet_start == quiet_end:
+        return []
+    start, end = _of_day(quiet_start), _of_day(quiet_end)
+    return [(start, end)] if start < end else [(start, _DAY), (0, end)]
+
+
+def has_allowed_time(*, tz, quiet_start, quiet_end, business_hours_only):
+    """Is there any instant in a week when a promise may fall due with these settings? Computed exactly:
+    the allowed part of a day (all of it, or the business hours on a weekday) minus the quiet hours.
+    Both windows are read on the client's clock, so the answer does not depend on `tz` (a DST change
+    removes an hour on one day, never on every day); it is taken so callers pass the same settings as
+    to `next_allowed`."""
+    if business_hours_only:
+        start, end = _business_bounds()
+        allowed = [(_of_day(start), _of_day(end))]
+    else:
+        allowed = [(0, _DAY)]
+    for quiet_from, quiet_to in _quiet_spans(quiet_start, quiet_end):
+        pieces = [piece for lo, hi in allowed for piece in ((lo, min(hi, quiet_from)), (max(lo, quiet_to), hi))]
+        allowed = [(lo, hi) for lo, hi in pieces if lo < hi]
+    return bool(allowed)
 
 
 def next_allowed_for_client(instant, client, *, business_hours_only=False):

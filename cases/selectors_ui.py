@@ -141,7 +141,7 @@ def pending_handoff(records):
 
 
 def promises_by_status(records):
-    groups = {"pending": [], "kept": [], "broken": [], "renegotiated": []}
+    groups = {status: [] for status in PromiseStatus.values}
     for promise in records["promises"]:
         groups[promise.status].append(promise)
     groups["pending"].sort(key=lambda p: p.due_at)

@@ -5,7 +5,8 @@ settings.CLIENT_LINK_MAX_AGE_DAYS. `status_link_issue` is the only write here: i
 issue a link and records the issue on the case timeline.
 
 `client_status` builds everything the public page shows, and nothing else: no staff emails, no
-internal notes, no other case. The page renders only what this function returns."""
+internal notes, no other case, and no text longer than a short excerpt. The page renders only what
+this function returns."""
 import datetime as dt
 from dataclasses import dataclass
 
@@ -135,6 +136,20 @@ class ClientStatus:
     next_update_channel: str
 
 
+EXCERPT = 280  # the public page shows at most this much of any text
+
+
+def excerpt(value, limit=EXCERPT):
+    """At most `limit` characters, cut at a word where possible, with an ellipsis when cut."""
+    value = " ".join(str(value or "").split())
+    if len(value) <= limit:
+        return value
+    cut = value[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:.-") + "\u2026"
+
+
 def handler_first_name(case):
     """Clients are told who handles their case; the page names them by first name only."""
     return case.owner.first_name or "the person handling your case"
@@ -150,9 +165,9 @@ def client_status(case):
     resolved = case.step == Step.RESOLVED
     return ClientStatus(
         reference=case.reference or "",
-        summary=case.summary,
-        client_name=case.client.name,
-        handler_first_name=handler_first_name(case),
+        summary=excerpt(case.summary),
+        client_name=excerpt(case.client.name),
+        handler_first_name=excerpt(handler_first_name(case)),
         time_zone=case.client.time_zone,
         step_words=CLIENT_STEP_WORDS[Step(case.step)],
         is_resolved=resolved,
@@ -160,7 +175,7 @@ def client_status(case):
         eta_latest=None if resolved else local(case.eta_latest),
         resolved_at=local(case.resolved_at) if resolved else None,
         last_update_at=local(last.given_at) if last else None,
-        last_update_summary=last.summary if last else "",
+        last_update_summary=excerpt(last.summary) if last else "",
         next_update_by=None if resolved or next_update is None else local(next_update.due_at),
         next_update_channel=case.get_cadence_channel_display().lower() if case.cadence_channel else "",
     )

@@ -52,6 +52,7 @@ class StepPolicy:
     records: frozenset  # what may be added or edited in this step
     live_promises: frozenset = frozenset()  # promise kinds the sweeps act on in this step
     items_live: bool = False  # action-item sweeps (reminders, overdue notices) act in this step
+    cadence_runs: bool = False  # a logged status update opens the next status-update promise
     stall_watch: bool = False  # the stalled-case sweep watches this step
     closed: bool = False
     hints: dict = field(default_factory=dict)  # block -> why it is read-only here, shown on the page
@@ -72,9 +73,9 @@ POLICIES = {
     Step.RECOMMIT: StepPolicy(Step.RECOMMIT, ("recommit",), _recommit, stall_watch=True),
     Step.GATHER: StepPolicy(Step.GATHER, ("facts", "root"), _gather, stall_watch=True),
     Step.PLAN: StepPolicy(Step.PLAN, ("items", "cadence", "eta"), _plan, live_promises=_live_plan, items_live=True,
-                          stall_watch=True),
+                          cadence_runs=True, stall_watch=True),
     Step.MANAGE_ANXIETY: StepPolicy(Step.MANAGE_ANXIETY, ("updates", "items", "cadence"), _plan,
-                                    live_promises=_live_plan, items_live=True),
+                                    live_promises=_live_plan, items_live=True, cadence_runs=True),
     Step.DELIVER: StepPolicy(
         Step.DELIVER, ("delivery", "updates"),
         _gather | {R.CADENCE, R.STATUS_UPDATE, R.RENEGOTIATION, R.DELIVERY},

@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "notifications"
+
+    def ready(self):
+        # cases sends its notices through a port (cases.notices) so that it never imports this app;
+        # the outbox is what delivers them.
+        from cases import notices
+
+        from .outbox import outbox_enqueue
+
+        notices.connect(outbox_enqueue)

@@ -15,19 +15,12 @@ from django.core.cache import cache
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
+from . import registry
 from .models import OutboxMessage, OutboxStatus, SweepHeartbeat
-from .sweeps import SWEEPS
 
 # What each sweep does, as a supervisor would say it, and its verb ("Reminders have", "Email has").
-LABELS = {
-    "update_reminders": ("Update reminders", "have"),
-    "broken_promises": ("Broken-promise checks", "have"),
-    "item_reminders": ("Action-item reminders", "have"),
-    "overdue_items": ("Overdue action-item notices", "have"),
-    "follow_ups": ("Follow-up reminders", "have"),
-    "stalled_cases": ("Stalled-case checks", "have"),
-    "outbox": ("Email delivery", "has"),
-}
+LABELS = {s.name: (s.title, s.verb) for s in registry.SWEEPS}
+SWEEPS = tuple(s.name for s in registry.SWEEPS)
 CHECK_WORKER = "check the Celery worker and beat."
 BANNER_CACHE_KEY = "notifications:system_health"
 BANNER_CACHE_SECONDS = 30

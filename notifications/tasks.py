@@ -10,7 +10,7 @@ import time
 from celery import shared_task
 from celery.utils.log import get_task_logger
 
-from . import sweeps
+from . import registry, sweeps
 
 logger = get_task_logger(__name__)
 
@@ -49,22 +49,11 @@ def _sweep_task(name, task_name):
     return task
 
 
-# Task names, as the beat schedule (config/settings/base.py) refers to them.
-TASK_NAMES = {
-    "update_reminders": "notifications.sweep_update_reminders",
-    "broken_promises": "notifications.sweep_broken_promises",
-    "item_reminders": "notifications.sweep_item_reminders",
-    "overdue_items": "notifications.sweep_overdue_items",
-    "follow_ups": "notifications.sweep_follow_ups",
-    "stalled_cases": "notifications.sweep_stalled_cases",
-    "outbox": "notifications.deliver_outbox",
-}
-
-sweep_update_reminders = _sweep_task("update_reminders", TASK_NAMES["update_reminders"])
-sweep_broken_promises = _sweep_task("broken_promises", TASK_NAMES["broken_promises"])
-sweep_item_reminders = _sweep_task("item_reminders", TASK_NAMES["item_reminders"])
-sweep_overdue_items = _sweep_task("overdue_items", TASK_NAMES["overdue_items"])
-sweep_follow_ups = _sweep_task("follow_ups", TASK_NAMES["follow_ups"])
-sweep_stalled_cases = _sweep_task("stalled_cases", TASK_NAMES["stalled_cases"])
-# Also kicked on commit by outbox_enqueue, so an email leaves seconds after the change that caused it.
-deliver_outbox = _sweep_task("outbox", TASK_NAMES["outbox"])
+# One task per sweep in the registry (notifications/registry.py), which the beat schedule also reads:
+# TASK_NAMES maps a sweep to its task's name, TASKS to the task, and each task is also a module
+# attribute named after it (`sweep_update_reminders`, ..., `deliver_outbox`, which outbox_enqueue
+# kicks on commit so an email leaves seconds after the change that caused it).
+TASK_NAMES = {s.name: s.task for s in registry.SWEEPS}
+TASKS = {s.name: _sweep_task(s.name, s.task) for s in registry.SWEEPS}
+globals().update({s.attribute: TASKS[s.name] for s in registry.SWEEPS})
+__all__ = ["TASKS", "TASK_NAMES", "drain", *(s.attribute for s in registry.SWEEPS)]

@@ -201,12 +201,21 @@ def _reports_outcome(folded: str) -> bool:
 
 
 _CONTEXT_VALUES = frozenset(c.value for c in CoachContext)
+# A bounded list: a long text full of trigger words must not bury the field under warnings.
+MAX_WARNINGS = 8
+MAX_EXCERPT = 60
+
+
+def _short(excerpt: str) -> str:
+    return excerpt if len(excerpt) <= MAX_EXCERPT else excerpt[: MAX_EXCERPT - 1].rstrip() + "\u2026"
 
 
 def check_text(text: str, *, context: str) -> list[CoachWarning]:
     """Warnings for `text` written in `context` (a CoachContext value), in the order they occur.
 
-    Each phrase is reported once per code. Raises ValueError for an unknown context.
+    Each phrase is reported once per code (case and spacing ignored), each excerpt is at most
+    MAX_EXCERPT characters, and at most MAX_WARNINGS are returned (the missing-time warning, which
+    is about the whole text, is kept). Raises ValueError for an unknown context.
     """
     if str(context) not in _CONTEXT_VALUES:
         raise ValueError(f"Unknown coach context {context!r}; expected one of {sorted(_CONTEXT_VALUES)}")
@@ -218,7 +227,7 @@ def check_text(text: str, *, context: str) -> list[CoachWarning]:
     seen: set[tuple[str, str]] = set()
     for code, pattern in _RULES:
         for match in pattern.finditer(folded):
-            excerpt = " ".join(text[match.start() : match.end()].split())
+            excerpt = _short(" ".join(text[match.start() : match.end()].split()))
             key = (code, excerpt.lower())
             if key in seen:
                 continue
@@ -229,8 +238,8 @@ def check_text(text: str, *, context: str) -> list[CoachWarning]:
 
     if context == CoachContext.STATUS_UPDATE and not _TIME.search(folded) and not _reports_outcome(folded):
         no_time = WarningCode.NO_TIME
-        warnings.append(CoachWarning(code=no_time.value, message=MESSAGES[no_time], excerpt=""))
-    return warnings
+        return warnings[: MAX_WARNINGS - 1] + [CoachWarning(code=no_time.value, message=MESSAGES[no_time], excerpt="")]
+    return warnings[:MAX_WARNINGS]
 
 
 def check_text_as_dicts(text: str, *, context: str) -> list[dict[str, str]]:

@@ -59,6 +59,29 @@ def test_with_urls_the_settings_use_postgresql_and_redis(tmp_path):
     assert "data_folder_in" not in settings["transport"]
 
 
+PRINT_PRODUCTION_TRANSPORT = """
+import json
+from config.settings import production
+print(json.dumps(production.CELERY_BROKER_TRANSPORT_OPTIONS))
+"""
+
+
+def test_production_keeps_the_base_broker_socket_timeouts(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
+    env.update(CASETRACKER_VAR_DIR=str(tmp_path / "var"), DJANGO_SECRET_KEY="x" * 50,
+               DATABASE_URL="postgres://u@127.0.0.1:5999/x", CELERY_BROKER_URL="redis://127.0.0.1:6999/0")
+    out = subprocess.run([sys.executable, "-c", PRINT_PRODUCTION_TRANSPORT], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True)
+    base = load_base_settings(tmp_path, DATABASE_URL="postgres://u@127.0.0.1:5999/x",
+                              CELERY_BROKER_URL="redis://127.0.0.1:6999/0")["transport"]
+
+    transport = json.loads(out.stdout)
+
+    assert transport["socket_connect_timeout"] == base["socket_connect_timeout"] == 3
+    assert transport["socket_timeout"] == base["socket_timeout"] == 10
+    assert transport["visibility_timeout"] == 3600
+
+
 def test_the_test_run_uses_postgresql_and_redis():
     from django.conf import settings
 

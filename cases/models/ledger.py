@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import timezone
 
 from .case import Case
-from .choices import EscalationReason, EscalationStatus, HandoffStatus, PromiseKind, PromiseStatus, Step
+from .choices import Channel, EscalationReason, EscalationStatus, HandoffStatus, PromiseKind, PromiseStatus, Step
 from .records import ActionItem
 
 User = settings.AUTH_USER_MODEL
@@ -35,7 +35,7 @@ class Promise(models.Model):
     # How many times this commitment's deadline has moved (its predecessor's count + 1), and, on a
     # promise opened by renegotiation, how the client agreed to the new deadline.
     moved_count = models.PositiveSmallIntegerField(default=0)
-    agreed_channel = models.CharField(max_length=20, blank=True)
+    agreed_channel = models.CharField(max_length=20, choices=Channel.choices, blank=True)
     agreed_text = models.TextField(blank=True, max_length=1000)
 
     class Meta:

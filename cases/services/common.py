@@ -2,6 +2,7 @@
 counters the step gates read, and writing the timeline. Every service runs in one transaction."""
 from django.db.models import Count, Min, Q
 
+from .. import text
 from ..errors import CaseRuleError
 from ..models import Case, CaseEvent, EscalationStatus, ItemStatus, PromiseStatus
 from ..permissions import can_work_case
@@ -76,11 +77,9 @@ COUNTER_FIELDS = [
 ]
 
 
-def require_text(value, *, field, message):
-    value = (value or "").strip()
-    if not value:
-        raise CaseRuleError(message, field=field)
-    return value
+def require_text(value, *, field, message, limit=text.NOTE):
+    """Required free text, normalised and within `limit` characters (see cases.text)."""
+    return text.clean_text(value, field=field, limit=limit, required=True, message=message)
 
 
 def coach_warnings(text, context):

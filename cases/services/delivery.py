@@ -4,11 +4,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..errors import CaseRuleError
-from ..models import Delivery, Mood, PromiseKind, Step
+from ..bounds import check_follow_up
+from ..models import Delivery, Mood, PromiseKind, PromiseStatus
+from ..text import clean_text, limit_of, normalise, require_substance
+from ..workflow import Record, ensure_allows
 from .common import ensure_can_work, event_record, lock_case, refresh_counters
 from .irate import apply_irate_rule
 from .promises import pending_promise, promise_fulfil
-from .steps import case_transition
+from .transitions import case_transition
 
 
 @transaction.atomic
@@ -17,19 +20,26 @@ def delivery_record(*, user, case, verified_with_client, client_satisfied, preve
     """Record (or correct) the delivery. Incomplete records are kept; the gate says what is missing."""
     case = lock_case(case)
     ensure_can_work(user, case)
-    if case.step != Step.DELIVER:
-        raise CaseRuleError("Delivery is recorded in the deliver step, once every action item is closed.")
-    if follow_up_on is not None and follow_up_on <= timezone.localdate(timezone=case.client.tz):
+    ensure_allows(case, Record.DELIVERY)
+    client_today = timezone.localdate(timezone=case.client.tz)
+    if follow_up_on is not None and follow_up_on <= client_today:
         raise CaseRuleError("The follow-up call comes later: pick a date after today (the client's today).",
                             field="follow_up_on")
+    if follow_up_on is not None:
+        check_follow_up(follow_up_on, today=client_today)
     if client_mood and client_mood not in Mood.values:
         raise CaseRuleError("Choose how the client feels.", field="client_mood")
     delivery = case.deliveries.filter(created_at__gte=case.step_entered_at).order_by("-created_at").first()
     delivery = delivery or Delivery(case=case, created_by=user)
     delivery.verified_with_client = bool(verified_with_client)
     delivery.client_satisfied = bool(client_satisfied)
-    delivery.prevention_note = (prevention_note or "").strip()
-    delivery.extra_mile = (extra_mile or "").strip()
+    prevention_note = normalise(prevention_note)
+    if prevention_note:  # it may come later, but when given it must say something
+        prevention_note = require_substance(prevention_note, field="prevention_note",
+                                            limit=limit_of(Delivery, "prevention_note"),
+                                            message="Say how recurrence will be prevented.")
+    delivery.prevention_note = prevention_note
+    delivery.extra_mile = clean_text(extra_mile, field="extra_mile", limit=limit_of(Delivery, "extra_mile"))
     delivery.follow_up_on = follow_up_on
     delivery.expectation_met = expectation_met
     delivery.client_mood = client_mood or ""
@@ -53,21 +63,25 @@ def delivery_record(*, user, case, verified_with_client, client_satisfied, preve
 def follow_up_log(*, user, case, note):
     case = lock_case(case)
     ensure_can_work(user, case)
-    if case.step != Step.RESOLVED:
-        raise CaseRuleError("The follow-up call is logged after the case is resolved.")
-    note = (note or "").strip()
-    if not note:
-        raise CaseRuleError("Say what the client told you on the follow-up call.", field="note")
+    ensure_allows(case, Record.FOLLOW_UP)
+    note = require_substance(note, field="note", limit=limit_of(Delivery, "follow_up_note"),
+                             message="Say what the client told you on the follow-up call.")
     delivery = case.deliveries.order_by("-created_at").first()
-    if delivery is None or delivery.follow_up_logged_at:
+    promise = pending_promise(case, PromiseKind.FOLLOW_UP) or case.promises.filter(
+        kind=PromiseKind.FOLLOW_UP, status=PromiseStatus.BROKEN, kept_at__isnull=True).order_by("-due_at").first()
+    if delivery is None or delivery.follow_up_logged_at or promise is None:
         raise CaseRuleError("There is no follow-up call waiting to be logged.")
+    due_day = promise.due_at.astimezone(case.client.tz).date()
+    if timezone.localdate(timezone=case.client.tz) < due_day:
+        raise CaseRuleError(
+            f"The follow-up call is promised for {due_day:%a %d %b %Y} (the client's date): a call before then "
+            "is a contact, not the follow-up, and does not keep the promise. Log the follow-up on that day.",
+            field="note")
     now = timezone.now()
     delivery.follow_up_logged_at, delivery.follow_up_note = now, note
     delivery.save(update_fields=["follow_up_logged_at", "follow_up_note"])
-    promise = pending_promise(case, PromiseKind.FOLLOW_UP) or case.promises.filter(
-        kind=PromiseKind.FOLLOW_UP, status="broken", kept_at__isnull=True).order_by("-due_at").first()
-    if promise:
-        promise_fulfil(promise=promise, at=now, actor=user)
+    promise.case = case
+    promise_fulfil(promise=promise, at=now, actor=user)
     event_record(case=case, actor=user, verb="follow-up call logged", note=note)
     refresh_counters(case)
     return delivery

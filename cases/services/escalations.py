@@ -3,11 +3,13 @@ worked by supervisors. Escalating never relieves the owner of the case."""
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from notifications.outbox import outbox_enqueue
-
 from ..errors import CaseRuleError
+from ..formatting import case_context
 from ..models import REP_ESCALATION_REASONS, Escalation, EscalationNote, EscalationReason, EscalationStatus
+from ..notices import notify
 from ..selectors import is_supervisor, supervisor_emails_for
+from ..text import limit_of
+from ..workflow import Record, ensure_allows
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
 from .irate import apply_irate_rule
 
@@ -16,9 +18,11 @@ from .irate import apply_irate_rule
 def escalation_raise(*, user, case, reason, note):
     case = lock_case(case)
     ensure_can_work(user, case)
+    ensure_allows(case, Record.ESCALATION)
     if reason not in dict(REP_ESCALATION_REASONS):
         raise CaseRuleError("Choose why you are escalating.", field="reason")
-    note = require_text(note, field="note", message="Say what you need from a supervisor.")
+    note = require_text(note, field="note", message="Say what you need from a supervisor.",
+                        limit=limit_of(Escalation, "note"))
     escalation = Escalation.objects.create(case=case, reason=reason, note=note, raised_by=user)
     event_record(case=case, actor=user, verb="escalated", note=f"{escalation.get_reason_display()}: {note}",
                  data={"escalation": escalation.pk})
@@ -26,11 +30,11 @@ def escalation_raise(*, user, case, reason, note):
         case.flagged_irate = True
         case.save(update_fields=["flagged_irate", "updated_at"])
         apply_irate_rule(case=case, actor=user)
-    outbox_enqueue(
+    notify(
         key=f"escalation-raised:{escalation.pk}", kind="escalation_raised", case=case,
         to=supervisor_emails_for(case.owner),
-        context={"case_ref": case.reference, "client": case.client.name, "reason": escalation.get_reason_display(),
-                 "note": note, "raised_by": display_name(user), "case_path": f"/cases/{case.reference}/"},
+        context={**case_context(case), "reason": escalation.get_reason_display(), "note": note,
+                 "raised_by": display_name(user)},
     )
     refresh_counters(case)
     return escalation
@@ -86,7 +90,7 @@ def escalation_take(*, user, escalation):
 def escalation_add_note(*, user, escalation, text):
     _ensure_supervisor(user)
     case, escalation = _lock_escalation(escalation)
-    text = require_text(text, field="text", message="Write the note.")
+    text = require_text(text, field="text", message="Write the note.", limit=limit_of(EscalationNote, "text"))
     note = EscalationNote.objects.create(escalation=escalation, author=user, text=text)
     event_record(case=case, actor=user, verb="escalation note", note=text, data={"escalation": escalation.pk})
     return note
@@ -98,7 +102,8 @@ def escalation_resolve(*, user, escalation, resolution):
     case, escalation = _lock_escalation(escalation)
     if escalation.status == EscalationStatus.RESOLVED:
         raise CaseRuleError("This escalation is already resolved.")
-    resolution = require_text(resolution, field="resolution", message="Say how the escalation was resolved.")
+    resolution = require_text(resolution, field="resolution", message="Say how the escalation was resolved.",
+                              limit=limit_of(Escalation, "resolution"))
     escalation.status = EscalationStatus.RESOLVED
     escalation.resolution = resolution
     escalation.resolved_at = timezone.now()

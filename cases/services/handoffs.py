@@ -3,11 +3,14 @@ handles it), or a supervisor's direct reassignment. The previous owner stays on 
 from django.db import transaction
 from django.utils import timezone
 
-from notifications.outbox import outbox_enqueue
-
 from ..errors import CaseRuleError
+from ..formatting import case_context
 from ..models import Handoff, HandoffStatus, PromiseStatus
+from ..notices import notify
+from ..text import LINE, clean_text, limit_of
+from ..workflow import Record, ensure_allows
 from .common import display_name, ensure_can_work, event_record, lock_case, require_text
+from .irate import apply_irate_rule
 
 
 def _transfer(*, case, new_owner, actor):
@@ -28,7 +31,9 @@ def _transfer(*, case, new_owner, actor):
 def handoff_request(*, user, case, to_user, reason):
     case = lock_case(case)
     ensure_can_work(user, case)
-    reason = require_text(reason, field="reason", message="Say why you are handing the case over.")
+    ensure_allows(case, Record.HANDOFF)
+    reason = require_text(reason, field="reason", message="Say why you are handing the case over.",
+                          limit=limit_of(Handoff, "reason"))
     if to_user is None or not to_user.is_active:
         raise CaseRuleError("Choose an active teammate to hand the case to.", field="to_user")
     if to_user.pk == case.owner_id:
@@ -40,9 +45,8 @@ def handoff_request(*, user, case, to_user, reason):
     handoff = Handoff.objects.create(case=case, from_user=case.owner, to_user=to_user, reason=reason)
     event_record(case=case, actor=user, verb="handoff requested",
                  note=f"To {display_name(to_user)}: {reason}", data={"handoff": handoff.pk})
-    outbox_enqueue(key=f"handoff-requested:{handoff.pk}", kind="handoff_requested", case=case, to=[to_user.email],
-                   context={"case_ref": case.reference, "client": case.client.name, "from": display_name(user),
-                            "reason": reason, "case_path": f"/cases/{case.reference}/"})
+    notify(key=f"handoff-requested:{handoff.pk}", kind="handoff_requested", case=case, to=[to_user.email],
+           context={**case_context(case), "from": display_name(user), "reason": reason})
     return handoff
 
 
@@ -68,6 +72,7 @@ def handoff_accept(*, user, handoff, client_informed):
     event_record(case=case, actor=user, verb="handoff accepted",
                  note=f"{display_name(user)} now owns the case (from {display_name(old)}): {handoff.reason}",
                  data={"handoff": handoff.pk})
+    apply_irate_rule(case=case, actor=user, owner_changed=True)
     return handoff
 
 
@@ -76,6 +81,7 @@ def handoff_decline(*, user, handoff, note=""):
     case, handoff = _lock_handoff(handoff)
     if handoff.status != HandoffStatus.REQUESTED:
         raise CaseRuleError("This handoff is no longer waiting to be accepted.")
+    note = clean_text(note, field="note", limit=LINE)
     if handoff.to_user_id == user.pk:
         handoff.status, verb = HandoffStatus.DECLINED, "handoff declined"
     elif handoff.from_user_id == user.pk or user.has_perm("cases.reassign_case"):
@@ -93,7 +99,8 @@ def case_reassign(*, user, case, to_user, reason, client_informed):
     case = lock_case(case)
     if not user.has_perm("cases.reassign_case"):
         raise CaseRuleError("Only a supervisor can reassign a case directly.")
-    reason = require_text(reason, field="reason", message="Say why the case is being reassigned.")
+    reason = require_text(reason, field="reason", message="Say why the case is being reassigned.",
+                          limit=limit_of(Handoff, "reason"))
     if to_user is None or not to_user.is_active or not to_user.has_perm("cases.add_case"):
         raise CaseRuleError("Choose an active rep or supervisor.", field="to_user")
     if to_user.pk == case.owner_id:
@@ -107,7 +114,7 @@ def case_reassign(*, user, case, to_user, reason, client_informed):
     old = _transfer(case=case, new_owner=to_user, actor=user)
     event_record(case=case, actor=user, verb="reassigned",
                  note=f"From {display_name(old)} to {display_name(to_user)}: {reason}", data={"handoff": handoff.pk})
-    outbox_enqueue(key=f"case-reassigned:{handoff.pk}", kind="handoff_requested", case=case, to=[to_user.email],
-                   context={"case_ref": case.reference, "client": case.client.name, "from": display_name(user),
-                            "reason": reason, "case_path": f"/cases/{case.reference}/", "reassigned": True})
+    apply_irate_rule(case=case, actor=user, owner_changed=True)
+    notify(key=f"case-reassigned:{handoff.pk}", kind="handoff_requested", case=case, to=[to_user.email],
+           context={**case_context(case), "from": display_name(user), "reason": reason, "reassigned": True})
     return handoff

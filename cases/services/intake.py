@@ -4,15 +4,19 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from ..errors import CaseRuleError
+from ..formatting import case_path
 from ..models import OPEN_STEPS, Case, Client, Concern, Mood, Promise, PromiseKind, PromiseStatus
-from ..schedule import next_allowed_for_client
+from ..notices import notify
+from ..permissions import can_edit_client_contact, can_edit_client_schedule
+from ..schedule import has_allowed_time, next_allowed_for_client
+from ..text import LINE, clean_text, limit_of, normalise, require_substance
+from ..workflow import Record, ensure_allows
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
 from .irate import apply_irate_rule
-from .promises import promise_replace
+from .promises import promise_move
 
 
 def client_create(*, user, name, organisation="", email="", phone="", time_zone="UTC",
@@ -33,11 +37,13 @@ SCHEDULE_FIELDS = ("time_zone", "quiet_hours_start", "quiet_hours_end")  # what 
 
 def _client_fill(client, *, name, organisation, email, phone, time_zone, quiet_hours_start, quiet_hours_end):
     """Set and check a client's details (the same rules at intake and on edit); nothing is saved."""
-    client.name = require_text(name, field="name", message="Give the client's name.")
+    client.name = require_text(name, field="name", message="Give the client's name.", limit=limit_of(Client, "name"))
     if (quiet_hours_start is None) != (quiet_hours_end is None):
         raise CaseRuleError("Quiet hours need both a start and an end.", field="quiet_hours_end")
-    client.organisation, client.email = (organisation or "").strip(), (email or "").strip()
-    client.phone, client.time_zone = (phone or "").strip(), (time_zone or "").strip()
+    client.organisation, client.email, client.phone, client.time_zone = (
+        clean_text(value, field=f, limit=limit_of(Client, f))
+        for f, value in (("organisation", organisation), ("email", email), ("phone", phone), ("time_zone", time_zone))
+    )
     client.quiet_hours_start, client.quiet_hours_end = quiet_hours_start, quiet_hours_end
     try:
         client.full_clean()
@@ -53,10 +59,14 @@ def _shown(value):
 @transaction.atomic
 def client_update(*, user, client, name, organisation, email, phone, time_zone, quiet_hours_start,
                   quiet_hours_end, case=None):
-    """A rep learns later that the client is in another zone or must not be called after 9pm. Only
-    someone who may work a case of this client may edit (`case`: the case it is edited from). Pending
-    status-update promises of the client's open cases that now fall due inside the quiet hours (or
-    outside business hours, for such a cadence) are re-placed at the next allowed time."""
+    """A rep learns later that the client is in another zone or must not be called after 9pm. Clients
+    are shared between cases: contact details may be changed by anyone working one of the client's
+    cases, the time zone and quiet hours (they move deadlines) only by a supervisor or a rep who owns
+    every open case of the client (cases.permissions). `case` is the case it is edited from; its step
+    must allow the change (on a closed case, contact details only). Pending status-update promises of
+    the client's open cases that now fall due inside the quiet hours (or outside business hours, for
+    such a cadence) are re-placed at the next allowed time. The change is recorded on each open case
+    of the client (and the case it was edited from), and their other owners are told."""
     # The client row first: two edits of one client queue here, then each case (then its promise)
     # is locked in turn, as every other service does.
     client = Client.objects.select_for_update(no_key=True).get(pk=client.pk)
@@ -65,40 +75,116 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
         ensure_can_work(user, case)
         if case.client_id != client.pk:
             raise CaseRuleError(f"{case.reference} is not a case of {client.name}.")
-    elif not _works_for_client(user, client):
-        raise CaseRuleError(f"Only someone working a case of {client.name} may change their details.")
     before = {f: getattr(client, f) for f in CLIENT_FIELDS}
     _client_fill(client, name=name, organisation=organisation, email=email, phone=phone, time_zone=time_zone,
                  quiet_hours_start=quiet_hours_start, quiet_hours_end=quiet_hours_end)
     changed = [f for f in CLIENT_FIELDS if getattr(client, f) != before[f]]
     if not changed:
         return client
+    _ensure_may_change(user, client, case=case, changed=changed, name=before["name"])
+    if {"quiet_hours_start", "quiet_hours_end"} & set(changed):
+        _ensure_time_left(client)
     client.save(update_fields=changed)
-    moved = _replace_update_promises(client, actor=user) if set(changed) & set(SCHEDULE_FIELDS) else []
-    data = {"changed": {f: [_shown(before[f]), _shown(getattr(client, f))] for f in changed}, "moved": moved}
-    note = "Changed: " + ", ".join(f.replace("_", " ") for f in changed) + "."
-    if moved:
-        note += f" {len(moved)} pending update deadline(s) moved to when the client may be reached."
-    cases = [case] if case is not None else client.cases.filter(step__in=OPEN_STEPS)
+    moved = _replace_update_promises(client, actor=user) if set(changed) & set(SCHEDULE_FIELDS) else {}
+    changes = _changes(before, client, changed)
+    summary = "; ".join(f"{label} {old} → {new}" for label, old, new in changes)
+    cases = list(client.cases.filter(step__in=OPEN_STEPS).select_related("owner").order_by("pk"))
+    if case is not None and case not in cases:
+        cases.append(case)
+    events = {}
     for c in cases:
-        event_record(case=c, actor=user, verb="client details updated", note=note, data=data)
+        note = f"{display_name(user)} changed the client's details: {summary}."
+        if moved.get(c.pk):
+            note += f" {len(moved[c.pk])} pending update deadline(s) moved to when the client may be reached."
+        data = {"changed": {f: [_shown(before[f]), _shown(getattr(client, f))] for f in changed},
+                "moved": moved.get(c.pk, [])}
+        events[c.pk] = event_record(case=c, actor=user, verb="client details updated", note=note, data=data)
+    _tell_other_owners(client, cases, events, actor=user, changes=changes, moved=moved)
     return client
 
 
-def _works_for_client(user, client):
-    if user.has_perm("cases.work_any_case"):
-        return True
-    return client.cases.filter(Q(owner=user) | Q(co_owner=user)).exists()
+def _ensure_may_change(user, client, *, case, changed, name):
+    """Refuse, on the first changed field, a change this user may not make (from this case's step);
+    `name` is the client's name before the edit."""
+    schedule = [f for f in changed if f in SCHEDULE_FIELDS]
+    contact = [f for f in changed if f not in SCHEDULE_FIELDS]
+    field = "time_zone" if "time_zone" in schedule else "quiet_hours_start"
+    if case is not None:
+        ensure_allows(case, Record.CLIENT_CONTACT)
+        if schedule:
+            try:
+                ensure_allows(case, Record.CLIENT_SCHEDULE)
+            except CaseRuleError as exc:
+                raise CaseRuleError(exc.message, field=field) from exc
+    if contact and not can_edit_client_contact(user, client):
+        raise CaseRuleError(f"Only someone working a case of {name} may change their contact details.",
+                            field=contact[0])
+    if schedule and not can_edit_client_schedule(user, client):
+        raise CaseRuleError(
+            f"Only a supervisor, or a rep who owns every open case of {name}, can change their time zone "
+            "or quiet hours: they move the deadlines of all their cases. Ask a supervisor.", field=field)
+
+
+def _ensure_time_left(client):
+    """Quiet hours must leave some time when a promise may fall due, for every open case's cadence."""
+    window = {"tz": client.tz, "quiet_start": client.quiet_hours_start, "quiet_end": client.quiet_hours_end}
+    if not has_allowed_time(**window, business_hours_only=False):
+        raise CaseRuleError("These quiet hours cover the whole day, so no update could ever fall due. Leave "
+                            "the client some hours when they may be reached.", field="quiet_hours_start")
+    if has_allowed_time(**window, business_hours_only=True):
+        return
+    business_only = list(client.cases.filter(step__in=OPEN_STEPS, cadence_business_hours_only=True)
+                         .order_by("pk").values_list("reference", flat=True))
+    if business_only:
+        raise CaseRuleError(
+            "These quiet hours cover the whole business day, so no update could ever fall due on "
+            f"{', '.join(business_only)} (updates agreed for business hours only). Shorten the quiet hours, "
+            "or agree a different cadence first.", field="quiet_hours_start")
+
+
+def _quiet(start, end):
+    return f"{_shown(start)}–{_shown(end)}" if start is not None and end is not None else "none"
+
+
+def _changes(before, client, changed):
+    """What changed, as (label, old, new) in a rep's words; the quiet hours as one window."""
+    changes = []
+    for f in changed:
+        if f in ("quiet_hours_start", "quiet_hours_end"):
+            continue
+        changes.append((f.replace("_", " "), before[f] or "none", getattr(client, f) or "none"))
+    if {"quiet_hours_start", "quiet_hours_end"} & set(changed):
+        changes.append(("quiet hours", _quiet(before["quiet_hours_start"], before["quiet_hours_end"]),
+                        _quiet(client.quiet_hours_start, client.quiet_hours_end)))
+    return changes
+
+
+def _tell_other_owners(client, cases, events, *, actor, changes, moved):
+    """One email to each owner of those cases but the editor, naming their cases."""
+    by_owner = {}
+    for c in cases:
+        if c.owner_id != actor.pk and c.owner.email:
+            by_owner.setdefault(c.owner, []).append(c)
+    for owner, theirs in by_owner.items():
+        links = [{"case_ref": c.reference, "case_path": case_path(c)} for c in theirs]
+        context = {"client": client.name, "by": display_name(actor), "cases": links,
+                   "changes": [{"label": label, "old": str(old), "new": str(new)} for label, old, new in changes],
+                   "moved": sum(len(moved.get(c.pk, [])) for c in theirs)}
+        if len(theirs) == 1:
+            context.update(links[0])
+        notify(key=f"client-details-changed:{events[theirs[0].pk].pk}:{owner.pk}", kind="client_details_changed",
+               to=[owner.email], context=context, case=theirs[0])
 
 
 def _replace_update_promises(client, *, actor):
     """Re-place each pending status-update promise of the client's open cases that the new settings
-    no longer allow; overdue ones are left to the broken-promise sweep. Returns the old promises' pks."""
+    no longer allow; overdue ones are left to the broken-promise sweep. Returns the old promises' pks
+    by case pk."""
     now = timezone.now()
     candidates = (Promise.objects.filter(case__client=client, case__step__in=OPEN_STEPS, due_at__gt=now,
                                          kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
                   .select_related("case").order_by("case_id", "id"))
-    moved = []
+    moved = {}
     for candidate in candidates:
         allowed = next_allowed_for_client(candidate.due_at, client,
                                           business_hours_only=candidate.case.cadence_business_hours_only)
@@ -113,14 +199,23 @@ def _replace_update_promises(client, *, actor):
                                              business_hours_only=case.cadence_business_hours_only)
         if new_due_at == promise.due_at:
             continue
-        promise_replace(promise=promise, new_due_at=new_due_at, actor=actor, note="Client's quiet hours changed")
+        promise_move(promise=promise, new_due_at=new_due_at, actor=actor,
+                        note="Client's time zone or quiet hours changed")
         refresh_counters(case)
-        moved.append(promise.pk)
+        moved.setdefault(case.pk, []).append(promise.pk)
     return moved
 
 
 def _concern_fields(description, impact, feeling):
-    return (description or "").strip(), (impact or "").strip(), (feeling or "").strip()
+    """A concern may be saved incomplete, but each part given must say something (see cases.text)."""
+    description, impact = normalise(description), normalise(impact)
+    if description:
+        description = require_substance(description, field="description", limit=limit_of(Concern, "description"),
+                                        message="Describe what is wrong in the client's words.")
+    if impact:
+        impact = require_substance(impact, field="impact", limit=limit_of(Concern, "impact"),
+                                   message="Say how this affects the client's life or business.")
+    return description, impact, clean_text(feeling, field="feeling", limit=limit_of(Concern, "feeling"))
 
 
 @transaction.atomic
@@ -129,7 +224,8 @@ def case_open(*, user, client, summary, temperature, concern=None):
     impact_deadline and feeling for the first concern."""
     if not user.has_perm("cases.add_case"):
         raise CaseRuleError("Only reps and supervisors can log a case.")
-    summary = require_text(summary, field="summary", message="Say in a line what the complaint is about.")
+    summary = require_text(summary, field="summary", message="Say in a line what the complaint is about.",
+                           limit=limit_of(Case, "summary"))
     if temperature not in Mood.values:
         raise CaseRuleError("Record how the client feels right now (calm to irate).", field="temperature")
     case = Case.objects.create(client=client, owner=user, summary=summary, temperature=temperature,
@@ -138,7 +234,7 @@ def case_open(*, user, client, summary, temperature, concern=None):
     case.save(update_fields=["reference"])
     event_record(case=case, actor=user, verb="opened", to_step=case.step,
                  note=f"Logged by {display_name(user)}; client is {Mood(temperature).label.lower()}.")
-    if concern and any((concern.get(k) or "").strip() for k in ("description", "impact", "feeling")):
+    if concern and any(normalise(concern.get(k)) for k in ("description", "impact", "feeling")):
         _concern_create(user=user, case=case, **concern)
     apply_irate_rule(case=case, actor=user)
     refresh_counters(case)
@@ -163,6 +259,7 @@ def concern_add(*, user, case, description="", impact="", impact_deadline=None, 
     and the identify gate says what each still needs."""
     case = lock_case(case)
     ensure_can_work(user, case)
+    ensure_allows(case, Record.CONCERN)
     concern = _concern_create(user=user, case=case, description=description, impact=impact,
                               impact_deadline=impact_deadline, feeling=feeling)
     refresh_counters(case)
@@ -173,6 +270,7 @@ def concern_add(*, user, case, description="", impact="", impact_deadline=None, 
 def concern_update(*, user, concern, description, impact, impact_deadline=None, feeling):
     case = lock_case(concern.case)
     ensure_can_work(user, case)
+    ensure_allows(case, Record.CONCERN)
     concern.description, concern.impact, concern.feeling = _concern_fields(description, impact, feeling)
     if not (concern.description or concern.impact or concern.feeling):
         raise CaseRuleError("A concern cannot be emptied; describe it.", field="description")
@@ -187,8 +285,10 @@ def concern_update(*, user, concern, description, impact, impact_deadline=None, 
 def case_set_temperature(*, user, case, temperature, note=""):
     case = lock_case(case)
     ensure_can_work(user, case)
+    ensure_allows(case, Record.TEMPERATURE)
     if temperature not in Mood.values:
         raise CaseRuleError("Choose how the client feels.", field="temperature")
+    note = clean_text(note, field="note", limit=LINE)
     old = case.temperature
     case.temperature = temperature
     case.save(update_fields=["temperature", "updated_at"])
@@ -203,6 +303,8 @@ def case_flag_irate(*, user, case, flagged, note=""):
     """A rep may flag a client as irate whatever the recorded temperature says."""
     case = lock_case(case)
     ensure_can_work(user, case)
+    ensure_allows(case, Record.TEMPERATURE)
+    note = clean_text(note, field="note", limit=LINE)
     case.flagged_irate = bool(flagged)
     case.save(update_fields=["flagged_irate", "updated_at"])
     event_record(case=case, actor=user, verb="flagged irate" if flagged else "irate flag cleared", note=note)

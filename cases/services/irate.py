@@ -1,10 +1,15 @@
 """The irate-client rule: while a client is irate (by temperature or a rep's flag), a supervisor
-co-owns the case; when the client calms down, the co-owner steps back."""
+co-owns the case; when the client calms down, the co-owner steps back; when the case changes hands,
+the new owner's supervisor takes over as co-owner."""
 from ..selectors import supervisor_for
 from .common import display_name, event_record
 
 
-def apply_irate_rule(*, case, actor):
+def apply_irate_rule(*, case, actor, owner_changed=False):
+    """`owner_changed`: the case has just changed hands (a handoff or a reassignment), so the rule is
+    applied afresh: the co-owner becomes the new owner's supervisor."""
+    if owner_changed and case.is_irate and case.co_owner_id is not None:
+        return _co_owner_for_new_owner(case=case, actor=actor)
     if case.is_irate and case.co_owner_id is None:
         supervisor = supervisor_for(case.owner)
         if supervisor is None or supervisor.pk == case.owner_id:
@@ -19,4 +24,26 @@ def apply_irate_rule(*, case, actor):
         case.save(update_fields=["co_owner", "updated_at"])
         event_record(case=case, actor=actor, verb="co-owner removed",
                      note=f"The client has calmed down; {display_name(former)} steps back.")
+    return case
+
+
+def _co_owner_for_new_owner(*, case, actor):
+    supervisor = supervisor_for(case.owner)
+    if supervisor is None or supervisor.pk == case.owner_id:
+        if case.co_owner_id == case.owner_id:  # the co-owner took the case and has nobody above them
+            former = case.co_owner
+            case.co_owner = None
+            case.save(update_fields=["co_owner", "updated_at"])
+            event_record(case=case, actor=actor, verb="co-owner removed",
+                         note=f"{display_name(former)} now owns the case; there is no other supervisor to co-own it.")
+        return case
+    if supervisor.pk == case.co_owner_id:
+        return case
+    former = case.co_owner
+    case.co_owner = supervisor
+    case.save(update_fields=["co_owner", "updated_at"])
+    event_record(case=case, actor=actor, verb="co-owner changed",
+                 note=f"{display_name(supervisor)} co-owns the case while the client is irate, as the new owner's "
+                      f"supervisor; {display_name(former)} steps back.",
+                 data={"from": former.pk, "to": supervisor.pk})
     return case

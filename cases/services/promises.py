@@ -1,38 +1,82 @@
-"""The promise ledger: every promise is opened, settled, broken or renegotiated here, and only here.
-Kept late is broken (the late fulfilment is still recorded in kept_at)."""
+"""The promise ledger: every promise is opened, kept, broken, moved or withdrawn here, and only here.
+Kept late is broken (the late fulfilment is still recorded in kept_at). A deadline that has passed
+cannot be talked away: any change to a pending promise past its deadline first records it broken,
+with the sweep's escalation and emails (`settle_if_overdue`)."""
+from dataclasses import dataclass
+
 from django.db import transaction
 from django.utils import timezone
 
+from ..bounds import check_move
 from ..errors import CaseRuleError
-from ..models import EscalationReason, Promise, PromiseKind, PromiseStatus
+from ..models import Channel, EscalationReason, Promise, PromiseKind, PromiseStatus
 from ..schedule import follow_up_due, next_allowed_for_client
+from ..text import limit_of, require_substance
+from ..workflow import Record, ensure_allows, live_promise_q
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters
 
 
-def promise_open(*, case, kind, due_at, owner, source, action_item=None, replaces=None, actor=None):
+def promise_open(*, case, kind, due_at, owner, source, action_item=None, replaces=None, actor=None,
+                 moved_count=0, agreement=None):
     if due_at is None:
         raise CaseRuleError("A promise needs a deadline.", field="due_at")
-    promise = Promise.objects.create(case=case, kind=kind, due_at=due_at, owner=owner, source=source,
-                                     action_item=action_item, replaces=replaces)
+    promise = Promise.objects.create(case=case, kind=kind, due_at=due_at, owner=owner, source=source[:300],
+                                     action_item=action_item, replaces=replaces, moved_count=moved_count,
+                                     agreed_channel=agreement.channel if agreement else "",
+                                     agreed_text=agreement.text if agreement else "")
     event_record(case=case, actor=actor, verb="promise made", note=source,
                  data={"promise": promise.pk, "kind": kind, "due_at": due_at.isoformat()})
     return promise
 
 
+def _overdue(promise, now):
+    return promise.status == PromiseStatus.PENDING and promise.due_at <= now
+
+
+def _mark_broken(*, case, promise, now):
+    """The one way a pending promise becomes broken, whoever notices first (the sweep, or a rep's change
+    after the deadline): recorded, escalated, and the owner and supervisors told, exactly once (the
+    caller holds the case lock and has re-read the promise as pending). Returns the escalation, or
+    None if one was already open for it."""
+    from .automation import notify_promise_broken
+    from .escalations import escalation_raise_system
+
+    promise.status = PromiseStatus.BROKEN
+    promise.broken_at = now
+    promise.closed_at = now
+    promise.save(update_fields=["status", "broken_at", "closed_at"])
+    event_record(case=case, actor=None, verb="promise broken",
+                 note=f"{promise.source} (owner {display_name(promise.owner)})",
+                 data={"promise": promise.pk, "due_at": promise.due_at.isoformat()})
+    escalation = escalation_raise_system(case=case, reason=EscalationReason.BROKEN_PROMISE,
+                                         note=f"Broken promise: {promise.source}", promise=promise)
+    notify_promise_broken(case=case, promise=promise, escalation=escalation, now=now)
+    return escalation
+
+
+def settle_if_overdue(*, case, promise, now=None):
+    """A deadline that has passed cannot be talked away: before any change to a pending promise, if its
+    deadline has passed it is first recorded broken. Returns True when it was."""
+    now = now or timezone.now()
+    if not _overdue(promise, now):
+        return False
+    _mark_broken(case=case, promise=promise, now=now)
+    return True
+
+
 def promise_fulfil(*, promise, at, actor=None):
-    """Record that what was promised happened at `at`: kept if on time, otherwise broken (and if the
-    sweep had already marked it broken, the late fulfilment is added to it)."""
+    """Record that what was promised happened at `at`: kept if on time. Late, it is broken (with the
+    sweep's escalation and emails if the sweep had not got there first) and the late fulfilment is
+    recorded on it."""
+    if promise.status == PromiseStatus.PENDING and at > promise.due_at:
+        _mark_broken(case=promise.case, promise=promise, now=max(at, timezone.now()))
     if promise.status == PromiseStatus.PENDING:
         promise.kept_at = at
         promise.closed_at = at
-        if at <= promise.due_at:
-            promise.status = PromiseStatus.KEPT
-        else:
-            promise.status = PromiseStatus.BROKEN
-            promise.broken_at = promise.due_at
-        promise.save(update_fields=["status", "kept_at", "closed_at", "broken_at"])
-        verb = "promise kept" if promise.status == PromiseStatus.KEPT else "promise kept late (broken)"
-        event_record(case=promise.case, actor=actor, verb=verb, note=promise.source, data={"promise": promise.pk})
+        promise.status = PromiseStatus.KEPT
+        promise.save(update_fields=["status", "kept_at", "closed_at"])
+        event_record(case=promise.case, actor=actor, verb="promise kept", note=promise.source,
+                     data={"promise": promise.pk})
     elif promise.status == PromiseStatus.BROKEN and promise.kept_at is None:
         promise.kept_at = at
         promise.save(update_fields=["kept_at"])
@@ -41,28 +85,65 @@ def promise_fulfil(*, promise, at, actor=None):
     return promise
 
 
-def promise_close_unneeded(*, promise, actor, note):
-    """A promise that no longer applies (its action item was cancelled): closed as renegotiated,
-    with no replacement, so it counts neither as kept nor as broken."""
+def promise_withdraw(*, promise, actor, note, now=None):
+    """A promise that no longer applies (its item cancelled, the case closed by a supervisor, the plan
+    reopened): withdrawn, with no successor, so it counts neither as kept nor as broken. Unless its
+    deadline has already passed: then it was broken, and stays so."""
     if promise.status != PromiseStatus.PENDING:
         return promise
-    promise.status = PromiseStatus.RENEGOTIATED
+    if settle_if_overdue(case=promise.case, promise=promise, now=now):
+        return promise
+    promise.status = PromiseStatus.WITHDRAWN
     promise.closed_at = timezone.now()
     promise.save(update_fields=["status", "closed_at"])
     event_record(case=promise.case, actor=actor, verb="promise withdrawn", note=note, data={"promise": promise.pk})
     return promise
 
 
-def promise_replace(*, promise, new_due_at, actor, note, owner=None):
-    """Close `promise` as renegotiated and open its successor with the new deadline."""
-    promise.status = PromiseStatus.RENEGOTIATED
-    promise.closed_at = timezone.now()
-    promise.save(update_fields=["status", "closed_at"])
-    event_record(case=promise.case, actor=actor, verb="promise renegotiated", note=note,
-                 data={"promise": promise.pk, "old_due_at": promise.due_at.isoformat(),
-                       "new_due_at": new_due_at.isoformat()})
-    return promise_open(case=promise.case, kind=promise.kind, due_at=new_due_at, owner=owner or promise.owner,
-                        source=promise.source, action_item=promise.action_item, replaces=promise, actor=actor)
+@dataclass(frozen=True)
+class Agreement:
+    """How the client agreed to a new deadline: the channel, and what they said (with substance)."""
+
+    channel: str
+    text: str
+
+    def describe(self):
+        return f"Agreed by {Channel(self.channel).label.lower()}: “{self.text}”"
+
+
+def agreement_from(channel, text, *, field="agreed_text"):
+    if channel not in Channel.values:
+        raise CaseRuleError("Say how the client agreed to the new deadline (phone, email...).",
+                            field="agreed_channel")
+    text = require_substance(text, field=field, limit=limit_of(Promise, "agreed_text"),
+                             message="Write what the client said when they agreed to the new deadline.")
+    return Agreement(channel=channel, text=text)
+
+
+def promise_move(*, promise, new_due_at, actor, note, owner=None, agreement=None, now=None):
+    """The one way a pending promise's deadline changes. If the old deadline has passed, the old promise
+    is broken first (it cannot be renegotiated after the fact) and the new one opens after it.
+    Otherwise the old one closes as renegotiated and its successor counts one more move and carries
+    the client's agreement. Returns the new promise."""
+    now = now or timezone.now()
+    case = promise.case
+    if settle_if_overdue(case=case, promise=promise, now=now):
+        moved_count = promise.moved_count
+        event_record(case=case, actor=actor, verb="new deadline after a broken promise",
+                     note=note, data={"promise": promise.pk, "new_due_at": new_due_at.isoformat()})
+    else:
+        moved_count = promise.moved_count + 1
+        promise.status = PromiseStatus.RENEGOTIATED
+        promise.closed_at = now
+        promise.save(update_fields=["status", "closed_at"])
+        said = f"{note} — {agreement.describe()}" if agreement else note
+        event_record(case=case, actor=actor, verb="promise renegotiated", note=said,
+                     data={"promise": promise.pk, "old_due_at": promise.due_at.isoformat(),
+                           "new_due_at": new_due_at.isoformat(), "moves": moved_count,
+                           "agreed_channel": agreement.channel if agreement else ""})
+    return promise_open(case=case, kind=promise.kind, due_at=new_due_at, owner=owner or promise.owner,
+                        source=promise.source, action_item=promise.action_item, replaces=promise, actor=actor,
+                        moved_count=moved_count, agreement=agreement)
 
 
 def pending_promise(case, kind, *, action_item=None):
@@ -73,22 +154,26 @@ def pending_promise(case, kind, *, action_item=None):
 
 
 @transaction.atomic
-def promise_renegotiate(*, user, promise, new_due_at, note):
+def promise_renegotiate(*, user, promise, new_due_at, agreed_channel, agreed_text):
     """The client agreed a new deadline: the old promise closes as renegotiated, a new one opens, and
-    the thing promised (item due time, ETA, follow-up date) moves with it."""
+    the thing promised (item due time, ETA, follow-up date) moves with it. The new deadline stays within
+    the kind's horizon, and the agreement (channel, what the client said) is recorded. A deadline that
+    has already passed is broken first."""
     case = lock_case(promise.case)
     ensure_can_work(user, case)
+    ensure_allows(case, Record.RENEGOTIATION)
     promise = Promise.objects.select_for_update().get(pk=promise.pk)
     if promise.status != PromiseStatus.PENDING:
         raise CaseRuleError("Only a pending promise can be renegotiated.")
-    if not (note or "").strip():
-        raise CaseRuleError("Say what the client agreed to.", field="note")
-    if new_due_at is None or new_due_at <= timezone.now():
-        raise CaseRuleError("The new deadline must be in the future.", field="new_due_at")
+    promise.case = case
+    now = timezone.now()
+    check_move(promise.kind, new_due_at, now=now)
+    agreement = agreement_from(agreed_channel, agreed_text)
     new_due_at = next_allowed_for_client(new_due_at, case.client,
                                          business_hours_only=promise.kind == PromiseKind.STATUS_UPDATE
                                          and case.cadence_business_hours_only)
-    new = promise_replace(promise=promise, new_due_at=new_due_at, actor=user, note=note.strip())
+    new = promise_move(promise=promise, new_due_at=new_due_at, actor=user, note="New deadline agreed with the client.",
+                       agreement=agreement, now=now)
     if promise.kind == PromiseKind.ACTION_ITEM and promise.action_item:
         promise.action_item.due_at = new_due_at
         promise.action_item.reminded_at = None
@@ -123,27 +208,19 @@ def open_follow_up(*, case, day, actor):
 
 @transaction.atomic
 def promise_break(*, promise, now=None):
-    """Called by the broken-promise sweep, each promise in its own transaction (the sweep may wrap it
-    to queue emails atomically). Locks the case, then the promise, and re-checks under the lock, so
-    two sweeps at once produce one effect. Returns (promise, escalation) when this call broke it, or
-    None when it was not (or no longer) pending and due. The escalation is None if one was already
-    open for this promise."""
-    from .escalations import escalation_raise_system
-
+    """The broken-promise sweep's entry, each promise in its own transaction. Locks the case, then the
+    promise, and re-checks under the lock that it is still pending, due, and live in the case's step
+    (cases.workflow), so two sweeps at once produce one effect. Returns (promise, escalation) when this
+    call broke it, or None when it was not (or no longer) pending and due. The escalation is None if one
+    was already open for this promise."""
     now = now or timezone.now()
     case = lock_case(Promise.objects.only("case_id").get(pk=promise.pk).case)
-    promise = Promise.objects.select_for_update().select_related("owner").get(pk=promise.pk)
-    if promise.status != PromiseStatus.PENDING or promise.due_at > now:
+    promise = (Promise.objects.select_for_update().select_related("owner")
+               .filter(live_promise_q(prefix="case__")).filter(pk=promise.pk).first())
+    if promise is None or not _overdue(promise, now):
         return None
-    promise.status = PromiseStatus.BROKEN
-    promise.broken_at = now
-    promise.closed_at = now
-    promise.save(update_fields=["status", "broken_at", "closed_at"])
-    event_record(case=case, actor=None, verb="promise broken",
-                 note=f"{promise.source} (owner {display_name(promise.owner)})",
-                 data={"promise": promise.pk, "due_at": promise.due_at.isoformat()})
-    escalation = escalation_raise_system(case=case, reason=EscalationReason.BROKEN_PROMISE,
-                                         note=f"Broken promise: {promise.source}", promise=promise)
+    promise.case = case
+    escalation = _mark_broken(case=case, promise=promise, now=now)
     if escalation is None:  # escalation_raise_system refreshed them when it opened one
         refresh_counters(case)
     return promise, escalation

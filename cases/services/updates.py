@@ -5,12 +5,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..errors import CaseRuleError
-from ..models import Channel, Mood, PromiseKind, Step, StatusUpdate
-from .common import coach_warnings, ensure_can_work, event_record, lock_case, refresh_counters, require_text
+from ..models import Channel, Mood, PromiseKind, PromiseStatus, StatusUpdate
+from ..text import limit_of, require_substance
+from ..workflow import Record, ensure_allows, policy
+from .common import coach_warnings, ensure_can_work, event_record, lock_case, refresh_counters
 from .irate import apply_irate_rule
-from .promises import open_next_status_update, pending_promise, promise_fulfil
+from .promises import open_next_status_update, pending_promise, promise_fulfil, settle_if_overdue
 
-UPDATE_STEPS = (Step.PLAN, Step.MANAGE_ANXIETY, Step.DELIVER)
 MAX_BACKDATE = timezone.timedelta(minutes=30)
 
 
@@ -18,9 +19,9 @@ MAX_BACKDATE = timezone.timedelta(minutes=30)
 def status_update_log(*, user, case, summary, channel, client_mood, given_at=None):
     case = lock_case(case)
     ensure_can_work(user, case)
-    if case.step not in UPDATE_STEPS:
-        raise CaseRuleError("Status updates are logged once a plan is being agreed (from the plan step on).")
-    summary = require_text(summary, field="summary", message="Say what the client was told: the outcome so far.")
+    ensure_allows(case, Record.STATUS_UPDATE)
+    summary = require_substance(summary, field="summary", limit=limit_of(StatusUpdate, "summary"),
+                                message="Say what the client was told: the outcome so far.")
     if channel not in Channel.values:
         raise CaseRuleError("Choose how the client was updated.", field="channel")
     if client_mood not in Mood.values:
@@ -43,18 +44,22 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
                  data={"update": update.pk, "mood": client_mood, "channel": channel, "coach_warnings": warnings})
     promise = pending_promise(case, PromiseKind.STATUS_UPDATE)
     if promise is None:  # the sweep may already have marked it broken: record the late fulfilment
-        promise = case.promises.filter(kind=PromiseKind.STATUS_UPDATE, status="broken", kept_at__isnull=True,
+        promise = case.promises.filter(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.BROKEN, kept_at__isnull=True,
                                        due_at__lte=given_at).order_by("-due_at").first()
     # The agreed rhythm is kept: an update given within the interval before its slot keeps the slot's
     # beat (updated at 0:50 for a 1:00 slot, the next is due at 2:00). A late update, or an extra one
     # far ahead of its slot, starts the interval from when it was given, so nobody banks hours ahead.
     start = given_at
     if promise:
+        # Dating an update back never rescues a deadline that had passed before it was logged: the
+        # number must not depend on whether the sweep got there first.
+        promise.case = case
+        settle_if_overdue(case=case, promise=promise, now=now)
         promise_fulfil(promise=promise, at=given_at, actor=user)
         interval = timezone.timedelta(minutes=case.cadence_minutes or 0)
         if promise.due_at - interval <= given_at <= promise.due_at:
             start = promise.due_at
-    if case.cadence_minutes and case.step != Step.DELIVER:
+    if case.cadence_minutes and policy(case.step).cadence_runs:
         open_next_status_update(case=case, start=start, actor=user)
     if case.temperature != client_mood:
         case.temperature = client_mood

@@ -15,16 +15,22 @@ SHORT_STEP = {
 
 
 @register.inclusion_tag("cases/parts/_stepper.html")
-def stepper(step, compact=False):
-    """Seven segments: done, current, to come (all done once resolved)."""
+def stepper(step, compact=False, closed_from=""):
+    """Seven segments: done, current, to come (all done once resolved). `closed_from` is the step a
+    supervisor's override closed the case from (Case.closed_from_step): on a closed case, that step and
+    the ones after it were never met, so they show as skipped, never as done."""
     current = Step(step)
     order = list(Step)
+    skipped_from = order.index(Step(closed_from)) if closed_from and current == Step.RESOLVED else None
     segments = []
     for s in order[:-1]:
-        state = "done" if order.index(s) < order.index(current) else "current" if s == current else "todo"
+        if skipped_from is not None and order.index(s) >= skipped_from:
+            state = "skipped"
+        else:
+            state = "done" if order.index(s) < order.index(current) else "current" if s == current else "todo"
         segments.append({"step": s, "short": SHORT_STEP[s], "state": state})
     return {"segments": segments, "compact": compact, "resolved": current == Step.RESOLVED,
-            "current": current}
+            "current": current, "skipped_from": order[skipped_from] if skipped_from is not None else None}
 
 
 @register.inclusion_tag("cases/parts/_mood.html")

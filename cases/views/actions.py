@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from .. import forms as f
 from .. import services
-from ..permissions import can_act_on_item, can_work_case
+from .. import permissions as perms
 
 
 @dataclass(frozen=True)
@@ -19,7 +19,7 @@ class Action:
     form: type
     run: Callable  # run(user, case, obj, form)
     block: str  # the page region (#blk-<block>) the response re-renders
-    who: str = "worker"  # worker | item | handoff | reassigner
+    who: str = "worker"  # a key of WHO: the permission predicate checked before the form is bound
     lookup: str = ""  # related manager on the case that holds the row named by pk
     refresh: bool = False  # success changes the whole page (step or ownership): reload it
     done: str = "Saved."
@@ -35,13 +35,18 @@ class Action:
         return get_object_or_404(getattr(case, self.lookup), pk=pk) if self.lookup else None
 
     def allows(self, user, case, obj):
-        if self.who == "item":
-            return can_act_on_item(user, obj)
-        if self.who == "handoff":
-            return user.pk in (obj.to_user_id, obj.from_user_id) or can_work_case(user, case)
-        if self.who == "reassigner":
-            return user.has_perm("cases.reassign_case")
-        return can_work_case(user, case)
+        return WHO[self.who](user, case, obj)
+
+
+# Who may post each kind of action: cases.permissions decides; the service checks again under the lock.
+WHO = {
+    "worker": lambda user, case, obj: perms.can_work_case(user, case),
+    "item": lambda user, case, obj: perms.can_act_on_item(user, obj),
+    "item_cancel": lambda user, case, obj: perms.can_cancel_item(user, obj),
+    "item_hand_back": lambda user, case, obj: perms.can_hand_back_item(user, obj),
+    "handoff": lambda user, case, obj: perms.can_answer_handoff(user, obj) or perms.can_work_case(user, case),
+    "reassigner": lambda user, case, obj: perms.can_reassign(user, case),
+}
 
 
 def _cd(form):
@@ -77,21 +82,27 @@ ACTION_LIST = [
            done="Action item updated.",
            run=lambda u, c, o, form: services.action_item_update(
                user=u, item=o, description=_cd(form)["description"], kind=_cd(form)["kind"],
-               assignee=_cd(form)["assignee"], due_at=_cd(form)["due_at"], note=_cd(form)["note"])),
+               assignee=_cd(form)["assignee"], due_at=_cd(form)["due_at"], **form.agreement())),
+    Action("item_hand_back", "items/<int:pk>/hand-back/", f.ItemHandBackForm, block="items", lookup="action_items",
+           who="item_hand_back", done="Handed back: the case owner will take it back or decline.",
+           run=lambda u, c, o, form: services.action_item_hand_back(user=u, item=o, note=_cd(form)["note"])),
+    Action("item_hand_back_answer", "items/<int:pk>/hand-back/answer/", f.ItemHandBackAnswerForm, block="items",
+           lookup="action_items", who="item_cancel", done="Hand-back answered.",
+           run=lambda u, c, o, form: services.action_item_answer_hand_back(user=u, item=o, **_cd(form))),
     Action("item_done", "items/<int:pk>/done/", f.ItemDoneForm, block="items", lookup="action_items",
            who="item", done="Action item done.",
            run=lambda u, c, o, form: services.action_item_complete(user=u, item=o, note=_cd(form)["note"])),
     Action("item_cancel", "items/<int:pk>/cancel/", f.ItemCancelForm, block="items", lookup="action_items",
-           who="item", done="Action item cancelled.",
+           who="item_cancel", done="Action item cancelled.",
            run=lambda u, c, o, form: services.action_item_cancel(user=u, item=o, reason=_cd(form)["reason"])),
     Action("cadence", "cadence/", f.CadenceForm, block="cadence", done="Update cadence agreed.",
            run=lambda u, c, o, form: services.cadence_set(
                user=u, case=c, minutes=form.minutes(), channel=_cd(form)["channel"],
-               business_hours_only=_cd(form)["business_hours_only"], note=_cd(form)["note"])),
+               business_hours_only=_cd(form)["business_hours_only"], note=_cd(form)["note"], **form.agreement())),
     Action("eta", "estimate/", f.EtaForm, block="eta", done="Estimate given.",
            run=lambda u, c, o, form: services.eta_set(
                user=u, case=c, earliest=_cd(form)["eta_earliest"], latest=_cd(form)["eta_latest"],
-               note=_cd(form)["note"])),
+               note=_cd(form)["note"], **form.agreement())),
     Action("update", "updates/", f.StatusUpdateForm, block="updates", done="Status update logged.",
            run=lambda u, c, o, form: services.status_update_log(
                user=u, case=c, summary=_cd(form)["text"], channel=_cd(form)["channel"],
@@ -99,7 +110,8 @@ ACTION_LIST = [
     Action("renegotiate", "promises/<int:pk>/renegotiate/", f.RenegotiateForm, block="promises",
            lookup="promises", done="New deadline agreed.",
            run=lambda u, c, o, form: services.promise_renegotiate(
-               user=u, promise=o, new_due_at=_cd(form)["new_due_at"], note=_cd(form)["note"])),
+               user=u, promise=o, new_due_at=_cd(form)["new_due_at"], agreed_channel=_cd(form)["agreed_channel"],
+               agreed_text=_cd(form)["agreed_text"])),
     Action("delivery", "delivery/", f.DeliveryForm, block="delivery", done="Delivery recorded.",
            run=lambda u, c, o, form: services.delivery_record(user=u, case=c, **_cd(form))),
     Action("followup", "follow-up/", f.FollowUpForm, block="followup", done="Follow-up call logged.",

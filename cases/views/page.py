@@ -3,12 +3,13 @@ plain words, what is missing), and every form, unbound unless a refused POST han
 rep's text is kept. Shared by the full page and by the htmx partial responses."""
 from django.utils.functional import cached_property
 
-from ..models import COMPLETE_TRANSITIONS, OPEN_STEPS, Step
-from ..permissions import can_work_case
+from .. import workflow
+from ..models import Step
+from ..permissions import can_act_on_item, can_cancel_item, can_hand_back_item, can_reassign, can_work_case
 from ..selectors_ui import (
     assignable_users, case_records, earliest_pending, mood_trend, open_escalations, pending_handoff, promises_by_status,
 )
-from ..services import TRANSITION_LABELS, available_transitions
+from ..services import available_transitions
 from .actions import ACTIONS
 
 BLOCK_TITLES = {
@@ -17,40 +18,12 @@ BLOCK_TITLES = {
     "items": "Action items", "cadence": "Update cadence", "eta": "Estimate", "updates": "Status updates",
     "delivery": "Delivery", "followup": "Follow-up call",
 }
-# The step in which each block first appears; it stays (collapsed) in every later step.
-BLOCK_FROM = {
-    "concerns": Step.IDENTIFY, "temperature": Step.IDENTIFY, "ack": Step.ACKNOWLEDGE,
-    "recommit": Step.RECOMMIT, "facts": Step.GATHER, "root": Step.GATHER, "items": Step.PLAN,
-    "cadence": Step.PLAN, "eta": Step.PLAN, "updates": Step.PLAN, "delivery": Step.DELIVER,
-    "followup": Step.RESOLVED,
-}
-STEP_BLOCKS = {
-    Step.IDENTIFY: ["concerns", "temperature"],
-    Step.ACKNOWLEDGE: ["ack"],
-    Step.RECOMMIT: ["recommit"],
-    Step.GATHER: ["facts", "root"],
-    Step.PLAN: ["items", "cadence", "eta"],
-    Step.MANAGE_ANXIETY: ["updates", "items", "cadence"],
-    Step.DELIVER: ["delivery", "updates"],
-    Step.RESOLVED: ["followup"],
-}
 # The form each block opens with, for autofocus.
 PRIMARY_ACTION = {
     "concerns": "concern_add", "temperature": "temperature", "ack": "ack", "recommit": "recommit",
     "facts": "fact_add", "root": "root", "items": "item_add", "cadence": "cadence", "eta": "eta",
     "updates": "update", "delivery": "delivery", "followup": "followup",
 }
-ACTING = (Step.PLAN, Step.MANAGE_ANXIETY, Step.DELIVER)
-MOVE_LABELS = {
-    "loose_ends": "Back to plan: the client is not satisfied yet",
-    "reopen": "Reopen: the problem came back",
-    "force_close": "Close without meeting the gate (supervisor override)",
-}
-
-
-def _reached(step, block):
-    order = list(Step)
-    return order.index(step) >= order.index(BLOCK_FROM[block])
 
 
 class CaseForms:
@@ -87,45 +60,60 @@ class CaseForms:
 
 
 def _editable(case, can_work, records):
-    step, is_open = Step(case.step), case.step in OPEN_STEPS
+    """A block is editable when the user works the case and the step's policy allows its record (the
+    same question the services ask). The follow-up block also needs a call still waiting."""
+    pol = workflow.policy(case.step)
+    flags = {b: can_work and workflow.reached(case.step, b) and pol.allows(workflow.BLOCK_RECORD[b])
+             for b in workflow.BLOCKS}
     follow_up_waiting = bool(records["deliveries"]) and not records["deliveries"][-1].follow_up_logged_at
-    flags = {b: can_work and is_open and _reached(step, b) for b in BLOCK_TITLES}
-    flags.update(items=can_work and step in ACTING, cadence=can_work and step in ACTING,
-                 eta=can_work and step in (Step.PLAN, Step.MANAGE_ANXIETY), updates=can_work and step in ACTING,
-                 delivery=can_work and step == Step.DELIVER,
-                 followup=can_work and step == Step.RESOLVED and follow_up_waiting)
+    flags["followup"] = flags["followup"] and follow_up_waiting
     return flags
 
 
 def _blocks(step, editable, forced_open=None):
-    now = STEP_BLOCKS[step]
-    earlier = [b for b in BLOCK_TITLES if _reached(step, b) and b not in now]
+    now = workflow.policy(step).blocks
+    earlier = [b for b in workflow.BLOCKS if workflow.reached(step, b) and b not in now]
+    hints = workflow.policy(step).hints
     make = lambda name, is_open: {"name": name, "title": BLOCK_TITLES[name], "open": is_open,  # noqa: E731
-                                  "template": f"cases/blocks/_{name}.html", "editable": editable[name]}
+                                  "template": f"cases/blocks/_{name}.html", "editable": editable[name],
+                                  "hint": "" if editable[name] else hints.get(name, "")}
     return ([make(b, True) for b in now], [make(b, b == forced_open) for b in earlier])
 
 
 def _gate(case, user, can_work, transitions):
     step = Step(case.step)
-    name = COMPLETE_TRANSITIONS.get(step)
+    name = workflow.COMPLETE_TRANSITIONS.get(step)
     if name is None:
         return None
-    order = list(Step)
+    spec = workflow.Transition.named(name)
     return {
-        "name": name, "label": TRANSITION_LABELS[name], "next": order[order.index(step) + 1],
+        "name": name, "label": spec.label, "next": spec.target,
         "allowed": name in transitions, "gaps": [] if name in transitions else case.gate_gaps(),
         "can_work": can_work,
     }
 
 
-def _rows(records, forms, user, can_work):
-    items = [{"item": i, "can_act": i.is_open and (can_work or i.assignee_id == user.pk),
-              "edit": forms.get("item_edit", i), "done": forms.get("item_done", i),
-              "cancel": forms.get("item_cancel", i)} for i in records["items"]]
+def _item_row(item, forms, user, case, can_work, item_work):
+    live = item.is_open and item_work
+    item.case = case  # the predicates read the case row; it is the one this page already holds
+    return {"item": item, "can_act": live and can_act_on_item(user, item),
+            "can_edit": live and can_work, "can_cancel": live and can_cancel_item(user, item),
+            "can_hand_back": live and can_hand_back_item(user, item) and not item.handback_at,
+            "can_answer_hand_back": live and bool(item.handback_at) and can_cancel_item(user, item),
+            "edit": forms.get("item_edit", item), "done": forms.get("item_done", item),
+            "cancel": forms.get("item_cancel", item), "hand_back": forms.get("item_hand_back", item),
+            "hand_back_answer": forms.get("item_hand_back_answer", item)}
+
+
+def _rows(case, records, forms, user, can_work):
+    pol = workflow.policy(case.step)
+    item_work = pol.allows(workflow.Record.ITEM_WORK)
+    items = [_item_row(i, forms, user, case, can_work, item_work) for i in records["items"]]
     concerns = [{"concern": c, "edit": forms.get("concern_edit", c)} for c in records["concerns"]]
     facts = [{"fact": x, "answer": forms.get("fact_answer", x)} for x in records["facts"]]
     groups = promises_by_status(records)
-    pending = [{"promise": p, "form": forms.get("renegotiate", p) if can_work else None} for p in groups["pending"]]
+    renegotiate = can_work and pol.allows(workflow.Record.RENEGOTIATION)
+    pending = [{"promise": p, "form": forms.get("renegotiate", p) if renegotiate else None} for p in groups["pending"]]
     return {"item_rows": items, "concern_rows": concerns, "fact_rows": facts, "promise_groups": groups,
             "pending_rows": pending}
 
@@ -162,11 +150,12 @@ def case_page_context(request, case, *, bound=None, focus_block=None):
     return {
         "case": case, "records": records, "forms": forms, "can_work": can_work, "editable": editable,
         "blocks_now": blocks_now, "blocks_earlier": blocks_earlier, "gate": _gate(case, user, can_work, transitions),
-        "moves": [(n, MOVE_LABELS[n]) for n in MOVE_LABELS if n in transitions],
+        "moves": [(n, label) for n, label in workflow.MOVE_LABELS.items() if n in transitions],
+        "policy": workflow.policy(case.step),
         "next_promise": earliest_pending(records), "trend": mood_trend(case, records),
         "open_escalations": open_escalations(records), "handoff": handoff,
         "handoff_for_me": handoff is not None and handoff.to_user_id == user.pk,
         "handoff_accept_form": forms.get("handoff_accept", handoff) if handoff else None,
-        "can_reassign": user.has_perm("cases.reassign_case"), "steps": [s for s in Step if s != Step.RESOLVED],
-        **_rows(records, forms, user, can_work),
+        "can_reassign": can_reassign(user, case), "steps": [s for s in Step if s != Step.RESOLVED],
+        **_rows(case, records, forms, user, can_work),
     }

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import environ
 
+from notifications.registry import beat_schedule
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("CASETRACKER_VAR_DIR", default=str(BASE_DIR / "var")))
 
@@ -131,28 +133,14 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 # The queue tasks are sent to and workers consume by default (several deployments may share a Redis).
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
-# Every sweep once a minute (notifications/sweeps/). A tick that waited longer than the next one
-# expires unrun, so a stopped worker does not come back to a pile of identical sweeps.
+# Every sweep once a minute (the sweeps are listed in notifications/registry.py). A tick that waited
+# longer than the next one expires unrun, so a stopped worker does not come back to a pile of
+# identical sweeps.
 SWEEP_INTERVAL_SECONDS = env.int("SWEEP_INTERVAL_SECONDS", default=60)
 # A sweep that has not succeeded for this long is reported (/healthz, check_health, the supervisors'
 # banner): three missed ticks, and never under 3 minutes, so one slow tick or a restart stays quiet.
 SWEEP_STALE_AFTER_SECONDS = env.int("SWEEP_STALE_AFTER_SECONDS", default=max(3 * SWEEP_INTERVAL_SECONDS, 180))
-CELERY_BEAT_SCHEDULE = {
-    f"sweep-{name.replace('_', '-')}": {
-        "task": task,
-        "schedule": float(SWEEP_INTERVAL_SECONDS),
-        "options": {"expires": max(SWEEP_INTERVAL_SECONDS - 5, 5)},
-    }
-    for name, task in [
-        ("update_reminders", "notifications.sweep_update_reminders"),
-        ("broken_promises", "notifications.sweep_broken_promises"),
-        ("item_reminders", "notifications.sweep_item_reminders"),
-        ("overdue_items", "notifications.sweep_overdue_items"),
-        ("follow_ups", "notifications.sweep_follow_ups"),
-        ("stalled_cases", "notifications.sweep_stalled_cases"),
-        ("outbox", "notifications.deliver_outbox"),
-    ]
-}
+CELERY_BEAT_SCHEDULE = beat_schedule(SWEEP_INTERVAL_SECONDS)
 
 # --- The recipe's knobs ---------------------------------------------------------------------------
 # Minutes before a status-update promise falls due that its owner is reminded.
@@ -171,6 +159,17 @@ SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=100)
 # Business hours in the client's local time, for "business hours only" cadences.
 BUSINESS_HOURS_START = env.int("BUSINESS_HOURS_START", default=9)
 BUSINESS_HOURS_END = env.int("BUSINESS_HOURS_END", default=17)
+# Bounds on what may be promised (cases/bounds.py): the update cadence, how far an estimate and a
+# follow-up call may reach, the furthest any date may be, and how far one renegotiation may move a
+# promise of each kind (from the moment it is agreed).
+CADENCE_MIN_MINUTES = env.int("CADENCE_MIN_MINUTES", default=5)
+CADENCE_MAX_MINUTES = env.int("CADENCE_MAX_MINUTES", default=7 * 24 * 60)
+ETA_MAX_DAYS = env.int("ETA_MAX_DAYS", default=90)
+FOLLOW_UP_MAX_DAYS = env.int("FOLLOW_UP_MAX_DAYS", default=90)
+DATE_HORIZON_DAYS = env.int("DATE_HORIZON_DAYS", default=365)
+RENEGOTIATE_UPDATE_MAX_DAYS = env.int("RENEGOTIATE_UPDATE_MAX_DAYS", default=7)
+RENEGOTIATE_ITEM_MAX_DAYS = env.int("RENEGOTIATE_ITEM_MAX_DAYS", default=30)
+RENEGOTIATE_ETA_MAX_DAYS = env.int("RENEGOTIATE_ETA_MAX_DAYS", default=90)
 # Days a signed client status link stays valid.
 CLIENT_LINK_MAX_AGE_DAYS = env.int("CLIENT_LINK_MAX_AGE_DAYS", default=14)
 

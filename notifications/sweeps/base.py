@@ -1,12 +1,11 @@
 """What every sweep shares.
 
-A sweep (1) selects the ids of a bounded batch of due rows with one query that a partial index
-answers, without locking, then (2) handles each row in its own transaction: lock the case row with
-SKIP LOCKED (someone else, a rep or another worker, holds it: leave the row for the next run), lock
-the promise/item row, re-check under the lock that it is still due and not yet done, set its
-nullable "done" marker and queue the emails in that same transaction. Locks are always taken case
-first, then promise/item, like the case services, so a sweep never deadlocks with a request.
-A second run, or a second worker at the same time, finds the marker set and does nothing.
+A sweep (1) asks `cases` for the ids of a bounded batch of due rows (a candidate query that a
+partial index answers, without locking), then (2) calls the `cases` service that owns the rule for
+each row, each in its own transaction (`each_in_own_transaction`). The service locks the case row
+with SKIP LOCKED (someone else, a rep or another worker, holds it: the row is left for the next
+run), re-checks under the lock, sets the row's nullable "done" marker and queues the emails in that
+same transaction (cases/services/automation.py). A sweep decides nothing about a case itself.
 
 Every run of a sweep, by beat's task (notifications/tasks.py) or `manage.py run_sweeps`, goes through
 `run_recorded`, which keeps that sweep's SweepHeartbeat row: one UPDATE when it starts, one when it
@@ -20,8 +19,6 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-
-from cases.models import Case
 
 from ..models import SweepHeartbeat
 from ..outbox import kicks_deferred
@@ -44,11 +41,6 @@ def batch_size():
     return max(1, int(settings.SWEEP_BATCH_SIZE))
 
 
-def lock_case_nowait(case_id, **conditions):
-    """The case row, locked, or None when another transaction holds it (or it no longer matches)."""
-    return Case.objects.select_for_update(skip_locked=True).filter(pk=case_id, **conditions).order_by().first()
-
-
 def each_in_own_transaction(sweep, rows, handle):
     """Run `handle(row)` for every row, each in its own transaction. A row that raises is rolled
     back, logged and left for the next run; it never stops the others. Returns how many rows
@@ -65,6 +57,14 @@ def each_in_own_transaction(sweep, rows, handle):
             except Exception:  # noqa: BLE001 - one bad row must not block the queue
                 logger.exception("%s: row %r failed and was rolled back; the next run retries it", sweep, row)
     return done
+
+
+def run_sweep(sweep, candidates, service, now):
+    """One batch of a case sweep: `candidates(now, batch)` picks the due rows, then `service(row, now)`
+    handles each in its own transaction. Returns how many rows it acted on."""
+    now = resolve_now(now)
+    rows = candidates(now, batch_size())
+    return each_in_own_transaction(sweep, rows, lambda row: service(row, now))
 
 
 def _write_heartbeat(name, **fields):

@@ -2,6 +2,7 @@
 {% coach_warnings warnings %}."""
 from django import template
 
+from playbook.coach import MAX_WARNINGS
 from playbook.content import deescalation_script as get_deescalation_script
 from playbook.content import guidance_for, has_guidance
 
@@ -21,5 +22,6 @@ def deescalation_script():
 
 @register.inclusion_tag("playbook/_coach_warnings.html")
 def coach_warnings(warnings, field_id=""):
-    """`warnings`: CoachWarning objects or their stored dicts (both render the same)."""
-    return {"warnings": warnings, "field_id": field_id}
+    """`warnings`: CoachWarning objects or their stored dicts (both render the same); at most
+    MAX_WARNINGS are shown, whatever a stored list holds."""
+    return {"warnings": list(warnings or [])[:MAX_WARNINGS], "field_id": field_id}

@@ -38,7 +38,7 @@ def advance_to(case, step, user):
         elif current == Step.RECOMMIT:
             services.recommitment_record(user=user, case=case, text="We hold ourselves to keeping you online, and we will put this right.")
         elif current == Step.GATHER:
-            services.fact_add(user=user, case=case, question="When did you first notice?", answer="At 7am")
+            services.fact_add(user=user, case=case, question="When did you first notice?", answer="At 7am on Monday")
             services.case_set_root_problem(user=user, case=case, root_problem="Mail server failed the upgrade",
                                            expected_resolution="Orders flowing again today")
         elif current == Step.PLAN:

@@ -142,7 +142,7 @@ def test_a_pending_update_inside_the_new_quiet_hours_is_renegotiated_to_their_en
     inside.refresh_from_db()
     assert inside.next_promise_due_at == min(inside.promises.filter(status="pending").values_list("due_at", flat=True))
     renegotiated = inside.events.get(verb="promise renegotiated", data__promise=old.pk)
-    assert renegotiated.note == "Client's quiet hours changed" and renegotiated.actor == rep
+    assert renegotiated.note == "Client's time zone or quiet hours changed" and renegotiated.actor == rep
     assert inside.events.get(verb="client details updated").data["moved"] == [old.pk]
     assert pending_update(outside) == untouched
     assert pending_update(outside).due_at == day_after_tomorrow(15, 0)
@@ -162,7 +162,8 @@ def test_other_kinds_of_promise_and_overdue_updates_are_left_alone(rep, utc_clie
 
 def test_a_new_time_zone_moves_a_business_hours_update_to_the_clients_morning(rep, utc_client):
     case = planned(rep, utc_client)
-    services.cadence_set(user=rep, case=case, minutes=60, channel="phone", business_hours_only=True)
+    services.cadence_set(user=rep, case=case, minutes=60, channel="phone", business_hours_only=True,
+                         agreed_channel="phone", agreed_text="Fine, office hours only from now on")
     today = timezone.now().astimezone(UTC).date()
     tuesday = today + dt.timedelta(days=7 + (1 - today.weekday()) % 7)
     old = due_at(case, dt.datetime.combine(tuesday, dt.time(10, 0), tzinfo=UTC))  # 05:00 or 06:00 in New York

@@ -162,7 +162,8 @@ def test_a_rep_cannot_work_another_reps_case(rep, other_rep, dennis):
     case = open_case(rep, dennis)
 
     with pytest.raises(CaseRuleError, match="not working on"):
-        services.concern_add(user=other_rep, case=case, description="x", impact="y", feeling="z")
+        services.concern_add(user=other_rep, case=case, description="Invoices went missing too",
+                             impact="Cash flow is tight", feeling="Worried")
 
 
 @pytest.mark.django_db

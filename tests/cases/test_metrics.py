@@ -102,7 +102,7 @@ def test_pending_and_renegotiated_promises_do_not_count(rep, dennis):
     case = case_in_plan(rep, dennis, T0)
     promise = case.promises.get(kind=PromiseKind.ETA)
     with at(T0 + H):
-        services.promise_renegotiate(user=rep, promise=promise, new_due_at=T0 + 8 * H, note="Client agreed 8pm")
+        services.promise_renegotiate(user=rep, promise=promise, new_due_at=T0 + 8 * H, agreed_channel="phone", agreed_text="Client agreed to 8pm")
 
     dashboard = board()
 
@@ -296,7 +296,8 @@ def test_a_renegotiated_estimate_is_what_the_arrival_is_judged_against(rep, denn
     case = planned_and_agreed(rep, dennis, T0)
     with at(T0 + 2 * H):
         services.promise_renegotiate(user=rep, promise=case.promises.get(kind=PromiseKind.ETA, status="pending"),
-                                     new_due_at=T0 + 8 * H, note="Client agreed to tonight")
+                                     new_due_at=T0 + 8 * H, agreed_channel="phone",
+                                     agreed_text="Client agreed to tonight")
 
     reach_deliver(case, rep, T0 + 6 * H)
 

@@ -19,7 +19,7 @@ HOUR = dt.timedelta(hours=1)
 def test_action_items_cannot_be_created_before_plan(step, rep, dennis):
     case = advance_to(open_case(rep, dennis), step, rep)
 
-    with pytest.raises(CaseRuleError, match="only be set from the plan step on"):
+    with pytest.raises(CaseRuleError, match="only be added from the plan step on"):
         services.action_item_create(user=rep, case=case, description="Restart the server", assignee=rep,
                                     due_at=timezone.now() + HOUR)
 
@@ -180,7 +180,8 @@ def test_a_stranger_cannot_complete_someone_elses_item(rep, other_rep, dennis, s
 @pytest.mark.parametrize("missing", ["verified_with_client", "client_satisfied", "prevention_note", "follow_up_on"])
 def test_complete_deliver_needs_every_part_of_the_delivery(missing, rep, dennis):
     case = advance_to(open_case(rep, dennis), Step.DELIVER, rep)
-    record = {"verified_with_client": True, "client_satisfied": True, "prevention_note": "Rollback tested",
+    record = {"verified_with_client": True, "client_satisfied": True,
+              "prevention_note": "Rollback tested before each upgrade",
               "follow_up_on": timezone.localdate() + dt.timedelta(days=7)}
     record[missing] = None if missing == "follow_up_on" else ("" if missing == "prevention_note" else False)
     services.delivery_record(user=rep, case=case, **record)
@@ -202,8 +203,8 @@ def test_delivery_can_only_be_recorded_in_deliver(rep, dennis):
 def test_a_new_concern_may_surface_in_a_later_step(rep, dennis):
     case = advance_to(open_case(rep, dennis), Step.GATHER, rep)
 
-    services.concern_add(user=rep, case=case, description="Invoices also failed", impact="Cash flow",
-                         feeling="Anxious")
+    services.concern_add(user=rep, case=case, description="Invoices also failed",
+                         impact="Cash flow is stuck until invoices go out", feeling="Anxious")
 
     case.refresh_from_db()
     assert case.concern_count == 2
@@ -223,7 +224,7 @@ def test_the_follow_up_date_must_be_after_the_clients_today(rep, dennis):
 
     with pytest.raises(CaseRuleError, match="after today") as exc:
         services.delivery_record(user=rep, case=case, verified_with_client=True, client_satisfied=True,
-                                 prevention_note="Rollback tested",
+                                 prevention_note="Rollback tested before each upgrade",
                                  follow_up_on=timezone.localdate(timezone=dennis.tz))
 
     assert exc.value.field == "follow_up_on"

@@ -126,13 +126,14 @@ def test_renegotiating_closes_the_old_promise_and_opens_a_new_one(rep, dennis):
     new_due = T0 + dt.timedelta(hours=8)
 
     with time_machine.travel(T0 + dt.timedelta(minutes=5), tick=False):
-        new = services.promise_renegotiate(user=rep, promise=old, new_due_at=new_due,
-                                           note="Dennis agreed to end of day")
+        new = services.promise_renegotiate(user=rep, promise=old, new_due_at=new_due, agreed_channel=Channel.PHONE,
+                                           agreed_text="Dennis agreed to end of day")
 
     old.refresh_from_db()
     item.refresh_from_db()
     assert old.status == PromiseStatus.RENEGOTIATED
     assert new.status == PromiseStatus.PENDING and new.due_at == new_due and new.replaces == old
+    assert (new.moved_count, new.agreed_channel, new.agreed_text) == (1, Channel.PHONE, "Dennis agreed to end of day")
     assert item.due_at == new_due
 
 
@@ -142,9 +143,10 @@ def test_renegotiating_needs_what_the_client_agreed(rep, dennis):
     old = case.promises.get(kind=PromiseKind.ACTION_ITEM, status=PromiseStatus.PENDING)
 
     with time_machine.travel(T0, tick=False), pytest.raises(CaseRuleError, match="agreed") as exc:
-        services.promise_renegotiate(user=rep, promise=old, new_due_at=T0 + dt.timedelta(hours=8), note="")
+        services.promise_renegotiate(user=rep, promise=old, new_due_at=T0 + dt.timedelta(hours=8),
+                                     agreed_channel=Channel.PHONE, agreed_text="")
 
-    assert exc.value.field == "note"
+    assert exc.value.field == "agreed_text"
 
 
 @pytest.mark.django_db
@@ -154,7 +156,8 @@ def test_changing_an_items_due_time_renegotiates_its_promise(rep, dennis):
 
     with time_machine.travel(T0, tick=False):
         services.action_item_update(user=rep, item=item, description=item.description, kind=item.kind,
-                                    assignee=rep, due_at=T0 + dt.timedelta(hours=6))
+                                    assignee=rep, due_at=T0 + dt.timedelta(hours=6), agreed_channel=Channel.PHONE,
+                                    agreed_text="Dennis is fine with six hours")
 
     statuses = sorted(case.promises.filter(kind=PromiseKind.ACTION_ITEM).values_list("status", flat=True))
     assert statuses == [PromiseStatus.PENDING, PromiseStatus.RENEGOTIATED]
@@ -217,9 +220,23 @@ def test_completing_an_item_before_due_keeps_its_promise(rep, dennis):
 def test_cancelling_an_item_withdraws_its_promise_without_counting_it(rep, dennis):
     case = _in_manage_anxiety(rep, dennis)
 
-    services.action_item_cancel(user=rep, item=case.action_items.get(), reason="Not needed after all")
+    with time_machine.travel(T0 + dt.timedelta(minutes=5), tick=False):
+        services.action_item_cancel(user=rep, item=case.action_items.get(), reason="Not needed after all")
 
-    assert case.promises.get(kind=PromiseKind.ACTION_ITEM).status == PromiseStatus.RENEGOTIATED
+    assert case.promises.get(kind=PromiseKind.ACTION_ITEM).status == PromiseStatus.WITHDRAWN
+
+
+@pytest.mark.django_db
+def test_cancelling_an_item_after_its_deadline_breaks_its_promise_instead(rep, dennis):
+    case = _in_manage_anxiety(rep, dennis)
+    promise = case.promises.get(kind=PromiseKind.ACTION_ITEM)
+
+    with time_machine.travel(promise.due_at + dt.timedelta(minutes=1), tick=False):
+        services.action_item_cancel(user=rep, item=case.action_items.get(), reason="Not needed after all")
+
+    promise.refresh_from_db()
+    assert promise.status == PromiseStatus.BROKEN
+    assert case.escalations.filter(promise=promise).count() == 1
 
 
 @pytest.mark.django_db
@@ -228,7 +245,8 @@ def test_resolving_opens_the_follow_up_promise_and_logging_the_call_keeps_it(rep
     follow_up = case.promises.get(kind=PromiseKind.FOLLOW_UP)
     assert follow_up.status == PromiseStatus.PENDING
 
-    services.follow_up_log(user=rep, case=case, note="All good, payroll went out")
+    with time_machine.travel(follow_up.due_at - dt.timedelta(hours=2)):
+        services.follow_up_log(user=rep, case=case, note="All good, payroll went out")
 
     follow_up.refresh_from_db()
     assert follow_up.status == PromiseStatus.KEPT
@@ -247,7 +265,8 @@ def test_relaxing_the_cadence_renegotiates_the_pending_update(rep, dennis):
 
     with time_machine.travel(T0 + dt.timedelta(minutes=10), tick=False):
         services.cadence_set(user=rep, case=case, minutes=240, channel=Channel.EMAIL,
-                             note="Dennis asked for updates every 4 hours")
+                             note="Dennis asked for updates every 4 hours", agreed_channel=Channel.PHONE,
+                             agreed_text="Every four hours by email is enough")
 
     pending = case.promises.get(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
     assert pending.due_at == T0 + dt.timedelta(minutes=250)
@@ -298,9 +317,23 @@ def test_an_update_given_a_few_minutes_ago_is_judged_by_when_it_was_given(rep, d
     case = _in_manage_anxiety(rep, dennis)
     first = case.promises.get(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
 
+    with time_machine.travel(T0 + dt.timedelta(minutes=55), tick=False):
+        services.status_update_log(user=rep, case=case, summary="Back in 2 hours", channel=Channel.PHONE,
+                                   client_mood=Mood.ANXIOUS, given_at=T0 + dt.timedelta(minutes=40))
+
+    first.refresh_from_db()
+    assert first.status == PromiseStatus.KEPT and first.kept_at == T0 + dt.timedelta(minutes=40)
+
+
+@pytest.mark.django_db
+def test_dating_an_update_back_does_not_rescue_a_deadline_that_had_passed(rep, dennis):
+    case = _in_manage_anxiety(rep, dennis)
+    first = case.promises.get(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
+
     with time_machine.travel(T0 + dt.timedelta(minutes=65), tick=False):
         services.status_update_log(user=rep, case=case, summary="Back in 2 hours", channel=Channel.PHONE,
                                    client_mood=Mood.ANXIOUS, given_at=T0 + dt.timedelta(minutes=58))
 
     first.refresh_from_db()
-    assert first.status == PromiseStatus.KEPT
+    assert first.status == PromiseStatus.BROKEN and first.kept_at == T0 + dt.timedelta(minutes=58)
+    assert case.escalations.filter(promise=first).count() == 1

@@ -9,7 +9,7 @@ from django.utils import timezone
 from cases import services
 from cases.errors import CaseRuleError
 from cases.models import Case, CaseEvent, Mood, Step
-from cases.services.steps import ALL_TRANSITIONS
+from cases.workflow import ALL_TRANSITIONS
 from tests.cases.helpers import advance_to, open_case, plan_ready
 from tests.factories import CaseFactory
 
@@ -33,8 +33,9 @@ def _satisfy(case, step, rep):
     elif step == Step.RECOMMIT:
         services.recommitment_record(user=rep, case=case, text="We hold ourselves to a higher standard.")
     elif step == Step.GATHER:
-        services.fact_add(user=rep, case=case, question="What happened?", answer="It stopped")
-        services.case_set_root_problem(user=rep, case=case, root_problem="Bad upgrade")
+        services.fact_add(user=rep, case=case, question="What happened to the site?",
+                          answer="It stopped overnight without warning")
+        services.case_set_root_problem(user=rep, case=case, root_problem="A bad upgrade broke the mail server")
     elif step == Step.PLAN:
         plan_ready(case, rep)
     elif step == Step.MANAGE_ANXIETY:
@@ -42,7 +43,8 @@ def _satisfy(case, step, rep):
             services.action_item_complete(user=rep, item=item)
     elif step == Step.DELIVER:
         services.delivery_record(user=rep, case=case, verified_with_client=True, client_satisfied=True,
-                                 prevention_note="Rollback tested", follow_up_on=now.date() + dt.timedelta(days=3))
+                                 prevention_note="Rollback tested before each upgrade",
+                                 follow_up_on=now.date() + dt.timedelta(days=3))
     case.refresh_from_db()
     return case
 
@@ -119,7 +121,7 @@ def test_identify_needs_at_least_one_concern(rep, dennis):
 
 @pytest.mark.django_db
 def test_identify_needs_each_concern_to_have_impact_and_feeling(rep, dennis):
-    case = open_case(rep, dennis, concern={"description": "Site down", "impact": "", "feeling": ""})
+    case = open_case(rep, dennis, concern={"description": "The site is down", "impact": "", "feeling": ""})
 
     with pytest.raises(CaseRuleError, match="affects the client's life or business") as exc:
         services.case_transition(user=rep, case=case, name="complete_identify")
@@ -130,7 +132,8 @@ def test_identify_needs_each_concern_to_have_impact_and_feeling(rep, dennis):
 @pytest.mark.django_db
 def test_identify_needs_the_clients_temperature(rep, dennis):
     case = CaseFactory(owner=rep, client=dennis, temperature="")
-    services.concern_add(user=rep, case=case, description="Down", impact="No orders", feeling="Angry")
+    services.concern_add(user=rep, case=case, description="The site is down", impact="No orders are coming in",
+                         feeling="Angry")
 
     with pytest.raises(CaseRuleError, match="emotional temperature"):
         services.case_transition(user=rep, case=case, name="complete_identify")
@@ -156,7 +159,7 @@ def test_recommit_needs_a_recommitment(rep, dennis):
 def test_gather_needs_an_answered_question(rep, dennis):
     case = advance_to(open_case(rep, dennis), Step.GATHER, rep)
     services.fact_add(user=rep, case=case, question="When did it start?")
-    services.case_set_root_problem(user=rep, case=case, root_problem="Bad upgrade")
+    services.case_set_root_problem(user=rep, case=case, root_problem="A bad upgrade broke the mail server")
 
     with pytest.raises(CaseRuleError, match="record the client's answer"):
         services.case_transition(user=rep, case=case, name="complete_gather")
@@ -165,7 +168,7 @@ def test_gather_needs_an_answered_question(rep, dennis):
 @pytest.mark.django_db
 def test_gather_needs_a_root_problem(rep, dennis):
     case = advance_to(open_case(rep, dennis), Step.GATHER, rep)
-    services.fact_add(user=rep, case=case, question="When did it start?", answer="Monday")
+    services.fact_add(user=rep, case=case, question="When did it start?", answer="It started on Monday")
 
     with pytest.raises(CaseRuleError, match="root problem"):
         services.case_transition(user=rep, case=case, name="complete_gather")
@@ -218,11 +221,11 @@ def test_force_close_is_for_supervisors_only_and_is_audited(rep, supervisor, den
 
 @pytest.mark.django_db
 def test_the_page_can_list_only_the_transitions_whose_gate_is_met(rep, dennis):
-    case = open_case(rep, dennis, concern={"description": "Down", "impact": "", "feeling": ""})
+    case = open_case(rep, dennis, concern={"description": "The site is down", "impact": "", "feeling": ""})
 
     assert services.available_transitions(case, rep) == []
-    services.concern_update(user=rep, concern=case.concerns.get(), description="Down", impact="No orders",
-                            feeling="Angry")
+    services.concern_update(user=rep, concern=case.concerns.get(), description="The site is down",
+                            impact="No orders are coming in", feeling="Angry")
     case.refresh_from_db()
     assert services.available_transitions(case, rep) == ["complete_identify"]
 
@@ -230,7 +233,7 @@ def test_the_page_can_list_only_the_transitions_whose_gate_is_met(rep, dennis):
 @pytest.mark.django_db
 def test_a_stale_page_cannot_complete_the_next_step_by_accident(rep, dennis):
     case = advance_to(open_case(rep, dennis), Step.ACKNOWLEDGE, rep)
-    services.acknowledgement_record(user=rep, case=case, text="I understand.")
+    services.acknowledgement_record(user=rep, case=case, text="I understand how stressful this is.")
 
     with pytest.raises(CaseRuleError, match="someone may have moved it first"):
         services.case_transition(user=rep, case=case, name="complete_identify")

@@ -14,8 +14,9 @@ from tests.cases.views_support import HTMX, in_step, local, url
 
 # --- Shared behaviour ----------------------------------------------------------------------------
 def test_a_plain_post_redirects_back_to_the_block_with_a_message(rep_client, case):
-    response = rep_client.post(url("concern_add", case), {"description": "Email bounces", "impact": "No orders",
-                                                          "feeling": "Angry"}, follow=True)
+    data = {"description": "Invoice email bounces back", "impact": "No orders can arrive", "feeling": "Angry"}
+
+    response = rep_client.post(url("concern_add", case), data, follow=True)
 
     assert response.redirect_chain[0][0].endswith("#blk-concerns")
     assert "Concern added." in response.content.decode()
@@ -23,7 +24,7 @@ def test_a_plain_post_redirects_back_to_the_block_with_a_message(rep_client, cas
 
 
 def test_an_htmx_post_gets_the_block_and_out_of_band_regions(rep_client, case):
-    response = rep_client.post(url("concern_add", case), {"description": "Email bounces"}, headers=HTMX)
+    response = rep_client.post(url("concern_add", case), {"description": "Invoice email bounces back"}, headers=HTMX)
 
     html = response.content.decode()
     assert response.status_code == 200
@@ -87,14 +88,14 @@ def test_an_empty_concern_is_refused_with_the_services_words(rep_client, case):
 
 def test_a_concern_can_be_completed_later(rep_client, rep, dennis):
     case = services.case_open(user=rep, client=dennis, summary="Down", temperature=Mood.ANXIOUS,
-                              concern={"description": "Site down", "impact": "", "feeling": ""})
+                              concern={"description": "The site is down", "impact": "", "feeling": ""})
     concern = case.concerns.get()
 
     rep_client.post(url("concern_edit", case, concern.pk),
-                    {"description": "Site down", "impact": "No orders", "feeling": "Worried"})
+                    {"description": "The site is down", "impact": "No orders can come in", "feeling": "Worried"})
 
     concern.refresh_from_db()
-    assert concern.impact == "No orders" and concern.is_complete
+    assert concern.impact == "No orders can come in" and concern.is_complete
 
 
 def test_a_refused_concern_edit_reopens_that_concerns_form_with_the_text(rep_client, case):
@@ -180,25 +181,26 @@ def test_a_question_with_its_answer_and_a_later_answer(rep_client, rep, dennis):
     rep_client.post(url("fact_add", case), {"question": "When did it start?"})
     fact = case.facts.get()
 
-    rep_client.post(url("fact_answer", case, fact.pk), {"answer": "At 7am"})
+    rep_client.post(url("fact_answer", case, fact.pk), {"answer": "At 7am on Monday"})
 
     fact.refresh_from_db()
-    assert fact.answer == "At 7am"
+    assert fact.answer == "At 7am on Monday"
 
 
 def test_a_question_is_required(rep_client, rep, dennis):
     case = in_step(rep, dennis, Step.GATHER)
 
-    response = rep_client.post(url("fact_add", case), {"question": "", "answer": "At 7am"})
+    response = rep_client.post(url("fact_add", case), {"question": "", "answer": "At 7am on Monday"})
 
     assert response.status_code == 422
-    assert "At 7am" in response.content.decode()
+    assert "At 7am on Monday" in response.content.decode()
 
 
 def test_the_root_problem_and_the_clients_expectation(rep_client, rep, dennis):
     case = in_step(rep, dennis, Step.GATHER)
 
-    rep_client.post(url("root", case), {"root_problem": "Mail server failed", "expected_resolution": "Back today"})
+    rep_client.post(url("root", case), {"root_problem": "The mail server failed the upgrade",
+                                         "expected_resolution": "Back today"})
 
     case.refresh_from_db()
-    assert case.root_problem == "Mail server failed" and case.expected_resolution == "Back today"
+    assert case.root_problem == "The mail server failed the upgrade" and case.expected_resolution == "Back today"

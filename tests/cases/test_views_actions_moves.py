@@ -2,6 +2,8 @@
 loose ends, reopen, the override, escalation and ownership."""
 import datetime as dt
 
+import time_machine
+
 from django.test import Client as HttpClient
 from django.urls import reverse
 from django.utils import timezone
@@ -15,7 +17,7 @@ from tests.cases.views_support import HTMX, in_step, url
 # --- Step 7 and after ----------------------------------------------------------------------------
 def _delivery(**overrides):
     data = {"verified_with_client": "on", "client_satisfied": "on", "expectation_met": "yes",
-            "prevention_note": "Snapshots before upgrades", "client_mood": "delighted",
+            "prevention_note": "Snapshots are taken before upgrades", "client_mood": "delighted",
             "follow_up_on": (timezone.localdate() + dt.timedelta(days=7)).isoformat()}
     data.update(overrides)
     return data
@@ -44,7 +46,8 @@ def test_a_follow_up_date_in_the_past_is_refused(rep_client, rep, dennis):
 def test_the_follow_up_call_is_logged_after_resolution(rep_client, rep, dennis):
     case = in_step(rep, dennis, Step.RESOLVED)
 
-    rep_client.post(url("followup", case), {"note": "All good, orders flowing"})
+    with time_machine.travel(case.promises.get(kind=PromiseKind.FOLLOW_UP).due_at - dt.timedelta(hours=1)):
+        rep_client.post(url("followup", case), {"note": "All good, orders flowing"})
 
     assert case.deliveries.get().follow_up_logged_at is not None
     assert case.promises.get(kind=PromiseKind.FOLLOW_UP).status == PromiseStatus.KEPT
@@ -230,7 +233,7 @@ def test_a_refusal_shown_beside_its_field_is_not_repeated_as_a_message(rep_clien
 
 
 def test_after_an_htmx_save_the_cursor_returns_to_the_blocks_form(rep_client, case):
-    response = rep_client.post(url("concern_add", case), {"description": "Email bounces"}, headers=HTMX)
+    response = rep_client.post(url("concern_add", case), {"description": "Invoice email bounces back"}, headers=HTMX)
 
     assert 'autofocus id="id_concern_add_description"' in response.content.decode()
 
@@ -251,5 +254,5 @@ def test_at_delivery_the_page_points_to_loose_ends_instead_of_offering_new_items
 
     page = rep_client.get(reverse("cases:case_detail", args=[case.reference])).content.decode()
 
-    assert "use <strong>loose ends</strong>" in page
+    assert "use loose ends to take the case back to the plan" in page
     assert url("item_add", case) not in page

@@ -147,8 +147,8 @@ def test_a_status_update_without_the_clients_mood_keeps_the_text(rep_client, rep
 def test_a_status_update_cannot_be_dated_in_the_future(rep_client, rep, dennis):
     case = in_step(rep, dennis, Step.MANAGE_ANXIETY)
 
-    response = rep_client.post(url("update", case), {"text": "Soon", "channel": "phone", "client_mood": "calm",
-                                                     "given_at": local(dt.timedelta(hours=1))})
+    response = rep_client.post(url("update", case), {"text": "Mail back within the hour", "channel": "phone",
+                                                     "client_mood": "calm", "given_at": local(dt.timedelta(hours=1))})
 
     assert response.context["forms"]["update"].errors["given_at"] == ["That time is in the future."]
 
@@ -209,7 +209,8 @@ def test_a_promise_is_renegotiated_with_the_clients_agreement(rep_client, rep, d
     promise = case.promises.get(kind=PromiseKind.ETA, status=PromiseStatus.PENDING)
 
     response = rep_client.post(url("renegotiate", case, promise.pk),
-                               {"new_due_at": local(dt.timedelta(hours=8)), "note": "Dennis agreed to tonight"},
+                               {"new_due_at": local(dt.timedelta(hours=8)), "agreed_channel": "phone",
+                                "agreed_text": "Dennis agreed to tonight"},
                                headers=HTMX)
 
     promise.refresh_from_db()

@@ -64,7 +64,7 @@ def test_a_teammate_with_an_item_reads_the_case_and_acts_on_their_item_only(clie
 
 def test_the_gate_says_in_plain_words_what_is_missing(rep_client, rep, dennis):
     case = services.case_open(user=rep, client=dennis, summary="Down", temperature=Mood.ANXIOUS,
-                              concern={"description": "Site down", "impact": "", "feeling": "Worried"})
+                              concern={"description": "The site is down", "impact": "", "feeling": "Worried"})
 
     response = rep_client.get(page_of(case))
 

@@ -113,7 +113,8 @@ def test_my_cases_search_matches_client_business_concern_text_and_reference(rep_
     priya = ClientFactory(name="Priya", organisation="Natarajan Dental")
     found = open_case(rep, priya)
     other = open_case(rep, ClientFactory(name="Someone", organisation="Elsewhere"),
-                      concern={"description": "Printer jammed", "impact": "Slow", "feeling": "Annoyed"})
+                      concern={"description": "The printer keeps jamming", "impact": "Orders go out slowly",
+                               "feeling": "Annoyed"})
     other.reference = "X-1"
     other.save(update_fields=["reference"])
 

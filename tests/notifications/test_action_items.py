@@ -110,7 +110,7 @@ def test_a_renegotiated_due_time_gets_its_own_reminder_and_overdue_notice(rep, t
         sweep_item_reminders()
         promise = case.promises.get(kind=PromiseKind.ACTION_ITEM, status=PromiseStatus.PENDING)
         services.promise_renegotiate(user=rep, promise=promise, new_due_at=DUE + 2 * HOUR,
-                                     note="Dennis agreed to 15:00")
+                                     agreed_channel="phone", agreed_text="Dennis agreed to 15:00")
 
     with at(DUE + 2 * HOUR - 30 * MIN):
         reminded = sweep_item_reminders()

@@ -201,7 +201,8 @@ class Command(BaseCommand):
         case = self._acknowledge_and_recommit(case, users["alex"], "Lunch is your busiest hour and payments keep "
                                               "failing; that is stressful. Thank you for calling.",
                                               "Working payments are our job, and we will put this right.")
-        services.fact_add(user=users["alex"], case=case, question="Do chip-and-PIN payments work?", answer="Yes")
+        services.fact_add(user=users["alex"], case=case, question="Do chip-and-PIN payments work?",
+                          answer="Yes, chip-and-PIN payments go through fine")
         services.case_set_root_problem(user=users["alex"], case=case,
                                        root_problem="Terminal firmware rejects the new contactless kernel")
         case = self._go(case, users["alex"], "complete_gather")
@@ -228,7 +229,8 @@ class Command(BaseCommand):
         case = self._acknowledge_and_recommit(case, user, "That is confusing for everyone, and I understand why "
                                               "you're upset. Thanks for raising it.",
                                               "We hold ourselves to getting this right for you.")
-        services.fact_add(user=user, case=case, question="When did it start?", answer="Monday")
+        services.fact_add(user=user, case=case, question="When did it start?",
+                          answer="On Monday morning, after the weekend update")
         services.case_set_root_problem(user=user, case=case, root_problem="A scheduler misconfiguration")
         case = self._go(case, user, "complete_gather")
         item = services.action_item_create(user=user, case=case, kind=ItemKind.FIX, assignee=user,

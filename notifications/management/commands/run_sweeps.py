@@ -2,19 +2,9 @@
 what each did. For operators without beat, and for replaying a moment (`--now`)."""
 from django.core.management.base import BaseCommand, CommandError
 
-from notifications import sweeps
+from notifications import registry, sweeps
 from notifications.models import OutboxMessage, OutboxStatus
 from notifications.sweeps.base import batch_size, resolve_now, run_recorded
-
-LABELS = {
-    "update_reminders": "update reminders queued",
-    "broken_promises": "promises marked broken",
-    "item_reminders": "action-item reminders queued",
-    "overdue_items": "overdue action items notified",
-    "follow_ups": "follow-up reminders queued",
-    "stalled_cases": "stalled cases flagged",
-    "outbox": "emails sent",
-}
 
 
 class Command(BaseCommand):
@@ -22,7 +12,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--now", help="Act as if it were this moment (ISO-8601, e.g. 2026-03-02T14:00:00+00:00).")
-        parser.add_argument("--only", nargs="+", choices=list(sweeps.SWEEPS), help="Run only these sweeps.")
+        parser.add_argument("--only", nargs="+", choices=[s.name for s in registry.SWEEPS],
+                            help="Run only these sweeps.")
 
     def handle(self, *args, now=None, only=None, **options):
         try:
@@ -31,12 +22,13 @@ class Command(BaseCommand):
             raise CommandError(f"--now must be an ISO-8601 date and time: {exc}") from exc
         self.stdout.write(f"Sweeping as of {moment.isoformat()}")
         size = batch_size()
-        for name, fn in sweeps.SWEEPS.items():
-            if only and name not in only:
+        for sweep in registry.SWEEPS:
+            if only and sweep.name not in only:
                 continue
-            done = run_recorded(name, lambda fn=fn: fn(moment))
+            fn = sweeps.SWEEPS[sweep.name]
+            done = run_recorded(sweep.name, lambda fn=fn: fn(moment))
             more = "  (a full batch: run again for the rest)" if done >= size else ""
-            self.stdout.write(f"  {LABELS[name]:<32} {done}{more}")
+            self.stdout.write(f"  {sweep.label:<32} {done}{more}")
         pending = OutboxMessage.objects.filter(status=OutboxStatus.PENDING).count()
         failed = OutboxMessage.objects.filter(status=OutboxStatus.FAILED).count()
         line = f"Outbox: {pending} waiting, {failed} failed"

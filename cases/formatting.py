@@ -1,8 +1,10 @@
-"""How emails show times and people. A time is shown in the client's zone (what was promised to
-them) and, when it differs, in the reader's own zone (StaffProfile.time_zone)."""
+"""How notices show times, people and links. A time is shown in the client's zone (what was promised
+to them) and, when it differs, in the reader's own zone (StaffProfile.time_zone)."""
 import zoneinfo
 
-from cases.models import StaffProfile
+from django.urls import reverse
+
+from .models import StaffProfile
 
 
 def user_tz(user):
@@ -50,6 +52,11 @@ def duration(delta):
     return f"{days} days"
 
 
+def case_path(case):
+    """The case page's path (the site URL is added by the email templates)."""
+    return reverse("cases:case_detail", args=[case.reference])
+
+
 def case_context(case):
     return {"case_ref": case.reference, "client": case.client.name, "summary": case.summary,
-            "case_path": f"/cases/{case.reference}/"}
+            "case_path": case_path(case)}

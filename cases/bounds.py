@@ -1,0 +1,82 @@
+"""How far the promises the recipe asks for may reach, from settings, in one place: the services refuse
+with these, and the forms (cases/forms.py) refuse any date past the sane horizon before a service
+ever sees it. A bound keeps a promise meaningful: a cadence of 10,000 days or an estimate ten years
+out is not a promise a client can hold us to."""
+import datetime as dt
+
+from django.conf import settings
+from django.utils import timezone
+
+from .choices import PromiseKind
+from .errors import CaseRuleError
+
+
+def _days(n):
+    return f"{n} day{'s' if n != 1 else ''}"
+
+
+def cadence_range():
+    return settings.CADENCE_MIN_MINUTES, settings.CADENCE_MAX_MINUTES
+
+
+def check_cadence(minutes, *, field="minutes"):
+    low, high = cadence_range()
+    if not minutes or int(minutes) < low:
+        raise CaseRuleError(f"Updates must be at least {low} minutes apart.", field=field)
+    if int(minutes) > high:
+        raise CaseRuleError(f"Update the client at least every {high // 1440} days; a longer gap is not a cadence.",
+                            field=field)
+    return int(minutes)
+
+
+def date_horizon(now=None):
+    return (now or timezone.now()) + dt.timedelta(days=settings.DATE_HORIZON_DAYS)
+
+
+def check_within_horizon(value, *, field, now=None):
+    """Any date a user gives: no later than the sane horizon (a year by default)."""
+    if value is None:
+        return value
+    if isinstance(value, dt.datetime):
+        too_far = value > date_horizon(now)
+    else:
+        too_far = value > date_horizon(now).date()
+    if too_far:
+        raise CaseRuleError(f"That date is too far out: choose one within {_days(settings.DATE_HORIZON_DAYS)}.",
+                            field=field)
+    return value
+
+
+def check_eta(latest, *, now=None, field="eta_latest"):
+    now = now or timezone.now()
+    if latest > now + dt.timedelta(days=settings.ETA_MAX_DAYS):
+        raise CaseRuleError(f"An estimate reaches at most {_days(settings.ETA_MAX_DAYS)} ahead; if the fix takes "
+                            "longer, plan a mitigation first and estimate that.", field=field)
+    return latest
+
+
+def check_follow_up(day, *, today, field="follow_up_on"):
+    if day > today + dt.timedelta(days=settings.FOLLOW_UP_MAX_DAYS):
+        raise CaseRuleError(f"Schedule the follow-up call within {_days(settings.FOLLOW_UP_MAX_DAYS)}.", field=field)
+    return day
+
+
+def move_horizon(kind):
+    """The furthest a renegotiation may move a promise of this kind, from now."""
+    return dt.timedelta(days={
+        PromiseKind.STATUS_UPDATE: settings.RENEGOTIATE_UPDATE_MAX_DAYS,
+        PromiseKind.ACTION_ITEM: settings.RENEGOTIATE_ITEM_MAX_DAYS,
+        PromiseKind.ETA: settings.RENEGOTIATE_ETA_MAX_DAYS,
+        PromiseKind.FOLLOW_UP: settings.FOLLOW_UP_MAX_DAYS,
+    }[PromiseKind(kind)])
+
+
+def check_move(kind, new_due_at, *, now=None, field="new_due_at"):
+    now = now or timezone.now()
+    if new_due_at is None or new_due_at <= now:
+        raise CaseRuleError("The new deadline must be in the future.", field=field)
+    horizon = move_horizon(kind)
+    if new_due_at > now + horizon:
+        raise CaseRuleError(f"A {PromiseKind(kind).label.lower()} can be moved at most {_days(horizon.days)} ahead. "
+                            "If the client needs longer, agree a nearer step you can keep.", field=field)
+    return new_due_at

@@ -1,0 +1,230 @@
+"""Action items (from `plan` on: acting before recommitting is what the recipe forbids), each with its
+promise in the ledger. The owner (or a co-owner or supervisor) plans and changes them; the teammate
+holding one completes it or hands it back; only the case owner or a supervisor withdraws one, with
+a reason. A change after the item's deadline has passed first records its promise broken."""
+from django.db import transaction
+from django.utils import timezone
+
+from ..bounds import check_move, check_within_horizon
+from ..errors import CaseRuleError
+from ..models import ActionItem, ItemKind, ItemStatus, PromiseKind, PromiseStatus
+from ..permissions import can_act_on_item, can_answer_handback, can_cancel_item, can_hand_back_item
+from ..text import limit_of
+from ..workflow import Record, ensure_allows
+from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
+from .plan import _notify_assignee
+from .promises import (
+    agreement_from, pending_promise, promise_fulfil, promise_move, promise_open, promise_withdraw,
+    settle_if_overdue,
+)
+
+
+def _check_due(due_at, field="due_at"):
+    if due_at is not None and due_at <= timezone.now():
+        raise CaseRuleError("The due time must be in the future.", field=field)
+    check_within_horizon(due_at, field=field)
+
+
+def _item_promise_source(item):
+    return f"{item.get_kind_display()}: {item.description[:120]}"
+
+
+def _description(value):
+    return require_text(value, field="description", message="Describe what will be done.",
+                        limit=limit_of(ActionItem, "description"))
+
+
+def _check_kind(kind):
+    if kind not in ItemKind.values:
+        raise CaseRuleError("Choose whether the item mitigates, fixes or prevents.", field="kind")
+
+
+@transaction.atomic
+def action_item_create(*, user, case, description, kind=ItemKind.FIX, assignee=None, due_at=None):
+    case = lock_case(case)
+    ensure_can_work(user, case)
+    ensure_allows(case, Record.ACTION_ITEM)
+    description = _description(description)
+    _check_kind(kind)
+    if assignee is not None and not assignee.is_active:
+        raise CaseRuleError("That teammate's account is inactive.", field="assignee")
+    _check_due(due_at)
+    item = ActionItem.objects.create(case=case, description=description, kind=kind, assignee=assignee,
+                                     due_at=due_at, created_by=user)
+    event_record(case=case, actor=user, verb="action item added",
+                 note=f"{description} — {display_name(assignee) if assignee else 'no owner yet'}",
+                 data={"item": item.pk})
+    if due_at is not None:
+        promise_open(case=case, kind=PromiseKind.ACTION_ITEM, due_at=due_at, owner=assignee or case.owner,
+                     source=_item_promise_source(item), action_item=item, actor=user)
+    _notify_assignee(case=case, item=item, actor=user)
+    refresh_counters(case)
+    return item
+
+
+def _lock_item(case, item):
+    item = ActionItem.objects.select_for_update(of=("self",)).select_related("assignee").get(pk=item.pk)
+    item.case = case
+    if item.status != ItemStatus.OPEN:
+        raise CaseRuleError(f"This item is already {item.get_status_display().lower()}.")
+    return item
+
+
+@transaction.atomic
+def action_item_update(*, user, item, description, kind, assignee, due_at, agreed_channel="", agreed_text=""):
+    """Change an open item. A new due time is a renegotiation with the client (their agreement and the
+    horizon apply), unless the item had none; past the old due time, the old promise is broken first."""
+    case = lock_case(item.case)
+    ensure_can_work(user, case)
+    ensure_allows(case, Record.ITEM_WORK)
+    item = _lock_item(case, item)
+    now = timezone.now()
+    promise = pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item)
+    description = _description(description)
+    _check_kind(kind)
+    if assignee is not None and not assignee.is_active:
+        raise CaseRuleError("That teammate's account is inactive.", field="assignee")
+    moving = due_at != item.due_at
+    agreement = None
+    if moving:
+        if due_at is None and promise is not None:
+            raise CaseRuleError("A promised due time cannot be removed: agree a new one with the client, or "
+                                "cancel the item.", field="due_at")
+        _check_due(due_at)
+        if promise is not None and not (promise.due_at <= now):
+            check_move(PromiseKind.ACTION_ITEM, due_at, now=now, field="due_at")
+            agreement = agreement_from(agreed_channel, agreed_text)
+    assignee_changed = (assignee.pk if assignee else None) != item.assignee_id
+    item.description, item.kind, item.assignee, item.due_at = description, kind, assignee, due_at
+    if moving:
+        item.reminded_at = item.overdue_notified_at = None
+    item.handback_at, item.handback_note = (None, "") if assignee_changed else (item.handback_at, item.handback_note)
+    item.save()
+    owner = assignee or case.owner
+    if promise is not None and moving:
+        promise_move(promise=promise, new_due_at=due_at, actor=user, owner=owner, agreement=agreement,
+                     note="The item's due time changed.", now=now)
+    elif promise is not None and assignee_changed:
+        if not settle_if_overdue(case=case, promise=promise, now=now):
+            promise.owner = owner
+            promise.save(update_fields=["owner"])
+    elif promise is None and due_at is not None and moving:
+        promise_open(case=case, kind=PromiseKind.ACTION_ITEM, due_at=due_at, owner=owner,
+                     source=_item_promise_source(item), action_item=item, actor=user)
+    elif promise is not None:
+        settle_if_overdue(case=case, promise=promise, now=now)
+    event_record(case=case, actor=user, verb="action item changed", note=item.description, data={"item": item.pk})
+    if assignee_changed:
+        _notify_assignee(case=case, item=item, actor=user)
+    refresh_counters(case)
+    return item
+
+
+@transaction.atomic
+def action_item_complete(*, user, item, note=""):
+    case = lock_case(item.case)
+    item = _lock_item(case, item)
+    if not can_act_on_item(user, item):
+        raise CaseRuleError("Only the item's assignee, the case owner or a supervisor can do that.")
+    ensure_allows(case, Record.ITEM_WORK)
+    note = require_text(note, field="note", message="", limit=limit_of(ActionItem, "cancel_reason")) if note else ""
+    now = timezone.now()
+    item.status, item.done_at = ItemStatus.DONE, now
+    item.handback_at, item.handback_note = None, ""
+    item.save(update_fields=["status", "done_at", "handback_at", "handback_note"])
+    event_record(case=case, actor=user, verb="action item done", note=note or item.description,
+                 data={"item": item.pk})
+    promise = pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item)
+    if promise is None:
+        promise = item.promises.filter(status=PromiseStatus.BROKEN, kept_at__isnull=True).order_by("-due_at").first()
+    if promise:
+        promise.case = case
+        promise_fulfil(promise=promise, at=now, actor=user)
+    refresh_counters(case)
+    return item
+
+
+def _withdraw_item(*, case, item, actor, reason, now=None):
+    """Cancel an open item and withdraw its promise (broken instead, if already due). The caller holds
+    the locks and has checked who may."""
+    item.status, item.cancel_reason = ItemStatus.CANCELLED, reason
+    item.handback_at, item.handback_note = None, ""
+    item.save(update_fields=["status", "cancel_reason", "handback_at", "handback_note"])
+    event_record(case=case, actor=actor, verb="action item cancelled", note=f"{item.description}: {reason}",
+                 data={"item": item.pk})
+    promise = pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item)
+    if promise:
+        promise_withdraw(promise=promise, actor=actor, note=f"Item cancelled: {reason}", now=now)
+
+
+@transaction.atomic
+def action_item_cancel(*, user, item, reason):
+    case = lock_case(item.case)
+    item = _lock_item(case, item)
+    if not can_cancel_item(user, item):
+        raise CaseRuleError("Only the case owner or a supervisor can cancel an action item. If you cannot do it, "
+                            "hand it back to the owner.")
+    ensure_allows(case, Record.ITEM_WORK)
+    reason = require_text(reason, field="reason", message="Say why the item is cancelled.",
+                          limit=limit_of(ActionItem, "cancel_reason"))
+    _withdraw_item(case=case, item=item, actor=user, reason=reason)
+    refresh_counters(case)
+    return item
+
+
+@transaction.atomic
+def action_item_hand_back(*, user, item, note):
+    """The teammate holding the item cannot do it: it goes back to the owner, who accepts or declines."""
+    from ..notices import notify
+
+    case = lock_case(item.case)
+    item = _lock_item(case, item)
+    if not can_hand_back_item(user, item):
+        raise CaseRuleError("Only the teammate holding an item on someone else's case can hand it back.")
+    ensure_allows(case, Record.ITEM_WORK)
+    if item.handback_at:
+        raise CaseRuleError("You have already handed this item back; the owner has not answered yet.")
+    note = require_text(note, field="note", message="Say why you are handing the item back.",
+                        limit=limit_of(ActionItem, "handback_note"))
+    item.handback_at, item.handback_note = timezone.now(), note
+    item.save(update_fields=["handback_at", "handback_note"])
+    event_record(case=case, actor=user, verb="action item handed back", note=f"{item.description}: {note}",
+                 data={"item": item.pk})
+    from ..formatting import case_context
+
+    notify(key=f"item-handback:{item.pk}:{int(item.handback_at.timestamp())}", kind="item_handed_back", case=case,
+           to=[case.owner.email],
+           context={**case_context(case), "item": item.description, "by": display_name(user), "note": note})
+    return item
+
+
+@transaction.atomic
+def action_item_answer_hand_back(*, user, item, accept, note=""):
+    """The owner answers a hand-back: accepting takes the item back (the owner then reassigns or cancels
+    it); declining leaves it with the teammate."""
+    case = lock_case(item.case)
+    item = _lock_item(case, item)
+    if not can_answer_handback(user, item):
+        raise CaseRuleError("Only the case owner or a supervisor answers a hand-back.")
+    ensure_allows(case, Record.ITEM_WORK)
+    if not item.handback_at:
+        raise CaseRuleError("This item has not been handed back.")
+    note = require_text(note, field="note", message="", limit=limit_of(ActionItem, "handback_note")) if note else ""
+    teammate = item.assignee
+    item.handback_at, item.handback_note = None, ""
+    if accept:
+        item.assignee = case.owner
+        item.save(update_fields=["handback_at", "handback_note", "assignee"])
+        promise = pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item)
+        if promise and not settle_if_overdue(case=case, promise=promise):
+            promise.owner = case.owner
+            promise.save(update_fields=["owner"])
+        verb = "hand-back accepted"
+    else:
+        item.save(update_fields=["handback_at", "handback_note"])
+        verb = "hand-back declined"
+    event_record(case=case, actor=user, verb=verb,
+                 note=f"{item.description} ({display_name(teammate)})" + (f": {note}" if note else ""),
+                 data={"item": item.pk})
+    refresh_counters(case)
+    return item

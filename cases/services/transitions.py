@@ -1,0 +1,163 @@
+"""Every step change. `case_transition` is the only caller of the transition methods: lock, refuse a
+stale page clearly, check the gate (every missing thing in plain words), check the user's permission,
+transition, save, record the event, then do what the declaration (cases.workflow.Transition.after)
+says happens after it. Closing a case, by delivery or by a supervisor's override, closes everything
+still open on it: items, promises (except the follow-up of a resolved case), escalations, handoffs."""
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import can_proceed, has_transition_perm
+
+from ..errors import CaseRuleError
+from ..models import (
+    EscalationStatus, HandoffStatus, ItemStatus, PromiseKind, PromiseStatus,
+)
+from ..text import SHORT_NOTE, clean_text
+from ..workflow import ALL_TRANSITIONS, TRANSITION_LABELS, After, Transition
+from .common import event_record, lock_case, refresh_counters, require_text
+
+
+def available_transitions(case, user):
+    """Names of the transitions this user may take now (gates met, permission held)."""
+    return [t.name for t in case.get_available_user_step_transitions(user)]
+
+
+@transaction.atomic
+def case_transition(*, user, case, name, reason=""):
+    """Move the case along one transition. `name` is what the user saw and pressed: if somebody
+    moved the case first, the call is refused rather than applied to the new step."""
+    spec = Transition.named(name)
+    if spec is None:
+        raise CaseRuleError("That is not a step change this case knows.")
+    case = lock_case(case)
+    method = getattr(case, spec.method)
+    if not can_proceed(method, check_conditions=False):
+        raise CaseRuleError(
+            f"{case.reference} is in “{case.step_enum.label}” now, so “{spec.label}” cannot be "
+            "applied (someone may have moved it first). Reload the case to see where it stands."
+        )
+    if not can_proceed(method):
+        gaps = case.gate_gaps()
+        raise CaseRuleError("Not yet: " + " ".join(gaps), gaps=gaps)
+    if not has_transition_perm(method, user):
+        raise CaseRuleError("You do not have permission to do that on this case.")
+    if spec.reason_required:
+        reason = require_text(reason, field="reason", message="Give a reason for this step change.", limit=SHORT_NOTE)
+    else:
+        reason = clean_text(reason, field="reason", limit=SHORT_NOTE)
+    if spec is Transition.COMPLETE_PLAN:
+        _check_plan_items(case)
+    from_step = case.step
+    method(reason) if spec.reason_required else method()
+    case.save()
+    event_record(case=case, actor=user, verb=spec.label, from_step=from_step, to_step=case.step,
+                 note=reason, data={"transition": spec.method})
+    AFTER[spec.after](case=case, user=user, reason=reason)
+    refresh_counters(case)
+    return case
+
+
+def _check_plan_items(case):
+    """The authoritative cross-table check of the plan gate (the row counters may lag a clock)."""
+    now = timezone.now()
+    problems = []
+    for item in case.action_items.filter(status=ItemStatus.OPEN):
+        if item.assignee_id is None:
+            problems.append(f"“{item.description[:40]}” needs an owner.")
+        if item.due_at is None:
+            problems.append(f"“{item.description[:40]}” needs a due time.")
+        elif item.due_at <= now:
+            problems.append(f"“{item.description[:40]}” is due in the past; give it a future due time.")
+    if problems:
+        raise CaseRuleError("Not yet: " + " ".join(problems), gaps=problems)
+
+
+# --- After-effects, one per workflow.After ---------------------------------------------------------
+def _nothing(*, case, user, reason):
+    return None
+
+
+def _settle_eta(*, case, user, reason):
+    """The fix reached the client: the ETA promise is kept if on time, broken (as the sweep would) if late."""
+    from .promises import pending_promise, promise_fulfil
+
+    eta = pending_promise(case, PromiseKind.ETA)
+    if eta:
+        promise_fulfil(promise=eta, at=timezone.now(), actor=user)
+
+
+def _pending(case):
+    return list(case.promises.filter(status=PromiseStatus.PENDING).order_by("due_at", "id"))
+
+
+def _close_open_work(*, case, user, note, settle):
+    """Open items cancelled (their promises withdrawn, or broken if already due), then `settle` the
+    other pending promises, then escalations resolved with a system note (those a broken promise just
+    opened too) and a waiting handoff cancelled."""
+    from .items import _withdraw_item
+
+    now = timezone.now()
+    for item in case.action_items.filter(status=ItemStatus.OPEN).select_for_update():
+        item.case = case
+        _withdraw_item(case=case, item=item, actor=user, reason=note, now=now)
+    for promise in _pending(case):
+        promise.case = case
+        settle(promise, now)
+    for escalation in case.escalations.exclude(status=EscalationStatus.RESOLVED).select_for_update():
+        escalation.status, escalation.resolved_at = EscalationStatus.RESOLVED, now
+        escalation.resolution = f"Resolved by the system: {note}"
+        escalation.save(update_fields=["status", "resolved_at", "resolution"])
+        event_record(case=case, actor=None, verb="escalation resolved", note=escalation.resolution,
+                     data={"escalation": escalation.pk})
+    cancelled = case.handoffs.filter(status=HandoffStatus.REQUESTED).update(status=HandoffStatus.CANCELLED)
+    if cancelled:
+        event_record(case=case, actor=None, verb="handoff cancelled", note=f"The case was closed: {note}")
+
+
+def _resolve(*, case, user, reason):
+    """Delivered and confirmed. The delivery call settles the pending update promise if it is not yet
+    due; one already due was broken (the client waited). Then the follow-up is promised."""
+    from .promises import open_follow_up, promise_fulfil, settle_if_overdue
+
+    def settle(promise, now):
+        if promise.kind != PromiseKind.FOLLOW_UP and not settle_if_overdue(case=case, promise=promise, now=now):
+            promise_fulfil(promise=promise, at=now, actor=user)
+
+    _close_open_work(case=case, user=user, note="the case was resolved.", settle=settle)
+    delivery = case.deliveries.order_by("-created_at").first()
+    if delivery and delivery.follow_up_on:
+        open_follow_up(case=case, day=delivery.follow_up_on, actor=user)
+
+
+def _force_close(*, case, user, reason):
+    """A supervisor's override: nothing more is owed, so pending promises are withdrawn (those already
+    due stay broken), open items cancelled with the close reason, escalations resolved."""
+    from .promises import promise_withdraw
+
+    note = f"Case closed by a supervisor: {reason}"
+    _close_open_work(case=case, user=user, note=note,
+                     settle=lambda promise, now: promise_withdraw(promise=promise, actor=user, note=note, now=now))
+
+
+def _back_to_plan(*, case, user, reason):
+    """Loose ends or reopen: the follow-up is no longer the next thing owed; a new plan needs a new
+    estimate (the old range stays in the timeline); the update rhythm resumes."""
+    from .promises import open_next_status_update, pending_promise, promise_withdraw
+
+    now = timezone.now()
+    for promise in case.promises.filter(status=PromiseStatus.PENDING, kind=PromiseKind.FOLLOW_UP):
+        promise.case = case
+        promise_withdraw(promise=promise, actor=user, note="The case went back to planning.", now=now)
+    case.eta_earliest = case.eta_latest = case.eta_given_at = None
+    case.save(update_fields=["eta_earliest", "eta_latest", "eta_given_at", "updated_at"])
+    if case.cadence_minutes and not pending_promise(case, PromiseKind.STATUS_UPDATE):
+        open_next_status_update(case=case, start=now, actor=user)
+
+
+AFTER = {
+    After.NOTHING: _nothing,
+    After.SETTLE_ETA: _settle_eta,
+    After.RESOLVE: _resolve,
+    After.FORCE_CLOSE: _force_close,
+    After.BACK_TO_PLAN: _back_to_plan,
+}
+__all__ = ["ALL_TRANSITIONS", "TRANSITION_LABELS", "available_transitions", "case_transition"]

@@ -1,0 +1,59 @@
+"""cases.text: what free text looks like once a service accepts it (NFKC, no invisible characters,
+whitespace collapsed), and when a gate record has substance."""
+import pytest
+
+from cases.errors import CaseRuleError
+from cases.text import clean_text, normalise, require_substance, word_count
+
+
+def test_normalise_applies_nfkc():
+    assert normalise("ｆｕｌｌ\u00a0width ﬁx") == "full width fix"
+
+
+def test_normalise_removes_zero_width_and_invisible_characters():
+    assert normalise("\ufeffre\u200bstore\u200d the\u2060 mail\u200e") == "restore the mail"
+
+
+def test_normalise_collapses_runs_of_spaces_and_trims_each_line():
+    assert normalise("  Mail   is\t\tback  \n  and   the site too  ") == "Mail is back\nand the site too"
+
+
+def test_normalise_keeps_at_most_one_blank_line_between_paragraphs():
+    assert normalise("First call.\r\n\r\n\r\n   \n\nSecond call.") == "First call.\n\nSecond call."
+
+
+def test_normalise_turns_nothing_into_an_empty_string():
+    assert normalise(None) == "" and normalise("\u200b \u200c\n\t") == ""
+
+
+def test_words_are_counted_as_runs_of_letters_or_digits():
+    assert word_count("Back by 5pm, promise.") == 4 and word_count(". - !") == 0
+
+
+@pytest.mark.parametrize("junk", ["ok", "x", ".", "\u200b", "ok ok", "   ", "—!?"])
+def test_a_gate_record_without_three_words_is_refused_in_plain_words(junk):
+    with pytest.raises(CaseRuleError) as exc:
+        require_substance(junk, field="text", message="Write what you said.")
+
+    assert exc.value.field == "text"
+    assert exc.value.message.startswith("Write what you said.")
+
+
+def test_a_short_record_is_told_how_much_to_write():
+    with pytest.raises(CaseRuleError, match="at least 3 words"):
+        require_substance("ok", field="text", message="Write what you said.")
+
+
+def test_a_gate_record_with_three_words_is_accepted_normalised():
+    assert require_substance(" I\u200b hear  you ", field="text", message="Write it.") == "I hear you"
+
+
+def test_text_over_its_limit_is_refused_with_the_limit_in_the_message():
+    with pytest.raises(CaseRuleError, match="Keep it under 1,000 characters") as exc:
+        clean_text("a" * 1001, field="reason", limit=1000)
+
+    assert exc.value.field == "reason"
+
+
+def test_the_limit_counts_the_normalised_text():
+    assert clean_text("a" + "\u200b" * 50 + "b", field="note", limit=2) == "ab"
