@@ -5,6 +5,9 @@ from django.contrib import admin, messages
 
 from . import services
 from .errors import CaseRuleError
+from .permissions import can_view_case
+from .selectors import visible_cases
+from .workflow import Transition
 from .models import (
     Acknowledgement, ActionItem, Case, CaseEvent, Client, Concern, Delivery, Escalation, EscalationNote, Fact,
     Handoff, Promise, Recommitment, StaffProfile, StatusUpdate,
@@ -79,10 +82,17 @@ class CaseAdmin(ReadOnlyAdmin):
     list_filter = ["step", "temperature", "closed_by_override", "owner"]
     search_fields = ["reference", "summary", "client__name", "client__organisation"]
     inlines = [ConcernInline, ActionItemInline, PromiseInline, EventInline]
+    def get_queryset(self, request):
+        """Staff see in the admin only the cases the app would show them (cases.permissions)."""
+        return super().get_queryset(request).filter(pk__in=visible_cases(request.user).values("pk"))
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        return allowed and (obj is None or can_view_case(request.user, obj))
+
     actions = [
         _transition_action(name, label)
-        for name, label in services.TRANSITION_LABELS.items()
-        if name.startswith("complete_")
+        for name, label in ((t.method, t.label) for t in Transition if t.is_completion)
     ]
 
 

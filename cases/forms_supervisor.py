@@ -63,7 +63,8 @@ class UserChoiceField(forms.ModelChoiceField):
 class ReassignForm(PageForm):
     id_prefix = "reassign"
     to_user = UserChoiceField(queryset=None, label="New owner", empty_label="Choose a rep or supervisor")
-    reason = forms.CharField(label="Why", max_length=limit_of(Handoff, "reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label="Why", max_length=limit_of(Handoff, "reason"),
+                             widget=forms.Textarea(attrs={"rows": 2}))
     # Not required here: the service refuses without it and says why, next to the box.
     client_informed = forms.BooleanField(label="The client has been told who now handles the case",
                                          required=False)

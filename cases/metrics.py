@@ -8,7 +8,9 @@ Definitions (the dashboard shows the same words):
 - "Per rep" means the case's current owner, except the promise-keeping rate, which belongs to each
   promise's owner (the rep who had to keep it, an enrolled teammate for an action item).
 - Promise-keeping rate: kept / (kept + broken) over promises due in the window (kept late is broken;
-  pending and renegotiated promises do not count). Same rule as `selectors.promise_keeping_rate`.
+  pending, renegotiated and withdrawn promises do not count). Same rule as `selectors.promise_keeping_rate`.
+- Renegotiated share: renegotiated / (kept + broken + renegotiated) over the same promises: how much of
+  the rate was kept by moving deadlines (each move needs the client's recorded agreement).
 - Median time in a step: for each stay in a step that ended in the window (a transition out of it),
   the time from the transition into it to the transition out of it.
 - Opened: cases opened in the window. Resolved: cases taken through the deliver gate to resolved in
@@ -39,10 +41,11 @@ from .models import (
     Case, CaseEvent, Delivery, Escalation, EscalationReason, Mood, Promise, PromiseKind, PromiseStatus, Step,
 )
 from .selectors import REP_GROUP, promises_for_rate
+from .workflow import OPEN_STEPS, Transition
 
 WINDOW_DAYS = (7, 30, 90)
 DEFAULT_WINDOW_DAYS = 30
-WORKFLOW_STEPS = tuple(s for s in Step if s != Step.RESOLVED)
+WORKFLOW_STEPS = OPEN_STEPS  # the steps a case spends time in (cases.workflow)
 ANXIOUS_OR_WORSE = Mood.ANXIOUS.score
 SATISFIED_OR_BETTER = Mood.SATISFIED.score
 MOOD_SCORES = {m.value: m.score for m in Mood}
@@ -95,6 +98,7 @@ class Measures:
 
     kept: int = 0
     broken: int = 0
+    renegotiated: int = 0
     opened: int = 0
     resolved: int = 0
     closed_by_override: int = 0
@@ -123,6 +127,16 @@ class Measures:
     @property
     def promise_pct(self):
         return _pct(self.promise_rate)
+
+    @property
+    def renegotiated_share(self):
+        """Of the promises that came to an end in the window, how many were moved instead (a rep who keeps
+        the rate up by moving deadlines shows here)."""
+        return _share(self.renegotiated, self.kept + self.broken + self.renegotiated)
+
+    @property
+    def renegotiated_pct(self):
+        return _pct(self.renegotiated_share)
 
     @property
     def step_medians(self):
@@ -222,11 +236,13 @@ def _people(owner_ids):
 def _promises(w, tally):
     rows = (promises_for_rate(since=w.since, until=w.until).order_by().values("owner_id")
             .annotate(kept=Count("id", filter=Q(status=PromiseStatus.KEPT)),
-                      broken=Count("id", filter=Q(status=PromiseStatus.BROKEN))))
+                      broken=Count("id", filter=Q(status=PromiseStatus.BROKEN)),
+                      renegotiated=Count("id", filter=Q(status=PromiseStatus.RENEGOTIATED))))
     for row in rows:
         for m in tally.rows(row["owner_id"]):
             m.kept += row["kept"]
             m.broken += row["broken"]
+            m.renegotiated += row["renegotiated"]
 
 
 def _step_times(w, tally):
@@ -253,9 +269,9 @@ def _opened(w, tally):
 def _closures(w, tally):
     rows = (CaseEvent.objects.filter(w.q(), to_step__in=[Step.RESOLVED, Step.PLAN]).order_by()
             .values("case__owner_id")
-            .annotate(resolved=Count("case_id", distinct=True, filter=Q(data__transition="complete_deliver")),
-                      override=Count("case_id", distinct=True, filter=Q(data__transition="force_close")),
-                      reopened=Count("case_id", distinct=True, filter=Q(data__transition="reopen"))))
+            .annotate(resolved=Count("case_id", distinct=True, filter=Q(data__transition=Transition.COMPLETE_DELIVER.method)),
+                      override=Count("case_id", distinct=True, filter=Q(data__transition=Transition.FORCE_CLOSE.method)),
+                      reopened=Count("case_id", distinct=True, filter=Q(data__transition=Transition.REOPEN.method))))
     for row in rows:
         for m in tally.rows(row["case__owner_id"]):
             m.resolved += row["resolved"]
@@ -271,7 +287,7 @@ def _escalations(w, tally):
 
 
 def _resolved_outcomes(w, tally):
-    resolved = CaseEvent.objects.filter(w.q(), data__transition="complete_deliver").values("case_id")
+    resolved = CaseEvent.objects.filter(w.q(), data__transition=Transition.COMPLETE_DELIVER.method).values("case_id")
     latest = Delivery.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-id")
     rows = (Case.objects.filter(pk__in=resolved).order_by()
             .annotate(d_mood=Subquery(latest.values("client_mood")[:1]),
@@ -297,7 +313,7 @@ def _resolved_outcomes(w, tally):
 
 
 def _eta_calibration(w, tally):
-    arrivals_qs = CaseEvent.objects.filter(w.q(), data__transition="complete_manage_anxiety")
+    arrivals_qs = CaseEvent.objects.filter(w.q(), data__transition=Transition.COMPLETE_MANAGE_ANXIETY.method)
     arrivals = list(arrivals_qs.values_list("case_id", "case__owner_id", "created_at"))
     if not arrivals:
         return

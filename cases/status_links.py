@@ -162,7 +162,7 @@ def client_status(case):
     last = case.status_updates.order_by("-given_at", "-id").only("given_at", "summary").first()
     next_update = case.promises.filter(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING).only(
         "due_at").first()
-    resolved = case.step == Step.RESOLVED
+    resolved = not case.is_open
     return ClientStatus(
         reference=case.reference or "",
         summary=excerpt(case.summary),

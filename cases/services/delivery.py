@@ -7,7 +7,7 @@ from ..errors import CaseRuleError
 from ..bounds import check_follow_up
 from ..models import Delivery, Mood, PromiseKind, PromiseStatus
 from ..text import clean_text, limit_of, normalise, require_substance
-from ..workflow import Record, ensure_allows
+from ..workflow import Record, Transition, ensure_allows
 from .common import ensure_can_work, event_record, lock_case, refresh_counters
 from .irate import apply_irate_rule
 from .promises import pending_promise, promise_fulfil
@@ -89,14 +89,14 @@ def follow_up_log(*, user, case, note):
 
 def case_loose_ends(*, user, case, reason):
     """deliver -> plan: the client is not satisfied yet; the plan gets new items."""
-    return case_transition(user=user, case=case, name="loose_ends", reason=reason)
+    return case_transition(user=user, case=case, name=Transition.LOOSE_ENDS.method, reason=reason)
 
 
 def case_reopen(*, user, case, reason):
     """resolved -> plan: the problem came back."""
-    return case_transition(user=user, case=case, name="reopen", reason=reason)
+    return case_transition(user=user, case=case, name=Transition.REOPEN.method, reason=reason)
 
 
 def case_force_close(*, user, case, reason):
     """A supervisor closes a case whose gate is not met: audited, counted separately."""
-    return case_transition(user=user, case=case, name="force_close", reason=reason)
+    return case_transition(user=user, case=case, name=Transition.FORCE_CLOSE.method, reason=reason)

@@ -7,7 +7,8 @@ from ..errors import CaseRuleError
 from ..formatting import case_context
 from ..models import REP_ESCALATION_REASONS, Escalation, EscalationNote, EscalationReason, EscalationStatus
 from ..notices import notify
-from ..selectors import is_supervisor, supervisor_emails_for
+from ..permissions import can_work_escalations
+from ..selectors import supervisor_emails_for
 from ..text import limit_of
 from ..workflow import Record, ensure_allows
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
@@ -65,7 +66,7 @@ def _lock_escalation(escalation):
 
 
 def _ensure_supervisor(user):
-    if not (is_supervisor(user) and user.has_perm("cases.work_escalations")):
+    if not can_work_escalations(user):
         raise CaseRuleError("Only supervisors work the escalation queue.")
 
 

@@ -7,6 +7,7 @@ from ..errors import CaseRuleError
 from ..formatting import case_context
 from ..models import Handoff, HandoffStatus, PromiseStatus
 from ..notices import notify
+from ..permissions import can_accept_handoff, can_answer_handoff, can_reassign
 from ..text import LINE, clean_text, limit_of
 from ..workflow import Record, ensure_allows
 from .common import display_name, ensure_can_work, event_record, lock_case, require_text
@@ -58,8 +59,9 @@ def _lock_handoff(handoff):
 @transaction.atomic
 def handoff_accept(*, user, handoff, client_informed):
     case, handoff = _lock_handoff(handoff)
-    if handoff.to_user_id != user.pk:
+    if not can_accept_handoff(user, handoff):
         raise CaseRuleError("Only the person the case is handed to can accept it.")
+    ensure_allows(case, Record.HANDOFF)
     if handoff.status != HandoffStatus.REQUESTED:
         raise CaseRuleError("This handoff is no longer waiting to be accepted.")
     if not client_informed:
@@ -82,12 +84,12 @@ def handoff_decline(*, user, handoff, note=""):
     if handoff.status != HandoffStatus.REQUESTED:
         raise CaseRuleError("This handoff is no longer waiting to be accepted.")
     note = clean_text(note, field="note", limit=LINE)
+    if not can_answer_handoff(user, handoff):
+        raise CaseRuleError("Only the two people in the handoff can decline or cancel it.")
     if handoff.to_user_id == user.pk:
         handoff.status, verb = HandoffStatus.DECLINED, "handoff declined"
-    elif handoff.from_user_id == user.pk or user.has_perm("cases.reassign_case"):
-        handoff.status, verb = HandoffStatus.CANCELLED, "handoff cancelled"
     else:
-        raise CaseRuleError("Only the two people in the handoff can decline or cancel it.")
+        handoff.status, verb = HandoffStatus.CANCELLED, "handoff cancelled"
     handoff.save(update_fields=["status"])
     event_record(case=case, actor=user, verb=verb, note=note, data={"handoff": handoff.pk})
     return handoff
@@ -97,8 +99,9 @@ def handoff_decline(*, user, handoff, note=""):
 def case_reassign(*, user, case, to_user, reason, client_informed):
     """A supervisor moves the case directly; recorded as an accepted handoff."""
     case = lock_case(case)
-    if not user.has_perm("cases.reassign_case"):
+    if not can_reassign(user, case):
         raise CaseRuleError("Only a supervisor can reassign a case directly.")
+    ensure_allows(case, Record.HANDOFF)
     reason = require_text(reason, field="reason", message="Say why the case is being reassigned.",
                           limit=limit_of(Handoff, "reason"))
     if to_user is None or not to_user.is_active or not to_user.has_perm("cases.add_case"):

@@ -163,7 +163,7 @@ def _tell_other_owners(client, cases, events, *, actor, changes, moved):
     """One email to each owner of those cases but the editor, naming their cases."""
     by_owner = {}
     for c in cases:
-        if c.owner_id != actor.pk and c.owner.email:
+        if c.owner_id != actor.pk and c.owner.is_active and c.owner.email:
             by_owner.setdefault(c.owner, []).append(c)
     for owner, theirs in by_owner.items():
         links = [{"case_ref": c.reference, "case_path": case_path(c)} for c in theirs]

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import services
 from ..errors import CaseRuleError
+from ..workflow import Transition
 from ..forms_supervisor import (
     EscalationNoteForm, EscalationResolveForm, ForceCloseForm, QueueFilterForm, ReassignForm, add_rule_error,
 )
@@ -102,6 +103,6 @@ def reassign(request, pk):
 @require_POST
 def force_close(request, pk):
     return _act(request, escalation_for_supervisor(pk), "close_form", ForceCloseForm(request.POST),
-                lambda e, d: services.case_transition(user=request.user, case=e.case, name="force_close",
+                lambda e, d: services.case_transition(user=request.user, case=e.case, name=Transition.FORCE_CLOSE.method,
                                                       reason=d["reason"]),
                 "Case closed by override; it is recorded on the timeline and counted separately.")

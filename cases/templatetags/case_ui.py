@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
 from cases.models import Mood, PromiseKind, Step
+from cases.workflow import is_closed
 
 register = template.Library()
 
@@ -29,7 +30,7 @@ def stepper(step, compact=False, closed_from=""):
         else:
             state = "done" if order.index(s) < order.index(current) else "current" if s == current else "todo"
         segments.append({"step": s, "short": SHORT_STEP[s], "state": state})
-    return {"segments": segments, "compact": compact, "resolved": current == Step.RESOLVED,
+    return {"segments": segments, "compact": compact, "resolved": is_closed(current),
             "current": current, "skipped_from": order[skipped_from] if skipped_from is not None else None}
 
 

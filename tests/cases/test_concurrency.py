@@ -58,7 +58,8 @@ def test_a_record_written_during_a_concurrent_transition_is_not_lost(rep, superv
 
     results = _race([
         lambda: services.case_transition(user=rep, case=Case.objects.get(pk=case.pk), name="complete_acknowledge"),
-        lambda: services.concern_add(user=supervisor, case=Case.objects.get(pk=case.pk), description="Invoices failed too",
+        lambda: services.concern_add(user=supervisor, case=Case.objects.get(pk=case.pk),
+                                     description="Invoices failed too",
                                      impact="Cash flow is stuck until invoices go out", feeling="Worried"),
     ])
 

@@ -8,12 +8,11 @@ import pytest
 from django import forms as django_forms
 from django.urls import reverse
 
-from cases import forms, forms_supervisor
+from cases import forms, forms_supervisor, services
 from cases.models import (
     Acknowledgement, ActionItem, Case, Client, Concern, Delivery, EscalationNote, EscalationReason, Fact, Handoff,
     Mood, Step, StatusUpdate,
 )
-from cases import services
 from playbook.coach import MAX_WARNINGS
 from tests.cases.helpers import open_case
 from tests.cases.views_support import HTMX, in_step, page_of, url

@@ -40,7 +40,7 @@ def test_a_follow_up_date_in_the_past_is_refused(rep_client, rep, dennis):
     response = rep_client.post(url("delivery", case), _delivery(follow_up_on="2020-01-01"))
 
     assert response.context["forms"]["delivery"].errors["follow_up_on"] == ["Choose today or a later date."]
-    assert "Snapshots before upgrades" in response.content.decode()
+    assert "Snapshots are taken before upgrades" in response.content.decode()
 
 
 def test_the_follow_up_call_is_logged_after_resolution(rep_client, rep, dennis):

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.roles import ensure_roles
+from cases.workflow import Transition as T
 from cases.models import Case, Channel, Client, EscalationReason, ItemKind, Mood, StaffProfile
 
 DEFAULT_PASSWORD = "demo-pass-123"
@@ -89,12 +90,12 @@ class Command(BaseCommand):
 
     # --- the steps, reused by the builders ---------------------------------------------------------
     def _acknowledge_and_recommit(self, case, user, ack, recommit):
-        case = self._go(case, user, "complete_identify")
+        case = self._go(case, user, T.COMPLETE_IDENTIFY.method)
         services.acknowledgement_record(user=user, case=case, text=ack)
-        case = self._go(case, user, "complete_acknowledge")
+        case = self._go(case, user, T.COMPLETE_ACKNOWLEDGE.method)
         if recommit:
             services.recommitment_record(user=user, case=case, text=recommit)
-            case = self._go(case, user, "complete_recommit")
+            case = self._go(case, user, T.COMPLETE_RECOMMIT.method)
         return case
 
     # --- the cases ----------------------------------------------------------------------------------
@@ -129,7 +130,7 @@ class Command(BaseCommand):
             root_problem="The overnight upgrade failed on the shared servers; web and mail need restoring from the "
                          "pre-upgrade snapshot",
             expected_resolution="Shop and email back before payroll, and a time he can tell his team")
-        case = self._go(case, fran, "complete_gather")
+        case = self._go(case, fran, T.COMPLETE_GATHER.method)
         services.action_item_create(user=fran, case=case, kind=ItemKind.MITIGATE, assignee=alex,
                                     description="Forward the five mailboxes to temporary accounts so mail keeps flowing",
                                     due_at=now + dt.timedelta(hours=1))
@@ -142,7 +143,7 @@ class Command(BaseCommand):
         services.cadence_set(user=fran, case=case, minutes=60, channel=Channel.PHONE)
         services.eta_set(user=fran, case=case, earliest=now + dt.timedelta(hours=1),
                          latest=now + dt.timedelta(hours=5))
-        case = self._go(case, fran, "complete_plan")
+        case = self._go(case, fran, T.COMPLETE_PLAN.method)
         services.status_update_log(
             user=fran, case=case, channel=Channel.PHONE, client_mood=Mood.ANXIOUS,
             summary="Mail forwarding is being set up now; site expected back between 1 and 5 hours from now.")
@@ -165,7 +166,7 @@ class Command(BaseCommand):
                                            "feeling": "Upset and worried about the tax office"})
         if case is None:
             return 0
-        self._go(case, users["alex"], "complete_identify")
+        self._go(case, users["alex"], T.COMPLETE_IDENTIFY.method)
         return 1
 
     def _recommit(self, users, clients):
@@ -205,18 +206,18 @@ class Command(BaseCommand):
                           answer="Yes, chip-and-PIN payments go through fine")
         services.case_set_root_problem(user=users["alex"], case=case,
                                        root_problem="Terminal firmware rejects the new contactless kernel")
-        case = self._go(case, users["alex"], "complete_gather")
+        case = self._go(case, users["alex"], T.COMPLETE_GATHER.method)
         services.action_item_create(user=users["alex"], case=case, kind=ItemKind.FIX,
                                     description="Ship a replacement terminal")
         return 1
 
     def _deliver(self, users, clients):
         return self._through_plan(users["alex"], clients["priya"], "Reminder texts sent at 3am",
-                                  "complete_manage_anxiety")
+                                  T.COMPLETE_MANAGE_ANXIETY.method)
 
     def _resolved(self, users, clients):
         created = self._through_plan(users["fran"], clients["dennis"], "Old invoices missing from the portal",
-                                     "complete_deliver")
+                                     T.COMPLETE_DELIVER.method)
         return created
 
     def _through_plan(self, user, client, summary, last):
@@ -232,20 +233,20 @@ class Command(BaseCommand):
         services.fact_add(user=user, case=case, question="When did it start?",
                           answer="On Monday morning, after the weekend update")
         services.case_set_root_problem(user=user, case=case, root_problem="A scheduler misconfiguration")
-        case = self._go(case, user, "complete_gather")
+        case = self._go(case, user, T.COMPLETE_GATHER.method)
         item = services.action_item_create(user=user, case=case, kind=ItemKind.FIX, assignee=user,
                                            description="Correct the scheduler settings",
                                            due_at=now + dt.timedelta(hours=2))
         services.cadence_set(user=user, case=case, minutes=120, channel=Channel.EMAIL)
         services.eta_set(user=user, case=case, earliest=now + dt.timedelta(hours=1),
                          latest=now + dt.timedelta(hours=3))
-        case = self._go(case, user, "complete_plan")
+        case = self._go(case, user, T.COMPLETE_PLAN.method)
         services.action_item_complete(user=user, item=item)
-        case = self._go(case, user, "complete_manage_anxiety")
-        if last == "complete_deliver":
+        case = self._go(case, user, T.COMPLETE_MANAGE_ANXIETY.method)
+        if last == T.COMPLETE_DELIVER.method:
             services.delivery_record(user=user, case=case, verified_with_client=True, client_satisfied=True,
                                      prevention_note="Scheduler settings are now checked in review",
                                      follow_up_on=timezone.localdate() + dt.timedelta(days=7),
                                      expectation_met=True, client_mood=Mood.SATISFIED)
-            self._go(case, user, "complete_deliver")
+            self._go(case, user, T.COMPLETE_DELIVER.method)
         return 1

@@ -3,6 +3,7 @@ diagram is this output (tests/cases/test_state_diagram.py keeps them equal)."""
 from django.core.management.base import BaseCommand
 
 from cases.models import Case
+from cases.workflow import Transition
 
 
 def mermaid():
@@ -10,7 +11,7 @@ def mermaid():
     lines = ["stateDiagram-v2", "    [*] --> identify"]
     edges = []
     for transition in field.get_all_transitions(Case):
-        if transition.name == "force_close":
+        if transition.name == Transition.FORCE_CLOSE.method:
             continue  # from every open step; shown once below
         edges.append(f"    {transition.source} --> {transition.target}: {transition.name}")
     lines += sorted(set(edges), key=lambda e: (_order(e.split()[0]), e))
