@@ -101,8 +101,10 @@ BLOCK_RECORD = {
     "facts": R.FACT, "root": R.ROOT_PROBLEM, "items": R.ACTION_ITEM, "cadence": R.CADENCE, "eta": R.ETA,
     "updates": R.STATUS_UPDATE, "delivery": R.DELIVERY, "followup": R.FOLLOW_UP,
 }
-# The step in which each block first shows (it stays, collapsed, in every later step).
-BLOCK_FROM = {b: next(s for s in ORDER if b in POLICIES[s].blocks) for b in BLOCKS}
+# The step in which each block first shows: the first that opens it or allows its record (it stays,
+# collapsed, in every later step).
+BLOCK_FROM = {b: next(s for s in ORDER if b in POLICIES[s].blocks or POLICIES[s].allows(BLOCK_RECORD[b]))
+              for b in BLOCKS}
 
 # Why a record is refused before the first step that allows it, in a rep's words.
 TOO_EARLY = {
