@@ -154,13 +154,17 @@ def promise_break_overdue(row, now):
 
 def notify_promise_broken(*, case, promise, escalation, now):
     """Who hears that `promise` broke: its owner, and the case owner's supervisor(s). For an
-    action-item promise the assignee and the case owner hear it from the overdue-item notice, so
-    only the supervisors get this one. The caller holds the case lock."""
+    action-item promise the assignee and the case owner hear it from the overdue-item notice (sent
+    here if the overdue sweep has not sent it yet: a rep's change after the deadline may have broken
+    the promise first), and the supervisors from this one. The caller holds the case lock."""
     owner = promise.owner
     base = {**case_context(case), "promise": promise.source, "kind": promise.get_kind_display(),
             "is_update": promise.kind == PromiseKind.STATUS_UPDATE, "owner": person(owner),
             "case_owner": person(case.owner), "escalated": escalation is not None}
-    if promise.kind != PromiseKind.ACTION_ITEM:
+    if promise.kind == PromiseKind.ACTION_ITEM and promise.action_item_id:
+        item = ActionItem.objects.select_related("assignee").get(pk=promise.action_item_id)
+        _send_item_overdue(case, item, now, due_at=promise.due_at)
+    else:
         notify(
             key=f"promise-broken:{promise.pk}:owner", kind="promise_broken", case=case, to=[owner.email],
             context={**base, "due": when(promise.due_at, client=case.client, reader=owner, now=now)},
@@ -185,9 +189,10 @@ def _stamp(item):
     return int(item.due_at.timestamp())
 
 
-def _item_context(case, item, reader, now):
+def _item_context(case, item, reader, now, due_at=None):
+    due_at = due_at or item.due_at
     return {**case_context(case), "item": item.description, "assignee": person(item.assignee),
-            "case_owner": person(case.owner), "due": when(item.due_at, client=case.client, reader=reader, now=now)}
+            "case_owner": person(case.owner), "due": when(due_at, client=case.client, reader=reader, now=now)}
 
 
 # 3a. Item reminder
@@ -233,19 +238,27 @@ def item_overdue_notify(row, now):
     if claimed is None:
         return False
     case, item = claimed
-    ActionItem.objects.filter(pk=item.pk).update(overdue_notified_at=now)
+    _send_item_overdue(case, item, now, due_at=item.due_at)
+    return True
+
+
+def _send_item_overdue(case, item, now, *, due_at):
+    """The overdue notice for the deadline `due_at`, once (the keys carry it). The item's marker is set
+    when that deadline is still the item's (a moved item keeps its new deadline's notice to come)."""
+    if item.due_at == due_at:
+        ActionItem.objects.filter(pk=item.pk).update(overdue_notified_at=now)
+    stamp = int(due_at.timestamp())
     assignee, owner = item.assignee, case.owner
     if assignee is not None:
         notify(
-            key=f"item-overdue:{item.pk}:{_stamp(item)}:assignee", kind="item_overdue", case=case,
-            to=[assignee.email], context=_item_context(case, item, assignee, now),
+            key=f"item-overdue:{item.pk}:{stamp}:assignee", kind="item_overdue", case=case,
+            to=[assignee.email], context=_item_context(case, item, assignee, now, due_at),
         )
     if assignee is None or assignee.pk != owner.pk:
         notify(
-            key=f"item-overdue:{item.pk}:{_stamp(item)}:owner", kind="item_overdue_owner", case=case,
-            to=[owner.email], context=_item_context(case, item, owner, now),
+            key=f"item-overdue:{item.pk}:{stamp}:owner", kind="item_overdue_owner", case=case,
+            to=[owner.email], context=_item_context(case, item, owner, now, due_at),
         )
-    return True
 
 
 # --- 6. Stalled case (partial index `case_stall_candidates`) ----------------------------------------
