@@ -1,0 +1,185 @@
+"""What every case form shares: the widgets, the teammate picker, the date horizon, the mapping of a
+service's refusal onto a field, and `CaseForm` itself."""
+import json
+import zoneinfo
+from functools import lru_cache
+
+from django import forms
+from django.urls import reverse
+from django.utils import timezone
+
+from ..bounds import check_within_horizon
+from ..errors import CaseRuleError
+from ..selectors_ui import assignable_users
+
+MINE, CLIENTS = "mine", "client"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def text_area(rows=3, **attrs):
+    return forms.Textarea(attrs={"rows": rows, **attrs})
+
+
+def datetime_field(label, **kwargs):
+    return forms.DateTimeField(label=label, widget=DateTimeLocalInput(),
+                               input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"], **kwargs)
+
+
+class UserField(forms.ChoiceField):
+    """A teammate picker over a list of users fetched once per request (a page may show one per row);
+    cleans to the user, or None when left empty."""
+
+    def __init__(self, *, empty_label=None, **kwargs):
+        self.empty_label = empty_label
+        self.users = {}
+        super().__init__(**kwargs)
+
+    def set_users(self, users):
+        self.users = {str(u.pk): u for u in users}
+        blank = [("", self.empty_label)] if self.empty_label else []
+        self.choices = blank + [(pk, u.get_full_name() or u.username) for pk, u in self.users.items()]
+
+    def clean(self, value):
+        value = super().clean(value)
+        return self.users.get(str(value)) if value else None
+
+
+@lru_cache(maxsize=1)
+def time_zone_choices():
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
+def limit_text_fields(form):
+    """Every text field has a limit (from its model field; Django renders it as `maxlength`), and an
+    over-long text is refused in plain words."""
+    for fld in form.fields.values():
+        if isinstance(fld, forms.CharField) and fld.max_length:
+            fld.error_messages["max_length"] = (f"Keep it under {fld.max_length:,} characters. The text is cut at "
+                                                "the limit: check its end before saving again.")
+
+
+def trim_refused_text(form):
+    """A refused over-long text comes back cut to its limit: a 1 MB post must not make a 1 MB page."""
+    cut = {}
+    for name, fld in form.fields.items():
+        key, limit = form.add_prefix(name), getattr(fld, "max_length", None)
+        value = form.data.get(key) if limit and name in form.errors else None
+        if isinstance(value, str) and len(value) > limit:
+            cut[key] = value[:limit]
+    if cut:
+        form.data = form.data.copy()
+        for key, value in cut.items():
+            form.data[key] = value
+
+
+def add_rule_error(form, exc):
+    """Put a service's refusal next to the field it names, else at the top of the form."""
+    field = form.field_map.get(exc.field, exc.field)
+    form.add_error(field if field in form.fields else None, exc.message)
+    form.gaps = list(exc.gaps)
+
+
+def _check_date_horizon(form, data):
+    """Any date typed into any form: within the sane horizon (cases.bounds), and not before 2000, so
+    a year-9999 date is a form error next to its field, never an overflow further on."""
+    for name, fld in form.fields.items():
+        value = data.get(name)
+        if value is None or not isinstance(fld, (forms.DateTimeField, forms.DateField)):
+            continue
+        if value.year < 2000:
+            form.add_error(name, "That date is too long ago.")
+            data.pop(name, None)
+            continue
+        try:
+            check_within_horizon(value, field=name)
+        except CaseRuleError as exc:
+            form.add_error(name, exc.message)
+            data.pop(name, None)
+
+
+class CaseForm(forms.Form):
+    """Base of every case form. `case` and `user` give context (labels, initial values); `obj` is the
+    record a per-row form edits. `field_map` maps a service's error field to this form's field."""
+
+    field_map = {}
+    future_fields = ()
+    past_fields = ()
+    client_zone_fields = ()  # datetimes the rep may type in the client's local time
+    coach_context = ""  # the phrase coach checks the `text` field live in this context
+
+    def __init__(self, data=None, *, case=None, user=None, obj=None, users=None, **kwargs):
+        self.case, self.user, self.obj = case, user, obj
+        self.gaps = []
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(data, **kwargs)
+        limit_text_fields(self)
+        pickers = [fld for fld in self.fields.values() if isinstance(fld, UserField)]
+        if pickers:
+            users = list(assignable_users()) if users is None else users
+            for fld in pickers:
+                fld.set_users(self.pick_from(users))
+        if self.client_zone_fields and case is not None:
+            self._add_zone_choice()
+        if self.coach_context:
+            self._wire_coach()
+
+    def full_clean(self):
+        super().full_clean()
+        trim_refused_text(self)
+
+    def _wire_coach(self):
+        """Live coaching while typing: htmx posts the text to the playbook's coach endpoint."""
+        slot = f"{self.auto_id % 'text'}-coach" if self.auto_id else "text-coach"
+        trigger = "input changed delay:400ms"
+        if self.is_bound and (self.data.get("text") or "").strip():
+            trigger += ", load"  # a refused save keeps the text: show its warnings again
+        self.fields["text"].widget.attrs.update({
+            "hx-post": reverse("playbook:coach"), "hx-trigger": trigger, "hx-target": f"#{slot}",
+            "hx-swap": "innerHTML", "hx-sync": "this:replace",
+            "hx-vals": json.dumps({"context": self.coach_context}),
+        })
+
+    def pick_from(self, users):
+        return users
+
+    def _check_horizon(self, data):
+        _check_date_horizon(self, data)
+
+    def _add_zone_choice(self):
+        mine = timezone.get_current_timezone_name()
+        theirs = self.case.client.time_zone
+        same = mine == theirs
+        self.fields["entry_zone"] = forms.ChoiceField(
+            label="Times typed in", initial=MINE, required=False, widget=forms.HiddenInput if same else forms.RadioSelect,
+            choices=[(MINE, f"my time ({mine})"), (CLIENTS, f"{self.case.client.name}'s time ({theirs})")],
+        )
+
+    def clean(self):
+        data = super().clean()
+        self._check_horizon(data)
+        if data.get("entry_zone") == CLIENTS:
+            for name in self.client_zone_fields:
+                if data.get(name):
+                    data[name] = timezone.make_aware(timezone.make_naive(data[name]), self.case.client.tz)
+        now = timezone.now()
+        for name in self.future_fields:
+            value = data.get(name)
+            if value and value <= now and value != self.initial.get(name):
+                self.add_error(name, "Choose a time in the future.")
+        for name in self.past_fields:
+            if data.get(name) and data[name] > now:
+                self.add_error(name, "That time is in the future.")
+        return data

@@ -1,0 +1,84 @@
+"""The intake form and the client details form."""
+from django import forms
+from django.utils import timezone
+
+from ..models import (
+    TEMPERATURE_CHOICES, Client, Concern,
+)
+from ..text import limit_of
+from .base import CaseForm, datetime_field, text_area, time_zone_choices
+
+
+# --- Intake ---------------------------------------------------------------------------------------
+class NewCaseForm(CaseForm):
+    field_map = {"name": "client_name", "organisation": "client_organisation", "email": "client_email",
+                 "phone": "client_phone", "time_zone": "client_time_zone",
+                 "quiet_hours_start": "client_quiet_start", "quiet_hours_end": "client_quiet_end"}
+    future_fields = ("impact_deadline",)
+
+    client = forms.ModelChoiceField(queryset=Client.objects.all(), required=False, label="Existing client")
+    client_name = forms.CharField(label="New client's name", max_length=200, required=False)
+    client_organisation = forms.CharField(label="Business", max_length=200, required=False)
+    client_email = forms.EmailField(label="Email", max_length=limit_of(Client, "email"), required=False)
+    client_phone = forms.CharField(label="Phone", max_length=50, required=False)
+    client_time_zone = forms.ChoiceField(label="Client's time zone", required=False)
+    client_quiet_start = forms.TimeField(label="Quiet hours from", required=False,
+                                         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    client_quiet_end = forms.TimeField(label="to", required=False,
+                                       widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    summary = forms.CharField(label="The complaint in a line", max_length=300)
+    temperature = forms.ChoiceField(label="How does the client feel right now?", choices=TEMPERATURE_CHOICES,
+                                    widget=forms.RadioSelect)
+    description = forms.CharField(label="What is wrong", max_length=limit_of(Concern, "description"),
+                                  required=False, widget=text_area(3))
+    impact = forms.CharField(label="Impact on the client's life or business", max_length=limit_of(Concern, "impact"),
+                             required=False, widget=text_area(2))
+    impact_deadline = datetime_field("Critical by (if there is a date)", required=False)
+    feeling = forms.CharField(label="How the client feels about it", max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["client_time_zone"].choices = time_zone_choices()
+        self.fields["client_time_zone"].initial = timezone.get_current_timezone_name()
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("client") and not (data.get("client_name") or "").strip():
+            self.add_error("client_name", "Pick an existing client or give the new client's name.")
+        return data
+
+    def concern(self):
+        keys = ("description", "impact", "impact_deadline", "feeling")
+        return {k: self.cleaned_data.get(k) for k in keys}
+
+    def new_client(self):
+        d = self.cleaned_data
+        return dict(name=d["client_name"], organisation=d["client_organisation"], email=d["client_email"],
+                    phone=d["client_phone"], time_zone=d["client_time_zone"] or "UTC",
+                    quiet_hours_start=d["client_quiet_start"], quiet_hours_end=d["client_quiet_end"])
+
+
+class ClientDetailsForm(CaseForm):
+    """The case's client, edited later (a new time zone, "don't call me after 9pm"). Bound to the
+    client's current values; the service checks the rules (name, both quiet-hour ends, a real zone)."""
+
+    name = forms.CharField(label="Name", max_length=200, required=False)
+    organisation = forms.CharField(label="Business", max_length=200, required=False)
+    email = forms.EmailField(label="Email", max_length=limit_of(Client, "email"), required=False)
+    phone = forms.CharField(label="Phone", max_length=50, required=False)
+    time_zone = forms.ChoiceField(label="Time zone")
+    quiet_hours_start = forms.TimeField(label="Quiet hours from", required=False,
+                                        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    quiet_hours_end = forms.TimeField(label="to", required=False,
+                                      widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+                                      help_text="In the client's time zone; leave both empty for none.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = time_zone_choices()
+        client = self.case.client if self.case is not None else None
+        if client is not None and client.time_zone not in dict(choices):
+            choices = [(client.time_zone, client.time_zone)] + choices  # a legacy name stays selectable
+        self.fields["time_zone"].choices = choices
+        if client is not None and not self.is_bound:
+            self.initial.update({name: getattr(client, name) for name in self.fields})

@@ -1,0 +1,103 @@
+"""The forms of step 7 and after, the step changes, escalation and ownership, and the My cases filters."""
+from django import forms
+from django.utils import timezone
+
+from ..models import (
+    REP_ESCALATION_REASONS, Delivery, Escalation, Handoff, Mood,
+)
+from ..services import ALL_TRANSITIONS
+from ..text import SHORT_NOTE, limit_of
+from .base import CaseForm, DateInput, UserField, text_area
+
+
+# --- Step 7 and after -----------------------------------------------------------------------------
+class DeliveryForm(CaseForm):
+    verified_with_client = forms.BooleanField(label="The fix was verified with the client, while present",
+                                              required=False)
+    client_satisfied = forms.BooleanField(label="The client confirmed they are satisfied", required=False)
+    expectation_met = forms.TypedChoiceField(
+        label="Was the client's own expectation met?", required=False, empty_value=None,
+        coerce=lambda v: {"yes": True, "no": False}.get(v),
+        choices=[("", "Not asked"), ("yes", "Yes"), ("no", "No")],
+    )
+    prevention_note = forms.CharField(label="How recurrence will be prevented", required=False, widget=text_area(2),
+                                      max_length=limit_of(Delivery, "prevention_note"))
+    extra_mile = forms.CharField(label="The extra mile (optional)", required=False, widget=text_area(2),
+                                 max_length=limit_of(Delivery, "extra_mile"))
+    follow_up_on = forms.DateField(label="Follow-up call on", required=False, widget=DateInput())
+    client_mood = forms.ChoiceField(label="How the client feels now", required=False,
+                                    choices=[("", "—")] + list(Mood.choices))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        d = self.obj
+        if d is not None and not self.is_bound:
+            self.initial.update(
+                verified_with_client=d.verified_with_client, client_satisfied=d.client_satisfied,
+                expectation_met={True: "yes", False: "no"}.get(d.expectation_met, ""),
+                prevention_note=d.prevention_note, extra_mile=d.extra_mile, follow_up_on=d.follow_up_on,
+                client_mood=d.client_mood,
+            )
+
+    def clean_follow_up_on(self):
+        day = self.cleaned_data.get("follow_up_on")
+        if day and day < timezone.localdate():
+            raise forms.ValidationError("Choose today or a later date.")
+        return day
+
+
+class FollowUpForm(CaseForm):
+    note = forms.CharField(label="What the client told you on the follow-up call",
+                           max_length=limit_of(Delivery, "follow_up_note"), widget=text_area(2))
+
+
+class TransitionForm(CaseForm):
+    name = forms.ChoiceField(choices=[(n, n) for n in ALL_TRANSITIONS], widget=forms.HiddenInput)
+    reason = forms.CharField(label="Reason", max_length=SHORT_NOTE, required=False, widget=text_area(2))
+
+
+# --- Any step -------------------------------------------------------------------------------------
+class EscalateForm(CaseForm):
+    reason = forms.ChoiceField(label="Why", choices=REP_ESCALATION_REASONS)
+    note = forms.CharField(label="What you need from a supervisor", max_length=limit_of(Escalation, "note"),
+                           widget=text_area(2))
+
+
+class HandoffRequestForm(CaseForm):
+    to_user = UserField(label="Hand the case to", empty_label="— choose a teammate —")
+    reason = forms.CharField(label="Why", max_length=limit_of(Handoff, "reason"), widget=text_area(2))
+
+    def pick_from(self, users):
+        return [u for u in users if self.case is None or u.pk != self.case.owner_id]
+
+
+class HandoffAcceptForm(CaseForm):
+    client_informed = forms.BooleanField(
+        label="The client has been told that I now handle the case",
+        error_messages={"required": "Confirm the client has been told who now handles the case."},
+    )
+
+
+class HandoffDeclineForm(CaseForm):
+    note = forms.CharField(label="Note (optional)", max_length=300, required=False)
+
+
+class ReassignForm(HandoffRequestForm):
+    to_user = UserField(label="Reassign to", empty_label="— choose a rep —")
+    client_informed = forms.BooleanField(
+        label="The client has been told who now handles the case",
+        error_messages={"required": "Confirm the client has been told who now handles the case."},
+    )
+
+
+class MyCasesFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=100)
+    step = forms.ChoiceField(label="Step", required=False)
+    show = forms.ChoiceField(label="Show", required=False, initial="open",
+                             choices=[("open", "Open"), ("resolved", "Resolved"), ("all", "All")])
+    overdue = forms.BooleanField(label="Overdue", required=False)
+    escalated = forms.BooleanField(label="Escalated", required=False)
+
+    def __init__(self, *args, steps=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["step"].choices = [("", "Any step")] + [(s.value, f"{s.number}. {s.label}") for s in steps]

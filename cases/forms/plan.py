@@ -1,0 +1,138 @@
+"""The forms of steps 5 and 6: action items (and their hand-back), cadence, estimate, status updates, renegotiation."""
+from django import forms
+
+from ..models import (
+    ActionItem, Channel, ItemKind, Mood, Promise, StatusUpdate,
+)
+from ..text import limit_of
+from .base import CaseForm, UserField, datetime_field, text_area
+
+
+# --- Step 5: plan ---------------------------------------------------------------------------------
+class ActionItemForm(CaseForm):
+    future_fields = ("due_at",)
+    client_zone_fields = ("due_at",)
+
+    description = forms.CharField(label="What will be done", max_length=limit_of(ActionItem, "description"),
+                                  widget=text_area(2))
+    kind = forms.ChoiceField(label="Kind", choices=ItemKind.choices, initial=ItemKind.FIX)
+    assignee = UserField(label="Owner", required=False, empty_label="— nobody yet —")
+    due_at = datetime_field("Due", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.obj is not None and not self.is_bound:
+            self.initial.update(description=self.obj.description, kind=self.obj.kind,
+                                assignee=self.obj.assignee_id, due_at=self.obj.due_at)
+        elif self.user is not None:
+            self.initial.setdefault("assignee", self.user.pk)
+
+
+def agreement_fields(label="If this moves a promised time: how the client agreed"):
+    """The client's agreement to a new deadline (cases.services.promises.agreement_from checks it)."""
+    return {
+        "agreed_channel": forms.ChoiceField(label=label, required=False,
+                                            choices=[("", "—")] + list(Channel.choices)),
+        "agreed_text": forms.CharField(label="What the client said", required=False, widget=text_area(2),
+                                       max_length=limit_of(Promise, "agreed_text")),
+    }
+
+
+class AgreementMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, fld in agreement_fields().items():
+            self.fields[name] = fld
+
+    def agreement(self):
+        return {"agreed_channel": self.cleaned_data.get("agreed_channel") or "",
+                "agreed_text": self.cleaned_data.get("agreed_text") or ""}
+
+
+class ActionItemEditForm(AgreementMixin, ActionItemForm):
+    pass
+
+
+class ItemHandBackForm(CaseForm):
+    note = forms.CharField(label="Why you cannot do it", widget=text_area(2),
+                           max_length=limit_of(ActionItem, "handback_note"))
+
+
+class ItemHandBackAnswerForm(CaseForm):
+    accept = forms.TypedChoiceField(label="Your answer", coerce=lambda v: v == "accept", widget=forms.RadioSelect,
+                                    choices=[("accept", "Take it back (then reassign or cancel it)"),
+                                             ("decline", "Decline: they keep it")])
+    note = forms.CharField(label="Note (optional)", max_length=300, required=False)
+
+
+class ItemDoneForm(CaseForm):
+    note = forms.CharField(label="Note (optional)", max_length=300, required=False)
+
+
+class ItemCancelForm(CaseForm):
+    reason = forms.CharField(label="Why it is no longer needed", max_length=limit_of(ActionItem, "cancel_reason"))
+
+
+class CadenceForm(AgreementMixin, CaseForm):
+    UNITS = {"minutes": 1, "hours": 60, "days": 1440}
+    field_map = {"minutes": "every"}
+
+    every = forms.IntegerField(label="Every", min_value=1, max_value=10_000, initial=1)
+    unit = forms.ChoiceField(label="Unit", choices=[(u, u) for u in UNITS], initial="hours")
+    channel = forms.ChoiceField(label="By", choices=Channel.choices)
+    business_hours_only = forms.BooleanField(label="Only during the client's business hours", required=False)
+    note = forms.CharField(label="Note (optional)", max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        case = self.case
+        if case is not None and case.cadence_minutes and not self.is_bound:
+            unit = next(u for u in ("days", "hours", "minutes") if case.cadence_minutes % self.UNITS[u] == 0)
+            self.initial.update(every=case.cadence_minutes // self.UNITS[unit], unit=unit,
+                                channel=case.cadence_channel,
+                                business_hours_only=case.cadence_business_hours_only)
+
+    def minutes(self):
+        return self.cleaned_data["every"] * self.UNITS[self.cleaned_data["unit"]]
+
+
+class EtaForm(AgreementMixin, CaseForm):
+    future_fields = ("eta_latest",)
+    client_zone_fields = ("eta_earliest", "eta_latest")
+
+    eta_earliest = datetime_field("Fixed at the earliest by")
+    eta_latest = datetime_field("and at the latest by")
+    note = forms.CharField(label="Note (optional)", max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.case is not None and not self.is_bound:
+            self.initial.update(eta_earliest=self.case.eta_earliest, eta_latest=self.case.eta_latest)
+
+
+# --- Step 6: manage anxiety -----------------------------------------------------------------------
+class StatusUpdateForm(CaseForm):
+    coach_context = "status_update"
+    field_map = {"summary": "text"}
+    past_fields = ("given_at",)
+
+    text = forms.CharField(label="What you told the client: the outcome so far, with a time or range",
+                           max_length=limit_of(StatusUpdate, "summary"), widget=text_area(3))
+    channel = forms.ChoiceField(label="How", choices=Channel.choices)
+    client_mood = forms.ChoiceField(label="How the client feels now", choices=Mood.choices, widget=forms.RadioSelect)
+    given_at = datetime_field("Given at (leave empty for now)", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.case is not None:
+            self.initial.setdefault("channel", self.case.cadence_channel or Channel.PHONE)
+
+
+class RenegotiateForm(CaseForm):
+    future_fields = ("new_due_at",)
+    client_zone_fields = ("new_due_at",)
+
+    new_due_at = datetime_field("New deadline")
+    agreed_channel = forms.ChoiceField(label="How the client agreed", choices=Channel.choices)
+    agreed_text = forms.CharField(label="What the client said when agreeing", widget=text_area(2),
+                                  max_length=limit_of(Promise, "agreed_text"))

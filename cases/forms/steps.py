@@ -1,0 +1,80 @@
+"""The forms of steps 1 to 4: concerns, temperature, acknowledgement, recommitment, questions, root problem."""
+from django import forms
+
+from ..models import (
+    Acknowledgement, Case, Concern, Fact, Mood, Recommitment,
+)
+from ..text import limit_of
+from .base import CaseForm, datetime_field, text_area
+
+
+# --- Step 1: identify -----------------------------------------------------------------------------
+class ConcernForm(CaseForm):
+    future_fields = ("impact_deadline",)
+
+    description = forms.CharField(label="What is wrong", max_length=limit_of(Concern, "description"),
+                                  required=False, widget=text_area(3))
+    impact = forms.CharField(label="Impact on the client's life or business", max_length=limit_of(Concern, "impact"),
+                             required=False, widget=text_area(2))
+    impact_deadline = datetime_field("Critical by (if there is a date)", required=False)
+    feeling = forms.CharField(label="How the client feels about it", max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.obj is not None and not self.is_bound:
+            for name in self.fields:
+                self.initial[name] = getattr(self.obj, name)
+
+
+class TemperatureForm(CaseForm):
+    temperature = forms.ChoiceField(label="How does the client feel now?", choices=Mood.choices,
+                                    widget=forms.RadioSelect)
+    note = forms.CharField(label="Note (optional)", max_length=300, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.case is not None:
+            self.initial.setdefault("temperature", self.case.temperature)
+
+
+class IrateFlagForm(CaseForm):
+    flagged = forms.BooleanField(label="The client is irate", required=False)
+    note = forms.CharField(label="Note (optional)", max_length=300, required=False)
+
+
+# --- Steps 2-4 ------------------------------------------------------------------------------------
+class AcknowledgementForm(CaseForm):
+    coach_context = "acknowledgement"
+    text = forms.CharField(label="What you said to acknowledge the concern", widget=text_area(4),
+                           max_length=limit_of(Acknowledgement, "text"),
+                           help_text="Mirror their words, name the feeling, thank them for raising it.")
+
+
+class RecommitmentForm(CaseForm):
+    coach_context = "recommitment"
+    text = forms.CharField(label="The recommitment you made for the whole team", widget=text_area(3),
+                           max_length=limit_of(Recommitment, "text"),
+                           help_text="The standard your company holds itself to, and that you will hold to it now.")
+
+
+class FactForm(CaseForm):
+    question = forms.CharField(label="Question you asked", max_length=limit_of(Fact, "question"), widget=text_area(2))
+    answer = forms.CharField(label="The client's answer", max_length=limit_of(Fact, "answer"), required=False,
+                             widget=text_area(2))
+
+
+class FactAnswerForm(CaseForm):
+    answer = forms.CharField(label="The client's answer", max_length=limit_of(Fact, "answer"), widget=text_area(2))
+
+
+class RootProblemForm(CaseForm):
+    root_problem = forms.CharField(label="The root problem the client agreed to solve",
+                                   max_length=limit_of(Case, "root_problem"), widget=text_area(3))
+    expected_resolution = forms.CharField(label="What would make this right for the client", required=False,
+                                          max_length=limit_of(Case, "expected_resolution"), widget=text_area(2))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.case is not None:
+            self.initial.setdefault("root_problem", self.case.root_problem)
+            self.initial.setdefault("expected_resolution", self.case.expected_resolution)
