@@ -261,6 +261,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.resolved_at = None
         self.delivered_at = None
         self.reopened_count += 1
+        # Open again: how it was last closed no longer describes it (the override stays on the timeline
+        # and in the team's numbers, which count the force_close event).
+        self.closed_by_override = False
         self.closed_from_step = ""
 
     @transition(step, **_fsm(T.FORCE_CLOSE))

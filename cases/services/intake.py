@@ -16,7 +16,7 @@ from ..text import LINE, clean_text, limit_of, normalise, require_substance
 from ..workflow import Record, ensure_allows
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
 from .irate import apply_irate_rule
-from .promises import promise_move
+from .promises import promise_reschedule
 
 
 def client_create(*, user, name, organisation="", email="", phone="", time_zone="UTC",
@@ -199,7 +199,7 @@ def _replace_update_promises(client, *, actor):
                                              business_hours_only=case.cadence_business_hours_only)
         if new_due_at == promise.due_at:
             continue
-        promise_move(promise=promise, new_due_at=new_due_at, actor=actor,
+        promise_reschedule(promise=promise, new_due_at=new_due_at, actor=actor,
                         note="Client's time zone or quiet hours changed")
         refresh_counters(case)
         moved.setdefault(case.pk, []).append(promise.pk)

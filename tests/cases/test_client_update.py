@@ -127,7 +127,8 @@ def test_a_case_of_another_client_cannot_be_used_as_the_key(rep, utc_client, den
         update(rep, utc_client, theirs, name="Ada King")
 
 
-def test_a_pending_update_inside_the_new_quiet_hours_is_renegotiated_to_their_end(rep, utc_client):
+def test_a_pending_update_inside_the_new_quiet_hours_is_rescheduled_to_their_end_without_counting_a_move(
+        rep, utc_client):
     inside, outside = planned(rep, utc_client), planned(rep, utc_client)
     old = due_at(inside, day_after_tomorrow(22, 30))
     untouched = due_at(outside, day_after_tomorrow(15, 0))
@@ -135,14 +136,15 @@ def test_a_pending_update_inside_the_new_quiet_hours_is_renegotiated_to_their_en
     update(rep, utc_client, inside, quiet_hours_start=QUIET[0], quiet_hours_end=QUIET[1])
 
     old.refresh_from_db()
-    assert old.status == PromiseStatus.RENEGOTIATED and old.closed_at is not None
+    assert old.status == PromiseStatus.WITHDRAWN and old.closed_at is not None
     new = pending_update(inside)
     assert new.replaces == old and new.owner == old.owner and new.source == old.source
+    assert new.moved_count == old.moved_count  # the client's own quiet hours: not a renegotiation
     assert new.due_at == day_after_tomorrow(7, 0) + dt.timedelta(days=1)
     inside.refresh_from_db()
     assert inside.next_promise_due_at == min(inside.promises.filter(status="pending").values_list("due_at", flat=True))
-    renegotiated = inside.events.get(verb="promise renegotiated", data__promise=old.pk)
-    assert renegotiated.note == "Client's time zone or quiet hours changed" and renegotiated.actor == rep
+    rescheduled = inside.events.get(verb="promise rescheduled", data__promise=old.pk)
+    assert rescheduled.note == "Client's time zone or quiet hours changed" and rescheduled.actor == rep
     assert inside.events.get(verb="client details updated").data["moved"] == [old.pk]
     assert pending_update(outside) == untouched
     assert pending_update(outside).due_at == day_after_tomorrow(15, 0)

@@ -3,7 +3,6 @@ in the database afterwards: a passed deadline cannot be talked away, renegotiati
 agreement and stay within their horizon, only the owner cancels an item, delivery and the follow-up
 settle what they may, absurd dates are form errors, and a closed case refuses every forged post."""
 import datetime as dt
-import zoneinfo
 
 import pytest
 import time_machine
@@ -354,7 +353,8 @@ def test_the_follow_up_date_is_the_clients_local_day(rep_client, rep):
     la = ClientFactory(time_zone="America/Los_Angeles")
     case = advance_to(open_case(rep, la), Step.RESOLVED, rep)
     day = case.deliveries.get().follow_up_on
-    evening_before_there = dt.datetime.combine(day, dt.time(3), tzinfo=dt.timezone.utc)  # 19:00/20:00 the day before in LA
+    # 03:00 UTC is 19:00 or 20:00 the evening before in Los Angeles.
+    evening_before_there = dt.datetime.combine(day, dt.time(3), tzinfo=dt.timezone.utc)
     morning_there = dt.datetime.combine(day, dt.time(9), tzinfo=la.tz)
 
     with time_machine.travel(evening_before_there, tick=False):

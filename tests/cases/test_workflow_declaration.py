@@ -62,7 +62,9 @@ def _client_fields(client, **changes):
 
 def _follow_up(w):
     promise = w.case.promises.filter(kind=PromiseKind.FOLLOW_UP, status=PromiseStatus.PENDING).first()
-    call = lambda: services.follow_up_log(user=w.rep, case=w.case, note="Client says everything still works")  # noqa: E731
+    def call():
+        return services.follow_up_log(user=w.rep, case=w.case, note="Client says everything still works")
+
     if promise is None:
         return call()
     with time_machine.travel(promise.due_at - dt.timedelta(hours=1), tick=False):
@@ -251,8 +253,8 @@ def _sweep_disagreements(step, rep):
     follow_up_soon = _promise(soon, PromiseKind.FOLLOW_UP, now + dt.timedelta(hours=2))
 
     checks = [
-        (f"broken-promise candidates, {kind} promise", (p.pk, p.case_id) in automation.broken_promise_candidates(now, MANY),
-         kind in pol.live_promises)
+        (f"broken-promise candidates, {kind} promise",
+         (p.pk, p.case_id) in automation.broken_promise_candidates(now, MANY), kind in pol.live_promises)
         for kind, p in due_promises.items()
     ] + [
         ("update-reminder candidates", (update_soon.pk, soon.pk) in automation.update_reminder_candidates(now, MANY),
