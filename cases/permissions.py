@@ -3,6 +3,8 @@ form), services (under the row lock), selectors, templates and the admin call th
 a rule. The FSM's `permission=` adapters at the bottom take django-fsm's (instance, user) order.
 
 Roles come from Django permissions (cases/roles.py): a supervisor holds `cases.work_any_case`."""
+from django.conf import settings
+
 from .choices import HandoffStatus
 from .workflow import OPEN_STEPS
 
@@ -23,10 +25,19 @@ def can_work_case(user, case):
         or user.has_perm("cases.work_any_case")
 
 
+def sees_whole_team(user):
+    """Whoever hears it, helps: every rep may find and read any case of the team, unless the team
+    restricts reps to their own cases (REPS_SEE_OWN_CASES_ONLY). Supervisors always see everything."""
+    if is_supervisor(user):
+        return True
+    return _active(user) and user.has_perm("cases.add_case") and not settings.REPS_SEE_OWN_CASES_ONLY
+
+
 def can_view_case(user, case):
-    """Open the case page: whoever works it, its watchers (earlier owners), a teammate holding one of
-    its action items, and the person a pending handoff is offered to."""
-    if can_work_case(user, case):
+    """Open the case page (read-only unless they work it): the whole team (see sees_whole_team), and
+    otherwise whoever works it, its watchers (earlier owners), a teammate holding one of its action
+    items, and the person a pending handoff is offered to."""
+    if can_work_case(user, case) or sees_whole_team(user):
         return True
     if not _active(user):
         return False
@@ -35,6 +46,26 @@ def can_view_case(user, case):
         or case.action_items.filter(assignee=user).exists()
         or case.handoffs.filter(to_user=user, status=HandoffStatus.REQUESTED).exists()
     )
+
+
+def can_log_contact(user, case):
+    """A client called and whoever picked up is not the owner: anyone who may read the case notes it."""
+    return can_view_case(user, case)
+
+
+def can_ask_for_case(user, case):
+    """A rep (or supervisor) who is not the owner may ask to take an open case over (a handoff to
+    themselves that the owner or a supervisor accepts)."""
+    return (_active(user) and user.has_perm("cases.add_case") and case.owner_id != user.pk
+            and case.step in OPEN_STEPS and can_view_case(user, case))
+
+
+def can_accept_handoff_for(user, handoff):
+    """Accepting a handoff: the person it is offered to; for a request a rep made for themselves, the
+    case owner or a supervisor answers it instead."""
+    if handoff.requested_by_id and handoff.requested_by_id == handoff.to_user_id:
+        return _active(user) and (handoff.from_user_id == user.pk or is_supervisor(user))
+    return can_accept_handoff(user, handoff)
 
 
 def can_act_on_item(user, item):

@@ -3,7 +3,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 
-from .permissions import can_act_on_item, can_view_case, is_supervisor  # noqa: F401 (re-exported)
+from .permissions import can_act_on_item, can_view_case, is_supervisor, sees_whole_team  # noqa: F401 (re-exported)
 
 from .models import (
     ActionItem, Case, Handoff, HandoffStatus, Promise, PromiseStatus, StaffProfile,
@@ -37,10 +37,11 @@ def supervisor_emails_for(user):
 
 
 def visible_cases(user):
-    """Cases the user may open: supervisors see all; a rep sees cases they own, co-own or watch,
-    cases where they hold an action item, and cases a pending handoff offers them."""
+    """Cases the user may open (cases.permissions.can_view_case, as a query): the whole team's for
+    supervisors and, unless REPS_SEE_OWN_CASES_ONLY, for reps; otherwise the cases they own, co-own or
+    watch, where they hold an action item, or that a pending handoff offers them."""
     qs = Case.objects.all()
-    if is_supervisor(user):
+    if sees_whole_team(user):
         return qs
     holds_item = ActionItem.objects.filter(case=OuterRef("pk"), assignee=user)
     offered = Handoff.objects.filter(case=OuterRef("pk"), to_user=user, status=HandoffStatus.REQUESTED)

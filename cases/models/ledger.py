@@ -84,6 +84,8 @@ class Escalation(models.Model):
     note = models.TextField(blank=True, max_length=4000)
     raised_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     raised_by_system = models.BooleanField(default=False)
+    # The rep who owned the case when it was raised: the team page counts it for them, not today's owner.
+    case_owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     promise = models.ForeignKey(Promise, null=True, blank=True, on_delete=models.SET_NULL, related_name="escalations")
     status = models.CharField(max_length=20, choices=EscalationStatus.choices, default=EscalationStatus.OPEN)
     supervisor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="taken_escalations")
@@ -133,6 +135,9 @@ class Handoff(models.Model):
     reason = models.TextField(max_length=1000)
     status = models.CharField(max_length=20, choices=HandoffStatus.choices, default=HandoffStatus.REQUESTED)
     by_supervisor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Who asked for it: the owner handing over, or (whoever hears it, helps) a teammate asking for the
+    # case, in which case the owner or a supervisor accepts.
+    requested_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     requested_at = models.DateTimeField(default=timezone.now)
     accepted_at = models.DateTimeField(null=True, blank=True)
     client_informed = models.BooleanField(default=False)

@@ -24,7 +24,8 @@ def escalation_raise(*, user, case, reason, note):
         raise CaseRuleError("Choose why you are escalating.", field="reason")
     note = require_text(note, field="note", message="Say what you need from a supervisor.",
                         limit=limit_of(Escalation, "note"))
-    escalation = Escalation.objects.create(case=case, reason=reason, note=note, raised_by=user)
+    escalation = Escalation.objects.create(case=case, reason=reason, note=note, raised_by=user,
+                                           case_owner_id=case.owner_id)
     event_record(case=case, actor=user, verb="escalated", note=f"{escalation.get_reason_display()}: {note}",
                  data={"escalation": escalation.pk})
     if reason == EscalationReason.IRATE and not case.flagged_irate:
@@ -51,7 +52,7 @@ def escalation_raise_system(*, case, reason, note, promise=None):
     try:
         with transaction.atomic():
             escalation = Escalation.objects.create(case=case, reason=reason, note=note, raised_by_system=True,
-                                                   promise=promise)
+                                                   promise=promise, case_owner_id=case.owner_id)
     except IntegrityError:  # a concurrent sweep opened it first
         return None
     event_record(case=case, actor=None, verb="escalated by the system", note=note,

@@ -170,6 +170,9 @@ DATE_HORIZON_DAYS = env.int("DATE_HORIZON_DAYS", default=365)
 RENEGOTIATE_UPDATE_MAX_DAYS = env.int("RENEGOTIATE_UPDATE_MAX_DAYS", default=7)
 RENEGOTIATE_ITEM_MAX_DAYS = env.int("RENEGOTIATE_ITEM_MAX_DAYS", default=30)
 RENEGOTIATE_ETA_MAX_DAYS = env.int("RENEGOTIATE_ETA_MAX_DAYS", default=90)
+# Whoever hears it, helps: every rep can find and read any case of the team. A team that needs it can
+# restrict reps to their own cases (and those they hold an item on or watch).
+REPS_SEE_OWN_CASES_ONLY = env.bool("REPS_SEE_OWN_CASES_ONLY", default=False)
 # Days a signed client status link stays valid.
 CLIENT_LINK_MAX_AGE_DAYS = env.int("CLIENT_LINK_MAX_AGE_DAYS", default=14)
 
