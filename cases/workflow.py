@@ -32,13 +32,15 @@ class Record(str, Enum):
     DELIVERY = "delivery"
     FOLLOW_UP = "followup"
     ESCALATION = "escalate"
-    HANDOFF = "handoff"
+    HANDOFF = "handoff"  # hand the case over, ask for it, accept or reassign it
+    CONTACT = "contact"  # a client contact logged by whoever took the call
     CLIENT_CONTACT = "client_contact"  # name, organisation, email, phone
     CLIENT_SCHEDULE = "client_schedule"  # time zone and quiet hours (they move deadlines)
 
 
 R = Record
-_EARLY = frozenset({R.CONCERN, R.TEMPERATURE, R.ESCALATION, R.HANDOFF, R.CLIENT_CONTACT, R.CLIENT_SCHEDULE})
+_EARLY = frozenset({R.CONCERN, R.TEMPERATURE, R.ESCALATION, R.HANDOFF, R.CONTACT, R.CLIENT_CONTACT,
+                    R.CLIENT_SCHEDULE})
 _ACTING = frozenset({R.ACTION_ITEM, R.ITEM_WORK, R.CADENCE, R.ETA, R.STATUS_UPDATE, R.RENEGOTIATION})
 _LOOSE_ENDS_HINT = ("The plan is finished at delivery. If something is still missing, use loose ends to take the "
                     "case back to the plan and add the item there.")

@@ -3,10 +3,10 @@ from django import forms
 from django.utils import timezone
 
 from ..models import (
-    REP_ESCALATION_REASONS, Delivery, Escalation, Handoff, Mood,
+    REP_ESCALATION_REASONS, Channel, Delivery, Escalation, Handoff, Mood,
 )
 from ..services import ALL_TRANSITIONS
-from ..text import SHORT_NOTE, limit_of
+from ..text import NOTE, SHORT_NOTE, limit_of
 from .base import CaseForm, DateInput, UserField, text_area
 
 
@@ -101,3 +101,15 @@ class MyCasesFilterForm(forms.Form):
     def __init__(self, *args, steps=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["step"].choices = [("", "Any step")] + [(s.value, f"{s.number}. {s.label}") for s in steps]
+
+
+# --- Whoever hears it, helps ----------------------------------------------------------------------
+class ContactLogForm(CaseForm):
+    said = forms.CharField(label="What the client said", widget=text_area(3), max_length=NOTE)
+    client_mood = forms.ChoiceField(label="How the client feels", choices=Mood.choices, widget=forms.RadioSelect)
+    channel = forms.ChoiceField(label="How they got in touch", choices=Channel.choices)
+
+
+class AskForCaseForm(CaseForm):
+    reason = forms.CharField(label="Why you should take it over", widget=text_area(2),
+                             max_length=limit_of(Handoff, "reason"))

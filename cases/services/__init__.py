@@ -18,9 +18,11 @@ from .plan import cadence_set, eta_set
 from .promises import promise_break, promise_renegotiate
 from .steps import acknowledgement_record, case_set_root_problem, fact_add, fact_answer, recommitment_record
 from .transitions import ALL_TRANSITIONS, TRANSITION_LABELS, available_transitions, case_transition
+from .team import case_ask_for, client_contact_log
 from .updates import status_update_log
 
 __all__ = [
+    "case_ask_for", "client_contact_log",
     "case_force_close", "case_loose_ends", "case_reopen", "delivery_record", "follow_up_log",
     "escalation_add_note", "escalation_raise", "escalation_raise_system", "escalation_resolve", "escalation_take",
     "case_reassign", "handoff_accept", "handoff_decline", "handoff_request", "case_flag_irate", "case_open",

@@ -7,7 +7,7 @@ from ..errors import CaseRuleError
 from ..formatting import case_context
 from ..models import Handoff, HandoffStatus, PromiseStatus
 from ..notices import notify
-from ..permissions import can_accept_handoff, can_answer_handoff, can_reassign
+from ..permissions import can_accept_handoff_for, can_answer_handoff, can_reassign
 from ..text import LINE, clean_text, limit_of
 from ..workflow import Record, ensure_allows
 from .common import display_name, ensure_can_work, event_record, lock_case, require_text
@@ -43,7 +43,8 @@ def handoff_request(*, user, case, to_user, reason):
         raise CaseRuleError("Cases can only be handed to reps or supervisors.", field="to_user")
     if case.handoffs.filter(status=HandoffStatus.REQUESTED).exists():
         raise CaseRuleError("A handoff is already waiting to be accepted; cancel it first.")
-    handoff = Handoff.objects.create(case=case, from_user=case.owner, to_user=to_user, reason=reason)
+    handoff = Handoff.objects.create(case=case, from_user=case.owner, to_user=to_user, reason=reason,
+                                     requested_by=user)
     event_record(case=case, actor=user, verb="handoff requested",
                  note=f"To {display_name(to_user)}: {reason}", data={"handoff": handoff.pk})
     notify(key=f"handoff-requested:{handoff.pk}", kind="handoff_requested", case=case, to=[to_user.email],
@@ -59,8 +60,9 @@ def _lock_handoff(handoff):
 @transaction.atomic
 def handoff_accept(*, user, handoff, client_informed):
     case, handoff = _lock_handoff(handoff)
-    if not can_accept_handoff(user, handoff):
-        raise CaseRuleError("Only the person the case is handed to can accept it.")
+    if not can_accept_handoff_for(user, handoff):
+        raise CaseRuleError("Only the person the case is handed to can accept it (for a teammate asking for the "
+                            "case: its owner or a supervisor).")
     ensure_allows(case, Record.HANDOFF)
     if handoff.status != HandoffStatus.REQUESTED:
         raise CaseRuleError("This handoff is no longer waiting to be accepted.")
@@ -70,10 +72,15 @@ def handoff_accept(*, user, handoff, client_informed):
     handoff.accepted_at = timezone.now()
     handoff.client_informed = True
     handoff.save(update_fields=["status", "accepted_at", "client_informed"])
-    old = _transfer(case=case, new_owner=user, actor=user)
+    new_owner = handoff.to_user
+    old = _transfer(case=case, new_owner=new_owner, actor=user)
     event_record(case=case, actor=user, verb="handoff accepted",
-                 note=f"{display_name(user)} now owns the case (from {display_name(old)}): {handoff.reason}",
+                 note=f"{display_name(new_owner)} now owns the case (from {display_name(old)}): {handoff.reason}",
                  data={"handoff": handoff.pk})
+    if new_owner.pk != user.pk:  # a teammate asked for it: tell them it is theirs now
+        notify(key=f"case-request-accepted:{handoff.pk}", kind="handoff_requested", case=case, to=[new_owner.email],
+               context={**case_context(case), "from": display_name(user), "reason": handoff.reason,
+                        "reassigned": True})
     apply_irate_rule(case=case, actor=user, owner_changed=True)
     return handoff
 
@@ -86,7 +93,11 @@ def handoff_decline(*, user, handoff, note=""):
     note = clean_text(note, field="note", limit=LINE)
     if not can_answer_handoff(user, handoff):
         raise CaseRuleError("Only the two people in the handoff can decline or cancel it.")
-    if handoff.to_user_id == user.pk:
+    asked = handoff.requested_by_id is not None and handoff.requested_by_id == handoff.to_user_id
+    if asked:  # a teammate asked for the case: the owner's side declines, the asker withdraws
+        handoff.status, verb = ((HandoffStatus.CANCELLED, "request for the case withdrawn") if handoff.to_user_id == user.pk
+                                else (HandoffStatus.DECLINED, "request for the case declined"))
+    elif handoff.to_user_id == user.pk:
         handoff.status, verb = HandoffStatus.DECLINED, "handoff declined"
     else:
         handoff.status, verb = HandoffStatus.CANCELLED, "handoff cancelled"

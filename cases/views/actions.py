@@ -44,7 +44,10 @@ WHO = {
     "item": lambda user, case, obj: perms.can_act_on_item(user, obj),
     "item_cancel": lambda user, case, obj: perms.can_cancel_item(user, obj),
     "item_hand_back": lambda user, case, obj: perms.can_hand_back_item(user, obj),
-    "handoff": lambda user, case, obj: perms.can_answer_handoff(user, obj) or perms.can_work_case(user, case),
+    "handoff": lambda user, case, obj: (perms.can_answer_handoff(user, obj) or perms.can_accept_handoff_for(user, obj)
+                                        or perms.can_work_case(user, case)),
+    "viewer": lambda user, case, obj: perms.can_log_contact(user, case),
+    "asker": lambda user, case, obj: perms.can_ask_for_case(user, case),
     "reassigner": lambda user, case, obj: perms.can_reassign(user, case),
 }
 
@@ -134,6 +137,12 @@ ACTION_LIST = [
     Action("handoff_decline", "handoff/<int:pk>/decline/", f.HandoffDeclineForm, block="handoff",
            lookup="handoffs", who="handoff", refresh=True, done="Handoff withdrawn.",
            run=lambda u, c, o, form: services.handoff_decline(user=u, handoff=o, note=_cd(form)["note"])),
+    Action("contact_log", "contact/", f.ContactLogForm, block="team", who="viewer",
+           done="Contact logged: the owner has been told.",
+           run=lambda u, c, o, form: services.client_contact_log(user=u, case=c, **_cd(form))),
+    Action("ask_for_case", "ask/", f.AskForCaseForm, block="team", who="asker",
+           done="Asked: the case becomes yours when the owner or a supervisor accepts.",
+           run=lambda u, c, o, form: services.case_ask_for(user=u, case=c, reason=_cd(form)["reason"])),
     Action("client_details", "client/", f.ClientDetailsForm, block="client", done="Client details saved.",
            run=lambda u, c, o, form: services.client_update(user=u, client=c.client, case=c, **_cd(form))),
     Action("reassign", "reassign/", f.ReassignForm, block="handoff", who="reassigner", refresh=True,

@@ -5,7 +5,10 @@ from django.utils.functional import cached_property
 
 from .. import workflow
 from ..models import Step
-from ..permissions import can_act_on_item, can_cancel_item, can_hand_back_item, can_reassign, can_work_case
+from ..permissions import (
+    can_accept_handoff_for, can_act_on_item, can_ask_for_case, can_cancel_item, can_hand_back_item, can_log_contact,
+    can_reassign, can_work_case,
+)
 from ..selectors_ui import (
     assignable_users, case_records, earliest_pending, mood_trend, open_escalations, pending_handoff, promises_by_status,
 )
@@ -154,7 +157,11 @@ def case_page_context(request, case, *, bound=None, focus_block=None):
         "policy": workflow.policy(case.step),
         "next_promise": earliest_pending(records), "trend": mood_trend(case, records),
         "open_escalations": open_escalations(records), "handoff": handoff,
-        "handoff_for_me": handoff is not None and handoff.to_user_id == user.pk,
+        "handoff_for_me": handoff is not None and can_accept_handoff_for(user, handoff),
+        "asked_for": handoff is not None and handoff.requested_by_id == handoff.to_user_id,
+        "can_log_contact": can_log_contact(user, case) and workflow.policy(case.step).allows(workflow.Record.CONTACT),
+        "can_ask_for_case": (handoff is None and can_ask_for_case(user, case)
+                             and workflow.policy(case.step).allows(workflow.Record.HANDOFF)),
         "handoff_accept_form": forms.get("handoff_accept", handoff) if handoff else None,
         "can_reassign": can_reassign(user, case), "steps": [s for s in Step if s != Step.RESOLVED],
         **_rows(case, records, forms, user, can_work),

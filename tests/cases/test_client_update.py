@@ -5,6 +5,7 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -242,6 +243,7 @@ def test_the_owner_saves_the_details_with_htmx_and_gets_the_card_and_header(rep_
     assert pending_update(case).replaces == old
 
 
+@override_settings(REPS_SEE_OWN_CASES_ONLY=True)
 def test_another_rep_gets_404_and_the_client_is_unchanged(client, other_rep, rep, utc_client):
     case = open_case(rep, utc_client)
     client.force_login(other_rep)

@@ -1,11 +1,13 @@
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 
 from tests.cases.helpers import open_case
 
 
 @pytest.mark.django_db
-def test_another_reps_case_gets_a_plain_not_found_page(client, rep, other_rep, dennis):
+@override_settings(REPS_SEE_OWN_CASES_ONLY=True)
+def test_another_reps_case_gets_a_plain_not_found_page_when_reps_see_only_their_own(client, rep, other_rep, dennis):
     case = open_case(rep, dennis)
     client.force_login(other_rep)
 

@@ -2,6 +2,7 @@
 reassignment, and the irate-client co-owner rule."""
 import pytest
 
+from django.test import override_settings
 from cases import services
 from cases.errors import CaseRuleError
 from cases.models import EscalationReason, EscalationStatus, HandoffStatus, Mood, PromiseStatus, Step
@@ -167,6 +168,7 @@ def test_a_rep_cannot_work_another_reps_case(rep, other_rep, dennis):
 
 
 @pytest.mark.django_db
+@override_settings(REPS_SEE_OWN_CASES_ONLY=True)
 def test_the_rep_a_handoff_is_offered_to_can_see_the_case_until_they_answer(rep, other_rep, dennis):
     from cases.selectors import can_view_case, visible_cases
 

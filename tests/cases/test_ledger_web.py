@@ -518,6 +518,9 @@ def _posts(case, rep, other_rep, supervisor):
                                        "quiet_hours_start": "", "quiet_hours_end": ""}),
         ("reassign", None, supervisor, {"to_user": other_rep.pk, "reason": "Rebalancing the team's cases",
                                         "client_informed": "on"}),
+        ("contact_log", None, other_rep, {"said": "He called to say it works again", "client_mood": "calm",
+                                          "channel": "phone"}),
+        ("ask_for_case", None, other_rep, {"reason": "I know this client and can take it"}),
     ]
     labelled = [(name, (name, pk, user, data)) for name, pk, user, data in posts]
     for action in ("transition", "move"):

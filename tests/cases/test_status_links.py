@@ -242,6 +242,7 @@ def test_looking_at_the_issue_page_issues_nothing(client, working_case, dana):
 
 
 @pytest.mark.django_db
+@override_settings(REPS_SEE_OWN_CASES_ONLY=True)
 def test_another_rep_cannot_see_the_case_to_issue_a_link(client, working_case, other_rep):
     client.force_login(other_rep)
 

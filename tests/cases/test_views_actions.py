@@ -4,7 +4,7 @@ the page's read-only regions out of band; refused input comes back (422) with th
 the error beside the field."""
 import datetime as dt
 
-from django.test import Client as HttpClient
+from django.test import Client as HttpClient, override_settings
 from django.urls import reverse
 
 from cases import services
@@ -63,6 +63,7 @@ def test_a_post_without_the_csrf_token_is_refused(rep, case):
     assert case.concerns.count() == 1
 
 
+@override_settings(REPS_SEE_OWN_CASES_ONLY=True)
 def test_another_rep_gets_404_when_posting_to_a_case_they_cannot_see(client, other_rep, case):
     client.force_login(other_rep)
 

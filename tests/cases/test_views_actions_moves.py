@@ -5,6 +5,7 @@ import datetime as dt
 import time_machine
 
 from django.test import Client as HttpClient
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -190,7 +191,9 @@ def test_accepting_a_handoff_needs_the_client_told(client, rep, other_rep, case)
     assert Case.objects.get(pk=case.pk).owner == rep
 
 
-def test_declining_a_handoff_returns_the_receiver_to_their_cases(client, rep, other_rep, case):
+@override_settings(REPS_SEE_OWN_CASES_ONLY=True)
+def test_declining_a_handoff_returns_the_receiver_to_their_cases_when_they_may_no_longer_see_it(
+        client, rep, other_rep, case):
     handoff = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="Leave")
     client.force_login(other_rep)
 

@@ -1,6 +1,7 @@
 """The case page: who may see it, and what it shows (gate, playbook, promises, trend, times, cost)."""
 import datetime as dt
 
+from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,6 +24,7 @@ def test_the_owner_sees_the_case_with_the_playbook_for_its_step(rep_client, rep,
     assert 'aria-current="step"' in html
 
 
+@override_settings(REPS_SEE_OWN_CASES_ONLY=True)
 def test_another_rep_gets_404_on_a_case_they_do_not_work(client, other_rep, rep, dennis):
     case = open_case(rep, dennis)
     client.force_login(other_rep)

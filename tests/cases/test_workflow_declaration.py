@@ -166,6 +166,11 @@ PROBES = {
             **_client_fields(w.case.client, time_zone="Europe/Paris" if w.case.client.time_zone != "Europe/Paris"
                              else "Europe/Berlin"))),
     ],
+    Record.CONTACT: [
+        ("client_contact_log", lambda w: services.client_contact_log(
+            user=w.other_rep, case=w.case, said="He called asking when it will be fixed", client_mood="anxious",
+            channel="phone")),
+    ],
     # Last: they change who owns the case.
     Record.HANDOFF: [
         ("handoff_request", lambda w: services.handoff_request(user=w.rep, case=w.case, to_user=w.other_rep,

@@ -6,6 +6,7 @@ import re
 import zoneinfo
 
 import pytest
+from django.test import override_settings
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -192,7 +193,8 @@ def test_a_rep_cannot_leave_plan_with_an_item_without_a_due_date_and_is_told_wha
     shot("gate-met-after-dating-the-item")
 
 
-def test_a_rep_cannot_open_another_reps_case(page, live_server, rep, artifacts_dir):
+@override_settings(REPS_SEE_OWN_CASES_ONLY=True)
+def test_a_rep_cannot_open_another_reps_case_when_the_team_restricts_reps_to_their_own(page, live_server, rep, artifacts_dir):
     shot = Shots(page, artifacts_dir / "e2e" / "privacy")
     other = StaffProfileFactory(user__username="alex").user
     case = open_case(other, ClientFactory(name="Priya Natarajan"))
