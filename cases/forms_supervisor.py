@@ -1,10 +1,16 @@
 """Forms of the supervisor's pages. They check shape only; the services hold the rules and their
 refusals (CaseRuleError) are put back on the form by `add_rule_error`."""
-from django import forms
+import datetime as dt
 
-from .forms import limit_text_fields, trim_refused_text
+from django import forms
+from django.utils import timezone
+
+from .bounds import check_within_horizon
+from .errors import CaseRuleError
+from .forms import DateInput, limit_text_fields, trim_refused_text
 from .metrics import DEFAULT_WINDOW_DAYS, WINDOW_DAYS
-from .models import Escalation, EscalationNote, EscalationReason, EscalationStatus, Handoff
+from .models import Escalation, EscalationNote, EscalationReason, EscalationStatus, Handoff, Mood, Step
+from .selectors_all_cases import ALL as SCOPE_ALL, DEFAULT_SORT, OPEN as SCOPE_OPEN, SORTS
 from .text import SHORT_NOTE, limit_of
 
 ACTIVE = ""  # the queue's default status filter: open and taken
@@ -68,6 +74,10 @@ class ReassignForm(PageForm):
     # Not required here: the service refuses without it and says why, next to the box.
     client_informed = forms.BooleanField(label="The client has been told who now handles the case",
                                          required=False)
+    confirm = forms.BooleanField(
+        label="I understand this hands the case to the person chosen above; the current owner stays on it as a watcher",
+        error_messages={"required": "Tick the box to confirm you mean to reassign the case."},
+    )
 
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,6 +88,10 @@ class ForceCloseForm(PageForm):
     id_prefix = "close"
     reason = forms.CharField(label="Why close it although the step is not complete", max_length=SHORT_NOTE,
                              widget=forms.Textarea(attrs={"rows": 2}))
+    confirm = forms.BooleanField(
+        label="I understand this closes the case although its step is not complete, on the record with my name",
+        error_messages={"required": "Tick the box to confirm you mean to close the case."},
+    )
 
 
 class WindowForm(forms.Form):
@@ -88,3 +102,72 @@ class WindowForm(forms.Form):
         if not self.is_bound:
             return DEFAULT_WINDOW_DAYS
         return self.cleaned_data["days"] if self.is_valid() else DEFAULT_WINDOW_DAYS
+
+
+class AllCasesFilterForm(forms.Form):
+    """The filters of the supervisor's All cases page. Dates are whole days in the viewer's zone; a date
+    before 2000 or past the horizon (a year ahead) is a form error and that filter is left out."""
+
+    step = forms.ChoiceField(label="Step", required=False)
+    owner = forms.TypedChoiceField(label="Owner", required=False, coerce=int, empty_value=None)
+    temperature = forms.ChoiceField(label="Temperature", required=False, choices=[("", "Any"), *Mood.choices])
+    overdue = forms.BooleanField(label="Overdue", required=False)
+    escalated = forms.BooleanField(label="Escalated", required=False)
+    stalled = forms.BooleanField(label="Stalled", required=False)
+    opened_from = forms.DateField(label="Opened from", required=False, widget=DateInput())
+    opened_to = forms.DateField(label="to", required=False, widget=DateInput())
+    resolved_from = forms.DateField(label="Resolved from", required=False, widget=DateInput())
+    resolved_to = forms.DateField(label="to", required=False, widget=DateInput())
+    sort = forms.ChoiceField(label="Sort by", required=False, choices=[(k, v[0]) for k, v in SORTS.items()])
+
+    WINDOWS = (("opened_from", "opened_to"), ("resolved_from", "resolved_to"))
+
+    def __init__(self, *args, owners=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["step"].choices = [
+            (SCOPE_OPEN, "Open (any step)"),
+            *[(s.value, f"{s.number}. {s.label}") for s in Step if s != Step.RESOLVED],
+            (Step.RESOLVED.value, "Resolved"), (SCOPE_ALL, "All, open and resolved"),
+        ]
+        self.fields["owner"].choices = [("", "Anyone")] + [(u.pk, u.get_full_name() or u.username) for u in owners]
+
+    def clean(self):
+        data = super().clean()
+        for name in (n for pair in self.WINDOWS for n in pair):
+            day = data.get(name)
+            if day is None:
+                continue
+            if day.year < 2000:
+                self.add_error(name, "That date is too long ago.")
+                continue
+            try:
+                check_within_horizon(day, field=name)
+            except CaseRuleError as exc:
+                self.add_error(name, exc.message)
+        for start, end in self.WINDOWS:
+            if data.get(start) and data.get(end) and data[start] > data[end]:
+                self.add_error(end, "The end of the window is before its start.")
+        return data
+
+    def filters(self):
+        """The selector's arguments from the fields that are valid (a field with an error is left out)."""
+        data = {}
+        if self.is_bound:
+            self.is_valid()  # runs the checks; cleaned_data then holds only the fields without an error
+            data = self.cleaned_data
+        tz = timezone.get_current_timezone()
+
+        def start_of(day, extra=0):
+            if day is None:
+                return None
+            return timezone.make_aware(dt.datetime.combine(day + dt.timedelta(days=extra), dt.time.min), tz)
+
+        return {
+            "step": data.get("step") or SCOPE_OPEN, "owner_id": data.get("owner"),
+            "temperature": data.get("temperature") or "", "overdue": bool(data.get("overdue")),
+            "escalated": bool(data.get("escalated")), "stalled": bool(data.get("stalled")),
+            "opened_from": start_of(data.get("opened_from")), "opened_until": start_of(data.get("opened_to"), 1),
+            "resolved_from": start_of(data.get("resolved_from")),
+            "resolved_until": start_of(data.get("resolved_to"), 1),
+            "sort": data.get("sort") or DEFAULT_SORT,
+        }

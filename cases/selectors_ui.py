@@ -1,8 +1,12 @@
 """Read-only queries behind the rep's pages. Nothing here writes; the visibility rule stays in
 cases.selectors.
 Every list is fetched with its related rows in a fixed number of queries, whatever its length."""
+import datetime as dt
+
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import (
+    Case as SqlCase, DateTimeField, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When,
+)
 from django.utils import timezone
 
 from .models import (
@@ -58,7 +62,18 @@ def my_cases(user, *, step="", overdue=False, escalated=False, q="", show="open"
         qs = qs.filter(open_escalation_count__gt=0)
     if q:
         qs = qs.filter(_search_q(q))
-    return qs.order_by(F("next_promise_due_at").asc(nulls_last=True), "-opened_at")
+    return qs.order_by(*MY_CASES_ORDER)
+
+
+# My cases' order: open cases by their next promise due, soonest first (nothing pending: last, newest
+# first); then the resolved ones, most recently resolved first (a pending follow-up call does not
+# lift a resolved case above open work).
+_OPEN_DUE = SqlCase(When(step__in=OPEN_STEPS, then=F("next_promise_due_at")), default=None,
+                    output_field=DateTimeField())
+MY_CASES_ORDER = (
+    SqlCase(When(step__in=OPEN_STEPS, then=Value(0)), default=Value(1), output_field=IntegerField()).asc(),
+    _OPEN_DUE.asc(nulls_last=True), F("resolved_at").desc(nulls_last=True), "-opened_at", "-id",
+)
 
 
 def _search_q(q):
@@ -80,7 +95,7 @@ def handoffs_waiting_for(user):
 def case_records(case):
     """Everything the case page lists, one query per kind of record."""
     events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("-created_at", "-id")
-    return {
+    records = {
         "concerns": list(case.concerns.all()),
         "acknowledgements": list(case.acknowledgements.select_related("created_by")),
         "recommitments": list(case.recommitments.select_related("created_by")),
@@ -94,6 +109,40 @@ def case_records(case):
         "handoffs": list(case.handoffs.select_related("from_user", "to_user").order_by("-requested_at")),
         "events": list(events),
     }
+    records["timeline"] = fold_timeline(records["events"], records["promises"])
+    return records
+
+
+FOLD_WITHIN = dt.timedelta(seconds=5)
+
+
+def _promise_of_item_added(event, following, promises):
+    """The promise an "action item added" event made at once (the next event, same actor, a few seconds
+    later, a "promise made" for that very item), else None."""
+    if event.verb != "action item added" or following is None or following.verb != "promise made":
+        return None
+    promise = promises.get(following.data.get("promise"))
+    if promise is None or promise.action_item_id is None or promise.action_item_id != event.data.get("item"):
+        return None
+    if following.actor_id != event.actor_id:
+        return None
+    gap = following.created_at - event.created_at
+    return promise if dt.timedelta(0) <= gap <= FOLD_WITHIN else None
+
+
+def fold_timeline(events, promises):
+    """The timeline as the page shows it (newest first, like `events`): an action item added with a due
+    time and the promise it made are one entry; the item's event carries `folded_promise`."""
+    by_pk = {p.pk: p for p in promises}
+    chronological = list(reversed(events))
+    shown, i = [], 0
+    while i < len(chronological):
+        event = chronological[i]
+        following = chronological[i + 1] if i + 1 < len(chronological) else None
+        event.folded_promise = _promise_of_item_added(event, following, by_pk)
+        shown.append(event)
+        i += 2 if event.folded_promise else 1
+    return shown[::-1]
 
 
 def mood_trend(case, records):

@@ -2,6 +2,8 @@ from django.urls import path
 
 from . import views
 from .views.actions import ACTION_LIST
+from .views.search import search
+from .views.clients import client_detail, client_history
 
 app_name = "cases"
 
@@ -13,3 +15,9 @@ urlpatterns = [
     path(f"cases/<str:reference>/{a.path}", views.case_action, {"action": a.name}, name=a.name)
     for a in ACTION_LIST
 ]
+urlpatterns += [
+    path("clients/<int:pk>/", client_detail, name="client_detail"),
+    path("clients/<int:pk>/history/", client_history, name="client_history"),
+    path("clients/history/", client_history, name="client_history_picked"),
+]
+urlpatterns += [path("search/", search, name="search")]

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .supervisor_views import escalations, status_link, team
+from .supervisor_views import all_cases
 
 app_name = "supervisor"
 
@@ -12,6 +13,14 @@ urlpatterns = [
     path("escalations/<int:pk>/resolve/", escalations.resolve, name="resolve"),
     path("escalations/<int:pk>/reassign/", escalations.reassign, name="reassign"),
     path("escalations/<int:pk>/close/", escalations.force_close, name="force_close"),
+    # The queue is one row per case: a case's escalations are worked together from its page.
+    path("cases/<str:reference>/escalations/", escalations.case_escalations, name="case_escalations"),
+    path("cases/<str:reference>/escalations/take/", escalations.case_take, name="case_take"),
+    path("cases/<str:reference>/escalations/note/", escalations.case_note, name="case_note"),
+    path("cases/<str:reference>/escalations/resolve/", escalations.case_resolve, name="case_resolve"),
+    path("cases/<str:reference>/reassign/", escalations.case_reassign, name="case_reassign"),
+    path("cases/<str:reference>/close/", escalations.case_force_close, name="case_force_close"),
     path("team/", team.dashboard, name="dashboard"),
     path("cases/<str:reference>/status-link/", status_link.status_link, name="status_link"),
+    path("cases/", all_cases.all_cases, name="all_cases"),
 ]

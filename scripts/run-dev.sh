@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# `make run`: migrate, seed the demo data, collect static files, then serve the app on HOST:PORT together
-# with a Celery worker with beat embedded, until Ctrl-C (scripts/supervise.py stops all of them).
+# `make run`: migrate, seed the demo data (with DEMO_HISTORY_DAYS days of a team's past, the first time),
+# collect static files, then serve the app on HOST:PORT together with a Celery worker with beat embedded,
+# until Ctrl-C (scripts/supervise.py stops all of them). Email links point at SITE_URL, by default the
+# address served here.
 # Defaults are the embedded ones (SQLite file + Celery filesystem broker under var/); set DATABASE_URL and
 # CELERY_BROKER_URL to use PostgreSQL and Redis instead.
 set -euo pipefail
@@ -10,8 +12,13 @@ PY=.venv/bin/python
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 DEMO_PASSWORD=${DEMO_PASSWORD:-demo-pass-123}
+DEMO_HISTORY_DAYS=${DEMO_HISTORY_DAYS:-60}
 VAR_DIR=${CASETRACKER_VAR_DIR:-var}
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-config.settings.base}
+# Links in emails (and the client status links) must reach this server; 0.0.0.0 is not an address to visit.
+LINK_HOST=$HOST
+if [ "$HOST" = "0.0.0.0" ] || [ "$HOST" = "::" ]; then LINK_HOST=127.0.0.1; fi
+export SITE_URL=${SITE_URL:-http://$LINK_HOST:$PORT}
 
 log() { echo "[run] $*" >&2; }
 
@@ -35,9 +42,9 @@ fi
 
 log "migrating ($("$PY" -c 'import django; from django.conf import settings; django.setup(); print(settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1])'))"
 "$PY" manage.py migrate --noinput
-log "seeding demo data"
-if ! "$PY" manage.py seed_demo --password "$DEMO_PASSWORD"; then
-    log "ERROR: 'manage.py seed_demo --password ...' failed; not starting."
+log "seeding demo data (with $DEMO_HISTORY_DAYS days of history the first time)"
+if ! "$PY" manage.py seed_demo --password "$DEMO_PASSWORD" --history "$DEMO_HISTORY_DAYS"; then
+    log "ERROR: 'manage.py seed_demo --password ... --history $DEMO_HISTORY_DAYS' failed; not starting."
     exit 1
 fi
 "$PY" manage.py collectstatic --noinput -v 0
@@ -50,8 +57,10 @@ cat <<MSG
 
   Case tracker: http://$HOST:$PORT/   (login page: http://$HOST:$PORT/login/)
   Demo logins, password "$DEMO_PASSWORD":
-    fran, alex  (reps)
-    sam         (supervisor)
+    fran, alex  (reps; with the history also kim, ravi, noor, leo)
+    sam         (supervisor; with the history also dana)
+    ops         (the admin only: http://$HOST:$PORT/admin/ for the outbox and sweep heartbeats)
+  Email links point at $SITE_URL.
   Worker + beat run alongside. Press Ctrl-C once to stop everything.
 
 MSG

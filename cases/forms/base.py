@@ -57,9 +57,55 @@ class UserField(forms.ChoiceField):
         return self.users.get(str(value)) if value else None
 
 
+# The IANA regions of real places. Left out: "localtime", "Factory", "posixrules", the "Etc/GMT+5"
+# offsets, abbreviations ("EST", "CET") and the old country aliases ("US/Eastern", "GB", "Japan").
+ZONE_REGIONS = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia", "Europe",
+                "Indian", "Pacific")
+UTC = "UTC"
+ODD_ZONES = ("localtime", "Factory", "posixrules")
+
+
+def _place(name):
+    """'America/Argentina/Buenos_Aires' -> 'Buenos Aires (Argentina)': the city first, so typing its
+    first letters in the closed select (the browser's type-ahead) finds it."""
+    parts = name.replace("_", " ").split("/")[1:]
+    return parts[-1] + (f" ({', '.join(parts[:-1])})" if len(parts) > 1 else "")
+
+
 @lru_cache(maxsize=1)
-def time_zone_choices():
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+def zones_by_region():
+    """[(region, [(zone, label), ...]), ...], regions and places in alphabetical order."""
+    groups = {}
+    for name in zoneinfo.available_timezones():
+        region = name.split("/", 1)[0]
+        if region in ZONE_REGIONS and "/" in name:
+            groups.setdefault(region, []).append((name, _place(name)))
+    return tuple((region, tuple(sorted(groups[region], key=lambda c: c[1]))) for region in sorted(groups))
+
+
+def is_known_zone(name):
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
+        return False
+    return True
+
+
+ZONE_REFUSED = "Choose a time zone from the list, such as Europe/London."
+
+
+def time_zone_choices(*likely):
+    """The time-zone picker's grouped choices: a short "Common" group first (the `likely` zones, then the
+    viewer's own, then UTC), then one group per region. A select with groups stays a native, accessible
+    control and its type-ahead finds a city. A likely zone outside the regions (a client's legacy
+    "US/Eastern") still appears in "Common", so an existing value stays selectable."""
+    mine = timezone.get_current_timezone_name()
+    common = []
+    for name in (*likely, mine, UTC):
+        if name and name not in common and name not in ODD_ZONES and is_known_zone(name):
+            common.append(name)
+    labelled = [(n, n.replace("_", " ") + (" (your time zone)" if n == mine and n != UTC else "")) for n in common]
+    return [("Common", labelled), *zones_by_region()]
 
 
 def limit_text_fields(form):

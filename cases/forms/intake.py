@@ -6,7 +6,7 @@ from ..models import (
     TEMPERATURE_CHOICES, Client, Concern,
 )
 from ..text import limit_of
-from .base import CaseForm, datetime_field, text_area, time_zone_choices
+from .base import ZONE_REFUSED, CaseForm, datetime_field, text_area, time_zone_choices
 
 
 # --- Intake ---------------------------------------------------------------------------------------
@@ -21,7 +21,8 @@ class NewCaseForm(CaseForm):
     client_organisation = forms.CharField(label="Business", max_length=200, required=False)
     client_email = forms.EmailField(label="Email", max_length=limit_of(Client, "email"), required=False)
     client_phone = forms.CharField(label="Phone", max_length=50, required=False)
-    client_time_zone = forms.ChoiceField(label="Client's time zone", required=False)
+    client_time_zone = forms.ChoiceField(label="Client's time zone", required=False,
+                                         error_messages={"invalid_choice": ZONE_REFUSED})
     client_quiet_start = forms.TimeField(label="Quiet hours from", required=False,
                                          widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     client_quiet_end = forms.TimeField(label="to", required=False,
@@ -66,7 +67,7 @@ class ClientDetailsForm(CaseForm):
     organisation = forms.CharField(label="Business", max_length=200, required=False)
     email = forms.EmailField(label="Email", max_length=limit_of(Client, "email"), required=False)
     phone = forms.CharField(label="Phone", max_length=50, required=False)
-    time_zone = forms.ChoiceField(label="Time zone")
+    time_zone = forms.ChoiceField(label="Time zone", error_messages={"invalid_choice": ZONE_REFUSED})
     quiet_hours_start = forms.TimeField(label="Quiet hours from", required=False,
                                         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
     quiet_hours_end = forms.TimeField(label="to", required=False,
@@ -75,10 +76,8 @@ class ClientDetailsForm(CaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = time_zone_choices()
         client = self.case.client if self.case is not None else None
-        if client is not None and client.time_zone not in dict(choices):
-            choices = [(client.time_zone, client.time_zone)] + choices  # a legacy name stays selectable
-        self.fields["time_zone"].choices = choices
+        # The client's own zone first (a legacy name such as "US/Eastern" stays selectable there).
+        self.fields["time_zone"].choices = time_zone_choices(client.time_zone if client is not None else "")
         if client is not None and not self.is_bound:
             self.initial.update({name: getattr(client, name) for name in self.fields})

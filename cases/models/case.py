@@ -166,6 +166,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
     # Set once by the stalled-case sweep; cleared when the case moves to another step.
     stalled_flagged_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # What search reads, accent-stripped and lower-cased, written only by cases/search.py (through
+    # services.common.refresh_counters and client_update). On PostgreSQL migration 0006 indexes them:
+    # GIN on to_tsvector('simple', search_text) and a pg_trgm GIN on search_names.
+    search_text = models.TextField(blank=True, default="", editable=False)
+    search_names = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["-opened_at"]

@@ -6,6 +6,7 @@ from .. import text
 from ..errors import CaseRuleError
 from ..models import Case, CaseEvent, EscalationStatus, ItemStatus, PromiseStatus
 from ..permissions import can_work_case
+from ..search import SEARCH_FIELDS, search_fill
 
 
 def lock_case(case):
@@ -39,7 +40,8 @@ def event_record(*, case, actor, verb, note="", from_step="", to_step="", data=N
 
 
 def refresh_counters(case):
-    """Recompute the cross-table facts the FSM conditions read, from the database, in 4 queries."""
+    """Recompute the cross-table facts the FSM conditions read, from the database, and what search
+    reads (cases.search), in one UPDATE."""
     concerns = case.concerns.aggregate(
         total=Count("id"),
         incomplete=Count("id", filter=Q(description="") | Q(impact="") | Q(feeling="")),
@@ -66,7 +68,8 @@ def refresh_counters(case):
     case.earliest_item_due_at = items["earliest"]
     case.open_escalation_count = case.escalations.exclude(status=EscalationStatus.RESOLVED).count()
     case.next_promise_due_at = case.promises.filter(status=PromiseStatus.PENDING).aggregate(m=Min("due_at"))["m"]
-    case.save(update_fields=COUNTER_FIELDS + ["updated_at"])
+    search_fill(case)
+    case.save(update_fields=COUNTER_FIELDS + SEARCH_FIELDS + ["updated_at"])
     return case
 
 

@@ -71,18 +71,53 @@ def _ensure_supervisor(user):
         raise CaseRuleError("Only supervisors work the escalation queue.")
 
 
+# --- the per-escalation logic: the caller holds the case lock and the escalation's row lock ----------
+def _take(*, user, escalation, now):
+    escalation.status = EscalationStatus.TAKEN
+    escalation.supervisor = user
+    escalation.taken_at = now
+    escalation.save(update_fields=["status", "supervisor", "taken_at"])
+
+
+def _note(*, user, escalation, text):
+    return EscalationNote.objects.create(escalation=escalation, author=user, text=text)
+
+
+def _resolve(*, user, escalation, resolution, now):
+    escalation.status = EscalationStatus.RESOLVED
+    escalation.resolution = resolution
+    escalation.resolved_at = now
+    if escalation.supervisor_id is None:
+        escalation.supervisor = user
+    escalation.save(update_fields=["status", "resolution", "resolved_at", "supervisor"])
+
+
+def _ensure_not_held_by_another(user, escalations):
+    held = [e for e in escalations if e.status == EscalationStatus.TAKEN and e.supervisor_id != user.pk]
+    if held:
+        names = sorted({display_name(e.supervisor) for e in held})
+        what = "this escalation" if len(escalations) == 1 else "escalations on this case"
+        raise CaseRuleError(f"{' and '.join(names)} {'has' if len(names) == 1 else 'have'} already taken {what}.")
+
+
+def _clean_note(text):
+    return require_text(text, field="text", message="Write the note.", limit=limit_of(EscalationNote, "text"))
+
+
+def _clean_resolution(resolution):
+    return require_text(resolution, field="resolution", message="Say how the escalation was resolved.",
+                        limit=limit_of(Escalation, "resolution"))
+
+
+# --- one escalation ----------------------------------------------------------------------------------
 @transaction.atomic
 def escalation_take(*, user, escalation):
     _ensure_supervisor(user)
     case, escalation = _lock_escalation(escalation)
     if escalation.status == EscalationStatus.RESOLVED:
         raise CaseRuleError("This escalation is already resolved.")
-    if escalation.status == EscalationStatus.TAKEN and escalation.supervisor_id != user.pk:
-        raise CaseRuleError(f"{display_name(escalation.supervisor)} has already taken this escalation.")
-    escalation.status = EscalationStatus.TAKEN
-    escalation.supervisor = user
-    escalation.taken_at = timezone.now()
-    escalation.save(update_fields=["status", "supervisor", "taken_at"])
+    _ensure_not_held_by_another(user, [escalation])
+    _take(user=user, escalation=escalation, now=timezone.now())
     event_record(case=case, actor=user, verb="escalation taken", note=escalation.get_reason_display(),
                  data={"escalation": escalation.pk})
     return escalation
@@ -92,8 +127,8 @@ def escalation_take(*, user, escalation):
 def escalation_add_note(*, user, escalation, text):
     _ensure_supervisor(user)
     case, escalation = _lock_escalation(escalation)
-    text = require_text(text, field="text", message="Write the note.", limit=limit_of(EscalationNote, "text"))
-    note = EscalationNote.objects.create(escalation=escalation, author=user, text=text)
+    text = _clean_note(text)
+    note = _note(user=user, escalation=escalation, text=text)
     event_record(case=case, actor=user, verb="escalation note", note=text, data={"escalation": escalation.pk})
     return note
 
@@ -104,15 +139,74 @@ def escalation_resolve(*, user, escalation, resolution):
     case, escalation = _lock_escalation(escalation)
     if escalation.status == EscalationStatus.RESOLVED:
         raise CaseRuleError("This escalation is already resolved.")
-    resolution = require_text(resolution, field="resolution", message="Say how the escalation was resolved.",
-                              limit=limit_of(Escalation, "resolution"))
-    escalation.status = EscalationStatus.RESOLVED
-    escalation.resolution = resolution
-    escalation.resolved_at = timezone.now()
-    if escalation.supervisor_id is None:
-        escalation.supervisor = user
-    escalation.save(update_fields=["status", "resolution", "resolved_at", "supervisor"])
+    resolution = _clean_resolution(resolution)
+    _resolve(user=user, escalation=escalation, resolution=resolution, now=timezone.now())
     event_record(case=case, actor=user, verb="escalation resolved", note=resolution,
                  data={"escalation": escalation.pk})
     refresh_counters(case)
     return escalation
+
+
+# --- all of a case's open escalations at once (the supervisor's queue is one row per case) -----------
+# Each escalation keeps its own record (taken, noted, resolved row by row); the timeline gets one entry
+# per action naming the reasons, not one per escalation.
+def _lock_open_escalations(user, case, *, doing):
+    _ensure_supervisor(user)
+    case = lock_case(case)
+    escalations = list(Escalation.objects.select_for_update().filter(case=case)
+                       .exclude(status=EscalationStatus.RESOLVED).order_by("created_at", "id"))
+    if not escalations:
+        raise CaseRuleError(f"{case.reference} has no open escalation to {doing}.")
+    return case, escalations
+
+
+def _reasons(escalations):
+    """'Broken promise ×2, Irate client': what the timeline entry says the action covered."""
+    counts = {}
+    for e in escalations:
+        counts[e.get_reason_display()] = counts.get(e.get_reason_display(), 0) + 1
+    return ", ".join(f"{label} ×{n}" if n > 1 else label for label, n in counts.items())
+
+
+def _event_data(escalations):
+    return {"escalations": [e.pk for e in escalations]}
+
+
+@transaction.atomic
+def case_escalations_take(*, user, case):
+    """Take every open escalation of the case; refused (nothing taken) when another supervisor holds one."""
+    case, escalations = _lock_open_escalations(user, case, doing="take")
+    _ensure_not_held_by_another(user, escalations)
+    waiting = [e for e in escalations if e.status == EscalationStatus.OPEN]
+    if not waiting:
+        raise CaseRuleError(f"You have already taken every open escalation on {case.reference}.")
+    now = timezone.now()
+    for escalation in waiting:
+        _take(user=user, escalation=escalation, now=now)
+    event_record(case=case, actor=user, verb="escalation taken", note=_reasons(waiting), data=_event_data(waiting))
+    return waiting
+
+
+@transaction.atomic
+def case_escalations_note(*, user, case, text):
+    """The same note on each open escalation of the case."""
+    case, escalations = _lock_open_escalations(user, case, doing="note")
+    text = _clean_note(text)
+    notes = [_note(user=user, escalation=e, text=text) for e in escalations]
+    event_record(case=case, actor=user, verb="escalation note", note=text, data=_event_data(escalations))
+    return notes
+
+
+@transaction.atomic
+def case_escalations_resolve(*, user, case, resolution):
+    """Resolve every open escalation of the case with the same resolution (taken by another supervisor or
+    not: resolving is how a supervisor closes the matter, as for a single escalation)."""
+    case, escalations = _lock_open_escalations(user, case, doing="resolve")
+    resolution = _clean_resolution(resolution)
+    now = timezone.now()
+    for escalation in escalations:
+        _resolve(user=user, escalation=escalation, resolution=resolution, now=now)
+    event_record(case=case, actor=user, verb="escalation resolved",
+                 note=f"{_reasons(escalations)}: {resolution}", data=_event_data(escalations))
+    refresh_counters(case)
+    return escalations

@@ -9,22 +9,27 @@ from ..models import Handoff, HandoffStatus, PromiseStatus
 from ..notices import notify
 from ..permissions import can_accept_handoff_for, can_answer_handoff, can_reassign
 from ..text import LINE, clean_text, limit_of
-from ..workflow import Record, ensure_allows
+from ..workflow import Record, ensure_allows, live_promise_q
 from .common import display_name, ensure_can_work, event_record, lock_case, require_text
 from .irate import apply_irate_rule
+from .promises import settle_if_overdue
 
 
 def _transfer(*, case, new_owner, actor):
     old_owner = case.owner
+    now = timezone.now()
+    held = case.promises.filter(status=PromiseStatus.PENDING, owner=old_owner, action_item__isnull=True)
+    # A deadline that passed while the old owner held the promise stays theirs (the team page counts a
+    # promise for the rep who held it when it fell due): broken now if the sweep has not got there yet.
+    for promise in held.filter(live_promise_q(), due_at__lte=now):
+        settle_if_overdue(case=case, promise=promise, now=now)
     case.owner = new_owner
     case.save(update_fields=["owner", "updated_at"])
     case.watchers.add(old_owner)
     case.watchers.remove(new_owner)
-    # The promises the old owner held for this case (updates, ETA, follow-up) pass to the new owner;
-    # action items keep their assignees.
-    case.promises.filter(status=PromiseStatus.PENDING, owner=old_owner, action_item__isnull=True).update(
-        owner=new_owner
-    )
+    # The promises the old owner held for this case (updates, ETA, follow-up) and still ahead of their
+    # deadline pass to the new owner; action items keep their assignees.
+    held.filter(due_at__gt=now).update(owner=new_owner)
     return old_owner
 
 

@@ -12,6 +12,7 @@ from ..models import OPEN_STEPS, Case, Client, Concern, Mood, Promise, PromiseKi
 from ..notices import notify
 from ..permissions import can_edit_client_contact, can_edit_client_schedule
 from ..schedule import has_allowed_time, next_allowed_for_client
+from ..search import search_refresh
 from ..text import LINE, clean_text, limit_of, normalise, require_substance
 from ..workflow import Record, ensure_allows
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
@@ -86,6 +87,7 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
         _ensure_time_left(client)
     client.save(update_fields=changed)
     moved = _replace_update_promises(client, actor=user) if set(changed) & set(SCHEDULE_FIELDS) else {}
+    search_refresh(client.cases.all())  # every case of the client is found by its new name, email, phone
     changes = _changes(before, client, changed)
     summary = "; ".join(f"{label} {old} → {new}" for label, old, new in changes)
     cases = list(client.cases.filter(step__in=OPEN_STEPS).select_related("owner").order_by("pk"))

@@ -4,6 +4,7 @@ transitions.py."""
 from django.db import transaction
 
 from ..models import Acknowledgement, Case, Fact, Recommitment
+from ..search import SEARCH_FIELDS, search_fill
 from ..text import clean_text, limit_of, normalise, require_substance
 from ..workflow import Record, ensure_allows
 from .common import coach_warnings, ensure_can_work, event_record, lock_case, refresh_counters
@@ -77,7 +78,8 @@ def case_set_root_problem(*, user, case, root_problem, expected_resolution=None)
         case.expected_resolution = clean_text(expected_resolution, field="expected_resolution",
                                               limit=limit_of(Case, "expected_resolution"))
         fields.append("expected_resolution")
-    case.save(update_fields=fields)
+    search_fill(case)
+    case.save(update_fields=fields + SEARCH_FIELDS)
     event_record(case=case, actor=user, verb="root problem recorded", note=case.root_problem,
                  data={"expected_resolution": case.expected_resolution})
     return case

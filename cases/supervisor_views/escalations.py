@@ -1,18 +1,28 @@
-"""The escalation queue and what a supervisor does from it: take, note, resolve, reassign the
-case, or close it by the audited override."""
+"""The escalation queue (one row per case) and what a supervisor does from a case's escalation page:
+take, note or resolve all its open escalations at once, and, apart and confirmed, reassign the case or
+close it by the audited override. The per-escalation URLs of the old queue still work: they lead to (or
+act on) the escalation's case."""
+from functools import wraps
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import services
 from ..errors import CaseRuleError
-from ..workflow import Transition
 from ..forms_supervisor import (
     EscalationNoteForm, EscalationResolveForm, ForceCloseForm, QueueFilterForm, ReassignForm, add_rule_error,
 )
+from ..models import EscalationStatus
+from ..workflow import Transition
 from . import supervisor_required
-from .selectors import escalation_for_supervisor, escalation_queue, reassign_candidates
+from .selectors import (
+    case_for_supervisor, case_of_escalation, escalation_queue, escalations_of_case, reassign_candidates,
+    with_escalations,
+)
 
 PAGE_SIZE = 50
 
@@ -21,18 +31,22 @@ PAGE_SIZE = 50
 @require_GET
 def queue(request):
     filters = QueueFilterForm(request.GET)
-    page = Paginator(escalation_queue(**filters.filters()), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "supervisor/queue.html", {"filters": filters, "page": page})
+    scope = filters.filters()
+    page = Paginator(escalation_queue(**scope), PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = with_escalations(page.object_list, **scope)
+    return render(request, "supervisor/queue.html", {
+        "filters": filters, "page": page, "now": timezone.now(),
+        "showing_resolved": scope["status"] == EscalationStatus.RESOLVED,
+    })
 
 
 @supervisor_required
 @require_GET
-def escalation_detail(request, pk):
-    return _detail(request, escalation_for_supervisor(pk))
+def case_escalations(request, reference):
+    return _page(request, case_for_supervisor(reference))
 
 
-def _detail(request, escalation, **bound):
-    case = escalation.case
+def _page(request, case, **bound):
     forms = {
         "note_form": EscalationNoteForm(),
         "resolve_form": EscalationResolveForm(),
@@ -40,69 +54,94 @@ def _detail(request, escalation, **bound):
         "close_form": ForceCloseForm(),
         **bound,
     }
-    ctx = {"escalation": escalation, "case": case, "gaps": case.gate_gaps(), **forms}
+    ctx = {"case": case, "gaps": case.gate_gaps(), "now": timezone.now(), **escalations_of_case(case), **forms}
     return render(request, "supervisor/escalation.html", ctx)
 
 
-def _act(request, escalation, form_name, form, action, done):
-    """Call one service with the bound form's data and redirect; when the form is invalid or the
-    service refuses, re-show the page with the error next to the field and the input kept."""
+def _act(request, case, form_name, form, action, done):
+    """Call one service with the bound form's data and redirect; when the form is invalid (a confirmation
+    box left empty included) or the service refuses, re-show the page with the error next to the field
+    and the input kept."""
     if form.is_valid():
         try:
-            action(escalation, form.cleaned_data)
+            action(case, form.cleaned_data)
         except CaseRuleError as exc:
             add_rule_error(form, exc)
         else:
             messages.success(request, done)
-            return redirect("supervisor:escalation", pk=escalation.pk)
-    return _detail(request, escalation, **{form_name: form})
+            return redirect("supervisor:case_escalations", reference=case.reference)
+    return _page(request, case, **{form_name: form})
 
 
 @supervisor_required
 @require_POST
-def take(request, pk):
-    escalation = escalation_for_supervisor(pk)
+def case_take(request, reference):
+    case = case_for_supervisor(reference)
     try:
-        services.escalation_take(user=request.user, escalation=escalation)
+        taken = services.case_escalations_take(user=request.user, case=case)
     except CaseRuleError as exc:
         messages.error(request, exc.message)
-        return redirect("supervisor:queue")
-    messages.success(request, f"You have taken the escalation on {escalation.case.reference}.")
-    return redirect("supervisor:escalation", pk=pk)
+    else:
+        what = "the escalation" if len(taken) == 1 else f"the {len(taken)} open escalations"
+        messages.success(request, f"You have taken {what} on {case.reference}.")
+    return redirect("supervisor:case_escalations", reference=case.reference)
 
 
 @supervisor_required
 @require_POST
-def add_note(request, pk):
-    return _act(request, escalation_for_supervisor(pk), "note_form", EscalationNoteForm(request.POST),
-                lambda e, d: services.escalation_add_note(user=request.user, escalation=e, text=d["text"]),
-                "Note added.")
+def case_note(request, reference):
+    return _act(request, case_for_supervisor(reference), "note_form", EscalationNoteForm(request.POST),
+                lambda c, d: services.case_escalations_note(user=request.user, case=c, text=d["text"]),
+                "Note added to each open escalation.")
 
 
 @supervisor_required
 @require_POST
-def resolve(request, pk):
-    return _act(request, escalation_for_supervisor(pk), "resolve_form", EscalationResolveForm(request.POST),
-                lambda e, d: services.escalation_resolve(user=request.user, escalation=e,
-                                                         resolution=d["resolution"]),
-                "Escalation resolved.")
+def case_resolve(request, reference):
+    return _act(request, case_for_supervisor(reference), "resolve_form", EscalationResolveForm(request.POST),
+                lambda c, d: services.case_escalations_resolve(user=request.user, case=c,
+                                                               resolution=d["resolution"]),
+                "Escalations resolved.")
 
 
 @supervisor_required
 @require_POST
-def reassign(request, pk):
-    escalation = escalation_for_supervisor(pk)
-    form = ReassignForm(request.POST, candidates=reassign_candidates(escalation.case))
-    return _act(request, escalation, "reassign_form", form,
-                lambda e, d: services.case_reassign(user=request.user, case=e.case, to_user=d["to_user"],
+def case_reassign(request, reference):
+    case = case_for_supervisor(reference)
+    form = ReassignForm(request.POST, candidates=reassign_candidates(case))
+    return _act(request, case, "reassign_form", form,
+                lambda c, d: services.case_reassign(user=request.user, case=c, to_user=d["to_user"],
                                                     reason=d["reason"], client_informed=d["client_informed"]),
                 "Case reassigned; the previous owner stays on it as a watcher.")
 
 
 @supervisor_required
 @require_POST
-def force_close(request, pk):
-    return _act(request, escalation_for_supervisor(pk), "close_form", ForceCloseForm(request.POST),
-                lambda e, d: services.case_transition(user=request.user, case=e.case, name=Transition.FORCE_CLOSE.method,
-                                                      reason=d["reason"]),
+def case_force_close(request, reference):
+    return _act(request, case_for_supervisor(reference), "close_form", ForceCloseForm(request.POST),
+                lambda c, d: services.case_transition(user=request.user, case=c,
+                                                      name=Transition.FORCE_CLOSE.method, reason=d["reason"]),
                 "Case closed by override; it is recorded on the timeline and counted separately.")
+
+
+# --- the old per-escalation URLs ---------------------------------------------------------------------
+@supervisor_required
+@require_GET
+def escalation_detail(request, pk):
+    case = case_of_escalation(pk)
+    return redirect(reverse("supervisor:case_escalations", kwargs={"reference": case.reference}) + f"#escalation-{pk}")
+
+
+def _on_case_of_escalation(view):
+    """An action posted to an escalation's old URL acts on its case, as the case's page does."""
+    @wraps(view)
+    def by_escalation(request, pk):
+        return view(request, case_of_escalation(pk).reference)
+    return supervisor_required(by_escalation)
+
+
+take = _on_case_of_escalation(case_take)
+add_note = _on_case_of_escalation(case_note)
+resolve = _on_case_of_escalation(case_resolve)
+reassign = _on_case_of_escalation(case_reassign)
+force_close = _on_case_of_escalation(case_force_close)

@@ -1,53 +1,151 @@
 """Reads for the supervisor's pages.
 
-The escalation queue's order ("hottest, then oldest, first"):
-  1. heat tier, hottest first:
+The escalation queue is one row per case with open (open or taken) escalations. Its order ("hottest,
+then oldest, first"), per case:
+  1. heat tier, hottest first, the hottest of the case's escalations in the queue:
      0 — the client is irate (the case's temperature is irate, or a rep flagged it irate);
      1 — a broken promise the system escalated (a client was already let down once);
      2 — the client is angry or upset;
      3 — everything else (anxious or calm clients; stalled cases; other reasons);
-  2. then the oldest escalation first (created_at, then id), so nothing waits forever in its tier.
-Resolved escalations (only shown when filtered for) come most recently resolved first.
+  2. then the case whose oldest escalation is oldest (then the case id), so nothing waits forever in its tier.
+Filtered for resolved escalations, the cases come most recently resolved first.
+A page of the queue costs the same queries whatever its length: the rows, then their escalations.
 """
-from django.contrib.auth import get_user_model
-from django.db.models import Case as SqlCase, IntegerField, Prefetch, Q, Value, When
-from django.shortcuts import get_object_or_404
+import datetime as dt
 
-from ..models import Escalation, EscalationNote, EscalationReason, EscalationStatus, Mood
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    Case as SqlCase, Count, IntegerField, Max, Min, OuterRef, Prefetch, Q, Subquery, Value, When,
+)
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from ..models import (
+    Case, Escalation, EscalationNote, EscalationReason, EscalationStatus, Mood, Promise, PromiseStatus,
+)
 from ..selectors import REP_GROUP, SUPERVISOR_GROUP
 
 HEAT_IRATE, HEAT_BROKEN_PROMISE, HEAT_UPSET, HEAT_OTHER = 0, 1, 2, 3
+# Resolved escalations the case's page still shows under "Recently resolved".
+RECENTLY_RESOLVED = dt.timedelta(days=30)
 
 
-def heat():
+def heat(*, case="case__", escalation=""):
+    """The heat tier of one escalation, as SQL. The prefixes say how to reach the case and the
+    escalation from the model queried (Escalation by default; Case with case="", escalation="escalations__")."""
     return SqlCase(
-        When(Q(case__flagged_irate=True) | Q(case__temperature=Mood.IRATE), then=Value(HEAT_IRATE)),
-        When(reason=EscalationReason.BROKEN_PROMISE, raised_by_system=True, then=Value(HEAT_BROKEN_PROMISE)),
-        When(case__temperature__in=[Mood.ANGRY, Mood.UPSET], then=Value(HEAT_UPSET)),
+        When(Q(**{f"{case}flagged_irate": True}) | Q(**{f"{case}temperature": Mood.IRATE}), then=Value(HEAT_IRATE)),
+        When(Q(**{f"{escalation}reason": EscalationReason.BROKEN_PROMISE, f"{escalation}raised_by_system": True}),
+             then=Value(HEAT_BROKEN_PROMISE)),
+        When(Q(**{f"{case}temperature__in": [Mood.ANGRY, Mood.UPSET]}), then=Value(HEAT_UPSET)),
         default=Value(HEAT_OTHER),
         output_field=IntegerField(),
     )
 
 
-def _with_people(qs):
-    return qs.select_related("case__client", "case__owner", "raised_by", "supervisor")
+def _in_queue(*, reason="", status="", prefix=""):
+    """The escalations a queue filter covers: open and taken by default, or one status; one reason or all."""
+    # Positive conditions only: negated across the case's escalations, Django would ask for cases with
+    # no resolved escalation at all.
+    statuses = [status] if status else [EscalationStatus.OPEN, EscalationStatus.TAKEN]
+    q = Q(**{f"{prefix}status__in": statuses})
+    return q & Q(**{f"{prefix}reason": reason}) if reason else q
 
 
 def escalation_queue(*, reason="", status=""):
-    """Open and taken escalations (or those of one status), in the queue's order; 1 query."""
-    qs = _with_people(Escalation.objects.all()).annotate(heat=heat())
-    if reason:
-        qs = qs.filter(reason=reason)
+    """The cases with escalations under the filter, one per case, in the queue's order; 1 query.
+    Each carries escalation_count, oldest_escalation_at, last_resolved_at, heat and next_promise_kind
+    (the kind of the pending promise due first; its time is the case's next_promise_due_at)."""
+    next_promise = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING).order_by("due_at", "id")
+    # filter() before annotate(): the aggregates count only the escalations the filter matched.
+    qs = (
+        Case.objects.filter(_in_queue(reason=reason, status=status, prefix="escalations__"))
+        .select_related("client", "owner")
+        .annotate(
+            escalation_count=Count("escalations"),
+            oldest_escalation_at=Min("escalations__created_at"),
+            last_resolved_at=Max("escalations__resolved_at"),
+            heat=Min(heat(case="", escalation="escalations__")),
+            next_promise_kind=Subquery(next_promise.values("kind")[:1]),
+        )
+    )
     if status == EscalationStatus.RESOLVED:
-        return qs.filter(status=status).order_by("-resolved_at", "-id")
-    qs = qs.filter(status=status) if status else qs.exclude(status=EscalationStatus.RESOLVED)
-    return qs.order_by("heat", "created_at", "id")
+        return qs.order_by("-last_resolved_at", "-id")
+    return qs.order_by("heat", "oldest_escalation_at", "id")
 
 
-def escalation_for_supervisor(pk):
+def with_escalations(cases, *, reason="", status=""):
+    """The queue's rows (a page of escalation_queue) with what each row says about its escalations, in
+    one more query: `escalations` (oldest first), `reasons` [(label, count)] in the order first raised,
+    `broken` (those for a broken promise, with the promise and who held it), `waiting` (not yet taken),
+    `taken_by` (the supervisors holding them) and `raised_by` (who raised them, "system" for the sweeps)."""
+    rows = list(cases)
+    by_case = {case.pk: [] for case in rows}
+    escalations = (Escalation.objects.filter(_in_queue(reason=reason, status=status), case_id__in=by_case)
+                   .select_related("raised_by", "supervisor", "promise__owner").order_by("created_at", "id"))
+    for escalation in escalations:
+        by_case[escalation.case_id].append(escalation)
+    for case in rows:
+        _describe(case, by_case[case.pk])
+    return rows
+
+
+def _describe(case, escalations):
+    for escalation in escalations:
+        escalation.case = case  # the row's case, so templates reading escalation.case cost no query
+    reasons = {}
+    for e in escalations:
+        reasons[e.get_reason_display()] = reasons.get(e.get_reason_display(), 0) + 1
+    case.escalations_listed = escalations
+    case.reasons = list(reasons.items())
+    case.broken = [e for e in escalations if e.reason == EscalationReason.BROKEN_PROMISE and e.promise_id]
+    case.waiting = sum(1 for e in escalations if e.status == EscalationStatus.OPEN)
+    case.taken_by = _names(e.supervisor for e in escalations if e.status == EscalationStatus.TAKEN)
+    case.raised_by = _names(None if e.raised_by_system else e.raised_by for e in escalations)
+
+
+def _names(users):
+    seen = []
+    for user in users:
+        name = "system" if user is None else user.get_full_name() or user.username
+        if name not in seen:
+            seen.append(name)
+    return seen
+
+
+def case_for_supervisor(reference):
+    return get_object_or_404(Case.objects.select_related("client", "owner", "co_owner"), reference=reference)
+
+
+def case_of_escalation(pk):
+    """The case an escalation belongs to: the per-escalation URLs of the old queue lead to its case."""
+    return get_object_or_404(Escalation.objects.select_related("case"), pk=pk).case
+
+
+def escalations_of_case(case, now=None):
+    """What the case's escalation page lists: its open escalations (oldest first), those resolved in the
+    last RECENTLY_RESOLVED (latest first) and how many older ones are not shown, each with its notes; the
+    pending promise due first. A fixed number of queries."""
+    now = now or timezone.now()
     notes = Prefetch("notes", queryset=EscalationNote.objects.select_related("author"))
-    qs = _with_people(Escalation.objects.all()).select_related("case__co_owner").prefetch_related(notes)
-    return get_object_or_404(qs, pk=pk)
+    recent = Q(status=EscalationStatus.RESOLVED, resolved_at__gte=now - RECENTLY_RESOLVED)
+    listed = list(Escalation.objects.filter(Q(status__in=[EscalationStatus.OPEN, EscalationStatus.TAKEN]) | recent,
+                                            case=case)
+                  .select_related("raised_by", "supervisor", "promise__owner").prefetch_related(notes)
+                  .order_by("created_at", "id"))
+    open_ = [e for e in listed if e.status != EscalationStatus.RESOLVED]
+    resolved = sorted((e for e in listed if e.status == EscalationStatus.RESOLVED),
+                      key=lambda e: (e.resolved_at, e.pk), reverse=True)
+    older = Escalation.objects.filter(case=case, status=EscalationStatus.RESOLVED).count() - len(resolved)
+    for escalation in open_ + resolved:
+        escalation.case = case
+    next_promise = (case.promises.filter(status=PromiseStatus.PENDING).select_related("owner")
+                    .order_by("due_at", "id").first())
+    return {
+        "open_escalations": open_, "resolved_escalations": resolved, "older_resolved": older,
+        "waiting": sum(1 for e in open_ if e.status == EscalationStatus.OPEN), "next_promise": next_promise,
+        "recent_days": RECENTLY_RESOLVED.days,
+    }
 
 
 def reassign_candidates(case):

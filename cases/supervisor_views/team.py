@@ -1,8 +1,11 @@
-"""The team dashboard: the measures of cases/metrics.py over the last 7, 30 or 90 days."""
+"""The team page: the measures of cases/metrics over the last 7, 30 or 90 days, its charts, and each
+chart's numbers as a CSV download (`?format=csv&chart=<name>`, same window)."""
+from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from .. import metrics
+from ..csv_safe import streaming_csv_response
 from ..forms_supervisor import DEFAULT_WINDOW_DAYS, WindowForm
 from . import supervisor_required
 
@@ -13,6 +16,12 @@ def dashboard(request):
     # Unbound without ?days= so the picker shows the window the numbers actually cover.
     form = WindowForm(request.GET if "days" in request.GET else None, initial={"days": DEFAULT_WINDOW_DAYS})
     board = metrics.team_dashboard(days=form.days_or_default())
+    if request.GET.get("format") == "csv":
+        figure = metrics.figure_named(board, request.GET.get("chart", ""))
+        if figure is None or figure.is_empty:
+            raise Http404("No such chart, or nothing in it for this window.")
+        return streaming_csv_response(f"team-{figure.name}-{board.window.days}-days.csv",
+                                      figure.csv_columns, figure.csv_rows)
     return render(request, "supervisor/dashboard.html", {
-        "form": form, "board": board, "steps": metrics.WORKFLOW_STEPS,
+        "form": form, "board": board, "steps": metrics.WORKFLOW_STEPS, "figures": metrics.figures(board),
     })

@@ -1,6 +1,9 @@
-"""{% load case_ui %}: the stepper, mood chips and trend, countdowns, and times shown in the viewer's
-zone with the client's local time beside them."""
+"""{% load case_ui %}: the stepper, mood chips and trend, countdowns, times shown in the viewer's
+zone with the client's local time beside them (a far date with its year), and long text clipped with
+"show all"."""
 from django import template
+from django.template.defaultfilters import linebreaksbr
+from django.utils.html import format_html
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
 
@@ -75,7 +78,7 @@ def client_time(value, client):
     mine = timezone.localtime(value)
     if theirs.utcoffset() == mine.utcoffset():
         return ""
-    fmt = "H:i T" if theirs.date() == mine.date() else "D j M H:i T"
+    fmt = "H:i T" if theirs.date() == mine.date() else "D j M Y H:i T" if _shows_year(theirs) else "D j M H:i T"
     return f"{date_format(theirs, fmt)} for {client.name}"
 
 
@@ -85,12 +88,56 @@ def client_clock(client):
     return date_format(timezone.now().astimezone(client.tz), "D H:i T")
 
 
+NEAR_DAYS = 183  # within about six months a date reads without its year
+
+
+def _shows_year(local, now=None):
+    """The year is left out only for a date in the current year or within about six months of now."""
+    now = timezone.localtime(now or timezone.now(), local.tzinfo)
+    return local.year != now.year and abs((local - now).days) > NEAR_DAYS
+
+
 @register.filter
 def when(value):
-    """A time in the viewer's zone, short: 'Tue 24 Nov 14:05'."""
+    """A time in the viewer's zone, short: 'Tue 24 Nov 14:05'; a far date shows its year:
+    'Tue 24 Nov 2026 14:05'."""
     if not value:
         return ""
-    return date_format(timezone.localtime(value), "D j M H:i")
+    local = timezone.localtime(value)
+    return date_format(local, "D j M Y H:i" if _shows_year(local) else "D j M H:i")
+
+
+CLIP_AT = 400  # characters shown before "show all"
+CLIP_SLACK = 80  # a text only a little longer than that is shown whole: hiding a line helps nobody
+
+
+def _clip_point(text):
+    """Where the shown part ends: the last space before CLIP_AT, unless that cuts too much."""
+    space = text.rfind(" ", 0, CLIP_AT)
+    return space if space > CLIP_AT * 0.6 else CLIP_AT
+
+
+@register.filter(needs_autoescape=True)
+def clip(value, wrap="", autoescape=True):
+    """Long text, clipped without JavaScript: the first ~400 characters, then a <details> whose summary
+    says "show all" and which holds the rest. Escaped, line breaks kept. `wrap` puts each part in a
+    paragraph: "p" or "p.some-class" (a <details> may not sit inside a <p>, so the template gives the
+    filter the paragraph instead of wrapping it); without it the parts are inline, for a <dd> or <div>.
+        {{ update.summary|clip:"p.record__main" }}"""
+    text = "" if value is None else str(value)
+    tag, _, css = wrap.partition(".")
+    open_tag = format_html('<{} class="{}">', tag, css) if tag and css else format_html("<{}>", tag) if tag else ""
+    close_tag = format_html("</{}>", tag) if tag else ""
+
+    def part(chunk):
+        return format_html("{}{}{}", open_tag, linebreaksbr(chunk, autoescape=autoescape), close_tag)
+
+    if len(text) <= CLIP_AT + CLIP_SLACK:
+        return part(text)
+    cut = _clip_point(text)
+    head, rest = text[:cut].rstrip(), text[cut:].lstrip()
+    return format_html('{}<details class="clip"><summary>show all</summary>{}</details>',
+                       part(head + "…"), part(rest))
 
 
 @register.simple_tag

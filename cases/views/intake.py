@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from .. import services
 from ..errors import CaseRuleError
 from ..forms import NewCaseForm, add_rule_error
+from ..selectors_clients import client_history
 from ..selectors_ui import client_choices
 
 
@@ -29,7 +30,8 @@ def case_new(request):
             return redirect("cases:case_detail", reference=case.reference)
     status = 422 if form.is_bound else 200
     context = {"form": form, "clients": client_choices(client_q), "client_q": client_q,
-               "selected": str(form["client"].value() or "")}
+               "selected": str(form["client"].value() or ""),
+               "history": client_history(request.user, form["client"].value())}  # shown without JavaScript too
     return render(request, "cases/case_new.html", context, status=status)
 
 

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # search's trigram lookups; harmless on SQLite (cases/search.py falls back)
     "django_fsm",
     "django_htmx",
     "cases",

@@ -1,6 +1,7 @@
 /* Small helpers for the rep's pages; everything works without them.
  * - Countdowns: elements with data-due (ISO time) show "in 12 min" / "5 min overdue", red when overdue.
- * - "/" focuses the element marked data-shortcut="/" (the search box) unless the rep is typing.
+ * - "/" focuses the element marked data-shortcut="/" (the search box) unless the rep is typing: the page's
+ *   own search box if it has one (My cases' filter), else the one in the top bar.
  * - Ctrl+Enter (Cmd+Enter) in a form field submits that form, so a rep never has to reach for the mouse.
  */
 (function () {
@@ -45,7 +46,7 @@
     if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
     var t = event.target;
     if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
-    var target = document.querySelector('[data-shortcut="/"]');
+    var target = document.querySelector('main [data-shortcut="/"]') || document.querySelector('[data-shortcut="/"]');
     if (target) {
       event.preventDefault();
       target.focus();

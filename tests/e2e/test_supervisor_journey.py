@@ -1,5 +1,6 @@
-"""A supervisor works the escalation queue in a real headless Chromium against the live server: takes the
-escalation the system opened for a broken promise, notes, reassigns and resolves it; reads the team's
+"""A supervisor works the escalation queue (one row per case) in a real headless Chromium against the live
+server: takes a case's escalations (the one the system opened for a broken promise and one the rep raised)
+at once, notes, reassigns (after confirming) and resolves them; reads the team's
 promise-keeping rate; the case owner gives the client a status link that a stranger's browser can open;
 and a rep is kept out of the supervisor's pages. Screenshots go to test-artifacts/e2e/supervisor/."""
 import datetime as dt
@@ -64,56 +65,73 @@ def test_a_supervisor_takes_notes_reassigns_and_resolves_a_broken_promise_escala
     shot = Shots(page, artifacts_dir / "e2e" / "supervisor" / "queue")
     sam, fran, alex = team
     case, escalation = case_with_a_broken_promise(fran)
+    liability = services.escalation_raise(user=fran, case=case, reason=EscalationReason.LIABILITY,
+                                          note="Dennis asks who pays for the orders he lost")
     irate = irate_escalation(alex)
 
     sign_in(page, live_server, sam)
     page.get_by_role("link", name=re.compile("^Supervisor")).click()
     expect(page.get_by_role("heading", name="Escalation queue")).to_be_visible()
     rows = page.locator("table.queue tbody tr")
-    expect(rows).to_have_count(2)
+    expect(rows).to_have_count(2)  # one row per case: Dennis's two escalations share a row
     expect(rows.nth(0)).to_contain_text(irate.case.reference)  # irate outranks an older broken promise
     expect(rows.nth(0)).to_contain_text("Irate client")
-    expect(rows.nth(1)).to_contain_text(case.reference)
-    expect(rows.nth(1)).to_contain_text("Dennis Hale")
-    expect(rows.nth(1)).to_contain_text("system")
-    expect(rows.nth(1)).to_contain_text("Broken promise")
+    dennis_row = rows.nth(1)
+    expect(dennis_row).to_contain_text(case.reference)
+    expect(dennis_row).to_contain_text("Dennis Hale")
+    expect(dennis_row.locator(".queue__count")).to_have_text("2")
+    expect(dennis_row).to_contain_text("Broken promise")
+    expect(dennis_row).to_contain_text("Liability question")
+    expect(dennis_row.locator(".broken-promise")).to_contain_text(f"“{escalation.promise.source}”")
+    expect(dennis_row.locator(".broken-promise")).to_contain_text("to Dennis Hale · held by Fran Moss")
+    expect(dennis_row).to_contain_text("Raised by system, Fran Moss")
     shot("queue-irate-first")
 
-    rows.nth(1).get_by_role("button", name="Take").click()
+    dennis_row.get_by_role("button", name="Take all 2").click()
     expect(page.get_by_role("heading", name=re.compile(f"on {case.reference}"))).to_be_visible()
-    expect(page.locator(".message")).to_contain_text(f"You have taken the escalation on {case.reference}")
-    expect(page.locator("dl.facts")).to_contain_text("Taken by a supervisor (Sam Reed)")
-    expect(page.locator("dl.facts")).to_contain_text("Broken promise: Update Dennis Hale by phone")
+    expect(page.locator(".message")).to_contain_text(f"You have taken the 2 open escalations on {case.reference}")
+    records = page.locator(".escalation-record")
+    expect(records).to_have_count(2)
+    for record in (records.nth(0), records.nth(1)):
+        expect(record).to_contain_text("Taken by a supervisor · Sam Reed")
+    expect(page.locator(f"#escalation-{escalation.pk}")).to_contain_text("Broken promise: Update Dennis Hale by phone")
 
     page.get_by_label("Note:", exact=True).fill("Fran is off sick today; Alex has capacity.")
     page.get_by_role("button", name="Add note").click()
-    expect(page.locator(".message")).to_contain_text("Note added.")
-    expect(page.locator("p.note")).to_contain_text("Fran is off sick today")
+    expect(page.locator(".message")).to_contain_text("Note added")
+    expect(page.locator(".escalation-record .note")).to_have_count(2)
+    expect(page.locator(f"#escalation-{liability.pk} .note")).to_contain_text("Fran is off sick today")
     shot("taken-with-note")
 
-    page.get_by_label("New owner").select_option(label="Alex Kim")
-    page.get_by_label("Why:", exact=True).fill("Fran is out today; Alex keeps the hourly calls going.")
-    page.get_by_label("The client has been told who now handles the case").check()
-    page.get_by_role("button", name="Reassign").click()
+    change = page.locator("#change-case")
+    change.get_by_label("New owner").select_option(label="Alex Kim")
+    change.get_by_label("Why:", exact=True).fill("Fran is out today; Alex keeps the hourly calls going.")
+    change.get_by_label("The client has been told who now handles the case").check()
+    change.get_by_role("button", name="Reassign").click()
+    expect(page.locator("#reassign_confirm_error")).to_contain_text("Tick the box to confirm")  # nothing moved yet
+    change.get_by_label("I understand this hands the case to the person chosen above").check()
+    change.get_by_role("button", name="Reassign").click()
     expect(page.locator(".message")).to_contain_text("Case reassigned")
-    expect(page.locator("dl.facts")).to_contain_text("Alex Kim")
+    expect(page.locator(".case-head__people")).to_contain_text("Owner Alex Kim")
 
     page.get_by_label("How it was resolved").fill("Alex called Dennis with the update and owns the case now.")
     page.get_by_role("button", name="Resolve").click()
-    expect(page.locator(".message")).to_contain_text("Escalation resolved.")
-    expect(page.locator("dl.facts")).to_contain_text("Resolved (Sam Reed)")
-    expect(page.locator("dl.facts")).to_contain_text("Alex called Dennis with the update")
+    expect(page.locator(".message")).to_contain_text("Escalations resolved.")
+    for record in (records.nth(0), records.nth(1)):
+        expect(record).to_contain_text("Resolved · Sam Reed")
+        expect(record).to_contain_text("Alex called Dennis with the update")
     expect(page.get_by_role("button", name="Resolve")).to_have_count(0)
     shot("resolved")
 
     case.refresh_from_db()
-    escalation.refresh_from_db()
     assert case.owner == alex
     assert case.watchers.filter(pk=fran.pk).exists()
-    assert escalation.status == EscalationStatus.RESOLVED
-    assert escalation.supervisor == sam
-    assert escalation.resolution.startswith("Alex called Dennis")
-    assert escalation.notes.get().text.startswith("Fran is off sick")
+    for one in (escalation, liability):
+        one.refresh_from_db()
+        assert one.status == EscalationStatus.RESOLVED
+        assert one.supervisor == sam
+        assert one.resolution.startswith("Alex called Dennis")
+        assert one.notes.get().text.startswith("Fran is off sick")
     assert case.handoffs.get().client_informed
     assert not case.promises.filter(status=PromiseStatus.PENDING, owner=fran, action_item__isnull=True).exists()
 
@@ -130,7 +148,7 @@ def test_a_supervisor_takes_notes_reassigns_and_resolves_a_broken_promise_escala
     page.get_by_role("link", name=re.compile("^Supervisor")).click()
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text(irate.case.reference)
-    assert Escalation.objects.filter(status=EscalationStatus.RESOLVED).count() == 1
+    assert Escalation.objects.filter(status=EscalationStatus.RESOLVED).count() == 2
 
 
 def test_the_team_page_shows_the_promise_keeping_rate_of_the_rep_whose_promise_broke(page, live_server, team,

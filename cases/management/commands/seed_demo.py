@@ -1,10 +1,14 @@
 """Demo data: reps fran and alex, supervisor sam, Dennis's outage case in `manage_anxiety` with an
 hourly cadence, and at least one case in every other step. Built through the services, so every
-promise and event is real. Running it again changes nothing but the demo passwords."""
+promise and event is real. Running it again changes nothing but the demo passwords.
+
+`--history DAYS` adds a team's past (six reps, two supervisors, a few hundred cases: the _demo package),
+once. The operator login `ops` (same password) opens the admin's outbox and sweep heartbeats."""
 import datetime as dt
+import time
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +17,8 @@ from cases import services
 from cases.roles import ensure_roles
 from cases.workflow import Transition as T
 from cases.models import Case, Channel, Client, EscalationReason, ItemKind, Mood, StaffProfile
+
+from ._demo import seed_history
 
 DEFAULT_PASSWORD = "demo-pass-123"
 
@@ -39,9 +45,12 @@ class Command(BaseCommand):
     help = "Create the demo users and cases (idempotent)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--password", default=DEFAULT_PASSWORD, help="Password for fran, alex and sam.")
+        parser.add_argument("--password", default=DEFAULT_PASSWORD, help="Password for every demo login.")
+        parser.add_argument("--history", type=int, default=0, metavar="DAYS",
+                            help="Also give the team DAYS days of past cases (once; e.g. 60).")
+        parser.add_argument("--seed", type=int, default=8, help="Random seed of the history.")
 
-    def handle(self, *args, password, **options):
+    def handle(self, *args, password, history=0, seed=8, **options):
         with transaction.atomic():
             users = self._users(password)
             clients = {key: self._client(users["sam"], **data) for key, data in CLIENTS.items()}
@@ -49,6 +58,13 @@ class Command(BaseCommand):
             for builder in (self._dennis, self._identify, self._acknowledge, self._recommit, self._gather,
                             self._plan, self._deliver, self._resolved):
                 created += builder(users, clients)
+            self._operator(password)
+        if history:
+            started = time.monotonic()
+            with transaction.atomic():
+                made = seed_history(days=history, password=password, seed=seed, clients=clients.values())
+            self.stdout.write(f"History: {made} case(s) over {history} days in {time.monotonic() - started:.1f} s."
+                              if made else "History: already there; nothing added.")
         self.stdout.write(self.style.SUCCESS(
             f"Demo ready: {created} case(s) created, {Case.objects.count()} in all. "
             f"Logins: fran / alex (reps), sam (supervisor); password: {password}"
@@ -73,6 +89,18 @@ class Command(BaseCommand):
                                                                              "time_zone": "Europe/London"})
         StaffProfile.objects.get_or_create(user=users["sam"], defaults={"time_zone": "Europe/London"})
         return {k: User.objects.get(pk=v.pk) for k, v in users.items()}  # fresh permission caches
+
+    def _operator(self, password):
+        """`ops`: staff with the admin's outbox and heartbeats only. Not a superuser, which the app would
+        count as a supervisor (queue, assignee lists)."""
+        ops, _ = get_user_model().objects.get_or_create(
+            username="ops", defaults={"first_name": "Ops", "email": "ops@casetracker.example"})
+        ops.set_password(password)
+        ops.is_staff = True
+        ops.save()
+        ops.user_permissions.set(Permission.objects.filter(
+            content_type__app_label="notifications",
+            codename__in=["view_outboxmessage", "change_outboxmessage", "view_sweepheartbeat"]))
 
     def _client(self, user, **data):
         client = Client.objects.filter(email=data["email"]).first()

@@ -1,0 +1,52 @@
+"""The team's numbers, per rep and for the team, over a window ending now. Read-only: every measure
+comes from the promise ledger, the case timeline (CaseEvent), the escalations and the step records, in a
+fixed number of queries whatever the number of cases (`team_dashboard` makes at most 10).
+
+- window.py: the window, its weeks, and the words numbers are shown in (durations, moods);
+- measures.py: one rep's (or the team's) numbers and what is derived from them;
+- dashboard.py: `team_dashboard`, the grouped queries that fill them;
+- figures.py: the page's charts, each with its table and CSV from the same rows.
+
+Definitions (the team page shows the same words):
+- "Per rep" means the case's current owner, except two measures that follow who held the work then:
+  the promise-keeping rate belongs to each promise's owner, the rep who held it when it fell due (an
+  enrolled teammate for an action item; a handoff passes only promises still ahead of their deadline);
+  an escalation belongs to the rep who owned the case when it was raised (`Escalation.case_owner`).
+- Promise-keeping rate: kept / (kept + broken) over promises due in the window (kept late is broken;
+  pending, renegotiated and withdrawn promises do not count). Same rule as `selectors.promise_keeping_rate`
+  and as the "N kept / N broken" of each case page. Per week: the same over the promises due that week.
+- Renegotiated share: renegotiated / (kept + broken + renegotiated) over the same promises: how much of
+  the rate was kept by moving deadlines (each move needs the client's recorded agreement).
+- Median (and nearest-rank 90th percentile) time in a step: for each stay in a step that ended in the
+  window (a transition out of it), the time from the transition into it to the transition out of it.
+- Opened: cases opened in the window. Resolved: cases taken through the deliver gate to resolved in
+  the window. Closed by override: cases a supervisor force-closed in the window (never counted as
+  resolved). Reopened: cases reopened in the window. Each counts distinct cases.
+- Escalations by reason: escalations raised in the window, by reps or the system; per week by the week
+  they were raised.
+- Mood, intake vs delivery: over cases resolved through the gate in the window, the average
+  Mood.score (0 irate .. 6 delighted) at intake and at delivery (the mood recorded with the latest
+  delivery, else the case's last recorded mood), shown as the nearest moods ("Upset → Satisfied");
+  "anxious to joy" counts the cases that came in anxious or worse and left satisfied or delighted.
+- Follow-up: over the same cases, those whose follow-up call was logged, as a share of those whose
+  follow-up date has passed (cases whose date is still ahead are shown as waiting, not as misses).
+- ETA calibration: each arrival at `deliver` in the window against the range in force then (the
+  latest estimate's earliest end, and the ETA promise's deadline, which a renegotiation moves):
+  early (before the earliest), within, or late (after the latest).
+"""
+from .dashboard import team_dashboard
+from .figures import Figure, figure_named, figures
+from .measures import (
+    ANXIOUS_OR_WORSE, MOOD_SCORES, SATISFIED_OR_BETTER, WORKFLOW_STEPS, Dashboard, Measures, RepMeasures,
+)
+from .window import (
+    DEFAULT_WINDOW_DAYS, WINDOW_DAYS, Window, format_duration, mood_label, mood_move, percentile, week_label,
+    week_of, window,
+)
+
+__all__ = [
+    "team_dashboard", "Figure", "figures", "figure_named", "Dashboard", "Measures", "RepMeasures",
+    "WORKFLOW_STEPS", "ANXIOUS_OR_WORSE", "SATISFIED_OR_BETTER", "MOOD_SCORES", "WINDOW_DAYS",
+    "DEFAULT_WINDOW_DAYS", "Window", "window", "format_duration", "mood_label", "mood_move", "percentile",
+    "week_of", "week_label",
+]

@@ -1,0 +1,198 @@
+"""Find any case of the team: reference, client name, organisation, email, phone, summary, concern
+text, root problem and status-update text, over the cases the user may see (selectors.visible_cases).
+
+Invariant: `Case.search_text` and `Case.search_names` are written only here, from the case's current
+records. Every case service reaches `search_fill` through services.common.refresh_counters; a client's
+edit refreshes all their cases with `search_refresh`. Both columns are accent-stripped and lower-cased
+(`fold`), and so is the query, so "Tomas" finds "Tomás" on any database.
+
+On PostgreSQL (migration 0006 builds the indexes): full-text search on to_tsvector('simple',
+search_text), every word matched as a prefix ("dennis hal" finds "Dennis Hale"), plus pg_trgm word
+similarity on search_names for misspelt names, ranked; "C-5" finds C-000005. On SQLite (`make run`)
+a plain substring fallback over the same two columns."""
+import re
+import unicodedata
+
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField, TrigramWordSimilarity
+from django.db import connection
+from django.db.models import Case as CaseWhen
+from django.db.models import F, FloatField, Func, OuterRef, Q, Subquery, Value, When
+
+from .models import Case, Concern, Promise, PromiseStatus, StatusUpdate
+from .selectors import visible_cases
+
+SEARCH_FIELDS = ["search_text", "search_names"]
+QUERY_MAX_LENGTH = 200
+MAX_WORDS = 12
+# to_tsvector refuses more than 1 MB; a case with thousands of updates keeps its first 200,000 characters.
+TEXT_LIMIT = 200_000
+
+# Letters NFKD does not take apart into a base letter and an accent.
+_FOLD_EXTRA = str.maketrans({"ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe",
+                             "ı": "i", "ħ": "h", "ŧ": "t"})
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_REFERENCE = re.compile(r"^c-0*(\d+)$")
+# What a user types for a reference: "C-000005", "c-5", "c5", "C 5", "#5".
+_TYPED_REFERENCE = re.compile(r"^(?:(c)\s*-?\s*|(#))?0*(\d{1,9})$")
+_PHONE_QUERY = re.compile(r"^[\d\s()+\-./]+$")
+_WEBSEARCH_SYNTAX = re.compile(r'"|(^|\s)-\w|\sor\s')
+
+
+# --- the two columns ------------------------------------------------------------------------------
+def fold(value):
+    """Accents off, case folded, whitespace collapsed: 'Tomás  ØSTERGÅRD' -> 'tomas ostergard'."""
+    text = unicodedata.normalize("NFKD", str(value or ""))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return " ".join(text.casefold().translate(_FOLD_EXTRA).split())
+
+
+def words(value):
+    """The folded words of a text, punctuation dropped: "payroll-due (3 days)" -> payroll due 3 days."""
+    return _NON_WORD.sub(" ", fold(value)).split()
+
+
+def digits(value):
+    return "".join(ch for ch in str(value or "") if ch.isdigit())
+
+
+def reference_spellings(reference):
+    """'C-000005' -> ['c-000005', 'c-5', 'c5', '5']: every way a rep may type it."""
+    ref = fold(reference)
+    match = _REFERENCE.match(ref)
+    if not match:
+        return [ref] if ref else []
+    n = match.group(1)
+    return [ref, f"c-{n}", f"c{n}", n]
+
+
+def columns(*, reference, client, texts):
+    """(search_text, search_names) for a case: its reference, its client (name, organisation, email,
+    phone) and its free texts. A pure function: the backfill migration calls it too."""
+    contact = [client.name, client.organisation, client.email]
+    names = [*reference_spellings(reference), *(fold(v) for v in contact), fold(client.phone), digits(client.phone)]
+    search_names = " ".join(n for n in names if n)
+    search_text = " ".join(words(" ".join([*contact, *(t or "" for t in texts)])))
+    return search_text[:TEXT_LIMIT], search_names
+
+
+def _texts(case, concerns, updates):
+    texts = [case.summary, case.root_problem]
+    for concern in concerns:
+        texts += [concern.description, concern.impact]
+    return texts + [u.summary for u in updates]
+
+
+def search_fill(case):
+    """Set both columns on `case` from the database, without saving (refresh_counters saves them with
+    the counters, in the same UPDATE). Three queries."""
+    concerns = Concern.objects.filter(case=case).only("description", "impact")
+    updates = StatusUpdate.objects.filter(case=case).only("summary")
+    case.search_text, case.search_names = columns(reference=case.reference, client=case.client,
+                                                  texts=_texts(case, concerns, updates))
+    return case
+
+
+def search_refresh(cases, *, batch_size=500):
+    """Recompute and save both columns for many cases (a client's edit, the demo seed, a backfill), in
+    a fixed number of queries per batch. The caller holds whatever locks its rule needs."""
+    qs = cases.select_related("client").prefetch_related("concerns", "status_updates").order_by("pk")
+    batch = []
+    for case in qs.iterator(chunk_size=batch_size):
+        case.search_text, case.search_names = columns(
+            reference=case.reference, client=case.client,
+            texts=_texts(case, case.concerns.all(), case.status_updates.all()))
+        batch.append(case)
+        if len(batch) >= batch_size:
+            Case.objects.bulk_update(batch, SEARCH_FIELDS)
+            batch = []
+    if batch:
+        Case.objects.bulk_update(batch, SEARCH_FIELDS)
+
+
+# --- the query ------------------------------------------------------------------------------------
+class SimpleVector(Func):
+    """to_tsvector('simple', search_text), spelt exactly as the GIN expression index of migration 0006
+    so that PostgreSQL uses it."""
+    template = "to_tsvector('simple'::regconfig, %(expressions)s)"
+    output_field = SearchVectorField()
+
+
+def typed_reference(q):
+    """The reference a query names ('C-5' -> 'C-000005'), and whether it said so with its 'C' (then only
+    that case matches; a bare number may also be a phone or a word)."""
+    match = _TYPED_REFERENCE.match(fold(q).replace(" ", "")) or _TYPED_REFERENCE.match(q.strip().lower().replace(" ", ""))
+    if not match:
+        return None, False
+    return f"C-{int(match.group(3)):06d}", bool(match.group(1) or match.group(2))
+
+
+def prefix_tsquery(q):
+    """Every folded word of the query as a prefix, all required: 'Dennis Hal' -> 'dennis:* & hal:*'.
+    Words are letters and digits only, so nothing a user types can break the tsquery syntax."""
+    return " & ".join(f"{w}:*" for w in words(q)[:MAX_WORDS])
+
+
+def _phone_q(q):
+    if _PHONE_QUERY.match(q) and len(digits(q)) >= 4:
+        return Q(search_names__contains=digits(q))
+    return Q(pk__in=[])
+
+
+def postgres_search(cases, q):
+    """Cases of `cases` matching `q`, best first: full text (prefix words, or websearch syntax when the
+    query uses quotes, OR or -word) ranked with SearchRank, plus trigram word similarity on the names
+    (weighted double: a name match ranks above a mention in an update), plus an exact reference."""
+    folded = fold(q)
+    reference, only_reference = typed_reference(q)
+    if only_reference:
+        return cases.filter(reference=reference).annotate(rank=Value(10.0, output_field=FloatField()))
+    if _WEBSEARCH_SYNTAX.search(f" {folded} "):
+        tsquery = SearchQuery(folded, search_type="websearch", config="simple")
+    else:
+        raw = prefix_tsquery(q)
+        tsquery = SearchQuery(raw, search_type="raw", config="simple") if raw else None
+    match = Q(search_names__trigram_word_similar=folded) | Q(search_names__contains=folded) | _phone_q(q)
+    rank = TrigramWordSimilarity(Value(folded), "search_names") * 2.0
+    if tsquery is not None:
+        cases = cases.alias(document=SimpleVector("search_text"))
+        match |= Q(document=tsquery)
+        rank = rank + SearchRank(F("document"), tsquery)
+    if reference:
+        match |= Q(reference=reference)
+        rank = rank + CaseWhen(When(reference=reference, then=Value(10.0)), default=Value(0.0))
+    return cases.filter(match).annotate(rank=rank)
+
+
+def fallback_search(cases, q):
+    """The embedded SQLite's search: every word of the query is a substring of the names or the text
+    (both folded, as is the query); a case whose names hold the whole query comes first."""
+    folded = fold(q)
+    reference, only_reference = typed_reference(q)
+    if only_reference:
+        return cases.filter(reference=reference).annotate(rank=Value(10.0, output_field=FloatField()))
+    match = Q()
+    for token in folded.split()[:MAX_WORDS]:
+        in_text = Q(search_text__contains=" ".join(words(token))) if words(token) else Q(pk__in=[])
+        match &= Q(search_names__contains=token) | in_text
+    match |= _phone_q(q)
+    if reference:
+        match |= Q(reference=reference)
+    whens = [When(reference=reference, then=Value(10.0))] if reference else []
+    rank = CaseWhen(*whens, When(search_names__contains=folded, then=Value(1.0)), default=Value(0.0))
+    return cases.filter(match).annotate(rank=rank)
+
+
+def search_cases(user, q):
+    """The cases `user` may see that match `q`, best match first, then by the next promise due; with
+    what a result row shows (client, owner, the next promise's kind) in the same query."""
+    cases = visible_cases(user)
+    if not words(q):
+        return cases.none()
+    matched = postgres_search(cases, q) if connection.vendor == "postgresql" else fallback_search(cases, q)
+    next_promise = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING).order_by("due_at", "id")
+    return (
+        matched.select_related("client", "owner")
+        .defer("search_text", "search_names")
+        .annotate(next_promise_kind=Subquery(next_promise.values("kind")[:1]))
+        .order_by("-rank", F("next_promise_due_at").asc(nulls_last=True), "-opened_at", "-pk")
+    )

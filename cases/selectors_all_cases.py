@@ -1,0 +1,91 @@
+"""All cases, for supervisors: every case of the team, filtered and sorted, in one query for the rows
+whatever their number (the client, the owner and the next promise's kind come with each row).
+
+Default scope: the open cases; a step, "Resolved", "All" or a resolved window widens it.
+Default order: the next promise due first (cases with no pending promise last), then the newest."""
+from django.contrib.auth import get_user_model
+from django.db.models import BooleanField, Case as SqlCase, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.utils import timezone
+
+from .models import OPEN_STEPS, Case, Promise, PromiseStatus, Step
+from .selectors import REP_GROUP, SUPERVISOR_GROUP
+from .selectors_ui import _overdue_q as overdue_q
+
+OPEN, ALL = "", "all"  # the scope choices besides one step
+SORTS = {
+    "due": ("Next promise due", (F("next_promise_due_at").asc(nulls_last=True), "-opened_at", "-id")),
+    "newest": ("Newest first", ("-opened_at", "-id")),
+    "oldest": ("Oldest first", ("opened_at", "id")),
+    "resolved": ("Recently resolved", (F("resolved_at").desc(nulls_last=True), "-opened_at", "-id")),
+    "reference": ("Reference", ("reference", "id")),
+}
+DEFAULT_SORT = "due"
+
+
+def all_cases(*, step=OPEN, owner_id=None, temperature="", overdue=False, escalated=False, stalled=False,
+              opened_from=None, opened_until=None, resolved_from=None, resolved_until=None, sort=DEFAULT_SORT,
+              now=None):
+    """The filtered cases. Windows are half-open [from, until) aware datetimes; any may be None."""
+    now = now or timezone.now()
+    next_promise = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING).order_by("due_at", "id")
+    qs = Case.objects.select_related("client", "owner").annotate(
+        next_promise_kind=Subquery(next_promise.values("kind")[:1]),
+        is_overdue=SqlCase(When(next_promise_due_at__lt=now, then=Value(True)), default=Value(False),
+                           output_field=BooleanField()),
+    )
+    resolved_window = resolved_from is not None or resolved_until is not None
+    if step == ALL:
+        pass
+    elif step in Step.values:
+        qs = qs.filter(step=step)
+    elif not resolved_window:
+        qs = qs.filter(step__in=OPEN_STEPS)
+    if owner_id:
+        qs = qs.filter(owner_id=owner_id)
+    if temperature:
+        qs = qs.filter(temperature=temperature)
+    if overdue:
+        qs = qs.filter(overdue_q(now))
+    if escalated:
+        qs = qs.filter(open_escalation_count__gt=0)
+    if stalled:
+        qs = qs.filter(stalled_flagged_at__isnull=False)
+    qs = qs.filter(_window("opened_at", opened_from, opened_until))
+    qs = qs.filter(_window("resolved_at", resolved_from, resolved_until))
+    return qs.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT])[1])
+
+
+def case_owners():
+    """Whom the owner filter offers: active reps and supervisors, and anyone who owns a case (a rep who
+    has left still owns their old cases); one query."""
+    User = get_user_model()
+    team = Q(is_active=True, groups__name__in=[REP_GROUP, SUPERVISOR_GROUP])
+    owns = Exists(Case.objects.filter(owner=OuterRef("pk")))
+    return list(User.objects.filter(team | owns).distinct().order_by("first_name", "last_name", "username"))
+
+
+def _window(field, since, until):
+    q = Q()
+    if since is not None:
+        q &= Q(**{f"{field}__gte": since})
+    if until is not None:
+        q &= Q(**{f"{field}__lt": until})
+    return q
+
+
+def csv_rows(cases, tz):
+    """The download's rows in the viewer's zone (`tz` is passed in: the stream is read after the view has
+    returned and the request's zone is no longer active). Reads the rows in chunks."""
+    def stamp(value):
+        return value.astimezone(tz).strftime("%Y-%m-%d %H:%M") if value else ""
+
+    for case in cases.iterator(chunk_size=500):
+        yield (case.reference, case.client.name, case.client.organisation,
+               case.owner.get_full_name() or case.owner.username, case.get_step_display(),
+               case.get_temperature_display(), stamp(case.opened_at), stamp(case.resolved_at),
+               stamp(case.next_promise_due_at), case.open_escalation_count)
+
+
+def csv_header(tz_name):
+    return ("Reference", "Client", "Organisation", "Owner", "Step", "Temperature", f"Opened ({tz_name})",
+            f"Resolved ({tz_name})", f"Next promise due ({tz_name})", "Open escalations")

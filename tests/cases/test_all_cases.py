@@ -1,0 +1,300 @@
+"""All cases, the supervisor's view of every case of the team: who gets in, each filter, the default
+order, paging, the CSV download (every matching row, safe to open in a spreadsheet) and its cost."""
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.db import connection
+from django.http import StreamingHttpResponse
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cases.csv_safe import csv_safe, safe_row
+from cases.models import Mood, Promise, PromiseKind, PromiseStatus, Step
+from tests.factories import CaseFactory, ClientFactory, RepFactory
+
+NOW = dt.datetime(2025, 6, 30, 12, 0, tzinfo=dt.UTC)
+URL = reverse("supervisor:all_cases")
+
+
+@pytest.fixture(autouse=True)
+def _fixed_now(time_machine):
+    time_machine.move_to(NOW, tick=False)
+
+
+@pytest.fixture
+def boss(client, supervisor):
+    client.force_login(supervisor)
+    return client
+
+
+def make(owner=None, **fields):
+    """A case row as the services would have left it (the list reads its columns, not its history)."""
+    fields.setdefault("opened_at", NOW - dt.timedelta(days=2))
+    return CaseFactory(owner=owner or RepFactory(), **fields)
+
+
+def refs(response):
+    return [case.reference for case in response.context["page"].object_list]
+
+
+def csv_of(response):
+    assert isinstance(response, StreamingHttpResponse)
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+# --- who gets in -----------------------------------------------------------------------------------
+def test_a_rep_is_forbidden_all_cases(rep_client):
+    assert rep_client.get(URL).status_code == 403
+
+
+def test_a_rep_is_forbidden_the_csv_too(rep_client):
+    assert rep_client.get(URL, {"format": "csv"}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_an_anonymous_visitor_is_sent_to_sign_in(client):
+    response = client.get(URL)
+
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+
+
+def test_the_supervisor_nav_links_to_all_cases(boss):
+    html = boss.get(reverse("supervisor:queue")).content.decode()
+
+    assert f'href="{URL}"' in html
+
+
+# --- what it lists ----------------------------------------------------------------------------------
+def test_all_cases_lists_every_reps_open_cases_with_client_owner_step_and_next_promise(boss, rep, other_rep):
+    mine = make(rep, client=ClientFactory(name="Dennis Hale"), next_promise_due_at=NOW + dt.timedelta(hours=2))
+    theirs = make(other_rep)
+
+    response = boss.get(URL)
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert set(refs(response)) == {mine.reference, theirs.reference}
+    assert "Dennis Hale" in html and "1. Identify the concerns" in html
+    assert f'data-due="{mine.next_promise_due_at.isoformat()}"' in html
+
+
+def test_by_default_resolved_cases_are_left_out(boss):
+    open_case = make()
+    resolved = make(step=Step.RESOLVED, resolved_at=NOW - dt.timedelta(days=1))
+
+    assert refs(boss.get(URL)) == [open_case.reference]
+    assert refs(boss.get(URL, {"step": Step.RESOLVED})) == [resolved.reference]
+    assert set(refs(boss.get(URL, {"step": "all"}))) == {open_case.reference, resolved.reference}
+
+
+def test_filters_by_step(boss):
+    make()
+    in_plan = make(step=Step.PLAN)
+
+    assert refs(boss.get(URL, {"step": Step.PLAN})) == [in_plan.reference]
+
+
+def test_filters_by_owner(boss, rep, other_rep):
+    make(rep)
+    theirs = make(other_rep)
+
+    assert refs(boss.get(URL, {"owner": other_rep.pk})) == [theirs.reference]
+
+
+def test_filters_by_temperature(boss):
+    make(temperature=Mood.CALM)
+    angry = make(temperature=Mood.ANGRY)
+
+    assert refs(boss.get(URL, {"temperature": Mood.ANGRY})) == [angry.reference]
+
+
+def test_filters_overdue_cases(boss):
+    make(next_promise_due_at=NOW + dt.timedelta(hours=1))
+    late = make(next_promise_due_at=NOW - dt.timedelta(minutes=5))
+
+    assert refs(boss.get(URL, {"overdue": "on"})) == [late.reference]
+
+
+def test_the_overdue_filter_keeps_a_broken_update_not_yet_made_good(boss):
+    make()
+    behind = make()
+    Promise.objects.create(case=behind, kind=PromiseKind.STATUS_UPDATE, due_at=NOW - dt.timedelta(hours=1),
+                           status=PromiseStatus.BROKEN, owner=behind.owner, source="Update the client")
+
+    assert refs(boss.get(URL, {"overdue": "on"})) == [behind.reference]
+
+
+def test_filters_escalated_cases(boss):
+    make()
+    escalated = make(open_escalation_count=2)
+
+    assert refs(boss.get(URL, {"escalated": "on"})) == [escalated.reference]
+
+
+def test_filters_stalled_cases(boss):
+    make()
+    stalled = make(stalled_flagged_at=NOW - dt.timedelta(hours=3))
+
+    response = boss.get(URL, {"stalled": "on"})
+
+    assert refs(response) == [stalled.reference]
+    assert "Stalled" in response.content.decode()
+
+
+def test_filters_by_the_opened_window_whole_days_inclusive(boss):
+    make(opened_at=dt.datetime(2025, 6, 9, 23, 0, tzinfo=dt.UTC))
+    first = make(opened_at=dt.datetime(2025, 6, 10, 0, 0, tzinfo=dt.UTC))
+    last = make(opened_at=dt.datetime(2025, 6, 20, 23, 59, tzinfo=dt.UTC))
+    make(opened_at=dt.datetime(2025, 6, 21, 0, 0, tzinfo=dt.UTC))
+
+    response = boss.get(URL, {"opened_from": "2025-06-10", "opened_to": "2025-06-20"})
+
+    assert set(refs(response)) == {first.reference, last.reference}
+
+
+def test_a_resolved_window_lists_the_cases_resolved_in_it(boss):
+    make()
+    make(step=Step.RESOLVED, resolved_at=dt.datetime(2025, 5, 1, 10, 0, tzinfo=dt.UTC))
+    in_window = make(step=Step.RESOLVED, resolved_at=dt.datetime(2025, 6, 15, 10, 0, tzinfo=dt.UTC))
+
+    response = boss.get(URL, {"resolved_from": "2025-06-01", "resolved_to": "2025-06-30"})
+
+    assert refs(response) == [in_window.reference]
+
+
+def test_a_date_more_than_a_year_ahead_is_a_form_error_and_that_filter_is_left_out(boss):
+    case = make()
+
+    response = boss.get(URL, {"opened_to": "2027-01-01"})
+
+    assert response.status_code == 200
+    assert "too far out" in response.content.decode()
+    assert refs(response) == [case.reference]
+
+
+def test_a_window_that_ends_before_it_starts_is_a_form_error(boss):
+    response = boss.get(URL, {"opened_from": "2025-06-20", "opened_to": "2025-06-10"})
+
+    assert response.status_code == 200
+    assert "The end of the window is before its start." in response.content.decode()
+
+
+@pytest.mark.parametrize("params", [{"opened_from": "not-a-date"}, {"owner": "x"}, {"step": "nope"},
+                                    {"sort": "drop table"}, {"resolved_to": "0001-01-01"}])
+def test_nonsense_in_the_url_is_a_form_error_not_a_500(boss, params):
+    make()
+
+    response = boss.get(URL, params)
+
+    assert response.status_code == 200
+    assert len(refs(response)) == 1
+
+
+# --- order and pages ---------------------------------------------------------------------------------
+def test_sorted_by_the_next_promise_due_soonest_first_and_nothing_pending_last(boss):
+    none_pending = make(opened_at=NOW - dt.timedelta(hours=1))
+    later = make(next_promise_due_at=NOW + dt.timedelta(hours=5))
+    overdue = make(next_promise_due_at=NOW - dt.timedelta(hours=1))
+    soon = make(next_promise_due_at=NOW + dt.timedelta(minutes=30))
+
+    assert refs(boss.get(URL)) == [overdue.reference, soon.reference, later.reference, none_pending.reference]
+
+
+def test_can_be_sorted_newest_first(boss):
+    old = make(opened_at=NOW - dt.timedelta(days=9), next_promise_due_at=NOW + dt.timedelta(hours=1))
+    new = make(opened_at=NOW - dt.timedelta(days=1), next_promise_due_at=NOW + dt.timedelta(hours=9))
+
+    assert refs(boss.get(URL, {"sort": "newest"})) == [new.reference, old.reference]
+
+
+def test_pages_hold_fifty_cases_and_keep_the_filters(boss):
+    for _ in range(51):
+        make(temperature=Mood.UPSET)
+
+    first = boss.get(URL, {"temperature": Mood.UPSET})
+    second = boss.get(URL, {"temperature": Mood.UPSET, "page": 2})
+
+    assert len(refs(first)) == 50 and len(refs(second)) == 1
+    assert "temperature=upset&amp;page=2" in first.content.decode()
+
+
+# --- CSV -------------------------------------------------------------------------------------------
+def test_the_csv_holds_every_matching_case_with_its_columns(boss, rep):
+    for _ in range(55):
+        make(temperature=Mood.UPSET)
+    make(temperature=Mood.CALM)
+    dennis = ClientFactory(name="Dennis Hale", organisation="Hale Internet")
+    case = make(rep, client=dennis, temperature=Mood.UPSET, next_promise_due_at=NOW + dt.timedelta(hours=2),
+                open_escalation_count=1, opened_at=dt.datetime(2025, 6, 28, 9, 30, tzinfo=dt.UTC))
+
+    response = boss.get(URL, {"temperature": Mood.UPSET, "format": "csv"})
+
+    rows = csv_of(response)
+    assert response["Content-Type"].startswith("text/csv")
+    assert "attachment" in response["Content-Disposition"]
+    assert rows[0] == ["Reference", "Client", "Organisation", "Owner", "Step", "Temperature", "Opened (UTC)",
+                       "Resolved (UTC)", "Next promise due (UTC)", "Open escalations"]
+    assert len(rows) == 1 + 56
+    assert rows[1] == [case.reference, "Dennis Hale", "Hale Internet", rep.get_full_name() or rep.username,
+                       "Identify the concerns", "Upset", "2025-06-28 09:30", "", "2025-06-30 14:00", "1"]
+
+
+def test_csv_times_are_in_the_viewers_zone(client, supervisor):
+    from cases.models import StaffProfile
+
+    StaffProfile.objects.create(user=supervisor, time_zone="Europe/London")
+    client.force_login(supervisor)
+    make(opened_at=dt.datetime(2025, 6, 28, 9, 30, tzinfo=dt.UTC))
+
+    rows = csv_of(client.get(URL, {"format": "csv"}))
+
+    assert rows[0][6] == "Opened (Europe/London)"
+    assert rows[1][6] == "2025-06-28 10:30"
+
+
+def test_a_client_name_that_is_a_formula_comes_out_as_text(boss):
+    make(client=ClientFactory(name='=HYPERLINK("http://evil.example","Click")', organisation="@SUM(A1)"))
+
+    rows = csv_of(boss.get(URL, {"format": "csv"}))
+
+    assert rows[1][1] == '\'=HYPERLINK("http://evil.example","Click")'
+    assert rows[1][2] == "'@SUM(A1)"
+
+
+@pytest.mark.parametrize("value", ["=1+1", "+1", "-1", "@cmd", "\tx", "\rx"])
+def test_every_cell_that_could_start_a_formula_gets_an_apostrophe(value):
+    assert csv_safe(value) == "'" + value
+
+
+def test_plain_text_and_numbers_pass_unchanged():
+    assert safe_row(["Dennis", "", None, 3, -2, "a=b"]) == ["Dennis", "", "", 3, -2, "a=b"]
+
+
+# --- cost ------------------------------------------------------------------------------------------
+def _queries(client, params):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(URL, params)
+        if isinstance(response, StreamingHttpResponse):
+            b"".join(response.streaming_content)
+        else:
+            assert response.status_code == 200
+    return len(ctx)
+
+
+def _make_many(n):
+    for i in range(n):
+        make(RepFactory(), next_promise_due_at=NOW + dt.timedelta(hours=i) if i % 2 else None,
+             open_escalation_count=i % 3, stalled_flagged_at=NOW if i % 5 == 0 else None)
+
+
+@pytest.mark.parametrize("params", [{}, {"format": "csv"}, {"overdue": "on", "sort": "newest"}])
+def test_the_page_and_the_csv_cost_the_same_queries_for_ten_cases_as_for_sixty(boss, params):
+    _make_many(10)
+    few = _queries(boss, params)
+    _make_many(50)
+
+    many = _queries(boss, params)
+
+    assert few == many
