@@ -1,135 +1,152 @@
 #!/usr/bin/env python
-"""Sweep benchmark (`make bench`): a sweep's cost grows with the rows that are due, not with the open
-cases. For every sweep it times one run with 10 due rows among 100 open cases that have nothing due,
-then among 5,000 such cases, then 100 due rows among the 5,000, and prints the ratios measured in this
-one run, the query counts, and the plan of the query that picks the candidates.
+"""`make bench`: the app's speed at BENCH_CASES cases (default 100,000; 10,000 for a quick run), every
+page against the framework's floors, measured in one run on one server.
 
-It works in a throwaway test database (Django's test-database machinery: test_<name>, dropped at the
-end), never in the database DATABASE_URL names. Each timed run is rolled back, so every repetition
-sees the same rows. Usage: benchmarks/run.py [--repeat N]"""
+1. builds the benchmark database, or reuses it when its recorded size, migrations and builder match
+   (benchmarks/build.py; `make bench` keeps PostgreSQL's data in var/bench-pg/ between runs);
+2. serves the app with gunicorn (2 sync workers, config.settings.bench) and logs in through the login
+   form as a rep and as a supervisor (benchmarks/serve.py);
+3. for the two floors and every page: requests/s, p50 and p99 under wrk -t2 -c4 -d10s, one request
+   alone (median), bytes, and queries (benchmarks/load.py);
+4. background work among the same rows: 1,000 due promises through the broken-promise sweep, 2,000
+   emails through the outbox to a local SMTP sink (benchmarks/background.py), then the sweep scaling
+   figures in a throwaway test database (benchmarks/scaling.py, in its own process);
+5. prints the table and writes benchmarks/results/latest.json and a dated copy (benchmarks/report.py).
+
+Usage: benchmarks/run.py [--seconds N] [--rebuild] [--only NAME,...] [--skip-background] [--skip-scaling]
+(BENCH_CASES=N sets the size, BENCH_REBUILD=1 forces a new database.)"""
 import argparse
-import datetime as dt
+import json
 import os
-import statistics
+import signal
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
+os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.bench"
 
 import django  # noqa: E402
 
 django.setup()
 
-from django.db import connection, transaction  # noqa: E402
-from django.test.utils import (  # noqa: E402
-    CaptureQueriesContext, setup_databases, setup_test_environment, teardown_databases,
-)
+from django.db import connection  # noqa: E402
 
-NOW = dt.datetime(2026, 3, 3, 11, 0, tzinfo=dt.timezone.utc)  # a Tuesday, in business hours
+from benchmarks import background, build, load, report  # noqa: E402
+from benchmarks.serve import Gunicorn, alone, login  # noqa: E402
 
 
-def people():
-    from cases.models import Client, StaffProfile
-    from cases.roles import ensure_roles
-    from django.contrib.auth import get_user_model
-
-    rep_group, supervisor_group = ensure_roles()
-    User = get_user_model()
-    boss = User.objects.create(username="bench-boss", email="boss@example.com")
-    boss.groups.add(supervisor_group)
-    rep = User.objects.create(username="bench-rep", email="rep@example.com")
-    rep.groups.add(rep_group)
-    StaffProfile.objects.create(user=rep, supervisor=boss)
-    return rep, Client.objects.create(name="Bench Client", time_zone="UTC")
-
-
-def run_once(fn):
-    connection.queries_log.clear()  # the capture reads a bounded log; seeding filled it
-    with CaptureQueriesContext(connection) as ctx:
-        started = time.perf_counter()
-        with transaction.atomic():
-            done = fn(NOW)
-            transaction.set_rollback(True)
-        elapsed = time.perf_counter() - started
-    return done, elapsed, ctx.captured_queries
+def pages(meta, token):
+    """(name, path, who) in the order measured; who: rep, supervisor, or None (no login)."""
+    return [
+        ("floor", "/bench/floor/", "rep"),
+        ("floor_rows", "/bench/floor-rows/", "rep"),
+        ("my_cases", "/", "rep"),
+        ("case_page", f"/cases/{meta['long_case']}/", "rep"),
+        ("search", f"/search/?q={meta['search']}", "rep"),
+        ("client_page", f"/clients/{meta['busy_client']}/", "rep"),
+        ("all_cases", "/supervisor/cases/", "supervisor"),
+        ("escalation_queue", "/supervisor/", "supervisor"),
+        ("team_7d", "/supervisor/team/?days=7", "supervisor"),
+        ("team_30d", "/supervisor/team/?days=30", "supervisor"),
+        ("team_90d", "/supervisor/team/?days=90", "supervisor"),
+        ("client_status", f"/status/{token}/", None),
+    ]
 
 
-def candidate_plan(queries):
-    """The plan of the first SELECT a sweep runs: the one that picks due rows."""
-    sql = next(q["sql"] for q in queries if q["sql"].lstrip().upper().startswith("SELECT"))
-    with connection.cursor() as cur:
-        cur.execute("EXPLAIN " + sql)
-        lines = [row[0].strip() for row in cur.fetchall()]
-    return next((line for line in lines if "Index" in line or "Seq Scan" in line), lines[0])
+def measure_pages(meta, seconds, only):
+    from cases.models import Case
+    from cases.status_links import make_token
 
-
-def measure(repeat):
-    from notifications import sweeps
-
+    wrk = load.ensure_wrk()
+    token = make_token(Case.objects.get(reference=meta["long_case"]))
     results = {}
-    for name, fn in sweeps.SWEEPS.items():
-        run_once(fn)  # warm up (templates, query plans)
-        runs = [run_once(fn) for _ in range(repeat)]
-        done = {r[0] for r in runs}
-        results[name] = {
-            "done": done.pop() if len(done) == 1 else done,
-            "ms": statistics.median(r[1] for r in runs) * 1000,
-            "queries": len(runs[0][2]),
-            "plan": candidate_plan(runs[0][2]),
-        }
+    with Gunicorn(Path(tempfile.gettempdir()) / "casetracker-bench-gunicorn.log") as server:
+        logins = {who: login(server.port, meta[who], meta["password"]) for who in ("rep", "supervisor")}
+        logins[None] = ("", "")
+        for name, path, who in pages(meta, token):
+            if only and name not in only and name not in ("floor", "floor_rows"):
+                continue
+            cookie, session = logins[who]
+            alone_ms, size = alone(server.port, path, cookie)
+            figures = load.run_wrk(wrk, f"http://127.0.0.1:{server.port}{path}", cookie, seconds=seconds)
+            results[name] = {"path": path, **figures, "alone_ms": round(alone_ms, 1), "bytes": size,
+                             "queries": load.count_queries(path, session)}
+            sys.stderr.write(f"[bench] {name:<18} {figures['rps']:8.1f} req/s  alone {alone_ms:8.1f} ms\n")
+    floor = results["floor_rows"]["rps"]
+    for figures in results.values():
+        figures["floor_ratio"] = round(figures["rps"] / floor, 3) if floor else None
+        for key in ("p50_ms", "p99_ms"):
+            figures[key] = round(figures[key], 1) if figures[key] is not None else None
     return results
 
 
-def analyze():
-    with connection.cursor() as cur:
-        cur.execute("ANALYZE")
+def sweep_scaling():
+    """benchmarks/scaling.py in its own process (test settings, a throwaway test database)."""
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "scaling.py"), "--json", out.name],
+                       cwd=ROOT, env=env, check=True)
+        return json.loads(Path(out.name).read_text())
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeat", type=int, default=3, help="timed runs per sweep and scenario (median)")
+    parser.add_argument("--seconds", type=int, default=10, help="wrk's duration per page (default 10)")
+    parser.add_argument("--rebuild", action="store_true", help="build the database anew even if it matches")
+    parser.add_argument("--only", default="", help="comma-separated page names (the floors are always measured)")
+    parser.add_argument("--skip-background", action="store_true")
+    parser.add_argument("--skip-scaling", action="store_true")
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind: gunicorn is stopped on the way out
 
-    from benchmarks.seed import seed_due, seed_not_due
+    started = time.monotonic()
+    n_cases = int(os.environ.get("BENCH_CASES") or 100_000)
+    meta = build.ensure_database(n_cases, rebuild=args.rebuild or os.environ.get("BENCH_REBUILD") == "1")
+    how = "reused" if meta["reused"] else f"built in {meta['build_seconds']} s"
+    sys.stderr.write(f"[bench] database {how}: {meta['cases']:,} cases ({meta['open_cases']:,} open), "
+                     f"{meta['rows']['caseevent']:,} events\n")
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        pg_version = cur.fetchone()[0]
+    results = {"meta": {
+        "cases": meta["cases"], "open_cases": meta["open_cases"], "rows": meta["rows"], "reused": meta["reused"],
+        "build_seconds": meta.get("build_seconds"), "built_at": meta["now"], "cpus": os.cpu_count(),
+        "postgresql": pg_version, "server": "gunicorn, 2 sync workers, config.settings.bench",
+        "load": f"wrk -t{load.THREADS} -c{load.CONNECTIONS} -d{args.seconds}s",
+        "subjects": {k: meta[k] for k in ("rep", "supervisor", "long_case", "long_case_events", "busy_client",
+                                          "busy_client_cases", "search")},
+    }}
+    results.update(measure_pages(meta, args.seconds, set(filter(None, args.only.split(",")))))
+    results["sweeps"] = {}
+    if not args.skip_background:
+        from django.utils.dateparse import parse_datetime
 
-    setup_test_environment()  # locmem email backend: the outbox sweep "sends" without a server
-    old_config = setup_databases(verbosity=0, interactive=False)
-    try:
-        rep, client = people()
-        seed_due(10, now=NOW, owner=rep, client=client)
-        seed_not_due(100, now=NOW, owner=rep, client=client)
-        analyze()
-        small = measure(args.repeat)
-        seed_not_due(4900, now=NOW, owner=rep, client=client)
-        analyze()
-        large = measure(args.repeat)
-        seed_due(90, now=NOW, owner=rep, client=client)
-        analyze()
-        busy = measure(args.repeat)
-    finally:
-        teardown_databases(old_config, verbosity=0)
+        sys.stderr.write("[bench] background: 1,000 due promises through the sweep, 2,000 emails through the outbox\n")
+        bg = background.measure(parse_datetime(meta["now"]))
+        results["sweeps"]["broken_promises"] = bg["broken_promises"]
+        results["outbox"] = bg["outbox"]
+        results["emails_per_s"] = bg["outbox"]["emails_per_s"]
+    connection.close()
+    if not args.skip_scaling:
+        sys.stderr.write("[bench] sweep scaling (benchmarks/scaling.py, a throwaway test database)\n")
+        results["sweeps"]["scaling"] = sweep_scaling()
+    results["meta"]["total_seconds"] = round(time.monotonic() - started, 1)
 
-    print(f"Sweep cost, median of {args.repeat} runs (ms) and queries per run, all measured in this run.")
-    print("A: 10 due among 100 open cases   B: 10 due among 5,000   C: 100 due among 5,000\n")
-    header = f"{'sweep':<18}{'A ms':>8}{'B ms':>8}{'C ms':>8}{'B/A':>7}{'C/B':>7}{'A q':>6}{'B q':>6}{'C q':>6}"
-    print(header)
-    print("-" * len(header))
-    worst = 0.0
-    for name in small:
-        a, b, c = small[name], large[name], busy[name]
-        worst = max(worst, b["ms"] / a["ms"])
-        print(f"{name:<18}{a['ms']:>8.1f}{b['ms']:>8.1f}{c['ms']:>8.1f}{b['ms'] / a['ms']:>7.2f}"
-              f"{c['ms'] / b['ms']:>7.2f}{a['queries']:>6}{b['queries']:>6}{c['queries']:>6}")
-    print("\nRows acted on per run (A/B/C): " + ", ".join(
-        f"{n} {small[n]['done']}/{large[n]['done']}/{busy[n]['done']}" for n in small))
-    print("\nHow each sweep finds its rows with 5,000 open cases (first plan node of the candidate query):")
-    for name in large:
-        print(f"  {name:<18}{large[name]['plan']}")
-    print(f"\n50x more open cases (A -> B) cost at most {worst:.2f}x; 10x more due rows (B -> C) cost "
-          f"{min(busy[n]['ms'] / large[n]['ms'] for n in busy):.1f}x-{max(busy[n]['ms'] / large[n]['ms'] for n in busy):.1f}x.")
+    page_rows = {k: v for k, v in results.items() if isinstance(v, dict) and "rps" in v}
+    print(f"\nmake bench: {meta['cases']:,} cases ({meta['open_cases']:,} open), PostgreSQL {pg_version}, "
+          f"{results['meta']['server']}, {results['meta']['load']}; "
+          f"x floor = requests/s over the one-query floor's (floor_rows)\n")
+    print(report.table(page_rows))
+    for line in report.background_lines(results):
+        print(line)
+    latest, dated = report.write(results)
+    built = "" if meta["reused"] else f", of which the build {meta['build_seconds']} s"
+    print(f"\nWritten: {latest.relative_to(ROOT)} and {dated.relative_to(ROOT)} "
+          f"(whole run {results['meta']['total_seconds']} s{built})")
 
 
 if __name__ == "__main__":

@@ -35,15 +35,20 @@ def _overdue_q(now):
 
 def my_cases(user, *, step="", overdue=False, escalated=False, q="", show="open", now=None):
     """The rep's home list: cases they own or co-own, and cases where they hold an open action item.
-    One query for the rows (the next promise and the user's own next item come as subqueries)."""
+    One small query for the cases of the user's open items, then one for the rows (the next promise
+    and the user's own next item come as subqueries). The item cases are matched by id, not by an
+    EXISTS in the OR: `owner OR co_owner OR id IN (...)` lets PostgreSQL combine three indexes (a
+    BitmapOr), where an EXISTS in the OR made it read every open case, for the count and the rows."""
     now = now or timezone.now()
     my_items = ActionItem.objects.filter(case=OuterRef("pk"), assignee=user, status=ItemStatus.OPEN)
+    item_case_ids = list(ActionItem.objects.filter(assignee=user, status=ItemStatus.OPEN).exclude(case__owner=user)
+                         .order_by().values_list("case_id", flat=True).distinct())  # their own cases match by owner
     next_promise = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING).order_by("due_at", "id")
     qs = (
-        Case.objects.filter(Q(owner=user) | Q(co_owner=user) | Exists(my_items))
+        Case.objects.filter(Q(owner=user) | Q(co_owner=user) | Q(pk__in=item_case_ids))
         .select_related("client", "owner")
         .annotate(
-            holds_item=Exists(my_items),
+            holds_item=SqlCase(When(pk__in=item_case_ids, then=Value(True)), default=Value(False)),
             my_item_due_at=Subquery(my_items.order_by("due_at").values("due_at")[:1]),
             next_promise_kind=Subquery(next_promise.values("kind")[:1]),
             is_overdue=Exists(Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING,

@@ -3,6 +3,7 @@ from django.urls import path
 from . import views
 from .views.actions import ACTION_LIST
 from .views.search import search
+from .views.zones import time_zone_options
 from .views.clients import client_detail, client_history
 
 app_name = "cases"
@@ -21,3 +22,4 @@ urlpatterns += [
     path("clients/history/", client_history, name="client_history_picked"),
 ]
 urlpatterns += [path("search/", search, name="search")]
+urlpatterns += [path("time-zones/", time_zone_options, name="time_zone_options")]

@@ -6,6 +6,9 @@
 #   started as the postgres user (pg_ctl refuses root) on 127.0.0.1, first free port from 55432.
 # - Redis: unless CELERY_BROKER_URL or REDIS_URL is given, redis-server without persistence on 127.0.0.1,
 #   first free port from 56379.
+# - SERVICES_PG_DATA=DIR (make bench: var/bench-pg) keeps PostgreSQL's data in DIR across runs instead:
+#   initdb only the first time, stopped cleanly (not discarded) at the end. SERVICES_PG_OPTIONS adds
+#   server options (-c name=value ...).
 # Exports DATABASE_URL=postgres://postgres@127.0.0.1:PORT/casetracker, CELERY_BROKER_URL and REDIS_URL
 # (same redis://127.0.0.1:PORT/0), runs the command and exits with its exit code.
 set -uo pipefail
@@ -20,13 +23,15 @@ die() { log "ERROR: $*"; exit 1; }
 RUN_DIR=$(mktemp -d /tmp/casetracker-services.XXXXXX) || die "mktemp failed"
 chmod 755 "$RUN_DIR"
 PG_DATA=""
+PG_KEEP=""
 REDIS_PIDFILE=""
 
 cleanup() {
     local rc=$?
     trap - EXIT INT TERM
     if [ -n "$PG_DATA" ] && [ -f "$PG_DATA/postmaster.pid" ]; then
-        as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m immediate -w -t 20 stop >/dev/null 2>&1 ||
+        as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -m "$([ -n "$PG_KEEP" ] && echo fast || echo immediate)" -w -t 60 \
+            stop >/dev/null 2>&1 ||
             kill -9 "$(head -1 "$PG_DATA/postmaster.pid")" 2>/dev/null
     fi
     if [ -n "$REDIS_PIDFILE" ] && [ -f "$REDIS_PIDFILE" ]; then
@@ -81,16 +86,24 @@ start_postgres() {
     mkdir -p "$dir"
     [ "$(id -u)" = 0 ] && chown postgres: "$dir"
     PG_DATA="$dir/data"
-    as_pg "$PG_BIN/initdb" -D "$PG_DATA" -A trust -U postgres -E UTF8 --no-sync >"$RUN_DIR/initdb.log" 2>&1 ||
-        { cat "$RUN_DIR/initdb.log" >&2; die "initdb failed"; }
+    if [ -n "${SERVICES_PG_DATA:-}" ]; then
+        mkdir -p "$SERVICES_PG_DATA" || die "cannot create $SERVICES_PG_DATA"
+        PG_DATA="$(cd "$SERVICES_PG_DATA" && pwd)/data"
+        PG_KEEP=1
+        [ "$(id -u)" = 0 ] && chown postgres: "$SERVICES_PG_DATA"
+    fi
+    if [ ! -f "$PG_DATA/PG_VERSION" ]; then
+        as_pg "$PG_BIN/initdb" -D "$PG_DATA" -A trust -U postgres -E UTF8 --no-sync >"$RUN_DIR/initdb.log" 2>&1 ||
+            { cat "$RUN_DIR/initdb.log" >&2; die "initdb failed"; }
+    fi
     local port attempt
     for attempt in 1 2 3 4 5; do
         port=$(free_port $((PG_PORT_START + (attempt - 1) * 7))) || die "no free port for PostgreSQL"
         if as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$dir/postgres.log" -w -t 60 \
-            -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100" \
+            -o "-p $port -k $dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100 ${SERVICES_PG_OPTIONS:-}" \
             start >/dev/null; then
-            as_pg "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U postgres casetracker ||
-                die "createdb failed"
+            as_pg "$PG_BIN/createdb" -h 127.0.0.1 -p "$port" -U postgres casetracker 2>"$RUN_DIR/createdb.log" ||
+                [ -n "$PG_KEEP" ] || { cat "$RUN_DIR/createdb.log" >&2; die "createdb failed"; }
             export DATABASE_URL="postgres://postgres@127.0.0.1:$port/casetracker"
             log "PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}') on 127.0.0.1:$port (data in $PG_DATA)"
             return 0

@@ -3,6 +3,7 @@ service's refusal onto a field, and `CaseForm` itself."""
 import json
 import zoneinfo
 from functools import lru_cache
+from urllib.parse import urlencode
 
 from django import forms
 from django.urls import reverse
@@ -106,6 +107,13 @@ def time_zone_choices(*likely):
             common.append(name)
     labelled = [(n, n.replace("_", " ") + (" (your time zone)" if n == mine and n != UTC else "")) for n in common]
     return [("Common", labelled), *zones_by_region()]
+
+
+def zone_options_loader(selected):
+    """htmx attributes that fill a time-zone <select> with every group (cases:time_zone_options) the
+    first time the <details> around it opens, keeping `selected` selected."""
+    return {"hx-get": f"{reverse('cases:time_zone_options')}?{urlencode({'selected': selected})}",
+            "hx-trigger": "toggle once from:closest details", "hx-target": "this", "hx-swap": "innerHTML"}
 
 
 def limit_text_fields(form):

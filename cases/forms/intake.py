@@ -6,7 +6,7 @@ from ..models import (
     TEMPERATURE_CHOICES, Client, Concern,
 )
 from ..text import limit_of
-from .base import ZONE_REFUSED, CaseForm, datetime_field, text_area, time_zone_choices
+from .base import ZONE_REFUSED, CaseForm, datetime_field, text_area, time_zone_choices, zone_options_loader
 
 
 # --- Intake ---------------------------------------------------------------------------------------
@@ -74,10 +74,29 @@ class ClientDetailsForm(CaseForm):
                                       widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
                                       help_text="In the client's time zone; leave both empty for none.")
 
+    # The case page shows this form among two dozen others, so until its card is opened the select
+    # ships only the "Common" group (the client's zone, the viewer's, UTC): the ~600 other options
+    # were a third of the page's bytes. Opening the card loads them (htmx, cases:time_zone_options);
+    # without JavaScript, a link reloads the page with ?zones=all (show_all_zones). The field keeps
+    # every zone for validation, and a bound (refused) form shows them all.
+    zones_deferred = False
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         client = self.case.client if self.case is not None else None
         # The client's own zone first (a legacy name such as "US/Eastern" stays selectable there).
-        self.fields["time_zone"].choices = time_zone_choices(client.time_zone if client is not None else "")
+        likely = client.time_zone if client is not None else ""
+        field = self.fields["time_zone"]
+        field.choices = time_zone_choices(likely)
         if client is not None and not self.is_bound:
             self.initial.update({name: getattr(client, name) for name in self.fields})
+            field.widget.choices = field.choices[:1]
+            field.widget.attrs.update(zone_options_loader(likely))
+            self.zones_deferred = True
+
+    def show_all_zones(self):
+        field = self.fields["time_zone"]
+        field.widget.choices = field.choices
+        for name in zone_options_loader(""):
+            field.widget.attrs.pop(name, None)
+        self.zones_deferred = False

@@ -32,8 +32,9 @@ PRIMARY_ACTION = {
 class CaseForms:
     """Forms by action name, built on first use; a bound (refused) form given at construction wins."""
 
-    def __init__(self, case, user, bound, records):
+    def __init__(self, case, user, bound, records, *, all_zones=False):
         self.case, self.user, self.bound, self.records = case, user, bound or {}, records
+        self.all_zones = all_zones  # ?zones=all: the full time-zone select, for a browser without JavaScript
         self._cache = {}
 
     def __getitem__(self, name):
@@ -47,7 +48,10 @@ class CaseForms:
         if key not in self._cache:
             if name == "delivery":
                 obj = self.current_delivery
-            self._cache[key] = action.bind(None, case=self.case, user=self.user, obj=obj, users=self.users)
+            form = action.bind(None, case=self.case, user=self.user, obj=obj, users=self.users)
+            if self.all_zones and hasattr(form, "show_all_zones"):
+                form.show_all_zones()
+            self._cache[key] = form
         return self._cache[key]
 
     @cached_property
@@ -144,7 +148,7 @@ def case_page_context(request, case, *, bound=None, focus_block=None):
     records = case_records(case)
     can_work = can_work_case(user, case)
     transitions = available_transitions(case, user) if can_work else []
-    forms = CaseForms(case, user, bound, records)
+    forms = CaseForms(case, user, bound, records, all_zones=request.GET.get("zones") == "all")
     editable = _editable(case, can_work, records)
     blocks_now, blocks_earlier = _blocks(Step(case.step), editable, forced_open=focus_block)
     focus = [b for b in blocks_now + blocks_earlier if b["name"] == focus_block] if focus_block else blocks_now

@@ -2,13 +2,15 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from cases import services
-from cases.models import EscalationReason, Mood, Step
+from cases.models import ActionItem, Case, EscalationReason, Mood, Step
 from tests.cases.helpers import advance_to, open_case
-from tests.factories import ClientFactory
+from tests.factories import CaseFactory, ClientFactory
 from tests.cases.views_support import HTMX, page_of
 
 
@@ -198,3 +200,55 @@ def test_my_cases_costs_the_same_queries_for_three_cases_as_for_twelve(client, r
 
     assert len(small.context["page"].object_list) == 3
     assert len(large.context["page"].object_list) == 12
+
+
+def test_my_cases_marks_my_item_on_a_case_i_co_own_but_not_a_finished_item(rep_client, rep, other_rep, dennis):
+    co_owned = advance_to(open_case(other_rep, dennis), Step.PLAN, other_rep)
+    Case.objects.filter(pk=co_owned.pk).update(co_owner=rep)
+    services.action_item_create(user=other_rep, case=co_owned, description="Check the DNS records", assignee=rep,
+                                due_at=timezone.now() + dt.timedelta(hours=2))
+    finished = advance_to(open_case(other_rep, dennis), Step.PLAN, other_rep)
+    item = services.action_item_create(user=other_rep, case=finished, description="Call the host", assignee=rep,
+                                       due_at=timezone.now() + dt.timedelta(hours=2))
+    services.action_item_complete(user=rep, item=item)
+
+    response = rep_client.get(reverse("cases:my_cases"))
+
+    rows = {c.reference: c for c in response.context["page"].object_list}
+    assert set(rows) == {co_owned.reference}
+    assert rows[co_owned.reference].holds_item and "Your item due" in response.content.decode()
+
+
+def _owns_and_holds_items(owner, other, n_owned, n_items):
+    """`n_owned` open cases owned by `owner`, and `n_items` cases of `other` where `owner` holds an open item."""
+    client = ClientFactory()
+    CaseFactory.create_batch(n_owned, owner=owner, client=client, step=Step.GATHER)
+    theirs = CaseFactory.create_batch(n_items, owner=other, client=client, step=Step.PLAN)
+    ActionItem.objects.bulk_create([ActionItem(case=c, description="Check the DNS records", assignee=owner,
+                                               due_at=timezone.now() + dt.timedelta(hours=3), created_by=other)
+                                    for c in theirs])
+
+
+def test_my_cases_costs_the_same_queries_at_10_cases_as_at_200(client, rep, other_rep, supervisor):
+    _owns_and_holds_items(rep, supervisor, 5, 5)
+    _owns_and_holds_items(other_rep, supervisor, 190, 10)
+    client.force_login(rep)
+    with CaptureQueriesContext(connection) as few:
+        small = client.get(reverse("cases:my_cases"))
+    client.force_login(other_rep)
+
+    with CaptureQueriesContext(connection) as many:
+        large = client.get(reverse("cases:my_cases"))
+
+    assert small.context["page"].paginator.count == 10 and large.context["page"].paginator.count == 200
+    assert len(few) == len(many)
+
+
+def test_my_cases_finds_item_cases_by_id_so_the_count_can_combine_indexes(rep_client, rep, other_rep):
+    _owns_and_holds_items(rep, other_rep, 3, 2)
+
+    with CaptureQueriesContext(connection) as captured:
+        rep_client.get(reverse("cases:my_cases"))
+
+    count = next(q["sql"] for q in captured if q["sql"].startswith('SELECT COUNT(*) AS "__count" FROM "cases_case"'))
+    assert "EXISTS" not in count  # an EXISTS inside the OR forces a scan of every open case

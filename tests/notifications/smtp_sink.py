@@ -43,7 +43,8 @@ class _Handler:
         msg = email.message_from_bytes(envelope.content)
         with sink.lock:
             sink.messages.append({"to": list(envelope.rcpt_tos), "subject": msg["Subject"],
-                                  "message_id": msg["Message-ID"], "key": msg["X-Casetracker-Key"], "msg": msg})
+                                  "message_id": msg["Message-ID"], "key": msg["X-Casetracker-Key"], "msg": msg,
+                                  "peer": session.peer})  # (host, port): one per SMTP connection
         return "250 2.0.0 Accepted"
 
 

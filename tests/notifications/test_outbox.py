@@ -136,6 +136,17 @@ def test_one_bad_row_never_blocks_the_others(smtp_sink):
 
 
 @pytest.mark.django_db
+def test_a_batch_is_sent_through_one_smtp_connection(smtp_sink):
+    _queue(5)
+
+    with at(T0):
+        sent = sweep_outbox()
+
+    assert sent == 5 and len(smtp_sink.messages) == 5
+    assert len({m["peer"] for m in smtp_sink.messages}) == 1
+
+
+@pytest.mark.django_db
 def test_smtp_down_loses_nothing_rows_back_off_and_all_go_once_it_is_up(smtp_sink):
     rows = _queue(3)
     smtp_sink.stop()
