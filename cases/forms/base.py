@@ -11,6 +11,8 @@ from django.utils import timezone
 
 from ..bounds import check_within_horizon
 from ..errors import CaseRuleError
+from ..models import Channel, Promise
+from ..text import limit_of
 from ..selectors_ui import assignable_users
 
 MINE, CLIENTS = "mine", "client"
@@ -237,3 +239,24 @@ class CaseForm(forms.Form):
             if data.get(name) and data[name] > now:
                 self.add_error(name, "That time is in the future.")
         return data
+
+
+def agreement_fields(label="If this moves a promised time: how the client agreed"):
+    """The client's agreement to a new deadline (cases.services.promises.agreement_from checks it)."""
+    return {
+        "agreed_channel": forms.ChoiceField(label=label, required=False,
+                                            choices=[("", "—")] + list(Channel.choices)),
+        "agreed_text": forms.CharField(label="What the client said", required=False, widget=text_area(2),
+                                       max_length=limit_of(Promise, "agreed_text")),
+    }
+
+
+class AgreementMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, fld in agreement_fields().items():
+            self.fields[name] = fld
+
+    def agreement(self):
+        return {"agreed_channel": self.cleaned_data.get("agreed_channel") or "",
+                "agreed_text": self.cleaned_data.get("agreed_text") or ""}

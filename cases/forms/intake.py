@@ -2,19 +2,20 @@
 from django import forms
 from django.utils import timezone
 
-from ..models import (
-    TEMPERATURE_CHOICES, Client, Concern,
-)
+from ..models import TEMPERATURE_CHOICES, Client
 from ..text import limit_of
-from .base import ZONE_REFUSED, CaseForm, datetime_field, text_area, time_zone_choices, zone_options_loader
+from .base import ZONE_REFUSED, AgreementMixin, CaseForm, time_zone_choices, zone_options_loader
+from .steps import ConcernFields
 
 
 # --- Intake ---------------------------------------------------------------------------------------
-class NewCaseForm(CaseForm):
+class NewCaseForm(CaseForm, ConcernFields):
     field_map = {"name": "client_name", "organisation": "client_organisation", "email": "client_email",
                  "phone": "client_phone", "time_zone": "client_time_zone",
                  "quiet_hours_start": "client_quiet_start", "quiet_hours_end": "client_quiet_end"}
     future_fields = ("impact_deadline",)
+    field_order = ["client", "client_name", "client_organisation", "client_email", "client_phone", "client_time_zone",
+                   "client_quiet_start", "client_quiet_end", "summary", "temperature"]  # the concern's parts last
 
     client = forms.ModelChoiceField(queryset=Client.objects.all(), required=False, label="Existing client")
     client_name = forms.CharField(label="New client's name", max_length=200, required=False)
@@ -30,12 +31,6 @@ class NewCaseForm(CaseForm):
     summary = forms.CharField(label="The complaint in a line", max_length=300)
     temperature = forms.ChoiceField(label="How does the client feel right now?", choices=TEMPERATURE_CHOICES,
                                     widget=forms.RadioSelect)
-    description = forms.CharField(label="What is wrong", max_length=limit_of(Concern, "description"),
-                                  required=False, widget=text_area(3))
-    impact = forms.CharField(label="Impact on the client's life or business", max_length=limit_of(Concern, "impact"),
-                             required=False, widget=text_area(2))
-    impact_deadline = datetime_field("Critical by (if there is a date)", required=False)
-    feeling = forms.CharField(label="How the client feels about it", max_length=200, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -59,7 +54,7 @@ class NewCaseForm(CaseForm):
                     quiet_hours_start=d["client_quiet_start"], quiet_hours_end=d["client_quiet_end"])
 
 
-class ClientDetailsForm(CaseForm):
+class ClientDetailsForm(AgreementMixin, CaseForm):
     """The case's client, edited later (a new time zone, "don't call me after 9pm"). Bound to the
     client's current values; the service checks the rules (name, both quiet-hour ends, a real zone)."""
 
@@ -89,7 +84,7 @@ class ClientDetailsForm(CaseForm):
         field = self.fields["time_zone"]
         field.choices = time_zone_choices(likely)
         if client is not None and not self.is_bound:
-            self.initial.update({name: getattr(client, name) for name in self.fields})
+            self.initial.update({name: getattr(client, name) for name in self.fields if hasattr(client, name)})
             field.widget.choices = field.choices[:1]
             field.widget.attrs.update(zone_options_loader(likely))
             self.zones_deferred = True

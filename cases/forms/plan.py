@@ -5,7 +5,7 @@ from ..models import (
     ActionItem, Channel, ItemKind, Mood, Promise, StatusUpdate,
 )
 from ..text import limit_of
-from .base import CaseForm, UserField, datetime_field, text_area
+from .base import AgreementMixin, CaseForm, UserField, datetime_field, text_area
 
 
 # --- Step 5: plan ---------------------------------------------------------------------------------
@@ -26,27 +26,6 @@ class ActionItemForm(CaseForm):
                                 assignee=self.obj.assignee_id, due_at=self.obj.due_at)
         elif self.user is not None:
             self.initial.setdefault("assignee", self.user.pk)
-
-
-def agreement_fields(label="If this moves a promised time: how the client agreed"):
-    """The client's agreement to a new deadline (cases.services.promises.agreement_from checks it)."""
-    return {
-        "agreed_channel": forms.ChoiceField(label=label, required=False,
-                                            choices=[("", "—")] + list(Channel.choices)),
-        "agreed_text": forms.CharField(label="What the client said", required=False, widget=text_area(2),
-                                       max_length=limit_of(Promise, "agreed_text")),
-    }
-
-
-class AgreementMixin:
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name, fld in agreement_fields().items():
-            self.fields[name] = fld
-
-    def agreement(self):
-        return {"agreed_channel": self.cleaned_data.get("agreed_channel") or "",
-                "agreed_text": self.cleaned_data.get("agreed_text") or ""}
 
 
 class ActionItemEditForm(AgreementMixin, ActionItemForm):

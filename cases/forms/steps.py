@@ -9,8 +9,8 @@ from .base import CaseForm, datetime_field, text_area
 
 
 # --- Step 1: identify -----------------------------------------------------------------------------
-class ConcernForm(CaseForm):
-    future_fields = ("impact_deadline",)
+class ConcernFields(forms.Form):
+    """A concern's four parts, as the case page's concern form and the intake form both ask them."""
 
     description = forms.CharField(label="What is wrong", max_length=limit_of(Concern, "description"),
                                   required=False, widget=text_area(3))
@@ -18,6 +18,10 @@ class ConcernForm(CaseForm):
                              required=False, widget=text_area(2))
     impact_deadline = datetime_field("Critical by (if there is a date)", required=False)
     feeling = forms.CharField(label="How the client feels about it", max_length=200, required=False)
+
+
+class ConcernForm(CaseForm, ConcernFields):
+    future_fields = ("impact_deadline",)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -17,7 +17,7 @@ from ..text import LINE, clean_text, limit_of, normalise, require_substance
 from ..workflow import Record, ensure_allows
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
 from .irate import apply_irate_rule
-from .promises import promise_reschedule
+from .promises import agreement_from, promise_move
 
 
 def client_create(*, user, name, organisation="", email="", phone="", time_zone="UTC",
@@ -59,14 +59,17 @@ def _shown(value):
 
 @transaction.atomic
 def client_update(*, user, client, name, organisation, email, phone, time_zone, quiet_hours_start,
-                  quiet_hours_end, case=None):
+                  quiet_hours_end, case=None, agreed_channel="", agreed_text=""):
     """A rep learns later that the client is in another zone or must not be called after 9pm. Clients
     are shared between cases: contact details may be changed by anyone working one of the client's
     cases, the time zone and quiet hours (they move deadlines) only by a supervisor or a rep who owns
     every open case of the client (cases.permissions). `case` is the case it is edited from; its step
     must allow the change (on a closed case, contact details only). Pending status-update promises of
     the client's open cases that now fall due inside the quiet hours (or outside business hours, for
-    such a cadence) are re-placed at the next allowed time. The change is recorded on each open case
+    such a cadence) are moved to the next allowed time: that moves a promise the client holds, so, like
+    any renegotiation, it needs the client's recorded agreement (`agreed_channel`, `agreed_text`) and
+    counts as a move; otherwise a rep could push a deadline out with quiet hours alone. The change is
+    recorded on each open case
     of the client (and the case it was edited from), and their other owners are told."""
     # The client row first: two edits of one client queue here, then each case (then its promise)
     # is locked in turn, as every other service does.
@@ -86,7 +89,8 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
     if {"quiet_hours_start", "quiet_hours_end"} & set(changed):
         _ensure_time_left(client)
     client.save(update_fields=changed)
-    moved = _replace_update_promises(client, actor=user) if set(changed) & set(SCHEDULE_FIELDS) else {}
+    moved = (_replace_update_promises(client, actor=user, agreed_channel=agreed_channel, agreed_text=agreed_text)
+             if set(changed) & set(SCHEDULE_FIELDS) else {})
     search_refresh(client.cases.all())  # every case of the client is found by its new name, email, phone
     changes = _changes(before, client, changed)
     summary = "; ".join(f"{label} {old} → {new}" for label, old, new in changes)
@@ -178,15 +182,15 @@ def _tell_other_owners(client, cases, events, *, actor, changes, moved):
                to=[owner.email], context=context, case=theirs[0])
 
 
-def _replace_update_promises(client, *, actor):
-    """Re-place each pending status-update promise of the client's open cases that the new settings
-    no longer allow; overdue ones are left to the broken-promise sweep. Returns the old promises' pks
-    by case pk."""
+def _replace_update_promises(client, *, actor, agreed_channel, agreed_text):
+    """Move each pending status-update promise of the client's open cases that the new settings no
+    longer allow, as a renegotiation the client agreed to (refused without their agreement); overdue
+    ones are left to the broken-promise sweep. Returns the old promises' pks by case pk."""
     now = timezone.now()
     candidates = (Promise.objects.filter(case__client=client, case__step__in=OPEN_STEPS, due_at__gt=now,
                                          kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
                   .select_related("case").order_by("case_id", "id"))
-    moved = {}
+    moved, agreement = {}, None
     for candidate in candidates:
         allowed = next_allowed_for_client(candidate.due_at, client,
                                           business_hours_only=candidate.case.cadence_business_hours_only)
@@ -201,11 +205,22 @@ def _replace_update_promises(client, *, actor):
                                              business_hours_only=case.cadence_business_hours_only)
         if new_due_at == promise.due_at:
             continue
-        promise_reschedule(promise=promise, new_due_at=new_due_at, actor=actor,
-                        note="Client's time zone or quiet hours changed")
+        if agreement is None:
+            agreement = _schedule_agreement(agreed_channel, agreed_text)
+        promise_move(promise=promise, new_due_at=new_due_at, actor=actor, agreement=agreement, now=now,
+                     note="Client's time zone or quiet hours changed")
         refresh_counters(case)
         moved.setdefault(case.pk, []).append(promise.pk)
     return moved
+
+
+def _schedule_agreement(channel, text):
+    try:
+        return agreement_from(channel, text)
+    except CaseRuleError as exc:
+        raise CaseRuleError("The new time zone or quiet hours move a promised update deadline: say how the client "
+                            "asked for it (and what they said), as for any new deadline. " + exc.message,
+                            field=exc.field) from exc
 
 
 def _concern_fields(description, impact, feeling):

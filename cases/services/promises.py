@@ -146,24 +146,6 @@ def promise_move(*, promise, new_due_at, actor, note, owner=None, agreement=None
                         moved_count=moved_count, agreement=agreement)
 
 
-def promise_reschedule(*, promise, new_due_at, actor, note, now=None):
-    """Not a renegotiation: a deadline the client's own new quiet hours (or time zone) no longer allow
-    is re-placed at the next allowed time. The old promise is withdrawn and its successor opens; the
-    move is not counted against the rep. A deadline already passed is broken first, as everywhere."""
-    now = now or timezone.now()
-    case = promise.case
-    if not settle_if_overdue(case=case, promise=promise, now=now):
-        promise.status = PromiseStatus.WITHDRAWN
-        promise.closed_at = now
-        promise.save(update_fields=["status", "closed_at"])
-        event_record(case=case, actor=actor, verb="promise rescheduled", note=note,
-                     data={"promise": promise.pk, "old_due_at": promise.due_at.isoformat(),
-                           "new_due_at": new_due_at.isoformat()})
-    return promise_open(case=case, kind=promise.kind, due_at=new_due_at, owner=promise.owner, source=promise.source,
-                        action_item=promise.action_item, replaces=promise, actor=actor,
-                        moved_count=promise.moved_count)
-
-
 def pending_promise(case, kind, *, action_item=None):
     qs = case.promises.filter(status=PromiseStatus.PENDING, kind=kind)
     if action_item is not None:

@@ -1,5 +1,7 @@
 import pytest
 
+from cases import services
+from cases.models import EscalationReason
 from tests.cases.helpers import open_case
 
 from tests.factories import ClientFactory, StaffProfileFactory, SupervisorFactory
@@ -36,3 +38,18 @@ def rep_client(client, rep):
 def case(rep, dennis):
     """A fresh case owned by `rep`, in identify."""
     return open_case(rep, dennis)
+
+
+@pytest.fixture
+def boss(client, supervisor):
+    """The test client, signed in as `supervisor`."""
+    client.force_login(supervisor)
+    return client
+
+
+@pytest.fixture
+def escalation(rep, dennis):
+    """An escalation (no plan yet) on a fresh case of `rep`'s."""
+    case = open_case(rep, dennis)
+    return services.escalation_raise(user=rep, case=case, reason=EscalationReason.NO_PLAN,
+                                      note="The host will not say when the server is back")

@@ -23,12 +23,6 @@ def _fixed_now(time_machine):
     time_machine.move_to(NOW, tick=False)
 
 
-@pytest.fixture
-def boss(client, supervisor):
-    client.force_login(supervisor)
-    return client
-
-
 def make(owner=None, **fields):
     """A case row as the services would have left it (the list reads its columns, not its history)."""
     fields.setdefault("opened_at", NOW - dt.timedelta(days=2))

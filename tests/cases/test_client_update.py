@@ -25,8 +25,12 @@ def details(client, **changes):
     return {**{f: getattr(client, f) for f in fields}, **changes}
 
 
+AGREED = {"agreed_channel": "phone", "agreed_text": "Please never call me late at night"}
+
+
 def update(user, client, case=None, **changes):
-    return services.client_update(user=user, client=client, case=case, **details(client, **changes))
+    """Every edit carries the client's agreement, which a change moving a promised deadline needs."""
+    return services.client_update(user=user, client=client, case=case, **details(client, **changes), **AGREED)
 
 
 @pytest.fixture
@@ -128,7 +132,7 @@ def test_a_case_of_another_client_cannot_be_used_as_the_key(rep, utc_client, den
         update(rep, utc_client, theirs, name="Ada King")
 
 
-def test_a_pending_update_inside_the_new_quiet_hours_is_rescheduled_to_their_end_without_counting_a_move(
+def test_a_pending_update_inside_the_new_quiet_hours_moves_to_their_end_as_an_agreed_renegotiation(
         rep, utc_client):
     inside, outside = planned(rep, utc_client), planned(rep, utc_client)
     old = due_at(inside, day_after_tomorrow(22, 30))
@@ -137,15 +141,15 @@ def test_a_pending_update_inside_the_new_quiet_hours_is_rescheduled_to_their_end
     update(rep, utc_client, inside, quiet_hours_start=QUIET[0], quiet_hours_end=QUIET[1])
 
     old.refresh_from_db()
-    assert old.status == PromiseStatus.WITHDRAWN and old.closed_at is not None
+    assert old.status == PromiseStatus.RENEGOTIATED and old.closed_at is not None
     new = pending_update(inside)
     assert new.replaces == old and new.owner == old.owner and new.source == old.source
-    assert new.moved_count == old.moved_count  # the client's own quiet hours: not a renegotiation
+    assert new.moved_count == old.moved_count + 1 and new.agreed_text == AGREED["agreed_text"]
     assert new.due_at == day_after_tomorrow(7, 0) + dt.timedelta(days=1)
     inside.refresh_from_db()
     assert inside.next_promise_due_at == min(inside.promises.filter(status="pending").values_list("due_at", flat=True))
-    rescheduled = inside.events.get(verb="promise rescheduled", data__promise=old.pk)
-    assert rescheduled.note == "Client's time zone or quiet hours changed" and rescheduled.actor == rep
+    moved = inside.events.get(verb="promise renegotiated", data__promise=old.pk)
+    assert moved.note.startswith("Client's time zone or quiet hours changed") and moved.actor == rep
     assert inside.events.get(verb="client details updated").data["moved"] == [old.pk]
     assert pending_update(outside) == untouched
     assert pending_update(outside).due_at == day_after_tomorrow(15, 0)
@@ -231,8 +235,8 @@ def test_the_owner_saves_the_details_with_htmx_and_gets_the_card_and_header(rep_
     case = planned(rep, utc_client)
     old = due_at(case, day_after_tomorrow(22, 30))
 
-    response = rep_client.post(url(case), form_data(utc_client, quiet_hours_start="22:00", quiet_hours_end="07:00"),
-                               headers=HTMX)
+    response = rep_client.post(url(case), {**form_data(utc_client, quiet_hours_start="22:00", quiet_hours_end="07:00"),
+                                           **AGREED}, headers=HTMX)
 
     html = response.content.decode()
     assert response.status_code == 200 and "<html" not in html
@@ -296,3 +300,16 @@ def test_half_quiet_hours_are_refused_beside_the_end_field(rep_client, rep, utc_
     assert response.context["forms"]["client_details"].errors["quiet_hours_end"] == [
         "Quiet hours need both a start and an end."]
     assert 'id="id_client_details_quiet_hours_end_error"' in response.content.decode()
+
+
+def test_quiet_hours_that_move_a_promised_update_need_the_clients_agreement(rep_client, rep, utc_client):
+    case = planned(rep, utc_client)
+    old = due_at(case, day_after_tomorrow(22, 30))
+
+    response = rep_client.post(url(case), form_data(utc_client, quiet_hours_start="22:00", quiet_hours_end="07:00"))
+
+    assert response.status_code == 422
+    assert "say how the client asked for it" in response.content.decode()
+    assert pending_update(case) == old
+    utc_client.refresh_from_db()
+    assert utc_client.quiet_hours_start is None

@@ -25,12 +25,6 @@ def at(moment):
     return time_machine.travel(moment, tick=False)
 
 
-@pytest.fixture
-def boss(client, supervisor):
-    client.force_login(supervisor)
-    return client
-
-
 def raise_on(case, moment, reason=EscalationReason.OTHER):
     with at(moment):
         return services.escalation_raise(user=case.owner, case=case, reason=reason, note=f"Help: {reason}")

@@ -8,30 +8,35 @@ and the run is derandomized (no example database), so CI sees the same examples 
 
 The shrink phase is off: shrinking a 30-step example against PostgreSQL runs into Hypothesis' 5-minute
 cap, and an unshrunk failure already prints the exact steps. To shrink one locally, add Phase.shrink
-(and raise max_examples, or set derandomize=False, to explore further than CI does)."""
+(and raise max_examples, or set derandomize=False, to explore further than CI does).
+
+The strategies and the workflow's declared moves are in ledger_machine_support.py; what the machine
+found is pinned as plain examples in test_ledger_machine_findings.py."""
 import datetime as dt
 
 import pytest
 import time_machine
 from django.db import transaction
 from django.db.models import F
-from django.urls import reverse
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from cases import services
-from cases.errors import CaseRuleError
 from cases.models import (
-    Acknowledgement, Case, CaseEvent, Channel, Concern, Delivery, EscalationReason, EscalationStatus, Fact,
-    ItemKind, ItemStatus, Mood, Promise, PromiseKind, PromiseStatus, Recommitment, StatusUpdate, Step,
+    Case, CaseEvent, Channel, EscalationReason, EscalationStatus, ItemKind, ItemStatus, Mood, Promise, PromiseKind,
+    PromiseStatus, Step,
 )
 from cases.services.promises import promise_break
 from cases.text import word_count
-from cases.workflow import ALL_TRANSITIONS, COMPLETE_TRANSITIONS, ORDER, Transition
+from cases.workflow import ALL_TRANSITIONS, COMPLETE_TRANSITIONS, Transition
 from notifications.sweeps import SWEEPS
 from tests.cases.helpers import advance_to, open_case
+from tests.cases.ledger_machine_support import (
+    AGREEMENTS, CLOCK_STEPS, DECLARED_MOVES, GATE_TEXTS, GOOD, MINUTES_AHEAD, NEXT, QUIET, START_STEPS, STARTS, TEXTS,
+    WHO, ZONES, refused_is_fine,
+)
 from tests.factories import ClientFactory, StaffProfileFactory, SupervisorFactory
 
 SETTINGS = settings(
@@ -39,60 +44,6 @@ SETTINGS = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
     phases=[Phase.explicit, Phase.generate],
 )
-
-GOOD = [
-    "The client agreed to the new time on the phone",
-    "Restore the mail server from last night's backup",
-    "We will call you back before noon with news",
-    "Orders are flowing again, the shop is back online",
-    "Upgrades now run with a tested rollback plan",
-    "Dennis said that works for him",
-]
-JUNK = ["", "ok", "x", ".", "ok ok", "\u200b", "fine\u200bby\u200bme", "  \n ", "a b", "ok\u200b ok\u200b"]
-# Good texts twice as often as junk, so that records get written and the case moves on.
-TEXTS = st.one_of(st.sampled_from(GOOD), st.sampled_from(GOOD), st.sampled_from(JUNK),
-                  st.text(alphabet="ab .\u200b\n", max_size=12))
-WHO = st.sampled_from(["rep", "rep", "rep", "teammate", "other", "supervisor"])
-CHANNELS = st.sampled_from(["", Channel.PHONE, Channel.EMAIL, "fax"])
-AGREEMENTS = st.one_of(st.just((Channel.PHONE, GOOD[5])), st.tuples(CHANNELS, TEXTS))
-MINUTES_AHEAD = st.one_of(st.integers(-90, 600),
-                          st.sampled_from([1440, 6 * 1440, 8 * 1440, 29 * 1440, 31 * 1440, 91 * 1440, 4 * 365 * 1440]))
-CLOCK_STEPS = st.one_of(st.integers(1, 120), st.integers(2, 48).map(lambda h: h * 60),
-                        st.integers(1, 10).map(lambda d: d * 1440))
-STARTS = [
-    dt.datetime(2031, 3, 3, 9, 30, tzinfo=dt.timezone.utc),  # a Monday morning
-    dt.datetime(2031, 3, 7, 16, 45, tzinfo=dt.timezone.utc),  # a Friday afternoon
-    dt.datetime(2031, 3, 8, 23, 10, tzinfo=dt.timezone.utc),  # a Saturday night
-    dt.datetime(2031, 10, 25, 22, 30, tzinfo=dt.timezone.utc),  # the night clocks go back in Europe
-]
-ZONES = ["Europe/London", "America/Los_Angeles", "Asia/Tokyo", "Pacific/Kiritimati", "UTC"]
-QUIET = [None, (dt.time(22), dt.time(7)), (dt.time(12), dt.time(13)), (dt.time(8), dt.time(18))]
-START_STEPS = [Step.IDENTIFY, Step.GATHER, Step.PLAN, Step.PLAN, Step.MANAGE_ANXIETY, Step.MANAGE_ANXIETY,
-               Step.MANAGE_ANXIETY, Step.DELIVER, Step.DELIVER, Step.RESOLVED]
-
-# Every step change the workflow declares: (from, to) -> the transitions that make it.
-DECLARED_MOVES = {}
-for _t in Transition:
-    for _source in _t.sources:
-        DECLARED_MOVES.setdefault((_source.value, _t.target.value), set()).add(_t.method)
-NEXT = {ORDER[i].value: ORDER[i + 1].value for i in range(len(ORDER) - 1)}
-GATE_TEXTS = [
-    (Acknowledgement, "text"), (Recommitment, "text"), (StatusUpdate, "summary"), (Fact, "question"), (Fact, "answer"),
-    (Concern, "description"), (Concern, "impact"), (Delivery, "prevention_note"), (Delivery, "follow_up_note"),
-    (Case, "root_problem"), (Promise, "agreed_text"),
-]
-
-
-def refused_is_fine(fn):
-    """A rule body: a refusal is a fine outcome."""
-    def wrapper(*args, **kwargs):
-        try:
-            fn(*args, **kwargs)
-        except CaseRuleError:
-            pass
-    wrapper.__name__ = fn.__name__
-    wrapper.__doc__ = fn.__doc__
-    return wrapper
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -362,9 +313,10 @@ class LedgerMachine(RuleBasedStateMachine):
                                organisation=client.organisation, email=client.email, phone=client.phone,
                                time_zone=client.time_zone, quiet_hours_start=start, quiet_hours_end=end)
 
-    @rule(who=st.sampled_from(["rep", "supervisor"]), hours=st.integers(1, 3))
+    @rule(who=st.sampled_from(["rep", "supervisor"]), hours=st.integers(1, 3),
+          said=st.sampled_from(["", "x", "Dennis asked for a quiet afternoon"]))
     @refused_is_fine
-    def the_client_asks_not_to_be_called_around_the_next_update(self, who, hours):
+    def the_client_asks_not_to_be_called_around_the_next_update(self, who, hours, said):
         """"Please don't call me this afternoon": quiet hours around the next update's deadline."""
         case = self.case
         promise = case.promises.filter(status=PromiseStatus.PENDING, kind=PromiseKind.STATUS_UPDATE).first()
@@ -376,7 +328,8 @@ class LedgerMachine(RuleBasedStateMachine):
         services.client_update(user=self.people[who], client=client, case=case, name=client.name,
                                organisation=client.organisation, email=client.email, phone=client.phone,
                                time_zone=client.time_zone, quiet_hours_start=start.replace(second=0, microsecond=0),
-                               quiet_hours_end=end.replace(second=0, microsecond=0))
+                               quiet_hours_end=end.replace(second=0, microsecond=0),
+                               agreed_channel="phone" if said else "", agreed_text=said)
 
     # --- The system ---------------------------------------------------------------------------------
     @rule(via=st.sampled_from(["service", "sweep"]))
@@ -508,34 +461,3 @@ class LedgerMachine(RuleBasedStateMachine):
 @pytest.mark.slow
 def test_the_ledger_rules_hold_under_random_use():
     run_state_machine_as_test(LedgerMachine, settings=SETTINGS)
-
-
-# --- What the machine found, pinned as plain examples --------------------------------------------------
-def test_quiet_hours_that_move_the_next_update_do_not_pass_for_an_agreed_renegotiation(rep, dennis):
-    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
-    promise = case.promises.get(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
-    due_there = promise.due_at.astimezone(dennis.tz).replace(second=0, microsecond=0)
-
-    services.client_update(user=rep, client=dennis, case=case, name=dennis.name, organisation=dennis.organisation,
-                           email=dennis.email, phone=dennis.phone, time_zone=dennis.time_zone,
-                           quiet_hours_start=(due_there - dt.timedelta(hours=1)).time(),
-                           quiet_hours_end=(due_there + dt.timedelta(hours=1)).time())
-
-    promise.refresh_from_db()
-    successor = Promise.objects.get(replaces=promise)
-    assert successor.due_at > promise.due_at  # moved out of the new quiet hours
-    assert promise.status != PromiseStatus.RENEGOTIATED or (
-        successor.agreed_channel and word_count(successor.agreed_text) >= 3)
-
-
-def test_a_case_force_closed_reopened_and_then_delivered_is_not_shown_as_an_override(rep_client, rep, supervisor,
-                                                                                     dennis):
-    case = advance_to(open_case(rep, dennis), Step.GATHER, rep)
-    services.case_force_close(user=supervisor, case=case, reason="The client withdrew the complaint")
-    services.case_reopen(user=rep, case=case, reason="The client came back with the same problem")
-
-    case = advance_to(Case.objects.get(pk=case.pk), Step.RESOLVED, rep)
-
-    html = rep_client.get(reverse("cases:case_detail", args=[case.reference])).content.decode()
-    assert case.closed_by_override is False
-    assert "Closed by a supervisor without meeting the gate." not in html

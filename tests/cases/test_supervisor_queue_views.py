@@ -1,0 +1,123 @@
+"""The supervisor's escalation queue: its order (irate, then broken promises, then angry or upset, then
+the rest, oldest first), what a row shows, which escalations stay in it, its filters, and a fixed number
+of queries however many escalations wait. The queue is one row per case (each escalation here is on a
+case of its own; grouping is tested in test_escalation_queue.py)."""
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases import services
+from cases.models import EscalationReason, Mood, PromiseKind, Step
+from tests.cases.helpers import advance_to, open_case, plan_ready
+from tests.cases.supervisor_support import NOW, at, url
+from tests.factories import ClientFactory, RepFactory
+
+
+def listed(response):
+    """The queue's rows as the escalations they stand for (one escalation per case in these tests)."""
+    return [row.escalations_listed[0] for row in response.context["page"].object_list]
+
+
+# --- the queue -------------------------------------------------------------------------------------
+def raise_at(moment, owner, client, *, temperature, reason=EscalationReason.OTHER):
+    with at(moment):
+        case = open_case(owner, client, temperature=temperature)
+        return services.escalation_raise(user=owner, case=case, reason=reason, note=f"Help: {reason}")
+
+
+def broken_promise_at(moment, owner, client):
+    with at(moment - dt.timedelta(hours=2)):
+        case = plan_ready(advance_to(open_case(owner, client, temperature=Mood.ANXIOUS), Step.PLAN, owner), owner)
+    with at(moment):
+        _, escalation = services.promise_break(promise=case.promises.get(kind=PromiseKind.STATUS_UPDATE))
+    return escalation
+
+
+@pytest.mark.django_db
+def test_the_queue_puts_irate_then_broken_promises_then_angry_or_upset_then_the_rest_oldest_first(
+        boss, rep, dennis):
+    calm_old = raise_at(NOW - dt.timedelta(hours=5), rep, dennis, temperature=Mood.CALM)
+    anxious_new = raise_at(NOW - dt.timedelta(hours=1), rep, dennis, temperature=Mood.ANXIOUS)
+    upset = raise_at(NOW - dt.timedelta(hours=2), rep, dennis, temperature=Mood.UPSET)
+    broken = broken_promise_at(NOW - dt.timedelta(hours=3), rep, dennis)
+    irate = raise_at(NOW - dt.timedelta(minutes=30), rep, dennis, temperature=Mood.ANXIOUS,
+                     reason=EscalationReason.IRATE)
+    angry_older = raise_at(NOW - dt.timedelta(hours=4), rep, dennis, temperature=Mood.ANGRY)
+
+    response = boss.get(url("queue"))
+
+    assert listed(response) == [irate, broken, angry_older, upset, calm_old, anxious_new]
+
+
+@pytest.mark.django_db
+def test_a_queue_row_shows_case_client_reason_age_who_raised_it_and_owner(boss, rep, dennis):
+    rep.first_name, rep.last_name = "Dana", "Whitlock"
+    rep.save()
+    with at(NOW - dt.timedelta(hours=3)):
+        raise_at(NOW - dt.timedelta(hours=3), rep, dennis, temperature=Mood.CALM,
+                 reason=EscalationReason.LIABILITY)
+    broken = broken_promise_at(NOW - dt.timedelta(hours=1), rep, dennis)
+
+    with at(NOW):
+        page = boss.get(url("queue")).content.decode()
+
+    assert broken.case.reference in page and "Dennis" in page
+    assert "Liability question" in page and "Broken promise" in page
+    assert "3\xa0hours" in page and "Dana Whitlock" in page
+    assert "Raised by system" in page
+
+
+@pytest.mark.django_db
+def test_taken_escalations_stay_in_the_queue_and_resolved_ones_leave_it(boss, supervisor, rep, dennis):
+    taken = raise_at(NOW, rep, dennis, temperature=Mood.CALM)
+    resolved = raise_at(NOW, rep, dennis, temperature=Mood.CALM)
+    services.escalation_take(user=supervisor, escalation=taken)
+    services.escalation_resolve(user=supervisor, escalation=resolved, resolution="Sorted with the host")
+
+    rows = listed(boss.get(url("queue")))
+
+    assert rows == [taken]
+
+
+@pytest.mark.django_db
+def test_the_queue_filters_by_reason_and_by_status(boss, supervisor, rep, dennis):
+    liability = raise_at(NOW, rep, dennis, temperature=Mood.CALM, reason=EscalationReason.LIABILITY)
+    other = raise_at(NOW, rep, dennis, temperature=Mood.CALM)
+    services.escalation_take(user=supervisor, escalation=other)
+
+    by_reason = listed(boss.get(url("queue"), {"reason": "liability"}))
+    by_status = listed(boss.get(url("queue"), {"status": "taken"}))
+    resolved = listed(boss.get(url("queue"), {"status": "resolved"}))
+
+    assert by_reason == [liability]
+    assert by_status == [other]
+    assert resolved == []
+
+
+@pytest.mark.django_db
+def test_an_unknown_filter_value_shows_the_whole_queue(boss, escalation):
+    response = boss.get(url("queue"), {"reason": "made-up", "status": "nope"})
+
+    assert response.status_code == 200 and listed(response) == [escalation]
+
+
+def queue_queries(boss):
+    with CaptureQueriesContext(connection) as queries:
+        assert boss.get(url("queue")).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.django_db
+def test_the_queue_costs_the_same_queries_for_one_escalation_or_many(boss, rep, dennis):
+    raise_at(NOW, rep, dennis, temperature=Mood.CALM)
+    few = queue_queries(boss)
+    for _ in range(6):
+        owner = RepFactory()
+        raise_at(NOW, owner, ClientFactory(), temperature=Mood.UPSET, reason=EscalationReason.LIABILITY)
+    broken_promise_at(NOW, rep, dennis)
+
+    many = queue_queries(boss)
+
+    assert few == many <= 8
