@@ -16,12 +16,15 @@ RUN pip install -r requirements.txt
 COPY . .
 
 # Static files are collected into the image (whitenoise serves them); the values below exist only so
-# the production settings load during the build.
-RUN DJANGO_SECRET_KEY=build-only DATABASE_URL=sqlite:////tmp/build.sqlite3 CELERY_BROKER_URL=memory:// \
+# the production settings load during the build (a throwaway random key: no secret is baked in).
+# /app/secrets is where docker-compose.yml mounts the volume holding the generated secret key.
+RUN DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    DATABASE_URL=sqlite:////tmp/build.sqlite3 CELERY_BROKER_URL=memory:// \
     python manage.py collectstatic --noinput -v 0 \
  && useradd --system --uid 1000 --home-dir /app app \
- && mkdir -p /app/var \
- && chown -R app:app /app/var
+ && mkdir -p /app/var /app/secrets \
+ && chown -R app:app /app/var /app/secrets \
+ && chmod 700 /app/secrets
 
 USER app
 EXPOSE 8000

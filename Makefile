@@ -9,12 +9,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ARGS ?=
 
-.PHONY: help venv venv-runtime system-packages test run bench clean
+.PHONY: help venv venv-runtime system-packages test run bench clean lint
 
 help:
 	@echo "make run     serve http://127.0.0.1:8000 + Celery worker/beat (Ctrl-C stops all)"
 	@echo "make test    run pytest against throwaway PostgreSQL + Redis (ARGS=\"...\" for pytest)"
 	@echo "make bench   pages and sweeps at BENCH_CASES cases (default 100000; 10000 quick) -> benchmarks/results/"
+	@echo "make lint    ruff + bandit (config and every accepted exception in pyproject.toml)"
 	@echo "make clean   remove var/ (SQLite file, broker folders) and test-artifacts/"
 
 venv:
@@ -29,6 +30,11 @@ system-packages:
 test: venv system-packages
 	@mkdir -p test-artifacts
 	@scripts/test-services.sh $(PY) -m pytest $(ARGS)
+
+# Also run by the suite (tests/test_lint.py), so CI's `make test` fails on a finding.
+lint: venv
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/bandit -q -c pyproject.toml -r .
 
 run: venv-runtime
 	@scripts/run-dev.sh

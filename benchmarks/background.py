@@ -86,7 +86,9 @@ def _top_up_outbox(n, now):
                            body_html=m.body_html, next_attempt_at=now, created_at=now)
              for i, m in zip(range(n - len(pending)), itertools.cycle(models))]
     OutboxMessage.objects.bulk_create(extra, batch_size=1000)
-    OutboxMessage.objects.filter(status=OutboxStatus.PENDING).update(next_attempt_at=now)
+    # Due now and each its own email: what is measured is delivery, not coalescing (which would
+    # send a case's notices to one person as one email: notifications/coalesce.py).
+    OutboxMessage.objects.filter(status=OutboxStatus.PENDING).update(next_attempt_at=now, coalesce_key="")
     return OutboxMessage.objects.filter(status=OutboxStatus.PENDING).count()
 
 

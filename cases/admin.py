@@ -1,11 +1,13 @@
-"""The admin is read-mostly: records are written by the services, never edited here. The case list
+"""The admin is read-mostly: records are written by the services, never edited or deleted here (the
+timeline, the promise ledger and every step record are the audit trail; cases are never hard-deleted).
+Staff see only the cases the app would show them, and only the records of those cases. The case list
 offers the FSM transitions as actions, which go through `case_transition` (gate, permission,
 timeline) like the app does."""
 from django.contrib import admin, messages
 
 from . import services
 from .errors import CaseRuleError
-from .permissions import can_view_case
+from .permissions import can_view_case, sees_whole_team
 from .selectors import visible_cases
 from .workflow import Transition
 from .models import (
@@ -15,6 +17,17 @@ from .models import (
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    # The lookup from the model to its case: the list shows only rows of cases the user may see
+    # (cases.selectors.visible_cases), so REPS_SEE_OWN_CASES_ONLY holds in the admin too.
+    case_path = "case"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if sees_whole_team(request.user):
+            return qs
+        visible = visible_cases(request.user).values("pk")
+        return qs.filter(pk__in=qs.model.objects.filter(**{f"{self.case_path}__in": visible}).values("pk"))
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -75,6 +88,22 @@ def _transition_action(name, label):
     return action
 
 
+def action_revoke_status_link(modeladmin, request, queryset):
+    """The same revoke as the case page's button (cases.services.status_links), permission included."""
+    done = 0
+    for case in queryset:
+        try:
+            services.status_link_revoke(user=request.user, case=case)
+            done += 1
+        except CaseRuleError as exc:
+            modeladmin.message_user(request, f"{case.reference}: {exc.message}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, f"Client status links revoked on {done} case(s).", messages.SUCCESS)
+
+
+action_revoke_status_link.short_description = "Revoke the client's status link"
+
+
 @admin.register(Case)
 class CaseAdmin(ReadOnlyAdmin):
     list_display = ["reference", "client", "owner", "step", "temperature", "open_escalation_count",
@@ -82,9 +111,7 @@ class CaseAdmin(ReadOnlyAdmin):
     list_filter = ["step", "temperature", "closed_by_override", "owner"]
     search_fields = ["reference", "summary", "client__name", "client__organisation"]
     inlines = [ConcernInline, ActionItemInline, PromiseInline, EventInline]
-    def get_queryset(self, request):
-        """Staff see in the admin only the cases the app would show them (cases.permissions)."""
-        return super().get_queryset(request).filter(pk__in=visible_cases(request.user).values("pk"))
+    case_path = "pk"
 
     def has_view_permission(self, request, obj=None):
         allowed = super().has_view_permission(request, obj)
@@ -93,7 +120,7 @@ class CaseAdmin(ReadOnlyAdmin):
     actions = [
         _transition_action(name, label)
         for name, label in ((t.method, t.label) for t in Transition if t.is_completion)
-    ]
+    ] + [action_revoke_status_link]
 
 
 @admin.register(Promise)
@@ -125,6 +152,11 @@ class ClientAdmin(ReadOnlyAdmin):
 
     list_display = ["name", "organisation", "email", "phone", "time_zone"]
     search_fields = ["name", "organisation", "email"]
+    case_path = "cases"
+
+
+class EscalationNoteAdmin(ReadOnlyAdmin):
+    case_path = "escalation__case"
 
 
 @admin.register(StaffProfile)
@@ -132,6 +164,6 @@ class StaffProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "supervisor", "time_zone"]
 
 
-for model in (Concern, Acknowledgement, Recommitment, Fact, ActionItem, StatusUpdate, Delivery, Handoff,
-              EscalationNote):
+for model in (Concern, Acknowledgement, Recommitment, Fact, ActionItem, StatusUpdate, Delivery, Handoff):
     admin.site.register(model, ReadOnlyAdmin)
+admin.site.register(EscalationNote, EscalationNoteAdmin)

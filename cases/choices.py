@@ -117,7 +117,39 @@ class HandoffStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class ConfirmedBy(models.TextChoices):
+    """Whose word the delivery's client confirmation is: the client's own (their status page) or the rep's."""
+
+    CLIENT = "client", "The client, on their status page"
+    REP = "rep", "The rep"
+
+
+class ClientAnswerKind(models.TextChoices):
+    """What the client answered on their status page at delivery."""
+
+    WORKS = "works", "It works"
+    NOT_YET = "not_yet", "Not yet"
+
+
+class ClientMessageKind(models.TextChoices):
+    """A message the rep sends the client by email from the case (cases.services.client_messages)."""
+
+    UPDATE = "update", "Status update"
+    ACKNOWLEDGEMENT = "acknowledgement", "Acknowledgement"
+    PLAN = "plan", "The plan and its estimate"
+    DELIVERY = "delivery", "Ask the client to confirm the fix"
+    FOLLOW_UP = "follow_up", "Follow-up"
+
+
+class ClientMessageStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+    BOUNCED = "bounced", "Bounced"
+
+
 __all__ = [
     "Step", "Mood", "TEMPERATURE_CHOICES", "HOT_MOODS", "Channel", "ItemKind", "ItemStatus", "PromiseKind",
     "PromiseStatus", "EscalationReason", "REP_ESCALATION_REASONS", "EscalationStatus", "HandoffStatus",
+    "ConfirmedBy", "ClientAnswerKind", "ClientMessageKind", "ClientMessageStatus",
 ]

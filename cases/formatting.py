@@ -9,6 +9,16 @@ from .models import StaffProfile
 
 def user_tz(user):
     name = StaffProfile.objects.filter(user=user).values_list("time_zone", flat=True).first() if user else None
+    return _zone(name)
+
+
+def user_tzs(users):
+    """`user_tz` of several users in one query (the sweeps' batches): {user pk: zone}."""
+    names = dict(StaffProfile.objects.filter(user__in=[u.pk for u in users]).values_list("user_id", "time_zone"))
+    return {u.pk: _zone(names.get(u.pk)) for u in users}
+
+
+def _zone(name):
     try:
         return zoneinfo.ZoneInfo(name or "UTC")
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -26,13 +36,14 @@ def local_time(instant, tz, *, now):
     return " ".join(_clock(instant, tz, now))
 
 
-def when(instant, *, client, reader, now):
-    """Context for one instant: `client_time` always, `reader_time` only if it reads differently."""
+def when(instant, *, client, reader, now, reader_tz=None):
+    """Context for one instant: `client_time` always, `reader_time` only if it reads differently.
+    `reader_tz`, when the caller already has it (user_tzs), saves the query for the reader's zone."""
     client_clock = _clock(instant, client.tz, now)
     client_time = " ".join(client_clock)
     if reader is None:  # several readers (supervisors): the client's time only
         return {"client_time": client_time, "reader_time": ""}
-    reader_clock = _clock(instant, user_tz(reader), now)
+    reader_clock = _clock(instant, reader_tz or user_tz(reader), now)
     same_wall_clock = reader_clock[0] == client_clock[0]  # e.g. 14:00 GMT and 14:00 UTC
     return {"client_time": client_time, "reader_time": "" if same_wall_clock else " ".join(reader_clock)}
 

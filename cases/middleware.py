@@ -1,13 +1,26 @@
-"""Times are shown in the viewer's own time zone: activate StaffProfile.time_zone for every request of
-a signed-in user (settings.TIME_ZONE for anyone without a profile). Form fields with datetimes are
-then also read in that zone, which is what a rep typing "14:00" means.
+"""Two request guards.
 
-The profile comes joined to the user row (cases.backends.StaffProfileBackend), so this costs no query;
-a user loaded some other way falls back to one query for the profile."""
+ViewerTimezoneMiddleware: times are shown in the viewer's own time zone: activate
+StaffProfile.time_zone for every request of a signed-in user (settings.TIME_ZONE for anyone without a
+profile). Form fields with datetimes are then also read in that zone, which is what a rep typing
+"14:00" means. The profile comes joined to the user row (cases.backends.StaffProfileBackend), so this
+costs no query; a user loaded some other way falls back to one query for the profile.
+
+RejectNulBytesMiddleware: PostgreSQL cannot store or compare a NUL character (psycopg refuses the
+query), so no NUL gets past the front door: one in the path answers 404 (no such page), one in the
+query string, a form field (name or value), an uploaded file's name, a cookie or a header answers 400
+with the plain error page. No view, form or lookup ever sees one. The bodies of the paths in
+settings.NUL_BYTES_BODY_EXEMPT_PATHS (email providers' webhooks: a raw email may hold any byte, and
+the webhook view must read the body itself) are left to their view."""
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404
+from django.shortcuts import render
 from django.utils import timezone
+
+NUL = "\x00"
 
 
 def viewer_zone_name(user):
@@ -34,3 +47,42 @@ class ViewerTimezoneMiddleware:
             return self.get_response(request)
         finally:
             timezone.deactivate()
+
+
+def _has_nul(query_dict):
+    return any(NUL in key or any(NUL in value for value in values) for key, values in query_dict.lists())
+
+
+def nul_byte_in(request):
+    """Where in the request a NUL byte is ("the address", "a form field", ...), or None."""
+    if NUL in request.path_info or NUL in request.path:
+        return "the address"
+    if _has_nul(request.GET):
+        return "the address"
+    for name, value in request.META.items():
+        if name.startswith("HTTP_") and isinstance(value, str) and NUL in value:
+            return "a header"
+    if any(NUL in name or NUL in value for name, value in request.COOKIES.items()):
+        return "a cookie"
+    exempt = tuple(getattr(settings, "NUL_BYTES_BODY_EXEMPT_PATHS", ()))
+    if request.method not in ("GET", "HEAD", "OPTIONS") and request.content_type in (
+        "application/x-www-form-urlencoded", "multipart/form-data"
+    ) and not (exempt and request.path_info.startswith(exempt)):
+        if _has_nul(request.POST):
+            return "a form field"
+        if any(NUL in key or NUL in (f.name or "") for key, files in request.FILES.lists() for f in files):
+            return "an uploaded file"
+    return None
+
+
+class RejectNulBytesMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        where = nul_byte_in(request)
+        if where == "the address" and NUL in request.path_info:
+            raise Http404("NUL byte in the path")
+        if where:
+            return render(request, "400.html", {"where": where}, status=400)
+        return self.get_response(request)

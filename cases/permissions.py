@@ -37,7 +37,7 @@ def can_view_case(user, case):
     """Open the case page (read-only unless they work it): the whole team (see sees_whole_team), and
     otherwise whoever works it, its watchers (earlier owners), a teammate holding one of its action
     items, and the person a pending handoff is offered to."""
-    if can_work_case(user, case) or sees_whole_team(user):
+    if can_work_case(user, case) or sees_whole_team(user) or can_claim_case(user, case):
         return True
     if not _active(user):
         return False
@@ -46,6 +46,18 @@ def can_view_case(user, case):
         or case.action_items.filter(assignee=user).exists()
         or case.handoffs.filter(to_user=user, status=HandoffStatus.REQUESTED).exists()
     )
+
+
+def can_claim_case(user, case):
+    """First hearer owns it: a case opened from an email that nobody owns yet may be claimed (and so
+    read) by any rep or supervisor while it is open; whoever claims it first owns it."""
+    return (_active(user) and bool(case.awaiting_claim) and case.step in OPEN_STEPS
+            and user.has_perm("cases.add_case"))
+
+
+def can_read_client_mail(user, case):
+    """Mark the client's email read and say how they sound: whoever works the case."""
+    return can_work_case(user, case)
 
 
 def can_log_contact(user, case):
@@ -57,7 +69,7 @@ def can_ask_for_case(user, case):
     """A rep (or supervisor) who is not the owner may ask to take an open case over (a handoff to
     themselves that the owner or a supervisor accepts)."""
     return (_active(user) and user.has_perm("cases.add_case") and case.owner_id != user.pk
-            and case.step in OPEN_STEPS and can_view_case(user, case))
+            and case.step in OPEN_STEPS and not case.awaiting_claim and can_view_case(user, case))
 
 
 def can_accept_handoff_for(user, handoff):
@@ -94,6 +106,11 @@ def can_accept_handoff(user, handoff):
 def can_answer_handoff(user, handoff):
     """Accept (the person it is offered to) or decline/cancel (either side of it, or a reassigner)."""
     return _active(user) and (user.pk in (handoff.to_user_id, handoff.from_user_id) or can_reassign(user))
+
+
+def can_manage_status_link(user, case):
+    """Give the client a status link, or revoke it: the case owner or a supervisor (a co-owner is one)."""
+    return _active(user) and (case.owner_id == user.pk or is_supervisor(user))
 
 
 def can_reassign(user, case=None):

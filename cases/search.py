@@ -7,19 +7,22 @@ edit refreshes all their cases with `search_refresh`. Both columns are accent-st
 (`fold`), and so is the query, so "Tomas" finds "Tomás" on any database.
 
 On PostgreSQL (migration 0006 builds the indexes): full-text search on to_tsvector('simple',
-search_text), every word matched as a prefix ("dennis hal" finds "Dennis Hale"), plus pg_trgm word
-similarity on search_names for misspelt names, ranked; "C-5" finds C-000005. On SQLite (`make run`)
+search_text), every word matched as a prefix ("dennis hal" finds "Dennis Hale"), the names holding the
+query, ranked in tiers (postgres_search); pg_trgm word similarity on search_names for misspelt names when
+nothing matches exactly; "C-5" finds C-000005. On SQLite (`make run`)
 a plain substring fallback over the same two columns."""
 import re
 import unicodedata
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField, TrigramWordSimilarity
+from django.contrib.postgres.search import SearchQuery, SearchVectorField, TrigramWordSimilarity
 from django.db import connection
 from django.db.models import Case as CaseWhen
 from django.db.models import F, FloatField, Func, OuterRef, Q, Subquery, Value, When
 
 from .models import Case, Concern, Promise, PromiseStatus, StatusUpdate
+from .paging import capped_count, in_order, window_page
 from .selectors import visible_cases
+from .selectors_ui import LIST_ROW_FIELDS, list_rows
 
 SEARCH_FIELDS = ["search_text", "search_names"]
 QUERY_MAX_LENGTH = 200
@@ -139,9 +142,14 @@ def _phone_q(q):
 
 
 def postgres_search(cases, q):
-    """Cases of `cases` matching `q`, best first: full text (prefix words, or websearch syntax when the
-    query uses quotes, OR or -word) ranked with SearchRank, plus trigram word similarity on the names
-    (weighted double: a name match ranks above a mention in an update), plus an exact reference."""
+    """Cases of `cases` matching `q` exactly: every word as a prefix in the full text, which holds the
+    client's name, organisation and email too (or websearch syntax when the query uses quotes, OR or
+    -word), the phone's digits, or the reference. Ranked in tiers, never by a per-row score: the
+    reference (10), names holding the whole query (2), a mention (0); within a tier, search_cases'
+    order. A score (ts_rank, trigram similarity) would be computed for every match before the first page
+    could be cut, and a client's surname can match thousands of cases; a tier costs a comparison. The
+    full-text index answers the match exactly (no row rechecked): the trigram index is only asked when
+    nothing matches (fuzzy_search)."""
     folded = fold(q)
     reference, only_reference = typed_reference(q)
     if only_reference:
@@ -151,16 +159,23 @@ def postgres_search(cases, q):
     else:
         raw = prefix_tsquery(q)
         tsquery = SearchQuery(raw, search_type="raw", config="simple") if raw else None
-    match = Q(search_names__trigram_word_similar=folded) | Q(search_names__contains=folded) | _phone_q(q)
-    rank = TrigramWordSimilarity(Value(folded), "search_names") * 2.0
+    match = _phone_q(q)
     if tsquery is not None:
         cases = cases.alias(document=SimpleVector("search_text"))
         match |= Q(document=tsquery)
-        rank = rank + SearchRank(F("document"), tsquery)
+    whens = [When(search_names__contains=folded, then=Value(2.0))]
     if reference:
         match |= Q(reference=reference)
-        rank = rank + CaseWhen(When(reference=reference, then=Value(10.0)), default=Value(0.0))
-    return cases.filter(match).annotate(rank=rank)
+        whens.insert(0, When(reference=reference, then=Value(10.0)))
+    return cases.filter(match).annotate(rank=CaseWhen(*whens, default=Value(0.0), output_field=FloatField()))
+
+
+def fuzzy_search(cases, q):
+    """Names that look like `q` (pg_trgm word similarity over the names: a misspelt "Denis Hale" finds
+    Dennis Hale), most alike first. search_cases asks only when nothing matches exactly."""
+    folded = fold(q)
+    return (cases.filter(search_names__trigram_word_similar=folded)
+            .annotate(rank=TrigramWordSimilarity(Value(folded), "search_names")))
 
 
 def fallback_search(cases, q):
@@ -182,17 +197,46 @@ def fallback_search(cases, q):
     return cases.filter(match).annotate(rank=rank)
 
 
+def search_page(user, q, number, per_page):
+    """A page of the cases `user` may see that match `q` (cases.paging.window_page: the page's ids with
+    the number of matches, then the page's rows); on PostgreSQL, when nothing matches exactly, the names
+    that look alike. No EXISTS (a LIMIT 1) decides that: over the full-text expression it lets
+    PostgreSQL compute to_tsvector row by row over every case, looking for a first match that may not
+    exist; counting the matches, it reads the index."""
+    found, alike = _matches(user, q)
+    page = window_page(found.values("pk"), per_page, number, rows=_page_rows)
+    if page.paginator.count or alike is None:
+        return page
+    return window_page(alike.values("pk"), per_page, number, rows=_page_rows)
+
+
 def search_cases(user, q):
-    """The cases `user` may see that match `q`, best match first, then by the next promise due; with
-    what a result row shows (client, owner, the next promise's kind) in the same query."""
+    """The cases `user` may see that match `q`, best match first, then by the next promise due (with what
+    a result row shows: client, owner, the next promise's kind); the names that look alike when nothing
+    matches exactly (PostgreSQL)."""
+    found, alike = _matches(user, q)
+    return found if alike is None or capped_count(found) else alike
+
+
+def _matches(user, q):
+    """(the exact matches, the fuzzy ones to fall back on or None), both ready to list."""
     cases = visible_cases(user)
     if not words(q):
-        return cases.none()
-    matched = postgres_search(cases, q) if connection.vendor == "postgresql" else fallback_search(cases, q)
+        return cases.none(), None
+    if connection.vendor != "postgresql":
+        return _rows(fallback_search(cases, q)), None
+    return _rows(postgres_search(cases, q)), _rows(fuzzy_search(cases, q))
+
+
+def _page_rows(part):
+    """A page's cases by id, as a row shows them (not matched again: the ids are the matches)."""
+    return in_order(list_rows(), [row["pk"] for row in part])
+
+
+def _rows(matched):
     next_promise = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING).order_by("due_at", "id")
     return (
-        matched.select_related("client", "owner")
-        .defer("search_text", "search_names")
+        matched.select_related("client", "owner").only(*LIST_ROW_FIELDS)
         .annotate(next_promise_kind=Subquery(next_promise.values("kind")[:1]))
         .order_by("-rank", F("next_promise_due_at").asc(nulls_last=True), "-opened_at", "-pk")
     )

@@ -6,7 +6,7 @@ from django.http import Http404
 from .permissions import can_act_on_item, can_view_case, is_supervisor, sees_whole_team  # noqa: F401 (re-exported)
 
 from .models import (
-    ActionItem, Case, Handoff, HandoffStatus, Promise, PromiseStatus, StaffProfile,
+    OPEN_STEPS, ActionItem, Case, Handoff, HandoffStatus, Promise, PromiseStatus, StaffProfile,
 )
 
 SUPERVISOR_GROUP = "supervisor"
@@ -30,23 +30,39 @@ def supervisor_for(user):
 
 def supervisor_emails_for(user):
     """Whom to tell when the user's promise breaks: their supervisor, or every supervisor."""
-    profile = StaffProfile.objects.filter(user=user).select_related("supervisor").first()
-    if profile and profile.supervisor and profile.supervisor.is_active and profile.supervisor.email:
-        return [profile.supervisor.email]
-    return [u.email for u in supervisors() if u.email]
+    return supervisor_emails_for_many([user])[user.pk]
+
+
+def supervisor_emails_for_many(users):
+    """`supervisor_emails_for` of several users in at most two queries (the sweeps' batches):
+    {user pk: [emails]}."""
+    profiles = {p.user_id: p for p in StaffProfile.objects.filter(user__in=[u.pk for u in users])
+                .select_related("supervisor")}
+    found, everyone = {}, None
+    for user in users:
+        boss = getattr(profiles.get(user.pk), "supervisor", None)
+        if boss is not None and boss.is_active and boss.email:
+            found[user.pk] = [boss.email]
+            continue
+        if everyone is None:
+            everyone = [u.email for u in supervisors() if u.email]
+        found[user.pk] = list(everyone)
+    return found
 
 
 def visible_cases(user):
     """Cases the user may open (cases.permissions.can_view_case, as a query): the whole team's for
     supervisors and, unless REPS_SEE_OWN_CASES_ONLY, for reps; otherwise the cases they own, co-own or
-    watch, where they hold an action item, or that a pending handoff offers them."""
+    watch, where they hold an action item, or that a pending handoff offers them, and (any rep) the cases
+    opened from an email that wait to be claimed (cases.permissions.can_claim_case)."""
     qs = Case.objects.all()
     if sees_whole_team(user):
         return qs
     holds_item = ActionItem.objects.filter(case=OuterRef("pk"), assignee=user)
     offered = Handoff.objects.filter(case=OuterRef("pk"), to_user=user, status=HandoffStatus.REQUESTED)
+    claimable = Q(awaiting_claim=True, step__in=OPEN_STEPS) if user.has_perm("cases.add_case") else Q(pk__in=[])
     return qs.filter(
-        Q(owner=user) | Q(co_owner=user) | Q(watchers=user) | Exists(holds_item) | Exists(offered)
+        Q(owner=user) | Q(co_owner=user) | Q(watchers=user) | Exists(holds_item) | Exists(offered) | claimable
     ).distinct()
 
 

@@ -4,22 +4,26 @@ whatever their number (the client, the owner and the next promise's kind come wi
 Default scope: the open cases; a step, "Resolved", "All" or a resolved window widens it.
 Default order: the next promise due first (cases with no pending promise last), then the newest."""
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, Case as SqlCase, Exists, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import BooleanField, Case as SqlCase, Exists, OuterRef, Q, Subquery, Value, When
 from django.utils import timezone
 
 from .models import OPEN_STEPS, Case, Promise, PromiseStatus, Step
+from .paging import order_by
 from .selectors import REP_GROUP, SUPERVISOR_GROUP
 from .selectors_ui import _overdue_q as overdue_q
 
 OPEN, ALL = "", "all"  # the scope choices besides one step
+# Each sort: its label, and its terms (cases.paging): (field, descending, nullable), the id last.
+_NEWEST = (("opened_at", True, False), ("id", True, False))
 SORTS = {
-    "due": ("Next promise due", (F("next_promise_due_at").asc(nulls_last=True), "-opened_at", "-id")),
-    "newest": ("Newest first", ("-opened_at", "-id")),
-    "oldest": ("Oldest first", ("opened_at", "id")),
-    "resolved": ("Recently resolved", (F("resolved_at").desc(nulls_last=True), "-opened_at", "-id")),
-    "reference": ("Reference", ("reference", "id")),
+    "due": ("Next promise due", (("next_promise_due_at", False, True), *_NEWEST)),
+    "newest": ("Newest first", _NEWEST),
+    "oldest": ("Oldest first", (("opened_at", False, False), ("id", False, False))),
+    "resolved": ("Recently resolved", (("resolved_at", True, True), *_NEWEST)),
+    "reference": ("Reference", (("reference", False, True), ("id", False, False))),
 }
 DEFAULT_SORT = "due"
+LONG_TEXTS = ("search_text", "search_names", "root_problem", "expected_resolution")  # no row shows them
 
 
 def all_cases(*, step=OPEN, owner_id=None, temperature="", overdue=False, escalated=False, stalled=False,
@@ -28,7 +32,7 @@ def all_cases(*, step=OPEN, owner_id=None, temperature="", overdue=False, escala
     """The filtered cases. Windows are half-open [from, until) aware datetimes; any may be None."""
     now = now or timezone.now()
     next_promise = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING).order_by("due_at", "id")
-    qs = Case.objects.select_related("client", "owner").annotate(
+    qs = Case.objects.select_related("client", "owner").defer(*LONG_TEXTS).annotate(
         next_promise_kind=Subquery(next_promise.values("kind")[:1]),
         is_overdue=SqlCase(When(next_promise_due_at__lt=now, then=Value(True)), default=Value(False),
                            output_field=BooleanField()),
@@ -52,7 +56,11 @@ def all_cases(*, step=OPEN, owner_id=None, temperature="", overdue=False, escala
         qs = qs.filter(stalled_flagged_at__isnull=False)
     qs = qs.filter(_window("opened_at", opened_from, opened_until))
     qs = qs.filter(_window("resolved_at", resolved_from, resolved_until))
-    return qs.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT])[1])
+    return qs.order_by(*order_by(sort_terms(sort)))
+
+
+def sort_terms(sort):
+    return SORTS.get(sort, SORTS[DEFAULT_SORT])[1]
 
 
 def case_owners():

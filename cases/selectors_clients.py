@@ -27,20 +27,59 @@ def client_for_viewer(user, pk):
     return client
 
 
+CASES_PER_PAGE = 25  # open and past cases are each paged
+BROKEN_SHOWN = 25  # the latest broken promises listed (the counts cover them all)
+MOODS_SHOWN = 60  # the latest recorded moods drawn and listed (the count covers them all)
+
+
 def _client_cases(user, client):
+    return visible_cases(user).filter(client=client)
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """One page of a client's open or past cases; `number` is clamped to the pages there are."""
+
+    cases: list
+    total: int
+    number: int
+    per_page: int = CASES_PER_PAGE
+
+    @property
+    def pages(self):
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_previous(self):
+        return self.number > 1
+
+    @property
+    def has_next(self):
+        return self.number < self.pages
+
+
+def _page_number(value, total):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        number = 1
+    return min(max(number, 1), max(1, -(-total // CASES_PER_PAGE)))
+
+
+def _case_page(cases, total, number, *, order):
     next_promise = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING).order_by("due_at", "id")
-    return (
-        visible_cases(user).filter(client=client).select_related("owner")
-        .annotate(next_promise_kind=Subquery(next_promise.values("kind")[:1]))
-        .order_by("-opened_at", "-id")
-    )
+    number = _page_number(number, total)
+    start = (number - 1) * CASES_PER_PAGE
+    rows = list(cases.select_related("owner").annotate(next_promise_kind=Subquery(next_promise.values("kind")[:1]))
+                .order_by(*order)[start:start + CASES_PER_PAGE]) if total else []
+    return CasePage(cases=rows, total=total, number=number)
 
 
 @dataclass(frozen=True)
 class PromiseRecord:
     kept: int
     broken: int
-    broken_promises: list
+    broken_promises: list  # the latest BROKEN_SHOWN
 
     @property
     def settled(self):
@@ -55,47 +94,56 @@ class PromiseRecord:
     def pct(self):
         return None if self.rate is None else round(self.rate * 100)
 
+    @property
+    def more_broken(self):
+        return self.broken - len(self.broken_promises)
 
-def _promise_record(case_ids):
-    promises = Promise.objects.filter(case_id__in=case_ids)
+
+def _promise_record(cases):
+    promises = Promise.objects.filter(case__in=cases.values("pk"))
     counts = promises.aggregate(kept=Count("id", filter=Q(status=PromiseStatus.KEPT)),
                                 broken=Count("id", filter=Q(status=PromiseStatus.BROKEN)))
     broken = list(promises.filter(status=PromiseStatus.BROKEN).select_related("case", "owner")
-                  .order_by("-due_at", "-id"))
+                  .order_by("-due_at", "-id")[:BROKEN_SHOWN])
     return PromiseRecord(kept=counts["kept"], broken=counts["broken"], broken_promises=broken)
 
 
 def client_moods(cases):
-    """Every mood recorded for the client across these cases, oldest first, as the (when, Mood, label)
-    points the mood_trend tag draws: intake temperature, each temperature recorded later, each status
-    update's mood and the mood at delivery. Three queries, whatever the number of cases."""
-    by_id = {c.pk: c for c in cases}
-    points = [(c.opened_at, Mood(c.intake_temperature), f"At intake, {c.reference}")
-              for c in cases if c.intake_temperature in Mood.values]
-    events = CaseEvent.objects.filter(case_id__in=by_id, verb="temperature recorded").values_list(
-        "case_id", "created_at", "data")
-    points += [(when, Mood(data["to"]), f"Temperature recorded, {by_id[case_id].reference}")
-               for case_id, when, data in events if isinstance(data, dict) and data.get("to") in Mood.values]
-    updates = StatusUpdate.objects.filter(case_id__in=by_id).values_list("case_id", "given_at", "client_mood")
-    points += [(when, Mood(mood), f"Status update, {by_id[case_id].reference}")
-               for case_id, when, mood in updates if mood in Mood.values]
-    deliveries = Delivery.objects.filter(case_id__in=by_id).values_list("case_id", "created_at", "client_mood")
-    points += [(when, Mood(mood), f"At delivery, {by_id[case_id].reference}")
-               for case_id, when, mood in deliveries if mood in Mood.values]
+    """Every mood recorded for the client across these cases (a queryset), oldest first, as the (when,
+    Mood, label) points the mood_trend tag draws: intake temperature, each temperature recorded later,
+    each status update's mood and the mood at delivery. Four queries, whatever the number of cases."""
+    ids = cases.values("pk")
+    points = [(when, Mood(mood), f"At intake, {ref}")
+              for when, mood, ref in cases.values_list("opened_at", "intake_temperature", "reference")
+              if mood in Mood.values]
+    events = CaseEvent.objects.filter(case__in=ids, verb="temperature recorded").values_list(
+        "created_at", "data", "case__reference")
+    points += [(when, Mood(data["to"]), f"Temperature recorded, {ref}")
+               for when, data, ref in events if isinstance(data, dict) and data.get("to") in Mood.values]
+    updates = StatusUpdate.objects.filter(case__in=ids).values_list("given_at", "client_mood", "case__reference")
+    points += [(when, Mood(mood), f"Status update, {ref}") for when, mood, ref in updates if mood in Mood.values]
+    deliveries = Delivery.objects.filter(case__in=ids).values_list("created_at", "client_mood", "case__reference")
+    points += [(when, Mood(mood), f"At delivery, {ref}") for when, mood, ref in deliveries if mood in Mood.values]
     return sorted(points, key=lambda p: p[0])
 
 
-def client_page(user, client):
-    """Everything the client page shows, from the cases the user may see."""
-    cases = list(_client_cases(user, client))
-    ids = [c.pk for c in cases]
+def client_page(user, client, *, open_page=1, past_page=1):
+    """Everything the client page shows, from the cases the user may see: a page of their open cases
+    and one of their past cases (newest first), the promise record, and the latest moods. A fixed
+    number of queries, however many cases the client has."""
+    cases = _client_cases(user, client)
+    counts = cases.aggregate(open=Count("id", filter=Q(step__in=OPEN_STEPS)),
+                             past=Count("id", filter=~Q(step__in=OPEN_STEPS)))
+    moods = client_moods(cases)
     return {
         "client": client,
-        "open_cases": [c for c in cases if c.step in OPEN_STEPS],
-        "past_cases": [c for c in cases if c.step not in OPEN_STEPS],
-        "case_count": len(cases),
-        "promises": _promise_record(ids),
-        "moods": client_moods(cases),
+        "open_page": _case_page(cases.filter(step__in=OPEN_STEPS), counts["open"], open_page,
+                                order=("-opened_at", "-id")),
+        "past_page": _case_page(cases.exclude(step__in=OPEN_STEPS), counts["past"], past_page,
+                                order=("-opened_at", "-id")),
+        "case_count": counts["open"] + counts["past"],
+        "promises": _promise_record(cases),
+        "moods": moods[-MOODS_SHOWN:], "mood_count": len(moods),
     }
 
 

@@ -16,6 +16,7 @@ from .models import (
 from .selectors import REP_GROUP, SUPERVISOR_GROUP, case_for_user
 
 MY_CASES_PAGE_SIZE = 25
+TEMPERATURE_RECORDED = "temperature recorded"  # the event verb cases.services writes
 # Kinds whose broken promise can still be made good (a late update, a late item, a late call); a
 # broken one not yet made good keeps the case in the "overdue" filter.
 _CATCH_UP_KINDS = (PromiseKind.STATUS_UPDATE, PromiseKind.ACTION_ITEM, PromiseKind.FOLLOW_UP)
@@ -33,28 +34,46 @@ def _overdue_q(now):
     return Q(next_promise_due_at__lt=now) | Exists(stale)
 
 
-def my_cases(user, *, step="", overdue=False, escalated=False, q="", show="open", now=None):
-    """The rep's home list: cases they own or co-own, and cases where they hold an open action item.
-    One small query for the cases of the user's open items, then one for the rows (the next promise
-    and the user's own next item come as subqueries). The item cases are matched by id, not by an
-    EXISTS in the OR: `owner OR co_owner OR id IN (...)` lets PostgreSQL combine three indexes (a
-    BitmapOr), where an EXISTS in the OR made it read every open case, for the count and the rows."""
+# What a row of a case list shows (cases/_case_list.html, search results): no long texts.
+LIST_ROW_FIELDS = (
+    "reference", "summary", "temperature", "flagged_irate", "step", "closed_from_step", "owner_id",
+    "client_id", "open_escalation_count", "next_promise_due_at", "opened_at", "resolved_at",
+    "client__name", "client__organisation", "client__time_zone",
+    "owner__username", "owner__first_name", "owner__last_name",
+)
+
+
+def list_rows(user=None, now=None):
+    """The cases as a list row shows them: client, owner, the kind of the pending promise due first and
+    whether that is overdue; with `user`, whether they hold an open item on the case and when their
+    next one is due. Subqueries: fetch a page's rows by id with it (cases.paging.in_order), so they run
+    for those rows only."""
     now = now or timezone.now()
+    next_promise = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING).order_by("due_at", "id")
+    qs = Case.objects.select_related("client", "owner").only(*LIST_ROW_FIELDS).annotate(
+        next_promise_kind=Subquery(next_promise.values("kind")[:1]),
+        is_overdue=SqlCase(When(next_promise_due_at__lt=now, then=Value(True)), default=Value(False)),
+    )
+    if user is None:
+        return qs
     my_items = ActionItem.objects.filter(case=OuterRef("pk"), assignee=user, status=ItemStatus.OPEN)
+    return qs.annotate(holds_item=Exists(my_items),
+                       my_item_due_at=Subquery(my_items.order_by("due_at").values("due_at")[:1]))
+
+
+def my_cases(user, *, step="", overdue=False, escalated=False, q="", show="open", now=None):
+    """The rep's home list, in its order: cases they own or co-own, and cases where they hold an open
+    action item (with what a row shows: list_rows). One small query for the cases of the user's open
+    items (an index-only scan); the view then reads a page's ids with the count (cases.paging.window_page)
+    and the page's rows by id (list_rows).
+    The item cases are matched by id, not by an EXISTS in the OR: `owner OR co_owner OR id IN (...)`
+    lets PostgreSQL combine three indexes (a BitmapOr), where an EXISTS in the OR made it read every open
+    case. "Overdue" is the case's own next_promise_due_at (the earliest pending promise, kept by
+    services.common.refresh_counters) before now: no per-row look at the promises."""
+    now = now or timezone.now()
     item_case_ids = list(ActionItem.objects.filter(assignee=user, status=ItemStatus.OPEN).exclude(case__owner=user)
                          .order_by().values_list("case_id", flat=True).distinct())  # their own cases match by owner
-    next_promise = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING).order_by("due_at", "id")
-    qs = (
-        Case.objects.filter(Q(owner=user) | Q(co_owner=user) | Q(pk__in=item_case_ids))
-        .select_related("client", "owner")
-        .annotate(
-            holds_item=SqlCase(When(pk__in=item_case_ids, then=Value(True)), default=Value(False)),
-            my_item_due_at=Subquery(my_items.order_by("due_at").values("due_at")[:1]),
-            next_promise_kind=Subquery(next_promise.values("kind")[:1]),
-            is_overdue=Exists(Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING,
-                                                     due_at__lt=now)),
-        )
-    )
+    qs = list_rows(user, now).filter(Q(owner=user) | Q(co_owner=user) | Q(pk__in=item_case_ids))
     if show == "open":
         qs = qs.filter(step__in=OPEN_STEPS)
     elif show == "resolved":
@@ -97,9 +116,18 @@ def handoffs_waiting_for(user):
     )
 
 
-def case_records(case):
-    """Everything the case page lists, one query per kind of record."""
+TIMELINE_LATEST = 15  # events the case page shows; the whole timeline is one click away
+
+
+def case_records(case, *, whole_timeline=False):
+    """Everything the case page lists, one query per kind of record. The timeline holds the latest
+    TIMELINE_LATEST events (`timeline_more` says whether there are older ones) unless `whole_timeline`;
+    the mood trend reads every recorded temperature, by its own query."""
     events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("-created_at", "-id")
+    if not whole_timeline:
+        events = events[:TIMELINE_LATEST + 1]
+    temperatures = (CaseEvent.objects.filter(case=case, verb=TEMPERATURE_RECORDED).order_by("created_at", "id")
+                    .values_list("created_at", "data"))
     records = {
         "concerns": list(case.concerns.all()),
         "acknowledgements": list(case.acknowledgements.select_related("created_by")),
@@ -113,7 +141,11 @@ def case_records(case):
         "escalations": list(case.escalations.select_related("raised_by", "supervisor").order_by("-created_at")),
         "handoffs": list(case.handoffs.select_related("from_user", "to_user").order_by("-requested_at")),
         "events": list(events),
+        "temperatures": list(temperatures),
     }
+    records["whole_timeline"] = whole_timeline
+    records["timeline_more"] = not whole_timeline and len(records["events"]) > TIMELINE_LATEST
+    records["events"] = records["events"][:None if whole_timeline else TIMELINE_LATEST]
     records["timeline"] = fold_timeline(records["events"], records["promises"])
     return records
 
@@ -156,9 +188,9 @@ def mood_trend(case, records):
     points = []
     if case.intake_temperature:
         points.append((case.opened_at, Mood(case.intake_temperature), "At intake"))
-    for event in records["events"]:
-        if event.verb == "temperature recorded" and event.data.get("to") in Mood.values:
-            points.append((event.created_at, Mood(event.data["to"]), "Temperature recorded"))
+    for created_at, data in records["temperatures"]:
+        if isinstance(data, dict) and data.get("to") in Mood.values:
+            points.append((created_at, Mood(data["to"]), "Temperature recorded"))
     for update in records["updates"]:
         points.append((update.given_at, Mood(update.client_mood), "Status update"))
     for delivery in records["deliveries"]:

@@ -1,25 +1,29 @@
-"""The client's status link: a signed, expiring token naming one case, for a read-only page that
-needs no login. The token carries only the case id and is signed with the project's SECRET_KEY
+"""The client's status link: a signed, expiring token for a read-only page that needs no login. The
+token carries the case id and the case's link version, signed with the project's SECRET_KEY
 (TimestampSigner, its own salt), so it cannot be forged or pointed at another case; it expires after
-settings.CLIENT_LINK_MAX_AGE_DAYS. `status_link_issue` is the only write here: it checks who may
-issue a link and records the issue on the case timeline.
+settings.CLIENT_LINK_MAX_AGE_DAYS.
+
+A link is revocable: it opens the case only while it carries the case's current
+`Case.status_link_version` (`link_state` is the read rule, written once). The writes that bump the
+version live in cases.services.status_links: issuing a new link, every change of owner, closing the case
+(the link live then may show only "resolved" for settings.CLIENT_LINK_RESOLVED_DAYS) and a revoke by hand.
+A version on the case, rather than a row per token, because the rule is "one live link per case": a
+single integer under the case's row lock revokes every earlier link at once, costs no extra table or
+query on the public page, and the timeline already records who issued and revoked what.
 
 `client_status` builds everything the public page shows, and nothing else: no staff emails, no
-internal notes, no other case, and no text longer than a short excerpt. The page renders only what
-this function returns."""
+internal notes (the rep's update text never: only the line the rep wrote for the client), no other
+case, and no text longer than a short excerpt. `client_final_status` is the even smaller view of a
+closed case. The pages render only what these functions return."""
 import datetime as dt
 from dataclasses import dataclass
+from enum import Enum
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
-from .errors import CaseRuleError
 from .models import Case, PromiseKind, PromiseStatus, Step
-from .selectors import is_supervisor
-from .services.common import event_record
 
 SALT = "cases.client-status-link"
 
@@ -37,46 +41,119 @@ CLIENT_STEP_WORDS = {
 
 
 class LinkExpired(Exception):
-    """The signature is genuine but too old; `case` is the case it named (to say whom to ask)."""
+    """The signature is genuine and the link not revoked, but too old; `case` is the case it named
+    (to say whom to ask)."""
 
     def __init__(self, case):
         super().__init__("status link expired")
         self.case = case
 
 
+class LinkRevoked(Exception):
+    """Genuine, but revoked: a newer link was issued, the case changed hands or was closed, or someone
+    revoked it by hand. Carries nothing about the case: the page says only whom to ask."""
+
+
 class LinkInvalid(Exception):
     """Tampered, truncated, or naming a case that no longer exists."""
 
 
-def _signer():
-    return signing.TimestampSigner(salt=SALT)
+class LinkState(Enum):
+    LIVE = "live"  # the full status page
+    FINAL = "final"  # the case is closed: the page says only that it is resolved
+    REVOKED = "revoked"
 
 
 def max_age():
     return dt.timedelta(days=settings.CLIENT_LINK_MAX_AGE_DAYS)
 
 
-def make_token(case):
-    return _signer().sign_object({"c": case.pk}, compress=False)
+def resolved_grace():
+    return dt.timedelta(days=settings.CLIENT_LINK_RESOLVED_DAYS)
 
 
-def read_token(token):
-    """The case a token names, or LinkExpired / LinkInvalid."""
+def link_state(case, version, now):
+    """What a link carrying `version` opens on `case` now: the one revocation rule every reader uses."""
+    if case.is_open:
+        return LinkState.LIVE if version == case.status_link_version else LinkState.REVOKED
+    final = case.status_link_final_version
+    if final is not None and version == final and case.status_link_final_until and now < case.status_link_final_until:
+        return LinkState.FINAL
+    return LinkState.REVOKED
+
+
+def issued_link_until(case, now=None):
+    """When the last link issued (and not revoked since) expires, or None when there is none or it has."""
+    if case.status_link_issued_at is None:
+        return None
+    until = case.status_link_issued_at + max_age()
+    return until if until > (now or timezone.now()) else None
+
+
+def live_link_until(case, now=None):
+    """When the link the client holds now expires, or None when no issued link opens the case."""
+    return issued_link_until(case, now) if case.is_open else None
+
+
+def final_page_until(case, now=None):
+    """Until when the closed case's last link shows "resolved", or None."""
+    until = case.status_link_final_until
+    return until if until and not case.is_open and until > (now or timezone.now()) else None
+
+
+# --- Tokens -----------------------------------------------------------------------------------------
+def _signer():
+    return signing.TimestampSigner(salt=SALT)
+
+
+def make_token(case, *, version=None, signed_at=None):
+    """A token for the case's current link version (issuing bumps the version first). `version`: another
+    one (the closed case's final page); `signed_at`: the link's issue time, so that a token made again
+    for the live link (a client email) expires with it, not later."""
+    signer = _signer() if signed_at is None else _FixedTimeSigner(signed_at)
+    return signer.sign_object({"c": case.pk, "v": case.status_link_version if version is None else version},
+                              compress=False)
+
+
+class _FixedTimeSigner(signing.TimestampSigner):
+    def __init__(self, signed_at):
+        super().__init__(salt=SALT)
+        self.signed_at = signed_at
+
+    def timestamp(self):
+        return signing.b62_encode(int(self.signed_at.timestamp()))
+
+
+@dataclass(frozen=True)
+class OpenedLink:
+    case: Case
+    state: LinkState
+
+    @property
+    def final(self):
+        return self.state is LinkState.FINAL
+
+
+def read_link(token, *, now=None):
+    """What a token opens (an OpenedLink), or LinkInvalid / LinkRevoked / LinkExpired. A revoked link
+    is refused as revoked even when it is also old: that page names nobody."""
     signer = _signer()
+    expired = False
     try:
         payload = signer.unsign_object(token, max_age=max_age())
     except signing.SignatureExpired:
-        payload = _payload_ignoring_age(signer, token)
-        case = _case_or_none(payload)
-        if case is None:
-            raise LinkInvalid() from None
-        raise LinkExpired(case) from None
+        expired, payload = True, _payload_ignoring_age(signer, token)
     except (signing.BadSignature, ValueError, TypeError):
         raise LinkInvalid() from None
-    case = _case_or_none(payload)
+    case, version = _case_and_version(payload)
     if case is None:
         raise LinkInvalid()
-    return case
+    state = link_state(case, version, now or timezone.now())
+    if state is LinkState.REVOKED:
+        raise LinkRevoked()
+    if expired:
+        raise LinkExpired(case)
+    return OpenedLink(case=case, state=state)
 
 
 def _payload_ignoring_age(signer, token):
@@ -86,54 +163,40 @@ def _payload_ignoring_age(signer, token):
         return None
 
 
-def _case_or_none(payload):
+def _case_and_version(payload):
     if not isinstance(payload, dict) or not isinstance(payload.get("c"), int):
-        return None
-    return Case.objects.select_related("client", "owner").filter(pk=payload["c"]).first()
-
-
-def can_issue_link(user, case):
-    """The case owner or a supervisor may give the client a status link."""
-    return bool(user and user.is_authenticated and user.is_active
-                and (case.owner_id == user.pk or is_supervisor(user)))
-
-
-@dataclass(frozen=True)
-class IssuedLink:
-    path: str
-    url: str
-    expires_at: dt.datetime
-
-
-@transaction.atomic
-def status_link_issue(*, user, case, site_url=None):
-    """Sign a link for the case's client and note it on the timeline (who issued it, until when)."""
-    if not can_issue_link(user, case):
-        raise CaseRuleError("Only the case owner or a supervisor can give the client a status link.")
-    path = reverse("client_status", kwargs={"token": make_token(case)})
-    expires_at = timezone.now() + max_age()
-    event_record(case=case, actor=user, verb="client status link issued",
-                 note=f"Valid until {expires_at:%d %b %Y %H:%M} UTC.", data={"expires_at": expires_at.isoformat()})
-    return IssuedLink(path=path, url=(site_url or settings.SITE_URL).rstrip("/") + path, expires_at=expires_at)
+        return None, None
+    version = payload.get("v", 0)  # links signed before versions existed carry none: version 0
+    if not isinstance(version, int) or isinstance(version, bool):
+        return None, None
+    return Case.objects.select_related("client", "owner").filter(pk=payload["c"]).first(), version
 
 
 # --- What the client sees -------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ClientStatus:
     reference: str
-    summary: str
-    client_name: str
     handler_first_name: str
     time_zone: str
+    step: Step  # for templates that vary by step; shown only as step_words
     step_words: str
     is_resolved: bool
     eta_earliest: dt.datetime | None
     eta_latest: dt.datetime | None
     resolved_at: dt.datetime | None
     last_update_at: dt.datetime | None
-    last_update_summary: str
+    last_update_line: str  # the line the rep wrote for the client with the latest update ("" if none)
     next_update_by: dt.datetime | None
     next_update_channel: str
+
+
+@dataclass(frozen=True)
+class ClientFinalStatus:
+    """A closed case, through the link that was live when it closed: only that it is resolved."""
+
+    reference: str
+    time_zone: str
+    resolved_at: dt.datetime | None
 
 
 EXCERPT = 280  # the public page shows at most this much of any text
@@ -155,27 +218,37 @@ def handler_first_name(case):
     return case.owner.first_name or "the person handling your case"
 
 
-def client_status(case):
-    """The public view of one case, with every time in the client's own time zone (2 queries)."""
+def _local(case):
     tz = case.client.tz
-    local = (lambda value: timezone.localtime(value, tz) if value else None)
-    last = case.status_updates.order_by("-given_at", "-id").only("given_at", "summary").first()
+    return lambda value: timezone.localtime(value, tz) if value else None
+
+
+def client_status(case):
+    """The public view of one case, with every time in the client's own time zone (2 queries). Of the
+    rep's updates it shows only when the latest was given and the line written for the client with it."""
+    local = _local(case)
+    last = case.status_updates.order_by("-given_at", "-id").only("given_at", "client_line").first()
     next_update = case.promises.filter(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING).only(
         "due_at").first()
     resolved = not case.is_open
     return ClientStatus(
         reference=case.reference or "",
-        summary=excerpt(case.summary),
-        client_name=excerpt(case.client.name),
         handler_first_name=excerpt(handler_first_name(case)),
         time_zone=case.client.time_zone,
+        step=Step(case.step),
         step_words=CLIENT_STEP_WORDS[Step(case.step)],
         is_resolved=resolved,
         eta_earliest=None if resolved else local(case.eta_earliest),
         eta_latest=None if resolved else local(case.eta_latest),
         resolved_at=local(case.resolved_at) if resolved else None,
         last_update_at=local(last.given_at) if last else None,
-        last_update_summary=excerpt(last.summary) if last else "",
+        last_update_line=excerpt(last.client_line) if last else "",
         next_update_by=None if resolved or next_update is None else local(next_update.due_at),
         next_update_channel=case.get_cadence_channel_display().lower() if case.cadence_channel else "",
     )
+
+
+def client_final_status(case):
+    """The closed case's last page: its reference and when it was resolved, in the client's time zone."""
+    return ClientFinalStatus(reference=case.reference or "", time_zone=case.client.time_zone,
+                             resolved_at=_local(case)(case.resolved_at))

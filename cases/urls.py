@@ -5,6 +5,7 @@ from .views.actions import ACTION_LIST
 from .views.search import search
 from .views.zones import time_zone_options
 from .views.clients import client_detail, client_history
+from .views.case import case_part
 
 app_name = "cases"
 
@@ -23,3 +24,5 @@ urlpatterns += [
 ]
 urlpatterns += [path("search/", search, name="search")]
 urlpatterns += [path("time-zones/", time_zone_options, name="time_zone_options")]
+# A form of the case page drawn when opened (cases.views.parts).
+urlpatterns += [path("cases/<str:reference>/part/<str:key>/", case_part, name="case_part")]

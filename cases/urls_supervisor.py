@@ -22,5 +22,6 @@ urlpatterns = [
     path("cases/<str:reference>/close/", escalations.case_force_close, name="case_force_close"),
     path("team/", team.dashboard, name="dashboard"),
     path("cases/<str:reference>/status-link/", status_link.status_link, name="status_link"),
+    path("cases/<str:reference>/status-link/revoke/", status_link.status_link_revoke, name="status_link_revoke"),
     path("cases/", all_cases.all_cases, name="all_cases"),
 ]

@@ -1,26 +1,109 @@
-"""The client's read-only status page: no login, reached only through a signed, expiring link.
-It renders `cases.status_links.client_status`, which carries nothing internal."""
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""The client's status page: no login, reached only through a signed, expiring, revocable link.
+It renders `cases.status_links.client_status` (or, for a closed case, `client_final_status`), which
+carry nothing internal, and `cases.client_word.client_word`, what the client told us on it. A revoked
+link gets a page that names nothing of the case.
 
-from .status_links import LinkExpired, LinkInvalid, client_status, handler_first_name, read_token
+The client's own word is posted back through the same link (each form carries Django's CSRF token,
+which needs no login): "It works" / "Not yet" at delivery (`client_answer`), and how satisfied they are
+after the follow-up call (`client_survey`). Both open the link first, so an expired, revoked or forged
+link refuses them before anything is written; a refused answer comes back on the page, in the client's
+words, next to its field; a recorded one redirects to the page, which shows it.
+
+A view behind a status link starts with `open_link`, which answers the refusal pages itself; pages for
+the client go through `client_page`, which keeps them out of caches, robots and other sites' Referer
+headers (same-origin: the browser must still send the page's own origin with its forms, or the CSRF
+check would refuse them)."""
+from django.conf import settings
+from django.http import HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from .client_word import client_word
+from .errors import CaseRuleError
+from .forms.base import add_rule_error
+from .forms.client_word import ClientAnswerForm, ClientSurveyForm
+from .models import ClientAnswerKind
+from .services.client_word import client_delivery_answer, client_survey_answer
+from .status_links import (
+    LinkExpired, LinkInvalid, LinkRevoked, client_final_status, client_status, handler_first_name, read_link,
+)
 
 
 def _private(response):
-    # The token is the key to the page: keep it out of caches, search engines and Referer headers.
+    # The token is the key to the page: keep it out of caches, search engines and other sites' Referers.
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
+
+
+def client_page(request, template, context=None, status=200):
+    return _private(render(request, template, context or {}, status=status))
+
+
+def open_link(request, token):
+    """(opened link, None), or (None, the page that refuses it): 410 revoked or expired, 404 not valid."""
+    try:
+        return read_link(token), None
+    except LinkRevoked:
+        return None, client_page(request, "status/revoked.html", {"team": settings.CLIENT_LINK_TEAM_NAME}, 410)
+    except LinkExpired as exc:
+        ctx = {"handler": handler_first_name(exc.case), "reference": exc.case.reference}
+        return None, client_page(request, "status/expired.html", ctx, 410)
+    except LinkInvalid:
+        return None, client_page(request, "status/invalid.html", status=404)
+
+
+def _status_page(request, link, token, *, answer_form=None, survey_form=None, refused="", status=200):
+    word = client_word(link.case)
+    ctx = {"word": word, "token": token, "refused": refused}
+    if link.final:
+        return client_page(request, "status/resolved.html", {
+            **ctx, "status": client_final_status(link.case), "survey_form": survey_form or ClientSurveyForm()}, status)
+    answer_form = answer_form or ClientAnswerForm(initial={"attempt": word.attempt})
+    return client_page(request, "status/case.html", {**ctx, "status": client_status(link.case),
+                                                     "answer_form": answer_form}, status)
+
+
+def _back_to_page(token, anchor):
+    return _private(HttpResponseRedirect(reverse("client_status", kwargs={"token": token}) + f"#{anchor}"))
 
 
 @require_GET
 def client_status_page(request, token):
+    link, refusal = open_link(request, token)
+    return refusal or _status_page(request, link, token)
+
+
+def _post(request, token, form_class, write, anchor, form_key):
+    """Open the link, check the form's shape, write; refusals come back on the page."""
+    link, refusal = open_link(request, token)
+    if refusal:
+        return refusal
+    form = form_class(request.POST)
+    if not form.is_valid():
+        return _status_page(request, link, token, **{form_key: form}, status=422)
     try:
-        case = read_token(token)
-    except LinkExpired as exc:
-        ctx = {"handler": handler_first_name(exc.case), "reference": exc.case.reference}
-        return _private(render(request, "status/expired.html", ctx, status=410))
-    except LinkInvalid:
-        return _private(render(request, "status/invalid.html", status=404))
-    return _private(render(request, "status/case.html", {"status": client_status(case)}))
+        write(link.case, form.cleaned_data)
+    except CaseRuleError as exc:
+        if exc.field in form.fields:
+            add_rule_error(form, exc)
+            return _status_page(request, link, token, **{form_key: form}, status=422)
+        return _status_page(request, link, token, refused=exc.message, status=409)
+    return _back_to_page(token, anchor)
+
+
+@require_POST
+def client_answer(request, token):
+    """At delivery: "It works" or "Not yet" (with a line)."""
+    return _post(request, token, ClientAnswerForm, lambda case, d: client_delivery_answer(
+        case=case, works=d["answer"] == ClientAnswerKind.WORKS, text=d["text"], attempt=d["attempt"]),
+        "your-answer", "answer_form")
+
+
+@require_POST
+def client_survey(request, token):
+    """After the follow-up call: how satisfied (1-5), and a comment."""
+    return _post(request, token, ClientSurveyForm, lambda case, d: client_survey_answer(
+        case=case, score=d["score"], comment=d["comment"]), "your-rating", "survey_form")

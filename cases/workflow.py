@@ -57,6 +57,7 @@ class StepPolicy:
     cadence_runs: bool = False  # a logged status update opens the next status-update promise
     stall_watch: bool = False  # the stalled-case sweep watches this step
     closed: bool = False
+    client_answers: bool = False  # the client may say "It works" or "Not yet" on their status page
     hints: dict = field(default_factory=dict)  # block -> why it is read-only here, shown on the page
 
     def allows(self, record):
@@ -81,7 +82,7 @@ POLICIES = {
     Step.DELIVER: StepPolicy(
         Step.DELIVER, ("delivery", "updates"),
         _gather | {R.CADENCE, R.STATUS_UPDATE, R.RENEGOTIATION, R.DELIVERY},
-        live_promises=frozenset({PromiseKind.STATUS_UPDATE}),
+        live_promises=frozenset({PromiseKind.STATUS_UPDATE}), client_answers=True,
         hints={"items": _LOOSE_ENDS_HINT, "eta": "The case has reached delivery: the estimate is settled."},
     ),
     Step.RESOLVED: StepPolicy(

@@ -35,6 +35,9 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False  # rows are the record of what was sent; only the action changes them
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record of what was sent to whom stays (SECURITY.md: the audit trail)
+
     def has_retry_permission(self, request):
         return request.user.has_perm("notifications.change_outboxmessage")
 
@@ -62,3 +65,6 @@ class SweepHeartbeatAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False  # written by the sweeps only
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a deleted heartbeat would read as "never ran" on /healthz

@@ -10,6 +10,7 @@ class NotificationsConfig(AppConfig):
         # the outbox is what delivers them.
         from cases import notices
 
-        from .outbox import outbox_enqueue
+        from .outbox import outbox_enqueue, outbox_enqueue_direct, outbox_enqueue_many
 
-        notices.connect(outbox_enqueue)
+        notices.connect(outbox_enqueue, many=outbox_enqueue_many)
+        notices.connect_direct(outbox_enqueue_direct)  # emails to clients (cases.services.client_messages)

@@ -26,11 +26,22 @@ class OutboxMessage(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Notices about one case to one person within NOTIFY_COALESCE_MINUTES go out as one email
+    # (notifications/coalesce.py): "<case id>:<address>", empty for a row that is never coalesced.
+    coalesce_key = models.CharField(max_length=300, blank=True, default="")
+    # An email to someone outside the team (a client: cases.services.client_messages, queued with
+    # outbox.outbox_enqueue_direct): its own From, and headers (Reply-To, Message-ID) added to the
+    # message as they are. Empty for the team's notices (DEFAULT_FROM_EMAIL, the computed headers).
+    from_email = models.CharField(max_length=300, blank=True, default="")
+    headers = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["next_attempt_at"], name="outbox_unsent_due", condition=models.Q(status="pending")),
+            # The last email of a (case, recipient) pair: where the next notice's slot starts.
+            models.Index(fields=["coalesce_key", "next_attempt_at"], name="outbox_coalesce",
+                         condition=~models.Q(coalesce_key="")),
             # The health check counts failed rows every 30 s; they are few among many sent ones.
             models.Index(fields=["id"], name="outbox_failed", condition=models.Q(status="failed")),
         ]

@@ -1,7 +1,9 @@
-"""Queueing email: `outbox_enqueue` writes one OutboxMessage inside the caller's transaction. The
-message is rendered now (so it tells what was true when it was caused) and sent later by the
-delivery sweep (notifications/sweeps/outbox.py); the broker only triggers delivery, so a broker
-outage delays an email by at most one beat tick and loses nothing."""
+"""Queueing email: `outbox_enqueue` writes one OutboxMessage inside the caller's transaction
+(`outbox_enqueue_many`, a sweep's batch of them in one INSERT). The message is rendered now (so it
+tells what was true when it was caused) and sent later by the delivery sweep
+(notifications/sweeps/outbox.py), at once or, for a further notice about the same case to the same
+person, at its coalescing slot (notifications/coalesce.py); the broker only triggers delivery, so a
+broker outage delays an email by at most one beat tick and loses nothing."""
 import logging
 import threading
 import time
@@ -10,7 +12,9 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.utils import timezone
 
+from .coalesce import Slots, coalesce_key
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -24,24 +28,59 @@ def render_email(kind, context):
     return subject, text, html
 
 
+def _row(*, key, kind, to, context, case, slots):
+    """The unsaved row of one notice: rendered now, with its coalescing pair and send slot."""
+    subject, text, html = render_email(kind, context)
+    group = coalesce_key(kind, getattr(case, "pk", None), to)
+    return OutboxMessage(key=key, kind=kind, to=to, subject=subject[:300], body_text=text, body_html=html,
+                         case=case, coalesce_key=group, next_attempt_at=slots.slot(group))
+
+
+def _recipients(to):
+    return sorted({addr for addr in to if addr})
+
+
 def outbox_enqueue(*, key, kind, to, context, case=None):
     """Queue one email. Returns the row, or None when it had no recipient or was already queued
     (the unique key makes queueing the same notification twice impossible)."""
-    recipients = sorted({addr for addr in to if addr})
+    recipients = _recipients(to)
     if not recipients:
         return None
     if OutboxMessage.objects.filter(key=key).exists():
         return None
-    subject, text, html = render_email(kind, context)
-    row, created = OutboxMessage.objects.get_or_create(
-        key=key,
-        defaults={"kind": kind, "to": recipients, "subject": subject[:300], "body_text": text,
-                  "body_html": html, "case": case},
-    )
+    slots = Slots([coalesce_key(kind, getattr(case, "pk", None), recipients)], timezone.now())
+    row = _row(key=key, kind=kind, to=recipients, context=context, case=case, slots=slots)
+    fields = ("kind", "to", "subject", "body_text", "body_html", "case", "coalesce_key", "next_attempt_at")
+    row, created = OutboxMessage.objects.get_or_create(key=key, defaults={f: getattr(row, f) for f in fields})
     if not created:
         return None
     _kick_on_commit()
     return row
+
+
+def outbox_enqueue_many(notices):
+    """Queue several emails (dicts of outbox_enqueue's arguments) in a fixed number of statements:
+    the keys already queued, the pairs' last slots, one INSERT. Each is rendered on its own; the
+    same key twice, or one already queued, is one email. Returns the new rows (unsaved copies: a
+    bulk insert that skips conflicts does not return their ids)."""
+    wanted, seen = [], set()
+    for n in notices:
+        recipients = _recipients(n["to"])
+        if recipients and n["key"] not in seen:
+            seen.add(n["key"])
+            wanted.append({**n, "to": recipients})
+    if not wanted:
+        return []
+    queued = set(OutboxMessage.objects.filter(key__in=[n["key"] for n in wanted]).values_list("key", flat=True))
+    wanted = [n for n in wanted if n["key"] not in queued]
+    slots = Slots([coalesce_key(n["kind"], getattr(n.get("case"), "pk", None), n["to"]) for n in wanted],
+                  timezone.now())
+    rows = [_row(key=n["key"], kind=n["kind"], to=n["to"], context=n["context"], case=n.get("case"), slots=slots)
+            for n in wanted]
+    if rows:
+        OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+        _kick_on_commit()
+    return rows
 
 
 _deferral = threading.local()
@@ -99,3 +138,24 @@ def kick_delivery():
         _kicks_paused_until = time.monotonic() + KICK_PAUSE_SECONDS
         logger.warning("could not reach the broker to deliver the outbox now; the beat sweep will "
                        "(no kicks for %d s)", KICK_PAUSE_SECONDS, exc_info=True)
+
+
+def outbox_enqueue_direct(*, key, kind, to, context, case=None, from_email="", headers=None, not_before=None):
+    """Queue one email to someone outside the team (a client; cases.notices.send_direct): never
+    coalesced (always its own email), sent from `from_email` with `headers` (Reply-To, Message-ID)
+    as given, and not before `not_before` (the client's quiet hours). Returns the row, or None when
+    it had no recipient or its key was already queued."""
+    recipients = _recipients(to)
+    if not recipients:
+        return None
+    now = timezone.now()
+    due = max(not_before or now, now)
+    subject, text, html = render_email(kind, context)
+    row, created = OutboxMessage.objects.get_or_create(key=key, defaults={
+        "kind": kind, "to": recipients, "subject": subject[:300], "body_text": text, "body_html": html, "case": case,
+        "coalesce_key": "", "next_attempt_at": due, "from_email": from_email[:300], "headers": dict(headers or {})})
+    if not created:
+        return None
+    if due <= now:
+        _kick_on_commit()
+    return row

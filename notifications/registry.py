@@ -36,6 +36,9 @@ SWEEPS = (
           "notifications.sweeps.promises.sweep_follow_ups", "Follow-up reminders"),
     Sweep("stalled_cases", "notifications.sweep_stalled_cases", "stalled cases flagged",
           "notifications.sweeps.cases.sweep_stalled_cases", "Stalled-case checks"),
+    # Client email from a plain mailbox (mailin/sweeps.py): does nothing until MAILIN_IMAP_HOST is set.
+    Sweep("client_mailbox", "notifications.sweep_client_mailbox", "client emails read",
+          "mailin.sweeps.sweep_client_mailbox", "Client mailbox reading", verb="has"),
     # Also kicked on commit by outbox_enqueue, so an email leaves seconds after the change that caused it.
     Sweep("outbox", "notifications.deliver_outbox", "emails sent",
           "notifications.sweeps.outbox.sweep_outbox", "Email delivery", verb="has"),

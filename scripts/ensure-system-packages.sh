@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs when they are missing: PostgreSQL server binaries,
-# redis-server, and chromium (for Playwright, which cannot download its own browser here).
+# redis-server, chromium (for Playwright, which cannot download its own browser here) and dovecot-imapd
+# (a real IMAP server for the client-mail tests).
 # Only as root with apt-get; otherwise it says what is missing and leaves it to the caller.
 # apt never starts services on these machines; scripts/test-services.sh starts throwaway ones.
 set -euo pipefail
@@ -11,6 +12,8 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb 
 fi
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# A throwaway IMAP server for the client-mail tests (tests/mailin/imap_server.py).
+command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || missing+=(dovecot-imapd)
 
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -15,6 +15,8 @@ DEMO_PASSWORD=${DEMO_PASSWORD:-demo-pass-123}
 DEMO_HISTORY_DAYS=${DEMO_HISTORY_DAYS:-60}
 VAR_DIR=${CASETRACKER_VAR_DIR:-var}
 export DJANGO_SETTINGS_MODULE=${DJANGO_SETTINGS_MODULE:-config.settings.base}
+# The settings default DEBUG to off; this development server is the one place it is on by default.
+export DJANGO_DEBUG=${DJANGO_DEBUG:-true}
 # Links in emails (and the client status links) must reach this server; 0.0.0.0 is not an address to visit.
 LINK_HOST=$HOST
 if [ "$HOST" = "0.0.0.0" ] || [ "$HOST" = "::" ]; then LINK_HOST=127.0.0.1; fi

@@ -1,4 +1,8 @@
 """docker-compose.yml: the services a Docker user gets, and one image shared by web, worker and beat."""
+import re
+import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,3 +51,62 @@ def test_worker_and_beat_run_celery(services):
 
     assert "celery -A config worker" in worker
     assert "celery -A config beat" in beat
+
+
+# --- the secret key ------------------------------------------------------------------------------
+SECRET_REF = re.compile(r"\$\{DJANGO_SECRET_KEY(?P<op>:?[-?])?(?P<default>[^}]*)\}")
+
+
+def test_no_service_carries_a_default_secret_key():
+    text = (ROOT / "docker-compose.yml").read_text()
+    refs = list(SECRET_REF.finditer(text))
+
+    assert refs, "the app services read DJANGO_SECRET_KEY from the environment"
+    for ref in refs:
+        assert ref.group("op") in (":-", ":?", None)
+        if ref.group("op") == ":-":
+            assert ref.group("default") == "", f"published default secret: {ref.group(0)}"
+    assert "compose-dev-secret-change-me" not in text
+
+
+def test_without_a_key_of_yours_the_app_reads_the_key_generated_into_a_volume(services):
+    init = services["secret-key"]
+    key_file = "/app/secrets/django_secret_key"
+
+    assert "scripts/ensure_secret_key.py" in " ".join(init["command"]) and key_file in init["command"]
+    assert any(volume.startswith("secrets:/app/secrets") for volume in init["volumes"])
+    for name in ("web", "worker", "beat"):
+        assert services[name]["environment"]["DJANGO_SECRET_KEY_FILE"] == key_file
+        assert "secrets:/app/secrets:ro" in services[name]["volumes"]
+        assert services[name]["depends_on"]["secret-key"]["condition"] == "service_completed_successfully"
+
+
+def test_the_key_script_writes_a_strong_private_key_once_and_keeps_it(tmp_path):
+    from config.settings.secret_key import secret_key_problem
+
+    path = tmp_path / "secrets" / "django_secret_key"
+    run = [sys.executable, str(ROOT / "scripts" / "ensure_secret_key.py"), str(path)]
+    subprocess.run(run, check=True, capture_output=True)
+    first = path.read_text().strip()
+
+    subprocess.run(run, check=True, capture_output=True)
+
+    assert path.read_text().strip() == first
+    assert secret_key_problem(first) is None
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_the_image_build_bakes_in_no_fixed_secret_key():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+
+    assert "build-only" not in dockerfile
+    assert "secrets.token_urlsafe" in dockerfile
+
+
+def test_the_compose_app_is_told_it_runs_without_tls_in_front(services):
+    """Plain http on localhost: the HTTPS redirect and secure cookies are switched off explicitly, so
+    the production defaults (on) stay on everywhere else."""
+    env = services["web"]["environment"]
+
+    assert env["DJANGO_SECURE_SSL_REDIRECT"] == "false"
+    assert env["SESSION_COOKIE_SECURE"] == "false"

@@ -2,11 +2,14 @@
 that lets one Ctrl-C stop web, worker and beat together."""
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,7 +71,7 @@ print(json.dumps(production.CELERY_BROKER_TRANSPORT_OPTIONS))
 
 def test_production_keeps_the_base_broker_socket_timeouts(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
-    env.update(CASETRACKER_VAR_DIR=str(tmp_path / "var"), DJANGO_SECRET_KEY="x" * 50,
+    env.update(CASETRACKER_VAR_DIR=str(tmp_path / "var"), DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
                DATABASE_URL="postgres://u@127.0.0.1:5999/x", CELERY_BROKER_URL="redis://127.0.0.1:6999/0")
     out = subprocess.run([sys.executable, "-c", PRINT_PRODUCTION_TRANSPORT], cwd=ROOT, env=env,
                          capture_output=True, text=True, check=True)
@@ -182,3 +185,109 @@ def test_embedded_sqlite_lets_two_processes_write_at_once_without_database_is_lo
     results = [p.communicate(timeout=60) for p in procs]
 
     assert [p.returncode for p in procs] == [0, 0], [err[-300:] for _, err in results]
+
+
+# --- DEBUG is off unless `make run` asks for it ------------------------------------------------------
+NOT_FOUND_PAGE = """
+import json
+import django
+django.setup()
+from django.conf import settings
+from django.test import Client
+response = Client().get("/no-such-page/", HTTP_HOST="localhost")
+body = response.content.decode()
+print(json.dumps({"debug": settings.DEBUG, "status": response.status_code,
+                  "lists_urls": "URLconf" in body or "cases/<str:reference>/" in body}))
+"""
+
+
+def not_found_page(tmp_path, **extra_env):
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DJANGO_DEBUG"}}
+    env.update(CASETRACKER_VAR_DIR=str(tmp_path / "var"), DJANGO_SETTINGS_MODULE="config.settings.base", **extra_env)
+    out = subprocess.run([sys.executable, "-c", NOT_FOUND_PAGE], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_the_base_settings_start_with_debug_off_and_a_plain_404_page(tmp_path):
+    page = not_found_page(tmp_path)
+
+    assert page == {"debug": False, "status": 404, "lists_urls": False}
+
+
+def test_debug_is_on_only_when_asked_for(tmp_path):
+    page = not_found_page(tmp_path, DJANGO_DEBUG="true")
+
+    assert page["debug"] is True and page["lists_urls"] is True  # what make run shows a developer
+
+
+def test_make_run_turns_debug_on_unless_told_otherwise():
+    script = (ROOT / "scripts" / "run-dev.sh").read_text()
+
+    assert "export DJANGO_DEBUG=${DJANGO_DEBUG:-true}" in script
+
+
+def test_production_and_the_test_run_never_debug():
+    from django.conf import settings
+
+    production = (ROOT / "config" / "settings" / "production.py").read_text()
+
+    assert settings.DEBUG is False
+    assert "\nDEBUG = False\n" in production
+
+
+# --- the production secret key -----------------------------------------------------------------------
+LOAD_PRODUCTION = "import config.settings.production as p; print(len(p.SECRET_KEY))"
+
+
+def load_production(tmp_path, **extra_env):
+    drop = {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY_FILE"}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env.update(CASETRACKER_VAR_DIR=str(tmp_path / "var"), DATABASE_URL="postgres://u@127.0.0.1:5999/x",
+               CELERY_BROKER_URL="redis://127.0.0.1:6999/0", **extra_env)
+    return subprocess.run([sys.executable, "-c", LOAD_PRODUCTION], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("key", [
+    None,                                                     # not set at all
+    "short-but-random-Xk2Lq9",                                # too short
+    "dev-only-insecure-key-change-me" * 2,                    # the development default
+    "compose-dev-secret-change-me-compose-dev-secret-change-me",  # the once-published compose default
+    "x" * 64,                                                 # long but not random
+    "django-insecure-" + "a1b2c3d4e5f6g7h8i9j0" * 3,          # startproject's placeholder
+])
+def test_production_refuses_to_start_without_a_strong_secret_key(tmp_path, key):
+    out = load_production(tmp_path, **({} if key is None else {"DJANGO_SECRET_KEY": key}))
+
+    assert out.returncode != 0
+    assert "ImproperlyConfigured" in out.stderr and "DJANGO_SECRET_KEY" in out.stderr
+
+
+@pytest.mark.parametrize("make_key", [
+    lambda: __import__("secrets").token_urlsafe(50),
+    lambda: __import__("secrets").token_hex(32),
+    lambda: __import__("django.core.management.utils", fromlist=["x"]).get_random_secret_key(),
+])
+def test_production_starts_with_a_generated_key(tmp_path, make_key):
+    key = make_key()
+
+    out = load_production(tmp_path, DJANGO_SECRET_KEY=key)
+
+    assert out.returncode == 0, out.stderr[-1500:]
+    assert out.stdout.strip() == str(len(key))
+
+
+def test_production_reads_the_key_from_the_key_file(tmp_path):
+    key_file = tmp_path / "django_secret_key"
+    key_file.write_text(secrets.token_urlsafe(50) + "\n")
+
+    out = load_production(tmp_path, DJANGO_SECRET_KEY_FILE=str(key_file))
+
+    assert out.returncode == 0, out.stderr[-1500:]
+
+
+def test_production_refuses_a_key_file_that_is_missing(tmp_path):
+    out = load_production(tmp_path, DJANGO_SECRET_KEY_FILE=str(tmp_path / "nothing-here"))
+
+    assert out.returncode != 0 and "cannot be read" in out.stderr

@@ -97,6 +97,10 @@ class StatusUpdateForm(CaseForm):
 
     text = forms.CharField(label="What you told the client: the outcome so far, with a time or range",
                            max_length=limit_of(StatusUpdate, "summary"), widget=text_area(3))
+    client_line = forms.CharField(
+        label="What the client will read", required=False, max_length=limit_of(StatusUpdate, "client_line"),
+        help_text="Optional, one line on the client's status page with this update. Only this line is shown "
+                  "to the client, never the text above.")
     channel = forms.ChoiceField(label="How", choices=Channel.choices)
     client_mood = forms.ChoiceField(label="How the client feels now", choices=Mood.choices, widget=forms.RadioSelect)
     given_at = datetime_field("Given at (leave empty for now)", required=False)

@@ -1,23 +1,33 @@
 """`team_dashboard`: every measure of the team page, per rep and for the team, in a fixed number of
 queries whatever the number of cases (at most 10). Each collector makes one grouped query (the weekly
 series come from the same queries, grouped by TruncWeek as well) and adds each fact to its rep's row
-and the team's row; medians, percentiles, mood scores and ETA matching are finished in Python over the
-few columns fetched, so the page also works on SQLite for `make run`."""
+and the team's row; mood scores and ETA matching are finished in Python over the few columns fetched.
+
+The work follows the window, not the history: every query starts from an index on the window's
+timestamp (promises by due_at, cases by opened_at, events by (verb, created_at) or the stays' index,
+escalations by created_at) and reaches other rows only by index probes (cases/metrics/bounded.py);
+the times in each step are aggregated by cases/metrics/stays.py from the stay each transition event
+records (CaseEvent.step_seconds). Transition events are found by their verb, the transition's label
+(cases.workflow.Transition.label, written by cases.services.transitions), which the index serves; the
+JSON copy of the transition's name in `data` is for the timeline only."""
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from ..models import Case, CaseEvent, Delivery, Escalation, Promise, PromiseKind, PromiseStatus, Step
+from ..models import Case, CaseEvent, Delivery, Escalation, Promise, PromiseKind, PromiseStatus
 from ..selectors import REP_GROUP, promises_for_rate
 from ..workflow import Transition
-from .measures import (
-    ANXIOUS_OR_WORSE, MOOD_SCORES, SATISFIED_OR_BETTER, WORKFLOW_STEPS, Dashboard, Measures, RepMeasures,
-)
+from .bounded import among, case_owner
+from .measures import ANXIOUS_OR_WORSE, MOOD_SCORES, SATISFIED_OR_BETTER, Dashboard, Measures, RepMeasures
+from .stays import step_stays
 from .window import DEFAULT_WINDOW_DAYS, week_of, window
+
+# The statuses the keeping rate and the renegotiated share count (index promise_settled_due).
+SETTLED = (PromiseStatus.KEPT, PromiseStatus.BROKEN, PromiseStatus.RENEGOTIATED)
 
 
 class _Tally:
@@ -51,7 +61,7 @@ def _people(owner_ids):
 def _promises(w, tally):
     """By the promise's owner: the rep who held it when it fell due (a handoff passes only the promises
     still ahead of their deadline to the new owner, cases.services.handoffs)."""
-    rows = (promises_for_rate(since=w.since, until=w.until).order_by()
+    rows = (promises_for_rate(since=w.since, until=w.until).filter(status__in=SETTLED).order_by()
             .values("owner_id", week=TruncWeek("due_at"))
             .annotate(kept=Count("id", filter=Q(status=PromiseStatus.KEPT)),
                       broken=Count("id", filter=Q(status=PromiseStatus.BROKEN)),
@@ -67,18 +77,16 @@ def _promises(w, tally):
 
 
 def _step_times(w, tally):
-    """Pairs each transition out of a step with the transition into it (the case's previous one)."""
-    moved = CaseEvent.objects.filter(w.q()).exclude(from_step="").exclude(to_step="").values("case_id")
-    events = (CaseEvent.objects.filter(case_id__in=moved).exclude(to_step="")
-              .order_by("case_id", "created_at", "id")
-              .values_list("case_id", "case__owner_id", "from_step", "to_step", "created_at"))
-    previous = None
-    for case_id, owner_id, from_step, to_step, at in events.iterator(chunk_size=2000):
-        if (previous and previous[0] == case_id and from_step == previous[1] and from_step in WORKFLOW_STEPS
-                and w.since <= at < w.until):
-            for m in tally.rows(owner_id):
-                m.step_seconds[from_step].append((at - previous[2]).total_seconds())
-        previous = (case_id, to_step, at)
+    """Each stay that ended in the window, by the case's owner; the team's statistics are taken over all
+    the stays, not from the reps' (a median of medians is not a median)."""
+    for (owner_id, step), stays in step_stays(w).items():
+        measures = tally.team if owner_id is None else tally.by_owner[owner_id]
+        measures.step_stays[step] = stays
+
+
+def _transitions(w, *specs):
+    """The window's events of these transitions (index event_transition_verb)."""
+    return CaseEvent.objects.filter(w.q(), verb__in=[spec.label for spec in specs]).exclude(from_step="").order_by()
 
 
 def _opened(w, tally):
@@ -88,13 +96,14 @@ def _opened(w, tally):
 
 
 def _closures(w, tally):
-    rows = (CaseEvent.objects.filter(w.q(), to_step__in=[Step.RESOLVED, Step.PLAN]).order_by()
-            .values("case__owner_id")
-            .annotate(resolved=Count("case_id", distinct=True, filter=Q(data__transition=Transition.COMPLETE_DELIVER.method)),
-                      override=Count("case_id", distinct=True, filter=Q(data__transition=Transition.FORCE_CLOSE.method)),
-                      reopened=Count("case_id", distinct=True, filter=Q(data__transition=Transition.REOPEN.method))))
+    resolve, force, reopen = Transition.COMPLETE_DELIVER, Transition.FORCE_CLOSE, Transition.REOPEN
+    rows = (_transitions(w, resolve, force, reopen).order_by()
+            .values(owner=case_owner())
+            .annotate(resolved=Count("case_id", distinct=True, filter=Q(verb=resolve.label)),
+                      override=Count("case_id", distinct=True, filter=Q(verb=force.label)),
+                      reopened=Count("case_id", distinct=True, filter=Q(verb=reopen.label))))
     for row in rows:
-        for m in tally.rows(row["case__owner_id"]):
+        for m in tally.rows(row["owner"]):
             m.resolved += row["resolved"]
             m.closed_by_override += row["override"]
             m.reopened += row["reopened"]
@@ -104,7 +113,7 @@ def _escalations(w, tally):
     """By the rep who owned the case when it was raised (Escalation.case_owner; the case's owner today
     only for a row recorded before that column existed)."""
     rows = (Escalation.objects.filter(w.q()).order_by()
-            .values("reason", owner=Coalesce("case_owner_id", "case__owner_id"), week=TruncWeek("created_at"))
+            .values("reason", owner=Coalesce("case_owner_id", case_owner(), output_field=IntegerField()), week=TruncWeek("created_at"))
             .annotate(n=Count("id")))
     for row in rows:
         week = week_of(row["week"])
@@ -114,9 +123,9 @@ def _escalations(w, tally):
 
 
 def _resolved_outcomes(w, tally):
-    resolved = CaseEvent.objects.filter(w.q(), data__transition=Transition.COMPLETE_DELIVER.method).values("case_id")
+    resolved = _transitions(w, Transition.COMPLETE_DELIVER).values("case_id")
     latest = Delivery.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-id")
-    rows = (Case.objects.filter(pk__in=resolved).order_by()
+    rows = (Case.objects.filter(among("pk", resolved)).order_by()
             .annotate(d_mood=Subquery(latest.values("client_mood")[:1]),
                       fu_on=Subquery(latest.values("follow_up_on")[:1]),
                       fu_at=Subquery(latest.values("follow_up_logged_at")[:1]))
@@ -140,19 +149,19 @@ def _resolved_outcomes(w, tally):
 
 
 def _eta_calibration(w, tally):
-    arrivals_qs = CaseEvent.objects.filter(w.q(), data__transition=Transition.COMPLETE_MANAGE_ANXIETY.method)
-    arrivals = list(arrivals_qs.values_list("case_id", "case__owner_id", "created_at"))
+    arrivals_qs = _transitions(w, Transition.COMPLETE_MANAGE_ANXIETY)
+    arrivals = list(arrivals_qs.annotate(owner=case_owner()).values_list("case_id", "owner", "created_at"))
     if not arrivals:
         return
     case_ids = arrivals_qs.values("case_id")
     estimates, deadlines = defaultdict(list), defaultdict(list)
-    for case_id, at, data in (CaseEvent.objects.filter(case_id__in=case_ids, verb="estimate given")
+    for case_id, at, data in (CaseEvent.objects.filter(among("case_id", case_ids), verb="estimate given")
                               .order_by("created_at", "id").values_list("case_id", "created_at", "data")):
         earliest = parse_datetime(str((data or {}).get("earliest", "")))
         latest = parse_datetime(str((data or {}).get("latest", "")))
         if earliest and latest:
             estimates[case_id].append((at, earliest, latest))
-    for case_id, at, due_at in (Promise.objects.filter(case_id__in=case_ids, kind=PromiseKind.ETA)
+    for case_id, at, due_at in (Promise.objects.filter(among("case_id", case_ids), kind=PromiseKind.ETA)
                                 .order_by("created_at", "id").values_list("case_id", "created_at", "due_at")):
         deadlines[case_id].append((at, due_at))
     for case_id, owner_id, arrived in arrivals:

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from ..charts import Move, Series, bar_chart, before_after_chart, column_chart, line_chart
-from ..models import EscalationReason, Mood
+from ..models import Mood
 from .measures import WORKFLOW_STEPS
 from .window import format_duration, mood_move, week_label
 
@@ -129,15 +129,15 @@ def time_in_steps(board):
                               Series("90th percentile", tuple(_hours(team.p90_in(s)) for s in WORKFLOW_STEPS),
                                      color="#8a6d00")],
                       value_format=lambda h: format_duration(dt.timedelta(hours=h)))
-    stays = [len(team.step_seconds.get(s, ())) for s in WORKFLOW_STEPS]
+    stays = [team.stays_in(s) for s in WORKFLOW_STEPS]
     table = tuple((label, str(n), format_duration(team.median_in(s)), format_duration(team.p90_in(s)))
-                  for label, n, s in zip(labels, stays, WORKFLOW_STEPS))
+                  for label, n, s in zip(labels, stays, WORKFLOW_STEPS, strict=True))
 
     def csv_hours(td):
         return "" if td is None else round(_hours(td), 2)
 
     csv_rows = tuple((s.label, n, csv_hours(team.median_in(s)), csv_hours(team.p90_in(s)))
-                     for n, s in zip(stays, WORKFLOW_STEPS))
+                     for n, s in zip(stays, WORKFLOW_STEPS, strict=True))
     return Figure(name, title, hint, "", chart, ("Step", "Stays", "Median", "90th percentile"), table,
                   ("step", "stays", "median_hours", "p90_hours"), csv_rows)
 

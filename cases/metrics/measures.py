@@ -1,13 +1,12 @@
 """What the team page shows for one rep or for the team: the counts the collectors add up
 (cases/metrics/dashboard.py) and the rates, medians and percentiles derived from them."""
 import datetime as dt
-import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from ..models import EscalationReason, Mood
 from ..workflow import OPEN_STEPS
-from .window import Window, format_duration, mood_label, mood_move, pct, percentile, share
+from .window import Window, format_duration, mood_label, mood_move, pct, share
 
 WORKFLOW_STEPS = OPEN_STEPS  # the steps a case spends time in (cases.workflow)
 ANXIOUS_OR_WORSE = Mood.ANXIOUS.score
@@ -27,7 +26,7 @@ class Measures:
     closed_by_override: int = 0
     reopened: int = 0
     escalations: Counter = field(default_factory=Counter)
-    step_seconds: dict = field(default_factory=lambda: defaultdict(list))
+    step_stays: dict = field(default_factory=dict)  # step -> cases.metrics.stays.Stays (count, median, p90)
     mood_cases: int = 0
     intake_score_sum: int = 0
     delivery_score_sum: int = 0
@@ -64,13 +63,17 @@ class Measures:
     def renegotiated_pct(self):
         return pct(self.renegotiated_share)
 
+    def stays_in(self, step):
+        stays = self.step_stays.get(step)
+        return stays.count if stays else 0
+
     def median_in(self, step):
-        seconds = self.step_seconds.get(step)
-        return dt.timedelta(seconds=statistics.median(seconds)) if seconds else None
+        stays = self.step_stays.get(step)
+        return dt.timedelta(seconds=stays.median) if stays else None
 
     def p90_in(self, step):
-        seconds = percentile(self.step_seconds.get(step), 90)
-        return None if seconds is None else dt.timedelta(seconds=seconds)
+        stays = self.step_stays.get(step)
+        return dt.timedelta(seconds=stays.p90) if stays else None
 
     @property
     def step_medians(self):
@@ -78,12 +81,12 @@ class Measures:
         rows = []
         for step in WORKFLOW_STEPS:
             median = self.median_in(step)
-            rows.append((step, median, len(self.step_seconds.get(step, ())), format_duration(median)))
+            rows.append((step, median, self.stays_in(step), format_duration(median)))
         return rows
 
     @property
     def stays(self):
-        return sum(len(v) for v in self.step_seconds.values())
+        return sum(s.count for s in self.step_stays.values())
 
     @property
     def escalations_by_reason(self):

@@ -5,6 +5,10 @@ from .choices import (
     REP_ESCALATION_REASONS,
     TEMPERATURE_CHOICES,
     Channel,
+    ClientAnswerKind,
+    ClientMessageKind,
+    ClientMessageStatus,
+    ConfirmedBy,
     EscalationReason,
     EscalationStatus,
     HandoffStatus,
@@ -15,6 +19,8 @@ from .choices import (
     PromiseStatus,
     Step,
 )
+from .client_messages import ClientMessage
+from .client_word import ClientAnswer, ClientSurvey
 from .ledger import CaseEvent, Escalation, EscalationNote, Handoff, Promise
 from .people import Client, StaffProfile
 from .records import Acknowledgement, ActionItem, Concern, Delivery, Fact, Recommitment, StatusUpdate
@@ -24,5 +30,6 @@ __all__ = [
     "REP_ESCALATION_REASONS", "TEMPERATURE_CHOICES", "Channel", "EscalationReason", "EscalationStatus",
     "HandoffStatus", "ItemKind", "ItemStatus", "Mood", "PromiseKind", "PromiseStatus", "Step", "CaseEvent",
     "Escalation", "EscalationNote", "Handoff", "Promise", "Client", "StaffProfile", "Acknowledgement",
-    "ActionItem", "Concern", "Delivery", "Fact", "Recommitment", "StatusUpdate",
+    "ActionItem", "Concern", "Delivery", "Fact", "Recommitment", "StatusUpdate", "ClientAnswer", "ClientSurvey",
+    "ClientAnswerKind", "ConfirmedBy", "ClientMessage", "ClientMessageKind", "ClientMessageStatus",
 ]

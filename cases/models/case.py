@@ -155,6 +155,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
     next_promise_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     delivery_ready = models.BooleanField(default=False)
 
+    # Client email (mailin): a case opened from an email nobody owns yet waits here until a rep claims
+    # it (first hearer owns it; it belongs meanwhile to the mail intake user, cases.services.client_mail),
+    # and when the client writes, their mood is unknown until whoever works the case has read it.
+    awaiting_claim = models.BooleanField(default=False)
+    client_wrote_at = models.DateTimeField(null=True, blank=True,
+                                           help_text="Unread client email since: the client's mood is unknown.")
     opened_at = models.DateTimeField(default=timezone.now)
     step_entered_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True, help_text="When the case reached deliver.")
@@ -165,6 +171,14 @@ class Case(ConcurrentTransitionMixin, models.Model):
     closed_from_step = models.CharField(max_length=20, choices=Step.choices, blank=True)
     # Set once by the stalled-case sweep; cleared when the case moves to another step.
     stalled_flagged_at = models.DateTimeField(null=True, blank=True)
+    # The client's status link (cases/status_links.py): a link opens the case only while it carries the
+    # current version; cases.services.status_links bumps it to revoke every link issued so far.
+    status_link_version = models.PositiveIntegerField(default=0, editable=False)
+    status_link_issued_at = models.DateTimeField(null=True, blank=True, editable=False,
+                                                 help_text="When the link the client holds now was issued.")
+    # The link live when the case closed may show only that it is resolved, until this time.
+    status_link_final_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    status_link_final_until = models.DateTimeField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     # What search reads, accent-stripped and lower-cased, written only by cases/search.py (through
     # services.common.refresh_counters and client_update). On PostgreSQL migration 0006 indexes them:
@@ -182,12 +196,21 @@ class Case(ConcurrentTransitionMixin, models.Model):
         ]
         indexes = [
             models.Index(fields=["owner", "step"]),
+            # The team page's cases opened in a window (cases/metrics/dashboard.py).
+            models.Index(fields=["opened_at"], include=["owner"], name="case_opened_window"),
             models.Index(
                 fields=["step_entered_at"],
                 name="case_stall_candidates",
                 condition=models.Q(step__in=[s.value for s in STALL_WATCH_STEPS])
                 & models.Q(stalled_flagged_at__isnull=True),
             ),
+            models.Index(fields=["opened_at"], name="case_awaiting_claim", condition=models.Q(awaiting_claim=True)),
+            # Lists (migration 0009): All cases' default order over the open cases, read in index order;
+            # the escalation queue's cases with an open escalation, with what their heat reads.
+            models.Index(fields=["next_promise_due_at", "-opened_at", "-id"], name="case_open_due_order",
+                         condition=models.Q(step__in=[s.value for s in OPEN_STEPS])),
+            models.Index(fields=["id"], include=["temperature", "flagged_irate"], name="case_escalated",
+                         condition=models.Q(open_escalation_count__gt=0)),
         ]
         constraints = [
             models.CheckConstraint(

@@ -19,7 +19,8 @@ class Promise(models.Model):
     status = models.CharField(max_length=20, choices=PromiseStatus.choices, default=PromiseStatus.PENDING)
     # Who must keep it: the case owner, or the assignee of an action item.
     owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="promises")
-    action_item = models.ForeignKey(ActionItem, null=True, blank=True, on_delete=models.CASCADE, related_name="promises")
+    action_item = models.ForeignKey(ActionItem, null=True, blank=True, on_delete=models.CASCADE,
+                                    related_name="promises")
     source = models.CharField(max_length=300, help_text="What was promised, in a line.")
     replaces = models.OneToOneField(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replaced_by"
@@ -44,6 +45,9 @@ class Promise(models.Model):
             models.Index(fields=["due_at"], name="promise_pending_due", condition=models.Q(status="pending")),
             models.Index(fields=["case", "status"]),
             models.Index(fields=["owner", "status"]),
+            # The team page's keeping rate over a window (cases/metrics/dashboard.py, SETTLED).
+            models.Index(fields=["due_at"], include=["owner", "status"], name="promise_settled_due",
+                         condition=models.Q(status__in=["kept", "broken", "renegotiated"])),
         ]
         constraints = [
             models.CheckConstraint(
@@ -88,7 +92,8 @@ class Escalation(models.Model):
     case_owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     promise = models.ForeignKey(Promise, null=True, blank=True, on_delete=models.SET_NULL, related_name="escalations")
     status = models.CharField(max_length=20, choices=EscalationStatus.choices, default=EscalationStatus.OPEN)
-    supervisor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="taken_escalations")
+    supervisor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="taken_escalations")
     created_at = models.DateTimeField(default=timezone.now)
     taken_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -96,7 +101,13 @@ class Escalation(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["status", "created_at"])]
+        indexes = [
+            models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["created_at"], name="escalation_created"),  # the team page's window
+            # The escalation queue's open and taken escalations per case, index-only (migration 0009).
+            models.Index(fields=["case", "created_at"], include=["reason", "raised_by_system"],
+                         name="escalation_active_by_case", condition=models.Q(status__in=["open", "taken"])),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["promise"],
@@ -162,10 +173,27 @@ class CaseEvent(models.Model):
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # On a transition event: how long the case stayed in the step it left (from_step), in seconds, from
+    # entering it (the transition into it) to this event. Written with the event by
+    # cases.services.transitions; NULL on every other event. The team page's times in each step are
+    # aggregates of this column over the window (cases/metrics/dashboard.py).
+    step_seconds = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["case", "created_at"]), models.Index(fields=["verb", "created_at"])]
+        indexes = [
+            models.Index(fields=["case", "created_at"]),
+            models.Index(fields=["verb", "created_at"]),
+            # The team page's stays in a step over a window: an index-only scan of the window's transitions.
+            models.Index(fields=["created_at"], include=["case", "from_step", "step_seconds"],
+                         condition=models.Q(step_seconds__isnull=False), name="event_stay_window"),
+            # The window's transitions of one kind (resolved, reopened, arrived at deliver...), by verb.
+            models.Index(fields=["verb", "created_at"], include=["case"], condition=~models.Q(from_step=""),
+                         name="event_transition_verb"),
+            # The estimates given on the cases that reached deliver in the window (ETA honesty).
+            models.Index(fields=["case", "created_at"], condition=models.Q(verb="estimate given"),
+                         name="event_estimate_case"),
+        ]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.verb}"

@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from .case import Case
-from .choices import Channel, ItemKind, ItemStatus, Mood
+from .choices import Channel, ConfirmedBy, ItemKind, ItemStatus, Mood
 
 User = settings.AUTH_USER_MODEL
 
@@ -109,6 +109,8 @@ class ActionItem(models.Model):
                 name="item_overdue_due",
                 condition=models.Q(status="open") & models.Q(overdue_notified_at__isnull=True),
             ),
+            # My cases: the cases of the rep's open items, by an index-only scan (migration 0009).
+            models.Index(fields=["assignee", "case"], name="item_open_by_assignee", condition=models.Q(status="open")),
         ]
         constraints = [
             models.CheckConstraint(
@@ -133,6 +135,9 @@ class StatusUpdate(models.Model):
     given_at = models.DateTimeField(default=timezone.now)
     channel = models.CharField(max_length=20, choices=Channel.choices)
     summary = models.TextField(max_length=4000, help_text="The outcome so far, with a time or range.")
+    # The one line of this update the client may read on their status page (the summary never shows there).
+    client_line = models.CharField(max_length=280, blank=True, default="",
+                                   help_text="What the client will read on their status page.")
     client_mood = models.CharField(max_length=20, choices=Mood.choices)
     coach_warnings = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
@@ -155,12 +160,21 @@ class Delivery(models.Model):
     client_mood = models.CharField(max_length=20, choices=Mood.choices, blank=True)
     follow_up_logged_at = models.DateTimeField(null=True, blank=True)
     follow_up_note = models.TextField(blank=True, max_length=4000)
+    # Whose word the client's confirmation (verified with the client and satisfied) is, and when it was
+    # given: the client's own, through their status page, or the rep's (cases.services.client_word).
+    confirmed_by = models.CharField(max_length=10, choices=ConfirmedBy.choices, blank=True, default="")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name_plural = "deliveries"
+
+    @property
+    def client_confirmed(self):
+        """The client's confirmation: the fix verified with them, and they are satisfied."""
+        return bool(self.verified_with_client and self.client_satisfied)
 
     @property
     def is_complete(self):

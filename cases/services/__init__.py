@@ -20,6 +20,7 @@ from .promises import promise_break, promise_renegotiate
 from .steps import acknowledgement_record, case_set_root_problem, fact_add, fact_answer, recommitment_record
 from .transitions import ALL_TRANSITIONS, TRANSITION_LABELS, available_transitions, case_transition
 from .team import case_ask_for, client_contact_log
+from .status_links import status_link_issue, status_link_revoke
 from .updates import status_update_log
 
 __all__ = [
@@ -29,8 +30,9 @@ __all__ = [
     "escalation_add_note", "escalation_raise", "escalation_raise_system", "escalation_resolve", "escalation_take",
     "case_reassign", "handoff_accept", "handoff_decline", "handoff_request", "case_flag_irate", "case_open",
     "case_set_temperature", "client_create", "client_update", "case_intake", "concern_add", "concern_update",
-    "action_item_answer_hand_back", "action_item_hand_back", "action_item_cancel", "action_item_complete", "action_item_create", "action_item_update", "cadence_set", "eta_set",
+    "action_item_answer_hand_back", "action_item_hand_back", "action_item_cancel", "action_item_complete",
+    "action_item_create", "action_item_update", "cadence_set", "eta_set",
     "promise_break", "promise_renegotiate", "ALL_TRANSITIONS", "TRANSITION_LABELS", "acknowledgement_record",
     "available_transitions", "case_set_root_problem", "case_transition", "fact_add", "fact_answer",
-    "recommitment_record", "status_update_log",
+    "recommitment_record", "status_update_log", "status_link_issue", "status_link_revoke",
 ]

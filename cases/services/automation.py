@@ -25,11 +25,11 @@ from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F,
 
 from ..formatting import case_context, duration, person, when
 from ..models import ActionItem, Case, EscalationReason, ItemStatus, Promise, PromiseKind, PromiseStatus
-from ..notices import notify
+from ..notices import notify, notify_many
 from ..selectors import supervisor_emails_for
 from ..workflow import ITEM_STEPS, STALL_WATCH_STEPS, live_promise_q
+from .broken import item_context, item_overdue_notices, promises_break_due
 from .escalations import escalation_raise_system
-from .promises import promise_break
 
 def lock_case_nowait(case_id, **conditions):
     """The case row, locked, or None when another transaction holds it (or it no longer matches)."""
@@ -87,7 +87,7 @@ def update_reminder_send(row, now):
     Promise.objects.filter(pk=promise.pk).update(reminded_at=now)
     owner = case.owner
     notify(
-        key=f"update-reminder:{promise.pk}", kind="update_reminder", case=case, to=[owner.email],
+        system=True, key=f"update-reminder:{promise.pk}", kind="update_reminder", case=case, to=[owner.email],
         context={**case_context(case), "owner": person(owner),
                  "due": when(promise.due_at, client=case.client, reader=owner, now=now),
                  "channel": case.get_cadence_channel_display().lower() if case.cadence_channel else "",
@@ -128,7 +128,7 @@ def follow_up_reminder_send(row, now):
     Promise.objects.filter(pk=promise.pk).update(reminded_at=now)
     owner = case.owner
     notify(
-        key=f"follow-up-reminder:{promise.pk}", kind="follow_up_reminder", case=case, to=[owner.email],
+        system=True, key=f"follow-up-reminder:{promise.pk}", kind="follow_up_reminder", case=case, to=[owner.email],
         context={**case_context(case), "owner": person(owner), "phone": case.client.phone,
                  "due": when(promise.due_at, client=case.client, reader=owner, now=now),
                  "resolved_on": f"{case.resolved_at:%d %b %Y}" if case.resolved_at else ""},
@@ -136,45 +136,21 @@ def follow_up_reminder_send(row, now):
     return True
 
 
-# 2. Broken promise
+# 2. Broken promise (the rule and the notices: services/broken.py, shared with settle_if_overdue)
 def broken_promise_candidates(now, limit):
     return _first_due(_live_pending(due_at__lte=now), limit)
 
 
+def promises_break_overdue(rows, now):
+    """The sweep's batch: lock the cases nobody holds, re-check each promise under the lock, and break
+    the due ones in a fixed number of statements (services/broken.py). Returns how many it broke."""
+    return promises_break_due(rows, now)
+
+
 @transaction.atomic(savepoint=False)
 def promise_break_overdue(row, now):
-    """A pending promise past its deadline becomes broken. `promise_break` re-checks it under the lock
-    (pending, due, live in the case's step), marks it, opens the system escalation unless one is open
-    for it, and tells the people `notify_promise_broken` names, exactly once whoever breaks it."""
-    pk, case_id = row
-    if lock_case_nowait(case_id) is None:
-        return False
-    return promise_break(promise=Promise(pk=pk, case_id=case_id), now=now) is not None
-
-
-def notify_promise_broken(*, case, promise, escalation, now):
-    """Who hears that `promise` broke: its owner, and the case owner's supervisor(s). For an
-    action-item promise the assignee and the case owner hear it from the overdue-item notice (sent
-    here if the overdue sweep has not sent it yet: a rep's change after the deadline may have broken
-    the promise first), and the supervisors from this one. The caller holds the case lock."""
-    owner = promise.owner
-    base = {**case_context(case), "promise": promise.source, "kind": promise.get_kind_display(),
-            "is_update": promise.kind == PromiseKind.STATUS_UPDATE, "owner": person(owner),
-            "case_owner": person(case.owner), "escalated": escalation is not None}
-    if promise.kind == PromiseKind.ACTION_ITEM and promise.action_item_id:
-        item = ActionItem.objects.select_related("assignee").get(pk=promise.action_item_id)
-        _send_item_overdue(case, item, now, due_at=promise.due_at)
-    else:
-        notify(
-            key=f"promise-broken:{promise.pk}:owner", kind="promise_broken", case=case, to=[owner.email],
-            context={**base, "due": when(promise.due_at, client=case.client, reader=owner, now=now)},
-        )
-    supervisors = [e for e in supervisor_emails_for(case.owner) if e and e not in {owner.email}]
-    notify(
-        key=f"promise-broken:{promise.pk}:supervisors", kind="promise_broken_supervisor", case=case,
-        to=supervisors,
-        context={**base, "due": when(promise.due_at, client=case.client, reader=None, now=now)},
-    )
+    """One candidate on its own (the sweep's fallback when a batch fails): the same code, one row."""
+    return promises_break_due([row], now) == 1
 
 
 # --- Action items (partial indexes `item_reminder_due`, `item_overdue_due`) -------------------------
@@ -187,12 +163,6 @@ def _live_open_items(**conditions):
 
 def _stamp(item):
     return int(item.due_at.timestamp())
-
-
-def _item_context(case, item, reader, now, due_at=None):
-    due_at = due_at or item.due_at
-    return {**case_context(case), "item": item.description, "assignee": person(item.assignee),
-            "case_owner": person(case.owner), "due": when(due_at, client=case.client, reader=reader, now=now)}
 
 
 # 3a. Item reminder
@@ -215,8 +185,9 @@ def item_reminder_send(row, now):
     ActionItem.objects.filter(pk=item.pk).update(reminded_at=now)
     assignee = item.assignee
     notify(
-        key=f"item-reminder:{item.pk}:{_stamp(item)}", kind="item_reminder", case=case, to=[assignee.email],
-        context=_item_context(case, item, assignee, now),
+        system=True, key=f"item-reminder:{item.pk}:{_stamp(item)}", kind="item_reminder", case=case,
+        to=[assignee.email],
+        context=item_context(case, item, assignee, now),
     )
     return True
 
@@ -247,18 +218,7 @@ def _send_item_overdue(case, item, now, *, due_at):
     when that deadline is still the item's (a moved item keeps its new deadline's notice to come)."""
     if item.due_at == due_at:
         ActionItem.objects.filter(pk=item.pk).update(overdue_notified_at=now)
-    stamp = int(due_at.timestamp())
-    assignee, owner = item.assignee, case.owner
-    if assignee is not None:
-        notify(
-            key=f"item-overdue:{item.pk}:{stamp}:assignee", kind="item_overdue", case=case,
-            to=[assignee.email], context=_item_context(case, item, assignee, now, due_at),
-        )
-    if assignee is None or assignee.pk != owner.pk:
-        notify(
-            key=f"item-overdue:{item.pk}:{stamp}:owner", kind="item_overdue_owner", case=case,
-            to=[owner.email], context=_item_context(case, item, owner, now, due_at),
-        )
+    notify_many(item_overdue_notices(case, item, now, due_at=due_at), system=True)
 
 
 # --- 6. Stalled case (partial index `case_stall_candidates`) ----------------------------------------
@@ -290,8 +250,8 @@ def case_flag_stalled(case_id, now):
         note=f"Still in “{step}” after {waited} (limit {settings.STALLED_CASE_HOURS} h).",
     )
     notify(
-        key=f"case-stalled:{case.pk}:{int(case.step_entered_at.timestamp())}", kind="case_stalled", case=case,
-        to=supervisor_emails_for(case.owner),
+        system=True, key=f"case-stalled:{case.pk}:{int(case.step_entered_at.timestamp())}", kind="case_stalled",
+        case=case, to=supervisor_emails_for(case.owner),
         context={**case_context(case), "step": step, "step_number": case.step_enum.number, "waited": waited,
                  "owner": person(case.owner), "limit_hours": settings.STALLED_CASE_HOURS,
                  "escalated": escalation is not None},

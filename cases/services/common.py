@@ -14,6 +14,13 @@ def lock_case(case):
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
+def assign_reference(case):
+    """Give a just-created case its reference ("C-000123", from its id) and save it."""
+    case.reference = f"C-{case.pk:06d}"
+    case.save(update_fields=["reference"])
+    return case
+
+
 def display_name(user):
     if user is None:
         return "the system"

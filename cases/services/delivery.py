@@ -5,13 +5,18 @@ from django.utils import timezone
 
 from ..errors import CaseRuleError
 from ..bounds import check_follow_up
-from ..models import Delivery, Mood, PromiseKind, PromiseStatus
+from ..models import ConfirmedBy, Delivery, Mood, PromiseKind, PromiseStatus
 from ..text import clean_text, limit_of, normalise, require_substance
 from ..workflow import Record, Transition, ensure_allows
 from .common import ensure_can_work, event_record, lock_case, refresh_counters
 from .irate import apply_irate_rule
 from .promises import pending_promise, promise_fulfil
 from .transitions import case_transition
+
+
+def current_delivery(case):
+    """The delivery record of this stay in `deliver` (a case back from loose ends starts a new one), or None."""
+    return case.deliveries.filter(created_at__gte=case.step_entered_at).order_by("-created_at").first()
 
 
 @transaction.atomic
@@ -29,10 +34,14 @@ def delivery_record(*, user, case, verified_with_client, client_satisfied, preve
         check_follow_up(follow_up_on, today=client_today)
     if client_mood and client_mood not in Mood.values:
         raise CaseRuleError("Choose how the client feels.", field="client_mood")
-    delivery = case.deliveries.filter(created_at__gte=case.step_entered_at).order_by("-created_at").first()
-    delivery = delivery or Delivery(case=case, created_by=user)
+    delivery = current_delivery(case) or Delivery(case=case, created_by=user)
+    was_confirmed = delivery.client_confirmed
     delivery.verified_with_client = bool(verified_with_client)
     delivery.client_satisfied = bool(client_satisfied)
+    if not delivery.client_confirmed:
+        delivery.confirmed_by, delivery.confirmed_at = "", None
+    elif not was_confirmed:  # the rep's word; a confirmation the client gave stays theirs
+        delivery.confirmed_by, delivery.confirmed_at = ConfirmedBy.REP, timezone.now()
     prevention_note = normalise(prevention_note)
     if prevention_note:  # it may come later, but when given it must say something
         prevention_note = require_substance(prevention_note, field="prevention_note",

@@ -13,6 +13,7 @@ from ..workflow import Record, ensure_allows, live_promise_q
 from .common import display_name, ensure_can_work, event_record, lock_case, require_text
 from .irate import apply_irate_rule
 from .promises import settle_if_overdue
+from .status_links import revoke_status_links
 
 
 def _transfer(*, case, new_owner, actor):
@@ -24,7 +25,10 @@ def _transfer(*, case, new_owner, actor):
     for promise in held.filter(live_promise_q(), due_at__lte=now):
         settle_if_overdue(case=case, promise=promise, now=now)
     case.owner = new_owner
-    case.save(update_fields=["owner", "updated_at"])
+    case.awaiting_claim = False  # a case opened from email that is handed to someone has its owner
+    case.save(update_fields=["owner", "awaiting_claim", "updated_at"])
+    # The client's link names the old owner and was given by them: it stops working (issue a new one).
+    revoke_status_links(case=case, actor=actor, why="The case changed hands.", now=now)
     case.watchers.add(old_owner)
     case.watchers.remove(new_owner)
     # The promises the old owner held for this case (updates, ETA, follow-up) and still ahead of their
@@ -100,7 +104,8 @@ def handoff_decline(*, user, handoff, note=""):
         raise CaseRuleError("Only the two people in the handoff can decline or cancel it.")
     asked = handoff.requested_by_id is not None and handoff.requested_by_id == handoff.to_user_id
     if asked:  # a teammate asked for the case: the owner's side declines, the asker withdraws
-        handoff.status, verb = ((HandoffStatus.CANCELLED, "request for the case withdrawn") if handoff.to_user_id == user.pk
+        handoff.status, verb = ((HandoffStatus.CANCELLED, "request for the case withdrawn")
+                                if handoff.to_user_id == user.pk
                                 else (HandoffStatus.DECLINED, "request for the case declined"))
     elif handoff.to_user_id == user.pk:
         handoff.status, verb = HandoffStatus.DECLINED, "handoff declined"

@@ -15,7 +15,9 @@ from ..schedule import has_allowed_time, next_allowed_for_client
 from ..search import search_refresh
 from ..text import LINE, clean_text, limit_of, normalise, require_substance
 from ..workflow import Record, ensure_allows
-from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
+from .common import (
+    assign_reference, display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text,
+)
 from .irate import apply_irate_rule
 from .promises import agreement_from, promise_move
 
@@ -247,8 +249,7 @@ def case_open(*, user, client, summary, temperature, concern=None):
         raise CaseRuleError("Record how the client feels right now (calm to irate).", field="temperature")
     case = Case.objects.create(client=client, owner=user, summary=summary, temperature=temperature,
                                intake_temperature=temperature)
-    case.reference = f"C-{case.pk:06d}"
-    case.save(update_fields=["reference"])
+    assign_reference(case)
     event_record(case=case, actor=user, verb="opened", to_step=case.step,
                  note=f"Logged by {display_name(user)}; client is {Mood(temperature).label.lower()}.")
     if concern and any(normalise(concern.get(k)) for k in ("description", "impact", "feeling")):

@@ -9,11 +9,12 @@ from django.utils import timezone
 
 from ..bounds import check_move
 from ..errors import CaseRuleError
-from ..models import Channel, EscalationReason, Promise, PromiseKind, PromiseStatus
+from ..models import Channel, Promise, PromiseKind, PromiseStatus
 from ..schedule import follow_up_due, next_allowed_for_client
 from ..text import limit_of, require_substance
 from ..workflow import Record, ensure_allows, live_promise_q
-from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters
+from .broken import break_promises
+from .common import ensure_can_work, event_record, lock_case, refresh_counters
 
 
 def promise_open(*, case, kind, due_at, owner, source, action_item=None, replaces=None, actor=None,
@@ -36,22 +37,10 @@ def _overdue(promise, now):
 def _mark_broken(*, case, promise, now):
     """The one way a pending promise becomes broken, whoever notices first (the sweep, or a rep's change
     after the deadline): recorded, escalated, and the owner and supervisors told, exactly once (the
-    caller holds the case lock and has re-read the promise as pending). Returns the escalation, or
-    None if one was already open for it."""
-    from .automation import notify_promise_broken
-    from .escalations import escalation_raise_system
-
-    promise.status = PromiseStatus.BROKEN
-    promise.broken_at = now
-    promise.closed_at = now
-    promise.save(update_fields=["status", "broken_at", "closed_at"])
-    event_record(case=case, actor=None, verb="promise broken",
-                 note=f"{promise.source} (owner {display_name(promise.owner)})",
-                 data={"promise": promise.pk, "due_at": promise.due_at.isoformat()})
-    escalation = escalation_raise_system(case=case, reason=EscalationReason.BROKEN_PROMISE,
-                                         note=f"Broken promise: {promise.source}", promise=promise)
-    notify_promise_broken(case=case, promise=promise, escalation=escalation, now=now)
-    return escalation
+    caller holds the case lock and has re-read the promise as pending). The sweep breaks its batch
+    through the same code (services/broken.py). Returns the escalation, or None if one was already
+    open for it."""
+    return break_promises([(case, promise)], now=now)[promise.pk]
 
 
 def settle_if_overdue(*, case, promise, now=None):
@@ -208,11 +197,11 @@ def open_follow_up(*, case, day, actor):
 
 @transaction.atomic
 def promise_break(*, promise, now=None):
-    """The broken-promise sweep's entry, each promise in its own transaction. Locks the case, then the
-    promise, and re-checks under the lock that it is still pending, due, and live in the case's step
-    (cases.workflow), so two sweeps at once produce one effect. Returns (promise, escalation) when this
-    call broke it, or None when it was not (or no longer) pending and due. The escalation is None if one
-    was already open for this promise."""
+    """Break one promise now, if it is due (the sweep breaks a batch: services/broken.py). Locks the
+    case, then the promise, and re-checks under the lock that it is still pending, due, and live in
+    the case's step (cases.workflow), so two callers at once produce one effect. Returns (promise,
+    escalation) when this call broke it, or None when it was not (or no longer) pending and due. The
+    escalation is None if one was already open for this promise."""
     now = now or timezone.now()
     case = lock_case(Promise.objects.only("case_id").get(pk=promise.pk).case)
     promise = (Promise.objects.select_for_update().select_related("owner")
@@ -221,6 +210,4 @@ def promise_break(*, promise, now=None):
         return None
     promise.case = case
     escalation = _mark_broken(case=case, promise=promise, now=now)
-    if escalation is None:  # escalation_raise_system refreshed them when it opened one
-        refresh_counters(case)
     return promise, escalation

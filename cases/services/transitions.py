@@ -9,11 +9,12 @@ from django_fsm import can_proceed, has_transition_perm
 
 from ..errors import CaseRuleError
 from ..models import (
-    EscalationStatus, HandoffStatus, ItemStatus, PromiseKind, PromiseStatus,
+    CaseEvent, EscalationStatus, HandoffStatus, ItemStatus, PromiseKind, PromiseStatus,
 )
 from ..text import SHORT_NOTE, clean_text
 from ..workflow import ALL_TRANSITIONS, TRANSITION_LABELS, After, Transition
 from .common import event_record, lock_case, refresh_counters, require_text
+from .status_links import revoke_status_links
 
 
 def available_transitions(case, user):
@@ -46,14 +47,23 @@ def case_transition(*, user, case, name, reason=""):
         reason = clean_text(reason, field="reason", limit=SHORT_NOTE)
     if spec is Transition.COMPLETE_PLAN:
         _check_plan_items(case)
-    from_step = case.step
+    from_step, entered = case.step, case.step_entered_at
     method(reason) if spec.reason_required else method()
     case.save()
-    event_record(case=case, actor=user, verb=spec.label, from_step=from_step, to_step=case.step,
-                 note=reason, data={"transition": spec.method})
+    _record_transition(case=case, user=user, spec=spec, from_step=from_step, entered=entered, reason=reason)
     AFTER[spec.after](case=case, user=user, reason=reason)
     refresh_counters(case)
     return case
+
+
+def _record_transition(*, case, user, spec, from_step, entered, reason):
+    """The transition's event, at the moment the case entered its new step, with how long it stayed in
+    the step it left (CaseEvent.step_seconds: the team page's times in each step add these up)."""
+    return CaseEvent.objects.create(
+        case=case, actor=user, verb=spec.label, from_step=from_step, to_step=case.step, note=reason,
+        data={"transition": spec.method}, created_at=case.step_entered_at,
+        step_seconds=(case.step_entered_at - entered).total_seconds(),
+    )
 
 
 def _check_plan_items(case):
@@ -92,7 +102,8 @@ def _pending(case):
 def _close_open_work(*, case, user, note, settle):
     """Open items cancelled (their promises withdrawn, or broken if already due), then `settle` the
     other pending promises, then escalations resolved with a system note (those a broken promise just
-    opened too) and a waiting handoff cancelled."""
+    opened too), a waiting handoff cancelled, and the client's status link revoked (it shows only that
+    the case is resolved, for a while: cases.services.status_links)."""
     from .items import _withdraw_item
 
     now = timezone.now()
@@ -111,6 +122,7 @@ def _close_open_work(*, case, user, note, settle):
     cancelled = case.handoffs.filter(status=HandoffStatus.REQUESTED).update(status=HandoffStatus.CANCELLED)
     if cancelled:
         event_record(case=case, actor=None, verb="handoff cancelled", note=f"The case was closed: {note}")
+    revoke_status_links(case=case, actor=user, why="The case was closed.", closing=True, now=now)
 
 
 def _resolve(*, case, user, reason):

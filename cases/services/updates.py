@@ -1,12 +1,13 @@
 """Step 6's heartbeat: logging a status update keeps (or, if late, breaks) the pending
 status-update promise and opens the next one: one interval after the kept slot, or after the update
-itself when it came late, and never inside the client's quiet hours."""
+itself when it came late, and never inside the client's quiet hours. The update's summary is internal;
+only its optional client line is ever shown to the client (on the status page, cases.status_links)."""
 from django.db import transaction
 from django.utils import timezone
 
 from ..errors import CaseRuleError
 from ..models import Channel, Mood, PromiseKind, PromiseStatus, StatusUpdate
-from ..text import limit_of, require_substance
+from ..text import MIN_WORDS, clean_text, limit_of, require_substance, word_count
 from ..workflow import Record, ensure_allows, policy
 from .common import coach_warnings, ensure_can_work, event_record, lock_case, refresh_counters
 from .irate import apply_irate_rule
@@ -16,12 +17,13 @@ MAX_BACKDATE = timezone.timedelta(minutes=30)
 
 
 @transaction.atomic
-def status_update_log(*, user, case, summary, channel, client_mood, given_at=None):
+def status_update_log(*, user, case, summary, channel, client_mood, given_at=None, client_line=""):
     case = lock_case(case)
     ensure_can_work(user, case)
     ensure_allows(case, Record.STATUS_UPDATE)
     summary = require_substance(summary, field="summary", limit=limit_of(StatusUpdate, "summary"),
                                 message="Say what the client was told: the outcome so far.")
+    client_line = _client_line(client_line)
     if channel not in Channel.values:
         raise CaseRuleError("Choose how the client was updated.", field="channel")
     if client_mood not in Mood.values:
@@ -39,9 +41,11 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
                             "an older one would rewrite whether the promise was kept.", field="given_at")
     warnings = coach_warnings(summary, "status_update")
     update = StatusUpdate.objects.create(case=case, given_at=given_at, channel=channel, summary=summary,
-                                         client_mood=client_mood, coach_warnings=warnings, created_by=user)
+                                         client_line=client_line, client_mood=client_mood, coach_warnings=warnings,
+                                         created_by=user)
     event_record(case=case, actor=user, verb="status update given", note=summary,
-                 data={"update": update.pk, "mood": client_mood, "channel": channel, "coach_warnings": warnings})
+                 data={"update": update.pk, "mood": client_mood, "channel": channel, "coach_warnings": warnings,
+                       "client_line": client_line})
     promise = pending_promise(case, PromiseKind.STATUS_UPDATE)
     if promise is None:  # the sweep may already have marked it broken: record the late fulfilment
         promise = case.promises.filter(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.BROKEN, kept_at__isnull=True,
@@ -67,3 +71,13 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
         apply_irate_rule(case=case, actor=user)
     refresh_counters(case)
     return update
+
+
+def _client_line(value):
+    """Optional; when written, a real sentence for the client (normalised, within its limit, at least
+    MIN_WORDS words), since it is all their status page says about this update."""
+    line = " ".join(clean_text(value, field="client_line", limit=limit_of(StatusUpdate, "client_line")).split())
+    if line and word_count(line) < MIN_WORDS:
+        raise CaseRuleError(f"Write at least {MIN_WORDS} words the client can act on, or leave it empty.",
+                            field="client_line")
+    return line

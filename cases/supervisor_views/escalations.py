@@ -5,7 +5,6 @@ act on) the escalation's case."""
 from functools import wraps
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +16,7 @@ from ..forms_supervisor import (
     EscalationNoteForm, EscalationResolveForm, ForceCloseForm, QueueFilterForm, ReassignForm, add_rule_error,
 )
 from ..models import EscalationStatus
+from ..paging import window_page
 from ..workflow import Transition
 from . import supervisor_required
 from .selectors import (
@@ -32,8 +32,8 @@ PAGE_SIZE = 50
 def queue(request):
     filters = QueueFilterForm(request.GET)
     scope = filters.filters()
-    page = Paginator(escalation_queue(**scope), PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = with_escalations(page.object_list, **scope)
+    page = window_page(escalation_queue(**scope), PAGE_SIZE, request.GET.get("page"),
+                       rows=lambda part: with_escalations(part, **scope))
     return render(request, "supervisor/queue.html", {
         "filters": filters, "page": page, "now": timezone.now(),
         "showing_resolved": scope["status"] == EscalationStatus.RESOLVED,

@@ -9,7 +9,8 @@ then oldest, first"), per case:
      3 — everything else (anxious or calm clients; stalled cases; other reasons);
   2. then the case whose oldest escalation is oldest (then the case id), so nothing waits forever in its tier.
 Filtered for resolved escalations, the cases come most recently resolved first.
-A page of the queue costs the same queries whatever its length: the rows, then their escalations.
+A page of the queue costs the same queries whatever its length: the page's order with the count
+(cases.paging.window_page), its cases, then their escalations.
 """
 import datetime as dt
 
@@ -52,42 +53,70 @@ def _in_queue(*, reason="", status="", prefix=""):
     return q & Q(**{f"{prefix}reason": reason}) if reason else q
 
 
+# What a queue row shows (supervisor/queue.html, _broken_promise.html): no long texts, no counters.
+_NAMES = ("username", "first_name", "last_name")
+QUEUE_ROW_FIELDS = (
+    "reference", "summary", "step", "closed_from_step", "temperature", "flagged_irate", "next_promise_due_at",
+    "client__name", "client__organisation", "client__time_zone", *(f"owner__{n}" for n in _NAMES),
+)
+QUEUE_ESCALATION_FIELDS = (
+    "case_id", "reason", "status", "raised_by_system", "created_at", "promise_id",
+    *(f"raised_by__{n}" for n in _NAMES), *(f"supervisor__{n}" for n in _NAMES),
+    "promise__source", "promise__due_at", "promise__kept_at", *(f"promise__owner__{n}" for n in _NAMES),
+)
+
+
 def escalation_queue(*, reason="", status=""):
-    """The cases with escalations under the filter, one per case, in the queue's order; 1 query.
-    Each carries escalation_count, oldest_escalation_at, last_resolved_at, heat and next_promise_kind
-    (the kind of the pending promise due first; its time is the case's next_promise_due_at)."""
-    next_promise = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING).order_by("due_at", "id")
-    # filter() before annotate(): the aggregates count only the escalations the filter matched.
-    qs = (
-        Case.objects.filter(_in_queue(reason=reason, status=status, prefix="escalations__"))
-        .select_related("client", "owner")
-        .annotate(
-            escalation_count=Count("escalations"),
-            oldest_escalation_at=Min("escalations__created_at"),
-            last_resolved_at=Max("escalations__resolved_at"),
-            heat=Min(heat(case="", escalation="escalations__")),
-            next_promise_kind=Subquery(next_promise.values("kind")[:1]),
-        )
-    )
+    """The queue's order under the filter: one dict per case with escalations under it (pk,
+    escalation_count, oldest_escalation_at, heat, and last_resolved_at when filtered for resolved ones),
+    in the queue's order. Only ids and aggregates: `with_escalations` fetches a page's cases.
+
+    Open and taken escalations (the default) are read from a partial index of the active ones, joined
+    by case id to the cases whose open_escalation_count (kept by services.common.refresh_counters) says
+    they have any: two index-only scans and a merge join, a few dozen pages however long the history."""
+    qs = Case.objects.filter(_in_queue(reason=reason, status=status, prefix="escalations__"))
+    if status != EscalationStatus.RESOLVED:
+        qs = qs.filter(open_escalation_count__gt=0)
+    aggregates = {
+        # filter() before annotate(): the aggregates count only the escalations the filter matched.
+        "escalation_count": Count("escalations__case_id"),
+        "oldest_escalation_at": Min("escalations__created_at"),
+        "heat": Min(heat(case="", escalation="escalations__")),
+    }
     if status == EscalationStatus.RESOLVED:
-        return qs.order_by("-last_resolved_at", "-id")
-    return qs.order_by("heat", "oldest_escalation_at", "id")
+        aggregates["last_resolved_at"] = Max("escalations__resolved_at")
+        return qs.values("pk").annotate(**aggregates).order_by("-last_resolved_at", "-pk")
+    return qs.values("pk").annotate(**aggregates).order_by("heat", "oldest_escalation_at", "pk")
 
 
-def with_escalations(cases, *, reason="", status=""):
-    """The queue's rows (a page of escalation_queue) with what each row says about its escalations, in
-    one more query: `escalations` (oldest first), `reasons` [(label, count)] in the order first raised,
-    `broken` (those for a broken promise, with the promise and who held it), `waiting` (not yet taken),
+def with_escalations(rows, *, reason="", status=""):
+    """A page of escalation_queue as cases, in its order, with what each row says, in two more queries
+    whatever the page's length: the cases (client, owner and the kind of the pending promise due first;
+    its time is the case's next_promise_due_at), then their escalations under the filter:
+    `escalations_listed` (oldest first), `reasons` [(label, count)] in the order first raised, `broken`
+    (those for a broken promise, with the promise and who held it), `waiting` (not yet taken),
     `taken_by` (the supervisors holding them) and `raised_by` (who raised them, "system" for the sweeps)."""
-    rows = list(cases)
-    by_case = {case.pk: [] for case in rows}
+    rows = list(rows)
+    next_promise = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING).order_by("due_at", "id")
+    cases = (Case.objects.filter(pk__in=[row["pk"] for row in rows]).select_related("client", "owner")
+             .only(*QUEUE_ROW_FIELDS).annotate(next_promise_kind=Subquery(next_promise.values("kind")[:1]))
+             .in_bulk())
+    page = []
+    for row in rows:
+        case = cases[row["pk"]]
+        case.escalation_count, case.oldest_escalation_at, case.heat = (
+            row["escalation_count"], row["oldest_escalation_at"], row["heat"])
+        case.last_resolved_at = row.get("last_resolved_at")
+        page.append(case)
+    by_case = {case.pk: [] for case in page}
     escalations = (Escalation.objects.filter(_in_queue(reason=reason, status=status), case_id__in=by_case)
-                   .select_related("raised_by", "supervisor", "promise__owner").order_by("created_at", "id"))
+                   .select_related("raised_by", "supervisor", "promise__owner").only(*QUEUE_ESCALATION_FIELDS)
+                   .order_by("created_at", "id"))
     for escalation in escalations:
         by_case[escalation.case_id].append(escalation)
-    for case in rows:
+    for case in page:
         _describe(case, by_case[case.pk])
-    return rows
+    return page
 
 
 def _describe(case, escalations):

@@ -5,6 +5,7 @@ from django import template
 from django.template.defaultfilters import linebreaksbr
 from django.utils.html import format_html
 from django.utils import timezone
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.dateformat import format as date_format
 
 from cases.models import Mood, PromiseKind, Step
@@ -104,7 +105,10 @@ def when(value):
     if not value:
         return ""
     local = timezone.localtime(value)
-    return date_format(local, "D j M Y H:i" if _shows_year(local) else "D j M H:i")
+    # date_format(local, "D j M[ Y] H:i"), spelt out: long lists show dozens of these per page.
+    year = f" {local.year:04d}" if _shows_year(local) else ""
+    return (f"{WEEKDAYS_ABBR[local.weekday()]} {local.day} {MONTHS_3[local.month].title()}{year} "
+            f"{local.hour:02d}:{local.minute:02d}")
 
 
 CLIP_AT = 400  # characters shown before "show all"

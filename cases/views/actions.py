@@ -109,7 +109,8 @@ ACTION_LIST = [
     Action("update", "updates/", f.StatusUpdateForm, block="updates", done="Status update logged.",
            run=lambda u, c, o, form: services.status_update_log(
                user=u, case=c, summary=_cd(form)["text"], channel=_cd(form)["channel"],
-               client_mood=_cd(form)["client_mood"], given_at=_cd(form)["given_at"])),
+               client_mood=_cd(form)["client_mood"], given_at=_cd(form)["given_at"],
+               client_line=_cd(form)["client_line"])),
     Action("renegotiate", "promises/<int:pk>/renegotiate/", f.RenegotiateForm, block="promises",
            lookup="promises", done="New deadline agreed.",
            run=lambda u, c, o, form: services.promise_renegotiate(

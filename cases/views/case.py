@@ -1,4 +1,5 @@
-"""The case page and the one POST view behind every form on it (see actions.ACTIONS)."""
+"""The case page, its parts (the forms drawn when opened, cases.views.parts) and the one POST view
+behind every form on it (see actions.ACTIONS)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -7,19 +8,40 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from ..errors import CaseRuleError
 from ..forms import add_rule_error
 from ..selectors_ui import case_for_viewer
 from .actions import ACTIONS
 from .page import case_page_context
+from .parts import TIMELINE, page_url
 
 
 @login_required
 def case_detail(request, reference):
     case = case_for_viewer(request.user, reference)
     return render(request, "cases/case_detail.html", case_page_context(request, case))
+
+
+@login_required
+@require_safe
+def case_part(request, reference, key):
+    """A part the page offers, drawn open: a form, an earlier step's block with its forms, or the whole
+    timeline. 404 for a part the page would not offer this user. Without htmx: the page, with it open."""
+    case = case_for_viewer(request.user, reference)
+    context = case_page_context(request, case, opened={key})
+    block = next((b for b in context["blocks_earlier"] if b["name"] == key and b["editable"]), None)
+    if key != TIMELINE and block is None and key not in context["parts"]:
+        raise Http404("Nothing to open here.")
+    if not request.htmx:
+        anchor = "case-timeline" if key == TIMELINE else f"blk-{key}" if block else context["parts"][key].dom_id
+        return redirect(page_url(case, key, anchor))
+    if key == TIMELINE:
+        return render(request, "cases/parts/_timeline.html", context)
+    if block is not None:
+        return render(request, "cases/parts/_block_body.html", {**context, "b": block})
+    return render(request, "cases/parts/_part_form.html", {**context, "p": context["parts"][key]})
 
 
 @login_required

@@ -10,8 +10,11 @@ from ..selectors_clients import client_for_viewer, client_history as client_hist
 @login_required
 @require_GET
 def client_detail(request, pk):
+    """`?open=N` and `?past=N` page the client's open and past cases."""
     client = client_for_viewer(request.user, pk)
-    return render(request, "cases/client_detail.html", client_page(request.user, client))
+    context = client_page(request.user, client, open_page=request.GET.get("open"),
+                          past_page=request.GET.get("past"))
+    return render(request, "cases/client_detail.html", context)
 
 
 @login_required

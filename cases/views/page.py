@@ -1,6 +1,8 @@
 """The case page's context: which blocks the current step shows, the gate (the next transition or, in
-plain words, what is missing), and every form, unbound unless a refused POST hands one back so the
-rep's text is kept. Shared by the full page and by the htmx partial responses."""
+plain words, what is missing), and the forms: those of the blocks the step works, drawn up front;
+every other form the user may use is a part (cases.views.parts), drawn when opened. A refused POST
+hands its bound form back, so the rep's text is kept and its part comes back open. Shared by the full
+page, the htmx partial responses and the parts view."""
 from django.utils.functional import cached_property
 
 from .. import workflow
@@ -14,6 +16,7 @@ from ..selectors_ui import (
 )
 from ..services import available_transitions
 from .actions import ACTIONS
+from .parts import TIMELINE, CaseUrls, Parts, opened_keys
 
 BLOCK_TITLES = {
     "concerns": "Concerns", "temperature": "The client's temperature", "ack": "Acknowledgement",
@@ -32,9 +35,9 @@ PRIMARY_ACTION = {
 class CaseForms:
     """Forms by action name, built on first use; a bound (refused) form given at construction wins."""
 
-    def __init__(self, case, user, bound, records, *, all_zones=False):
+    def __init__(self, case, user, bound, records):
         self.case, self.user, self.bound, self.records = case, user, bound or {}, records
-        self.all_zones = all_zones  # ?zones=all: the full time-zone select, for a browser without JavaScript
+        self.urls = CaseUrls(case)
         self._cache = {}
 
     def __getitem__(self, name):
@@ -49,10 +52,17 @@ class CaseForms:
             if name == "delivery":
                 obj = self.current_delivery
             form = action.bind(None, case=self.case, user=self.user, obj=obj, users=self.users)
-            if self.all_zones and hasattr(form, "show_all_zones"):
+            if hasattr(form, "show_all_zones"):  # built only once its part is opened: the whole list then
                 form.show_all_zones()
             self._cache[key] = form
         return self._cache[key]
+
+    def is_bound(self, key):
+        return key in self.bound
+
+    def refused(self, name, obj=None):
+        """The form handed back by a refused POST, else None (nothing is built for it)."""
+        return self.bound.get(ACTIONS[name].form_key(obj))
 
     @cached_property
     def users(self):
@@ -77,14 +87,20 @@ def _editable(case, can_work, records):
     return flags
 
 
-def _blocks(step, editable, forced_open=None):
-    now = workflow.policy(step).blocks
-    earlier = [b for b in workflow.BLOCKS if workflow.reached(step, b) and b not in now]
-    hints = workflow.policy(step).hints
-    make = lambda name, is_open: {"name": name, "title": BLOCK_TITLES[name], "open": is_open,  # noqa: E731
-                                  "template": f"cases/blocks/_{name}.html", "editable": editable[name],
-                                  "hint": "" if editable[name] else hints.get(name, "")}
-    return ([make(b, True) for b in now], [make(b, b == forced_open) for b in earlier])
+def _blocks(case, editable, opened, urls):
+    """The step's own blocks, open, with their forms; the earlier steps' blocks, collapsed, with their
+    records only: an editable one gets its forms when opened (a part), or when `opened` names it (a
+    plain GET with ?open=<block>, or the block a form was just posted from)."""
+    pol = workflow.policy(case.step)
+    earlier = [b for b in workflow.BLOCKS if workflow.reached(case.step, b) and b not in pol.blocks]
+
+    def make(name, now):
+        shown = now or name in opened
+        return {"name": name, "title": BLOCK_TITLES[name], "open": shown, "template": f"cases/blocks/_{name}.html",
+                "editable": editable[name] and shown, "deferred": editable[name] and not shown,
+                "part_url": urls.part(name), "page_url": urls.opened(name, f"blk-{name}"),
+                "hint": "" if editable[name] else pol.hints.get(name, "")}
+    return [make(b, True) for b in pol.blocks], [make(b, False) for b in earlier]
 
 
 def _gate(case, user, can_work, transitions):
@@ -100,29 +116,47 @@ def _gate(case, user, can_work, transitions):
     }
 
 
-def _item_row(item, forms, user, case, can_work, item_work):
+def _item_row(item, forms, parts, user, case, can_work, item_work):
     live = item.is_open and item_work
     item.case = case  # the predicates read the case row; it is the one this page already holds
-    return {"item": item, "can_act": live and can_act_on_item(user, item),
-            "can_edit": live and can_work, "can_cancel": live and can_cancel_item(user, item),
-            "can_hand_back": live and can_hand_back_item(user, item) and not item.handback_at,
-            "can_answer_hand_back": live and bool(item.handback_at) and can_cancel_item(user, item),
-            "edit": forms.get("item_edit", item), "done": forms.get("item_done", item),
-            "cancel": forms.get("item_cancel", item), "hand_back": forms.get("item_hand_back", item),
-            "hand_back_answer": forms.get("item_hand_back_answer", item)}
+    can_answer = live and bool(item.handback_at) and can_cancel_item(user, item)
+    return {"item": item, "can_act": live and can_act_on_item(user, item), "can_answer_hand_back": can_answer,
+            "edit": parts.add("item_edit", item, offered=live and can_work),
+            "cancel": parts.add("item_cancel", item, offered=live and can_cancel_item(user, item)),
+            "hand_back": parts.add("item_hand_back", item, offered=(live and can_hand_back_item(user, item)
+                                                                     and not item.handback_at)),
+            "done": forms.refused("item_done", item),
+            "hand_back_answer": forms.get("item_hand_back_answer", item) if can_answer else None}
 
 
-def _rows(case, records, forms, user, can_work):
+def _rows(case, records, forms, parts, user, can_work, with_forms):
+    """Each record row, with the parts it offers; `with_forms`: the blocks whose forms are drawn."""
     pol = workflow.policy(case.step)
     item_work = pol.allows(workflow.Record.ITEM_WORK)
-    items = [_item_row(i, forms, user, case, can_work, item_work) for i in records["items"]]
-    concerns = [{"concern": c, "edit": forms.get("concern_edit", c)} for c in records["concerns"]]
-    facts = [{"fact": x, "answer": forms.get("fact_answer", x)} for x in records["facts"]]
+    items = [_item_row(i, forms, parts, user, case, can_work, item_work) for i in records["items"]]
+    concerns = [{"concern": c, "edit": parts.add("concern_edit", c, offered="concerns" in with_forms)}
+                for c in records["concerns"]]
+    facts = [{"fact": x, "answer": forms.get("fact_answer", x) if "facts" in with_forms and not x.answer else None}
+             for x in records["facts"]]
     groups = promises_by_status(records)
     renegotiate = can_work and pol.allows(workflow.Record.RENEGOTIATION)
-    pending = [{"promise": p, "form": forms.get("renegotiate", p) if renegotiate else None} for p in groups["pending"]]
+    pending = [{"promise": p, "renegotiate": parts.add("renegotiate", p, offered=renegotiate)}
+               for p in groups["pending"]]
     return {"item_rows": items, "concern_rows": concerns, "fact_rows": facts, "promise_groups": groups,
             "pending_rows": pending}
+
+
+def _side_parts(parts, case, user, can_work, handoff, ctx):
+    """The side cards' parts, each where the policy and the permissions offer it."""
+    pol = workflow.policy(case.step)
+    parts.add("escalate", offered=can_work and pol.allows(workflow.Record.ESCALATION))
+    parts.add("contact_log", offered=ctx["can_log_contact"])
+    parts.add("ask_for_case", offered=ctx["can_ask_for_case"])
+    parts.add("client_details", offered=can_work and pol.allows(workflow.Record.CLIENT_CONTACT))
+    parts.add("handoff_request", offered=handoff is None and can_work and pol.allows(workflow.Record.HANDOFF))
+    parts.add("reassign", offered=ctx["can_reassign"] and pol.allows(workflow.Record.HANDOFF))
+    if "contact_log" in parts and not can_work:
+        parts["contact_log"].open = True  # a teammate reading the case came to log the call: no extra click
 
 
 def _autofocus(blocks, forms, bound):
@@ -142,31 +176,39 @@ def _autofocus(blocks, forms, bound):
             return
 
 
-def case_page_context(request, case, *, bound=None, focus_block=None):
-    """`focus_block`: the block a form was posted from (kept open, and focused after an htmx swap)."""
+def case_page_context(request, case, *, bound=None, focus_block=None, opened=None):
+    """`focus_block`: the block a form was posted from (kept open with its forms, and focused after an
+    htmx swap). `opened`: the parts to draw open (default: the request's ?open=)."""
     user, bound = request.user, bound or {}
-    records = case_records(case)
+    opened = set(opened_keys(request) if opened is None else opened) | ({focus_block} if focus_block else set())
+    records = case_records(case, whole_timeline=TIMELINE in opened)
     can_work = can_work_case(user, case)
+    pol = workflow.policy(case.step)
     transitions = available_transitions(case, user) if can_work else []
-    forms = CaseForms(case, user, bound, records, all_zones=request.GET.get("zones") == "all")
+    forms = CaseForms(case, user, bound, records)
+    parts = Parts(forms, opened)
     editable = _editable(case, can_work, records)
-    blocks_now, blocks_earlier = _blocks(Step(case.step), editable, forced_open=focus_block)
+    blocks_now, blocks_earlier = _blocks(case, editable, opened, forms.urls)
+    with_forms = {b["name"] for b in blocks_now + blocks_earlier if b["editable"]}
     focus = [b for b in blocks_now + blocks_earlier if b["name"] == focus_block] if focus_block else blocks_now
     _autofocus(focus, forms, bound)
     handoff = pending_handoff(records)
-    return {
-        "case": case, "records": records, "forms": forms, "can_work": can_work, "editable": editable,
-        "blocks_now": blocks_now, "blocks_earlier": blocks_earlier, "gate": _gate(case, user, can_work, transitions),
+    handoff_for_me = handoff is not None and can_accept_handoff_for(user, handoff)
+    context = {
+        "case": case, "records": records, "forms": forms, "parts": parts, "can_work": can_work,
+        "editable": editable, "blocks_now": blocks_now, "blocks_earlier": blocks_earlier,
+        "gate": _gate(case, user, can_work, transitions),
         "moves": [(n, label) for n, label in workflow.MOVE_LABELS.items() if n in transitions],
-        "policy": workflow.policy(case.step),
-        "next_promise": earliest_pending(records), "trend": mood_trend(case, records),
-        "open_escalations": open_escalations(records), "handoff": handoff,
-        "handoff_for_me": handoff is not None and can_accept_handoff_for(user, handoff),
+        "policy": pol, "next_promise": earliest_pending(records), "trend": mood_trend(case, records),
+        "open_escalations": open_escalations(records), "handoff": handoff, "handoff_for_me": handoff_for_me,
         "asked_for": handoff is not None and handoff.requested_by_id == handoff.to_user_id,
-        "can_log_contact": can_log_contact(user, case) and workflow.policy(case.step).allows(workflow.Record.CONTACT),
+        "can_log_contact": can_log_contact(user, case) and pol.allows(workflow.Record.CONTACT),
         "can_ask_for_case": (handoff is None and can_ask_for_case(user, case)
-                             and workflow.policy(case.step).allows(workflow.Record.HANDOFF)),
-        "handoff_accept_form": forms.get("handoff_accept", handoff) if handoff else None,
+                             and pol.allows(workflow.Record.HANDOFF)),
+        "handoff_accept_form": forms.get("handoff_accept", handoff) if handoff_for_me else None,
         "can_reassign": can_reassign(user, case), "steps": [s for s in Step if s != Step.RESOLVED],
-        **_rows(case, records, forms, user, can_work),
+        "timeline_url": forms.urls.part(TIMELINE), "timeline_page_url": forms.urls.opened(TIMELINE, "case-timeline"),
+        **_rows(case, records, forms, parts, user, can_work, with_forms),
     }
+    _side_parts(parts, case, user, can_work, handoff, context)
+    return context

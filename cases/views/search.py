@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from ..forms.search import SearchForm
 from ..permissions import sees_whole_team
-from ..search import search_cases
+from ..search import search_page
 
 SEARCH_PAGE_SIZE = 25
 
@@ -15,7 +15,8 @@ SEARCH_PAGE_SIZE = 25
 def search(request):
     form = SearchForm(request.GET)
     q = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    page = Paginator(search_cases(request.user, q) if q else [], SEARCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = search_page(request.user, q, request.GET.get("page"), SEARCH_PAGE_SIZE) if q else (
+        Paginator([], SEARCH_PAGE_SIZE).get_page(1))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "q": q, "page": page, "now": timezone.now(), "query": query.urlencode(),

@@ -13,8 +13,12 @@ VAR_DIR = Path(environ.Env().str("CASETRACKER_VAR_DIR", default=str(BASE_DIR / "
 env = environ.Env()
 env.read_env(BASE_DIR / ".env") if (BASE_DIR / ".env").exists() else None
 
+# The development key below is refused by production.py (config/settings/secret_key.py), which
+# requires a strong key from the environment or a key file.
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-change-me")
-DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Off unless asked for: `make run` (scripts/run-dev.sh) turns it on; any other start, including a
+# bare `manage.py runserver`, shows the plain 404/500 pages, never the URL list or a traceback.
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Absolute base of links in emails ("open the case"), since emails are rendered outside a request.
@@ -31,22 +35,34 @@ INSTALLED_APPS = [
     "django.contrib.postgres",  # search's trigram lookups; harmless on SQLite (cases/search.py falls back)
     "django_fsm",
     "django_htmx",
+    "axes",
+    "csp",
     "cases",
     "playbook",
     "notifications",
+    "anymail",  # inbound webhooks of the mail providers (mailin/webhooks.py)
+    "mailin",  # client email coming in: replies on the case, new mail for the team to claim
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "cases.headers.PermissionsPolicyMiddleware",
+    # Before anything reads the session, the database or the form: NUL bytes answer 404/400 here.
+    "cases.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "cases.middleware.ViewerTimezoneMiddleware",
+    # Whose action a notice to other people is charged to (cases/throttle.py, NOTIFY_OTHERS_RATES).
+    "cases.throttle.NotifyBudgetMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: turns a locked-out sign-in into the login page's lockout message.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -81,11 +97,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-]
-# The signed-in user is loaded with their StaffProfile (time zone) in one query: cases/backends.py.
-AUTHENTICATION_BACKENDS = ["cases.backends.StaffProfileBackend"]
+# Password rules (AUTH_PASSWORD_VALIDATORS) and login throttling are in security.py.
+# Axes first: a locked-out username+address is refused before any password is hashed. The signed-in
+# user is loaded with their StaffProfile (time zone) in one query: cases/backends.py.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "cases.backends.StaffProfileBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -98,6 +113,13 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (client email attachments, mailin/). Never served as /media/: each download goes
+# through a view that checks the reader may see the case (mailin/views.py).
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_URL = "/media/"
+
+# --- Security: login throttling, CSP and headers, proxy, password rules (config/settings/security.py)
+from .security import *  # noqa: E402, F403
 
 # --- Email ---------------------------------------------------------------------------------------
 # The embedded default prints emails to the worker's console; production.py defaults to SMTP.
@@ -159,6 +181,16 @@ OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=30)
 OUTBOX_BACKOFF_MAX_SECONDS = env.int("OUTBOX_BACKOFF_MAX_SECONDS", default=3600)
 # Rows each sweep claims per run.
 SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=100)
+# Email volume (cases/throttle.py, notifications/coalesce.py). Actions that email other people (a
+# contact logged on a teammate's case, asking for a case, escalating, a handoff...) are limited per
+# person by each of these django-ratelimit rates ("8/m": 8 per minute; "60/h"); an empty list turns
+# the limit off. Notices about one case to one person within NOTIFY_COALESCE_MINUTES of the last
+# one go out together as one email at the end of that window (0: every notice is its own email).
+NOTIFY_OTHERS_RATES = env.list("NOTIFY_OTHERS_RATES", default=["8/m", "60/h"])
+NOTIFY_COALESCE_MINUTES = env.int("NOTIFY_COALESCE_MINUTES", default=10)
+# The rate limits above count in the default cache: per process unless CACHE_URL names a shared one
+# (production: Redis, e.g. redis://redis:6379/1, so every web process shares the count).
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 # Business hours in the client's local time, for "business hours only" cadences.
 BUSINESS_HOURS_START = env.int("BUSINESS_HOURS_START", default=9)
 BUSINESS_HOURS_END = env.int("BUSINESS_HOURS_END", default=17)
@@ -178,6 +210,56 @@ RENEGOTIATE_ETA_MAX_DAYS = env.int("RENEGOTIATE_ETA_MAX_DAYS", default=90)
 REPS_SEE_OWN_CASES_ONLY = env.bool("REPS_SEE_OWN_CASES_ONLY", default=False)
 # Days a signed client status link stays valid.
 CLIENT_LINK_MAX_AGE_DAYS = env.int("CLIENT_LINK_MAX_AGE_DAYS", default=14)
+# Days the client's link keeps showing "resolved" (and nothing else) after the case is closed.
+CLIENT_LINK_RESOLVED_DAYS = env.int("CLIENT_LINK_RESOLVED_DAYS", default=14)
+# Whom a client with a link that no longer works is told to ask for a new one.
+CLIENT_LINK_TEAM_NAME = env.str("CLIENT_LINK_TEAM_NAME", default="our support team")
+
+# --- Client email going out (cases/services/client_messages.py; README "Client email (outbound)") ---
+# The team's address the client's messages come from (replies go to the case's signed reply address).
+CLIENT_MAIL_FROM = env.str("CLIENT_MAIL_FROM", default=DEFAULT_FROM_EMAIL)
+
+# --- Client email coming in (mailin/; README "Client email (inbound)") -----------------------------
+# Replies come back to case+<reference>.<signature>@MAILIN_DOMAIN (mailin/addresses.py, signed); any
+# other address at the domain is the team's general inbox.
+MAILIN_DOMAIN = env.str("MAILIN_DOMAIN", default="reply.example.com").lower()
+MAILIN_REPLY_LOCAL_PART = env.str("MAILIN_REPLY_LOCAL_PART", default="case")
+# Who owns a case opened from an email until a rep claims it (a user that cannot sign in, made when
+# first needed), and who hears that such a case is waiting (e.g. the team's shared mailbox).
+MAILIN_INTAKE_USERNAME = env.str("MAILIN_INTAKE_USERNAME", default="client-mail")
+MAILIN_UNCLAIMED_NOTIFY = env.list("MAILIN_UNCLAIMED_NOTIFY", default=[])
+# Limits: a message over the first is kept but not posted; an attachment over the second, of a type
+# not listed, or beyond the count, is refused and noted while its message is still posted.
+MAILIN_MAX_MESSAGE_BYTES = env.int("MAILIN_MAX_MESSAGE_BYTES", default=30 * 1024 * 1024)
+MAILIN_MAX_ATTACHMENT_BYTES = env.int("MAILIN_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
+MAILIN_MAX_ATTACHMENTS = env.int("MAILIN_MAX_ATTACHMENTS", default=10)
+MAILIN_ALLOWED_CONTENT_TYPES = env.list("MAILIN_ALLOWED_CONTENT_TYPES", default=[
+    "application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp", "text/plain", "text/csv",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.oasis.opendocument.text", "application/vnd.oasis.opendocument.spreadsheet",
+])
+# Webhooks (django-anymail, under /anymail/<provider>/inbound/): the providers accepted, each only with
+# its own check set: Mailgun's signing key, or for the others (Postmark, ...) the basic-auth secret
+# "user:password" that their webhook URL carries.
+MAILIN_WEBHOOK_PROVIDERS = env.list("MAILIN_WEBHOOK_PROVIDERS", default=[])
+ANYMAIL = dict(globals().get("ANYMAIL", {}))  # outbound settings, if any, are kept
+if env.str("MAILGUN_WEBHOOK_SIGNING_KEY", default=""):
+    ANYMAIL["MAILGUN_WEBHOOK_SIGNING_KEY"] = env.str("MAILGUN_WEBHOOK_SIGNING_KEY")
+if env.list("ANYMAIL_WEBHOOK_SECRET", default=[]):
+    ANYMAIL["WEBHOOK_SECRET"] = env.list("ANYMAIL_WEBHOOK_SECRET")
+# A plain mailbox (the IMAP sweep, mailin/sweeps.py): it runs only when MAILIN_IMAP_HOST is set.
+MAILIN_IMAP_HOST = env.str("MAILIN_IMAP_HOST", default="")
+MAILIN_IMAP_PORT = env.int("MAILIN_IMAP_PORT", default=993)
+MAILIN_IMAP_SSL = env.bool("MAILIN_IMAP_SSL", default=True)
+MAILIN_IMAP_STARTTLS = env.bool("MAILIN_IMAP_STARTTLS", default=False)
+MAILIN_IMAP_USER = env.str("MAILIN_IMAP_USER", default="")
+MAILIN_IMAP_PASSWORD = env.str("MAILIN_IMAP_PASSWORD", default="")
+MAILIN_IMAP_FOLDER = env.str("MAILIN_IMAP_FOLDER", default="INBOX")
+MAILIN_IMAP_DONE_FOLDER = env.str("MAILIN_IMAP_DONE_FOLDER", default="Processed")
+MAILIN_IMAP_FAILED_FOLDER = env.str("MAILIN_IMAP_FAILED_FOLDER", default="Failed")
+MAILIN_IMAP_BATCH_SIZE = env.int("MAILIN_IMAP_BATCH_SIZE", default=50)
+MAILIN_IMAP_TIMEOUT = env.int("MAILIN_IMAP_TIMEOUT", default=20)
 
 LOGGING = {
     "version": 1,

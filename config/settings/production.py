@@ -1,9 +1,21 @@
-"""Production: PostgreSQL and Redis from the environment, secrets required, secure cookies."""
+"""Production: PostgreSQL and Redis from the environment, a strong secret key required (the settings
+refuse to load without one: secret_key.py), HTTPS enforced (redirect, HSTS, secure cookies). Behind
+a TLS proxy set DJANGO_SECURE_PROXY_SSL_HEADER and DJANGO_TRUSTED_PROXY_COUNT (security.py)."""
 from .base import *  # noqa: F403
 from .base import env
+from .secret_key import read_secret_key
 
 DEBUG = False
-SECRET_KEY = env.str("DJANGO_SECRET_KEY")
+SECRET_KEY = read_secret_key(env.str("DJANGO_SECRET_KEY", default=""), env.str("DJANGO_SECRET_KEY_FILE", default=""))
+# HTTPS only. The redirect and HSTS need Django to see that a request came over HTTPS: directly, or
+# through a proxy named by DJANGO_SECURE_PROXY_SSL_HEADER (else every request redirects forever).
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers probe over plain HTTP inside the network
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=365 * 24 * 60 * 60)
+# Covers subdomains of the app's own host name only (cases.example.com -> *.cases.example.com).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+# Preloading is the domain owner's commitment: opt in once submitted to hstspreload.org.
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")

@@ -1,8 +1,10 @@
 """What every sweep shares.
 
 A sweep (1) asks `cases` for the ids of a bounded batch of due rows (a candidate query that a
-partial index answers, without locking), then (2) calls the `cases` service that owns the rule for
-each row, each in its own transaction (`each_in_own_transaction`). The service locks the case row
+partial index answers, without locking), then (2) calls the `cases` service that owns the rule: for
+the whole batch in one transaction and a fixed number of statements where `cases` offers a batch
+service, else (and when a batch fails) for each row in its own transaction
+(`each_in_own_transaction`). The service locks the case row
 with SKIP LOCKED (someone else, a rep or another worker, holds it: the row is left for the next
 run), re-checks under the lock, sets the row's nullable "done" marker and queues the emails in that
 same transaction (cases/services/automation.py). A sweep decides nothing about a case itself.
@@ -59,11 +61,25 @@ def each_in_own_transaction(sweep, rows, handle):
     return done
 
 
-def run_sweep(sweep, candidates, service, now):
+def run_sweep(sweep, candidates, service, now, *, batch=None):
     """One batch of a case sweep: `candidates(now, batch)` picks the due rows, then `service(row, now)`
-    handles each in its own transaction. Returns how many rows it acted on."""
+    handles each in its own transaction. With `batch(rows, now)`, the whole batch is handled in one
+    transaction and a fixed number of statements first; if that raises, it is rolled back and the
+    rows are handled one by one, so one bad row never blocks the others. Returns how many rows it
+    acted on."""
     now = resolve_now(now)
     rows = candidates(now, batch_size())
+    if not rows:
+        return 0
+    if batch is not None:
+        try:
+            with kicks_deferred(), transaction.atomic():
+                return batch(rows, now)
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception:  # noqa: BLE001 - retried row by row below, where the bad row is logged
+            logger.warning("%s: the batch of %d failed and was rolled back; handling its rows one by one",
+                           sweep, len(rows), exc_info=True)
     return each_in_own_transaction(sweep, rows, lambda row: service(row, now))
 
 

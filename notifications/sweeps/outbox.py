@@ -1,23 +1,35 @@
 """Outbox delivery: send due pending rows (partial index `outbox_unsent_due`) with Django's email
-backend, each row in its own transaction and under its own row lock (SKIP LOCKED: a row another
-worker is sending is left alone). A failure records attempts, last_error and an exponential
-backoff; after OUTBOX_MAX_ATTEMPTS the row is marked failed, logged at ERROR and shown in the admin,
-where "retry now" puts it back. One bad row never blocks the others.
+backend, many messages over one SMTP connection. A run reads one batch of due rows in one query;
+then each email (one row, or the rows of one case and recipient coalesced into a digest:
+notifications/coalesce.py) is sent in its own short transaction under its rows' locks (SKIP LOCKED:
+rows another worker is sending are left alone), and marked sent before the next email goes. A
+failure records attempts, last_error and an exponential backoff; after OUTBOX_MAX_ATTEMPTS the row
+is marked failed, logged at ERROR and shown in the admin, where "retry now" puts it back. One bad
+row never blocks the others.
 
-Delivery is at least once: a worker killed after the SMTP server accepted a message but before its
-transaction committed sends it again on the next run. Every message carries a Message-ID derived
-from its key, so the copy is recognisable as the same email."""
+Delivery is at least once, and at most one email is sent twice: a worker killed after the SMTP server
+accepted a message but before its transaction committed sends that one message again on the next
+run (every other row of its batch is either marked sent or still pending and unlocked). Every
+message carries a Message-ID derived from its (first) row's key, so the copy is recognisable as the
+same email. The "sent" marks are committed with synchronous_commit off on PostgreSQL (no wait for
+the disk): a crash of the database server itself, not of a worker, may forget the last fraction of a
+second of marks and resend those emails, again with the same Message-IDs."""
 import datetime as dt
 import hashlib
 import logging
 import smtplib
+from contextlib import contextmanager
 from email.utils import parseaddr
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F
 
+from cases import notices
+
+from .. import coalesce
 from ..models import OutboxMessage, OutboxStatus
 from .base import batch_size, resolve_now
 
@@ -39,16 +51,35 @@ def message_id(row):
     return f"<outbox-{row.pk}-{digest}@{domain}>"
 
 
+def build_message(rows):
+    """The email for one unit of rows: a row as itself, several (one case, one recipient) as a digest."""
+    first = rows[0]
+    if len(rows) == 1:
+        subject, text, html = first.subject, first.body_text, first.body_html
+    else:
+        subject, text, html = coalesce.digest(rows, getattr(first, "case_ref", None))
+    headers = {"Message-ID": message_id(first), "X-Casetracker-Key": first.key}
+    if len(rows) > 1:
+        headers["X-Casetracker-Coalesced"] = str(len(rows))
+    headers.update(first.headers or {})  # a direct email's own (Reply-To, Message-ID): outbox_enqueue_direct
+    sender = first.from_email or settings.DEFAULT_FROM_EMAIL
+    msg = EmailMultiAlternatives(subject=subject, body=text, from_email=sender,
+                                 to=list(first.to), headers=headers)
+    if html:
+        msg.attach_alternative(html, "text/html")
+    return msg
+
+
 class _Sender:
-    """One SMTP connection for the whole batch, opened lazily. If it cannot be opened, the server is
-    down: the remaining rows of this batch fail with that error at once instead of each waiting
-    for its own connection timeout."""
+    """One SMTP connection for the whole batch, opened lazily, every message sent through it
+    (send_messages). If it cannot be opened, the server is down: the remaining rows of this batch
+    fail with that error at once instead of each waiting for its own connection timeout."""
 
     def __init__(self):
         self.connection = None
         self.down = None
 
-    def send(self, row):
+    def send(self, msg):
         if self.down is not None:
             raise self.down
         if self.connection is None:
@@ -59,14 +90,8 @@ class _Sender:
                 self.down = exc
                 raise
             self.connection = connection
-        msg = EmailMultiAlternatives(
-            subject=row.subject, body=row.body_text, from_email=settings.DEFAULT_FROM_EMAIL, to=list(row.to),
-            connection=self.connection, headers={"Message-ID": message_id(row), "X-Casetracker-Key": row.key},
-        )
-        if row.body_html:
-            msg.attach_alternative(row.body_html, "text/html")
         try:
-            msg.send()
+            self.connection.send_messages([msg])
         except CONNECTION_ERRORS:
             self.close()  # the next row opens a fresh connection
             raise
@@ -97,35 +122,74 @@ def _record_failure(row, exc, now):
         logger.warning("outbox: %s failed (attempt %d), retrying at %s: %s",
                        row.key, row.attempts, row.next_attempt_at.isoformat(), row.last_error)
     row.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+    if row.status == OutboxStatus.FAILED:
+        notices.outbox_failed(key=row.key, error=row.last_error, at=now)  # the cases app hears of a watched row
 
 
 def due_rows(now):
     return OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
 
 
+def _batch(now):
+    """One batch of due rows, with what sending needs (one query, no lock)."""
+    return list(due_rows(now).order_by("next_attempt_at", "id").annotate(case_ref=F("case__reference"))
+                .defer("last_error")[: batch_size()])
+
+
+@contextmanager
+def _fast_commits():
+    """The "sent" marks need not wait for the disk (see the module's docstring): for this run's
+    transactions only, on PostgreSQL."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO OFF")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET synchronous_commit")
+
+
+def _deliver(unit, sender, now):
+    """Send one email for `unit` (rows of one email) under its rows' locks; returns the rows sent."""
+    with transaction.atomic():
+        # By primary key only (the partial index would walk every pending row); re-checked below.
+        found = (OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk__in=[r.pk for r in unit])
+                 .values_list("pk", "attempts", "status", "next_attempt_at"))
+        locked = {pk: attempts for pk, attempts, status, due in found if status == OutboxStatus.PENDING and due <= now}
+        rows = [r for r in unit if r.pk in locked]
+        if not rows:
+            return 0  # sent, or being sent, by another worker
+        for row in rows:
+            row.attempts = locked[row.pk]
+        try:
+            sender.send(build_message(rows))
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any failure is recorded on the rows
+            for row in rows:
+                _record_failure(row, exc, now)
+            return 0
+        OutboxMessage.objects.filter(pk__in=[r.pk for r in rows]).update(
+            status=OutboxStatus.SENT, sent_at=now, attempts=F("attempts") + 1, last_error="")
+        notices.outbox_sent(keys=[r.key for r in rows], at=now)  # the cases app hears of a watched row
+        return len(rows)
+
+
 def sweep_outbox(now=None):
-    """Send one batch of due rows. Returns how many were sent."""
+    """Send one batch of due rows. Returns how many rows were sent (a digest counts its rows)."""
     now = resolve_now(now)
-    ids = list(due_rows(now).order_by("next_attempt_at", "id").values_list("pk", flat=True)[: batch_size()])
     sender = _Sender()
     sent = 0
+    rows = _batch(now)
+    if not rows:
+        return 0
     try:
-        for pk in ids:
-            with transaction.atomic():
-                row = due_rows(now).select_for_update(skip_locked=True).filter(pk=pk).first()
-                if row is None:
-                    continue  # sent, or being sent, by another worker
-                try:
-                    sender.send(row)
-                except SoftTimeLimitExceeded:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - any failure is recorded on the row
-                    _record_failure(row, exc, now)
-                    continue
-                row.status, row.sent_at, row.attempts = OutboxStatus.SENT, now, row.attempts + 1
-                row.last_error = ""
-                row.save(update_fields=["status", "sent_at", "attempts", "last_error"])
-                sent += 1
+        with _fast_commits():
+            for unit in coalesce.units(rows):
+                sent += _deliver(unit, sender, now)
     finally:
         sender.close()
     return sent

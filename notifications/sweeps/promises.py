@@ -19,4 +19,5 @@ def sweep_follow_ups(now=None):
 def sweep_broken_promises(now=None):
     """A pending promise past its deadline becomes broken, is escalated, and its owner and their
     supervisor(s) are told."""
-    return run_sweep("broken promises", automation.broken_promise_candidates, automation.promise_break_overdue, now)
+    return run_sweep("broken promises", automation.broken_promise_candidates, automation.promise_break_overdue, now,
+                     batch=automation.promises_break_overdue)

@@ -292,3 +292,105 @@ def test_the_page_and_the_csv_cost_the_same_queries_for_ten_cases_as_for_sixty(b
     many = _queries(boss, params)
 
     assert few == many
+
+
+# --- long lists: capped count, next pages from the cursor ------------------------------------------
+def _mixed(n):
+    """n open cases, half with a promise due (some due at the same moment), half with nothing pending."""
+    for i in range(n):
+        due = NOW + dt.timedelta(hours=i // 3) if i % 2 else None
+        make(next_promise_due_at=due, opened_at=NOW - dt.timedelta(days=i % 4))
+
+
+def _all_pages(client, params):
+    """Every page's references, following each page's next link (its cursor)."""
+    pages, query = [], {**params}
+    while True:
+        response = client.get(URL, query)
+        pages.append(refs(response))
+        page = response.context["page"]
+        if not page.has_next():
+            return pages
+        query = {**params, "page": page.next_page_number(), "after": page.next_cursor}
+
+
+@pytest.mark.parametrize("sort", ["due", "newest", "oldest", "resolved", "reference"])
+def test_following_the_next_links_lists_each_case_once_in_the_pages_order(boss, sort):
+    _mixed(130)
+    expected = [c.reference for c in boss.get(URL, {"sort": sort, "page": 1}).context["page"].paginator.object_list]
+
+    pages = _all_pages(boss, {"sort": sort})
+
+    assert [len(p) for p in pages] == [50, 50, 30]
+    assert [ref for page in pages for ref in page] == expected
+
+
+def test_the_next_link_carries_the_last_rows_cursor_and_the_page_number(boss):
+    _mixed(60)
+
+    html = boss.get(URL, {"temperature": ""}).content.decode()
+
+    assert "temperature=&amp;page=2&amp;after=" in html
+
+
+def test_a_page_from_a_cursor_is_the_same_as_the_page_by_its_number(boss):
+    _mixed(120)
+    first = boss.get(URL).context["page"]
+
+    by_cursor = boss.get(URL, {"page": 2, "after": first.next_cursor})
+    by_number = boss.get(URL, {"page": 2})
+
+    assert refs(by_cursor) == refs(by_number) and len(refs(by_cursor)) == 50
+
+
+@pytest.mark.parametrize("cursor", ["not-base64!", "W10", "WyJ4IiwieSJd", "WzEsMiwzXQ", "eyJhIjoxfQ"])
+def test_a_hand_edited_cursor_shows_the_page_by_its_number(boss, cursor):
+    _mixed(60)
+
+    response = boss.get(URL, {"page": 2, "after": cursor})
+
+    assert response.status_code == 200 and len(refs(response)) == 10
+
+
+def test_the_count_stops_at_the_cap_and_says_so(boss, monkeypatch):
+    monkeypatch.setattr("cases.supervisor_views.all_cases.COUNT_CAP", 5)
+    _mixed(7)
+
+    response = boss.get(URL)
+
+    assert response.context["page"].paginator.count_label() == "5+"
+    assert "5+ cases" in response.content.decode()
+
+
+def test_a_count_under_the_cap_is_exact(boss):
+    _mixed(7)
+
+    assert boss.get(URL).context["page"].paginator.count_label() == "7"
+
+
+def _keyset_queries(client):
+    first = client.get(URL, {"sort": "due"}).context["page"]
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(URL, {"sort": "due", "page": 2, "after": first.next_cursor})
+    assert response.status_code == 200
+    return len(ctx)
+
+
+def test_a_page_from_a_cursor_costs_the_same_queries_for_ten_cases_as_for_two_hundred(boss):
+    _mixed(60)
+    few = _keyset_queries(boss)
+    _mixed(200)
+
+    many = _keyset_queries(boss)
+
+    assert few == many
+
+
+def test_the_first_page_costs_the_same_queries_for_ten_cases_as_for_two_hundred(boss):
+    _make_many(10)
+    few = _queries(boss, {})
+    _make_many(200)
+
+    many = _queries(boss, {})
+
+    assert few == many

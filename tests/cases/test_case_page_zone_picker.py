@@ -1,13 +1,13 @@
-"""The case page's client card ships its time-zone select with the "Common" group only (the client's
-zone, the viewer's, UTC); the ~600 other zones come when the card is opened (htmx GET to
-cases:time_zone_options), or, without JavaScript, from the same page with ?zones=all."""
+"""The case page's client card ships no time-zone select: its form (with the ~600 zones) is a part drawn
+when the card is opened (htmx GET to cases:case_part), or, without JavaScript, by the same page with
+?open=client_details (or the older ?zones=all)."""
 import re
 
 from django.urls import reverse
 
 from cases.models import Step
 from tests.cases.helpers import advance_to, open_case
-from tests.cases.views_support import page_of
+from tests.cases.views_support import HTMX, page_of
 from tests.factories import ClientFactory
 
 ZONES = reverse("cases:time_zone_options")
@@ -17,40 +17,43 @@ def _zone_select(html):
     return re.search(r'<select name="time_zone".*?</select>', html, re.S).group(0)
 
 
-def test_the_client_card_ships_only_the_common_zones_with_the_clients_selected(rep_client, rep):
+def _client_card(html):
+    return html.split('id="blk-client"')[1].split("</section>")[0]
+
+
+def test_the_client_card_ships_no_zone_select_until_it_is_opened(rep_client, rep):
     case = open_case(rep, ClientFactory(time_zone="Asia/Tokyo"))
 
-    select = _zone_select(rep_client.get(page_of(case)).content.decode())
+    card = _client_card(rep_client.get(page_of(case)).content.decode())
 
-    assert re.findall(r'<optgroup label="([^"]+)"', select) == ["Common"]
-    assert re.findall(r'<option value="([^"]+)"', select) == ["Asia/Tokyo", "UTC"]
-    assert '<option value="Asia/Tokyo" selected>' in select
+    assert '<select name="time_zone"' not in card
+    assert f'hx-get="{reverse("cases:case_part", args=[case.reference, "client_details"])}"' in card
+    assert 'hx-trigger="toggle once"' in card
 
 
-def test_opening_the_card_loads_every_zone_from_the_options_endpoint(rep_client, rep):
+def test_opening_the_card_loads_the_form_with_every_zone_and_the_clients_selected(rep_client, rep):
     case = open_case(rep, ClientFactory(time_zone="Asia/Tokyo"))
-    select = _zone_select(rep_client.get(page_of(case)).content.decode())
-    url = re.search(r'hx-get="([^"]+)"', select).group(1).replace("&amp;", "&")
+    card = _client_card(rep_client.get(page_of(case)).content.decode())
+    url = re.search(r'hx-get="([^"]+)"', card).group(1)
 
-    options = rep_client.get(url).content.decode()
+    select = _zone_select(rep_client.get(url, headers=HTMX).content.decode())
 
-    assert 'hx-trigger="toggle once from:closest details"' in select and url.startswith(ZONES)
-    assert options.index('<optgroup label="Common">') < options.index('<optgroup label="Africa">')
-    assert '<option value="Europe/London">London</option>' in options
-    assert re.findall(r'<option value="([^"]+)" selected>', options) == ["Asia/Tokyo"]
+    assert select.index('<optgroup label="Common">') < select.index('<optgroup label="Africa">')
+    assert '<option value="Europe/London">London</option>' in select
+    assert re.findall(r'<option value="([^"]+)" selected>', select) == ["Asia/Tokyo"]
 
 
-def test_without_javascript_the_full_list_is_one_link_away(rep_client, rep):
+def test_without_javascript_the_form_with_every_zone_is_one_link_away(rep_client, rep):
     case = open_case(rep, ClientFactory(time_zone="Asia/Tokyo"))
     html = rep_client.get(page_of(case)).content.decode()
-    link = f'{page_of(case)}?zones=all#blk-client'
+    link = f"{page_of(case)}?open=client_details#part-client_details"
 
-    full = rep_client.get(page_of(case), {"zones": "all"}).content.decode()
+    full = rep_client.get(page_of(case), {"open": "client_details"}).content.decode()
 
-    assert f'<noscript><p class="muted"><a href="{link}">' in html
-    select = _zone_select(full)
+    assert f'<a class="part__open" href="{link}">' in _client_card(html)
+    select = _zone_select(_client_card(full))
     assert '<optgroup label="Europe">' in select and "hx-get" not in select
-    assert '<details open>' in full and "<noscript>" not in full.split('id="blk-client"')[1].split("</section>")[0]
+    assert '<details id="part-client_details" open>' in full
 
 
 def test_the_case_page_without_every_zone_is_under_60_percent_of_its_size(rep_client, rep, dennis):

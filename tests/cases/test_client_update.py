@@ -209,8 +209,9 @@ def test_the_case_page_shows_the_card_with_the_clients_current_values(rep_client
     utc_client.quiet_hours_start, utc_client.quiet_hours_end = QUIET
     utc_client.save()
     case = open_case(rep, utc_client)
+    page = reverse("cases:case_detail", args=[case.reference])
 
-    html = rep_client.get(reverse("cases:case_detail", args=[case.reference])).content.decode()
+    html = rep_client.get(page, {"open": "client_details"}).content.decode()  # the card's form, opened
 
     assert 'id="blk-client"' in html and "Client details" in html
     assert 'name="name" value="Ada Lovelace"' in html and 'name="quiet_hours_start" value="22:00"' in html

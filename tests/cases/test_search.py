@@ -102,6 +102,13 @@ def test_a_misspelt_name_is_found_by_similarity(rep, noise_case):
     assert _refs(search_cases(rep, "Denis Hale")) == [hale.reference]
 
 
+def test_names_that_only_look_alike_are_left_out_when_a_name_matches_exactly(rep, noise_case):
+    open_case(rep, _client(name="Dennis Hale", organisation="Web Shop"))
+    denis = open_case(rep, _client(name="Denis Hale", organisation="Print Shop"))
+
+    assert _refs(search_cases(rep, "Denis Hale")) == [denis.reference]
+
+
 @pytest.mark.parametrize("spelling", ["C-{n}", "c{n}", "C {n}", "c-{n:06d}", "#{n}"])
 def test_a_short_reference_finds_the_case(rep, rich_case, noise_case, spelling):
     n = int(rich_case.reference.split("-")[1])
@@ -244,7 +251,8 @@ def test_a_too_long_query_is_refused_with_a_message_not_an_error(rep_client):
     assert "at most 200 characters" in response.content.decode()
 
 
-@pytest.mark.parametrize("query", ["a:* & | ! (", '"', '"unclosed phrase', "-", "or", "%_%", "o'brien\\", "\x00"])
+# A NUL byte never reaches the search: it answers 400 at the door (tests/test_nul_bytes.py).
+@pytest.mark.parametrize("query", ["a:* & | ! (", '"', '"unclosed phrase', "-", "or", "%_%", "o'brien\\"])
 def test_odd_input_gets_a_page_not_an_error(rep_client, rich_case, query):
     response = rep_client.get(SEARCH, {"q": query})
 
@@ -304,3 +312,21 @@ def test_the_search_page_costs_the_same_queries_for_10_matches_as_for_200(rep_cl
     assert small.context["page"].paginator.count == 10
     assert large.context["page"].paginator.count == 200
     assert len(many) == len(few)
+
+
+def test_a_misspelt_name_is_found_on_the_search_page_too(rep_client, rep, noise_case):
+    hale = open_case(rep, _client(name="Dennis Hale", organisation="Web Shop"))
+
+    page = rep_client.get(SEARCH, {"q": "Denis Hale"}).context["page"]
+
+    assert _refs(page.object_list) == [hale.reference] and page.paginator.count == 1
+
+
+def test_every_match_is_counted_and_the_last_page_holds_the_rest(rep_client, other_rep):
+    _many_cases(60, _client(name="Wendy Tanaka", organisation="Tanaka Tea"), other_rep)
+
+    first = rep_client.get(SEARCH, {"q": "tanaka"}).context["page"]
+    past_the_end = rep_client.get(SEARCH, {"q": "tanaka", "page": 9}).context["page"]
+
+    assert first.paginator.count == 60 and first.paginator.num_pages == 3
+    assert past_the_end.number == 3 and len(past_the_end.object_list) == 10

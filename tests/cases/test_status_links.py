@@ -1,6 +1,6 @@
 """The client's status link: signed and expiring, a read-only page that answers "when will it be
-fixed?" in the client's time zone, shows nothing internal, and is issued only by the case owner or
-a supervisor."""
+fixed?" in the client's time zone, shows nothing internal (of an update, only the line written for the
+client), and is issued only by the case owner or a supervisor. Revocation: test_status_link_revocation.py."""
 import datetime as dt
 import zoneinfo
 
@@ -47,6 +47,7 @@ def working_case(frozen, dana, new_yorker):
     case = services.case_transition(user=dana, case=case, name="complete_plan")
     frozen.shift(dt.timedelta(minutes=30))
     services.status_update_log(user=dana, case=case, summary="Mail server restored from backup; site back by noon",
+                               client_line="Your email works again; the website follows by noon.",
                                channel=Channel.PHONE, client_mood=Mood.CALM)
     case.refresh_from_db()
     return case
@@ -74,7 +75,8 @@ def test_the_page_shows_the_step_in_client_words_the_last_update_and_the_next_on
 
     assert "We are working on the fix." in page
     assert "manage_anxiety" not in page and "Manage anxiety" not in page
-    assert "Mon 30 Jun, 09:30: Mail server restored from backup; site back by noon" in page
+    assert "Mon 30 Jun, 09:30: Your email works again; the website follows by noon." in page
+    assert "Mail server restored" not in page  # the update's internal text
     assert f"By {next_due.astimezone(NEW_YORK):%a %d %b, %H:%M} (phone)" in page  # the pending update promise
     assert "Dana" in page
 
@@ -109,9 +111,11 @@ def test_without_an_estimate_yet_the_page_says_one_is_coming(client, frozen, dan
 
 @pytest.mark.django_db
 def test_a_resolved_case_says_so_and_shows_no_estimate(client, frozen, dana, new_yorker):
-    case = advance_to(open_case(dana, new_yorker), Step.RESOLVED, dana)
+    case = open_case(dana, new_yorker)
+    url = status_url(case)  # the link the client holds when the case is resolved
+    advance_to(case, Step.RESOLVED, dana)
 
-    page = client.get(status_url(case)).content.decode()
+    page = client.get(url).content.decode()
 
     assert "It has been resolved (Mon 30 Jun 2025, 09:00)" in page
     assert "Between" not in page and "Next update" not in page
@@ -123,7 +127,7 @@ def test_the_page_is_private_to_caches_robots_and_referers(client, working_case)
 
     assert response["Cache-Control"] == "no-store"
     assert "noindex" in response["X-Robots-Tag"]
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"  # its own forms need the origin (CSRF)
 
 
 @pytest.mark.django_db

@@ -9,10 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cases import services
-from cases.models import EscalationReason, Mood, PromiseKind, Step
+from cases.models import Case, Escalation, EscalationReason, EscalationStatus, Mood, PromiseKind, Step
 from tests.cases.helpers import advance_to, open_case, plan_ready
 from tests.cases.supervisor_support import NOW, at, url
-from tests.factories import ClientFactory, RepFactory
+from tests.factories import CaseFactory, ClientFactory, RepFactory
 
 
 def listed(response):
@@ -121,3 +121,59 @@ def test_the_queue_costs_the_same_queries_for_one_escalation_or_many(boss, rep, 
     many = queue_queries(boss)
 
     assert few == many <= 8
+
+
+# --- long queues -----------------------------------------------------------------------------------
+def escalated_cases(n, *, hours_ago=1):
+    """n cases with one open escalation each, as the services leave the rows (escalation and counter)."""
+    for i in range(n):
+        case = CaseFactory(temperature=Mood.CALM)
+        Escalation.objects.create(case=case, reason=EscalationReason.OTHER, note="Help", raised_by=case.owner,
+                                  case_owner=case.owner, created_at=NOW - dt.timedelta(hours=hours_ago, minutes=i))
+        Case.objects.filter(pk=case.pk).update(open_escalation_count=1)
+
+
+@pytest.mark.django_db
+def test_the_queue_costs_the_same_queries_for_ten_cases_as_for_two_hundred(boss):
+    escalated_cases(10)
+    few = queue_queries(boss)
+    escalated_cases(190, hours_ago=5)
+
+    many = queue_queries(boss)
+
+    assert few == many
+
+
+@pytest.mark.django_db
+def test_the_queue_counts_every_case_and_pages_them_oldest_first(boss):
+    escalated_cases(60)
+
+    first = boss.get(url("queue")).context["page"]
+    second = boss.get(url("queue"), {"page": 2}).context["page"]
+
+    assert first.paginator.count == 60 and len(first.object_list) == 50 and len(second.object_list) == 10
+    oldest = [row.oldest_escalation_at for row in [*first.object_list, *second.object_list]]
+    assert oldest == sorted(oldest)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("page", ["9", "x", "-1"])
+def test_a_page_past_the_end_or_not_a_number_shows_a_page_of_the_queue(boss, page):
+    escalated_cases(60)
+
+    response = boss.get(url("queue"), {"page": page})
+
+    assert response.status_code == 200
+    assert len(response.context["page"].object_list) == (10 if page == "9" else 50)
+
+
+@pytest.mark.django_db
+def test_a_case_whose_escalations_are_all_resolved_is_not_in_the_queue(boss):
+    escalated_cases(2)
+    done = Case.objects.order_by("pk").first()
+    Escalation.objects.filter(case=done).update(status=EscalationStatus.RESOLVED, resolved_at=NOW)
+    Case.objects.filter(pk=done.pk).update(open_escalation_count=0)
+
+    rows = boss.get(url("queue")).context["page"].object_list
+
+    assert [row.pk for row in rows] == [Case.objects.order_by("pk").last().pk]

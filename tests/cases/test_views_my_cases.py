@@ -250,5 +250,28 @@ def test_my_cases_finds_item_cases_by_id_so_the_count_can_combine_indexes(rep_cl
     with CaptureQueriesContext(connection) as captured:
         rep_client.get(reverse("cases:my_cases"))
 
-    count = next(q["sql"] for q in captured if q["sql"].startswith('SELECT COUNT(*) AS "__count" FROM "cases_case"'))
+    # The page's ids come with the count (COUNT(*) OVER (), cases.paging.window_page).
+    count = next(q["sql"] for q in captured if "COUNT(*) OVER ()" in q["sql"] and 'FROM "cases_case"' in q["sql"])
     assert "EXISTS" not in count  # an EXISTS inside the OR forces a scan of every open case
+
+
+def test_my_cases_lists_the_page_in_order_with_the_count_of_every_case(rep_client, rep, other_rep):
+    _owns_and_holds_items(rep, other_rep, 30, 4)
+
+    first = rep_client.get(reverse("cases:my_cases")).context["page"]
+    second = rep_client.get(reverse("cases:my_cases"), {"page": 2}).context["page"]
+
+    assert first.paginator.count == 34 and first.paginator.num_pages == 2
+    rows = [*first.object_list, *second.object_list]
+    assert len({c.pk for c in rows}) == 34
+    assert [c.holds_item for c in rows].count(True) == 4
+
+
+@pytest.mark.parametrize("page", ["7", "nonsense"])
+def test_a_page_past_the_end_shows_the_last_and_nonsense_the_first(rep_client, rep, other_rep, page):
+    _owns_and_holds_items(rep, other_rep, 30, 0)
+
+    shown = rep_client.get(reverse("cases:my_cases"), {"page": page}).context["page"]
+
+    assert shown.number == (2 if page == "7" else 1)
+    assert len(shown.object_list) == (5 if page == "7" else 25)

@@ -107,20 +107,20 @@ def test_the_supervisors_are_all_told_when_the_owner_has_no_supervisor_of_their_
 
 @pytest.mark.django_db
 def test_a_row_that_fails_is_rolled_back_and_retried_without_blocking_the_others(rep, dennis, monkeypatch, caplog):
-    from cases import notices
+    from notifications import outbox
 
     first, second = planned_case(rep, dennis), planned_case(rep, dennis)
-    real_sender = notices._sender
+    real_render = outbox.render_email
 
-    def failing_for_first(*, case, **kw):
-        if case.pk == first.pk and kw["kind"].startswith("promise_broken"):
+    def failing_for_first(kind, context):
+        if context.get("case_ref") == first.reference and kind.startswith("promise_broken"):
             raise RuntimeError("template exploded")
-        return real_sender(case=case, **kw)
+        return real_render(kind, context)
 
-    monkeypatch.setattr(notices, "_sender", failing_for_first)
+    monkeypatch.setattr(outbox, "render_email", failing_for_first)
     with at(T0 + 61 * MIN):
         done = sweep_broken_promises()
-    monkeypatch.setattr(notices, "_sender", real_sender)
+    monkeypatch.setattr(outbox, "render_email", real_render)
     with at(T0 + 62 * MIN):
         retried = sweep_broken_promises()
 

@@ -227,3 +227,16 @@ def test_a_sweep_that_queues_many_emails_kicks_delivery_once(rep, dennis, monkey
     assert broken == 3
     assert OutboxMessage.objects.filter(kind__startswith="promise_broken").count() == 6
     assert kicks == [1]
+
+
+@pytest.mark.django_db
+def test_a_full_batch_of_many_emails_shares_one_smtp_connection(smtp_sink, settings):
+    settings.SWEEP_BATCH_SIZE = 60
+    _queue(150)
+
+    with at(T0):
+        runs = [sweep_outbox() for _ in range(4)]
+
+    assert runs == [60, 60, 30, 0]
+    assert len(smtp_sink.messages) == 150
+    assert len({m["peer"] for m in smtp_sink.messages}) == 3  # one connection per run, not per email

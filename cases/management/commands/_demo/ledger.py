@@ -117,10 +117,10 @@ class Ledger:
         return self.rng.random() < self.w.rep(user).keep + 0.08 * (self.progress - 0.5)
 
     # --- records -----------------------------------------------------------------------------------
-    def event(self, verb, *, actor=_OWNER, note="", from_step="", to_step="", data=None):
+    def event(self, verb, *, actor=_OWNER, note="", from_step="", to_step="", data=None, step_seconds=None):
         self.events.append(CaseEvent(case=self.case, actor=self.owner if actor is _OWNER else actor, verb=verb,
                                      note=note, from_step=from_step, to_step=to_step, data=data or {},
-                                     created_at=self.t))
+                                     created_at=self.t, step_seconds=step_seconds))
 
     def add(self, model, **fields):
         row = model(case=self.case, **fields)
@@ -326,6 +326,7 @@ class Ledger:
         actor = self.owner if actor is _OWNER else actor
         self.step = spec.target
         self.entries += 1
+        stayed = (self.t - case.step_entered_at).total_seconds()  # as cases.services.transitions records it
         case.step_entered_at, case.stalled_flagged_at = self.t, None
         if spec is T.COMPLETE_MANAGE_ANXIETY:
             case.delivered_at = self.t
@@ -340,7 +341,7 @@ class Ledger:
         elif spec is T.FORCE_CLOSE:
             case.closed_from_step, case.resolved_at, case.closed_by_override = src, self.t, True
         self.event(spec.label, actor=actor, from_step=src, to_step=self.step, note=reason,
-                   data={"transition": spec.method})
+                   data={"transition": spec.method}, step_seconds=stayed)
         if spec.after is After.SETTLE_ETA and PK.ETA in self.pending:
             self.fulfil(self.pending[PK.ETA], self.t, actor)
         elif spec.after is After.RESOLVE:

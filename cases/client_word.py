@@ -1,0 +1,89 @@
+"""The client's own word on their status page, read side: when the client may answer, and what the page
+shows of what they said. The writes are in cases.services.client_word; both read the rules here.
+
+- At delivery: the client may say "It works" or "Not yet" while the step's policy says so
+  (`StepPolicy.client_answers`: `deliver`), once per delivery attempt. An attempt is one stay in
+  `deliver`, named by the case's `step_entered_at` when it was entered (`attempt_key`): loose ends and
+  a new delivery make a new attempt, and a page opened during an earlier one cannot answer this one.
+- After the follow-up call: on a closed case whose follow-up call was logged since it closed, the client
+  is asked once how satisfied they are (1 to 5), with an optional comment. Once per case.
+
+`client_word` builds what the public page shows of this (frozen, in the client's time zone, excerpts
+only), as cases.status_links.client_status does for the rest."""
+import datetime as dt
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from . import workflow
+from .models import ClientAnswer, ClientAnswerKind, ClientSurvey
+from .status_links import excerpt
+
+
+def attempt_key(case):
+    """The delivery attempt the case is in, as the page's form carries it back (UTC, to the microsecond)."""
+    return case.step_entered_at.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S%f")
+
+
+def answers_open(case):
+    return workflow.policy(case.step).client_answers
+
+
+def current_answer(case):
+    """The client's answer in this delivery attempt, or None (also None outside `deliver`)."""
+    if not answers_open(case):
+        return None
+    return ClientAnswer.objects.filter(case=case, attempt_started_at=case.step_entered_at).first()
+
+
+def survey_waiting_for(case, delivery):
+    """Whether `case` (its latest delivery given) is at the point where the client is asked: closed,
+    with its follow-up call logged since it closed. Whether they already answered is asked separately."""
+    logged = delivery.follow_up_logged_at if delivery is not None else None
+    return workflow.is_closed(case.step) and logged is not None and logged >= case.step_entered_at
+
+
+def latest_delivery(case):
+    return case.deliveries.order_by("-created_at", "-id").first()
+
+
+@dataclass(frozen=True)
+class ClientWord:
+    """What the status page shows and offers of the client's own word."""
+
+    attempt: str  # carried back by the delivery form
+    may_answer: bool  # in `deliver`, and nothing answered in this attempt yet
+    answer: str  # this attempt's answer ("works", "not_yet") or ""
+    answer_text: str
+    answered_at: dt.datetime | None
+    survey_open: bool  # the follow-up call is logged and the client has not rated us yet
+    survey_score: int | None  # what the client rated, once they have
+    survey_comment: str
+
+    @property
+    def said_it_works(self):
+        return self.answer == ClientAnswerKind.WORKS
+
+    @property
+    def said_not_yet(self):
+        return self.answer == ClientAnswerKind.NOT_YET
+
+
+def client_word(case):
+    """The client's word on `case` for its status page (at most 2 queries)."""
+    local = (lambda v: timezone.localtime(v, case.client.tz) if v else None)
+    answer = current_answer(case)
+    survey, waiting = None, False
+    if workflow.is_closed(case.step):
+        survey = ClientSurvey.objects.filter(case=case).first()
+        waiting = survey is None and survey_waiting_for(case, latest_delivery(case))
+    return ClientWord(
+        attempt=attempt_key(case),
+        may_answer=answers_open(case) and answer is None,
+        answer=answer.answer if answer else "",
+        answer_text=excerpt(answer.text) if answer else "",
+        answered_at=local(answer.given_at) if answer else None,
+        survey_open=waiting,
+        survey_score=survey.score if survey else None,
+        survey_comment=excerpt(survey.comment) if survey else "",
+    )

@@ -1,0 +1,167 @@
+"""Broken promises, one at a time or a sweep's batch at once: the one way a pending promise becomes
+broken (RECIPE "Promises"; "What the system does on its own", 2), whoever notices first: the
+broken-promise sweep (`promises_break_due`, a batch) or a rep's change after the deadline
+(`promises.settle_if_overdue`, which calls `break_promises` with one promise). Both run the same
+code, so a promise broken by either is recorded, escalated and told exactly alike.
+
+`break_promises` does its work in a fixed number of statements whatever the number of promises:
+one UPDATE of the promises, one read of the escalations already open, one INSERT of the new ones,
+one INSERT of the timeline entries, one UPDATE of the cases' ledger counters (and one read of them
+back), and the notices through `notify_many` (the readers' zones, the supervisors, the outbox)."""
+from django.db import transaction
+from django.db.models import Count, Min, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from ..formatting import case_context, person, user_tzs, when
+from ..models import (
+    ActionItem, Case, CaseEvent, Escalation, EscalationReason, EscalationStatus, Promise, PromiseKind, PromiseStatus,
+)
+from ..notices import notify_many
+from ..selectors import supervisor_emails_for_many
+from ..workflow import live_promise_q
+from .common import display_name
+
+
+def promises_break_due(rows, now):
+    """The broken-promise sweep's batch: `rows` are (promise pk, case pk) candidates in due order.
+    Locks the cases nobody holds (SKIP LOCKED: a rep or another worker holding one leaves its
+    promises to the next run), then their promises, re-read under the lock as pending, due and live
+    in the case's step (cases.workflow), and breaks those. Returns how many it broke. Two sweeps at
+    once, or this and a rep's change, break each promise once."""
+    with transaction.atomic(savepoint=False):
+        cases = {c.pk: c for c in Case.objects.select_for_update(skip_locked=True, of=("self",))
+                 .select_related("client", "owner").filter(pk__in={case_id for _, case_id in rows}).order_by("pk")}
+        promises = list(
+            Promise.objects.select_for_update(of=("self",)).select_related("owner")
+            .filter(live_promise_q(), status=PromiseStatus.PENDING, due_at__lte=now,
+                    pk__in=[pk for pk, case_id in rows if case_id in cases])
+            .order_by("due_at", "id"))
+        for promise in promises:
+            promise.case = cases[promise.case_id]
+        break_promises([(promise.case, promise) for promise in promises], now=now)
+        return len(promises)
+
+
+def break_promises(pairs, *, now):
+    """Break each (case, promise) of `pairs`, in order: the caller holds every case's lock and has
+    re-read each promise as pending and due. Each is marked broken at `now`, gets a system
+    escalation (broken promise) unless one is open for it, two timeline entries, and its notices
+    (`broken_promise_notices`); the cases' ledger counters are refreshed. The in-memory promises and
+    cases are updated too. Returns {promise pk: the escalation opened, or None if one was open}."""
+    if not pairs:
+        return {}
+    stamp = timezone.now()
+    ids = [promise.pk for _, promise in pairs]
+    Promise.objects.filter(pk__in=ids).update(status=PromiseStatus.BROKEN, broken_at=now, closed_at=now)
+    for _, promise in pairs:
+        promise.status, promise.broken_at, promise.closed_at = PromiseStatus.BROKEN, now, now
+    escalations = _escalate(pairs, stamp)
+    events = []
+    for case, promise in pairs:
+        events.append(CaseEvent(case=case, actor=None, verb="promise broken", created_at=stamp,
+                                note=f"{promise.source} (owner {display_name(promise.owner)})",
+                                data={"promise": promise.pk, "due_at": promise.due_at.isoformat()}))
+        escalation = escalations[promise.pk]
+        if escalation is not None:
+            events.append(CaseEvent(case=case, actor=None, verb="escalated by the system", note=escalation.note,
+                                    data={"escalation": escalation.pk}, created_at=stamp))
+    CaseEvent.objects.bulk_create(events)
+    _refresh_ledger_counters([case for case, _ in pairs], stamp)
+    notify_many(broken_promise_notices(pairs, escalations, now), system=True)
+    return escalations
+
+
+def _escalate(pairs, stamp):
+    """A system escalation (broken promise) for each promise, unless one is already open for it."""
+    open_for = set(Escalation.objects.exclude(status=EscalationStatus.RESOLVED)
+                   .filter(reason=EscalationReason.BROKEN_PROMISE, promise_id__in=[p.pk for _, p in pairs])
+                   .values_list("promise_id", flat=True))
+    new = [Escalation(case=case, reason=EscalationReason.BROKEN_PROMISE, note=f"Broken promise: {promise.source}",
+                      raised_by_system=True, promise=promise, case_owner_id=case.owner_id, created_at=stamp)
+           for case, promise in pairs if promise.pk not in open_for]
+    Escalation.objects.bulk_create(new)
+    opened = {e.promise_id: e for e in new}
+    return {promise.pk: opened.get(promise.pk) for _, promise in pairs}
+
+
+def _refresh_ledger_counters(cases, stamp):
+    """The two counters a broken promise changes, recomputed from the rows as refresh_counters
+    (services/common.py) computes them: open escalations, and the next pending deadline. One UPDATE
+    for all the cases, one read back into the callers' instances."""
+    ids = sorted({case.pk for case in cases})
+    open_escalations = (Escalation.objects.filter(case=OuterRef("pk")).exclude(status=EscalationStatus.RESOLVED)
+                        .order_by().values("case").annotate(n=Count("id")).values("n"))
+    next_due = (Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING)
+                .order_by().values("case").annotate(m=Min("due_at")).values("m"))
+    Case.objects.filter(pk__in=ids).update(open_escalation_count=Coalesce(Subquery(open_escalations), Value(0)),
+                                           next_promise_due_at=Subquery(next_due), updated_at=stamp)
+    fresh = {pk: rest for pk, *rest in Case.objects.filter(pk__in=ids)
+             .values_list("pk", "open_escalation_count", "next_promise_due_at")}
+    for case in cases:
+        case.open_escalation_count, case.next_promise_due_at = fresh[case.pk]
+        case.updated_at = stamp
+
+
+# --- Who hears what ------------------------------------------------------------------------------
+def broken_promise_notices(pairs, escalations, now):
+    """The notices for broken promises, in order: the promise's owner, and the case owner's
+    supervisor(s). For an action-item promise the assignee and the case owner hear it from the
+    overdue-item notice (queued here if the overdue sweep has not queued it yet: a rep's change after
+    the deadline may have broken the promise first; the key makes it once), the supervisors from
+    this one. Reads the items, the readers' zones and the supervisors once for all the pairs."""
+    item_ids = [p.action_item_id for _, p in pairs if p.kind == PromiseKind.ACTION_ITEM and p.action_item_id]
+    items = ActionItem.objects.select_related("assignee").in_bulk(item_ids) if item_ids else {}
+    readers = {p.owner for _, p in pairs} | {item.assignee for item in items.values() if item.assignee}
+    readers |= {case.owner for case, _ in pairs}
+    zones = user_tzs(list(readers))
+    bosses = supervisor_emails_for_many(list({case.owner for case, _ in pairs}))
+    contexts, notices, overdue_marked = {}, [], []
+    for case, promise in pairs:
+        owner = promise.owner
+        if case.pk not in contexts:
+            contexts[case.pk] = {**case_context(case), "case_owner": person(case.owner)}
+        base = {**contexts[case.pk], "promise": promise.source, "kind": promise.get_kind_display(),
+                "is_update": promise.kind == PromiseKind.STATUS_UPDATE, "owner": person(owner),
+                "escalated": escalations[promise.pk] is not None}
+        if promise.kind == PromiseKind.ACTION_ITEM and promise.action_item_id:
+            item = items[promise.action_item_id]
+            if item.due_at == promise.due_at:
+                overdue_marked.append(item.pk)
+            notices += item_overdue_notices(case, item, now, due_at=promise.due_at, zones=zones)
+        else:
+            notices.append(dict(
+                key=f"promise-broken:{promise.pk}:owner", kind="promise_broken", case=case, to=[owner.email],
+                context={**base, "due": when(promise.due_at, client=case.client, reader=owner, now=now,
+                                             reader_tz=zones[owner.pk])}))
+        notices.append(dict(
+            key=f"promise-broken:{promise.pk}:supervisors", kind="promise_broken_supervisor", case=case,
+            to=[e for e in bosses[case.owner_id] if e and e != owner.email],
+            context={**base, "due": when(promise.due_at, client=case.client, reader=None, now=now)}))
+    if overdue_marked:
+        ActionItem.objects.filter(pk__in=overdue_marked).update(overdue_notified_at=now)
+    return notices
+
+
+def item_context(case, item, reader, now, due_at=None, zones=None):
+    due_at = due_at or item.due_at
+    return {**case_context(case), "item": item.description, "assignee": person(item.assignee),
+            "case_owner": person(case.owner),
+            "due": when(due_at, client=case.client, reader=reader, now=now,
+                        reader_tz=(zones or {}).get(getattr(reader, "pk", None)))}
+
+
+def item_overdue_notices(case, item, now, *, due_at, zones=None):
+    """The overdue notice for the deadline `due_at`: to the assignee, and to the case owner (who stays
+    accountable for teammates' items) unless they are the assignee. Once per deadline: the keys
+    carry it, so a moved item's new deadline gets its own notice."""
+    stamp = int(due_at.timestamp())
+    assignee, owner = item.assignee, case.owner
+    notices = []
+    if assignee is not None:
+        notices.append(dict(key=f"item-overdue:{item.pk}:{stamp}:assignee", kind="item_overdue", case=case,
+                            to=[assignee.email], context=item_context(case, item, assignee, now, due_at, zones)))
+    if assignee is None or assignee.pk != owner.pk:
+        notices.append(dict(key=f"item-overdue:{item.pk}:{stamp}:owner", kind="item_overdue_owner", case=case,
+                            to=[owner.email], context=item_context(case, item, owner, now, due_at, zones)))
+    return notices

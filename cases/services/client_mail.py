@@ -1,0 +1,200 @@
+"""Client email, as the cases app sees it (issue 11, inbound). The mailin app reads the message, keeps
+it once, and calls one of these; the rules are here:
+
+- A reply posts on a case only when the case is open (its step allows a client contact) and the
+  sender is the case's client (their email, compared case-insensitively). It lands on the timeline
+  as a client contact, the client's mood becomes unknown until whoever works the case has read it,
+  and the owner and co-owner are told at once.
+- Anything else (a stranger, a forged or unknown reply address, a closed case) opens a new case in
+  `identify` that nobody owns yet: it belongs to the mail intake user until a rep claims it, and
+  whoever claims it first owns it (first hearer owns it). It is never posted on someone else's case.
+"""
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+
+from ..errors import CaseRuleError
+from ..formatting import case_context
+from ..models import TEMPERATURE_CHOICES, Case, Channel, Client, Mood
+from ..notices import notify
+from ..permissions import can_claim_case, can_read_client_mail
+from ..text import LINE, NAME, NOTE, normalise
+from ..workflow import Record, ensure_allows, refusal
+from .common import assign_reference, display_name, event_record, lock_case, refresh_counters
+from .irate import apply_irate_rule
+
+WROTE = "client wrote"  # the timeline verb of a client's email
+NOTICE_EXCERPT = 1500
+
+
+def mail_intake_user():
+    """The owner of cases nobody has claimed yet: a user who cannot sign in, holds no role, and so
+    appears on no rep's list or figures. Created the first time it is needed."""
+    User = get_user_model()
+    user, created = User.objects.get_or_create(
+        username=settings.MAILIN_INTAKE_USERNAME,
+        defaults={"first_name": "Client mail", "last_name": "(unclaimed)", "is_active": False},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def sender_is_client(case, sender):
+    client_email = (case.client.email or "").strip()
+    return bool(client_email and sender) and client_email.casefold() == sender.strip().casefold()
+
+
+def post_refusal(case, sender):
+    """Why an email from `sender` may not be posted on `case`, or None when it may."""
+    if refusal(Record.CONTACT, case.step, case.reference):
+        return f"{case.reference} is closed, so the email opened a new case."
+    if not sender_is_client(case, sender):
+        return f"The sender is not the client of {case.reference}, so the email opened a new case."
+    return None
+
+
+def _clip(text, limit):
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _attachment_line(attachments):
+    kept = [f"{a['name']} ({filesizeformat(a['size'])})" for a in attachments if not a.get("refused")]
+    refused = [f"{a['name']} ({a['refused']})" for a in attachments if a.get("refused")]
+    parts = []
+    if kept:
+        parts.append("Attached: " + ", ".join(kept) + ".")
+    if refused:
+        parts.append("Not kept: " + "; ".join(refused) + ".")
+    return " ".join(parts)
+
+
+def _wrote(*, case, sender, sender_name, subject, text, attachments, message_pk):
+    """The timeline entry of one email: who wrote, the subject, the new text, the attachments."""
+    who = f"{sender_name} <{sender}>" if sender_name else sender
+    body = normalise(text) or "(no text)"
+    head = f"{who} wrote by email" + (f": “{subject}”" if subject else "") + "\n\n"
+    tail = _attachment_line(attachments)
+    room = NOTE - len(head) - len(tail) - 2
+    note = head + _clip(body, max(room, 200)) + (f"\n\n{tail}" if tail else "")
+    return event_record(case=case, actor=None, verb=WROTE, note=note,
+                        data={"channel": Channel.EMAIL.value, "sender": sender, "subject": subject,
+                              "inbound": message_pk, "attachments": list(attachments)})
+
+
+@transaction.atomic
+def client_mail_post(*, case, sender, sender_name="", subject="", text="", attachments=(), message_pk=None,
+                     received_at=None):
+    """The client replied about their case: a client contact on its timeline, their mood unknown until
+    the email is read, the owner and co-owner told. `attachments` are JSON-ready dicts (name, size,
+    content_type, refused). Refused with a CaseRuleError (see post_refusal) when it may not be posted."""
+    case = lock_case(case)
+    reason = post_refusal(case, sender)
+    if reason:
+        raise CaseRuleError(reason)
+    event = _wrote(case=case, sender=sender, sender_name=sender_name, subject=subject, text=text,
+                   attachments=attachments, message_pk=message_pk)
+    if case.client_wrote_at is None:
+        case.client_wrote_at = received_at or timezone.now()
+        case.save(update_fields=["client_wrote_at", "updated_at"])
+    to = [u.email for u in (case.owner, case.co_owner) if u is not None and u.is_active]
+    notify(key=f"client-mail:{event.pk}", kind="client_mail_received", case=case, to=to,
+           context={**case_context(case), "sender": sender, "sender_name": sender_name or sender,
+                    "subject": subject, "said": _clip(normalise(text), NOTICE_EXCERPT),
+                    "attachments": _attachment_line(attachments)})
+    return event
+
+
+def _client_for(sender, sender_name):
+    """The client who wrote: the first with this email, else a new one named as the email signs."""
+    client = Client.objects.filter(email__iexact=sender).order_by("pk").first() if sender else None
+    if client is not None:
+        return client
+    try:
+        validate_email(sender)
+        email = sender
+    except ValidationError:
+        email = ""
+    name = _clip(normalise(sender_name) or sender.split("@")[0] or "Unknown sender", NAME)
+    return Client.objects.create(name=name, email=email[:254])
+
+
+@transaction.atomic
+def case_open_from_mail(*, sender, sender_name="", subject="", text="", attachments=(), message_pk=None,
+                        reason="", about=None, received_at=None, notify_to=()):
+    """An email nobody's case may take: a new case in identify, owned by nobody yet (the intake user),
+    for the team to claim. `reason` says why it did not go to a case; `about` is the case a verified
+    reply address named (its owner is told too), never set for an address that did not verify.
+    `notify_to` are the team's addresses that hear of unclaimed mail (MAILIN_UNCLAIMED_NOTIFY)."""
+    client = _client_for(sender, sender_name)
+    summary = _clip(normalise(subject) or f"Email from {client.name}", LINE)
+    case = Case.objects.create(client=client, owner=mail_intake_user(), summary=summary, temperature="",
+                               intake_temperature="", awaiting_claim=True,
+                               client_wrote_at=received_at or timezone.now())
+    assign_reference(case)
+    note = "Opened from an email; waiting for a rep to claim it (whoever claims it owns it)."
+    event_record(case=case, actor=None, verb="opened", to_step=case.step, note=f"{note} {reason}".strip(),
+                 data={"channel": Channel.EMAIL.value, "about": about.reference if about is not None else ""})
+    _wrote(case=case, sender=sender, sender_name=sender_name, subject=subject, text=text,
+           attachments=attachments, message_pk=message_pk)
+    refresh_counters(case)
+    to = list(notify_to)
+    if about is not None and about.owner.is_active:
+        to.append(about.owner.email)
+    notify(key=f"client-mail-unclaimed:{case.pk}", kind="client_mail_unclaimed", case=case, to=to,
+           context={**case_context(case), "sender": sender, "sender_name": sender_name or sender,
+                    "subject": subject, "said": _clip(normalise(text), NOTICE_EXCERPT), "reason": reason,
+                    "about_ref": about.reference if about is not None else ""})
+    return case
+
+
+@transaction.atomic
+def case_claim(*, user, case):
+    """First hearer owns it: the rep who claims a case opened from an email owns it from now on. Two
+    reps claiming at once queue on the row lock; the second is told who was first."""
+    case = lock_case(case)
+    if not case.awaiting_claim:
+        raise CaseRuleError(f"{display_name(case.owner)} has already claimed {case.reference}.")
+    if not can_claim_case(user, case):
+        raise CaseRuleError("Only a rep or a supervisor can claim a case from client email, while it is open.")
+    case.owner = user
+    case.awaiting_claim = False
+    case.save(update_fields=["owner", "awaiting_claim", "updated_at"])
+    event_record(case=case, actor=user, verb="claimed",
+                 note=f"{display_name(user)} claimed the case from client email and owns it now.")
+    apply_irate_rule(case=case, actor=user, owner_changed=True)
+    refresh_counters(case)
+    return case
+
+
+@transaction.atomic
+def client_mail_read(*, user, case, client_mood):
+    """Whoever works the case has read the client's email and says how they sound: the mood is known
+    again (recorded like any temperature, so the mood trend and the irate rule follow it)."""
+    case = lock_case(case)
+    if not can_read_client_mail(user, case):
+        raise CaseRuleError(f"You are not working on {case.reference}: only its owner, a co-owner or a "
+                            "supervisor marks the client's email read.")
+    ensure_allows(case, Record.TEMPERATURE)
+    if client_mood not in Mood.values:
+        raise CaseRuleError("Say how the client sounds in their email.", field="client_mood")
+    if case.client_wrote_at is None:
+        raise CaseRuleError("The client's email has already been read.")
+    old = case.temperature
+    case.temperature = client_mood
+    case.client_wrote_at = None
+    fields = ["temperature", "client_wrote_at", "updated_at"]
+    if not case.intake_temperature and client_mood in dict(TEMPERATURE_CHOICES):
+        case.intake_temperature = client_mood  # a case opened from email: the first mood read is intake's
+        fields.append("intake_temperature")
+    case.save(update_fields=fields)
+    event_record(case=case, actor=user, verb="temperature recorded",
+                 note=f"Read the client's email: they sound {Mood(client_mood).label.lower()}.",
+                 data={"from": old, "to": client_mood, "channel": Channel.EMAIL.value})
+    apply_irate_rule(case=case, actor=user)
+    return case

@@ -1,0 +1,226 @@
+"""Messages to the client by email, written on the case and sent through the outbox (issue 11,
+outbound). The rules, here and only here:
+
+- What may be sent when: each kind stands for a record of the recipe (KIND_RECORD), and the case's
+  step allows it or not (cases.workflow). The plan needs its estimate; the client needs an address.
+- The client reads what the rep wrote for them and nothing internal: the text, the case reference,
+  the handler's first name, for the plan the estimate range and the agreed cadence, their status link
+  (the live one, or one issued now when none is live) and how to reply. Never the summary, the
+  concerns, a colleague's name or address, or a coach warning.
+- A status update sent by email is logged as the update (status_update_log: the promise rule lives
+  there), given when it was queued: it keeps the promise when queued before the deadline, even if the
+  client's quiet hours hold the email back. An acknowledgement sent by email is recorded as the
+  acknowledgement.
+- It leaves at the first moment outside the client's quiet hours (cases.schedule), never at 3 am
+  their time; from settings.CLIENT_MAIL_FROM, with the case's signed reply address as Reply-To, a
+  Message-ID of its own and the case reference in the subject. It is never coalesced with anything.
+- What became of it comes back through the port (cases.notices): sent (with when), failed after the
+  outbox's retries, or bounced (mailin links a delivery report that names its Message-ID). Failed and
+  bounced show on the case and tell the owner (and co-owner)."""
+import uuid
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from .. import notices
+from ..errors import CaseRuleError
+from ..formatting import case_context, local_time
+from ..models import Channel, ClientMessage, ClientMessageKind, ClientMessageStatus
+from ..models.client_messages import ERROR_TEXT, MESSAGE_TEXT
+from ..schedule import next_allowed_for_client
+from ..status_links import (
+    excerpt, final_page_until, handler_first_name, issued_link_until, make_token, max_age,
+)
+from ..text import NOTE, require_substance
+from ..workflow import Record, ensure_allows, refusal
+from .common import coach_warnings, ensure_can_work, event_record, lock_case
+from .status_links import status_link_issue
+from .steps import acknowledgement_record
+from .updates import status_update_log
+
+K = ClientMessageKind
+OUTBOX_KIND = "client_message"  # templates/emails/client_message.*
+KEY_PREFIX = notices.WATCHED_KEY_PREFIX
+KIND_RECORD = {
+    K.UPDATE: Record.STATUS_UPDATE, K.ACKNOWLEDGEMENT: Record.ACKNOWLEDGEMENT, K.PLAN: Record.ETA,
+    K.DELIVERY: Record.DELIVERY, K.FOLLOW_UP: Record.FOLLOW_UP,
+}
+# The phrase coach's context for each kind (playbook.coach): an update and the plan must say when.
+COACH_CONTEXT = {
+    K.UPDATE: "status_update", K.ACKNOWLEDGEMENT: "acknowledgement", K.PLAN: "status_update",
+    K.DELIVERY: "acknowledgement", K.FOLLOW_UP: "acknowledgement",
+}
+SUBJECTS = {
+    K.UPDATE: "Update on your case {ref}",
+    K.ACKNOWLEDGEMENT: "We have your complaint: case {ref}",
+    K.PLAN: "Our plan and estimate for case {ref}",
+    K.DELIVERY: "Is it fixed? Please confirm: case {ref}",
+    K.FOLLOW_UP: "Following up on case {ref}",
+}
+QUEUED_VERB = "message to the client queued"
+SENT_VERB = "message to the client sent"
+UNDELIVERED_VERBS = {ClientMessageStatus.FAILED: "message to the client failed",
+                     ClientMessageStatus.BOUNCED: "message to the client bounced"}
+
+
+def kinds_allowed(case):
+    """The kinds of message the case's step allows now (the form offers these)."""
+    return [k for k in K if refusal(KIND_RECORD[k], case.step, case.reference) is None]
+
+
+def coach_check(text, kind):
+    """The phrase coach's warnings on a message before it is sent (they never block)."""
+    return coach_warnings(text, COACH_CONTEXT.get(kind, "acknowledgement")) if (text or "").strip() else []
+
+
+def _client_address(case):
+    address = (case.client.email or "").strip()
+    if not address:
+        raise CaseRuleError(f"{case.client.name} has no email address: add it to the client's details first.")
+    return address
+
+
+def _message_id(reference):
+    domain = parseaddr(settings.CLIENT_MAIL_FROM)[1].rpartition("@")[2] or "casetracker.invalid"
+    return f"<client.{uuid.uuid4().hex}.{reference.lower()}@{domain}>"
+
+
+def _status_link(case, user, now):
+    """(url, expires_at) of the client's status link: the live one, reused (one live link per case;
+    a new one would revoke the link in every earlier email); one issued now when none is live; the
+    final "resolved" page of a closed case while it shows; else ("", None)."""
+    base = settings.SITE_URL.rstrip("/")
+    if case.is_open:
+        if issued_link_until(case, now) is None:
+            issued = status_link_issue(user=user, case=case)
+            return issued.url, issued.expires_at
+        token = make_token(case, signed_at=case.status_link_issued_at)
+        return base + reverse("client_status", kwargs={"token": token}), case.status_link_issued_at + max_age()
+    until = final_page_until(case, now)
+    if until is None:
+        return "", None
+    token = make_token(case, version=case.status_link_final_version)
+    return base + reverse("client_status", kwargs={"token": token}), until
+
+
+def _every(minutes):
+    for size, word in ((1440, "day"), (60, "hour"), (1, "minute")):
+        if minutes % size == 0:
+            n = minutes // size
+            return f"every {word}" if n == 1 else f"every {n} {word}s"
+    return f"every {minutes} minutes"
+
+
+def _plan_context(case, now):
+    if not (case.eta_earliest and case.eta_latest):
+        raise CaseRuleError("Give the estimate first: the plan tells the client the range.", field="kind")
+    tz = case.client.tz
+    context = {"eta_earliest": local_time(case.eta_earliest, tz, now=now),
+               "eta_latest": local_time(case.eta_latest, tz, now=now)}
+    if case.cadence_minutes and case.cadence_channel:
+        channel = Channel(case.cadence_channel).label.lower()
+        context["cadence"] = (f"{_every(case.cadence_minutes)} by {channel}"
+                              + (", during business hours" if case.cadence_business_hours_only else ""))
+    return context
+
+
+def _record(*, user, case, kind, text, client_mood, now):
+    """The record the message stands for: the status update (the promise rule) or the acknowledgement."""
+    if kind == K.UPDATE:
+        return status_update_log(user=user, case=case, summary=text, channel=Channel.EMAIL, client_mood=client_mood,
+                                 given_at=now, client_line=excerpt(text))
+    if kind == K.ACKNOWLEDGEMENT:
+        acknowledgement_record(user=user, case=case, text=text)
+    return None
+
+
+@transaction.atomic
+def client_message_send(*, user, case, kind, text, client_mood=""):
+    """Write a message to the client on the case and queue it for them by email. Returns the
+    ClientMessage (queued; `send_after` says when it may leave)."""
+    case = lock_case(case)
+    ensure_can_work(user, case)
+    if kind not in K.values:
+        raise CaseRuleError("Choose what kind of message this is.", field="kind")
+    kind = K(kind)
+    ensure_allows(case, KIND_RECORD[kind])
+    to = _client_address(case)
+    text = require_substance(text, field="text", limit=MESSAGE_TEXT,
+                             message="Write the message the client will read.")
+    now = timezone.now()
+    extra = _plan_context(case, now) if kind == K.PLAN else {}
+    update = _record(user=user, case=case, kind=kind, text=text, client_mood=client_mood, now=now)
+    link, link_until = _status_link(case, user, now)
+    subject = SUBJECTS[kind].format(ref=case.reference)
+    send_after = next_allowed_for_client(now, case.client)
+    message = ClientMessage.objects.create(
+        case=case, kind=kind, body=text, to_email=to, subject=subject, outbox_key=f"{KEY_PREFIX}{uuid.uuid4().hex}",
+        message_id=_message_id(case.reference), queued_at=now, send_after=send_after, status_update=update,
+        coach_warnings=coach_check(text, kind), created_by=user)
+    context = {"subject": subject, "kind": kind.value, "client_name": case.client.name, "text": text,
+               "case_ref": case.reference, "handler": handler_first_name(case), "team": settings.CLIENT_LINK_TEAM_NAME,
+               "status_url": link, "status_until": local_time(link_until, case.client.tz, now=now) if link else "",
+               **extra}
+    notices.send_direct(key=message.outbox_key, kind=OUTBOX_KIND, to=[to], context=context, case=case,
+                        from_email=settings.CLIENT_MAIL_FROM, not_before=send_after,
+                        headers={"Reply-To": notices.reply_address(case.reference), "Message-ID": message.message_id})
+    held = send_after > now
+    note = (f"{kind.label} emailed to {to}"
+            + (f", held until {local_time(send_after, case.client.tz, now=now)} (the client's quiet hours)"
+               if held else "") + f": {text}")
+    event_record(case=case, actor=user, verb=QUEUED_VERB, note=note[:NOTE],
+                 data={"client_message": message.pk, "kind": kind.value, "send_after": send_after.isoformat(),
+                       "coach_warnings": message.coach_warnings})
+    return message
+
+
+# --- What became of it (called through cases.notices by the outbox, and by mailin) ------------------
+def client_messages_sent(*, keys, at):
+    """The outbox handed these messages to the mail server at `at` (inside its transaction)."""
+    rows = ClientMessage.objects.filter(outbox_key__in=keys).exclude(
+        status__in=[ClientMessageStatus.SENT, ClientMessageStatus.BOUNCED])
+    for message in rows.select_related("case"):
+        message.status, message.sent_at = ClientMessageStatus.SENT, at
+        message.save(update_fields=["status", "sent_at"])
+        event_record(case=message.case, actor=None, verb=SENT_VERB,
+                     note=f"{message.get_kind_display()} sent to {message.to_email}.",
+                     data={"client_message": message.pk, "sent_at": at.isoformat()})
+
+
+def client_message_failed(*, key, error, at):
+    """The outbox gave up on this message after its retries."""
+    message = ClientMessage.objects.filter(outbox_key=key).first()
+    if message is not None:
+        _undelivered(message, ClientMessageStatus.FAILED, f"It could not be sent: {error}", at)
+    return message
+
+
+def client_message_bounced(*, message_ids, reason, at=None):
+    """The client's mail server returned one of our messages (a delivery report naming its
+    Message-ID). Returns the message, or None when the report names none of ours."""
+    ids = [m for m in message_ids if m]
+    message = ClientMessage.objects.filter(message_id__in=ids).first() if ids else None
+    if message is not None:
+        _undelivered(message, ClientMessageStatus.BOUNCED, f"The client's mail server returned it: {reason}",
+                     at or timezone.now())
+    return message
+
+
+def _undelivered(message, status, error, at):
+    if message.status == status:
+        return
+    message.status, message.failed_at, message.error = status, at, error[:ERROR_TEXT]
+    message.save(update_fields=["status", "failed_at", "error"])
+    case = message.case
+    label = message.get_kind_display()
+    event_record(case=case, actor=None, verb=UNDELIVERED_VERBS[status],
+                 note=f"{label} to {message.to_email}: {message.error}"[:NOTE],
+                 data={"client_message": message.pk, "status": status})
+    owners = [u for u in (case.owner, case.co_owner) if u is not None and u.is_active and u.email]
+    notices.notify(key=f"client-message-{status}:{message.pk}", kind="client_message_failed", case=case,
+                   to=[u.email for u in owners], system=True,
+                   context={**case_context(case), "label": label, "to": message.to_email, "status": status,
+                            "error": message.error, "subject": message.subject})

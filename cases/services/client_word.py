@@ -1,0 +1,119 @@
+"""The client's own word, written: the only writes a client makes, through the signed link of their
+status page (cases.views_status has opened the link, so the case is the one the token names and the link
+is live). The rules of when they may answer are read from cases.client_word; every refusal is a
+CaseRuleError in the client's words, shown on their page.
+
+- `client_delivery_answer`: "It works" fills this attempt's delivery record with the client's
+  confirmation (verified with them, satisfied), recorded as given by the client, with the time, so the
+  deliver gate is met once the rep's parts (prevention note, follow-up date) are there. "Not yet", with
+  the client's words, tells the owner and the co-owner (notice `client_not_yet`), and the case page
+  suggests loose ends. One answer per delivery attempt: asked again, it returns the recorded answer.
+- `client_survey_answer`: after the follow-up call, how satisfied (1 to 5) and a comment, once per case.
+
+Each answer is an event on the case timeline (no actor: the client is not a user)."""
+from django.db import transaction
+from django.utils import timezone
+
+from ..client_word import answers_open, attempt_key, current_answer, latest_delivery, survey_waiting_for
+from ..errors import CaseRuleError
+from ..formatting import case_context
+from ..models import ClientAnswer, ClientAnswerKind, ClientSurvey, ConfirmedBy, Delivery
+from ..models.client_word import ANSWER_TEXT, SCORES, SURVEY_COMMENT
+from ..notices import notify
+from ..status_links import handler_first_name
+from ..text import clean_text
+from ..workflow import Transition, is_closed
+from .common import event_record, lock_case
+from .delivery import current_delivery
+
+SAID_IT_WORKS = "client confirmed it works"
+SAID_NOT_YET = "client says it does not work yet"
+RATED = "client rated their satisfaction"
+NOTICE_NOT_YET = "client_not_yet"
+
+
+def _not_answerable(case):
+    if is_closed(case.step):
+        return "Your case is resolved, so there is nothing left to confirm here."
+    return (f"We are still working on the fix: {handler_first_name(case)} will let you know when it is in, "
+            "and you can tell us here whether it works then.")
+
+
+@transaction.atomic
+def client_delivery_answer(*, case, works, text="", attempt=""):
+    """The client says whether the fix works. Returns (the answer, whether it was recorded just now)."""
+    case = lock_case(case)
+    if not answers_open(case):
+        raise CaseRuleError(_not_answerable(case))
+    recorded = current_answer(case)
+    if recorded is not None:
+        return recorded, False
+    if attempt and attempt != attempt_key(case):
+        raise CaseRuleError("Your case has moved on since you opened this page: here is where it stands now. "
+                            "Please answer again below.")
+    text = clean_text(text, field="text", limit=ANSWER_TEXT, required=not works,
+                      message="Tell us in a line what still does not work.")
+    now = timezone.now()
+    answer = ClientAnswer(case=case, attempt_started_at=case.step_entered_at, text=text, given_at=now,
+                          answer=ClientAnswerKind.WORKS if works else ClientAnswerKind.NOT_YET)
+    if works:
+        answer.delivery = _confirm_delivery(case, now)
+    answer.save()
+    if works:
+        missing = [] if case.delivery_ready else _still_missing(answer.delivery)
+        note = "On their status page." + (f" They added: “{text}”" if text else "")
+        if missing:
+            note += " Still to record before the case can close: " + ", ".join(missing) + "."
+        event_record(case=case, actor=None, verb=SAID_IT_WORKS, note=note,
+                     data={"client_answer": answer.pk, "delivery": answer.delivery.pk, "by": ConfirmedBy.CLIENT})
+    else:
+        event_record(case=case, actor=None, verb=SAID_NOT_YET, note=f"On their status page: “{text}”",
+                     data={"client_answer": answer.pk, "by": ConfirmedBy.CLIENT})
+        _tell_owner(case, answer)
+    return answer, True
+
+
+def _confirm_delivery(case, now):
+    """This attempt's delivery record (made now if the rep has not started one) gets the client's
+    confirmation, as theirs; the gate's flag follows the record."""
+    delivery = current_delivery(case) or Delivery(case=case, created_by=case.owner)
+    delivery.verified_with_client = delivery.client_satisfied = True
+    delivery.confirmed_by, delivery.confirmed_at = ConfirmedBy.CLIENT, now
+    delivery.save()
+    case.delivery_ready = delivery.is_complete
+    case.save(update_fields=["delivery_ready", "updated_at"])
+    return delivery
+
+
+def _still_missing(delivery):
+    return [part for part, given in (("how recurrence will be prevented", delivery.prevention_note.strip()),
+                                     ("a follow-up date", delivery.follow_up_on)) if not given]
+
+
+def _tell_owner(case, answer):
+    to = [u.email for u in (case.owner, case.co_owner) if u is not None and u.is_active and u.email]
+    if not to:
+        return
+    notify(key=f"client-not-yet:{answer.pk}", kind=NOTICE_NOT_YET, case=case, to=to, system=True,
+           context={**case_context(case), "said": answer.text,
+                    "loose_ends": Transition.LOOSE_ENDS.label})
+
+
+@transaction.atomic
+def client_survey_answer(*, case, score, comment=""):
+    """After the follow-up call, how satisfied the client is. Returns (the survey, whether it was recorded
+    just now): once per case, a second answer gets the first back."""
+    case = lock_case(case)
+    recorded = ClientSurvey.objects.filter(case=case).first()
+    if recorded is not None:
+        return recorded, False
+    if not survey_waiting_for(case, latest_delivery(case)):
+        raise CaseRuleError("We ask how satisfied you are after our follow-up call, once your case is resolved.")
+    if score not in SCORES:
+        raise CaseRuleError("Choose a number from 1 (not at all) to 5 (completely).", field="score")
+    comment = clean_text(comment, field="comment", limit=SURVEY_COMMENT)
+    survey = ClientSurvey.objects.create(case=case, score=score, comment=comment, given_at=timezone.now())
+    event_record(case=case, actor=None, verb=RATED,
+                 note=f"{score} out of 5 on their status page." + (f" “{comment}”" if comment else ""),
+                 data={"client_survey": survey.pk, "score": score, "by": ConfirmedBy.CLIENT})
+    return survey, True

@@ -1,0 +1,90 @@
+"""Issuing and revoking the client's status link. `revoke_status_links` is the one revoke rule (bump the
+case's link version, so every link issued so far stops opening the case) and every path calls it:
+issuing a new link (here), every change of owner (handoffs._transfer: handoff accepted, a teammate's
+request accepted, a supervisor's reassignment, irate or not), closing the case (transitions: resolve and
+force close, which keep a final "resolved" page for a while) and a revoke by hand (here: the case page,
+the issue page and the admin). What a version opens is read in cases.status_links.link_state."""
+import datetime as dt
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from ..errors import CaseRuleError
+from ..permissions import can_manage_status_link
+from ..status_links import final_page_until, issued_link_until, make_token, max_age, resolved_grace
+from .common import event_record, lock_case
+
+LINK_FIELDS = ["status_link_version", "status_link_issued_at", "status_link_final_version",
+               "status_link_final_until", "updated_at"]
+REVOKED_VERB = "client status link revoked"
+
+
+@dataclass(frozen=True)
+class IssuedLink:
+    path: str
+    url: str
+    expires_at: dt.datetime
+
+
+def revoke_status_links(*, case, actor, why, closing=False, by_hand=False, record=True, now=None):
+    """Revoke every link issued so far for `case` (the caller holds its row lock). `closing`: the link
+    live now may show only that the case is resolved, for settings.CLIENT_LINK_RESOLVED_DAYS. Recorded
+    on the timeline (unless `record` is off: the caller records it) when a link was live or showed the
+    final page, or when done by hand. Returns whether a link was live."""
+    now = now or timezone.now()
+    was_live = issued_link_until(case, now) is not None or final_page_until(case, now) is not None
+    if closing:
+        case.status_link_final_version = case.status_link_version
+        case.status_link_final_until = now + resolved_grace()
+    else:
+        case.status_link_final_version = case.status_link_final_until = None
+    case.status_link_version += 1
+    case.status_link_issued_at = None
+    case.save(update_fields=LINK_FIELDS)
+    if not record:
+        return was_live
+    if closing and was_live:
+        note = (f"{why} Until {case.status_link_final_until:%d %b %Y %H:%M} UTC the client's link shows only that "
+                "the case is resolved.")
+        event_record(case=case, actor=actor, verb=REVOKED_VERB, note=note)
+    elif was_live or by_hand:
+        event_record(case=case, actor=actor, verb=REVOKED_VERB, note=f"{why} The client's link no longer works.")
+    return was_live
+
+
+def _ensure_may_manage(user, case, doing):
+    if not can_manage_status_link(user, case):
+        raise CaseRuleError(f"Only the case owner or a supervisor can {doing} the client's status link.")
+
+
+@transaction.atomic
+def status_link_issue(*, user, case, site_url=None):
+    """Sign a new link for the case's client (earlier links stop working) and note it on the timeline
+    (who issued it, until when). Returns the IssuedLink to pass on."""
+    case = lock_case(case)
+    _ensure_may_manage(user, case, "give out")
+    if not case.is_open:
+        raise CaseRuleError(f"{case.reference} is closed: there is nothing left to follow on a status page.")
+    now = timezone.now()
+    replaced = revoke_status_links(case=case, actor=user, why="A new link was made.", record=False, now=now)
+    case.status_link_issued_at = now
+    case.save(update_fields=LINK_FIELDS)
+    path = reverse("client_status", kwargs={"token": make_token(case)})
+    expires_at = now + max_age()
+    event_record(case=case, actor=user, verb="client status link issued",
+                 note=f"Valid until {expires_at:%d %b %Y %H:%M} UTC." + (" The earlier link no longer works."
+                                                                         if replaced else ""),
+                 data={"expires_at": expires_at.isoformat(), "version": case.status_link_version})
+    return IssuedLink(path=path, url=(site_url or settings.SITE_URL).rstrip("/") + path, expires_at=expires_at)
+
+
+@transaction.atomic
+def status_link_revoke(*, user, case):
+    """The owner or a supervisor stops the client's link now (on a closed case, its "resolved" page too)."""
+    case = lock_case(case)
+    _ensure_may_manage(user, case, "revoke")
+    revoke_status_links(case=case, actor=user, why="Revoked by hand.", by_hand=True)
+    return case

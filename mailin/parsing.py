@@ -1,0 +1,280 @@
+"""Reading one raw email (RFC 5322 bytes, as IMAP returns it or a provider's webhook rebuilds it) into
+what the case tracker keeps: who wrote, to which address, the new text (quoted history trimmed),
+and the attachments. Pure functions over Python's email package (policy.default); no database.
+
+Whatever the message looks like, parsing never raises: a header that cannot be read is treated as
+missing, a body in an unknown charset is decoded with replacement characters."""
+import hashlib
+import html
+import re
+from dataclasses import dataclass, field
+from email import policy
+from email.parser import BytesParser
+from email.utils import getaddresses, parseaddr
+
+MESSAGE_ID_MAX = 250
+SUBJECT_MAX = 300
+TEXT_MAX = 20000
+HTML_MAX = 500_000  # an HTML body is read this far at most (the regexes stay cheap on hostile input)
+FILENAME_MAX = 200
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    content: bytes
+
+    @property
+    def size(self):
+        return len(self.content)
+
+
+@dataclass(frozen=True)
+class ParsedMail:
+    message_id: str
+    sender: str  # the From address (addr-spec), "" when there is none
+    sender_name: str
+    recipients: tuple  # every address it was sent to, the envelope recipient first
+    subject: str
+    text: str  # the new text: quoted history and signature trimmed
+    sent_at: object  # the Date header as an aware datetime, or None
+    raw_size: int
+    attachments: tuple = field(default_factory=tuple)
+    automatic: str = ""  # why this is no person writing (an auto-reply, a delivery report), or ""
+
+
+def parse_message(raw, *, envelope_recipient=None):
+    """`raw` is the message's bytes; `envelope_recipient` the address the provider delivered it to,
+    when it says (it may differ from To: a Bcc, a forward)."""
+    msg = BytesParser(policy=policy.default).parsebytes(raw)
+    sender_name, sender = (_no_nul(part) for part in _sender(msg))
+    return ParsedMail(
+        message_id=_no_nul(_message_id(msg, raw)),
+        sender=sender,
+        sender_name=sender_name,
+        recipients=tuple(_no_nul(r) for r in _recipients(msg, envelope_recipient)),
+        subject=_clip(_header(msg, "Subject"), SUBJECT_MAX),
+        text=_clip(trim_quoted(_body_text(msg)), TEXT_MAX),
+        sent_at=_date(msg),
+        raw_size=len(raw),
+        attachments=tuple(_attachments(msg)),
+        automatic=_automatic(msg, sender),
+    )
+
+
+# --- headers -------------------------------------------------------------------------------------
+def _header(msg, name):
+    """A header's decoded text, or "" when it is missing or cannot be read."""
+    try:
+        value = msg.get(name)
+    except Exception:  # noqa: BLE001 - a malformed header is treated as missing
+        return ""
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def _raw_header(msg, name):
+    """The header's text without the registry's parsing (for address lists the parser rejects)."""
+    for key, value in msg.raw_items():
+        if key.lower() == name.lower():
+            return str(value)
+    return ""
+
+
+def _no_nul(text):
+    """A raw email may carry any byte; PostgreSQL text cannot hold NUL, so it never reaches a row."""
+    return text.replace("\x00", "") if isinstance(text, str) else text
+
+
+def _clip(text, limit):
+    text = _no_nul(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _message_id(msg, raw):
+    """The Message-ID as sent; without one (or an absurd one), a stable id made from the bytes, so
+    the same message delivered twice is still recognised."""
+    value = _header(msg, "Message-ID").strip()
+    if value and len(value) <= MESSAGE_ID_MAX and " " not in value:
+        return value
+    basis = value.encode() if value else raw
+    return f"<sha256.{hashlib.sha256(basis).hexdigest()}@mailin.invalid>"
+
+
+def _sender(msg):
+    try:
+        header = msg["From"]
+        addresses = getattr(header, "addresses", ()) if header is not None else ()
+    except Exception:  # noqa: BLE001 - fall back to the lenient parser below
+        addresses = ()
+    if addresses and addresses[0].addr_spec and "@" in addresses[0].addr_spec:
+        return addresses[0].display_name or "", addresses[0].addr_spec
+    name, addr = parseaddr(_raw_header(msg, "From"))
+    return name, addr if "@" in addr else ""
+
+
+def _recipients(msg, envelope_recipient):
+    found = []
+    if envelope_recipient:
+        found.append(str(envelope_recipient).strip())
+    for name in ("Delivered-To", "X-Original-To", "To", "Cc"):
+        values = [str(v) for key, v in msg.raw_items() if key.lower() == name.lower()]
+        for _, addr in getaddresses(values):
+            if "@" in addr:
+                found.append(addr.strip())
+    seen, unique = set(), []
+    for addr in found:
+        if addr.lower() not in seen:
+            seen.add(addr.lower())
+            unique.append(addr)
+    return tuple(unique)
+
+
+def _date(msg):
+    try:
+        header = msg["Date"]
+        value = getattr(header, "datetime", None)
+    except Exception:  # noqa: BLE001 - an unreadable date is no date
+        return None
+    return value if value is not None and value.tzinfo is not None else None
+
+
+def _automatic(msg, sender):
+    """Why the message was written by a machine (RFC 3834 auto-replies, delivery reports), or ""."""
+    auto = _header(msg, "Auto-Submitted").lower()
+    if auto and auto != "no":
+        return "an automatic reply"
+    if msg.get_content_type() == "multipart/report":
+        return "a delivery report"
+    if sender.split("@")[0].lower() in ("mailer-daemon", "postmaster"):
+        return "a delivery report"
+    if _header(msg, "X-Autoreply") or _header(msg, "X-Autorespond"):
+        return "an automatic reply"
+    if _header(msg, "Precedence").lower() in ("bulk", "junk", "auto_reply"):
+        return "bulk mail"
+    return ""
+
+
+# --- body ----------------------------------------------------------------------------------------
+def _content(part):
+    try:
+        return part.get_content()
+    except Exception:  # noqa: BLE001 - unknown charset or broken encoding: decode what is there
+        payload = part.get_payload(decode=True) or b""
+        return payload.decode("utf-8", errors="replace")
+
+
+def _body_text(msg):
+    try:
+        body = msg.get_body(preferencelist=("plain", "html"))
+    except Exception:  # noqa: BLE001
+        body = None
+    if body is None:
+        return ""
+    text = _content(body)
+    if not isinstance(text, str):
+        return ""
+    return html_to_text(text) if body.get_content_subtype() == "html" else text
+
+
+_QUOTE_BLOCKS = re.compile(r"<blockquote\b.*?</blockquote>|<div[^>]*class=\"?(gmail_quote|moz-cite-prefix)[^>]*>.*\Z",
+                           re.IGNORECASE | re.DOTALL)
+_DROP = re.compile(r"<(script|style|head)\b.*?</\1>", re.IGNORECASE | re.DOTALL)
+_BREAKS = re.compile(r"<br\s*/?>|</(p|div|li|tr|h[1-6])>", re.IGNORECASE)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def html_to_text(markup):
+    """Readable text from an HTML-only email: quoted blocks, scripts and styles dropped, block ends
+    turned into line breaks, tags removed, entities decoded."""
+    markup = markup[:HTML_MAX]
+    markup = _DROP.sub("", markup)
+    markup = _QUOTE_BLOCKS.sub("", markup)
+    markup = _BREAKS.sub("\n", markup)
+    return html.unescape(_TAGS.sub("", markup))
+
+
+# Where quoted history starts: everything from the first of these lines on is history.
+_HISTORY_STARTS = [
+    re.compile(r"^on\b.{0,300}\bwrote:\s*$", re.IGNORECASE),  # Gmail, Apple Mail, Thunderbird
+    re.compile(r"^le\b.{0,300}\ba écrit\s*:\s*$", re.IGNORECASE),
+    re.compile(r"^am\b.{0,300}\bschrieb\b.{0,200}:\s*$", re.IGNORECASE),
+    re.compile(r"^el\b.{0,300}\bescribió:\s*$", re.IGNORECASE),
+    re.compile(r"^-{2,}\s*(original message|ursprüngliche nachricht|message d'origine|forwarded message)\s*-{2,}",
+               re.IGNORECASE),  # Outlook and others
+    re.compile(r"^_{10,}\s*$"),  # Outlook on the web, before its From:/Sent: block
+    re.compile(r"^--$"),  # the signature delimiter "-- " (RFC 3676), as the stripped line reads
+    re.compile(r"^sent from my \w+", re.IGNORECASE),
+]
+_OUTLOOK_HEADER = re.compile(r"^\*?(from|von|de)\s*:\*?\s", re.IGNORECASE)
+_OUTLOOK_NEXT = re.compile(r"^\*?(sent|date|gesendet|envoyé|to|subject)\s*:", re.IGNORECASE)
+
+
+def _starts_history(line, following):
+    if any(p.match(line) for p in _HISTORY_STARTS):
+        return True
+    # "On Mon, 2 Mar 2026 at 10:00, Fran <fran@…>" and "wrote:" wrapped onto the next line
+    if line.lower().startswith("on ") and following.lower().endswith("wrote:"):
+        return bool(_HISTORY_STARTS[0].match(f"{line} {following}"))
+    return bool(_OUTLOOK_HEADER.match(line) and _OUTLOOK_NEXT.match(following))
+
+
+def trim_quoted(text):
+    """The new part of a reply: lines quoted with '>' dropped, and everything from the first "On ...
+    wrote:" line (or a client's separator, an Outlook From:/Sent: block, the signature delimiter) on
+    cut off. A message that is nothing but quotation is kept whole, so no message ends up empty."""
+    lines = (text or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    kept = []
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if _starts_history(stripped, lines[i + 1].strip() if i + 1 < len(lines) else ""):
+            break
+        if not stripped.startswith(">"):
+            kept.append(line.rstrip())
+    result = "\n".join(kept).strip()
+    result = re.sub(r"\n{3,}", "\n\n", result)
+    return result or (text or "").strip()
+
+
+# --- attachments ---------------------------------------------------------------------------------
+_EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg", "text/plain": ".txt"}
+
+
+def _safe_filename(name, content_type):
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable()).strip().strip(".") or ""
+    if not name:
+        name = "attachment" + _EXTENSIONS.get(content_type, "")
+    if len(name) > FILENAME_MAX:
+        stem, dot, ext = name.rpartition(".")
+        name = (stem[: FILENAME_MAX - len(ext) - 1] + dot + ext) if dot and len(ext) < 10 else name[:FILENAME_MAX]
+    return name
+
+
+def _attachments(msg):
+    """Every part with a file name or marked as an attachment, except the body the text came from."""
+    body_ids = set()
+    for kind in ("plain", "html"):
+        try:
+            body = msg.get_body(preferencelist=(kind,))
+        except Exception:  # noqa: BLE001
+            body = None
+        if body is not None:
+            body_ids.add(id(body))
+    for part in msg.walk():
+        if part.is_multipart() or id(part) in body_ids:
+            continue
+        try:
+            filename = part.get_filename()
+            disposition = part.get_content_disposition()
+        except Exception:  # noqa: BLE001
+            filename, disposition = None, None
+        if not filename and disposition != "attachment":
+            continue
+        content_type = part.get_content_type()
+        try:
+            content = part.get_payload(decode=True) or b""
+        except Exception:  # noqa: BLE001
+            content = b""
+        yield Attachment(filename=_safe_filename(filename, content_type), content_type=content_type, content=content)
+

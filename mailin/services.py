@@ -1,0 +1,170 @@
+"""Receiving one email: the one place both ways in (provider webhooks, the IMAP sweep) call.
+
+`mail_receive(raw, provider=...)` parses the message, keeps it exactly once per Message-ID (the unique
+constraint, taken with get_or_create inside the transaction: a second worker with the same message
+waits on the first one's insert and then finds it), stores its attachments within the limits, and
+routes it:
+
+- to the case its reply address names, when the signature verifies and the cases app accepts the
+  post (sender is the client, case open): `posted`;
+- otherwise to a new case for the team to claim: `new_case` (a forged or unknown address, a
+  stranger, a closed case);
+- machine mail (auto-replies, delivery reports, our own messages coming back, provider-flagged spam)
+  and messages over MAILIN_MAX_MESSAGE_BYTES are kept and noted but go nowhere: `refused`.
+
+Everything for one message happens in one transaction: the row, its attachments, the timeline entry
+and the notices commit together or not at all (a failed run leaves no row, so the next delivery
+processes it)."""
+import logging
+from dataclasses import dataclass
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from django.template.defaultfilters import filesizeformat
+
+from cases.errors import CaseRuleError
+from cases.models import Case
+from cases.services.client_mail import case_open_from_mail, client_mail_post
+
+from .addresses import is_our_address, read_reply_address
+from .models import InboundAttachment, InboundMessage, Outcome
+from .parsing import parse_message
+
+logger = logging.getLogger(__name__)
+
+# What a file's first bytes must be for the types whose files say what they are: a "PDF" that is
+# not one is refused like a type that is not allowed.
+MAGIC = {
+    "application/pdf": (b"%PDF-",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "image/webp": (b"RIFF",),
+}
+
+
+@dataclass(frozen=True)
+class Receipt:
+    message: InboundMessage
+    outcome: str  # an Outcome value; DUPLICATE when this delivery was one already received
+
+    @property
+    def case(self):
+        return self.message.case
+
+
+def attachment_refusal(content_type, content):
+    """Why an attachment is not kept (in a rep's words), or "" when it is."""
+    limit = settings.MAILIN_MAX_ATTACHMENT_BYTES
+    if len(content) > limit:
+        return f"too large: {filesizeformat(len(content))}, the limit is {filesizeformat(limit)}"
+    allowed = {t.lower() for t in settings.MAILIN_ALLOWED_CONTENT_TYPES}
+    if content_type.lower() not in allowed:
+        return f"files of type {content_type} are not accepted"
+    magic = MAGIC.get(content_type.lower())
+    if magic and not content.startswith(magic):
+        return f"the file is not the {content_type} it claims to be"
+    return ""
+
+
+def _store_attachments(message, attachments):
+    rows = []
+    for i, att in enumerate(attachments):
+        refused = ("more attachments than one email may bring" if i >= settings.MAILIN_MAX_ATTACHMENTS
+                   else attachment_refusal(att.content_type, att.content))
+        row = InboundAttachment(message=message, filename=att.filename, content_type=att.content_type[:100],
+                                size=att.size, refused=refused[:200])
+        if not refused:
+            row.file.save(att.filename, ContentFile(att.content), save=False)
+        row.save()
+        rows.append(row)
+    return rows
+
+
+def _refusal(mail, spam):
+    """Why a message is kept but goes to no case, or ""."""
+    if not mail.sender:
+        return "it has no sender address"
+    if is_our_address(mail.sender) or mail.sender.casefold() in {a.casefold() for a in own_addresses()}:
+        return "it came from our own address (a mail loop)"
+    if mail.automatic:
+        return f"it is {mail.automatic}, not a person writing"
+    if spam:
+        return "the mail provider flagged it as spam"
+    if mail.raw_size > settings.MAILIN_MAX_MESSAGE_BYTES:
+        return (f"it is too large ({filesizeformat(mail.raw_size)}, the limit is "
+                f"{filesizeformat(settings.MAILIN_MAX_MESSAGE_BYTES)})")
+    return ""
+
+
+def own_addresses():
+    """The addresses we send from: mail from them coming back in is a loop."""
+    return [addr for addr in (parseaddr(settings.DEFAULT_FROM_EMAIL)[1],) if addr]
+
+
+def _reply_target(mail):
+    """The first of the recipients that is one of our reply addresses, as (address, ReplyAddress)."""
+    for addr in mail.recipients:
+        found = read_reply_address(addr)
+        if found is not None:
+            return addr, found
+    return (mail.recipients[0] if mail.recipients else ""), None
+
+
+def mail_receive(raw, *, provider, envelope_recipient=None, spam=False):
+    """Process one message (its raw bytes) that came in through `provider` ("imap", "Mailgun", ...).
+    Returns a Receipt; a message already received is not processed again (outcome DUPLICATE)."""
+    mail = parse_message(raw, envelope_recipient=envelope_recipient)
+    recipient, reply = _reply_target(mail)
+    with transaction.atomic():
+        message, created = InboundMessage.objects.get_or_create(
+            message_id=mail.message_id,
+            defaults={"provider": provider[:40], "sender": mail.sender[:254], "sender_name": mail.sender_name[:200],
+                      "recipient": recipient[:254], "subject": mail.subject, "text": mail.text,
+                      "sent_at": mail.sent_at, "raw_size": mail.raw_size, "outcome": Outcome.REFUSED},
+        )
+        if not created:
+            InboundMessage.objects.filter(pk=message.pk).update(deliveries=F("deliveries") + 1)
+            logger.info("inbound %s via %s: already received, not processed again", mail.message_id, provider)
+            return Receipt(message=message, outcome=Outcome.DUPLICATE)
+        refused = _refusal(mail, spam)
+        if refused:
+            return _finish(message, Outcome.REFUSED, f"Not posted: {refused}.")
+        attachments = [{"name": a.filename, "size": a.size, "content_type": a.content_type, "refused": a.refused}
+                       for a in _store_attachments(message, mail.attachments)]
+        return _route(message, mail, reply, attachments)
+
+
+def _route(message, mail, reply, attachments):
+    fields = {"sender": mail.sender, "sender_name": mail.sender_name, "subject": mail.subject, "text": mail.text,
+              "attachments": attachments, "message_pk": message.pk, "received_at": message.received_at}
+    about, reason = None, ""
+    if reply is not None and not reply.valid:
+        reason = "The reply address it was sent to did not verify."
+    elif reply is not None:
+        about = Case.objects.select_related("client", "owner").filter(reference__iexact=reply.reference).first()
+        if about is None:
+            reason = "The reply address named a case that does not exist."
+        else:
+            try:
+                event = client_mail_post(case=about, **fields)
+            except CaseRuleError as exc:
+                reason = exc.message
+            else:
+                message.case = about
+                return _finish(message, Outcome.POSTED, f"Posted on {about.reference} (event {event.pk}).")
+    case = case_open_from_mail(**fields, reason=reason, about=about,
+                               notify_to=settings.MAILIN_UNCLAIMED_NOTIFY)
+    message.case = case
+    return _finish(message, Outcome.NEW_CASE, (reason + " " if reason else "") + f"Opened {case.reference}.")
+
+
+def _finish(message, outcome, note):
+    message.outcome = outcome
+    message.note = note[:300]
+    message.save(update_fields=["case", "outcome", "note"])
+    return Receipt(message=message, outcome=outcome)
+

@@ -1,0 +1,30 @@
+"""The providers' inbound webhook URLs, mounted under /anymail/ (config/urls.py) in anymail's own
+namespace. Only the providers this project supports are mounted (not all of anymail.urls: a provider
+whose library is not installed, Amazon SES without boto3, would answer 500), and each answers 404
+until it is enabled and its check configured (mailin.webhooks.provider_enabled), before anymail's
+view is even built: an unconfigured provider's view would otherwise fail on its missing key."""
+from anymail.webhooks.mailgun import MailgunInboundWebhookView
+from anymail.webhooks.postmark import PostmarkInboundWebhookView
+from django.http import Http404
+from django.urls import path, re_path
+
+from .webhooks import provider_enabled
+
+app_name = "anymail"
+
+
+def _gated(esp_name, view_class):
+    def view(request, *args, **kwargs):
+        if not provider_enabled(esp_name):
+            raise Http404(f"Inbound email from {esp_name} is not enabled here.")
+        return view_class.as_view()(request, *args, **kwargs)
+
+    view.csrf_exempt = True  # the providers post without a session; anymail checks their signature/auth
+    return view
+
+
+urlpatterns = [
+    re_path(r"^mailgun/inbound(_mime)?/$", _gated("mailgun", MailgunInboundWebhookView),
+            name="mailgun_inbound_webhook"),
+    path("postmark/inbound/", _gated("postmark", PostmarkInboundWebhookView), name="postmark_inbound_webhook"),
+]

@@ -1,0 +1,249 @@
+"""After the follow-up call, the client's status page asks one question (how satisfied, 1 to 5, and an
+optional comment), through the signed link, once per case; expired and revoked links refuse it. The
+team page shows the window's average, count and distribution beside the mood figures, equal to a
+recomputation, in one query whatever the number of answers."""
+import datetime as dt
+from collections import Counter
+
+import pytest
+import time_machine
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import services
+from cases.metrics import window
+from cases.metrics.satisfaction import satisfaction_figure
+from cases.models import ClientSurvey, Step
+from cases.models.client_word import SURVEY_COMMENT
+from cases.services.client_word import RATED
+from cases.services.common import lock_case
+from cases.services.status_links import revoke_status_links
+from tests.cases.client_word_support import DennisBrowser, token_of
+from tests.cases.helpers import advance_to, open_case
+from tests.factories import CaseFactory, ClientFactory, RepFactory
+
+DAY0 = dt.datetime(2025, 7, 1, 9, 0, tzinfo=dt.UTC)
+COMMENT = "Dana kept every promise and called back exactly when she said"
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(DAY0, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def resolved(frozen, rep, dennis):
+    """Dennis's case: his link given at delivery (day 0), resolved on day 2 (the link then shows only that
+    it is resolved), the follow-up call due on day 5. Returns (case, Dennis's browser)."""
+    case = advance_to(open_case(rep, dennis), Step.DELIVER, rep)
+    browser = DennisBrowser(token_of(rep, case))
+    services.delivery_record(user=rep, case=case, verified_with_client=True, client_satisfied=True,
+                             prevention_note="Upgrades now run with a tested rollback",
+                             follow_up_on=timezone.localdate(timezone=dennis.tz) + dt.timedelta(days=5))
+    frozen.shift(dt.timedelta(days=2))
+    case = services.case_transition(user=rep, case=case, name="complete_deliver")
+    return case, browser
+
+
+@pytest.fixture
+def followed_up(resolved, frozen, rep):
+    """As `resolved`, with the follow-up call logged on day 5."""
+    case, browser = resolved
+    frozen.shift(dt.timedelta(days=3))
+    services.follow_up_log(user=rep, case=case, note="Dennis says everything still works fine")
+    return case, browser
+
+
+def asks(page):
+    return 'name="score"' in page and "How satisfied are you" in page
+
+
+# --- through the link --------------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_after_the_follow_up_call_the_page_asks_how_satisfied_the_client_is(followed_up):
+    _, dennis = followed_up
+
+    page = dennis.open().content.decode()
+
+    assert asks(page)
+    assert page.count('type="radio" name="score"') == 5
+    assert f'maxlength="{SURVEY_COMMENT}"' in page
+
+
+@pytest.mark.django_db
+def test_before_the_follow_up_call_the_page_does_not_ask_and_refuses_an_answer(resolved):
+    case, dennis = resolved
+    dennis.http.get(reverse("client_status", kwargs={"token": token_of_open_case(case)}))  # a CSRF cookie
+
+    page = dennis.open().content.decode()
+    response = dennis.rate(5)
+
+    assert not asks(page)
+    assert response.status_code == 409
+    assert "We ask how satisfied you are after our follow-up call" in response.content.decode()
+    assert not ClientSurvey.objects.exists()
+
+
+def token_of_open_case(case):
+    """Another case's live page, only for the CSRF cookie a browser would already hold."""
+    other = open_case(case.owner, ClientFactory(name="Olive Grant"))
+    return token_of(case.owner, other)
+
+
+@pytest.mark.django_db
+def test_the_answer_is_stored_on_the_case_shown_back_and_on_the_timeline(followed_up):
+    case, dennis = followed_up
+    dennis.open()
+
+    response = dennis.rate(4, COMMENT)
+
+    assert response.status_code == 302 and response["Location"].endswith("#your-rating")
+    survey = ClientSurvey.objects.get(case=case)
+    assert (survey.score, survey.comment, survey.given_at) == (4, COMMENT, timezone.now())
+    page = dennis.open().content.decode()
+    assert "You rated how we handled your case 4 out of 5." in page and not asks(page)
+    assert case.events.get(verb=RATED).note.startswith("4 out of 5")
+
+
+@pytest.mark.django_db
+def test_a_second_answer_keeps_the_first(followed_up):
+    case, dennis = followed_up
+    dennis.open()
+    dennis.rate(4, COMMENT)
+
+    response = dennis.rate(1, "Changed my mind")
+
+    assert response.status_code == 302
+    assert list(ClientSurvey.objects.values_list("score", flat=True)) == [4]
+    assert case.events.filter(verb=RATED).count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("score", ["", "0", "6", "five"])
+def test_a_score_outside_1_to_5_is_refused_next_to_the_question(followed_up, score):
+    _, dennis = followed_up
+    dennis.open()
+
+    response = dennis.rate(score)
+
+    assert response.status_code == 422
+    assert "Choose a number from 1 (not at all) to 5 (completely)." in response.content.decode()
+    assert not ClientSurvey.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_comment_over_the_limit_is_refused_next_to_it(followed_up):
+    _, dennis = followed_up
+    dennis.open()
+
+    response = dennis.rate(5, "y" * (SURVEY_COMMENT + 1))
+
+    assert response.status_code == 422
+    assert f"Keep it under {SURVEY_COMMENT:,} characters" in response.content.decode()
+    assert not ClientSurvey.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_expired_link_refuses_the_answer(followed_up, frozen, settings):
+    _, dennis = followed_up
+    dennis.open()
+    frozen.move_to(DAY0 + dt.timedelta(days=settings.CLIENT_LINK_MAX_AGE_DAYS, seconds=1))  # the page still shows
+
+    response = dennis.rate(5)
+
+    assert response.status_code == 410 and "This link has expired" in response.content.decode()
+    assert not ClientSurvey.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_revoked_link_refuses_the_answer(followed_up, rep):
+    case, dennis = followed_up
+    dennis.open()
+    with transaction.atomic():
+        revoke_status_links(case=lock_case(case), actor=rep, why="Revoked by hand.", by_hand=True)
+
+    response = dennis.rate(5)
+
+    assert response.status_code == 410 and "This link is no longer valid" in response.content.decode()
+    assert not ClientSurvey.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_open_case_is_not_asked_yet(rep, dennis, frozen):
+    case = advance_to(open_case(rep, dennis), Step.DELIVER, rep)
+    browser = DennisBrowser(token_of(rep, case))
+    browser.open()
+
+    response = browser.rate(5)
+
+    assert response.status_code == 409
+    assert not ClientSurvey.objects.exists()
+
+
+# --- the team page -----------------------------------------------------------------------------------
+def _answers(scores_and_days_ago, now):
+    """Survey answers on fresh cases of one rep, given `days_ago` before `now`."""
+    owner, client = RepFactory(), ClientFactory()
+    cases = CaseFactory.create_batch(len(scores_and_days_ago), owner=owner, client=client)
+    ClientSurvey.objects.bulk_create(
+        ClientSurvey(case=c, score=score, given_at=now - dt.timedelta(days=ago))
+        for c, (score, ago) in zip(cases, scores_and_days_ago))
+
+
+@pytest.mark.django_db
+def test_the_team_page_figure_equals_a_recomputation_over_the_window(boss):
+    now = timezone.now()
+    given = [(5, 1), (4, 3), (4, 10), (2, 29), (1, 31), (5, 45), (3, 0.5)]
+    _answers(given, now)
+    inside = [score for score, ago in given if ago < 30]
+
+    response = boss.get(reverse("supervisor:dashboard"), {"days": 30})
+
+    figure = response.context["figure"]
+    assert figure.count == len(inside)
+    assert figure.average == pytest.approx(sum(inside) / len(inside))
+    counts = Counter(inside)
+    assert [(row.score, row.count) for row in figure.distribution] == [(s, counts[s]) for s in range(1, 6)]
+    assert [row.percent for row in figure.distribution] == [round(100 * counts[s] / len(inside)) for s in range(1, 6)]
+    page = response.content.decode()
+    assert f"Average <strong>{sum(inside) / len(inside):.1f}</strong> out of 5" in page
+    assert f"({len(inside)} answers in the window)" in page
+
+
+@pytest.mark.django_db
+def test_the_team_page_says_so_when_nobody_answered_in_the_window(boss):
+    _answers([(5, 40)], timezone.now())
+
+    page = boss.get(reverse("supervisor:dashboard"), {"days": 30}).content.decode()
+
+    assert "No client answered the satisfaction question in this window." in page
+
+
+@pytest.mark.django_db
+def test_the_figure_is_one_query_whatever_the_number_of_answers(db, django_assert_num_queries):
+    now = timezone.now()
+    _answers([(s % 5 + 1, s % 20) for s in range(200)], now)
+
+    with django_assert_num_queries(1):
+        figure = satisfaction_figure(window(30, now))
+
+    assert figure.count == 200
+
+
+@pytest.mark.django_db
+def test_the_team_page_makes_as_many_queries_with_10_answers_as_with_200(boss):
+    url = reverse("supervisor:dashboard")
+    _answers([(s % 5 + 1, s % 20) for s in range(10)], timezone.now())
+    boss.get(url)
+    with CaptureQueriesContext(connection) as few:
+        boss.get(url)
+    _answers([(s % 5 + 1, s % 20) for s in range(190)], timezone.now())
+
+    with CaptureQueriesContext(connection) as many:
+        response = boss.get(url)
+
+    assert response.context["figure"].count == 200
+    assert len(many) == len(few)

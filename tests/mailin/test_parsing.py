@@ -1,0 +1,115 @@
+"""Reading a raw email: the new text without the quoted history, the sender, the addresses it went
+to, a stable id when it has no Message-ID, and the attachments."""
+from mailin.parsing import parse_message, trim_quoted
+from tests.mailin.conftest import DENNIS, GMAIL_REPLY, PDF, email_bytes
+
+
+def test_a_gmail_reply_keeps_only_the_new_text():
+    trimmed = trim_quoted(GMAIL_REPLY)
+
+    assert trimmed == ("Thanks Fran, the site is back but email still bounces for two of us.\n"
+                       "Can you check the accounts for sales@ and orders@?")
+
+
+def test_an_on_wrote_line_wrapped_over_two_lines_starts_the_history():
+    text = ("Yes, that works for me.\n\n"
+            "On Mon, 2 Mar 2026 at 10:15, Fran Lindqvist from the support team <cases@x.example>\n"
+            "wrote:\n> Shall we call at 2?\n")
+
+    assert trim_quoted(text) == "Yes, that works for me."
+
+
+def test_an_outlook_reply_loses_its_original_message_block():
+    text = ("Still down here.\n\n-----Original Message-----\nFrom: Case tracker <cases@x.example>\n"
+            "Sent: Monday, March 2, 2026 10:15 AM\nSubject: C-000123\n\nWe are restoring it.\n")
+
+    assert trim_quoted(text) == "Still down here."
+
+
+def test_an_outlook_web_reply_loses_its_from_and_sent_block():
+    text = "Thank you, all good now.\n\nFrom: Case tracker <cases@x.example>\nSent: 02 March 2026 10:15\nTo: Dennis\n"
+
+    assert trim_quoted(text) == "Thank you, all good now."
+
+
+def test_inline_answers_between_quoted_lines_are_kept():
+    text = "> When did it start?\nAt 7am.\n> Who is affected?\nThe whole sales team.\n"
+
+    assert trim_quoted(text) == "At 7am.\nThe whole sales team."
+
+
+def test_the_signature_is_trimmed():
+    assert trim_quoted("It works now, thanks!\n\n-- \nDennis Hale\nHale Online Supplies\n") == "It works now, thanks!"
+
+
+def test_a_message_that_is_only_quotation_is_kept_whole():
+    assert trim_quoted("> just the old text\n") == "> just the old text"
+
+
+def test_an_html_only_reply_is_read_as_text_without_its_quoted_block():
+    raw = email_bytes(to="case@x.example", text=None, html=(
+        "<div>Orders are flowing again &amp; thanks.</div><div><br></div>"
+        "<div class=\"gmail_quote\"><div>On Mon wrote:</div><blockquote>old text</blockquote></div>"))
+
+    mail = parse_message(raw)
+
+    assert mail.text == "Orders are flowing again & thanks."
+
+
+def test_sender_recipients_and_subject_are_read():
+    raw = email_bytes(to="Support <case+C-000001.abc@x.example>", subject="Re: C-000001",
+                      text="Fine", headers={"Cc": "accounts@hale-online.example"})
+
+    mail = parse_message(raw, envelope_recipient="case+C-000001.abc@x.example")
+
+    assert (mail.sender, mail.sender_name, mail.subject) == (DENNIS, "Dennis Hale", "Re: C-000001")
+    assert mail.recipients == ("case+C-000001.abc@x.example", "accounts@hale-online.example")
+    assert mail.sent_at.isoformat() == "2026-03-02T11:05:00+00:00"
+
+
+def test_a_message_without_message_id_gets_the_same_stable_id_each_time():
+    raw = email_bytes(to="x@x.example", text="Hello there").replace(b"Message-ID:", b"X-Old-ID:")
+
+    first, second = parse_message(raw), parse_message(raw)
+
+    assert first.message_id == second.message_id
+    assert first.message_id.endswith("@mailin.invalid>")
+
+
+def test_attachments_come_with_their_name_type_and_bytes():
+    raw = email_bytes(to="x@x.example", text="Invoice attached",
+                      attachments=[("../../etc/invoice.pdf", "application/pdf", PDF)])
+
+    (attachment,) = parse_message(raw).attachments
+
+    assert (attachment.filename, attachment.content_type, attachment.content) == ("invoice.pdf", "application/pdf", PDF)
+
+
+def test_an_auto_reply_is_recognised_as_machine_mail():
+    raw = email_bytes(to="x@x.example", text="I am out of the office until Monday.",
+                      headers={"Auto-Submitted": "auto-replied"})
+
+    assert parse_message(raw).automatic == "an automatic reply"
+
+
+def test_a_real_raw_message_with_quoted_printable_and_latin1_is_read():
+    raw = (b"Return-Path: <dennis@hale-online.example>\r\n"
+           b"Delivered-To: case+C-000007.k2j3@reply.cases.example\r\n"
+           b"From: =?iso-8859-1?q?Dennis_H=E4le?= <dennis@hale-online.example>\r\n"
+           b"To: \"Support\" <case+C-000007.k2j3@reply.cases.example>\r\n"
+           b"Subject: =?utf-8?q?Re=3A_Caf=C3=A9_orders?=\r\n"
+           b"Date: Mon, 2 Mar 2026 11:05:00 +0000\r\n"
+           b"Message-ID: <20260302110500.GA123@hale-online.example>\r\n"
+           b"MIME-Version: 1.0\r\n"
+           b"Content-Type: text/plain; charset=iso-8859-1\r\n"
+           b"Content-Transfer-Encoding: quoted-printable\r\n\r\n"
+           b"Gr=FC=DFe, the caf=E9 orders work again.\r\n\r\n"
+           b"Am 02.03.2026 um 10:15 schrieb Case tracker <cases@cases.example>:\r\n"
+           b"> old\r\n")
+
+    mail = parse_message(raw)
+
+    assert mail.sender_name == "Dennis Häle" and mail.subject == "Re: Café orders"
+    assert mail.text == "Grüße, the café orders work again."
+    assert mail.recipients[0] == "case+C-000007.k2j3@reply.cases.example"
+    assert mail.message_id == "<20260302110500.GA123@hale-online.example>"
