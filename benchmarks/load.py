@@ -1,7 +1,7 @@
 """The load generator: wrk (Debian's package, installed with apt-get when missing and we are root), a
 bounded run per page (-t2 -c4 -d10s by default), parsed into requests/s, p50 and p99; and the query
 count of a page, from one request through Django's test client under CaptureQueriesContext, in this
-process, against the same database and with the same session."""
+process, against the same database, with the same session and middleware."""
 import os
 import re
 import shutil
@@ -57,18 +57,20 @@ def run_wrk(wrk, url, cookie, *, seconds=10, timeout=60):
     return parse(out.stdout)
 
 
-def count_queries(path, session_key):
-    """Queries of one GET of `path` with the given session (after one warm-up request)."""
+def count_queries(path, session_key, middleware=None):
+    """Queries of one GET of `path` with the given session (after one warm-up request); `middleware`:
+    another MIDDLEWARE list to serve it through (the plain-Django floor's)."""
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, override_settings
 
-    client = Client(HTTP_HOST="127.0.0.1")
-    if session_key:
-        client.cookies["sessionid"] = session_key
-    client.get(path)
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(path)
+    with override_settings(**({"MIDDLEWARE": middleware} if middleware is not None else {})):
+        client = Client(HTTP_HOST="127.0.0.1")
+        if session_key:
+            client.cookies["sessionid"] = session_key
+        client.get(path)
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(path)
     if response.status_code != 200:
         raise RuntimeError(f"test client: GET {path} answered {response.status_code}")
     return len(ctx.captured_queries)

@@ -1,5 +1,5 @@
 """Serving the bench: gunicorn (2 sync workers, config.settings.bench: DEBUG off, persistent database
-connections, 127.0.0.1 only), and a small HTTP client that logs in through the real login form and
+connections, 127.0.0.1 only; config.settings.bench_plain for the plain-Django floor), and a small HTTP client that logs in through the real login form and
 times single requests."""
 import http.client
 import os
@@ -24,15 +24,17 @@ def free_port():
 
 
 class Gunicorn:
-    """`with Gunicorn() as server:` serves the app on server.port and stops it (and its workers) after."""
+    """`with Gunicorn(log) as server:` serves the app on server.port and stops it (and its workers) after.
+    `settings`: the settings module (config.settings.bench_plain for the plain-Django floor)."""
 
-    def __init__(self, log_path):
+    def __init__(self, log_path, settings="config.settings.bench"):
         self.port = free_port()
         self.log_path = Path(log_path)
+        self.settings = settings
         self.proc = None
 
     def __enter__(self):
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.bench"}
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": self.settings}
         self.log = self.log_path.open("w")
         self.proc = subprocess.Popen(
             [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi:application",
@@ -52,6 +54,22 @@ class Gunicorn:
             time.sleep(0.2)
         self.__exit__(None, None, None)
         raise RuntimeError(f"gunicorn did not answer within 60 s; see {self.log_path}")
+
+    def cpu_seconds(self):
+        """User + system CPU seconds the workers have used so far (Linux's /proc; None elsewhere): what
+        a request costs the server, whatever else the machine is doing meanwhile."""
+        total, tick = 0, os.sysconf("SC_CLK_TCK")
+        try:
+            for stat in Path("/proc").glob("[0-9]*/stat"):
+                try:
+                    fields = stat.read_text().rpartition(")")[2].split()
+                except OSError:
+                    continue  # a process that ended meanwhile
+                if int(fields[1]) == self.proc.pid:  # ppid: a worker of this master
+                    total += int(fields[11]) + int(fields[12])  # utime, stime
+        except (OSError, IndexError, ValueError):
+            return None
+        return total / tick
 
     def __exit__(self, *exc):
         if self.proc and self.proc.poll() is None:

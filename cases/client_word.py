@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from . import workflow
 from .models import ClientAnswer, ClientAnswerKind, ClientSurvey
-from .status_links import excerpt
+from .status_links import excerpt, handler_first_name
 
 
 def attempt_key(case):
@@ -27,6 +27,27 @@ def attempt_key(case):
 
 def answers_open(case):
     return workflow.policy(case.step).client_answers
+
+
+def answer_refusal(case):
+    """Why the client may not answer "It works" / "Not yet" now, in their words, or None when they may."""
+    if answers_open(case):
+        return None
+    if workflow.is_closed(case.step):
+        return "Your case is resolved, so there is nothing left to confirm here."
+    return (f"We are still working on the fix: {handler_first_name(case)} will let you know when it is in, "
+            "and you can tell us here whether it works then.")
+
+
+def survey_refusal(case):
+    """Why the client may not rate us now, in their words, or None when they may (or already did)."""
+    if survey_waiting_for(case, latest_delivery(case)):
+        return None
+    return "We ask how satisfied you are after our follow-up call, once your case is resolved."
+
+
+def current_survey(case):
+    return ClientSurvey.objects.filter(case=case).first()
 
 
 def current_answer(case):
@@ -75,7 +96,7 @@ def client_word(case):
     answer = current_answer(case)
     survey, waiting = None, False
     if workflow.is_closed(case.step):
-        survey = ClientSurvey.objects.filter(case=case).first()
+        survey = current_survey(case)
         waiting = survey is None and survey_waiting_for(case, latest_delivery(case))
     return ClientWord(
         attempt=attempt_key(case),

@@ -53,19 +53,30 @@ def _has_nul(query_dict):
     return any(NUL in key or any(NUL in value for value in values) for key, values in query_dict.lists())
 
 
+def _query_may_hold_nul(request):
+    """False when request.GET, not parsed yet, cannot hold a NUL: the raw query string has neither a
+    NUL nor %00 (the only escape that decodes to one), so it need not be parsed just to look."""
+    if "GET" in request.__dict__:  # parsed already, or set by hand (a plain HttpRequest)
+        return True
+    query = request.META.get("QUERY_STRING", "")
+    return NUL in query or "%00" in query
+
+
 def nul_byte_in(request):
     """Where in the request a NUL byte is ("the address", "a form field", ...), or None."""
     if NUL in request.path_info or NUL in request.path:
         return "the address"
-    if _has_nul(request.GET):
+    if _query_may_hold_nul(request) and _has_nul(request.GET):
         return "the address"
     for name, value in request.META.items():
         if name.startswith("HTTP_") and isinstance(value, str) and NUL in value:
             return "a header"
     if any(NUL in name or NUL in value for name, value in request.COOKIES.items()):
         return "a cookie"
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
     exempt = tuple(getattr(settings, "NUL_BYTES_BODY_EXEMPT_PATHS", ()))
-    if request.method not in ("GET", "HEAD", "OPTIONS") and request.content_type in (
+    if request.content_type in (
         "application/x-www-form-urlencoded", "multipart/form-data"
     ) and not (exempt and request.path_info.startswith(exempt)):
         if _has_nul(request.POST):

@@ -27,9 +27,9 @@ def client_for_viewer(user, pk):
     return client
 
 
-CASES_PER_PAGE = 25  # open and past cases are each paged
-BROKEN_SHOWN = 25  # the latest broken promises listed (the counts cover them all)
-MOODS_SHOWN = 60  # the latest recorded moods drawn and listed (the count covers them all)
+CASES_PER_PAGE = 20  # open and past cases are each paged
+BROKEN_SHOWN = 10  # the latest broken promises listed (the counts cover them all)
+MOODS_SHOWN = 30  # the latest recorded moods drawn and listed (the count covers them all)
 
 
 def _client_cases(user, client):

@@ -71,8 +71,9 @@ def my_cases(user, *, step="", overdue=False, escalated=False, q="", show="open"
     case. "Overdue" is the case's own next_promise_due_at (the earliest pending promise, kept by
     services.common.refresh_counters) before now: no per-row look at the promises."""
     now = now or timezone.now()
-    item_case_ids = list(ActionItem.objects.filter(assignee=user, status=ItemStatus.OPEN).exclude(case__owner=user)
-                         .order_by().values_list("case_id", flat=True).distinct())  # their own cases match by owner
+    # An index-only scan; the user's own cases among them are matched by the owner too (a bitmap OR).
+    item_case_ids = list(ActionItem.objects.filter(assignee=user, status=ItemStatus.OPEN)
+                         .order_by().values_list("case_id", flat=True).distinct())
     qs = list_rows(user, now).filter(Q(owner=user) | Q(co_owner=user) | Q(pk__in=item_case_ids))
     if show == "open":
         qs = qs.filter(step__in=OPEN_STEPS)
@@ -112,6 +113,8 @@ def handoffs_waiting_for(user):
     return (
         Handoff.objects.filter(to_user=user, status=HandoffStatus.REQUESTED)
         .select_related("case", "case__client", "from_user")
+        .only("reason", "requested_at", "case__reference", "case__step", "case__client__name",
+              "from_user__username", "from_user__first_name", "from_user__last_name")
         .order_by("requested_at")
     )
 

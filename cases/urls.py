@@ -6,6 +6,7 @@ from .views.search import search
 from .views.zones import time_zone_options
 from .views.clients import client_detail, client_history
 from .views.case import case_part
+from .views.client_messages import client_message_send_view
 
 app_name = "cases"
 
@@ -24,5 +25,8 @@ urlpatterns += [
 ]
 urlpatterns += [path("search/", search, name="search")]
 urlpatterns += [path("time-zones/", time_zone_options, name="time_zone_options")]
+# Message the client by email (cases.views.client_messages).
+urlpatterns += [path("cases/<str:reference>/client-message/", client_message_send_view,
+                     name="client_message_send")]
 # A form of the case page drawn when opened (cases.views.parts).
 urlpatterns += [path("cases/<str:reference>/part/<str:key>/", case_part, name="case_part")]

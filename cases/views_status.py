@@ -19,7 +19,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from .client_word import client_word
+from .client_word import answer_refusal, client_word, current_answer, current_survey, survey_refusal
 from .errors import CaseRuleError
 from .forms.base import add_rule_error
 from .forms.client_word import ClientAnswerForm, ClientSurveyForm
@@ -76,11 +76,17 @@ def client_status_page(request, token):
     return refusal or _status_page(request, link, token)
 
 
-def _post(request, token, form_class, write, anchor, form_key):
-    """Open the link, check the form's shape, write; refusals come back on the page."""
-    link, refusal = open_link(request, token)
-    if refusal:
-        return refusal
+def _post(request, token, form_class, form_key, *, refusal, recorded, write, anchor):
+    """Open the link; a question the case does not ask now is refused in the client's words, one already
+    answered shows the answer; else check the form's shape and write. Refusals come back on the page."""
+    link, refused_page = open_link(request, token)
+    if refused_page:
+        return refused_page
+    refused = refusal(link.case)
+    if refused:
+        return _status_page(request, link, token, refused=refused, status=409)
+    if recorded(link.case) is not None:
+        return _back_to_page(token, anchor)
     form = form_class(request.POST)
     if not form.is_valid():
         return _status_page(request, link, token, **{form_key: form}, status=422)
@@ -97,13 +103,14 @@ def _post(request, token, form_class, write, anchor, form_key):
 @require_POST
 def client_answer(request, token):
     """At delivery: "It works" or "Not yet" (with a line)."""
-    return _post(request, token, ClientAnswerForm, lambda case, d: client_delivery_answer(
-        case=case, works=d["answer"] == ClientAnswerKind.WORKS, text=d["text"], attempt=d["attempt"]),
-        "your-answer", "answer_form")
+    return _post(request, token, ClientAnswerForm, "answer_form", refusal=answer_refusal, recorded=current_answer,
+                 anchor="your-answer", write=lambda case, d: client_delivery_answer(
+                     case=case, works=d["answer"] == ClientAnswerKind.WORKS, text=d["text"], attempt=d["attempt"]))
 
 
 @require_POST
 def client_survey(request, token):
     """After the follow-up call: how satisfied (1-5), and a comment."""
-    return _post(request, token, ClientSurveyForm, lambda case, d: client_survey_answer(
-        case=case, score=d["score"], comment=d["comment"]), "your-rating", "survey_form")
+    return _post(request, token, ClientSurveyForm, "survey_form", refusal=survey_refusal, recorded=current_survey,
+                 anchor="your-rating", write=lambda case, d: client_survey_answer(
+                     case=case, score=d["score"], comment=d["comment"]))

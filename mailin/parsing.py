@@ -42,6 +42,10 @@ class ParsedMail:
     raw_size: int
     attachments: tuple = field(default_factory=tuple)
     automatic: str = ""  # why this is no person writing (an auto-reply, a delivery report), or ""
+    # Message-IDs the message refers to (In-Reply-To, References, and the returned message's own inside a
+    # delivery report): what links a bounce to the email it returns.
+    references: tuple = field(default_factory=tuple)
+    bounce: str = ""  # a delivery report that says delivery failed: why (its diagnostic), else ""
 
 
 def parse_message(raw, *, envelope_recipient=None):
@@ -60,6 +64,8 @@ def parse_message(raw, *, envelope_recipient=None):
         raw_size=len(raw),
         attachments=tuple(_attachments(msg)),
         automatic=_automatic(msg, sender),
+        references=tuple(_no_nul(r) for r in _references(msg)),
+        bounce=_no_nul(_bounce(msg, sender)),
     )
 
 
@@ -153,6 +159,53 @@ def _automatic(msg, sender):
     if _header(msg, "Precedence").lower() in ("bulk", "junk", "auto_reply"):
         return "bulk mail"
     return ""
+
+
+_MSG_ID = re.compile(r"<[^<>\s]{1,250}>")
+
+
+def _references(msg):
+    """Message-IDs named by In-Reply-To and References, and by the headers of a message a delivery
+    report returns (message/rfc822 or text/rfc822-headers), in order, without repeats."""
+    found = [*_MSG_ID.findall(_raw_header(msg, "In-Reply-To")), *_MSG_ID.findall(_raw_header(msg, "References"))]
+    try:
+        parts = list(msg.walk())
+    except Exception:  # noqa: BLE001 - a broken structure names nothing
+        parts = []
+    for part in parts:
+        kind = part.get_content_type()
+        if kind == "message/rfc822":
+            payload = part.get_payload()
+            inner = payload[0] if isinstance(payload, list) and payload else None
+            if inner is not None:
+                found.extend(_MSG_ID.findall(_raw_header(inner, "Message-ID")))
+        elif kind == "text/rfc822-headers":
+            text = _content(part)
+            match = re.search(r"^message-id:\s*(<[^<>\s]{1,250}>)", text if isinstance(text, str) else "",
+                              re.IGNORECASE | re.MULTILINE)
+            if match:
+                found.append(match.group(1))
+    return list(dict.fromkeys(found))[:20]
+
+
+def _bounce(msg, sender):
+    """Why delivery failed, when this is a delivery report saying it did ("" for a delay or success
+    notice, and for anything that is not a delivery report)."""
+    if _automatic(msg, sender) != "a delivery report":
+        return ""
+    actions, diagnostic = [], ""
+    for part in msg.walk():
+        if part.get_content_type() != "message/delivery-status":
+            continue
+        payload = part.get_payload()
+        for block in payload if isinstance(payload, list) else []:
+            action = _header(block, "Action").lower()
+            if action:
+                actions.append(action)
+            diagnostic = diagnostic or _header(block, "Diagnostic-Code") or _header(block, "Status")
+    if actions and "failed" not in actions:
+        return ""  # delayed, delivered, relayed: not a bounce
+    return _clip(diagnostic or _header(msg, "Subject") or "undeliverable", 300)
 
 
 # --- body ----------------------------------------------------------------------------------------

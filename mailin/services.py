@@ -28,6 +28,7 @@ from django.template.defaultfilters import filesizeformat
 from cases.errors import CaseRuleError
 from cases.models import Case
 from cases.services.client_mail import case_open_from_mail, client_mail_post
+from cases.services.client_messages import client_message_bounced
 
 from .addresses import is_our_address, read_reply_address
 from .models import InboundAttachment, InboundMessage, Outcome
@@ -102,7 +103,8 @@ def _refusal(mail, spam):
 
 def own_addresses():
     """The addresses we send from: mail from them coming back in is a loop."""
-    return [addr for addr in (parseaddr(settings.DEFAULT_FROM_EMAIL)[1],) if addr]
+    return [addr for addr in (parseaddr(settings.DEFAULT_FROM_EMAIL)[1], parseaddr(settings.CLIENT_MAIL_FROM)[1])
+            if addr]
 
 
 def _reply_target(mail):
@@ -132,10 +134,22 @@ def mail_receive(raw, *, provider, envelope_recipient=None, spam=False):
             return Receipt(message=message, outcome=Outcome.DUPLICATE)
         refused = _refusal(mail, spam)
         if refused:
-            return _finish(message, Outcome.REFUSED, f"Not posted: {refused}.")
+            return _finish(message, Outcome.REFUSED, f"Not posted: {refused}." + _bounced(message, mail))
         attachments = [{"name": a.filename, "size": a.size, "content_type": a.content_type, "refused": a.refused}
                        for a in _store_attachments(message, mail.attachments)]
         return _route(message, mail, reply, attachments)
+
+
+def _bounced(message, mail):
+    """A delivery report that returns one of our emails to a client (it names the email's Message-ID):
+    that email is marked bounced on its case, which shows it, and the owner is told."""
+    if not mail.bounce or not mail.references:
+        return ""
+    returned = client_message_bounced(message_ids=mail.references, reason=mail.bounce, at=message.received_at)
+    if returned is None:
+        return ""
+    message.case = returned.case
+    return f" It returned our email to the client of {returned.case.reference}: marked bounced there."
 
 
 def _route(message, mail, reply, attachments):

@@ -267,3 +267,40 @@ def test_no_page_template_carries_inline_script_or_style():
     ]
 
     assert offenders == []
+
+
+@pytest.mark.django_db
+def test_a_form_posted_without_its_csrf_token_gets_our_page_not_django_s_inline_styled_one(team):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(team["rep"])
+    case = team["cases"][Step.IDENTIFY]
+
+    response = strict.post(reverse("cases:case_detail", args=[case.reference]), {"action": "x"})
+
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()
+    assert_safe_page(response, "403 csrf")
+
+
+def test_a_session_lasts_twelve_hours_unless_the_deployment_says_otherwise():
+    from config.settings import security
+
+    assert security.SESSION_COOKIE_AGE == 12 * 60 * 60
+
+
+@pytest.mark.django_db
+def test_a_rep_who_comes_back_after_the_session_lifetime_signs_in_again(client, team, settings):
+    import datetime as dt
+
+    import time_machine
+
+    settings.SESSION_COOKIE_AGE = 12 * 60 * 60
+    client.force_login(team["rep"])
+    assert client.get(reverse("cases:my_cases")).status_code == 200
+
+    with time_machine.travel(dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=13), tick=False):
+        response = client.get(reverse("cases:my_cases"))
+
+    assert response.status_code == 302 and reverse("login") in response["Location"]

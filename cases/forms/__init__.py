@@ -11,3 +11,4 @@ from .intake import *  # noqa: F401,F403
 from .moves import *  # noqa: F401,F403
 from .plan import *  # noqa: F401,F403
 from .steps import *  # noqa: F401,F403
+from .client_messages import ClientMessageForm  # noqa: F401

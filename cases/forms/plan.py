@@ -104,11 +104,25 @@ class StatusUpdateForm(CaseForm):
     channel = forms.ChoiceField(label="How", choices=Channel.choices)
     client_mood = forms.ChoiceField(label="How the client feels now", choices=Mood.choices, widget=forms.RadioSelect)
     given_at = datetime_field("Given at (leave empty for now)", required=False)
+    # Issue 11: the update goes to the client as an email (cases.services.client_messages), checked
+    # when the agreed channel is email.
+    send_email = forms.BooleanField(
+        label="Send to the client by email", required=False,
+        help_text="The text above goes to the client as written, from the team's address; their reply comes back "
+                  "to this case.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.case is not None:
             self.initial.setdefault("channel", self.case.cadence_channel or Channel.PHONE)
+            self.initial.setdefault("send_email", self.case.cadence_channel == Channel.EMAIL
+                                    and bool(self.case.client.email))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("send_email") and data.get("given_at"):
+            self.add_error("given_at", "An email goes now: leave this empty to send it.")
+        return data
 
 
 class RenegotiateForm(CaseForm):

@@ -35,7 +35,7 @@ Definitions (the team page shows the same words):
   early (before the earliest), within, or late (after the latest).
 """
 from .dashboard import team_dashboard
-from .figures import Figure, figure_named, figures
+from .figures import Figure, escalations_by_rep, figure_named, figures, steps_by_rep
 from .measures import (
     ANXIOUS_OR_WORSE, MOOD_SCORES, SATISFIED_OR_BETTER, WORKFLOW_STEPS, Dashboard, Measures, RepMeasures,
 )
@@ -45,7 +45,8 @@ from .window import (
 )
 
 __all__ = [
-    "team_dashboard", "Figure", "figures", "figure_named", "Dashboard", "Measures", "RepMeasures",
+    "team_dashboard", "Figure", "figures", "figure_named", "steps_by_rep", "escalations_by_rep", "Dashboard",
+    "Measures", "RepMeasures",
     "WORKFLOW_STEPS", "ANXIOUS_OR_WORSE", "SATISFIED_OR_BETTER", "MOOD_SCORES", "WINDOW_DAYS",
     "DEFAULT_WINDOW_DAYS", "Window", "window", "format_duration", "mood_label", "mood_move", "percentile",
     "week_of", "week_label",

@@ -6,11 +6,26 @@ few thousand rows; these two forms make it a few index probes per row of the win
 
 - `case_owner()`: the case's current owner as a correlated subquery on the case's primary key;
 - `among(field, ids)`: `field = ANY(ARRAY(ids))`, which the planner serves with an index on `field`
-  (on other databases, `field IN (ids)`: SQLite for `make run` has no ARRAY and no large tables)."""
+  (on other databases, `field IN (ids)`: SQLite for `make run` has no ARRAY and no large tables).
+
+And `Weeks`, the week of the window a timestamp falls in, for the weekly series: on PostgreSQL
+`width_bucket` over the instants the window's weeks start (a binary search per row, instead of a time
+zone conversion and a truncation per row); elsewhere TruncWeek."""
+import datetime as dt
+
 from django.db import connection
-from django.db.models import BooleanField, F, Func, OuterRef, Q, Subquery
+from django.db.models import BooleanField, F, Func, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
 
 from ..models import Case
+from .window import week_of
+
+
+def on_postgresql():
+    """Whether the team page's statements run on PostgreSQL; elsewhere (SQLite for `make run`) each
+    collector takes its portable path."""
+    return connection.vendor == "postgresql"
 
 
 def case_owner(case_field="case_id"):
@@ -29,8 +44,41 @@ class _AnyOf(Func):
 
 def among(field, ids):
     """A filter: `field` is one of the values the one-column queryset `ids` returns."""
-    if connection.vendor == "postgresql":
+    if on_postgresql():
         from django.contrib.postgres.expressions import ArraySubquery
 
         return _AnyOf(F(field), ArraySubquery(ids))
     return Q(**{f"{field}__in": ids})
+
+
+class _WidthBucket(Func):
+    """`width_bucket(lhs, thresholds)`: 0 before the first threshold, i from the i-th one on."""
+
+    function = "width_bucket"
+    output_field = IntegerField()
+
+    def __init__(self, expression, thresholds):
+        super().__init__(expression, Value(thresholds))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, template="%(function)s(%(expressions)s::timestamptz[])",
+                              **extra_context)
+
+
+class Weeks:
+    """The weeks of window `w` (w.weeks: the Mondays, oldest first, in the site's time zone)."""
+
+    def __init__(self, w):
+        self.mondays = w.weeks
+        self.postgres = on_postgresql()
+
+    def of(self, field):
+        """An expression for the week `field` falls in, read back by `monday`."""
+        if not self.postgres:
+            return TruncWeek(field)
+        starts = [timezone.make_aware(dt.datetime.combine(monday, dt.time())) for monday in self.mondays[1:]]
+        return _WidthBucket(F(field), starts) if starts else Value(0, output_field=IntegerField())
+
+    def monday(self, value):
+        """The Monday (a date) of the week `of` gave."""
+        return self.mondays[value] if self.postgres else week_of(value)

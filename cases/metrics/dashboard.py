@@ -13,18 +13,17 @@ JSON copy of the transition's name in `data` is for the timeline only."""
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce, TruncWeek
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
+from django.db.models import Count, F, Q
 
-from ..models import Case, CaseEvent, Delivery, Escalation, Promise, PromiseKind, PromiseStatus
+from ..models import Case, CaseEvent, Escalation, PromiseStatus
 from ..selectors import REP_GROUP, promises_for_rate
 from ..workflow import Transition
-from .bounded import among, case_owner
-from .measures import ANXIOUS_OR_WORSE, MOOD_SCORES, SATISFIED_OR_BETTER, Dashboard, Measures, RepMeasures
+from .bounded import Weeks, case_owner
+from .eta import eta_verdicts
+from .measures import Dashboard, Measures, RepMeasures
+from .outcomes import OUTCOME_FIELDS, resolved_outcomes
 from .stays import step_stays
-from .window import DEFAULT_WINDOW_DAYS, week_of, window
+from .window import DEFAULT_WINDOW_DAYS, window
 
 # The statuses the keeping rate and the renegotiated share count (index promise_settled_due).
 SETTLED = (PromiseStatus.KEPT, PromiseStatus.BROKEN, PromiseStatus.RENEGOTIATED)
@@ -61,13 +60,15 @@ def _people(owner_ids):
 def _promises(w, tally):
     """By the promise's owner: the rep who held it when it fell due (a handoff passes only the promises
     still ahead of their deadline to the new owner, cases.services.handoffs)."""
+    weeks = Weeks(w)
+    # Counting `status` (a column of the index promise_settled_due, not the id) keeps the scan index-only.
     rows = (promises_for_rate(since=w.since, until=w.until).filter(status__in=SETTLED).order_by()
-            .values("owner_id", week=TruncWeek("due_at"))
-            .annotate(kept=Count("id", filter=Q(status=PromiseStatus.KEPT)),
-                      broken=Count("id", filter=Q(status=PromiseStatus.BROKEN)),
-                      renegotiated=Count("id", filter=Q(status=PromiseStatus.RENEGOTIATED))))
+            .values("owner_id", week=weeks.of("due_at"))
+            .annotate(kept=Count("status", filter=Q(status=PromiseStatus.KEPT)),
+                      broken=Count("status", filter=Q(status=PromiseStatus.BROKEN)),
+                      renegotiated=Count("status", filter=Q(status=PromiseStatus.RENEGOTIATED))))
     for row in rows:
-        week = week_of(row["week"])
+        week = weeks.monday(row["week"])
         for m in tally.rows(row["owner_id"]):
             m.kept += row["kept"]
             m.broken += row["broken"]
@@ -110,79 +111,32 @@ def _closures(w, tally):
 
 
 def _escalations(w, tally):
-    """By the rep who owned the case when it was raised (Escalation.case_owner; the case's owner today
-    only for a row recorded before that column existed)."""
+    """By the rep who owned the case when it was raised (Escalation.case_owner: recorded by every writer,
+    backfilled by migration 0005). No fallback to the case's owner today: that correlated subquery was
+    never run, but its estimated cost made PostgreSQL JIT-compile the statement on every page load."""
+    weeks = Weeks(w)
     rows = (Escalation.objects.filter(w.q()).order_by()
-            .values("reason", owner=Coalesce("case_owner_id", case_owner(), output_field=IntegerField()), week=TruncWeek("created_at"))
+            .values("reason", owner=F("case_owner_id"), week=weeks.of("created_at"))
             .annotate(n=Count("id")))
     for row in rows:
-        week = week_of(row["week"])
+        week = weeks.monday(row["week"])
         for m in tally.rows(row["owner"]):
             m.escalations[row["reason"]] += row["n"]
             m.weekly_escalations[week][row["reason"]] += row["n"]
 
 
 def _resolved_outcomes(w, tally):
-    resolved = _transitions(w, Transition.COMPLETE_DELIVER).values("case_id")
-    latest = Delivery.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-id")
-    rows = (Case.objects.filter(among("pk", resolved)).order_by()
-            .annotate(d_mood=Subquery(latest.values("client_mood")[:1]),
-                      fu_on=Subquery(latest.values("follow_up_on")[:1]),
-                      fu_at=Subquery(latest.values("follow_up_logged_at")[:1]))
-            .values_list("owner_id", "intake_temperature", "temperature", "d_mood", "fu_on", "fu_at"))
-    today = timezone.localdate(w.until)
-    for owner_id, intake, temperature, d_mood, fu_on, fu_at in rows:
-        intake_score = MOOD_SCORES.get(intake)
-        delivery_score = MOOD_SCORES.get(d_mood or temperature)
+    """Mood and follow-up over the cases resolved in the window (cases/metrics/outcomes.py)."""
+    for owner_id, outcome in resolved_outcomes(w).items():
         for m in tally.rows(owner_id):
-            if intake_score is not None and delivery_score is not None:
-                m.mood_cases += 1
-                m.intake_score_sum += intake_score
-                m.delivery_score_sum += delivery_score
-                m.anxious_to_joy += intake_score <= ANXIOUS_OR_WORSE and delivery_score >= SATISFIED_OR_BETTER
-            if fu_at:
-                m.follow_up_done += 1
-            elif fu_on and fu_on < today:
-                m.follow_up_missed += 1
-            else:
-                m.follow_up_waiting += 1
+            for name in OUTCOME_FIELDS:
+                setattr(m, name, getattr(m, name) + getattr(outcome, name))
 
 
 def _eta_calibration(w, tally):
-    arrivals_qs = _transitions(w, Transition.COMPLETE_MANAGE_ANXIETY)
-    arrivals = list(arrivals_qs.annotate(owner=case_owner()).values_list("case_id", "owner", "created_at"))
-    if not arrivals:
-        return
-    case_ids = arrivals_qs.values("case_id")
-    estimates, deadlines = defaultdict(list), defaultdict(list)
-    for case_id, at, data in (CaseEvent.objects.filter(among("case_id", case_ids), verb="estimate given")
-                              .order_by("created_at", "id").values_list("case_id", "created_at", "data")):
-        earliest = parse_datetime(str((data or {}).get("earliest", "")))
-        latest = parse_datetime(str((data or {}).get("latest", "")))
-        if earliest and latest:
-            estimates[case_id].append((at, earliest, latest))
-    for case_id, at, due_at in (Promise.objects.filter(among("case_id", case_ids), kind=PromiseKind.ETA)
-                                .order_by("created_at", "id").values_list("case_id", "created_at", "due_at")):
-        deadlines[case_id].append((at, due_at))
-    for case_id, owner_id, arrived in arrivals:
-        estimate = _last_before(estimates[case_id], arrived)
-        if estimate is None:
-            continue
-        earliest, latest = estimate[1], estimate[2]
-        deadline = _last_before(deadlines[case_id], arrived)
-        if deadline is not None and deadline[0] >= estimate[0]:  # renegotiated after the estimate
-            latest = deadline[1]
-            earliest = min(earliest, latest)
-        verdict = "eta_early" if arrived < earliest else "eta_late" if arrived > latest else "eta_within"
+    """Early / within / late against the range in force at each arrival at deliver (cases/metrics/eta.py)."""
+    for owner_id, verdicts in eta_verdicts(w).items():
         for m in tally.rows(owner_id):
-            setattr(m, verdict, getattr(m, verdict) + 1)
-
-
-def _last_before(rows, moment):
-    """The last (at, ...) row with at <= moment; rows are in time order."""
-    found = None
-    for row in rows:
-        if row[0] > moment:
-            break
-        found = row
-    return found
+            m.eta_early += verdicts.early
+            m.eta_within += verdicts.within
+            m.eta_late += verdicts.late

@@ -4,7 +4,9 @@ with nothing to show in the window says so in words instead of drawing an empty 
 import datetime as dt
 from dataclasses import dataclass
 
-from ..charts import Move, Series, bar_chart, before_after_chart, column_chart, line_chart
+from django.utils.html import format_html
+
+from ..charts import Move, Series, bar_chart, before_after_chart, column_chart, line_chart, table_rows
 from ..models import Mood
 from .measures import WORKFLOW_STEPS
 from .window import format_duration, mood_move, week_label
@@ -29,6 +31,11 @@ class Figure:
     def is_empty(self):
         return self.chart is None
 
+    @property
+    def table_html(self):
+        """The table's rows as markup (cases.charts.table_rows), the team's row marked."""
+        return table_rows(self.rows)
+
 
 def figures(board):
     """The page's figures, in the order it shows them."""
@@ -38,6 +45,20 @@ def figures(board):
 
 def figure_named(board, name):
     return next((f for f in figures(board) if f.name == name), None)
+
+
+def steps_by_rep(board):
+    """The rows of the page's "median time in each step, by rep" table: the median, and the number of
+    stays it is taken over, in each step."""
+    def cell(shown, n):
+        return format_html("{} <small>({})</small>", shown, n) if n else shown
+
+    return table_rows([(who, *(cell(shown, n) for _, _, n, shown in m.step_medians)) for who, m, _ in board.rows()])
+
+
+def escalations_by_rep(board):
+    """The rows of the page's "escalations by reason, by rep" table."""
+    return table_rows([(who, *(str(n) for _, n in m.escalations_by_reason)) for who, m, _ in board.rows()])
 
 
 def _pct_text(fraction):

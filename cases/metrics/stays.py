@@ -15,6 +15,7 @@ from django.db import connection
 
 from ..models import CaseEvent
 from ..workflow import OPEN_STEPS
+from .bounded import on_postgresql
 from .window import percentile
 
 MEDIAN, HIGH = 0.5, 90  # percentile_cont(0.5) is statistics.median; percentile_disc(0.9) is the nearest rank
@@ -30,7 +31,7 @@ class Stays:
 def step_stays(w):
     """{(owner_id or None for the team, step): Stays} for the stays in the workflow's steps that ended
     in window `w`."""
-    return _postgres(w) if connection.vendor == "postgresql" else _python(w)
+    return _postgres(w) if on_postgresql() else _python(w)
 
 
 def _window_events(w):

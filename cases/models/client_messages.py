@@ -8,12 +8,20 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from ..workflow import Record
 from .case import Case
 from .choices import ClientMessageKind, ClientMessageStatus
 from .records import StatusUpdate
 
 MESSAGE_TEXT = 4000
 ERROR_TEXT = 2000
+# The recipe's record each kind of message stands for: the case's step allows sending it exactly when it
+# allows that record (cases.workflow). The service refuses from it; the form offers from it.
+KIND_RECORD = {
+    ClientMessageKind.UPDATE: Record.STATUS_UPDATE, ClientMessageKind.ACKNOWLEDGEMENT: Record.ACKNOWLEDGEMENT,
+    ClientMessageKind.PLAN: Record.ETA, ClientMessageKind.DELIVERY: Record.DELIVERY,
+    ClientMessageKind.FOLLOW_UP: Record.FOLLOW_UP,
+}
 
 
 class ClientMessage(models.Model):

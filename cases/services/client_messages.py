@@ -29,13 +29,13 @@ from .. import notices
 from ..errors import CaseRuleError
 from ..formatting import case_context, local_time
 from ..models import Channel, ClientMessage, ClientMessageKind, ClientMessageStatus
-from ..models.client_messages import ERROR_TEXT, MESSAGE_TEXT
+from ..models.client_messages import ERROR_TEXT, KIND_RECORD, MESSAGE_TEXT
 from ..schedule import next_allowed_for_client
 from ..status_links import (
     excerpt, final_page_until, handler_first_name, issued_link_until, make_token, max_age,
 )
 from ..text import NOTE, require_substance
-from ..workflow import Record, ensure_allows, refusal
+from ..workflow import ensure_allows
 from .common import coach_warnings, ensure_can_work, event_record, lock_case
 from .status_links import status_link_issue
 from .steps import acknowledgement_record
@@ -44,10 +44,6 @@ from .updates import status_update_log
 K = ClientMessageKind
 OUTBOX_KIND = "client_message"  # templates/emails/client_message.*
 KEY_PREFIX = notices.WATCHED_KEY_PREFIX
-KIND_RECORD = {
-    K.UPDATE: Record.STATUS_UPDATE, K.ACKNOWLEDGEMENT: Record.ACKNOWLEDGEMENT, K.PLAN: Record.ETA,
-    K.DELIVERY: Record.DELIVERY, K.FOLLOW_UP: Record.FOLLOW_UP,
-}
 # The phrase coach's context for each kind (playbook.coach): an update and the plan must say when.
 COACH_CONTEXT = {
     K.UPDATE: "status_update", K.ACKNOWLEDGEMENT: "acknowledgement", K.PLAN: "status_update",
@@ -64,11 +60,6 @@ QUEUED_VERB = "message to the client queued"
 SENT_VERB = "message to the client sent"
 UNDELIVERED_VERBS = {ClientMessageStatus.FAILED: "message to the client failed",
                      ClientMessageStatus.BOUNCED: "message to the client bounced"}
-
-
-def kinds_allowed(case):
-    """The kinds of message the case's step allows now (the form offers these)."""
-    return [k for k in K if refusal(KIND_RECORD[k], case.step, case.reference) is None]
 
 
 def coach_check(text, kind):
@@ -127,20 +118,21 @@ def _plan_context(case, now):
     return context
 
 
-def _record(*, user, case, kind, text, client_mood, now):
+def _record(*, user, case, kind, text, client_mood, client_line, now):
     """The record the message stands for: the status update (the promise rule) or the acknowledgement."""
     if kind == K.UPDATE:
         return status_update_log(user=user, case=case, summary=text, channel=Channel.EMAIL, client_mood=client_mood,
-                                 given_at=now, client_line=excerpt(text))
+                                 given_at=now, client_line=client_line or excerpt(text))
     if kind == K.ACKNOWLEDGEMENT:
         acknowledgement_record(user=user, case=case, text=text)
     return None
 
 
 @transaction.atomic
-def client_message_send(*, user, case, kind, text, client_mood=""):
+def client_message_send(*, user, case, kind, text, client_mood="", client_line=""):
     """Write a message to the client on the case and queue it for them by email. Returns the
-    ClientMessage (queued; `send_after` says when it may leave)."""
+    ClientMessage (queued; `send_after` says when it may leave). `client_line`: for an update, the line
+    on the status page (else the start of the text)."""
     case = lock_case(case)
     ensure_can_work(user, case)
     if kind not in K.values:
@@ -152,7 +144,8 @@ def client_message_send(*, user, case, kind, text, client_mood=""):
                              message="Write the message the client will read.")
     now = timezone.now()
     extra = _plan_context(case, now) if kind == K.PLAN else {}
-    update = _record(user=user, case=case, kind=kind, text=text, client_mood=client_mood, now=now)
+    update = _record(user=user, case=case, kind=kind, text=text, client_mood=client_mood, client_line=client_line,
+                     now=now)
     link, link_until = _status_link(case, user, now)
     subject = SUBJECTS[kind].format(ref=case.reference)
     send_after = next_allowed_for_client(now, case.client)
@@ -175,6 +168,17 @@ def client_message_send(*, user, case, kind, text, client_mood=""):
                  data={"client_message": message.pk, "kind": kind.value, "send_after": send_after.isoformat(),
                        "coach_warnings": message.coach_warnings})
     return message
+
+
+def status_update_give(*, user, case, summary, channel, client_mood, given_at=None, client_line="",
+                       send_email=False):
+    """The update form: an update given some other way is logged; with "Send to the client by email" its
+    text goes to the client as an email and is logged as the update (channel email, given now)."""
+    if send_email:
+        return client_message_send(user=user, case=case, kind=K.UPDATE, text=summary, client_mood=client_mood,
+                                   client_line=client_line)
+    return status_update_log(user=user, case=case, summary=summary, channel=channel, client_mood=client_mood,
+                             given_at=given_at, client_line=client_line)
 
 
 # --- What became of it (called through cases.notices by the outbox, and by mailin) ------------------

@@ -14,15 +14,14 @@ Each answer is an event on the case timeline (no actor: the client is not a user
 from django.db import transaction
 from django.utils import timezone
 
-from ..client_word import answers_open, attempt_key, current_answer, latest_delivery, survey_waiting_for
+from ..client_word import answer_refusal, attempt_key, current_answer, current_survey, survey_refusal
 from ..errors import CaseRuleError
 from ..formatting import case_context
 from ..models import ClientAnswer, ClientAnswerKind, ClientSurvey, ConfirmedBy, Delivery
 from ..models.client_word import ANSWER_TEXT, SCORES, SURVEY_COMMENT
 from ..notices import notify
-from ..status_links import handler_first_name
 from ..text import clean_text
-from ..workflow import Transition, is_closed
+from ..workflow import Transition
 from .common import event_record, lock_case
 from .delivery import current_delivery
 
@@ -32,19 +31,13 @@ RATED = "client rated their satisfaction"
 NOTICE_NOT_YET = "client_not_yet"
 
 
-def _not_answerable(case):
-    if is_closed(case.step):
-        return "Your case is resolved, so there is nothing left to confirm here."
-    return (f"We are still working on the fix: {handler_first_name(case)} will let you know when it is in, "
-            "and you can tell us here whether it works then.")
-
-
 @transaction.atomic
 def client_delivery_answer(*, case, works, text="", attempt=""):
     """The client says whether the fix works. Returns (the answer, whether it was recorded just now)."""
     case = lock_case(case)
-    if not answers_open(case):
-        raise CaseRuleError(_not_answerable(case))
+    refused = answer_refusal(case)
+    if refused:
+        raise CaseRuleError(refused)
     recorded = current_answer(case)
     if recorded is not None:
         return recorded, False
@@ -104,11 +97,12 @@ def client_survey_answer(*, case, score, comment=""):
     """After the follow-up call, how satisfied the client is. Returns (the survey, whether it was recorded
     just now): once per case, a second answer gets the first back."""
     case = lock_case(case)
-    recorded = ClientSurvey.objects.filter(case=case).first()
+    recorded = current_survey(case)
     if recorded is not None:
         return recorded, False
-    if not survey_waiting_for(case, latest_delivery(case)):
-        raise CaseRuleError("We ask how satisfied you are after our follow-up call, once your case is resolved.")
+    refused = survey_refusal(case)
+    if refused:
+        raise CaseRuleError(refused)
     if score not in SCORES:
         raise CaseRuleError("Choose a number from 1 (not at all) to 5 (completely).", field="score")
     comment = clean_text(comment, field="comment", limit=SURVEY_COMMENT)

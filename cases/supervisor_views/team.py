@@ -24,4 +24,5 @@ def dashboard(request):
                                       figure.csv_columns, figure.csv_rows)
     return render(request, "supervisor/dashboard.html", {
         "form": form, "board": board, "steps": metrics.WORKFLOW_STEPS, "figures": metrics.figures(board),
+        "steps_by_rep": metrics.steps_by_rep(board), "escalations_by_rep": metrics.escalations_by_rep(board),
     })

@@ -79,8 +79,9 @@ def client_time(value, client):
     mine = timezone.localtime(value)
     if theirs.utcoffset() == mine.utcoffset():
         return ""
-    fmt = "H:i T" if theirs.date() == mine.date() else "D j M Y H:i T" if _shows_year(theirs) else "D j M H:i T"
-    return f"{date_format(theirs, fmt)} for {client.name}"
+    # date_format(theirs, "H:i T" or "D j M[ Y] H:i T"), spelt out but for the zone's name.
+    clock = f"{theirs.hour:02d}:{theirs.minute:02d}" if theirs.date() == mine.date() else _short(theirs)
+    return f"{clock} {date_format(theirs, 'T')} for {client.name}"
 
 
 @register.simple_tag
@@ -104,8 +105,12 @@ def when(value):
     'Tue 24 Nov 2026 14:05'."""
     if not value:
         return ""
-    local = timezone.localtime(value)
-    # date_format(local, "D j M[ Y] H:i"), spelt out: long lists show dozens of these per page.
+    return _short(timezone.localtime(value))
+
+
+def _short(local):
+    """date_format(local, "D j M H:i"), with " Y" after the month for a far date; spelt out: long lists
+    show dozens of these per page."""
     year = f" {local.year:04d}" if _shows_year(local) else ""
     return (f"{WEEKDAYS_ABBR[local.weekday()]} {local.day} {MONTHS_3[local.month].title()}{year} "
             f"{local.hour:02d}:{local.minute:02d}")

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from .. import forms as f
 from .. import services
+from ..services import client_messages
 from .. import permissions as perms
 
 
@@ -107,10 +108,10 @@ ACTION_LIST = [
                user=u, case=c, earliest=_cd(form)["eta_earliest"], latest=_cd(form)["eta_latest"],
                note=_cd(form)["note"], **form.agreement())),
     Action("update", "updates/", f.StatusUpdateForm, block="updates", done="Status update logged.",
-           run=lambda u, c, o, form: services.status_update_log(
+           run=lambda u, c, o, form: client_messages.status_update_give(
                user=u, case=c, summary=_cd(form)["text"], channel=_cd(form)["channel"],
                client_mood=_cd(form)["client_mood"], given_at=_cd(form)["given_at"],
-               client_line=_cd(form)["client_line"])),
+               client_line=_cd(form)["client_line"], send_email=_cd(form)["send_email"])),
     Action("renegotiate", "promises/<int:pk>/renegotiate/", f.RenegotiateForm, block="promises",
            lookup="promises", done="New deadline agreed.",
            run=lambda u, c, o, form: services.promise_renegotiate(

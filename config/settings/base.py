@@ -47,7 +47,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp's middleware with the policy built once, not per response (cases/headers.py).
+    "cases.headers.ContentSecurityPolicyMiddleware",
     "cases.headers.PermissionsPolicyMiddleware",
     # Before anything reads the session, the database or the form: NUL bytes answer 404/400 here.
     "cases.middleware.RejectNulBytesMiddleware",

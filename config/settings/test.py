@@ -20,3 +20,6 @@ STORAGES = {
 WHITENOISE_AUTOREFRESH = True
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6390/0")
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# Many tests move the clock days ahead with a signed-in client; the 12-hour session lifetime itself
+# (config/settings/security.py) is tested with its own value in tests/test_security_headers.py.
+SESSION_COOKIE_AGE = 60 * 24 * 60 * 60

@@ -58,7 +58,11 @@ def build_message(rows):
         subject, text, html = first.subject, first.body_text, first.body_html
     else:
         subject, text, html = coalesce.digest(rows, getattr(first, "case_ref", None))
-    headers = {"Message-ID": message_id(first), "X-Casetracker-Key": first.key}
+    # The key names our own rows (a case id, a person's id): staff mail carries it for tracing; mail to
+    # a client (a direct row, with its own From) carries nothing internal.
+    headers = {"Message-ID": message_id(first)}
+    if not first.from_email:
+        headers["X-Casetracker-Key"] = first.key
     if len(rows) > 1:
         headers["X-Casetracker-Coalesced"] = str(len(rows))
     headers.update(first.headers or {})  # a direct email's own (Reply-To, Message-ID): outbox_enqueue_direct

@@ -1,8 +1,10 @@
 """All cases, the supervisor's view of every case of the team: who gets in, each filter, the default
 order, paging, the CSV download (every matching row, safe to open in a spreadsheet) and its cost."""
+import base64
 import csv
 import datetime as dt
 import io
+import json
 
 import pytest
 from django.db import connection
@@ -343,11 +345,20 @@ def test_a_page_from_a_cursor_is_the_same_as_the_page_by_its_number(boss):
     assert refs(by_cursor) == refs(by_number) and len(refs(by_cursor)) == 50
 
 
-@pytest.mark.parametrize("cursor", ["not-base64!", "W10", "WyJ4IiwieSJd", "WzEsMiwzXQ", "eyJhIjoxfQ"])
-def test_a_hand_edited_cursor_shows_the_page_by_its_number(boss, cursor):
+def _cursor(values):
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize("sort, cursor", [
+    ("due", "not-base64!"), ("due", _cursor([])), ("due", _cursor(["x", "y"])), ("due", _cursor([1, 2, 3])),
+    ("due", _cursor({"a": 1})), ("due", _cursor([None, "2025-06-28T12:00:00+00:00", 10**30])),
+    ("due", _cursor([None, "2025-13-45T99:00:00+00:00", 1])), ("due", _cursor([None, "2025-06-28T12:00:00", 1])),
+    ("reference", _cursor(["C-\u0000", 1])), ("newest", _cursor([None, 1])),
+])
+def test_a_hand_edited_cursor_shows_the_page_by_its_number(boss, sort, cursor):
     _mixed(60)
 
-    response = boss.get(URL, {"page": 2, "after": cursor})
+    response = boss.get(URL, {"sort": sort, "page": 2, "after": cursor})
 
     assert response.status_code == 200 and len(refs(response)) == 10
 

@@ -11,7 +11,7 @@ from cases.models import Case, CaseEvent, Step
 from tests.cases.helpers import advance_to, open_case
 
 
-def _race(calls):
+def race(calls, timeout=30):
     """Run each callable in its own thread (own DB connection), released together."""
     barrier = threading.Barrier(len(calls))
     results = [None] * len(calls)
@@ -29,7 +29,7 @@ def _race(calls):
     for t in threads:
         t.start()
     for t in threads:
-        t.join(timeout=30)
+        t.join(timeout=timeout)
     return results
 
 
@@ -38,7 +38,7 @@ def test_two_concurrent_completions_of_one_step_let_exactly_one_win(rep, supervi
     case = open_case(rep, dennis)
     rep_view, supervisor_view = Case.objects.get(pk=case.pk), Case.objects.get(pk=case.pk)
 
-    results = _race([
+    results = race([
         lambda: services.case_transition(user=rep, case=rep_view, name="complete_identify"),
         lambda: services.case_transition(user=supervisor, case=supervisor_view, name="complete_identify"),
     ])
@@ -56,7 +56,7 @@ def test_a_record_written_during_a_concurrent_transition_is_not_lost(rep, superv
     case = advance_to(open_case(rep, dennis), Step.ACKNOWLEDGE, rep)
     services.acknowledgement_record(user=rep, case=case, text="I hear you.")
 
-    results = _race([
+    results = race([
         lambda: services.case_transition(user=rep, case=Case.objects.get(pk=case.pk), name="complete_acknowledge"),
         lambda: services.concern_add(user=supervisor, case=Case.objects.get(pk=case.pk),
                                      description="Invoices failed too",

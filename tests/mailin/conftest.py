@@ -8,7 +8,8 @@ from email.utils import format_datetime, make_msgid
 import pytest
 
 from tests.cases.helpers import open_case
-from tests.factories import ClientFactory, RepFactory, StaffProfileFactory, SupervisorFactory
+from tests.factories import ClientFactory
+from tests.notifications.conftest import rep, supervisor, teammate  # noqa: F401 - the same named team
 
 DENNIS = "dennis@hale-online.example"
 DOMAIN = "reply.cases.example"
@@ -33,30 +34,13 @@ def mail_settings(settings, tmp_path):
 
 
 @pytest.fixture
-def supervisor(db):
-    return SupervisorFactory(username="sam", first_name="Sam", last_name="Okafor")
-
-
-@pytest.fixture
-def rep(db, supervisor):
-    return StaffProfileFactory(user=RepFactory(username="fran", first_name="Fran", last_name="Lindqvist"),
-                               supervisor=supervisor).user
-
-
-@pytest.fixture
-def teammate(db, supervisor):
-    return StaffProfileFactory(user=RepFactory(username="alex", first_name="Alex", last_name="Moreau"),
-                               supervisor=supervisor).user
-
-
-@pytest.fixture
 def dennis(db):
     return ClientFactory(name="Dennis Hale", organisation="Hale Online Supplies", email=DENNIS,
                          time_zone="Europe/London")
 
 
 @pytest.fixture
-def case(rep, dennis):
+def case(rep, dennis):  # noqa: F811 - rep is the shared fixture imported above
     return open_case(rep, dennis)
 
 

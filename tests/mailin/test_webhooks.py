@@ -184,7 +184,9 @@ def test_a_basic_auth_provider_is_refused_while_no_secret_is_set(client, case, s
     assert not InboundMessage.objects.exists()
 
 
-@pytest.mark.parametrize("path", ["/anymail/amazon_ses/inbound/", "/anymail/sendgrid/inbound/", "/anymail/mailgun/inbound/"])
+@pytest.mark.parametrize("path", [
+    "/anymail/amazon_ses/inbound/", "/anymail/sendgrid/inbound/", "/anymail/mailgun/inbound/",
+])
 def test_a_provider_without_its_library_or_key_is_not_there_rather_than_an_error(client, case, settings, path):
     settings.ANYMAIL = {}  # no Mailgun signing key, no shared secret: nothing is enabled
 

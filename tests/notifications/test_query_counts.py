@@ -24,8 +24,22 @@ def _queries_of_one_run(name):
     return done, len(ctx.captured_queries)
 
 
+# The client mailbox sweep reads an IMAP folder, not due rows: tests/mailin/test_imap.py runs it against a
+# real dovecot; here it is checked to cost nothing while no mailbox is configured.
+ROW_SWEEPS = [name for name in sweeps.SWEEPS if name != "client_mailbox"]
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", list(sweeps.SWEEPS))
+def test_the_client_mailbox_sweep_costs_nothing_while_no_mailbox_is_configured(settings):
+    settings.MAILIN_IMAP_HOST = ""
+    with at(NOW), CaptureQueriesContext(connection) as ctx:
+        done = sweeps.SWEEPS["client_mailbox"](NOW)
+
+    assert done == 0 and ctx.captured_queries == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ROW_SWEEPS)
 def test_a_sweeps_queries_do_not_depend_on_how_many_rows_are_not_due(name, rep, supervisor):
     client = ClientFactory(time_zone="UTC")
     seed_due(DUE, now=NOW, owner=rep, client=client)

@@ -2,7 +2,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.playbook.urls")]
+pytestmark = [pytest.mark.django_db]
 
 
 @pytest.fixture

@@ -2,11 +2,9 @@
 (threads released together by a barrier), each holding the case as they loaded it before the other
 wrote: nothing either of them wrote is lost, the ledger stays consistent, and a handoff accepted
 twice changes the owner once. tests/cases/test_concurrency.py covers two completions of one step."""
-import threading
 from functools import partial
 
 import pytest
-from django.db import connection
 from django.test import Client as HttpClient
 from django.urls import reverse
 
@@ -15,6 +13,7 @@ from cases.errors import CaseRuleError
 from cases.services.common import display_name
 from cases.models import Case, CaseEvent, Channel, Handoff, HandoffStatus, Mood, PromiseKind, PromiseStatus, Step
 from tests.cases.helpers import advance_to, open_case, plan_ready
+from tests.cases.test_concurrency import race
 from tests.factories import ClientFactory, StaffProfileFactory, SupervisorFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,24 +22,7 @@ OWNER_CHANGES = ["handoff accepted", "reassigned"]
 
 def _race(*calls):
     """Run each callable in its own thread (its own connection), released together; [(kind, value)]."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, fn):
-        try:
-            barrier.wait()
-            results[i] = ("ok", fn())
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
-            results[i] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    return results
+    return race(calls, timeout=60)
 
 
 @pytest.fixture

@@ -1,0 +1,113 @@
+"""The outcomes of the cases resolved through the deliver gate in a window (a Transition.COMPLETE_DELIVER
+event in it; each case once), by the case's owner: the client's mood at intake and at delivery, and the
+follow-up call.
+
+- Mood: Mood.score (0 irate .. 6 delighted) of the case's intake temperature, and of the mood recorded
+  with its latest delivery, else the case's last recorded temperature; a case counts when both are known.
+  "Anxious to joy": intake anxious or worse, delivery satisfied or better.
+- Follow-up, from the latest delivery: done when the call was logged; missed when not logged and its
+  date is before today (the site's day at the window's end); otherwise waiting.
+
+On PostgreSQL one statement does it: the resolved cases by primary key (their ids from the index
+event_transition_verb), each case's latest delivery by one index probe, and the sums per owner (the mood
+scale is passed as an array, so the scores are Mood's). Elsewhere (SQLite for `make run`) the same rows
+are fetched and added up in Python."""
+from collections import defaultdict
+from dataclasses import dataclass, fields
+
+from django.db import connection
+from django.db.models import OuterRef, Subquery
+from django.utils import timezone
+
+from ..models import Case, CaseEvent, Delivery
+from ..workflow import Transition
+from .bounded import among, on_postgresql
+from .measures import ANXIOUS_OR_WORSE, MOOD_SCORES, SATISFIED_OR_BETTER
+
+RESOLVE = Transition.COMPLETE_DELIVER
+MOOD_SCALE = sorted(MOOD_SCORES, key=MOOD_SCORES.get)  # the moods in score order: index = Mood.score
+
+
+@dataclass
+class Outcomes:
+    mood_cases: int = 0
+    intake_score_sum: int = 0
+    delivery_score_sum: int = 0
+    anxious_to_joy: int = 0
+    follow_up_done: int = 0
+    follow_up_missed: int = 0
+    follow_up_waiting: int = 0
+
+
+OUTCOME_FIELDS = tuple(f.name for f in fields(Outcomes))
+
+
+def resolved_outcomes(w):
+    """{owner_id: Outcomes} over the cases resolved in window `w`."""
+    return _postgres(w) if on_postgresql() else _python(w)
+
+
+# The tables are the models' (cases_case: Case, cases_delivery: Delivery, cases_caseevent: CaseEvent).
+OUTCOMES_SQL = """
+WITH resolved AS (
+    SELECT c.owner_id,
+           array_position(%(scale)s::text[], c.intake_temperature::text) - 1 AS intake,
+           array_position(%(scale)s::text[], COALESCE(NULLIF(d.client_mood, ''), c.temperature)::text) - 1 AS delivery,
+           d.follow_up_on, d.follow_up_logged_at
+    FROM cases_case c
+    LEFT JOIN LATERAL (
+        SELECT client_mood, follow_up_on, follow_up_logged_at FROM cases_delivery
+        WHERE case_id = c.id ORDER BY created_at DESC, id DESC LIMIT 1
+    ) d ON true
+    WHERE c.id = ANY(ARRAY(
+        SELECT case_id FROM cases_caseevent
+        WHERE verb = %(resolve)s AND from_step <> '' AND created_at >= %(since)s AND created_at < %(until)s
+    ))
+), mood AS (
+    SELECT *, intake IS NOT NULL AND delivery IS NOT NULL AS known FROM resolved
+)
+SELECT owner_id,
+       COUNT(*) FILTER (WHERE known),
+       COALESCE(SUM(intake) FILTER (WHERE known), 0),
+       COALESCE(SUM(delivery) FILTER (WHERE known), 0),
+       COUNT(*) FILTER (WHERE known AND intake <= %(anxious)s AND delivery >= %(satisfied)s),
+       COUNT(*) FILTER (WHERE follow_up_logged_at IS NOT NULL),
+       COUNT(*) FILTER (WHERE follow_up_logged_at IS NULL AND follow_up_on < %(today)s),
+       COUNT(*) FILTER (WHERE follow_up_logged_at IS NULL AND (follow_up_on IS NULL OR follow_up_on >= %(today)s))
+FROM mood GROUP BY owner_id
+"""
+
+
+def _postgres(w):
+    params = {"scale": MOOD_SCALE, "resolve": RESOLVE.label, "since": w.since, "until": w.until,
+              "anxious": ANXIOUS_OR_WORSE, "satisfied": SATISFIED_OR_BETTER, "today": timezone.localdate(w.until)}
+    with connection.cursor() as cur:
+        cur.execute(OUTCOMES_SQL, params)
+        return {owner_id: Outcomes(*counts) for owner_id, *counts in cur.fetchall()}
+
+
+def _python(w):
+    resolved = CaseEvent.objects.filter(w.q(), verb=RESOLVE.label).exclude(from_step="").order_by().values("case_id")
+    latest = Delivery.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-id")
+    rows = (Case.objects.filter(among("pk", resolved)).order_by()
+            .annotate(d_mood=Subquery(latest.values("client_mood")[:1]),
+                      fu_on=Subquery(latest.values("follow_up_on")[:1]),
+                      fu_at=Subquery(latest.values("follow_up_logged_at")[:1]))
+            .values_list("owner_id", "intake_temperature", "temperature", "d_mood", "fu_on", "fu_at"))
+    today = timezone.localdate(w.until)
+    by_owner = defaultdict(Outcomes)
+    for owner_id, intake, temperature, d_mood, fu_on, fu_at in rows:
+        o = by_owner[owner_id]
+        intake_score, delivery_score = MOOD_SCORES.get(intake), MOOD_SCORES.get(d_mood or temperature)
+        if intake_score is not None and delivery_score is not None:
+            o.mood_cases += 1
+            o.intake_score_sum += intake_score
+            o.delivery_score_sum += delivery_score
+            o.anxious_to_joy += intake_score <= ANXIOUS_OR_WORSE and delivery_score >= SATISFIED_OR_BETTER
+        if fu_at:
+            o.follow_up_done += 1
+        elif fu_on and fu_on < today:
+            o.follow_up_missed += 1
+        else:
+            o.follow_up_waiting += 1
+    return dict(by_owner)

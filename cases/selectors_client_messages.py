@@ -1,0 +1,17 @@
+"""Reads for the case page's "Message the client" card: the latest messages sent to the client (one
+query, whatever the case holds) and the kinds the case's step allows now (no query)."""
+from .models import ClientMessage, ClientMessageKind
+from .models.client_messages import KIND_RECORD
+from .workflow import refusal
+
+SHOWN = 10
+
+
+def kinds_allowed(case):
+    """The kinds of message the case's step allows now (the service refuses the others)."""
+    return [k for k in ClientMessageKind if refusal(KIND_RECORD[k], case.step, case.reference) is None]
+
+
+def latest_client_messages(case, limit=SHOWN):
+    return list(ClientMessage.objects.filter(case=case).select_related("created_by")
+                .order_by("-queued_at", "-id")[:limit])
