@@ -36,7 +36,7 @@ def _overdue_q(now):
 
 # What a row of a case list shows (cases/_case_list.html, search results): no long texts.
 LIST_ROW_FIELDS = (
-    "reference", "summary", "temperature", "flagged_irate", "step", "closed_from_step", "owner_id",
+    "reference", "summary", "temperature", "client_wrote_at", "flagged_irate", "step", "closed_from_step", "owner_id",
     "client_id", "open_escalation_count", "next_promise_due_at", "opened_at", "resolved_at",
     "client__name", "client__organisation", "client__time_zone",
     "owner__username", "owner__first_name", "owner__last_name",

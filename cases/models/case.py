@@ -113,6 +113,10 @@ def _no_gaps(fn):
     return condition
 
 
+# The mood chip for a client whose email nobody has read yet (cases.templatetags.case_ui.mood_chip).
+UNREAD_MOOD = "unread"
+
+
 class Case(ConcurrentTransitionMixin, models.Model):
     reference = models.CharField(max_length=20, unique=True, null=True, blank=True, editable=False)
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="cases")
@@ -162,6 +166,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
     client_wrote_at = models.DateTimeField(null=True, blank=True,
                                            help_text="Unread client email since: the client's mood is unknown.")
     opened_at = models.DateTimeField(default=timezone.now)
+
+    @property
+    def mood_now(self):
+        """What every page shows as the client's mood: "unread" (unknown) while their email waits to be
+        read, else the last recorded temperature."""
+        return UNREAD_MOOD if self.client_wrote_at else self.temperature
     step_entered_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True, help_text="When the case reached deliver.")
     resolved_at = models.DateTimeField(null=True, blank=True)

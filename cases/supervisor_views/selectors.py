@@ -56,7 +56,7 @@ def _in_queue(*, reason="", status="", prefix=""):
 # What a queue row shows (supervisor/queue.html, _broken_promise.html): no long texts, no counters.
 _NAMES = ("username", "first_name", "last_name")
 QUEUE_ROW_FIELDS = (
-    "reference", "summary", "step", "closed_from_step", "temperature", "flagged_irate", "next_promise_due_at",
+    "reference", "summary", "step", "closed_from_step", "temperature", "client_wrote_at", "flagged_irate", "next_promise_due_at",
     "client__name", "client__organisation", "client__time_zone", *(f"owner__{n}" for n in _NAMES),
 )
 QUEUE_ESCALATION_FIELDS = (

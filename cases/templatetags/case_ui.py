@@ -40,8 +40,9 @@ def stepper(step, compact=False, closed_from=""):
 
 @register.inclusion_tag("cases/parts/_mood.html")
 def mood_chip(value):
+    """`value`: a temperature, or "unread" (Case.mood_now: the client wrote and nobody has read it yet)."""
     mood = Mood(value) if value in Mood.values else None
-    return {"mood": mood}
+    return {"mood": mood, "unread": value == "unread"}
 
 
 def relative(delta_seconds):

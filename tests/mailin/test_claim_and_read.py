@@ -198,3 +198,27 @@ def test_the_client_mail_pages_carry_the_policy_and_no_inline_code(client, case,
         assert_safe_page(client.get(url), url)
     assert_safe_page(client.post(reverse("mailin:case_mail", args=[case.reference]), {"client_mood": ""}),
                      "read form with an error")
+
+
+def test_every_page_shows_the_mood_unknown_until_the_reply_is_read(client, case, rep, supervisor):
+    """The case header, My cases, search, the client page and the queue all read Case.mood_now."""
+    from cases import services
+    from cases.models import EscalationReason
+
+    services.escalation_raise(user=rep, case=case, reason=EscalationReason.OTHER, note="Client keeps writing in")
+    mail_receive(email_bytes(to=reply_address(case.reference), text="Still down!!"), provider="imap")
+    pages = {
+        rep: [reverse("cases:case_detail", args=[case.reference]), reverse("cases:my_cases"),
+              reverse("cases:search") + "?q=" + case.reference,
+              reverse("cases:client_detail", args=[case.client.pk])],
+        supervisor: [reverse("supervisor:queue")],
+    }
+    for user, urls in pages.items():
+        client.force_login(user)
+        for url in urls:
+            assert "Unknown: unread email" in client.get(url).content.decode(), url
+
+    client.force_login(rep)
+    client.post(reverse("mailin:case_mail", args=[case.reference]), {"client_mood": "upset"})
+    for url in pages[rep]:
+        assert "Unknown: unread email" not in client.get(url).content.decode(), url
