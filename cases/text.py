@@ -25,7 +25,8 @@ def normalise(value):
     whitespace collapsed. Newlines survive; trailing space on each line does not."""
     text = unicodedata.normalize("NFKC", str(value or ""))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(ch for ch in text if ch in _INVISIBLE_KEEP or unicodedata.category(ch) not in ("Cf", "Cc", "Co", "Cs"))
+    dropped = ("Cf", "Cc", "Co", "Cs")
+    text = "".join(ch for ch in text if ch in _INVISIBLE_KEEP or unicodedata.category(ch) not in dropped)
     text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return _BLANK_LINES.sub("\n\n", text).strip()
 

@@ -46,14 +46,16 @@ class SystemHealth:
     def checks(self):
         """The JSON-ready detail /healthz shows."""
         def sweep(s):
-            since = None if s.last_succeeded_at is None else int((self.checked_at - s.last_succeeded_at).total_seconds())
+            since = (None if s.last_succeeded_at is None
+                     else int((self.checked_at - s.last_succeeded_at).total_seconds()))
             return {"ok": not s.stale, "seconds_since_success": since, "last_run_failed": s.failing,
                     "last_succeeded_at": s.last_succeeded_at.isoformat() if s.last_succeeded_at else None}
 
         outbox_ok = not self.failed_emails and not _waited_too_long(self.oldest_due_email_seconds)
         return {
             "sweeps": {s.name: sweep(s) for s in self.sweeps},
-            "outbox": {"ok": outbox_ok, "failed": self.failed_emails, "oldest_due_seconds": self.oldest_due_email_seconds},
+            "outbox": {"ok": outbox_ok, "failed": self.failed_emails,
+                       "oldest_due_seconds": self.oldest_due_email_seconds},
         }
 
 
@@ -90,7 +92,8 @@ def _sweep_sentences(sweeps, now):
     for s in stale:
         label, verb = LABELS.get(s.name, (s.name.replace("_", " ").capitalize(), "have"))
         if s.failing:
-            state = f"been failing for {_duration(now - s.last_succeeded_at)}" if s.last_succeeded_at else "never succeeded"
+            state = (f"been failing for {_duration(now - s.last_succeeded_at)}" if s.last_succeeded_at
+                     else "never succeeded")
             sentences.append(f"{label} {verb} {state}: see Admin → Sweep heartbeats for the error.")
         elif s in silent:
             if s.last_succeeded_at is None:
@@ -116,7 +119,8 @@ def system_health(now=None):
         Q(status=OutboxStatus.FAILED) | Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
     ).aggregate(failed=Count("pk", filter=Q(status=OutboxStatus.FAILED)),
                 oldest_due=Min("next_attempt_at", filter=Q(status=OutboxStatus.PENDING)))
-    oldest_due_seconds = None if outbox["oldest_due"] is None else max(0, int((now - outbox["oldest_due"]).total_seconds()))
+    oldest_due = outbox["oldest_due"]
+    oldest_due_seconds = None if oldest_due is None else max(0, int((now - oldest_due).total_seconds()))
 
     problems = _sweep_sentences(sweeps, now)
     if outbox["failed"]:

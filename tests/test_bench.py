@@ -48,12 +48,13 @@ def test_the_builder_represents_every_step_promise_status_and_record():
     assert set(Case.objects.values_list("step", flat=True)) == set(Step.values)
     assert set(Promise.objects.values_list("status", flat=True)) == set(PromiseStatus.values)
     assert set(ActionItem.objects.values_list("status", flat=True)) == set(ItemStatus.values)
-    assert {EscalationStatus.TAKEN, EscalationStatus.RESOLVED} <= set(Escalation.objects.values_list("status", flat=True))
+    statuses = set(Escalation.objects.values_list("status", flat=True))
+    assert {EscalationStatus.TAKEN, EscalationStatus.RESOLVED} <= statuses
     assert 0.15 < summary["open_cases"] / 200 < 0.4
     assert CaseEvent.objects.count() >= 10 * 200
     assert not Case.objects.filter(search_text="").exists()
-    assert sorted(Case.objects.values_list("reference", flat=True)) == [f"C-{pk:06d}" for pk in
-                                                                        sorted(Case.objects.values_list("pk", flat=True))]
+    pks = sorted(Case.objects.values_list("pk", flat=True))
+    assert sorted(Case.objects.values_list("reference", flat=True)) == [f"C-{pk:06d}" for pk in pks]
     shifted = Case.objects.filter(opened_at__lt=NOW - dt.timedelta(days=100))
     assert shifted.count() >= 100  # the copies lie in the older history
     assert Client.objects.filter(cases__in=shifted).exclude(cases__opened_at__gte=NOW - dt.timedelta(days=90)).exists()

@@ -219,7 +219,8 @@ class CaseForm(forms.Form):
         theirs = self.case.client.time_zone
         same = mine == theirs
         self.fields["entry_zone"] = forms.ChoiceField(
-            label="Times typed in", initial=MINE, required=False, widget=forms.HiddenInput if same else forms.RadioSelect,
+            label="Times typed in", initial=MINE, required=False,
+            widget=forms.HiddenInput if same else forms.RadioSelect,
             choices=[(MINE, f"my time ({mine})"), (CLIENTS, f"{self.case.client.name}'s time ({theirs})")],
         )
 

@@ -48,7 +48,8 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
                        "client_line": client_line})
     promise = pending_promise(case, PromiseKind.STATUS_UPDATE)
     if promise is None:  # the sweep may already have marked it broken: record the late fulfilment
-        promise = case.promises.filter(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.BROKEN, kept_at__isnull=True,
+        promise = case.promises.filter(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.BROKEN,
+                                       kept_at__isnull=True,
                                        due_at__lte=given_at).order_by("-due_at").first()
     # The agreed rhythm is kept: an update given within the interval before its slot keeps the slot's
     # beat (updated at 0:50 for a 1:00 slot, the next is due at 2:00). A late update, or an extra one

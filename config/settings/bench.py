@@ -15,7 +15,8 @@ ALLOWED_HOSTS = ["127.0.0.1"]
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="bench-only-secret-key-not-for-production-0123456789")
 DATABASES = {"default": env.db("DATABASE_URL")}
 # One database per size, so the quick (10,000) and the full (100,000) one are both kept.
-DATABASES["default"]["NAME"] = env.str("BENCH_DB_NAME", default=f"casetracker_bench_{env.int('BENCH_CASES', default=100_000)}")
+DATABASES["default"]["NAME"] = env.str(
+    "BENCH_DB_NAME", default=f"casetracker_bench_{env.int('BENCH_CASES', default=100_000)}")
 DATABASES["default"]["CONN_MAX_AGE"] = None  # persistent: one connection per worker for its life
 ROOT_URLCONF = "benchmarks.urls"
 STORAGES = {

@@ -34,9 +34,11 @@ def advance_to(case, step, user):
     while order.index(Step(case.step)) < order.index(Step(step)):
         current = Step(case.step)
         if current == Step.ACKNOWLEDGE:
-            services.acknowledgement_record(user=user, case=case, text="I hear you: your orders have stopped and payroll is close.")
+            services.acknowledgement_record(user=user, case=case,
+                                            text="I hear you: your orders have stopped and payroll is close.")
         elif current == Step.RECOMMIT:
-            services.recommitment_record(user=user, case=case, text="We hold ourselves to keeping you online, and we will put this right.")
+            services.recommitment_record(
+                user=user, case=case, text="We hold ourselves to keeping you online, and we will put this right.")
         elif current == Step.GATHER:
             services.fact_add(user=user, case=case, question="When did you first notice?", answer="At 7am on Monday")
             services.case_set_root_problem(user=user, case=case, root_problem="Mail server failed the upgrade",

@@ -63,7 +63,8 @@ def test_pending_and_renegotiated_promises_do_not_count(rep, dennis):
     case = case_in_plan(rep, dennis, T0)
     promise = case.promises.get(kind=PromiseKind.ETA)
     with at(T0 + H):
-        services.promise_renegotiate(user=rep, promise=promise, new_due_at=T0 + 8 * H, agreed_channel="phone", agreed_text="Client agreed to 8pm")
+        services.promise_renegotiate(user=rep, promise=promise, new_due_at=T0 + 8 * H, agreed_channel="phone",
+                                     agreed_text="Client agreed to 8pm")
 
     dashboard = board()
 

@@ -133,7 +133,8 @@ def test_every_working_action_is_refused_to_a_rep_who_does_not_own_the_case(acti
     before = (Case.objects.filter(pk=case.pk).values().get(), CaseEvent.objects.filter(case=case).count())
 
     response = other_client.post(url(action.name, case, obj.pk if obj is not None else None),
-                                 {"text": "Three words or more here", "name": "complete_plan", "reason": "because I can"})
+                                 {"text": "Three words or more here", "name": "complete_plan",
+                                  "reason": "because I can"})
 
     assert response.status_code == 403
     assert (Case.objects.filter(pk=case.pk).values().get(), CaseEvent.objects.filter(case=case).count()) == before

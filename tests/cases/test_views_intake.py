@@ -88,7 +88,8 @@ def test_new_case_maps_a_service_refusal_onto_the_field(rep_client):
 def test_new_case_client_search_answers_htmx_with_options(rep_client, dennis):
     ClientFactory(name="Priya")
 
-    response = rep_client.get(reverse("cases:case_new"), {"client_q": "denn"}, headers={**HTMX, "HX-Target": "id_client"})
+    response = rep_client.get(reverse("cases:case_new"), {"client_q": "denn"},
+                              headers={**HTMX, "HX-Target": "id_client"})
 
     html = response.content.decode()
     assert html.lstrip().startswith("<option")

@@ -166,7 +166,8 @@ def test_when_every_sweep_stopped_one_sentence_says_so():
 
     health = system_health(now=T0 + 3 * dt.timedelta(hours=1))
 
-    assert health.problems == ("Reminders and email delivery have not run for 3 hours: check the Celery worker and beat.",)
+    assert health.problems == (
+        "Reminders and email delivery have not run for 3 hours: check the Celery worker and beat.",)
 
 
 def test_a_stale_sweep_whose_last_run_failed_points_to_the_error():
@@ -175,7 +176,8 @@ def test_a_stale_sweep_whose_last_run_failed_points_to_the_error():
 
     health = system_health(now=T0 + 20 * MIN)
 
-    assert health.problems == ("Email delivery has been failing for 20 minutes: see Admin → Sweep heartbeats for the error.",)
+    assert health.problems == (
+        "Email delivery has been failing for 20 minutes: see Admin → Sweep heartbeats for the error.",)
 
 
 def test_failed_emails_are_counted():
