@@ -7,6 +7,9 @@ A link is revocable: it opens the case only while it carries the case's current
 `Case.status_link_version` (`link_state` is the read rule, written once). The writes that bump the
 version live in cases.services.status_links: issuing a new link, every change of owner, closing the case
 (the link live then may show only "resolved" for settings.CLIENT_LINK_RESOLVED_DAYS) and a revoke by hand.
+That final page opens again for as long from the moment the follow-up call is logged (the client rates
+us there, however late the call), unless it was revoked by hand; its window, not the token's age
+(CLIENT_LINK_MAX_AGE_DAYS), governs the final version.
 A version on the case, rather than a row per token, because the rule is "one live link per case": a
 single integer under the case's row lock revokes every earlier link at once, costs no extra table or
 query on the public page, and the timeline already records who issued and revoked what.
@@ -151,7 +154,7 @@ def read_link(token, *, now=None):
     state = link_state(case, version, now or timezone.now())
     if state is LinkState.REVOKED:
         raise LinkRevoked()
-    if expired:
+    if expired and state is not LinkState.FINAL:  # the final page's own window governs the final version
         raise LinkExpired(case)
     return OpenedLink(case=case, state=state)
 

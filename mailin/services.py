@@ -7,6 +7,9 @@ routes it:
 
 - to the case its reply address names, when the signature verifies and the cases app accepts the
   post (sender is the client, case open): `posted`;
+- without a reply address that verifies (the client's mail system rewrote it), to the case of one of
+  our messages to the client that its In-Reply-To/References name, on the same terms (the sender is
+  that case's client, the case open): `posted`;
 - otherwise to a new case for the team to claim: `new_case` (a forged or unknown address, a
   stranger, a closed case);
 - machine mail (auto-replies, delivery reports, our own messages coming back, provider-flagged spam)
@@ -28,7 +31,7 @@ from django.template.defaultfilters import filesizeformat
 from cases.errors import CaseRuleError
 from cases.models import Case
 from cases.services.client_mail import case_open_from_mail, client_mail_post
-from cases.services.client_messages import client_message_bounced
+from cases.services.client_messages import case_for_references, client_message_bounced
 
 from .addresses import is_our_address, read_reply_address
 from .models import InboundAttachment, InboundMessage, Outcome
@@ -156,6 +159,10 @@ def _route(message, mail, reply, attachments):
     fields = {"sender": mail.sender, "sender_name": mail.sender_name, "subject": mail.subject, "text": mail.text,
               "attachments": attachments, "message_pk": message.pk, "received_at": message.received_at}
     about, reason = None, ""
+    if reply is None or not reply.valid:
+        threaded, about, reason = _post_by_references(message, mail, fields)
+        if threaded is not None:
+            return threaded
     if reply is not None and not reply.valid:
         reason = "The reply address it was sent to did not verify."
     elif reply is not None:
@@ -174,6 +181,23 @@ def _route(message, mail, reply, attachments):
                                notify_to=settings.MAILIN_UNCLAIMED_NOTIFY)
     message.case = case
     return _finish(message, Outcome.NEW_CASE, (reason + " " if reason else "") + f"Opened {case.reference}.")
+
+
+def _post_by_references(message, mail, fields):
+    """A reply that names one of our messages to a client (In-Reply-To/References) is posted on that
+    message's case when the cases app accepts it there (the sender is its client, the case open).
+    Returns (the receipt, None, ""), or (None, the case it named or None, why it was not posted)."""
+    about = case_for_references(mail.references)
+    if about is None:
+        return None, None, ""
+    try:
+        event = client_mail_post(case=about, **fields)
+    except CaseRuleError as exc:
+        return None, about, exc.message
+    message.case = about
+    receipt = _finish(message, Outcome.POSTED, f"Posted on {about.reference} (event {event.pk}): it answers our "
+                                               "email to the client.")
+    return receipt, None, ""
 
 
 def _finish(message, outcome, note):

@@ -14,9 +14,15 @@ outbound). The rules, here and only here:
 - It leaves at the first moment outside the client's quiet hours (cases.schedule), never at 3 am
   their time; from settings.CLIENT_MAIL_FROM, with the case's signed reply address as Reply-To, a
   Message-ID of its own and the case reference in the subject. It is never coalesced with anything.
+- It threads in the client's mail program (`thread_headers`): every message after the case's first
+  carries References (the first message's Message-ID as the thread's root, then the latest ones) and
+  In-Reply-To: the client's latest email on the case (mailin links it to the case) if they wrote to
+  us, else our latest message. A reply naming one of these ids is matched to the case by mailin
+  (`case_for_references`), only when its sender is the case's client (cases.services.client_mail).
 - What became of it comes back through the port (cases.notices): sent (with when), failed after the
   outbox's retries, or bounced (mailin links a delivery report that names its Message-ID). Failed and
   bounced show on the case and tell the owner (and co-owner)."""
+import re
 import uuid
 from email.utils import parseaddr
 
@@ -26,6 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .. import notices
+from ..client_word import current_survey, survey_refusal
 from ..errors import CaseRuleError
 from ..formatting import case_context, local_time
 from ..models import Channel, ClientMessage, ClientMessageKind, ClientMessageStatus
@@ -79,6 +86,53 @@ def _message_id(reference):
     return f"<client.{uuid.uuid4().hex}.{reference.lower()}@{domain}>"
 
 
+THREAD_REFERENCES = 10  # the root and the latest ones: the header stays short on a long case
+_THREAD_ID = re.compile(r"^<[^<>\s]{1,250}>$")
+
+
+def thread_headers(case):
+    """In-Reply-To and References for the case's next message to the client ({} for the first one):
+    the root is our first message (or, if the client wrote first, their first email we kept); the
+    parent is the client's latest email on the case, else our latest message. Four queries at most,
+    whatever the number of messages. Ids we made up for mail that had none are never named."""
+    ours = case.client_messages.order_by("queued_at", "id").values_list("queued_at", "message_id")
+    first, latest = ours.first(), list(ours.reverse()[: THREAD_REFERENCES - 1])[::-1]
+    theirs = _client_emails(case)
+    clients_first = theirs.order_by("received_at", "id").values_list("received_at", "message_id").first()
+    clients_latest = theirs.order_by("-received_at", "-id").values_list("received_at", "message_id").first()
+    if first is None and clients_latest is None:
+        return {}
+    root = first if first is not None and (clients_first is None or first[0] <= clients_first[0]) else clients_first
+    thread = sorted({root, *latest, *([clients_latest] if clients_latest else [])}, key=lambda pair: pair[0])
+    ids = list(dict.fromkeys(mid for _, mid in thread if _THREAD_ID.match(mid or "")))
+    ids = ids[:1] + ids[1:][-(THREAD_REFERENCES - 1):]
+    parent = clients_latest or latest[-1]
+    headers = {"References": " ".join(ids)}
+    if _THREAD_ID.match(parent[1] or ""):
+        headers["In-Reply-To"] = parent[1]
+    return headers if ids else {}
+
+
+def _client_emails(case):
+    """The client's own emails kept on the case (the mailin app's rows, read through their relation to
+    the case, so that this app does not import it): from the client's address, with a real Message-ID."""
+    address = (case.client.email or "").strip()
+    rows = case.inbound_messages.filter(sender__iexact=address) if address else case.inbound_messages.none()
+    return rows.exclude(message_id__endswith="@mailin.invalid>")
+
+
+def case_for_references(message_ids):
+    """The case one of our messages to a client with one of these Message-IDs belongs to, or None (a
+    reply whose reply address was rewritten on the way still names them in In-Reply-To/References).
+    Whether the reply may be posted there is client_mail.post_refusal's to say."""
+    ids = [m for m in message_ids if m]
+    if not ids:
+        return None
+    found = (ClientMessage.objects.filter(message_id__in=ids).select_related("case__client", "case__owner")
+             .order_by("-queued_at").first())
+    return found.case if found is not None else None
+
+
 def _status_link(case, user, now):
     """(url, expires_at) of the client's status link: the live one, reused (one live link per case;
     a new one would revoke the link in every earlier email); one issued now when none is live; the
@@ -129,10 +183,12 @@ def _record(*, user, case, kind, text, client_mood, client_line, now):
 
 
 @transaction.atomic
-def client_message_send(*, user, case, kind, text, client_mood="", client_line=""):
+def client_message_send(*, user, case, kind, text, client_mood="", client_line="", system=False):
     """Write a message to the client on the case and queue it for them by email. Returns the
     ClientMessage (queued; `send_after` says when it may leave). `client_line`: for an update, the line
-    on the status page (else the start of the text)."""
+    on the status page (else the start of the text). `system`: sent by the tracker itself as part of
+    another action (the survey invitation when the follow-up is logged), so never charged to the
+    rep's email limit: that action must not fail for it."""
     case = lock_case(case)
     ensure_can_work(user, case)
     if kind not in K.values:
@@ -149,6 +205,7 @@ def client_message_send(*, user, case, kind, text, client_mood="", client_line="
     link, link_until = _status_link(case, user, now)
     subject = SUBJECTS[kind].format(ref=case.reference)
     send_after = next_allowed_for_client(now, case.client)
+    thread = thread_headers(case)
     message = ClientMessage.objects.create(
         case=case, kind=kind, body=text, to_email=to, subject=subject, outbox_key=f"{KEY_PREFIX}{uuid.uuid4().hex}",
         message_id=_message_id(case.reference), queued_at=now, send_after=send_after, status_update=update,
@@ -156,10 +213,12 @@ def client_message_send(*, user, case, kind, text, client_mood="", client_line="
     context = {"subject": subject, "kind": kind.value, "client_name": case.client.name, "text": text,
                "case_ref": case.reference, "handler": handler_first_name(case), "team": settings.CLIENT_LINK_TEAM_NAME,
                "status_url": link, "status_until": local_time(link_until, case.client.tz, now=now) if link else "",
-               **extra}
+               "survey": bool(link) and kind == K.FOLLOW_UP and survey_refusal(case) is None
+               and current_survey(case) is None, **extra}
     notices.send_direct(key=message.outbox_key, kind=OUTBOX_KIND, to=[to], context=context, case=case,
-                        from_email=settings.CLIENT_MAIL_FROM, not_before=send_after,
-                        headers={"Reply-To": notices.reply_address(case.reference), "Message-ID": message.message_id})
+                        from_email=settings.CLIENT_MAIL_FROM, not_before=send_after, system=system,
+                        headers={"Reply-To": notices.reply_address(case.reference), "Message-ID": message.message_id,
+                                 **thread})
     held = send_after > now
     note = (f"{kind.label} emailed to {to}"
             + (f", held until {local_time(send_after, case.client.tz, now=now)} (the client's quiet hours)"

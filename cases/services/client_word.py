@@ -5,7 +5,8 @@ CaseRuleError in the client's words, shown on their page.
 
 - `client_delivery_answer`: "It works" fills this attempt's delivery record with the client's
   confirmation (verified with them, satisfied), recorded as given by the client, with the time, so the
-  deliver gate is met once the rep's parts (prevention note, follow-up date) are there. "Not yet", with
+  deliver gate is met once the rep's parts (prevention note, follow-up date) are there; the owner and
+  co-owner are told at once (notice `client_confirmed`: the gate is met, or what is still missing). "Not yet", with
   the client's words, tells the owner and the co-owner (notice `client_not_yet`), and the case page
   suggests loose ends. One answer per delivery attempt: asked again, it returns the recorded answer.
 - `client_survey_answer`: after the follow-up call, how satisfied (1 to 5) and a comment, once per case.
@@ -29,6 +30,7 @@ SAID_IT_WORKS = "client confirmed it works"
 SAID_NOT_YET = "client says it does not work yet"
 RATED = "client rated their satisfaction"
 NOTICE_NOT_YET = "client_not_yet"
+NOTICE_CONFIRMED = "client_confirmed"
 
 
 @transaction.atomic
@@ -59,6 +61,7 @@ def client_delivery_answer(*, case, works, text="", attempt=""):
             note += " Still to record before the case can close: " + ", ".join(missing) + "."
         event_record(case=case, actor=None, verb=SAID_IT_WORKS, note=note,
                      data={"client_answer": answer.pk, "delivery": answer.delivery.pk, "by": ConfirmedBy.CLIENT})
+        _tell_owner_confirmed(case, answer, missing)
     else:
         event_record(case=case, actor=None, verb=SAID_NOT_YET, note=f"On their status page: “{text}”",
                      data={"client_answer": answer.pk, "by": ConfirmedBy.CLIENT})
@@ -90,6 +93,17 @@ def _tell_owner(case, answer):
     notify(key=f"client-not-yet:{answer.pk}", kind=NOTICE_NOT_YET, case=case, to=to, system=True,
            context={**case_context(case), "said": answer.text,
                     "loose_ends": Transition.LOOSE_ENDS.label})
+
+
+def _tell_owner_confirmed(case, answer, missing):
+    """The owner and co-owner hear at once that the client said it works: the gate is met, or what is
+    still theirs to record before the case can close."""
+    to = [u.email for u in (case.owner, case.co_owner) if u is not None and u.is_active and u.email]
+    if not to:
+        return
+    notify(key=f"client-confirmed:{answer.pk}", kind=NOTICE_CONFIRMED, case=case, to=to, system=True,
+           context={**case_context(case), "said": answer.text, "missing": ", ".join(missing),
+                    "complete": Transition.COMPLETE_DELIVER.label})
 
 
 @transaction.atomic

@@ -1,17 +1,27 @@
 """Step 7: the delivery record (the moment of joy), the follow-up call, and the ways back:
-loose ends, reopen, and a supervisor's audited override."""
+loose ends, reopen, and a supervisor's audited override.
+
+Logging the follow-up call opens the client's final page again (where they rate us) for
+CLIENT_LINK_RESOLVED_DAYS, and, when the client has an email address, emails them its link (a
+message of kind follow-up, through cases.services.client_messages: quiet hours respected)."""
 from django.db import transaction
 from django.utils import timezone
 
 from ..errors import CaseRuleError
 from ..bounds import check_follow_up
-from ..models import ConfirmedBy, Delivery, Mood, PromiseKind, PromiseStatus
+from ..models import ClientMessageKind, ConfirmedBy, Delivery, Mood, PromiseKind, PromiseStatus
 from ..text import clean_text, limit_of, normalise, require_substance
 from ..workflow import Record, Transition, ensure_allows
 from .common import ensure_can_work, event_record, lock_case, refresh_counters
 from .irate import apply_irate_rule
+from .client_messages import client_message_send
 from .promises import pending_promise, promise_fulfil
+from .status_links import final_page_reopen
 from .transitions import case_transition
+
+
+SURVEY_INVITATION = ("Thank you for taking our follow-up call. One last question, if you have a minute: how "
+                     "satisfied are you with how we handled your complaint? You can answer on your status page.")
 
 
 def current_delivery(case):
@@ -93,6 +103,9 @@ def follow_up_log(*, user, case, note):
     promise_fulfil(promise=promise, at=now, actor=user)
     event_record(case=case, actor=user, verb="follow-up call logged", note=note)
     refresh_counters(case)
+    if final_page_reopen(case=case, now=now) is not None and (case.client.email or "").strip():
+        client_message_send(user=user, case=case, kind=ClientMessageKind.FOLLOW_UP, text=SURVEY_INVITATION,
+                            system=True)
     return delivery
 
 

@@ -3,7 +3,8 @@ case's link version, so every link issued so far stops opening the case) and eve
 issuing a new link (here), every change of owner (handoffs._transfer: handoff accepted, a teammate's
 request accepted, a supervisor's reassignment, irate or not), closing the case (transitions: resolve and
 force close, which keep a final "resolved" page for a while) and a revoke by hand (here: the case page,
-the issue page and the admin). What a version opens is read in cases.status_links.link_state."""
+the issue page and the admin). What a version opens is read in cases.status_links.link_state.
+`final_page_reopen` (the follow-up call logged) opens the closed case's final page again for a while."""
 import datetime as dt
 from dataclasses import dataclass
 
@@ -53,6 +54,20 @@ def revoke_status_links(*, case, actor, why, closing=False, by_hand=False, recor
     elif was_live or by_hand:
         event_record(case=case, actor=actor, verb=REVOKED_VERB, note=f"{why} The client's link no longer works.")
     return was_live
+
+
+def final_page_reopen(*, case, now=None):
+    """The follow-up call was logged on the closed `case` (the caller holds its row lock): the link
+    live at closing shows the final page (where the client rates us) for CLIENT_LINK_RESOLVED_DAYS from
+    now, or longer if it already did. A page revoked by hand (no final version left) stays revoked.
+    Returns until when it shows, or None."""
+    if case.is_open or case.status_link_final_version is None:
+        return None
+    until = (now or timezone.now()) + resolved_grace()
+    if case.status_link_final_until is None or case.status_link_final_until < until:
+        case.status_link_final_until = until
+        case.save(update_fields=["status_link_final_until", "updated_at"])
+    return case.status_link_final_until
 
 
 def _ensure_may_manage(user, case, doing):

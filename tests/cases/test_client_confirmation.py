@@ -124,6 +124,36 @@ def test_the_status_page_shows_the_recorded_answer_instead_of_the_buttons(rep, d
     assert 'value="works"' not in page and 'value="not_yet"' not in page
 
 
+@pytest.mark.django_db
+def test_it_works_tells_the_owner_at_once_that_the_gate_is_met(rep, dennis_case):
+    rep_records_their_part(rep, dennis_case)
+
+    DennisBrowser(token_of(rep, dennis_case)).answer("works", "All payments go through again")
+
+    told = OutboxMessage.objects.get(kind="client_confirmed")
+    assert told.to == [rep.email] and told.coalesce_key == "" and told.next_attempt_at <= timezone.now()
+    assert dennis_case.reference in told.subject and "confirmed it works" in told.subject
+    assert "The delivery gate is met" in told.body_text and "The delivery gate is met" in told.body_html
+    assert "All payments go through again" in told.body_text
+
+
+@pytest.mark.django_db
+def test_it_works_before_the_reps_part_tells_the_owner_what_is_still_missing(rep, dennis_case):
+    DennisBrowser(token_of(rep, dennis_case)).answer("works")
+
+    told = OutboxMessage.objects.get(kind="client_confirmed")
+    assert "gate is met" not in told.body_text
+    assert "Still to record before the case can close: how recurrence will be prevented, a follow-up date" \
+        in told.body_text
+
+
+@pytest.mark.django_db
+def test_not_yet_does_not_say_it_works(rep, dennis_case):
+    DennisBrowser(token_of(rep, dennis_case)).answer("not_yet", NOT_YET_WORDS)
+
+    assert not OutboxMessage.objects.filter(kind="client_confirmed").exists()
+
+
 # --- Not yet -----------------------------------------------------------------------------------------
 @pytest.mark.django_db
 def test_not_yet_tells_the_owner_in_the_clients_words(rep, dennis_case):

@@ -234,6 +234,68 @@ def test_a_delay_report_is_not_a_bounce(rep, dennis):
     assert message.status == ClientMessageStatus.QUEUED
 
 
+# --- Threading -------------------------------------------------------------------------------------
+PLAN_TEXT = "Here is our plan: we restore the mail server first, then the website."
+
+
+def _client_writes(case, client, moment, message_id):
+    raw = (f"From: Dennis <{client.email}>\r\nTo: {row_of(case.client_messages.first()).headers['Reply-To']}\r\n"
+           f"Subject: Re: Update on your case\r\nMessage-ID: {message_id}\r\n"
+           f"In-Reply-To: {case.client_messages.last().message_id}\r\n"
+           "Date: Mon, 02 Mar 2026 10:30:00 +0000\r\n\r\nThanks, is the shop back yet?\r\n").encode()
+    with at(moment):
+        return mail_receive(raw, provider="imap")
+
+
+def test_the_first_message_starts_the_thread_and_each_later_one_names_the_root_and_the_one_before(rep, dennis):
+    case = emailed_case(rep, dennis)
+
+    first = send(rep, case, T0 + 5 * MIN)
+    second = send(rep, case, T0 + 20 * MIN, kind=ClientMessageKind.PLAN, text=PLAN_TEXT)
+    third = send(rep, case, T0 + 50 * MIN)
+
+    assert "In-Reply-To" not in row_of(first).headers and "References" not in row_of(first).headers
+    assert row_of(second).headers["In-Reply-To"] == first.message_id
+    assert row_of(second).headers["References"] == first.message_id
+    assert row_of(third).headers["In-Reply-To"] == second.message_id
+    assert row_of(third).headers["References"].split() == [first.message_id, second.message_id]
+
+
+def test_after_the_client_wrote_the_next_message_replies_to_their_latest_email(rep, dennis):
+    case = emailed_case(rep, dennis)
+    first = send(rep, case, T0 + 5 * MIN)
+    assert _client_writes(case, dennis, T0 + 10 * MIN, "<older@dennis.example>").outcome == "posted"
+    assert _client_writes(case, dennis, T0 + 30 * MIN, "<latest@dennis.example>").outcome == "posted"
+
+    answer = send(rep, case, T0 + 40 * MIN)
+
+    headers = row_of(answer).headers
+    assert headers["In-Reply-To"] == "<latest@dennis.example>"
+    assert headers["References"].split() == [first.message_id, "<latest@dennis.example>"]
+
+
+def test_the_thread_headers_reach_the_client_s_mail_program(rep, dennis):
+    case = emailed_case(rep, dennis)
+    first = send(rep, case, T0 + 5 * MIN)
+    second = send(rep, case, T0 + 20 * MIN)
+
+    sweep_outbox(T0 + 21 * MIN)
+
+    sent = next(m for m in mail.outbox if m.extra_headers["Message-ID"] == second.message_id)
+    assert sent.extra_headers["In-Reply-To"] == first.message_id
+    assert sent.message()["References"] == first.message_id
+
+
+def test_the_references_stay_short_on_a_long_case(rep, dennis):
+    case = emailed_case(rep, dennis, cadence=5)
+    sent = [send(rep, case, T0 + (i + 1) * MIN) for i in range(14)]
+
+    references = row_of(sent[-1]).headers["References"].split()
+
+    assert len(references) == 10
+    assert references[0] == sent[0].message_id and references[-1] == sent[-2].message_id
+
+
 # --- The page --------------------------------------------------------------------------------------
 def _post(client, case, **data):
     return client.post(reverse("cases:client_message_send", args=[case.reference]), data)

@@ -20,6 +20,7 @@ from cases.models.client_word import SURVEY_COMMENT
 from cases.services.client_word import RATED
 from cases.services.common import lock_case
 from cases.services.status_links import revoke_status_links
+from notifications.models import OutboxMessage
 from tests.cases.client_word_support import DennisBrowser, token_of
 from tests.cases.helpers import advance_to, open_case
 from tests.factories import CaseFactory, ClientFactory, RepFactory
@@ -141,15 +142,133 @@ def test_a_comment_over_the_limit_is_refused_next_to_it(followed_up):
 
 
 @pytest.mark.django_db
-def test_an_expired_link_refuses_the_answer(followed_up, frozen, settings):
+def test_a_link_past_its_final_window_refuses_the_answer(followed_up, frozen, settings):
     _, dennis = followed_up
     dennis.open()
-    frozen.move_to(DAY0 + dt.timedelta(days=settings.CLIENT_LINK_MAX_AGE_DAYS, seconds=1))  # the page still shows
+    logged_at = DAY0 + dt.timedelta(days=5)
+    frozen.move_to(logged_at + dt.timedelta(days=settings.CLIENT_LINK_RESOLVED_DAYS, seconds=1))
 
     response = dennis.rate(5)
 
+    assert response.status_code == 410
+    assert not ClientSurvey.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_expired_link_of_an_open_case_refuses_the_answer(rep, dennis, frozen, settings):
+    case = advance_to(open_case(rep, dennis), Step.DELIVER, rep)
+    browser = DennisBrowser(token_of(rep, case))
+    browser.open()
+    frozen.shift(dt.timedelta(days=settings.CLIENT_LINK_MAX_AGE_DAYS, seconds=1))
+
+    response = browser.rate(5)
+
     assert response.status_code == 410 and "This link has expired" in response.content.decode()
     assert not ClientSurvey.objects.exists()
+
+
+# --- a late follow-up call: the survey must stay reachable --------------------------------------------
+LATE = 30  # days after delivery: long after the link's own age and the resolved page's first window
+
+
+@pytest.fixture
+def resolved_late(frozen, rep, dennis):
+    """Dennis's case: his link given at delivery (day 0), resolved on day 2, the follow-up call due on
+    day 30. Returns (case, Dennis's browser)."""
+    case = advance_to(open_case(rep, dennis), Step.DELIVER, rep)
+    browser = DennisBrowser(token_of(rep, case))
+    browser.open()
+    services.delivery_record(user=rep, case=case, verified_with_client=True, client_satisfied=True,
+                             prevention_note="Upgrades now run with a tested rollback",
+                             follow_up_on=timezone.localdate(timezone=dennis.tz) + dt.timedelta(days=LATE))
+    frozen.shift(dt.timedelta(days=2))
+    case = services.case_transition(user=rep, case=case, name="complete_deliver")
+    frozen.shift(dt.timedelta(days=LATE - 2))
+    return case, browser
+
+
+@pytest.mark.django_db
+def test_a_late_follow_up_opens_the_clients_link_again_and_he_can_rate(resolved_late, rep, settings):
+    case, dennis = resolved_late
+    assert dennis.open().status_code == 410  # the resolved page's first window is long over
+
+    services.follow_up_log(user=rep, case=case, note="Dennis says everything still works fine")
+
+    page = dennis.open()
+    assert page.status_code == 200 and asks(page.content.decode())
+    assert dennis.rate(5, COMMENT).status_code == 302
+    assert ClientSurvey.objects.get(case=case).score == 5
+
+
+@pytest.mark.django_db
+def test_the_link_shows_the_survey_for_the_resolved_days_from_the_follow_up_then_refuses(resolved_late, rep, frozen,
+                                                                                         settings):
+    case, dennis = resolved_late
+    services.follow_up_log(user=rep, case=case, note="Dennis says everything still works fine")
+    window = dt.timedelta(days=settings.CLIENT_LINK_RESOLVED_DAYS)
+
+    frozen.shift(window - dt.timedelta(minutes=1))
+    within = dennis.open()
+    frozen.shift(dt.timedelta(minutes=2))
+    after = dennis.open()
+
+    assert within.status_code == 200 and asks(within.content.decode())
+    assert after.status_code == 410
+
+
+@pytest.mark.django_db
+def test_a_late_follow_up_does_not_revive_a_link_revoked_by_hand(resolved_late, rep):
+    case, dennis = resolved_late
+    services.status_link_revoke(user=rep, case=case)
+
+    services.follow_up_log(user=rep, case=case, note="Dennis says everything still works fine")
+
+    assert dennis.open().status_code == 410
+    assert dennis.rate(5).status_code == 410
+    assert not ClientSurvey.objects.exists()
+    assert not case.client_messages.exists()  # no link to give him either
+
+
+@pytest.mark.django_db
+def test_logging_the_follow_up_emails_the_client_a_link_that_opens_the_survey(resolved_late, rep, dennis):
+    case, _ = resolved_late
+
+    services.follow_up_log(user=rep, case=case, note="Dennis says everything still works fine")
+
+    message = case.client_messages.get()
+    assert message.kind == "follow_up" and message.to_email == dennis.email
+    row = OutboxMessage.objects.get(key=message.outbox_key)
+    assert "rate us from 1 to 5" in row.body_text
+    url = next(word for word in row.body_text.split() if "/status/" in word)
+    emailed = DennisBrowser(url.rstrip("/").rsplit("/", 1)[1])
+    assert asks(emailed.open().content.decode())
+    assert emailed.rate(4).status_code == 302 and ClientSurvey.objects.get(case=case).score == 4
+
+
+@pytest.mark.django_db
+def test_the_follow_up_email_waits_for_the_end_of_the_clients_quiet_hours(resolved_late, rep, dennis, frozen):
+    case, _ = resolved_late
+    dennis.quiet_hours_start, dennis.quiet_hours_end = dt.time(22), dt.time(7)
+    dennis.save()
+    frozen.move_to(dt.datetime(2025, 7, 31, 5, 0, tzinfo=dt.UTC))  # 06:00 in London (BST)
+
+    services.follow_up_log(user=rep, case=case, note="Dennis says everything still works fine")
+
+    message = case.client_messages.get()
+    assert message.send_after == dt.datetime(2025, 7, 31, 6, 0, tzinfo=dt.UTC)
+    assert OutboxMessage.objects.get(key=message.outbox_key).next_attempt_at == message.send_after
+
+
+@pytest.mark.django_db
+def test_no_email_is_sent_when_the_client_has_no_address(resolved_late, rep, dennis):
+    case, dennis_browser = resolved_late
+    dennis.email = ""
+    dennis.save()
+
+    services.follow_up_log(user=rep, case=case, note="Dennis says everything still works fine")
+
+    assert not case.client_messages.exists()
+    assert asks(dennis_browser.open().content.decode())
 
 
 @pytest.mark.django_db
@@ -241,3 +360,34 @@ def test_the_team_page_makes_as_many_queries_with_10_answers_as_with_200(boss):
 
     assert response.context["figure"].count == 200
     assert len(many) == len(few)
+
+
+@pytest.mark.django_db
+def test_a_rep_at_the_email_limit_still_logs_the_follow_up_and_the_survey_invitation_goes(resolved_late, rep, settings):
+    """The invitation is the tracker's own email, sent as part of logging the call: it is never charged
+    to the rep's limit on emailing other people (cases/throttle.py), so the call is never refused for it."""
+    from django.core.cache import cache
+
+    case, _ = resolved_late
+    cache.clear()
+    settings.NOTIFY_OTHERS_RATES = ["1/m"]
+    http = HttpClientForRep(rep)
+    other = open_case(rep, ClientFactory())
+    escalated = http.post(reverse("cases:escalate", args=[other.reference]),
+                          {"reason": "other", "note": "The client wants the director to call him back"})
+    assert escalated.status_code == 302 and other.escalations.exists()  # the rep's one email this minute
+
+    response = http.post(reverse("cases:followup", args=[case.reference]),
+                         {"note": "Dennis says everything still works fine"})
+
+    assert response.status_code == 302
+    assert case.deliveries.get().follow_up_logged_at is not None
+    assert case.client_messages.get().kind == "follow_up"
+
+
+def HttpClientForRep(rep):
+    from django.test import Client as HttpClient
+
+    http = HttpClient()
+    http.force_login(rep)
+    return http

@@ -8,6 +8,7 @@ from django.db import connection
 
 from cases.models import Case, CaseEvent, Step
 from cases.services.client_mail import WROTE
+from cases.services.client_messages import client_message_send
 from mailin.addresses import reply_address
 from mailin.models import InboundAttachment, InboundMessage, Outcome
 from mailin.services import mail_receive
@@ -222,3 +223,52 @@ def test_nul_bytes_in_a_raw_email_never_reach_a_row(case):
     (event,) = wrote_events(case)
     assert "\x00" not in event.note and "The printer works again now." in event.note
     assert "\x00" not in InboundMessage.objects.get().subject
+
+
+# --- matched by the thread: the reply address was rewritten on the way ------------------------------
+REWRITTEN = "Support <support@reply.cases.example>"  # what the client's mail system left of the reply address
+
+
+def our_message(rep, case):
+    case = advance_to(case, Step.ACKNOWLEDGE, rep)
+    return client_message_send(user=rep, case=case, kind="acknowledgement",
+                               text="We hear you: losing a day of orders hurts, and we are on it now.")
+
+
+@pytest.mark.parametrize("header", ["In-Reply-To", "References"])
+def test_a_client_reply_naming_our_message_lands_on_the_case_when_the_reply_address_was_rewritten(
+        case, rep, header):
+    ours = our_message(rep, case)
+    named = ours.message_id if header == "In-Reply-To" else f"<unrelated@hale-online.example> {ours.message_id}"
+
+    receipt = mail_receive(email_bytes(to=REWRITTEN, text="Thanks, any news on the shop?", headers={header: named}),
+                           provider="imap")
+
+    assert receipt.outcome == Outcome.POSTED and receipt.case == case
+    assert wrote_events(case).count() == 1
+    assert Case.objects.count() == 1
+
+
+def test_someone_else_replying_in_the_thread_opens_a_new_case_and_never_posts_on_the_clients(case, rep):
+    ours = our_message(rep, case)
+
+    receipt = mail_receive(email_bytes(to=REWRITTEN, sender="Mallory <mallory@elsewhere.example>",
+                                       text="Close this case and refund me.",
+                                       headers={"In-Reply-To": ours.message_id, "References": ours.message_id}),
+                           provider="imap")
+
+    assert receipt.outcome == Outcome.NEW_CASE and receipt.case != case
+    assert not wrote_events(case).exists()
+    assert f"not the client of {case.reference}" in receipt.message.note
+    told = OutboxMessage.objects.get(kind="client_mail_unclaimed")
+    assert rep.email in told.to
+
+
+def test_a_reply_naming_an_id_that_is_not_ours_opens_a_new_case(case, rep):
+    our_message(rep, case)
+
+    receipt = mail_receive(email_bytes(to=REWRITTEN, text="Any news?",
+                                       headers={"In-Reply-To": "<someone-elses@example.net>"}), provider="imap")
+
+    assert receipt.outcome == Outcome.NEW_CASE and receipt.case != case
+    assert not wrote_events(case).exists()
