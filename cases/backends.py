@@ -24,7 +24,8 @@ class StaffProfileBackend(ModelBackend):
             return super().get_all_permissions(user_obj, obj)
         if not hasattr(user_obj, "_perm_cache"):
             fields = ("content_type__app_label", "codename")
-            own = Permission.objects.filter(user=user_obj).values_list(*fields)
-            via_groups = Permission.objects.filter(group__user=user_obj).values_list(*fields)
+            # .order_by(): no ordering inside a compound statement (SQLite refuses Permission's default one).
+            own = Permission.objects.filter(user=user_obj).order_by().values_list(*fields)
+            via_groups = Permission.objects.filter(group__user=user_obj).order_by().values_list(*fields)
             user_obj._perm_cache = {f"{app}.{codename}" for app, codename in own.union(via_groups)}
         return user_obj._perm_cache

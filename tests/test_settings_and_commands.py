@@ -291,3 +291,38 @@ def test_production_refuses_a_key_file_that_is_missing(tmp_path):
     out = load_production(tmp_path, DJANGO_SECRET_KEY_FILE=str(tmp_path / "nothing-here"))
 
     assert out.returncode != 0 and "cannot be read" in out.stderr
+
+
+# --- `make run`'s own database: migrate and the demo history on the embedded SQLite -------------------
+SIGN_IN_AND_OPEN_PAGES = """
+import django
+django.setup()
+from django.test import Client
+client = Client()
+assert client.post("/login/", {"username": "sam", "password": "demo-pass-123"}, HTTP_HOST="localhost").status_code == 302
+for path in ("/", "/supervisor/", "/supervisor/team/?days=90", "/supervisor/cases/", "/search/?q=a", "/mail/"):
+    response = client.get(path, HTTP_HOST="localhost")
+    assert response.status_code == 200, (path, response.status_code)
+print("ok")
+"""
+
+
+def test_the_demo_seeds_and_its_pages_open_on_the_embedded_sqlite(tmp_path):
+    """What `make run` does first, on SQLite (the suite itself runs on PostgreSQL): migrate, seed a
+    short demo history, sign in and open the main pages. SQLite-only failures (a compound query, an
+    index option) show here, not on a new user's laptop."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
+    env.update(CASETRACKER_VAR_DIR=str(tmp_path / "var"), DJANGO_SETTINGS_MODULE="config.settings.base",
+               DJANGO_DEBUG="false", DJANGO_ALLOWED_HOSTS="localhost")
+    (tmp_path / "var" / "broker" / "queue").mkdir(parents=True)
+    (tmp_path / "var" / "broker" / "processed").mkdir(parents=True)
+
+    def manage(*args):
+        return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=300)
+
+    for step in (manage("migrate", "--noinput", "-v0"), manage("seed_demo", "--history", "3")):
+        assert step.returncode == 0, step.stderr[-2000:]
+    opened = subprocess.run([sys.executable, "-c", SIGN_IN_AND_OPEN_PAGES], cwd=ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert opened.returncode == 0 and "ok" in opened.stdout, opened.stderr[-2000:]
