@@ -299,7 +299,8 @@ import django
 django.setup()
 from django.test import Client
 client = Client()
-assert client.post("/login/", {"username": "sam", "password": "demo-pass-123"}, HTTP_HOST="localhost").status_code == 302
+signed_in = client.post("/login/", {"username": "sam", "password": "demo-pass-123"}, HTTP_HOST="localhost")
+assert signed_in.status_code == 302
 for path in ("/", "/supervisor/", "/supervisor/team/?days=90", "/supervisor/cases/", "/search/?q=a", "/mail/"):
     response = client.get(path, HTTP_HOST="localhost")
     assert response.status_code == 200, (path, response.status_code)

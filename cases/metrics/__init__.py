@@ -1,10 +1,11 @@
 """The team's numbers, per rep and for the team, over a window ending now. Read-only: every measure
 comes from the promise ledger, the case timeline (CaseEvent), the escalations and the step records, in a
-fixed number of queries whatever the number of cases (`team_dashboard` makes at most 10).
+fixed number of queries whatever the number of cases (`team_dashboard` makes 8).
 
 - window.py: the window, its weeks, and the words numbers are shown in (durations, moods);
 - measures.py: one rep's (or the team's) numbers and what is derived from them;
-- dashboard.py: `team_dashboard`, the grouped queries that fill them;
+- dashboard.py: `team_dashboard`, the grouped queries that fill them; stays.py, outcomes.py and eta.py
+  the three that are one SQL statement each on PostgreSQL (with a portable path for SQLite);
 - figures.py: the page's charts, each with its table and CSV from the same rows.
 
 Definitions (the team page shows the same words):

@@ -1,7 +1,9 @@
 """`team_dashboard`: every measure of the team page, per rep and for the team, in a fixed number of
-queries whatever the number of cases (at most 10). Each collector makes one grouped query (the weekly
-series come from the same queries, grouped by TruncWeek as well) and adds each fact to its rep's row
-and the team's row; mood scores and ETA matching are finished in Python over the few columns fetched.
+queries whatever the number of cases (8). Each collector makes one grouped query (the weekly series
+come from the same queries, grouped by the window's weeks as well: cases/metrics/bounded.Weeks) and adds
+each fact to its rep's row and the team's row. On PostgreSQL every number is aggregated by the
+database: mood and follow-up (cases/metrics/outcomes.py) and ETA honesty (cases/metrics/eta.py) each in
+one statement, so Python handles a few rows per rep, never the window's rows.
 
 The work follows the window, not the history: every query starts from an index on the window's
 timestamp (promises by due_at, cases by opened_at, events by (verb, created_at) or the stays' index,

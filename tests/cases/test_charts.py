@@ -2,6 +2,8 @@
 accessible image (title, description, aria-label, text labels) and every piece of text is escaped."""
 import re
 
+from django.utils.html import format_html
+
 from cases import charts
 from cases.charts import Move, Series
 
@@ -60,3 +62,20 @@ def test_a_before_and_after_row_reads_as_words_on_the_scale():
 
 def test_an_axis_ends_at_a_round_number():
     assert [charts.nice_max(v) for v in (0, 3, 7, 11, 180, 0.4)] == [1, 5, 10, 20, 200, 0.5]
+
+
+def test_a_charts_table_escapes_its_cells_and_marks_the_teams_row():
+    rows = charts.table_rows([("Team", "3", "1"), ("<b>Kim</b>", "2 <small>(4)</small>", "0")])
+
+    assert rows.splitlines() == [
+        '<tr class="team-row"><th scope="row">Team</th><td>3</td><td>1</td></tr>',
+        '<tr><th scope="row">&lt;b&gt;Kim&lt;/b&gt;</th><td>2 &lt;small&gt;(4)&lt;/small&gt;</td><td>0</td></tr>',
+    ]
+
+
+def test_a_charts_table_keeps_markup_built_safely():
+    cell = format_html("{} <small>({})</small>", "3 h", 4)
+
+    rows = charts.table_rows([("Kim", cell)])
+
+    assert "<td>3 h <small>(4)</small></td>" in rows
