@@ -113,17 +113,19 @@ def client_moods(cases):
     Mood, label) points the mood_trend tag draws: intake temperature, each temperature recorded later,
     each status update's mood and the mood at delivery. Four queries, whatever the number of cases."""
     ids = cases.values("pk")
-    points = [(when, Mood(mood), f"At intake, {ref}")
+    moods = {value: Mood(value) for value in Mood.values}  # a busy client has hundreds of points
+    known = tuple(moods)  # JSON may hold anything: compared, never hashed
+    points = [(when, moods[mood], f"At intake, {ref}")
               for when, mood, ref in cases.values_list("opened_at", "intake_temperature", "reference")
-              if mood in Mood.values]
+              if mood in moods]
     events = CaseEvent.objects.filter(case__in=ids, verb="temperature recorded").values_list(
         "created_at", "data", "case__reference")
-    points += [(when, Mood(data["to"]), f"Temperature recorded, {ref}")
-               for when, data, ref in events if isinstance(data, dict) and data.get("to") in Mood.values]
+    points += [(when, moods[data["to"]], f"Temperature recorded, {ref}")
+               for when, data, ref in events if isinstance(data, dict) and data.get("to") in known]
     updates = StatusUpdate.objects.filter(case__in=ids).values_list("given_at", "client_mood", "case__reference")
-    points += [(when, Mood(mood), f"Status update, {ref}") for when, mood, ref in updates if mood in Mood.values]
+    points += [(when, moods[mood], f"Status update, {ref}") for when, mood, ref in updates if mood in moods]
     deliveries = Delivery.objects.filter(case__in=ids).values_list("created_at", "client_mood", "case__reference")
-    points += [(when, Mood(mood), f"At delivery, {ref}") for when, mood, ref in deliveries if mood in Mood.values]
+    points += [(when, moods[mood], f"At delivery, {ref}") for when, mood, ref in deliveries if mood in moods]
     return sorted(points, key=lambda p: p[0])
 
 
