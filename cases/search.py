@@ -123,7 +123,8 @@ class SimpleVector(Func):
 def typed_reference(q):
     """The reference a query names ('C-5' -> 'C-000005'), and whether it said so with its 'C' (then only
     that case matches; a bare number may also be a phone or a word)."""
-    match = _TYPED_REFERENCE.match(fold(q).replace(" ", "")) or _TYPED_REFERENCE.match(q.strip().lower().replace(" ", ""))
+    match = (_TYPED_REFERENCE.match(fold(q).replace(" ", ""))
+             or _TYPED_REFERENCE.match(q.strip().lower().replace(" ", "")))
     if not match:
         return None, False
     return f"C-{int(match.group(3)):06d}", bool(match.group(1) or match.group(2))

@@ -56,7 +56,8 @@ def _in_queue(*, reason="", status="", prefix=""):
 # What a queue row shows (supervisor/queue.html, _broken_promise.html): no long texts, no counters.
 _NAMES = ("username", "first_name", "last_name")
 QUEUE_ROW_FIELDS = (
-    "reference", "summary", "step", "closed_from_step", "temperature", "client_wrote_at", "flagged_irate", "next_promise_due_at",
+    "reference", "summary", "step", "closed_from_step", "temperature", "client_wrote_at", "flagged_irate",
+    "next_promise_due_at",
     "client__name", "client__organisation", "client__time_zone", *(f"owner__{n}" for n in _NAMES),
 )
 QUEUE_ESCALATION_FIELDS = (
@@ -119,12 +120,17 @@ def with_escalations(rows, *, reason="", status=""):
     return page
 
 
+_REASON_LABELS = dict(EscalationReason.choices)
+
+
 def _describe(case, escalations):
     for escalation in escalations:
         escalation.case = case  # the row's case, so templates reading escalation.case cost no query
     reasons = {}
     for e in escalations:
-        reasons[e.get_reason_display()] = reasons.get(e.get_reason_display(), 0) + 1
+        # e.get_reason_display(), without the model flattening the field's choices on every call
+        label = str(_REASON_LABELS.get(e.reason, e.reason))
+        reasons[label] = reasons.get(label, 0) + 1
     case.escalations_listed = escalations
     case.reasons = list(reasons.items())
     case.broken = [e for e in escalations if e.reason == EscalationReason.BROKEN_PROMISE and e.promise_id]
