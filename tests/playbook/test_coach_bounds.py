@@ -73,7 +73,6 @@ def test_a_stored_list_longer_than_the_cap_is_shown_capped():
 
 
 @pytest.mark.django_db
-@pytest.mark.urls("tests.playbook.urls")
 def test_the_live_coach_refuses_a_huge_text_instead_of_working_through_it(client, django_user_model):
     client.force_login(django_user_model.objects.create_user(username="fran", password="pw"))
 
