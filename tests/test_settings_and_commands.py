@@ -268,6 +268,7 @@ def test_production_refuses_to_start_without_a_strong_secret_key(tmp_path, key):
     lambda: __import__("secrets").token_urlsafe(50),
     lambda: __import__("secrets").token_hex(32),
     lambda: __import__("django.core.management.utils", fromlist=["x"]).get_random_secret_key(),
+    lambda: "$" + __import__("secrets").token_urlsafe(50),  # django-environ would read "$..." as a reference
 ])
 def test_production_starts_with_a_generated_key(tmp_path, make_key):
     key = make_key()

@@ -1,12 +1,16 @@
 """Production: PostgreSQL and Redis from the environment, a strong secret key required (the settings
 refuse to load without one: secret_key.py), HTTPS enforced (redirect, HSTS, secure cookies). Behind
 a TLS proxy set DJANGO_SECURE_PROXY_SSL_HEADER and DJANGO_TRUSTED_PROXY_COUNT (security.py)."""
+import os
+
 from .base import *  # noqa: F403
 from .base import env
 from .secret_key import read_secret_key
 
 DEBUG = False
-SECRET_KEY = read_secret_key(env.str("DJANGO_SECRET_KEY", default=""), env.str("DJANGO_SECRET_KEY_FILE", default=""))
+# Read as is: django-environ would take a key starting with "$" (Django's own generator may write one)
+# for a reference to another variable and find nothing.
+SECRET_KEY = read_secret_key(os.environ.get("DJANGO_SECRET_KEY", ""), env.str("DJANGO_SECRET_KEY_FILE", default=""))
 # HTTPS only. The redirect and HSTS need Django to see that a request came over HTTPS: directly, or
 # through a proxy named by DJANGO_SECURE_PROXY_SSL_HEADER (else every request redirects forever).
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

@@ -23,3 +23,6 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 # Many tests move the clock days ahead with a signed-in client; the 12-hour session lifetime itself
 # (config/settings/security.py) is tested with its own value in tests/test_security_headers.py.
 SESSION_COOKIE_AGE = 60 * 24 * 60 * 60
+# The suite's own connections (its threads' too) say who they are, so the worker tests can wait for
+# the connections of the Celery worker processes alone (tests/notifications/processes.py).
+DATABASES["default"].setdefault("OPTIONS", {})["application_name"] = "pytest"  # noqa: F405

@@ -94,6 +94,7 @@ def test_a_rep_walks_dennis_through_all_seven_steps_to_resolved_keeping_promises
     page.get_by_label("The client's answer").fill("At 7am no orders had come in and email bounced")
     page.get_by_role("button", name="Add question").click()
     expect(in_block(page, "facts")).to_contain_text("email bounced")
+    page.wait_for_load_state("networkidle")  # the answer's swaps (this block and the ones it refreshes) are done
     page.get_by_label("The root problem the client agreed to solve").fill(
         "The host's upgrade left the web and mail server unable to start")
     page.get_by_label("What would make this right for the client").fill("Orders and email flowing before payroll")

@@ -25,11 +25,13 @@ def database_url():
 
 
 def other_backends():
-    """Connections to the test database other than ours (a killed worker's, until PostgreSQL has
-    noticed and rolled its transaction back)."""
+    """Connections to the test database from other processes (a killed worker's, until PostgreSQL has
+    noticed and rolled its transaction back); the suite's own connections (config/settings/test.py names
+    them "pytest") never count, even one a finished test's thread left open."""
     with connection.cursor() as cur:
         cur.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+                    "AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
+                    "AND application_name <> 'pytest'")  # a thread of the suite itself is no worker
         return cur.fetchone()[0]
 
 
