@@ -11,8 +11,8 @@ from .permissions import can_view_case, sees_whole_team
 from .selectors import visible_cases
 from .workflow import Transition
 from .models import (
-    Acknowledgement, ActionItem, Case, CaseEvent, Client, Concern, Delivery, Escalation, EscalationNote, Fact,
-    Handoff, Promise, Recommitment, StaffProfile, StatusUpdate,
+    Acknowledgement, ActionItem, Case, CaseEvent, Client, ClientAnswer, ClientMessage, ClientSurvey, Concern,
+    Delivery, Escalation, EscalationNote, Fact, Handoff, Promise, Recommitment, StaffProfile, StatusUpdate,
 )
 
 
@@ -164,6 +164,9 @@ class StaffProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "supervisor", "time_zone"]
 
 
-for model in (Concern, Acknowledgement, Recommitment, Fact, ActionItem, StatusUpdate, Delivery, Handoff):
+# The client's own answers and the messages sent to them are records like the others: read here, never
+# written (a staff user must not be able to make "the client confirmed" true by editing a row).
+for model in (Concern, Acknowledgement, Recommitment, Fact, ActionItem, StatusUpdate, Delivery, Handoff,
+              ClientAnswer, ClientSurvey, ClientMessage):
     admin.site.register(model, ReadOnlyAdmin)
 admin.site.register(EscalationNote, EscalationNoteAdmin)

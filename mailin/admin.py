@@ -2,6 +2,9 @@
 wants to know what happened to a client's message."""
 from django.contrib import admin
 
+from cases.permissions import sees_whole_team
+from cases.selectors import visible_cases
+
 from .models import InboundAttachment, InboundMessage
 
 
@@ -31,3 +34,11 @@ class InboundMessageAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the row is what makes a redelivered message a duplicate, not a second post
+
+    def get_queryset(self, request):
+        """As the cases admin: staff who may not see the whole team see only their cases' mail."""
+        qs = super().get_queryset(request)
+        return qs if sees_whole_team(request.user) else qs.filter(case__in=visible_cases(request.user))

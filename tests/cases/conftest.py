@@ -1,4 +1,5 @@
 import pytest
+import time_machine
 
 from cases import services
 from cases.models import EscalationReason
@@ -53,3 +54,18 @@ def escalation(rep, dennis):
     case = open_case(rep, dennis)
     return services.escalation_raise(user=rep, case=case, reason=EscalationReason.NO_PLAN,
                                       note="The host will not say when the server is back")
+
+
+@pytest.fixture
+def frozen(request):
+    """The clock stopped at the test module's NOW (time-machine); a test moves it with .shift/.move_to."""
+    with time_machine.travel(request.module.NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def dana(rep):
+    """The rep, with the name the client reads on the status page."""
+    rep.first_name, rep.last_name = "Dana", "Whitlock"
+    rep.save()
+    return rep

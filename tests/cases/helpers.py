@@ -1,11 +1,14 @@
 """Build a case in any step through the real services, so counters, promises and events are what
 production would have."""
 import datetime as dt
+import threading
 
+from django.db import connection
 from django.utils import timezone
 
 from cases import services
 from cases.models import Channel, ItemKind, Mood, Step
+from cases.workflow import COMPLETE_TRANSITIONS
 
 DENNIS_CONCERN = {
     "description": "Website and business email have been down since the host's overnight upgrade",
@@ -28,35 +31,58 @@ def plan_ready(case, user, *, assignee=None, due_in=dt.timedelta(hours=3)):
     return case
 
 
+def meet_gate(case, user):
+    """Record everything the gate of the case's current step asks for; returns the case, refreshed."""
+    current = Step(case.step)
+    if current == Step.ACKNOWLEDGE:
+        services.acknowledgement_record(user=user, case=case,
+                                        text="I hear you: your orders have stopped and payroll is close.")
+    elif current == Step.RECOMMIT:
+        services.recommitment_record(
+            user=user, case=case, text="We hold ourselves to keeping you online, and we will put this right.")
+    elif current == Step.GATHER:
+        services.fact_add(user=user, case=case, question="When did you first notice?", answer="At 7am on Monday")
+        services.case_set_root_problem(user=user, case=case, root_problem="Mail server failed the upgrade",
+                                       expected_resolution="Orders flowing again today")
+    elif current == Step.PLAN:
+        plan_ready(case, user)
+    elif current == Step.MANAGE_ANXIETY:
+        for item in case.action_items.filter(status="open"):
+            services.action_item_complete(user=user, item=item)
+    elif current == Step.DELIVER:
+        services.delivery_record(user=user, case=case, verified_with_client=True, client_satisfied=True,
+                                 prevention_note="Upgrades now run with a tested rollback",
+                                 follow_up_on=timezone.localdate() + dt.timedelta(days=7))
+    case.refresh_from_db()
+    return case
+
+
 def advance_to(case, step, user):
     """Satisfy each gate and take each transition until the case is in `step`."""
     order = list(Step)
     while order.index(Step(case.step)) < order.index(Step(step)):
-        current = Step(case.step)
-        if current == Step.ACKNOWLEDGE:
-            services.acknowledgement_record(user=user, case=case,
-                                            text="I hear you: your orders have stopped and payroll is close.")
-        elif current == Step.RECOMMIT:
-            services.recommitment_record(
-                user=user, case=case, text="We hold ourselves to keeping you online, and we will put this right.")
-        elif current == Step.GATHER:
-            services.fact_add(user=user, case=case, question="When did you first notice?", answer="At 7am on Monday")
-            services.case_set_root_problem(user=user, case=case, root_problem="Mail server failed the upgrade",
-                                           expected_resolution="Orders flowing again today")
-        elif current == Step.PLAN:
-            plan_ready(case, user)
-        elif current == Step.MANAGE_ANXIETY:
-            for item in case.action_items.filter(status="open"):
-                services.action_item_complete(user=user, item=item)
-        elif current == Step.DELIVER:
-            services.delivery_record(user=user, case=case, verified_with_client=True, client_satisfied=True,
-                                     prevention_note="Upgrades now run with a tested rollback",
-                                     follow_up_on=timezone.localdate() + dt.timedelta(days=7))
-        case.refresh_from_db()
-        name = {
-            Step.IDENTIFY: "complete_identify", Step.ACKNOWLEDGE: "complete_acknowledge",
-            Step.RECOMMIT: "complete_recommit", Step.GATHER: "complete_gather", Step.PLAN: "complete_plan",
-            Step.MANAGE_ANXIETY: "complete_manage_anxiety", Step.DELIVER: "complete_deliver",
-        }[current]
-        case = services.case_transition(user=user, case=case, name=name)
+        case = meet_gate(case, user)
+        case = services.case_transition(user=user, case=case, name=COMPLETE_TRANSITIONS[case.step])
     return case
+
+
+def race(calls, timeout=30):
+    """Run each callable in its own thread (own DB connection), released together."""
+    barrier = threading.Barrier(len(calls))
+    results = [None] * len(calls)
+
+    def run(i, fn):
+        try:
+            barrier.wait()
+            results[i] = ("ok", fn())
+        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
+            results[i] = ("error", exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    return results

@@ -8,7 +8,6 @@ import json
 import re
 
 import pytest
-import time_machine
 from django.core import signing
 from django.db import transaction
 from django.urls import reverse
@@ -28,12 +27,6 @@ from tests.factories import ClientFactory
 
 NOW = dt.datetime(2025, 7, 1, 9, 0, tzinfo=dt.UTC)
 NOT_YET_WORDS = "The shop still shows an error when customers pay by card"
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import datetime as dt
 from collections import Counter
 
 import pytest
-import time_machine
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -25,14 +24,8 @@ from tests.cases.client_word_support import DennisBrowser, token_of
 from tests.cases.helpers import advance_to, open_case
 from tests.factories import CaseFactory, ClientFactory, RepFactory
 
-DAY0 = dt.datetime(2025, 7, 1, 9, 0, tzinfo=dt.UTC)
+NOW = DAY0 = dt.datetime(2025, 7, 1, 9, 0, tzinfo=dt.UTC)  # NOW: where `frozen` stops the clock
 COMMENT = "Dana kept every promise and called back exactly when she said"
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(DAY0, tick=False) as traveller:
-        yield traveller
 
 
 @pytest.fixture

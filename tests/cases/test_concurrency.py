@@ -1,36 +1,11 @@
 """Two people advancing one case at the same moment, on two real database connections: exactly one
 wins, the other gets a clear error, and nothing is lost."""
-import threading
-
 import pytest
-from django.db import connection
 
 from cases import services
 from cases.errors import CaseRuleError
 from cases.models import Case, CaseEvent, Step
-from tests.cases.helpers import advance_to, open_case
-
-
-def race(calls, timeout=30):
-    """Run each callable in its own thread (own DB connection), released together."""
-    barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
-
-    def run(i, fn):
-        try:
-            barrier.wait()
-            results[i] = ("ok", fn())
-        except Exception as exc:  # noqa: BLE001 - the test inspects what each thread got
-            results[i] = ("error", exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=timeout)
-    return results
+from tests.cases.helpers import advance_to, open_case, race
 
 
 @pytest.mark.django_db(transaction=True)

@@ -5,7 +5,6 @@ never the update's internal text."""
 import datetime as dt
 
 import pytest
-import time_machine
 from django.test import Client as Visitor
 from django.test import override_settings
 from django.urls import reverse
@@ -22,19 +21,6 @@ NOW = dt.datetime(2025, 6, 30, 13, 0, tzinfo=dt.UTC)
 INTERNAL = "INTERNAL-NOTE told him the host botched the upgrade again"
 CLIENT_LINE = "Your email works again; the website follows by noon."
 REVOKED = "This link is no longer valid"
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def dana(rep):
-    rep.first_name, rep.last_name = "Dana", "Whitlock"
-    rep.save()
-    return rep
 
 
 @pytest.fixture

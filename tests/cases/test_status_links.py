@@ -5,7 +5,6 @@ import datetime as dt
 import zoneinfo
 
 import pytest
-import time_machine
 from django.core import signing
 from django.test import override_settings
 from django.urls import reverse
@@ -19,19 +18,6 @@ from tests.factories import ClientFactory
 NOW = dt.datetime(2025, 6, 30, 13, 0, tzinfo=dt.UTC)  # 09:00 in New York (EDT)
 H = dt.timedelta(hours=1)
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
-
-
-@pytest.fixture
-def frozen():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
-@pytest.fixture
-def dana(rep):
-    rep.first_name, rep.last_name = "Dana", "Whitlock"
-    rep.save()
-    return rep
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from benchmarks.seed import seed_due, seed_not_due
-from notifications import sweeps
+from notifications import registry, sweeps
 from tests.factories import ClientFactory
 from tests.notifications.conftest import at
 
@@ -26,7 +26,7 @@ def _queries_of_one_run(name):
 
 # The client mailbox sweep reads an IMAP folder, not due rows: tests/mailin/test_imap.py runs it against a
 # real dovecot; here it is checked to cost nothing while no mailbox is configured.
-ROW_SWEEPS = [name for name in sweeps.SWEEPS if name != "client_mailbox"]
+ROW_SWEEPS = [s.name for s in registry.SWEEPS if s.due_rows]
 
 
 @pytest.mark.django_db

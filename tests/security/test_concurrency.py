@@ -12,8 +12,7 @@ from cases import services
 from cases.errors import CaseRuleError
 from cases.services.common import display_name
 from cases.models import Case, CaseEvent, Channel, Handoff, HandoffStatus, Mood, PromiseKind, PromiseStatus, Step
-from tests.cases.helpers import advance_to, open_case, plan_ready
-from tests.cases.test_concurrency import race
+from tests.cases.helpers import advance_to, open_case, plan_ready, race
 from tests.factories import ClientFactory, StaffProfileFactory, SupervisorFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -26,7 +26,8 @@ CASCADE_ALLOWED = {
 AUDIT_MODELS = ["cases.Case", "cases.CaseEvent", "cases.Promise", "cases.Escalation", "cases.EscalationNote",
                 "cases.Handoff", "cases.Concern", "cases.Acknowledgement", "cases.Recommitment", "cases.Fact",
                 "cases.ActionItem", "cases.StatusUpdate", "cases.Delivery", "cases.Client",
-                "notifications.OutboxMessage"]
+                "cases.ClientAnswer", "cases.ClientSurvey", "cases.ClientMessage",
+                "mailin.InboundMessage", "notifications.OutboxMessage"]
 
 
 def _user_foreign_keys():

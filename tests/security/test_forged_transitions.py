@@ -7,17 +7,14 @@ transition's sources and the user holds its permission; otherwise refused, and a
 nothing (the case row and its promises, items, events, escalations, handoffs, records, watchers).
 
 tests/cases/test_transitions.py checks the same pairs through the service; this is the HTTP layer."""
-import datetime as dt
 
 import pytest
 from django.test import Client as HttpClient
 from django.urls import reverse
-from django.utils import timezone
 
-from cases import services
 from cases.models import Case, CaseEvent, Step
 from cases.workflow import Transition
-from tests.cases.helpers import advance_to, open_case, plan_ready
+from tests.cases.helpers import advance_to, meet_gate, open_case
 from tests.factories import ClientFactory, StaffProfileFactory, SupervisorFactory
 from tests.security.support import snapshot, undone
 
@@ -28,25 +25,7 @@ REASON = "The client asked us to take this route for the case"
 
 def _ready_to_leave(step, owner):
     """A case of `owner`'s in `step`, with everything the step's own gate asks for recorded."""
-    case = advance_to(open_case(owner, ClientFactory()), step, owner)
-    if step == Step.ACKNOWLEDGE:
-        services.acknowledgement_record(user=owner, case=case, text="I hear how hard this week has been for you.")
-    elif step == Step.RECOMMIT:
-        services.recommitment_record(user=owner, case=case, text="We hold ourselves to keeping you online, always.")
-    elif step == Step.GATHER:
-        services.fact_add(user=owner, case=case, question="When did it stop?", answer="At seven on Monday morning")
-        services.case_set_root_problem(user=owner, case=case, root_problem="The upgrade broke the mail server")
-    elif step == Step.PLAN:
-        plan_ready(case, owner)
-    elif step == Step.MANAGE_ANXIETY:
-        for item in case.action_items.filter(status="open"):
-            services.action_item_complete(user=owner, item=item)
-    elif step == Step.DELIVER:
-        services.delivery_record(user=owner, case=case, verified_with_client=True, client_satisfied=True,
-                                 prevention_note="Every upgrade now runs with a tested rollback",
-                                 follow_up_on=timezone.localdate() + dt.timedelta(days=5))
-    case.refresh_from_db()
-    return case
+    return meet_gate(advance_to(open_case(owner, ClientFactory()), step, owner), owner)
 
 
 def _posts(transition, reference):
