@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +62,7 @@ def pages(meta, token):
         ("floor_rows", "/bench/floor-rows/", "rep"),
         ("my_cases", "/", "rep"),
         ("case_page", f"/cases/{meta['long_case']}/", "rep"),
-        ("search", f"/search/?q={meta['search']}", "rep"),
+        ("search", f"/search/?q={urllib.parse.quote(meta['search'])}", "rep"),  # wrk takes ASCII URLs only
         ("client_page", f"/clients/{meta['busy_client']}/", "rep"),
         ("all_cases", "/supervisor/cases/", "supervisor"),
         ("escalation_queue", "/supervisor/", "supervisor"),

@@ -66,7 +66,8 @@ def my_cases(user, *, step="", overdue=False, escalated=False, q="", show="open"
     action item (with what a row shows: list_rows). One small query for the cases of the user's open
     items (an index-only scan); the view then reads a page's ids with the count (cases.paging.window_page)
     and the page's rows by id (list_rows).
-    The item cases are matched by id, not by an EXISTS in the OR: `owner OR co_owner OR id IN (...)`
+    The item cases are matched by id (one array parameter: cases.lookups), not by an EXISTS in the OR:
+    `owner OR co_owner OR id = ANY(...)`
     lets PostgreSQL combine three indexes (a BitmapOr), where an EXISTS in the OR made it read every open
     case. "Overdue" is the case's own next_promise_due_at (the earliest pending promise, kept by
     services.common.refresh_counters) before now: no per-row look at the promises."""
@@ -74,7 +75,7 @@ def my_cases(user, *, step="", overdue=False, escalated=False, q="", show="open"
     # An index-only scan; the user's own cases among them are matched by the owner too (a bitmap OR).
     item_case_ids = list(ActionItem.objects.filter(assignee=user, status=ItemStatus.OPEN)
                          .order_by().values_list("case_id", flat=True).distinct())
-    qs = list_rows(user, now).filter(Q(owner=user) | Q(co_owner=user) | Q(pk__in=item_case_ids))
+    qs = list_rows(user, now).filter(Q(owner=user) | Q(co_owner=user) | Q(pk__any=item_case_ids))
     if show == "open":
         qs = qs.filter(step__in=OPEN_STEPS)
     elif show == "resolved":
