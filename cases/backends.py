@@ -4,10 +4,43 @@
   loaded row instead of paying a query of its own on every request, and a changed zone still shows on
   the very next request (nothing is cached across requests);
 - the user's permissions (every page's menu asks `perms`) are read in one statement (the user's own and
-  their groups', as a UNION) instead of two, once per request as Django does."""
+  their groups', as a UNION) instead of two, once per request as Django does. The statement is written
+  once per process from the models' tables (_permissions_sql): built by the ORM it cost every page
+  ~0.7 ms of query compiling, a third of the base layout's time."""
+import functools
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection
+
+
+@functools.cache
+def _permissions_sql(quote):
+    """(app_label, codename) of a user's permissions, their own and their groups' (parameters: the user's
+    id twice). Every name comes from the models' _meta, none from input."""
+    User = get_user_model()
+    own, groups, granted = (User.user_permissions.through._meta, User.groups.through._meta,
+                            Group.permissions.through._meta)
+
+    def col(meta, name):
+        return f"{quote(meta.db_table)}.{quote(meta.get_field(name).column)}"
+
+    perm, ct = Permission._meta, ContentType._meta
+    # Table and column names from the models' _meta; the user's id goes as a parameter.
+    template = (
+        "SELECT {app}, {codename} FROM {perm} INNER JOIN {ct} ON {ct_id} = {perm_ct} WHERE {perm_id} IN "
+        "(SELECT {own_perm} FROM {own} WHERE {own_user} = %s UNION SELECT {granted_perm} FROM {granted} "
+        "INNER JOIN {groups} ON {groups_group} = {granted_group} WHERE {groups_user} = %s)"
+    )
+    return template.format(
+        app=col(ct, "app_label"), codename=col(perm, "codename"), perm=quote(perm.db_table),
+        ct=quote(ct.db_table), ct_id=col(ct, "id"), perm_ct=col(perm, "content_type"), perm_id=col(perm, "id"),
+        own_perm=col(own, "permission"), own=quote(own.db_table), own_user=col(own, "user"),
+        granted_perm=col(granted, "permission"), granted=quote(granted.db_table), groups=quote(groups.db_table),
+        groups_group=col(groups, "group"), granted_group=col(granted, "group"), groups_user=col(groups, "user"),
+    )
 
 
 class StaffProfileBackend(ModelBackend):
@@ -23,9 +56,7 @@ class StaffProfileBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None or user_obj.is_superuser:
             return super().get_all_permissions(user_obj, obj)
         if not hasattr(user_obj, "_perm_cache"):
-            fields = ("content_type__app_label", "codename")
-            # .order_by(): no ordering inside a compound statement (SQLite refuses Permission's default one).
-            own = Permission.objects.filter(user=user_obj).order_by().values_list(*fields)
-            via_groups = Permission.objects.filter(group__user=user_obj).order_by().values_list(*fields)
-            user_obj._perm_cache = {f"{app}.{codename}" for app, codename in own.union(via_groups)}
+            with connection.cursor() as cursor:
+                cursor.execute(_permissions_sql(connection.ops.quote_name), [user_obj.pk, user_obj.pk])
+                user_obj._perm_cache = {f"{app}.{codename}" for app, codename in cursor.fetchall()}
         return user_obj._perm_cache
