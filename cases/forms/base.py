@@ -168,7 +168,9 @@ def _check_date_horizon(form, data):
 
 class CaseForm(forms.Form):
     """Base of every case form. `case` and `user` give context (labels, initial values); `obj` is the
-    record a per-row form edits. `field_map` maps a service's error field to this form's field."""
+    record a per-row form edits. `users`: the teammates for its pickers (a list, or a function giving it,
+    called only if the form has a picker; default: fetched here). `field_map` maps a service's error field
+    to this form's field."""
 
     field_map = {}
     future_fields = ()
@@ -184,7 +186,7 @@ class CaseForm(forms.Form):
         limit_text_fields(self)
         pickers = [fld for fld in self.fields.values() if isinstance(fld, UserField)]
         if pickers:
-            users = list(assignable_users()) if users is None else users
+            users = list(assignable_users()) if users is None else users() if callable(users) else users
             for fld in pickers:
                 fld.set_users(self.pick_from(users))
         if self.client_zone_fields and case is not None:

@@ -51,7 +51,8 @@ class CaseForms:
         if key not in self._cache:
             if name == "delivery":
                 obj = self.current_delivery
-            form = action.bind(None, case=self.case, user=self.user, obj=obj, users=self.users)
+            # The teammates are fetched only if a form with a picker is built.
+            form = action.bind(None, case=self.case, user=self.user, obj=obj, users=lambda: self.users)
             if hasattr(form, "show_all_zones"):  # built only once its part is opened: the whole list then
                 form.show_all_zones()
             self._cache[key] = form
