@@ -1,11 +1,12 @@
 """Outbox delivery: send due pending rows (partial index `outbox_unsent_due`) with Django's email
 backend, many messages over one SMTP connection. A run reads one batch of due rows in one query;
 then each email (one row, or the rows of one case and recipient coalesced into a digest:
-notifications/coalesce.py) is sent in its own short transaction under its rows' locks (SKIP LOCKED:
-rows another worker is sending are left alone), and marked sent before the next email goes. A
-failure records attempts, last_error and an exponential backoff; after OUTBOX_MAX_ATTEMPTS the row
-is marked failed, logged at ERROR and shown in the admin, where "retry now" puts it back. One bad
-row never blocks the others.
+notifications/coalesce.py) is sent in its own short transaction, whose one statement locks its rows
+(SKIP LOCKED: rows another worker is sending are left alone) and marks them sent; that transaction
+commits once the server took the email, before the next email goes (a failure overwrites the mark,
+a crash or a time limit rolls it back). A failure records attempts, last_error and an exponential
+backoff; after OUTBOX_MAX_ATTEMPTS the row is marked failed, logged at ERROR and shown in the admin,
+where "retry now" puts it back. One bad row never blocks the others.
 
 Delivery is at least once, and at most one email is sent twice: a worker killed after the SMTP server
 accepted a message but before its transaction committed sends that one message again on the next
@@ -125,7 +126,7 @@ def _record_failure(row, exc, now):
         row.next_attempt_at = now + dt.timedelta(seconds=backoff(row.attempts))
         logger.warning("outbox: %s failed (attempt %d), retrying at %s: %s",
                        row.key, row.attempts, row.next_attempt_at.isoformat(), row.last_error)
-    row.save(update_fields=["attempts", "last_error", "status", "next_attempt_at"])
+    row.save(update_fields=["attempts", "last_error", "status", "next_attempt_at", "sent_at"])
     if row.status == OutboxStatus.FAILED:
         notices.outbox_failed(key=row.key, error=row.last_error, at=now)  # the cases app hears of a watched row
 
@@ -156,28 +157,55 @@ def _fast_commits():
             cursor.execute("RESET synchronous_commit")
 
 
+# The claim of one email's rows (the table is OutboxMessage's): lock those no other worker holds (SKIP
+# LOCKED), mark those still due as sent, return (id, attempts) of the marked ones. Rows are found by
+# primary key only (the partial index would walk every pending row) and re-checked once locked;
+# MATERIALIZED makes the lock run once, whatever the planner believes of the table's size.
+CLAIM_SQL = """
+    WITH locked AS MATERIALIZED (
+        SELECT id, status, next_attempt_at FROM notifications_outboxmessage
+        WHERE id = ANY(%(ids)s) FOR UPDATE SKIP LOCKED)
+    UPDATE notifications_outboxmessage AS o
+    SET status = %(sent)s, sent_at = %(now)s, attempts = o.attempts + 1, last_error = ''
+    FROM locked
+    WHERE o.id = locked.id AND o.id = ANY(%(ids)s)
+      AND locked.status = %(pending)s AND locked.next_attempt_at <= %(now)s
+    RETURNING o.id, o.attempts"""
+
+
+def _claim(unit, now):
+    """{id: attempts, this one counted} of the unit's rows this worker now holds and has marked sent."""
+    ids = [r.pk for r in unit]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(CLAIM_SQL, {"ids": ids, "now": now, "sent": OutboxStatus.SENT,
+                                       "pending": OutboxStatus.PENDING})
+            return dict(cursor.fetchall())
+    # Elsewhere (SQLite, for `make run`: its transaction holds the whole database), in two statements.
+    found = OutboxMessage.objects.filter(pk__in=ids, status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+    claimed = {pk: attempts + 1 for pk, attempts in found.values_list("pk", "attempts")}
+    OutboxMessage.objects.filter(pk__in=list(claimed)).update(
+        status=OutboxStatus.SENT, sent_at=now, attempts=F("attempts") + 1, last_error="")
+    return claimed
+
+
 def _deliver(unit, sender, now):
-    """Send one email for `unit` (rows of one email) under its rows' locks; returns the rows sent."""
+    """Send one email for `unit` (rows of one email) under its rows' locks; returns the rows sent.
+    One statement besides the transaction's own (on PostgreSQL): the claim that is also the mark."""
     with transaction.atomic():
-        # By primary key only (the partial index would walk every pending row); re-checked below.
-        found = (OutboxMessage.objects.select_for_update(skip_locked=True).filter(pk__in=[r.pk for r in unit])
-                 .values_list("pk", "attempts", "status", "next_attempt_at"))
-        locked = {pk: attempts for pk, attempts, status, due in found if status == OutboxStatus.PENDING and due <= now}
-        rows = [r for r in unit if r.pk in locked]
+        claimed = _claim(unit, now)
+        rows = [r for r in unit if r.pk in claimed]
         if not rows:
             return 0  # sent, or being sent, by another worker
-        for row in rows:
-            row.attempts = locked[row.pk]
         try:
             sender.send(build_message(rows))
         except SoftTimeLimitExceeded:
             raise
-        except Exception as exc:  # noqa: BLE001 - any failure is recorded on the rows
+        except Exception as exc:  # noqa: BLE001 - any failure is recorded on the rows, still locked
             for row in rows:
+                row.attempts, row.status, row.sent_at = claimed[row.pk] - 1, OutboxStatus.PENDING, None
                 _record_failure(row, exc, now)
             return 0
-        OutboxMessage.objects.filter(pk__in=[r.pk for r in rows]).update(
-            status=OutboxStatus.SENT, sent_at=now, attempts=F("attempts") + 1, last_error="")
         notices.outbox_sent(keys=[r.key for r in rows], at=now)  # the cases app hears of a watched row
         return len(rows)
 
