@@ -4,8 +4,8 @@ fixed number of queries whatever the number of cases (`team_dashboard` makes 8).
 
 - window.py: the window, its weeks, and the words numbers are shown in (durations, moods);
 - measures.py: one rep's (or the team's) numbers and what is derived from them;
-- dashboard.py: `team_dashboard`, the grouped queries that fill them; stays.py, outcomes.py and eta.py
-  the three that are one SQL statement each on PostgreSQL (with a portable path for SQLite);
+- dashboard.py: `team_dashboard`, the grouped queries that fill them; stays.py, outcomes.py, eta.py and
+  escalations.py the four that are one SQL statement each on PostgreSQL (with a portable path for SQLite);
 - figures.py: the page's charts, each with its table and CSV from the same rows.
 
 Definitions (the team page shows the same words):

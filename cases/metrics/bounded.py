@@ -72,11 +72,16 @@ class Weeks:
         self.mondays = w.weeks
         self.postgres = on_postgresql()
 
+    def starts(self):
+        """The instants the weeks after the first start: `width_bucket(moment, starts)` is the index in
+        `mondays` of the week holding `moment` (0 for the first)."""
+        return [timezone.make_aware(dt.datetime.combine(monday, dt.time())) for monday in self.mondays[1:]]
+
     def of(self, field):
         """An expression for the week `field` falls in, read back by `monday`."""
         if not self.postgres:
             return TruncWeek(field)
-        starts = [timezone.make_aware(dt.datetime.combine(monday, dt.time())) for monday in self.mondays[1:]]
+        starts = self.starts()
         return _WidthBucket(F(field), starts) if starts else Value(0, output_field=IntegerField())
 
     def monday(self, value):

@@ -2,8 +2,9 @@
 queries whatever the number of cases (8). Each collector makes one grouped query (the weekly series
 come from the same queries, grouped by the window's weeks as well: cases/metrics/bounded.Weeks) and adds
 each fact to its rep's row and the team's row. On PostgreSQL every number is aggregated by the
-database: mood and follow-up (cases/metrics/outcomes.py) and ETA honesty (cases/metrics/eta.py) each in
-one statement, so Python handles a few rows per rep, never the window's rows.
+database: the resolved cases with their mood and follow-up (cases/metrics/outcomes.py), ETA honesty
+(cases/metrics/eta.py) and the escalations per rep and per week (cases/metrics/escalations.py) each in
+one statement, so Python handles a few rows per rep and per week, never the window's rows.
 
 The work follows the window, not the history: every query starts from an index on the window's
 timestamp (promises by due_at, cases by opened_at, events by (verb, created_at) or the stays' index,
@@ -15,12 +16,13 @@ JSON copy of the transition's name in `data` is for the timeline only."""
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 
-from ..models import Case, CaseEvent, Escalation, PromiseStatus
+from ..models import Case, CaseEvent, PromiseStatus
 from ..selectors import REP_GROUP, promises_for_rate
 from ..workflow import Transition
 from .bounded import Weeks, case_owner
+from .escalations import escalation_counts
 from .eta import eta_verdicts
 from .measures import Dashboard, Measures, RepMeasures
 from .outcomes import OUTCOME_FIELDS, resolved_outcomes
@@ -99,36 +101,33 @@ def _opened(w, tally):
 
 
 def _closures(w, tally):
-    resolve, force, reopen = Transition.COMPLETE_DELIVER, Transition.FORCE_CLOSE, Transition.REOPEN
-    rows = (_transitions(w, resolve, force, reopen).order_by()
+    """Closed by override and reopened. Resolved is counted with the resolved cases' outcomes (the same
+    distinct cases, by their owner: cases/metrics/outcomes.py), so the window's resolutions, the most
+    frequent of the three, are looked at once."""
+    force, reopen = Transition.FORCE_CLOSE, Transition.REOPEN
+    rows = (_transitions(w, force, reopen).order_by()
             .values(owner=case_owner())
-            .annotate(resolved=Count("case_id", distinct=True, filter=Q(verb=resolve.label)),
-                      override=Count("case_id", distinct=True, filter=Q(verb=force.label)),
+            .annotate(override=Count("case_id", distinct=True, filter=Q(verb=force.label)),
                       reopened=Count("case_id", distinct=True, filter=Q(verb=reopen.label))))
     for row in rows:
         for m in tally.rows(row["owner"]):
-            m.resolved += row["resolved"]
             m.closed_by_override += row["override"]
             m.reopened += row["reopened"]
 
 
 def _escalations(w, tally):
-    """By the rep who owned the case when it was raised (Escalation.case_owner: recorded by every writer,
-    backfilled by migration 0005). No fallback to the case's owner today: that correlated subquery was
-    never run, but its estimated cost made PostgreSQL JIT-compile the statement on every page load."""
-    weeks = Weeks(w)
-    rows = (Escalation.objects.filter(w.q()).order_by()
-            .values("reason", owner=F("case_owner_id"), week=weeks.of("created_at"))
-            .annotate(n=Count("id")))
-    for row in rows:
-        week = weeks.monday(row["week"])
-        for m in tally.rows(row["owner"]):
-            m.escalations[row["reason"]] += row["n"]
-            m.weekly_escalations[week][row["reason"]] += row["n"]
+    """By the rep who owned the case when it was raised, and per week for the team
+    (cases/metrics/escalations.py)."""
+    by_owner, by_week = escalation_counts(w)
+    for (owner_id, reason), n in by_owner.items():
+        for m in tally.rows(owner_id):
+            m.escalations[reason] += n
+    for (week, reason), n in by_week.items():
+        tally.team.weekly_escalations[week][reason] += n
 
 
 def _resolved_outcomes(w, tally):
-    """Mood and follow-up over the cases resolved in the window (cases/metrics/outcomes.py)."""
+    """The cases resolved in the window, their mood and follow-up (cases/metrics/outcomes.py)."""
     for owner_id, outcome in resolved_outcomes(w).items():
         for m in tally.rows(owner_id):
             for name in OUTCOME_FIELDS:

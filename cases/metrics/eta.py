@@ -9,9 +9,11 @@ deadline without a new estimate), the earliest end then no later than that deadl
 estimate before it is not counted.
 
 On PostgreSQL one statement does it: the window's arrivals from the index event_transition_verb, for
-each an index probe for its last estimate (event_estimate_case, the range read from the JSON with a
-cast) and for its last ETA promise, and the verdicts counted per owner. Elsewhere (SQLite for `make
-run`) the same rows are fetched and matched in Python. Either way the work follows the window."""
+each one index-only read of its last estimate (event_estimate_case, newest first with the range in
+`data`, read from the JSON with a cast) and of its last ETA promise (promise_eta_case, newest first with
+the deadline; both migration 0013), and the verdicts counted per owner. The ORDER BY of each lookup is
+its index's order, so the lookup stops at the first entry. Elsewhere (SQLite for `make run`) the same
+rows are fetched and matched in Python. Either way the work follows the window."""
 from collections import defaultdict
 from dataclasses import dataclass
 

@@ -37,7 +37,8 @@ class Measures:
     eta_early: int = 0
     eta_within: int = 0
     eta_late: int = 0
-    # By the Monday of the week the promise fell due / the escalation was raised (cases.metrics.window).
+    # By the Monday of the week the promise fell due / the escalation was raised (cases.metrics.window);
+    # the escalations' weeks are counted for the team only (the page's weekly series is the team's).
     weekly_kept: Counter = field(default_factory=Counter)
     weekly_broken: Counter = field(default_factory=Counter)
     weekly_escalations: dict = field(default_factory=lambda: defaultdict(Counter))

@@ -1,6 +1,6 @@
 """The outcomes of the cases resolved through the deliver gate in a window (a Transition.COMPLETE_DELIVER
-event in it; each case once), by the case's owner: the client's mood at intake and at delivery, and the
-follow-up call.
+event in it; each case once), by the case's owner: how many (the page's "Resolved"), the client's mood at
+intake and at delivery, and the follow-up call.
 
 - Mood: Mood.score (0 irate .. 6 delighted) of the case's intake temperature, and of the mood recorded
   with its latest delivery, else the case's last recorded temperature; a case counts when both are known.
@@ -9,9 +9,10 @@ follow-up call.
   date is before today (the site's day at the window's end); otherwise waiting.
 
 On PostgreSQL one statement does it: the resolved cases by primary key (their ids from the index
-event_transition_verb), each case's latest delivery by one index probe, and the sums per owner (the mood
-scale is passed as an array, so the scores are Mood's). Elsewhere (SQLite for `make run`) the same rows
-are fetched and added up in Python."""
+event_transition_verb), each case's latest delivery by one index-only read (delivery_latest_case, newest
+first with the mood and the follow-up: migration 0013), and the sums per owner (the mood scale is passed
+as an array, so the scores are Mood's). Elsewhere (SQLite for `make run`) the same rows are fetched and
+added up in Python."""
 from collections import defaultdict
 from dataclasses import dataclass, fields
 
@@ -30,6 +31,7 @@ MOOD_SCALE = sorted(MOOD_SCORES, key=MOOD_SCORES.get)  # the moods in score orde
 
 @dataclass
 class Outcomes:
+    resolved: int = 0  # the resolved cases themselves (the page's "Resolved")
     mood_cases: int = 0
     intake_score_sum: int = 0
     delivery_score_sum: int = 0
@@ -67,6 +69,7 @@ WITH resolved AS (
     SELECT *, intake IS NOT NULL AND delivery IS NOT NULL AS known FROM resolved
 )
 SELECT owner_id,
+       COUNT(*),
        COUNT(*) FILTER (WHERE known),
        COALESCE(SUM(intake) FILTER (WHERE known), 0),
        COALESCE(SUM(delivery) FILTER (WHERE known), 0),
@@ -98,6 +101,7 @@ def _python(w):
     by_owner = defaultdict(Outcomes)
     for owner_id, intake, temperature, d_mood, fu_on, fu_at in rows:
         o = by_owner[owner_id]
+        o.resolved += 1
         intake_score, delivery_score = MOOD_SCORES.get(intake), MOOD_SCORES.get(d_mood or temperature)
         if intake_score is not None and delivery_score is not None:
             o.mood_cases += 1

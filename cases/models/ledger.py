@@ -48,6 +48,9 @@ class Promise(models.Model):
             # The team page's keeping rate over a window (cases/metrics/dashboard.py, SETTLED).
             models.Index(fields=["due_at"], include=["owner", "status"], name="promise_settled_due",
                          condition=models.Q(status__in=["kept", "broken", "renegotiated"])),
+            # ETA honesty: a case's last ETA promise before an arrival at Deliver (cases/metrics/eta.py).
+            models.Index(fields=["case", "-created_at", "-id"], include=["due_at"],
+                         condition=models.Q(kind="eta"), name="promise_eta_case"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -191,8 +194,8 @@ class CaseEvent(models.Model):
             models.Index(fields=["verb", "created_at"], include=["case"], condition=~models.Q(from_step=""),
                          name="event_transition_verb"),
             # The estimates given on the cases that reached deliver in the window (ETA honesty).
-            models.Index(fields=["case", "created_at"], condition=models.Q(verb="estimate given"),
-                         name="event_estimate_case"),
+            models.Index(fields=["case", "-created_at", "-id"], include=["data"],
+                         condition=models.Q(verb="estimate given"), name="event_estimate_case"),
         ]
 
     def __str__(self):

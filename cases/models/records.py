@@ -170,6 +170,11 @@ class Delivery(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         verbose_name_plural = "deliveries"
+        indexes = [
+            # The team page's outcomes: a case's latest delivery (cases/metrics/outcomes.py).
+            models.Index(fields=["case", "-created_at", "-id"],
+                         include=["client_mood", "follow_up_on", "follow_up_logged_at"], name="delivery_latest_case"),
+        ]
 
     @property
     def client_confirmed(self):

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases import metrics, services
-from cases.metrics import bounded, eta, outcomes, stays
+from cases.metrics import bounded, escalations, eta, outcomes, stays
 from cases.models import Case, CaseEvent, Escalation, EscalationReason, Mood, Promise, PromiseKind, PromiseStatus, Step
 from cases.workflow import OPEN_STEPS, Transition
 from tests.cases.helpers import advance_to, open_case
@@ -283,7 +283,7 @@ def expected(row):
 
 def portable(monkeypatch):
     """Every collector on the path `make run` takes on SQLite (run here on PostgreSQL)."""
-    for module in (bounded, stays, eta, outcomes):
+    for module in (bounded, stays, eta, outcomes, escalations):
         monkeypatch.setattr(module, "on_postgresql", lambda: False)
 
 

@@ -1,0 +1,108 @@
+"""What keeps the team page's work small, and the numbers it must still get right (cases/metrics): the
+resolved cases are counted with their outcomes (once per case), the escalations come back a row per rep
+and reason and per week and reason (an escalation with no recorded owner still counts for the team and
+its week), and each per-case lookup of ETA honesty and of the outcomes reads one entry of its index
+(migration 0013). Speed itself is measured by `make bench`, not here."""
+import json
+
+import pytest
+from django.db import connection
+
+from cases import metrics, services
+from cases.metrics import bounded, escalations, eta, outcomes, stays
+from cases.models import Escalation, EscalationReason, Mood, PromiseKind, Step
+from tests.cases.helpers import advance_to, open_case
+from tests.cases.metrics_support import H, NOW, T0, at, board, deliver, planned_and_agreed, reach_deliver, row
+
+PATHS = ("postgresql", "portable")
+
+
+def on_path(path, monkeypatch):
+    """The PostgreSQL statements, or the portable path `make run` takes on SQLite (run here on PostgreSQL)."""
+    if path == "portable":
+        for module in (bounded, stays, eta, outcomes, escalations):
+            monkeypatch.setattr(module, "on_postgresql", lambda: False)
+
+
+# --- the numbers -------------------------------------------------------------------------------------
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PATHS)
+def test_a_case_resolved_twice_in_the_window_counts_once_for_its_owner(path, rep, other_rep, dennis, monkeypatch):
+    with at(T0):
+        twice = advance_to(open_case(rep, dennis), Step.RESOLVED, rep)
+        twice = services.case_reopen(user=rep, case=twice, reason="Mail stopped again")
+        advance_to(twice, Step.RESOLVED, rep)
+        advance_to(open_case(other_rep, dennis), Step.RESOLVED, other_rep)
+    on_path(path, monkeypatch)
+
+    dashboard = board()
+
+    assert (row(dashboard, rep).resolved, row(dashboard, other_rep).resolved, dashboard.team.resolved) == (1, 1, 2)
+    assert (dashboard.team.reopened, dashboard.team.closed_by_override) == (1, 0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PATHS)
+def test_an_escalation_with_no_recorded_owner_counts_for_the_team_and_its_week(path, rep, dennis, monkeypatch):
+    with at(T0):
+        case = open_case(rep, dennis)
+        for note in ("Refund asked", "And damages"):
+            services.escalation_raise(user=rep, case=case, reason=EscalationReason.LIABILITY, note=note)
+    Escalation.objects.filter(pk=Escalation.objects.order_by("id").first().pk).update(case_owner=None)
+    on_path(path, monkeypatch)
+
+    dashboard = board()
+
+    week = metrics.week_of(T0)
+    assert dict(row(dashboard, rep).escalations_by_reason)[EscalationReason.LIABILITY] == 1
+    assert dict(dashboard.team.escalations_by_reason)[EscalationReason.LIABILITY] == 2
+    assert dashboard.team.weekly_escalations[week] == {EscalationReason.LIABILITY.value: 2}
+
+
+def test_the_escalations_statement_reads_the_models_table():
+    assert f"FROM {Escalation._meta.db_table} WHERE" in escalations.ESCALATIONS_SQL
+
+
+# --- the lookups' plans ------------------------------------------------------------------------------
+def _scans(plan):
+    """(node type, index name, relation, parent node type) of every scan in an EXPLAIN (FORMAT JSON) plan."""
+    found = []
+
+    def walk(node, parent):
+        if "Scan" in node["Node Type"]:
+            found.append((node["Node Type"], node.get("Index Name"), node.get("Relation Name"), parent))
+        for child in node.get("Plans", ()):
+            walk(child, node["Node Type"])
+
+    walk(plan[0]["Plan"], None)
+    return found
+
+
+def _plan(sql, params):
+    """The plan with table scans and sorts ruled out: the test's tables are tiny, so the planner's own
+    choice says little; what is asked here is whether an index gives each lookup its rows in order."""
+    with connection.cursor() as cur:
+        for setting in ("enable_seqscan", "enable_bitmapscan", "enable_sort", "enable_incremental_sort"):
+            cur.execute(f"SET LOCAL {setting} = off")
+        cur.execute("EXPLAIN (FORMAT JSON) " + sql, params)
+        plan = cur.fetchone()[0]
+    return _scans(plan if isinstance(plan, list) else json.loads(plan))
+
+
+@pytest.mark.django_db
+def test_each_case_lookup_of_eta_honesty_and_the_outcomes_reads_one_index_entry(rep, dennis):
+    for hours in (2, 3):
+        case = reach_deliver(planned_and_agreed(rep, dennis, T0), rep, T0 + hours * H)
+        with at(T0 + hours * H):
+            deliver(case, rep, mood=Mood.SATISFIED)
+    w = metrics.window(30, NOW)
+
+    eta_scans = _plan(eta.ETA_SQL, {"arrival": eta.ARRIVAL.label, "estimate": eta.ESTIMATE_VERB,
+                                    "eta": PromiseKind.ETA.value, "since": w.since, "until": w.until})
+    outcome_scans = _plan(outcomes.OUTCOMES_SQL, {
+        "scale": outcomes.MOOD_SCALE, "resolve": outcomes.RESOLVE.label, "since": w.since, "until": w.until,
+        "anxious": outcomes.ANXIOUS_OR_WORSE, "satisfied": outcomes.SATISFIED_OR_BETTER, "today": NOW.date()})
+
+    assert ("Index Only Scan", "event_estimate_case", "cases_caseevent", "Limit") in eta_scans
+    assert ("Index Only Scan", "promise_eta_case", "cases_promise", "Limit") in eta_scans
+    assert ("Index Only Scan", "delivery_latest_case", "cases_delivery", "Limit") in outcome_scans
