@@ -5,40 +5,38 @@ a 404, as for a case. Every read costs a fixed number of queries, however many c
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db import connection
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, Subquery, Value, Window
+from django.db.models.fields.json import KT
 from django.http import Http404
 from django.utils import timezone
 
-from .models import OPEN_STEPS, CaseEvent, Client, Delivery, Mood, Promise, PromiseStatus, StatusUpdate
+from .models import OPEN_STEPS, Case, CaseEvent, Client, Delivery, Mood, Promise, PromiseStatus, StatusUpdate
 from .selectors import sees_whole_team, visible_cases
+from .selectors_ui import TEMPERATURE_RECORDED
 
 # "Third complaint in 60 days": how far back intake looks for the client's recent cases.
 HISTORY_DAYS = 60
 HISTORY_LIST_LIMIT = 8
 
-
-def client_for_viewer(user, pk):
-    """The client if the user may see at least one of their cases (or the whole team), else 404."""
-    client = Client.objects.filter(pk=pk).first()
-    if client is None:
-        raise Http404("No such client.")
-    if not (sees_whole_team(user) or visible_cases(user).filter(client=client).exists()):
-        raise Http404("No such client.")
-    return client
-
-
 CASES_PER_PAGE = 20  # open and past cases are each paged
 BROKEN_SHOWN = 10  # the latest broken promises listed (the counts cover them all)
 MOODS_SHOWN = 30  # the latest recorded moods drawn and listed (the count covers them all)
+MOOD_SOURCES = ("At intake", "Temperature recorded", "Status update", "At delivery")
 
-
-def _client_cases(user, client):
-    return visible_cases(user).filter(client=client)
+# What a row of the open and past lists and of the broken promises holds, and nothing more: the fields,
+# then, in a case row, `next_promise_kind` and its list's `total`; in a promise row, `n_kept`, `n_broken`.
+CASE_ROW_FIELDS = ("id", "reference", "summary", "step", "opened_at", "resolved_at", "closed_by_override",
+                   "temperature", "client_wrote_at", "open_escalation_count", "next_promise_due_at",
+                   "owner__first_name", "owner__last_name", "owner__username")
+BROKEN_ROW_FIELDS = ("status", "source", "kind", "due_at", "kept_at", "case__reference",
+                     "owner__first_name", "owner__last_name", "owner__username")
 
 
 @dataclass(frozen=True)
 class CasePage:
-    """One page of a client's open or past cases; `number` is clamped to the pages there are."""
+    """One page of a client's open or past cases (case rows, newest first); `number` is clamped to the
+    pages there are."""
 
     cases: list
     total: int
@@ -58,28 +56,11 @@ class CasePage:
         return self.number < self.pages
 
 
-def _page_number(value, total):
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        number = 1
-    return min(max(number, 1), max(1, -(-total // CASES_PER_PAGE)))
-
-
-def _case_page(cases, total, number, *, order):
-    next_promise = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING).order_by("due_at", "id")
-    number = _page_number(number, total)
-    start = (number - 1) * CASES_PER_PAGE
-    rows = list(cases.select_related("owner").annotate(next_promise_kind=Subquery(next_promise.values("kind")[:1]))
-                .order_by(*order)[start:start + CASES_PER_PAGE]) if total else []
-    return CasePage(cases=rows, total=total, number=number)
-
-
 @dataclass(frozen=True)
 class PromiseRecord:
     kept: int
     broken: int
-    broken_promises: list  # the latest BROKEN_SHOWN
+    broken_promises: list  # the latest BROKEN_SHOWN, as promise rows
 
     @property
     def settled(self):
@@ -99,53 +80,206 @@ class PromiseRecord:
         return self.broken - len(self.broken_promises)
 
 
-def _promise_record(cases):
-    promises = Promise.objects.filter(case__in=cases.values("pk"))
-    counts = promises.aggregate(kept=Count("id", filter=Q(status=PromiseStatus.KEPT)),
-                                broken=Count("id", filter=Q(status=PromiseStatus.BROKEN)))
-    broken = list(promises.filter(status=PromiseStatus.BROKEN).select_related("case", "owner")
-                  .order_by("-due_at", "-id")[:BROKEN_SHOWN])
-    return PromiseRecord(kept=counts["kept"], broken=counts["broken"], broken_promises=broken)
+def _page_number(value):
+    try:
+        return max(int(value), 1)
+    except (TypeError, ValueError):
+        return 1
 
 
-def client_moods(cases):
-    """Every mood recorded for the client across these cases (a queryset), oldest first, as the (when,
-    Mood, label) points the mood_trend tag draws: intake temperature, each temperature recorded later,
-    each status update's mood and the mood at delivery. Four queries, whatever the number of cases."""
-    ids = cases.values("pk")
-    moods = {value: Mood(value) for value in Mood.values}  # a busy client has hundreds of points
-    known = tuple(moods)  # JSON may hold anything: compared, never hashed
-    points = [(when, moods[mood], f"At intake, {ref}")
-              for when, mood, ref in cases.values_list("opened_at", "intake_temperature", "reference")
-              if mood in moods]
-    events = CaseEvent.objects.filter(case__in=ids, verb="temperature recorded").values_list(
-        "created_at", "data", "case__reference")
-    points += [(when, moods[data["to"]], f"Temperature recorded, {ref}")
-               for when, data, ref in events if isinstance(data, dict) and data.get("to") in known]
-    updates = StatusUpdate.objects.filter(case__in=ids).values_list("given_at", "client_mood", "case__reference")
-    points += [(when, moods[mood], f"Status update, {ref}") for when, mood, ref in updates if mood in moods]
-    deliveries = Delivery.objects.filter(case__in=ids).values_list("created_at", "client_mood", "case__reference")
-    points += [(when, moods[mood], f"At delivery, {ref}") for when, mood, ref in deliveries if mood in moods]
-    return sorted(points, key=lambda p: p[0])
+class _Reads:
+    """The page's reads, portable (SQLite under `make run`): each list one query per part. The rows carry
+    their counts (window counts), so nothing is counted apart."""
+
+    def __init__(self, user, client):
+        self.user, self.client = user, client
+
+    def visible(self, qs, via="pk"):
+        """`qs` (the client's cases, or rows of theirs reached through `via`) narrowed to the cases the
+        user may see; as it is for a user who sees the whole team."""
+        if sees_whole_team(self.user):
+            return qs
+        return qs.filter(**{f"{via}__in": visible_cases(self.user).values("pk")})
+
+    def cases(self, is_open):
+        cases = self.visible(Case.objects.filter(client=self.client))
+        return cases.filter(step__in=OPEN_STEPS) if is_open else cases.exclude(step__in=OPEN_STEPS)
+
+    def case_rows(self, numbers):
+        """Page numbers[0] of the open cases and numbers[1] of the past ones: case rows, newest first."""
+        pending = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING).order_by("due_at", "id")
+        return [row for number, is_open in zip(numbers, (True, False)) for row in (
+            self.cases(is_open).annotate(next_promise_kind=Subquery(pending.values("kind")[:1]),
+                                         total=Window(Count("pk")))
+            .order_by("-opened_at", "-id").values(*CASE_ROW_FIELDS, "next_promise_kind", "total")
+            [(number - 1) * CASES_PER_PAGE:number * CASES_PER_PAGE])]
+
+    def promise_rows(self):
+        """The settled promises, broken first, newest first, BROKEN_SHOWN of them: promise rows."""
+        kept, broken = Q(status=PromiseStatus.KEPT), Q(status=PromiseStatus.BROKEN)
+        return list(self.visible(Promise.objects.filter(kept | broken, case__client=self.client), "case")
+                    .annotate(n_kept=Window(Count("pk", filter=kept)), n_broken=Window(Count("pk", filter=broken)))
+                    .order_by(ExpressionWrapper(kept, output_field=BooleanField()), "-due_at", "-id")
+                    .values(*BROKEN_ROW_FIELDS, "n_kept", "n_broken")[:BROKEN_SHOWN])
+
+    def mood_rows(self, limit):
+        """The latest `limit` moods (and maybe more), as (when, source, id, mood, reference) with `source`
+        indexing MOOD_SOURCES, and how many there are in all. Only real moods: a blank intake temperature,
+        or an event whose JSON holds no mood, is no point."""
+        moods, client = Mood.values, self.client
+        sources = (  # (the records, when, the mood, the case's reference), in MOOD_SOURCES' order
+            (self.visible(Case.objects.filter(client=client, intake_temperature__in=moods)),
+             "opened_at", "intake_temperature", "reference"),
+            (self.visible(CaseEvent.objects.filter(case__client=client, verb=TEMPERATURE_RECORDED,
+                                                   data__to__in=moods), "case"),
+             "created_at", KT("data__to"), "case__reference"),
+            (self.visible(StatusUpdate.objects.filter(case__client=client, client_mood__in=moods), "case"),
+             "given_at", "client_mood", "case__reference"),
+            (self.visible(Delivery.objects.filter(case__client=client, client_mood__in=moods), "case"),
+             "created_at", "client_mood", "case__reference"),
+        )
+        rows = [list(qs.annotate(source=Value(i), total=Window(Count("pk"))).order_by(f"-{when}", "-id")
+                     .values_list(when, "source", "id", mood, ref, "total")[:limit])
+                for i, (qs, when, mood, ref) in enumerate(sources)]  # each kind's latest, with its count
+        return [row[:5] for part in rows for row in part], sum(part[0][5] for part in rows if part)
 
 
-def client_page(user, client, *, open_page=1, past_page=1):
+# The client page's statements on PostgreSQL (_PostgresReads). The tables are the models' (cases_case: Case,
+# auth_user: its owner, cases_promise: Promise, cases_caseevent: CaseEvent, cases_statusupdate: StatusUpdate,
+# cases_delivery: Delivery). `all` / `seen` keep every statement to the cases the user may see: all of the
+# client's for a user who sees the whole team, else those whose ids `seen` lists.
+
+# The client's cases numbered newest first within the open ones and within the past ones (`n`, out of
+# `total`), and of those the page asked for of each (`start_open`, `start_past`: the rows before it).
+CASE_PAGES_SQL = """
+    SELECT k.*, (SELECT p.kind FROM cases_promise p WHERE p.case_id = k.id AND p.status = %(pending)s
+                 ORDER BY p.due_at, p.id LIMIT 1)
+    FROM (
+        SELECT c.id, c.reference, c.summary, c.step, c.opened_at, c.resolved_at, c.closed_by_override,
+               c.temperature, c.client_wrote_at, c.open_escalation_count, c.next_promise_due_at,
+               u.first_name, u.last_name, u.username,
+               COUNT(*) OVER (PARTITION BY c.step = ANY(%(open)s)) AS total,
+               ROW_NUMBER() OVER (PARTITION BY c.step = ANY(%(open)s) ORDER BY c.opened_at DESC, c.id DESC) AS n,
+               CASE WHEN c.step = ANY(%(open)s) THEN %(start_open)s ELSE %(start_past)s END AS start
+        FROM cases_case c JOIN auth_user u ON u.id = c.owner_id
+        WHERE c.client_id = %(client)s AND (%(all)s OR c.id = ANY(%(seen)s))
+    ) k
+    WHERE k.n > k.start AND k.n <= k.start + %(per_page)s
+    ORDER BY k.opened_at DESC, k.id DESC"""
+PROMISES_SQL = """
+    SELECT p.status, p.source, p.kind, p.due_at, p.kept_at, c.reference, u.first_name, u.last_name, u.username,
+           COUNT(*) FILTER (WHERE p.status = %(kept)s) OVER (),
+           COUNT(*) FILTER (WHERE p.status = %(broken)s) OVER ()
+    FROM cases_promise p JOIN cases_case c ON c.id = p.case_id JOIN auth_user u ON u.id = p.owner_id
+    WHERE c.client_id = %(client)s AND (%(all)s OR c.id = ANY(%(seen)s)) AND p.status IN (%(kept)s, %(broken)s)
+    ORDER BY p.status = %(kept)s, p.due_at DESC, p.id DESC LIMIT %(shown)s"""
+# Every mood recorded on the client's cases (`k`, read once), in MOOD_SOURCES' order, then the latest
+# `limit` of them (`at`, then `source`, then `id`, as _latest_moods sorts them), each with how many there
+# are in all, and its case's reference.
+MOODS_SQL = """
+WITH k AS MATERIALIZED (
+    SELECT id, reference, opened_at, intake_temperature FROM cases_case
+    WHERE client_id = %(client)s AND (%(all)s OR id = ANY(%(seen)s))
+)
+SELECT m.at, m.source, m.id, m.mood, k.reference, m.total FROM (
+    SELECT at, source, id, mood, case_id, COUNT(*) OVER () AS total FROM ((
+        SELECT opened_at AS at, 0 AS source, id, intake_temperature AS mood, id AS case_id FROM k
+        WHERE intake_temperature = ANY(%(moods)s)
+    ) UNION ALL (
+        SELECT r.created_at, 1, r.id, r.data ->> 'to', r.case_id FROM cases_caseevent r
+        WHERE r.case_id IN (SELECT id FROM k) AND r.verb = %(verb)s AND r.data ->> 'to' = ANY(%(moods)s)
+    ) UNION ALL (
+        SELECT r.given_at, 2, r.id, r.client_mood, r.case_id FROM cases_statusupdate r
+        WHERE r.case_id IN (SELECT id FROM k) AND r.client_mood = ANY(%(moods)s)
+    ) UNION ALL (
+        SELECT r.created_at, 3, r.id, r.client_mood, r.case_id FROM cases_delivery r
+        WHERE r.case_id IN (SELECT id FROM k) AND r.client_mood = ANY(%(moods)s)
+    )) moods
+    ORDER BY at DESC, source DESC, id DESC LIMIT %(limit)s
+) m JOIN k ON k.id = m.case_id"""
+
+
+class _PostgresReads(_Reads):
+    """The same reads on PostgreSQL, each list in one statement written out (the SQL above): the ORM took
+    longer to build and compile them than PostgreSQL took to run them (make profile PAGE=client_page)."""
+
+    def __init__(self, user, client):
+        super().__init__(user, client)
+        whole_team = sees_whole_team(user)
+        seen = [] if whole_team else list(visible_cases(user).filter(client=client).values_list("pk", flat=True))
+        self.params = {"client": client.pk, "all": whole_team, "seen": seen}
+
+    def _rows(self, sql, **params):
+        with connection.cursor() as cursor:
+            cursor.execute(sql, {**self.params, **params})
+            return cursor.fetchall()
+
+    def case_rows(self, numbers):
+        starts = {f"start_{part}": (number - 1) * CASES_PER_PAGE for part, number in zip(("open", "past"), numbers)}
+        names = (*CASE_ROW_FIELDS, "total", "n", "start", "next_promise_kind")
+        return [dict(zip(names, row)) for row in self._rows(
+            CASE_PAGES_SQL, pending=PromiseStatus.PENDING, open=list(OPEN_STEPS), per_page=CASES_PER_PAGE, **starts)]
+
+    def promise_rows(self):
+        names = (*BROKEN_ROW_FIELDS, "n_kept", "n_broken")
+        return [dict(zip(names, row)) for row in self._rows(
+            PROMISES_SQL, kept=PromiseStatus.KEPT, broken=PromiseStatus.BROKEN, shown=BROKEN_SHOWN)]
+
+    def mood_rows(self, limit):
+        rows = self._rows(MOODS_SQL, moods=list(Mood.values), verb=TEMPERATURE_RECORDED, limit=limit)
+        return [row[:5] for row in rows], rows[0][5] if rows else 0
+
+
+def _case_pages(reads, numbers):
+    """The page asked for of the open cases and of the past ones, with how many there are. A page past
+    the end (an old link) is read again as the last page, after counting its list."""
+    rows = reads.case_rows(numbers)
+    shown = [[row for row in rows if (row["step"] in OPEN_STEPS) == is_open] for is_open in (True, False)]
+    totals = [part[0]["total"] if part else None for part in shown]
+    if any(total is None and number > 1 for total, number in zip(totals, numbers)):
+        totals = [reads.cases(is_open).count() if total is None else total
+                  for total, is_open in zip(totals, (True, False))]
+        numbers = [min(number, max(1, -(-total // CASES_PER_PAGE))) for number, total in zip(numbers, totals)]
+        rows = reads.case_rows(numbers)
+        shown = [[row for row in rows if (row["step"] in OPEN_STEPS) == is_open] for is_open in (True, False)]
+    return [CasePage(cases=part, total=total or 0, number=number)
+            for part, total, number in zip(shown, totals, numbers)]
+
+
+def _promise_record(reads):
+    rows = reads.promise_rows()
+    return PromiseRecord(kept=rows[0]["n_kept"] if rows else 0, broken=rows[0]["n_broken"] if rows else 0,
+                         broken_promises=[p for p in rows if p["status"] == PromiseStatus.BROKEN])
+
+
+def _latest_moods(reads, limit):
+    """The latest `limit` moods, oldest first, as the (when, Mood, label) points the mood_trend tag draws,
+    and how many there are in all. Points at the same moment keep the order of MOOD_SOURCES, then of the
+    records."""
+    rows, total = reads.mood_rows(limit)
+    rows = sorted(rows)[-limit:]  # (when, source, id): oldest first, never a tie
+    return [(when, Mood(mood), f"{MOOD_SOURCES[source]}, {ref}") for when, source, _, mood, ref in rows], total
+
+
+def client_page(user, pk, *, open_page=1, past_page=1):
     """Everything the client page shows, from the cases the user may see: a page of their open cases
-    and one of their past cases (newest first), the promise record, and the latest moods. A fixed
-    number of queries, however many cases the client has."""
-    cases = _client_cases(user, client)
-    counts = cases.aggregate(open=Count("id", filter=Q(step__in=OPEN_STEPS)),
-                             past=Count("id", filter=~Q(step__in=OPEN_STEPS)))
-    moods = client_moods(cases)
+    and one of their past cases (newest first), the promise record with the latest broken promises, and
+    the latest moods with how many there are. 404 when there is no such client, or when the user sees
+    none of their cases and not the whole team's. On PostgreSQL four queries, however many cases the
+    client has (five for a user who sees only some cases): the client, both pages of cases, the promises,
+    the moods."""
+    client = Client.objects.filter(pk=pk).first()
+    if client is None:
+        raise Http404("No such client.")
+    reads = (_PostgresReads if connection.vendor == "postgresql" else _Reads)(user, client)
+    open_cases, past_cases = _case_pages(reads, (_page_number(open_page), _page_number(past_page)))
+    if not (open_cases.total or past_cases.total or sees_whole_team(user)):
+        raise Http404("No such client.")
+    moods, mood_count = _latest_moods(reads, MOODS_SHOWN)
     return {
-        "client": client,
-        "open_page": _case_page(cases.filter(step__in=OPEN_STEPS), counts["open"], open_page,
-                                order=("-opened_at", "-id")),
-        "past_page": _case_page(cases.exclude(step__in=OPEN_STEPS), counts["past"], past_page,
-                                order=("-opened_at", "-id")),
-        "case_count": counts["open"] + counts["past"],
-        "promises": _promise_record(cases),
-        "moods": moods[-MOODS_SHOWN:], "mood_count": len(moods),
+        "client": client, "open_page": open_cases, "past_page": past_cases,
+        "case_count": open_cases.total + past_cases.total, "promises": _promise_record(reads),
+        "moods": moods, "mood_count": mood_count,
     }
 
 

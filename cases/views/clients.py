@@ -1,19 +1,40 @@
-"""The client page, and the client's history shown at intake when a rep picks an existing client."""
+"""The client page, and the client's history shown at intake when a rep picks an existing client.
+
+The client page's repeated parts (its case rows, broken promises, the mood trend and the list of moods)
+are written here in Python, as cases/templatetags/case_rows.py writes the long lists' rows: the markup
+the template loops they replaced printed (the rows up to the whitespace between tags, the moods word for
+word; tests/cases/test_client_page_queries.py renders both), every value that is not already safe markup
+escaped by `_e`. A busy client's page is some hundred such items: through the template engine they were
+most of its time."""
+from html import escape as html_escape
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.safestring import SafeData, mark_safe
 from django.views.decorators.http import require_GET
 
-from ..selectors_clients import client_for_viewer, client_history as client_history_query, client_page
+from ..models import PromiseKind, Step
+from ..selectors_clients import client_history as client_history_query, client_page
+from ..templatetags.case_rows import case_url, due, mood
+from ..templatetags.case_ui import NEAR_DAYS, mood_trend, promise_label
 
 
 @login_required
 @require_GET
 def client_detail(request, pk):
     """`?open=N` and `?past=N` page the client's open and past cases."""
-    client = client_for_viewer(request.user, pk)
-    context = client_page(request.user, client, open_page=request.GET.get("open"),
-                          past_page=request.GET.get("past"))
+    context = client_page(request.user, pk, open_page=request.GET.get("open"), past_page=request.GET.get("past"))
+    write = _Writer(context["client"])
+    context.update(
+        open_rows=_join(write.open_row(row) for row in context["open_page"].cases),
+        past_rows=_join(write.past_row(row) for row in context["past_page"].cases),
+        broken_rows=_join(write.broken_row(p) for p in context["promises"].broken_promises),
+        mood_trend=write.trend(context["moods"], 560, 72),
+        mood_items=_join(write.mood_item(point) for point in context["moods"]),
+    )
     return render(request, "cases/client_detail.html", context)
 
 
@@ -27,3 +48,115 @@ def client_history(request, pk=None):
         raise PermissionDenied("Only reps and supervisors can log a case.")
     history = client_history_query(request.user, pk if pk is not None else request.GET.get("client"))
     return render(request, "cases/_client_history.html", {"history": history})
+
+
+# --- the page's repeated parts ---------------------------------------------------------------------
+def _e(value):
+    """conditional_escape(value), for the str, numbers and SafeStrings written here."""
+    return value if isinstance(value, SafeData) else html_escape(str(value))
+
+
+def _join(parts):
+    html = "".join(parts)
+    # Every part was built from literal tags and `_e`-escaped values only.
+    return mark_safe(html)  # nosec B308 B703 # noqa: S308
+
+
+_STEP_LABELS = dict(Step.choices)
+_KIND_LABELS = dict(PromiseKind.choices)
+
+
+def _person(row):
+    """`owner|person` for a row carrying owner__first_name, owner__last_name and owner__username."""
+    return f"{row['owner__first_name']} {row['owner__last_name']}".strip() or row["owner__username"]
+
+
+def _mood_now(row):
+    """Case.mood_now for a row."""
+    return "unread" if row["client_wrote_at"] else row["temperature"]
+
+
+def _case_link(reference):
+    return f'<a class="ref" href="{_e(case_url("cases:case_detail", reference))}">{_e(reference)}</a>'
+
+
+class _Writer:
+    """The repeated parts of one page, for one client; the viewer's zone, the time now and the names of
+    months and days are looked up once."""
+
+    def __init__(self, client, now=None):
+        self.client, self.now = client, now or timezone.now()
+        self.zone = timezone.get_current_timezone()
+        self.today = self.now.astimezone(self.zone)
+        self.months = {n: MONTHS_3[n].title() for n in MONTHS_3}
+        self.days = {n: str(WEEKDAYS_ABBR[n]) for n in WEEKDAYS_ABBR}
+
+    def date(self, value, clock=False):
+        """`value|date:"j M Y"` (`"j M Y H:i"` with the clock) in the viewer's zone; '' for None."""
+        if not value:
+            return ""
+        local = value.astimezone(self.zone)
+        text = f"{local.day} {self.months[local.month]} {local.year:04d}"
+        return f"{text} {local.hour:02d}:{local.minute:02d}" if clock else text
+
+    def when(self, value):
+        """`value|when` (cases.templatetags.case_ui.when): 'Tue 24 Nov 14:05', a far date with its year."""
+        local = value.astimezone(self.zone)
+        far = local.year != self.today.year and abs((local - self.today).days) > NEAR_DAYS
+        year = f" {local.year:04d}" if far else ""
+        return (f"{self.days[local.weekday()]} {local.day} {self.months[local.month]}{year} "
+                f"{local.hour:02d}:{local.minute:02d}")
+
+    def open_row(self, row):
+        escalated = ' <span class="chip chip--warn">Escalated</span>' if row["open_escalation_count"] else ""
+        if row["next_promise_due_at"]:
+            promise = (f'<span class="muted">{_e(promise_label(row["next_promise_kind"], self.client))}</span> '
+                       f'{due(row["next_promise_due_at"], self.client, self.now)}')
+        else:
+            promise = '<span class="muted">none pending</span>'
+        return (f'\n<tr>\n<td>{_case_link(row["reference"])}</td>\n<td>{_e(row["summary"])}</td>\n'
+                f'<td>{_e(_STEP_LABELS.get(row["step"], row["step"]))}</td>\n<td>{_e(_person(row))}</td>\n'
+                f'<td>{self.date(row["opened_at"])}</td>\n<td>{mood(_mood_now(row))}{escalated}</td>\n'
+                f'<td>{promise}</td>\n</tr>')
+
+    def past_row(self, row):
+        override = ' <span class="chip">supervisor override</span>' if row["closed_by_override"] else ""
+        return (f'\n<tr>\n<td>{_case_link(row["reference"])}</td>\n<td>{_e(row["summary"])}</td>\n'
+                f'<td>{_e(_person(row))}</td>\n<td>{self.date(row["opened_at"])}</td>\n'
+                f'<td>{self.date(row["resolved_at"]) or "—"}{override}</td>\n<td>{mood(_mood_now(row))}</td>\n</tr>')
+
+    def broken_row(self, p):
+        late = self.date(p["kept_at"], clock=True) if p["kept_at"] else '<span class="muted">not made good</span>'
+        kind = _e(_KIND_LABELS.get(p["kind"], p["kind"]))
+        return (f'\n<tr>\n<td>{_e(p["source"])} <span class="muted">({kind})</span></td>\n'
+                f'<td>{self.date(p["due_at"], clock=True)}</td>\n<td>{_case_link(p["case__reference"])}</td>\n'
+                f'<td>{_e(_person(p))}</td>\n<td>{late}</td>\n</tr>')
+
+    def mood_item(self, point):
+        at, m, label = point
+        return (f'<li>{self.date(at, clock=True)} · <span class="chip mood mood--{_e(m.value)}">{_e(m.label)}</span> '
+                f'<span class="muted">{_e(label)}</span></li>')
+
+    def trend(self, points, width, height):
+        """`{% mood_trend points width height %}` (cases/parts/_trend.html), word for word, from the same
+        coordinates."""
+        if not points:
+            return mark_safe('<p class="muted">No mood recorded yet.</p>\n')  # nosec B308 # noqa: S308
+        trend = mood_trend(points, width, height)
+        drawn = trend["points"]
+        w, h = trend["width"], trend["height"]
+        line = f'<polyline points="{_e(trend["polyline"])}" class="trend__line" fill="none"/>' if len(drawn) > 1 else ""
+        said = [(_e(p["mood"].value), _e(p["mood"].label), f'{_e(p["label"])}, {_e(self.when(p["when"]))}')
+                for p in drawn]
+        dots = "".join(f'<circle cx="{p["x"]}" cy="{p["y"]}" r="4" class="trend__dot mood--{value}"><title>'
+                       f'{title}: {label}</title></circle>' for p, (value, label, title) in zip(drawn, said))
+        chips = "".join(f'<li><span class="chip mood mood--{value}" title="{title}">{label}</span></li>'
+                        for value, label, title in said)
+        return _join((
+            f'\n<figure class="trend">\n  <svg class="trend__svg" viewBox="0 0 {_e(w)} {_e(h)}" width="{_e(w)}" '
+            f'height="{_e(h)}" role="img" aria-label="Client\'s mood over the case, from '
+            f'{_e(drawn[0]["mood"].label.lower())} to {_e(drawn[-1]["mood"].label.lower())}">\n'
+            f'    <line x1="0" y1="{_e(h)}" x2="{_e(w)}" y2="{_e(h)}" class="trend__axis"/>\n'
+            f'    {line}\n    {dots}\n  </svg>\n  <figcaption>\n    <ol class="trend__chips">\n      {chips}\n'
+            '    </ol>\n  </figcaption>\n</figure>\n\n'
+        ))
