@@ -196,6 +196,9 @@ class CaseEvent(models.Model):
             # The estimates given on the cases that reached deliver in the window (ETA honesty).
             models.Index(fields=["case", "-created_at", "-id"], include=["data"],
                          condition=models.Q(verb="estimate given"), name="event_estimate_case"),
+            # The temperatures recorded on a case (its mood trend) or on a client's cases (the client page).
+            models.Index(fields=["case", "created_at"], include=["data"],
+                         condition=models.Q(verb="temperature recorded"), name="event_temperature_case"),
         ]
 
     def __str__(self):
