@@ -6,20 +6,19 @@ the template loops they replaced printed (the rows up to the whitespace between 
 word; tests/cases/test_client_page_queries.py renders both), every value that is not already safe markup
 escaped by `_e`. A busy client's page is some hundred such items: through the template engine they were
 most of its time."""
-from html import escape as html_escape
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
-from django.utils.safestring import SafeData, mark_safe
+from django.utils.dates import MONTHS_3
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from ..models import PromiseKind, Step
 from ..selectors_clients import client_history as client_history_query, client_page
-from ..templatetags.case_rows import case_url, due, mood
-from ..templatetags.case_ui import NEAR_DAYS, mood_trend, promise_label
+from ..templatetags.case_rows import _e, _safe, case_url, due, mood
+from ..templatetags.case_ui import mood_trend, promise_label, when
 
 
 @login_required
@@ -51,17 +50,6 @@ def client_history(request, pk=None):
 
 
 # --- the page's repeated parts ---------------------------------------------------------------------
-def _e(value):
-    """conditional_escape(value), for the str, numbers and SafeStrings written here."""
-    return value if isinstance(value, SafeData) else html_escape(str(value))
-
-
-def _join(parts):
-    html = "".join(parts)
-    # Every part was built from literal tags and `_e`-escaped values only.
-    return mark_safe(html)  # nosec B308 B703 # noqa: S308
-
-
 _STEP_LABELS = dict(Step.choices)
 _KIND_LABELS = dict(PromiseKind.choices)
 
@@ -82,14 +70,12 @@ def _case_link(reference):
 
 class _Writer:
     """The repeated parts of one page, for one client; the viewer's zone, the time now and the names of
-    months and days are looked up once."""
+    the months are looked up once."""
 
     def __init__(self, client, now=None):
         self.client, self.now = client, now or timezone.now()
         self.zone = timezone.get_current_timezone()
-        self.today = self.now.astimezone(self.zone)
         self.months = {n: MONTHS_3[n].title() for n in MONTHS_3}
-        self.days = {n: str(WEEKDAYS_ABBR[n]) for n in WEEKDAYS_ABBR}
 
     def date(self, value, clock=False):
         """`value|date:"j M Y"` (`"j M Y H:i"` with the clock) in the viewer's zone; '' for None."""
@@ -100,12 +86,8 @@ class _Writer:
         return f"{text} {local.hour:02d}:{local.minute:02d}" if clock else text
 
     def when(self, value):
-        """`value|when` (cases.templatetags.case_ui.when): 'Tue 24 Nov 14:05', a far date with its year."""
-        local = value.astimezone(self.zone)
-        far = local.year != self.today.year and abs((local - self.today).days) > NEAR_DAYS
-        year = f" {local.year:04d}" if far else ""
-        return (f"{self.days[local.weekday()]} {local.day} {self.months[local.month]}{year} "
-                f"{local.hour:02d}:{local.minute:02d}")
+        """`value|when` (cases.templatetags.case_ui.when)."""
+        return when(value)
 
     def open_row(self, row):
         escalated = ' <span class="chip chip--warn">Escalated</span>' if row["open_escalation_count"] else ""
@@ -160,3 +142,8 @@ class _Writer:
             f'    {line}\n    {dots}\n  </svg>\n  <figcaption>\n    <ol class="trend__chips">\n      {chips}\n'
             '    </ol>\n  </figcaption>\n</figure>\n\n'
         ))
+
+
+def _join(parts):
+    """The parts, each built from literal tags and `_e`-escaped values only (case_rows._safe)."""
+    return _safe("".join(parts))
