@@ -302,7 +302,10 @@ from django.test import Client
 client = Client()
 signed_in = client.post("/login/", {"username": "sam", "password": "demo-pass-123"}, HTTP_HOST="localhost")
 assert signed_in.status_code == 302
-for path in ("/", "/supervisor/", "/supervisor/team/?days=90", "/supervisor/cases/", "/search/?q=a", "/mail/"):
+from cases.models import Case
+case = Case.objects.order_by("pk").first()
+for path in ("/", "/supervisor/", "/supervisor/team/?days=90", "/supervisor/cases/", "/search/?q=a", "/mail/",
+             f"/cases/{case.reference}/", f"/clients/{case.client_id}/", f"/clients/{case.client_id}/?past=99"):
     response = client.get(path, HTTP_HOST="localhost")
     assert response.status_code == 200, (path, response.status_code)
 print("ok")
