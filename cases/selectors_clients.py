@@ -233,15 +233,16 @@ class _PostgresReads(_Reads):
 def _case_pages(reads, numbers):
     """The page asked for of the open cases and of the past ones, with how many there are. A page past
     the end (an old link) is read again as the last page, after counting its list."""
-    rows = reads.case_rows(numbers)
-    shown = [[row for row in rows if (row["step"] in OPEN_STEPS) == is_open] for is_open in (True, False)]
+    def split(rows):
+        return [[row for row in rows if (row["step"] in OPEN_STEPS) == is_open] for is_open in (True, False)]
+
+    shown = split(reads.case_rows(numbers))
     totals = [part[0]["total"] if part else None for part in shown]
     if any(total is None and number > 1 for total, number in zip(totals, numbers)):
         totals = [reads.cases(is_open).count() if total is None else total
                   for total, is_open in zip(totals, (True, False))]
         numbers = [min(number, max(1, -(-total // CASES_PER_PAGE))) for number, total in zip(numbers, totals)]
-        rows = reads.case_rows(numbers)
-        shown = [[row for row in rows if (row["step"] in OPEN_STEPS) == is_open] for is_open in (True, False)]
+        shown = split(reads.case_rows(numbers))
     return [CasePage(cases=part, total=total or 0, number=number)
             for part, total, number in zip(shown, totals, numbers)]
 

@@ -171,7 +171,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def mood_now(self):
         """What every page shows as the client's mood: "unread" (unknown) while their email waits to be
         read, else the last recorded temperature."""
-        return UNREAD_MOOD if self.client_wrote_at else self.temperature
+        return self.mood_shown(self.temperature, self.client_wrote_at)
+
+    @staticmethod
+    def mood_shown(temperature, client_wrote_at):
+        """mood_now for a row read without its model (the client page's values)."""
+        return UNREAD_MOOD if client_wrote_at else temperature
     step_entered_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True, help_text="When the case reached deliver.")
     resolved_at = models.DateTimeField(null=True, blank=True)

@@ -1,11 +1,13 @@
 """{% load case_records %}: the case page's longest lists, its status updates and its timeline, one Python
-call per record rather than some forty template nodes and an include each. Each writes, word for word,
-what the loop body it replaced printed (tests/cases/test_record_rows.py renders both, with hostile
-text); the coach's warnings, when a record has any, still come from playbook/_coach_warnings.html."""
+call per record rather than some forty template nodes and an include each, and the mood trend (the case
+page's and the client page's). Each writes, word for word, what the template it replaced printed
+(tests/cases/test_record_rows.py keeps those templates and renders both, with hostile text); the coach's
+warnings, when a record has any, still come from playbook/_coach_warnings.html."""
 from django import template
 from django.template.defaultfilters import capfirst
 from django.template.loader import get_template
 
+from ..models import Mood
 from .case_rows import _e, _once, _safe, mood
 from .case_ui import clip, person, when
 
@@ -54,4 +56,44 @@ def timeline_event(e):
         f'</span></span>\n'
         f'  {clip(e.note, "p.timeline__note") if e.note else ""}\n'
         f'  {_coach_warnings(warnings) if warnings else ""}\n</li>\n'
+    )
+
+
+def trend_layout(points, width, height):
+    """Where each (when, Mood, label) point sits (irate low, delighted high, evenly spaced), the line
+    through them, and the drawing's size."""
+    top = len(Mood) - 1
+    pad = 6
+    n = len(points)
+    coords = []
+    for i, (_, point_mood, _label) in enumerate(points):
+        x = pad + (width - 2 * pad) * (i / (n - 1) if n > 1 else 0.5)
+        y = pad + (height - 2 * pad) * (1 - point_mood.score / top)
+        coords.append((round(x, 1), round(y, 1)))
+    return {"points": [{"when": w, "mood": m, "label": lbl, "x": c[0], "y": c[1]}
+                       for (w, m, lbl), c in zip(points, coords)],
+            "polyline": " ".join(f"{x},{y}" for x, y in coords), "width": width, "height": height}
+
+
+@register.simple_tag
+def mood_trend(points, width=240, height=56):
+    """The client's mood over the (when, Mood, label) points as an inline SVG line plus labelled chips, so
+    the trend reads without colour or graphics too."""
+    if not points:
+        return _safe('<p class="muted">No mood recorded yet.</p>\n')
+    trend = trend_layout(points, width, height)
+    drawn, w, h = trend["points"], _e(trend["width"]), _e(trend["height"])
+    line = f'<polyline points="{_e(trend["polyline"])}" class="trend__line" fill="none"/>' if len(drawn) > 1 else ""
+    said = [(_e(p["mood"].value), _e(p["mood"].label), f'{_e(p["label"])}, {_e(when(p["when"]))}') for p in drawn]
+    dots = "".join(f'<circle cx="{p["x"]}" cy="{p["y"]}" r="4" class="trend__dot mood--{value}"><title>'
+                   f'{title}: {label}</title></circle>' for p, (value, label, title) in zip(drawn, said))
+    chips = "".join(f'<li><span class="chip mood mood--{value}" title="{title}">{label}</span></li>'
+                    for value, label, title in said)
+    return _safe(
+        f'\n<figure class="trend">\n  <svg class="trend__svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
+        f'role="img" aria-label="Client\'s mood over the case, from {_e(drawn[0]["mood"].label.lower())} to '
+        f'{_e(drawn[-1]["mood"].label.lower())}">\n'
+        f'    <line x1="0" y1="{h}" x2="{w}" y2="{h}" class="trend__axis"/>\n'
+        f'    {line}\n    {dots}\n  </svg>\n  <figcaption>\n    <ol class="trend__chips">\n      {chips}\n'
+        '    </ol>\n  </figcaption>\n</figure>\n\n'
     )

@@ -237,13 +237,21 @@ def _timesince(value, now):
     return words
 
 
+def stamp(value, clock=True):
+    """`value|date:"j M Y H:i"` (`"j M Y"` without the clock) in the current time zone, spelt out; ''
+    for None."""
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    text = f"{local.day} {MONTHS_3[local.month].title()} {local.year:04d}"
+    return f"{text} {local.hour:02d}:{local.minute:02d}" if clock else text
+
+
 def _since(value, now):
     """`value|date:'j M Y H:i'` (spelt out) and `value|timesince:now`."""
     if not value:
         return "", ""
-    local = timezone.localtime(value)
-    stamp = f"{local.day} {MONTHS_3[local.month].title()} {local.year:04d} {local.hour:02d}:{local.minute:02d}"
-    return _e(stamp), _e(_timesince(value, now))
+    return _e(stamp(value)), _e(_timesince(value, now))
 
 
 def _truncated(text, length):

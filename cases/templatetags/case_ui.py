@@ -168,23 +168,6 @@ def person(user):
     return user.get_full_name() or user.username
 
 
-@register.inclusion_tag("cases/parts/_trend.html")
-def mood_trend(points, width=240, height=56):
-    """The client's mood over the case as an inline SVG line (irate low, delighted high) plus labelled
-    chips, so the trend reads without colour or graphics too."""
-    top = len(Mood) - 1
-    pad = 6
-    n = len(points)
-    coords = []
-    for i, (_, mood, _label) in enumerate(points):
-        x = pad + (width - 2 * pad) * (i / (n - 1) if n > 1 else 0.5)
-        y = pad + (height - 2 * pad) * (1 - mood.score / top)
-        coords.append((round(x, 1), round(y, 1)))
-    return {"points": [{"when": w, "mood": m, "label": lbl, "x": c[0], "y": c[1]}
-                       for (w, m, lbl), c in zip(points, coords)],
-            "polyline": " ".join(f"{x},{y}" for x, y in coords), "width": width, "height": height}
-
-
 @register.filter
 def field_type(bound_field):
     return bound_field.field.widget.__class__.__name__.lower()

@@ -1,9 +1,10 @@
 """The client page, and the client's history shown at intake when a rep picks an existing client.
 
-The client page's repeated parts (its case rows, broken promises, the mood trend and the list of moods)
-are written here in Python, as cases/templatetags/case_rows.py writes the long lists' rows: the markup
-the template loops they replaced printed (the rows up to the whitespace between tags, the moods word for
-word; tests/cases/test_client_page_queries.py renders both), every value that is not already safe markup
+The client page's repeated parts (its case rows, broken promises and the list of moods; the mood trend
+is the case page's, cases/templatetags/case_records.py) are written here in Python, as
+cases/templatetags/case_rows.py writes the long lists' rows: the markup the template loops they replaced
+printed (the rows up to the whitespace between tags, the moods word for word;
+tests/cases/test_client_page_queries.py renders both), every value that is not already safe markup
 escaped by `_e`. A busy client's page is some hundred such items: through the template engine they were
 most of its time."""
 
@@ -11,14 +12,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.dates import MONTHS_3
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from ..models import PromiseKind, Step
+from ..models import Case, PromiseKind, Step
 from ..selectors_clients import client_history as client_history_query, client_page
-from ..templatetags.case_rows import _e, _safe, case_url, due, mood
-from ..templatetags.case_ui import mood_trend, promise_label, when
+from ..templatetags.case_rows import _e, _safe, case_url, due, mood, stamp
+from ..templatetags.case_records import mood_trend
+from ..templatetags.case_ui import promise_label
 
 
 @login_required
@@ -31,7 +31,7 @@ def client_detail(request, pk):
         open_rows=_join(write.open_row(row) for row in context["open_page"].cases),
         past_rows=_join(write.past_row(row) for row in context["past_page"].cases),
         broken_rows=_join(write.broken_row(p) for p in context["promises"].broken_promises),
-        mood_trend=write.trend(context["moods"], 560, 72),
+        mood_trend=mood_trend(context["moods"], 560, 72),
         mood_items=_join(write.mood_item(point) for point in context["moods"]),
     )
     return render(request, "cases/client_detail.html", context)
@@ -61,7 +61,7 @@ def _person(row):
 
 def _mood_now(row):
     """Case.mood_now for a row."""
-    return "unread" if row["client_wrote_at"] else row["temperature"]
+    return Case.mood_shown(row["temperature"], row["client_wrote_at"])
 
 
 def _case_link(reference):
@@ -69,25 +69,10 @@ def _case_link(reference):
 
 
 class _Writer:
-    """The repeated parts of one page, for one client; the viewer's zone, the time now and the names of
-    the months are looked up once."""
+    """The repeated parts of one page, for one client, at one time now."""
 
     def __init__(self, client, now=None):
         self.client, self.now = client, now or timezone.now()
-        self.zone = timezone.get_current_timezone()
-        self.months = {n: MONTHS_3[n].title() for n in MONTHS_3}
-
-    def date(self, value, clock=False):
-        """`value|date:"j M Y"` (`"j M Y H:i"` with the clock) in the viewer's zone; '' for None."""
-        if not value:
-            return ""
-        local = value.astimezone(self.zone)
-        text = f"{local.day} {self.months[local.month]} {local.year:04d}"
-        return f"{text} {local.hour:02d}:{local.minute:02d}" if clock else text
-
-    def when(self, value):
-        """`value|when` (cases.templatetags.case_ui.when)."""
-        return when(value)
 
     def open_row(self, row):
         escalated = ' <span class="chip chip--warn">Escalated</span>' if row["open_escalation_count"] else ""
@@ -98,50 +83,27 @@ class _Writer:
             promise = '<span class="muted">none pending</span>'
         return (f'\n<tr>\n<td>{_case_link(row["reference"])}</td>\n<td>{_e(row["summary"])}</td>\n'
                 f'<td>{_e(_STEP_LABELS.get(row["step"], row["step"]))}</td>\n<td>{_e(_person(row))}</td>\n'
-                f'<td>{self.date(row["opened_at"])}</td>\n<td>{mood(_mood_now(row))}{escalated}</td>\n'
+                f'<td>{stamp(row["opened_at"], clock=False)}</td>\n<td>{mood(_mood_now(row))}{escalated}</td>\n'
                 f'<td>{promise}</td>\n</tr>')
 
     def past_row(self, row):
         override = ' <span class="chip">supervisor override</span>' if row["closed_by_override"] else ""
         return (f'\n<tr>\n<td>{_case_link(row["reference"])}</td>\n<td>{_e(row["summary"])}</td>\n'
-                f'<td>{_e(_person(row))}</td>\n<td>{self.date(row["opened_at"])}</td>\n'
-                f'<td>{self.date(row["resolved_at"]) or "—"}{override}</td>\n<td>{mood(_mood_now(row))}</td>\n</tr>')
+                f'<td>{_e(_person(row))}</td>\n<td>{stamp(row["opened_at"], clock=False)}</td>\n'
+                f'<td>{stamp(row["resolved_at"], clock=False) or "—"}{override}</td>\n'
+                f'<td>{mood(_mood_now(row))}</td>\n</tr>')
 
     def broken_row(self, p):
-        late = self.date(p["kept_at"], clock=True) if p["kept_at"] else '<span class="muted">not made good</span>'
+        late = stamp(p["kept_at"]) if p["kept_at"] else '<span class="muted">not made good</span>'
         kind = _e(_KIND_LABELS.get(p["kind"], p["kind"]))
         return (f'\n<tr>\n<td>{_e(p["source"])} <span class="muted">({kind})</span></td>\n'
-                f'<td>{self.date(p["due_at"], clock=True)}</td>\n<td>{_case_link(p["case__reference"])}</td>\n'
+                f'<td>{stamp(p["due_at"])}</td>\n<td>{_case_link(p["case__reference"])}</td>\n'
                 f'<td>{_e(_person(p))}</td>\n<td>{late}</td>\n</tr>')
 
     def mood_item(self, point):
         at, m, label = point
-        return (f'<li>{self.date(at, clock=True)} · <span class="chip mood mood--{_e(m.value)}">{_e(m.label)}</span> '
+        return (f'<li>{stamp(at)} · <span class="chip mood mood--{_e(m.value)}">{_e(m.label)}</span> '
                 f'<span class="muted">{_e(label)}</span></li>')
-
-    def trend(self, points, width, height):
-        """`{% mood_trend points width height %}` (cases/parts/_trend.html), word for word, from the same
-        coordinates."""
-        if not points:
-            return mark_safe('<p class="muted">No mood recorded yet.</p>\n')  # nosec B308 # noqa: S308
-        trend = mood_trend(points, width, height)
-        drawn = trend["points"]
-        w, h = trend["width"], trend["height"]
-        line = f'<polyline points="{_e(trend["polyline"])}" class="trend__line" fill="none"/>' if len(drawn) > 1 else ""
-        said = [(_e(p["mood"].value), _e(p["mood"].label), f'{_e(p["label"])}, {_e(self.when(p["when"]))}')
-                for p in drawn]
-        dots = "".join(f'<circle cx="{p["x"]}" cy="{p["y"]}" r="4" class="trend__dot mood--{value}"><title>'
-                       f'{title}: {label}</title></circle>' for p, (value, label, title) in zip(drawn, said))
-        chips = "".join(f'<li><span class="chip mood mood--{value}" title="{title}">{label}</span></li>'
-                        for value, label, title in said)
-        return _join((
-            f'\n<figure class="trend">\n  <svg class="trend__svg" viewBox="0 0 {_e(w)} {_e(h)}" width="{_e(w)}" '
-            f'height="{_e(h)}" role="img" aria-label="Client\'s mood over the case, from '
-            f'{_e(drawn[0]["mood"].label.lower())} to {_e(drawn[-1]["mood"].label.lower())}">\n'
-            f'    <line x1="0" y1="{_e(h)}" x2="{_e(w)}" y2="{_e(h)}" class="trend__axis"/>\n'
-            f'    {line}\n    {dots}\n  </svg>\n  <figcaption>\n    <ol class="trend__chips">\n      {chips}\n'
-            '    </ol>\n  </figcaption>\n</figure>\n\n'
-        ))
 
 
 def _join(parts):

@@ -26,7 +26,6 @@ from tests.factories import CaseFactory, ClientFactory
 
 NOW = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 MIN = dt.timedelta(minutes=1)
-DAY = dt.timedelta(days=1)
 DJANGO = engines["django"]
 
 OPEN_ROWS = """{% load case_ui case_rows %}{% for case in cases %}
@@ -245,15 +244,6 @@ def test_the_broken_promises_print_what_the_template_loop_printed(rep, hostile):
 def _points(n, apart=37 * MIN):
     moods = list(Mood)
     return [(NOW - (n - i) * apart, moods[i % len(moods)], f"Status update, C-{i:04d} {HOSTILE}") for i in range(n)]
-
-
-@pytest.mark.parametrize("n, apart", [(0, MIN), (1, MIN), (2, MIN), (MOODS_SHOWN, 37 * MIN), (MOODS_SHOWN, 40 * DAY)])
-def test_the_mood_trend_prints_what_the_mood_trend_tag_printed(n, apart):
-    points = _points(n, apart)  # 40 days apart: the far ones show their year
-
-    expected = DJANGO.from_string("{% load case_ui %}{% mood_trend points 560 72 %}").render({"points": points})
-
-    assert _Writer(None).trend(points, 560, 72) == expected
 
 
 def test_the_list_of_moods_prints_what_the_template_loop_printed():

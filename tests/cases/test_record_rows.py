@@ -10,6 +10,7 @@ from django.template import engines
 from django.utils import timezone
 
 from cases.models import CaseEvent, Mood, Promise, Step, StatusUpdate
+from cases.templatetags.case_records import mood_trend, trend_layout
 
 DJANGO = engines["django"]
 User = get_user_model()
@@ -38,6 +39,23 @@ EVENTS_LOOP = """{% load case_ui playbook_tags %}{% for e in events %}<li class=
 </li>
 {% endfor %}"""
 EVENTS_TAG = "{% load case_records %}{% for e in events %}{% timeline_event e %}{% endfor %}"
+
+# cases/parts/_trend.html as it was, rendered with trend_layout's dict.
+TREND_TEMPLATE = """{% load case_ui %}{% if points %}
+<figure class="trend">
+  <svg class="trend__svg" viewBox="0 0 {{ width }} {{ height }}" width="{{ width }}" height="{{ height }}" role="img" aria-label="Client's mood over the case, from {{ points.0.mood.label|lower }} to {% with points|last as last %}{{ last.mood.label|lower }}{% endwith %}">
+    <line x1="0" y1="{{ height }}" x2="{{ width }}" y2="{{ height }}" class="trend__axis"/>
+    {% if points|length > 1 %}<polyline points="{{ polyline }}" class="trend__line" fill="none"/>{% endif %}
+    {% for p in points %}<circle cx="{{ p.x }}" cy="{{ p.y }}" r="4" class="trend__dot mood--{{ p.mood.value }}"><title>{{ p.label }}, {{ p.when|when }}: {{ p.mood.label }}</title></circle>{% endfor %}
+  </svg>
+  <figcaption>
+    <ol class="trend__chips">
+      {% for p in points %}<li><span class="chip mood mood--{{ p.mood.value }}" title="{{ p.label }}, {{ p.when|when }}">{{ p.mood.label }}</span></li>{% endfor %}
+    </ol>
+  </figcaption>
+</figure>
+{% else %}<p class="muted">No mood recorded yet.</p>{% endif %}
+"""
 
 
 def both(loop, tag, **context):
@@ -85,3 +103,23 @@ def test_timeline_events_match_the_template_they_replaced(zone):
     assert new == old
     assert "is-bad" in new and "is-step" in new and "Action item added, due" in new
     assert "&lt;script&gt;" in new and "<script>" not in new
+
+
+def trend_points(n, apart):
+    moods = list(Mood)
+    return [(NOW - (n - i) * apart, moods[i % len(moods)], f"Status update, C-{i:04d} {HOSTILE}") for i in range(n)]
+
+
+@pytest.mark.parametrize("n, apart, size", [(0, dt.timedelta(minutes=1), (240, 56)),
+                                             (1, dt.timedelta(minutes=1), (240, 56)),
+                                             (2, dt.timedelta(minutes=1), (560, 72)),
+                                             (30, dt.timedelta(minutes=37), (560, 72)),
+                                             (30, dt.timedelta(days=40), (240, 56))])  # far ones show their year
+def test_the_mood_trend_matches_the_template_it_replaced(n, apart, size):
+    points = trend_points(n, apart)
+
+    expected = DJANGO.from_string(TREND_TEMPLATE).render(trend_layout(points, *size))
+
+    assert mood_trend(points, *size) == expected
+    if n:
+        assert "&lt;script&gt;" in expected and "<script>" not in mood_trend(points, *size)
