@@ -21,14 +21,13 @@ from django.conf import settings
 from django.template.loader import get_template
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
-from django.utils.dates import MONTHS_3
 from django.template.defaultfilters import timesince_filter, truncatechars
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.safestring import SafeData, mark_safe
 
 from ..models import Mood, Step
-from .case_ui import client_time, mood_chip, person, promise_label, relative, stepper, when
+from .case_ui import client_time, month_abbr, mood_chip, person, promise_label, relative, stepper, when
 
 register = template.Library()
 
@@ -243,7 +242,7 @@ def stamp(value, clock=True):
     if not value:
         return ""
     local = timezone.localtime(value)
-    text = f"{local.day} {MONTHS_3[local.month].title()} {local.year:04d}"
+    text = f"{local.day} {month_abbr(local.month)} {local.year:04d}"
     return f"{text} {local.hour:02d}:{local.minute:02d}" if clock else text
 
 

@@ -7,6 +7,7 @@ from django.utils.html import format_html
 from django.utils import timezone
 from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
 from django.utils.dateformat import format as date_format
+from django.utils.translation import get_language
 
 from cases.models import Mood, PromiseKind, Step
 from cases.workflow import is_closed
@@ -109,11 +110,32 @@ def when(value):
     return _short(timezone.localtime(value))
 
 
+# Month and weekday abbreviations as Django's date formats write them ("Nov", "Tue"), per language: a
+# list page writes ~100 dates, and each lazy name costs a translation lookup.
+_ABBRS = {}
+
+
+def _abbrs():
+    """(months, weekdays) in the active language: months[1] "Jan" .. months[12], weekdays[0] "Mon"."""
+    language = get_language()
+    names = _ABBRS.get(language)
+    if names is None:
+        names = _ABBRS[language] = (["", *(str(MONTHS_3[n]).title() for n in range(1, 13))],
+                                    [str(WEEKDAYS_ABBR[n]) for n in range(7)])
+    return names
+
+
+def month_abbr(n):
+    """MONTHS_3[n].title() (what the "M" date format writes) in the active language."""
+    return _abbrs()[0][n]
+
+
 def _short(local):
     """date_format(local, "D j M H:i"), with " Y" after the month for a far date; spelt out: long lists
     show dozens of these per page."""
     year = f" {local.year:04d}" if _shows_year(local) else ""
-    return (f"{WEEKDAYS_ABBR[local.weekday()]} {local.day} {MONTHS_3[local.month].title()}{year} "
+    months, weekdays = _abbrs()
+    return (f"{weekdays[local.weekday()]} {local.day} {months[local.month]}{year} "
             f"{local.hour:02d}:{local.minute:02d}")
 
 

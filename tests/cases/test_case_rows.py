@@ -81,3 +81,23 @@ def test_a_filter_control_is_what_django_renders(make_form):
 
     for field in form:
         assert _squash(control(field)) == _squash(field.as_widget()), field.name
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr"])
+def test_spelt_out_dates_are_django_s_formats_in_the_active_language(language):
+    """`when` and `stamp` write month and weekday names from a per-language table: every month and every
+    weekday must read as Django's own date formats do, in whichever language is active."""
+    from django.utils import translation
+    from django.utils.dateformat import format as date_format
+
+    from cases.templatetags.case_rows import stamp
+    from cases.templatetags.case_ui import _shows_year, when
+
+    zone = zoneinfo.ZoneInfo("Europe/London")
+    with translation.override(language), timezone.override(zone):
+        for day in range(0, 365, 9):  # every month, every weekday, this year and far away
+            for value in (NOW + dt.timedelta(days=day), NOW - dt.timedelta(days=400 + day)):
+                local = timezone.localtime(value)
+                assert when(value) == date_format(local, "D j M Y H:i" if _shows_year(local) else "D j M H:i")
+                assert stamp(value) == date_format(local, "j M Y H:i")
+                assert stamp(value, clock=False) == date_format(local, "j M Y")
