@@ -54,6 +54,9 @@ class StepPolicy:
     records: frozenset  # what may be added or edited in this step
     live_promises: frozenset = frozenset()  # promise kinds the sweeps act on in this step
     items_live: bool = False  # action-item sweeps (reminders, overdue notices) act in this step
+    # The plan's gate is behind: an action item added or changed here needs an owner and a due time at
+    # once (its promise opens with it), where the plan step lets a draft wait for them until its gate.
+    items_promised: bool = False
     cadence_runs: bool = False  # a logged status update opens the next status-update promise
     stall_watch: bool = False  # the stalled-case sweep watches this step
     closed: bool = False
@@ -78,7 +81,8 @@ POLICIES = {
     Step.PLAN: StepPolicy(Step.PLAN, ("items", "cadence", "eta"), _plan, live_promises=_live_plan, items_live=True,
                           cadence_runs=True, stall_watch=True),
     Step.MANAGE_ANXIETY: StepPolicy(Step.MANAGE_ANXIETY, ("updates", "items", "cadence"), _plan,
-                                    live_promises=_live_plan, items_live=True, cadence_runs=True),
+                                    live_promises=_live_plan, items_live=True, cadence_runs=True,
+                                    items_promised=True),
     Step.DELIVER: StepPolicy(
         Step.DELIVER, ("delivery", "updates"),
         _gather | {R.CADENCE, R.STATUS_UPDATE, R.RENEGOTIATION, R.DELIVERY},

@@ -10,7 +10,7 @@ from ..errors import CaseRuleError
 from ..models import ActionItem, ItemKind, ItemStatus, PromiseKind, PromiseStatus
 from ..permissions import can_act_on_item, can_answer_handback, can_cancel_item, can_hand_back_item
 from ..text import limit_of
-from ..workflow import Record, ensure_allows
+from ..workflow import Record, ensure_allows, policy
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
 from .plan import _notify_assignee
 from .promises import (
@@ -23,6 +23,17 @@ def _check_due(due_at, field="due_at"):
     if due_at is not None and due_at <= timezone.now():
         raise CaseRuleError("The due time must be in the future.", field=field)
     check_within_horizon(due_at, field=field)
+
+
+def _check_promised(case, assignee, due_at):
+    """Past the plan's gate (workflow: items_promised) an item is a promise at once: an owner and a due time."""
+    if not policy(case.step).items_promised:
+        return
+    if assignee is None:
+        raise CaseRuleError("The plan is agreed: give the item an owner now.", field="assignee")
+    if due_at is None:
+        raise CaseRuleError("The plan is agreed: give the item a due time now (it is a promise to the client).",
+                            field="due_at")
 
 
 def _item_promise_source(item):
@@ -49,6 +60,7 @@ def action_item_create(*, user, case, description, kind=ItemKind.FIX, assignee=N
     if assignee is not None and not assignee.is_active:
         raise CaseRuleError("That teammate's account is inactive.", field="assignee")
     _check_due(due_at)
+    _check_promised(case, assignee, due_at)
     item = ActionItem.objects.create(case=case, description=description, kind=kind, assignee=assignee,
                                      due_at=due_at, created_by=user)
     event_record(case=case, actor=user, verb="action item added",
@@ -94,6 +106,7 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
         if promise is not None and not (promise.due_at <= now):
             check_move(PromiseKind.ACTION_ITEM, due_at, now=now, field="due_at")
             agreement = agreement_from(agreed_channel, agreed_text)
+    _check_promised(case, assignee, due_at)
     assignee_changed = (assignee.pk if assignee else None) != item.assignee_id
     item.description, item.kind, item.assignee, item.due_at = description, kind, assignee, due_at
     if moving:
