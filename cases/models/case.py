@@ -16,9 +16,15 @@ from .people import Client
 T = Transition
 
 
+_INTAKE_MOODS = frozenset(value for value, _label in TEMPERATURE_CHOICES)
+
+
 def _fsm(t, **extra):
-    """django-fsm's decorator arguments for one declared transition (cases/workflow.py)."""
-    return dict(source=list(t.sources), target=t.target, permission=FSM_PERMISSIONS[t.permission], **extra)
+    """django-fsm's decorator arguments for one declared transition (cases/workflow.py). A transition
+    that may lead to several steps returns the one it takes (`Transition.target_for`); django-fsm's
+    RETURN_VALUE refuses any step the declaration does not list."""
+    target = RETURN_VALUE(*t.targets) if len(t.targets) > 1 else t.target
+    return dict(source=list(t.sources), target=target, permission=FSM_PERMISSIONS[t.permission], **extra)
 
 
 # --- Conditions: row-only, cheap, called whenever available transitions are listed. ---------------
@@ -177,6 +183,18 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def mood_shown(temperature, client_wrote_at):
         """mood_now for a row read without its model (the client page's values)."""
         return UNREAD_MOOD if client_wrote_at else temperature
+
+    def take_temperature(self, mood):
+        """Record the client's mood now (every service that learns it comes here); the fields changed,
+        for save(update_fields=...). The mood at intake is the first one recorded in identify: set when
+        a case opened by phone is logged, and for a case opened from email (nobody heard the client yet)
+        by whichever mood is recorded first there, by hand or by reading their email. Never later: a mood
+        chosen at delivery cannot become the intake mood."""
+        self.temperature = mood
+        if self.intake_temperature or mood not in _INTAKE_MOODS or self.step != Step.IDENTIFY:
+            return ["temperature"]
+        self.intake_temperature = mood
+        return ["temperature", "intake_temperature"]
     step_entered_at = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True, help_text="When the case reached deliver.")
     resolved_at = models.DateTimeField(null=True, blank=True)

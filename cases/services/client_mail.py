@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from ..errors import CaseRuleError
 from ..formatting import case_context
-from ..models import TEMPERATURE_CHOICES, Case, Channel, Client, Mood
+from ..models import Case, Channel, Client, Mood
 from ..notices import notify
 from ..permissions import can_claim_case, can_read_client_mail
 from ..text import LINE, NAME, NOTE, normalise
@@ -186,13 +186,8 @@ def client_mail_read(*, user, case, client_mood):
     if case.client_wrote_at is None:
         raise CaseRuleError("The client's email has already been read.")
     old = case.temperature
-    case.temperature = client_mood
     case.client_wrote_at = None
-    fields = ["temperature", "client_wrote_at", "updated_at"]
-    if not case.intake_temperature and client_mood in dict(TEMPERATURE_CHOICES):
-        case.intake_temperature = client_mood  # a case opened from email: the first mood read is intake's
-        fields.append("intake_temperature")
-    case.save(update_fields=fields)
+    case.save(update_fields=[*case.take_temperature(client_mood), "client_wrote_at", "updated_at"])
     event_record(case=case, actor=user, verb="temperature recorded",
                  note=f"Read the client's email: they sound {Mood(client_mood).label.lower()}.",
                  data={"from": old, "to": client_mood, "channel": Channel.EMAIL.value})

@@ -66,8 +66,7 @@ def delivery_record(*, user, case, verified_with_client, client_satisfied, preve
     case.delivery_ready = delivery.is_complete
     fields = ["delivery_ready", "updated_at"]
     if client_mood:
-        case.temperature = client_mood
-        fields.append("temperature")
+        fields += case.take_temperature(client_mood)
     case.save(update_fields=fields)
     if client_mood:
         apply_irate_rule(case=case, actor=user)
@@ -115,7 +114,8 @@ def case_loose_ends(*, user, case, reason):
 
 
 def case_reopen(*, user, case, reason):
-    """resolved -> plan: the problem came back."""
+    """resolved -> plan: the problem came back. A case a supervisor's override closed before plan goes
+    back to the step it was closed from (cases.workflow.Transition.target_for)."""
     return case_transition(user=user, case=case, name=Transition.REOPEN.method, reason=reason)
 
 

@@ -308,8 +308,7 @@ def case_set_temperature(*, user, case, temperature, note=""):
         raise CaseRuleError("Choose how the client feels.", field="temperature")
     note = clean_text(note, field="note", limit=LINE)
     old = case.temperature
-    case.temperature = temperature
-    case.save(update_fields=["temperature", "updated_at"])
+    case.save(update_fields=[*case.take_temperature(temperature), "updated_at"])
     event_record(case=case, actor=user, verb="temperature recorded", note=note,
                  data={"from": old, "to": temperature})
     apply_irate_rule(case=case, actor=user)

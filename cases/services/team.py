@@ -33,8 +33,7 @@ def client_contact_log(*, user, case, said, client_mood, channel):
     event = event_record(case=case, actor=user, verb="client contact logged", note=said,
                          data={"mood": client_mood, "channel": channel})
     if case.temperature != client_mood:
-        case.temperature = client_mood
-        case.save(update_fields=["temperature", "updated_at"])
+        case.save(update_fields=[*case.take_temperature(client_mood), "updated_at"])
         apply_irate_rule(case=case, actor=user)
     to = [u.email for u in (case.owner, case.co_owner) if u is not None and u.pk != user.pk]
     notify(key=f"client-contact:{event.pk}", kind="client_contact_logged", case=case, to=to,

@@ -67,8 +67,7 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
     if case.cadence_minutes and policy(case.step).cadence_runs:
         open_next_status_update(case=case, start=start, actor=user)
     if case.temperature != client_mood:
-        case.temperature = client_mood
-        case.save(update_fields=["temperature", "updated_at"])
+        case.save(update_fields=[*case.take_temperature(client_mood), "updated_at"])
         apply_irate_rule(case=case, actor=user)
     refresh_counters(case)
     return update
