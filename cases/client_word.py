@@ -57,6 +57,17 @@ def current_answer(case):
     return ClientAnswer.objects.filter(case=case, attempt_started_at=case.step_entered_at).first()
 
 
+def not_yet_refusal(case):
+    """Why the rep may not record the client as satisfied now, or None. The client's own "Not yet" on
+    their status page stands for the rest of this delivery attempt: the way on is loose ends (back to
+    the plan), not the rep's tick over the client's word."""
+    answer = current_answer(case)
+    if answer is None or answer.works:
+        return None
+    return (f"{case.client.name} said “Not yet” on their status page ({answer.text}): their word stands for "
+            f"this delivery. Take the case back with “{workflow.Transition.LOOSE_ENDS.label}” and deliver again.")
+
+
 def survey_waiting_for(case, delivery):
     """Whether `case` (its latest delivery given) is at the point where the client is asked: closed,
     with its follow-up call logged since it closed. Whether they already answered is asked separately."""

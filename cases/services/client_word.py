@@ -53,6 +53,8 @@ def client_delivery_answer(*, case, works, text="", attempt=""):
                           answer=ClientAnswerKind.WORKS if works else ClientAnswerKind.NOT_YET)
     if works:
         answer.delivery = _confirm_delivery(case, now)
+    else:
+        _withdraw_confirmation(case)
     answer.save()
     if works:
         missing = [] if case.delivery_ready else _still_missing(answer.delivery)
@@ -79,6 +81,19 @@ def _confirm_delivery(case, now):
     case.delivery_ready = delivery.is_complete
     case.save(update_fields=["delivery_ready", "updated_at"])
     return delivery
+
+
+def _withdraw_confirmation(case):
+    """"Not yet": a satisfaction the rep recorded in this attempt no longer stands (the client's word
+    replaces it, and services.delivery refuses it again until loose ends); the gate's flag follows."""
+    delivery = current_delivery(case)
+    if delivery is None or not delivery.client_satisfied:
+        return
+    delivery.client_satisfied = False
+    delivery.confirmed_by, delivery.confirmed_at = "", None
+    delivery.save(update_fields=["client_satisfied", "confirmed_by", "confirmed_at"])
+    case.delivery_ready = delivery.is_complete
+    case.save(update_fields=["delivery_ready", "updated_at"])
 
 
 def _still_missing(delivery):

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from ..errors import CaseRuleError
 from ..bounds import check_follow_up
+from ..client_word import not_yet_refusal
 from ..models import ClientMessageKind, ConfirmedBy, Delivery, Mood, PromiseKind, PromiseStatus
 from ..text import clean_text, limit_of, normalise, require_substance
 from ..workflow import Record, Transition, ensure_allows
@@ -44,6 +45,9 @@ def delivery_record(*, user, case, verified_with_client, client_satisfied, preve
         check_follow_up(follow_up_on, today=client_today)
     if client_mood and client_mood not in Mood.values:
         raise CaseRuleError("Choose how the client feels.", field="client_mood")
+    refused = not_yet_refusal(case) if client_satisfied else None
+    if refused:
+        raise CaseRuleError(refused, field="client_satisfied")
     delivery = current_delivery(case) or Delivery(case=case, created_by=user)
     was_confirmed = delivery.client_confirmed
     delivery.verified_with_client = bool(verified_with_client)
