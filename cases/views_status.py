@@ -76,12 +76,21 @@ def client_status_page(request, token):
     return refusal or _status_page(request, link, token)
 
 
+# The client's word is theirs: a browser signed in to the app belongs to the team, and what it posts here
+# would be counted as the client's ("It works", their satisfaction score). It cannot stop a rep who opens
+# the link in another browser; it stops the easy way, a click on the page the rep is checking.
+TEAM_MAY_NOT_ANSWER = ("This answer is the client's own: you are signed in to the case tracker, so it was not "
+                       "recorded. Ask the client to answer on this page themselves.")
+
+
 def _post(request, token, form_class, form_key, *, refusal, recorded, write, anchor):
-    """Open the link; a question the case does not ask now is refused in the client's words, one already
+    """Open the link; a browser signed in to the app is refused (TEAM_MAY_NOT_ANSWER); a question the case does not ask now is refused in the client's words, one already
     answered shows the answer; else check the form's shape and write. Refusals come back on the page."""
     link, refused_page = open_link(request, token)
     if refused_page:
         return refused_page
+    if request.user.is_authenticated:  # clients never sign in: this is someone of the team
+        return _status_page(request, link, token, refused=TEAM_MAY_NOT_ANSWER, status=403)
     refused = refusal(link.case)
     if refused:
         return _status_page(request, link, token, refused=refused, status=409)
