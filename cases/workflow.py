@@ -193,12 +193,17 @@ class After(str, Enum):
     SETTLE_ETA = "settle_eta"  # the client's fix arrived: the ETA promise is kept (or broken if late)
     RESOLVE = "resolve"  # closed means closed: items, promises and escalations settled; follow-up opened
     FORCE_CLOSE = "force_close"  # as RESOLVE, but pending promises are withdrawn, no follow-up
-    BACK_TO_PLAN = "back_to_plan"  # a new plan: the follow-up withdrawn, a new estimate asked for
+    # A new plan: the follow-up withdrawn, a new estimate asked for (a reopened case the override closed
+    # before plan walks the skipped steps first: Transition.back_to_skipped).
+    BACK_TO_PLAN = "back_to_plan"
 
 
 class Transition(Enum):
     """Every step change: (method on Case, label, sources, target, reason required, after-effect,
-    permission: "work" = owner/co-owner/supervisor, "force_close" = a supervisor's override)."""
+    permission: "work" = owner/co-owner/supervisor, "force_close" = a supervisor's override, and
+    optionally back_to_skipped). With back_to_skipped, a case a supervisor's override closed in a step
+    before `target` goes back to that step instead (`target_for`): the steps the override skipped are
+    walked again, so none is skipped and nothing is acted on before acknowledging and recommitting."""
 
     COMPLETE_IDENTIFY = ("complete_identify", "Concerns identified", (Step.IDENTIFY,), Step.ACKNOWLEDGE,
                          False, After.NOTHING, "work")
@@ -216,11 +221,12 @@ class Transition(Enum):
                         False, After.RESOLVE, "work")
     LOOSE_ENDS = ("loose_ends", "Back to plan: loose ends", (Step.DELIVER,), Step.PLAN,
                   True, After.BACK_TO_PLAN, "work")
-    REOPEN = ("reopen", "Reopened", (Step.RESOLVED,), Step.PLAN, True, After.BACK_TO_PLAN, "work")
+    REOPEN = ("reopen", "Reopened", (Step.RESOLVED,), Step.PLAN, True, After.BACK_TO_PLAN, "work",
+              True)  # back_to_skipped
     FORCE_CLOSE = ("force_close", "Closed by a supervisor override", OPEN_STEPS, Step.RESOLVED,
                    True, After.FORCE_CLOSE, "force_close")
 
-    def __init__(self, method, label, sources, target, reason_required, after, permission):
+    def __init__(self, method, label, sources, target, reason_required, after, permission, back_to_skipped=False):
         self.method = method
         self.label = label
         self.sources = tuple(sources)
@@ -228,6 +234,22 @@ class Transition(Enum):
         self.reason_required = reason_required
         self.after = after
         self.permission = permission
+        self.back_to_skipped = back_to_skipped
+
+    @property
+    def targets(self):
+        """Every step this transition may lead to (the FSM refuses any other; the state diagram draws them)."""
+        if not self.back_to_skipped:
+            return (self.target,)
+        return tuple(ORDER[:ORDER.index(self.target) + 1])
+
+    def target_for(self, case):
+        """The step this transition takes `case` to: `target`, or, with back_to_skipped, the earlier step a
+        supervisor's override closed the case from (Case.closed_from_step)."""
+        closed_from = case.closed_from_step if case.closed_by_override else ""
+        if self.back_to_skipped and closed_from and Step(closed_from) in self.targets:
+            return Step(closed_from)
+        return self.target
 
     @classmethod
     def named(cls, name):

@@ -6,7 +6,7 @@ press costs no query; the counters they read are recomputed by the services on e
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from ..permissions import FSM_PERMISSIONS
 from ..workflow import COMPLETE_TRANSITIONS, OPEN_STEPS, STALL_WATCH_STEPS, Transition  # noqa: F401
@@ -317,6 +317,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     @transition(step, **_fsm(T.REOPEN))
     def reopen(self, reason):
+        """Back to plan, or to the step before plan a supervisor's override closed the case from."""
+        target = T.REOPEN.target_for(self)
         self._enter()
         self.delivery_ready = False
         self.resolved_at = None
@@ -326,6 +328,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         # and in the team's numbers, which count the force_close event).
         self.closed_by_override = False
         self.closed_from_step = ""
+        return target
 
     @transition(step, **_fsm(T.FORCE_CLOSE))
     def force_close(self, reason):

@@ -12,7 +12,7 @@ from ..models import (
     CaseEvent, EscalationStatus, HandoffStatus, ItemStatus, PromiseKind, PromiseStatus,
 )
 from ..text import SHORT_NOTE, clean_text
-from ..workflow import ALL_TRANSITIONS, TRANSITION_LABELS, After, Transition
+from ..workflow import ALL_TRANSITIONS, TRANSITION_LABELS, After, Transition, policy
 from .common import event_record, lock_case, refresh_counters, require_text
 from .status_links import revoke_status_links
 
@@ -152,7 +152,8 @@ def _force_close(*, case, user, reason):
 
 def _back_to_plan(*, case, user, reason):
     """Loose ends or reopen: the follow-up is no longer the next thing owed; a new plan needs a new
-    estimate (the old range stays in the timeline); the update rhythm resumes."""
+    estimate (the old range stays in the timeline); the update rhythm resumes where the step runs it (a
+    case reopened into a step before plan, Transition.back_to_skipped, has no rhythm until plan)."""
     from .promises import open_next_status_update, pending_promise, promise_withdraw
 
     now = timezone.now()
@@ -161,7 +162,7 @@ def _back_to_plan(*, case, user, reason):
         promise_withdraw(promise=promise, actor=user, note="The case went back to planning.", now=now)
     case.eta_earliest = case.eta_latest = case.eta_given_at = None
     case.save(update_fields=["eta_earliest", "eta_latest", "eta_given_at", "updated_at"])
-    if case.cadence_minutes and not pending_promise(case, PromiseKind.STATUS_UPDATE):
+    if case.cadence_minutes and policy(case.step).cadence_runs and not pending_promise(case, PromiseKind.STATUS_UPDATE):
         open_next_status_update(case=case, start=now, actor=user)
 
 

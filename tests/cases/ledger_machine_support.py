@@ -45,7 +45,8 @@ START_STEPS = [Step.IDENTIFY, Step.GATHER, Step.PLAN, Step.PLAN, Step.MANAGE_ANX
 DECLARED_MOVES = {}
 for _t in Transition:
     for _source in _t.sources:
-        DECLARED_MOVES.setdefault((_source.value, _t.target.value), set()).add(_t.method)
+        for _target in _t.targets:
+            DECLARED_MOVES.setdefault((_source.value, _target.value), set()).add(_t.method)
 NEXT = {ORDER[i].value: ORDER[i + 1].value for i in range(len(ORDER) - 1)}
 GATE_TEXTS = [
     (Acknowledgement, "text"), (Recommitment, "text"), (StatusUpdate, "summary"), (Fact, "question"), (Fact, "answer"),

@@ -13,8 +13,10 @@ def mermaid():
     for transition in field.get_all_transitions(Case):
         if transition.name == Transition.FORCE_CLOSE.method:
             continue  # from every open step; shown once below
-        edges.append(f"    {transition.source} --> {transition.target}: {transition.name}")
-    lines += sorted(set(edges), key=lambda e: (_order(e.split()[0]), e))
+        # A transition with several targets (django-fsm's RETURN_VALUE: reopen) draws one edge to each.
+        for target in getattr(transition.target, "allowed_states", None) or [transition.target]:
+            edges.append(f"    {transition.source} --> {target}: {transition.name}")
+    lines += sorted(set(edges), key=lambda e: (_order(e.split()[0]), _order(e.split()[2].rstrip(":")), e))
     lines.append("    note right of resolved: force_close (supervisor, with a reason) from any open step")
     return "\n".join(lines)
 
