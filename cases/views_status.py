@@ -84,8 +84,9 @@ TEAM_MAY_NOT_ANSWER = ("This answer is the client's own: you are signed in to th
 
 
 def _post(request, token, form_class, form_key, *, refusal, recorded, write, anchor):
-    """Open the link; a browser signed in to the app is refused (TEAM_MAY_NOT_ANSWER); a question the case does not ask now is refused in the client's words, one already
-    answered shows the answer; else check the form's shape and write. Refusals come back on the page."""
+    """Open the link; a browser signed in to the app is refused (TEAM_MAY_NOT_ANSWER); a question the case
+    does not ask now is refused in the client's words, one already answered shows the answer; else check
+    the form's shape and write. Refusals come back on the page."""
     link, refused_page = open_link(request, token)
     if refused_page:
         return refused_page

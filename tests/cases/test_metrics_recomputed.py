@@ -101,7 +101,9 @@ def edge_cases(reps, client):
     An anxious client delivered satisfied, arriving exactly at the earliest end, follow-up due today;
     an arrival exactly at the latest end; an arrival after the estimate's latest end but within the ETA
     renegotiated with the client before it; a case sent back by loose ends after a first delivery (the
-    latest delivery's mood counts, and the estimate given again), its follow-up date yesterday."""
+    latest delivery's mood counts, and the estimate given again), its follow-up date yesterday; a case
+    given a fresh estimate once its promised one had passed and arriving within it (late), then reopened
+    and arriving within its new estimate (within: the first cycle's broken deadline is not held against it)."""
     plan_at = NOW - dt.timedelta(days=6)
     on_earliest, on_latest, moved = (planned_and_agreed(rep, client, plan_at) for rep in reps)
     with at(plan_at + 2 * H):
@@ -127,6 +129,16 @@ def edge_cases(reps, client):
     twice = reach_deliver(twice, reps[0], plan_at + 3 * H)
     with at(plan_at + 3 * H):
         deliver(twice, reps[0], mood=Mood.DELIGHTED, follow_up_on=timezone.localdate(NOW) - dt.timedelta(days=1))
+    talked = planned_and_agreed(reps[1], client, plan_at)
+    with at(plan_at + 6 * H):
+        services.eta_set(user=reps[1], case=talked, earliest=plan_at + 7 * H, latest=plan_at + 9 * H)
+    talked = reach_deliver(talked, reps[1], plan_at + 8 * H)
+    with at(plan_at + 8 * H):
+        talked = deliver(talked, reps[1], mood=Mood.SATISFIED)
+    with at(plan_at + 10 * H):  # estimate: between +11 h and +15 h
+        talked = advance_to(services.case_reopen(user=reps[1], case=talked, reason="Mail stopped again"),
+                            Step.MANAGE_ANXIETY, reps[1])
+    reach_deliver(talked, reps[1], plan_at + 12 * H)
 
 
 def generated_history(seed=9, n_cases=18):
@@ -180,11 +192,18 @@ def last(rows, moment):
 
 def eta_verdict(arrival):
     """Early, within or late against the range in force at the arrival: the last estimate's range, its
-    latest end moved by an ETA promise opened at or after it (a renegotiation)."""
+    latest end moved by an ETA promise opened at or after it (a renegotiation). Late whatever the range
+    when an ETA promise of the case broke with a deadline after its previous arrival and before this one."""
     estimate = last(CaseEvent.objects.filter(case_id=arrival.case_id, verb="estimate given")
                     .order_by("created_at", "id"), arrival.created_at)
     if estimate is None:
         return None
+    previous = max((e.created_at for e in CaseEvent.objects.filter(case_id=arrival.case_id)
+                    if e.data.get("transition") == Transition.COMPLETE_MANAGE_ANXIETY.method
+                    and e.created_at < arrival.created_at), default=None)
+    for promise in Promise.objects.filter(case_id=arrival.case_id, kind=PromiseKind.ETA, status=PromiseStatus.BROKEN):
+        if (previous is None or previous < promise.due_at) and promise.due_at < arrival.created_at:
+            return "late"
     earliest, latest = (dt.datetime.fromisoformat(estimate.data[end]) for end in ("earliest", "latest"))
     deadline = last(Promise.objects.filter(case_id=arrival.case_id, kind=PromiseKind.ETA).order_by("created_at", "id"),
                     arrival.created_at)
