@@ -1,6 +1,7 @@
 """Step 6's heartbeat: logging a status update keeps (or, if late, breaks) the pending
 status-update promise and opens the next one: one interval after the kept slot, or after the update
-itself when it came late, and never inside the client's quiet hours. The update's summary is internal;
+itself when it came late, and never inside the client's quiet hours. An extra update between two beats
+is logged but keeps and moves nothing (one kept promise per beat). The update's summary is internal;
 only its optional client line is ever shown to the client (on the status page, cases.status_links)."""
 from django.db import transaction
 from django.utils import timezone
@@ -40,20 +41,23 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
         raise CaseRuleError(f"Log an update within {int(MAX_BACKDATE.total_seconds() // 60)} minutes of giving it; "
                             "an older one would rewrite whether the promise was kept.", field="given_at")
     warnings = coach_warnings(summary, "status_update")
+    promise = pending_promise(case, PromiseKind.STATUS_UPDATE)
+    extra = _is_extra(case, promise, given_at)
     update = StatusUpdate.objects.create(case=case, given_at=given_at, channel=channel, summary=summary,
                                          client_line=client_line, client_mood=client_mood, coach_warnings=warnings,
                                          created_by=user)
     event_record(case=case, actor=user, verb="status update given", note=summary,
                  data={"update": update.pk, "mood": client_mood, "channel": channel, "coach_warnings": warnings,
-                       "client_line": client_line})
-    promise = pending_promise(case, PromiseKind.STATUS_UPDATE)
-    if promise is None:  # the sweep may already have marked it broken: record the late fulfilment
+                       "client_line": client_line, **({"extra": True} if extra else {})})
+    if extra:
+        promise = None  # an extra contact: the promised update is still the one due next
+    elif promise is None:  # the sweep may already have marked it broken: record the late fulfilment
         promise = case.promises.filter(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.BROKEN,
                                        kept_at__isnull=True,
                                        due_at__lte=given_at).order_by("-due_at").first()
     # The agreed rhythm is kept: an update given within the interval before its slot keeps the slot's
-    # beat (updated at 0:50 for a 1:00 slot, the next is due at 2:00). A late update, or an extra one
-    # far ahead of its slot, starts the interval from when it was given, so nobody banks hours ahead.
+    # beat (updated at 0:50 for a 1:00 slot, the next is due at 2:00). A late update starts the interval
+    # from when it was given; an extra one (_is_extra) changes nothing in the ledger.
     start = given_at
     if promise:
         # Dating an update back never rescues a deadline that had passed before it was logged: the
@@ -64,13 +68,29 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
         interval = timezone.timedelta(minutes=case.cadence_minutes or 0)
         if promise.due_at - interval <= given_at <= promise.due_at:
             start = promise.due_at
-    if case.cadence_minutes and policy(case.step).cadence_runs:
+    if case.cadence_minutes and policy(case.step).cadence_runs and not extra:
         open_next_status_update(case=case, start=start, actor=user)
     if case.temperature != client_mood:
         case.save(update_fields=[*case.take_temperature(client_mood), "updated_at"])
         apply_irate_rule(case=case, actor=user)
     refresh_counters(case)
     return update
+
+
+def _is_extra(case, promise, given_at):
+    """One kept promise per beat of the cadence. An update is an extra contact (the client called again,
+    a second note after a call) while the next promised one is not yet due and it comes before that
+    promise's own interval, or less than half an interval after the case's previous update. It is logged
+    and shown like any update, but it keeps no promise and moves none: ten quick updates are not ten
+    promises kept, and an update far ahead of its slot does not pull the rhythm along."""
+    if promise is None or not case.cadence_minutes or promise.due_at <= given_at:
+        return False
+    interval = timezone.timedelta(minutes=case.cadence_minutes)
+    if given_at < promise.due_at - interval:
+        return True
+    previous = (case.status_updates.filter(given_at__lte=given_at).order_by("-given_at")
+                .values_list("given_at", flat=True).first())
+    return previous is not None and given_at - previous < interval / 2
 
 
 def _client_line(value):

@@ -55,10 +55,51 @@ def test_extra_updates_do_not_bank_time_ahead_of_the_agreed_rhythm(rep, dennis):
     case = _in_manage_anxiety(rep, dennis)
     _log(rep, case, T0 + dt.timedelta(minutes=50))  # keeps the 1:00 slot; next due 2:00
 
-    _log(rep, case, T0 + dt.timedelta(minutes=55))  # keeps 2:00 early: the client now expects 1:55
+    _log(rep, case, T0 + dt.timedelta(minutes=55))  # an extra contact: keeps nothing, moves nothing
 
     nxt = case.promises.get(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
-    assert nxt.due_at == T0 + dt.timedelta(minutes=115)
+    assert nxt.due_at == T0 + dt.timedelta(minutes=120)
+    assert case.promises.filter(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.KEPT).count() == 1
+    assert case.status_updates.count() == 2  # logged all the same
+
+
+@pytest.mark.django_db
+def test_quick_extra_updates_do_not_pad_the_keeping_rate(rep, dennis):
+    """One kept promise per beat: ten updates in ten minutes are one promise kept, not ten."""
+    case = _in_manage_anxiety(rep, dennis)
+
+    for minute in range(50, 60):
+        _log(rep, case, T0 + dt.timedelta(minutes=minute))
+
+    updates = case.promises.filter(kind=PromiseKind.STATUS_UPDATE)
+    assert updates.filter(status=PromiseStatus.KEPT).count() == 1
+    assert updates.get(status=PromiseStatus.PENDING).due_at == T0 + dt.timedelta(minutes=120)
+    assert case.status_updates.count() == 10
+    assert case.events.filter(verb="status update given", data__extra=True).count() == 9
+
+
+@pytest.mark.django_db
+def test_after_a_late_update_a_second_one_at_once_is_an_extra_contact(rep, dennis):
+    case = _in_manage_anxiety(rep, dennis)
+    _log(rep, case, T0 + dt.timedelta(minutes=75))  # late: 1:00 broken, next due 2:15
+
+    _log(rep, case, T0 + dt.timedelta(minutes=80))  # five minutes later: keeps nothing
+
+    updates = case.promises.filter(kind=PromiseKind.STATUS_UPDATE)
+    assert updates.get(status=PromiseStatus.PENDING).due_at == T0 + dt.timedelta(minutes=135)
+    assert not updates.filter(status=PromiseStatus.KEPT).exists()
+
+
+@pytest.mark.django_db
+def test_an_update_half_an_interval_on_in_its_slot_keeps_it(rep, dennis):
+    case = _in_manage_anxiety(rep, dennis)
+    _log(rep, case, T0 + dt.timedelta(minutes=75))  # late: next due 2:15
+
+    _log(rep, case, T0 + dt.timedelta(minutes=106))  # 31 minutes on, inside 2:15's interval
+
+    updates = case.promises.filter(kind=PromiseKind.STATUS_UPDATE)
+    assert updates.filter(status=PromiseStatus.KEPT).count() == 1
+    assert updates.get(status=PromiseStatus.PENDING).due_at == T0 + dt.timedelta(minutes=195)
 
 
 @pytest.mark.django_db
@@ -291,7 +332,7 @@ def test_promise_keeping_rate_is_kept_over_kept_plus_broken(rep, dennis):
     case = _in_manage_anxiety(rep, dennis)
     _log(rep, case, T0 + dt.timedelta(minutes=30))   # kept (slot 1:00; next due 2:00)
     _log(rep, case, T0 + dt.timedelta(minutes=200))  # broken (was due at 2:00; next due 4:20)
-    _log(rep, case, T0 + dt.timedelta(minutes=210))  # kept
+    _log(rep, case, T0 + dt.timedelta(minutes=240))  # kept (in 4:20's interval, 40 minutes after the last)
 
     rate = promise_keeping_rate(Promise.objects.filter(case=case, kind=PromiseKind.STATUS_UPDATE))
 
