@@ -127,6 +127,7 @@ def escalation_take(*, user, escalation):
 def escalation_add_note(*, user, escalation, text):
     _ensure_supervisor(user)
     case, escalation = _lock_escalation(escalation)
+    ensure_allows(case, Record.ESCALATION)  # closed means closed: nothing more on a closed case's timeline
     text = _clean_note(text)
     note = _note(user=user, escalation=escalation, text=text)
     event_record(case=case, actor=user, verb="escalation note", note=text, data={"escalation": escalation.pk})

@@ -1,0 +1,44 @@
+"""Closed means closed for the escalation queue too: a supervisor cannot add a note to an escalation of a
+closed case (closing resolved it, with the system's note); nothing more lands on a closed case's timeline.
+A note on a resolved escalation of an open case is still taken."""
+import pytest
+
+from cases import services
+from cases.errors import CaseRuleError
+from cases.models import CaseEvent, EscalationNote, EscalationStatus
+from tests.cases.supervisor_support import url
+
+
+@pytest.mark.django_db
+def test_a_note_on_an_escalation_of_a_force_closed_case_is_refused(supervisor, escalation):
+    services.case_force_close(user=supervisor, case=escalation.case, reason="The client withdrew the complaint")
+    escalation.refresh_from_db()
+    assert escalation.status == EscalationStatus.RESOLVED
+    events = CaseEvent.objects.filter(case=escalation.case).count()
+
+    with pytest.raises(CaseRuleError, match="closed"):
+        services.escalation_add_note(user=supervisor, escalation=escalation, text="Called the client back today")
+
+    assert CaseEvent.objects.filter(case=escalation.case).count() == events
+    assert not EscalationNote.objects.filter(escalation=escalation, author=supervisor).exists()
+
+
+@pytest.mark.django_db
+def test_the_posted_note_on_a_closed_case_changes_nothing(boss, supervisor, escalation):
+    services.case_force_close(user=supervisor, case=escalation.case, reason="The client withdrew the complaint")
+    events = CaseEvent.objects.filter(case=escalation.case).count()
+
+    response = boss.post(url("add_note", escalation), {"text": "Called the client back today"})
+
+    assert response.status_code == 200  # the case's page again, the note not taken
+    assert CaseEvent.objects.filter(case=escalation.case).count() == events
+    assert not EscalationNote.objects.filter(escalation=escalation, author=supervisor).exists()
+
+
+@pytest.mark.django_db
+def test_a_note_on_a_resolved_escalation_of_an_open_case_is_taken(supervisor, escalation):
+    services.escalation_resolve(user=supervisor, escalation=escalation, resolution="Sorted with the client by phone")
+
+    services.escalation_add_note(user=supervisor, escalation=escalation, text="Client called to say thanks")
+
+    assert EscalationNote.objects.filter(escalation=escalation, text="Client called to say thanks").exists()
