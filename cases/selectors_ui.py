@@ -73,8 +73,8 @@ def my_cases(user, *, step="", overdue=False, escalated=False, q="", show="open"
     services.common.refresh_counters) before now: no per-row look at the promises."""
     now = now or timezone.now()
     # An index-only scan; the user's own cases among them are matched by the owner too (a bitmap OR).
-    item_case_ids = list(ActionItem.objects.filter(assignee=user, status=ItemStatus.OPEN)
-                         .order_by().values_list("case_id", flat=True).distinct())
+    item_case_ids = set(ActionItem.objects.filter(assignee=user, status=ItemStatus.OPEN)
+                        .order_by().values_list("case_id", flat=True).distinct())
     qs = list_rows(user, now).filter(Q(owner=user) | Q(co_owner=user) | Q(pk__any=item_case_ids))
     if show == "open":
         qs = qs.filter(step__in=OPEN_STEPS)
