@@ -9,10 +9,14 @@ fixed number of queries whatever the number of cases (`team_dashboard` makes 8).
 - figures.py: the page's charts, each with its table and CSV from the same rows.
 
 Definitions (the team page shows the same words):
-- "Per rep" means the case's current owner, except two measures that follow who held the work then:
-  the promise-keeping rate belongs to each promise's owner, the rep who held it when it fell due (an
-  enrolled teammate for an action item; a handoff passes only promises still ahead of their deadline);
-  an escalation belongs to the rep who owned the case when it was raised (`Escalation.case_owner`).
+- "Per rep" means the rep who held the work when the counted thing happened, never simply the case's
+  current owner, so a handoff or a reassignment moves no number: the promise-keeping rate belongs to each
+  promise's owner, the rep who held it when it fell due (an enrolled teammate for an action item; a
+  handoff passes only promises still ahead of their deadline); an escalation to the rep who owned the
+  case when it was raised (`Escalation.case_owner`); everything read from the timeline to the case's
+  owner recorded on the event (`CaseEvent.owner`): a stay to the owner when it ended, an arrival at
+  deliver to the owner then, an opening to the owner at opening, and a resolution, reopen or override
+  (each case once) to the owner at the case's latest one in the window.
 - Promise-keeping rate: kept / (kept + broken) over promises due in the window (kept late is broken;
   pending, renegotiated and withdrawn promises do not count). Same rule as `selectors.promise_keeping_rate`
   and as the "N kept / N broken" of each case page. Per week: the same over the promises due that week.

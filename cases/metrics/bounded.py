@@ -1,12 +1,10 @@
 """Query pieces that keep the team page's work bounded by the window, whatever the size of the history.
 
-A join from the window's rows to `cases_case` (for the case's owner) or from the window's cases to their
-other rows is planned by PostgreSQL as a hash join over the whole other table once the window holds a
-few thousand rows; these two forms make it a few index probes per row of the window instead:
-
-- `case_owner()`: the case's current owner as a correlated subquery on the case's primary key;
-- `among(field, ids)`: `field = ANY(ARRAY(ids))`, which the planner serves with an index on `field`
-  (on other databases, `field IN (ids)`: SQLite for `make run` has no ARRAY and no large tables).
+A join from the window's cases to their other rows is planned by PostgreSQL as a hash join over the
+whole other table once the window holds a few thousand rows; `among(field, ids)`, `field = ANY(ARRAY(ids))`,
+makes it a few index probes per row of the window instead (on other databases, `field IN (ids)`: SQLite for
+`make run` has no ARRAY and no large tables). No collector joins `cases_case` for the owner: each event
+carries the case's owner when it was written (CaseEvent.owner).
 
 And `Weeks`, the week of the window a timestamp falls in, for the weekly series: on PostgreSQL
 `width_bucket` over the instants the window's weeks start (a binary search per row, instead of a time
@@ -14,11 +12,10 @@ zone conversion and a truncation per row); elsewhere TruncWeek."""
 import datetime as dt
 
 from django.db import connection
-from django.db.models import BooleanField, F, Func, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import BooleanField, F, Func, IntegerField, Q, Value
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from ..models import Case
 from .window import week_of
 
 
@@ -26,10 +23,6 @@ def on_postgresql():
     """Whether the team page's statements run on PostgreSQL; elsewhere (SQLite for `make run`) each
     collector takes its portable path."""
     return connection.vendor == "postgresql"
-
-
-def case_owner(case_field="case_id"):
-    return Subquery(Case.objects.filter(pk=OuterRef(case_field)).order_by().values("owner_id")[:1])
 
 
 class _AnyOf(Func):

@@ -6,8 +6,12 @@ database: the resolved cases with their mood and follow-up (cases/metrics/outcom
 (cases/metrics/eta.py) and the escalations per rep and per week (cases/metrics/escalations.py) each in
 one statement, so Python handles a few rows per rep and per week, never the window's rows.
 
+Per rep means the rep who owned the case when the counted thing happened: each event carries the case's
+owner then (CaseEvent.owner), promises their holder, escalations the case's owner when raised; so a
+handoff or a reassignment moves no number onto the teammate who takes the case.
+
 The work follows the window, not the history: every query starts from an index on the window's
-timestamp (promises by due_at, cases by opened_at, events by (verb, created_at) or the stays' index,
+timestamp (promises by due_at, events by (verb, created_at), the stays' or the openings' index,
 escalations by created_at) and reaches other rows only by index probes (cases/metrics/bounded.py);
 the times in each step are aggregated by cases/metrics/stays.py from the stay each transition event
 records (CaseEvent.step_seconds). Transition events are found by their verb, the transition's label
@@ -16,12 +20,12 @@ JSON copy of the transition's name in `data` is for the timeline only."""
 from collections import defaultdict
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
-from ..models import Case, CaseEvent, PromiseStatus
+from ..models import CaseEvent, PromiseStatus
 from ..selectors import REP_GROUP, promises_for_rate
 from ..workflow import Transition
-from .bounded import Weeks, case_owner
+from .bounded import Weeks
 from .escalations import escalation_counts
 from .eta import eta_verdicts
 from .measures import Dashboard, Measures, RepMeasures
@@ -31,6 +35,8 @@ from .window import DEFAULT_WINDOW_DAYS, window
 
 # The statuses the keeping rate and the renegotiated share count (index promise_settled_due).
 SETTLED = (PromiseStatus.KEPT, PromiseStatus.BROKEN, PromiseStatus.RENEGOTIATED)
+# A case's first event (cases.services.intake, client_mail.case_open_from_mail); index event_opened_window.
+OPENED = "opened"
 
 
 class _Tally:
@@ -82,7 +88,7 @@ def _promises(w, tally):
 
 
 def _step_times(w, tally):
-    """Each stay that ended in the window, by the case's owner; the team's statistics are taken over all
+    """Each stay that ended in the window, by the case's owner when it ended; the team's statistics are taken over all
     the stays, not from the reps' (a median of medians is not a median)."""
     for (owner_id, step), stays in step_stays(w).items():
         measures = tally.team if owner_id is None else tally.by_owner[owner_id]
@@ -95,22 +101,29 @@ def _transitions(w, *specs):
 
 
 def _opened(w, tally):
-    for row in Case.objects.filter(w.q("opened_at")).order_by().values("owner_id").annotate(n=Count("id")):
+    """The cases opened in the window, by their owner at the opening (a case opened from email is owned
+    by the mail intake user until claimed: cases.services.client_mail); index event_opened_window."""
+    # Counting `created_at` (the index's key, never NULL) keeps the scan index-only.
+    rows = CaseEvent.objects.filter(w.q(), verb=OPENED).order_by().values("owner_id").annotate(n=Count("created_at"))
+    for row in rows:
         for m in tally.rows(row["owner_id"]):
             m.opened += row["n"]
 
 
 def _closures(w, tally):
-    """Closed by override and reopened. Resolved is counted with the resolved cases' outcomes (the same
-    distinct cases, by their owner: cases/metrics/outcomes.py), so the window's resolutions, the most
-    frequent of the three, are looked at once."""
+    """Closed by override and reopened, each case once: for the owner at its latest such event in the
+    window. Resolved is counted with the resolved cases' outcomes (the same rule: cases/metrics/outcomes.py),
+    so the window's resolutions, the most frequent of the three, are looked at once."""
     force, reopen = Transition.FORCE_CLOSE, Transition.REOPEN
-    rows = (_transitions(w, force, reopen).order_by()
-            .values(owner=case_owner())
+    after = Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), id__gt=OuterRef("id"))
+    later = (CaseEvent.objects.filter(after, w.q(), case_id=OuterRef("case_id"), verb=OuterRef("verb"))
+             .exclude(from_step=""))
+    rows = (_transitions(w, force, reopen).filter(~Exists(later)).order_by()
+            .values("owner_id")
             .annotate(override=Count("case_id", distinct=True, filter=Q(verb=force.label)),
                       reopened=Count("case_id", distinct=True, filter=Q(verb=reopen.label))))
     for row in rows:
-        for m in tally.rows(row["owner"]):
+        for m in tally.rows(row["owner_id"]):
             m.closed_by_override += row["override"]
             m.reopened += row["reopened"]
 

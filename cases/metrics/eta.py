@@ -1,6 +1,7 @@
 """ETA honesty over a window: each arrival at `deliver` in it (the transition event of
 Transition.COMPLETE_MANAGE_ANXIETY) against the estimate range in force at that moment, by the case's
-owner: early (before the range's earliest end), within, or late (after its latest end).
+owner at the arrival (`CaseEvent.owner` of the arrival: a later handoff does not move the verdict): early
+(before the range's earliest end), within, or late (after its latest end).
 
 The range in force is the last estimate given on the case at or before the arrival ("estimate given"
 events, written by cases.services.plan.eta_set with the range in `data`), its latest end replaced by the
@@ -14,13 +15,14 @@ arrival at `deliver` (a fresh estimate given once the promised one had passed do
 a reopened case's earlier cycles do not count against its later arrival). A deadline moved with the
 client before it passed (the promise renegotiated, not broken) is a legitimate move of the range.
 
-On PostgreSQL one statement does it: the window's arrivals from the index event_transition_verb, for
-each one index-only read of its last estimate (event_estimate_case, newest first with the range in
-`data`, read from the JSON with a cast) and of its last ETA promise (promise_eta_case, newest first with
-the deadline; both migration 0013), the latest broken deadline among its ETA promises (promise_eta_case,
-a handful per case, the status read from the row), and, only when there is one, whether the case arrived
-at `deliver` between that deadline and this arrival (event_transition_verb over that interval, stopping
-at the first); then the verdicts counted per owner. The ORDER BY of the estimate and promise lookups is
+On PostgreSQL one statement does it: the window's arrivals with their owner from the index
+event_transition_verb (which carries it), for each one index-only read of its last estimate
+(event_estimate_case, newest first with the range in `data`, read from the JSON with a cast) and of its
+last ETA promise (promise_eta_case, newest first with the deadline; both migration 0013), the latest
+broken deadline among its ETA promises (promise_eta_case, a handful per case, the status read from the
+row), and, only when there is one, whether the case arrived at `deliver` between that deadline and this
+arrival (event_transition_verb over that interval, stopping at the first); then the verdicts counted per
+owner. The ORDER BY of the estimate and promise lookups is
 their index's order, so each stops at the first entry. Elsewhere (SQLite for `make run`) the same rows,
 with every arrival of the window's cases, are fetched and matched in Python. Either way the work follows
 the window."""
@@ -32,7 +34,7 @@ from django.utils.dateparse import parse_datetime
 
 from ..models import CaseEvent, Promise, PromiseKind, PromiseStatus
 from ..workflow import Transition
-from .bounded import among, case_owner, on_postgresql
+from .bounded import among, on_postgresql
 
 ARRIVAL = Transition.COMPLETE_MANAGE_ANXIETY
 ESTIMATE_VERB = "estimate given"  # cases.services.plan.eta_set
@@ -50,14 +52,14 @@ def eta_verdicts(w):
     return _postgres(w) if on_postgresql() else _python(w)
 
 
-# The tables are the models' (cases_caseevent: CaseEvent, cases_promise: Promise, cases_case: Case); 'broken'
-# is PromiseStatus.BROKEN, written out (as the CHECK constraint on status does).
+# The tables are the models' (cases_caseevent: CaseEvent, cases_promise: Promise); 'broken' is
+# PromiseStatus.BROKEN, written out (as the CHECK constraint on status does).
 ETA_SQL = """
 WITH arrivals AS MATERIALIZED (
-    SELECT case_id, created_at AS arrived FROM cases_caseevent
+    SELECT case_id, owner_id, created_at AS arrived FROM cases_caseevent
     WHERE verb = %(arrival)s AND from_step <> '' AND created_at >= %(since)s AND created_at < %(until)s
 ), ranges AS (
-    SELECT a.arrived, (SELECT owner_id FROM cases_case WHERE id = a.case_id) AS owner_id,
+    SELECT a.arrived, a.owner_id,
            CASE WHEN p.created_at >= e.created_at THEN LEAST(e.earliest, p.due_at) ELSE e.earliest END AS earliest,
            CASE WHEN p.created_at >= e.created_at THEN p.due_at ELSE e.latest END AS latest,
            b.due_at IS NOT NULL AND r.arrived IS NULL AS missed
@@ -104,10 +106,10 @@ def _postgres(w):
 def _python(w):
     window_cases = (CaseEvent.objects.filter(w.q(), verb=ARRIVAL.label).exclude(from_step="").order_by()
                     .values("case_id"))
-    arrivals = defaultdict(list)  # every arrival of the window's cases, in time order, with the owner
+    arrivals = defaultdict(list)  # every arrival of the window's cases, in time order, with the owner then
     for case_id, owner_id, arrived in (CaseEvent.objects.filter(among("case_id", window_cases), verb=ARRIVAL.label)
-                                       .exclude(from_step="").annotate(owner=case_owner())
-                                       .order_by("created_at", "id").values_list("case_id", "owner", "created_at")):
+                                       .exclude(from_step="").order_by("created_at", "id")
+                                       .values_list("case_id", "owner_id", "created_at")):
         arrivals[case_id].append((arrived, owner_id))
     estimates, deadlines, broken = defaultdict(list), defaultdict(list), defaultdict(list)
     for case_id, at, data in (CaseEvent.objects.filter(among("case_id", window_cases), verb=ESTIMATE_VERB)

@@ -1,6 +1,7 @@
 """The outcomes of the cases resolved through the deliver gate in a window (a Transition.COMPLETE_DELIVER
-event in it; each case once), by the case's owner: how many (the page's "Resolved"), the client's mood at
-intake and at delivery, and the follow-up call.
+event in it; each case once), by the rep who owned the case when it was resolved (`CaseEvent.owner` of its
+latest resolution in the window: a later handoff or reassignment does not move it): how many (the page's
+"Resolved"), the client's mood at intake and at delivery, and the follow-up call.
 
 - Mood: Mood.score (0 irate .. 6 delighted) of the case's intake temperature, and of the mood recorded
   with its latest delivery, else the case's last recorded temperature; a case counts when both are known.
@@ -8,11 +9,11 @@ intake and at delivery, and the follow-up call.
 - Follow-up, from the latest delivery: done when the call was logged; missed when not logged and its
   date is before today (the site's day at the window's end); otherwise waiting.
 
-On PostgreSQL one statement does it: the resolved cases by primary key (their ids from the index
-event_transition_verb), each case's latest delivery by one index-only read (delivery_latest_case, newest
-first with the mood and the follow-up: migration 0013), and the sums per owner (the mood scale is passed
-as an array, so the scores are Mood's). Elsewhere (SQLite for `make run`) the same rows are fetched and
-added up in Python."""
+On PostgreSQL one statement does it: the window's resolutions with their owner (index-only, from
+event_transition_verb, the latest per case), the resolved cases by primary key, each case's latest
+delivery by one index-only read (delivery_latest_case, newest first with the mood and the follow-up:
+migration 0013), and the sums per owner (the mood scale is passed as an array, so the scores are Mood's).
+Elsewhere (SQLite for `make run`) the same rows are fetched and added up in Python."""
 from collections import defaultdict
 from dataclasses import dataclass, fields
 
@@ -51,20 +52,22 @@ def resolved_outcomes(w):
 
 # The tables are the models' (cases_case: Case, cases_delivery: Delivery, cases_caseevent: CaseEvent).
 OUTCOMES_SQL = """
-WITH resolved AS (
-    SELECT c.owner_id,
+WITH resolutions AS MATERIALIZED (
+    SELECT DISTINCT ON (case_id) case_id, owner_id FROM cases_caseevent
+    WHERE verb = %(resolve)s AND from_step <> '' AND created_at >= %(since)s AND created_at < %(until)s
+    ORDER BY case_id, created_at DESC
+), resolved AS (
+    SELECT r.owner_id,
            array_position(%(scale)s::text[], c.intake_temperature::text) - 1 AS intake,
            array_position(%(scale)s::text[], COALESCE(NULLIF(d.client_mood, ''), c.temperature)::text) - 1 AS delivery,
            d.follow_up_on, d.follow_up_logged_at
     FROM cases_case c
+    JOIN resolutions r ON r.case_id = c.id
     LEFT JOIN LATERAL (
         SELECT client_mood, follow_up_on, follow_up_logged_at FROM cases_delivery
         WHERE case_id = c.id ORDER BY created_at DESC, id DESC LIMIT 1
     ) d ON true
-    WHERE c.id = ANY(ARRAY(
-        SELECT case_id FROM cases_caseevent
-        WHERE verb = %(resolve)s AND from_step <> '' AND created_at >= %(since)s AND created_at < %(until)s
-    ))
+    WHERE c.id = ANY(ARRAY(SELECT case_id FROM resolutions))
 ), mood AS (
     SELECT *, intake IS NOT NULL AND delivery IS NOT NULL AS known FROM resolved
 )
@@ -90,13 +93,15 @@ def _postgres(w):
 
 
 def _python(w):
-    resolved = CaseEvent.objects.filter(w.q(), verb=RESOLVE.label).exclude(from_step="").order_by().values("case_id")
+    resolutions = CaseEvent.objects.filter(w.q(), verb=RESOLVE.label).exclude(from_step="").order_by()
+    resolved_by = resolutions.filter(case=OuterRef("pk")).order_by("-created_at", "-id").values("owner_id")[:1]
     latest = Delivery.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-id")
-    rows = (Case.objects.filter(among("pk", resolved)).order_by()
-            .annotate(d_mood=Subquery(latest.values("client_mood")[:1]),
+    rows = (Case.objects.filter(among("pk", resolutions.values("case_id"))).order_by()
+            .annotate(resolved_by=Subquery(resolved_by),
+                      d_mood=Subquery(latest.values("client_mood")[:1]),
                       fu_on=Subquery(latest.values("follow_up_on")[:1]),
                       fu_at=Subquery(latest.values("follow_up_logged_at")[:1]))
-            .values_list("owner_id", "intake_temperature", "temperature", "d_mood", "fu_on", "fu_at"))
+            .values_list("resolved_by", "intake_temperature", "temperature", "d_mood", "fu_on", "fu_at"))
     today = timezone.localdate(w.until)
     by_owner = defaultdict(Outcomes)
     for owner_id, intake, temperature, d_mood, fu_on, fu_at in rows:

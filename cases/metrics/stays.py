@@ -1,12 +1,12 @@
 """Time in each step over a window: the stays that ended in it (transition events created in the window,
-each carrying `CaseEvent.step_seconds`, recorded by cases.services.transitions), per the case's owner
-and for the team, as (count, median, nearest-rank 90th percentile) in seconds.
+each carrying `CaseEvent.step_seconds`, recorded by cases.services.transitions), per rep (the case's owner
+when the stay ended: `CaseEvent.owner` of the transition out of the step, so a handoff does not move a
+stay onto the next owner) and for the team, as (count, median, nearest-rank 90th percentile) in seconds.
 
 On PostgreSQL one statement does it: an index-only scan of the window's transitions (index
-event_stay_window), the owners of those cases by primary key, and percentile_cont(0.5) /
-percentile_disc(0.9) over GROUPING SETS for the reps and the team. Elsewhere (SQLite for `make run`)
-the window's values are fetched and the same statistics taken in Python. Either way the work follows
-the window, not the history."""
+event_stay_window, which carries the owner), and percentile_cont(0.5) / percentile_disc(0.9) over
+GROUPING SETS for the reps and the team. Elsewhere (SQLite for `make run`) the window's values are
+fetched and the same statistics taken in Python. Either way the work follows the window, not the history."""
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
@@ -38,20 +38,14 @@ def _window_events(w):
     return CaseEvent.objects.filter(w.q(), step_seconds__isnull=False, from_step__in=[s.value for s in OPEN_STEPS])
 
 
-# The tables are the models' (cases_caseevent: CaseEvent, cases_case: Case); the fractions are MEDIAN and HIGH.
-# The owners are looked up for the window's cases only (cases/metrics/bounded.py says why ANY(ARRAY(...))).
+# The table is the model's (cases_caseevent: CaseEvent); the fractions are MEDIAN and HIGH.
 STAYS_SQL = """
-WITH stays AS MATERIALIZED (
-    SELECT case_id, from_step, step_seconds FROM cases_caseevent
-    WHERE step_seconds IS NOT NULL AND created_at >= %s AND created_at < %s AND from_step = ANY(%s)
-), owners AS (
-    SELECT id, owner_id FROM cases_case WHERE id = ANY(ARRAY(SELECT DISTINCT case_id FROM stays))
-)
-SELECT GROUPING(o.owner_id) = 1 AS team, o.owner_id, s.from_step, COUNT(*),
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY s.step_seconds),
-       percentile_disc(0.9) WITHIN GROUP (ORDER BY s.step_seconds)
-FROM stays s JOIN owners o ON o.id = s.case_id
-GROUP BY GROUPING SETS ((s.from_step, o.owner_id), (s.from_step))
+SELECT GROUPING(owner_id) = 1 AS team, owner_id, from_step, COUNT(*),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY step_seconds),
+       percentile_disc(0.9) WITHIN GROUP (ORDER BY step_seconds)
+FROM cases_caseevent
+WHERE step_seconds IS NOT NULL AND created_at >= %s AND created_at < %s AND from_step = ANY(%s)
+GROUP BY GROUPING SETS ((from_step, owner_id), (from_step))
 """
 
 
@@ -59,12 +53,15 @@ def _postgres(w):
     with connection.cursor() as cur:
         cur.execute(STAYS_SQL, [w.since, w.until, [s.value for s in OPEN_STEPS]])
         rows = cur.fetchall()
-    return {(None if team else owner_id, step): Stays(n, median, p90) for team, owner_id, step, n, median, p90 in rows}
+    # A stay with no recorded owner counts for the team only (its rep row would take the team's key).
+    return {(None if team else owner_id, step): Stays(n, median, p90)
+            for team, owner_id, step, n, median, p90 in rows if team or owner_id is not None}
 
 
 def _python(w):
     values = defaultdict(list)
-    for owner_id, step, seconds in _window_events(w).values_list("case__owner_id", "from_step", "step_seconds"):
-        values[(owner_id, step)].append(seconds)
+    for owner_id, step, seconds in _window_events(w).values_list("owner_id", "from_step", "step_seconds"):
+        if owner_id is not None:
+            values[(owner_id, step)].append(seconds)
         values[(None, step)].append(seconds)
     return {key: Stays(len(v), statistics.median(v), percentile(v, HIGH)) for key, v in values.items()}

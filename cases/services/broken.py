@@ -61,11 +61,12 @@ def break_promises(pairs, *, now):
     for case, promise in pairs:
         events.append(CaseEvent(case=case, actor=None, verb="promise broken", created_at=stamp,
                                 note=f"{promise.source} (owner {display_name(promise.owner)})",
-                                data={"promise": promise.pk, "due_at": promise.due_at.isoformat()}))
+                                data={"promise": promise.pk, "due_at": promise.due_at.isoformat()},
+                                owner_id=case.owner_id))
         escalation = escalations[promise.pk]
         if escalation is not None:
             events.append(CaseEvent(case=case, actor=None, verb="escalated by the system", note=escalation.note,
-                                    data={"escalation": escalation.pk}, created_at=stamp))
+                                    data={"escalation": escalation.pk}, created_at=stamp, owner_id=case.owner_id))
     CaseEvent.objects.bulk_create(events)
     _refresh_ledger_counters([case for case, _ in pairs], stamp)
     notify_many(broken_promise_notices(pairs, escalations, now), system=True)

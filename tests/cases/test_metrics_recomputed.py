@@ -1,10 +1,11 @@
 """The team page's numbers equal a recomputation from the rows: a generated history (several reps, every
 step, resolved, reopened, sent back by loose ends, closed by override, escalated, estimates renegotiated,
-moods recorded at delivery, follow-up calls logged) is counted again here the slow, obvious way (the
-timeline's transitions paired in Python, the promises, escalations, estimates and deliveries looped over)
-and compared with cases.metrics at 7, 30 and 90 days, through the PostgreSQL statements and through the
-portable path `make run` takes on SQLite. And the page's query count does not grow with the cases (10
-and 200)."""
+moods recorded at delivery, follow-up calls logged, cases handed over mid-way and reassigned after a
+reopen) is counted again here the slow, obvious way (the timeline's transitions paired in Python, the
+promises, escalations, estimates and deliveries looped over, each counted for the case's owner at that
+moment as its accepted handoffs say) and compared with cases.metrics at 7, 30 and 90 days, through the
+PostgreSQL statements and through the portable path `make run` takes on SQLite. And the page's query count
+does not grow with the cases (10 and 200)."""
 import datetime as dt
 import random
 import statistics
@@ -17,7 +18,10 @@ from django.utils import timezone
 
 from cases import metrics, services
 from cases.metrics import bounded, escalations, eta, outcomes, stays
-from cases.models import Case, CaseEvent, Escalation, EscalationReason, Mood, Promise, PromiseKind, PromiseStatus, Step
+from cases.models import (
+    Case, CaseEvent, Escalation, EscalationReason, Handoff, HandoffStatus, Mood, Promise, PromiseKind, PromiseStatus,
+    Step,
+)
 from cases.workflow import OPEN_STEPS, Transition
 from tests.cases.helpers import advance_to, open_case
 from tests.cases.metrics_support import H, NOW, at, deliver, next_step, planned_and_agreed, reach_deliver
@@ -85,6 +89,22 @@ class Walk:
         self.wait()
         with at(self.t):
             self.case = services.case_transition(user=user or self.owner, case=self.case, name=name, reason=reason)
+
+    def hand_over(self, to_user):
+        """A minute later, to a teammate who accepts (the walk goes on as them)."""
+        self.t += MINUTE
+        with at(self.t):
+            handoff = services.handoff_request(user=self.owner, case=self.case, to_user=to_user,
+                                               reason="I am on leave from tomorrow")
+            services.handoff_accept(user=to_user, handoff=handoff, client_informed=True)
+        self.owner = to_user
+
+    def reassign(self, to_user):
+        self.t += MINUTE
+        with at(self.t):
+            services.case_reassign(user=self.supervisor, case=self.case, to_user=to_user,
+                                   reason="Rebalancing the week", client_informed=True)
+        self.owner = to_user
 
     def replan(self):
         self.wait()
@@ -158,6 +178,8 @@ def generated_history(seed=9, n_cases=18):
             walk.to(rng.choice(OPEN_STEPS[OPEN_STEPS.index(Step(walk.case.step)):]))
         else:
             walk.to(Step.DELIVER)
+        if i % 3 == 1:  # a handoff mid-way: what came before stays with the first owner
+            walk.hand_over(reps[(i + 1) % len(reps)])
         if rng.random() < 0.4 and walk.case.step != Step.RESOLVED:
             walk.escalate()
         if fate == "force_close":
@@ -172,6 +194,8 @@ def generated_history(seed=9, n_cases=18):
             walk.follow_up()
         if fate == "reopen":
             walk.move("reopen")
+            if i % 2 == 0:  # reassigned after the reopen: the resolution and the reopen stay where they were
+                walk.reassign(reps[(i + 2) % len(reps)])
     return reps
 
 
@@ -213,10 +237,27 @@ def eta_verdict(arrival):
     return "early" if arrival.created_at < earliest else "late" if arrival.created_at > latest else "within"
 
 
+def owners_in_time():
+    """owner_at(case_id, moment): the case's owner then, from its accepted handoffs (and reassignments)."""
+    now = dict(Case.objects.values_list("pk", "owner_id"))
+    moves = defaultdict(list)
+    for handoff in Handoff.objects.filter(status=HandoffStatus.ACCEPTED).order_by("accepted_at", "id"):
+        moves[handoff.case_id].append(handoff)
+
+    def owner_at(case_id, moment):
+        if not moves[case_id]:
+            return now[case_id]
+        before = [h for h in moves[case_id] if h.accepted_at <= moment]
+        return before[-1].to_user_id if before else moves[case_id][0].from_user_id
+
+    return owner_at
+
+
 def recomputed(days):
     since, until = NOW - dt.timedelta(days=days), NOW
     inside = lambda moment: since <= moment < until  # noqa: E731
     owner_of = dict(Case.objects.values_list("pk", "owner_id"))
+    owner_at = owners_in_time()
     want = defaultdict(lambda: {"stays": defaultdict(list), "counts": Counter()})
 
     def add(owner_id, key, n=1):
@@ -228,19 +269,25 @@ def recomputed(days):
         if (previous and previous.case_id == event.case_id and event.from_step == previous.to_step
                 and event.from_step in OPEN_STEPS and inside(event.created_at)):
             seconds = (event.created_at - previous.created_at).total_seconds()
-            for who in (owner_of[event.case_id], "team"):
+            for who in (owner_at(event.case_id, event.created_at), "team"):
                 want[who]["stays"][event.from_step].append(seconds)
         previous = event
-    events = [e for e in CaseEvent.objects.all() if inside(e.created_at)]
+    events = [e for e in CaseEvent.objects.order_by("created_at", "id") if inside(e.created_at)]
+    latest = {}  # (transition, case id) -> the case's latest such transition in the window
+    for e in events:
+        latest[(e.data.get("transition"), e.case_id)] = e.created_at
     for transition, key in ((Transition.COMPLETE_DELIVER, "resolved"), (Transition.FORCE_CLOSE, "override"),
                             (Transition.REOPEN, "reopened")):
-        for case_id in {e.case_id for e in events if e.data.get("transition") == transition.method}:
-            add(owner_of[case_id], key)
+        for (method, case_id), moment in latest.items():
+            if method == transition.method:
+                add(owner_at(case_id, moment), key)
     for arrival in events:
         if arrival.data.get("transition") == Transition.COMPLETE_MANAGE_ANXIETY.method and eta_verdict(arrival):
-            add(owner_of[arrival.case_id], f"eta:{eta_verdict(arrival)}")
-    resolved = {e.case_id for e in events if e.data.get("transition") == Transition.COMPLETE_DELIVER.method}
-    for case in Case.objects.filter(pk__in=resolved):
+            add(owner_at(arrival.case_id, arrival.created_at), f"eta:{eta_verdict(arrival)}")
+    resolved_by = {case_id: owner_at(case_id, moment) for (method, case_id), moment in latest.items()
+                   if method == Transition.COMPLETE_DELIVER.method}
+    for case in Case.objects.filter(pk__in=resolved_by):
+        case.owner_id = resolved_by[case.pk]  # counted for the rep who resolved it
         delivery = case.deliveries.order_by("created_at", "id").last()
         intake = MOOD_SCORE.get(case.intake_temperature)
         at_delivery = MOOD_SCORE.get((delivery.client_mood if delivery else "") or case.temperature)
@@ -258,7 +305,7 @@ def recomputed(days):
             add(case.owner_id, "follow_up:waiting")
     for case in Case.objects.all():
         if inside(case.opened_at):
-            add(case.owner_id, "opened")
+            add(owner_at(case.pk, case.opened_at), "opened")
     for promise in Promise.objects.all():
         if inside(promise.due_at) and promise.status in ("kept", "broken", "renegotiated"):
             add(promise.owner_id, promise.status)

@@ -120,7 +120,7 @@ class Ledger:
     def event(self, verb, *, actor=_OWNER, note="", from_step="", to_step="", data=None, step_seconds=None):
         self.events.append(CaseEvent(case=self.case, actor=self.owner if actor is _OWNER else actor, verb=verb,
                                      note=note, from_step=from_step, to_step=to_step, data=data or {},
-                                     created_at=self.t, step_seconds=step_seconds))
+                                     created_at=self.t, step_seconds=step_seconds, owner=self.owner))
 
     def add(self, model, **fields):
         row = model(case=self.case, **fields)
