@@ -176,14 +176,17 @@ def in_order(queryset, ids):
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
+MAX_PAGE_NUMBER = 10**9  # far past any list's last page, and its OFFSET still a bigint
+
+
 def window_page(ordered, per_page, number, *, rows):
     """The page `number` of `ordered` (a sorted queryset of values() rows) in one query that also says how
     many rows there are in all (COUNT(*) OVER ()): the count without a second scan of the matches.
     `rows(part)` turns the page's values into what the page lists (the cases with what a row shows, one
     more query for the page's rows only). A number past the last page shows the last page (a count and
     the query again, that once); anything that is not a number shows the first."""
-    try:
-        number = max(1, int(number))
+    try:  # a forged number past any real page shows the last one: no OFFSET the database cannot hold
+        number = min(max(1, int(number)), MAX_PAGE_NUMBER)
     except (TypeError, ValueError):
         number = 1
     counted = ordered.annotate(rows_in_all=Window(Count("*")))
