@@ -158,9 +158,16 @@ def promise_renegotiate(*, user, promise, new_due_at, agreed_channel, agreed_tex
     now = timezone.now()
     check_move(promise.kind, new_due_at, now=now)
     agreement = agreement_from(agreed_channel, agreed_text)
+    asked = new_due_at
     new_due_at = next_allowed_for_client(new_due_at, case.client,
                                          business_hours_only=promise.kind == PromiseKind.STATUS_UPDATE
                                          and case.cadence_business_hours_only)
+    if new_due_at != asked:  # moved out of the client's quiet hours: the horizon holds for where it lands
+        try:
+            check_move(promise.kind, new_due_at, now=now)
+        except CaseRuleError as exc:
+            raise CaseRuleError(f"That time falls in {case.client.name}'s quiet hours, and the first time after "
+                                f"them is past the limit. {exc.message}", field=exc.field) from None
     new = promise_move(promise=promise, new_due_at=new_due_at, actor=user, note="New deadline agreed with the client.",
                        agreement=agreement, now=now)
     if promise.kind == PromiseKind.ACTION_ITEM and promise.action_item:
