@@ -38,6 +38,11 @@ def _agreement_if_moving(promise, new_due, agreed_channel, agreed_text, now):
     return agreement_from(agreed_channel, agreed_text)
 
 
+def _range_told(case, promise, now):
+    """Whether the client holds a range from us that still stands (its latest end not yet passed)."""
+    return case.eta_earliest is not None and promise is not None and promise.due_at > now
+
+
 @transaction.atomic
 def cadence_set(*, user, case, minutes, channel, business_hours_only=False, note="", agreed_channel="",
                 agreed_text=""):
@@ -99,16 +104,24 @@ def eta_set(*, user, case, earliest, latest, note="", agreed_channel="", agreed_
     now = timezone.now()
     if latest <= now:
         raise CaseRuleError("The latest estimate must be in the future.", field="eta_latest")
+    if earliest < now.replace(second=0, microsecond=0):
+        raise CaseRuleError("The earliest estimate cannot be in the past: it tells the client from when to "
+                            "expect the fix.", field="eta_earliest")
     check_eta(latest, now=now)
     note = require_text(note, field="note", message="", limit=LINE) if note else ""
     promise = pending_promise(case, PromiseKind.ETA)
     agreement = _agreement_if_moving(promise, latest, agreed_channel, agreed_text, now)
+    if agreement is None and _range_told(case, promise, now) and earliest != case.eta_earliest:
+        # The range the client was given is what ETA honesty judges the arrival by: either end moves only
+        # with their agreement (pulling the earliest end back would turn an early arrival into "within").
+        agreement = agreement_from(agreed_channel, agreed_text)
     case.eta_earliest, case.eta_latest, case.eta_given_at = earliest, latest, now
     case.save(update_fields=["eta_earliest", "eta_latest", "eta_given_at", "updated_at"])
     event_record(case=case, actor=user, verb="estimate given",
                  note=f"Between {timezone.localtime(earliest):%d %b %H:%M} and {timezone.localtime(latest):%d %b %H:%M}"
-                      + (f" — {note}" if note else ""),
-                 data={"earliest": earliest.isoformat(), "latest": latest.isoformat()})
+                      + (f" — {note}" if note else "") + (f" — {agreement.describe()}" if agreement else ""),
+                 data={"earliest": earliest.isoformat(), "latest": latest.isoformat(),
+                       **({"agreed_channel": agreement.channel} if agreement else {})})
     if promise and promise.due_at != latest:
         promise_move(promise=promise, new_due_at=latest, actor=user, note=note or "Estimate revised with the client.",
                      agreement=agreement, now=now)
