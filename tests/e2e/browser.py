@@ -1,5 +1,5 @@
 """What the browser journeys share: numbered full-page screenshots and signing in through the form."""
-from playwright.sync_api import expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout, expect
 
 
 class Shots:
@@ -11,7 +11,11 @@ class Shots:
 
     def __call__(self, name):
         self.n += 1
-        self.page.screenshot(path=str(self.folder / f"{self.n:02d}-{name}.png"), full_page=True)
+        path = str(self.folder / f"{self.n:02d}-{name}.png")
+        try:
+            self.page.screenshot(path=path, full_page=True)
+        except PlaywrightTimeout:  # a loaded machine once stalled Chromium's capture for 30 s: try once more
+            self.page.screenshot(path=path, full_page=True)
 
 
 def sign_in(page, live_server, user):
