@@ -19,8 +19,8 @@ On PostgreSQL one statement does it: the window's arrivals with their owner from
 event_transition_verb (which carries it), for each one index-only read of its last estimate
 (event_estimate_case, newest first with the range in `data`, read from the JSON with a cast) and of its
 last ETA promise (promise_eta_case, newest first with the deadline; both migration 0013), the latest
-broken deadline among its ETA promises (promise_eta_case, a handful per case, the status read from the
-row), and, only when there is one, whether the case arrived at `deliver` between that deadline and this
+broken deadline among its ETA promises (promise_eta_case, a handful per case, with their status since
+migration 0016), and, only when there is one, whether the case arrived at `deliver` between that deadline and this
 arrival (event_transition_verb over that interval, stopping at the first); then the verdicts counted per
 owner. The ORDER BY of the estimate and promise lookups is
 their index's order, so each stops at the first entry. Elsewhere (SQLite for `make run`) the same rows,

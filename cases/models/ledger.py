@@ -48,8 +48,9 @@ class Promise(models.Model):
             # The team page's keeping rate over a window (cases/metrics/dashboard.py, SETTLED).
             models.Index(fields=["due_at"], include=["owner", "status"], name="promise_settled_due",
                          condition=models.Q(status__in=["kept", "broken", "renegotiated"])),
-            # ETA honesty: a case's last ETA promise before an arrival at Deliver (cases/metrics/eta.py).
-            models.Index(fields=["case", "-created_at", "-id"], include=["due_at"],
+            # ETA honesty: a case's last ETA promise before an arrival at Deliver, and its broken ones
+            # (cases/metrics/eta.py), read from the index alone.
+            models.Index(fields=["case", "-created_at", "-id"], include=["due_at", "status"],
                          condition=models.Q(kind="eta"), name="promise_eta_case"),
         ]
         constraints = [
