@@ -74,6 +74,7 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
         case.save(update_fields=[*case.take_temperature(client_mood), "updated_at"])
         apply_irate_rule(case=case, actor=user)
     refresh_counters(case)
+    update.extra = extra  # for the page's message, not stored (the event's data says it)
     return update
 
 

@@ -23,7 +23,7 @@ class Action:
     who: str = "worker"  # a key of WHO: the permission predicate checked before the form is bound
     lookup: str = ""  # related manager on the case that holds the row named by pk
     refresh: bool = False  # success changes the whole page (step or ownership): reload it
-    done: str = "Saved."
+    done: str | Callable = "Saved."  # or done(what run returned) -> the message
 
     def form_key(self, obj=None):
         return f"{self.name}:{obj.pk}" if obj is not None and self.lookup else self.name
@@ -37,6 +37,13 @@ class Action:
 
     def allows(self, user, case, obj):
         return WHO[self.who](user, case, obj)
+
+
+def _update_done(update):
+    if getattr(update, "extra", False):  # cases.services.updates: between two beats of the cadence
+        return ("Status update logged, as an extra contact: it does not count as the next promised update, "
+                "which is still due when the Promises card says.")
+    return "Status update logged."
 
 
 # Who may post each kind of action: cases.permissions decides; the service checks again under the lock.
@@ -107,7 +114,7 @@ ACTION_LIST = [
            run=lambda u, c, o, form: services.eta_set(
                user=u, case=c, earliest=_cd(form)["eta_earliest"], latest=_cd(form)["eta_latest"],
                note=_cd(form)["note"], **form.agreement())),
-    Action("update", "updates/", f.StatusUpdateForm, block="updates", done="Status update logged.",
+    Action("update", "updates/", f.StatusUpdateForm, block="updates", done=_update_done,
            run=lambda u, c, o, form: client_messages.status_update_give(
                user=u, case=c, summary=_cd(form)["text"], channel=_cd(form)["channel"],
                client_mood=_cd(form)["client_mood"], given_at=_cd(form)["given_at"],

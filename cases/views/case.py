@@ -55,11 +55,11 @@ def case_action(request, reference, action, pk=None):
     form = spec.bind(request.POST, case=case, user=request.user, obj=obj)
     if form.is_valid():
         try:
-            spec.run(request.user, case, obj, form)
+            result = spec.run(request.user, case, obj, form)
         except CaseRuleError as exc:
             add_rule_error(form, exc)
         else:
-            return _done(request, reference, spec)
+            return _done(request, reference, spec, result)
     return _refused(request, reference, spec, form, obj)
 
 
@@ -87,9 +87,10 @@ def _error_texts(form):
     return texts + list(form.gaps)
 
 
-def _done(request, reference, spec):
-    if spec.done:
-        messages.success(request, spec.done)
+def _done(request, reference, spec, result=None):
+    done = spec.done(result) if callable(spec.done) else spec.done
+    if done:
+        messages.success(request, done)
     try:
         case = case_for_viewer(request.user, reference)
     except Http404:  # e.g. a declined handoff: the case is no longer theirs to see

@@ -131,6 +131,19 @@ def test_a_status_update_on_time_keeps_the_promise(rep_client, rep, dennis):
     assert case.status_updates.get().client_mood == Mood.CALM
 
 
+def test_a_second_update_at_once_is_logged_and_the_page_says_it_kept_nothing(rep_client, rep, dennis):
+    case = in_step(rep, dennis, Step.MANAGE_ANXIETY)
+    data = {"text": "Email back within the hour", "channel": Channel.PHONE, "client_mood": Mood.CALM}
+    first = rep_client.post(url("update", case), data, follow=True).content.decode()
+
+    second = rep_client.post(url("update", case), data, follow=True).content.decode()
+
+    assert "Status update logged." in first and "extra contact" not in first
+    assert "Status update logged, as an extra contact" in second
+    assert case.status_updates.count() == 2
+    assert case.promises.filter(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.KEPT).count() == 1
+
+
 def test_a_status_update_without_the_clients_mood_keeps_the_text(rep_client, rep, dennis):
     case = in_step(rep, dennis, Step.MANAGE_ANXIETY)
 
