@@ -19,8 +19,10 @@ records (CaseEvent.step_seconds). Transition events are found by their verb, the
 JSON copy of the transition's name in `data` is for the timeline only."""
 from collections import defaultdict
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Case as SqlCase, Count, Exists, F, IntegerField, OuterRef, Q, Subquery, When
+from django.db.models.functions import Coalesce
 
 from ..models import CaseEvent, PromiseStatus
 from ..selectors import REP_GROUP, promises_for_rate
@@ -37,6 +39,7 @@ from .window import DEFAULT_WINDOW_DAYS, window
 SETTLED = (PromiseStatus.KEPT, PromiseStatus.BROKEN, PromiseStatus.RENEGOTIATED)
 # A case's first event (cases.services.intake, client_mail.case_open_from_mail); index event_opened_window.
 OPENED = "opened"
+CLAIMED = "claimed"  # a rep took a case opened from email (cases.services.client_mail.case_claim)
 
 
 class _Tally:
@@ -101,12 +104,21 @@ def _transitions(w, *specs):
 
 
 def _opened(w, tally):
-    """The cases opened in the window, by their owner at the opening (a case opened from email is owned
-    by the mail intake user until claimed: cases.services.client_mail); index event_opened_window."""
+    """The cases opened in the window, by their owner at the opening; a case opened from email belongs
+    to the mail intake (a placeholder, cases.services.client_mail) until a rep claims it, and counts for
+    that rep once claimed (its "claimed" event), else for the intake's row. Index event_opened_window
+    (with the case); the claim is looked up for the intake's cases only."""
+    # A case is claimed once (cases.services.client_mail.case_claim refuses a second claim).
+    claimer = Subquery(CaseEvent.objects.filter(case_id=OuterRef("case_id"), verb=CLAIMED).order_by()
+                       .values("owner_id")[:1])
+    intake = Subquery(get_user_model().objects.filter(username=settings.MAILIN_INTAKE_USERNAME).values("pk")[:1])
+    credited = SqlCase(When(owner_id=intake, then=Coalesce(claimer, F("owner_id"))), default=F("owner_id"),
+                       output_field=IntegerField())
     # Counting `created_at` (the index's key, never NULL) keeps the scan index-only.
-    rows = CaseEvent.objects.filter(w.q(), verb=OPENED).order_by().values("owner_id").annotate(n=Count("created_at"))
+    rows = (CaseEvent.objects.filter(w.q(), verb=OPENED).order_by()
+            .values(credited_to=credited).annotate(n=Count("created_at")))
     for row in rows:
-        for m in tally.rows(row["owner_id"]):
+        for m in tally.rows(row["credited_to"]):
             m.opened += row["n"]
 
 

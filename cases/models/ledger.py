@@ -202,8 +202,9 @@ class CaseEvent(models.Model):
             # with the owner then.
             models.Index(fields=["verb", "created_at"], include=["case", "owner"], condition=~models.Q(from_step=""),
                          name="event_transition_verb"),
-            # The window's openings with the owner then (the team page's "Opened"): one small index-only scan.
-            models.Index(fields=["created_at"], include=["owner"], condition=models.Q(verb="opened"),
+            # The window's openings with the owner then (the team page's "Opened"): one small index-only scan,
+            # with the case for the claim of one opened from email.
+            models.Index(fields=["created_at"], include=["owner", "case"], condition=models.Q(verb="opened"),
                          name="event_opened_window"),
             # The estimates given on the cases that reached deliver in the window (ETA honesty).
             models.Index(fields=["case", "-created_at", "-id"], include=["data"],

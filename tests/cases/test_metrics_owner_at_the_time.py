@@ -150,6 +150,33 @@ def test_an_opened_case_counts_for_the_rep_who_opened_it_after_a_handoff(path, r
     assert (row(dashboard, rep).opened, row(dashboard, other_rep).opened, dashboard.team.opened) == (1, 0, 1)
 
 
+def _mail_case(subject):
+    from cases.services.client_mail import case_open_from_mail
+    return case_open_from_mail(sender="priya@shop.example", sender_name="Priya", subject=subject,
+                               text="Nobody can pay on our shop since this morning")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PATHS)
+def test_a_case_opened_from_email_counts_as_opened_by_the_rep_who_claimed_it(path, rep, other_rep, monkeypatch):
+    """The mail intake owns it until claimed (a placeholder, not a person): the claimer took it on."""
+    from cases.services.client_mail import case_claim, mail_intake_user
+    with at(T0):
+        claimed = _mail_case("Checkout broken")
+        _mail_case("Invoices missing")  # never claimed: stays on the intake row
+    with at(T0 + H):
+        case_claim(user=rep, case=claimed)
+    with at(T0 + 2 * H):
+        hand_over(claimed, rep, other_rep)
+    on_path(path, monkeypatch)
+
+    dashboard = board()
+
+    intake = row(dashboard, mail_intake_user())
+    assert (row(dashboard, rep).opened, row(dashboard, other_rep).opened, intake.opened) == (1, 0, 1)
+    assert dashboard.team.opened == 2
+
+
 @pytest.mark.django_db
 def test_the_migration_gives_events_written_before_the_column_the_cases_owner(rep, other_rep, dennis):
     from django.apps import apps
