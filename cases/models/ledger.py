@@ -189,6 +189,12 @@ class CaseEvent(models.Model):
     owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                               db_index=False)
 
+    @classmethod
+    def of(cls, case, **fields):
+        """An unsaved event of `case`, stamped with the case's owner now (`case` is the writer's current
+        row): every writer builds its events here, so none can forget who owned the case then."""
+        return cls(case=case, owner_id=case.owner_id, **fields)
+
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [

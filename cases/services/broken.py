@@ -59,14 +59,13 @@ def break_promises(pairs, *, now):
     escalations = _escalate(pairs, stamp)
     events = []
     for case, promise in pairs:
-        events.append(CaseEvent(case=case, actor=None, verb="promise broken", created_at=stamp,
-                                note=f"{promise.source} (owner {display_name(promise.owner)})",
-                                data={"promise": promise.pk, "due_at": promise.due_at.isoformat()},
-                                owner_id=case.owner_id))
+        events.append(CaseEvent.of(case, actor=None, verb="promise broken", created_at=stamp,
+                                   note=f"{promise.source} (owner {display_name(promise.owner)})",
+                                   data={"promise": promise.pk, "due_at": promise.due_at.isoformat()}))
         escalation = escalations[promise.pk]
         if escalation is not None:
-            events.append(CaseEvent(case=case, actor=None, verb="escalated by the system", note=escalation.note,
-                                    data={"escalation": escalation.pk}, created_at=stamp, owner_id=case.owner_id))
+            events.append(CaseEvent.of(case, actor=None, verb="escalated by the system", note=escalation.note,
+                                       data={"escalation": escalation.pk}, created_at=stamp))
     CaseEvent.objects.bulk_create(events)
     _refresh_ledger_counters([case for case, _ in pairs], stamp)
     notify_many(broken_promise_notices(pairs, escalations, now), system=True)

@@ -78,8 +78,7 @@ def _confirm_delivery(case, now):
     delivery.verified_with_client = delivery.client_satisfied = True
     delivery.confirmed_by, delivery.confirmed_at = ConfirmedBy.CLIENT, now
     delivery.save()
-    case.delivery_ready = delivery.is_complete
-    case.save(update_fields=["delivery_ready", "updated_at"])
+    _gate_follows(case, delivery)
     return delivery
 
 
@@ -92,6 +91,11 @@ def _withdraw_confirmation(case):
     delivery.client_satisfied = False
     delivery.confirmed_by, delivery.confirmed_at = "", None
     delivery.save(update_fields=["client_satisfied", "confirmed_by", "confirmed_at"])
+    _gate_follows(case, delivery)
+
+
+def _gate_follows(case, delivery):
+    """The deliver gate's flag follows this attempt's delivery record."""
     case.delivery_ready = delivery.is_complete
     case.save(update_fields=["delivery_ready", "updated_at"])
 

@@ -40,12 +40,12 @@ def ensure_open(case):
 
 
 def event_record(*, case, actor, verb, note="", from_step="", to_step="", data=None):
-    """A timeline entry, with the case's owner at this moment (`case` is the caller's locked, current row):
-    the team page counts each event for the rep who owned the case then (cases/metrics)."""
-    return CaseEvent.objects.create(
-        case=case, actor=actor, verb=verb, note=note, from_step=from_step or "", to_step=to_step or "",
-        data=data or {}, owner_id=case.owner_id,
-    )
+    """A timeline entry, with the case's owner at this moment (CaseEvent.of): the team page counts each
+    event for the rep who owned the case then (cases/metrics)."""
+    event = CaseEvent.of(case, actor=actor, verb=verb, note=note, from_step=from_step or "", to_step=to_step or "",
+                         data=data or {})
+    event.save(force_insert=True)
+    return event
 
 
 def refresh_counters(case):

@@ -59,12 +59,14 @@ def case_transition(*, user, case, name, reason=""):
 def _record_transition(*, case, user, spec, from_step, entered, reason):
     """The transition's event, at the moment the case entered its new step, with how long it stayed in
     the step it left (CaseEvent.step_seconds: the team page's times in each step add these up) and the
-    case's owner then (CaseEvent.owner: the rep the team page counts the stay and the transition for)."""
-    return CaseEvent.objects.create(
-        case=case, actor=user, verb=spec.label, from_step=from_step, to_step=case.step, note=reason,
+    case's owner then (CaseEvent.of: the rep the team page counts the stay and the transition for)."""
+    event = CaseEvent.of(
+        case, actor=user, verb=spec.label, from_step=from_step, to_step=case.step, note=reason,
         data={"transition": spec.method}, created_at=case.step_entered_at,
-        step_seconds=(case.step_entered_at - entered).total_seconds(), owner_id=case.owner_id,
+        step_seconds=(case.step_entered_at - entered).total_seconds(),
     )
+    event.save(force_insert=True)
+    return event
 
 
 def _check_plan_items(case):

@@ -193,3 +193,25 @@ def test_the_migration_gives_events_written_before_the_column_the_cases_owner(re
         owner_then(apps, editor)
 
     assert set(CaseEvent.objects.filter(case=case).values_list("owner_id", flat=True)) == {other_rep.pk}
+
+
+@pytest.mark.django_db
+def test_every_event_a_case_collects_on_its_way_carries_the_owner_then(rep, other_rep, dennis):
+    """Every writer builds its events with CaseEvent.of: through a handoff, a broken promise swept, a
+    resolution and a reopen, no event is left without an owner, and each names the owner of that moment."""
+    from notifications.sweeps.promises import sweep_broken_promises
+    case = planned_and_agreed(rep, dennis, T0)
+    with at(T0 + H):
+        hand_over(case, rep, other_rep)
+    with at(T0 + 9 * H):
+        sweep_broken_promises(now=T0 + 9 * H)
+    case = reach_deliver(case, other_rep, T0 + 10 * H)
+    with at(T0 + 11 * H):
+        deliver(case, other_rep)
+
+    events = CaseEvent.objects.filter(case=case)
+    assert not events.filter(owner__isnull=True).exists()
+    assert events.filter(verb="opened").get().owner == rep
+    broken = events.filter(verb="promise broken")
+    assert set(broken.filter(created_at__lt=T0 + H * 1.5).values_list("owner", flat=True)) == {rep.pk}  # at the handoff
+    assert set(broken.filter(created_at=T0 + 9 * H).values_list("owner", flat=True)) == {other_rep.pk}  # the sweep
