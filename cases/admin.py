@@ -147,7 +147,7 @@ class CaseEventAdmin(ReadOnlyAdmin):
 
 @admin.register(Client)
 class ClientAdmin(ReadOnlyAdmin):
-    """Read-only: edits go through client_update (case page), which moves update deadlines out of new
+    """Read-only: edits go through client_update (case page), which moves pending deadlines out of new
     quiet hours and records the change on the timeline."""
 
     list_display = ["name", "organisation", "email", "phone", "time_zone"]

@@ -113,7 +113,32 @@ def next_allowed_for_client(instant, client, *, business_hours_only=False):
     )
 
 
+def on_day_outside_quiet(instant, *, tz, quiet_start=None, quiet_end=None):
+    """For a promise made for a day (the follow-up call): `instant` if it is outside the quiet hours,
+    else the nearest time on the same local day that is: just before the quiet hours begin, when they
+    begin that day, or when they end, when they began the day before (or at midnight). The day never
+    changes, so the call is still due on the day the client was given."""
+    local = instant.astimezone(tz)
+    if not in_quiet_hours(local, quiet_start, quiet_end):
+        return instant
+    began_today = dt.time(0) < quiet_start <= local.time()
+    at = quiet_start if began_today else quiet_end
+    candidate = dt.datetime.combine(local.date(), dt.time(at.hour, at.minute), tzinfo=tz)
+    if began_today:
+        candidate -= dt.timedelta(minutes=1)
+    candidate = candidate.astimezone(tz)  # re-read across a DST change
+    if in_quiet_hours(candidate, quiet_start, quiet_end) or candidate.date() != local.date():
+        return next_allowed(instant, tz=tz, quiet_start=quiet_start, quiet_end=quiet_end)  # a DST oddity
+    return candidate.astimezone(dt.timezone.utc)
+
+
+def on_day_outside_quiet_for_client(instant, client):
+    return on_day_outside_quiet(instant, tz=client.tz, quiet_start=client.quiet_hours_start,
+                                quiet_end=client.quiet_hours_end)
+
+
 def follow_up_due(day, client):
-    """A follow-up date falls due at the end of the client's business day on that date."""
+    """A follow-up date falls due at the end of the client's business day on that date (earlier that
+    day, or when they end, if the client's quiet hours cover it: `on_day_outside_quiet`)."""
     local = dt.datetime.combine(day, dt.time(settings.BUSINESS_HOURS_END), tzinfo=client.tz)
-    return local.astimezone(dt.timezone.utc)
+    return on_day_outside_quiet_for_client(local.astimezone(dt.timezone.utc), client)

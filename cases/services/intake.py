@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ..errors import CaseRuleError
@@ -11,7 +12,7 @@ from ..formatting import case_path
 from ..models import OPEN_STEPS, Case, Client, Concern, Mood, Promise, PromiseKind, PromiseStatus
 from ..notices import notify
 from ..permissions import can_edit_client_contact, can_edit_client_schedule
-from ..schedule import has_allowed_time, next_allowed_for_client
+from ..schedule import has_allowed_time
 from ..search import search_refresh
 from ..text import LINE, clean_text, limit_of, normalise, require_substance
 from ..workflow import Record, ensure_allows
@@ -19,7 +20,7 @@ from .common import (
     assign_reference, display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text,
 )
 from .irate import apply_irate_rule
-from .promises import agreement_from, promise_move
+from .promises import agreement_from, allowed_due, move_what_was_promised, promise_move
 
 
 def client_create(*, user, name, organisation="", email="", phone="", time_zone="UTC",
@@ -91,7 +92,7 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
     if {"quiet_hours_start", "quiet_hours_end"} & set(changed):
         _ensure_time_left(client)
     client.save(update_fields=changed)
-    moved = (_replace_update_promises(client, actor=user, agreed_channel=agreed_channel, agreed_text=agreed_text)
+    moved = (_move_promises_out_of_quiet(client, actor=user, agreed_channel=agreed_channel, agreed_text=agreed_text)
              if set(changed) & set(SCHEDULE_FIELDS) else {})
     search_refresh(client.cases.all())  # every case of the client is found by its new name, email, phone
     changes = _changes(before, client, changed)
@@ -99,11 +100,13 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
     cases = list(client.cases.filter(step__in=OPEN_STEPS).select_related("owner").order_by("pk"))
     if case is not None and case not in cases:
         cases.append(case)
+    cases += [c for c in client.cases.filter(pk__in=moved).exclude(pk__in=[c.pk for c in cases]).select_related("owner")
+              .order_by("pk")]  # a resolved case whose follow-up call moved
     events = {}
     for c in cases:
         note = f"{display_name(user)} changed the client's details: {summary}."
         if moved.get(c.pk):
-            note += f" {len(moved[c.pk])} pending update deadline(s) moved to when the client may be reached."
+            note += f" {len(moved[c.pk])} pending deadline(s) moved to when the client may be reached."
         data = {"changed": {f: [_shown(before[f]), _shown(getattr(client, f))] for f in changed},
                 "moved": moved.get(c.pk, [])}
         events[c.pk] = event_record(case=c, actor=user, verb="client details updated", note=note, data=data)
@@ -184,33 +187,35 @@ def _tell_other_owners(client, cases, events, *, actor, changes, moved):
                to=[owner.email], context=context, case=theirs[0])
 
 
-def _replace_update_promises(client, *, actor, agreed_channel, agreed_text):
-    """Move each pending status-update promise of the client's open cases that the new settings no
-    longer allow, as a renegotiation the client agreed to (refused without their agreement); overdue
-    ones are left to the broken-promise sweep. Returns the old promises' pks by case pk."""
+def _move_promises_out_of_quiet(client, *, actor, agreed_channel, agreed_text):
+    """Move each pending promise to the client (updates, items, estimates of their open cases; follow-up
+    calls of resolved ones) that the new settings no longer allow (cases.services.promises.allowed_due),
+    as a renegotiation the client agreed to (refused without their agreement), the thing promised
+    moving with it; overdue ones are left to the broken-promise sweep. Returns the old promises' pks by
+    case pk."""
     now = timezone.now()
-    candidates = (Promise.objects.filter(case__client=client, case__step__in=OPEN_STEPS, due_at__gt=now,
-                                         kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
+    candidates = (Promise.objects.filter(Q(case__step__in=OPEN_STEPS) | Q(kind=PromiseKind.FOLLOW_UP),
+                                         case__client=client, due_at__gt=now, status=PromiseStatus.PENDING)
                   .select_related("case").order_by("case_id", "id"))
     moved, agreement = {}, None
     for candidate in candidates:
-        allowed = next_allowed_for_client(candidate.due_at, client,
-                                          business_hours_only=candidate.case.cadence_business_hours_only)
-        if allowed == candidate.due_at:
+        candidate.case.client = client
+        if allowed_due(candidate.case, candidate.kind, candidate.due_at) == candidate.due_at:
             continue
         case = lock_case(candidate.case)
+        case.client = client
         promise = Promise.objects.select_for_update().get(pk=candidate.pk)
         if promise.status != PromiseStatus.PENDING or promise.due_at <= now:
             continue
         promise.case = case
-        new_due_at = next_allowed_for_client(promise.due_at, client,
-                                             business_hours_only=case.cadence_business_hours_only)
+        new_due_at = allowed_due(case, promise.kind, promise.due_at)
         if new_due_at == promise.due_at:
             continue
         if agreement is None:
             agreement = _schedule_agreement(agreed_channel, agreed_text)
         promise_move(promise=promise, new_due_at=new_due_at, actor=actor, agreement=agreement, now=now,
                      note="Client's time zone or quiet hours changed")
+        move_what_was_promised(case, promise, new_due_at)
         refresh_counters(case)
         moved.setdefault(case.pk, []).append(promise.pk)
     return moved
@@ -220,7 +225,7 @@ def _schedule_agreement(channel, text):
     try:
         return agreement_from(channel, text)
     except CaseRuleError as exc:
-        raise CaseRuleError("The new time zone or quiet hours move a promised update deadline: say how the client "
+        raise CaseRuleError("The new time zone or quiet hours move a promised deadline: say how the client "
                             "asked for it (and what they said), as for any new deadline. " + exc.message,
                             field=exc.field) from exc
 

@@ -14,7 +14,7 @@ from ..workflow import Record, ensure_allows, policy
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
 from .plan import _notify_assignee
 from .promises import (
-    agreement_from, pending_promise, promise_fulfil, promise_move, promise_open, promise_withdraw,
+    agreement_from, allowed_due, pending_promise, promise_fulfil, promise_move, promise_open, promise_withdraw,
     settle_if_overdue,
 )
 
@@ -60,6 +60,8 @@ def action_item_create(*, user, case, description, kind=ItemKind.FIX, assignee=N
     if assignee is not None and not assignee.is_active:
         raise CaseRuleError("That teammate's account is inactive.", field="assignee")
     _check_due(due_at)
+    asked, due_at = due_at, allowed_due(case, PromiseKind.ACTION_ITEM, due_at)
+    _check_due(due_at)
     _check_promised(case, assignee, due_at)
     item = ActionItem.objects.create(case=case, description=description, kind=kind, assignee=assignee,
                                      due_at=due_at, created_by=user)
@@ -71,6 +73,7 @@ def action_item_create(*, user, case, description, kind=ItemKind.FIX, assignee=N
                      source=_item_promise_source(item), action_item=item, actor=user)
     _notify_assignee(case=case, item=item, actor=user)
     refresh_counters(case)
+    item.moved_out_of_quiet_hours = asked != due_at
     return item
 
 
@@ -96,6 +99,10 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
     _check_kind(kind)
     if assignee is not None and not assignee.is_active:
         raise CaseRuleError("That teammate's account is inactive.", field="assignee")
+    asked = due_at
+    if due_at is not None and due_at != item.due_at:  # a new time given: where it falls due (quiet hours)
+        _check_due(due_at)
+        due_at = allowed_due(case, PromiseKind.ACTION_ITEM, due_at)
     moving = due_at != item.due_at
     agreement = None
     if moving:
@@ -130,6 +137,7 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
     if assignee_changed:
         _notify_assignee(case=case, item=item, actor=user)
     refresh_counters(case)
+    item.moved_out_of_quiet_hours = moving and asked != due_at
     return item
 
 

@@ -14,8 +14,8 @@ from ..text import LINE
 from ..workflow import Record, ensure_allows
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
 from .promises import (
-    agreement_from, open_next_status_update, pending_promise, promise_move, promise_open, settle_if_overdue,
-    status_update_due,
+    agreement_from, allowed_due, open_next_status_update, pending_promise, promise_move, promise_open,
+    settle_if_overdue, status_update_due,
 )
 
 
@@ -107,9 +107,12 @@ def eta_set(*, user, case, earliest, latest, note="", agreed_channel="", agreed_
     if earliest < now.replace(second=0, microsecond=0):
         raise CaseRuleError("The earliest estimate cannot be in the past: it tells the client from when to "
                             "expect the fix.", field="eta_earliest")
+    promise = pending_promise(case, PromiseKind.ETA)
+    asked = latest
+    if promise is None or latest != promise.due_at:  # a new latest end: where it falls due (quiet hours)
+        latest = allowed_due(case, PromiseKind.ETA, latest)
     check_eta(latest, now=now)
     note = require_text(note, field="note", message="", limit=LINE) if note else ""
-    promise = pending_promise(case, PromiseKind.ETA)
     agreement = _agreement_if_moving(promise, latest, agreed_channel, agreed_text, now)
     if agreement is None and _range_told(case, promise, now) and earliest != case.eta_earliest:
         # The range the client was given is what ETA honesty judges the arrival by: either end moves only
@@ -131,4 +134,5 @@ def eta_set(*, user, case, earliest, latest, note="", agreed_channel="", agreed_
         promise_open(case=case, kind=PromiseKind.ETA, due_at=latest, owner=case.owner,
                      source=f"Fixed for {case.client.name} by the latest estimate", actor=user)
     refresh_counters(case)
+    case.moved_out_of_quiet_hours = asked != latest
     return case

@@ -10,17 +10,34 @@ from django.utils import timezone
 from ..bounds import check_move
 from ..errors import CaseRuleError
 from ..models import Channel, Promise, PromiseKind, PromiseStatus
-from ..schedule import follow_up_due, next_allowed_for_client
+from ..schedule import follow_up_due, next_allowed_for_client, on_day_outside_quiet_for_client
 from ..text import limit_of, require_substance
 from ..workflow import Record, ensure_allows, live_promise_q
 from .broken import break_promises
 from .common import ensure_can_work, event_record, lock_case, refresh_counters
 
 
+def allowed_due(case, kind, due_at):
+    """When a promise of `kind` asked for at `due_at` falls due: never inside the client's quiet hours.
+    The one rule every deadline is read through (items, estimates, updates, follow-ups, renegotiations,
+    a change of the client's time zone or quiet hours), and the one `promise_open` holds. A deadline
+    inside the quiet hours moves to when they end; a status update of a cadence agreed for business
+    hours also waits for them; a follow-up call stays on its day (cases.schedule)."""
+    if due_at is None:
+        return None
+    if kind == PromiseKind.FOLLOW_UP:
+        return on_day_outside_quiet_for_client(due_at, case.client)
+    return next_allowed_for_client(due_at, case.client, business_hours_only=kind == PromiseKind.STATUS_UPDATE
+                                   and case.cadence_business_hours_only)
+
+
 def promise_open(*, case, kind, due_at, owner, source, action_item=None, replaces=None, actor=None,
                  moved_count=0, agreement=None):
     if due_at is None:
         raise CaseRuleError("A promise needs a deadline.", field="due_at")
+    if allowed_due(case, kind, due_at) != due_at:  # callers move it first; nothing opens inside quiet hours
+        raise CaseRuleError(f"That deadline falls in {case.client.name}'s quiet hours: choose a time when they may "
+                            "be reached.", field="due_at")
     promise = Promise.objects.create(case=case, kind=kind, due_at=due_at, owner=owner, source=source[:300],
                                      action_item=action_item, replaces=replaces, moved_count=moved_count,
                                      agreed_channel=agreement.channel if agreement else "",
@@ -159,17 +176,23 @@ def promise_renegotiate(*, user, promise, new_due_at, agreed_channel, agreed_tex
     check_move(promise.kind, new_due_at, now=now)
     agreement = agreement_from(agreed_channel, agreed_text)
     asked = new_due_at
-    new_due_at = next_allowed_for_client(new_due_at, case.client,
-                                         business_hours_only=promise.kind == PromiseKind.STATUS_UPDATE
-                                         and case.cadence_business_hours_only)
+    new_due_at = allowed_due(case, promise.kind, new_due_at)
     if new_due_at != asked:  # moved out of the client's quiet hours: the horizon holds for where it lands
         try:
             check_move(promise.kind, new_due_at, now=now)
         except CaseRuleError as exc:
-            raise CaseRuleError(f"That time falls in {case.client.name}'s quiet hours, and the first time after "
-                                f"them is past the limit. {exc.message}", field=exc.field) from None
+            raise CaseRuleError(f"That time falls in {case.client.name}'s quiet hours, and the nearest time "
+                                f"outside them is not allowed. {exc.message}", field=exc.field) from None
     new = promise_move(promise=promise, new_due_at=new_due_at, actor=user, note="New deadline agreed with the client.",
                        agreement=agreement, now=now)
+    move_what_was_promised(case, promise, new_due_at)
+    refresh_counters(case)
+    return new
+
+
+def move_what_was_promised(case, promise, new_due_at):
+    """After `promise_move`, the thing promised follows its new deadline: the item's due time, or the
+    estimate's latest end (its earliest end never after it)."""
     if promise.kind == PromiseKind.ACTION_ITEM and promise.action_item:
         promise.action_item.due_at = new_due_at
         promise.action_item.reminded_at = None
@@ -180,13 +203,10 @@ def promise_renegotiate(*, user, promise, new_due_at, agreed_channel, agreed_tex
         if case.eta_earliest and case.eta_earliest > new_due_at:
             case.eta_earliest = new_due_at
         case.save(update_fields=["eta_earliest", "eta_latest", "updated_at"])
-    refresh_counters(case)
-    return new
 
 
 def status_update_due(case, start):
-    return next_allowed_for_client(start + timezone.timedelta(minutes=case.cadence_minutes), case.client,
-                                   business_hours_only=case.cadence_business_hours_only)
+    return allowed_due(case, PromiseKind.STATUS_UPDATE, start + timezone.timedelta(minutes=case.cadence_minutes))
 
 
 def open_next_status_update(*, case, start, actor):

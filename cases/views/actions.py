@@ -46,6 +46,17 @@ def _update_done(update):
     return "Status update logged."
 
 
+def _quiet_done(done, what):
+    """`done`, and a word when the deadline the rep gave fell in the client's quiet hours and was moved
+    to when they end (cases.services.promises.allowed_due): the rep must tell the client the new time."""
+    def message(result):
+        if getattr(result, "moved_out_of_quiet_hours", False):
+            return (f"{done} The time you gave falls in the client's quiet hours, so {what} moved to when they "
+                    "end: tell the client the time shown.")
+        return done
+    return message
+
+
 # Who may post each kind of action: cases.permissions decides; the service checks again under the lock.
 WHO = {
     "worker": lambda user, case, obj: perms.can_work_case(user, case),
@@ -85,12 +96,13 @@ ACTION_LIST = [
            run=lambda u, c, o, form: services.fact_answer(user=u, fact=o, answer=_cd(form)["answer"])),
     Action("root", "root-problem/", f.RootProblemForm, block="root", done="Root problem recorded.",
            run=lambda u, c, o, form: services.case_set_root_problem(user=u, case=c, **_cd(form))),
-    Action("item_add", "items/", f.ActionItemForm, block="items", done="Action item added.",
+    Action("item_add", "items/", f.ActionItemForm, block="items",
+           done=_quiet_done("Action item added.", "its due time"),
            run=lambda u, c, o, form: services.action_item_create(
                user=u, case=c, description=_cd(form)["description"], kind=_cd(form)["kind"],
                assignee=_cd(form)["assignee"], due_at=_cd(form)["due_at"])),
     Action("item_edit", "items/<int:pk>/", f.ActionItemEditForm, block="items", lookup="action_items",
-           done="Action item updated.",
+           done=_quiet_done("Action item updated.", "its due time"),
            run=lambda u, c, o, form: services.action_item_update(
                user=u, item=o, description=_cd(form)["description"], kind=_cd(form)["kind"],
                assignee=_cd(form)["assignee"], due_at=_cd(form)["due_at"], **form.agreement())),
@@ -110,7 +122,7 @@ ACTION_LIST = [
            run=lambda u, c, o, form: services.cadence_set(
                user=u, case=c, minutes=form.minutes(), channel=_cd(form)["channel"],
                business_hours_only=_cd(form)["business_hours_only"], note=_cd(form)["note"], **form.agreement())),
-    Action("eta", "estimate/", f.EtaForm, block="eta", done="Estimate given.",
+    Action("eta", "estimate/", f.EtaForm, block="eta", done=_quiet_done("Estimate given.", "its latest end"),
            run=lambda u, c, o, form: services.eta_set(
                user=u, case=c, earliest=_cd(form)["eta_earliest"], latest=_cd(form)["eta_latest"],
                note=_cd(form)["note"], **form.agreement())),

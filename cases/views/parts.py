@@ -43,8 +43,8 @@ PARTS = {
     "ask_for_case": PartSpec("Ask for this case", "blk-team", "Ask for the case", css="",
                              intro="It becomes yours when {owner} or a supervisor accepts."),
     "client_details": PartSpec("Edit {client}'s details", "blk-client", "Save client details", css="",
-                               intro="Pending update deadlines that fall inside new quiet hours move to when "
-                                     "they end."),
+                               intro="Pending deadlines that fall inside new quiet hours move to when they "
+                                     "end (a follow-up call stays on its day)."),
     "handoff_request": PartSpec("Hand the case to a teammate", "blk-handoff", "Request handoff", css="",
                                 intro="They become the owner when they accept; you stay on as a watcher."),
     "reassign": PartSpec("Reassign directly (supervisor)", "blk-handoff", "Reassign", "button--warn", css=""),

@@ -1,6 +1,7 @@
 """Editing a client's details after intake (cases.services.client_update and the case page's "Client
 details" card): who may, what is refused and on which field, and the pending status-update deadlines
-that move out of the new quiet hours (or out of business hours for such a cadence)."""
+that move out of the new quiet hours (or out of business hours for such a cadence); the other kinds
+of promise: tests/cases/test_quiet_hours_every_promise.py."""
 import datetime as dt
 import zoneinfo
 
@@ -155,16 +156,21 @@ def test_a_pending_update_inside_the_new_quiet_hours_moves_to_their_end_as_an_ag
     assert pending_update(outside).due_at == day_after_tomorrow(15, 0)
 
 
-def test_other_kinds_of_promise_and_overdue_updates_are_left_alone(rep, utc_client):
+def test_an_overdue_update_is_left_to_the_sweep_and_an_item_inside_the_new_quiet_hours_moves_with_its_item(
+        rep, utc_client):
     case = planned(rep, utc_client)
     overdue = due_at(case, timezone.now() - dt.timedelta(minutes=5))
-    item = case.promises.get(kind=PromiseKind.ACTION_ITEM)
-    Promise.objects.filter(pk=item.pk).update(due_at=day_after_tomorrow(23, 0))
+    item_promise = case.promises.get(kind=PromiseKind.ACTION_ITEM)
+    Promise.objects.filter(pk=item_promise.pk).update(due_at=day_after_tomorrow(23, 0))
 
     update(rep, utc_client, case, quiet_hours_start=dt.time(0, 0), quiet_hours_end=dt.time(23, 59))
 
     assert pending_update(case) == overdue
-    assert case.promises.get(pk=item.pk).status == PromiseStatus.PENDING
+    item_promise.refresh_from_db()
+    assert item_promise.status == PromiseStatus.RENEGOTIATED
+    moved = case.promises.get(kind=PromiseKind.ACTION_ITEM, status=PromiseStatus.PENDING)
+    assert moved.replaces == item_promise and moved.due_at == day_after_tomorrow(23, 59)
+    assert moved.action_item.due_at == moved.due_at and moved.agreed_text == AGREED["agreed_text"]
 
 
 def test_a_new_time_zone_moves_a_business_hours_update_to_the_clients_morning(rep, utc_client):

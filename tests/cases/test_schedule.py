@@ -56,5 +56,6 @@ def test_business_hours_only_moves_an_early_instant_to_opening_time_the_same_day
 def test_a_follow_up_date_falls_due_at_the_end_of_the_clients_business_day():
     class Client:
         tz = LONDON
+        quiet_hours_start = quiet_hours_end = None
 
     assert follow_up_due(dt.date(2026, 7, 1), Client) == dt.datetime(2026, 7, 1, 16, 0, tzinfo=UTC)

@@ -173,6 +173,7 @@ class Story(Ledger):
         rng = self.rng
         assignee = self.owner if rng.random() < 0.65 else rng.choice(self.w.teammates(self.owner))
         due = agreed + self.span(*{"mitigate": (60, 360), "fix": (180, 4320), "prevent": (1440, 7200)}[kind])
+        due = next_allowed_for_client(due, self.client)  # never inside the quiet hours (services.promises.allowed_due)
         item = {"kind": kind, "assignee": assignee, "due": due, "renegotiate": None, "cancel": False,
                 "description": rng.choice(self.sc.items[kind])}
         room = due - agreed
@@ -182,7 +183,7 @@ class Story(Ledger):
             return item
         if roll < 0.06 + self.w.rep(assignee).reneg:
             item["renegotiate"] = agreed + room * rng.uniform(0.2, 0.8)
-            due = item["new_due"] = due + self.span(120, 2880)
+            due = item["new_due"] = next_allowed_for_client(due + self.span(120, 2880), self.client)
             room = due - agreed
         on_time = self.keeps(assignee)
         item["closes"] = due - room * rng.uniform(0.05, 0.7) if on_time else due + self.span(10, 1440)
@@ -246,6 +247,7 @@ class Story(Ledger):
         else:
             earliest = max(self.t + 15 * MIN, arrival - room * rng.uniform(0.2, 0.6))
             latest = arrival + room * rng.uniform(0.1, 0.5) + 15 * MIN
+        latest = next_allowed_for_client(latest, self.client)
         case.eta_earliest, case.eta_latest, case.eta_given_at = earliest, latest, self.t
         self.event("estimate given", note=f"Between {earliest:%d %b %H:%M} and {latest:%d %b %H:%M}",
                    data={"earliest": earliest.isoformat(), "latest": latest.isoformat()})
