@@ -255,9 +255,11 @@ def agreement_fields(label="If this moves a promised time: how the client agreed
 
 
 class AgreementMixin:
+    agreement_label = "If this moves a promised time: how the client agreed"
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, fld in agreement_fields().items():
+        for name, fld in agreement_fields(self.agreement_label).items():
             self.fields[name] = fld
 
     def agreement(self):

@@ -48,7 +48,9 @@ class ItemDoneForm(CaseForm):
     note = forms.CharField(label="Note (optional)", max_length=300, required=False)
 
 
-class ItemCancelForm(CaseForm):
+class ItemCancelForm(AgreementMixin, CaseForm):
+    agreement_label = "If the client was given its due time: how they agreed to drop it"
+
     reason = forms.CharField(label="Why it is no longer needed", max_length=limit_of(ActionItem, "cancel_reason"))
 
 

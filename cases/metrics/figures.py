@@ -112,7 +112,7 @@ def renegotiated_by_rep(board):
     days = board.window.days
     name, title = "renegotiated", "Renegotiated share beside the keeping rate"
     hint = ("Renegotiated / (kept + broken + renegotiated) over the same promises: how much of the rate was "
-            "held by moving deadlines (each move with the client's recorded agreement).")
+            "held by moving or dropping deadlines (each with the client's recorded agreement).")
     rows = [r for r in board.rows() if r[1].kept + r[1].broken + r[1].renegotiated]
     if not rows:
         return Figure(name, title, hint, f"No promise fell due in these {days} days.", None)

@@ -14,8 +14,8 @@ from ..workflow import Record, ensure_allows, policy
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
 from .plan import _notify_assignee
 from .promises import (
-    agreement_from, allowed_due, pending_promise, promise_fulfil, promise_move, promise_open, promise_withdraw,
-    settle_if_overdue,
+    agreement_from, allowed_due, pending_promise, promise_drop, promise_fulfil, promise_move, promise_open,
+    promise_withdraw, settle_if_overdue,
 )
 
 
@@ -165,21 +165,39 @@ def action_item_complete(*, user, item, note=""):
     return item
 
 
-def _withdraw_item(*, case, item, actor, reason, now=None):
-    """Cancel an open item and withdraw its promise (broken instead, if already due). The caller holds
-    the locks and has checked who may."""
+def _withdraw_item(*, case, item, actor, reason, now=None, agreement=None):
+    """Cancel an open item and withdraw its promise (broken instead, if already due; dropped as a
+    renegotiation when the client agreed to let it go). The caller holds the locks and has checked who
+    may."""
     item.status, item.cancel_reason = ItemStatus.CANCELLED, reason
     item.handback_at, item.handback_note = None, ""
     item.save(update_fields=["status", "cancel_reason", "handback_at", "handback_note"])
     event_record(case=case, actor=actor, verb="action item cancelled", note=f"{item.description}: {reason}",
                  data={"item": item.pk})
     promise = pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item)
-    if promise:
+    if promise and agreement:
+        promise_drop(promise=promise, actor=actor, note=f"Item cancelled: {reason}", agreement=agreement, now=now)
+    elif promise:
         promise_withdraw(promise=promise, actor=actor, note=f"Item cancelled: {reason}", now=now)
 
 
+def _drop_agreement(case, promise, agreed_channel, agreed_text, now):
+    """Once the plan is agreed (workflow: items_promised) the client holds an item's due time: cancelling
+    the item before it changes a promise like moving it does, so it needs their agreement and counts as
+    a renegotiation (promise_drop). None when no such promise stands (no due time, or already due: then
+    it is broken whatever is said)."""
+    if promise is None or promise.due_at <= now or not policy(case.step).items_promised:
+        return None
+    try:
+        return agreement_from(agreed_channel, agreed_text)
+    except CaseRuleError as exc:
+        raise CaseRuleError("The client holds this item's due time: dropping it is a change they agree to, and it "
+                            "counts as a renegotiation. Say how they agreed (and what they said). " + exc.message,
+                            field=exc.field) from exc
+
+
 @transaction.atomic
-def action_item_cancel(*, user, item, reason):
+def action_item_cancel(*, user, item, reason, agreed_channel="", agreed_text=""):
     case = lock_case(item.case)
     item = _lock_item(case, item)
     if not can_cancel_item(user, item):
@@ -188,7 +206,10 @@ def action_item_cancel(*, user, item, reason):
     ensure_allows(case, Record.ITEM_WORK)
     reason = require_text(reason, field="reason", message="Say why the item is cancelled.",
                           limit=limit_of(ActionItem, "cancel_reason"))
-    _withdraw_item(case=case, item=item, actor=user, reason=reason)
+    now = timezone.now()
+    agreement = _drop_agreement(case, pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item),
+                                agreed_channel, agreed_text, now)
+    _withdraw_item(case=case, item=item, actor=user, reason=reason, now=now, agreement=agreement)
     refresh_counters(case)
     return item
 

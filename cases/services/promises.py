@@ -106,6 +106,26 @@ def promise_withdraw(*, promise, actor, note, now=None):
     return promise
 
 
+def promise_drop(*, promise, actor, note, agreement, now=None):
+    """A promise the client agreed to let go of before its deadline (an item cancelled once the plan was
+    agreed): closed as renegotiated, with no successor, so it counts in the renegotiated share like any
+    moved deadline and cancelling and re-adding the work moves nothing uncounted; the agreement is on
+    the timeline. Past its deadline it was broken, and stays so."""
+    if promise.status != PromiseStatus.PENDING:
+        return promise
+    if settle_if_overdue(case=promise.case, promise=promise, now=now):
+        return promise
+    promise.status = PromiseStatus.RENEGOTIATED
+    promise.closed_at = now or timezone.now()
+    promise.save(update_fields=["status", "closed_at"])
+    event_record(case=promise.case, actor=actor, verb=DROPPED, note=f"{note} — {agreement.describe()}",
+                 data={"promise": promise.pk, "agreed_channel": agreement.channel})
+    return promise
+
+
+DROPPED = "promise dropped with the client's agreement"  # the event verb of promise_drop
+
+
 @dataclass(frozen=True)
 class Agreement:
     """How the client agreed to a new deadline: the channel, and what they said (with substance)."""

@@ -117,7 +117,8 @@ ACTION_LIST = [
            run=lambda u, c, o, form: services.action_item_complete(user=u, item=o, note=_cd(form)["note"])),
     Action("item_cancel", "items/<int:pk>/cancel/", f.ItemCancelForm, block="items", lookup="action_items",
            who="item_cancel", done="Action item cancelled.",
-           run=lambda u, c, o, form: services.action_item_cancel(user=u, item=o, reason=_cd(form)["reason"])),
+           run=lambda u, c, o, form: services.action_item_cancel(user=u, item=o, reason=_cd(form)["reason"],
+                                                                  **form.agreement())),
     Action("cadence", "cadence/", f.CadenceForm, block="cadence", done="Update cadence agreed.",
            run=lambda u, c, o, form: services.cadence_set(
                user=u, case=c, minutes=form.minutes(), channel=_cd(form)["channel"],

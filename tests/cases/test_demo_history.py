@@ -11,11 +11,13 @@ from django.utils import timezone
 from cases.management.commands._demo import MARK, seed_history
 from cases.metrics import team_dashboard
 from cases.models import (
-    Case, CaseEvent, Client, Escalation, EscalationReason, Promise, PromiseStatus, StaffProfile, Step,
+    Case, CaseEvent, Client, Escalation, EscalationReason, Promise, PromiseKind, PromiseStatus, StaffProfile, Step,
 )
 from cases.permissions import is_supervisor
+from cases.schedule import in_quiet_hours
 from cases.search import SEARCH_FIELDS
 from cases.services.common import COUNTER_FIELDS, refresh_counters
+from cases.services.promises import DROPPED
 from cases.workflow import OPEN_STEPS, Transition
 from notifications.models import OutboxMessage
 from notifications.sweeps import SWEEPS
@@ -156,3 +158,22 @@ def test_the_operator_login_opens_the_outbox_but_works_no_cases(client):
 
     assert response.status_code == 200
     assert not is_supervisor(ops) and not ops.is_superuser
+
+
+def test_history_keeps_the_ledgers_rules_on_quiet_hours_and_dropped_items(history):
+    """What the services enforce holds in the generated past too: no pending promise falls due inside
+    its client's quiet hours, and every item promise renegotiated with no successor was dropped with
+    the client's agreement on the timeline."""
+    pending = Promise.objects.filter(case__in=history, status=PromiseStatus.PENDING).select_related("case__client")
+    renegotiated = Promise.objects.filter(case__in=history, status=PromiseStatus.RENEGOTIATED)
+    dropped = renegotiated.exclude(pk__in=Promise.objects.filter(replaces__isnull=False).values("replaces"))
+    dropped_events = CaseEvent.objects.filter(case__in=history, verb=DROPPED)
+
+    assert pending.exists() and dropped.exists()
+    for promise in pending:
+        client = promise.case.client
+        assert not in_quiet_hours(promise.due_at.astimezone(client.tz), client.quiet_hours_start,
+                                  client.quiet_hours_end), (promise.kind, promise.due_at, client.quiet_hours_start)
+    assert set(dropped.values_list("kind", flat=True)) == {PromiseKind.ACTION_ITEM}
+    assert {e.data["promise"] for e in dropped_events} == set(dropped.values_list("pk", flat=True))
+    assert all("Agreed by" in e.note for e in dropped_events)

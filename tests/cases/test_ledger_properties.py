@@ -28,7 +28,7 @@ from cases.models import (
     Case, CaseEvent, Channel, EscalationReason, EscalationStatus, ItemKind, ItemStatus, Mood, Promise, PromiseKind,
     PromiseStatus, Step,
 )
-from cases.services.promises import promise_break
+from cases.services.promises import DROPPED, promise_break
 from cases.text import word_count
 from cases.workflow import ALL_TRANSITIONS, COMPLETE_TRANSITIONS, Transition
 from notifications.sweeps import SWEEPS
@@ -236,12 +236,13 @@ class LedgerMachine(RuleBasedStateMachine):
         if item is not None:
             services.action_item_complete(user=self.people[who], item=item)
 
-    @rule(who=WHO, index=st.integers(0, 5), reason=TEXTS)
+    @rule(who=WHO, index=st.integers(0, 5), reason=TEXTS, agreement=AGREEMENTS)
     @refused_is_fine
-    def cancel_an_item(self, who, index, reason):
+    def cancel_an_item(self, who, index, reason, agreement):
         item = self._item(index)
         if item is not None:
-            services.action_item_cancel(user=self.people[who], item=item, reason=reason)
+            services.action_item_cancel(user=self.people[who], item=item, reason=reason,
+                                        agreed_channel=agreement[0], agreed_text=agreement[1])
 
     @rule(who=WHO, index=st.integers(0, 5), note=TEXTS)
     @refused_is_fine
@@ -432,7 +433,11 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         for promise in Promise.objects.filter(case_id=self.case_pk, status=PromiseStatus.RENEGOTIATED):
             successor = Promise.objects.filter(replaces=promise).first()
-            assert successor is not None, f"renegotiated promise {promise.pk} has no successor"
+            if successor is None:  # dropped (an item cancelled once the plan was agreed): the event holds the agreement
+                dropped = CaseEvent.objects.get(case_id=self.case_pk, verb=DROPPED, data__promise=promise.pk)
+                assert promise.kind == PromiseKind.ACTION_ITEM and dropped.data["agreed_channel"], dropped.note
+                assert word_count(dropped.note.split("“", 1)[1]) >= 3, dropped.note
+                continue
             assert successor.agreed_channel and word_count(successor.agreed_text) >= 3, \
                 f"{promise.kind} promise {promise.pk} moved without the client's agreement: " \
                 f"{successor.agreed_channel!r} {successor.agreed_text!r}"

@@ -142,7 +142,8 @@ def test_a_cancelled_item_needs_a_reason_and_then_no_longer_blocks(rep, dennis):
 
     with pytest.raises(CaseRuleError, match="why"):
         services.action_item_cancel(user=rep, item=item, reason="")
-    services.action_item_cancel(user=rep, item=item, reason="The host restored it themselves")
+    services.action_item_cancel(user=rep, item=item, reason="The host restored it themselves",
+                                agreed_channel="phone", agreed_text="Dennis saw it working again")
     case = services.case_transition(user=rep, case=case, name="complete_manage_anxiety")
 
     assert case.step == Step.DELIVER

@@ -258,13 +258,17 @@ def test_completing_an_item_before_due_keeps_its_promise(rep, dennis):
 
 
 @pytest.mark.django_db
-def test_cancelling_an_item_withdraws_its_promise_without_counting_it(rep, dennis):
+def test_cancelling_an_item_the_client_holds_is_a_renegotiation_they_agree_to(rep, dennis):
     case = _in_manage_anxiety(rep, dennis)
 
     with time_machine.travel(T0 + dt.timedelta(minutes=5), tick=False):
-        services.action_item_cancel(user=rep, item=case.action_items.get(), reason="Not needed after all")
+        with pytest.raises(CaseRuleError, match="counts as a renegotiation"):
+            services.action_item_cancel(user=rep, item=case.action_items.get(), reason="Not needed after all")
+        assert case.promises.get(kind=PromiseKind.ACTION_ITEM).status == PromiseStatus.PENDING
+        services.action_item_cancel(user=rep, item=case.action_items.get(), reason="Not needed after all",
+                                    agreed_channel=Channel.PHONE, agreed_text="Dennis says the host fixed it")
 
-    assert case.promises.get(kind=PromiseKind.ACTION_ITEM).status == PromiseStatus.WITHDRAWN
+    assert case.promises.get(kind=PromiseKind.ACTION_ITEM).status == PromiseStatus.RENEGOTIATED
 
 
 @pytest.mark.django_db

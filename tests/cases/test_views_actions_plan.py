@@ -210,7 +210,9 @@ def test_cancelling_an_item_needs_a_reason(rep_client, rep, dennis):
     item = case.action_items.get()
 
     refused = rep_client.post(url("item_cancel", case, item.pk), {"reason": ""})
-    rep_client.post(url("item_cancel", case, item.pk), {"reason": "The host fixed it themselves"})
+    rep_client.post(url("item_cancel", case, item.pk), {"reason": "The host fixed it themselves",
+                                                        "agreed_channel": "phone",
+                                                        "agreed_text": "Dennis sees it working again"})
 
     item.refresh_from_db()
     assert refused.status_code == 422

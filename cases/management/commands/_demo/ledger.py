@@ -27,6 +27,7 @@ from cases.models import ItemStatus as IS
 from cases.models import PromiseKind as PK
 from cases.models import PromiseStatus as PS
 from cases.schedule import follow_up_due, next_allowed_for_client
+from cases.services.promises import DROPPED
 from cases.workflow import OPEN_STEPS, STALL_WATCH_STEPS, After, policy
 from cases.workflow import Transition as T
 
@@ -411,11 +412,19 @@ class Ledger:
         if case.cadence_minutes and PK.STATUS_UPDATE not in self.pending:
             self.start_updates(self.t)
 
-    def cancel_item(self, item, reason, actor):
+    def cancel_item(self, item, reason, actor, *, by_agreement=False):
+        """`by_agreement`: the owner cancels it (not a close); once the plan is agreed the client lets the
+        due time go, which counts as a renegotiation (cases.services.items: _drop_agreement)."""
         item.status, item.cancel_reason = IS.CANCELLED, reason
         self.event("action item cancelled", actor=actor, note=f"{item.description}: {reason}", data={"item": item})
         promise = self.pending.get(("item", id(item)))
-        if promise:
+        if promise and by_agreement and promise.due_at > self.t and policy(self.step).items_promised:
+            channel, said = self.rng.choice([Channel.PHONE, Channel.EMAIL]), self.rng.choice(tx.AGREEMENTS)
+            self._settle(promise, PS.RENEGOTIATED)
+            self.event(DROPPED, actor=actor,
+                       note=f"Item cancelled: {reason} — Agreed by {Channel(channel).label.lower()}: “{said}”",
+                       data={"promise": promise, "agreed_channel": channel})
+        elif promise:
             self.withdraw(promise, f"Item cancelled: {reason}", actor)
 
     # --- the row as refresh_counters would leave it ---------------------------------------------------

@@ -210,7 +210,7 @@ class Story(Ledger):
         if item.status != IS.OPEN or self.step not in (Step.PLAN, Step.MANAGE_ANXIETY):
             return
         if plan["cancel"]:
-            self.cancel_item(item, self.rng.choice(tx.CANCEL_REASONS), self.owner)
+            self.cancel_item(item, self.rng.choice(tx.CANCEL_REASONS), self.owner, by_agreement=True)
             return
         item.status, item.done_at = IS.DONE, self.t
         self.event("action item done", actor=item.assignee, note=item.description, data={"item": item})
