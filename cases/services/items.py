@@ -2,6 +2,9 @@
 promise in the ledger. The owner (or a co-owner or supervisor) plans and changes them; the teammate
 holding one completes it or hands it back; only the case owner or a supervisor withdraws one, with
 a reason. A change after the item's deadline has passed first records its promise broken."""
+import datetime as dt
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -34,6 +37,18 @@ def _check_promised(case, assignee, due_at):
     if due_at is None:
         raise CaseRuleError("The plan is agreed: give the item a due time now (it is a promise to the client).",
                             field="due_at")
+
+
+def _holder(promise_holder, new_holder, *, actor, due_at, now):
+    """Who holds an item's promise once the item goes to `new_holder`: they do if they take it on
+    themselves, or if at least ITEM_HANDOVER_MIN_MINUTES are left before `due_at`. Closer to its deadline
+    the promise stays on the count of the one who held it, so a promise about to break cannot be handed
+    to a teammate's figures (the teammate still gets the item to do)."""
+    if new_holder == actor or promise_holder == new_holder:
+        return new_holder
+    if due_at - now >= dt.timedelta(minutes=settings.ITEM_HANDOVER_MIN_MINUTES):
+        return new_holder
+    return promise_holder
 
 
 def _item_promise_source(item):
@@ -122,11 +137,11 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
     item.save()
     owner = assignee or case.owner
     if promise is not None and moving:
-        promise_move(promise=promise, new_due_at=due_at, actor=user, owner=owner, agreement=agreement,
-                     note="The item's due time changed.", now=now)
+        promise_move(promise=promise, new_due_at=due_at, actor=user, note="The item's due time changed.", now=now,
+                     owner=_holder(promise.owner, owner, actor=user, due_at=due_at, now=now), agreement=agreement)
     elif promise is not None and assignee_changed:
         if not settle_if_overdue(case=case, promise=promise, now=now):
-            promise.owner = owner
+            promise.owner = _holder(promise.owner, owner, actor=user, due_at=promise.due_at, now=now)
             promise.save(update_fields=["owner"])
     elif promise is None and due_at is not None and moving:
         promise_open(case=case, kind=PromiseKind.ACTION_ITEM, due_at=due_at, owner=owner,

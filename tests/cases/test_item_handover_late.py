@@ -1,0 +1,81 @@
+"""An item's promise follows the item to a teammate only while there is time to keep it
+(cases.services.items._holder, ITEM_HANDOVER_MIN_MINUTES): an item about to break, given to a teammate
+by the owner, stays on the owner's count when it breaks, whoever then holds the item; with time to
+spare, or taken on by the one who will do it, it passes."""
+import datetime as dt
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from cases import metrics, services
+from cases.models import PromiseKind, PromiseStatus, Step
+from notifications.sweeps import SWEEPS
+from tests.cases.helpers import advance_to, open_case
+from tests.cases.metrics_support import row
+
+NOW = dt.datetime(2025, 6, 30, 12, 0, tzinfo=dt.UTC)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
+
+
+def _item_due_in(rep, client, minutes):
+    case = advance_to(open_case(rep, client), Step.MANAGE_ANXIETY, rep)
+    item = services.action_item_create(user=rep, case=case, description="Renew the certificate on the mail host",
+                                       assignee=rep, due_at=NOW + dt.timedelta(minutes=minutes))
+    return case, item
+
+
+def _give(item, user, to):
+    return services.action_item_update(user=user, item=item, description=item.description, kind=item.kind,
+                                       assignee=to, due_at=item.due_at)
+
+
+def _promise(item):
+    return item.promises.get(kind=PromiseKind.ACTION_ITEM)
+
+
+@override_settings(ITEM_HANDOVER_MIN_MINUTES=60)
+def test_an_item_given_away_minutes_before_its_deadline_breaks_on_the_givers_count(rep, other_rep, dennis, frozen):
+    case, item = _item_due_in(rep, dennis, 20)
+
+    _give(item, rep, other_rep)
+    frozen.move_to(NOW + dt.timedelta(minutes=25))
+    SWEEPS["broken_promises"]()
+
+    item.refresh_from_db()
+    promise = _promise(item)
+    assert item.assignee == other_rep
+    assert promise.status == PromiseStatus.BROKEN and promise.owner == rep
+    dashboard = metrics.team_dashboard(days=7, now=timezone.now())
+    assert row(dashboard, rep).broken >= 1
+    assert all(r.measures.broken == 0 for r in dashboard.reps if r.user == other_rep)
+
+
+@override_settings(ITEM_HANDOVER_MIN_MINUTES=60)
+def test_an_item_given_away_with_time_to_spare_takes_its_promise_along(rep, other_rep, dennis):
+    case, item = _item_due_in(rep, dennis, 90)
+
+    _give(item, rep, other_rep)
+
+    assert _promise(item).owner == other_rep
+
+
+@override_settings(ITEM_HANDOVER_MIN_MINUTES=60)
+def test_a_late_move_to_a_new_deadline_follows_the_same_rule(rep, other_rep, dennis):
+    case, item = _item_due_in(rep, dennis, 20)
+
+    services.action_item_update(user=rep, item=item, description=item.description, kind=item.kind,
+                                assignee=other_rep, due_at=NOW + dt.timedelta(minutes=30),
+                                agreed_channel="phone", agreed_text="Dennis can wait ten more minutes")
+
+    new = item.promises.get(status=PromiseStatus.PENDING)
+    assert new.due_at == NOW + dt.timedelta(minutes=30) and new.owner == rep
+
+
+@override_settings(ITEM_HANDOVER_MIN_MINUTES=60)
+def test_a_supervisor_taking_an_item_on_themselves_late_takes_its_promise(rep, supervisor, dennis):
+    case, item = _item_due_in(rep, dennis, 20)
+
+    _give(item, supervisor, supervisor)
+
+    assert _promise(item).owner == supervisor
