@@ -2,6 +2,7 @@
 cases.selectors.
 Every list is fetched with its related rows in a fixed number of queries, whatever its length."""
 import datetime as dt
+import re
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
@@ -13,7 +14,7 @@ from .models import (
     OPEN_STEPS, ActionItem, Case, CaseEvent, Client, Concern, EscalationStatus, Handoff,
     HandoffStatus, ItemStatus, Mood, Promise, PromiseKind, PromiseStatus, Step,
 )
-from .selectors import REP_GROUP, SUPERVISOR_GROUP, case_for_user
+from .selectors import REP_GROUP, SUPERVISOR_GROUP, case_for_user, sees_whole_team, visible_cases
 
 MY_CASES_PAGE_SIZE = 25
 TEMPERATURE_RECORDED = "temperature recorded"  # the event verb cases.services writes
@@ -214,12 +215,39 @@ def assignable_users():
     )
 
 
-def client_choices(q="", limit=50):
+def client_choices(user, q="", limit=50):
+    """The intake's client picker: clients matching what was typed (name, business, email, phone). A rep
+    restricted to their own cases (REPS_SEE_OWN_CASES_ONLY) browses only the clients of cases they may
+    see; any other client appears only when what they typed is that client's whole email address or
+    phone number (a caller giving their details), so a returning caller is found, never the book."""
     qs = Client.objects.all()
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(organisation__icontains=q) | Q(email__icontains=q)
                        | Q(phone__icontains=q))
-    return list(qs.order_by("name", "id")[:limit])
+    if sees_whole_team(user):
+        return list(qs.order_by("name", "id")[:limit])
+    found = list(qs.filter(pk__in=visible_cases(user).values("client_id")).order_by("name", "id")[:limit])
+    found += [c for c in _exact_contact(q) if c not in found]
+    return sorted(found, key=lambda c: (c.name, c.pk))[:limit]
+
+
+PHONE_CHARS = re.compile(r"[\d\s+().-]+")  # what a typed phone number is made of
+
+
+def _digits(value):
+    return "".join(ch for ch in value or "" if ch.isdigit())
+
+
+def _exact_contact(q, *, shortest_phone=6):
+    """Clients whose whole email (any case) or whole phone number (its digits) is `q`."""
+    q = (q or "").strip()
+    if "@" in q:
+        return list(Client.objects.filter(email__iexact=q).order_by("name", "id")[:5])
+    digits = _digits(q)
+    if len(digits) < shortest_phone or PHONE_CHARS.fullmatch(q) is None:
+        return []
+    candidates = Client.objects.filter(phone__contains=digits[-4:]).order_by("name", "id")[:200]
+    return [c for c in candidates if _digits(c.phone) == digits][:5]
 
 
 def open_escalations(records):

@@ -17,7 +17,8 @@ def case_new(request):
         raise PermissionDenied("Only reps and supervisors can log a case.")
     client_q = (request.POST or request.GET).get("client_q", "").strip()
     if request.htmx and request.htmx.target == "id_client":
-        return render(request, "cases/_client_options.html", {"clients": client_choices(client_q), "selected": ""})
+        return render(request, "cases/_client_options.html", {"clients": client_choices(request.user, client_q),
+                                                                 "selected": ""})
     # A "Find" without JavaScript comes back as a GET carrying what was typed: keep it.
     form = NewCaseForm(request.POST or None, user=request.user, initial=request.GET.dict())
     if request.method == "POST" and form.is_valid():
@@ -29,7 +30,7 @@ def case_new(request):
             messages.success(request, f"{case.reference} logged. You own it.")
             return redirect("cases:case_detail", reference=case.reference)
     status = 422 if form.is_bound else 200
-    context = {"form": form, "clients": client_choices(client_q), "client_q": client_q,
+    context = {"form": form, "clients": client_choices(request.user, client_q), "client_q": client_q,
                "selected": str(form["client"].value() or ""),
                "history": client_history(request.user, form["client"].value())}  # shown without JavaScript too
     return render(request, "cases/case_new.html", context, status=status)
