@@ -12,7 +12,7 @@ from ..text import LINE, clean_text, limit_of
 from ..workflow import Record, ensure_allows, live_promise_q
 from .common import display_name, ensure_can_work, event_record, lock_case, require_text
 from .irate import apply_irate_rule
-from .promises import settle_if_overdue
+from .promises import handover_cutoff, settle_if_overdue
 from .status_links import revoke_status_links
 
 
@@ -20,9 +20,11 @@ def _transfer(*, case, new_owner, actor):
     old_owner = case.owner
     now = timezone.now()
     held = case.promises.filter(status=PromiseStatus.PENDING, owner=old_owner, action_item__isnull=True)
-    # A deadline that passed while the old owner held the promise stays theirs (the team page counts a
-    # promise for the rep who held it when it fell due): broken now if the sweep has not got there yet.
-    for promise in held.filter(live_promise_q(), due_at__lte=now):
+    # A deadline that passed while the old owner held the case stays theirs (the team page counts a
+    # promise for the rep who held it when it fell due, an escalation for the owner when it was raised):
+    # broken now, items' too, if the sweep has not got there yet.
+    for promise in case.promises.filter(live_promise_q(), status=PromiseStatus.PENDING, due_at__lte=now):
+        promise.case = case
         settle_if_overdue(case=case, promise=promise, now=now)
     case.owner = new_owner
     case.awaiting_claim = False  # a case opened from email that is handed to someone has its owner
@@ -32,8 +34,9 @@ def _transfer(*, case, new_owner, actor):
     case.watchers.add(old_owner)
     case.watchers.remove(new_owner)
     # The promises the old owner held for this case (updates, ETA, follow-up) and still ahead of their
-    # deadline pass to the new owner; action items keep their assignees.
-    held.filter(due_at__gt=now).update(owner=new_owner)
+    # deadline pass to the new owner, those about to fall due only if the new owner takes the case on
+    # themselves (promises.handover_cutoff); action items keep their assignees.
+    held.filter(due_at__gt=handover_cutoff(new_holder=new_owner, actor=actor, now=now)).update(owner=new_owner)
     return old_owner
 
 

@@ -2,9 +2,6 @@
 promise in the ledger. The owner (or a co-owner or supervisor) plans and changes them; the teammate
 holding one completes it or hands it back; only the case owner or a supervisor withdraws one, with
 a reason. A change after the item's deadline has passed first records its promise broken."""
-import datetime as dt
-
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,8 +14,8 @@ from ..workflow import Record, ensure_allows, policy
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
 from .plan import _notify_assignee
 from .promises import (
-    agreement_from, allowed_due, pending_promise, promise_drop, promise_fulfil, promise_move, promise_open,
-    promise_withdraw, settle_if_overdue,
+    agreement_from, allowed_due, handover_cutoff, pending_promise, promise_drop, promise_fulfil, promise_move,
+    promise_open, promise_withdraw, settle_if_overdue,
 )
 
 
@@ -40,13 +37,8 @@ def _check_promised(case, assignee, due_at):
 
 
 def _holder(promise_holder, new_holder, *, actor, due_at, now):
-    """Who holds an item's promise once the item goes to `new_holder`: they do if they take it on
-    themselves, or if at least ITEM_HANDOVER_MIN_MINUTES are left before `due_at`. Closer to its deadline
-    the promise stays on the count of the one who held it, so a promise about to break cannot be handed
-    to a teammate's figures (the teammate still gets the item to do)."""
-    if new_holder == actor or promise_holder == new_holder:
-        return new_holder
-    if due_at - now >= dt.timedelta(minutes=settings.ITEM_HANDOVER_MIN_MINUTES):
+    """Who holds an item's promise once the item goes to `new_holder` (promises.handover_cutoff)."""
+    if promise_holder == new_holder or due_at > handover_cutoff(new_holder=new_holder, actor=actor, now=now):
         return new_holder
     return promise_holder
 
@@ -196,12 +188,12 @@ def _withdraw_item(*, case, item, actor, reason, now=None, agreement=None):
         promise_withdraw(promise=promise, actor=actor, note=f"Item cancelled: {reason}", now=now)
 
 
-def _drop_agreement(case, promise, agreed_channel, agreed_text, now):
-    """Once the plan is agreed (workflow: items_promised) the client holds an item's due time: cancelling
-    the item before it changes a promise like moving it does, so it needs their agreement and counts as
-    a renegotiation (promise_drop). None when no such promise stands (no due time, or already due: then
-    it is broken whatever is said)."""
-    if promise is None or promise.due_at <= now or not policy(case.step).items_promised:
+def _drop_agreement(promise, agreed_channel, agreed_text, now):
+    """An item with a due time is a promise the client holds (the sweep breaks it when it passes, in
+    `plan` too): cancelling the item before then changes that promise like moving it does, so it needs
+    their agreement and counts as a renegotiation (promise_drop). None when no such promise stands (no
+    due time yet, or already due: then it is broken whatever is said)."""
+    if promise is None or promise.due_at <= now:
         return None
     try:
         return agreement_from(agreed_channel, agreed_text)
@@ -222,7 +214,7 @@ def action_item_cancel(*, user, item, reason, agreed_channel="", agreed_text="")
     reason = require_text(reason, field="reason", message="Say why the item is cancelled.",
                           limit=limit_of(ActionItem, "cancel_reason"))
     now = timezone.now()
-    agreement = _drop_agreement(case, pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item),
+    agreement = _drop_agreement(pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item),
                                 agreed_channel, agreed_text, now)
     _withdraw_item(case=case, item=item, actor=user, reason=reason, now=now, agreement=agreement)
     refresh_counters(case)
@@ -273,8 +265,9 @@ def action_item_answer_hand_back(*, user, item, accept, note=""):
         item.assignee = case.owner
         item.save(update_fields=["handback_at", "handback_note", "assignee"])
         promise = pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item)
-        if promise and not settle_if_overdue(case=case, promise=promise):
-            promise.owner = case.owner
+        now = timezone.now()
+        if promise and not settle_if_overdue(case=case, promise=promise, now=now):
+            promise.owner = _holder(promise.owner, case.owner, actor=user, due_at=promise.due_at, now=now)
             promise.save(update_fields=["owner"])
         verb = "hand-back accepted"
     else:

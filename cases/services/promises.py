@@ -2,8 +2,10 @@
 Kept late is broken (the late fulfilment is still recorded in kept_at). A deadline that has passed
 cannot be talked away: any change to a pending promise past its deadline first records it broken,
 with the sweep's escalation and emails (`settle_if_overdue`)."""
+import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,6 +31,18 @@ def allowed_due(case, kind, due_at):
         return on_day_outside_quiet_for_client(due_at, case.client)
     return next_allowed_for_client(due_at, case.client, business_hours_only=kind == PromiseKind.STATUS_UPDATE
                                    and case.cadence_business_hours_only)
+
+
+def handover_cutoff(*, new_holder, actor, now):
+    """Who holds a promise when its work changes hands (an item given to a teammate or taken back, a case
+    handed over or reassigned): the new holder takes a promise due after the returned instant, and the
+    rest stay on the count of the one who held them. Someone who takes the work on themselves takes
+    every promise still ahead; given it by someone else, only those with at least HANDOVER_MIN_MINUTES
+    to run, so a promise about to break cannot be handed to a teammate's figures (the work goes; the
+    count stays)."""
+    if new_holder == actor:
+        return now
+    return now + dt.timedelta(minutes=settings.HANDOVER_MIN_MINUTES)
 
 
 def promise_open(*, case, kind, due_at, owner, source, action_item=None, replaces=None, actor=None,

@@ -47,6 +47,8 @@ def case_transition(*, user, case, name, reason=""):
         reason = clean_text(reason, field="reason", limit=SHORT_NOTE)
     if spec is Transition.COMPLETE_PLAN:
         _check_plan_items(case)
+    if spec is Transition.COMPLETE_DELIVER:
+        _check_follow_up_day(case)
     from_step, entered = case.step, case.step_entered_at
     method(reason) if spec.reason_required else method()
     case.save()
@@ -82,6 +84,18 @@ def _check_plan_items(case):
             problems.append(f"“{item.description[:40]}” is due in the past; give it a future due time.")
     if problems:
         raise CaseRuleError("Not yet: " + " ".join(problems), gaps=problems)
+
+
+def _check_follow_up_day(case):
+    """The follow-up call comes after the case is resolved, on a later day (the client's): a delivery
+    recorded days ago may name a date that has come since. Checked when the case resolves, where the
+    follow-up promise opens."""
+    delivery = case.deliveries.order_by("-created_at").first()
+    today = timezone.localdate(timezone=case.client.tz)
+    if delivery is not None and delivery.follow_up_on is not None and delivery.follow_up_on <= today:
+        gap = (f"The follow-up date ({delivery.follow_up_on:%a %d %b %Y}) has come: record the delivery again "
+               "with a later date (the client's calendar), so the follow-up call comes after the resolution.")
+        raise CaseRuleError("Not yet: " + gap, gaps=[gap])
 
 
 # --- After-effects, one per workflow.After ---------------------------------------------------------

@@ -176,9 +176,9 @@ CELERY_BEAT_SCHEDULE = beat_schedule(SWEEP_INTERVAL_SECONDS)
 UPDATE_REMINDER_LEAD_MINUTES = env.int("UPDATE_REMINDER_LEAD_MINUTES", default=15)
 # Minutes before an action item is due that its assignee is reminded.
 ACTION_ITEM_REMINDER_LEAD_MINUTES = env.int("ACTION_ITEM_REMINDER_LEAD_MINUTES", default=60)
-# Minutes an item's promise must still have to run for it to follow the item to a teammate given it by
-# someone else; closer to its deadline it stays on the count of the one who held it.
-ITEM_HANDOVER_MIN_MINUTES = env.int("ITEM_HANDOVER_MIN_MINUTES", default=60)
+# Minutes a promise must still have to run for it to pass to a teammate who is given its work by someone
+# else (an item, or the whole case); closer to its deadline it stays on the count of the one who held it.
+HANDOVER_MIN_MINUTES = env.int("HANDOVER_MIN_MINUTES", default=60)
 # Hours a case may sit in steps 1-5 before supervisors are told it has stalled.
 STALLED_CASE_HOURS = env.int("STALLED_CASE_HOURS", default=24)
 # Outbox delivery: attempts before a row is marked failed, and the first backoff in seconds.

@@ -1,7 +1,7 @@
-"""Cancelling an item whose due time the client holds (once the plan is agreed) changes a promise like
-moving it does: it needs the client's agreement and counts as a renegotiation (cases.services.items,
-promises.promise_drop), so cancelling a promise and re-adding the work later moves nothing uncounted.
-A draft item in `plan`, or one already due, is settled as before (withdrawn; broken)."""
+"""Cancelling an item whose due time the client holds (from the moment it is given, in `plan` too)
+changes a promise like moving it does: it needs the client's agreement and counts as a renegotiation
+(cases.services.items, promises.promise_drop), so cancelling a promise and re-adding the work later
+moves nothing uncounted. An item with no due time yet is simply cancelled; one already due is broken."""
 import datetime as dt
 
 import pytest
@@ -56,14 +56,27 @@ def test_cancel_and_re_add_counts_the_dropped_promise_as_renegotiated_on_the_tea
     assert measures.renegotiated == 1 and measures.renegotiated_pct > 0
 
 
-def test_a_draft_item_in_plan_is_withdrawn_without_asking(rep, dennis):
+def test_in_plan_an_item_with_a_due_time_is_a_promise_too(rep, dennis, frozen):
     case = advance_to(open_case(rep, dennis), Step.PLAN, rep)
     item = services.action_item_create(user=rep, case=case, description="Check the DNS records", assignee=rep,
-                                       due_at=NOW + dt.timedelta(hours=4))
+                                       due_at=NOW + dt.timedelta(hours=2))
+    frozen.move_to(NOW + dt.timedelta(hours=1, minutes=55))  # five minutes before it breaks
+
+    with pytest.raises(CaseRuleError, match="counts as a renegotiation"):
+        services.action_item_cancel(user=rep, item=item, reason="Replaced by a better-scoped item")
+    services.action_item_cancel(user=rep, item=item, reason="Replaced by a better-scoped item", **AGREED)
+
+    assert _promise(item).status == PromiseStatus.RENEGOTIATED
+
+
+def test_an_item_with_no_due_time_yet_is_cancelled_without_asking(rep, dennis):
+    case = advance_to(open_case(rep, dennis), Step.PLAN, rep)
+    item = services.action_item_create(user=rep, case=case, description="Check the DNS records", assignee=rep)
 
     services.action_item_cancel(user=rep, item=item, reason="Folded into the restore")
 
-    assert _promise(item).status == PromiseStatus.WITHDRAWN
+    item.refresh_from_db()
+    assert item.status == ItemStatus.CANCELLED and not item.promises.exists()
 
 
 def test_an_item_already_due_is_broken_whatever_the_client_said(rep, dennis, frozen):

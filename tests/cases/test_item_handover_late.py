@@ -1,5 +1,5 @@
 """An item's promise follows the item to a teammate only while there is time to keep it
-(cases.services.items._holder, ITEM_HANDOVER_MIN_MINUTES): an item about to break, given to a teammate
+(cases.services.promises.handover_cutoff, HANDOVER_MIN_MINUTES): an item about to break, given to a teammate
 by the owner, stays on the owner's count when it breaks, whoever then holds the item; with time to
 spare, or taken on by the one who will do it, it passes."""
 import datetime as dt
@@ -34,7 +34,7 @@ def _promise(item):
     return item.promises.get(kind=PromiseKind.ACTION_ITEM)
 
 
-@override_settings(ITEM_HANDOVER_MIN_MINUTES=60)
+@override_settings(HANDOVER_MIN_MINUTES=60)
 def test_an_item_given_away_minutes_before_its_deadline_breaks_on_the_givers_count(rep, other_rep, dennis, frozen):
     case, item = _item_due_in(rep, dennis, 20)
 
@@ -51,7 +51,7 @@ def test_an_item_given_away_minutes_before_its_deadline_breaks_on_the_givers_cou
     assert all(r.measures.broken == 0 for r in dashboard.reps if r.user == other_rep)
 
 
-@override_settings(ITEM_HANDOVER_MIN_MINUTES=60)
+@override_settings(HANDOVER_MIN_MINUTES=60)
 def test_an_item_given_away_with_time_to_spare_takes_its_promise_along(rep, other_rep, dennis):
     case, item = _item_due_in(rep, dennis, 90)
 
@@ -60,7 +60,7 @@ def test_an_item_given_away_with_time_to_spare_takes_its_promise_along(rep, othe
     assert _promise(item).owner == other_rep
 
 
-@override_settings(ITEM_HANDOVER_MIN_MINUTES=60)
+@override_settings(HANDOVER_MIN_MINUTES=60)
 def test_a_late_move_to_a_new_deadline_follows_the_same_rule(rep, other_rep, dennis):
     case, item = _item_due_in(rep, dennis, 20)
 
@@ -72,7 +72,7 @@ def test_a_late_move_to_a_new_deadline_follows_the_same_rule(rep, other_rep, den
     assert new.due_at == NOW + dt.timedelta(minutes=30) and new.owner == rep
 
 
-@override_settings(ITEM_HANDOVER_MIN_MINUTES=60)
+@override_settings(HANDOVER_MIN_MINUTES=60)
 def test_a_supervisor_taking_an_item_on_themselves_late_takes_its_promise(rep, supervisor, dennis):
     case, item = _item_due_in(rep, dennis, 20)
 

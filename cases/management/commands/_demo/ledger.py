@@ -413,12 +413,12 @@ class Ledger:
             self.start_updates(self.t)
 
     def cancel_item(self, item, reason, actor, *, by_agreement=False):
-        """`by_agreement`: the owner cancels it (not a close); once the plan is agreed the client lets the
-        due time go, which counts as a renegotiation (cases.services.items: _drop_agreement)."""
+        """`by_agreement`: the owner cancels it (not a close): the client lets its due time go, which counts
+        as a renegotiation (cases.services.items: _drop_agreement)."""
         item.status, item.cancel_reason = IS.CANCELLED, reason
         self.event("action item cancelled", actor=actor, note=f"{item.description}: {reason}", data={"item": item})
         promise = self.pending.get(("item", id(item)))
-        if promise and by_agreement and promise.due_at > self.t and policy(self.step).items_promised:
+        if promise and by_agreement and promise.due_at > self.t:
             channel, said = self.rng.choice([Channel.PHONE, Channel.EMAIL]), self.rng.choice(tx.AGREEMENTS)
             self._settle(promise, PS.RENEGOTIATED)
             self.event(DROPPED, actor=actor,

@@ -1,0 +1,78 @@
+"""Who holds the promises when a whole case changes hands (cases.services.handoffs._transfer, read through
+promises.handover_cutoff): a promise about to fall due stays on the count of the owner who gives the case
+away; one with time to run, or every one still ahead when the new owner takes the case on themselves,
+passes. A deadline that passed before the handoff (an item's too) is broken first, its escalation
+counted for the owner who let it pass."""
+import datetime as dt
+
+import pytest
+
+from cases import services
+from cases.models import Escalation, EscalationReason, PromiseKind, PromiseStatus, Step
+from cases.services.promises import promise_break
+from tests.cases.helpers import advance_to, open_case
+
+NOW = dt.datetime(2025, 3, 3, 10, 0, tzinfo=dt.UTC)  # a Monday
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
+
+
+@pytest.fixture(autouse=True)
+def an_hour_to_hand_over(settings):
+    settings.HANDOVER_MIN_MINUTES = 60
+
+
+def _update(case):
+    return case.promises.get(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
+
+
+def test_an_update_about_to_fall_due_stays_with_the_owner_who_accepts_a_teammates_request(
+        rep, other_rep, dennis, frozen):
+    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+    update = _update(case)
+    asked = services.case_ask_for(user=other_rep, case=case, reason="I know this host's support team well")
+    frozen.move_to(update.due_at - dt.timedelta(minutes=2))
+
+    services.handoff_accept(user=rep, handoff=asked, client_informed=True)
+
+    update.refresh_from_db()
+    eta = case.promises.get(kind=PromiseKind.ETA, status=PromiseStatus.PENDING)
+    assert update.owner == rep  # two minutes left: the count stays
+    assert eta.owner == other_rep  # hours left: it passes with the case
+
+
+def test_a_supervisors_reassignment_follows_the_same_rule(rep, other_rep, supervisor, dennis, frozen):
+    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+    update = _update(case)
+    frozen.move_to(update.due_at - dt.timedelta(minutes=2))
+
+    services.case_reassign(user=supervisor, case=case, to_user=other_rep, reason="Rep is off sick from noon",
+                           client_informed=True)
+
+    update.refresh_from_db()
+    assert update.owner == rep
+
+
+def test_a_teammate_accepting_a_case_offered_to_them_takes_every_promise_still_ahead(rep, other_rep, dennis, frozen):
+    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+    update = _update(case)
+    offered = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="Going on leave tomorrow")
+    frozen.move_to(update.due_at - dt.timedelta(minutes=2))
+
+    services.handoff_accept(user=other_rep, handoff=offered, client_informed=True)
+
+    update.refresh_from_db()
+    assert update.owner == other_rep
+
+
+def test_an_item_overdue_before_a_handoff_escalates_against_the_owner_who_let_it_pass(rep, other_rep, dennis, frozen):
+    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+    item_promise = case.promises.get(kind=PromiseKind.ACTION_ITEM, status=PromiseStatus.PENDING)
+    asked = services.case_ask_for(user=other_rep, case=case, reason="I know this host's support team well")
+    frozen.move_to(item_promise.due_at + dt.timedelta(seconds=30))  # overdue; the sweep has not run yet
+
+    services.handoff_accept(user=rep, handoff=asked, client_informed=True)
+    promise_break(promise=item_promise)  # the sweep, a few seconds later
+
+    item_promise.refresh_from_db()
+    escalation = Escalation.objects.get(promise=item_promise, reason=EscalationReason.BROKEN_PROMISE)
+    assert item_promise.status == PromiseStatus.BROKEN and escalation.case_owner == rep
