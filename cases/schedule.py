@@ -32,7 +32,8 @@ def in_business_hours(local):
 
 def _next_at(local, at_time):
     """The next local datetime at `at_time` strictly after (or at) `local`."""
-    candidate = local.replace(hour=at_time.hour, minute=at_time.minute, second=0, microsecond=0)
+    candidate = local.replace(hour=at_time.hour, minute=at_time.minute, second=at_time.second,
+                              microsecond=at_time.microsecond)  # quiet hours may end on a second
     if candidate < local:
         candidate += dt.timedelta(days=1)
     return candidate
@@ -123,7 +124,7 @@ def on_day_outside_quiet(instant, *, tz, quiet_start=None, quiet_end=None):
         return instant
     began_today = dt.time(0) < quiet_start <= local.time()
     at = quiet_start if began_today else quiet_end
-    candidate = dt.datetime.combine(local.date(), dt.time(at.hour, at.minute), tzinfo=tz)
+    candidate = dt.datetime.combine(local.date(), at, tzinfo=tz)
     if began_today:
         candidate -= dt.timedelta(minutes=1)
     candidate = candidate.astimezone(tz)  # re-read across a DST change

@@ -1,6 +1,7 @@
 """Ownership changes only through a handoff the new owner accepts (with the client told who now
 handles it), or a supervisor's direct reassignment. The previous owner stays on as a watcher."""
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ..errors import CaseRuleError
@@ -19,7 +20,8 @@ from .status_links import revoke_status_links
 def _transfer(*, case, new_owner, actor):
     old_owner = case.owner
     now = timezone.now()
-    held = case.promises.filter(status=PromiseStatus.PENDING, owner=old_owner, action_item__isnull=True)
+    held = case.promises.filter(Q(action_item__isnull=True) | Q(action_item__assignee__isnull=True),
+                                status=PromiseStatus.PENDING, owner=old_owner)
     # A deadline that passed while the old owner held the case stays theirs (the team page counts a
     # promise for the rep who held it when it fell due, an escalation for the owner when it was raised):
     # broken now, items' too, if the sweep has not got there yet.
@@ -35,7 +37,8 @@ def _transfer(*, case, new_owner, actor):
     case.watchers.remove(new_owner)
     # The promises the old owner held for this case (updates, ETA, follow-up) and still ahead of their
     # deadline pass to the new owner, those about to fall due only if the new owner takes the case on
-    # themselves (promises.handover_cutoff); action items keep their assignees.
+    # themselves (promises.handover_cutoff); action items keep their assignees (an item with none is the
+    # owner's, and goes with the case).
     held.filter(due_at__gt=handover_cutoff(new_holder=new_owner, actor=actor, now=now)).update(owner=new_owner)
     return old_owner
 

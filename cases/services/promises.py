@@ -181,7 +181,10 @@ def promise_move(*, promise, new_due_at, actor, note, owner=None, agreement=None
                      data={"promise": promise.pk, "old_due_at": promise.due_at.isoformat(),
                            "new_due_at": new_due_at.isoformat(), "moves": moved_count,
                            "agreed_channel": agreement.channel if agreement else ""})
-    return promise_open(case=case, kind=promise.kind, due_at=new_due_at, owner=owner or promise.owner,
+    if owner is None:  # whoever holds the work now, if the new deadline leaves them time (handover_cutoff)
+        holder = promise.action_item.assignee if promise.action_item and promise.action_item.assignee else case.owner
+        owner = holder if new_due_at > handover_cutoff(new_holder=holder, actor=actor, now=now) else promise.owner
+    return promise_open(case=case, kind=promise.kind, due_at=new_due_at, owner=owner,
                         source=promise.source, action_item=promise.action_item, replaces=promise, actor=actor,
                         moved_count=moved_count, agreement=agreement)
 

@@ -1,14 +1,17 @@
 """Who holds the promises when a whole case changes hands (cases.services.handoffs._transfer, read through
 promises.handover_cutoff): a promise about to fall due stays on the count of the owner who gives the case
 away; one with time to run, or every one still ahead when the new owner takes the case on themselves,
-passes. A deadline that passed before the handoff (an item's too) is broken first, its escalation
-counted for the owner who let it pass."""
+passes, and so does a successor the new owner agrees later (an item with no assignee is the owner's and
+goes with the case). A deadline that passed before the handoff (an item's too) is broken first, its
+escalation counted for the owner who let it pass."""
 import datetime as dt
 
 import pytest
 
+from django.utils import timezone
+
 from cases import services
-from cases.models import Escalation, EscalationReason, PromiseKind, PromiseStatus, Step
+from cases.models import Channel, Escalation, EscalationReason, PromiseKind, PromiseStatus, Step
 from cases.services.promises import promise_break
 from tests.cases.helpers import advance_to, open_case
 
@@ -76,3 +79,31 @@ def test_an_item_overdue_before_a_handoff_escalates_against_the_owner_who_let_it
     item_promise.refresh_from_db()
     escalation = Escalation.objects.get(promise=item_promise, reason=EscalationReason.BROKEN_PROMISE)
     assert item_promise.status == PromiseStatus.BROKEN and escalation.case_owner == rep
+
+
+def test_a_deadline_the_new_owner_moves_hours_ahead_is_held_by_the_new_owner(
+        rep, other_rep, supervisor, dennis, frozen):
+    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+    update = _update(case)
+    frozen.move_to(update.due_at - dt.timedelta(minutes=5))
+    services.case_reassign(user=supervisor, case=case, to_user=other_rep, reason="Rep is off sick from noon",
+                           client_informed=True)
+
+    services.cadence_set(user=other_rep, case=case, minutes=240, channel=Channel.PHONE,
+                         agreed_channel="phone", agreed_text="Dennis said every four hours is fine now")
+
+    update.refresh_from_db()
+    successor = _update(case)
+    assert update.owner == rep  # five minutes left at the handover: stayed on rep's count
+    assert successor.due_at > timezone.now() + dt.timedelta(hours=3) and successor.owner == other_rep
+
+
+def test_an_unassigned_items_promise_goes_with_the_case(rep, other_rep, supervisor, dennis):
+    case = advance_to(open_case(rep, dennis), Step.PLAN, rep)
+    item = services.action_item_create(user=rep, case=case, description="Restore the mail server from backup",
+                                       due_at=NOW + dt.timedelta(days=2))
+
+    services.case_reassign(user=supervisor, case=case, to_user=other_rep, reason="Rep is off for the week",
+                           client_informed=True)
+
+    assert item.promises.get(status=PromiseStatus.PENDING).owner == other_rep

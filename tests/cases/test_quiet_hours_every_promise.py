@@ -165,3 +165,12 @@ def test_the_page_tells_the_rep_the_due_time_moved_out_of_the_quiet_hours(rep_cl
 
     assert "falls in the client&#x27;s quiet hours" in response.content.decode()
     assert case.action_items.get().due_at == at(2, 7)
+
+
+def test_quiet_hours_that_end_on_a_second_are_kept_to_the_second(rep):
+    case = case_in(rep, Step.PLAN, quiet=(dt.time(22), dt.time(7, 0, 30)))
+
+    item = services.action_item_create(user=rep, case=case, description="Restore the mail server", assignee=rep,
+                                       due_at=at(1, 6, 30))
+
+    assert pending(case, PromiseKind.ACTION_ITEM, item).due_at == at(1, 7) + dt.timedelta(seconds=30)
