@@ -212,22 +212,14 @@ def _move_promises_out_of_quiet(client, *, actor, agreed_channel, agreed_text):
         if new_due_at == promise.due_at:
             continue
         if agreement is None:
-            agreement = _schedule_agreement(agreed_channel, agreed_text)
+            agreement = agreement_from(agreed_channel, agreed_text,
+                                       why="The new time zone or quiet hours move a promised deadline. ")
         promise_move(promise=promise, new_due_at=new_due_at, actor=actor, agreement=agreement, now=now,
                      note="Client's time zone or quiet hours changed")
         move_what_was_promised(case, promise, new_due_at)
         refresh_counters(case)
         moved.setdefault(case.pk, []).append(promise.pk)
     return moved
-
-
-def _schedule_agreement(channel, text):
-    try:
-        return agreement_from(channel, text)
-    except CaseRuleError as exc:
-        raise CaseRuleError("The new time zone or quiet hours move a promised deadline: say how the client "
-                            "asked for it (and what they said), as for any new deadline. " + exc.message,
-                            field=exc.field) from exc
 
 
 def _concern_fields(description, impact, feeling):

@@ -14,7 +14,7 @@ from ..workflow import Record, ensure_allows, policy
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
 from .plan import _notify_assignee
 from .promises import (
-    agreement_from, allowed_due, handover_cutoff, pending_promise, promise_drop, promise_fulfil, promise_move,
+    agreement_from, allowed_due, pending_promise, promise_drop, promise_fulfil, promise_holder, promise_move,
     promise_open, promise_withdraw, settle_if_overdue,
 )
 
@@ -34,13 +34,6 @@ def _check_promised(case, assignee, due_at):
     if due_at is None:
         raise CaseRuleError("The plan is agreed: give the item a due time now (it is a promise to the client).",
                             field="due_at")
-
-
-def _holder(promise_holder, new_holder, *, actor, due_at, now):
-    """Who holds an item's promise once the item goes to `new_holder` (promises.handover_cutoff)."""
-    if promise_holder == new_holder or due_at > handover_cutoff(new_holder=new_holder, actor=actor, now=now):
-        return new_holder
-    return promise_holder
 
 
 def _item_promise_source(item):
@@ -130,10 +123,11 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
     owner = assignee or case.owner
     if promise is not None and moving:
         promise_move(promise=promise, new_due_at=due_at, actor=user, note="The item's due time changed.", now=now,
-                     owner=_holder(promise.owner, owner, actor=user, due_at=due_at, now=now), agreement=agreement)
+                     owner=promise_holder(promise.owner, owner, actor=user, due_at=due_at, now=now),
+                     agreement=agreement)
     elif promise is not None and assignee_changed:
         if not settle_if_overdue(case=case, promise=promise, now=now):
-            promise.owner = _holder(promise.owner, owner, actor=user, due_at=promise.due_at, now=now)
+            promise.owner = promise_holder(promise.owner, owner, actor=user, due_at=promise.due_at, now=now)
             promise.save(update_fields=["owner"])
     elif promise is None and due_at is not None and moving:
         promise_open(case=case, kind=PromiseKind.ACTION_ITEM, due_at=due_at, owner=owner,
@@ -195,12 +189,8 @@ def _drop_agreement(promise, agreed_channel, agreed_text, now):
     due time yet, or already due: then it is broken whatever is said)."""
     if promise is None or promise.due_at <= now:
         return None
-    try:
-        return agreement_from(agreed_channel, agreed_text)
-    except CaseRuleError as exc:
-        raise CaseRuleError("The client holds this item's due time: dropping it is a change they agree to, and it "
-                            "counts as a renegotiation. Say how they agreed (and what they said). " + exc.message,
-                            field=exc.field) from exc
+    return agreement_from(agreed_channel, agreed_text, why="The client holds this item's due time: dropping it is "
+                                                           "a change they agree to, and it counts as a renegotiation. ")
 
 
 @transaction.atomic
@@ -267,7 +257,7 @@ def action_item_answer_hand_back(*, user, item, accept, note=""):
         promise = pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item)
         now = timezone.now()
         if promise and not settle_if_overdue(case=case, promise=promise, now=now):
-            promise.owner = _holder(promise.owner, case.owner, actor=user, due_at=promise.due_at, now=now)
+            promise.owner = promise_holder(promise.owner, case.owner, actor=user, due_at=promise.due_at, now=now)
             promise.save(update_fields=["owner"])
         verb = "hand-back accepted"
     else:

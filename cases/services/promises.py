@@ -45,6 +45,14 @@ def handover_cutoff(*, new_holder, actor, now):
     return now + dt.timedelta(minutes=settings.HANDOVER_MIN_MINUTES)
 
 
+def promise_holder(holder, new_holder, *, actor, due_at, now):
+    """Who holds a promise due at `due_at` once its work goes from `holder` to `new_holder`
+    (`handover_cutoff`)."""
+    if holder == new_holder or due_at > handover_cutoff(new_holder=new_holder, actor=actor, now=now):
+        return new_holder
+    return holder
+
+
 def promise_open(*, case, kind, due_at, owner, source, action_item=None, replaces=None, actor=None,
                  moved_count=0, agreement=None):
     if due_at is None:
@@ -120,11 +128,14 @@ def promise_withdraw(*, promise, actor, note, now=None):
     return promise
 
 
+DROPPED = "promise dropped with the client's agreement"  # the event verb of promise_drop
+
+
 def promise_drop(*, promise, actor, note, agreement, now=None):
-    """A promise the client agreed to let go of before its deadline (an item cancelled once the plan was
-    agreed): closed as renegotiated, with no successor, so it counts in the renegotiated share like any
-    moved deadline and cancelling and re-adding the work moves nothing uncounted; the agreement is on
-    the timeline. Past its deadline it was broken, and stays so."""
+    """A promise the client agreed to let go of before its deadline (its item cancelled): closed as
+    renegotiated, with no successor, so it counts in the renegotiated share like any moved deadline and
+    cancelling and re-adding the work moves nothing uncounted; the agreement is on the timeline. Past its
+    deadline it was broken, and stays so."""
     if promise.status != PromiseStatus.PENDING:
         return promise
     if settle_if_overdue(case=promise.case, promise=promise, now=now):
@@ -135,9 +146,6 @@ def promise_drop(*, promise, actor, note, agreement, now=None):
     event_record(case=promise.case, actor=actor, verb=DROPPED, note=f"{note} — {agreement.describe()}",
                  data={"promise": promise.pk, "agreed_channel": agreement.channel})
     return promise
-
-
-DROPPED = "promise dropped with the client's agreement"  # the event verb of promise_drop
 
 
 @dataclass(frozen=True)
@@ -151,12 +159,14 @@ class Agreement:
         return f"Agreed by {Channel(self.channel).label.lower()}: “{self.text}”"
 
 
-def agreement_from(channel, text, *, field="agreed_text"):
+def agreement_from(channel, text, *, field="agreed_text", why=""):
+    """The client's agreement to a change of a promise they hold; `why` (what the change is, when the form
+    does not say) goes before the error when it is missing."""
     if channel not in Channel.values:
-        raise CaseRuleError("Say how the client agreed to the new deadline (phone, email...).",
+        raise CaseRuleError(why + "Say how the client agreed to the new deadline (phone, email...).",
                             field="agreed_channel")
     text = require_substance(text, field=field, limit=limit_of(Promise, "agreed_text"),
-                             message="Write what the client said when they agreed to the new deadline.")
+                             message=why + "Write what the client said when they agreed to the new deadline.")
     return Agreement(channel=channel, text=text)
 
 
@@ -181,9 +191,10 @@ def promise_move(*, promise, new_due_at, actor, note, owner=None, agreement=None
                      data={"promise": promise.pk, "old_due_at": promise.due_at.isoformat(),
                            "new_due_at": new_due_at.isoformat(), "moves": moved_count,
                            "agreed_channel": agreement.channel if agreement else ""})
-    if owner is None:  # whoever holds the work now, if the new deadline leaves them time (handover_cutoff)
-        holder = promise.action_item.assignee if promise.action_item and promise.action_item.assignee else case.owner
-        owner = holder if new_due_at > handover_cutoff(new_holder=holder, actor=actor, now=now) else promise.owner
+    if owner is None:  # whoever holds the work now, if the new deadline leaves them time
+        item = promise.action_item
+        owner = promise_holder(promise.owner, item.assignee if item and item.assignee else case.owner,
+                               actor=actor, due_at=new_due_at, now=now)
     return promise_open(case=case, kind=promise.kind, due_at=new_due_at, owner=owner,
                         source=promise.source, action_item=promise.action_item, replaces=promise, actor=actor,
                         moved_count=moved_count, agreement=agreement)

@@ -316,7 +316,7 @@ def test_quiet_hours_that_move_a_promised_update_need_the_clients_agreement(rep_
     response = rep_client.post(url(case), form_data(utc_client, quiet_hours_start="22:00", quiet_hours_end="07:00"))
 
     assert response.status_code == 422
-    assert "say how the client asked for it" in response.content.decode()
+    assert "move a promised deadline. Say how the client agreed" in response.content.decode()
     assert pending_update(case) == old
     utc_client.refresh_from_db()
     assert utc_client.quiet_hours_start is None
