@@ -10,9 +10,11 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from .frozen import FrozenRead
 from .models import (
-    OPEN_STEPS, ActionItem, Case, CaseEvent, Client, Concern, EscalationStatus, Handoff,
-    HandoffStatus, ItemStatus, Mood, Promise, PromiseKind, PromiseStatus, Step,
+    OPEN_STEPS, Acknowledgement, ActionItem, Case, CaseEvent, Client, Concern, Delivery, Escalation, EscalationStatus,
+    Fact, Handoff, HandoffStatus, ItemStatus, Mood, Promise, PromiseKind, PromiseStatus, Recommitment, StatusUpdate,
+    Step,
 )
 from .selectors import REP_GROUP, SUPERVISOR_GROUP, case_for_user, sees_whole_team, visible_cases
 
@@ -124,35 +126,51 @@ def handoffs_waiting_for(user):
 TIMELINE_LATEST = 15  # events the case page shows; the whole timeline is one click away
 
 
+# The case page's reads, each of one case (cases.frozen: their SQL is written once per process). Rows of
+# a record hold the case they belong to, as a related manager's would.
+_CASE_READS = {
+    "concerns": FrozenRead(lambda pk: Concern.objects.filter(case_id=pk)),
+    "acknowledgements": FrozenRead(lambda pk: Acknowledgement.objects.filter(case_id=pk).select_related("created_by")),
+    "recommitments": FrozenRead(lambda pk: Recommitment.objects.filter(case_id=pk).select_related("created_by")),
+    "facts": FrozenRead(lambda pk: Fact.objects.filter(case_id=pk)),
+    "items": FrozenRead(lambda pk: ActionItem.objects.filter(case_id=pk).select_related("assignee").order_by(
+        F("due_at").asc(nulls_last=True), "id")),
+    "updates": FrozenRead(lambda pk: StatusUpdate.objects.filter(case_id=pk).select_related("created_by")),
+    "deliveries": FrozenRead(lambda pk: Delivery.objects.filter(case_id=pk)),
+    "promises": FrozenRead(lambda pk: Promise.objects.filter(case_id=pk).select_related("owner", "action_item")
+                           .order_by("due_at", "id")),
+    "escalations": FrozenRead(lambda pk: Escalation.objects.filter(case_id=pk).select_related("raised_by", "supervisor")
+                              .order_by("-created_at")),
+    "handoffs": FrozenRead(lambda pk: Handoff.objects.filter(case_id=pk).select_related("from_user", "to_user")
+                           .order_by("-requested_at")),
+}
+_EVENTS = CaseEvent.objects.select_related("actor").order_by("-created_at", "-id")
+_EVENTS_ALL = FrozenRead(lambda pk: _EVENTS.filter(case_id=pk))
+_EVENTS_LATEST = FrozenRead(lambda pk: _EVENTS.filter(case_id=pk)[:TIMELINE_LATEST + 1])
+_TEMPERATURES = FrozenRead(lambda pk: CaseEvent.objects.filter(case_id=pk, verb=TEMPERATURE_RECORDED)
+                           .order_by("created_at", "id").values_list("created_at", "data"))
+
+
 def case_records(case, *, whole_timeline=False):
     """Everything the case page lists, one query per kind of record. The timeline holds the latest
     TIMELINE_LATEST events (`timeline_more` says whether there are older ones) unless `whole_timeline`;
     the mood trend reads every recorded temperature, by its own query."""
-    events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("-created_at", "-id")
-    if not whole_timeline:
-        events = events[:TIMELINE_LATEST + 1]
-    temperatures = (CaseEvent.objects.filter(case=case, verb=TEMPERATURE_RECORDED).order_by("created_at", "id")
-                    .values_list("created_at", "data"))
-    records = {
-        "concerns": list(case.concerns.all()),
-        "acknowledgements": list(case.acknowledgements.select_related("created_by")),
-        "recommitments": list(case.recommitments.select_related("created_by")),
-        "facts": list(case.facts.all()),
-        "items": list(case.action_items.select_related("assignee").order_by(
-            F("due_at").asc(nulls_last=True), "id")),
-        "updates": list(case.status_updates.select_related("created_by")),
-        "deliveries": list(case.deliveries.all()),
-        "promises": list(case.promises.select_related("owner", "action_item").order_by("due_at", "id")),
-        "escalations": list(case.escalations.select_related("raised_by", "supervisor").order_by("-created_at")),
-        "handoffs": list(case.handoffs.select_related("from_user", "to_user").order_by("-requested_at")),
-        "events": list(events),
-        "temperatures": list(temperatures),
-    }
+    records = {name: read(case.pk) for name, read in _CASE_READS.items()}
+    records["events"] = (_EVENTS_ALL if whole_timeline else _EVENTS_LATEST)(case.pk)
+    for rows in records.values():
+        for row in rows:
+            _CASE_FIELD[type(row)].set_cached_value(row, case)
+    records["temperatures"] = _TEMPERATURES(case.pk)
     records["whole_timeline"] = whole_timeline
     records["timeline_more"] = not whole_timeline and len(records["events"]) > TIMELINE_LATEST
     records["events"] = records["events"][:None if whole_timeline else TIMELINE_LATEST]
     records["timeline"] = fold_timeline(records["events"], records["promises"])
     return records
+
+
+_CASE_FIELD = {model: model._meta.get_field("case") for model in (
+    Concern, Acknowledgement, Recommitment, Fact, ActionItem, StatusUpdate, Delivery, Promise, Escalation, Handoff,
+    CaseEvent)}
 
 
 FOLD_WITHIN = dt.timedelta(seconds=5)

@@ -1,0 +1,155 @@
+"""cases.frozen: a read of one fixed shape, compiled once per process, sends exactly the statement the
+ORM writes for the value it is given and returns what the ORM returns; the case page's records read
+that way are the records the ORM reads."""
+import threading
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases import selectors_ui, services
+from cases.frozen import STAND_IN, FrozenRead
+from cases.models import CaseEvent, Channel, Mood, Promise, StatusUpdate
+from tests.cases.helpers import advance_to, meet_gate, open_case
+from tests.factories import ClientFactory
+
+PROMISES = FrozenRead(lambda pk: Promise.objects.filter(case_id=pk).select_related("owner", "action_item")
+                      .order_by("due_at", "id"))
+
+
+def orm_promises(pk):
+    return Promise.objects.filter(case_id=pk).select_related("owner", "action_item").order_by("due_at", "id")
+
+
+@pytest.fixture
+def two_cases(rep):
+    first = advance_to(open_case(rep, ClientFactory()), "manage_anxiety", rep)
+    second = advance_to(open_case(rep, ClientFactory()), "plan", rep)
+    return first, meet_gate(second, rep)
+
+
+def sent(read):
+    with CaptureQueriesContext(connection) as queries:
+        rows = read()
+    return rows, [q["sql"] for q in queries.captured_queries]
+
+
+def test_a_frozen_read_sends_what_the_orm_writes_for_that_value(two_cases):
+    for case in two_cases:
+        frozen_rows, frozen_sql = sent(lambda: PROMISES(case.pk))
+        orm_rows, orm_sql = sent(lambda: list(orm_promises(case.pk)))
+
+        assert frozen_sql == orm_sql and len(frozen_sql) == 1
+        assert str(case.pk) in frozen_sql[0] and str(STAND_IN) not in frozen_sql[0]
+        assert [p.pk for p in frozen_rows] == [p.pk for p in orm_rows] and frozen_rows
+
+
+def test_each_value_gets_its_own_rows(two_cases):
+    first, second = two_cases
+    PROMISES(first.pk)
+
+    rows = PROMISES(second.pk)
+
+    assert rows and {p.case_id for p in rows} == {second.pk}
+    assert {p.pk for p in PROMISES(first.pk)}.isdisjoint({p.pk for p in rows})
+
+
+def test_rows_carry_their_select_related_rows_and_fields(two_cases):
+    case = two_cases[0]
+    rows = PROMISES(case.pk)
+    expected = {p.pk: p for p in orm_promises(case.pk)}
+
+    with CaptureQueriesContext(connection) as queries:
+        seen = [(p.owner.username, p.action_item and p.action_item.description, p.status, p.due_at) for p in rows]
+
+    assert not queries.captured_queries
+    assert seen == [(e.owner.username, e.action_item and e.action_item.description, e.status, e.due_at)
+                    for e in (expected[p.pk] for p in rows)]
+
+
+def test_values_list_reads_come_back_as_tuples(two_cases):
+    case = two_cases[0]
+    read = FrozenRead(lambda pk: StatusUpdate.objects.filter(case_id=pk).order_by("id").values_list("id", "summary"))
+
+    assert read(case.pk) == list(StatusUpdate.objects.filter(case_id=case.pk).order_by("id")
+                                 .values_list("id", "summary"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_compiled_in_one_thread_runs_on_another_threads_connection(two_cases):
+    case = two_cases[0]
+    read = FrozenRead(lambda pk: CaseEvent.objects.filter(case_id=pk).order_by("id").values_list("id", flat=True))
+    expected = read(case.pk)  # compiled here, on this thread's connection
+    got = {}
+
+    def other():
+        try:
+            got["rows"] = read(case.pk)
+            got["connection"] = read.queryset(case.pk).query.get_compiler(using="default").connection
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other)
+    thread.start()
+    thread.join(30)
+
+    assert got["rows"] == expected and expected
+    assert got["connection"] is not connection
+
+
+def test_only_a_whole_number_is_taken(two_cases):
+    with pytest.raises(TypeError):
+        PROMISES(str(two_cases[0].pk))
+
+
+def test_a_builder_that_does_not_use_its_value_as_a_parameter_is_refused(db):
+    with pytest.raises(ValueError, match="never reaches the SQL"):
+        FrozenRead(lambda pk: Promise.objects.all())(1)
+
+
+# --- the case page's records ----------------------------------------------------------------------
+def orm_records(case):
+    return {
+        "concerns": list(case.concerns.all()),
+        "acknowledgements": list(case.acknowledgements.all()),
+        "recommitments": list(case.recommitments.all()),
+        "facts": list(case.facts.all()),
+        "items": list(case.action_items.order_by("due_at", "id")),
+        "updates": list(case.status_updates.all()),
+        "deliveries": list(case.deliveries.all()),
+        "promises": list(case.promises.order_by("due_at", "id")),
+        "escalations": list(case.escalations.order_by("-created_at")),
+        "handoffs": list(case.handoffs.order_by("-requested_at")),
+        "events": list(case.events.order_by("-created_at", "-id")),
+    }
+
+
+@pytest.mark.parametrize("whole_timeline", [False, True])
+def test_the_case_pages_records_are_the_orms(rep, whole_timeline):
+    case = advance_to(open_case(rep, ClientFactory()), "manage_anxiety", rep)
+    for text in ("Called the client about the backup restore", "Mailed the client the new server timings"):
+        services.status_update_log(user=rep, case=case, summary=text, channel=Channel.PHONE,
+                                   client_mood=Mood.CALM)
+    case = advance_to(case, "resolved", rep)
+    expected = orm_records(case)
+    expected["events"] = expected["events"][:None if whole_timeline else selectors_ui.TIMELINE_LATEST]
+
+    records = selectors_ui.case_records(case, whole_timeline=whole_timeline)
+
+    for name, rows in expected.items():
+        assert [r.pk for r in records[name]] == [r.pk for r in rows], name
+    assert records["promises"] and records["updates"] and records["deliveries"] and records["items"]
+    assert len(orm_records(case)["events"]) > selectors_ui.TIMELINE_LATEST
+    assert records["timeline_more"] is (not whole_timeline)
+
+
+def test_each_record_row_holds_the_case_it_was_read_for(rep):
+    case = advance_to(open_case(rep, ClientFactory()), "deliver", rep)
+    records = selectors_ui.case_records(case)
+
+    with CaptureQueriesContext(connection) as queries:
+        holders = {name: {row.case is case for row in rows} for name, rows in records.items()
+                   if isinstance(rows, list) and rows and hasattr(rows[0], "case_id")}
+
+    assert not queries.captured_queries
+    assert holders and all(value == {True} for value in holders.values())
