@@ -28,16 +28,16 @@ def two_cases(rep):
     return first, meet_gate(second, rep)
 
 
-def sent(read):
+def sent(read, pk):
     with CaptureQueriesContext(connection) as queries:
-        rows = read()
+        rows = read(pk)
     return rows, [q["sql"] for q in queries.captured_queries]
 
 
 def test_a_frozen_read_sends_what_the_orm_writes_for_that_value(two_cases):
     for case in two_cases:
-        frozen_rows, frozen_sql = sent(lambda: PROMISES(case.pk))
-        orm_rows, orm_sql = sent(lambda: list(orm_promises(case.pk)))
+        frozen_rows, frozen_sql = sent(PROMISES, case.pk)
+        orm_rows, orm_sql = sent(lambda pk: list(orm_promises(pk)), case.pk)
 
         assert frozen_sql == orm_sql and len(frozen_sql) == 1
         assert str(case.pk) in frozen_sql[0] and str(STAND_IN) not in frozen_sql[0]
