@@ -1,5 +1,6 @@
 """Reads for the case page's "Message the client" card: the latest messages sent to the client (one
 query, whatever the case holds) and the kinds the case's step allows now (no query)."""
+from .frozen import FrozenRead
 from .models import ClientMessage, ClientMessageKind
 from .models.client_messages import KIND_RECORD
 from .workflow import refusal
@@ -12,6 +13,12 @@ def kinds_allowed(case):
     return [k for k in ClientMessageKind if refusal(KIND_RECORD[k], case.step, case.reference) is None]
 
 
-def latest_client_messages(case, limit=SHOWN):
-    return list(ClientMessage.objects.filter(case=case).select_related("created_by")
-                .order_by("-queued_at", "-id")[:limit])
+_LATEST = FrozenRead(lambda pk: ClientMessage.objects.filter(case_id=pk).select_related("created_by")
+                     .order_by("-queued_at", "-id")[:SHOWN])
+
+
+def latest_client_messages(case):
+    messages = _LATEST(case.pk)
+    for message in messages:
+        message.case = case
+    return messages

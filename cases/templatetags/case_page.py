@@ -4,9 +4,9 @@
 for word (tests/cases/test_case_page_fields.py renders every case-page form both ways and compares).
 Django draws a widget through its form templates: a select with a dozen options is some thirty template
 renders (the select, each option, each option's attrs), a label two more; on the case page that was a
-third of the rendering time. Inputs, checkboxes, selects, textareas and labels are written here from the
-widget's own context (`widget.get_context`, the same dict Django's templates read); any other widget
-(radio buttons, a project widget with its own template) and the field row around it go through the
+third of the rendering time. Inputs, checkboxes, selects, radio buttons, textareas and labels are written
+here from the widget's own context (`widget.get_context`, the same dict Django's templates read); any
+other widget (a project widget with its own template) and the field row around it go through the
 template as before."""
 from django import template
 from django.forms.renderers import DjangoTemplates
@@ -23,7 +23,8 @@ _SELECT = "django/forms/widgets/select.html"
 _OPTION = "django/forms/widgets/select_option.html"
 _TEXTAREA = "django/forms/widgets/textarea.html"
 _LABEL = "django/forms/label.html"
-_PLAIN_KINDS = {"radioselect"}  # drawn through cases/parts/_field.html
+_RADIO_OPTION = "django/forms/widgets/radio_option.html"
+_MOOD_FIELDS = ("temperature",)  # with every field whose name holds "mood": the choices are mood chips
 
 
 def attrs_html(attrs):
@@ -35,12 +36,31 @@ def attrs_html(attrs):
     ))
 
 
+def _input_html(w):
+    """django/forms/widgets/input.html for the widget context `w`."""
+    value = format_html(' value="{}"', str(w["value"])) if w["value"] is not None else ""
+    return format_html('<input type="{}" name="{}"{}{}>', w["type"], w["name"], value, attrs_html(w["attrs"]))
+
+
+def radios_html(field):
+    """The radio buttons of _field.html: a fieldset with the label as its legend, each choice a label
+    around its input (a mood chip for a mood field); None when a choice has a template not written here."""
+    chip = "mood" in field.name or field.name in _MOOD_FIELDS
+    choices = []
+    for radio in field.subwidgets:
+        if radio.data["template_name"] != _RADIO_OPTION or not isinstance(radio.renderer, DjangoTemplates):
+            return None
+        css = format_html(" chip mood mood--{}", radio.data["value"]) if chip else ""
+        choices.append((css, _input_html(radio.data), radio.choice_label))
+    return format_html('<fieldset class="choices"><legend>{}</legend>{}</fieldset>\n  ', field.label,
+                       format_html_join("", '<label class="choice{}">{} {}</label>', choices))
+
+
 def _widget_html(widget, w):
     """The widget's markup from its context `w`, or None when its template is not one written here."""
     name = widget.template_name
     if name in _INPUT_TEMPLATES:
-        value = format_html(' value="{}"', str(w["value"])) if w["value"] is not None else ""
-        return format_html('<input type="{}" name="{}"{}{}>', w["type"], w["name"], value, attrs_html(w["attrs"]))
+        return _input_html(w)
     if name == _TEXTAREA:
         return format_html('<textarea name="{}"{}>\n{}</textarea>', w["name"], attrs_html(w["attrs"]),
                            w["value"] if w["value"] else "")
@@ -103,10 +123,12 @@ def label_html(field):
 def field_row(field):
     """cases/parts/_field.html for `field` (its form is field.form)."""
     kind = field.field.widget.__class__.__name__.lower()
-    if kind in _PLAIN_KINDS:
-        return get_template("cases/parts/_field.html").render({"field": field, "form": field.form})
     # In _field.html every branch of the first {% if %} but the last ends with a line break and indent.
-    if field.is_hidden:
+    if kind == "radioselect":
+        main = radios_html(field)
+        if main is None:
+            return get_template("cases/parts/_field.html").render({"field": field, "form": field.form})
+    elif field.is_hidden:
         main = format_html("{}\n  ", widget_html(field))
     elif kind == "checkboxinput":
         main = format_html('<label class="check">{} {}</label>\n  ', widget_html(field), field.label)
