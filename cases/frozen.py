@@ -4,25 +4,59 @@ The case page reads a dozen kinds of records for one case, My cases reads its pa
 the same queryset every time, only the case (or the ids) differ. Django builds and compiles such a
 queryset anew on each call, and for small reads that costs more than the database does (~0.5 ms of
 Python per query on the case page). A `FrozenRead` builds its queryset once with a stand-in value,
-compiles it once per database connection's vendor, and afterwards only puts the real value in place of
-the stand-in among the parameters: the statement sent is the one the ORM writes for that value, and the
-rows come back through Django's own iterables (model instances with their select_related rows,
+compiles it once per database connection's vendor, and afterwards only puts the real values in place of
+the stand-ins among the parameters: the statement sent is the one the ORM writes for those values, and
+the rows come back through Django's own iterables (model instances with their select_related rows,
 annotations, values()).
 
     concerns = FrozenRead(lambda case_id: Concern.objects.filter(case_id=case_id).order_by("id"))
     concerns(case.pk)  # -> [Concern, ...]
+    rows = FrozenRead(lambda ids, now: Case.objects.filter(pk__any=ids).annotate(late=Q(due__lt=now)))
+    rows({3, 5, 8}, timezone.now())
 
-Rules for the builder: the value must reach the SQL only as a parameter (a filter value, not a slice
-bound or a column name), and the builder must not depend on anything else that changes between calls
-(the time, settings): it runs once. The value is one whole number (an id). tests/cases/test_frozen.py
-checks that a frozen read sends exactly what the ORM writes and returns what it returns."""
+Arguments: whole numbers (ids), aware datetimes, and sets of ids given to `field__any` (one array
+parameter, cases.lookups); datetimes and id sets are frozen on PostgreSQL only (elsewhere the read is
+built by the ORM on each call, as if it were not frozen), and an empty id set reads nothing without a
+query, as the ORM does. Rules for the builder: each argument must reach the SQL only as a parameter (a
+filter value, not a slice bound or a column name), and the builder must not depend on anything else
+that changes between calls (the time, settings): it runs once per kind of arguments.
+tests/cases/test_frozen.py checks that a frozen read sends exactly what the ORM writes and returns what
+it returns."""
 import copy
+import datetime as dt
 import threading
+from collections.abc import Set
 
 from django.db import connections
 from django.db.models import QuerySet
 
+from .lookups import array_literal
+
 STAND_IN = -917_263_541  # an id no row has; a plain integer passes every prep step unchanged
+_INT, _TIME, _IDS = "int", "datetime", "ids"
+
+
+def _kind(value):
+    if type(value) is int:
+        return _INT
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return _TIME
+    if isinstance(value, Set) and all(type(v) is int for v in value):
+        return _IDS
+    raise TypeError(f"a frozen read takes ids, aware datetimes and sets of ids, not {type(value).__name__}")
+
+
+def _stand_in(kind, i):
+    if kind == _INT:
+        return STAND_IN - i
+    if kind == _TIME:
+        return dt.datetime(1901, 1, 1, 0, 0, i, 917_263, tzinfo=dt.timezone.utc)
+    return frozenset({STAND_IN - i})
+
+
+def _as_param(kind, value):
+    """The parameter the ORM makes of `value` on PostgreSQL (and of an id on any database)."""
+    return array_literal(value) if kind == _IDS else value
 
 
 class _BoundQuery:
@@ -43,47 +77,53 @@ class _BoundQuery:
 
 
 class FrozenRead:
-    """`build(value)` -> a queryset; calling the FrozenRead with a value runs that queryset's SQL for the
-    value and returns its rows as a list."""
+    """`build(*values)` -> a queryset; calling the FrozenRead with values runs that queryset's SQL for
+    them and returns its rows as a list."""
 
     def __init__(self, build):
         self.build = build
         self._compiled = {}
         self._lock = threading.Lock()
 
-    def _compile(self, alias):
-        queryset = self.build(STAND_IN)
+    def _compile(self, alias, kinds):
+        stand_ins = [_stand_in(kind, i) for i, kind in enumerate(kinds)]
+        queryset = self.build(*stand_ins)
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
-        slots = [i for i, p in enumerate(params) if _is_stand_in(p)]
-        if not slots:
-            raise ValueError("the value never reaches the SQL as a parameter")
+        wanted = [_as_param(kind, value) for kind, value in zip(kinds, stand_ins)]
+        slots = [(i, wanted.index(p)) for i, p in enumerate(params) if _is_stand_in(p, wanted)]
+        missing = set(range(len(kinds))) - {arg for _i, arg in slots}
+        if missing:
+            raise ValueError(f"argument {min(missing) + 1} never reaches the SQL as a parameter")
         return queryset, compiler, sql, tuple(params), slots
 
-    def compiled(self, alias="default"):
-        key = (alias, connections[alias].vendor)
+    def compiled(self, kinds=(_INT,), alias="default"):
+        key = (alias, connections[alias].vendor, kinds)
         entry = self._compiled.get(key)
         if entry is None:
             with self._lock:
-                entry = self._compiled.setdefault(key, self._compile(alias))
+                entry = self._compiled.get(key) or self._compiled.setdefault(key, self._compile(alias, kinds))
         return entry
 
-    def queryset(self, value, alias="default"):
-        """The queryset for `value`, unevaluated; iterating it sends the frozen SQL."""
-        if type(value) is not int:
-            raise TypeError(f"a frozen read takes a whole number, not {type(value).__name__}")
-        template, compiler, sql, params, slots = self.compiled(alias)
+    def queryset(self, *values, alias="default"):
+        """The queryset for `values`, unevaluated; iterating it sends the frozen SQL."""
+        kinds = tuple(_kind(value) for value in values)
+        if connections[alias].vendor != "postgresql" and set(kinds) != {_INT}:
+            return self.build(*values)
+        if any(kind == _IDS and not value for kind, value in zip(kinds, values)):
+            return self.build(*values)  # matches nothing: the ORM reads nothing
+        template, compiler, sql, params, slots = self.compiled(kinds, alias)
         params = list(params)
-        for i in slots:
-            params[i] = value
+        for i, arg in slots:
+            params[i] = _as_param(kinds[arg], values[arg])
         bound = _BoundQuery(template.query, compiler, sql, params)
         queryset = QuerySet(model=template.model, query=bound, using=alias)
         queryset._iterable_class, queryset._fields = template._iterable_class, template._fields
         return queryset
 
-    def __call__(self, value, alias="default"):
-        return list(self.queryset(value, alias))
+    def __call__(self, *values, alias="default"):
+        return list(self.queryset(*values, alias=alias))
 
 
-def _is_stand_in(param):
-    return type(param) is int and param == STAND_IN
+def _is_stand_in(param, wanted):
+    return type(param) in (int, str, dt.datetime) and param in wanted

@@ -30,6 +30,11 @@ class AnyOf(Lookup):
         if connection.vendor == "postgresql":
             array = self.rhs
             if all(type(value) is int for value in array):
-                array = "{" + ",".join(map(str, array)) + "}"  # an array literal: digits and commas only
+                array = array_literal(array)
             return f"{lhs} = ANY(%s::{self.lhs.output_field.cast_db_type(connection)}[])", (*params, array)
         return f"{lhs} IN ({', '.join(['%s'] * len(self.rhs))})", (*params, *self.rhs)
+
+
+def array_literal(ids):
+    """PostgreSQL's array literal of whole numbers: digits, minus signs and commas only."""
+    return "{" + ",".join(map(str, ids)) + "}"

@@ -20,9 +20,9 @@ from django.db.models import Case as CaseWhen
 from django.db.models import F, FloatField, Func, OuterRef, Q, Subquery, Value, When
 
 from .models import Case, Concern, Promise, PromiseStatus, StatusUpdate
-from .paging import capped_count, in_order, window_page
+from .paging import capped_count, window_page
 from .selectors import visible_cases
-from .selectors_ui import LIST_ROW_FIELDS, list_rows
+from .selectors_ui import LIST_ROW_FIELDS, page_rows
 
 SEARCH_FIELDS = ["search_text", "search_names"]
 QUERY_MAX_LENGTH = 200
@@ -231,7 +231,7 @@ def _matches(user, q):
 
 def _page_rows(part):
     """A page's cases by id, as a row shows them (not matched again: the ids are the matches)."""
-    return in_order(list_rows(), [row["pk"] for row in part])
+    return page_rows([row["pk"] for row in part])
 
 
 def _rows(matched):

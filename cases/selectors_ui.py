@@ -64,6 +64,19 @@ def list_rows(user=None, now=None):
                        my_item_due_at=Subquery(my_items.order_by("due_at").values("due_at")[:1]))
 
 
+_PAGE_ROWS = FrozenRead(lambda ids, now: list_rows(None, now).filter(pk__any=ids))
+_PAGE_ROWS_FOR = FrozenRead(lambda ids, user_id, now: list_rows(user_id, now).filter(pk__any=ids))
+
+
+def page_rows(ids, user=None, now=None):
+    """A page's cases by id, in the order of `ids`, as a list row shows them (list_rows; with `user`, their
+    items too). One read whose SQL is written once per process (cases.frozen)."""
+    now, ids = now or timezone.now(), list(ids)
+    rows = _PAGE_ROWS_FOR(frozenset(ids), user.pk, now) if user is not None else _PAGE_ROWS(frozenset(ids), now)
+    by_id = {row.pk: row for row in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
 def my_cases(user, *, step="", overdue=False, escalated=False, q="", show="open", now=None):
     """The rep's home list, in its order: cases they own or co-own, and cases where they hold an open
     action item (with what a row shows: list_rows). One small query for the cases of the user's open

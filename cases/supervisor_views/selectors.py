@@ -21,6 +21,7 @@ from django.db.models import (
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from ..frozen import FrozenRead
 from ..models import (
     Case, Escalation, EscalationNote, EscalationReason, EscalationStatus, Mood, Promise, PromiseStatus,
 )
@@ -90,6 +91,23 @@ def escalation_queue(*, reason="", status=""):
     return qs.values("pk").annotate(**aggregates).order_by("heat", "oldest_escalation_at", "pk")
 
 
+def _queue_cases(ids):
+    next_promise = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING).order_by("due_at", "id")
+    return (Case.objects.filter(pk__any=ids).select_related("client", "owner").only(*QUEUE_ROW_FIELDS)
+            .annotate(next_promise_kind=Subquery(next_promise.values("kind")[:1])))
+
+
+def _queue_escalations(case_ids, *, reason="", status=""):
+    return (Escalation.objects.filter(_in_queue(reason=reason, status=status), case__pk__any=case_ids)
+            .select_related("raised_by", "supervisor", "promise__owner").only(*QUEUE_ESCALATION_FIELDS)
+            .order_by("created_at", "id"))
+
+
+# A page of the queue: its cases, and their escalations in the queue as it opens (cases.frozen).
+_QUEUE_CASES = FrozenRead(_queue_cases)
+_QUEUE_ESCALATIONS = FrozenRead(_queue_escalations)
+
+
 def with_escalations(rows, *, reason="", status=""):
     """A page of escalation_queue as cases, in its order, with what each row says, in two more queries
     whatever the page's length: the cases (client, owner and the kind of the pending promise due first;
@@ -98,10 +116,7 @@ def with_escalations(rows, *, reason="", status=""):
     (those for a broken promise, with the promise and who held it), `waiting` (not yet taken),
     `taken_by` (the supervisors holding them) and `raised_by` (who raised them, "system" for the sweeps)."""
     rows = list(rows)
-    next_promise = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING).order_by("due_at", "id")
-    cases = (Case.objects.filter(pk__in=[row["pk"] for row in rows]).select_related("client", "owner")
-             .only(*QUEUE_ROW_FIELDS).annotate(next_promise_kind=Subquery(next_promise.values("kind")[:1]))
-             .in_bulk())
+    cases = {case.pk: case for case in _QUEUE_CASES(frozenset(row["pk"] for row in rows))}
     page = []
     for row in rows:
         case = cases[row["pk"]]
@@ -110,9 +125,10 @@ def with_escalations(rows, *, reason="", status=""):
         case.last_resolved_at = row.get("last_resolved_at")
         page.append(case)
     by_case = {case.pk: [] for case in page}
-    escalations = (Escalation.objects.filter(_in_queue(reason=reason, status=status), case_id__in=by_case)
-                   .select_related("raised_by", "supervisor", "promise__owner").only(*QUEUE_ESCALATION_FIELDS)
-                   .order_by("created_at", "id"))
+    if reason or status:
+        escalations = _queue_escalations(frozenset(by_case), reason=reason, status=status)
+    else:  # the queue as it opens: its SQL written once per process
+        escalations = _QUEUE_ESCALATIONS(frozenset(by_case))
     for escalation in escalations:
         by_case[escalation.case_id].append(escalation)
     for case in page:

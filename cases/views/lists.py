@@ -6,8 +6,8 @@ from django.utils import timezone
 
 from ..forms import MyCasesFilterForm
 from ..models import Step
-from ..paging import in_order, window_page
-from ..selectors_ui import MY_CASES_PAGE_SIZE, handoffs_waiting_for, list_rows, my_cases as my_cases_query
+from ..paging import window_page
+from ..selectors_ui import MY_CASES_PAGE_SIZE, handoffs_waiting_for, my_cases as my_cases_query, page_rows
 
 
 @login_required
@@ -21,7 +21,7 @@ def my_cases(request):
         show=filters.get("show") or "open", now=now,
     )
     page = window_page(rows.values("pk"), MY_CASES_PAGE_SIZE, request.GET.get("page"),
-                       rows=lambda part: in_order(list_rows(request.user, now), [row["pk"] for row in part]))
+                       rows=lambda part: page_rows([row["pk"] for row in part], request.user, now))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "now": now, "query": query.urlencode(),

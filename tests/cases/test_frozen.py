@@ -1,14 +1,18 @@
 """cases.frozen: a read of one fixed shape, compiled once per process, sends exactly the statement the
 ORM writes for the value it is given and returns what the ORM returns; the case page's records read
 that way are the records the ORM reads."""
+import datetime as dt
 import threading
 
 import pytest
 from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper, Q
+from django.utils import timezone
 from django.test.utils import CaptureQueriesContext
 
 from cases import selectors_ui, services
 from cases.frozen import STAND_IN, FrozenRead
+from cases.paging import in_order
 from cases.models import CaseEvent, Channel, Mood, Promise, StatusUpdate
 from tests.cases.helpers import advance_to, meet_gate, open_case
 from tests.factories import ClientFactory
@@ -97,14 +101,79 @@ def test_a_read_compiled_in_one_thread_runs_on_another_threads_connection(two_ca
     assert got["connection"] is not connection
 
 
-def test_only_a_whole_number_is_taken(two_cases):
+@pytest.mark.parametrize("value", ["7", 7.0, True, [7], dt.datetime(2026, 12, 1, 9, 0), {"7"}])
+def test_only_ids_aware_datetimes_and_sets_of_ids_are_taken(two_cases, value):
     with pytest.raises(TypeError):
-        PROMISES(str(two_cases[0].pk))
+        PROMISES(value)
+
+
+LATE = FrozenRead(lambda ids, now, owner_id: Promise.objects.filter(case__pk__any=ids, owner_id=owner_id)
+                  .annotate(late=ExpressionWrapper(Q(due_at__lt=now), output_field=BooleanField()))
+                  .order_by("due_at", "id"))
+
+
+def orm_late(ids, now, owner_id):
+    return (Promise.objects.filter(case_id__in=ids, owner_id=owner_id)
+            .annotate(late=ExpressionWrapper(Q(due_at__lt=now), output_field=BooleanField())).order_by("due_at", "id"))
+
+
+def test_a_read_of_a_set_of_ids_a_time_and_an_id_is_the_orms(two_cases, rep):
+    ids = frozenset(c.pk for c in two_cases)
+    expected = list(orm_late(ids, timezone.now() + dt.timedelta(hours=2), rep.pk))
+    assert {p.late for p in expected} == {True, False}  # both answers are on the page
+    for when in (timezone.now() + dt.timedelta(hours=2), timezone.now() - dt.timedelta(days=1)):
+        frozen_rows, frozen_sql = sent(lambda args: LATE(*args), (ids, when, rep.pk))
+        orm_rows, orm_sql = sent(lambda args: list(orm_late(*args)), (ids, when, rep.pk))
+
+        assert [(p.pk, p.late) for p in frozen_rows] == [(p.pk, p.late) for p in orm_rows] and frozen_rows
+        assert len(frozen_sql) == 1 and str(STAND_IN) not in frozen_sql[0] and "1901" not in frozen_sql[0]
+    assert LATE(frozenset({two_cases[0].pk}), timezone.now(), rep.pk) == list(
+        orm_late({two_cases[0].pk}, timezone.now(), rep.pk))
+
+
+def test_an_empty_set_of_ids_reads_nothing_without_a_query(two_cases, rep):
+    rows, queries = sent(lambda args: LATE(*args), (frozenset(), timezone.now(), rep.pk))
+
+    assert rows == [] and queries == []
 
 
 def test_a_builder_that_does_not_use_its_value_as_a_parameter_is_refused(db):
-    with pytest.raises(ValueError, match="never reaches the SQL"):
+    with pytest.raises(ValueError, match="argument 1 never reaches the SQL"):
         FrozenRead(lambda pk: Promise.objects.all())(1)
+    with pytest.raises(ValueError, match="argument 2 never reaches the SQL"):
+        FrozenRead(lambda pk, now: Promise.objects.filter(case_id=pk))(1, timezone.now())
+
+
+# --- the lists' page rows -------------------------------------------------------------------------
+def test_a_lists_page_rows_are_the_orms_in_the_pages_order(two_cases, rep, other_rep):
+    first, second = two_cases
+    item = first.action_items.first()
+    services.action_item_update(user=rep, item=item, description=item.description, kind=item.kind,
+                                assignee=other_rep, due_at=item.due_at)
+    now = timezone.now()
+    ids = [second.pk, first.pk]
+
+    def seen(rows):
+        return [(r.pk, r.client.name, r.owner.username, r.next_promise_kind, r.is_overdue,
+                 getattr(r, "holds_item", None), getattr(r, "my_item_due_at", None)) for r in rows]
+
+    for user in (None, rep, other_rep):
+        expected = in_order(selectors_ui.list_rows(user, now), ids)
+        assert seen(selectors_ui.page_rows(ids, user, now)) == seen(expected)
+    assert [r.holds_item for r in selectors_ui.page_rows(ids, other_rep, now)] == [False, True]
+    assert selectors_ui.page_rows([], rep, now) == []
+
+
+def test_the_queues_page_reads_are_the_orms(two_cases, rep, supervisor):
+    from cases.supervisor_views import selectors as queue
+
+    for case in two_cases:
+        services.escalation_raise(user=rep, case=case, reason="liability", note="The client asked who pays for the lost orders")
+    ids = frozenset(c.pk for c in two_cases)
+    for frozen, orm in ((queue._QUEUE_CASES, queue._queue_cases), (queue._QUEUE_ESCALATIONS, queue._queue_escalations)):
+        frozen_rows, frozen_sql = sent(frozen, ids)
+        orm_rows, orm_sql = sent(lambda i, orm=orm: list(orm(i)), ids)
+        assert frozen_sql == orm_sql and [r.pk for r in frozen_rows] == [r.pk for r in orm_rows] and frozen_rows
 
 
 # --- the case page's records ----------------------------------------------------------------------
