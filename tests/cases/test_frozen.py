@@ -168,7 +168,8 @@ def test_the_queues_page_reads_are_the_orms(two_cases, rep, supervisor):
     from cases.supervisor_views import selectors as queue
 
     for case in two_cases:
-        services.escalation_raise(user=rep, case=case, reason="liability", note="The client asked who pays for the lost orders")
+        services.escalation_raise(user=rep, case=case, reason="liability",
+                                  note="The client asked who pays for the lost orders")
     ids = frozenset(c.pk for c in two_cases)
     for frozen, orm in ((queue._QUEUE_CASES, queue._queue_cases), (queue._QUEUE_ESCALATIONS, queue._queue_escalations)):
         frozen_rows, frozen_sql = sent(frozen, ids)
