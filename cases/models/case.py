@@ -3,10 +3,12 @@ it, and only the services in cases/services/ call them (after locking the row an
 gate and the user's permission). Conditions read only this row, so listing the buttons a user may
 press costs no query; the counters they read are recomputed by the services on every record write.
 """
+import functools
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, FSMFieldMixin, transition
 
 from ..permissions import FSM_PERMISSIONS
 from ..workflow import COMPLETE_TRANSITIONS, OPEN_STEPS, STALL_WATCH_STEPS, Transition  # noqa: F401
@@ -121,6 +123,11 @@ def _no_gaps(fn):
 
 # The mood chip for a client whose email nobody has read yet (cases.templatetags.case_ui.mood_chip).
 UNREAD_MOOD = "unread"
+
+
+@functools.cache
+def _fsm_fields(model):
+    return tuple(field for field in model._meta.fields if isinstance(field, FSMFieldMixin))
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
@@ -258,6 +265,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
         return f"{self.reference or 'new case'}: {self.summary}"
 
     # --- derived ---------------------------------------------------------------------------------
+    @property
+    def state_fields(self):
+        """The FSM fields, for django-fsm-2's ConcurrentTransitionMixin, which looks them up among every
+        field of the model for each instance made (fifty on a list page): found once per model."""
+        return _fsm_fields(type(self))
+
     @property
     def step_enum(self):
         return Step(self.step)
