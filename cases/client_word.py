@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from . import workflow
+from .frozen import FrozenRead
 from .models import ClientAnswer, ClientAnswerKind, ClientSurvey
 from .status_links import excerpt, handler_first_name
 
@@ -50,11 +51,17 @@ def current_survey(case):
     return ClientSurvey.objects.filter(case=case).first()
 
 
+# The client's answer in a delivery attempt (the case page asks on every load in `deliver`): cases.frozen.
+_ANSWER_IN_ATTEMPT = FrozenRead(lambda case_id, started: ClientAnswer.objects.filter(
+    case_id=case_id, attempt_started_at=started).order_by("pk")[:1])
+
+
 def current_answer(case):
     """The client's answer in this delivery attempt, or None (also None outside `deliver`)."""
     if not answers_open(case):
         return None
-    return ClientAnswer.objects.filter(case=case, attempt_started_at=case.step_entered_at).first()
+    found = _ANSWER_IN_ATTEMPT(case.pk, case.step_entered_at)
+    return found[0] if found else None
 
 
 def not_yet_refusal(case):

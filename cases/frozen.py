@@ -14,8 +14,10 @@ annotations, values()).
     rows = FrozenRead(lambda ids, now: Case.objects.filter(pk__any=ids).annotate(late=Q(due__lt=now)))
     rows({3, 5, 8}, timezone.now())
 
-Arguments: whole numbers (ids), aware datetimes, and sets of ids given to `field__any` (one array
-parameter, cases.lookups); datetimes and id sets are frozen on PostgreSQL only (elsewhere the read is
+Arguments: whole numbers (ids), strings compared as they are (a reference: a lookup that rewrites its
+value, such as `icontains`, is refused when the read is first built), aware datetimes, and sets of ids
+given to `field__any` (one array parameter, cases.lookups); datetimes and id sets are frozen on
+PostgreSQL only (elsewhere the read is
 built by the ORM on each call, as if it were not frozen), and an empty id set reads nothing without a
 query, as the ORM does. Rules for the builder: each argument must reach the SQL only as a parameter (a
 filter value, not a slice bound or a column name), and the builder must not depend on anything else
@@ -33,22 +35,27 @@ from django.db.models import QuerySet
 from .lookups import array_literal
 
 STAND_IN = -917_263_541  # an id no row has; a plain integer passes every prep step unchanged
-_INT, _TIME, _IDS = "int", "datetime", "ids"
+_INT, _STR, _TIME, _IDS = "int", "str", "datetime", "ids"
+_ANY_DATABASE = {_INT, _STR}  # kinds every database takes as they are
 
 
 def _kind(value):
     if type(value) is int:
         return _INT
+    if type(value) is str:
+        return _STR
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return _TIME
     if isinstance(value, Set) and all(type(v) is int for v in value):
         return _IDS
-    raise TypeError(f"a frozen read takes ids, aware datetimes and sets of ids, not {type(value).__name__}")
+    raise TypeError(f"a frozen read takes ids, strings, aware datetimes and sets of ids, not {type(value).__name__}")
 
 
 def _stand_in(kind, i):
     if kind == _INT:
         return STAND_IN - i
+    if kind == _STR:
+        return f"frozen-stand-in-{i}{STAND_IN}"
     if kind == _TIME:
         return dt.datetime(1901, 1, 1, 0, 0, i, 917_263, tzinfo=dt.timezone.utc)
     return frozenset({STAND_IN - i})
@@ -87,9 +94,12 @@ class FrozenRead:
 
     def _compile(self, alias, kinds):
         stand_ins = [_stand_in(kind, i) for i, kind in enumerate(kinds)]
-        queryset = self.build(*stand_ins)
-        compiler = queryset.query.get_compiler(using=alias)
-        sql, params = compiler.as_sql()
+        try:
+            queryset = self.build(*stand_ins)
+            compiler = queryset.query.get_compiler(using=alias)
+            sql, params = compiler.as_sql()
+        except (TypeError, ValueError) as exc:  # e.g. a string given for a number: never a frozen parameter
+            raise ValueError(f"arguments of kinds {kinds} never reach the SQL as parameters: {exc}") from exc
         wanted = [_as_param(kind, value) for kind, value in zip(kinds, stand_ins)]
         slots = [(i, wanted.index(p)) for i, p in enumerate(params) if _is_stand_in(p, wanted)]
         missing = set(range(len(kinds))) - {arg for _i, arg in slots}
@@ -108,7 +118,7 @@ class FrozenRead:
     def queryset(self, *values, alias="default"):
         """The queryset for `values`, unevaluated; iterating it sends the frozen SQL."""
         kinds = tuple(_kind(value) for value in values)
-        if connections[alias].vendor != "postgresql" and set(kinds) != {_INT}:
+        if connections[alias].vendor != "postgresql" and not set(kinds) <= _ANY_DATABASE:
             return self.build(*values)
         if any(kind == _IDS and not value for kind, value in zip(kinds, values)):
             return self.build(*values)  # matches nothing: the ORM reads nothing

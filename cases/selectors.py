@@ -3,6 +3,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 
+from .frozen import FrozenRead
 from .permissions import can_act_on_item, can_view_case, is_supervisor, sees_whole_team  # noqa: F401 (re-exported)
 
 from .models import (
@@ -66,9 +67,15 @@ def visible_cases(user):
     ).distinct()
 
 
+# Every case page, and the pages of one case, read it by its reference (cases.frozen).
+_CASE_BY_REFERENCE = FrozenRead(lambda reference: Case.objects.select_related("client", "owner", "co_owner")
+                                .filter(reference=reference)[:1])
+
+
 def case_for_user(user, reference):
     """The case with this reference if the user may see it, else 404 (never reveal it exists)."""
-    case = Case.objects.select_related("client", "owner", "co_owner").filter(reference=reference).first()
+    found = _CASE_BY_REFERENCE(str(reference))
+    case = found[0] if found else None
     if case is None or not can_view_case(user, case):
         raise Http404("No such case.")
     return case

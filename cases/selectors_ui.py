@@ -126,14 +126,22 @@ def _search_q(q):
     )
 
 
-def handoffs_waiting_for(user):
+def _handoffs_to(user_id):
     return (
-        Handoff.objects.filter(to_user=user, status=HandoffStatus.REQUESTED)
+        Handoff.objects.filter(to_user_id=user_id, status=HandoffStatus.REQUESTED)
         .select_related("case", "case__client", "from_user")
         .only("reason", "requested_at", "case__reference", "case__step", "case__client__name",
               "from_user__username", "from_user__first_name", "from_user__last_name")
         .order_by("requested_at")
     )
+
+
+_HANDOFFS_TO = FrozenRead(_handoffs_to)  # My cases asks on every load (cases.frozen)
+
+
+def handoffs_waiting_for(user):
+    """The handoffs offered to `user`, oldest first, as a list."""
+    return _HANDOFFS_TO(user.pk)
 
 
 TIMELINE_LATEST = 15  # events the case page shows; the whole timeline is one click away

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from cases import selectors_ui, services
 from cases.frozen import STAND_IN, FrozenRead
 from cases.paging import in_order
-from cases.models import CaseEvent, Channel, Mood, Promise, StatusUpdate
+from cases.models import Case, CaseEvent, Channel, Mood, Promise, StatusUpdate
 from tests.cases.helpers import advance_to, meet_gate, open_case
 from tests.factories import ClientFactory
 
@@ -101,10 +101,15 @@ def test_a_read_compiled_in_one_thread_runs_on_another_threads_connection(two_ca
     assert got["connection"] is not connection
 
 
-@pytest.mark.parametrize("value", ["7", 7.0, True, [7], dt.datetime(2026, 12, 1, 9, 0), {"7"}])
-def test_only_ids_aware_datetimes_and_sets_of_ids_are_taken(two_cases, value):
+@pytest.mark.parametrize("value", [7.0, True, [7], dt.datetime(2026, 12, 1, 9, 0), {"7"}])
+def test_only_ids_strings_aware_datetimes_and_sets_of_ids_are_taken(two_cases, value):
     with pytest.raises(TypeError):
         PROMISES(value)
+
+
+def test_a_string_the_field_turns_into_a_number_is_refused(two_cases):
+    with pytest.raises(ValueError, match="never reach the SQL as parameters"):
+        PROMISES(str(two_cases[0].pk))
 
 
 LATE = FrozenRead(lambda ids, now, owner_id: Promise.objects.filter(case__pk__any=ids, owner_id=owner_id)
@@ -142,6 +147,32 @@ def test_a_builder_that_does_not_use_its_value_as_a_parameter_is_refused(db):
         FrozenRead(lambda pk: Promise.objects.all())(1)
     with pytest.raises(ValueError, match="argument 2 never reaches the SQL"):
         FrozenRead(lambda pk, now: Promise.objects.filter(case_id=pk))(1, timezone.now())
+
+
+def test_a_string_compared_as_it_is_is_a_parameter_and_a_rewritten_one_is_refused(two_cases):
+    by_reference = FrozenRead(lambda ref: Case.objects.select_related("client", "owner").filter(reference=ref))
+    for case in two_cases:
+        rows, sql = sent(by_reference, case.reference)
+        orm_rows, orm_sql = sent(lambda ref: list(Case.objects.select_related("client", "owner").filter(reference=ref)),
+                                 case.reference)
+        assert sql == orm_sql and [r.pk for r in rows] == [case.pk] == [r.pk for r in orm_rows]
+    assert by_reference("C-999999") == []
+    with pytest.raises(ValueError, match="argument 1 never reaches the SQL"):
+        FrozenRead(lambda ref: Case.objects.filter(summary__icontains=ref))("site")
+
+
+def test_the_case_read_by_reference_is_still_refused_to_whom_may_not_see_it(two_cases, rep, other_rep, settings):
+    from django.http import Http404
+
+    from cases.selectors import case_for_user
+
+    case = two_cases[0]
+    assert case_for_user(rep, case.reference).pk == case.pk
+    settings.REPS_SEE_OWN_CASES_ONLY = True
+    with pytest.raises(Http404):
+        case_for_user(other_rep, case.reference)
+    with pytest.raises(Http404):
+        case_for_user(rep, "C-999999")
 
 
 # --- the lists' page rows -------------------------------------------------------------------------
