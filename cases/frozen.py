@@ -100,6 +100,8 @@ class FrozenRead:
             sql, params = compiler.as_sql()
         except (TypeError, ValueError) as exc:  # e.g. a string given for a number: never a frozen parameter
             raise ValueError(f"arguments of kinds {kinds} never reach the SQL as parameters: {exc}") from exc
+        if queryset._prefetch_related_lookups or queryset._known_related_objects:
+            raise ValueError("a frozen read carries its SQL only: no prefetch_related, no related manager")
         wanted = [_as_param(kind, value) for kind, value in zip(kinds, stand_ins)]
         slots = [(i, wanted.index(p)) for i, p in enumerate(params) if _is_stand_in(p, wanted)]
         missing = set(range(len(kinds))) - {arg for _i, arg in slots}

@@ -107,6 +107,13 @@ def test_only_ids_strings_aware_datetimes_and_sets_of_ids_are_taken(two_cases, v
         PROMISES(value)
 
 
+def test_what_a_frozen_read_would_drop_is_refused(two_cases):
+    with pytest.raises(ValueError, match="no prefetch_related"):
+        FrozenRead(lambda pk: Case.objects.filter(pk=pk).prefetch_related("concerns"))(two_cases[0].pk)
+    with pytest.raises(ValueError, match="no related manager"):
+        FrozenRead(lambda pk: two_cases[0].concerns.filter(pk=pk))(1)
+
+
 def test_a_string_the_field_turns_into_a_number_is_refused(two_cases):
     with pytest.raises(ValueError, match="never reach the SQL as parameters"):
         PROMISES(str(two_cases[0].pk))
