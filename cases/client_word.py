@@ -60,8 +60,7 @@ def current_answer(case):
     """The client's answer in this delivery attempt, or None (also None outside `deliver`)."""
     if not answers_open(case):
         return None
-    found = _ANSWER_IN_ATTEMPT(case.pk, case.step_entered_at)
-    return found[0] if found else None
+    return _ANSWER_IN_ATTEMPT.first(case.pk, case.step_entered_at)
 
 
 def not_yet_refusal(case):

@@ -79,6 +79,12 @@ class _BoundQuery:
         compiler.as_sql = lambda *args, **kwargs: (sql, params)
         return compiler
 
+    def chain(self, klass=None):
+        """A frozen queryset is run as it is: filtering or slicing it would compile the stand-ins."""
+        raise TypeError("a frozen read is run as built: filter or slice it in its builder")
+
+    clone = chain
+
     def __getattr__(self, name):  # what an iterable reads besides the compiler (values() names)
         return getattr(self._query, name)
 
@@ -109,7 +115,7 @@ class FrozenRead:
             raise ValueError(f"argument {min(missing) + 1} never reaches the SQL as a parameter")
         return queryset, compiler, sql, tuple(params), slots
 
-    def compiled(self, kinds=(_INT,), alias="default"):
+    def compiled(self, kinds, alias="default"):
         key = (alias, connections[alias].vendor, kinds)
         entry = self._compiled.get(key)
         if entry is None:
@@ -135,6 +141,19 @@ class FrozenRead:
 
     def __call__(self, *values, alias="default"):
         return list(self.queryset(*values, alias=alias))
+
+    def first(self, *values, alias="default"):
+        """The first row for `values`, or None (the builder limits its read to what is needed: [:1])."""
+        found = self(*values, alias=alias)
+        return found[0] if found else None
+
+
+def held_by(rows, parent, field="case"):
+    """Rows a frozen read fetched by their parent's id, each holding `parent` as the related manager's
+    rows would (no query when a template reads row.case)."""
+    for row in rows:
+        type(row)._meta.get_field(field).set_cached_value(row, parent)
+    return rows
 
 
 def _is_stand_in(param, wanted):

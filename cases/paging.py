@@ -172,7 +172,12 @@ def ids_after(queryset, terms, values, n):
 
 def in_order(queryset, ids):
     """The rows of `queryset` with these ids, in the order of `ids`."""
-    by_id = queryset.filter(pk__in=ids).in_bulk() if ids else {}
+    return ordered_as(queryset.filter(pk__in=ids) if ids else [], ids)
+
+
+def ordered_as(rows, ids):
+    """`rows` (model instances) in the order of `ids`; an id with no row is left out."""
+    by_id = {row.pk: row for row in rows}
     return [by_id[pk] for pk in ids if pk in by_id]
 
 

@@ -74,8 +74,7 @@ _CASE_BY_REFERENCE = FrozenRead(lambda reference: Case.objects.select_related("c
 
 def case_for_user(user, reference):
     """The case with this reference if the user may see it, else 404 (never reveal it exists)."""
-    found = _CASE_BY_REFERENCE(str(reference))
-    case = found[0] if found else None
+    case = _CASE_BY_REFERENCE.first(str(reference))
     if case is None or not can_view_case(user, case):
         raise Http404("No such case.")
     return case

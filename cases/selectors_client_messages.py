@@ -1,6 +1,6 @@
 """Reads for the case page's "Message the client" card: the latest messages sent to the client (one
 query, whatever the case holds) and the kinds the case's step allows now (no query)."""
-from .frozen import FrozenRead
+from .frozen import FrozenRead, held_by
 from .models import ClientMessage, ClientMessageKind
 from .models.client_messages import KIND_RECORD
 from .workflow import refusal
@@ -18,7 +18,4 @@ _LATEST = FrozenRead(lambda pk: ClientMessage.objects.filter(case_id=pk).select_
 
 
 def latest_client_messages(case):
-    messages = _LATEST(case.pk)
-    for message in messages:
-        message.case = case
-    return messages
+    return held_by(_LATEST(case.pk), case)

@@ -10,7 +10,8 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from .frozen import FrozenRead
+from .frozen import FrozenRead, held_by
+from .paging import ordered_as
 from .models import (
     OPEN_STEPS, Acknowledgement, ActionItem, Case, CaseEvent, Client, Concern, Delivery, Escalation, EscalationStatus,
     Fact, Handoff, HandoffStatus, ItemStatus, Mood, Promise, PromiseKind, PromiseStatus, Recommitment, StatusUpdate,
@@ -73,8 +74,7 @@ def page_rows(ids, user=None, now=None):
     items too). One read whose SQL is written once per process (cases.frozen)."""
     now, ids = now or timezone.now(), list(ids)
     rows = _PAGE_ROWS_FOR(frozenset(ids), user.pk, now) if user is not None else _PAGE_ROWS(frozenset(ids), now)
-    by_id = {row.pk: row for row in rows}
-    return [by_id[pk] for pk in ids if pk in by_id]
+    return ordered_as(rows, ids)
 
 
 def my_cases(user, *, step="", overdue=False, escalated=False, q="", show="open", now=None):
@@ -179,19 +179,13 @@ def case_records(case, *, whole_timeline=False):
     records = {name: read(case.pk) for name, read in _CASE_READS.items()}
     records["events"] = (_EVENTS_ALL if whole_timeline else _EVENTS_LATEST)(case.pk)
     for rows in records.values():
-        for row in rows:
-            _CASE_FIELD[type(row)].set_cached_value(row, case)
+        held_by(rows, case)
     records["temperatures"] = _TEMPERATURES(case.pk)
     records["whole_timeline"] = whole_timeline
     records["timeline_more"] = not whole_timeline and len(records["events"]) > TIMELINE_LATEST
     records["events"] = records["events"][:None if whole_timeline else TIMELINE_LATEST]
     records["timeline"] = fold_timeline(records["events"], records["promises"])
     return records
-
-
-_CASE_FIELD = {model: model._meta.get_field("case") for model in (
-    Concern, Acknowledgement, Recommitment, Fact, ActionItem, StatusUpdate, Delivery, Promise, Escalation, Handoff,
-    CaseEvent)}
 
 
 FOLD_WITHIN = dt.timedelta(seconds=5)

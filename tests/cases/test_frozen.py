@@ -114,6 +114,21 @@ def test_what_a_frozen_read_would_drop_is_refused(two_cases):
         FrozenRead(lambda pk: two_cases[0].concerns.filter(pk=pk))(1)
 
 
+def test_a_frozen_queryset_cannot_be_narrowed_after_it_is_built(two_cases):
+    queryset = PROMISES.queryset(two_cases[0].pk)
+    for narrow in (lambda qs: qs[:1], lambda qs: qs.filter(status="kept"), lambda qs: qs.order_by("id")):
+        with pytest.raises(TypeError, match="run as built"):
+            narrow(queryset)
+
+
+def test_first_is_the_first_row_or_none(two_cases):
+    first = FrozenRead(lambda pk: Promise.objects.filter(case_id=pk).order_by("due_at", "id")[:1])
+    case = two_cases[0]
+
+    assert first.first(case.pk) == case.promises.order_by("due_at", "id").first()
+    assert first.first(STAND_IN) is None
+
+
 def test_a_string_the_field_turns_into_a_number_is_refused(two_cases):
     with pytest.raises(ValueError, match="never reach the SQL as parameters"):
         PROMISES(str(two_cases[0].pk))
