@@ -22,6 +22,7 @@ from django.db.models import F, FloatField, Func, OuterRef, Q, Subquery, Value, 
 from .models import Case, Concern, Promise, PromiseStatus, StatusUpdate
 from .paging import capped_count, window_page
 from .selectors import visible_cases
+from .text import PHONE_QUERY, digits
 from .selectors_ui import LIST_ROW_FIELDS, page_rows
 
 SEARCH_FIELDS = ["search_text", "search_names"]
@@ -37,7 +38,6 @@ _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 _REFERENCE = re.compile(r"^c-0*(\d+)$")
 # What a user types for a reference: "C-000005", "c-5", "c5", "C 5", "#5".
 _TYPED_REFERENCE = re.compile(r"^(?:(c)\s*-?\s*|(#))?0*(\d{1,9})$")
-_PHONE_QUERY = re.compile(r"^[\d\s()+\-./]+$")
 _WEBSEARCH_SYNTAX = re.compile(r'"|(^|\s)-\w|\sor\s')
 
 
@@ -52,10 +52,6 @@ def fold(value):
 def words(value):
     """The folded words of a text, punctuation dropped: "payroll-due (3 days)" -> payroll due 3 days."""
     return _NON_WORD.sub(" ", fold(value)).split()
-
-
-def digits(value):
-    return "".join(ch for ch in str(value or "") if ch.isdigit())
 
 
 def reference_spellings(reference):
@@ -137,7 +133,7 @@ def prefix_tsquery(q):
 
 
 def _phone_q(q):
-    if _PHONE_QUERY.match(q) and len(digits(q)) >= 4:
+    if PHONE_QUERY.match(q) and len(digits(q)) >= 4:
         return Q(search_names__contains=digits(q))
     return Q(pk__in=[])
 

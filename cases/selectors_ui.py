@@ -2,7 +2,6 @@
 cases.selectors.
 Every list is fetched with its related rows in a fixed number of queries, whatever its length."""
 import datetime as dt
-import re
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
@@ -18,6 +17,7 @@ from .models import (
     Step,
 )
 from .selectors import REP_GROUP, SUPERVISOR_GROUP, case_for_user, sees_whole_team, visible_cases
+from .text import PHONE_QUERY, digits
 
 MY_CASES_PAGE_SIZE = 25
 TEMPERATURE_RECORDED = "temperature recorded"  # the event verb cases.services writes
@@ -264,11 +264,12 @@ def client_choices(user, q="", limit=50):
     return sorted(found, key=lambda c: (c.name, c.pk))[:limit]
 
 
-PHONE_CHARS = re.compile(r"[\d\s+().-]+")  # what a typed phone number is made of
-
-
-def _digits(value):
-    return "".join(ch for ch in value or "" if ch.isdigit())
+def client_may_be_picked(user, client, q=""):
+    """The picker's rule for one client: may `user` open a case for `client`, having typed `q`? (The
+    intake form asks it of the client posted, so a forged id is refused as client_choices hides it.)"""
+    if sees_whole_team(user) or visible_cases(user).filter(client=client).exists():
+        return True
+    return client in _exact_contact(q)
 
 
 def _exact_contact(q, *, shortest_phone=6):
@@ -276,11 +277,11 @@ def _exact_contact(q, *, shortest_phone=6):
     q = (q or "").strip()
     if "@" in q:
         return list(Client.objects.filter(email__iexact=q).order_by("name", "id")[:5])
-    digits = _digits(q)
-    if len(digits) < shortest_phone or PHONE_CHARS.fullmatch(q) is None:
+    typed = digits(q)
+    if len(typed) < shortest_phone or PHONE_QUERY.match(q) is None:
         return []
-    candidates = Client.objects.filter(phone__contains=digits[-4:]).order_by("name", "id")[:200]
-    return [c for c in candidates if _digits(c.phone) == digits][:5]
+    candidates = Client.objects.filter(phone__contains=typed[-4:]).order_by("name", "id")[:200]
+    return [c for c in candidates if digits(c.phone) == typed][:5]
 
 
 def open_escalations(records):

@@ -8,6 +8,15 @@ import unicodedata
 
 from .errors import CaseRuleError
 
+# A typed phone number: digits, spaces and ( ) + - . / only (search and the intake's picker read it).
+PHONE_QUERY = re.compile(r"^[\d\s()+\-./]+$")
+
+
+def digits(value):
+    """The digits of a phone number as typed or stored: '+44 (20) 7946-0958' -> '442079460958'."""
+    return "".join(ch for ch in str(value or "") if ch.isdigit())
+
+
 MIN_WORDS = 3
 NAME = 200  # names
 LINE = 300  # one-liners: summaries, short notes

@@ -3,6 +3,7 @@ from django import forms
 from django.utils import timezone
 
 from ..models import TEMPERATURE_CHOICES, Client
+from ..selectors_ui import client_may_be_picked
 from ..text import limit_of
 from .base import ZONE_REFUSED, AgreementMixin, CaseForm, time_zone_choices, zone_options_loader
 from .steps import ConcernFields
@@ -36,6 +37,13 @@ class NewCaseForm(CaseForm, ConcernFields):
         super().__init__(*args, **kwargs)
         self.fields["client_time_zone"].choices = time_zone_choices()
         self.fields["client_time_zone"].initial = timezone.get_current_timezone_name()
+
+    def clean_client(self):
+        """A client the picker would not offer this user (REPS_SEE_OWN_CASES_ONLY) is refused, posted or not."""
+        client = self.cleaned_data.get("client")
+        if client is not None and not client_may_be_picked(self.user, client, self.data.get("client_q", "")):
+            raise forms.ValidationError(self.fields["client"].error_messages["invalid_choice"], code="invalid_choice")
+        return client
 
     def clean(self):
         data = super().clean()
