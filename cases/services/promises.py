@@ -24,11 +24,15 @@ def allowed_due(case, kind, due_at):
     The one rule every deadline is read through (items, estimates, updates, follow-ups, renegotiations,
     a change of the client's time zone or quiet hours), and the one `promise_open` holds. A deadline
     inside the quiet hours moves to when they end; a status update of a cadence agreed for business
-    hours also waits for them; a follow-up call stays on its day (cases.schedule)."""
+    hours also waits for them; a follow-up call stays on its day (cases.schedule), unless the time before
+    that day's quiet hours has already passed: then it waits for them to end, never falling due in the past."""
     if due_at is None:
         return None
     if kind == PromiseKind.FOLLOW_UP:
-        return on_day_outside_quiet_for_client(due_at, case.client)
+        on_day = on_day_outside_quiet_for_client(due_at, case.client)
+        if on_day < due_at and on_day <= timezone.now():
+            return next_allowed_for_client(due_at, case.client)
+        return on_day
     return next_allowed_for_client(due_at, case.client, business_hours_only=kind == PromiseKind.STATUS_UPDATE
                                    and case.cadence_business_hours_only)
 

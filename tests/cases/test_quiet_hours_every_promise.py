@@ -131,6 +131,23 @@ def test_a_quiet_hours_change_moves_the_estimate_and_a_resolved_cases_follow_up_
     assert every and not any(in_quiet_hours(due.astimezone(UTC), dt.time(16), dt.time(8)) for due in every)
 
 
+def test_a_follow_up_whose_time_before_the_new_quiet_hours_has_passed_waits_for_them_to_end(
+        rep, supervisor, frozen):
+    resolved = advance_to(case_in(rep, Step.IDENTIFY, quiet=(None, None)), Step.RESOLVED, rep)
+    follow_up = pending(resolved, PromiseKind.FOLLOW_UP)  # 17:00 UTC on the follow-up day
+    frozen.move_to(follow_up.due_at - dt.timedelta(minutes=30))  # 16:30: the call has not been made yet
+    client = resolved.client
+
+    services.client_update(user=supervisor, client=client, name=client.name, organisation=client.organisation,
+                           email=client.email, phone=client.phone, time_zone=client.time_zone,
+                           quiet_hours_start=dt.time(16), quiet_hours_end=dt.time(8), **AGREED)
+
+    moved = pending(resolved, PromiseKind.FOLLOW_UP)
+    assert moved.replaces == follow_up
+    assert moved.due_at == follow_up.due_at + dt.timedelta(hours=15)  # 08:00 the next day, not 15:59 (past)
+    assert moved.due_at > follow_up.due_at - dt.timedelta(minutes=30)
+
+
 def test_a_quiet_hours_change_that_moves_an_item_needs_the_clients_agreement(rep, supervisor):
     case = case_in(rep, Step.MANAGE_ANXIETY, quiet=(None, None))
     client, before = case.client, pending(case, PromiseKind.ACTION_ITEM)
