@@ -4,8 +4,9 @@ a rule. The FSM's `permission=` adapters at the bottom take django-fsm's (instan
 
 Roles come from Django permissions (cases/roles.py): a supervisor holds `cases.work_any_case`."""
 from django.conf import settings
+from django.db.models import Q
 
-from .choices import HandoffStatus
+from .choices import HandoffStatus, PromiseKind, PromiseStatus
 from .workflow import OPEN_STEPS
 
 
@@ -135,14 +136,16 @@ def can_edit_client_contact(user, client):
 
 
 def can_edit_client_schedule(user, client):
-    """Time zone and quiet hours move the deadlines of every open case of the client: a supervisor,
-    or a rep who owns every open case of that client (and at least one of them)."""
+    """Time zone and quiet hours move the deadlines of every open case of the client, and the follow-up
+    call still waiting on a resolved one: a supervisor, or a rep who owns every such case (and at least
+    one of them), so no one moves a teammate's promise."""
     if is_supervisor(user):
         return True
     if not _active(user):
         return False
-    open_cases = client.cases.filter(step__in=OPEN_STEPS)
-    return open_cases.filter(owner=user).exists() and not open_cases.exclude(owner=user).exists()
+    waiting = Q(promises__kind=PromiseKind.FOLLOW_UP, promises__status=PromiseStatus.PENDING)
+    moved = client.cases.filter(Q(step__in=OPEN_STEPS) | waiting)
+    return moved.filter(owner=user).exists() and not moved.exclude(owner=user).exists()
 
 
 # --- django-fsm adapters: permission=callable(instance, user) ---------------------------------------

@@ -132,8 +132,9 @@ def _ensure_may_change(user, client, *, case, changed, name):
                             field=contact[0])
     if schedule and not can_edit_client_schedule(user, client):
         raise CaseRuleError(
-            f"Only a supervisor, or a rep who owns every open case of {name}, can change their time zone "
-            "or quiet hours: they move the deadlines of all their cases. Ask a supervisor.", field=field)
+            f"Only a supervisor, or a rep who owns every open case of {name} (and every case whose follow-up "
+            "call is still to come), can change their time zone or quiet hours: they move the deadlines of all "
+            "those cases. Ask a supervisor.", field=field)
 
 
 def _ensure_time_left(client):

@@ -11,9 +11,9 @@ from django.urls import reverse
 
 from cases import services
 from cases.errors import CaseRuleError
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, PromiseKind, PromiseStatus, Step
 from notifications.models import OutboxMessage
-from tests.cases.helpers import open_case
+from tests.cases.helpers import advance_to, open_case
 from tests.factories import ClientFactory
 
 FIELDS = ("name", "organisation", "email", "phone", "time_zone", "quiet_hours_start", "quiet_hours_end")
@@ -75,6 +75,22 @@ def test_a_rep_who_owns_every_open_case_may_change_the_schedule(rep, other_rep, 
 
     ada.refresh_from_db()
     assert (ada.time_zone, ada.quiet_hours_start, ada.quiet_hours_end) == ("Asia/Tokyo", dt.time(21), dt.time(8))
+
+
+def test_a_rep_may_not_move_a_teammates_follow_up_call_by_changing_the_schedule(rep, other_rep, ada):
+    mine = open_case(rep, ada)
+    theirs = advance_to(open_case(other_rep, ada), Step.RESOLVED, other_rep)
+    follow_up = theirs.promises.get(kind=PromiseKind.FOLLOW_UP, status=PromiseStatus.PENDING)
+
+    with pytest.raises(CaseRuleError) as refused:
+        update(rep, ada, mine, quiet_hours_start=dt.time(16), quiet_hours_end=dt.time(8),
+               agreed_channel="phone", agreed_text="Ada said those hours suit her")
+
+    assert "owns every open case of Ada Lovelace" in refused.value.message
+    follow_up.refresh_from_db()
+    assert follow_up.status == PromiseStatus.PENDING
+    ada.refresh_from_db()
+    assert ada.quiet_hours_start is None
 
 
 def test_a_supervisor_may_change_the_schedule_of_a_client_whose_cases_several_reps_own(
