@@ -55,6 +55,13 @@ def check_eta(latest, *, now=None, field="eta_latest"):
     return latest
 
 
+def follow_up_day_has_come(day, client):
+    """Whether the follow-up `day` is the client's today or before it: the call must come on a later day
+    than the one the case is delivered and resolved on (read when the delivery is recorded and when the
+    case resolves)."""
+    return day <= timezone.localdate(timezone=client.tz)
+
+
 def check_follow_up(day, *, today, field="follow_up_on"):
     if day > today + dt.timedelta(days=settings.FOLLOW_UP_MAX_DAYS):
         raise CaseRuleError(f"Schedule the follow-up call within {_days(settings.FOLLOW_UP_MAX_DAYS)}.", field=field)

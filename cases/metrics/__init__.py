@@ -21,7 +21,7 @@ Definitions (the team page shows the same words):
   pending, renegotiated and withdrawn promises do not count). Same rule as `selectors.promise_keeping_rate`
   and as the "N kept / N broken" of each case page. Per week: the same over the promises due that week.
 - Renegotiated share: renegotiated / (kept + broken + renegotiated) over the same promises: how much of
-  the rate was kept by moving deadlines, or dropping an item's once the plan was agreed (each needs the
+  the rate was kept by moving deadlines, or dropping an item's due time by cancelling the item (each needs the
   client's recorded agreement).
 - Median (and nearest-rank 90th percentile) time in a step: for each stay in a step that ended in the
   window (a transition out of it), the time from the transition into it to the transition out of it.

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..errors import CaseRuleError
-from ..bounds import check_follow_up
+from ..bounds import check_follow_up, follow_up_day_has_come
 from ..client_word import not_yet_refusal
 from ..models import ClientMessageKind, ConfirmedBy, Delivery, Mood, PromiseKind, PromiseStatus
 from ..text import clean_text, limit_of, normalise, require_substance
@@ -37,12 +37,11 @@ def delivery_record(*, user, case, verified_with_client, client_satisfied, preve
     case = lock_case(case)
     ensure_can_work(user, case)
     ensure_allows(case, Record.DELIVERY)
-    client_today = timezone.localdate(timezone=case.client.tz)
-    if follow_up_on is not None and follow_up_on <= client_today:
+    if follow_up_on is not None and follow_up_day_has_come(follow_up_on, case.client):
         raise CaseRuleError("The follow-up call comes later: pick a date after today (the client's today).",
                             field="follow_up_on")
     if follow_up_on is not None:
-        check_follow_up(follow_up_on, today=client_today)
+        check_follow_up(follow_up_on, today=timezone.localdate(timezone=case.client.tz))
     if client_mood and client_mood not in Mood.values:
         raise CaseRuleError("Choose how the client feels.", field="client_mood")
     refused = not_yet_refusal(case) if client_satisfied else None

@@ -123,8 +123,7 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
     owner = assignee or case.owner
     if promise is not None and moving:
         promise_move(promise=promise, new_due_at=due_at, actor=user, note="The item's due time changed.", now=now,
-                     owner=promise_holder(promise.owner, owner, actor=user, due_at=due_at, now=now),
-                     agreement=agreement)
+                     agreement=agreement)  # held by the item's assignee now, unless too close (promise_holder)
     elif promise is not None and assignee_changed:
         if not settle_if_overdue(case=case, promise=promise, now=now):
             promise.owner = promise_holder(promise.owner, owner, actor=user, due_at=promise.due_at, now=now)

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 
+from ..bounds import follow_up_day_has_come
 from ..errors import CaseRuleError
 from ..models import (
     CaseEvent, EscalationStatus, HandoffStatus, ItemStatus, PromiseKind, PromiseStatus,
@@ -91,8 +92,8 @@ def _check_follow_up_day(case):
     recorded days ago may name a date that has come since. Checked when the case resolves, where the
     follow-up promise opens."""
     delivery = case.deliveries.order_by("-created_at").first()
-    today = timezone.localdate(timezone=case.client.tz)
-    if delivery is not None and delivery.follow_up_on is not None and delivery.follow_up_on <= today:
+    if delivery is not None and delivery.follow_up_on is not None and follow_up_day_has_come(
+            delivery.follow_up_on, case.client):
         gap = (f"The follow-up date ({delivery.follow_up_on:%a %d %b %Y}) has come: record the delivery again "
                "with a later date (the client's calendar), so the follow-up call comes after the resolution.")
         raise CaseRuleError("Not yet: " + gap, gaps=[gap])

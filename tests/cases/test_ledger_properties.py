@@ -433,7 +433,7 @@ class LedgerMachine(RuleBasedStateMachine):
             return
         for promise in Promise.objects.filter(case_id=self.case_pk, status=PromiseStatus.RENEGOTIATED):
             successor = Promise.objects.filter(replaces=promise).first()
-            if successor is None:  # dropped (an item cancelled once the plan was agreed): the event holds the agreement
+            if successor is None:  # dropped (an item cancelled before its due time): the event holds the agreement
                 dropped = CaseEvent.objects.get(case_id=self.case_pk, verb=DROPPED, data__promise=promise.pk)
                 assert promise.kind == PromiseKind.ACTION_ITEM and dropped.data["agreed_channel"], dropped.note
                 assert word_count(dropped.note.split("“", 1)[1]) >= 3, dropped.note
