@@ -198,6 +198,8 @@ NOTIFY_COALESCE_MINUTES = env.int("NOTIFY_COALESCE_MINUTES", default=10)
 # The rate limits above count in the default cache: per process unless CACHE_URL names a shared one
 # (production: Redis, e.g. redis://redis:6379/1, so every web process shares the count).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# PostgreSQL's JIT compilation, off by default for the app's connections (cases/db_session.py).
+POSTGRES_JIT = env.bool("POSTGRES_JIT", default=False)
 # Business hours in the client's local time, for "business hours only" cadences.
 BUSINESS_HOURS_START = env.int("BUSINESS_HOURS_START", default=9)
 BUSINESS_HOURS_END = env.int("BUSINESS_HOURS_END", default=17)

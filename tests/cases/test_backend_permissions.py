@@ -41,3 +41,48 @@ def test_permissions_cost_one_query_per_request_however_often_a_page_asks(superv
             user.has_perm(perm)
 
     assert len(ctx.captured_queries) == 1
+
+
+def _signed_in(user):
+    """The user as AuthenticationMiddleware loads them on each request (the backend's get_user)."""
+    return StaffProfileBackend().get_user(user.pk)
+
+
+@pytest.mark.django_db
+def test_the_signed_in_user_arrives_with_their_permissions_and_asking_costs_no_statement(rep, supervisor):
+    rep.user_permissions.add(Permission.objects.get(codename="view_user"))
+
+    for user in (rep, supervisor):
+        with CaptureQueriesContext(connection) as ctx:
+            loaded = _signed_in(user)
+            names = loaded.get_all_permissions()
+            assert loaded.has_perm("cases.add_case")
+        assert names == ModelBackend().get_all_permissions(fresh(user))
+        expected = 1 if connection.vendor == "postgresql" else 2
+        assert len(ctx.captured_queries) == expected
+    assert "auth.view_user" in _signed_in(rep).get_all_permissions()
+    assert not _signed_in(rep).has_perm("cases.work_any_case")
+    assert _signed_in(supervisor).has_perm("cases.work_any_case")
+
+
+@pytest.mark.django_db
+def test_a_changed_role_shows_on_the_next_request(rep):
+    from django.contrib.auth.models import Group
+
+    assert not _signed_in(rep).has_perm("cases.work_any_case")
+    rep.groups.add(Group.objects.get(name="supervisor"))
+    assert _signed_in(rep).has_perm("cases.work_any_case")
+    rep.groups.clear()
+    assert _signed_in(rep).get_all_permissions() == set()
+
+
+@pytest.mark.django_db
+def test_an_inactive_or_superuser_signed_in_user_is_answered_as_django_does(rep, supervisor):
+    supervisor.is_superuser = True
+    supervisor.save()
+
+    assert _signed_in(supervisor).has_perm("auth.delete_group")  # a superuser holds every permission
+    assert _signed_in(supervisor).get_all_permissions() == ModelBackend().get_all_permissions(fresh(supervisor))
+    rep.is_active = False
+    rep.save()
+    assert _signed_in(rep) is None  # an inactive user is not signed in at all
