@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from .models import OPEN_STEPS, Case, CaseEvent, Client, Delivery, Mood, Promise, PromiseStatus, StatusUpdate
 from .selectors import sees_whole_team, visible_cases
-from .selectors_ui import TEMPERATURE_RECORDED
+from .selectors_ui import TEMPERATURE_RECORDED, client_may_be_picked
 
 # "Third complaint in 60 days": how far back intake looks for the client's recent cases.
 HISTORY_DAYS = 60
@@ -309,14 +309,15 @@ class ClientHistory:
         return ordinal(self.recent_count + 1)
 
 
-def client_history(user, client_id, *, now=None):
+def client_history(user, client_id, q="", *, now=None):
     """The chosen client's open and recent cases for the intake form, from the cases the user may see;
-    None when `client_id` names no client (nothing picked, or a forged value)."""
+    None when `client_id` names no client (nothing picked, or a forged value) or one the picker would not
+    offer this user, having typed `q` (selectors_ui.client_may_be_picked: not even the client's name)."""
     try:
         client = Client.objects.filter(pk=int(client_id)).first()
     except (TypeError, ValueError):
         return None
-    if client is None:
+    if client is None or not client_may_be_picked(user, client, q):
         return None
     since = (now or timezone.now()) - dt.timedelta(days=HISTORY_DAYS)
     qs = (

@@ -41,11 +41,13 @@ def client_detail(request, pk):
 @require_GET
 def client_history(request, pk=None):
     """The intake form's history panel: `/clients/<pk>/history/`, or `/clients/history/?client=<pk>`
-    (what the client select sends with htmx on change). Nothing picked, or an unknown client: an empty
-    panel, so a stale history never stays on screen."""
+    (what the client select sends with htmx on change, with what was typed in the finder: `client_q`).
+    Nothing picked, an unknown client or one the picker would not offer: an empty panel, so a stale
+    history never stays on screen."""
     if not request.user.has_perm("cases.add_case"):
         raise PermissionDenied("Only reps and supervisors can log a case.")
-    history = client_history_query(request.user, pk if pk is not None else request.GET.get("client"))
+    history = client_history_query(request.user, pk if pk is not None else request.GET.get("client"),
+                                   request.GET.get("client_q", "").strip())
     return render(request, "cases/_client_history.html", {"history": history})
 
 

@@ -32,7 +32,7 @@ def case_new(request):
     status = 422 if form.is_bound else 200
     context = {"form": form, "clients": client_choices(request.user, client_q), "client_q": client_q,
                "selected": str(form["client"].value() or ""),
-               "history": client_history(request.user, form["client"].value())}  # shown without JavaScript too
+               "history": client_history(request.user, form["client"].value(), client_q)}  # shown without JavaScript too
     return render(request, "cases/case_new.html", context, status=status)
 
 

@@ -202,14 +202,34 @@ def test_search_still_finds_the_reps_own_case(own_cases_only):
     assert world.others_case.reference in response.content.decode()
 
 
-@pytest.mark.parametrize("path", ["/clients/{pk}/history/", "/clients/history/?client={pk}"])
-def test_the_intake_history_of_another_reps_client_shows_none_of_their_cases(own_cases_only, path):
+@pytest.mark.parametrize("path", ["/clients/{pk}/history/", "/clients/history/?client={pk}", "/cases/new/?client={pk}"])
+def test_the_intake_history_of_another_reps_client_shows_nothing_of_them_not_even_the_name(own_cases_only, path):
     world, client = own_cases_only
 
     response = client.get(path.format(pk=world.case.client_id), headers=HTMX)
 
     assert response.status_code == 200
-    assert world.case.reference not in response.content.decode()
+    assert _leaks(world, response) == []
+
+
+def test_a_forged_intake_post_for_another_reps_client_is_refused_without_naming_them(own_cases_only):
+    world, client = own_cases_only
+
+    response = client.post("/cases/new/", {"client": world.case.client_id, "summary": "Forged",
+                                           "temperature": "upset", "description": "x", "impact": "y"})
+
+    assert response.status_code == 422
+    assert _leaks(world, response) == []
+
+
+def test_a_returning_caller_named_by_their_whole_email_shows_their_history_to_the_restricted_rep(own_cases_only):
+    world, client = own_cases_only
+    email = world.case.client.email
+
+    response = client.get("/clients/history/", {"client": world.case.client_id, "client_q": email}, headers=HTMX)
+
+    assert email and "Dennis Hale" in response.content.decode()
+    assert world.case.reference not in response.content.decode()  # their cases stay the owner's
 
 
 def test_another_reps_client_page_is_not_found(own_cases_only):
