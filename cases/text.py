@@ -26,16 +26,20 @@ NOTE = 4000  # what was said, answers, notes
 _INVISIBLE_KEEP = {"\n", "\t"}
 _SPACES = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
-_WORD = re.compile(r"\w+", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)  # letters and digits: "_ _ _" is no words
+# Letters that draw nothing (the Hangul fillers; NFKC folds U+3164 and U+FFA0 into U+1160): dropped like
+# the zero-width characters, so three of them are not three words.
+_BLANK_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0"}
 
 
 def normalise(value):
-    """NFKC, without format/control characters (zero-width spaces, joiners, BOMs, bidi marks), with
-    whitespace collapsed. Newlines survive; trailing space on each line does not."""
+    """NFKC, without format/control characters (zero-width spaces, joiners, BOMs, bidi marks) and letters
+    that draw nothing (the Hangul fillers), with whitespace collapsed. Newlines survive; trailing space on each line does not."""
     text = unicodedata.normalize("NFKC", str(value or ""))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     dropped = ("Cf", "Cc", "Co", "Cs")
-    text = "".join(ch for ch in text if ch in _INVISIBLE_KEEP or unicodedata.category(ch) not in dropped)
+    text = "".join(ch for ch in text if ch in _INVISIBLE_KEEP
+                   or (unicodedata.category(ch) not in dropped and ch not in _BLANK_LETTERS))
     text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return _BLANK_LINES.sub("\n\n", text).strip()
 

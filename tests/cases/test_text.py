@@ -30,7 +30,16 @@ def test_words_are_counted_as_runs_of_letters_or_digits():
     assert word_count("Back by 5pm, promise.") == 4 and word_count(". - !") == 0
 
 
-@pytest.mark.parametrize("junk", ["ok", "x", ".", "\u200b", "ok ok", "   ", "—!?"])
+def test_normalise_drops_letters_that_draw_nothing():
+    assert normalise("\u3164 \u3164 \u3164") == "" and normalise("re\u1160store \uffa0the\u115f mail") == "restore the mail"
+
+
+def test_underscores_are_not_words():
+    assert word_count("_ _ _") == 0 and word_count("__init__ works") == 2
+
+
+@pytest.mark.parametrize("junk", ["ok", "x", ".", "\u200b", "ok ok", "   ", "—!?", "\u3164 \u3164 \u3164",
+                                  "\uffa0 \u1160 \u115f", "_ _ _"])
 def test_a_gate_record_without_three_words_is_refused_in_plain_words(junk):
     with pytest.raises(CaseRuleError) as exc:
         require_substance(junk, field="text", message="Write what you said.")
