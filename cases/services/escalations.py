@@ -151,13 +151,22 @@ def escalation_resolve(*, user, escalation, resolution):
 # --- all of a case's open escalations at once (the supervisor's queue is one row per case) -----------
 # Each escalation keeps its own record (taken, noted, resolved row by row); the timeline gets one entry
 # per action naming the reasons, not one per escalation.
-def _lock_open_escalations(user, case, *, doing):
+def _lock_open_escalations(user, case, *, doing, shown=None):
+    """The case (locked) and its open escalations (locked). `shown`: the ids of the escalations the
+    supervisor had on screen (the page posts them): one raised since then is refused, named, so nothing is
+    taken, noted or resolved unread. None (a service called from code) skips that check."""
     _ensure_supervisor(user)
     case = lock_case(case)
     escalations = list(Escalation.objects.select_for_update().filter(case=case)
                        .exclude(status=EscalationStatus.RESOLVED).order_by("created_at", "id"))
     if not escalations:
         raise CaseRuleError(f"{case.reference} has no open escalation to {doing}.")
+    if shown is not None:
+        unseen = [e for e in escalations if e.pk not in set(shown)]
+        if unseen:
+            raise CaseRuleError(
+                f"{_reasons(unseen)}: raised on {case.reference} since you opened this page. "
+                f"Read it above, then {doing} again.")
     return case, escalations
 
 
@@ -174,9 +183,10 @@ def _event_data(escalations):
 
 
 @transaction.atomic
-def case_escalations_take(*, user, case):
-    """Take every open escalation of the case; refused (nothing taken) when another supervisor holds one."""
-    case, escalations = _lock_open_escalations(user, case, doing="take")
+def case_escalations_take(*, user, case, shown=None):
+    """Take every open escalation of the case; refused (nothing taken) when another supervisor holds one,
+    or one was raised since the page was opened (`shown`: _lock_open_escalations)."""
+    case, escalations = _lock_open_escalations(user, case, doing="take", shown=shown)
     _ensure_not_held_by_another(user, escalations)
     waiting = [e for e in escalations if e.status == EscalationStatus.OPEN]
     if not waiting:
@@ -189,9 +199,9 @@ def case_escalations_take(*, user, case):
 
 
 @transaction.atomic
-def case_escalations_note(*, user, case, text):
-    """The same note on each open escalation of the case."""
-    case, escalations = _lock_open_escalations(user, case, doing="note")
+def case_escalations_note(*, user, case, text, shown=None):
+    """The same note on each open escalation of the case (`shown`: _lock_open_escalations)."""
+    case, escalations = _lock_open_escalations(user, case, doing="note", shown=shown)
     text = _clean_note(text)
     notes = [_note(user=user, escalation=e, text=text) for e in escalations]
     event_record(case=case, actor=user, verb="escalation note", note=text, data=_event_data(escalations))
@@ -199,10 +209,11 @@ def case_escalations_note(*, user, case, text):
 
 
 @transaction.atomic
-def case_escalations_resolve(*, user, case, resolution):
+def case_escalations_resolve(*, user, case, resolution, shown=None):
     """Resolve every open escalation of the case with the same resolution (taken by another supervisor or
-    not: resolving is how a supervisor closes the matter, as for a single escalation)."""
-    case, escalations = _lock_open_escalations(user, case, doing="resolve")
+    not: resolving is how a supervisor closes the matter, as for a single escalation); refused when one
+    was raised since the page was opened (`shown`: _lock_open_escalations)."""
+    case, escalations = _lock_open_escalations(user, case, doing="resolve", shown=shown)
     resolution = _clean_resolution(resolution)
     now = timezone.now()
     for escalation in escalations:

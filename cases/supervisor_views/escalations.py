@@ -73,12 +73,18 @@ def _act(request, case, form_name, form, action, done):
     return _page(request, case, **{form_name: form})
 
 
+def shown_escalations(request):
+    """The ids of the escalations the page listed when it was opened (hidden `shown` inputs; anything
+    not a number is left out, so a post without them has seen none)."""
+    return {int(value) for value in request.POST.getlist("shown")[:1000] if value.isdigit() and len(value) < 19}
+
+
 @supervisor_required
 @require_POST
 def case_take(request, reference):
     case = case_for_supervisor(reference)
     try:
-        taken = services.case_escalations_take(user=request.user, case=case)
+        taken = services.case_escalations_take(user=request.user, case=case, shown=shown_escalations(request))
     except CaseRuleError as exc:
         messages.error(request, exc.message)
     else:
@@ -91,7 +97,8 @@ def case_take(request, reference):
 @require_POST
 def case_note(request, reference):
     return _act(request, case_for_supervisor(reference), "note_form", EscalationNoteForm(request.POST),
-                lambda c, d: services.case_escalations_note(user=request.user, case=c, text=d["text"]),
+                lambda c, d: services.case_escalations_note(user=request.user, case=c, text=d["text"],
+                                                            shown=shown_escalations(request)),
                 "Note added to each open escalation.")
 
 
@@ -99,8 +106,8 @@ def case_note(request, reference):
 @require_POST
 def case_resolve(request, reference):
     return _act(request, case_for_supervisor(reference), "resolve_form", EscalationResolveForm(request.POST),
-                lambda c, d: services.case_escalations_resolve(user=request.user, case=c,
-                                                               resolution=d["resolution"]),
+                lambda c, d: services.case_escalations_resolve(user=request.user, case=c, resolution=d["resolution"],
+                                                               shown=shown_escalations(request)),
                 "Escalations resolved.")
 
 
@@ -133,10 +140,15 @@ def escalation_detail(request, pk):
 
 
 def _on_case_of_escalation(view):
-    """An action posted to an escalation's old URL acts on its case, as the case's page does."""
+    """An action posted to an escalation's old URL acts on its case, as the case's page does; what it
+    was shown is that escalation, unless the post lists what its page showed."""
     @wraps(view)
     def by_escalation(request, pk):
-        return view(request, case_of_escalation(pk).reference)
+        case = case_of_escalation(pk)
+        if request.method == "POST" and "shown" not in request.POST:
+            request.POST = request.POST.copy()
+            request.POST.setlist("shown", [str(pk)])
+        return view(request, case.reference)
     return supervisor_required(by_escalation)
 
 

@@ -26,7 +26,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.safestring import SafeData, mark_safe
 
-from ..models import Mood, Step
+from ..models import EscalationStatus, Mood, Step
 from .case_ui import client_time, month_abbr, mood_chip, person, promise_label, relative, stepper, when
 
 register = template.Library()
@@ -276,8 +276,10 @@ def queue_row(context, case, now, showing_resolved):
     else:
         title, since = _since(case.oldest_escalation_at, now)
         waited = f'<td title="Oldest escalation raised {title}">{since}</td>'
+    shown = "".join(f'<input type="hidden" name="shown" value="{e.pk}">' for e in case.escalations_listed
+                    if e.status != EscalationStatus.RESOLVED)  # what the row says; a newer one is refused
     take = (f'<form method="post" action="{_e(case_url("supervisor:case_take", case.reference))}">{_csrf(context)}'
-            f'<button type="submit" class="button--primary button--small">'
+            f'{shown}<button type="submit" class="button--primary button--small">'
             f'Take{f" all {case.waiting}" if case.waiting > 1 else ""}</button></form>\n') if case.waiting else ""
     link = _e(case_url("supervisor:case_escalations", case.reference))
     organisation = case.client.organisation

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.template import engines
 from django.utils import timezone
 
-from cases.models import Case, Client, Escalation, Mood, Promise, PromiseKind, Step
+from cases.models import Case, Client, Escalation, EscalationStatus, Mood, Promise, PromiseKind, Step
 
 NOW = dt.datetime(2025, 6, 30, 12, 0, tzinfo=dt.UTC)
 DJANGO = engines["django"]
@@ -102,7 +102,7 @@ QUEUE_ROW = """
       {% endif %}
       <td>
         {% if case.waiting %}
-        <form method="post" action="{% case_url 'supervisor:case_take' case.reference %}">{% csrf_token %}<button type="submit" class="button--primary button--small">Take{% if case.waiting > 1 %} all {{ case.waiting }}{% endif %}</button></form>
+        <form method="post" action="{% case_url 'supervisor:case_take' case.reference %}">{% csrf_token %}{% for e in case.escalations_listed %}{% if e.status != "resolved" %}<input type="hidden" name="shown" value="{{ e.pk }}">{% endif %}{% endfor %}<button type="submit" class="button--primary button--small">Take{% if case.waiting > 1 %} all {{ case.waiting }}{% endif %}</button></form>
         {% endif %}
         <a href="{% case_url 'supervisor:case_escalations' case.reference %}">Open</a>
       </td>
@@ -166,6 +166,9 @@ def _queue_case(*, waiting, taken_by=(), broken=(), **extra):
     case.reasons = [("Broken promise", 2), ("Client <irate>", 1)]
     case.raised_by, case.taken_by, case.waiting = ["system", "Mia <Rep>"], list(taken_by), waiting
     case.broken = [Escalation(promise=p) for p in broken]
+    case.escalations_listed = [Escalation(pk=71, status=EscalationStatus.OPEN),
+                               Escalation(pk=72, status=EscalationStatus.TAKEN),
+                               Escalation(pk=73, status=EscalationStatus.RESOLVED)]
     return case
 
 
@@ -187,6 +190,8 @@ def test_a_queue_row_prints_what_the_template_printed(case, showing_resolved):
                             showing_resolved=showing_resolved, csrf_token="tok3n")
     assert built == expected
     assert ("tok3n" in built) == bool(case.waiting)
+    assert ('name="shown" value="71"' in built and 'value="72"' in built) == bool(case.waiting)
+    assert 'value="73"' not in built  # a resolved one is not part of what the take acts on
 
 
 @pytest.mark.parametrize("case", [*LIST_CASES, _case(summary="Short <one>", owner=OTHER)])
