@@ -116,6 +116,7 @@ def escalation_take(*, user, escalation):
     case, escalation = _lock_escalation(escalation)
     if escalation.status == EscalationStatus.RESOLVED:
         raise CaseRuleError("This escalation is already resolved.")
+    ensure_allows(case, Record.ESCALATION)  # closed means closed, as for a note
     _ensure_not_held_by_another(user, [escalation])
     _take(user=user, escalation=escalation, now=timezone.now())
     event_record(case=case, actor=user, verb="escalation taken", note=escalation.get_reason_display(),
@@ -161,6 +162,8 @@ def _lock_open_escalations(user, case, *, doing, shown=None):
                        .exclude(status=EscalationStatus.RESOLVED).order_by("created_at", "id"))
     if not escalations:
         raise CaseRuleError(f"{case.reference} has no open escalation to {doing}.")
+    if doing != "resolve":  # closed means closed: a closed case's escalation is resolved, nothing more
+        ensure_allows(case, Record.ESCALATION)
     if shown is not None:
         unseen = [e for e in escalations if e.pk not in set(shown)]
         if unseen:

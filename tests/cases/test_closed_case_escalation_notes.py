@@ -42,3 +42,35 @@ def test_a_note_on_a_resolved_escalation_of_an_open_case_is_taken(supervisor, es
     services.escalation_add_note(user=supervisor, escalation=escalation, text="Client called to say thanks")
 
     assert EscalationNote.objects.filter(escalation=escalation, text="Client called to say thanks").exists()
+
+
+@pytest.mark.django_db
+def test_a_resolved_case_s_escalation_for_its_missed_follow_up_may_be_resolved_but_not_taken_or_noted(boss, supervisor, rep,
+                                                                                                   dennis):
+    import datetime as dt
+
+    from cases.models import Escalation, Step
+    from notifications.sweeps import sweep_broken_promises
+    from tests.cases.helpers import advance_to, open_case
+    from tests.notifications.conftest import T0, at
+
+    with at(T0):
+        case = advance_to(open_case(rep, dennis), Step.RESOLVED, rep)
+    with at(T0 + dt.timedelta(days=30)):  # the follow-up call was never logged: the sweep escalates it
+        sweep_broken_promises()
+    escalation = Escalation.objects.get(case=case, status=EscalationStatus.OPEN)
+    events = CaseEvent.objects.filter(case=case).count()
+    shown = [str(escalation.pk)]
+    base = f"/supervisor/cases/{case.reference}/escalations/"
+
+    boss.post(base + "take/", {"shown": shown})
+    boss.post(base + "note/", {"text": "Called the client back today", "shown": shown})
+    with pytest.raises(CaseRuleError, match="closed"):
+        services.escalation_take(user=supervisor, escalation=escalation)
+
+    escalation.refresh_from_db()
+    assert escalation.status == EscalationStatus.OPEN and not escalation.notes.exists()
+    assert CaseEvent.objects.filter(case=case).count() == events
+    response = boss.post(base + "resolve/", {"resolution": "Called the client: all good", "shown": shown})
+    escalation.refresh_from_db()
+    assert response.status_code == 302 and escalation.status == EscalationStatus.RESOLVED
