@@ -105,7 +105,13 @@ def _typed(kind, value):
             value = parse_datetime(value) if isinstance(value, str) else None
         except ValueError:
             return None
-        return value if value is not None and value.tzinfo is not None else None
+        if value is None or value.tzinfo is None:
+            return None
+        try:  # a moment near year 1 or 9999 overflows once read in UTC (or the viewer's zone): refused
+            in_utc = value.astimezone(dt.timezone.utc)
+        except OverflowError:
+            return None
+        return value if 2 <= in_utc.year <= 9998 else None
     if kind in ("AutoField", "BigAutoField", "IntegerField", "PositiveIntegerField", "BigIntegerField"):
         ok = isinstance(value, int) and not isinstance(value, bool) and -2**63 < value < 2**63
         return value if ok else None

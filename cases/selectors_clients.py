@@ -12,6 +12,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from .models import OPEN_STEPS, Case, CaseEvent, Client, Delivery, Mood, Promise, PromiseStatus, StatusUpdate
+from .paging import MAX_PAGE_NUMBER
 from .selectors import sees_whole_team, visible_cases
 from .selectors_ui import TEMPERATURE_RECORDED, client_may_be_picked
 
@@ -81,8 +82,10 @@ class PromiseRecord:
 
 
 def _page_number(value):
+    """A page number from the address: 1 for anything not a number, never past paging.MAX_PAGE_NUMBER
+    (its OFFSET must still fit a bigint)."""
     try:
-        return max(int(value), 1)
+        return min(max(int(value), 1), MAX_PAGE_NUMBER)
     except (TypeError, ValueError):
         return 1
 

@@ -354,6 +354,8 @@ def _cursor(values):
     ("due", _cursor({"a": 1})), ("due", _cursor([None, "2025-06-28T12:00:00+00:00", 10**30])),
     ("due", _cursor([None, "2025-13-45T99:00:00+00:00", 1])), ("due", _cursor([None, "2025-06-28T12:00:00", 1])),
     ("reference", _cursor(["C-\u0000", 1])), ("newest", _cursor([None, 1])),
+    ("newest", _cursor(["0001-01-01T00:00:00+14:00", 5])), ("oldest", _cursor(["9999-12-31T23:59:59-14:00", 5])),
+    ("resolved", _cursor(["0001-01-01T00:00:00+00:00", "2025-06-28T12:00:00+00:00", 5])),
 ])
 def test_a_hand_edited_cursor_shows_the_page_by_its_number(boss, sort, cursor):
     _mixed(60)

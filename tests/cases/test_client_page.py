@@ -217,3 +217,14 @@ def test_only_the_latest_broken_promises_are_listed_but_all_are_counted(rep_clie
     listed = html.split('class="measures client-broken"')[1].split("</table>")[0]
     assert f"Broken promises ({BROKEN_SHOWN + 5})" in html and listed.count("<tr>") == 1 + BROKEN_SHOWN
     assert "5 earlier broken promises count in the figures above" in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("param", ["open", "past"])
+@pytest.mark.parametrize("number", ["99999999999999999999", str(2**62), "-5", "x"])
+def test_a_page_number_of_any_size_shows_a_page(rep_client, dennis, param, number):
+    _add_cases(dennis, CASES_PER_PAGE + 5)
+
+    response = rep_client.get(page(dennis), {param: number})
+
+    assert response.status_code == 200 and "Open cases" in response.content.decode()
