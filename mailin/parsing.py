@@ -4,6 +4,7 @@ and the attachments. Pure functions over Python's email package (policy.default)
 
 Whatever the message looks like, parsing never raises: a header that cannot be read is treated as
 missing, a body in an unknown charset is decoded with replacement characters."""
+import datetime as dt
 import hashlib
 import html
 import re
@@ -136,13 +137,22 @@ def _recipients(msg, envelope_recipient):
     return tuple(unique)
 
 
-def _date(msg):
+def _date(msg, now=None):
+    """The Date header as an aware moment, or None: unreadable, without a zone, or outside a sane range
+    (from 2000 to a day after now: a forged 9999 or year-1 date is no date, and overflows in UTC)."""
     try:
         header = msg["Date"]
         value = getattr(header, "datetime", None)
+        if value is None or value.tzinfo is None:
+            return None
+        in_utc = value.astimezone(dt.timezone.utc)
     except Exception:  # noqa: BLE001 - an unreadable date is no date
         return None
-    return value if value is not None and value.tzinfo is not None else None
+    latest = (now or dt.datetime.now(dt.timezone.utc)) + dt.timedelta(days=1)
+    return value if _EARLIEST_DATE <= in_utc <= latest else None
+
+
+_EARLIEST_DATE = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def _automatic(msg, sender):
@@ -161,6 +171,7 @@ def _automatic(msg, sender):
     return ""
 
 
+_CONTENT_TYPE = re.compile(r"[a-z0-9][a-z0-9.+_-]{0,48}/[a-z0-9][a-z0-9.+_-]{0,48}")  # what a stored one may be
 _MSG_ID = re.compile(r"<[^<>\s]{1,250}>")
 
 
@@ -325,6 +336,8 @@ def _attachments(msg):
         if not filename and disposition != "attachment":
             continue
         content_type = part.get_content_type()
+        if not _CONTENT_TYPE.fullmatch(content_type):  # any byte may come in a header (a NUL, a long one)
+            content_type = "application/octet-stream"
         try:
             content = part.get_payload(decode=True) or b""
         except Exception:  # noqa: BLE001

@@ -1,5 +1,7 @@
 """Reading a raw email: the new text without the quoted history, the sender, the addresses it went
 to, a stable id when it has no Message-ID, and the attachments."""
+import pytest
+
 from mailin.parsing import parse_message, trim_quoted
 from tests.mailin.conftest import DENNIS, GMAIL_REPLY, PDF, email_bytes
 
@@ -113,3 +115,31 @@ def test_a_real_raw_message_with_quoted_printable_and_latin1_is_read():
     assert mail.text == "Grüße, the café orders work again."
     assert mail.recipients[0] == "case+C-000007.k2j3@reply.cases.example"
     assert mail.message_id == "<20260302110500.GA123@hale-online.example>"
+
+
+def test_an_attachment_s_content_type_with_a_nul_or_junk_is_read_as_octet_stream():
+    raw = email_bytes(to="x@x.example", text="Invoice attached",
+                      attachments=[("invoice.pdf", "application/pdf", PDF)])
+    raw = raw.replace(b"Content-Type: application/pdf", b"Content-Type: applic\x00ation/pdf")
+
+    (attachment,) = parse_message(raw).attachments
+
+    assert attachment.content_type == "application/octet-stream" and attachment.content == PDF
+
+
+def _with_date(value):
+    raw = email_bytes(to="x@x.example", text="Still down")
+    return raw.replace(b"Mon, 02 Mar 2026 11:05:00 +0000", value.encode())
+
+
+def test_a_sane_date_header_is_read():
+    import datetime as dt
+
+    assert parse_message(_with_date("Mon, 02 Mar 2026 11:05:00 +0000")).sent_at == dt.datetime(
+        2026, 3, 2, 11, 5, tzinfo=dt.timezone.utc)
+
+
+@pytest.mark.parametrize("value", ["Fri, 31 Dec 9999 23:59:59 -1400", "Wed, 01 Jan 1000 00:00:00 +1400",
+                                   "Sat, 01 Jan 1972 00:00:00 +0000", "Sun, 01 Jan 2090 00:00:00 +0000"])
+def test_a_date_header_outside_a_sane_range_is_no_date(value):
+    assert parse_message(_with_date(value)).sent_at is None
