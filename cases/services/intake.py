@@ -250,7 +250,9 @@ def case_open(*, user, client, summary, temperature, concern=None):
     assign_reference(case)
     event_record(case=case, actor=user, verb="opened", to_step=case.step,
                  note=f"Logged by {display_name(user)}; client is {Mood(temperature).label.lower()}.")
-    if concern and any(normalise(concern.get(k)) for k in ("description", "impact", "feeling")):
+    # A typed "critical by" alone is a concern begun: refused without its description, not dropped.
+    if concern and (any(normalise(concern.get(k)) for k in ("description", "impact", "feeling"))
+                    or concern.get("impact_deadline")):
         _concern_create(user=user, case=case, **concern)
     apply_irate_rule(case=case, actor=user)
     refresh_counters(case)

@@ -100,3 +100,20 @@ def test_only_people_who_log_cases_may_ask_for_a_history(client, dennis):
                                      (11, "11th"), (12, "12th"), (21, "21st"), (22, "22nd"), (23, "23rd")])
 def test_complaints_are_counted_in_words_then_in_figures(n, word):
     assert ordinal(n) == word
+
+
+@pytest.mark.django_db
+def test_a_critical_by_date_typed_alone_is_refused_beside_the_description_not_dropped(rep_client, dennis):
+    from django.urls import reverse
+
+    from cases.models import Case, Mood
+
+    data = {"client": dennis.pk, "summary": "Website and email down", "temperature": Mood.ANXIOUS,
+            "impact_deadline": "2027-01-10T10:00"}
+
+    response = rep_client.post(reverse("cases:case_new"), data)
+
+    assert response.status_code == 422
+    assert response.context["form"].errors["description"] == ["Describe the concern before saving it."]
+    assert 'value="2027-01-10T10:00"' in response.content.decode()  # what was typed is kept
+    assert not Case.objects.exists()
