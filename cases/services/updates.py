@@ -64,7 +64,10 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
         # number must not depend on whether the sweep got there first.
         promise.case = case
         settle_if_overdue(case=case, promise=promise, now=now)
-        promise_fulfil(promise=promise, at=given_at, actor=user)
+        # A broken promise's late fulfilment is never dated at or before its deadline: an update dated
+        # back to before it, but logged after, was late when it was recorded.
+        late_but_dated_early = promise.status == PromiseStatus.BROKEN and given_at <= promise.due_at
+        promise_fulfil(promise=promise, at=now if late_but_dated_early else given_at, actor=user)
         interval = timezone.timedelta(minutes=case.cadence_minutes or 0)
         if promise.due_at - interval <= given_at <= promise.due_at:
             start = promise.due_at
