@@ -50,6 +50,8 @@ def case_transition(*, user, case, name, reason=""):
         _check_plan_items(case)
     if spec is Transition.COMPLETE_DELIVER:
         _check_follow_up_day(case)
+    if spec is Transition.REOPEN:
+        _check_follow_up_not_due(case)
     from_step, entered = case.step, case.step_entered_at
     method(reason) if spec.reason_required else method()
     case.save()
@@ -96,6 +98,20 @@ def _check_follow_up_day(case):
             delivery.follow_up_on, case.client):
         gap = (f"The follow-up date ({delivery.follow_up_on:%a %d %b %Y}) has come: record the delivery again "
                "with a later date (the client's calendar), so the follow-up call comes after the resolution.")
+        raise CaseRuleError("Not yet: " + gap, gaps=[gap])
+
+
+def _check_follow_up_not_due(case):
+    """Reopening withdraws the pending follow-up call (_back_to_plan): on or after its day (the client's,
+    bounds.follow_up_day_has_come) the call is owed, so it is logged first (what the client said is
+    usually why the case reopens); reopening is not a way to move a call that is due uncounted."""
+    from .promises import pending_promise
+
+    promise = pending_promise(case, PromiseKind.FOLLOW_UP)
+    if promise is not None and follow_up_day_has_come(timezone.localtime(promise.due_at, case.client.tz).date(),
+                                                      case.client):
+        gap = ("The follow-up call is due today: log it (what the client said) before reopening the case, "
+               "so the call owed is kept or broken, not withdrawn.")
         raise CaseRuleError("Not yet: " + gap, gaps=[gap])
 
 
