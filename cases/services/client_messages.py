@@ -182,6 +182,16 @@ def _record(*, user, case, kind, text, client_mood, client_line, now):
     return None
 
 
+def _ensure_follow_up_waiting(case):
+    """A follow-up message belongs to the follow-up call still owed on this resolution (the one rule:
+    delivery.follow_up_waiting): none on a case closed by override, none once the call is logged."""
+    from .delivery import follow_up_waiting
+
+    if follow_up_waiting(case)[1] is None:
+        raise CaseRuleError("There is no follow-up call waiting on this case, so no follow-up message to send.",
+                            field="kind")
+
+
 @transaction.atomic
 def client_message_send(*, user, case, kind, text, client_mood="", client_line="", system=False):
     """Write a message to the client on the case and queue it for them by email. Returns the
@@ -195,6 +205,8 @@ def client_message_send(*, user, case, kind, text, client_mood="", client_line="
         raise CaseRuleError("Choose what kind of message this is.", field="kind")
     kind = K(kind)
     ensure_allows(case, KIND_RECORD[kind])
+    if kind == K.FOLLOW_UP and not system:
+        _ensure_follow_up_waiting(case)
     to = _client_address(case)
     text = require_substance(text, field="text", limit=MESSAGE_TEXT,
                              message="Write the message the client will read.")

@@ -16,7 +16,7 @@ from ..workflow import Record, Transition, ensure_allows
 from .common import ensure_can_work, event_record, lock_case, refresh_counters
 from .irate import apply_irate_rule
 from .client_messages import client_message_send
-from .promises import pending_promise, promise_fulfil
+from .promises import promise_fulfil
 from .status_links import final_page_reopen
 from .transitions import case_transition
 
@@ -81,16 +81,27 @@ def delivery_record(*, user, case, verified_with_client, client_satisfied, preve
 
 
 @transaction.atomic
+def follow_up_waiting(case):
+    """(delivery, promise) of the follow-up call still owed on this resolution, or (None, None): the
+    promise pending, or broken and not yet made good, opened since the case entered its step (a call
+    broken in an earlier cycle of a reopened case is not this one's; a case closed by override owes none)."""
+    delivery = case.deliveries.order_by("-created_at").first()
+    if delivery is None or delivery.follow_up_logged_at:
+        return None, None
+    owed = case.promises.filter(kind=PromiseKind.FOLLOW_UP, created_at__gte=case.step_entered_at)
+    promise = (owed.filter(status=PromiseStatus.PENDING).first()
+               or owed.filter(status=PromiseStatus.BROKEN, kept_at__isnull=True).order_by("-due_at").first())
+    return (delivery, promise) if promise is not None else (None, None)
+
+
 def follow_up_log(*, user, case, note):
     case = lock_case(case)
     ensure_can_work(user, case)
     ensure_allows(case, Record.FOLLOW_UP)
     note = require_substance(note, field="note", limit=limit_of(Delivery, "follow_up_note"),
                              message="Say what the client told you on the follow-up call.")
-    delivery = case.deliveries.order_by("-created_at").first()
-    promise = pending_promise(case, PromiseKind.FOLLOW_UP) or case.promises.filter(
-        kind=PromiseKind.FOLLOW_UP, status=PromiseStatus.BROKEN, kept_at__isnull=True).order_by("-due_at").first()
-    if delivery is None or delivery.follow_up_logged_at or promise is None:
+    delivery, promise = follow_up_waiting(case)
+    if promise is None:
         raise CaseRuleError("There is no follow-up call waiting to be logged.")
     due_day = promise.due_at.astimezone(case.client.tz).date()
     if timezone.localdate(timezone=case.client.tz) < due_day:
