@@ -19,13 +19,14 @@ from django.utils import timezone
 
 from ..errors import CaseRuleError
 from ..formatting import case_context
-from ..models import Case, Channel, Client, Mood
+from ..models import Case, Channel, Client, HandoffStatus, Mood
 from ..notices import notify
 from ..permissions import can_claim_case, can_read_client_mail
 from ..text import LINE, NAME, NOTE, normalise
 from ..workflow import Record, ensure_allows, refusal
 from .common import assign_reference, display_name, event_record, lock_case, refresh_counters
 from .irate import apply_irate_rule
+from .status_links import revoke_status_links
 
 WROTE = "client wrote"  # the timeline verb of a client's email
 NOTICE_EXCERPT = 1500
@@ -167,6 +168,15 @@ def case_claim(*, user, case):
     case.save(update_fields=["owner", "awaiting_claim", "updated_at"])
     event_record(case=case, actor=user, verb="claimed",
                  note=f"{display_name(user)} claimed the case from client email and owns it now.")
+    # The case has its owner now: a handoff asked for while it waited is moot (its new owner could not
+    # answer it, and its acceptance would take the case from them), and, as on every change of owner,
+    # a status link given so far stops working.
+    for handoff in case.handoffs.filter(status=HandoffStatus.REQUESTED):
+        handoff.status = HandoffStatus.CANCELLED
+        handoff.save(update_fields=["status"])
+        event_record(case=case, actor=user, verb="handoff cancelled", data={"handoff": handoff.pk},
+                     note=f"The case was claimed by {display_name(user)} before the handoff was accepted.")
+    revoke_status_links(case=case, actor=user, why="The case changed hands.")
     apply_irate_rule(case=case, actor=user, owner_changed=True)
     refresh_counters(case)
     return case

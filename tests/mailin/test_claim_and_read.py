@@ -48,6 +48,24 @@ def test_a_supervisor_assigning_unclaimed_mail_to_a_rep_ends_the_wait(unclaimed,
     assert unclaimed.owner == rep and not unclaimed.awaiting_claim
 
 
+def test_a_claim_cancels_a_handoff_asked_for_while_the_case_waited(unclaimed, rep, teammate, supervisor):
+    from cases.models import HandoffStatus
+    from cases.services import handoff_accept, handoff_request
+
+    handoff = handoff_request(user=supervisor, case=unclaimed, to_user=teammate, reason="Teammate knows this shop")
+    version = unclaimed.status_link_version
+
+    case_claim(user=rep, case=unclaimed)
+
+    handoff.refresh_from_db()
+    assert handoff.status == HandoffStatus.CANCELLED
+    assert CaseEvent.objects.filter(case=unclaimed, verb="handoff cancelled", data__handoff=handoff.pk).exists()
+    with pytest.raises(CaseRuleError):
+        handoff_accept(user=teammate, handoff=handoff, client_informed=True)
+    unclaimed.refresh_from_db()
+    assert unclaimed.owner == rep and unclaimed.status_link_version == version + 1
+
+
 def test_someone_without_a_rep_s_role_cannot_claim(unclaimed):
     outsider = UserFactory(username="visitor")
 
