@@ -61,7 +61,9 @@ def _status_page(request, link, token, *, answer_form=None, survey_form=None, re
     if link.final:
         return client_page(request, "status/resolved.html", {
             **ctx, "status": client_final_status(link.case), "survey_form": survey_form or ClientSurveyForm()}, status)
-    answer_form = answer_form or ClientAnswerForm(initial={"attempt": word.attempt})
+    answer_form = answer_form or ClientAnswerForm()
+    if not answer_form.is_bound:  # a fresh form answers the attempt the page shows now
+        answer_form.initial["attempt"] = word.attempt
     return client_page(request, "status/case.html", {**ctx, "status": client_status(link.case),
                                                      "answer_form": answer_form}, status)
 
@@ -106,7 +108,11 @@ def _post(request, token, form_class, form_key, *, refusal, recorded, write, anc
         if exc.field in form.fields:
             add_rule_error(form, exc)
             return _status_page(request, link, token, **{form_key: form}, status=422)
-        return _status_page(request, link, token, refused=exc.message, status=409)
+        # Refused as a whole (an answer to an earlier attempt, say): the page as it is now, with what the
+        # client wrote kept in a fresh form for the question asked now.
+        typed = {name: value for name, value in form.cleaned_data.items() if name != "attempt"}
+        return _status_page(request, link, token, refused=exc.message, status=409,
+                            **{form_key: form_class(initial=typed)})
     return _back_to_page(token, anchor)
 
 

@@ -254,6 +254,25 @@ def test_a_page_opened_in_an_earlier_delivery_attempt_cannot_answer_this_one(rep
     assert not ClientAnswer.objects.exists()
 
 
+@pytest.mark.django_db
+def test_a_not_yet_written_on_an_earlier_attempt_s_page_comes_back_with_the_words_kept(rep, dennis_case, frozen):
+    dennis = DennisBrowser(token_of(rep, dennis_case))
+    old_page = dennis.open().content.decode()
+    old_attempt = re.search(r'name="attempt" value="([^"]*)"', old_page).group(1)
+    services.case_loose_ends(user=rep, case=dennis_case, reason="The rep found one more thing to fix first")
+    frozen.shift(dt.timedelta(hours=1))
+    advance_to(fresh(dennis_case), Step.DELIVER, rep)
+
+    response = dennis.answer("not_yet", "Card payments still fail at checkout", attempt=old_attempt)
+
+    html = response.content.decode()
+    new_attempt = re.search(r'name="attempt" value="([^"]*)"', html).group(1)
+    assert response.status_code == 409 and "Card payments still fail at checkout</textarea>" in html
+    assert new_attempt and new_attempt != old_attempt  # answering again from here answers this attempt
+    assert dennis.post("not_yet", "Card payments still fail at checkout", attempt=new_attempt).status_code == 302
+    assert ClientAnswer.objects.get(case=dennis_case).text == "Card payments still fail at checkout"
+
+
 # --- refusals ----------------------------------------------------------------------------------------
 @pytest.mark.django_db
 def test_an_answer_outside_deliver_is_refused_with_a_clear_message(rep, dennis_case):
