@@ -13,7 +13,8 @@ from ..selectors_ui import MY_CASES_PAGE_SIZE, handoffs_waiting_for, my_cases as
 @login_required
 def my_cases(request):
     form = MyCasesFilterForm(request.GET or None, steps=[s for s in Step])
-    filters = form.cleaned_data if form.is_valid() else {}
+    form.is_valid()  # a field with an error (a hand-edited address) is left out; the others still filter
+    filters = getattr(form, "cleaned_data", {})
     now = timezone.now()
     rows = my_cases_query(
         request.user, step=filters.get("step", ""), overdue=filters.get("overdue", False),

@@ -275,3 +275,20 @@ def test_a_page_past_the_end_shows_the_last_and_nonsense_the_first(rep_client, r
 
     assert shown.number == (2 if page == "7" else 1)
     assert len(shown.object_list) == (5 if page == "7" else 25)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("bad", [{"q": "x" * 101}, {"step": "bogus"}])
+def test_a_bad_filter_is_left_out_and_said_while_the_others_still_filter(rep_client, rep, dennis, bad):
+    early = open_case(rep, dennis)
+    advance_to(open_case(rep, dennis), Step.PLAN, rep)
+
+    response = rep_client.get("/", {"step": Step.IDENTIFY, **bad} if "q" in bad else {"show": "resolved", **bad})
+
+    html = response.content.decode()
+    assert response.status_code == 200 and "(left out of the filter)" in html
+    if "q" in bad:  # the step still filters: only the case in identify
+        assert early.reference in html and html.count('class="case-row__ref"') == 1
+    else:  # "resolved" still filters: no open case listed
+        assert early.reference not in html
+    assert 'maxlength="100"' in html
