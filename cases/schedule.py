@@ -30,6 +30,12 @@ def in_business_hours(local):
     return local.weekday() < 5 and start <= local.time() < end
 
 
+def _real(local, tz):
+    """`local` as the instant it names, read again on the clock of `tz`: a wall time that does not exist
+    (in a DST gap) becomes the one that does. (astimezone to the same zone changes nothing: through UTC.)"""
+    return local.astimezone(dt.timezone.utc).astimezone(tz)
+
+
 def _next_at(local, at_time):
     """The next local datetime at `at_time` strictly after (or at) `local`."""
     candidate = local.replace(hour=at_time.hour, minute=at_time.minute, second=at_time.second,
@@ -64,9 +70,8 @@ def next_allowed(instant, *, tz, quiet_start=None, quiet_end=None, business_hour
             moved = True
         if not moved:
             break
-        # Re-normalise across DST changes.
-        local = local.replace(tzinfo=None).replace(tzinfo=tz)
-    local = local.astimezone(tz)
+        local = _real(local, tz)  # a wall time the jump put in a DST gap is read as the instant it names
+    local = _real(local, tz)
     if in_quiet_hours(local, quiet_start, quiet_end):  # the bound ran out (a DST oddity): the quiet hours win
         local = _next_at(local, quiet_end)
     return local.astimezone(dt.timezone.utc)
@@ -127,7 +132,7 @@ def on_day_outside_quiet(instant, *, tz, quiet_start=None, quiet_end=None):
     candidate = dt.datetime.combine(local.date(), at, tzinfo=tz)
     if began_today:
         candidate -= dt.timedelta(minutes=1)
-    candidate = candidate.astimezone(tz)  # re-read across a DST change
+    candidate = _real(candidate, tz)  # re-read across a DST change
     if in_quiet_hours(candidate, quiet_start, quiet_end) or candidate.date() != local.date():
         return next_allowed(instant, tz=tz, quiet_start=quiet_start, quiet_end=quiet_end)  # a DST oddity
     return candidate.astimezone(dt.timezone.utc)

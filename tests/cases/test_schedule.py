@@ -2,9 +2,10 @@
 import datetime as dt
 import zoneinfo
 
+import pytest
 from django.test import override_settings
 
-from cases.schedule import follow_up_due, next_allowed
+from cases.schedule import follow_up_due, in_quiet_hours, next_allowed, on_day_outside_quiet
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 UTC = dt.timezone.utc
@@ -59,3 +60,33 @@ def test_a_follow_up_date_falls_due_at_the_end_of_the_clients_business_day():
         quiet_hours_start = quiet_hours_end = None
 
     assert follow_up_due(dt.date(2026, 7, 1), Client) == dt.datetime(2026, 7, 1, 16, 0, tzinfo=UTC)
+
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+SYDNEY = zoneinfo.ZoneInfo("Australia/Sydney")
+
+
+@pytest.mark.parametrize("tz, day", [(LONDON, dt.date(2027, 3, 28)), (LONDON, dt.date(2027, 10, 31)),
+                                     (SYDNEY, dt.date(2027, 10, 3)), (SYDNEY, dt.date(2027, 4, 4))])
+@pytest.mark.parametrize("quiet", [(dt.time(1, 30), dt.time(0, 30)), (dt.time(1, 45), dt.time(1, 15)),
+                                   (dt.time(0, 30), dt.time(2, 30)), (dt.time(22), dt.time(1, 30))])
+def test_around_a_dst_change_no_deadline_lands_in_the_quiet_hours(tz, day, quiet):
+    quiet_start, quiet_end = quiet
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.timezone.utc) - dt.timedelta(hours=6)
+    for minutes in range(0, 18 * 60, 5):
+        instant = start + dt.timedelta(minutes=minutes)
+        due = next_allowed(instant, tz=tz, quiet_start=quiet_start, quiet_end=quiet_end)
+        on_day = on_day_outside_quiet(instant, tz=tz, quiet_start=quiet_start, quiet_end=quiet_end)
+        for moment in (due, on_day):
+            assert not in_quiet_hours(moment.astimezone(tz), quiet_start, quiet_end), (instant, moment)
+        assert due >= instant
+
+
+def test_the_reviewed_dst_gap_cases_land_outside_the_quiet_hours():
+    on_day = on_day_outside_quiet(dt.datetime(2027, 3, 27, 21, 0, tzinfo=dt.timezone.utc), tz=LONDON,
+                                  quiet_start=dt.time(1, 30), quiet_end=dt.time(0, 30))
+    due = next_allowed(dt.datetime(2027, 3, 28, 0, 45, tzinfo=dt.timezone.utc), tz=LONDON,
+                       quiet_start=dt.time(1, 45), quiet_end=dt.time(1, 15))
+
+    assert not in_quiet_hours(on_day.astimezone(LONDON), dt.time(1, 30), dt.time(0, 30))
+    assert not in_quiet_hours(due.astimezone(LONDON), dt.time(1, 45), dt.time(1, 15))
