@@ -191,6 +191,8 @@ class CaseForm(forms.Form):
                 fld.set_users(self.pick_from(users))
         if self.client_zone_fields and case is not None:
             self._add_zone_choice()
+            if self.is_bound and self.data.get("entry_zone") == CLIENTS:
+                self._read_in_client_zone()
         if self.coach_context:
             self._wire_coach()
 
@@ -226,13 +228,22 @@ class CaseForm(forms.Form):
             choices=[(MINE, f"my time ({mine})"), (CLIENTS, f"{self.case.client.name}'s time ({theirs})")],
         )
 
+    def _read_in_client_zone(self):
+        """The times typed "in the client's time" are read on the client's clock, by Django's own parsing:
+        one that does not exist there (a DST gap) or is ambiguous (the hour repeated) is refused beside
+        its field, naming the client's zone; one that exists only there is taken."""
+        zone = self.case.client.tz
+        for name in self.client_zone_fields:
+            field = self.fields[name]  # this form's own copy of the field
+
+            def clean_in_zone(value, _clean=field.clean):
+                with timezone.override(zone):
+                    return _clean(value)
+            field.clean = clean_in_zone
+
     def clean(self):
         data = super().clean()
         self._check_horizon(data)
-        if data.get("entry_zone") == CLIENTS:
-            for name in self.client_zone_fields:
-                if data.get(name):
-                    data[name] = timezone.make_aware(timezone.make_naive(data[name]), self.case.client.tz)
         now = timezone.now()
         for name in self.future_fields:
             value = data.get(name)

@@ -47,6 +47,39 @@ def test_an_item_due_time_may_be_typed_in_the_clients_time_zone(rep_client, rep)
     assert due.strftime("%Y-%m-%dT%H:%M") == typed
 
 
+def _london_rep_on_a_sydney_case(client):
+    profile = StaffProfileFactory(time_zone="Europe/London")
+    client.force_login(profile.user)
+    case = advance_to(open_case(profile.user, ClientFactory(time_zone="Australia/Sydney")), Step.PLAN, profile.user)
+    return profile.user, case
+
+
+def _add_item(client, case, user, typed):
+    return client.post(url("item_add", case), {"description": "Restore", "kind": "fix", "assignee": user.pk,
+                                               "due_at": typed, "entry_zone": "client"}, headers=HTMX)
+
+
+def test_a_time_typed_in_the_clients_zone_that_does_not_exist_in_mine_is_taken(client, db, time_machine):
+    time_machine.move_to(dt.datetime(2027, 3, 26, 9, 0, tzinfo=dt.timezone.utc), tick=False)
+    user, case = _london_rep_on_a_sydney_case(client)
+
+    _add_item(client, case, user, "2027-03-28T01:30")  # in London's spring gap, a real time in Sydney
+
+    due = case.action_items.get().due_at.astimezone(zoneinfo.ZoneInfo("Australia/Sydney"))
+    assert due.strftime("%Y-%m-%dT%H:%M") == "2027-03-28T01:30"
+
+
+def test_a_time_typed_in_the_clients_zone_that_does_not_exist_there_is_refused_naming_their_zone(client, db, time_machine):
+    time_machine.move_to(dt.datetime(2027, 9, 30, 9, 0, tzinfo=dt.timezone.utc), tick=False)
+    user, case = _london_rep_on_a_sydney_case(client)
+
+    response = _add_item(client, case, user, "2027-10-03T02:30")  # in Sydney's spring gap
+
+    assert response.status_code == 422 and "Australia/Sydney" in response.content.decode()
+    assert 'value="2027-10-03T02:30"' in response.content.decode()
+    assert not case.action_items.exists()
+
+
 def test_an_item_without_a_due_time_is_kept_and_the_gate_says_so(rep_client, rep, dennis):
     case = in_step(rep, dennis, Step.PLAN)
 
