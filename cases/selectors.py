@@ -22,9 +22,11 @@ def supervisors():
 
 
 def supervisor_for(user):
-    """The user's own supervisor, else the first active supervisor; None if there is none."""
+    """The user's own supervisor while they hold the supervisor's role (an active one: is_supervisor),
+    else the first active supervisor; None if there is none. (A profile may still name someone who has
+    since lost the role: they co-own no irate case and hear of no broken promise for it.)"""
     profile = StaffProfile.objects.filter(user=user).select_related("supervisor").first()
-    if profile and profile.supervisor and profile.supervisor.is_active:
+    if profile and profile.supervisor and is_supervisor(profile.supervisor):
         return profile.supervisor
     return supervisors().exclude(pk=user.pk).first()
 
@@ -35,14 +37,17 @@ def supervisor_emails_for(user):
 
 
 def supervisor_emails_for_many(users):
-    """`supervisor_emails_for` of several users in at most two queries (the sweeps' batches):
+    """`supervisor_emails_for` of several users in at most three queries (the sweeps' batches):
     {user pk: [emails]}."""
     profiles = {p.user_id: p for p in StaffProfile.objects.filter(user__in=[u.pk for u in users])
                 .select_related("supervisor")}
+    named = {p.supervisor_id for p in profiles.values() if p.supervisor_id}
+    # Those named who hold the role now (supervisor_for's rule, one query for the batch).
+    holding = set(supervisors().filter(pk__in=named).values_list("pk", flat=True)) if named else set()
     found, everyone = {}, None
     for user in users:
         boss = getattr(profiles.get(user.pk), "supervisor", None)
-        if boss is not None and boss.is_active and boss.email:
+        if boss is not None and boss.pk in holding and boss.email:
             found[user.pk] = [boss.email]
             continue
         if everyone is None:

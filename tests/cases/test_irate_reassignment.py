@@ -88,3 +88,19 @@ def test_when_the_co_owning_supervisor_takes_the_case_another_supervisor_co_owns
 
     irate_case.refresh_from_db()
     assert irate_case.owner == supervisor and irate_case.co_owner == second_supervisor
+
+
+def test_a_profile_naming_someone_who_lost_the_supervisor_role_falls_back_to_a_supervisor(supervisor, dennis):
+    from django.contrib.auth.models import Group
+
+    from cases.selectors import supervisor_emails_for_many
+
+    demoted = SupervisorFactory(email="demoted@team.example")
+    demoted.groups.remove(Group.objects.get(name="supervisor"))
+    demoted.groups.add(Group.objects.get(name="rep"))
+    rep = StaffProfileFactory(supervisor=demoted).user
+
+    case = open_case(rep, dennis, temperature=Mood.IRATE)
+
+    assert case.co_owner == supervisor  # a supervisor, not the rep named on the profile
+    assert supervisor_emails_for_many([rep])[rep.pk] == [supervisor.email]
