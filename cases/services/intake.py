@@ -44,6 +44,9 @@ def _client_fill(client, *, name, organisation, email, phone, time_zone, quiet_h
     client.name = require_text(name, field="name", message="Give the client's name.", limit=limit_of(Client, "name"))
     if (quiet_hours_start is None) != (quiet_hours_end is None):
         raise CaseRuleError("Quiet hours need both a start and an end.", field="quiet_hours_end")
+    if quiet_hours_start is not None and quiet_hours_start == quiet_hours_end:  # would mean none at all
+        raise CaseRuleError("Quiet hours end at another time than they start; leave both empty for none.",
+                            field="quiet_hours_end")
     client.organisation, client.email, client.phone, client.time_zone = (
         clean_text(value, field=f, limit=limit_of(Client, f))
         for f, value in (("organisation", organisation), ("email", email), ("phone", phone), ("time_zone", time_zone))

@@ -34,6 +34,13 @@ def update(user, client, case=None, **changes):
     return services.client_update(user=user, client=client, case=case, **details(client, **changes), **AGREED)
 
 
+@pytest.fixture(autouse=True)
+def morning(time_machine):
+    """A fixed morning (the clock then runs): the plan's deadlines, hours from now, stay out of QUIET
+    whatever the hour the suite runs at."""
+    time_machine.move_to(dt.datetime(2026, 3, 2, 9, 0, tzinfo=UTC), tick=True)
+
+
 @pytest.fixture
 def utc_client(db):
     return ClientFactory(name="Ada Lovelace", organisation="Engines Ltd", time_zone="UTC")
@@ -89,6 +96,8 @@ def test_saving_the_same_details_records_nothing(rep, utc_client):
     ({"name": "  "}, "name", "Give the client's name."),
     ({"quiet_hours_start": dt.time(22, 0)}, "quiet_hours_end", "Quiet hours need both a start and an end."),
     ({"quiet_hours_end": dt.time(7, 0)}, "quiet_hours_end", "Quiet hours need both a start and an end."),
+    ({"quiet_hours_start": dt.time(12, 0), "quiet_hours_end": dt.time(12, 0)}, "quiet_hours_end",
+     "Quiet hours end at another time than they start"),
     ({"time_zone": "Mars/Olympus_Mons"}, "time_zone", "is not a time zone name"),
     ({"email": "not-an-email"}, "email", "valid email"),
 ])
