@@ -34,7 +34,8 @@ _BLANK_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0"}
 
 def normalise(value):
     """NFKC, without format/control characters (zero-width spaces, joiners, BOMs, bidi marks) and letters
-    that draw nothing (the Hangul fillers), with whitespace collapsed. Newlines survive; trailing space on each line does not."""
+    that draw nothing (the Hangul fillers), with whitespace collapsed. Newlines survive; trailing space on
+    each line does not."""
     text = unicodedata.normalize("NFKC", str(value or ""))
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     dropped = ("Cf", "Cc", "Co", "Cs")

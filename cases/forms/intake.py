@@ -9,6 +9,9 @@ from .base import ZONE_REFUSED, AgreementMixin, CaseForm, time_zone_choices, zon
 from .steps import ConcernFields
 
 
+CLIENT_Q_LIMIT = 200  # what the client finder reads of what was typed (its input's maxlength)
+
+
 # --- Intake ---------------------------------------------------------------------------------------
 class NewCaseForm(CaseForm, ConcernFields):
     field_map = {"name": "client_name", "organisation": "client_organisation", "email": "client_email",
@@ -41,13 +44,14 @@ class NewCaseForm(CaseForm, ConcernFields):
     def clean_client(self):
         """A client the picker would not offer this user (REPS_SEE_OWN_CASES_ONLY) is refused, posted or not."""
         client = self.cleaned_data.get("client")
-        if client is not None and not client_may_be_picked(self.user, client, self.data.get("client_q", "")):
+        if client is not None and not client_may_be_picked(self.user, client,
+                                                            self.data.get("client_q", "")[:CLIENT_Q_LIMIT]):
             raise forms.ValidationError(self.fields["client"].error_messages["invalid_choice"], code="invalid_choice")
         return client
 
     def clean(self):
         data = super().clean()
-        if not data.get("client") and not (data.get("client_name") or "").strip():
+        if not data.get("client") and not (data.get("client_name") or "").strip() and "client_name" not in self.errors:
             self.add_error("client_name", "Pick an existing client or give the new client's name.")
         return data
 

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from .. import services
 from ..errors import CaseRuleError
 from ..forms import NewCaseForm, add_rule_error
+from ..forms.intake import CLIENT_Q_LIMIT
 from ..selectors_clients import client_history
 from ..selectors_ui import client_choices
 
@@ -15,7 +16,7 @@ from ..selectors_ui import client_choices
 def case_new(request):
     if not request.user.has_perm("cases.add_case"):
         raise PermissionDenied("Only reps and supervisors can log a case.")
-    client_q = (request.POST or request.GET).get("client_q", "").strip()
+    client_q = (request.POST or request.GET).get("client_q", "").strip()[:CLIENT_Q_LIMIT]
     if request.htmx and request.htmx.target == "id_client":
         return render(request, "cases/_client_options.html", {"clients": client_choices(request.user, client_q),
                                                                  "selected": ""})
@@ -31,8 +32,10 @@ def case_new(request):
             return redirect("cases:case_detail", reference=case.reference)
     status = 422 if form.is_bound else 200
     context = {"form": form, "clients": client_choices(request.user, client_q), "client_q": client_q,
+               "client_q_limit": CLIENT_Q_LIMIT,
                "selected": str(form["client"].value() or ""),
-               "history": client_history(request.user, form["client"].value(), client_q)}  # shown without JavaScript too
+               # shown without JavaScript too
+               "history": client_history(request.user, form["client"].value(), client_q)}
     return render(request, "cases/case_new.html", context, status=status)
 
 

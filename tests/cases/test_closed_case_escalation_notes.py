@@ -45,8 +45,8 @@ def test_a_note_on_a_resolved_escalation_of_an_open_case_is_taken(supervisor, es
 
 
 @pytest.mark.django_db
-def test_a_resolved_case_s_escalation_for_its_missed_follow_up_may_be_resolved_but_not_taken_or_noted(boss, supervisor, rep,
-                                                                                                   dennis):
+def test_a_closed_case_s_escalation_for_a_missed_follow_up_is_resolved_not_taken_or_noted(boss, supervisor, rep,
+                                                                                           dennis):
     import datetime as dt
 
     from cases.models import Escalation, Step

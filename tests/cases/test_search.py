@@ -244,8 +244,9 @@ def test_a_search_with_no_match_says_so(rep_client, rich_case):
     assert "No case matches “xylophone”" in response.content.decode()
 
 
-def test_a_too_long_query_is_refused_with_a_message_not_an_error(rep_client):
-    response = rep_client.get(SEARCH, {"q": "a" * 201})
+@pytest.mark.parametrize("headers", [{}, {"HX-Request": "true", "HX-Target": "search-results"}], ids=["page", "htmx"])
+def test_a_too_long_query_is_refused_with_a_message_not_an_error(rep_client, headers):
+    response = rep_client.get(SEARCH, {"q": "a" * 201}, headers=headers)
 
     assert response.status_code == 200
     assert "at most 200 characters" in response.content.decode()

@@ -69,7 +69,7 @@ def test_a_time_typed_in_the_clients_zone_that_does_not_exist_in_mine_is_taken(c
     assert due.strftime("%Y-%m-%dT%H:%M") == "2027-03-28T01:30"
 
 
-def test_a_time_typed_in_the_clients_zone_that_does_not_exist_there_is_refused_naming_their_zone(client, db, time_machine):
+def test_a_time_typed_in_the_clients_zone_missing_there_is_refused_naming_their_zone(client, db, time_machine):
     time_machine.move_to(dt.datetime(2027, 9, 30, 9, 0, tzinfo=dt.timezone.utc), tick=False)
     user, case = _london_rep_on_a_sydney_case(client)
 

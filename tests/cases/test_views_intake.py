@@ -108,3 +108,31 @@ def test_new_case_is_refused_to_a_user_without_a_role(client, db):
     response = client.get(reverse("cases:case_new"))
 
     assert response.status_code == 403
+
+
+def test_a_client_name_over_its_limit_gets_one_error_saying_so(rep_client):
+    response = rep_client.post(reverse("cases:case_new"), _new_case_data(client_name="N" * 201))
+
+    assert response.status_code == 422
+    assert list(response.context["form"].errors) == ["client_name"]
+    assert "Pick an existing client or give the new client" not in response.content.decode()
+
+
+def test_the_client_finder_reads_at_most_its_limit_and_says_so_in_the_page(rep_client, dennis):
+    from cases.forms.intake import CLIENT_Q_LIMIT
+
+    page = rep_client.get(reverse("cases:case_new"), {"client_q": "Dennis" + " " * 5 + "x" * 5000})
+
+    assert page.status_code == 200 and f'name="client_q" maxlength="{CLIENT_Q_LIMIT}"' in page.content.decode()
+    assert page.context["client_q"] == ("Dennis" + " " * 5 + "x" * 5000)[:CLIENT_Q_LIMIT]
+
+
+def test_the_move_back_reason_box_carries_the_services_limit(rep_client, rep, dennis):
+    from cases.text import SHORT_NOTE
+    from tests.cases.helpers import advance_to, open_case
+    from cases.models import Step
+
+    case = advance_to(open_case(rep, dennis), Step.DELIVER, rep)  # "back to plan: loose ends" is offered
+
+    html = rep_client.get(page_of(case)).content.decode()
+    assert 'name="reason" id="id_move_' in html and f'rows="2" maxlength="{SHORT_NOTE}"' in html
