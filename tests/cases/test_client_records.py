@@ -232,14 +232,17 @@ def test_the_same_quiet_hours_are_accepted_when_no_open_case_keeps_to_business_h
     assert (ada.quiet_hours_start, ada.quiet_hours_end) == (dt.time(8), dt.time(18))
 
 
-def test_equal_quiet_hour_ends_still_mean_no_quiet_hours(rep, ada):
+def test_quiet_hours_that_end_when_they_start_are_refused_not_stored_as_none(rep, ada):
     case = open_case(rep, ada)
     business_hours_only(case)
+    before = (ada.quiet_hours_start, ada.quiet_hours_end)
 
-    update(rep, ada, case, quiet_hours_start=dt.time(9), quiet_hours_end=dt.time(9))
+    with pytest.raises(CaseRuleError) as refused:
+        update(rep, ada, case, quiet_hours_start=dt.time(9), quiet_hours_end=dt.time(9))
 
+    assert refused.value.field == "quiet_hours_end" and "leave both empty for none" in refused.value.message
     ada.refresh_from_db()
-    assert ada.quiet_hours_start == ada.quiet_hours_end == dt.time(9)
+    assert (ada.quiet_hours_start, ada.quiet_hours_end) == before
 
 
 # --- The case page's client form -----------------------------------------------------------------
