@@ -238,14 +238,21 @@ def test_a_new_delivery_attempt_after_loose_ends_can_be_answered_again(rep, denn
     assert list(ClientAnswer.objects.filter(case=dennis_case).values_list("answer", flat=True)) == ["not_yet", "works"]
 
 
-@pytest.mark.django_db
-def test_a_page_opened_in_an_earlier_delivery_attempt_cannot_answer_this_one(rep, dennis_case, frozen):
-    dennis = DennisBrowser(token_of(rep, dennis_case))
+def _page_of_an_earlier_attempt(rep, case, frozen):
+    """Dennis opens the page at delivery; the case goes back to plan and reaches delivery again: his
+    browser, and the attempt his open page still answers."""
+    dennis = DennisBrowser(token_of(rep, case))
     old_page = dennis.open().content.decode()
     old_attempt = re.search(r'name="attempt" value="([^"]*)"', old_page).group(1)
-    services.case_loose_ends(user=rep, case=dennis_case, reason="The rep found one more thing to fix first")
+    services.case_loose_ends(user=rep, case=case, reason="The rep found one more thing to fix first")
     frozen.shift(dt.timedelta(hours=1))
-    advance_to(fresh(dennis_case), Step.DELIVER, rep)
+    advance_to(fresh(case), Step.DELIVER, rep)
+    return dennis, old_attempt
+
+
+@pytest.mark.django_db
+def test_a_page_opened_in_an_earlier_delivery_attempt_cannot_answer_this_one(rep, dennis_case, frozen):
+    dennis, old_attempt = _page_of_an_earlier_attempt(rep, dennis_case, frozen)
 
     response = dennis.answer("works", attempt=old_attempt)
 
@@ -256,12 +263,7 @@ def test_a_page_opened_in_an_earlier_delivery_attempt_cannot_answer_this_one(rep
 
 @pytest.mark.django_db
 def test_a_not_yet_written_on_an_earlier_attempt_s_page_comes_back_with_the_words_kept(rep, dennis_case, frozen):
-    dennis = DennisBrowser(token_of(rep, dennis_case))
-    old_page = dennis.open().content.decode()
-    old_attempt = re.search(r'name="attempt" value="([^"]*)"', old_page).group(1)
-    services.case_loose_ends(user=rep, case=dennis_case, reason="The rep found one more thing to fix first")
-    frozen.shift(dt.timedelta(hours=1))
-    advance_to(fresh(dennis_case), Step.DELIVER, rep)
+    dennis, old_attempt = _page_of_an_earlier_attempt(rep, dennis_case, frozen)
 
     response = dennis.answer("not_yet", "Card payments still fail at checkout", attempt=old_attempt)
 
