@@ -69,3 +69,17 @@ def _background_work_reported_healthy():
     cache.set(BANNER_CACHE_KEY, healthy, timeout=None)
     yield
     cache.delete(BANNER_CACHE_KEY)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_dropped_at_the_end(django_db_setup, django_db_blocker):
+    """pytest-django drops the test database when the session ends, and PostgreSQL refuses while another
+    connection is open on it: a finished test's thread (config/settings/test.py names its connections
+    "pytest") or a killed Celery worker PostgreSQL has not yet noticed. Those are ended first, so every
+    run (each pytest-xdist worker has its own database) leaves no database behind."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cur:
+        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()")
