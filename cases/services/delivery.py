@@ -80,7 +80,6 @@ def delivery_record(*, user, case, verified_with_client, client_satisfied, preve
     return delivery
 
 
-@transaction.atomic
 def follow_up_waiting(case):
     """(delivery, promise) of the follow-up call still owed on this resolution, or (None, None): the
     promise pending, or broken and not yet made good, opened since the case entered its step (a call
@@ -94,6 +93,7 @@ def follow_up_waiting(case):
     return (delivery, promise) if promise is not None else (None, None)
 
 
+@transaction.atomic
 def follow_up_log(*, user, case, note):
     case = lock_case(case)
     ensure_can_work(user, case)
