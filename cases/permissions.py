@@ -18,12 +18,21 @@ def is_supervisor(user):
     return _active(user) and user.has_perm("cases.work_any_case")
 
 
+def may_own_cases(user):
+    """Own a case (take one over, be handed or reassigned one, keep working one's own): an active rep or
+    supervisor. Checked when a handoff is asked for and again when it is accepted, since the person may
+    have left the team or lost the role in between."""
+    return _active(user) and user.has_perm("cases.add_case")
+
+
 def can_work_case(user, case):
-    """Work the steps: the owner, the co-owner (a supervisor on an irate case) and supervisors."""
+    """Work the steps: the owner (while a rep or supervisor), the co-owner (a supervisor on an irate case,
+    while they hold the role) and supervisors."""
     if not _active(user):
         return False
-    return case.owner_id == user.pk or (case.co_owner_id is not None and case.co_owner_id == user.pk) \
-        or user.has_perm("cases.work_any_case")
+    if user.has_perm("cases.work_any_case"):
+        return True
+    return case.owner_id == user.pk and may_own_cases(user)
 
 
 def sees_whole_team(user):
@@ -52,8 +61,7 @@ def can_view_case(user, case):
 def can_claim_case(user, case):
     """First hearer owns it: a case opened from an email that nobody owns yet may be claimed (and so
     read) by any rep or supervisor while it is open; whoever claims it first owns it."""
-    return (_active(user) and bool(case.awaiting_claim) and case.step in OPEN_STEPS
-            and user.has_perm("cases.add_case"))
+    return may_own_cases(user) and bool(case.awaiting_claim) and case.step in OPEN_STEPS
 
 
 def can_read_client_mail(user, case):
@@ -69,7 +77,7 @@ def can_log_contact(user, case):
 def can_ask_for_case(user, case):
     """A rep (or supervisor) who is not the owner may ask to take an open case over (a handoff to
     themselves that the owner or a supervisor accepts)."""
-    return (_active(user) and user.has_perm("cases.add_case") and case.owner_id != user.pk
+    return (may_own_cases(user) and case.owner_id != user.pk
             and case.step in OPEN_STEPS and not case.awaiting_claim and can_view_case(user, case))
 
 

@@ -8,7 +8,7 @@ from ..errors import CaseRuleError
 from ..formatting import case_context
 from ..models import Handoff, HandoffStatus, PromiseStatus
 from ..notices import notify
-from ..permissions import can_accept_handoff_for, can_answer_handoff, can_reassign
+from ..permissions import can_accept_handoff_for, can_answer_handoff, can_reassign, may_own_cases
 from ..text import LINE, clean_text, limit_of
 from ..workflow import Record, ensure_allows, live_promise_q
 from .common import display_name, ensure_can_work, event_record, lock_case, require_text
@@ -50,12 +50,10 @@ def handoff_request(*, user, case, to_user, reason):
     ensure_allows(case, Record.HANDOFF)
     reason = require_text(reason, field="reason", message="Say why you are handing the case over.",
                           limit=limit_of(Handoff, "reason"))
-    if to_user is None or not to_user.is_active:
-        raise CaseRuleError("Choose an active teammate to hand the case to.", field="to_user")
+    if to_user is None or not may_own_cases(to_user):
+        raise CaseRuleError("Choose an active rep or supervisor to hand the case to.", field="to_user")
     if to_user.pk == case.owner_id:
         raise CaseRuleError("That person already owns the case.", field="to_user")
-    if not to_user.has_perm("cases.add_case"):
-        raise CaseRuleError("Cases can only be handed to reps or supervisors.", field="to_user")
     if case.handoffs.filter(status=HandoffStatus.REQUESTED).exists():
         raise CaseRuleError("A handoff is already waiting to be accepted; cancel it first.")
     handoff = Handoff.objects.create(case=case, from_user=case.owner, to_user=to_user, reason=reason,
@@ -81,6 +79,9 @@ def handoff_accept(*, user, handoff, client_informed):
     ensure_allows(case, Record.HANDOFF)
     if handoff.status != HandoffStatus.REQUESTED:
         raise CaseRuleError("This handoff is no longer waiting to be accepted.")
+    if not may_own_cases(handoff.to_user):
+        raise CaseRuleError(f"{display_name(handoff.to_user)} can no longer own cases (no longer an active rep or "
+                            "supervisor): decline this handoff instead.")
     if not client_informed:
         raise CaseRuleError("Confirm the client has been told who now handles the case.", field="client_informed")
     handoff.status = HandoffStatus.ACCEPTED
@@ -131,7 +132,7 @@ def case_reassign(*, user, case, to_user, reason, client_informed):
     ensure_allows(case, Record.HANDOFF)
     reason = require_text(reason, field="reason", message="Say why the case is being reassigned.",
                           limit=limit_of(Handoff, "reason"))
-    if to_user is None or not to_user.is_active or not to_user.has_perm("cases.add_case"):
+    if to_user is None or not may_own_cases(to_user):
         raise CaseRuleError("Choose an active rep or supervisor.", field="to_user")
     if to_user.pk == case.owner_id:
         raise CaseRuleError("That person already owns the case.", field="to_user")

@@ -1,0 +1,74 @@
+"""Whoever left the team or lost the role since the page was drawn (RECIPE "Ownership", "Team visibility"):
+a handoff is accepted only onto an active rep or supervisor, checked again when it is accepted, and a
+co-owner or owner who is no longer a supervisor or rep no longer works the case
+(permissions.may_own_cases, read by can_work_case and the handoff services)."""
+import pytest
+from django.contrib.auth import get_user_model
+
+from cases import services
+from cases.errors import CaseRuleError
+from cases.models import Case, HandoffStatus, Mood
+from tests.cases.helpers import open_case
+from tests.cases.views_support import url
+
+
+def fresh(user):
+    """The user as the next request reads them (permissions are not cached across requests)."""
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def test_a_request_for_the_case_from_a_teammate_who_has_since_left_cannot_be_accepted(rep, other_rep, dennis):
+    case = open_case(rep, dennis)
+    asked = services.case_ask_for(user=other_rep, case=case, reason="I know this host's support team well")
+    get_user_model().objects.filter(pk=other_rep.pk).update(is_active=False)
+
+    with pytest.raises(CaseRuleError, match="can no longer own cases"):
+        services.handoff_accept(user=fresh(rep), handoff=asked, client_informed=True)
+
+    asked.refresh_from_db()
+    assert Case.objects.get(pk=case.pk).owner == rep
+    assert asked.status == HandoffStatus.REQUESTED  # still there to be declined
+
+
+def test_a_handoff_offered_to_someone_who_lost_the_rep_role_is_refused_on_the_page(client, rep, other_rep, dennis):
+    case = open_case(rep, dennis)
+    offered = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="Covers the evening shift")
+    other_rep.groups.clear()
+    client.force_login(other_rep)
+
+    response = client.post(url("handoff_accept", case, offered.pk), {"client_informed": "on"})
+
+    offered.refresh_from_db()
+    assert response.status_code != 302
+    assert Case.objects.get(pk=case.pk).owner == rep and offered.status == HandoffStatus.REQUESTED
+
+
+def test_a_co_owner_no_longer_a_supervisor_no_longer_works_the_irate_case(client, rep, supervisor, dennis):
+    case = open_case(rep, dennis, temperature=Mood.IRATE)
+    assert case.co_owner == supervisor
+    supervisor.groups.clear()
+    client.force_login(supervisor)
+
+    calmed = client.post(url("temperature", case), {"temperature": Mood.CALM})
+    added = client.post(url("concern_add", case), {"description": "Orders stopped on the shop at noon today",
+                                                   "impact": "No sales at all since noon"})
+
+    case.refresh_from_db()
+    assert (calmed.status_code, added.status_code) == (404, 404)  # with no role, not even a reader
+    assert case.temperature == Mood.IRATE and case.co_owner == supervisor
+    assert case.concerns.count() == 1
+    with pytest.raises(CaseRuleError, match="not working on"):
+        services.case_set_temperature(user=fresh(supervisor), case=case, temperature=Mood.CALM)
+
+
+def test_an_owner_no_longer_a_rep_no_longer_works_the_case(client, rep, dennis):
+    case = open_case(rep, dennis)
+    rep.groups.clear()
+    client.force_login(rep)
+
+    response = client.post(url("temperature", case), {"temperature": Mood.ANGRY})
+
+    assert response.status_code == 404  # with no role, not even a reader
+    assert Case.objects.get(pk=case.pk).temperature != Mood.ANGRY
+    with pytest.raises(CaseRuleError, match="not working on"):
+        services.case_set_temperature(user=fresh(rep), case=case, temperature=Mood.ANGRY)
