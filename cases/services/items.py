@@ -69,12 +69,20 @@ def action_item_create(*, user, case, description, kind=ItemKind.FIX, assignee=N
                  note=f"{description} — {display_name(assignee) if assignee else 'no owner yet'}",
                  data={"item": item.pk})
     if due_at is not None:
-        promise_open(case=case, kind=PromiseKind.ACTION_ITEM, due_at=due_at, owner=assignee or case.owner,
+        promise_open(case=case, kind=PromiseKind.ACTION_ITEM, due_at=due_at,
+                     owner=_first_holder(case, assignee, actor=user, due_at=due_at, now=timezone.now()),
                      source=_item_promise_source(item), action_item=item, actor=user)
     _notify_assignee(case=case, item=item, actor=user)
     refresh_counters(case)
     item.moved_out_of_quiet_hours = asked != due_at
     return item
+
+
+def _first_holder(case, assignee, *, actor, due_at, now):
+    """Who holds an item's promise when it opens: its assignee, as if the case owner handed them the work
+    (promises.promise_holder), so a promise opened onto a teammate with too little time left to keep it
+    stays on the owner's count (the owner stays accountable for teammates' items)."""
+    return promise_holder(case.owner, assignee or case.owner, actor=actor, due_at=due_at, now=now)
 
 
 def _lock_item(case, item):
@@ -129,7 +137,8 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
             promise.owner = promise_holder(promise.owner, owner, actor=user, due_at=promise.due_at, now=now)
             promise.save(update_fields=["owner"])
     elif promise is None and due_at is not None and moving:
-        promise_open(case=case, kind=PromiseKind.ACTION_ITEM, due_at=due_at, owner=owner,
+        promise_open(case=case, kind=PromiseKind.ACTION_ITEM, due_at=due_at,
+                     owner=_first_holder(case, assignee, actor=user, due_at=due_at, now=now),
                      source=_item_promise_source(item), action_item=item, actor=user)
     elif promise is not None:
         settle_if_overdue(case=case, promise=promise, now=now)

@@ -79,3 +79,41 @@ def test_a_supervisor_taking_an_item_on_themselves_late_takes_its_promise(rep, s
     _give(item, supervisor, supervisor)
 
     assert _promise(item).owner == supervisor
+
+
+@override_settings(HANDOVER_MIN_MINUTES=60)
+def test_an_item_created_for_a_teammate_minutes_before_its_deadline_breaks_on_the_owners_count(
+        rep, other_rep, dennis, frozen):
+    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+    item = services.action_item_create(user=rep, case=case, description="Reboot the mail relay on the host",
+                                       assignee=other_rep, due_at=NOW + dt.timedelta(minutes=1))
+    frozen.move_to(NOW + dt.timedelta(minutes=3))
+    SWEEPS["broken_promises"]()
+
+    promise = _promise(item)
+    assert promise.status == PromiseStatus.BROKEN and promise.owner == rep
+    assert all(r.measures.broken == 0 for r in metrics.team_dashboard(days=7, now=timezone.now()).reps
+               if r.user == other_rep)
+
+
+@override_settings(HANDOVER_MIN_MINUTES=60)
+@pytest.mark.parametrize("minutes, holder", [(1, "rep"), (90, "other_rep")], ids=["too-close", "time-to-spare"])
+def test_a_teammates_draft_item_dated_in_the_plan_opens_its_promise_by_the_same_rule(
+        rep, other_rep, dennis, minutes, holder, request):
+    case = advance_to(open_case(rep, dennis), Step.PLAN, rep)
+    item = services.action_item_create(user=rep, case=case, description="Reboot the mail relay on the host",
+                                       assignee=other_rep)
+
+    services.action_item_update(user=rep, item=item, description=item.description, kind=item.kind,
+                                assignee=other_rep, due_at=NOW + dt.timedelta(minutes=minutes))
+
+    assert _promise(item).owner == request.getfixturevalue(holder)
+
+
+@override_settings(HANDOVER_MIN_MINUTES=60)
+def test_a_teammate_creating_an_item_for_themselves_holds_its_promise_however_close(supervisor, rep, dennis):
+    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+    item = services.action_item_create(user=supervisor, case=case, description="Call the host's escalation line",
+                                       assignee=supervisor, due_at=NOW + dt.timedelta(minutes=5))
+
+    assert _promise(item).owner == supervisor
