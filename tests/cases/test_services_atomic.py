@@ -20,14 +20,22 @@ HELPERS = {"lock_case", "lock_case_nowait"}
 
 
 def _unguarded(path):
-    """Public functions of `path` that take a row lock with no transaction.atomic of their own."""
-    for node in ast.parse(path.read_text()).body:
-        if not isinstance(node, ast.FunctionDef) or node.name.startswith("_") or node.name in HELPERS:
-            continue
-        body = ast.unparse(node)
-        atomic = any("atomic" in ast.unparse(d) for d in node.decorator_list) or "transaction.atomic(" in body
-        if any(lock in body for lock in LOCKS) and not atomic:
-            yield f"{path.name}: {node.name}"
+    """Public functions of `path` that take a row lock (themselves or through a private helper of the
+    module) with no transaction.atomic of their own."""
+    functions = {node.name: node for node in ast.parse(path.read_text()).body if isinstance(node, ast.FunctionDef)}
+    source = {name: ast.unparse(node) for name, node in functions.items()}
+    locking = {name for name, body in source.items() if any(lock in body for lock in LOCKS)}
+    while True:  # a helper that calls a locking helper locks too
+        more = {name for name, body in source.items() if name not in locking
+                and any(f"{helper}(" in body for helper in locking if helper.startswith("_"))}
+        if not more:
+            break
+        locking |= more
+    for name in sorted(locking):
+        node = functions[name]
+        atomic = any("atomic" in ast.unparse(d) for d in node.decorator_list) or "transaction.atomic(" in source[name]
+        if not name.startswith("_") and name not in HELPERS and not atomic:
+            yield f"{path.name}: {name}"
 
 
 def test_every_public_service_that_locks_a_row_opens_its_own_transaction():
