@@ -31,7 +31,11 @@ def case_new(request):
             messages.success(request, f"{case.reference} logged. You own it.")
             return redirect("cases:case_detail", reference=case.reference)
     status = 422 if form.is_bound else 200
-    context = {"form": form, "clients": client_choices(request.user, client_q), "client_q": client_q,
+    clients = client_choices(request.user, client_q)
+    picked = getattr(form, "cleaned_data", {}).get("client")  # passed the picker's rule (NewCaseForm)
+    if picked is not None and picked not in clients:  # the finder's text changed after picking: keep the pick
+        clients = [picked, *clients]
+    context = {"form": form, "clients": clients, "client_q": client_q,
                "client_q_limit": CLIENT_Q_LIMIT,
                "selected": str(form["client"].value() or ""),
                # shown without JavaScript too

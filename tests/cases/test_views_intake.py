@@ -61,6 +61,14 @@ def test_new_case_without_a_summary_keeps_what_was_typed_and_says_what_is_wrong(
     assert response.context["form"].errors["summary"]
 
 
+def test_a_refused_new_case_keeps_the_picked_client_when_the_finder_text_no_longer_matches_it(rep_client, dennis):
+    response = rep_client.post(reverse("cases:case_new"), _new_case_data(client=dennis.pk, client_name="",
+                                                                          client_q="Nomatchxyz", summary=""))
+
+    assert response.status_code == 422
+    assert f'<option value="{dennis.pk}" selected>Dennis' in response.content.decode()
+
+
 def test_new_case_needs_a_client(rep_client):
     response = rep_client.post(reverse("cases:case_new"), _new_case_data(client_name=""))
 
