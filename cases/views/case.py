@@ -1,5 +1,6 @@
 """The case page, its parts (the forms drawn when opened, cases.views.parts) and the one POST view
 behind every form on it (see actions.ACTIONS)."""
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -74,12 +75,26 @@ def _refused(request, reference, spec, form, obj):
     unseen = [text for text in _error_texts(form) if escape(text) not in html]
     for text in unseen:
         messages.error(request, text)
+    if unseen and not request.htmx:  # the page comes back without the rep's form: say back what they wrote
+        for label, value in _typed_but_not_shown(form, html):
+            messages.info(request, f"Not saved. You wrote in “{label}”: {value}")
     if unseen:
         html = render_to_string(template, context, request)
     response = HttpResponse(html, status=422)
     if unseen and request.htmx:
         response["HX-Reswap"] = "none"  # keep the rep's block as it is; the message says why
     return response
+
+
+def _typed_but_not_shown(form, html):
+    """(label, text) of each text box of `form` the rep filled in that the re-rendered page does not show
+    (the form of a stale post, e.g. an item a teammate has just completed, is not on the page any more)."""
+    for name, field in form.fields.items():
+        if not isinstance(field.widget, (forms.Textarea, forms.TextInput)) or field.widget.is_hidden:
+            continue
+        value = str(form.data.get(form.add_prefix(name)) or "").strip()
+        if value and escape(value) not in html:
+            yield field.label or name, value
 
 
 def _error_texts(form):
