@@ -59,7 +59,12 @@ def clean_text(value, *, field, limit, required=False, message="This field is re
     if required and not text:
         raise CaseRuleError(message, field=field)
     if len(text) > limit:
-        raise CaseRuleError(f"Keep it under {limit:,} characters (this is {len(text):,}).", field=field)
+        typed = len(str(value or "").strip())
+        # Some characters are written out as several (NFKC: "ﷺ" is 18 letters): say so, or the count
+        # would be one the person never typed.
+        spelled = "" if len(text) <= typed else f", {len(text):,} once special characters are written out in full"
+        raise CaseRuleError(f"Keep it under {limit:,} characters (this is {min(typed, len(text)):,}{spelled}).",
+                            field=field)
     return text
 
 

@@ -67,3 +67,14 @@ def test_text_over_its_limit_is_refused_with_the_limit_in_the_message():
 
 def test_the_limit_counts_the_normalised_text():
     assert clean_text("a" + "\u200b" * 50 + "b", field="note", limit=2) == "ab"
+
+
+def test_the_length_refusal_counts_what_was_typed_and_says_when_characters_spell_out_longer():
+    with pytest.raises(CaseRuleError) as typed_long:
+        clean_text("x" * 501, field="text", limit=500)
+    with pytest.raises(CaseRuleError) as spelled_long:
+        clean_text("\ufdfa" * 300, field="text", limit=500)  # each one is 18 letters once normalised
+
+    assert str(typed_long.value) == "Keep it under 500 characters (this is 501)."
+    assert str(spelled_long.value) == ("Keep it under 500 characters (this is 300, 5,400 once special characters are "
+                                       "written out in full).")
