@@ -1,4 +1,5 @@
 """Clients (who never log in) and the staff profile that links a rep to their supervisor."""
+import re
 import zoneinfo
 
 from django.conf import settings
@@ -13,11 +14,23 @@ def validate_time_zone(value):
         raise ValidationError(f"“{value}” is not a time zone name such as Europe/London.") from exc
 
 
+# A phone number as people write one: digits with spaces and + ( ) - . /, at least 5 digits, then perhaps
+# an extension ("x 12", "ext. 12").
+_PHONE = re.compile(r"[0-9+()\-./ ]+(?:\s*(?:x|ext\.?)\s*[0-9]+)?", re.IGNORECASE)
+PHONE_MIN_DIGITS = 5
+
+
+def validate_phone(value):
+    if not _PHONE.fullmatch(value) or sum(c.isdigit() for c in value) < PHONE_MIN_DIGITS:
+        raise ValidationError(f"“{value}” is not a phone number: use digits (at least {PHONE_MIN_DIGITS}), spaces "
+                              "and + ( ) - . /, with an extension after “ext.” if there is one.")
+
+
 class Client(models.Model):
     name = models.CharField(max_length=200)
     organisation = models.CharField(max_length=200, blank=True)
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=50, blank=True)
+    phone = models.CharField(max_length=50, blank=True, validators=[validate_phone])
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     # Quiet hours in the client's local time; a window may wrap midnight (22:00-07:00).
     quiet_hours_start = models.TimeField(null=True, blank=True)

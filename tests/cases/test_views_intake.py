@@ -69,6 +69,20 @@ def test_a_refused_new_case_keeps_the_picked_client_when_the_finder_text_no_long
     assert f'<option value="{dennis.pk}" selected>Dennis' in response.content.decode()
 
 
+def test_a_phone_that_is_not_a_number_is_refused_beside_it_and_the_rest_is_kept(rep_client):
+    response = rep_client.post(reverse("cases:case_new"), _new_case_data(client_phone="abc"))
+
+    assert response.status_code == 422 and Case.objects.count() == 0
+    assert "is not a phone number" in response.context["form"].errors["client_phone"][0]
+    assert "No orders; payroll due in 3 days" in response.content.decode()
+
+
+def test_a_phone_written_with_brackets_dashes_and_an_extension_is_taken(rep_client):
+    rep_client.post(reverse("cases:case_new"), _new_case_data(client_phone="+1 (212) 555-0101 ext. 12"))
+
+    assert Case.objects.get().client.phone == "+1 (212) 555-0101 ext. 12"
+
+
 def test_new_case_needs_a_client(rep_client):
     response = rep_client.post(reverse("cases:case_new"), _new_case_data(client_name=""))
 
