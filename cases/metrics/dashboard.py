@@ -123,21 +123,24 @@ def _opened(w, tally):
 
 
 def _closures(w, tally):
-    """Closed by override and reopened, each case once: for the owner at its latest such event in the
-    window. Resolved is counted with the resolved cases' outcomes (the same rule: cases/metrics/outcomes.py),
-    so the window's resolutions, the most frequent of the three, are looked at once."""
-    force, reopen = Transition.FORCE_CLOSE, Transition.REOPEN
+    """Closed by override, reopened and sent back from deliver by loose ends, each case once: for the owner
+    at its latest such event in the window (stays in plan cut short by loose-ends round trips show here,
+    beside the step times). Resolved is counted with the resolved cases' outcomes (the same rule:
+    cases/metrics/outcomes.py), so the window's resolutions, the most frequent, are looked at once."""
+    force, reopen, loose = Transition.FORCE_CLOSE, Transition.REOPEN, Transition.LOOSE_ENDS
     after = Q(created_at__gt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), id__gt=OuterRef("id"))
     later = (CaseEvent.objects.filter(after, w.q(), case_id=OuterRef("case_id"), verb=OuterRef("verb"))
              .exclude(from_step=""))
-    rows = (_transitions(w, force, reopen).filter(~Exists(later)).order_by()
+    rows = (_transitions(w, force, reopen, loose).filter(~Exists(later)).order_by()
             .values("owner_id")
             .annotate(override=Count("case_id", distinct=True, filter=Q(verb=force.label)),
-                      reopened=Count("case_id", distinct=True, filter=Q(verb=reopen.label))))
+                      reopened=Count("case_id", distinct=True, filter=Q(verb=reopen.label)),
+                      sent_back=Count("case_id", distinct=True, filter=Q(verb=loose.label))))
     for row in rows:
         for m in tally.rows(row["owner_id"]):
             m.closed_by_override += row["override"]
             m.reopened += row["reopened"]
+            m.sent_back += row["sent_back"]
 
 
 def _escalations(w, tally):

@@ -25,6 +25,7 @@ class Measures:
     resolved: int = 0
     closed_by_override: int = 0
     reopened: int = 0
+    sent_back: int = 0  # back to plan from deliver (loose ends)
     escalations: Counter = field(default_factory=Counter)
     step_stays: dict = field(default_factory=dict)  # step -> cases.metrics.stays.Stays (count, median, p90)
     mood_cases: int = 0

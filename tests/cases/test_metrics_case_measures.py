@@ -203,3 +203,24 @@ def test_a_second_arrival_after_loose_ends_is_judged_against_the_new_estimate(re
 
     team = board().team
     assert (team.eta_early, team.eta_within, team.eta_late) == (1, 1, 0)
+
+
+@pytest.mark.django_db
+def test_loose_ends_round_trips_are_counted_once_a_case_for_the_owner_and_shown(rep, dennis, client, supervisor):
+    case = reach_deliver(planned_and_agreed(rep, dennis, T0), rep, T0 + 2 * H)
+    for hour in (3, 6):  # twice back to the plan: one case sent back
+        with at(T0 + hour * H):
+            case = services.case_transition(user=rep, case=case, name="loose_ends", reason="Email still bounces")
+            services.action_item_create(user=rep, case=case, description="Fix the MX record", assignee=rep,
+                                        due_at=T0 + (hour + 1) * H)
+            services.eta_set(user=rep, case=case, earliest=T0 + (hour + 1) * H, latest=T0 + (hour + 3) * H)
+            case.refresh_from_db()
+            case = services.case_transition(user=rep, case=case, name="complete_plan")
+        case = reach_deliver(case, rep, T0 + (hour + 2) * H)
+
+    dashboard = board()
+
+    assert dashboard.team.sent_back == 1 and row(dashboard, rep).sent_back == 1
+    assert dashboard.team.reopened == 0
+    client.force_login(supervisor)
+    assert "<th>Sent back (loose ends)</th>" in client.get("/supervisor/team/").content.decode()

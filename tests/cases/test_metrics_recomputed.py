@@ -277,7 +277,7 @@ def recomputed(days):
     for e in events:
         latest[(e.data.get("transition"), e.case_id)] = e.created_at
     for transition, key in ((Transition.COMPLETE_DELIVER, "resolved"), (Transition.FORCE_CLOSE, "override"),
-                            (Transition.REOPEN, "reopened")):
+                            (Transition.REOPEN, "reopened"), (Transition.LOOSE_ENDS, "sent_back")):
         for (method, case_id), moment in latest.items():
             if method == transition.method:
                 add(owner_at(case_id, moment), key)
@@ -322,6 +322,7 @@ def recomputed(days):
 def shown(m, team=False):
     """What the dashboard says for one row, in the recomputation's terms."""
     counts = Counter({"resolved": m.resolved, "override": m.closed_by_override, "reopened": m.reopened,
+                      "sent_back": m.sent_back,
                       "opened": m.opened, "kept": m.kept, "broken": m.broken, "renegotiated": m.renegotiated,
                       "eta:early": m.eta_early, "eta:within": m.eta_within, "eta:late": m.eta_late,
                       "mood_cases": m.mood_cases, "intake_sum": m.intake_score_sum,
@@ -370,7 +371,7 @@ def test_the_team_numbers_equal_a_recomputation_from_the_rows(days, monkeypatch)
             assert shown(next(r.measures for r in board.reps if r.user == rep)) == expected(want[rep.pk]), (path, rep)
     team = boards["postgresql"].team
     assert team.stays > 0
-    assert days < 90 or all((team.kept, team.broken, team.renegotiated, team.resolved, team.reopened,
+    assert days < 90 or all((team.kept, team.broken, team.renegotiated, team.resolved, team.reopened, team.sent_back,
                              team.closed_by_override, team.escalation_total, team.eta_early, team.eta_within,
                              team.eta_late, team.anxious_to_joy, team.follow_up_done, team.follow_up_missed))
 
