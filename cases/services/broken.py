@@ -19,7 +19,7 @@ from ..models import (
 )
 from ..notices import notify_many
 from ..selectors import supervisor_emails_for_many
-from ..workflow import live_promise_q
+from ..workflow import is_closed, live_promise_q, policy
 from .common import display_name
 
 
@@ -121,10 +121,14 @@ def broken_promise_notices(pairs, escalations, now):
         owner = promise.owner
         if case.pk not in contexts:
             contexts[case.pk] = {**case_context(case), "case_owner": person(case.owner)}
+        # Broken by the close itself (resolved or closed by override: cases.services.transitions): a kind not
+        # live in the closed step (only the follow-up is) breaks only then. The close resolves the escalation
+        # and cancels the item at once, so nobody is sent to chase either.
+        closing = is_closed(case.step) and promise.kind not in policy(case.step).live_promises
         base = {**contexts[case.pk], "promise": promise.source, "kind": promise.get_kind_display(),
                 "is_update": promise.kind == PromiseKind.STATUS_UPDATE, "owner": person(owner),
-                "escalated": escalations[promise.pk] is not None}
-        if promise.kind == PromiseKind.ACTION_ITEM and promise.action_item_id:
+                "escalated": escalations[promise.pk] is not None, "closing": closing}
+        if promise.kind == PromiseKind.ACTION_ITEM and promise.action_item_id and not closing:
             item = items[promise.action_item_id]
             if item.due_at == promise.due_at:
                 overdue_marked.append(item.pk)
