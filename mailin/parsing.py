@@ -89,8 +89,17 @@ def _raw_header(msg, name):
 
 
 def _no_nul(text):
-    """A raw email may carry any byte; PostgreSQL text cannot hold NUL, so it never reaches a row."""
-    return text.replace("\x00", "") if isinstance(text, str) else text
+    """Text a row can hold. A raw email may carry any byte: PostgreSQL text cannot hold NUL, and raw 8-bit
+    bytes in a header (UTF-8 sent unencoded, "From: Zoë <...>") come out of the parser as lone
+    surrogates, which no UTF-8 encoder accepts; they are read back as UTF-8 (an invalid byte becomes
+    U+FFFD)."""
+    if not isinstance(text, str):
+        return text
+    try:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate the parser did not make (one spelled out in an encoded word)
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    return text.replace("\x00", "")
 
 
 def _clip(text, limit):
@@ -342,5 +351,6 @@ def _attachments(msg):
             content = part.get_payload(decode=True) or b""
         except Exception:  # noqa: BLE001
             content = b""
-        yield Attachment(filename=_safe_filename(filename, content_type), content_type=content_type, content=content)
+        yield Attachment(filename=_safe_filename(_no_nul(filename), content_type), content_type=content_type,
+                         content=content)
 

@@ -225,6 +225,23 @@ def test_nul_bytes_in_a_raw_email_never_reach_a_row(case):
     assert "\x00" not in InboundMessage.objects.get().subject
 
 
+@pytest.mark.parametrize("raw_name, stored", [(b"Zo\xc3\xab Dupr\xc3\xa9", "Zoë Dupré"),
+                                              (b"Zo\xff\xfe", "Zo\ufffd\ufffd")], ids=["utf-8", "invalid"])
+def test_raw_8_bit_bytes_in_the_headers_are_read_as_utf_8_and_the_email_is_kept(db, raw_name, stored):
+    """A mail client may send UTF-8 in a header without encoding it (RFC 6532), or junk: the parser hands
+    such bytes over as lone surrogates, which no row can hold; before, the email failed on every retry."""
+    raw = email_bytes(to="Support <support@cases.example>", sender="Placeholder <zoe@example.fr>",
+                      subject="Placeholder", text="The invoice page shows the wrong total since Monday.")
+    raw = raw.replace(b"Placeholder <", raw_name + b" <").replace(b"Subject: Placeholder",
+                                                                   b"Subject: Probl\xc3\xa8me " + raw_name)
+
+    receipt = mail_receive(raw, provider="imap")
+
+    message = InboundMessage.objects.get()
+    assert receipt.outcome == Outcome.NEW_CASE
+    assert message.sender_name == stored and message.subject == f"Problème {stored}"
+
+
 # --- matched by the thread: the reply address was rewritten on the way ------------------------------
 REWRITTEN = "Support <support@reply.cases.example>"  # what the client's mail system left of the reply address
 
