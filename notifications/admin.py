@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import OutboxMessage, OutboxStatus, SweepHeartbeat
-from .outbox import kick_delivery
+from .outbox import earliest_send, kick_delivery
 
 
 @admin.register(OutboxMessage)
@@ -43,11 +43,13 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry now (failed or waiting rows)", permissions=["retry"])
     def retry_now(self, request, queryset):
+        now = timezone.now()
         with transaction.atomic():
-            count = (
-                queryset.exclude(status=OutboxStatus.SENT)
-                .update(status=OutboxStatus.PENDING, attempts=0, next_attempt_at=timezone.now())
-            )
+            rows = list(queryset.exclude(status=OutboxStatus.SENT).select_for_update())
+            for row in rows:  # an email to a client still waits for the end of their quiet hours
+                row.status, row.attempts, row.next_attempt_at = OutboxStatus.PENDING, 0, earliest_send(row, now)
+                row.save(update_fields=["status", "attempts", "next_attempt_at"])
+            count = len(rows)
             transaction.on_commit(kick_delivery)
         skipped = queryset.filter(status=OutboxStatus.SENT).count()
         self.message_user(request, f"{count} email(s) queued for delivery now."

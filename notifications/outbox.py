@@ -140,6 +140,17 @@ def kick_delivery():
                        "(no kicks for %d s)", KICK_PAUSE_SECONDS, exc_info=True)
 
 
+def earliest_send(row, instant):
+    """When `row` may go, at the earliest `instant`: an email to a client (a direct row, with its own From,
+    on a case) never inside the client's quiet hours (cases.schedule, as when it was queued); the team's
+    notices at once. Read on a retry after a failure and by the admin's "retry now"."""
+    if not (row.from_email and row.case_id):
+        return instant
+    from cases.schedule import next_allowed_for_client
+
+    return next_allowed_for_client(instant, row.case.client)
+
+
 def outbox_enqueue_direct(*, key, kind, to, context, case=None, from_email="", headers=None, not_before=None):
     """Queue one email to someone outside the team (a client; cases.notices.send_direct): never
     coalesced (always its own email), sent from `from_email` with `headers` (Reply-To, Message-ID)

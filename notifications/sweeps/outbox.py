@@ -32,6 +32,7 @@ from cases import notices
 
 from .. import coalesce
 from ..models import OutboxMessage, OutboxStatus
+from ..outbox import earliest_send
 from .base import batch_size, resolve_now
 
 logger = logging.getLogger("notifications.outbox")
@@ -123,7 +124,7 @@ def _record_failure(row, exc, now):
         logger.error("outbox: gave up on %s (%s to %s) after %d attempts: %s",
                      row.key, row.kind, ", ".join(row.to), row.attempts, row.last_error)
     else:
-        row.next_attempt_at = now + dt.timedelta(seconds=backoff(row.attempts))
+        row.next_attempt_at = earliest_send(row, now + dt.timedelta(seconds=backoff(row.attempts)))
         logger.warning("outbox: %s failed (attempt %d), retrying at %s: %s",
                        row.key, row.attempts, row.next_attempt_at.isoformat(), row.last_error)
     row.save(update_fields=["attempts", "last_error", "status", "next_attempt_at", "sent_at"])

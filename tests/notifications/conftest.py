@@ -9,7 +9,7 @@ from cases import services
 from cases.models import Channel, ItemKind, Step
 from notifications import sweeps
 from tests.cases.helpers import advance_to, open_case
-from tests.factories import ClientFactory, RepFactory, StaffProfileFactory, SupervisorFactory
+from tests.factories import ClientFactory, RepFactory, StaffProfileFactory, SupervisorFactory, UserFactory
 
 # Monday 2 March 2026, 10:00 UTC (10:00 in London, which is on GMT until 29 March).
 T0 = dt.datetime(2026, 3, 2, 10, 0, tzinfo=dt.timezone.utc)
@@ -94,3 +94,11 @@ def _kicks_not_paused(monkeypatch):
     from notifications import outbox
 
     monkeypatch.setattr(outbox, "_kicks_paused_until", 0.0)
+
+
+@pytest.fixture
+def admin_client_(client, db):
+    """The test client signed in as a superuser (the outbox's admin)."""
+    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    return client

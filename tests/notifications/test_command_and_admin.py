@@ -12,7 +12,6 @@ from django.urls import reverse
 
 from notifications.models import OutboxMessage, OutboxStatus
 from notifications.tasks import TASK_NAMES
-from tests.factories import UserFactory
 from tests.notifications.conftest import MIN, T0, at, planned_case
 
 
@@ -68,13 +67,6 @@ def test_beat_runs_every_sweep_every_minute_and_drops_stale_ticks():
 
     assert sorted(entry["task"] for entry in schedule.values()) == sorted(TASK_NAMES.values())
     assert all(entry["schedule"] == 60.0 and entry["options"]["expires"] <= 60 for entry in schedule.values())
-
-
-@pytest.fixture
-def admin_client_(client, db):
-    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
-    client.force_login(admin)
-    return client
 
 
 @pytest.mark.django_db
