@@ -247,7 +247,25 @@ def _body_text(msg):
     text = _content(body)
     if not isinstance(text, str):
         return ""
-    return html_to_text(text) if body.get_content_subtype() == "html" else text
+    if body.get_content_subtype() == "html":
+        return html_to_text(text)
+    return _inline_texts(msg, body) or text
+
+
+def _inline_texts(msg, body):
+    """The whole text of a body written around an inline picture (multipart/mixed: text, the picture, more
+    text, as Apple Mail sends it): every inline plain-text part in order, or None when `body` is the only
+    one. get_body() gives only the first, and the text after the picture was lost."""
+    if msg.get_content_type() != "multipart/mixed":
+        return None
+    try:
+        parts = [p for p in msg.iter_parts() if p.get_content_type() == "text/plain" and not p.get_filename()
+                 and p.get_content_disposition() != "attachment"]
+    except Exception:  # noqa: BLE001 - a malformed part: keep the first text
+        return None
+    if len(parts) < 2 or not any(p is body for p in parts):
+        return None
+    return "\n\n".join(t.strip() for t in (_content(p) for p in parts) if isinstance(t, str) and t.strip())
 
 
 _QUOTE_BLOCKS = re.compile(r"<blockquote\b.*?</blockquote>|<div[^>]*class=\"?(gmail_quote|moz-cite-prefix)[^>]*>.*\Z",

@@ -1,9 +1,13 @@
 """Reading a raw email: the new text without the quoted history, the sender, the addresses it went
 to, a stable id when it has no Message-ID, and the attachments."""
+from email.mime.image import MIMEImage
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+
 import pytest
 
 from mailin.parsing import parse_message, trim_quoted
-from tests.mailin.conftest import DENNIS, GMAIL_REPLY, PDF, email_bytes
+from tests.mailin.conftest import DENNIS, GMAIL_REPLY, PDF, PNG, email_bytes
 
 
 def test_a_gmail_reply_keeps_only_the_new_text():
@@ -143,3 +147,20 @@ def test_a_sane_date_header_is_read():
                                    "Sat, 01 Jan 1972 00:00:00 +0000", "Sun, 01 Jan 2090 00:00:00 +0000"])
 def test_a_date_header_outside_a_sane_range_is_no_date(value):
     assert parse_message(_with_date(value)).sent_at is None
+
+
+def test_text_written_around_an_inline_picture_is_kept_whole_and_the_picture_is_an_attachment():
+    """Apple Mail sends text, an inline picture, more text as one multipart/mixed message."""
+    msg = MIMEMultipart("mixed")
+    msg["From"], msg["To"], msg["Subject"] = "Dennis Hale <dennis@hale-online.example>", "support@cases.example", "Re"
+    msg.attach(MIMEText("Here is the error I get when I log in:", "plain"))
+    picture = MIMEImage(PNG, "png")
+    picture.add_header("Content-Disposition", "inline", filename="screenshot.png")
+    msg.attach(picture)
+    msg.attach(MIMEText("It also happens on my phone, and orders from yesterday are missing too.", "plain"))
+
+    parsed = parse_message(msg.as_bytes())
+
+    assert parsed.text == ("Here is the error I get when I log in:\n\n"
+                           "It also happens on my phone, and orders from yesterday are missing too.")
+    assert [a.filename for a in parsed.attachments] == ["screenshot.png"]
