@@ -55,7 +55,7 @@ def parse_message(raw, *, envelope_recipient=None):
     msg = BytesParser(policy=policy.default).parsebytes(raw)
     sender_name, sender = (_no_nul(part) for part in _sender(msg))
     return ParsedMail(
-        message_id=_no_nul(_message_id(msg, raw)),
+        message_id=_message_id(msg),
         sender=sender,
         sender_name=sender_name,
         recipients=tuple(_no_nul(r) for r in _recipients(msg, envelope_recipient)),
@@ -107,14 +107,26 @@ def _clip(text, limit):
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _message_id(msg, raw):
-    """The Message-ID as sent; without one (or an absurd one), a stable id made from the bytes, so
-    the same message delivered twice is still recognised."""
-    value = _header(msg, "Message-ID").strip()
+def _message_id(msg):
+    """The Message-ID as sent; without one (or an absurd one), a stable id made from what the message
+    says, so the same message delivered twice is still recognised: its addresses, date and subject and
+    each part's type and decoded content, not its bytes (a provider's webhook rebuilds the MIME on each
+    retry with a new random boundary)."""
+    value = _no_nul(_header(msg, "Message-ID").strip())
     if value and len(value) <= MESSAGE_ID_MAX and " " not in value:
         return value
-    basis = value.encode() if value else raw
-    return f"<sha256.{hashlib.sha256(basis).hexdigest()}@mailin.invalid>"
+    digest = hashlib.sha256(value.encode() if value else b"")
+    for name in ("From", "To", "Cc", "Date", "Subject"):
+        digest.update(b"\n" + _no_nul(_header(msg, name)).encode())
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        try:
+            payload = part.get_payload(decode=True) or b""
+        except Exception:  # noqa: BLE001 - a broken part counts by its raw text
+            payload = str(part.get_payload()).encode("utf-8", "replace")
+        digest.update(b"\n" + part.get_content_type().encode("ascii", "replace") + hashlib.sha256(payload).digest())
+    return f"<sha256.{digest.hexdigest()}@mailin.invalid>"
 
 
 def _sender(msg):

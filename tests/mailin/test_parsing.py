@@ -82,6 +82,19 @@ def test_a_message_without_message_id_gets_the_same_stable_id_each_time():
     assert first.message_id.endswith("@mailin.invalid>")
 
 
+def test_the_same_message_rebuilt_with_another_mime_boundary_gets_the_same_id_and_another_message_another():
+    """A webhook provider rebuilds the MIME of a retried delivery (a new random boundary): still one message."""
+    def built(boundary, text="The invoice page shows the wrong total."):
+        raw = email_bytes(to="x@x.example", text=text, attachments=[("invoice.pdf", "application/pdf", PDF)])
+        old = raw.split(b'boundary="', 1)[1].split(b'"', 1)[0]
+        return raw.replace(b"Message-ID:", b"X-Old-ID:").replace(old, boundary)
+
+    first, retried = parse_message(built(b"===1111==")), parse_message(built(b"===2222=="))
+    other = parse_message(built(b"===1111==", text="A different complaint altogether."))
+
+    assert first.message_id == retried.message_id != other.message_id
+
+
 def test_attachments_come_with_their_name_type_and_bytes():
     raw = email_bytes(to="x@x.example", text="Invoice attached",
                       attachments=[("../../etc/invoice.pdf", "application/pdf", PDF)])
