@@ -340,7 +340,8 @@ def trim_quoted(text):
 
 
 # --- attachments ---------------------------------------------------------------------------------
-_EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg", "text/plain": ".txt"}
+_EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg", "text/plain": ".txt",
+               "message/rfc822": ".eml"}
 
 
 def _safe_filename(name, content_type):
@@ -354,6 +355,27 @@ def _safe_filename(name, content_type):
     return name
 
 
+def _parts(part, top=True):
+    """The parts that may be attachments: every leaf, and an email forwarded as an attachment
+    (message/rfc822) whole, never the parts inside it (its text would otherwise pass for no attachment
+    at all and vanish)."""
+    if not top and part.get_content_maintype() == "message":
+        yield part
+    elif part.is_multipart():
+        for child in part.iter_parts():
+            yield from _parts(child, top=False)
+    else:
+        yield part
+
+
+def _forwarded_bytes(part):
+    """The forwarded email as an .eml file: the nested message, or its bytes when it came encoded."""
+    inner = part.get_payload()
+    if isinstance(inner, list) and inner and hasattr(inner[0], "as_bytes"):
+        return inner[0].as_bytes()
+    return part.get_payload(decode=True) or b""
+
+
 def _attachments(msg):
     """Every part with a file name or marked as an attachment, except the body the text came from."""
     body_ids = set()
@@ -364,21 +386,22 @@ def _attachments(msg):
             body = None
         if body is not None:
             body_ids.add(id(body))
-    for part in msg.walk():
-        if part.is_multipart() or id(part) in body_ids:
+    for part in _parts(msg):
+        if id(part) in body_ids:
             continue
+        forwarded = part.get_content_maintype() == "message"  # an email forwarded as an attachment
         try:
             filename = part.get_filename()
             disposition = part.get_content_disposition()
         except Exception:  # noqa: BLE001
             filename, disposition = None, None
-        if not filename and disposition != "attachment":
+        if not filename and disposition != "attachment" and not forwarded:
             continue
         content_type = part.get_content_type()
         if not _CONTENT_TYPE.fullmatch(content_type):  # any byte may come in a header (a NUL, a long one)
             content_type = "application/octet-stream"
         try:
-            content = part.get_payload(decode=True) or b""
+            content = _forwarded_bytes(part) if forwarded else (part.get_payload(decode=True) or b"")
         except Exception:  # noqa: BLE001
             content = b""
         yield Attachment(filename=_safe_filename(_no_nul(filename), content_type), content_type=content_type,

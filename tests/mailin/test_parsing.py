@@ -1,6 +1,8 @@
 """Reading a raw email: the new text without the quoted history, the sender, the addresses it went
 to, a stable id when it has no Message-ID, and the attachments."""
+from email import message_from_bytes
 from email.mime.image import MIMEImage
+from email.mime.message import MIMEMessage
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 
@@ -177,3 +179,21 @@ def test_text_written_around_an_inline_picture_is_kept_whole_and_the_picture_is_
     assert parsed.text == ("Here is the error I get when I log in:\n\n"
                            "It also happens on my phone, and orders from yesterday are missing too.")
     assert [a.filename for a in parsed.attachments] == ["screenshot.png"]
+
+
+def test_an_email_forwarded_as_an_attachment_is_an_attachment_not_nothing():
+    forwarded = email_bytes(to="dennis@hale-online.example", sender="Host <noc@host.example>",
+                            subject="Maintenance tonight", text="We will restart the mail servers at 22:00.")
+    msg = MIMEMultipart("mixed")
+    msg["From"], msg["To"], msg["Subject"] = "Dennis Hale <dennis@hale-online.example>", "support@cases.example", "Fwd"
+    msg.attach(MIMEText("See the email from the host below, this is why it broke.", "plain"))
+    attached = MIMEMessage(message_from_bytes(forwarded))  # as mail programs forward: nested, not encoded
+    attached.add_header("Content-Disposition", "attachment", filename="host-notice.eml")
+    msg.attach(attached)
+
+    parsed = parse_message(msg.as_bytes())
+
+    assert parsed.text == "See the email from the host below, this is why it broke."
+    (attachment,) = parsed.attachments
+    assert (attachment.filename, attachment.content_type) == ("host-notice.eml", "message/rfc822")
+    assert b"We will restart the mail servers at 22:00." in attachment.content
