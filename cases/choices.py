@@ -146,6 +146,7 @@ class ClientMessageStatus(models.TextChoices):
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed"
     BOUNCED = "bounced", "Bounced"
+    WITHDRAWN = "withdrawn", "Withdrawn before sending"  # the case was closed or changed hands while it waited
 
 
 __all__ = [

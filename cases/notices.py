@@ -67,12 +67,20 @@ def notify_many(notices, *, system=False):
 # plugs in the sender (`connect_direct`) and reports back what became of the rows the cases app
 # watches (`outbox_sent`, `outbox_failed`, called inside the delivery sweep's transaction).
 _direct_sender = None
+_direct_withdraw = None
 WATCHED_KEY_PREFIX = "client-message:"
 
 
-def connect_direct(sender):
-    global _direct_sender
-    _direct_sender = sender
+def connect_direct(sender, *, withdraw=None):
+    """Plug in the sender of emails to clients, and the function that takes back those not yet sent."""
+    global _direct_sender, _direct_withdraw
+    _direct_sender, _direct_withdraw = sender, withdraw
+
+
+def withdraw_direct(keys):
+    """Take back the emails to clients with these keys that have not gone yet; returns the keys taken back
+    (one being sent this instant goes)."""
+    return set(_direct_withdraw(keys)) if _direct_withdraw is not None and keys else set()
 
 
 def send_direct(*, key, kind, to, context, case=None, from_email="", headers=None, not_before=None, system=False):

@@ -10,7 +10,7 @@ class NotificationsConfig(AppConfig):
         # the outbox is what delivers them.
         from cases import notices
 
-        from .outbox import outbox_enqueue, outbox_enqueue_direct, outbox_enqueue_many
+        from .outbox import outbox_enqueue, outbox_enqueue_direct, outbox_enqueue_many, outbox_withdraw
 
         notices.connect(outbox_enqueue, many=outbox_enqueue_many)
-        notices.connect_direct(outbox_enqueue_direct)  # emails to clients (cases.services.client_messages)
+        notices.connect_direct(outbox_enqueue_direct, withdraw=outbox_withdraw)  # emails to clients

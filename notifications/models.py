@@ -10,6 +10,7 @@ class OutboxStatus(models.TextChoices):
     PENDING = "pending", "Waiting to be sent"
     SENT = "sent", "Sent"
     FAILED = "failed", "Failed (gave up)"
+    WITHDRAWN = "withdrawn", "Withdrawn before sending"  # by the cases app (cases.notices.withdraw_direct)
 
 
 class OutboxMessage(models.Model):

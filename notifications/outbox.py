@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .coalesce import Slots, coalesce_key
-from .models import OutboxMessage
+from .models import OutboxMessage, OutboxStatus
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +149,15 @@ def earliest_send(row, instant):
     from cases.schedule import next_allowed_for_client
 
     return next_allowed_for_client(instant, row.case.client)
+
+
+def outbox_withdraw(keys):
+    """Take back the direct emails with these keys that have not gone yet (pending, and not being sent by
+    a worker this instant: SKIP LOCKED). Returns the keys withdrawn."""
+    rows = list(OutboxMessage.objects.select_for_update(skip_locked=True)
+                .filter(key__in=list(keys), status=OutboxStatus.PENDING).values_list("pk", "key"))
+    OutboxMessage.objects.filter(pk__in=[pk for pk, _ in rows]).update(status=OutboxStatus.WITHDRAWN)
+    return {key for _, key in rows}
 
 
 def outbox_enqueue_direct(*, key, kind, to, context, case=None, from_email="", headers=None, not_before=None):

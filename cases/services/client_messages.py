@@ -265,6 +265,23 @@ def client_messages_sent(*, keys, at):
                      data={"client_message": message.pk, "sent_at": at.isoformat()})
 
 
+def client_messages_withdraw_held(*, case, actor, why):
+    """Emails to the client on `case` not sent yet (held for their quiet hours, or waiting for a retry)
+    are taken back when the case is closed by override or changes hands: written for a case that was
+    still being worked, or by its previous handler with a status link that no longer opens. Each is
+    marked withdrawn, with a line on the timeline; one going out this very instant goes."""
+    waiting = list(case.client_messages.filter(status=ClientMessageStatus.QUEUED))
+    taken_back = notices.withdraw_direct([m.outbox_key for m in waiting])
+    for message in waiting:
+        if message.outbox_key not in taken_back:
+            continue
+        message.status, message.error = ClientMessageStatus.WITHDRAWN, why[:ERROR_TEXT]
+        message.save(update_fields=["status", "error"])
+        event_record(case=case, actor=actor, verb="message to the client withdrawn",
+                     note=f"{message.get_kind_display()} to {message.to_email} was not sent: {why}"[:NOTE],
+                     data={"client_message": message.pk})
+
+
 def client_message_failed(*, key, error, at):
     """The outbox gave up on this message after its retries."""
     message = ClientMessage.objects.filter(outbox_key=key).first()

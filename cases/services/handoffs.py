@@ -33,6 +33,10 @@ def _transfer(*, case, new_owner, actor):
     case.save(update_fields=["owner", "awaiting_claim", "updated_at"])
     # The client's link names the old owner and was given by them: it stops working (issue a new one).
     revoke_status_links(case=case, actor=actor, why="The case changed hands.", now=now)
+    from .client_messages import client_messages_withdraw_held
+
+    client_messages_withdraw_held(case=case, actor=actor,
+                                  why="the case changed hands before it left (send it again if it still holds).")
     case.watchers.add(old_owner)
     case.watchers.remove(new_owner)
     # The promises the old owner held for this case (updates, ETA, follow-up) and still ahead of their

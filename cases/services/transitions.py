@@ -179,9 +179,12 @@ def _force_close(*, case, user, reason):
     due stay broken), open items cancelled with the close reason, escalations resolved."""
     from .promises import promise_withdraw
 
+    from .client_messages import client_messages_withdraw_held
+
     note = f"Case closed by a supervisor: {reason}"
     _close_open_work(case=case, user=user, note=note,
                      settle=lambda promise, now: promise_withdraw(promise=promise, actor=user, note=note, now=now))
+    client_messages_withdraw_held(case=case, actor=user, why="the case was closed by a supervisor before it left.")
 
 
 def _back_to_plan(*, case, user, reason):

@@ -1,0 +1,70 @@
+"""An email to the client still waiting to leave (held for their quiet hours) is taken back when a
+supervisor closes the case by override, or when the case changes hands: it was written for a case still
+being worked, or by the previous handler with a status link that no longer opens. It is marked withdrawn on
+the card and the timeline, and the outbox never sends it; one already sent stays sent."""
+import datetime as dt
+
+import pytest
+from django.core import mail
+
+from cases import services
+from cases.models import CaseEvent, ClientMessageStatus
+from notifications.models import OutboxStatus
+from notifications.sweeps.outbox import sweep_outbox
+from tests.cases.test_client_messages import UTC, at, emailed_case, row_of, send
+
+pytestmark = pytest.mark.django_db
+
+EVENING = dt.datetime(2026, 3, 2, 18, 0, tzinfo=UTC)
+THREE_AM = dt.datetime(2026, 3, 3, 3, 0, tzinfo=UTC)
+SEVEN_AM = dt.datetime(2026, 3, 3, 7, 0, tzinfo=UTC)  # the end of Dennis's quiet hours
+
+
+@pytest.fixture
+def held(rep, dennis):
+    dennis.quiet_hours_start, dennis.quiet_hours_end = dt.time(22), dt.time(7)
+    dennis.save()
+    case = emailed_case(rep, dennis, when=EVENING, cadence=12 * 60)
+    return case, send(rep, case, THREE_AM)
+
+
+def _withdrawn(case, message):
+    message.refresh_from_db()
+    return (message.status == ClientMessageStatus.WITHDRAWN and row_of(message).status == OutboxStatus.WITHDRAWN
+            and CaseEvent.objects.filter(case=case, verb="message to the client withdrawn").exists())
+
+
+def test_a_force_close_takes_back_the_held_email_and_nothing_leaves_at_seven(held, supervisor, client):
+    case, message = held
+    with at(THREE_AM + dt.timedelta(minutes=30)):
+        services.case_force_close(user=supervisor, case=case, reason="The client went elsewhere for good")
+
+    assert _withdrawn(case, message)
+    sweep_outbox(SEVEN_AM)  # the team's own notices of the close go; nothing to the client
+    assert not [m for m in mail.outbox if case.client.email in m.to]
+    client.force_login(supervisor)
+    page = client.get(f"/cases/{case.reference}/").content.decode()
+    assert "Withdrawn" in page and "closed by a supervisor" in page
+
+
+def test_a_handoff_takes_back_the_previous_handlers_held_email(held, rep, other_rep):
+    case, message = held
+    with at(THREE_AM + dt.timedelta(minutes=30)):
+        offered = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="Covers the morning shift")
+        services.handoff_accept(user=other_rep, handoff=offered, client_informed=True)
+
+    assert _withdrawn(case, message)
+    sweep_outbox(SEVEN_AM)
+    assert not [m for m in mail.outbox if case.client.email in m.to]
+
+
+def test_an_email_already_sent_stays_sent(rep, dennis, supervisor):
+    case = emailed_case(rep, dennis, when=EVENING)
+    message = send(rep, case, EVENING + dt.timedelta(minutes=10))
+    assert sweep_outbox(EVENING + dt.timedelta(minutes=11)) == 1
+
+    with at(EVENING + dt.timedelta(hours=1)):
+        services.case_force_close(user=supervisor, case=case, reason="The client went elsewhere for good")
+
+    message.refresh_from_db()
+    assert message.status == ClientMessageStatus.SENT and row_of(message).status == OutboxStatus.SENT
