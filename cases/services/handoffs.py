@@ -11,6 +11,7 @@ from ..notices import notify
 from ..permissions import can_accept_handoff_for, can_answer_handoff, can_reassign, may_own_cases
 from ..text import LINE, clean_text, limit_of
 from ..workflow import Record, ensure_allows, live_promise_q
+from .client_messages import client_messages_withdraw_held
 from .common import display_name, ensure_can_work, event_record, lock_case, require_text
 from .irate import apply_irate_rule
 from .promises import handover_cutoff, settle_if_overdue
@@ -33,8 +34,7 @@ def _transfer(*, case, new_owner, actor):
     case.save(update_fields=["owner", "awaiting_claim", "updated_at"])
     # The client's link names the old owner and was given by them: it stops working (issue a new one).
     revoke_status_links(case=case, actor=actor, why="The case changed hands.", now=now)
-    from .client_messages import client_messages_withdraw_held
-
+    # What the old owner wrote to the client and is still waiting to leave is taken back with the link.
     client_messages_withdraw_held(case=case, actor=actor,
                                   why="the case changed hands before it left (send it again if it still holds).")
     case.watchers.add(old_owner)

@@ -177,9 +177,8 @@ def _resolve(*, case, user, reason):
 def _force_close(*, case, user, reason):
     """A supervisor's override: nothing more is owed, so pending promises are withdrawn (those already
     due stay broken), open items cancelled with the close reason, escalations resolved."""
-    from .promises import promise_withdraw
-
     from .client_messages import client_messages_withdraw_held
+    from .promises import promise_withdraw
 
     note = f"Case closed by a supervisor: {reason}"
     _close_open_work(case=case, user=user, note=note,
