@@ -2,6 +2,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import transaction
@@ -23,6 +24,16 @@ from notifications.models import OutboxMessage
 from notifications.sweeps import SWEEPS
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def a_wednesday_morning():
+    """The history is generated backwards from now, its business hours and quiet hours read on the clock:
+    the same seed gives the same past only from the same moment. The clock starts at a fixed Wednesday
+    10:00 UTC (no time-zone change in the ten days before) and runs on; before, a run just after midnight
+    UTC had no withdrawn promise."""
+    with time_machine.travel(dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC), tick=True):
+        yield
 
 
 def history_cases():
