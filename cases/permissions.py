@@ -25,14 +25,16 @@ def may_own_cases(user):
     return _active(user) and user.has_perm("cases.add_case")
 
 
-def can_work_case(user, case):
-    """Work the steps: the owner (while a rep or supervisor), the co-owner (a supervisor on an irate case,
-    while they hold the role) and supervisors."""
-    if not _active(user):
-        return False
-    if user.has_perm("cases.work_any_case"):
-        return True
+def _owns(user, case):
+    """The case's owner, while they may own cases: one who has left the team or lost the role keeps
+    nothing of what owning gives (working the steps, cancelling items, status links, the client's details)."""
     return case.owner_id == user.pk and may_own_cases(user)
+
+
+def can_work_case(user, case):
+    """Work the steps: the owner and supervisors (a co-owner is the supervisor on an irate case, so works
+    it while they hold the role)."""
+    return is_supervisor(user) or _owns(user, case)
 
 
 def sees_whole_team(user):
@@ -96,7 +98,7 @@ def can_act_on_item(user, item):
 
 def can_cancel_item(user, item):
     """Only the case owner or a supervisor withdraws an action item; a teammate hands it back."""
-    return _active(user) and (item.case.owner_id == user.pk or is_supervisor(user))
+    return is_supervisor(user) or _owns(user, item.case)
 
 
 def can_hand_back_item(user, item):
@@ -119,7 +121,7 @@ def can_answer_handoff(user, handoff):
 
 def can_manage_status_link(user, case):
     """Give the client a status link, or revoke it: the case owner or a supervisor (a co-owner is one)."""
-    return _active(user) and (case.owner_id == user.pk or is_supervisor(user))
+    return is_supervisor(user) or _owns(user, case)
 
 
 def can_reassign(user, case=None):
@@ -135,12 +137,9 @@ def can_work_escalations(user):
 
 
 def can_edit_client_contact(user, client):
-    """Name, organisation, email, phone: anyone who works one of the client's cases."""
-    if is_supervisor(user):
-        return True
-    if not _active(user):
-        return False
-    return client.cases.filter(owner=user).exists() or client.cases.filter(co_owner=user).exists()
+    """Name, organisation, email, phone: anyone who works one of the client's cases (a supervisor, or the
+    owner of one of them while a rep)."""
+    return is_supervisor(user) or (may_own_cases(user) and client.cases.filter(owner=user).exists())
 
 
 def can_edit_client_schedule(user, client):
@@ -149,7 +148,7 @@ def can_edit_client_schedule(user, client):
     one of them), so no one moves a teammate's promise."""
     if is_supervisor(user):
         return True
-    if not _active(user):
+    if not may_own_cases(user):
         return False
     waiting = Q(promises__kind=PromiseKind.FOLLOW_UP, promises__status=PromiseStatus.PENDING)
     moved = client.cases.filter(Q(step__in=OPEN_STEPS) | waiting)

@@ -5,10 +5,10 @@ co-owner or owner who is no longer a supervisor or rep no longer works the case
 import pytest
 from django.contrib.auth import get_user_model
 
-from cases import services
+from cases import permissions, services
 from cases.errors import CaseRuleError
-from cases.models import Case, HandoffStatus, Mood
-from tests.cases.helpers import open_case
+from cases.models import Case, HandoffStatus, Mood, Step
+from tests.cases.helpers import advance_to, open_case
 from tests.cases.views_support import url
 
 
@@ -72,3 +72,22 @@ def test_an_owner_no_longer_a_rep_no_longer_works_the_case(client, rep, dennis):
     assert Case.objects.get(pk=case.pk).temperature != Mood.ANGRY
     with pytest.raises(CaseRuleError, match="not working on"):
         services.case_set_temperature(user=fresh(rep), case=case, temperature=Mood.ANGRY)
+
+
+
+def test_an_owner_no_longer_a_rep_keeps_nothing_owning_gives(rep, dennis):
+    """One rule (permissions._owns) for every right of the owner: the steps, cancelling an item, the
+    client's status link, the client's contact details and schedule."""
+    case = advance_to(open_case(rep, dennis), Step.PLAN, rep)
+    item = services.action_item_create(user=rep, case=case, description="Restore the mail server from backup")
+    rights = (lambda u: permissions.can_work_case(u, case), lambda u: permissions.can_cancel_item(u, item),
+              lambda u: permissions.can_manage_status_link(u, case),
+              lambda u: permissions.can_edit_client_contact(u, dennis),
+              lambda u: permissions.can_edit_client_schedule(u, dennis))
+    assert all(right(fresh(rep)) for right in rights)
+
+    rep.groups.clear()
+
+    assert not any(right(fresh(rep)) for right in rights)
+    with pytest.raises(CaseRuleError):
+        services.status_link_issue(user=fresh(rep), case=case)
