@@ -53,20 +53,20 @@ def parse_message(raw, *, envelope_recipient=None):
     """`raw` is the message's bytes; `envelope_recipient` the address the provider delivered it to,
     when it says (it may differ from To: a Bcc, a forward)."""
     msg = BytesParser(policy=policy.default).parsebytes(raw)
-    sender_name, sender = (_no_nul(part) for part in _sender(msg))
+    sender_name, sender = (_storable(part) for part in _sender(msg))
     return ParsedMail(
         message_id=_message_id(msg),
         sender=sender,
         sender_name=sender_name,
-        recipients=tuple(_no_nul(r) for r in _recipients(msg, envelope_recipient)),
+        recipients=tuple(_storable(r) for r in _recipients(msg, envelope_recipient)),
         subject=_clip(_header(msg, "Subject"), SUBJECT_MAX),
         text=_clip(trim_quoted(_body_text(msg)), TEXT_MAX),
         sent_at=_date(msg),
         raw_size=len(raw),
         attachments=tuple(_attachments(msg)),
         automatic=_automatic(msg, sender),
-        references=tuple(_no_nul(r) for r in _references(msg)),
-        bounce=_no_nul(_bounce(msg, sender)),
+        references=tuple(_storable(r) for r in _references(msg)),
+        bounce=_storable(_bounce(msg, sender)),
     )
 
 
@@ -88,7 +88,7 @@ def _raw_header(msg, name):
     return ""
 
 
-def _no_nul(text):
+def _storable(text):
     """Text a row can hold. A raw email may carry any byte: PostgreSQL text cannot hold NUL, and raw 8-bit
     bytes in a header (UTF-8 sent unencoded, "From: Zoë <...>") come out of the parser as lone
     surrogates, which no UTF-8 encoder accepts; they are read back as UTF-8 (an invalid byte becomes
@@ -103,7 +103,7 @@ def _no_nul(text):
 
 
 def _clip(text, limit):
-    text = _no_nul(text)
+    text = _storable(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -112,12 +112,12 @@ def _message_id(msg):
     says, so the same message delivered twice is still recognised: its addresses, date and subject and
     each part's type and decoded content, not its bytes (a provider's webhook rebuilds the MIME on each
     retry with a new random boundary)."""
-    value = _no_nul(_header(msg, "Message-ID").strip())
+    value = _storable(_header(msg, "Message-ID").strip())
     if value and len(value) <= MESSAGE_ID_MAX and " " not in value:
         return value
     digest = hashlib.sha256(value.encode() if value else b"")
     for name in ("From", "To", "Cc", "Date", "Subject"):
-        digest.update(b"\n" + _no_nul(_header(msg, name)).encode())
+        digest.update(b"\n" + _storable(_header(msg, name)).encode())
     for part in msg.walk():
         if part.is_multipart():
             continue
@@ -404,6 +404,6 @@ def _attachments(msg):
             content = _forwarded_bytes(part) if forwarded else (part.get_payload(decode=True) or b"")
         except Exception:  # noqa: BLE001
             content = b""
-        yield Attachment(filename=_safe_filename(_no_nul(filename), content_type), content_type=content_type,
+        yield Attachment(filename=_safe_filename(_storable(filename), content_type), content_type=content_type,
                          content=content)
 

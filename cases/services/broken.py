@@ -19,7 +19,7 @@ from ..models import (
 )
 from ..notices import notify_many
 from ..selectors import supervisor_emails_for_many
-from ..workflow import is_closed, live_promise_q, policy
+from ..workflow import live_promise_q, policy
 from .common import display_name
 
 
@@ -124,7 +124,8 @@ def broken_promise_notices(pairs, escalations, now):
         # Broken by the close itself (resolved or closed by override: cases.services.transitions): a kind not
         # live in the closed step (only the follow-up is) breaks only then. The close resolves the escalation
         # and cancels the item at once, so nobody is sent to chase either.
-        closing = is_closed(case.step) and promise.kind not in policy(case.step).live_promises
+        step = policy(case.step)
+        closing = step.closed and promise.kind not in step.live_promises
         base = {**contexts[case.pk], "promise": promise.source, "kind": promise.get_kind_display(),
                 "is_update": promise.kind == PromiseKind.STATUS_UPDATE, "owner": person(owner),
                 "escalated": escalations[promise.pk] is not None, "closing": closing}

@@ -3,18 +3,26 @@ pending promise of one kind, a test client signed in as someone, the delivery fo
 the case page takes, as a forger would make it."""
 import datetime as dt
 
+import time_machine
 from django.test import Client as HttpClient
 from django.utils import timezone
 
 from cases.models import Channel, PromiseStatus
 from cases.workflow import ALL_TRANSITIONS, Transition
-from tests.cases.views_support import local
+from tests.cases.views_support import local, url
 
 AGREED = {"agreed_channel": Channel.PHONE, "agreed_text": "Dennis said that time works for him"}
 
 
 def pending(case, kind):
     return case.promises.get(kind=kind, status=PromiseStatus.PENDING)
+
+
+def follow_up_call_on_its_day(http, case, note="Called, all is working fine now"):
+    """Post the follow-up call at 10:00 on the follow-up date (the client's day)."""
+    morning = dt.datetime.combine(case.deliveries.get().follow_up_on, dt.time(10), tzinfo=case.client.tz)
+    with time_machine.travel(morning, tick=False):
+        return http.post(url("followup", case), {"note": note})
 
 
 def signed_in_as(user):

@@ -9,7 +9,7 @@ import time_machine
 
 from cases.models import Case, PromiseKind, PromiseStatus, Step
 from tests.cases.helpers import advance_to, open_case
-from tests.cases.ledger_web_support import delivery_data, pending
+from tests.cases.ledger_web_support import delivery_data, follow_up_call_on_its_day, pending
 from tests.cases.views_support import in_step, url
 from tests.factories import ClientFactory
 
@@ -45,10 +45,8 @@ def test_the_follow_up_call_right_after_resolving_is_refused_and_keeps_nothing(r
 def test_the_follow_up_call_on_the_follow_up_date_keeps_the_promise(rep_client, rep, dennis):
     case = in_step(rep, dennis, Step.RESOLVED)
     promise = pending(case, PromiseKind.FOLLOW_UP)
-    morning = dt.datetime.combine(case.deliveries.get().follow_up_on, dt.time(10), tzinfo=dennis.tz)
 
-    with time_machine.travel(morning, tick=False):
-        response = rep_client.post(url("followup", case), {"note": "Called, all is working fine now"})
+    response = follow_up_call_on_its_day(rep_client, case)
 
     promise.refresh_from_db()
     assert response.status_code == 302

@@ -2,16 +2,13 @@
 outside a transaction, and a web request is not one (no ATOMIC_REQUESTS). The rest of the suite runs
 each test inside a transaction, which hides a missing one; these tests do not."""
 import ast
-import datetime as dt
 from pathlib import Path
 
 import pytest
-import time_machine
 
 from cases.models import PromiseKind, PromiseStatus, Step
 from tests.cases.helpers import advance_to, open_case
-from tests.cases.ledger_web_support import pending
-from tests.cases.views_support import url
+from tests.cases.ledger_web_support import follow_up_call_on_its_day, pending
 
 SERVICES = Path(__file__).resolve().parents[2] / "cases" / "services"
 LOCKS = ("lock_case(", "lock_case_nowait(", "select_for_update(")
@@ -47,10 +44,8 @@ def test_the_follow_up_call_is_logged_through_the_page_outside_any_test_transact
     case = advance_to(open_case(rep, dennis), Step.RESOLVED, rep)
     promise = pending(case, PromiseKind.FOLLOW_UP)
     client.force_login(rep)
-    morning = dt.datetime.combine(case.deliveries.get().follow_up_on, dt.time(10), tzinfo=dennis.tz)
 
-    with time_machine.travel(morning, tick=False):
-        response = client.post(url("followup", case), {"note": "Called, all is working fine now"})
+    response = follow_up_call_on_its_day(client, case)
 
     promise.refresh_from_db()
     assert response.status_code == 302
