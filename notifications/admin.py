@@ -9,6 +9,9 @@ from .models import OutboxMessage, OutboxStatus, SweepHeartbeat
 from .outbox import earliest_send, kick_delivery
 
 
+RETRIABLE = (OutboxStatus.PENDING, OutboxStatus.FAILED)
+
+
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(admin.ModelAdmin):
     list_display = ("created_at", "kind", "recipients", "subject", "status", "attempts", "next_attempt_at",
@@ -45,15 +48,18 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     def retry_now(self, request, queryset):
         now = timezone.now()
         with transaction.atomic():
-            rows = list(queryset.exclude(status=OutboxStatus.SENT).select_for_update())
+            # Sent rows stay sent; withdrawn ones (a client email taken back when its case was closed or
+            # changed hands: cases.notices.withdraw_direct) stay withdrawn.
+            rows = list(queryset.filter(status__in=RETRIABLE).select_for_update())
             for row in rows:  # an email to a client still waits for the end of their quiet hours
                 row.status, row.attempts, row.next_attempt_at = OutboxStatus.PENDING, 0, earliest_send(row, now)
                 row.save(update_fields=["status", "attempts", "next_attempt_at"])
             count = len(rows)
             transaction.on_commit(kick_delivery)
-        skipped = queryset.filter(status=OutboxStatus.SENT).count()
+        skipped = queryset.exclude(status__in=RETRIABLE).count()
         self.message_user(request, f"{count} email(s) queued for delivery now."
-                          + (f" {skipped} already sent, left alone." if skipped else ""), messages.SUCCESS)
+                          + (f" {skipped} already sent or withdrawn, left alone." if skipped else ""),
+                          messages.SUCCESS)
 
 
 @admin.register(SweepHeartbeat)

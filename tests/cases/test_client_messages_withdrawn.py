@@ -5,7 +5,9 @@ the card and the timeline, and the outbox never sends it; one already sent stays
 import datetime as dt
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import mail
+from django.urls import reverse
 
 from cases import services
 from cases.models import CaseEvent, ClientMessageStatus
@@ -68,3 +70,17 @@ def test_an_email_already_sent_stays_sent(rep, dennis, supervisor):
 
     message.refresh_from_db()
     assert message.status == ClientMessageStatus.SENT and row_of(message).status == OutboxStatus.SENT
+
+
+def test_the_admins_retry_now_leaves_a_withdrawn_email_withdrawn(held, supervisor, client):
+    case, message = held
+    with at(THREE_AM + dt.timedelta(minutes=30)):
+        services.case_force_close(user=supervisor, case=case, reason="The client went elsewhere for good")
+    client.force_login(get_user_model().objects.create_superuser("root", "root@example.com", "pw-root-1234"))
+
+    client.post(reverse("admin:notifications_outboxmessage_changelist"),
+                {"action": "retry_now", "_selected_action": [row_of(message).pk]})
+
+    assert row_of(message).status == OutboxStatus.WITHDRAWN
+    sweep_outbox(SEVEN_AM)
+    assert not [m for m in mail.outbox if case.client.email in m.to]
