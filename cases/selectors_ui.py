@@ -297,6 +297,7 @@ def promises_by_status(records):
     for promise in records["promises"]:
         groups[promise.status].append(promise)
     groups["pending"].sort(key=lambda p: p.due_at)
+    groups["settled"] = len(records["promises"]) - len(groups["pending"])
     return groups
 
 

@@ -75,25 +75,43 @@ def trend_layout(points, width, height):
             "polyline": " ".join(f"{x},{y}" for x, y in coords), "width": width, "height": height}
 
 
+def _runs(drawn):
+    """The drawn points in runs of one mood: (first point, last point, how many)."""
+    runs = []
+    for p in drawn:
+        if runs and runs[-1][0]["mood"] == p["mood"]:
+            runs[-1] = (runs[-1][0], p, runs[-1][2] + 1)
+        else:
+            runs.append((p, p, 1))
+    return runs
+
+
 @register.simple_tag
 def mood_trend(points, width=240, height=56):
     """The client's mood over the (when, Mood, label) points as an inline SVG line plus labelled chips, so
-    the trend reads without colour or graphics too."""
+    the trend reads without colour or graphics too. The line goes through every point; a run of readings
+    in the same mood is one dot (where it began) and one chip ("Calm ×12", its title from first to last),
+    so a long case reads as its turns, not as eighty chips."""
     if not points:
         return _safe('<p class="muted">No mood recorded yet.</p>\n')
     trend = trend_layout(points, width, height)
     drawn, w, h = trend["points"], _e(trend["width"]), _e(trend["height"])
     line = f'<polyline points="{_e(trend["polyline"])}" class="trend__line" fill="none"/>' if len(drawn) > 1 else ""
-    said = [(_e(p["mood"].value), _e(p["mood"].label), f'{_e(p["label"])}, {_e(when(p["when"]))}') for p in drawn]
-    dots = "".join(f'<circle cx="{p["x"]}" cy="{p["y"]}" r="4" class="trend__dot mood--{value}"><title>'
-                   f'{title}: {label}</title></circle>' for p, (value, label, title) in zip(drawn, said))
-    chips = "".join(f'<li><span class="chip mood mood--{value}" title="{title}">{label}</span></li>'
-                    for value, label, title in said)
+    dots, chips = [], []
+    for first, last, count in _runs(drawn):
+        value, label = _e(first["mood"].value), _e(first["mood"].label)
+        title = f'{_e(first["label"])}, {_e(when(first["when"]))}'
+        if count > 1:
+            title += f' to {_e(last["label"].lower())}, {_e(when(last["when"]))} ({count} readings)'
+        dots.append(f'<circle cx="{first["x"]}" cy="{first["y"]}" r="4" class="trend__dot mood--{value}"><title>'
+                    f'{title}: {label}</title></circle>')
+        chips.append(f'<li><span class="chip mood mood--{value}" title="{title}">{label}'
+                     f'{f" ×{count}" if count > 1 else ""}</span></li>')
     return _safe(
         f'\n<figure class="trend">\n  <svg class="trend__svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}" '
         f'role="img" aria-label="Client\'s mood over the case, from {_e(drawn[0]["mood"].label.lower())} to '
         f'{_e(drawn[-1]["mood"].label.lower())}">\n'
         f'    <line x1="0" y1="{h}" x2="{w}" y2="{h}" class="trend__axis"/>\n'
-        f'    {line}\n    {dots}\n  </svg>\n  <figcaption>\n    <ol class="trend__chips">\n      {chips}\n'
-        '    </ol>\n  </figcaption>\n</figure>\n\n'
+        f'    {line}\n    {"".join(dots)}\n  </svg>\n  <figcaption>\n    <ol class="trend__chips">\n      '
+        f'{"".join(chips)}\n    </ol>\n  </figcaption>\n</figure>\n\n'
     )

@@ -16,7 +16,7 @@ from ..forms import add_rule_error
 from ..selectors_ui import case_for_viewer
 from .actions import ACTIONS
 from .page import case_page_context
-from .parts import TIMELINE, page_url
+from .parts import LISTS, page_url
 
 
 @login_required
@@ -28,18 +28,19 @@ def case_detail(request, reference):
 @login_required
 @require_safe
 def case_part(request, reference, key):
-    """A part the page offers, drawn open: a form, an earlier step's block with its forms, or the whole
-    timeline. 404 for a part the page would not offer this user. Without htmx: the page, with it open."""
+    """A part the page offers, drawn open: a form, an earlier step's block with its forms, or one of the
+    long lists (the whole timeline, the older status updates, the promises' history). 404 for a part the
+    page would not offer this user. Without htmx: the page, with it open."""
     case = case_for_viewer(request.user, reference)
     context = case_page_context(request, case, opened={key})
     block = next((b for b in context["blocks_earlier"] if b["name"] == key and b["editable"]), None)
-    if key != TIMELINE and block is None and key not in context["parts"]:
+    if key not in LISTS and block is None and key not in context["parts"]:
         raise Http404("Nothing to open here.")
     if not request.htmx:
-        anchor = "case-timeline" if key == TIMELINE else f"blk-{key}" if block else context["parts"][key].dom_id
+        anchor = LISTS[key][0] if key in LISTS else f"blk-{key}" if block else context["parts"][key].dom_id
         return redirect(page_url(case, key, anchor))
-    if key == TIMELINE:
-        return render(request, "cases/parts/_timeline.html", context)
+    if key in LISTS:
+        return render(request, LISTS[key][1], context)
     if block is not None:
         return render(request, "cases/parts/_block_body.html", {**context, "b": block})
     return render(request, "cases/parts/_part_form.html", {**context, "p": context["parts"][key]})

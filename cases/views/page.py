@@ -16,7 +16,7 @@ from ..selectors_ui import (
 )
 from ..services import available_transitions
 from .actions import ACTIONS
-from .parts import TIMELINE, CaseUrls, Parts, opened_keys
+from .parts import OLDER_UPDATES, TIMELINE, UPDATES_LATEST, CaseUrls, Parts, long_lists, opened_keys
 
 BLOCK_TITLES = {
     "concerns": "Concerns", "temperature": "The client's temperature", "ack": "Acknowledgement",
@@ -97,7 +97,8 @@ def _blocks(case, editable, opened, urls):
 
     def make(name, now):
         shown = now or name in opened
-        return {"name": name, "title": BLOCK_TITLES[name], "open": shown, "template": f"cases/blocks/_{name}.html",
+        wanted = shown or (name == "updates" and OLDER_UPDATES in opened)  # its older updates asked for
+        return {"name": name, "title": BLOCK_TITLES[name], "open": wanted, "template": f"cases/blocks/_{name}.html",
                 "editable": editable[name] and shown, "deferred": editable[name] and not shown,
                 "part_url": urls.part(name), "page_url": urls.opened(name, f"blk-{name}"),
                 "hint": "" if editable[name] else pol.hints.get(name, "")}
@@ -145,6 +146,12 @@ def _rows(case, records, forms, parts, user, can_work, with_forms):
                for p in groups["pending"]]
     return {"item_rows": items, "concern_rows": concerns, "fact_rows": facts, "promise_groups": groups,
             "pending_rows": pending}
+
+
+def _newest_first(updates):
+    """The status updates, newest first: the latest UPDATES_LATEST shown, the older ones drawn when opened."""
+    newest = updates[::-1]
+    return {"latest": newest[:UPDATES_LATEST], "older": newest[UPDATES_LATEST:]}
 
 
 def _side_parts(parts, case, user, can_work, handoff, ctx):
@@ -209,6 +216,7 @@ def case_page_context(request, case, *, bound=None, focus_block=None, opened=Non
         "handoff_accept_form": forms.get("handoff_accept", handoff) if handoff_for_me else None,
         "can_reassign": can_reassign(user, case), "steps": [s for s in Step if s != Step.RESOLVED],
         "timeline_url": forms.urls.part(TIMELINE), "timeline_page_url": forms.urls.opened(TIMELINE, "case-timeline"),
+        "lists": long_lists(forms.urls, opened), "updates": _newest_first(records["updates"]),
         **_rows(case, records, forms, parts, user, can_work, with_forms),
     }
     _side_parts(parts, case, user, can_work, handoff, context)

@@ -18,6 +18,15 @@ from django.urls import reverse
 from .actions import ACTIONS
 
 TIMELINE = "timeline"  # the whole timeline (the page shows the latest events only)
+OLDER_UPDATES = "older_updates"  # the status updates before the latest UPDATES_LATEST
+PROMISE_HISTORY = "promise_history"  # the promises settled (kept, broken, renegotiated, withdrawn)
+# The long lists the page draws when opened: key -> (the anchor without JavaScript, what an htmx GET draws).
+LISTS = {
+    TIMELINE: ("case-timeline", "cases/parts/_timeline.html"),
+    OLDER_UPDATES: ("updates-older", "cases/parts/_updates_older.html"),
+    PROMISE_HISTORY: ("promise-history", "cases/parts/_promise_history.html"),
+}
+UPDATES_LATEST = 10  # status updates the page shows; the older ones are one click away
 MAX_OPENED = 8  # ?open= values read from one request
 
 
@@ -78,6 +87,12 @@ class CaseUrls:
 
 def page_url(case, key, anchor):
     return CaseUrls(case).opened(key, anchor)
+
+
+def long_lists(urls, opened):
+    """Each long list's URLs and whether it is drawn open (asked for by ?open=, or by its htmx GET)."""
+    return {key: {"open": key in opened, "url": urls.part(key), "page_url": urls.opened(key, anchor)}
+            for key, (anchor, _template) in LISTS.items()}
 
 
 class Part:

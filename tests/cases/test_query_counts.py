@@ -1,8 +1,9 @@
 """Every page costs a fixed number of queries, however many rows it is about: the same count at 10 rows
 as at 200 (My cases, the case page with a short and a long history, search, the client page, all cases
 and its CSV, the escalation queue, the team page at 7/30/90 days, the client status page, and the case
-page's parts: an earlier step's block, a form, the whole timeline). Rows are bulk-inserted, so each
-scenario stays quick; every scenario also checks that the page saw the rows it grew."""
+page's parts: an earlier step's block, a form, the whole timeline, the older status updates, the
+promises' history). Rows are bulk-inserted, so each scenario stays quick; every scenario also checks
+that the page saw the rows it grew."""
 import datetime as dt
 
 import pytest
@@ -127,6 +128,26 @@ class LongHistory(PlannedCase):
 
     def check(self, response, total):
         return response.context["records"]["timeline_more"]
+
+
+class OlderUpdates(PlannedCase):
+    htmx = True
+
+    def url(self):
+        return reverse("cases:case_part", args=[self.case.reference, "older_updates"])
+
+    def check(self, response, total):
+        return len(response.context["updates"]["older"]) + len(response.context["updates"]["latest"]) == total
+
+
+class PromiseHistory(PlannedCase):
+    htmx = True
+
+    def url(self):
+        return reverse("cases:case_part", args=[self.case.reference, "promise_history"])
+
+    def check(self, response, total):
+        return len(response.context["promise_groups"]["kept"]) >= total
 
 
 class WholeTimeline(LongHistory):
@@ -277,7 +298,8 @@ class StatusPage(PlannedCase):
 SCENARIOS = {
     "my cases": MyCases, "case page": PlannedCase, "case page, long history": LongHistory,
     "case part: whole timeline": WholeTimeline, "case part: earlier block": EarlierBlock,
-    "case part: renegotiate form": RenegotiateForm, "search": Search, "client page": ClientPage,
+    "case part: renegotiate form": RenegotiateForm, "case part: older updates": OlderUpdates,
+    "case part: promise history": PromiseHistory, "search": Search, "client page": ClientPage,
     "all cases": AllCases, "all cases CSV": AllCasesCsv, "escalation queue": Queue,
     "team page, 7 days": TeamPage7, "team page, 30 days": TeamPage, "team page, 90 days": TeamPage90,
     "client status page": StatusPage,

@@ -123,3 +123,16 @@ def test_the_mood_trend_matches_the_template_it_replaced(n, apart, size):
     assert mood_trend(points, *size) == expected
     if n:
         assert "&lt;script&gt;" in expected and "<script>" not in mood_trend(points, *size)
+
+
+def test_a_run_of_one_mood_is_one_dot_and_one_chip_while_the_line_keeps_every_reading():
+    moods = list(Mood)
+    run = [moods[0], moods[-1], moods[-1], moods[-1], moods[1], moods[1]]
+    points = [(NOW + i * dt.timedelta(hours=1), m, "Status update") for i, m in enumerate(run)]
+    with timezone.override("UTC"):
+        html = mood_trend(points)
+    assert html.count("<circle") == 3 and html.count("<li>") == 3
+    assert len(trend_layout(points, 240, 56)["polyline"].split()) == 6
+    assert f">{moods[0].label}</span>" in html
+    assert f">{moods[-1].label} ×3</span>" in html and f">{moods[1].label} ×2</span>" in html
+    assert "Status update, Mon 30 Jun 2025 13:00 to status update, Mon 30 Jun 2025 15:00 (3 readings)" in html

@@ -242,7 +242,8 @@ def test_another_reps_client_page_is_not_found(own_cases_only):
 def test_another_reps_case_and_its_parts_are_not_found(own_cases_only, headers):
     world, client = own_cases_only
 
-    for path in (f"/cases/{world.case.reference}/", f"/cases/{world.case.reference}/part/timeline/"):
+    parts = [f"/cases/{world.case.reference}/part/{key}/" for key in ("timeline", "older_updates", "promise_history")]
+    for path in (f"/cases/{world.case.reference}/", *parts):
         assert client.get(path, headers=headers).status_code == 404, path
 
 
