@@ -49,7 +49,8 @@ def _pages(h):
     pages += [(f"{p} (htmx)", p, {**HTMX, "HX-Target": t}) for p, t in (
         ("/?show=all", "case-list"), ("/search/?q=Three+plain+words", "search-results"),
         ("/cases/new/?client_q=Three", "id_client"))]
-    for key in ("timeline", "older_updates", "promise_history", "escalate", "contact_log", "client_details", "item_edit", "renegotiate", "reassign"):
+    for key in ("timeline", "older_updates", "promise_history", "escalate", "contact_log", "client_details",
+                "item_edit", "renegotiate", "reassign"):
         path = f"/cases/{case.reference}/part/{key}/"
         pages.append((f"{path} (htmx)", path, HTMX))
     return pages
