@@ -127,11 +127,16 @@ def _search_q(q):
 
 
 def _handoffs_to(user_id):
+    """Handoffs `user_id` is to answer: one offered to them (not their own request for a case), and a
+    teammate's request for a case of theirs."""
+    offered = Q(to_user_id=user_id) & ~Q(requested_by_id=user_id)
+    asked = Q(from_user_id=user_id, requested_by_id=F("to_user_id"))
     return (
-        Handoff.objects.filter(to_user_id=user_id, status=HandoffStatus.REQUESTED)
-        .select_related("case", "case__client", "from_user")
-        .only("reason", "requested_at", "case__reference", "case__step", "case__client__name",
-              "from_user__username", "from_user__first_name", "from_user__last_name")
+        Handoff.objects.filter(offered | asked, status=HandoffStatus.REQUESTED)
+        .select_related("case", "case__client", "from_user", "to_user")
+        .only("reason", "requested_at", "requested_by_id", "case__reference", "case__step", "case__client__name",
+              "from_user__username", "from_user__first_name", "from_user__last_name",
+              "to_user__username", "to_user__first_name", "to_user__last_name")
         .order_by("requested_at")
     )
 
@@ -140,7 +145,8 @@ _HANDOFFS_TO = FrozenRead(_handoffs_to)  # My cases asks on every load (cases.fr
 
 
 def handoffs_waiting_for(user):
-    """The handoffs offered to `user`, oldest first, as a list."""
+    """The handoffs `user` is to answer (offered to them, or a teammate asking for their case), oldest
+    first, as a list."""
     return _HANDOFFS_TO(user.pk)
 
 

@@ -292,3 +292,17 @@ def test_a_bad_filter_is_left_out_and_said_while_the_others_still_filter(rep_cli
     else:  # "resolved" still filters: no open case listed
         assert early.reference not in html
     assert 'maxlength="100"' in html
+
+
+def test_a_teammates_ask_for_a_case_waits_on_the_owners_my_cases_not_the_askers(client, rep, other_rep, dennis):
+    case = open_case(rep, dennis)
+    services.case_ask_for(user=other_rep, case=case, reason="I know this client well")
+
+    client.force_login(rep)
+    owner_sees = client.get(reverse("cases:my_cases")).content.decode()
+    client.force_login(other_rep)
+    asker_sees = client.get(reverse("cases:my_cases")).content.decode()
+
+    assert "Waiting for you to accept" in owner_sees and "asks for this case" in owner_sees
+    assert "I know this client well" in owner_sees
+    assert "Waiting for you to accept" not in asker_sees
