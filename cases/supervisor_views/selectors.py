@@ -58,7 +58,7 @@ def _in_queue(*, reason="", status="", prefix=""):
 _NAMES = ("username", "first_name", "last_name")
 QUEUE_ROW_FIELDS = (
     "reference", "summary", "step", "closed_from_step", "temperature", "client_wrote_at", "flagged_irate",
-    "next_promise_due_at",
+    "next_promise_due_at", "open_escalation_count",
     "client__name", "client__organisation", "client__time_zone", *(f"owner__{n}" for n in _NAMES),
 )
 QUEUE_ESCALATION_FIELDS = (

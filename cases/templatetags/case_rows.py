@@ -276,12 +276,19 @@ def queue_row(context, case, now, showing_resolved):
     else:
         title, since = _since(case.oldest_escalation_at, now)
         waited = f'<td title="Oldest escalation raised {title}">{since}</td>'
-    shown = "".join(f'<input type="hidden" name="shown" value="{e.pk}">' for e in case.escalations_listed
-                    if e.status != EscalationStatus.RESOLVED)  # what the row says; a newer one is refused
-    take = (f'<form method="post" action="{_e(case_url("supervisor:case_take", case.reference))}">{_csrf(context)}'
-            f'{shown}<button type="submit" class="button--primary button--small">'
-            f'Take{f" all {case.waiting}" if case.waiting > 1 else ""}</button></form>\n') if case.waiting else ""
+    listed = [e.pk for e in case.escalations_listed if e.status != EscalationStatus.RESOLVED]
+    shown = "".join(f'<input type="hidden" name="shown" value="{pk}">' for pk in listed)  # a newer one is refused
     link = _e(case_url("supervisor:case_escalations", case.reference))
+    hidden = case.open_escalation_count - len(listed)  # open ones a filter leaves out: read them before taking
+    if not case.waiting:
+        take = ""
+    elif hidden > 0:
+        take = (f'<p class="muted">{hidden} more open, not shown by the filter: '
+                f'<a href="{link}">open the case to take them</a></p>\n')
+    else:
+        take = (f'<form method="post" action="{_e(case_url("supervisor:case_take", case.reference))}">'
+                f'{_csrf(context)}{shown}<button type="submit" class="button--primary button--small">'
+                f'Take{f" all {case.waiting}" if case.waiting > 1 else ""}</button></form>\n')
     organisation = case.client.organisation
     organisation = f' <span class="muted">· {_e(organisation)}</span>' if organisation else ""
     flagged = (' <span class="chip chip--hot">Flagged irate</span>'

@@ -166,6 +166,7 @@ def _queue_case(*, waiting, taken_by=(), broken=(), **extra):
     case.reasons = [("Broken promise", 2), ("Client <irate>", 1)]
     case.raised_by, case.taken_by, case.waiting = ["system", "Mia <Rep>"], list(taken_by), waiting
     case.broken = [Escalation(promise=p) for p in broken]
+    case.open_escalation_count = 2  # every open one is listed: the row offers its Take
     case.escalations_listed = [Escalation(pk=71, status=EscalationStatus.OPEN),
                                Escalation(pk=72, status=EscalationStatus.TAKEN),
                                Escalation(pk=73, status=EscalationStatus.RESOLVED)]

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from cases import services
 from cases.models import Case, Escalation, EscalationReason, EscalationStatus, Mood, PromiseKind, Step
@@ -94,6 +95,23 @@ def test_the_queue_filters_by_reason_and_by_status(boss, supervisor, rep, dennis
     assert by_reason == [liability]
     assert by_status == [other]
     assert resolved == []
+
+
+@pytest.mark.django_db
+def test_a_filtered_row_hiding_an_open_escalation_sends_the_supervisor_to_read_it_before_taking(boss, rep, dennis):
+    liability = raise_at(NOW - dt.timedelta(hours=3), rep, dennis, temperature=Mood.CALM,
+                         reason=EscalationReason.LIABILITY)
+    with at(NOW):
+        services.escalation_raise(user=rep, case=liability.case, reason=EscalationReason.OTHER, note="And this")
+    take = reverse("supervisor:case_take", args=[liability.case.reference])
+
+    with at(NOW + dt.timedelta(minutes=5)):
+        filtered = boss.get(url("queue"), {"reason": "liability"}).content.decode()
+        whole = boss.get(url("queue")).content.decode()
+
+    assert f'action="{take}"' not in filtered
+    assert "1 more open, not shown by the filter" in filtered
+    assert f'action="{take}"' in whole and "Take all 2" in whole
 
 
 @pytest.mark.django_db
