@@ -78,6 +78,7 @@ class ReassignForm(PageForm):
         label="I understand this hands the case to the person chosen above; the current owner stays on it as a watcher",
         error_messages={"required": "Tick the box to confirm you mean to reassign the case."},
     )
+    owner_shown = forms.IntegerField(widget=forms.HiddenInput, required=False)  # services.case_reassign
 
     def __init__(self, *args, candidates, **kwargs):
         super().__init__(*args, **kwargs)

@@ -92,6 +92,19 @@ def _quiet_spans(quiet_start, quiet_end):
     return [(start, end)] if start < end else [(start, _DAY), (0, end)]
 
 
+def quiet_widened(old_start, old_end, new_start, new_end):
+    """Whether the new quiet hours cover some time of day the old ones left free (a later slot of an
+    agreed update rhythm may then fall due later than agreed)."""
+    old = _quiet_spans(old_start, old_end)
+    for lo, hi in _quiet_spans(new_start, new_end):
+        free = [(lo, hi)]
+        for quiet_from, quiet_to in old:
+            free = [p for a, b in free for p in ((a, min(b, quiet_from)), (max(a, quiet_to), b)) if p[0] < p[1]]
+        if free:
+            return True
+    return False
+
+
 def has_allowed_time(*, tz, quiet_start, quiet_end, business_hours_only):
     """Is there any instant in a week when a promise may fall due with these settings? Computed exactly:
     the allowed part of a day (all of it, or the business hours on a weekday) minus the quiet hours.

@@ -4,13 +4,13 @@ whatever their number (the client, the owner and the next promise's kind come wi
 Default scope: the open cases; a step, "Resolved", "All" or a resolved window widens it.
 Default order: the next promise due first (cases with no pending promise last), then the newest."""
 from django.contrib.auth import get_user_model
-from django.db.models import BooleanField, Case as SqlCase, Exists, OuterRef, Q, Subquery, Value, When
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from .models import OPEN_STEPS, Case, Promise, PromiseStatus, Step
 from .paging import order_by
 from .selectors import REP_GROUP, SUPERVISOR_GROUP
-from .selectors_ui import LIST_ROW_FIELDS, _overdue_q as overdue_q
+from .selectors_ui import LIST_ROW_FIELDS, _overdue_q as overdue_q, overdue_flag
 
 OPEN, ALL = "", "all"  # the scope choices besides one step
 # Each sort: its label, and its terms (cases.paging): (field, descending, nullable), the id last.
@@ -36,8 +36,7 @@ def all_cases(*, step=OPEN, owner_id=None, temperature="", overdue=False, escala
     next_promise = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING).order_by("due_at", "id")
     qs = Case.objects.select_related("client", "owner").only(*ROW_FIELDS).annotate(
         next_promise_kind=Subquery(next_promise.values("kind")[:1]),
-        is_overdue=SqlCase(When(next_promise_due_at__lt=now, then=Value(True)), default=Value(False),
-                           output_field=BooleanField()),
+        is_overdue=overdue_flag(now),
     )
     resolved_window = resolved_from is not None or resolved_until is not None
     if step == ALL:

@@ -5,7 +5,7 @@ import datetime as dt
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
-    Case as SqlCase, DateTimeField, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When,
+    BooleanField, Case as SqlCase, DateTimeField, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, When,
 )
 from django.utils import timezone
 
@@ -18,6 +18,7 @@ from .models import (
 )
 from .selectors import REP_GROUP, SUPERVISOR_GROUP, case_for_user, sees_whole_team, visible_cases
 from .text import PHONE_QUERY, digits
+from .workflow import Record, policy
 
 MY_CASES_PAGE_SIZE = 25
 TEMPERATURE_RECORDED = "temperature recorded"  # the event verb cases.services writes
@@ -31,11 +32,29 @@ def case_for_viewer(user, reference):
     return case_for_user(user, reference)
 
 
+# Where a broken promise can still be made good: a late update while updates are logged, a late item
+# while the item is open, a late follow-up call while the case is resolved. One broken where it no
+# longer can (an update broken at the delivery call, an item cancelled) is history, not overdue.
+_UPDATE_STEPS = tuple(s for s in OPEN_STEPS if policy(s).allows(Record.STATUS_UPDATE))
+
+
+def _owed_q():
+    return Q(kind=PromiseKind.STATUS_UPDATE, case__step__in=_UPDATE_STEPS) | Q(
+        kind=PromiseKind.ACTION_ITEM, action_item__status=ItemStatus.OPEN) | Q(
+        kind=PromiseKind.FOLLOW_UP, case__step=Step.RESOLVED)
+
+
 def _overdue_q(now):
-    stale = Promise.objects.filter(
-        case=OuterRef("pk"), status=PromiseStatus.BROKEN, kept_at__isnull=True, kind__in=_CATCH_UP_KINDS
-    )
+    """A case is overdue when a pending promise's deadline has passed, or a broken one can still be made
+    good and has not been (the "Overdue" filters, and the rows' mark: overdue_flag)."""
+    stale = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.BROKEN, kept_at__isnull=True,
+                                   kind__in=_CATCH_UP_KINDS).filter(_owed_q())
     return Q(next_promise_due_at__lt=now) | Exists(stale)
+
+
+def overdue_flag(now):
+    """Whether a row is overdue, by the same rule as the filter (_overdue_q)."""
+    return SqlCase(When(_overdue_q(now), then=Value(True)), default=Value(False), output_field=BooleanField())
 
 
 # What a row of a case list shows (cases/_case_list.html, search results): no long texts.
@@ -56,7 +75,7 @@ def list_rows(user=None, now=None):
     next_promise = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING).order_by("due_at", "id")
     qs = Case.objects.select_related("client", "owner").only(*LIST_ROW_FIELDS).annotate(
         next_promise_kind=Subquery(next_promise.values("kind")[:1]),
-        is_overdue=SqlCase(When(next_promise_due_at__lt=now, then=Value(True)), default=Value(False)),
+        is_overdue=overdue_flag(now),
     )
     if user is None:
         return qs

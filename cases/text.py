@@ -75,3 +75,39 @@ def require_substance(value, *, field, message, limit=NOTE, min_words=MIN_WORDS)
         raise CaseRuleError(f"{message} Write at least {min_words} words: a record the next person can act on.",
                             field=field)
     return text
+
+
+TYPO_EDITS = 2  # at most this many letters added, removed or changed is a correction, not a new wording
+
+
+def _edits_within(a, b, limit):
+    """Whether `a` becomes `b` in at most `limit` single-character edits (Levenshtein, computed only in
+    the band of width `limit` around the diagonal, so a long text costs little)."""
+    if abs(len(a) - len(b)) > limit:
+        return False
+    far = limit + 1
+    row = {j: j for j in range(min(len(b), limit) + 1)}
+    for i in range(1, len(a) + 1):
+        lo, hi = max(0, i - limit), min(len(b), i + limit)
+        new = {}
+        for j in range(lo, hi + 1):
+            if j == 0:
+                new[j] = i
+                continue
+            new[j] = min(row.get(j, far) + 1, new.get(j - 1, far) + 1,
+                         row.get(j - 1, far) + (a[i - 1] != b[j - 1]))
+        if min(new.values()) > limit:
+            return False
+        row = new
+    return row.get(len(b), far) <= limit
+
+
+def same_wording(old, new):
+    """Whether `new` says what `old` said: the same words but for case, punctuation and spacing, or a
+    typo fixed (at most TYPO_EDITS letters, no number changed). "Refund 50" -> "Refund 500" is not."""
+    old, new = normalise(old), normalise(new)
+    if _WORD.findall(old.casefold()) == _WORD.findall(new.casefold()):
+        return True
+    if re.findall(r"\d+", old) != re.findall(r"\d+", new):
+        return False
+    return _edits_within(old.casefold(), new.casefold(), TYPO_EDITS)

@@ -87,6 +87,7 @@ POLICIES = {
         Step.DELIVER, ("delivery", "updates"),
         _gather | {R.CADENCE, R.STATUS_UPDATE, R.RENEGOTIATION, R.DELIVERY},
         live_promises=frozenset({PromiseKind.STATUS_UPDATE}), client_answers=True,
+        cadence_runs=True,  # the client is still owed updates until the delivery call: no parking here unseen
         hints={"items": _LOOSE_ENDS_HINT, "eta": "The case has reached delivery: the estimate is settled."},
     ),
     Step.RESOLVED: StepPolicy(

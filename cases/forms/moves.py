@@ -88,6 +88,19 @@ class ReassignForm(HandoffRequestForm):
         label="The client has been told who now handles the case",
         error_messages={"required": "Confirm the client has been told who now handles the case."},
     )
+    owner_shown = forms.IntegerField(widget=forms.HiddenInput, required=False)  # services.case_reassign
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.case is not None:
+            self.initial.setdefault("owner_shown", self.case.owner_id)
+
+    def clean(self):
+        data = super().clean()
+        if self.case is not None and self.is_bound:  # drawn again, the form names the owner it now shows
+            self.data = self.data.copy()
+            self.data["owner_shown"] = str(self.case.owner_id)
+        return data
 
 
 class MyCasesFilterForm(forms.Form):

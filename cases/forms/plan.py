@@ -29,7 +29,7 @@ class ActionItemForm(CaseForm):
 
 
 class ActionItemEditForm(AgreementMixin, ActionItemForm):
-    pass
+    agreement_label = "If this changes a promised item (its due time, or what will be done): how the client agreed"
 
 
 class ItemHandBackForm(CaseForm):

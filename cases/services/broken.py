@@ -72,13 +72,28 @@ def break_promises(pairs, *, now):
     return escalations
 
 
+def _accountable(case, promise, items):
+    """Whom a broken promise's escalation counts for (the team page counts an escalation for the owner
+    it names): the rep who held the promise, as the keeping rate does, when they held it as the case's
+    owner; a promise kept near its deadline by the owner who handed the case on (promises.handover_cutoff)
+    is theirs, not the new owner's. A teammate's item stays on the case owner (they are accountable for
+    the items they gave out)."""
+    item = items.get(promise.action_item_id) if promise.action_item_id else None
+    if item is not None and item.assignee_id == promise.owner_id:
+        return case.owner_id
+    return promise.owner_id or case.owner_id
+
+
 def _escalate(pairs, stamp):
     """A system escalation (broken promise) for each promise, unless one is already open for it."""
+    item_ids = [p.action_item_id for _, p in pairs if p.action_item_id]
+    items = ActionItem.objects.only("id", "assignee_id").in_bulk(item_ids) if item_ids else {}
     open_for = set(Escalation.objects.exclude(status=EscalationStatus.RESOLVED)
                    .filter(reason=EscalationReason.BROKEN_PROMISE, promise_id__in=[p.pk for _, p in pairs])
                    .values_list("promise_id", flat=True))
     new = [Escalation(case=case, reason=EscalationReason.BROKEN_PROMISE, note=f"Broken promise: {promise.source}",
-                      raised_by_system=True, promise=promise, case_owner_id=case.owner_id, created_at=stamp)
+                      raised_by_system=True, promise=promise, case_owner_id=_accountable(case, promise, items),
+                      created_at=stamp)
            for case, promise in pairs if promise.pk not in open_for]
     Escalation.objects.bulk_create(new)
     opened = {e.promise_id: e for e in new}

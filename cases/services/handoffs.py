@@ -127,13 +127,38 @@ def handoff_decline(*, user, handoff, note=""):
     return handoff
 
 
+def _close_overtaken_handoffs(*, case, actor, new_owner, reason):
+    """The handoffs waiting on a case a supervisor reassigns are closed one by one, each on the timeline,
+    and the people in them (but the new owner and the supervisor) told: a teammate who asked for the
+    case, or was offered it, learns it went elsewhere instead of finding their request gone."""
+    waiting = case.handoffs.select_for_update().filter(status=HandoffStatus.REQUESTED).select_related(
+        "from_user", "to_user")
+    for handoff in waiting:
+        handoff.status = HandoffStatus.CANCELLED
+        handoff.save(update_fields=["status"])
+        asked = handoff.requested_by_id is not None and handoff.requested_by_id == handoff.to_user_id
+        event_record(case=case, actor=actor, verb="request for the case closed" if asked else "handoff cancelled",
+                     note=f"The case was reassigned to {display_name(new_owner)}.", data={"handoff": handoff.pk})
+        for person, other in ((handoff.to_user, handoff.from_user), (handoff.from_user, handoff.to_user)):
+            if person.pk in (new_owner.pk, actor.pk) or not person.is_active or not person.email:
+                continue
+            notify(key=f"handoff-overtaken:{handoff.pk}:{person.pk}", kind="handoff_overtaken", case=case,
+                   to=[person.email], context={**case_context(case), "from": display_name(actor), "reason": reason,
+                                               "new_owner": display_name(new_owner), "other": display_name(other),
+                                               "asked": asked and person.pk == handoff.to_user_id})
+
+
 @transaction.atomic
-def case_reassign(*, user, case, to_user, reason, client_informed):
-    """A supervisor moves the case directly; recorded as an accepted handoff."""
+def case_reassign(*, user, case, to_user, reason, client_informed, owner_shown=None):
+    """A supervisor moves the case directly; recorded as an accepted handoff. `owner_shown`: the owner
+    the supervisor's page showed; if the case changed hands since, nothing is done (they decide again)."""
     case = lock_case(case)
     if not can_reassign(user, case):
         raise CaseRuleError("Only a supervisor can reassign a case directly.")
     ensure_allows(case, Record.HANDOFF)
+    if owner_shown is not None and owner_shown != case.owner_id:
+        raise CaseRuleError(f"Since this page was opened the case passed to {display_name(case.owner)}: check "
+                            "that reassigning it is still right, then send again.", field="to_user")
     reason = require_text(reason, field="reason", message="Say why the case is being reassigned.",
                           limit=limit_of(Handoff, "reason"))
     if to_user is None or not may_own_cases(to_user):
@@ -142,7 +167,7 @@ def case_reassign(*, user, case, to_user, reason, client_informed):
         raise CaseRuleError("That person already owns the case.", field="to_user")
     if not client_informed:
         raise CaseRuleError("Confirm the client has been told who now handles the case.", field="client_informed")
-    case.handoffs.filter(status=HandoffStatus.REQUESTED).update(status=HandoffStatus.CANCELLED)
+    _close_overtaken_handoffs(case=case, actor=user, new_owner=to_user, reason=reason)
     handoff = Handoff.objects.create(case=case, from_user=case.owner, to_user=to_user, reason=reason,
                                      status=HandoffStatus.ACCEPTED, by_supervisor=user,
                                      accepted_at=timezone.now(), client_informed=True)

@@ -12,7 +12,7 @@ from ..formatting import case_path
 from ..models import OPEN_STEPS, Case, Client, Concern, Mood, Promise, PromiseKind, PromiseStatus
 from ..notices import notify
 from ..permissions import can_edit_client_contact, can_edit_client_schedule
-from ..schedule import has_allowed_time
+from ..schedule import has_allowed_time, quiet_widened
 from ..search import search_refresh
 from ..text import LINE, clean_text, limit_of, normalise, require_substance
 from ..workflow import Record, ensure_allows
@@ -92,8 +92,10 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
     if not changed:
         return client
     _ensure_may_change(user, client, case=case, changed=changed, name=before["name"])
+    agreement = None
     if {"quiet_hours_start", "quiet_hours_end"} & set(changed):
         _ensure_time_left(client)
+        agreement = _rhythm_agreement(client, before, agreed_channel=agreed_channel, agreed_text=agreed_text)
     client.save(update_fields=changed)
     moved = (_move_promises_out_of_quiet(client, actor=user, agreed_channel=agreed_channel, agreed_text=agreed_text)
              if set(changed) & set(SCHEDULE_FIELDS) else {})
@@ -108,6 +110,8 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
     events = {}
     for c in cases:
         note = f"{display_name(user)} changed the client's details: {summary}."
+        if agreement is not None:
+            note += f" {agreement.describe()}."
         if moved.get(c.pk):
             note += f" {len(moved[c.pk])} pending deadline(s) moved to when the client may be reached."
         data = {"changed": {f: [_shown(before[f]), _shown(getattr(client, f))] for f in changed},
@@ -155,6 +159,23 @@ def _ensure_time_left(client):
             "These quiet hours cover the whole business day, so no update could ever fall due on "
             f"{', '.join(business_only)} (updates agreed for business hours only). Shorten the quiet hours, "
             "or agree a different cadence first.", field="quiet_hours_start")
+
+
+def _rhythm_agreement(client, before, *, agreed_channel, agreed_text):
+    """Wider quiet hours push the later slots of every open case's agreed update rhythm (next_allowed),
+    not only the pending promise: the client holds that rhythm, so widening them while a case of theirs
+    has one needs their recorded agreement, whether or not a pending deadline moves now (else a rep could
+    thin out the updates with quiet hours alone). Returns the agreement, or None when none is needed."""
+    if not quiet_widened(before["quiet_hours_start"], before["quiet_hours_end"],
+                         client.quiet_hours_start, client.quiet_hours_end):
+        return None
+    with_rhythm = list(client.cases.filter(step__in=OPEN_STEPS, cadence_minutes__isnull=False)
+                       .order_by("pk").values_list("reference", flat=True))
+    if not with_rhythm:
+        return None
+    return agreement_from(agreed_channel, agreed_text,
+                          why=f"Wider quiet hours change when {', '.join(with_rhythm)} get the updates agreed with "
+                              "the client. ")
 
 
 def _quiet(start, end):

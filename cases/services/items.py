@@ -9,7 +9,7 @@ from ..bounds import check_move, check_within_horizon
 from ..errors import CaseRuleError
 from ..models import ActionItem, ItemKind, ItemStatus, PromiseKind, PromiseStatus
 from ..permissions import can_act_on_item, can_answer_handback, can_cancel_item, can_hand_back_item
-from ..text import limit_of
+from ..text import limit_of, same_wording
 from ..workflow import Record, ensure_allows, policy
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
 from .plan import _notify_assignee
@@ -34,6 +34,10 @@ def _check_promised(case, assignee, due_at):
     if due_at is None:
         raise CaseRuleError("The plan is agreed: give the item a due time now (it is a promise to the client).",
                             field="due_at")
+
+
+REWORD_WHY = ("The client was promised this item as it was worded: changing what will be done (beyond fixing a "
+              "typo) counts as a renegotiation. ")
 
 
 def _item_promise_source(item):
@@ -95,8 +99,9 @@ def _lock_item(case, item):
 
 @transaction.atomic
 def action_item_update(*, user, item, description, kind, assignee, due_at, agreed_channel="", agreed_text=""):
-    """Change an open item. A new due time is a renegotiation with the client (their agreement and the
-    horizon apply), unless the item had none; past the old due time, the old promise is broken first."""
+    """Change an open item. A new due time, or new words for what will be done (a kind changed, more than
+    a typo fixed: text.same_wording), is a renegotiation with the client (their agreement and the horizon
+    apply), unless the item had no due time; past the old due time, the old promise is broken first."""
     case = lock_case(item.case)
     ensure_can_work(user, case)
     ensure_allows(case, Record.ITEM_WORK)
@@ -121,7 +126,11 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
         if promise is not None and not (promise.due_at <= now):
             check_move(PromiseKind.ACTION_ITEM, due_at, now=now, field="due_at")
             agreement = agreement_from(agreed_channel, agreed_text)
+    reworded = promise is not None and not (kind == item.kind and same_wording(item.description, description))
+    if reworded and not moving and promise.due_at > now:
+        agreement = agreement_from(agreed_channel, agreed_text, why=REWORD_WHY)
     _check_promised(case, assignee, due_at)
+    old_wording = item.description
     assignee_changed = (assignee.pk if assignee else None) != item.assignee_id
     item.description, item.kind, item.assignee, item.due_at = description, kind, assignee, due_at
     if moving:
@@ -129,25 +138,33 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
     item.handback_at, item.handback_note = (None, "") if assignee_changed else (item.handback_at, item.handback_note)
     item.save()
     owner = assignee or case.owner
-    if promise is not None and moving:
-        promise_move(promise=promise, new_due_at=due_at, actor=user, note="The item's due time changed.", now=now,
-                     agreement=agreement)  # held by the item's assignee now, unless too close (promise_holder)
-    elif promise is not None and assignee_changed:
-        if not settle_if_overdue(case=case, promise=promise, now=now):
-            promise.owner = promise_holder(promise.owner, owner, actor=user, due_at=promise.due_at, now=now)
-            promise.save(update_fields=["owner"])
-    elif promise is None and due_at is not None and moving:
+    if promise is not None and (moving or (reworded and promise.due_at > now)):
+        note = "The item's due time changed." if moving else f"What the item promises changed (was “{old_wording}”)."
+        promise_move(promise=promise, new_due_at=due_at, actor=user, note=note, now=now, agreement=agreement,
+                     source=_item_promise_source(item))  # held by the item's assignee now, unless too close
+    elif promise is not None:
+        if not reworded and promise.source != _item_promise_source(item):
+            promise.source = _item_promise_source(item)  # a typo fixed: the same promise, as it now reads
+            promise.save(update_fields=["source"])
+        _held_by_whoever_works_it(case, promise, owner, assignee_changed, actor=user, now=now)
+    elif due_at is not None and moving:
         promise_open(case=case, kind=PromiseKind.ACTION_ITEM, due_at=due_at,
                      owner=_first_holder(case, assignee, actor=user, due_at=due_at, now=now),
                      source=_item_promise_source(item), action_item=item, actor=user)
-    elif promise is not None:
-        settle_if_overdue(case=case, promise=promise, now=now)
     event_record(case=case, actor=user, verb="action item changed", note=item.description, data={"item": item.pk})
     if assignee_changed:
         _notify_assignee(case=case, item=item, actor=user)
     refresh_counters(case)
     item.moved_out_of_quiet_hours = moving and asked != due_at
     return item
+
+
+def _held_by_whoever_works_it(case, promise, owner, assignee_changed, *, actor, now):
+    """After an item's other changes: its promise, if already due, is broken; if not, it goes to whoever
+    works the item now (promises.promise_holder)."""
+    if not settle_if_overdue(case=case, promise=promise, now=now) and assignee_changed:
+        promise.owner = promise_holder(promise.owner, owner, actor=actor, due_at=promise.due_at, now=now)
+        promise.save(update_fields=["owner"])
 
 
 @transaction.atomic

@@ -132,14 +132,16 @@ def promise_withdraw(*, promise, actor, note, now=None):
     return promise
 
 
-DROPPED = "promise dropped with the client's agreement"  # the event verb of promise_drop
+DROPPED = "promise dropped with the client's agreement"  # the event verbs of promise_drop
+MOVED_BY_REOPEN = "follow-up call moved by a reopen"
 
 
-def promise_drop(*, promise, actor, note, agreement, now=None):
-    """A promise the client agreed to let go of before its deadline (its item cancelled): closed as
-    renegotiated, with no successor, so it counts in the renegotiated share like any moved deadline and
-    cancelling and re-adding the work moves nothing uncounted; the agreement is on the timeline. Past its
-    deadline it was broken, and stays so."""
+def promise_drop(*, promise, actor, note, agreement=None, now=None):
+    """A promise let go of before its deadline with no successor, as a move: the client agreed (its item
+    cancelled; the agreement is on the timeline), or the case reopened before the follow-up call (the
+    call moves to after the next delivery, `agreement` None). Closed as renegotiated, so it counts in the
+    renegotiated share like any moved deadline, and cancelling and re-adding the work, or reopening and
+    resolving again, moves nothing uncounted. Past its deadline it was broken, and stays so."""
     if promise.status != PromiseStatus.PENDING:
         return promise
     if settle_if_overdue(case=promise.case, promise=promise, now=now):
@@ -147,8 +149,9 @@ def promise_drop(*, promise, actor, note, agreement, now=None):
     promise.status = PromiseStatus.RENEGOTIATED
     promise.closed_at = now or timezone.now()
     promise.save(update_fields=["status", "closed_at"])
-    event_record(case=promise.case, actor=actor, verb=DROPPED, note=f"{note} — {agreement.describe()}",
-                 data={"promise": promise.pk, "agreed_channel": agreement.channel})
+    said = f"{note} — {agreement.describe()}" if agreement else note
+    event_record(case=promise.case, actor=actor, verb=DROPPED if agreement else MOVED_BY_REOPEN, note=said,
+                 data={"promise": promise.pk, "agreed_channel": agreement.channel if agreement else ""})
     return promise
 
 
@@ -174,11 +177,11 @@ def agreement_from(channel, text, *, field="agreed_text", why=""):
     return Agreement(channel=channel, text=text)
 
 
-def promise_move(*, promise, new_due_at, actor, note, owner=None, agreement=None, now=None):
-    """The one way a pending promise's deadline changes. If the old deadline has passed, the old promise
-    is broken first (it cannot be renegotiated after the fact) and the new one opens after it.
-    Otherwise the old one closes as renegotiated and its successor counts one more move and carries
-    the client's agreement. Returns the new promise."""
+def promise_move(*, promise, new_due_at, actor, note, owner=None, agreement=None, now=None, source=None):
+    """The one way a pending promise's deadline (or what it promises: `source`) changes. If the old
+    deadline has passed, the old promise is broken first (it cannot be renegotiated after the fact) and
+    the new one opens after it. Otherwise the old one closes as renegotiated and its successor counts one
+    more move and carries the client's agreement. Returns the new promise."""
     now = now or timezone.now()
     case = promise.case
     if settle_if_overdue(case=case, promise=promise, now=now):
@@ -200,7 +203,8 @@ def promise_move(*, promise, new_due_at, actor, note, owner=None, agreement=None
         owner = promise_holder(promise.owner, item.assignee if item and item.assignee else case.owner,
                                actor=actor, due_at=new_due_at, now=now)
     return promise_open(case=case, kind=promise.kind, due_at=new_due_at, owner=owner,
-                        source=promise.source, action_item=promise.action_item, replaces=promise, actor=actor,
+                        source=source or promise.source, action_item=promise.action_item, replaces=promise,
+                        actor=actor,
                         moved_count=moved_count, agreement=agreement)
 
 

@@ -32,7 +32,13 @@ def client_contact_log(*, user, case, said, client_mood, channel):
         raise CaseRuleError("Say how the client got in touch.", field="channel")
     event = event_record(case=case, actor=user, verb="client contact logged", note=said,
                          data={"mood": client_mood, "channel": channel})
-    if case.temperature != client_mood:
+    # The mood heard is a reading like any other: the mood trend and the client's page read the
+    # "temperature recorded" events (selectors_ui.TEMPERATURE_RECORDED), as for an email read.
+    old = case.temperature
+    event_record(case=case, actor=user, verb="temperature recorded",
+                 note=f"Heard on a contact {display_name(user)} logged: {Mood(client_mood).label.lower()}.",
+                 data={"from": old, "to": client_mood, "channel": channel})
+    if old != client_mood:
         case.save(update_fields=[*case.take_temperature(client_mood), "updated_at"])
         apply_irate_rule(case=case, actor=user)
     to = [u.email for u in (case.owner, case.co_owner) if u is not None and u.pk != user.pk]

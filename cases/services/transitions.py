@@ -187,15 +187,19 @@ def _force_close(*, case, user, reason):
 
 
 def _back_to_plan(*, case, user, reason):
-    """Loose ends or reopen: the follow-up is no longer the next thing owed; a new plan needs a new
-    estimate (the old range stays in the timeline); the update rhythm resumes where the step runs it (a
-    case reopened into a step before plan, Transition.back_to_skipped, has no rhythm until plan)."""
-    from .promises import open_next_status_update, pending_promise, promise_withdraw
+    """Loose ends or reopen: the follow-up is no longer the next thing owed (a reopen moves the call the
+    client was given to after the next delivery: counted as a renegotiation, promises.promise_drop, so
+    reopening the day before the call and resolving again with a later date is not an uncounted move);
+    a new plan needs a new estimate (the old range stays in the timeline); the update rhythm resumes where
+    the step runs it (a case reopened into a step before plan, Transition.back_to_skipped, has no rhythm
+    until plan)."""
+    from .promises import open_next_status_update, pending_promise, promise_drop
 
     now = timezone.now()
     for promise in case.promises.filter(status=PromiseStatus.PENDING, kind=PromiseKind.FOLLOW_UP):
         promise.case = case
-        promise_withdraw(promise=promise, actor=user, note="The case went back to planning.", now=now)
+        promise_drop(promise=promise, actor=user, now=now,
+                     note=f"The case reopened ({reason}): the follow-up call moves to after the next delivery.")
     case.eta_earliest = case.eta_latest = case.eta_given_at = None
     case.save(update_fields=["eta_earliest", "eta_latest", "eta_given_at", "updated_at"])
     if case.cadence_minutes and policy(case.step).cadence_runs and not pending_promise(case, PromiseKind.STATUS_UPDATE):

@@ -113,13 +113,36 @@ def test_filters_overdue_cases(boss):
     assert refs(boss.get(URL, {"overdue": "on"})) == [late.reference]
 
 
-def test_the_overdue_filter_keeps_a_broken_update_not_yet_made_good(boss):
-    make()
-    behind = make()
-    Promise.objects.create(case=behind, kind=PromiseKind.STATUS_UPDATE, due_at=NOW - dt.timedelta(hours=1),
-                           status=PromiseStatus.BROKEN, owner=behind.owner, source="Update the client")
+def _broken(case, kind, **fields):
+    return Promise.objects.create(case=case, kind=kind, due_at=NOW - dt.timedelta(hours=1), status=PromiseStatus.BROKEN,
+                                  owner=case.owner, source="Owed to the client", **fields)
 
-    assert refs(boss.get(URL, {"overdue": "on"})) == [behind.reference]
+
+def test_the_overdue_filter_keeps_a_broken_update_not_yet_made_good_and_marks_its_row(boss):
+    make(step=Step.MANAGE_ANXIETY)
+    behind = make(step=Step.MANAGE_ANXIETY)
+    _broken(behind, PromiseKind.STATUS_UPDATE)
+
+    response = boss.get(URL, {"overdue": "on"})
+
+    assert refs(response) == [behind.reference]
+    assert [c.is_overdue for c in response.context["page"].object_list] == [True]
+    assert 'class="is-overdue"' in boss.get(URL).content.decode()
+
+
+def test_a_broken_promise_that_can_no_longer_be_made_good_is_history_not_overdue(boss):
+    """An update broken at the delivery call (the case resolved: no update is logged on it again), an
+    item cancelled after its promise broke; a follow-up call still to log on a resolved case is owed."""
+    resolved = make(step=Step.RESOLVED, resolved_at=NOW - dt.timedelta(hours=2))
+    _broken(resolved, PromiseKind.STATUS_UPDATE)
+    cancelled = make(step=Step.MANAGE_ANXIETY)
+    item = cancelled.action_items.create(description="Restore the site", status="cancelled", cancel_reason="Moot",
+                                          created_by=cancelled.owner)
+    _broken(cancelled, PromiseKind.ACTION_ITEM, action_item=item)
+    call_owed = make(step=Step.RESOLVED, resolved_at=NOW - dt.timedelta(days=9))
+    _broken(call_owed, PromiseKind.FOLLOW_UP)
+
+    assert refs(boss.get(URL, {"overdue": "on", "step": "all"})) == [call_owed.reference]
 
 
 def test_filters_escalated_cases(boss):

@@ -107,3 +107,18 @@ def test_an_unassigned_items_promise_goes_with_the_case(rep, other_rep, supervis
                            client_informed=True)
 
     assert item.promises.get(status=PromiseStatus.PENDING).owner == other_rep
+
+
+def test_a_promise_left_with_the_owner_who_gave_the_case_away_escalates_on_their_count_when_it_breaks(
+        rep, other_rep, supervisor, dennis, frozen):
+    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+    update = _update(case)
+    frozen.move_to(update.due_at - dt.timedelta(minutes=2))
+    services.case_reassign(user=supervisor, case=case, to_user=other_rep, reason="Rep is off sick from noon",
+                           client_informed=True)
+    frozen.move_to(update.due_at + dt.timedelta(minutes=1))
+
+    promise_break(promise=update)
+
+    escalation = Escalation.objects.get(case=case, reason=EscalationReason.BROKEN_PROMISE, promise=update)
+    assert escalation.case_owner == rep  # the promise stayed theirs (handover_cutoff), so does its escalation

@@ -1,14 +1,19 @@
-"""Reopening a resolved case withdraws its pending follow-up call; on or after the call's day (the client's)
-the call is owed, so it is logged first: reopening is not a way to move a due call uncounted."""
+"""Reopening a resolved case moves its pending follow-up call to after the next delivery, counted as a
+renegotiation (reopening the day before the call and resolving again with a later date is a move the team
+page shows); on or after the call's day (the client's) the call is owed, so it is logged first: reopening
+is not a way to move a due call uncounted."""
 import datetime as dt
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from cases import services
 from cases.errors import CaseRuleError
 from cases.models import PromiseKind, PromiseStatus, Step
+from cases.services.promises import MOVED_BY_REOPEN
 from tests.cases.helpers import advance_to, open_case
+from tests.cases.ledger_web_support import signed_in_as
 from tests.notifications.conftest import T0
 
 pytestmark = pytest.mark.django_db
@@ -21,14 +26,21 @@ def _resolved(rep, dennis):
     return case, case.promises.get(kind=PromiseKind.FOLLOW_UP, status=PromiseStatus.PENDING)
 
 
-def test_before_the_follow_up_day_a_reopen_withdraws_the_call(rep, dennis):
+@pytest.mark.parametrize("ahead", [dt.timedelta(days=2), dt.timedelta(days=1)], ids=["two-days", "the-day-before"])
+def test_before_the_follow_up_day_a_reopen_moves_the_call_as_a_counted_renegotiation(rep, supervisor, dennis, ahead):
     case, follow_up = _resolved(rep, dennis)
 
-    with time_machine.travel(follow_up.due_at - dt.timedelta(days=2), tick=False):
+    with time_machine.travel(follow_up.due_at - ahead, tick=False):
         services.case_reopen(user=rep, case=case, reason=REOPEN)
 
     follow_up.refresh_from_db()
-    assert follow_up.status == PromiseStatus.WITHDRAWN
+    assert follow_up.status == PromiseStatus.RENEGOTIATED
+    event = case.events.get(verb=MOVED_BY_REOPEN, data__promise=follow_up.pk)
+    assert REOPEN in event.note and event.actor == rep
+    with time_machine.travel(follow_up.due_at + dt.timedelta(hours=1), tick=False):
+        board = signed_in_as(supervisor).get(reverse("supervisor:dashboard")).context["board"]
+    measures = next(r.measures for r in board.reps if r.user == rep)
+    assert measures.renegotiated >= 1
 
 
 @pytest.mark.parametrize("before_due", [dt.timedelta(minutes=30), dt.timedelta(hours=6), -dt.timedelta(hours=1)])
