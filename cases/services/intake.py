@@ -175,7 +175,7 @@ def _rhythm_agreement(client, before, *, agreed_channel, agreed_text):
         return None
     return agreement_from(agreed_channel, agreed_text,
                           why=f"Wider quiet hours change when {', '.join(with_rhythm)} get the updates agreed with "
-                              "the client. ")
+                              "the client and may move a promised deadline. ")
 
 
 def _quiet(start, end):
