@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from ..bounds import check_move, check_within_horizon
 from ..errors import CaseRuleError
-from ..models import ActionItem, ItemKind, ItemStatus, PromiseKind, PromiseStatus
+from ..models import ActionItem, ItemKind, ItemStatus, Promise, PromiseKind, PromiseStatus
 from ..permissions import can_act_on_item, can_answer_handback, can_cancel_item, can_hand_back_item
 from ..text import limit_of, same_wording
 from ..workflow import Record, ensure_allows, policy
@@ -40,8 +40,20 @@ REWORD_WHY = ("The client was promised this item as it was worded: changing what
               "typo) counts as a renegotiation. ")
 
 
-def _item_promise_source(item):
-    return f"{item.get_kind_display()}: {item.description[:120]}"
+def _item_promise_source(item, *, kind=None, description=None):
+    """What an item's promise says (Promise.source): its kind and its words, as they were promised."""
+    kind, description = kind or item.kind, item.description if description is None else description
+    return f"{ItemKind(kind).label}: {description}"[:limit_of(Promise, "source")]
+
+
+def _promised_words(promise, item):
+    """The words an item's promise was made with (its source), against which an edit is checked, so
+    typo after typo adds up. A promise that recorded them cut short (before they were kept whole) is
+    read as the item reads now."""
+    now_reads = _item_promise_source(item)
+    if len(promise.source) < len(now_reads) and now_reads.startswith(promise.source):
+        return now_reads
+    return promise.source
 
 
 def _description(value):
@@ -126,7 +138,8 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
         if promise is not None and not (promise.due_at <= now):
             check_move(PromiseKind.ACTION_ITEM, due_at, now=now, field="due_at")
             agreement = agreement_from(agreed_channel, agreed_text)
-    reworded = promise is not None and not (kind == item.kind and same_wording(item.description, description))
+    reworded = promise is not None and not same_wording(
+        _promised_words(promise, item), _item_promise_source(item, kind=kind, description=description))
     if reworded and not moving and promise.due_at > now:
         agreement = agreement_from(agreed_channel, agreed_text, why=REWORD_WHY)
     _check_promised(case, assignee, due_at)
@@ -142,10 +155,7 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
         note = "The item's due time changed." if moving else f"What the item promises changed (was “{old_wording}”)."
         promise_move(promise=promise, new_due_at=due_at, actor=user, note=note, now=now, agreement=agreement,
                      source=_item_promise_source(item))  # held by the item's assignee now, unless too close
-    elif promise is not None:
-        if not reworded and promise.source != _item_promise_source(item):
-            promise.source = _item_promise_source(item)  # a typo fixed: the same promise, as it now reads
-            promise.save(update_fields=["source"])
+    elif promise is not None:  # a typo fixed keeps the promise, in the words it was made with
         _held_by_whoever_works_it(case, promise, owner, assignee_changed, actor=user, now=now)
     elif due_at is not None and moving:
         promise_open(case=case, kind=PromiseKind.ACTION_ITEM, due_at=due_at,

@@ -64,16 +64,24 @@ def test_with_the_clients_agreement_the_old_promise_is_renegotiated_and_the_new_
     assert case.events.filter(verb="promise renegotiated", note__contains="Restore the site from last night").exists()
 
 
-def test_a_typo_fixed_is_the_same_promise_as_it_now_reads(rep, dennis):
+def test_a_typo_fixed_keeps_the_promise_in_the_words_it_was_made_with(rep, dennis):
     case, item = _promised_item(rep, dennis)
     promise = item.promises.get()
 
     _edit(rep, item, description="restore the site from last night.")
-    _edit(rep, item, description="Restore the site from lsat night.")
+    _edit(rep, item, description="Restore the site from lsat night")
 
     promise.refresh_from_db()
     assert item.promises.count() == 1 and promise.status == PromiseStatus.PENDING and promise.moved_count == 0
-    assert promise.source.endswith("Restore the site from lsat night.")
+    assert promise.source == "Fix the problem: Restore the site from last night"
+
+
+def test_typo_after_typo_adds_up_against_what_was_promised(rep, dennis):
+    case, item = _promised_item(rep, dennis)
+    _edit(rep, item, description="Restore the site from last nigt")  # one letter: a typo
+
+    with pytest.raises(CaseRuleError, match="counts as a renegotiation"):
+        _edit(rep, item, description="Restore the site from lst nit")  # two more from the promised words
 
 
 def test_a_number_changed_is_not_a_typo(rep, dennis):

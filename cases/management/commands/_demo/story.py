@@ -195,7 +195,7 @@ class Story(Ledger):
                         due_at=plan["due"], created_by=self.owner, created_at=self.t)
         plan["row"] = item
         self.event("action item added", note=f"{item.description} — {person(assignee)}", data={"item": item})
-        self.open_promise(PK.ACTION_ITEM, item.due_at, f"{item.get_kind_display()}: {item.description[:120]}",
+        self.open_promise(PK.ACTION_ITEM, item.due_at, f"{item.get_kind_display()}: {item.description}"[:300],
                           owner=assignee, item=item)
 
     def work_item(self, plan):
