@@ -1,7 +1,7 @@
 """Free text as the services accept it: normalised (Unicode NFKC, invisible and zero-width characters
 removed, runs of spaces collapsed, at most one blank line between paragraphs), within its length limit,
-and for the recipe's gate records, with substance (at least MIN_WORDS words: "ok", "x", "." and a lone
-zero-width space are refused). Limits come from the model fields, so the form, the service and the
+and for the recipe's gate records, with substance (at least MIN_WORDS different words, two of them longer
+than a letter: "ok", "x", ".", "ok ok ok", "x.x.x", "x y z" and a lone zero-width space are refused). Limits come from the model fields, so the form, the service and the
 model agree."""
 import re
 import unicodedata
@@ -45,8 +45,16 @@ def normalise(value):
     return _BLANK_LINES.sub("\n\n", text).strip()
 
 
+def _words(text):
+    """The different words of `text`: runs of text between spaces that hold a letter or a digit, told
+    apart by their letters and digits, whatever their case ("x.x.x" is one word, "ok ok ok" one)."""
+    cores = ("".join(_WORD.findall(token.casefold())) for token in (text or "").split())
+    return {core for core in cores if core}
+
+
 def word_count(text):
-    return len(_WORD.findall(text or ""))
+    """How many different words `text` holds (_words)."""
+    return len(_words(text))
 
 
 def limit_of(model, field_name, default=NOTE):
@@ -71,7 +79,8 @@ def clean_text(value, *, field, limit, required=False, message="This field is re
 def require_substance(value, *, field, message, limit=NOTE, min_words=MIN_WORDS):
     """A gate record: normalised, within its limit, and at least `min_words` words."""
     text = clean_text(value, field=field, limit=limit, required=True, message=message)
-    if word_count(text) < min_words:
+    words = _words(text)
+    if len(words) < min_words or sum(len(w) > 1 for w in words) < min(2, min_words):  # "x y z" says nothing
         raise CaseRuleError(f"{message} Write at least {min_words} words: a record the next person can act on.",
                             field=field)
     return text

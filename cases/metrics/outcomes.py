@@ -6,8 +6,10 @@ latest resolution in the window: a later handoff or reassignment does not move i
 - Mood: Mood.score (0 irate .. 6 delighted) of the case's intake temperature, and of the mood recorded
   with its latest delivery, else the case's last recorded temperature; a case counts when both are known.
   "Anxious to joy": intake anxious or worse, delivery satisfied or better.
-- Follow-up, from the latest delivery: done when the call was logged; missed when not logged and its
-  date is before today (the site's day at the window's end); otherwise waiting.
+- Follow-up, from the latest delivery and the case's latest follow-up promise: done when the call was
+  logged and kept its promise (on its day); missed when it was logged late (its promise broken: kept late
+  is broken), or not logged and its date is before today (the site's day at the window's end); otherwise
+  waiting.
 
 On PostgreSQL one statement does it: the window's resolutions with their owner (index-only, from
 event_transition_verb, the latest per case), the resolved cases by primary key, each case's latest
@@ -21,7 +23,7 @@ from django.db import connection
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from ..models import Case, CaseEvent, Delivery
+from ..models import Case, CaseEvent, Delivery, Promise, PromiseKind, PromiseStatus
 from ..workflow import Transition
 from .bounded import among, on_postgresql
 from .measures import ANXIOUS_OR_WORSE, MOOD_SCORES, SATISFIED_OR_BETTER
@@ -60,13 +62,16 @@ WITH resolutions AS MATERIALIZED (
     SELECT r.owner_id,
            array_position(%(scale)s::text[], c.intake_temperature::text) - 1 AS intake,
            array_position(%(scale)s::text[], COALESCE(NULLIF(d.client_mood, ''), c.temperature)::text) - 1 AS delivery,
-           d.follow_up_on, d.follow_up_logged_at
+           d.follow_up_on, d.follow_up_logged_at, p.status = '{broken}' AS call_late
     FROM cases_case c
     JOIN resolutions r ON r.case_id = c.id
     LEFT JOIN LATERAL (
         SELECT client_mood, follow_up_on, follow_up_logged_at FROM cases_delivery
         WHERE case_id = c.id ORDER BY created_at DESC, id DESC LIMIT 1
     ) d ON true
+    LEFT JOIN LATERAL (
+        SELECT status FROM cases_promise WHERE case_id = c.id AND kind = '{follow_up}' ORDER BY id DESC LIMIT 1
+    ) p ON true
     WHERE c.id = ANY(ARRAY(SELECT case_id FROM resolutions))
 ), mood AS (
     SELECT *, intake IS NOT NULL AND delivery IS NOT NULL AS known FROM resolved
@@ -77,11 +82,12 @@ SELECT owner_id,
        COALESCE(SUM(intake) FILTER (WHERE known), 0),
        COALESCE(SUM(delivery) FILTER (WHERE known), 0),
        COUNT(*) FILTER (WHERE known AND intake <= %(anxious)s AND delivery >= %(satisfied)s),
-       COUNT(*) FILTER (WHERE follow_up_logged_at IS NOT NULL),
-       COUNT(*) FILTER (WHERE follow_up_logged_at IS NULL AND follow_up_on < %(today)s),
+       COUNT(*) FILTER (WHERE follow_up_logged_at IS NOT NULL AND call_late IS NOT TRUE),
+       COUNT(*) FILTER (WHERE follow_up_logged_at IS NOT NULL AND call_late
+                        OR follow_up_logged_at IS NULL AND follow_up_on < %(today)s),
        COUNT(*) FILTER (WHERE follow_up_logged_at IS NULL AND (follow_up_on IS NULL OR follow_up_on >= %(today)s))
 FROM mood GROUP BY owner_id
-"""
+""".format(broken=PromiseStatus.BROKEN.value, follow_up=PromiseKind.FOLLOW_UP.value)  # the models' own constants
 
 
 def _postgres(w):
@@ -96,15 +102,17 @@ def _python(w):
     resolutions = CaseEvent.objects.filter(w.q(), verb=RESOLVE.label).exclude(from_step="").order_by()
     resolved_by = resolutions.filter(case=OuterRef("pk")).order_by("-created_at", "-id").values("owner_id")[:1]
     latest = Delivery.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-id")
+    call = Promise.objects.filter(case=OuterRef("pk"), kind=PromiseKind.FOLLOW_UP).order_by("-id")
     rows = (Case.objects.filter(among("pk", resolutions.values("case_id"))).order_by()
             .annotate(resolved_by=Subquery(resolved_by),
                       d_mood=Subquery(latest.values("client_mood")[:1]),
                       fu_on=Subquery(latest.values("follow_up_on")[:1]),
-                      fu_at=Subquery(latest.values("follow_up_logged_at")[:1]))
-            .values_list("resolved_by", "intake_temperature", "temperature", "d_mood", "fu_on", "fu_at"))
+                      fu_at=Subquery(latest.values("follow_up_logged_at")[:1]),
+                      call=Subquery(call.values("status")[:1]))
+            .values_list("resolved_by", "intake_temperature", "temperature", "d_mood", "fu_on", "fu_at", "call"))
     today = timezone.localdate(w.until)
     by_owner = defaultdict(Outcomes)
-    for owner_id, intake, temperature, d_mood, fu_on, fu_at in rows:
+    for owner_id, intake, temperature, d_mood, fu_on, fu_at, call in rows:
         o = by_owner[owner_id]
         o.resolved += 1
         intake_score, delivery_score = MOOD_SCORES.get(intake), MOOD_SCORES.get(d_mood or temperature)
@@ -113,9 +121,9 @@ def _python(w):
             o.intake_score_sum += intake_score
             o.delivery_score_sum += delivery_score
             o.anxious_to_joy += intake_score <= ANXIOUS_OR_WORSE and delivery_score >= SATISFIED_OR_BETTER
-        if fu_at:
+        if fu_at and call != PromiseStatus.BROKEN:
             o.follow_up_done += 1
-        elif fu_on and fu_on < today:
+        elif fu_at or (fu_on and fu_on < today):
             o.follow_up_missed += 1
         else:
             o.follow_up_waiting += 1

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from cases import services
-from cases.models import Channel, EscalationReason, Mood, PromiseKind, Step
+from cases.models import Channel, EscalationReason, Mood, PromiseKind, PromiseStatus, Step
 from tests.cases.helpers import advance_to, open_case
 from tests.cases.metrics_support import (
     H, NOW, T0, at, board, case_in_plan, deliver, next_step, open_and_identify, planned_and_agreed, reach_deliver, row,
@@ -148,6 +148,21 @@ def test_follow_up_share_counts_only_follow_ups_that_have_fallen_due(rep, dennis
 
     assert (team.follow_up_done, team.follow_up_missed, team.follow_up_waiting) == (1, 1, 1)
     assert team.follow_up_share == 0.5
+
+
+@pytest.mark.django_db
+def test_a_follow_up_call_logged_after_its_day_is_missed_not_done(rep, dennis):
+    """Kept late is broken: the call's promise is broken, and the share does not count it done."""
+    with at(T0):
+        late = deliver(advance_to(open_case(rep, dennis), Step.DELIVER, rep), rep,
+                       follow_up_on=T0.date() + dt.timedelta(days=3))
+    with at(T0 + dt.timedelta(days=6)):  # three days after the call's day
+        services.follow_up_log(user=rep, case=late, note="Called at last, all is working")
+
+    team = board().team
+
+    assert late.promises.get(kind=PromiseKind.FOLLOW_UP).status == PromiseStatus.BROKEN
+    assert (team.follow_up_done, team.follow_up_missed, team.follow_up_waiting) == (0, 1, 0)
 
 
 @pytest.mark.django_db

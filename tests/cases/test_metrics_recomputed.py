@@ -70,7 +70,7 @@ class Walk:
 
     def follow_up(self):
         due = self.case.promises.get(kind=PromiseKind.FOLLOW_UP, status=PromiseStatus.PENDING).due_at
-        self.t = max(self.t, due) + H
+        self.t = max(self.t, due - H) if self.rng.random() < 0.5 else max(self.t, due) + H  # on its day, or late
         with at(self.t):
             services.follow_up_log(user=self.owner, case=self.case, note="Called back and the mail still flows")
 
@@ -297,9 +297,12 @@ def recomputed(days):
             add(case.owner_id, "delivery_sum", at_delivery)
             joy = intake <= MOOD_SCORE["anxious"] and at_delivery >= MOOD_SCORE["satisfied"]
             add(case.owner_id, "anxious_to_joy", joy)
-        if delivery and delivery.follow_up_logged_at:
+        call = case.promises.filter(kind="follow_up").order_by("-id").first()
+        late = call is not None and call.status == "broken"
+        if delivery and delivery.follow_up_logged_at and not late:
             add(case.owner_id, "follow_up:done")
-        elif delivery and delivery.follow_up_on and delivery.follow_up_on < timezone.localdate(NOW):
+        elif delivery and (delivery.follow_up_logged_at or delivery.follow_up_on
+                           and delivery.follow_up_on < timezone.localdate(NOW)):
             add(case.owner_id, "follow_up:missed")
         else:
             add(case.owner_id, "follow_up:waiting")

@@ -35,12 +35,17 @@ def test_normalise_drops_letters_that_draw_nothing():
     assert normalise("re\u1160store \uffa0the\u115f mail") == "restore the mail"
 
 
+def test_words_are_told_apart_by_spaces_and_counted_once():
+    assert word_count("x.x.x") == 1 and word_count("ok ok OK") == 1 and word_count("I hear you") == 3
+
+
 def test_underscores_are_not_words():
     assert word_count("_ _ _") == 0 and word_count("__init__ works") == 2
 
 
 @pytest.mark.parametrize("junk", ["ok", "x", ".", "\u200b", "ok ok", "   ", "—!?", "\u3164 \u3164 \u3164",
-                                  "\uffa0 \u1160 \u115f", "_ _ _"])
+                                  "\uffa0 \u1160 \u115f", "_ _ _", "x.x.x", "a-b-c", "ok,ok,ok", "ok ok ok",
+                                  "OK ok Ok!", "x y z", "a b cd"])
 def test_a_gate_record_without_three_words_is_refused_in_plain_words(junk):
     with pytest.raises(CaseRuleError) as exc:
         require_substance(junk, field="text", message="Write what you said.")
