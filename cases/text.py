@@ -1,8 +1,8 @@
 """Free text as the services accept it: normalised (Unicode NFKC, invisible and zero-width characters
 removed, runs of spaces collapsed, at most one blank line between paragraphs), within its length limit,
 and for the recipe's gate records, with substance (at least MIN_WORDS different words, two of them longer
-than a letter: "ok", "x", ".", "ok ok ok", "x.x.x", "x y z" and a lone zero-width space are refused). Limits come from the model fields, so the form, the service and the
-model agree."""
+than a letter: "ok", "x", ".", "ok ok ok", "x.x.x", "x y z" and a lone zero-width space are refused).
+Limits come from the model fields, so the form, the service and the model agree."""
 import re
 import unicodedata
 

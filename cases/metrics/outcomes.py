@@ -62,7 +62,7 @@ WITH resolutions AS MATERIALIZED (
     SELECT r.owner_id,
            array_position(%(scale)s::text[], c.intake_temperature::text) - 1 AS intake,
            array_position(%(scale)s::text[], COALESCE(NULLIF(d.client_mood, ''), c.temperature)::text) - 1 AS delivery,
-           d.follow_up_on, d.follow_up_logged_at, p.status = '{broken}' AS call_late
+           d.follow_up_on, d.follow_up_logged_at, p.status = %(broken)s AS call_late
     FROM cases_case c
     JOIN resolutions r ON r.case_id = c.id
     LEFT JOIN LATERAL (
@@ -70,7 +70,7 @@ WITH resolutions AS MATERIALIZED (
         WHERE case_id = c.id ORDER BY created_at DESC, id DESC LIMIT 1
     ) d ON true
     LEFT JOIN LATERAL (
-        SELECT status FROM cases_promise WHERE case_id = c.id AND kind = '{follow_up}' ORDER BY id DESC LIMIT 1
+        SELECT status FROM cases_promise WHERE case_id = c.id AND kind = %(follow_up)s ORDER BY id DESC LIMIT 1
     ) p ON true
     WHERE c.id = ANY(ARRAY(SELECT case_id FROM resolutions))
 ), mood AS (
@@ -87,12 +87,14 @@ SELECT owner_id,
                         OR follow_up_logged_at IS NULL AND follow_up_on < %(today)s),
        COUNT(*) FILTER (WHERE follow_up_logged_at IS NULL AND (follow_up_on IS NULL OR follow_up_on >= %(today)s))
 FROM mood GROUP BY owner_id
-""".format(broken=PromiseStatus.BROKEN.value, follow_up=PromiseKind.FOLLOW_UP.value)  # the models' own constants
+"""
+SQL_CONSTANTS = {"broken": PromiseStatus.BROKEN.value, "follow_up": PromiseKind.FOLLOW_UP.value}
 
 
 def _postgres(w):
     params = {"scale": MOOD_SCALE, "resolve": RESOLVE.label, "since": w.since, "until": w.until,
-              "anxious": ANXIOUS_OR_WORSE, "satisfied": SATISFIED_OR_BETTER, "today": timezone.localdate(w.until)}
+              "anxious": ANXIOUS_OR_WORSE, "satisfied": SATISFIED_OR_BETTER, "today": timezone.localdate(w.until),
+              **SQL_CONSTANTS}
     with connection.cursor() as cur:
         cur.execute(OUTCOMES_SQL, params)
         return {owner_id: Outcomes(*counts) for owner_id, *counts in cur.fetchall()}

@@ -101,7 +101,8 @@ def test_each_case_lookup_of_eta_honesty_and_the_outcomes_reads_one_index_entry(
                                     "eta": PromiseKind.ETA.value, "since": w.since, "until": w.until})
     outcome_scans = _plan(outcomes.OUTCOMES_SQL, {
         "scale": outcomes.MOOD_SCALE, "resolve": outcomes.RESOLVE.label, "since": w.since, "until": w.until,
-        "anxious": outcomes.ANXIOUS_OR_WORSE, "satisfied": outcomes.SATISFIED_OR_BETTER, "today": NOW.date()})
+        "anxious": outcomes.ANXIOUS_OR_WORSE, "satisfied": outcomes.SATISFIED_OR_BETTER, "today": NOW.date(),
+        **outcomes.SQL_CONSTANTS})
 
     assert ("Index Only Scan", "event_estimate_case", "cases_caseevent", "Limit") in eta_scans
     assert ("Index Only Scan", "promise_eta_case", "cases_promise", "Limit") in eta_scans
