@@ -29,6 +29,10 @@ def _notify_assignee(*, case, item, actor):
         )
 
 
+SPARSER_WHY = ("Fewer updates than the client agreed to (a longer interval, or business hours only) is a "
+               "change they must agree to, and counts as a renegotiation. ")
+
+
 def _agreement_if_moving(promise, new_due, agreed_channel, agreed_text, now):
     """Moving a pending promise that is not yet due is a renegotiation: the client's agreement is needed
     and the kind's horizon applies. A due one is broken by promise_move whatever is said."""
@@ -47,7 +51,8 @@ def _range_told(case, promise, now):
 def cadence_set(*, user, case, minutes, channel, business_hours_only=False, note="", agreed_channel="",
                 agreed_text=""):
     """Agree (or relax) how often and how the client hears from us. Opens the status-update promise, or
-    moves the pending one (a renegotiation: the client's agreement is recorded)."""
+    moves the pending one (a renegotiation: the client's agreement is recorded). A sparser rhythm than
+    the one agreed needs that agreement even when the pending slot stays put, and renegotiates it."""
     case = lock_case(case)
     ensure_can_work(user, case)
     ensure_allows(case, Record.CADENCE)
@@ -70,14 +75,20 @@ def cadence_set(*, user, case, minutes, channel, business_hours_only=False, note
     start = last if last and status_update_due(case, last) > now else now
     new_due = status_update_due(case, start)
     agreement = _agreement_if_moving(promise, new_due, agreed_channel, agreed_text, now)
+    # Fewer updates than agreed (a longer interval, business hours only switched on) changes every later
+    # slot even when the pending one stays put: the client's agreement, counted on the pending promise.
+    sparser = old[0] is not None and (minutes > old[0] or (case.cadence_business_hours_only and not old[2]))
+    if sparser and agreement is None:
+        agreement = agreement_from(agreed_channel, agreed_text, why=SPARSER_WHY)
     case.cadence_set_at = now
     case.save(update_fields=["cadence_minutes", "cadence_channel", "cadence_business_hours_only",
                              "cadence_set_at", "updated_at"])
     event_record(case=case, actor=user, verb="cadence agreed",
                  note=f"Every {case.cadence_minutes} min by {case.get_cadence_channel_display().lower()}"
-                      + (" during business hours" if business_hours_only else "") + (f" — {note}" if note else ""),
+                      + (" during business hours" if business_hours_only else "") + (f" — {note}" if note else "")
+                      + (f" — {agreement.describe()}" if agreement else ""),
                  data={"old": list(old)})
-    if promise and new_due != promise.due_at:
+    if promise and (new_due != promise.due_at or (sparser and promise.due_at > now)):
         promise_move(promise=promise, new_due_at=new_due, actor=user, note="Update cadence changed.",
                      agreement=agreement, now=now)
     elif promise:
