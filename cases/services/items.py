@@ -260,16 +260,31 @@ def action_item_hand_back(*, user, item, note):
         raise CaseRuleError("You have already handed this item back; the owner has not answered yet.")
     note = require_text(note, field="note", message="Say why you are handing the item back.",
                         limit=limit_of(ActionItem, "handback_note"))
-    item.handback_at, item.handback_note = timezone.now(), note
+    now = timezone.now()
+    item.handback_at, item.handback_note = now, note
     item.save(update_fields=["handback_at", "handback_note"])
     event_record(case=case, actor=user, verb="action item handed back", note=f"{item.description}: {note}",
                  data={"item": item.pk})
+    # While the owner has not answered, the promise is theirs (the teammate said they cannot keep it), if
+    # there is time to pass it on (promise_holder); one about to break stays on the teammate's count.
+    _pass_promise(case, item, to=case.owner, actor=user, now=now)
     from ..formatting import case_context
 
     notify(key=f"item-handback:{item.pk}:{int(item.handback_at.timestamp())}", kind="item_handed_back", case=case,
            to=[case.owner.email],
            context={**case_context(case), "item": item.description, "by": display_name(user), "note": note})
     return item
+
+
+def _pass_promise(case, item, *, to, actor, now):
+    """The item's pending promise goes to `to` (promises.promise_holder: only with time left to keep
+    it, unless `to` takes it on themselves); one already due is broken where it stands."""
+    promise = pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item)
+    if promise and not settle_if_overdue(case=case, promise=promise, now=now):
+        holder = promise_holder(promise.owner, to, actor=actor, due_at=promise.due_at, now=now)
+        if holder != promise.owner:
+            promise.owner = holder
+            promise.save(update_fields=["owner"])
 
 
 @transaction.atomic
@@ -286,17 +301,15 @@ def action_item_answer_hand_back(*, user, item, accept, note=""):
     note = require_text(note, field="note", message="", limit=limit_of(ActionItem, "handback_note")) if note else ""
     teammate = item.assignee
     item.handback_at, item.handback_note = None, ""
+    now = timezone.now()
     if accept:
         item.assignee = case.owner
         item.save(update_fields=["handback_at", "handback_note", "assignee"])
-        promise = pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item)
-        now = timezone.now()
-        if promise and not settle_if_overdue(case=case, promise=promise, now=now):
-            promise.owner = promise_holder(promise.owner, case.owner, actor=user, due_at=promise.due_at, now=now)
-            promise.save(update_fields=["owner"])
+        _pass_promise(case, item, to=case.owner, actor=user, now=now)
         verb = "hand-back accepted"
-    else:
+    else:  # the teammate keeps the work, and its promise again if there is time to pass it back
         item.save(update_fields=["handback_at", "handback_note"])
+        _pass_promise(case, item, to=teammate, actor=user, now=now)
         verb = "hand-back declined"
     event_record(case=case, actor=user, verb=verb,
                  note=f"{item.description} ({display_name(teammate)})" + (f": {note}" if note else ""),

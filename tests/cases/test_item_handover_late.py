@@ -117,3 +117,42 @@ def test_a_teammate_creating_an_item_for_themselves_holds_its_promise_however_cl
                                        assignee=supervisor, due_at=NOW + dt.timedelta(minutes=5))
 
     assert _promise(item).owner == supervisor
+
+
+@override_settings(HANDOVER_MIN_MINUTES=60)
+def test_while_a_hand_back_waits_the_promise_is_the_owners_and_breaks_on_their_count(rep, other_rep, dennis, frozen):
+    """The teammate said they cannot keep it: an owner who never answers cannot leave it on their count."""
+    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+    item = services.action_item_create(user=rep, case=case, description="Reboot the mail relay on the host",
+                                       assignee=other_rep, due_at=NOW + dt.timedelta(minutes=61))
+    services.action_item_hand_back(user=other_rep, item=item, note="I have no access to that host")
+    frozen.move_to(NOW + dt.timedelta(minutes=70))
+    SWEEPS["broken_promises"]()
+
+    promise = _promise(item)
+    assert promise.status == PromiseStatus.BROKEN and promise.owner == rep
+
+
+@override_settings(HANDOVER_MIN_MINUTES=60)
+def test_a_hand_back_minutes_before_the_deadline_leaves_the_promise_on_the_teammates_count(
+        rep, other_rep, dennis, frozen):
+    case, item = _item_due_in(rep, dennis, 90)
+    _give(item, rep, other_rep)
+    assert _promise(item).owner == other_rep
+    frozen.move_to(NOW + dt.timedelta(minutes=80))
+
+    services.action_item_hand_back(user=other_rep, item=item, note="I have no access to that host")
+
+    assert _promise(item).owner == other_rep
+
+
+@override_settings(HANDOVER_MIN_MINUTES=60)
+def test_a_declined_hand_back_returns_the_promise_to_the_teammate_with_time_to_keep_it(rep, other_rep, dennis):
+    case, item = _item_due_in(rep, dennis, 180)
+    _give(item, rep, other_rep)
+    services.action_item_hand_back(user=other_rep, item=item, note="I have no access to that host")
+    assert _promise(item).owner == rep
+
+    services.action_item_answer_hand_back(user=rep, item=item, accept=False, note="You have the keys now")
+
+    assert _promise(item).owner == other_rep
