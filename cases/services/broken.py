@@ -74,12 +74,12 @@ def break_promises(pairs, *, now):
 
 def _accountable(case, promise, items):
     """Whom a broken promise's escalation counts for (the team page counts an escalation for the owner
-    it names): the rep who held the promise, as the keeping rate does, when they held it as the case's
-    owner; a promise kept near its deadline by the owner who handed the case on (promises.handover_cutoff)
-    is theirs, not the new owner's. A teammate's item stays on the case owner (they are accountable for
-    the items they gave out)."""
+    it names): the rep who held the promise, as the keeping rate does; a promise left near its deadline
+    with the owner who handed the case on (promises.handover_cutoff) is theirs, not the new owner's, and
+    so is an item they gave themselves. An item someone gave a teammate stays on the case owner, who is
+    accountable for the items given out."""
     item = items.get(promise.action_item_id) if promise.action_item_id else None
-    if item is not None and item.assignee_id == promise.owner_id:
+    if item is not None and item.assignee_id == promise.owner_id and item.created_by_id != item.assignee_id:
         return case.owner_id
     return promise.owner_id or case.owner_id
 
@@ -87,7 +87,7 @@ def _accountable(case, promise, items):
 def _escalate(pairs, stamp):
     """A system escalation (broken promise) for each promise, unless one is already open for it."""
     item_ids = [p.action_item_id for _, p in pairs if p.action_item_id]
-    items = ActionItem.objects.only("id", "assignee_id").in_bulk(item_ids) if item_ids else {}
+    items = ActionItem.objects.only("id", "assignee_id", "created_by_id").in_bulk(item_ids) if item_ids else {}
     open_for = set(Escalation.objects.exclude(status=EscalationStatus.RESOLVED)
                    .filter(reason=EscalationReason.BROKEN_PROMISE, promise_id__in=[p.pk for _, p in pairs])
                    .values_list("promise_id", flat=True))

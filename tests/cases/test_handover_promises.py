@@ -122,3 +122,19 @@ def test_a_promise_left_with_the_owner_who_gave_the_case_away_escalates_on_their
 
     escalation = Escalation.objects.get(case=case, reason=EscalationReason.BROKEN_PROMISE, promise=update)
     assert escalation.case_owner == rep  # the promise stayed theirs (handover_cutoff), so does its escalation
+
+
+def test_an_item_the_old_owner_gave_themselves_escalates_on_their_count_after_the_handover(
+        rep, other_rep, supervisor, dennis, frozen):
+    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+    item = services.action_item_create(user=rep, case=case, description="Restore the mail relay from backup",
+                                       assignee=rep, due_at=NOW + dt.timedelta(minutes=40))
+    services.case_reassign(user=supervisor, case=case, to_user=other_rep, reason="Rep is off sick from noon",
+                           client_informed=True)
+    promise = item.promises.get()
+    assert promise.owner == rep
+    frozen.move_to(NOW + dt.timedelta(minutes=41))
+
+    promise_break(promise=promise)
+
+    assert Escalation.objects.get(promise=promise, reason=EscalationReason.BROKEN_PROMISE).case_owner == rep
