@@ -111,12 +111,20 @@ def _edits_within(a, b, limit):
     return row.get(len(b), far) <= limit
 
 
+# Words that turn a sentence around: "We can refund" -> "We can't refund" is two letters, not a typo.
+_NEGATION = re.compile(r"n['’]t\b|\b(?:not|no|never|none|nothing|nobody|without|cannot|cant|wont|dont|didnt|"
+                       r"doesnt|isnt|arent|wasnt|werent|shouldnt|wouldnt|couldnt|havent|hasnt)\b")
+
+
 def same_wording(old, new):
     """Whether `new` says what `old` said: the same words but for case, punctuation and spacing, or a
-    typo fixed (at most TYPO_EDITS letters, no number changed). "Refund 50" -> "Refund 500" is not."""
+    typo fixed (at most TYPO_EDITS letters, no number and no negation changed). "Refund 50" -> "Refund
+    500" is not, nor "can" -> "can't"."""
     old, new = normalise(old), normalise(new)
     if _WORD.findall(old.casefold()) == _WORD.findall(new.casefold()):
         return True
     if re.findall(r"\d+", old) != re.findall(r"\d+", new):
+        return False
+    if _NEGATION.findall(old.casefold()) != _NEGATION.findall(new.casefold()):
         return False
     return _edits_within(old.casefold(), new.casefold(), TYPO_EDITS)

@@ -93,6 +93,17 @@ def test_a_number_changed_is_not_a_typo(rep, dennis):
         _edit(rep, item, description="Refund 5 dollars")
 
 
+@pytest.mark.parametrize("before, after", [("We can refund the fee", "We can't refund the fee"),
+                                           ("Call him back today", "Call him back not today")])
+def test_a_negation_added_is_not_a_typo(rep, dennis, before, after):
+    case = advance_to(open_case(rep, dennis), Step.PLAN, rep)
+    item = services.action_item_create(user=rep, case=case, description=before, assignee=rep,
+                                       due_at=NOW + dt.timedelta(hours=4))
+
+    with pytest.raises(CaseRuleError, match="counts as a renegotiation"):
+        _edit(rep, item, description=after)
+
+
 def test_reworded_after_its_due_time_the_promise_is_broken_not_renegotiated(rep, dennis, frozen):
     case, item = _promised_item(rep, dennis)
     promise = item.promises.get()
