@@ -11,6 +11,7 @@ from .forms import DateInput, limit_text_fields, trim_refused_text
 from .metrics import DEFAULT_WINDOW_DAYS, WINDOW_DAYS
 from .models import Escalation, EscalationNote, EscalationReason, EscalationStatus, Handoff, Mood, Step
 from .selectors_all_cases import ALL as SCOPE_ALL, DEFAULT_SORT, OPEN as SCOPE_OPEN, SORTS
+from .services.handoffs import owner_changed_since
 from .text import SHORT_NOTE, limit_of
 
 ACTIVE = ""  # the queue's default status filter: open and taken
@@ -80,9 +81,17 @@ class ReassignForm(PageForm):
     )
     owner_shown = forms.IntegerField(widget=forms.HiddenInput, required=False)  # services.case_reassign
 
-    def __init__(self, *args, candidates, **kwargs):
+    def __init__(self, *args, candidates, case=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["to_user"].queryset = candidates
+        self.case = case
+
+    def clean(self):
+        data = super().clean()
+        stale = owner_changed_since(self.case, data.get("owner_shown")) if self.case is not None else ""
+        if stale:  # first, whatever else is wrong: the page is drawn again for the owner it now has
+            self.add_error("to_user", stale)
+        return data
 
 
 class ForceCloseForm(PageForm):

@@ -46,9 +46,13 @@ def _owed_q():
 
 def _overdue_q(now):
     """A case is overdue when a pending promise's deadline has passed, or a broken one can still be made
-    good and has not been (the "Overdue" filters, and the rows' mark: overdue_flag)."""
+    good and has not been (the "Overdue" filters, and the rows' mark: overdue_flag). A broken promise
+    another has since replaced (a new rhythm, a new deadline for its item, a new plan after a reopen) is
+    made good by keeping that one, not itself: only the latest of its kind (of its item) is owed."""
+    newer = Promise.objects.filter(case=OuterRef("case"), kind=OuterRef("kind"), pk__gt=OuterRef("pk")).filter(
+        Q(kind=PromiseKind.ACTION_ITEM, action_item=OuterRef("action_item")) | ~Q(kind=PromiseKind.ACTION_ITEM))
     stale = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.BROKEN, kept_at__isnull=True,
-                                   kind__in=_CATCH_UP_KINDS).filter(_owed_q())
+                                   kind__in=_CATCH_UP_KINDS).filter(_owed_q()).filter(~Exists(newer))
     return Q(next_promise_due_at__lt=now) | Exists(stale)
 
 

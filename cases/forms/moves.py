@@ -6,6 +6,7 @@ from ..models import (
     REP_ESCALATION_REASONS, Channel, Delivery, Escalation, Handoff, Mood,
 )
 from ..services import ALL_TRANSITIONS
+from ..services.handoffs import owner_changed_since
 from ..text import NOTE, SHORT_NOTE, limit_of
 from .base import CaseForm, DateInput, UserField, text_area
 
@@ -97,8 +98,11 @@ class ReassignForm(HandoffRequestForm):
 
     def clean(self):
         data = super().clean()
-        if self.case is not None and self.is_bound:  # drawn again, the form names the owner it now shows
-            self.data = self.data.copy()
+        if self.case is not None and self.is_bound:
+            stale = owner_changed_since(self.case, data.get("owner_shown"))
+            if stale:
+                self.add_error("to_user", stale)
+            self.data = self.data.copy()  # drawn again, the form names the owner it now shows
             self.data["owner_shown"] = str(self.case.owner_id)
         return data
 

@@ -148,6 +148,15 @@ def _close_overtaken_handoffs(*, case, actor, new_owner, reason):
                                                "asked": asked and person.pk == handoff.to_user_id})
 
 
+def owner_changed_since(case, owner_shown):
+    """Why a reassignment drawn when `owner_shown` owned the case must not go ahead, or "" (the forms
+    check it first, whatever else is wrong, so the form drawn again for the new owner is not sent unread)."""
+    if owner_shown is None or owner_shown == case.owner_id:
+        return ""
+    return (f"Since this page was opened the case passed to {display_name(case.owner)}: check that reassigning "
+            "it is still right, then send again.")
+
+
 @transaction.atomic
 def case_reassign(*, user, case, to_user, reason, client_informed, owner_shown=None):
     """A supervisor moves the case directly; recorded as an accepted handoff. `owner_shown`: the owner
@@ -156,9 +165,9 @@ def case_reassign(*, user, case, to_user, reason, client_informed, owner_shown=N
     if not can_reassign(user, case):
         raise CaseRuleError("Only a supervisor can reassign a case directly.")
     ensure_allows(case, Record.HANDOFF)
-    if owner_shown is not None and owner_shown != case.owner_id:
-        raise CaseRuleError(f"Since this page was opened the case passed to {display_name(case.owner)}: check "
-                            "that reassigning it is still right, then send again.", field="to_user")
+    stale = owner_changed_since(case, owner_shown)
+    if stale:
+        raise CaseRuleError(stale, field="to_user")
     reason = require_text(reason, field="reason", message="Say why the case is being reassigned.",
                           limit=limit_of(Handoff, "reason"))
     if to_user is None or not may_own_cases(to_user):

@@ -115,7 +115,7 @@ def case_resolve(request, reference):
 @require_POST
 def case_reassign(request, reference):
     case = case_for_supervisor(reference)
-    form = ReassignForm(request.POST, candidates=reassign_candidates(case))
+    form = ReassignForm(request.POST, candidates=reassign_candidates(case), case=case)
     return _act(request, case, "reassign_form", form,
                 lambda c, d: services.case_reassign(user=request.user, case=c, to_user=d["to_user"],
                                                     reason=d["reason"], client_informed=d["client_informed"],

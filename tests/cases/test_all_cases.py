@@ -145,6 +145,27 @@ def test_a_broken_promise_that_can_no_longer_be_made_good_is_history_not_overdue
     assert refs(boss.get(URL, {"overdue": "on", "step": "all"})) == [call_owed.reference]
 
 
+def test_a_broken_promise_replaced_since_is_made_good_by_keeping_its_successor(boss):
+    """A new rhythm (or a new deadline for the item) after a miss: the case is up to date again when the
+    promise that replaced the broken one is on time."""
+    caught_up = make(step=Step.MANAGE_ANXIETY, next_promise_due_at=NOW + dt.timedelta(hours=1))
+    _broken(caught_up, PromiseKind.STATUS_UPDATE)
+    Promise.objects.create(case=caught_up, kind=PromiseKind.STATUS_UPDATE, due_at=NOW + dt.timedelta(hours=1),
+                           owner=caught_up.owner, source="Update the client")
+    item = caught_up.action_items.create(description="Restore the site", created_by=caught_up.owner)
+    _broken(caught_up, PromiseKind.ACTION_ITEM, action_item=item)
+    Promise.objects.create(case=caught_up, kind=PromiseKind.ACTION_ITEM, due_at=NOW + dt.timedelta(hours=3),
+                           owner=caught_up.owner, source="Fix: Restore the site", action_item=item)
+    behind = make(step=Step.MANAGE_ANXIETY, next_promise_due_at=NOW + dt.timedelta(hours=1))
+    other_item = behind.action_items.create(description="Check the DNS", created_by=behind.owner)
+    _broken(behind, PromiseKind.ACTION_ITEM, action_item=other_item)
+    Promise.objects.create(case=behind, kind=PromiseKind.ACTION_ITEM, due_at=NOW + dt.timedelta(hours=3),
+                           owner=behind.owner, source="Fix: Another item",
+                           action_item=behind.action_items.create(description="Another", created_by=behind.owner))
+
+    assert refs(boss.get(URL, {"overdue": "on"})) == [behind.reference]
+
+
 def test_filters_escalated_cases(boss):
     make()
     escalated = make(open_escalation_count=2)

@@ -94,7 +94,8 @@ def test_changing_the_cadence_after_the_update_deadline_records_it_broken_once(r
     promise = pending(case, PromiseKind.STATUS_UPDATE)
 
     with time_machine.travel(promise.due_at + dt.timedelta(minutes=30), tick=False):
-        data = {"every": 2, "unit": "hours", "channel": Channel.PHONE}
+        # A sparser rhythm needs the client's agreement (plan.cadence_set), past the deadline too.
+        data = {"every": 2, "unit": "hours", "channel": Channel.PHONE, **AGREED}
         first = rep_client.post(url("cadence", case), data)
         rep_client.post(url("cadence", case), data)
 

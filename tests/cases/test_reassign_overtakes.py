@@ -106,3 +106,22 @@ def test_the_supervisor_pages_stale_reassign_form_is_refused(rep, other_rep, thi
     case.refresh_from_db()
     assert case.owner == other_rep and "passed to" in response.content.decode()
     assert f'name="owner_shown" value="{other_rep.pk}"' in response.content.decode()
+
+
+@pytest.mark.parametrize("where", ["case", "supervisor"])
+def test_a_stale_reassign_form_is_refused_first_even_when_something_else_is_wrong_with_it(
+        where, rep, other_rep, third_rep, supervisor, dennis):
+    """Otherwise the page drawn again for the new owner, with only the other error shown, goes through
+    on the next send without anyone reading that the case changed hands."""
+    case = advance_to(open_case(rep, dennis), Step.GATHER, rep)
+    escalation = services.escalation_raise(user=rep, case=case, reason="other", note="Dennis wants a manager")
+    http = signed_in_as(supervisor)
+    _reassign(supervisor, case, other_rep)
+    data = {"to_user": third_rep.pk, "reason": WHY, "owner_shown": rep.pk}  # the client-informed box forgotten
+    target = url("reassign", case) if where == "case" else supervisor_url("reassign", escalation)
+
+    response = http.post(target, data)
+
+    assert "passed to" in response.content.decode()
+    case.refresh_from_db()
+    assert case.owner == other_rep
