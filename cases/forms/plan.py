@@ -4,6 +4,7 @@ from django import forms
 from ..models import (
     ActionItem, Channel, ItemKind, Mood, Promise, StatusUpdate,
 )
+from ..services.items import assignee_changed_since
 from ..text import limit_of
 from .base import AgreementMixin, CaseForm, UserField, datetime_field, text_area
 
@@ -30,6 +31,22 @@ class ActionItemForm(CaseForm):
 
 class ActionItemEditForm(AgreementMixin, ActionItemForm):
     agreement_label = "If this changes a promised item (its due time, or what will be done): how the client agreed"
+    assignee_shown = forms.IntegerField(widget=forms.HiddenInput, required=False)  # items.assignee_changed_since
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.obj is not None:
+            self.initial.setdefault("assignee_shown", self.obj.assignee_id or 0)
+
+    def clean(self):
+        data = super().clean()
+        if self.obj is not None and self.is_bound:
+            stale = assignee_changed_since(self.obj, data.get("assignee_shown"), data.get("assignee"))
+            if stale:
+                self.add_error("assignee", stale)
+            self.data = self.data.copy()  # drawn again, the form names who holds the item now
+            self.data["assignee_shown"] = str(self.obj.assignee_id or 0)
+        return data
 
 
 class ItemHandBackForm(CaseForm):

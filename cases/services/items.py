@@ -109,8 +109,20 @@ def _lock_item(case, item):
     return item
 
 
+def assignee_changed_since(item, assignee_shown, assignee):
+    """Why an edit drawn when `assignee_shown` held the item (0: nobody) must not give it to `assignee`,
+    or "": someone moved it since, and sending the old form would silently undo that (the form checks
+    it first, whatever else is wrong, and is drawn again with who holds it now)."""
+    now_holds = item.assignee_id or 0
+    if assignee_shown is None or assignee_shown == now_holds or (assignee.pk if assignee else 0) == now_holds:
+        return ""
+    who = display_name(item.assignee) if item.assignee_id else "nobody"
+    return f"Since this page was opened the item passed to {who}: check who should hold it, then send again."
+
+
 @transaction.atomic
-def action_item_update(*, user, item, description, kind, assignee, due_at, agreed_channel="", agreed_text=""):
+def action_item_update(*, user, item, description, kind, assignee, due_at, agreed_channel="", agreed_text="",
+                       assignee_shown=None):
     """Change an open item. A new due time, or new words for what will be done (a kind changed, more than
     a typo fixed: text.same_wording), is a renegotiation with the client (their agreement and the horizon
     apply), unless the item had no due time; past the old due time, the old promise is broken first."""
@@ -118,6 +130,9 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
     ensure_can_work(user, case)
     ensure_allows(case, Record.ITEM_WORK)
     item = _lock_item(case, item)
+    stale = assignee_changed_since(item, assignee_shown, assignee)
+    if stale:
+        raise CaseRuleError(stale, field="assignee")
     now = timezone.now()
     promise = pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item)
     description = _description(description)
@@ -163,7 +178,7 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
                      source=_item_promise_source(item), action_item=item, actor=user)
     event_record(case=case, actor=user, verb="action item changed", note=item.description, data={"item": item.pk})
     if assignee_changed:
-        _notify_assignee(case=case, item=item, actor=user)
+        _notify_assignee(case=case, item=item, actor=user, again=True)
     refresh_counters(case)
     item.moved_out_of_quiet_hours = moving and asked != due_at
     return item

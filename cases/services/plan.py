@@ -19,11 +19,15 @@ from .promises import (
 )
 
 
-def _notify_assignee(*, case, item, actor):
+def _notify_assignee(*, case, item, actor, again=False):
+    """Tell the item's new assignee (not one who gave it to themselves). `again`: a later change of hands,
+    so an item given back to someone who held it before tells them again (its own key)."""
     if item.assignee_id and item.assignee_id != actor.pk and item.assignee.email:
-        due = when(item.due_at, client=case.client, reader=item.assignee, now=timezone.now()) if item.due_at else None
+        now = timezone.now()
+        due = when(item.due_at, client=case.client, reader=item.assignee, now=now) if item.due_at else None
         notify(
-            key=f"item-assigned:{item.pk}:{item.assignee_id}", kind="item_assigned", case=case,
+            key=f"item-assigned:{item.pk}:{item.assignee_id}" + (f":{now.timestamp():.6f}" if again else ""),
+            kind="item_assigned", case=case,
             to=[item.assignee.email],
             context={**case_context(case), "item": item.description, "due": due, "by": display_name(actor)},
         )

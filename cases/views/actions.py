@@ -105,7 +105,8 @@ ACTION_LIST = [
            done=_quiet_done("Action item updated.", "its due time"),
            run=lambda u, c, o, form: services.action_item_update(
                user=u, item=o, description=_cd(form)["description"], kind=_cd(form)["kind"],
-               assignee=_cd(form)["assignee"], due_at=_cd(form)["due_at"], **form.agreement())),
+               assignee=_cd(form)["assignee"], due_at=_cd(form)["due_at"], **form.agreement(),
+               assignee_shown=_cd(form).get("assignee_shown"))),
     Action("item_hand_back", "items/<int:pk>/hand-back/", f.ItemHandBackForm, block="items", lookup="action_items",
            who="item_hand_back", done="Handed back: the case owner will take it back or decline.",
            run=lambda u, c, o, form: services.action_item_hand_back(user=u, item=o, note=_cd(form)["note"])),
