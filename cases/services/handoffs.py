@@ -47,6 +47,17 @@ def _transfer(*, case, new_owner, actor):
     return old_owner
 
 
+def tell_of_move(*, case, people, actor, key, headline, note=""):
+    """One email ("case_news") to each of `people` but the one who acted and anyone inactive or without an
+    address: a handoff declined or withdrawn, a case taken from its owner by someone else's hand, a hand-
+    back answered. Whoever a move affects hears it from the app, not by finding the case gone."""
+    for person in {p.pk: p for p in people if p is not None}.values():
+        if person.pk == actor.pk or not person.is_active or not person.email:
+            continue
+        notify(key=f"{key}:{person.pk}", kind="case_news", case=case, to=[person.email],
+               context={**case_context(case), "headline": headline, "by": display_name(actor), "note": note})
+
+
 @transaction.atomic
 def handoff_request(*, user, case, to_user, reason):
     case = lock_case(case)
@@ -66,6 +77,8 @@ def handoff_request(*, user, case, to_user, reason):
                  note=f"To {display_name(to_user)}: {reason}", data={"handoff": handoff.pk})
     notify(key=f"handoff-requested:{handoff.pk}", kind="handoff_requested", case=case, to=[to_user.email],
            context={**case_context(case), "from": display_name(user), "reason": reason})
+    tell_of_move(case=case, people=[case.owner], actor=user, key=f"handoff-offered-for-you:{handoff.pk}",
+                 headline=f"Offered to {display_name(to_user)} on your behalf", note=reason)  # a supervisor did
     return handoff
 
 
@@ -101,6 +114,8 @@ def handoff_accept(*, user, handoff, client_informed):
         notify(key=f"case-request-accepted:{handoff.pk}", kind="handoff_requested", case=case, to=[new_owner.email],
                context={**case_context(case), "from": display_name(user), "reason": handoff.reason,
                         "reassigned": True})
+    tell_of_move(case=case, people=[old], actor=user, key=f"handoff-accepted-for-you:{handoff.pk}",
+                 headline=f"Now owned by {display_name(new_owner)}", note=handoff.reason)  # a supervisor accepted
     apply_irate_rule(case=case, actor=user, owner_changed=True)
     return handoff
 
@@ -124,6 +139,8 @@ def handoff_decline(*, user, handoff, note=""):
         handoff.status, verb = HandoffStatus.CANCELLED, "handoff cancelled"
     handoff.save(update_fields=["status"])
     event_record(case=case, actor=user, verb=verb, note=note, data={"handoff": handoff.pk})
+    tell_of_move(case=case, people=[handoff.from_user, handoff.to_user], actor=user,
+                 key=f"handoff-{handoff.status}:{handoff.pk}", headline=verb[0].upper() + verb[1:], note=note)
     return handoff
 
 
@@ -186,4 +203,6 @@ def case_reassign(*, user, case, to_user, reason, client_informed, owner_shown=N
     apply_irate_rule(case=case, actor=user, owner_changed=True)
     notify(key=f"case-reassigned:{handoff.pk}", kind="handoff_requested", case=case, to=[to_user.email],
            context={**case_context(case), "from": display_name(user), "reason": reason, "reassigned": True})
+    tell_of_move(case=case, people=[old], actor=user, key=f"case-reassigned-from-you:{handoff.pk}",
+                 headline=f"Reassigned to {display_name(to_user)}", note=reason)
     return handoff

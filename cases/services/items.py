@@ -12,6 +12,7 @@ from ..permissions import can_act_on_item, can_answer_handback, can_cancel_item,
 from ..text import limit_of, same_wording
 from ..workflow import Record, ensure_allows, policy
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
+from .handoffs import tell_of_move
 from .plan import _notify_assignee
 from .promises import (
     agreement_from, allowed_due, pending_promise, promise_drop, promise_fulfil, promise_holder, promise_move,
@@ -326,6 +327,8 @@ def action_item_answer_hand_back(*, user, item, accept, note=""):
         item.save(update_fields=["handback_at", "handback_note"])
         _pass_promise(case, item, to=teammate, actor=user, now=now)
         verb = "hand-back declined"
+        tell_of_move(case=case, people=[teammate], actor=user, key=f"handback-declined:{item.pk}:{now.timestamp()}",
+                     headline=f"Your hand-back was declined: you keep “{item.description[:80]}”", note=note)
     event_record(case=case, actor=user, verb=verb,
                  note=f"{item.description} ({display_name(teammate)})" + (f": {note}" if note else ""),
                  data={"item": item.pk})
