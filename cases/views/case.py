@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 from ..errors import CaseRuleError
 from ..forms import add_rule_error
 from ..selectors_ui import case_for_viewer
+from ..services.common import display_name
 from .actions import ACTIONS
 from .page import case_page_context
 from .parts import LISTS, page_url
@@ -53,7 +54,7 @@ def case_action(request, reference, action, pk=None):
     case = case_for_viewer(request.user, reference)
     obj = spec.get_object(case, pk)
     if not spec.allows(request.user, case, obj):
-        raise PermissionDenied("Only the case owner, a co-owner or a supervisor can do that.")
+        return _not_theirs(request, reference, spec, case, obj)
     form = spec.bind(request.POST, case=case, user=request.user, obj=obj)
     if form.is_valid():
         try:
@@ -63,6 +64,22 @@ def case_action(request, reference, action, pk=None):
         else:
             return _done(request, reference, spec, result)
     return _refused(request, reference, spec, form, obj)
+
+
+def _not_theirs(request, reference, spec, case, obj):
+    """Refused for who they are (403). Often a late click: the case or the item changed hands while the
+    rep was typing. Without htmx the page comes back as it is now, saying who owns the case and what the
+    rep wrote (nothing typed is lost); with htmx nothing is swapped, so the form keeps what they typed."""
+    why = ("Only the case owner, a co-owner or a supervisor can do that (or the item's holder, for its own "
+           f"moves). The case is {display_name(case.owner)}'s now; the page shows it as it is.")
+    if request.htmx:
+        raise PermissionDenied(why)
+    form = spec.bind(request.POST, case=case, user=request.user, obj=obj)
+    form.is_valid()
+    form.add_error(None, why)
+    response = _refused(request, reference, spec, form, obj)
+    response.status_code = 403
+    return response
 
 
 def _refused(request, reference, spec, form, obj):

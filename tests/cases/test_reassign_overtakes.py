@@ -125,3 +125,15 @@ def test_a_stale_reassign_form_is_refused_first_even_when_something_else_is_wron
     assert "passed to" in response.content.decode()
     case.refresh_from_db()
     assert case.owner == other_rep
+
+
+def test_a_late_click_after_the_case_changed_hands_says_why_and_what_was_typed(rep, other_rep, supervisor, dennis):
+    case = advance_to(open_case(rep, dennis), Step.GATHER, rep)
+    _reassign(supervisor, case, other_rep)  # while the rep was typing
+
+    response = signed_in_as(rep).post(url("fact_add", case), {"question": "When did the mail stop?",
+                                                               "answer": "Monday at seven in the morning"}, follow=False)
+
+    page = response.content.decode()
+    assert response.status_code == 403 and case.facts.count() == 0
+    assert f"The case is {other_rep.get_full_name()}" in page and "Monday at seven in the morning" in page
