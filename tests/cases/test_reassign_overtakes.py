@@ -132,7 +132,7 @@ def test_a_late_click_after_the_case_changed_hands_says_why_and_what_was_typed(r
     _reassign(supervisor, case, other_rep)  # while the rep was typing
 
     response = signed_in_as(rep).post(url("fact_add", case), {"question": "When did the mail stop?",
-                                                               "answer": "Monday at seven in the morning"}, follow=False)
+                                                               "answer": "Monday at seven in the morning"})
 
     page = response.content.decode()
     assert response.status_code == 403 and case.facts.count() == 0
