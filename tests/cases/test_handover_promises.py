@@ -81,13 +81,19 @@ def test_an_item_overdue_before_a_handoff_escalates_against_the_owner_who_let_it
     assert item_promise.status == PromiseStatus.BROKEN and escalation.case_owner == rep
 
 
-def test_a_deadline_the_new_owner_moves_hours_ahead_is_held_by_the_new_owner(
-        rep, other_rep, supervisor, dennis, frozen):
+def _reassigned_before_the_update(rep, other_rep, supervisor, dennis, frozen, *, minutes):
+    """A case in manage anxiety reassigned from rep to other_rep `minutes` before its update falls due."""
     case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
     update = _update(case)
-    frozen.move_to(update.due_at - dt.timedelta(minutes=5))
+    frozen.move_to(update.due_at - dt.timedelta(minutes=minutes))
     services.case_reassign(user=supervisor, case=case, to_user=other_rep, reason="Rep is off sick from noon",
                            client_informed=True)
+    return case, update
+
+
+def test_a_deadline_the_new_owner_moves_hours_ahead_is_held_by_the_new_owner(
+        rep, other_rep, supervisor, dennis, frozen):
+    case, update = _reassigned_before_the_update(rep, other_rep, supervisor, dennis, frozen, minutes=5)
 
     services.cadence_set(user=other_rep, case=case, minutes=240, channel=Channel.PHONE,
                          agreed_channel="phone", agreed_text="Dennis said every four hours is fine now")
@@ -111,11 +117,7 @@ def test_an_unassigned_items_promise_goes_with_the_case(rep, other_rep, supervis
 
 def test_a_promise_left_with_the_owner_who_gave_the_case_away_escalates_on_their_count_when_it_breaks(
         rep, other_rep, supervisor, dennis, frozen):
-    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
-    update = _update(case)
-    frozen.move_to(update.due_at - dt.timedelta(minutes=2))
-    services.case_reassign(user=supervisor, case=case, to_user=other_rep, reason="Rep is off sick from noon",
-                           client_informed=True)
+    case, update = _reassigned_before_the_update(rep, other_rep, supervisor, dennis, frozen, minutes=2)
     frozen.move_to(update.due_at + dt.timedelta(minutes=1))
 
     promise_break(promise=update)
