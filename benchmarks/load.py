@@ -1,7 +1,8 @@
 """The load generator: wrk (Debian's package, installed with apt-get when missing and we are root), a
 bounded run per page (-t2 -c4 -d10s by default), parsed into requests/s, p50 and p99; and the query
 count of a page, from one request through Django's test client under CaptureQueriesContext, in this
-process, against the same database, with the same session and middleware."""
+process, against the same database, with the same session and middleware; and what those statements
+cost PostgreSQL to plan and to run (EXPLAIN ANALYZE of each, rolled back)."""
 import os
 import re
 import shutil
@@ -57,20 +58,51 @@ def run_wrk(wrk, url, cookie, *, seconds=10, timeout=60):
     return parse(out.stdout)
 
 
-def count_queries(path, session_key, middleware=None):
-    """Queries of one GET of `path` with the given session (after one warm-up request); `middleware`:
-    another MIDDLEWARE list to serve it through (the plain-Django floor's)."""
+def page_queries(path, session_key, middleware=None):
+    """The statements of one GET of `path` with the given session (after one warm-up request), as
+    (sql, params) pairs; `middleware`: another MIDDLEWARE list to serve it through (the plain-Django
+    floor's)."""
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext, override_settings
+    from django.test.utils import override_settings
 
     with override_settings(**({"MIDDLEWARE": middleware} if middleware is not None else {})):
         client = Client(HTTP_HOST="127.0.0.1")
         if session_key:
             client.cookies["sessionid"] = session_key
         client.get(path)
-        with CaptureQueriesContext(connection) as ctx:
+        sent = []
+
+        def record(execute, sql, params, many, context):
+            sent.append((sql, params))
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(record):
             response = client.get(path)
     if response.status_code != 200:
         raise RuntimeError(f"test client: GET {path} answered {response.status_code}")
-    return len(ctx.captured_queries)
+    return sent
+
+
+def database_ms(statements, runs=3):
+    """What PostgreSQL spends on a page's statements: the sums of EXPLAIN ANALYZE's planning and execution
+    times (the best of `runs` for each statement), in a transaction rolled back. Planning is paid on
+    every request (no prepared statements), and a subquery that is cheap to run can be dear to plan."""
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        return None, None
+    def explained(cursor, sql, params):
+        with transaction.atomic():  # each run from the same rows: whatever it wrote is rolled back
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)
+            found = cursor.fetchone()[0][0]
+            transaction.set_rollback(True)
+        return found["Planning Time"], found["Execution Time"]
+
+    plan = run = 0.0
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            if sql.lstrip().upper().startswith(("SELECT", "WITH")):
+                best = min((explained(cursor, sql, params) for _ in range(runs)), key=sum)
+                plan, run = plan + best[0], run + best[1]
+    return round(plan, 2), round(run, 2)

@@ -1,8 +1,9 @@
 """The bench's report: a table on stdout, and benchmarks/results/latest.json plus a dated copy.
 
 latest.json: every page's name -> {rps, p50_ms, p99_ms, alone_ms, queries, bytes, floor_ratio, cpu_ms,
-path} (floor_ratio: the page's requests/s over the one-query floor's; cpu_ms: the server's CPU per
-request), the `floor`, `floor_plain` and `floor_rows` entries alike (floor and floor_plain, measured in
+db_plan_ms, db_run_ms, path} (floor_ratio: the page's requests/s over the one-query floor's; cpu_ms: the
+server's CPU per request; db_plan_ms and db_run_ms: PostgreSQL's planning and execution time for the
+page's statements, EXPLAIN ANALYZE's sums), the `floor`, `floor_plain` and `floor_rows` entries alike (floor and floor_plain, measured in
 alternating rounds, carry `rounds_rps`; their rps, p50, p99 and cpu_ms are the rounds' means);
 `stack_ratio` (floor's requests/s over floor_plain's: the project's middleware stack against plain
 Django's, target >= 0.9) and `stack_cpu_ratio` (floor_plain's cpu_ms over floor's: the same comparison,
@@ -23,14 +24,15 @@ def _num(value, fmt):
 def table(pages):
     """pages: name -> figures, in the order measured."""
     header = (f"{'page':<22}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'alone ms':>10}{'queries':>9}"
-              f"{'KB':>8}{'x floor':>9}{'errors':>8}{'cpu ms':>8}")
+              f"{'KB':>8}{'x floor':>9}{'errors':>8}{'cpu ms':>8}{'plan ms':>9}{'db ms':>7}")
     lines = [header, "-" * len(header)]
     for name, p in pages.items():
         lines.append(f"{name:<22}{_num(p.get('rps'), '.1f'):>8}{_num(p.get('p50_ms'), '.1f'):>9}"
                      f"{_num(p.get('p99_ms'), '.1f'):>9}{_num(p.get('alone_ms'), '.1f'):>10}"
                      f"{_num(p.get('queries'), 'd'):>9}{_num(p['bytes'] / 1024 if p.get('bytes') else None, '.1f'):>8}"
                      f"{_num(p.get('floor_ratio'), '.2f'):>9}{_num(p.get('errors'), 'd'):>8}"
-                     f"{_num(p.get('cpu_ms'), '.2f'):>8}")
+                     f"{_num(p.get('cpu_ms'), '.2f'):>8}{_num(p.get('db_plan_ms'), '.1f'):>9}"
+                     f"{_num(p.get('db_run_ms'), '.1f'):>7}")
     return "\n".join(lines)
 
 

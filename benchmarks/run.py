@@ -106,8 +106,10 @@ def measure_pages(meta, seconds, only):
         for name, path in paths.items():
             port, cookie, session, middleware = targets[name]
             alone_ms, size = alone(port, path, cookie)
+            statements = load.page_queries(path, session, middleware)
+            plan_ms, run_ms = load.database_ms(statements)
             results[name] = {"path": path, **report.combine_rounds(rounds[name]), "alone_ms": round(alone_ms, 1),
-                             "bytes": size, "queries": load.count_queries(path, session, middleware)}
+                             "bytes": size, "queries": len(statements), "db_plan_ms": plan_ms, "db_run_ms": run_ms}
     floor = results["floor_rows"]["rps"]
     for figures in results.values():
         figures["floor_ratio"] = round(figures["rps"] / floor, 3) if floor else None

@@ -16,6 +16,7 @@ from pathlib import Path
 import django
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client as BrowserClient
 from django.test import override_settings
@@ -136,9 +137,24 @@ def test_the_projects_middleware_adds_no_query_to_a_signed_in_get():
     for name, middleware in (("ours", bench.MIDDLEWARE), ("plain", bench_plain.MIDDLEWARE)):
         session = sign_in_through_the_form(middleware, user).cookies["sessionid"].value
         with override_settings(ROOT_URLCONF="benchmarks.urls"):
-            counts[name] = load.count_queries("/bench/floor/", session, middleware)
+            counts[name] = len(load.page_queries("/bench/floor/", session, middleware))
 
     assert counts["ours"] == counts["plain"] == 2  # the session and the user (with the profile joined)
+
+
+def test_a_pages_statements_are_timed_by_postgresql_and_leave_nothing_behind():
+    user = StaffProfileFactory().user
+    session = sign_in_through_the_form(bench.MIDDLEWARE, user).cookies["sessionid"].value
+    with override_settings(ROOT_URLCONF="benchmarks.urls"):
+        statements = load.page_queries("/bench/floor-rows/", session, bench.MIDDLEWARE)
+    assert any("cases_case" in sql for sql, _ in statements)  # with their parameters, ready to explain
+    writes = [("WITH made AS (INSERT INTO auth_group (name) VALUES (%s) RETURNING id) SELECT count(*) FROM made",
+               ["planned, run, rolled back"])]
+
+    plan_ms, run_ms = load.database_ms(statements + writes)
+
+    assert plan_ms > 0 and run_ms > 0
+    assert not Group.objects.filter(name="planned, run, rolled back").exists()
 
 
 def wrk_round(rps, requests, cpu_ms=1.0):
