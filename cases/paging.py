@@ -214,13 +214,16 @@ class KeysetPage(Page):
     """A page reached by a cursor: its number is the one the link said; `next_cursor` continues."""
 
 
-def page_of(queryset, terms, *, per_page, number, cursor, cap=COUNT_CAP):
+def page_of(queryset, terms, *, per_page, number, cursor, cap=COUNT_CAP, rows=None):
     """The page `number` of `queryset` sorted by `terms` (capped count); when `cursor` (the previous
     page's last row) is given and valid, the rows come from its place in the index, not an offset.
-    Each page carries `next_cursor` for its next link."""
-    paginator = CappedPaginator(queryset.order_by(*order_by(terms)), per_page, cap=cap)
+    Each page carries `next_cursor` for its next link. `rows(ids)`, when given, turns the page's ids
+    into what the page lists, in their order and carrying the sort's fields: the count and the page's
+    ids then read the filtered rows alone."""
     fields = {f.name: f for f in queryset.model._meta.concrete_fields}
     fields.update({f.attname: f for f in queryset.model._meta.concrete_fields})
+    ordered = queryset.order_by(*order_by(terms))
+    paginator = CappedPaginator(ordered if rows is None else ordered.values_list("pk", flat=True), per_page, cap=cap)
     values = decode(cursor, terms, fields) if cursor else None
     try:
         number = paginator.validate_number(number)
@@ -231,8 +234,9 @@ def page_of(queryset, terms, *, per_page, number, cursor, cap=COUNT_CAP):
     if values is None:
         page = paginator.get_page(number)
     else:
-        page = KeysetPage(in_order(queryset, ids_after(queryset, terms, values, per_page)), number, paginator)
-    rows = list(page.object_list)
-    page.object_list = rows
-    page.next_cursor = encode(rows[-1], terms) if rows and page.has_next() else ""
+        ids = ids_after(queryset, terms, values, per_page)
+        page = KeysetPage(ids if rows is not None else in_order(queryset, ids), number, paginator)
+    shown = list(page.object_list) if rows is None else rows(list(page.object_list))
+    page.object_list = shown
+    page.next_cursor = encode(shown[-1], terms) if shown and page.has_next() else ""
     return page

@@ -1,5 +1,8 @@
-"""All cases, for supervisors: every case of the team, filtered and sorted, in one query for the rows
-whatever their number (the client, the owner and the next promise's kind come with each row).
+"""All cases, for supervisors: every case of the team, filtered and sorted. A page costs three queries
+whatever the number of cases: the capped count and the page's ids read the filtered cases alone, and
+the page's rows (the client, the owner, the next promise's kind and the overdue mark) are read by id,
+one statement written once per process (cases.frozen): the row's subqueries are neither compiled on
+each request nor carried into the count.
 
 Default scope: the open cases; a step, "Resolved", "All" or a resolved window widens it.
 Default order: the next promise due first (cases with no pending promise last), then the newest."""
@@ -7,8 +10,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from .frozen import FrozenRead
 from .models import OPEN_STEPS, Case, Promise, PromiseStatus, Step
-from .paging import order_by
+from .paging import order_by, ordered_as
 from .selectors import REP_GROUP, SUPERVISOR_GROUP
 from .selectors_ui import LIST_ROW_FIELDS, _overdue_q as overdue_q, overdue_flag
 
@@ -31,13 +35,10 @@ ROW_FIELDS = (*LIST_ROW_FIELDS, "stalled_flagged_at", "closed_by_override")
 def all_cases(*, step=OPEN, owner_id=None, temperature="", overdue=False, escalated=False, stalled=False,
               opened_from=None, opened_until=None, resolved_from=None, resolved_until=None, sort=DEFAULT_SORT,
               now=None):
-    """The filtered cases. Windows are half-open [from, until) aware datetimes; any may be None."""
+    """The filtered cases, sorted (the bare cases: a page's rows come from page_rows, the download's from
+    for_download). Windows are half-open [from, until) aware datetimes; any may be None."""
     now = now or timezone.now()
-    next_promise = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING).order_by("due_at", "id")
-    qs = Case.objects.select_related("client", "owner").only(*ROW_FIELDS).annotate(
-        next_promise_kind=Subquery(next_promise.values("kind")[:1]),
-        is_overdue=overdue_flag(now),
-    )
+    qs = Case.objects.all()
     resolved_window = resolved_from is not None or resolved_until is not None
     if step == ALL:
         pass
@@ -58,6 +59,28 @@ def all_cases(*, step=OPEN, owner_id=None, temperature="", overdue=False, escala
     qs = qs.filter(_window("opened_at", opened_from, opened_until))
     qs = qs.filter(_window("resolved_at", resolved_from, resolved_until))
     return qs.order_by(*order_by(sort_terms(sort)))
+
+
+def _rows(ids, now):
+    next_promise = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING).order_by("due_at", "id")
+    return Case.objects.select_related("client", "owner").only(*ROW_FIELDS).annotate(
+        next_promise_kind=Subquery(next_promise.values("kind")[:1]),
+        is_overdue=overdue_flag(now),
+    ).filter(pk__any=ids)
+
+
+_PAGE_ROWS = FrozenRead(_rows)
+
+
+def page_rows(ids, now):
+    """A page's cases by id, in the order of `ids`, with what a row shows."""
+    ids = list(ids)
+    return ordered_as(_PAGE_ROWS(frozenset(ids), now), ids)
+
+
+def for_download(cases):
+    """The filtered cases with what a line of the download shows."""
+    return cases.select_related("client", "owner").only(*LIST_ROW_FIELDS)
 
 
 def sort_terms(sort):

@@ -9,7 +9,9 @@ from django.views.decorators.http import require_GET
 from ..csv_safe import streaming_csv_response
 from ..forms_supervisor import AllCasesFilterForm
 from ..paging import page_of
-from ..selectors_all_cases import all_cases as all_cases_query, case_owners, csv_header, csv_rows, sort_terms
+from ..selectors_all_cases import (
+    all_cases as all_cases_query, case_owners, csv_header, csv_rows, for_download, page_rows, sort_terms,
+)
 from . import supervisor_required
 
 PAGE_SIZE = 50
@@ -26,9 +28,10 @@ def all_cases(request):
     if request.GET.get("format") == "csv":
         tz = timezone.get_current_timezone()
         return streaming_csv_response(f"cases-{timezone.localdate(now):%Y-%m-%d}.csv",
-                                      csv_header(timezone.get_current_timezone_name()), csv_rows(rows, tz))
+                                      csv_header(timezone.get_current_timezone_name()),
+                                      csv_rows(for_download(rows), tz))
     page = page_of(rows, sort_terms(filters["sort"]), per_page=PAGE_SIZE, number=request.GET.get("page"),
-                   cursor=request.GET.get("after", "")[:200], cap=COUNT_CAP)
+                   cursor=request.GET.get("after", "")[:200], cap=COUNT_CAP, rows=lambda ids: page_rows(ids, now))
     query = request.GET.copy()
     for name in ("page", "after", "format"):
         query.pop(name, None)
