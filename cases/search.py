@@ -212,17 +212,18 @@ def search_cases(user, q):
     a result row shows: client, owner, the next promise's kind); the names that look alike when nothing
     matches exactly (PostgreSQL)."""
     found, alike = _matches(user, q)
-    return found if alike is None or capped_count(found) else alike
+    return _rows(found if alike is None or capped_count(found) else alike)
 
 
 def _matches(user, q):
-    """(the exact matches, the fuzzy ones to fall back on or None), both ready to list."""
+    """(the exact matches, the fuzzy ones to fall back on or None), both in the list's order: the bare
+    cases (a page's rows get what a row shows by id, so the row's subquery is not built for the count)."""
     cases = visible_cases(user)
     if not words(q):
         return cases.none(), None
     if connection.vendor != "postgresql":
-        return _rows(fallback_search(cases, q)), None
-    return _rows(postgres_search(cases, q)), _rows(fuzzy_search(cases, q))
+        return _ordered(fallback_search(cases, q)), None
+    return _ordered(postgres_search(cases, q)), _ordered(fuzzy_search(cases, q))
 
 
 def _page_rows(part):
@@ -230,10 +231,13 @@ def _page_rows(part):
     return page_rows([row["pk"] for row in part])
 
 
+def _ordered(matched):
+    return matched.order_by("-rank", F("next_promise_due_at").asc(nulls_last=True), "-opened_at", "-pk")
+
+
 def _rows(matched):
     next_promise = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING).order_by("due_at", "id")
     return (
         matched.select_related("client", "owner").only(*LIST_ROW_FIELDS)
         .annotate(next_promise_kind=Subquery(next_promise.values("kind")[:1]))
-        .order_by("-rank", F("next_promise_due_at").asc(nulls_last=True), "-opened_at", "-pk")
     )

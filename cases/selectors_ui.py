@@ -101,7 +101,7 @@ def page_rows(ids, user=None, now=None):
 
 def my_cases(user, *, step="", overdue=False, escalated=False, q="", show="open", now=None):
     """The rep's home list, in its order: cases they own or co-own, and cases where they hold an open
-    action item (with what a row shows: list_rows). One small query for the cases of the user's open
+    action item. One small query for the cases of the user's open
     items (an index-only scan); the view then reads a page's ids with the count (cases.paging.window_page)
     and the page's rows by id (list_rows).
     The item cases are matched by id (one array parameter: cases.lookups), not by an EXISTS in the OR:
@@ -113,7 +113,9 @@ def my_cases(user, *, step="", overdue=False, escalated=False, q="", show="open"
     # An index-only scan; the user's own cases among them are matched by the owner too (a bitmap OR).
     item_case_ids = set(ActionItem.objects.filter(assignee=user, status=ItemStatus.OPEN)
                         .order_by().values_list("case_id", flat=True).distinct())
-    qs = list_rows(user, now).filter(Q(owner=user) | Q(co_owner=user) | Q(pk__any=item_case_ids))
+    # The bare cases: a page's rows get what a row shows by id (page_rows), so the row's subqueries are
+    # neither built for the count and the ids nor carried into them.
+    qs = Case.objects.filter(Q(owner=user) | Q(co_owner=user) | Q(pk__any=item_case_ids))
     if show == "open":
         qs = qs.filter(step__in=OPEN_STEPS)
     elif show == "resolved":

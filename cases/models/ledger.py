@@ -52,6 +52,10 @@ class Promise(models.Model):
             # (cases/metrics/eta.py), read from the index alone.
             models.Index(fields=["case", "-created_at", "-id"], include=["due_at", "status"],
                          condition=models.Q(kind="eta"), name="promise_eta_case"),
+            # The follow-up share: whether a case's latest follow-up call was kept (cases/metrics/outcomes.py),
+            # one index entry per resolved case, where the case's index read all its promises.
+            models.Index(fields=["case", "-id"], include=["status"], condition=models.Q(kind="follow_up"),
+                         name="promise_follow_up_case"),
         ]
         constraints = [
             models.CheckConstraint(
