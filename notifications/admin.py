@@ -1,6 +1,12 @@
 """The outbox in the admin: what was sent, what waits for a retry, and what failed, with a
 "retry now" action for rows that gave up (e.g. after a long SMTP outage). And the sweeps'
-heartbeats, read-only: when each last ran, and the error of a run that failed."""
+heartbeats, read-only: when each last ran, and the error of a run that failed.
+
+An operator sees every row (to retry after an outage) but reads an email's words only when they may
+open its case (cases.permissions.can_view_case, as everywhere else), and nobody reads a client's
+status link here: with it anyone could answer "It works" or score the survey as the client."""
+import re
+
 from django.contrib import admin, messages
 from django.db import transaction
 from django.utils import timezone
@@ -10,6 +16,22 @@ from .outbox import earliest_send, kick_delivery
 
 
 RETRIABLE = (OutboxStatus.PENDING, OutboxStatus.FAILED)
+BODIES = ("body_text", "body_html")
+_STATUS_LINK = re.compile(r"/status/[^/\s\"'<>]+/")
+HIDDEN = "(not shown: you may not open the case of this email)"
+
+
+def masked(text):
+    """The email's words with every client status link's token left out."""
+    return _STATUS_LINK.sub("/status/…/", text)
+
+
+def _may_read(user, row):
+    if row is None or row.case_id is None:
+        return True
+    from cases.permissions import can_view_case  # the one visibility rule; the outbox knows no cases
+
+    return can_view_case(user, row.case)
 
 
 @admin.register(OutboxMessage)
@@ -21,8 +43,23 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ("-created_at", "-id")
     list_per_page = 50
-    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields if f.name not in BODIES]
     actions = ["retry_now"]
+
+    def get_readonly_fields(self, request, obj=None):
+        shown = _may_read(request.user, obj)
+
+        def text(row):
+            return masked(row.body_text) if shown else HIDDEN
+
+        def html(row):
+            return masked(row.body_html) if shown else HIDDEN
+
+        text.short_description, html.short_description = "body text", "body HTML"
+        return [*self.readonly_fields, text, html]
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
 
     @admin.display(description="to")
     def recipients(self, obj):

@@ -152,10 +152,12 @@ def earliest_send(row, instant):
 
 
 def outbox_withdraw(keys):
-    """Take back the direct emails with these keys that have not gone yet (pending, and not being sent by
-    a worker this instant: SKIP LOCKED). Returns the keys withdrawn."""
+    """Take back the direct emails with these keys that have not gone yet (pending, or failed and so
+    waiting for the admin's "retry now"; not being sent by a worker this instant: SKIP LOCKED). Returns
+    the keys withdrawn."""
     rows = list(OutboxMessage.objects.select_for_update(skip_locked=True)
-                .filter(key__in=list(keys), status=OutboxStatus.PENDING).values_list("pk", "key"))
+                .filter(key__in=list(keys), status__in=[OutboxStatus.PENDING, OutboxStatus.FAILED])
+                .values_list("pk", "key"))
     OutboxMessage.objects.filter(pk__in=[pk for pk, _ in rows]).update(status=OutboxStatus.WITHDRAWN)
     return {key for _, key in rows}
 

@@ -59,10 +59,15 @@ def revoke_status_links(*, case, actor, why, closing=False, by_hand=False, recor
 def final_page_reopen(*, case, now=None):
     """The follow-up call was logged on the closed `case` (the caller holds its row lock): the link
     live at closing shows the final page (where the client rates us) for CLIENT_LINK_RESOLVED_DAYS from
-    now, or longer if it already did. A page revoked by hand (no final version left) stays revoked.
-    Returns until when it shows, or None."""
-    if case.is_open or case.status_link_final_version is None:
+    now, or longer if it already did. A link revoked by hand stays revoked, but the survey is the
+    client's word, not the rep's to withhold: a new final page is opened, whose only link is the one the
+    invitation emails to the client's own address. Returns until when it shows, or None."""
+    if case.is_open:
         return None
+    if case.status_link_final_version is None:  # revoked by hand after the close: a version never given out
+        case.status_link_final_version = case.status_link_version
+        case.status_link_final_until = None
+        case.save(update_fields=["status_link_final_version", "status_link_final_until", "updated_at"])
     until = (now or timezone.now()) + resolved_grace()
     if case.status_link_final_until is None or case.status_link_final_until < until:
         case.status_link_final_until = until

@@ -52,10 +52,13 @@ def case_transition(*, user, case, name, reason=""):
         _check_follow_up_day(case)
     if spec is Transition.REOPEN:
         _check_follow_up_not_due(case)
+    overridden_at = case.resolved_at if spec is Transition.REOPEN and case.closed_by_override else None
     from_step, entered = case.step, case.step_entered_at
     method(reason) if spec.reason_required else method()
     case.save()
     _record_transition(case=case, user=user, spec=spec, from_step=from_step, entered=entered, reason=reason)
+    if overridden_at is not None:
+        _restore_overridden(case=case, user=user, closed_at=overridden_at, reason=reason)
     AFTER[spec.after](case=case, user=user, reason=reason)
     refresh_counters(case)
     return case
@@ -184,6 +187,28 @@ def _force_close(*, case, user, reason):
     _close_open_work(case=case, user=user, note=note,
                      settle=lambda promise, now: promise_withdraw(promise=promise, actor=user, note=note, now=now))
     client_messages_withdraw_held(case=case, actor=user, why="the case was closed by a supervisor before it left.")
+
+
+def _restore_overridden(*, case, user, closed_at, reason):
+    """A case a supervisor's override closed is reopened: the override did not end what was owed after
+    all, so the promises it withdrew stand again with their deadlines, and the items it cancelled are
+    open again with them. One whose deadline passed meanwhile is broken by the sweep like any other
+    (escalated, counted for whoever held it); one still ahead is kept, moved with the client's agreement,
+    or broken as before. Otherwise a close and an immediate reopen would wipe out the promises about to
+    break, and the estimate with them, uncounted."""
+    note = f"The case reopened after a supervisor's override ({reason}): this promise stands again."
+    withdrawn = list(case.promises.filter(status=PromiseStatus.WITHDRAWN, closed_at__gte=closed_at)
+                     .select_related("action_item"))  # the case row is locked: nothing else moves them
+    for promise in withdrawn:
+        item = promise.action_item
+        if item is not None and item.status == ItemStatus.CANCELLED:
+            item.status, item.cancel_reason = ItemStatus.OPEN, ""
+            item.save(update_fields=["status", "cancel_reason"])
+            event_record(case=case, actor=user, verb="action item reopened", note=f"{item.description}: {note}",
+                         data={"item": item.pk})
+        promise.status, promise.closed_at = PromiseStatus.PENDING, None
+        promise.save(update_fields=["status", "closed_at"])
+        event_record(case=case, actor=user, verb="promise restored", note=note, data={"promise": promise.pk})
 
 
 def _back_to_plan(*, case, user, reason):

@@ -5,6 +5,7 @@ the card and the timeline, and the outbox never sends it; one already sent stays
 import datetime as dt
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
@@ -12,7 +13,7 @@ from django.urls import reverse
 from cases import services
 from cases.models import CaseEvent, ClientMessageStatus
 from notifications.models import OutboxStatus
-from notifications.sweeps.outbox import sweep_outbox
+from notifications.sweeps.outbox import _record_failure, sweep_outbox
 from tests.cases.test_client_messages import UTC, at, emailed_case, row_of, send
 
 pytestmark = pytest.mark.django_db
@@ -83,4 +84,35 @@ def test_the_admins_retry_now_leaves_a_withdrawn_email_withdrawn(held, superviso
 
     assert row_of(message).status == OutboxStatus.WITHDRAWN
     sweep_outbox(SEVEN_AM)
+    assert not [m for m in mail.outbox if case.client.email in m.to]
+
+
+def _gave_up(message, when):
+    """The outbox's last attempt failed (an SMTP outage): the row and the message are marked failed, as the
+    delivery sweep marks them, and wait for the admin's "retry now"."""
+    row = row_of(message)
+    row.attempts = settings.OUTBOX_MAX_ATTEMPTS - 1
+    _record_failure(row, ConnectionRefusedError("the mail server is down"), when)
+    message.refresh_from_db()
+    assert message.status == ClientMessageStatus.FAILED and row_of(message).status == OutboxStatus.FAILED
+
+
+@pytest.mark.parametrize("move", ["force close", "handoff"])
+def test_an_email_that_gave_up_is_taken_back_too_and_retry_now_does_not_send_it(held, supervisor, rep, other_rep,
+                                                                                client, move):
+    case, message = held
+    _gave_up(message, SEVEN_AM)
+    with at(SEVEN_AM + dt.timedelta(minutes=30)):
+        if move == "force close":
+            services.case_force_close(user=supervisor, case=case, reason="The client went elsewhere for good")
+        else:
+            offered = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="Covers the day shift")
+            services.handoff_accept(user=other_rep, handoff=offered, client_informed=True)
+
+    assert _withdrawn(case, message)
+    client.force_login(get_user_model().objects.create_superuser("root", "root@example.com", "pw-root-1234"))
+    client.post(reverse("admin:notifications_outboxmessage_changelist"),
+                {"action": "retry_now", "_selected_action": [row_of(message).pk]})
+    sweep_outbox(SEVEN_AM + dt.timedelta(hours=1))
+    assert row_of(message).status == OutboxStatus.WITHDRAWN
     assert not [m for m in mail.outbox if case.client.email in m.to]

@@ -53,6 +53,17 @@ def test_run_sweeps_refuses_a_moment_it_cannot_read():
 
 
 @pytest.mark.django_db
+def test_run_sweeps_refuses_a_moment_still_to_come_and_breaks_nothing(rep, supervisor, dennis):
+    case = planned_case(rep, dennis)
+
+    with at(T0 + 5 * MIN), pytest.raises(CommandError, match="has not come yet"):
+        _run("--now", (T0 + 61 * MIN).isoformat())
+
+    assert not case.promises.filter(status="broken").exists()
+    assert len(mail.outbox) == 0
+
+
+@pytest.mark.django_db
 def test_run_sweeps_warns_about_failed_emails():
     OutboxMessage.objects.create(key="k", kind="bulk", to=["a@example.com"], subject="s", body_text="t",
                                  status=OutboxStatus.FAILED, attempts=8, last_error="SMTPRecipientsRefused")

@@ -1,6 +1,9 @@
 """`manage.py run_sweeps [--now ISO-8601] [--only NAME ...]`: run every sweep once, in order, and say
-what each did. For operators without beat, and for replaying a moment (`--now`)."""
+what each did. For operators without beat, and for replaying a moment that has passed (`--now`): a
+moment still to come is refused, since the sweeps would break promises before their deadlines, open
+escalations and email the team about them."""
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from notifications import registry, sweeps
 from notifications.models import OutboxMessage, OutboxStatus
@@ -20,6 +23,9 @@ class Command(BaseCommand):
             moment = resolve_now(now)
         except ValueError as exc:
             raise CommandError(f"--now must be an ISO-8601 date and time: {exc}") from exc
+        if moment > timezone.now():
+            raise CommandError(f"--now {moment.isoformat()} has not come yet: the sweeps would break promises "
+                               "before their deadlines. Give a moment that has passed, or leave --now out.")
         self.stdout.write(f"Sweeping as of {moment.isoformat()}")
         size = batch_size()
         for sweep in registry.SWEEPS:
