@@ -134,9 +134,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
     reference = models.CharField(max_length=20, unique=True, null=True, blank=True, editable=False)
     client = models.ForeignKey(Client, on_delete=models.PROTECT, related_name="cases")
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_cases")
-    # A supervisor added while the client is irate; removed when the client calms down.
+    # A supervisor added while the client is irate; removed when the client calms down (never by deleting
+    # the user: a user with history is deactivated, SECURITY.md; deleting them dropped the irate rule's
+    # co-owner without a word on the timeline).
     co_owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="co_owned_cases"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="co_owned_cases"
     )
     watchers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="watched_cases")
     summary = models.CharField(max_length=300)

@@ -152,3 +152,16 @@ def test_no_url_of_the_app_deletes_anything():
 
     assert deleting == []
 
+
+
+def test_deleting_the_supervisor_an_irate_case_has_as_co_owner_is_refused():
+    """The irate rule's co-owner leaves when the client calms down, with a line on the timeline; deleting
+    the user dropped them silently (found by review)."""
+    world = build_world()
+    supervisor = User.objects.create_user("newsup", "newsup@example.com", "a-long-test-password-1")
+    Case.objects.filter(pk=world.case.pk).update(co_owner=supervisor)  # as the irate rule sets it
+
+    with pytest.raises(ProtectedError):
+        User.objects.get(pk=supervisor.pk).delete()
+
+    assert Case.objects.get(pk=world.case.pk).co_owner_id == supervisor.pk
