@@ -48,3 +48,32 @@ def test_seed_demo_leaves_the_supervisor_an_irate_escalation_to_work():
     call_command("seed_demo")
 
     assert Case.objects.filter(escalations__reason="irate", escalations__status="open").count() == 1
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_a_database_with_a_teams_own_cases_and_changes_nothing(rep, dennis):
+    from django.contrib.auth import get_user_model
+    from django.core.management import CommandError
+
+    from tests.cases.helpers import open_case
+
+    open_case(rep, dennis)  # a client of the team's own: not the demo's
+    sam = get_user_model().objects.create_user("sam", "sam@team.example", "the-teams-own-password-1")
+    before = (Case.objects.count(), sam.password)
+
+    with pytest.raises(CommandError, match="holds a team's own cases"):
+        call_command("seed_demo")
+
+    sam.refresh_from_db()
+    assert (Case.objects.count(), sam.password) == before
+
+
+@pytest.mark.django_db
+def test_seed_demo_into_live_data_seeds_when_told_to(rep, dennis):
+    from tests.cases.helpers import open_case
+
+    open_case(rep, dennis)
+
+    call_command("seed_demo", "--into-live-data")
+
+    assert Case.objects.filter(client__email="dennis@hale-online.example").exists()

@@ -3,13 +3,17 @@ hourly cadence, and at least one case in every other step. Built through the ser
 promise and event is real. Running it again changes nothing but the demo passwords.
 
 `--history DAYS` adds a team's past (six reps, two supervisors, a few hundred cases: the _demo package),
-once. The operator login `ops` (same password) opens the admin's outbox and sweep heartbeats."""
+once. The operator login `ops` (same password) opens the admin's outbox and sweep heartbeats.
+
+It refuses a database that holds a team's own cases (cases, and no demo client): there it would add
+invented cases to the team's figures and give users named sam, fran, alex or ops the published password.
+`--into-live-data` does it anyway."""
 import datetime as dt
 import time
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -49,8 +53,15 @@ class Command(BaseCommand):
         parser.add_argument("--history", type=int, default=0, metavar="DAYS",
                             help="Also give the team DAYS days of past cases (once; e.g. 60).")
         parser.add_argument("--seed", type=int, default=8, help="Random seed of the history.")
+        parser.add_argument("--into-live-data", action="store_true",
+                            help="Seed even a database that holds a team's own cases.")
 
-    def handle(self, *args, password, history=0, seed=8, **options):
+    def handle(self, *args, password, history=0, seed=8, into_live_data=False, **options):
+        if not into_live_data and Case.objects.exists() and not Client.objects.filter(
+                email=CLIENTS["dennis"]["email"]).exists():
+            raise CommandError("This database holds a team's own cases: the demo would add invented cases to its "
+                               "figures and give any users named sam, fran, alex or ops the demo password. "
+                               "Nothing was changed (--into-live-data seeds it anyway).")
         with transaction.atomic():
             users = self._users(password)
             clients = {key: self._client(users["sam"], **data) for key, data in CLIENTS.items()}
