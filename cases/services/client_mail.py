@@ -139,8 +139,11 @@ def case_open_from_mail(*, sender, sender_name="", subject="", text="", attachme
                                client_wrote_at=received_at or timezone.now())
     assign_reference(case)
     note = "Opened from an email; waiting for a rep to claim it (whoever claims it owns it)."
-    event_record(case=case, actor=None, verb="opened", to_step=case.step, note=f"{note} {reason}".strip(),
-                 data={"channel": Channel.EMAIL.value, "about": about.reference if about is not None else ""})
+    # Every rep may open this case, not always the one the reply named (REPS_SEE_OWN_CASES_ONLY): its
+    # timeline does not name it; the inbound message's record and the notice to its owner do.
+    shown = reason.replace(about.reference, "the case its reply address named") if about is not None else reason
+    event_record(case=case, actor=None, verb="opened", to_step=case.step, note=f"{note} {shown}".strip(),
+                 data={"channel": Channel.EMAIL.value})
     _wrote(case=case, sender=sender, sender_name=sender_name, subject=subject, text=text,
            attachments=attachments, message_pk=message_pk)
     refresh_counters(case)

@@ -11,7 +11,7 @@ from ..errors import CaseRuleError
 from ..formatting import case_path
 from ..models import OPEN_STEPS, Case, Client, Concern, Mood, Promise, PromiseKind, PromiseStatus
 from ..notices import notify
-from ..permissions import can_edit_client_contact, can_edit_client_schedule
+from ..permissions import can_edit_client_contact, can_edit_client_schedule, is_supervisor
 from ..schedule import has_allowed_time, quiet_widened
 from ..search import search_refresh
 from ..text import LINE, clean_text, limit_of, normalise, require_substance
@@ -341,10 +341,16 @@ def case_set_temperature(*, user, case, temperature, note=""):
 
 @transaction.atomic
 def case_flag_irate(*, user, case, flagged, note=""):
-    """A rep may flag a client as irate whatever the recorded temperature says."""
+    """A rep may flag a client as irate whatever the recorded temperature says. Clearing the flag ends the
+    supervisor's co-ownership, which lasts until the client calms down: a supervisor's call (the
+    co-owner, or another), not the owner's alone."""
     case = lock_case(case)
     ensure_can_work(user, case)
     ensure_allows(case, Record.TEMPERATURE)
+    if case.flagged_irate and not flagged and not is_supervisor(user):
+        raise CaseRuleError("The client was flagged irate, so a supervisor co-owns the case until they calm "
+                            "down: a supervisor clears the flag. Record how the client feels now; the "
+                            "co-owner sees it.")
     note = clean_text(note, field="note", limit=LINE)
     case.flagged_irate = bool(flagged)
     case.save(update_fields=["flagged_irate", "updated_at"])

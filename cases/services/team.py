@@ -8,7 +8,7 @@ from ..errors import CaseRuleError
 from ..formatting import case_context
 from ..models import Channel, Handoff, HandoffStatus, Mood
 from ..notices import notify
-from ..permissions import can_ask_for_case, can_log_contact
+from ..permissions import can_ask_for_case, can_log_contact, can_work_case
 from ..selectors import supervisor_emails_for
 from ..text import NOTE, limit_of, require_substance
 from ..workflow import Record, ensure_allows
@@ -24,23 +24,33 @@ def client_contact_log(*, user, case, said, client_mood, channel):
     case = lock_case(case)
     if not can_log_contact(user, case):
         raise CaseRuleError("You cannot see this case.")
+    if case.awaiting_claim:  # its intake mood is the first reading: the rep who owns it takes it
+        raise CaseRuleError(f"{case.reference} came by email and waits to be claimed: claim it first, then log "
+                            "the contact.")
     ensure_allows(case, Record.CONTACT)
     said = require_substance(said, field="said", limit=NOTE, message="Write what the client said.")
     if client_mood not in Mood.values:
         raise CaseRuleError("Record how the client feels.", field="client_mood")
     if channel not in Channel.values:
         raise CaseRuleError("Say how the client got in touch.", field="channel")
-    event = event_record(case=case, actor=user, verb="client contact logged", note=said,
+    # An irate client's supervisor co-owns the case until they calm down: a teammate who does not work
+    # the case may hear them calmer, but only the owner or a supervisor records it (it ends the
+    # co-ownership); the mood they heard stays on the contact and reaches the owner.
+    held = case.is_irate and not can_work_case(user, case) and client_mood != Mood.IRATE
+    note = said + ("\n(Mood heard, not recorded: the client is irate, so the owner or the supervisor records "
+                   "them calmer.)" if held else "")
+    event = event_record(case=case, actor=user, verb="client contact logged", note=note,
                          data={"mood": client_mood, "channel": channel})
-    # The mood heard is a reading like any other: the mood trend and the client's page read the
-    # "temperature recorded" events (selectors_ui.TEMPERATURE_RECORDED), as for an email read.
-    old = case.temperature
-    event_record(case=case, actor=user, verb="temperature recorded",
-                 note=f"Heard on a contact {display_name(user)} logged: {Mood(client_mood).label.lower()}.",
-                 data={"from": old, "to": client_mood, "channel": channel})
-    if old != client_mood:
-        case.save(update_fields=[*case.take_temperature(client_mood), "updated_at"])
-        apply_irate_rule(case=case, actor=user)
+    if not held:
+        # The mood heard is a reading like any other: the mood trend and the client's page read the
+        # "temperature recorded" events (selectors_ui.TEMPERATURE_RECORDED), as for an email read.
+        old = case.temperature
+        event_record(case=case, actor=user, verb="temperature recorded",
+                     note=f"Heard on a contact {display_name(user)} logged: {Mood(client_mood).label.lower()}.",
+                     data={"from": old, "to": client_mood, "channel": channel})
+        if old != client_mood:
+            case.save(update_fields=[*case.take_temperature(client_mood), "updated_at"])
+            apply_irate_rule(case=case, actor=user)
     to = [u.email for u in (case.owner, case.co_owner) if u is not None and u.pk != user.pk]
     notify(key=f"client-contact:{event.pk}", kind="client_contact_logged", case=case, to=to,
            context={**case_context(case), "by": display_name(user), "said": said,
