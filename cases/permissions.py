@@ -72,8 +72,9 @@ def can_read_client_mail(user, case):
 
 
 def can_log_contact(user, case):
-    """A client called and whoever picked up is not the owner: anyone who may read the case notes it."""
-    return can_view_case(user, case)
+    """A client called and whoever picked up is not the owner: anyone of the team who may read the case
+    notes it (one who lost the role reads what they still may, but records no mood on it)."""
+    return may_own_cases(user) and can_view_case(user, case)
 
 
 def can_ask_for_case(user, case):
@@ -92,8 +93,9 @@ def can_accept_handoff_for(user, handoff):
 
 
 def can_act_on_item(user, item):
-    """Complete an item (or change it): its assignee, or whoever works the case."""
-    return _active(user) and (item.assignee_id == user.pk or can_work_case(user, item.case))
+    """Complete an item (or change it): its assignee while they may own cases (one who lost the role keeps
+    no promise to keep), or whoever works the case."""
+    return (item.assignee_id == user.pk and may_own_cases(user)) or can_work_case(user, item.case)
 
 
 def can_cancel_item(user, item):

@@ -86,6 +86,9 @@ def require_substance(value, *, field, message, limit=NOTE, min_words=MIN_WORDS)
     return text
 
 
+REASON_WORDS = 2  # a reason the timeline audits ("Client withdrew", "Down again"), where a record needs MIN_WORDS
+
+
 TYPO_EDITS = 2  # at most this many letters added, removed or changed is a correction, not a new wording
 
 

@@ -9,7 +9,7 @@ from ..bounds import check_move, check_within_horizon
 from ..errors import CaseRuleError
 from ..models import ActionItem, ItemKind, ItemStatus, Promise, PromiseKind, PromiseStatus
 from ..permissions import can_act_on_item, can_answer_handback, can_cancel_item, can_hand_back_item
-from ..text import limit_of, same_wording
+from ..text import REASON_WORDS, limit_of, require_substance, same_wording
 from ..workflow import Record, ensure_allows, policy
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
 from .handoffs import tell_of_move
@@ -252,8 +252,8 @@ def action_item_cancel(*, user, item, reason, agreed_channel="", agreed_text="")
         raise CaseRuleError("Only the case owner or a supervisor can cancel an action item. If you cannot do it, "
                             "hand it back to the owner.")
     ensure_allows(case, Record.ITEM_WORK)
-    reason = require_text(reason, field="reason", message="Say why the item is cancelled.",
-                          limit=limit_of(ActionItem, "cancel_reason"))
+    reason = require_substance(reason, field="reason", message="Say why the item is cancelled.",
+                               limit=limit_of(ActionItem, "cancel_reason"), min_words=REASON_WORDS)
     now = timezone.now()
     agreement = _drop_agreement(pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item),
                                 agreed_channel, agreed_text, now)

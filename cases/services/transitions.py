@@ -12,9 +12,9 @@ from ..errors import CaseRuleError
 from ..models import (
     CaseEvent, EscalationStatus, HandoffStatus, ItemStatus, PromiseKind, PromiseStatus,
 )
-from ..text import SHORT_NOTE, clean_text
+from ..text import REASON_WORDS, SHORT_NOTE, clean_text, require_substance
 from ..workflow import ALL_TRANSITIONS, TRANSITION_LABELS, After, Transition, policy
-from .common import event_record, lock_case, refresh_counters, require_text
+from .common import event_record, lock_case, refresh_counters
 from .status_links import revoke_status_links
 
 
@@ -43,7 +43,9 @@ def case_transition(*, user, case, name, reason=""):
     if not has_transition_perm(method, user):
         raise CaseRuleError("You do not have permission to do that on this case.")
     if spec.reason_required:
-        reason = require_text(reason, field="reason", message="Give a reason for this step change.", limit=SHORT_NOTE)
+        # Audited and counted (a reopen, loose ends, an override): a reason says something, not "ok" or "."
+        reason = require_substance(reason, field="reason", message="Give a reason for this step change.",
+                                   limit=SHORT_NOTE, min_words=REASON_WORDS)
     else:
         reason = clean_text(reason, field="reason", limit=SHORT_NOTE)
     if spec is Transition.COMPLETE_PLAN:

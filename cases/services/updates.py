@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from ..errors import CaseRuleError
 from ..models import Channel, Mood, PromiseKind, PromiseStatus, StatusUpdate
-from ..text import MIN_WORDS, clean_text, limit_of, require_substance, word_count
+from ..text import clean_text, limit_of, require_substance
 from ..workflow import Record, ensure_allows, policy
 from .common import coach_warnings, ensure_can_work, event_record, lock_case, refresh_counters
 from .irate import apply_irate_rule
@@ -101,7 +101,7 @@ def _client_line(value):
     """Optional; when written, a real sentence for the client (normalised, within its limit, at least
     MIN_WORDS words), since it is all their status page says about this update."""
     line = " ".join(clean_text(value, field="client_line", limit=limit_of(StatusUpdate, "client_line")).split())
-    if line and word_count(line) < MIN_WORDS:
-        raise CaseRuleError(f"Write at least {MIN_WORDS} words the client can act on, or leave it empty.",
-                            field="client_line")
+    if line:  # the same rule as every record ("x y z" says nothing)
+        require_substance(line, field="client_line", limit=limit_of(StatusUpdate, "client_line"),
+                          message="Say something the client can act on, or leave the line empty.")
     return line

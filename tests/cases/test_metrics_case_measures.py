@@ -168,7 +168,8 @@ def test_a_follow_up_call_logged_after_its_day_is_missed_not_done(rep, dennis):
 @pytest.mark.django_db
 def test_cases_closed_by_override_have_no_mood_or_follow_up_measure(rep, supervisor, dennis):
     with at(T0):
-        services.case_transition(user=supervisor, case=open_case(rep, dennis), name="force_close", reason="Spam")
+        services.case_transition(user=supervisor, case=open_case(rep, dennis), name="force_close",
+                                 reason="Spam, not a complaint")
 
     team = board().team
 

@@ -173,9 +173,9 @@ def test_the_override_needs_a_reason(boss, stuck):
 
 @pytest.mark.django_db
 def test_closing_an_already_resolved_case_is_refused_at_the_top_of_the_form(boss, supervisor, stuck):
-    services.case_transition(user=supervisor, case=stuck.case, name="force_close", reason="First")
+    services.case_transition(user=supervisor, case=stuck.case, name="force_close", reason="First close reason")
 
-    response = boss.post(url("force_close", stuck), {"reason": "Second", "confirm": "on"})
+    response = boss.post(url("force_close", stuck), {"reason": "Second close reason", "confirm": "on"})
 
     errors = response.context["close_form"].non_field_errors()
     assert response.status_code == 200 and "cannot be applied" in errors[0]
