@@ -3,11 +3,29 @@ Which step accepts them is cases.workflow's decision (`ensure_allows`). Step cha
 transitions.py."""
 from django.db import transaction
 
+from ..errors import CaseRuleError
 from ..models import Acknowledgement, Case, Fact, Recommitment
 from ..search import SEARCH_FIELDS, search_fill
-from ..text import clean_text, limit_of, normalise, require_substance
+from ..text import clean_text, limit_of, normalise, require_substance, same_wording
 from ..workflow import Record, ensure_allows
 from .common import coach_warnings, ensure_can_work, event_record, lock_case, refresh_counters
+
+
+def _not_a_copy(text, sources, *, field, message):
+    """A record in the rep's own words: not another record pasted (or retyped with a typo fixed)."""
+    if any(same_wording(source, text) for source in sources if source):
+        raise CaseRuleError(message, field=field)
+    return text
+
+
+# What each note must not merely repeat: the client's concerns, and for a recommitment the acknowledgement.
+_COPIED = {
+    Acknowledgement: ("That is the client's concern as recorded. Write what you said to acknowledge it, in "
+                      "your own words.", lambda case: [c.description for c in case.concerns.all()]),
+    Recommitment: ("That repeats the client's concern or your acknowledgement. Write what the team commits to, "
+                   "in your own words.", lambda case: [*(c.description for c in case.concerns.all()),
+                                                      *(a.text for a in case.acknowledgements.all())]),
+}
 
 
 def _note_record(*, user, case, text, model, record, context, verb, empty):
@@ -15,6 +33,8 @@ def _note_record(*, user, case, text, model, record, context, verb, empty):
     ensure_can_work(user, case)
     ensure_allows(case, record)
     text = require_substance(text, field="text", message=empty, limit=limit_of(model, "text"))
+    message, sources = _COPIED[model]
+    _not_a_copy(text, sources(case), field="text", message=message)
     warnings = coach_warnings(text, context)
     note = model.objects.create(case=case, text=text, coach_warnings=warnings, created_by=user)
     event_record(case=case, actor=user, verb=verb, note=text, data={"coach_warnings": warnings})
@@ -36,6 +56,9 @@ def recommitment_record(*, user, case, text):
                         empty="Write the recommitment you made on behalf of the team.")
 
 
+_ANSWER_IS_QUESTION = "That is the question again. Write what the client answered."
+
+
 @transaction.atomic
 def fact_add(*, user, case, question, answer=""):
     case = lock_case(case)
@@ -47,6 +70,7 @@ def fact_add(*, user, case, question, answer=""):
     if answer:
         answer = require_substance(answer, field="answer", message="Write the client's answer.",
                                    limit=limit_of(Fact, "answer"))
+        _not_a_copy(answer, [question], field="answer", message=_ANSWER_IS_QUESTION)
     fact = Fact.objects.create(case=case, question=question, answer=answer, created_by=user)
     event_record(case=case, actor=user, verb="question asked", note=f"Q: {question}\nA: {fact.answer or '—'}")
     refresh_counters(case)
@@ -58,8 +82,9 @@ def fact_answer(*, user, fact, answer):
     case = lock_case(fact.case)
     ensure_can_work(user, case)
     ensure_allows(case, Record.FACT)
-    fact.answer = require_substance(answer, field="answer", message="Write the client's answer.",
-                                    limit=limit_of(Fact, "answer"))
+    fact.answer = _not_a_copy(require_substance(answer, field="answer", message="Write the client's answer.",
+                                                limit=limit_of(Fact, "answer")),
+                              [fact.question], field="answer", message=_ANSWER_IS_QUESTION)
     fact.save(update_fields=["answer"])
     event_record(case=case, actor=user, verb="answer recorded", note=f"Q: {fact.question}\nA: {fact.answer}")
     refresh_counters(case)
