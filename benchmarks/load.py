@@ -92,6 +92,7 @@ def database_ms(statements, runs=3):
 
     if connection.vendor != "postgresql":
         return None, None
+
     def explained(cursor, sql, params):
         with transaction.atomic():  # each run from the same rows: whatever it wrote is rolled back
             cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql, params)

@@ -7,14 +7,14 @@ each request nor carried into the count.
 Default scope: the open cases; a step, "Resolved", "All" or a resolved window widens it.
 Default order: the next promise due first (cases with no pending promise last), then the newest."""
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from .frozen import FrozenRead
-from .models import OPEN_STEPS, Case, Promise, PromiseStatus, Step
+from .models import OPEN_STEPS, Case, Step
 from .paging import order_by, ordered_as
 from .selectors import REP_GROUP, SUPERVISOR_GROUP
-from .selectors_ui import LIST_ROW_FIELDS, _overdue_q as overdue_q, overdue_flag
+from .selectors_ui import LIST_ROW_FIELDS, _overdue_q as overdue_q, list_rows
 
 OPEN, ALL = "", "all"  # the scope choices besides one step
 # Each sort: its label, and its terms (cases.paging): (field, descending, nullable), the id last.
@@ -61,15 +61,7 @@ def all_cases(*, step=OPEN, owner_id=None, temperature="", overdue=False, escala
     return qs.order_by(*order_by(sort_terms(sort)))
 
 
-def _rows(ids, now):
-    next_promise = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING).order_by("due_at", "id")
-    return Case.objects.select_related("client", "owner").only(*ROW_FIELDS).annotate(
-        next_promise_kind=Subquery(next_promise.values("kind")[:1]),
-        is_overdue=overdue_flag(now),
-    ).filter(pk__any=ids)
-
-
-_PAGE_ROWS = FrozenRead(_rows)
+_PAGE_ROWS = FrozenRead(lambda ids, now: list_rows(None, now).only(*ROW_FIELDS).filter(pk__any=ids))
 
 
 def page_rows(ids, now):

@@ -12,10 +12,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import OutboxMessage, OutboxStatus, SweepHeartbeat
-from .outbox import earliest_send, kick_delivery
+from .outbox import RETRIABLE, earliest_send, kick_delivery
 
 
-RETRIABLE = (OutboxStatus.PENDING, OutboxStatus.FAILED)
 BODIES = ("body_text", "body_html")
 _STATUS_LINK = re.compile(r"/status/[^/\s\"'<>]+/")
 HIDDEN = "(not shown: you may not open the case of this email)"

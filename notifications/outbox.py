@@ -151,12 +151,16 @@ def earliest_send(row, instant):
     return next_allowed_for_client(instant, row.case.client)
 
 
+# Rows that have not left: waiting for their time, or given up and waiting for the admin's "retry now".
+RETRIABLE = (OutboxStatus.PENDING, OutboxStatus.FAILED)
+
+
 def outbox_withdraw(keys):
     """Take back the direct emails with these keys that have not gone yet (pending, or failed and so
     waiting for the admin's "retry now"; not being sent by a worker this instant: SKIP LOCKED). Returns
     the keys withdrawn."""
     rows = list(OutboxMessage.objects.select_for_update(skip_locked=True)
-                .filter(key__in=list(keys), status__in=[OutboxStatus.PENDING, OutboxStatus.FAILED])
+                .filter(key__in=list(keys), status__in=RETRIABLE)
                 .values_list("pk", "key"))
     OutboxMessage.objects.filter(pk__in=[pk for pk, _ in rows]).update(status=OutboxStatus.WITHDRAWN)
     return {key for _, key in rows}

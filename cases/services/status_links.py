@@ -65,13 +65,11 @@ def final_page_reopen(*, case, now=None):
     if case.is_open:
         return None
     if case.status_link_final_version is None:  # revoked by hand after the close: a version never given out
-        case.status_link_final_version = case.status_link_version
-        case.status_link_final_until = None
-        case.save(update_fields=["status_link_final_version", "status_link_final_until", "updated_at"])
+        case.status_link_final_version, case.status_link_final_until = case.status_link_version, None
     until = (now or timezone.now()) + resolved_grace()
     if case.status_link_final_until is None or case.status_link_final_until < until:
         case.status_link_final_until = until
-        case.save(update_fields=["status_link_final_until", "updated_at"])
+        case.save(update_fields=["status_link_final_version", "status_link_final_until", "updated_at"])
     return case.status_link_final_until
 
 
