@@ -1,7 +1,7 @@
-"""ETA honesty over a window: each arrival at `deliver` in it (the transition event of
-Transition.COMPLETE_MANAGE_ANXIETY) against the estimate range in force at that moment, by the case's
-owner at the arrival (`CaseEvent.owner` of the arrival: a later handoff does not move the verdict): early
-(before the range's earliest end), within, or late (after its latest end).
+"""ETA honesty: each arrival at `deliver` (the transition event of Transition.COMPLETE_MANAGE_ANXIETY)
+against the estimate range in force at that moment: early (before the range's earliest end), within, or
+late (after its latest end), counted over a window for the case's owner at the arrival (`CaseEvent.owner`:
+a later handoff does not move the verdict).
 
 The range in force is the last estimate given on the case at or before the arrival ("estimate given"
 events, written by cases.services.plan.eta_set with the range in `data`), its latest end replaced by the
@@ -15,32 +15,27 @@ arrival at `deliver` (a fresh estimate given once the promised one had passed do
 a reopened case's earlier cycles do not count against its later arrival). A deadline moved with the
 client before it passed (the promise renegotiated, not broken) is a legitimate move of the range.
 
-On PostgreSQL one statement does it: the window's arrivals with their owner from the index
-event_transition_verb (which carries it), for each one index-only read of its last estimate
-(event_estimate_case, newest first with the range in `data`, read from the JSON with a cast) and of its
-last ETA promise (promise_eta_case, newest first with the deadline; both migration 0013), the latest
-broken deadline among its ETA promises (promise_eta_case, a handful per case, with their status since
-migration 0016), and, only when there is one, whether the case arrived at `deliver` between that deadline and this
-arrival (event_transition_verb over that interval, stopping at the first); then the verdicts counted per
-owner. The ORDER BY of the estimate and promise lookups is
-their index's order, so each stops at the first entry. Elsewhere (SQLite for `make run`) the same rows,
-with every arrival of the window's cases, are fetched and matched in Python. Either way the work follows
-the window."""
-from collections import defaultdict
+The verdict is judged once, at the arrival (`arrival_verdict`, called by cases.services.transitions after
+the arrival settled the ETA promise), and kept on the arrival's event (`CaseEvent.eta_verdict`). It reads
+only rows older than the arrival: the estimates and ETA promises given before it (each settled by then:
+the arrival keeps or breaks the pending one) and the case's earlier arrivals, none of which changes
+afterwards, so the kept verdict is what judging again from the rows gives (migration 0022 judged the
+arrivals recorded before the column with the same `verdicts`). The team page counts the kept verdicts of
+the window's arrivals: an index-only scan of event_transition_verb, which carries the owner and the
+verdict, whatever the history behind them."""
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db.models import Count
 from django.utils.dateparse import parse_datetime
 
-from ..models import CaseEvent, Promise, PromiseKind, PromiseStatus
+from ..models import CaseEvent, PromiseKind, PromiseStatus
 from ..workflow import Transition
-from .bounded import among, on_postgresql
 
 ARRIVAL = Transition.COMPLETE_MANAGE_ANXIETY
 ESTIMATE_VERB = "estimate given"  # cases.services.plan.eta_set
 
 
-@dataclass(frozen=True)
+@dataclass
 class Verdicts:
     early: int = 0
     within: int = 0
@@ -49,91 +44,49 @@ class Verdicts:
 
 def eta_verdicts(w):
     """{owner_id: Verdicts} for the arrivals at `deliver` in window `w` that had an estimate."""
-    return _postgres(w) if on_postgresql() else _python(w)
+    counts = {}
+    for owner_id, verdict, n in verdict_counts(w):
+        setattr(counts.setdefault(owner_id, Verdicts()), verdict, n)
+    return counts
 
 
-# The tables are the models' (cases_caseevent: CaseEvent, cases_promise: Promise); 'broken' is
-# PromiseStatus.BROKEN, written out (as the CHECK constraint on status does).
-ETA_SQL = """
-WITH arrivals AS MATERIALIZED (
-    SELECT case_id, owner_id, created_at AS arrived FROM cases_caseevent
-    WHERE verb = %(arrival)s AND from_step <> '' AND created_at >= %(since)s AND created_at < %(until)s
-), ranges AS (
-    SELECT a.arrived, a.owner_id,
-           CASE WHEN p.created_at >= e.created_at THEN LEAST(e.earliest, p.due_at) ELSE e.earliest END AS earliest,
-           CASE WHEN p.created_at >= e.created_at THEN p.due_at ELSE e.latest END AS latest,
-           b.due_at IS NOT NULL AND r.arrived IS NULL AS missed
-    FROM arrivals a
-    CROSS JOIN LATERAL (
-        SELECT created_at, (data ->> 'earliest')::timestamptz AS earliest, (data ->> 'latest')::timestamptz AS latest
-        FROM cases_caseevent
-        WHERE verb = %(estimate)s AND case_id = a.case_id AND created_at <= a.arrived
-          AND data ->> 'earliest' IS NOT NULL AND data ->> 'latest' IS NOT NULL
-        ORDER BY created_at DESC, id DESC LIMIT 1
-    ) e
-    LEFT JOIN LATERAL (
-        SELECT created_at, due_at FROM cases_promise
-        WHERE kind = %(eta)s AND case_id = a.case_id AND created_at <= a.arrived
-        ORDER BY created_at DESC, id DESC LIMIT 1
-    ) p ON true
-    CROSS JOIN LATERAL (
-        SELECT max(due_at) AS due_at FROM cases_promise
-        WHERE kind = %(eta)s AND case_id = a.case_id AND created_at <= a.arrived
-          AND status = 'broken' AND due_at < a.arrived
-    ) b
-    LEFT JOIN LATERAL (
-        SELECT created_at AS arrived FROM cases_caseevent
-        WHERE case_id = a.case_id AND created_at >= b.due_at AND created_at < a.arrived
-          AND verb = %(arrival)s AND from_step <> ''
-        LIMIT 1
-    ) r ON true
-)
-SELECT owner_id, COUNT(*) FILTER (WHERE NOT missed AND arrived < earliest),
-       COUNT(*) FILTER (WHERE NOT missed AND arrived >= earliest AND arrived <= latest),
-       COUNT(*) FILTER (WHERE missed OR arrived > latest)
-FROM ranges GROUP BY owner_id
-"""
+def verdict_counts(w):
+    """(owner_id, verdict, n) over the window's judged arrivals."""
+    return (CaseEvent.objects.filter(w.q(), verb=ARRIVAL.label).exclude(from_step="").exclude(eta_verdict="")
+            .order_by().values_list("owner_id", "eta_verdict").annotate(n=Count("*")))
 
 
-def _postgres(w):
-    params = {"arrival": ARRIVAL.label, "estimate": ESTIMATE_VERB, "eta": PromiseKind.ETA.value,
-              "since": w.since, "until": w.until}
-    with connection.cursor() as cur:
-        cur.execute(ETA_SQL, params)
-        return {owner_id: Verdicts(early, within, late) for owner_id, early, within, late in cur.fetchall()}
+# --- judging: one case's rows, in time order -----------------------------------------------------------
+def estimate_row(at, data):
+    """(at, earliest, latest) of an "estimate given" event, or None when its range is not readable."""
+    earliest = parse_datetime(str((data or {}).get("earliest", "")))
+    latest = parse_datetime(str((data or {}).get("latest", "")))
+    return (at, earliest, latest) if earliest and latest else None
 
 
-def _python(w):
-    window_cases = (CaseEvent.objects.filter(w.q(), verb=ARRIVAL.label).exclude(from_step="").order_by()
-                    .values("case_id"))
-    arrivals = defaultdict(list)  # every arrival of the window's cases, in time order, with the owner then
-    for case_id, owner_id, arrived in (CaseEvent.objects.filter(among("case_id", window_cases), verb=ARRIVAL.label)
-                                       .exclude(from_step="").order_by("created_at", "id")
-                                       .values_list("case_id", "owner_id", "created_at")):
-        arrivals[case_id].append((arrived, owner_id))
-    estimates, deadlines, broken = defaultdict(list), defaultdict(list), defaultdict(list)
-    for case_id, at, data in (CaseEvent.objects.filter(among("case_id", window_cases), verb=ESTIMATE_VERB)
-                              .order_by("created_at", "id").values_list("case_id", "created_at", "data")):
-        earliest = parse_datetime(str((data or {}).get("earliest", "")))
-        latest = parse_datetime(str((data or {}).get("latest", "")))
-        if earliest and latest:
-            estimates[case_id].append((at, earliest, latest))
-    for case_id, at, due_at, status in (Promise.objects.filter(among("case_id", window_cases), kind=PromiseKind.ETA)
-                                        .order_by("created_at", "id")
-                                        .values_list("case_id", "created_at", "due_at", "status")):
-        deadlines[case_id].append((at, due_at))
-        if status == PromiseStatus.BROKEN:
-            broken[case_id].append(due_at)
-    counts = defaultdict(lambda: {"early": 0, "within": 0, "late": 0})
-    for case_id, case_arrivals in arrivals.items():
-        previous = None
-        for arrived, owner_id in case_arrivals:
-            if w.since <= arrived < w.until:
-                verdict = _verdict(arrived, estimates[case_id], deadlines[case_id], broken[case_id], previous)
-                if verdict is not None:
-                    counts[owner_id][verdict] += 1
-            previous = arrived
-    return {owner_id: Verdicts(**c) for owner_id, c in counts.items()}
+def verdicts(arrivals, estimates, promises):
+    """The verdict ("early", "within", "late", or "" without an estimate before it) of each of a case's
+    arrivals at `deliver`. `arrivals`: their times; `estimates`: estimate_row()s; `promises`: its ETA
+    promises as (created_at, due_at, status); each list in time order (then by id)."""
+    estimates = [row for row in estimates if row is not None]
+    deadlines = [(at, due_at) for at, due_at, _status in promises]
+    broken = [due_at for _at, due_at, status in promises if status == PromiseStatus.BROKEN]
+    judged, previous = [], None
+    for arrived in arrivals:
+        judged.append(_verdict(arrived, estimates, deadlines, broken, previous) or "")
+        previous = arrived
+    return judged
+
+
+def arrival_verdict(case):
+    """The verdict of the case's last arrival at `deliver` (the one just recorded), from its rows now."""
+    events = case.events.order_by("created_at", "id")
+    arrivals = list(events.filter(verb=ARRIVAL.label).exclude(from_step="").values_list("created_at", flat=True))
+    estimates = [estimate_row(at, data)
+                 for at, data in events.filter(verb=ESTIMATE_VERB).values_list("created_at", "data")]
+    promises = list(case.promises.filter(kind=PromiseKind.ETA).order_by("created_at", "id")
+                    .values_list("created_at", "due_at", "status"))
+    return verdicts(arrivals, estimates, promises)[-1] if arrivals else ""
 
 
 def _verdict(arrived, estimates, deadlines, broken, previous):

@@ -192,6 +192,12 @@ class CaseEvent(models.Model):
     # carry the case's owner at the migration (0015), the best known.
     owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                               db_index=False)
+    # On an arrival at deliver: early, within or late against the estimate range in force (ETA honesty,
+    # cases/metrics/eta.py), judged by cases.services.transitions once the ETA promise is settled; blank
+    # without an estimate before it, and on every other event. Every row it reads is older than the
+    # arrival and settled by it, so the verdict is what a recomputation gives, at any later time.
+    eta_verdict = models.CharField(max_length=8, blank=True, default="",
+                                   choices=[("early", "early"), ("within", "within"), ("late", "late")])
 
     @classmethod
     def of(cls, case, **fields):
@@ -209,9 +215,9 @@ class CaseEvent(models.Model):
             models.Index(fields=["created_at"], include=["case", "from_step", "step_seconds", "owner"],
                          condition=models.Q(step_seconds__isnull=False), name="event_stay_window"),
             # The window's transitions of one kind (resolved, reopened, arrived at deliver...), by verb,
-            # with the owner then.
-            models.Index(fields=["verb", "created_at"], include=["case", "owner"], condition=~models.Q(from_step=""),
-                         name="event_transition_verb"),
+            # with the owner then (and an arrival's ETA verdict).
+            models.Index(fields=["verb", "created_at"], include=["case", "owner", "eta_verdict"],
+                         condition=~models.Q(from_step=""), name="event_transition_verb"),
             # The window's openings with the owner then (the team page's "Opened"): one small index-only scan,
             # with the case for the claim of one opened from email.
             models.Index(fields=["created_at"], include=["owner", "case"], condition=models.Q(verb="opened"),

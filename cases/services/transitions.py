@@ -9,6 +9,7 @@ from django_fsm import can_proceed, has_transition_perm
 
 from ..bounds import follow_up_day_has_come
 from ..errors import CaseRuleError
+from ..metrics import eta
 from ..models import (
     CaseEvent, EscalationStatus, HandoffStatus, ItemStatus, PromiseKind, PromiseStatus,
 )
@@ -58,10 +59,13 @@ def case_transition(*, user, case, name, reason=""):
     from_step, entered = case.step, case.step_entered_at
     method(reason) if spec.reason_required else method()
     case.save()
-    _record_transition(case=case, user=user, spec=spec, from_step=from_step, entered=entered, reason=reason)
+    event = _record_transition(case=case, user=user, spec=spec, from_step=from_step, entered=entered, reason=reason)
     if overridden_at is not None:
         _restore_overridden(case=case, user=user, closed_at=overridden_at, reason=reason)
     AFTER[spec.after](case=case, user=user, reason=reason)
+    if spec is eta.ARRIVAL:  # ETA honesty, judged once the arrival has settled the ETA promise
+        event.eta_verdict = eta.arrival_verdict(case)
+        event.save(update_fields=["eta_verdict"])
     refresh_counters(case)
     return case
 

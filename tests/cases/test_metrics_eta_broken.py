@@ -16,7 +16,7 @@ PATHS = ("postgresql", "portable")
 def on_path(path, monkeypatch):
     """The PostgreSQL statements, or the portable path `make run` takes on SQLite (run here on PostgreSQL)."""
     if path == "portable":
-        for module in (bounded, stays, eta, outcomes, escalations):
+        for module in (bounded, stays, outcomes, escalations):
             monkeypatch.setattr(module, "on_postgresql", lambda: False)
 
 
@@ -93,5 +93,18 @@ def test_an_arrival_early_for_the_fresh_range_after_a_missed_deadline_is_late(pa
     assert counted == (0, 0, 1)
 
 
-def test_the_statement_reads_broken_promises_by_their_status():
-    assert f"status = '{PromiseStatus.BROKEN.value}'" in eta.ETA_SQL
+@pytest.mark.django_db
+def test_the_verdict_kept_at_the_arrival_does_not_move_with_what_comes_after(rep, dennis):
+    """Judged once the arrival settled the ETA promise: a reopen, a fresh estimate and a second arrival
+    late for it leave the first arrival's verdict as it was."""
+    case = reach_deliver(planned_and_agreed(rep, dennis, T0), rep, T0 + 3 * H)  # within T0+1h..T0+5h
+    with at(T0 + 3 * H):
+        case = deliver(case, rep)
+    with at(T0 + 10 * H):  # estimate: between T0+11h and T0+15h
+        case = advance_to(services.case_reopen(user=rep, case=case, reason="Mail stopped again"),
+                          Step.MANAGE_ANXIETY, rep)
+    reach_deliver(case, rep, T0 + 20 * H)
+
+    arrivals = case.events.filter(verb=eta.ARRIVAL.label).exclude(from_step="").order_by("created_at")
+
+    assert list(arrivals.values_list("eta_verdict", flat=True)) == ["within", "late"]

@@ -10,7 +10,7 @@ import importlib
 import pytest
 
 from cases import services
-from cases.metrics import bounded, escalations, eta, outcomes, stays
+from cases.metrics import bounded, escalations, outcomes, stays
 from cases.models import CaseEvent, Mood, PromiseKind, PromiseStatus, Step
 from tests.cases.helpers import advance_to, open_case
 from tests.cases.metrics_support import (
@@ -23,7 +23,7 @@ PATHS = ("postgresql", "portable")
 def on_path(path, monkeypatch):
     """The PostgreSQL statements, or the portable path `make run` takes on SQLite (run here on PostgreSQL)."""
     if path == "portable":
-        for module in (bounded, stays, eta, outcomes, escalations):
+        for module in (bounded, stays, outcomes, escalations):
             monkeypatch.setattr(module, "on_postgresql", lambda: False)
 
 

@@ -10,8 +10,10 @@ import datetime as dt
 import random
 import statistics
 from collections import Counter, defaultdict
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -353,7 +355,7 @@ def expected(row):
 
 def portable(monkeypatch):
     """Every collector on the path `make run` takes on SQLite (run here on PostgreSQL)."""
-    for module in (bounded, stays, eta, outcomes, escalations):
+    for module in (bounded, stays, outcomes, escalations):
         monkeypatch.setattr(module, "on_postgresql", lambda: False)
 
 
@@ -377,6 +379,21 @@ def test_the_team_numbers_equal_a_recomputation_from_the_rows(days, monkeypatch)
     assert days < 90 or all((team.kept, team.broken, team.renegotiated, team.resolved, team.reopened, team.sent_back,
                              team.closed_by_override, team.escalation_total, team.eta_early, team.eta_within,
                              team.eta_late, team.anxious_to_joy, team.follow_up_done, team.follow_up_missed))
+
+
+@pytest.mark.django_db
+def test_the_arrivals_judged_again_from_the_rows_get_the_verdicts_kept_at_the_time():
+    """The ETA verdict kept on each arrival (cases.services.transitions) is what the migration that judged
+    the older arrivals (0022, over the same rows) gives: judged again now, with every later change made."""
+    generated_history()
+    arrivals = CaseEvent.objects.filter(verb=eta.ARRIVAL.label).exclude(from_step="")
+    kept = dict(arrivals.values_list("id", "eta_verdict"))
+    assert {"early", "within", "late"} <= set(kept.values())
+    arrivals.update(eta_verdict="")
+
+    import_module("cases.migrations.0022_eta_verdict_on_arrival").judge_arrivals(django_apps, None)
+
+    assert dict(arrivals.values_list("id", "eta_verdict")) == kept
 
 
 # --- the page's cost ---------------------------------------------------------------------------------

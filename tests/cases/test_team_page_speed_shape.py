@@ -1,8 +1,9 @@
 """What keeps the team page's work small, and the numbers it must still get right (cases/metrics): the
 resolved cases are counted with their outcomes (once per case), the escalations come back a row per rep
 and reason and per week and reason (an escalation with no recorded owner still counts for the team and
-its week), and each per-case lookup of ETA honesty and of the outcomes reads one entry of its index
-(migration 0013). Speed itself is measured by `make bench`, not here."""
+its week), ETA honesty is counted from the index of transitions (the verdicts kept on the arrivals,
+migration 0022), and each per-case lookup of the outcomes reads one entry of its index (migration 0013).
+Speed itself is measured by `make bench`, not here."""
 import json
 
 import pytest
@@ -10,7 +11,7 @@ from django.db import connection
 
 from cases import metrics, services
 from cases.metrics import bounded, escalations, eta, outcomes, stays
-from cases.models import Escalation, EscalationReason, Mood, PromiseKind, Step
+from cases.models import Escalation, EscalationReason, Mood, Step
 from tests.cases.helpers import advance_to, open_case
 from tests.cases.metrics_support import H, NOW, T0, at, board, deliver, planned_and_agreed, reach_deliver, row
 
@@ -20,7 +21,7 @@ PATHS = ("postgresql", "portable")
 def on_path(path, monkeypatch):
     """The PostgreSQL statements, or the portable path `make run` takes on SQLite (run here on PostgreSQL)."""
     if path == "portable":
-        for module in (bounded, stays, eta, outcomes, escalations):
+        for module in (bounded, stays, outcomes, escalations):
             monkeypatch.setattr(module, "on_postgresql", lambda: False)
 
 
@@ -90,20 +91,20 @@ def _plan(sql, params):
 
 
 @pytest.mark.django_db
-def test_each_case_lookup_of_eta_honesty_and_the_outcomes_reads_one_index_entry(rep, dennis):
+def test_eta_honesty_is_counted_from_the_index_of_transitions_and_each_outcome_lookup_reads_one_entry(rep, dennis):
     for hours in (2, 3):
         case = reach_deliver(planned_and_agreed(rep, dennis, T0), rep, T0 + hours * H)
         with at(T0 + hours * H):
             deliver(case, rep, mood=Mood.SATISFIED)
     w = metrics.window(30, NOW)
 
-    eta_scans = _plan(eta.ETA_SQL, {"arrival": eta.ARRIVAL.label, "estimate": eta.ESTIMATE_VERB,
-                                    "eta": PromiseKind.ETA.value, "since": w.since, "until": w.until})
     outcome_scans = _plan(outcomes.OUTCOMES_SQL, {
         "scale": outcomes.MOOD_SCALE, "resolve": outcomes.RESOLVE.label, "since": w.since, "until": w.until,
         "anxious": outcomes.ANXIOUS_OR_WORSE, "satisfied": outcomes.SATISFIED_OR_BETTER, "today": NOW.date(),
         **outcomes.SQL_CONSTANTS})
 
-    assert ("Index Only Scan", "event_estimate_case", "cases_caseevent", "Limit") in eta_scans
-    assert ("Index Only Scan", "promise_eta_case", "cases_promise", "Limit") in eta_scans
+    eta_sql, eta_params = eta.verdict_counts(w).query.get_compiler(using="default").as_sql()
+    eta_scans = _plan(eta_sql, eta_params)
+
+    assert eta_scans == [("Index Only Scan", "event_transition_verb", "cases_caseevent", "Aggregate")]
     assert ("Index Only Scan", "delivery_latest_case", "cases_delivery", "Limit") in outcome_scans

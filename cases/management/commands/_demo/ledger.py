@@ -16,6 +16,7 @@ import math
 
 from django.conf import settings
 
+from cases.metrics import eta
 from cases.models import (
     Acknowledgement, ActionItem, Case, CaseEvent, Channel, Concern, Delivery, Escalation, EscalationNote, Fact,
     Handoff, Mood, Promise, Recommitment, StatusUpdate, Step,
@@ -343,8 +344,11 @@ class Ledger:
             case.closed_from_step, case.resolved_at, case.closed_by_override = src, self.t, True
         self.event(spec.label, actor=actor, from_step=src, to_step=self.step, note=reason,
                    data={"transition": spec.method}, step_seconds=stayed)
-        if spec.after is After.SETTLE_ETA and PK.ETA in self.pending:
-            self.fulfil(self.pending[PK.ETA], self.t, actor)
+        if spec.after is After.SETTLE_ETA:
+            arrival = self.events[-1]
+            if PK.ETA in self.pending:
+                self.fulfil(self.pending[PK.ETA], self.t, actor)
+            arrival.eta_verdict = self.eta_verdict()
         elif spec.after is After.RESOLVE:
             self.resolve(actor)
         elif spec.after is After.FORCE_CLOSE:
@@ -355,6 +359,13 @@ class Ledger:
         if self.trial and self.step == self.fate.stop_in:
             self.entered_at = self.t
         self.watch_stall()
+
+    def eta_verdict(self):
+        """cases.metrics.eta.arrival_verdict over the rows simulated so far."""
+        arrivals = [e.created_at for e in self.events if e.verb == T.COMPLETE_MANAGE_ANXIETY.label and e.from_step]
+        estimates = [eta.estimate_row(e.created_at, e.data) for e in self.events if e.verb == eta.ESTIMATE_VERB]
+        promises = [(p.created_at, p.due_at, p.status) for p in self.promises if p.kind == PK.ETA]
+        return eta.verdicts(arrivals, estimates, promises)[-1]
 
     def watch_stall(self):
         if self.step in STALL_WATCH_STEPS:
