@@ -68,13 +68,21 @@ def notify_many(notices, *, system=False):
 # watches (`outbox_sent`, `outbox_failed`, called inside the delivery sweep's transaction).
 _direct_sender = None
 _direct_withdraw = None
+_direct_retime = None
 WATCHED_KEY_PREFIX = "client-message:"
 
 
-def connect_direct(sender, *, withdraw=None):
-    """Plug in the sender of emails to clients, and the function that takes back those not yet sent."""
-    global _direct_sender, _direct_withdraw
-    _direct_sender, _direct_withdraw = sender, withdraw
+def connect_direct(sender, *, withdraw=None, retime=None):
+    """Plug in the sender of emails to clients, the function that takes back those not yet sent, and the
+    one that holds a client's waiting emails again by their quiet hours as they are now."""
+    global _direct_sender, _direct_withdraw, _direct_retime
+    _direct_sender, _direct_withdraw, _direct_retime = sender, withdraw, retime
+
+
+def retime_direct_for_client(client):
+    """The client's quiet hours or time zone changed: their emails still waiting go at the new hours'
+    end, never inside them. Returns {key: the new time} of those moved."""
+    return _direct_retime(client) if _direct_retime is not None else {}
 
 
 def withdraw_direct(keys):

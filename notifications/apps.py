@@ -10,7 +10,10 @@ class NotificationsConfig(AppConfig):
         # the outbox is what delivers them.
         from cases import notices
 
-        from .outbox import outbox_enqueue, outbox_enqueue_direct, outbox_enqueue_many, outbox_withdraw
+        from .outbox import (
+            outbox_enqueue, outbox_enqueue_direct, outbox_enqueue_many, outbox_retime_for_client, outbox_withdraw,
+        )
 
         notices.connect(outbox_enqueue, many=outbox_enqueue_many)
-        notices.connect_direct(outbox_enqueue_direct, withdraw=outbox_withdraw)  # emails to clients
+        notices.connect_direct(outbox_enqueue_direct, withdraw=outbox_withdraw,
+                               retime=outbox_retime_for_client)  # emails to clients

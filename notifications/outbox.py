@@ -151,6 +151,25 @@ def earliest_send(row, instant):
     return next_allowed_for_client(instant, row.case.client)
 
 
+def outbox_retime_for_client(client):
+    """Hold again, by `client`'s quiet hours and time zone as they are now, the emails to them that wait
+    for their time (queued before a change that widened the quiet hours or moved the zone): each goes at
+    its time, or at the end of the new quiet hours. Called in the transaction that changes them
+    (cases.services.intake.client_update). Returns {key: the new time} of those moved."""
+    from cases.schedule import next_allowed_for_client
+
+    moved = []
+    for row in (OutboxMessage.objects.select_for_update(skip_locked=True)
+                .filter(case__client=client, status=OutboxStatus.PENDING).exclude(from_email="")
+                .only("pk", "key", "next_attempt_at")):
+        later = next_allowed_for_client(row.next_attempt_at, client)
+        if later != row.next_attempt_at:
+            row.next_attempt_at = later
+            moved.append(row)
+    OutboxMessage.objects.bulk_update(moved, ["next_attempt_at"])
+    return {row.key: row.next_attempt_at for row in moved}
+
+
 # Rows that have not left: waiting for their time, or given up and waiting for the admin's "retry now".
 RETRIABLE = (OutboxStatus.PENDING, OutboxStatus.FAILED)
 

@@ -9,8 +9,10 @@ from django.utils import timezone
 
 from ..errors import CaseRuleError
 from ..formatting import case_path
-from ..models import OPEN_STEPS, Case, Client, Concern, Mood, Promise, PromiseKind, PromiseStatus
-from ..notices import notify
+from ..models import (
+    OPEN_STEPS, Case, Client, ClientMessage, ClientMessageStatus, Concern, Mood, Promise, PromiseKind, PromiseStatus,
+)
+from ..notices import notify, retime_direct_for_client
 from ..permissions import can_edit_client_contact, can_edit_client_schedule, is_supervisor
 from ..schedule import has_allowed_time, quiet_widened
 from ..search import search_refresh
@@ -99,6 +101,11 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
     client.save(update_fields=changed)
     moved = (_move_promises_out_of_quiet(client, actor=user, agreed_channel=agreed_channel, agreed_text=agreed_text)
              if set(changed) & set(SCHEDULE_FIELDS) else {})
+    if set(changed) & set(SCHEDULE_FIELDS):
+        held = retime_direct_for_client(client)  # an email already held waits for the new quiet hours' end too
+        for key, send_after in held.items():
+            ClientMessage.objects.filter(outbox_key=key, status=ClientMessageStatus.QUEUED).update(
+                send_after=send_after)
     search_refresh(client.cases.all())  # every case of the client is found by its new name, email, phone
     changes = _changes(before, client, changed)
     summary = "; ".join(f"{label} {old} → {new}" for label, old, new in changes)

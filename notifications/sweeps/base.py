@@ -28,14 +28,25 @@ from ..outbox import kicks_deferred
 logger = logging.getLogger("notifications.sweeps")
 
 
+class MomentToCome(ValueError):
+    """A sweep asked to act as of a moment that has not come yet."""
+
+
 def resolve_now(now):
-    """`now` may be None (the clock), an aware datetime, or an ISO-8601 string (from a task)."""
+    """`now` may be None (the clock), an aware datetime, or an ISO-8601 string (from a task, or
+    `run_sweeps --now` replaying a moment that has passed). A moment still to come is refused here,
+    where every sweep, task and command reads it: acting as of it would break promises before their
+    deadlines and send emails the client's quiet hours hold (MomentToCome, a ValueError)."""
+    clock = timezone.now()
     if now is None:
-        return timezone.now()
+        return clock
     if isinstance(now, str):
         now = dt.datetime.fromisoformat(now)
     if timezone.is_naive(now):
         now = now.replace(tzinfo=dt.timezone.utc)
+    if now > clock:
+        raise MomentToCome(f"{now.isoformat()} has not come yet: the sweeps would break promises before their "
+                           "deadlines and send held emails early. Give a moment that has passed, or none.")
     return now
 
 

@@ -115,6 +115,29 @@ def test_quiet_hours_hold_the_email_until_they_end_and_the_promise_still_counts_
     assert mail.outbox[0].to == [dennis.email]
 
 
+def test_an_email_held_by_quiet_hours_waits_for_the_end_of_hours_widened_after_it_was_queued(rep, supervisor, dennis):
+    """Held at 03:00 until 07:00; the client then asks not to be contacted before 09:00: the email goes at 09:00."""
+    dennis.quiet_hours_start, dennis.quiet_hours_end = dt.time(22), dt.time(7)
+    dennis.save()
+    case = emailed_case(rep, dennis, when=dt.datetime(2026, 3, 2, 18, 0, tzinfo=UTC), cadence=12 * 60)
+    three_am = dt.datetime(2026, 3, 3, 3, 0, tzinfo=UTC)
+    message = send(rep, case, three_am)
+
+    with time_machine.travel(three_am + 10 * MIN, tick=False):
+        services.client_update(user=supervisor, client=dennis, name=dennis.name, organisation=dennis.organisation,
+                               email=dennis.email, phone=dennis.phone, time_zone=dennis.time_zone,
+                               quiet_hours_start=dt.time(22), quiet_hours_end=dt.time(9), agreed_channel="phone",
+                               agreed_text="Dennis asked for nothing before nine in the morning")
+
+    nine_am = dt.datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+    message.refresh_from_db()
+    assert message.send_after == nine_am and row_of(message).next_attempt_at == nine_am
+    sweep_outbox(dt.datetime(2026, 3, 3, 7, 1, tzinfo=UTC))  # the team's notice of the change may go
+    assert [m for m in mail.outbox if dennis.email in m.to] == []
+    sweep_outbox(nine_am)
+    assert [m.extra_headers["Message-ID"] for m in mail.outbox if dennis.email in m.to] == [message.message_id]
+
+
 def test_when_the_outbox_sends_it_the_message_and_the_timeline_say_when(rep, dennis):
     case = emailed_case(rep, dennis)
     message = send(rep, case, T0 + 5 * MIN)

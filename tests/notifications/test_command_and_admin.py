@@ -11,7 +11,8 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from notifications.models import OutboxMessage, OutboxStatus
-from notifications.tasks import TASK_NAMES
+from notifications.sweeps.base import MomentToCome
+from notifications.tasks import TASK_NAMES, TASKS
 from tests.notifications.conftest import MIN, T0, at, planned_case
 
 
@@ -61,6 +62,26 @@ def test_run_sweeps_refuses_a_moment_still_to_come_and_breaks_nothing(rep, super
 
     assert not case.promises.filter(status="broken").exists()
     assert len(mail.outbox) == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["broken_promises", "outbox"])
+def test_a_sweep_task_given_a_moment_still_to_come_refuses_it_and_breaks_or_sends_nothing(
+        name, rep, supervisor, dennis):
+    """The refusal is in the moment every sweep reads (sweeps.base.resolve_now), not only in the command:
+    a task called with a `now` ahead of the clock (celery call ... --kwargs) acts on nothing."""
+    case = planned_case(rep, dennis)
+    with at(T0 + 61 * MIN):
+        call_command("run_sweeps", "--only", "broken_promises", stdout=StringIO())  # one broken, emails queued
+    queued = OutboxMessage.objects.filter(status=OutboxStatus.PENDING).count()
+    assert queued == 2  # to the owner and to the supervisor, not sent yet
+    mail.outbox.clear()
+
+    with at(T0 + 62 * MIN), pytest.raises(MomentToCome, match="has not come yet"):
+        TASKS[name].run(now=(T0 + 3 * 24 * 60 * MIN).isoformat())
+
+    assert case.promises.filter(status="broken").count() == 1
+    assert (OutboxMessage.objects.filter(status=OutboxStatus.PENDING).count(), len(mail.outbox)) == (queued, 0)
 
 
 @pytest.mark.django_db

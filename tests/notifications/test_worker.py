@@ -7,6 +7,7 @@ import time
 import uuid
 
 import pytest
+import time_machine
 from django.db import connection
 
 from cases import services
@@ -20,6 +21,7 @@ from tests.notifications.processes import RedisServer, Worker, other_backends, w
 
 from benchmarks.seed import seed_due
 
+MINUTE = dt.timedelta(minutes=1)
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 NOW = dt.datetime(2026, 3, 3, 11, 0, tzinfo=dt.timezone.utc)
@@ -174,12 +176,16 @@ def test_redis_down_when_a_rep_logs_an_update_the_request_succeeds_and_the_remin
         rep, teammate, supervisor, dennis, own_redis, workers, queue, smtp_sink, caplog):
     from tests.notifications.conftest import planned_case
 
-    case = planned_case(rep, dennis, at_time=_now_minute(), item_due=20 * HOUR, eta_latest=20 * HOUR)
+    # Planned 110 minutes ago, hourly updates, the first given 5 minutes in: the next is due in about 10
+    # minutes, so its reminder is due now by the worker's own clock (a sweep refuses a moment to come).
+    start = _now_minute() - 110 * MINUTE
+    case = planned_case(rep, dennis, at_time=start, item_due=20 * HOUR, eta_latest=20 * HOUR)
     own_redis.stop()
 
     started = time.monotonic()
-    update = services.status_update_log(user=rep, case=case, summary="Restore running; mail back within 2 hours",
-                                        channel="phone", client_mood="anxious")
+    with time_machine.travel(start + 5 * MINUTE, tick=True):
+        update = services.status_update_log(user=rep, case=case, summary="Restore running; mail back within 2 hours",
+                                            channel="phone", client_mood="anxious")
     item = services.action_item_create(user=rep, case=case, description="Check the DNS records",
                                        assignee=teammate, due_at=_now_minute() + 10 * HOUR)
     elapsed = time.monotonic() - started
@@ -191,7 +197,7 @@ def test_redis_down_when_a_rep_logs_an_update_the_request_succeeds_and_the_remin
 
     own_redis.start()  # Redis is back (same port)
     workers("w", broker_url=own_redis.url, smtp_port=smtp_sink.port).start().wait_ready()
-    send("notifications.sweep_update_reminders", queue, promise.due_at - dt.timedelta(minutes=10))
+    send("notifications.sweep_update_reminders", queue)
     assert smtp_sink.wait_for(2, timeout=30)  # the reminder's own commit kicks delivery on the worker
 
     assert sorted(smtp_sink.keys) == sorted([f"update-reminder:{promise.pk}", f"item-assigned:{item.pk}:{teammate.pk}"])

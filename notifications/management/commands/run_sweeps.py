@@ -3,11 +3,12 @@ what each did. For operators without beat, and for replaying a moment that has p
 moment still to come is refused, since the sweeps would break promises before their deadlines, open
 escalations and email the team about them."""
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db.migrations.executor import MigrationExecutor
 
 from notifications import registry, sweeps
 from notifications.models import OutboxMessage, OutboxStatus
-from notifications.sweeps.base import batch_size, resolve_now, run_recorded
+from notifications.sweeps.base import MomentToCome, batch_size, resolve_now, run_recorded
 
 
 class Command(BaseCommand):
@@ -21,11 +22,11 @@ class Command(BaseCommand):
     def handle(self, *args, now=None, only=None, **options):
         try:
             moment = resolve_now(now)
+        except MomentToCome as exc:
+            raise CommandError(f"--now {exc}") from exc
         except ValueError as exc:
             raise CommandError(f"--now must be an ISO-8601 date and time: {exc}") from exc
-        if moment > timezone.now():
-            raise CommandError(f"--now {moment.isoformat()} has not come yet: the sweeps would break promises "
-                               "before their deadlines. Give a moment that has passed, or leave --now out.")
+        _check_database()
         self.stdout.write(f"Sweeping as of {moment.isoformat()}")
         size = batch_size()
         for sweep in registry.SWEEPS:
@@ -42,3 +43,18 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING(line + " (see the admin: Notifications > Outbox messages)"))
         else:
             self.stdout.write(line)
+
+
+def _check_database():
+    """Refuse, naming the database, one that cannot be reached or is not migrated (a wrong
+    DATABASE_URL or CASETRACKER_VAR_DIR), before any sweep fails on a missing table."""
+    connection = connections[DEFAULT_DB_ALIAS]
+    name = connection.settings_dict.get("NAME")
+    try:
+        executor = MigrationExecutor(connection)
+        missing = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as exc:
+        raise CommandError(f"The database {name} cannot be reached: {exc}") from exc
+    if missing:
+        raise CommandError(f"The database {name} is missing {len(missing)} migrations (is it the right one?). "
+                           "Run `manage.py migrate` first.")
