@@ -58,6 +58,34 @@ def _claim(window, row):
     return (case, found) if found is not None else None
 
 
+# Reminders speak of a promise or an item still to keep; one may be kept, moved or closed before its email
+# leaves (a worker backlog, an SMTP server down). The outbox asks, just before sending, which of its
+# reminders no longer describe anything still to do, and takes those back (notifications/sweeps/outbox.py).
+REMINDER_PREFIXES = ("update-reminder:", "follow-up-reminder:", "item-reminder:")
+
+
+def reminders_settled(keys):
+    """The reminder keys among `keys` whose promise is no longer pending, or whose item is no longer open
+    with the due time it was reminded of (`item-reminder:<item>:<due stamp>`). Two queries at most."""
+    promises, items = {}, {}
+    for key in keys:
+        kind, _, rest = key.partition(":")
+        parts = rest.split(":")
+        if kind in ("update-reminder", "follow-up-reminder") and parts[0].isdigit():
+            promises[int(parts[0])] = key
+        elif kind == "item-reminder" and len(parts) == 2 and parts[0].isdigit():
+            items[int(parts[0])] = (parts[1], key)
+    settled = set(promises.values())
+    if promises:
+        settled -= {promises[pk] for pk in Promise.objects.filter(pk__in=promises, status=PromiseStatus.PENDING)
+                    .values_list("pk", flat=True)}
+    if items:
+        open_now = dict(ActionItem.objects.filter(pk__in=items, status=ItemStatus.OPEN).values_list("pk", "due_at"))
+        settled |= {key for pk, (stamp, key) in items.items()
+                    if pk not in open_now or open_now[pk] is None or str(int(open_now[pk].timestamp())) != stamp}
+    return settled
+
+
 # 1. Update reminder
 def _update_reminder_window(now):
     """Pending status-update promises to remind about at `now`: due within the lead time, and past

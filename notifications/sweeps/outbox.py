@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.db.models import F
 
 from cases import notices
+from cases.services.automation import REMINDER_PREFIXES, reminders_settled
 
 from .. import coalesce
 from ..models import OutboxMessage, OutboxStatus
@@ -211,12 +212,23 @@ def _deliver(unit, sender, now):
         return len(rows)
 
 
+def _without_settled_reminders(rows):
+    """The batch less the reminders whose promise or item was settled since they were queued (the cases
+    app says which: reminders_settled), taken back instead of sent."""
+    keys = [r.key for r in rows if r.key.startswith(REMINDER_PREFIXES)]
+    settled = reminders_settled(keys) if keys else set()
+    if not settled:
+        return rows
+    OutboxMessage.objects.filter(key__in=settled, status=OutboxStatus.PENDING).update(status=OutboxStatus.WITHDRAWN)
+    return [r for r in rows if r.key not in settled]
+
+
 def sweep_outbox(now=None):
     """Send one batch of due rows. Returns how many rows were sent (a digest counts its rows)."""
     now = resolve_now(now)
     sender = _Sender()
     sent = 0
-    rows = _batch(now)
+    rows = _without_settled_reminders(_batch(now))
     if not rows:
         return 0
     try:

@@ -1,12 +1,17 @@
 """Sweep 1, the update reminder: a lead time before a status update is due, the case owner is told
 who expects what by when, in the client's time and their own."""
+import datetime as dt
+
 import pytest
+from django.conf import settings
+from django.core import mail
 from django.test import override_settings
 
+from cases import services
 from cases.models import PromiseKind, PromiseStatus
-from notifications.models import OutboxMessage
-from notifications.sweeps import sweep_update_reminders
-from tests.notifications.conftest import MIN, T0, at, log_update, planned_case
+from notifications.models import OutboxMessage, OutboxStatus
+from notifications.sweeps import sweep_item_reminders, sweep_outbox, sweep_update_reminders
+from tests.notifications.conftest import HOUR, MIN, T0, at, log_update, planned_case
 
 
 def _pending_update(case):
@@ -129,3 +134,38 @@ def test_a_promise_already_past_due_is_not_reminded(rep, dennis):
         done = sweep_update_reminders()
 
     assert done == 0
+
+
+@pytest.mark.django_db
+def test_a_reminder_still_waiting_when_the_update_is_logged_is_taken_back_not_sent(rep, dennis):
+    """Queued at 10:45; the outbox could not send it (a backlog, the mail server down) before the rep gave the
+    update at 10:50: at 10:51 it no longer describes anything to do, and is withdrawn."""
+    case = planned_case(rep, dennis)
+    with at(T0 + 45 * MIN):
+        sweep_update_reminders()
+    log_update(rep, case, T0 + 50 * MIN)
+
+    with at(T0 + 51 * MIN):
+        sweep_outbox()
+
+    assert OutboxMessage.objects.get(kind="update_reminder").status == OutboxStatus.WITHDRAWN
+    assert not [m for m in mail.outbox if "expects an update" in m.subject]
+
+
+@pytest.mark.django_db
+def test_an_item_reminder_for_an_item_done_or_moved_since_is_taken_back_and_a_current_one_goes(rep, teammate, dennis):
+    done, moved, current = (planned_case(rep, dennis, assignee=teammate) for _ in range(3))
+    items = [case.action_items.get() for case in (done, moved, current)]
+    lead = dt.timedelta(minutes=settings.ACTION_ITEM_REMINDER_LEAD_MINUTES)
+    with at(items[0].due_at - lead + MIN):
+        assert sweep_item_reminders() == 3
+        services.action_item_complete(user=teammate, item=items[0])
+        services.action_item_update(user=rep, item=items[1], description=items[1].description, kind=items[1].kind,
+                                    assignee=teammate, due_at=items[1].due_at + 2 * HOUR, agreed_channel="phone",
+                                    agreed_text="Dennis is fine with the afternoon instead")
+
+        sweep_outbox()
+
+    status = dict(OutboxMessage.objects.filter(kind="item_reminder").values_list("key", "status"))
+    assert sorted(status.values()) == [OutboxStatus.SENT, OutboxStatus.WITHDRAWN, OutboxStatus.WITHDRAWN]
+    assert [key for key, s in status.items() if s == OutboxStatus.SENT][0].startswith(f"item-reminder:{items[2].pk}:")
