@@ -55,6 +55,20 @@ def check_eta(latest, *, now=None, field="eta_latest"):
     return latest
 
 
+def check_eta_range(earliest, latest, *, now=None, field="eta_earliest"):
+    """An estimate the client can plan by, and one that an early arrival can show was padded: its range is
+    at most ETA_RANGE_MIN_HOURS wide, or ETA_RANGE_MAX_SHARE_PCT of the time from now to its latest end."""
+    now = now or timezone.now()
+    widest = max(dt.timedelta(hours=settings.ETA_RANGE_MIN_HOURS),
+                 (latest - now) * settings.ETA_RANGE_MAX_SHARE_PCT / 100)
+    if latest - earliest > widest:
+        soonest = timezone.localtime(latest - widest)
+        raise CaseRuleError(f"A range this wide tells the client little, and the fix could never come early or "
+                            f"late: make it narrower (with this latest end, the earliest no sooner than "
+                            f"{soonest:%d %b %H:%M}).", field=field)
+    return earliest
+
+
 def follow_up_day_has_come(day, client):
     """Whether the follow-up `day` is the client's today or before it: the call must come on a later day
     than the one the case is delivered and resolved on (read when the delivery is recorded and when the

@@ -4,7 +4,7 @@ cases.bounds'."""
 from django.db import transaction
 from django.utils import timezone
 
-from ..bounds import check_cadence, check_eta, check_move
+from ..bounds import check_cadence, check_eta, check_eta_range, check_move
 from ..errors import CaseRuleError
 from ..formatting import case_context, when
 from ..models import Channel, PromiseKind, PromiseStatus, StatusUpdate
@@ -127,6 +127,7 @@ def eta_set(*, user, case, earliest, latest, note="", agreed_channel="", agreed_
     if promise is None or latest != promise.due_at:  # a new latest end: where it falls due (quiet hours)
         latest = allowed_due(case, PromiseKind.ETA, latest)
     check_eta(latest, now=now)
+    check_eta_range(earliest, latest, now=now)
     note = require_text(note, field="note", message="", limit=LINE) if note else ""
     agreement = _agreement_if_moving(promise, latest, agreed_channel, agreed_text, now)
     if agreement is None and _range_told(case, promise, now) and earliest != case.eta_earliest:

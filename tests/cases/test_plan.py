@@ -116,6 +116,35 @@ def test_eta_range_must_be_ordered(rep, dennis):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("earliest_h, latest_h, refused", [
+    (0, 89 * 24, True),  # "from now to three months out": never early, never late, the promise kept
+    (29 * 24, 89 * 24, True),
+    (30 * 24, 89 * 24, False),  # two thirds of the way to the latest end, at most
+    (1, 5, False),  # a range of up to a day is always fine
+    (0, 24, False),
+    (2 * 24, 5 * 24, False),
+])
+def test_an_estimate_range_is_narrow_enough_to_plan_by_and_to_show_an_early_arrival(
+        earliest_h, latest_h, refused, rep, dennis):
+    case = _plan_case(rep, dennis)
+    now = timezone.now().replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+
+    def give():
+        return services.eta_set(user=rep, case=case, earliest=now + earliest_h * HOUR, latest=now + latest_h * HOUR,
+                                agreed_channel="phone", agreed_text="Dennis agreed to the new estimate")
+
+    before = list(case.promises.filter(kind="eta").values_list("due_at", "status"))
+    if refused:
+        with pytest.raises(CaseRuleError, match="narrower") as exc:
+            give()
+        assert exc.value.field == "eta_earliest"
+        assert list(case.promises.filter(kind="eta").values_list("due_at", "status")) == before
+    else:
+        give()
+        assert case.promises.get(kind="eta", status="pending").due_at == now + latest_h * HOUR
+
+
+@pytest.mark.django_db
 def test_cadence_must_be_a_real_interval_and_channel(rep, dennis):
     case = advance_to(open_case(rep, dennis), Step.PLAN, rep)
 
