@@ -87,6 +87,9 @@ class ActionItem(models.Model):
     # The teammate holding the item gave it back; the owner accepts (then reassigns or cancels) or declines.
     handback_at = models.DateTimeField(null=True, blank=True)
     handback_note = models.TextField(blank=True, max_length=1000)
+    # When the item last went to its assignee (cases.services.items): one handed back within
+    # HANDOVER_MIN_MINUTES of being given returns its promise to the owner, however close its due time.
+    assigned_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     # Sweep markers (notifications): set once, so a second sweep run is a no-op.

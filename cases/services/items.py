@@ -2,6 +2,9 @@
 promise in the ledger. The owner (or a co-owner or supervisor) plans and changes them; the teammate
 holding one completes it or hands it back; only the case owner or a supervisor withdraws one, with
 a reason. A change after the item's deadline has passed first records its promise broken."""
+import datetime as dt
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -81,6 +84,7 @@ def action_item_create(*, user, case, description, kind=ItemKind.FIX, assignee=N
     _check_due(due_at)
     _check_promised(case, assignee, due_at)
     item = ActionItem.objects.create(case=case, description=description, kind=kind, assignee=assignee,
+                                     assigned_at=timezone.now() if assignee is not None else None,
                                      due_at=due_at, created_by=user)
     event_record(case=case, actor=user, verb="action item added",
                  note=f"{description} — {display_name(assignee) if assignee else 'no owner yet'}",
@@ -165,6 +169,8 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
     if moving:
         item.reminded_at = item.overdue_notified_at = None
     item.handback_at, item.handback_note = (None, "") if assignee_changed else (item.handback_at, item.handback_note)
+    if assignee_changed:
+        item.assigned_at = now if assignee is not None else None
     item.save()
     owner = assignee or case.owner
     if promise is not None and (moving or (reworded and promise.due_at > now)):
@@ -282,8 +288,12 @@ def action_item_hand_back(*, user, item, note):
     event_record(case=case, actor=user, verb="action item handed back", note=f"{item.description}: {note}",
                  data={"item": item.pk})
     # While the owner has not answered, the promise is theirs (the teammate said they cannot keep it), if
-    # there is time to pass it on (promise_holder); one about to break stays on the teammate's count.
-    _pass_promise(case, item, to=case.owner, actor=user, now=now)
+    # there is time to pass it on (promise_holder); one about to break stays on the teammate's count,
+    # unless they were given the item less than HANDOVER_MIN_MINUTES ago: a promise the owner could not
+    # keep is not theirs for having been handed on just outside the cutoff.
+    given_lately = (item.assigned_at is not None
+                    and now - item.assigned_at < dt.timedelta(minutes=settings.HANDOVER_MIN_MINUTES))
+    _pass_promise(case, item, to=case.owner, actor=user, now=now, returned=given_lately)
     from ..formatting import case_context
 
     notify(key=f"item-handback:{item.pk}:{int(item.handback_at.timestamp())}", kind="item_handed_back", case=case,
@@ -292,12 +302,13 @@ def action_item_hand_back(*, user, item, note):
     return item
 
 
-def _pass_promise(case, item, *, to, actor, now):
+def _pass_promise(case, item, *, to, actor, now, returned=False):
     """The item's pending promise goes to `to` (promises.promise_holder: only with time left to keep
-    it, unless `to` takes it on themselves); one already due is broken where it stands."""
+    it, unless `to` takes it on themselves, or it is `returned` to them); one already due is broken where
+    it stands."""
     promise = pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item)
     if promise and not settle_if_overdue(case=case, promise=promise, now=now):
-        holder = promise_holder(promise.owner, to, actor=actor, due_at=promise.due_at, now=now)
+        holder = to if returned else promise_holder(promise.owner, to, actor=actor, due_at=promise.due_at, now=now)
         if holder != promise.owner:
             promise.owner = holder
             promise.save(update_fields=["owner"])
@@ -319,8 +330,8 @@ def action_item_answer_hand_back(*, user, item, accept, note=""):
     item.handback_at, item.handback_note = None, ""
     now = timezone.now()
     if accept:
-        item.assignee = case.owner
-        item.save(update_fields=["handback_at", "handback_note", "assignee"])
+        item.assignee, item.assigned_at = case.owner, now
+        item.save(update_fields=["handback_at", "handback_note", "assignee", "assigned_at"])
         _pass_promise(case, item, to=case.owner, actor=user, now=now)
         verb = "hand-back accepted"
     else:  # the teammate keeps the work, and its promise again if there is time to pass it back

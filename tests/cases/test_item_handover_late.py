@@ -156,3 +156,22 @@ def test_a_declined_hand_back_returns_the_promise_to_the_teammate_with_time_to_k
     services.action_item_answer_hand_back(user=rep, item=item, accept=False, note="You have the keys now")
 
     assert _promise(item).owner == other_rep
+
+
+@override_settings(HANDOVER_MIN_MINUTES=60)
+def test_an_item_given_just_outside_the_cutoff_and_handed_straight_back_returns_its_promise_to_the_owner(
+        rep, other_rep, dennis, frozen):
+    """Given 62 minutes before its deadline (the promise goes along), handed back 3 minutes later: the
+    teammate never had the time the cutoff promises, so the promise is the owner's again and breaks on
+    their count."""
+    case, item = _item_due_in(rep, dennis, 62)
+    _give(item, rep, other_rep)
+    assert _promise(item).owner == other_rep
+    frozen.move_to(NOW + dt.timedelta(minutes=3))
+
+    services.action_item_hand_back(user=other_rep, item=item, note="I have no access to that host")
+    frozen.move_to(NOW + dt.timedelta(minutes=70))
+    SWEEPS["broken_promises"]()
+
+    promise = _promise(item)
+    assert promise.status == PromiseStatus.BROKEN and promise.owner == rep
