@@ -54,7 +54,8 @@ def planned_case(rep, client, *, at_time=T0, cadence_minutes=60, item_due=8 * HO
                                     kind=ItemKind.FIX, assignee=assignee or rep, due_at=at_time + item_due)
         services.cadence_set(user=rep, case=case, minutes=cadence_minutes, channel=Channel.PHONE,
                              business_hours_only=business_hours_only)
-        services.eta_set(user=rep, case=case, earliest=at_time + HOUR, latest=at_time + eta_latest)
+        # From an hour on, or from half-way for a far latest end (a range narrow enough: bounds.check_eta_range).
+        services.eta_set(user=rep, case=case, earliest=at_time + max(HOUR, eta_latest / 2), latest=at_time + eta_latest)
         if step != Step.PLAN:
             case = services.case_transition(user=rep, case=case, name="complete_plan")
         case.refresh_from_db()

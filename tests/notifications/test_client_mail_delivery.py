@@ -70,7 +70,7 @@ def emailed_case(rep, client):
         services.action_item_create(user=rep, case=case, description="Restore the mail server from backup",
                                     kind=ItemKind.FIX, assignee=rep, due_at=EVENING + 20 * HOUR)
         services.cadence_set(user=rep, case=case, minutes=12 * 60, channel=Channel.EMAIL)
-        services.eta_set(user=rep, case=case, earliest=EVENING + HOUR, latest=EVENING + 30 * HOUR)
+        services.eta_set(user=rep, case=case, earliest=EVENING + 14 * HOUR, latest=EVENING + 30 * HOUR)
         return services.case_transition(user=rep, case=case, name="complete_plan")
 
 
