@@ -5,7 +5,7 @@ offers the FSM transitions as actions, which go through `case_transition` (gate,
 timeline) like the app does."""
 from django.contrib import admin, messages
 
-from . import services
+from . import admin_staff, services
 from .errors import CaseRuleError
 from .permissions import can_view_case, sees_whole_team
 from .selectors import visible_cases
@@ -170,3 +170,5 @@ for model in (Concern, Acknowledgement, Recommitment, Fact, ActionItem, StatusUp
               ClientAnswer, ClientSurvey, ClientMessage):
     admin.site.register(model, ReadOnlyAdmin)
 admin.site.register(EscalationNote, EscalationNoteAdmin)
+
+admin_staff.register()  # users and the role groups (cases/admin_staff.py)

@@ -15,18 +15,19 @@ REP_GROUP = "rep"
 
 
 def supervisors():
+    """Active holders of the supervisor role (its group): those who co-own an irate case, hear of broken
+    promises and are offered work. A superuser without the role (an operator's login) is none of these,
+    whatever Django's permissions let them do in the admin."""
     User = get_user_model()
-    return User.objects.filter(is_active=True).filter(
-        Q(groups__name=SUPERVISOR_GROUP) | Q(is_superuser=True)
-    ).distinct().order_by("id")
+    return User.objects.filter(is_active=True, groups__name=SUPERVISOR_GROUP).distinct().order_by("id")
 
 
 def supervisor_for(user):
-    """The user's own supervisor while they hold the supervisor's role (an active one: is_supervisor),
+    """The user's own supervisor while they hold the supervisor's role (one of supervisors()),
     else the first active supervisor; None if there is none. (A profile may still name someone who has
     since lost the role: they co-own no irate case and hear of no broken promise for it.)"""
     profile = StaffProfile.objects.filter(user=user).select_related("supervisor").first()
-    if profile and profile.supervisor and is_supervisor(profile.supervisor):
+    if profile and profile.supervisor_id and supervisors().filter(pk=profile.supervisor_id).exists():
         return profile.supervisor
     return supervisors().exclude(pk=user.pk).first()
 

@@ -271,8 +271,7 @@ def assignable_users():
     """Reps and supervisors who can own an action item or receive a case (teammates included)."""
     User = get_user_model()
     return (
-        User.objects.filter(is_active=True)
-        .filter(Q(groups__name__in=[REP_GROUP, SUPERVISOR_GROUP]) | Q(is_superuser=True))
+        User.objects.filter(is_active=True, groups__name__in=[REP_GROUP, SUPERVISOR_GROUP])
         .distinct()
         .order_by("first_name", "last_name", "username")
     )

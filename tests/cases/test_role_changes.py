@@ -1,0 +1,98 @@
+"""Who may stop working cases (cases.services.staff, through the admin's user form, cases/admin_staff.py):
+a rep who owns open cases is not deactivated, nor loses the rep role, until their work is handed on; a
+supervisor co-owning an irate case keeps the role until another takes it; the two role groups cannot be
+edited or deleted in the admin; and an operator's superuser login without the supervisor role is never
+made anyone's supervisor nor offered work."""
+import pytest
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from cases import services
+from cases.models import Mood
+from cases.selectors import REP_GROUP, SUPERVISOR_GROUP, supervisor_for
+from cases.selectors_ui import assignable_users
+from tests.cases.helpers import open_case
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def operator(client):
+    user = UserFactory(is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return client
+
+
+def _save_user(operator, user, *, active=True, groups=None):
+    """POST the admin's change form for `user` back, with is_active and the groups as given."""
+    names = groups if groups is not None else list(user.groups.values_list("name", flat=True))
+    data = {"username": user.username, "first_name": user.first_name, "last_name": user.last_name,
+            "email": user.email, "groups": [Group.objects.get(name=n).pk for n in names],
+            "date_joined_0": user.date_joined.strftime("%Y-%m-%d"), "date_joined_1": "00:00:00",
+            "last_login_0": "", "last_login_1": ""}
+    if active:
+        data["is_active"] = "on"
+    return operator.post(reverse("admin:auth_user_change", args=[user.pk]), data)
+
+
+def test_a_rep_who_owns_an_open_case_is_not_deactivated_until_it_is_reassigned(operator, rep, other_rep,
+                                                                                supervisor, dennis):
+    case = open_case(rep, dennis)
+
+    refused = _save_user(operator, rep, active=False)
+
+    rep.refresh_from_db()
+    assert refused.status_code == 200 and rep.is_active
+    assert "1 open cases they own" in refused.content.decode()
+    services.case_reassign(user=supervisor, case=case, to_user=other_rep, reason="Sam is leaving the team",
+                           client_informed=True)
+    done = _save_user(operator, rep, active=False)
+    rep.refresh_from_db()
+    assert done.status_code == 302 and not rep.is_active
+
+
+def test_a_rep_who_owns_an_open_case_keeps_the_rep_role(operator, rep, dennis):
+    open_case(rep, dennis)
+
+    refused = _save_user(operator, rep, groups=[])
+
+    assert refused.status_code == 200 and list(rep.groups.values_list("name", flat=True)) == [REP_GROUP]
+
+
+def test_a_supervisor_co_owning_an_irate_case_keeps_the_role(operator, rep, supervisor, dennis):
+    case = open_case(rep, dennis, temperature=Mood.IRATE)
+    case.refresh_from_db()
+    assert case.co_owner == supervisor
+
+    refused = _save_user(operator, supervisor, groups=[REP_GROUP])
+
+    assert refused.status_code == 200 and SUPERVISOR_GROUP in supervisor.groups.values_list("name", flat=True)
+    assert "co-owns 1 open case" in refused.content.decode()
+
+
+def test_someone_holding_nothing_is_deactivated(operator, other_rep):
+    response = _save_user(operator, other_rep, active=False)
+
+    other_rep.refresh_from_db()
+    assert response.status_code == 302 and not other_rep.is_active
+
+
+def test_the_role_groups_are_neither_edited_nor_deleted_in_the_admin(operator, rep):
+    group = Group.objects.get(name=REP_GROUP)
+
+    deleting = operator.post(reverse("admin:auth_group_delete", args=[group.pk]), {"post": "yes"})
+    bulk = operator.post(reverse("admin:auth_group_changelist"),
+                         {"action": "delete_selected", "_selected_action": [group.pk], "post": "yes"})
+    editing = operator.post(reverse("admin:auth_group_change", args=[group.pk]), {"name": "reps", "permissions": []})
+
+    assert (deleting.status_code, bulk.status_code, editing.status_code) == (403, 403, 403)
+    assert Group.objects.filter(name=REP_GROUP).exists() and rep.groups.filter(name=REP_GROUP).exists()
+
+
+def test_an_operators_superuser_login_is_nobodys_supervisor_and_is_offered_no_work(rep, supervisor):
+    root = UserFactory(is_staff=True, is_superuser=True)
+    supervisor.groups.clear()
+
+    assert supervisor_for(rep) is None
+    assert root not in assignable_users() and supervisor not in assignable_users()
