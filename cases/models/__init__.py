@@ -24,9 +24,10 @@ from .client_word import ClientAnswer, ClientSurvey
 from .ledger import CaseEvent, Escalation, EscalationNote, Handoff, Promise
 from .people import Client, StaffProfile
 from .records import Acknowledgement, ActionItem, Concern, Delivery, Fact, Recommitment, StatusUpdate
+from .submissions import FormSubmission
 
 __all__ = [
-    "COMPLETE_TRANSITIONS", "Case", "OPEN_STEPS",
+    "COMPLETE_TRANSITIONS", "Case", "FormSubmission", "OPEN_STEPS",
     "REP_ESCALATION_REASONS", "TEMPERATURE_CHOICES", "Channel", "EscalationReason", "EscalationStatus",
     "HandoffStatus", "ItemKind", "ItemStatus", "Mood", "PromiseKind", "PromiseStatus", "Step", "CaseEvent",
     "Escalation", "EscalationNote", "Handoff", "Promise", "Client", "StaffProfile", "Acknowledgement",

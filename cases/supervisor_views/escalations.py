@@ -5,12 +5,13 @@ act on) the escalation's case."""
 from functools import wraps
 
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import services
+from .. import once, services
 from ..errors import CaseRuleError
 from ..forms_supervisor import (
     EscalationNoteForm, EscalationResolveForm, ForceCloseForm, QueueFilterForm, ReassignForm, add_rule_error,
@@ -62,14 +63,22 @@ def _act(request, case, form_name, form, action, done):
     """Call one service with the bound form's data and redirect; when the form is invalid (a confirmation
     box left empty included) or the service refuses, re-show the page with the error next to the field
     and the input kept."""
-    if form.is_valid():
-        try:
-            action(case, form.cleaned_data)
-        except CaseRuleError as exc:
-            add_rule_error(form, exc)
-        else:
-            messages.success(request, done)
+    with transaction.atomic():  # the form's one-time token is kept only with what it saved (cases/once.py)
+        if not once.first_time(request):
+            messages.info(request, once.ALREADY)
             return redirect("supervisor:case_escalations", reference=case.reference)
+        saved = False
+        if form.is_valid():
+            try:
+                action(case, form.cleaned_data)
+                saved = True
+            except CaseRuleError as exc:
+                add_rule_error(form, exc)
+        if not saved:
+            transaction.set_rollback(True)
+    if saved:
+        messages.success(request, done)
+        return redirect("supervisor:case_escalations", reference=case.reference)
     return _page(request, case, **{form_name: form})
 
 

@@ -143,3 +143,11 @@ def field_row(field):
     return format_html('\n<div class="field field--{}{}{}">\n  {}\n  {}\n  {}\n  {}\n</div>\n',
                        kind, " has-error" if field.errors else "", " is-hidden" if field.is_hidden else "",
                        main, coach, help_text, errors)
+
+
+@register.simple_tag
+def once_field():
+    """The form's one-time token (cases/once.py): the same form sent twice is saved once."""
+    from ..once import FIELD, new_token
+
+    return format_html('<input type="hidden" name="{}" value="{}">', FIELD, new_token())

@@ -1,6 +1,7 @@
 """The case page, its parts (the forms drawn when opened, cases.views.parts) and the one POST view
 behind every form on it (see actions.ACTIONS)."""
 from django import forms
+from django.db import transaction
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from django.views.decorators.http import require_POST, require_safe
 
+from .. import once
 from ..errors import CaseRuleError
 from ..forms import add_rule_error
 from ..selectors_ui import case_for_viewer
@@ -55,14 +57,22 @@ def case_action(request, reference, action, pk=None):
     obj = spec.get_object(case, pk)
     if not spec.allows(request.user, case, obj):
         return _not_theirs(request, reference, spec, case, obj)
-    form = spec.bind(request.POST, case=case, user=request.user, obj=obj)
-    if form.is_valid():
-        try:
-            result = spec.run(request.user, case, obj, form)
-        except CaseRuleError as exc:
-            add_rule_error(form, exc)
-        else:
-            return _done(request, reference, spec, result)
+    with transaction.atomic():  # the form's one-time token is kept only with what it saved (cases/once.py)
+        if not once.first_time(request):
+            messages.info(request, once.ALREADY)
+            return _go(request, reverse("cases:case_detail", args=[case.reference]))
+        form = spec.bind(request.POST, case=case, user=request.user, obj=obj)
+        saved, result = False, None
+        if form.is_valid():
+            try:
+                result = spec.run(request.user, case, obj, form)
+                saved = True
+            except CaseRuleError as exc:
+                add_rule_error(form, exc)
+        if not saved:
+            transaction.set_rollback(True)
+    if saved:
+        return _done(request, reference, spec, result)
     return _refused(request, reference, spec, form, obj)
 
 

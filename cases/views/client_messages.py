@@ -5,10 +5,13 @@ JavaScript the form posts and redirects; with htmx the card comes back in place.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from .. import once
 from ..errors import CaseRuleError
 from ..forms import add_rule_error
 from ..permissions import can_work_case
@@ -24,22 +27,32 @@ def client_message_send_view(request, reference):
     case = case_for_viewer(request.user, reference)
     if not can_work_case(request.user, case):
         raise PermissionDenied("Only the case owner, a co-owner or a supervisor can write to the client.")
-    form, coach = message_form(case, request.user, request.POST), []
-    if form.is_valid():
-        data = form.cleaned_data
-        coach = [] if data["send_anyway"] else coach_check(data["text"], data["kind"])
-        if coach:  # shown once: the same text comes back with "Send anyway"
-            form = message_form(case, request.user, {**request.POST.dict(), "send_anyway": "on"})
-            form.is_valid()
-        else:
-            try:
-                sent = client_message_send(user=request.user, case=case, kind=data["kind"], text=data["text"],
-                                           client_mood=data["client_mood"])
-            except CaseRuleError as exc:
-                add_rule_error(form, exc)
+    form, coach, sent = message_form(case, request.user, request.POST), [], None
+    with transaction.atomic():  # the form's one-time token is kept only with the email it queued (cases/once.py)
+        if not once.first_time(request):
+            messages.info(request, once.ALREADY)
+            return _go(request, reverse("cases:case_detail", args=[case.reference]) + "#client-messages")
+        if form.is_valid():
+            data = form.cleaned_data
+            coach = [] if data["send_anyway"] else coach_check(data["text"], data["kind"])
+            if coach:  # shown once: the same text comes back with "Send anyway"
+                form = message_form(case, request.user, {**request.POST.dict(), "send_anyway": "on"})
+                form.is_valid()
             else:
-                return _sent(request, case, sent)
+                try:
+                    sent = client_message_send(user=request.user, case=case, kind=data["kind"], text=data["text"],
+                                               client_mood=data["client_mood"])
+                except CaseRuleError as exc:
+                    add_rule_error(form, exc)
+        if sent is None:
+            transaction.set_rollback(True)
+    if sent is not None:
+        return _sent(request, case, sent)
     return _page(request, reference, form=form, coach=coach, status=200 if coach and not form.errors else 422)
+
+
+def _go(request, url):
+    return HttpResponse(headers={"HX-Redirect": url}) if request.htmx else redirect(url)
 
 
 def _sent(request, case, sent):

@@ -1,0 +1,40 @@
+"""Forms sent once (cases.models.FormSubmission). Every case form, the intake form and the supervisor's
+escalation note carry a hidden one-time token (`{% once_field %}`); the view that saves them asks
+`first_time(request)` inside the transaction that saves: the first POST with a token records it, the same
+token again finds it and saves nothing (the page says it was saved already). A refused form rolls the
+transaction back, token included, so the corrected form goes through. A second copy sent while the first
+is still being saved waits on the token's unique index and then sees it. A POST without a token (an old
+page, a script) is handled as before. Tokens older than a day are cleared as new ones come in."""
+import datetime as dt
+import re
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from .models import FormSubmission
+
+FIELD = "once"
+ALREADY = "That was saved already (the form was sent twice); the page shows it as it stands."
+_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+KEEP = dt.timedelta(days=1)
+
+
+def new_token():
+    return uuid.uuid4().hex
+
+
+def first_time(request):
+    """Whether this POST's form has not been saved before; records its token (call inside the saving
+    transaction, so a refusal that rolls it back frees the token)."""
+    token = request.POST.get(FIELD, "")
+    if not _TOKEN.match(token):
+        return True
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            FormSubmission.objects.create(token=token, user=request.user, created_at=now)
+    except IntegrityError:
+        return False
+    FormSubmission.objects.filter(user=request.user, created_at__lt=now - KEEP).delete()
+    return True
