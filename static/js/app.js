@@ -3,6 +3,8 @@
  * - "/" focuses the element marked data-shortcut="/" (the search box) unless the rep is typing: the page's
  *   own search box if it has one (My cases' filter), else the one in the top bar.
  * - Ctrl+Enter (Cmd+Enter) in a form field submits that form, so a rep never has to reach for the mouse.
+ * - A form refused with an error page (403: the case changed hands while the rep typed; 404: the row is
+ *   gone) swaps nothing, so the typed text stays: the page's reason ([data-reason]) is shown in #messages.
  */
 (function () {
   "use strict";
@@ -54,7 +56,27 @@
     }
   });
 
+  function showRefusal(event) {
+    var xhr = event.detail && event.detail.xhr;
+    var box = document.getElementById("messages");
+    if (!xhr || !box) return;
+    var reason = null;
+    try {
+      var doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
+      var found = doc.querySelector("[data-reason]");
+      reason = found && found.textContent.trim();
+    } catch (e) { reason = null; }
+    var p = document.createElement("p");
+    p.className = "message message--error";
+    p.setAttribute("role", "alert");
+    p.textContent = (reason || "That was not saved (the server answered " + xhr.status + ").") +
+      " What you typed is still in the form.";
+    box.replaceChildren(p);
+    p.scrollIntoView({block: "nearest"});
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.body.addEventListener("htmx:responseError", showRefusal);
     tick(document);
     setInterval(function () { tick(document); }, 15000);
     document.body.addEventListener("htmx:afterSettle", function () { tick(document); });

@@ -70,6 +70,17 @@ def test_alex_finds_dennis_logs_his_call_fran_sees_it_and_sam_takes_over(page, l
     expect(sam_page.locator(".message")).to_contain_text("Case reassigned")
     sam_shot("reassigned-to-alex")
 
+    # Fran's page still shows the case as hers: her update, sent with htmx, is refused (403); nothing is
+    # swapped, so what she typed stays, and the page says why.
+    updates = fran_page.locator("#blk-updates")
+    typed = "Restore running now; mail back by three this afternoon"
+    updates.get_by_label("What you told the client").fill(typed)
+    updates.get_by_label("Calm").check()
+    updates.get_by_role("button", name="Log update").click()
+    expect(fran_page.locator("#messages .message--error")).to_contain_text("The case is Alex Kim's now")
+    expect(updates.get_by_label("What you told the client")).to_have_value(typed)
+    Shots(fran_page, artifacts_dir / "e2e" / "team" / "fran")("fran-late-click-refused")
+
     sam_page.goto(f"{live_server.url}/supervisor/team/")
     expect(sam_page.locator("svg").first).to_be_visible()
     sam_shot("team-page-charts")
