@@ -4,6 +4,8 @@ Staff see only the cases the app would show them, and only the records of those 
 offers the FSM transitions as actions, which go through `case_transition` (gate, permission,
 timeline) like the app does."""
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ERROR_FLAG
+from django.http import HttpResponseRedirect
 
 from . import admin_staff, services
 from .errors import CaseRuleError
@@ -27,6 +29,17 @@ class ReadOnlyAdmin(admin.ModelAdmin):
             return qs
         visible = visible_cases(request.user).values("pk")
         return qs.filter(pk__in=qs.model.objects.filter(**{f"{self.case_path}__in": visible}).values("pk"))
+
+    def changelist_view(self, request, extra_context=None):
+        """A hand-typed filter the database cannot take (?due_at__year=99999) is the admin's "invalid
+        lookup" page (?e=1), not a 500: the list is rendered here, where the value is turned into a date."""
+        try:
+            response = super().changelist_view(request, extra_context)
+            if hasattr(response, "render"):
+                response.render()
+            return response
+        except (ValueError, OverflowError):
+            return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
 
     def has_add_permission(self, request, obj=None):
         return False

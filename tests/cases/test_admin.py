@@ -71,3 +71,13 @@ def test_client_details_cannot_be_edited_in_the_admin_around_the_service(admin_c
 
     dennis.refresh_from_db()
     assert dennis.time_zone == "UTC"
+
+
+@pytest.mark.django_db
+def test_a_hand_typed_admin_filter_the_database_cannot_take_is_refused_not_a_500(admin_client_logged):
+    client, _ = admin_client_logged
+    client.raise_request_exception = False
+
+    response = client.get(reverse("admin:cases_actionitem_changelist"), {"due_at__year": "99999"})
+
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")
