@@ -3,6 +3,7 @@ timeline, the promise ledger and every step record are the audit trail; cases ar
 Staff see only the cases the app would show them, and only the records of those cases. The case list
 offers the FSM transitions as actions, which go through `case_transition` (gate, permission,
 timeline) like the app does."""
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.http import HttpResponseRedirect
@@ -10,7 +11,8 @@ from django.http import HttpResponseRedirect
 from . import admin_staff, services
 from .errors import CaseRuleError
 from .permissions import can_view_case, sees_whole_team
-from .selectors import visible_cases
+from .forms.base import UTC, ZONE_REFUSED, ZONE_REGIONS, is_known_zone
+from .selectors import supervisors, visible_cases
 from .workflow import Transition
 from .models import (
     Acknowledgement, ActionItem, Case, CaseEvent, Client, ClientAnswer, ClientMessage, ClientSurvey, Concern,
@@ -172,8 +174,31 @@ class EscalationNoteAdmin(ReadOnlyAdmin):
     case_path = "escalation__case"
 
 
+class StaffProfileForm(forms.ModelForm):
+    """The app's rules for a profile: a time zone from the picker's list (a real place, or UTC), and a
+    supervisor who holds the role and is not the person themselves."""
+
+    class Meta:
+        model = StaffProfile
+        fields = ["user", "supervisor", "time_zone"]
+
+    def clean_time_zone(self):
+        name = self.cleaned_data["time_zone"]
+        if name != UTC and not (name.split("/", 1)[0] in ZONE_REGIONS and "/" in name and is_known_zone(name)):
+            raise forms.ValidationError(ZONE_REFUSED)
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        boss, user = cleaned.get("supervisor"), cleaned.get("user")
+        if boss is not None and (boss == user or not supervisors().filter(pk=boss.pk).exists()):
+            self.add_error("supervisor", "Choose someone else who holds the supervisor role.")
+        return cleaned
+
+
 @admin.register(StaffProfile)
 class StaffProfileAdmin(admin.ModelAdmin):
+    form = StaffProfileForm
     list_display = ["user", "supervisor", "time_zone"]
 
 

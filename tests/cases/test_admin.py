@@ -81,3 +81,28 @@ def test_a_hand_typed_admin_filter_the_database_cannot_take_is_refused_not_a_500
     response = client.get(reverse("admin:cases_actionitem_changelist"), {"due_at__year": "99999"})
 
     assert response.status_code == 302 and response["Location"].endswith("?e=1")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("zone, boss_is_self, refused", [
+    ("localtime", False, True), ("US/Eastern", False, True), ("Etc/GMT+5", False, True),
+    ("Europe/London", True, True), ("Europe/London", False, False), ("UTC", False, False),
+])
+def test_a_staff_profile_edited_in_the_admin_follows_the_apps_rules(admin_client_logged, zone, boss_is_self, refused):
+    from django.contrib.auth.models import Group
+
+    from cases.models import StaffProfile
+    from cases.roles import ensure_roles
+
+    client, _ = admin_client_logged
+    ensure_roles()
+    fran, sam = UserFactory(), UserFactory()
+    sam.groups.add(Group.objects.get(name="supervisor"))
+    profile, _ = StaffProfile.objects.get_or_create(user=fran)
+
+    response = client.post(reverse("admin:cases_staffprofile_change", args=[profile.pk]),
+                           {"user": fran.pk, "supervisor": (fran if boss_is_self else sam).pk, "time_zone": zone})
+
+    profile.refresh_from_db()
+    assert (response.status_code == 200) == refused
+    assert (profile.time_zone == zone) != refused
