@@ -133,3 +133,20 @@ def test_retry_now_puts_failed_rows_back_in_the_queue_at_once(admin_client_, dja
     assert (row.status, row.attempts, row.next_attempt_at) == (OutboxStatus.PENDING, 0, moment)
     assert row.last_error == "boom"  # kept until the next attempt tells otherwise
     assert len(callbacks) == 1  # delivery is kicked on commit
+
+
+def test_run_sweeps_names_a_database_that_is_not_migrated_instead_of_failing_on_a_missing_table(tmp_path):
+    """A wrong CASETRACKER_VAR_DIR or DATABASE_URL: the command says which database, and to migrate it."""
+    import os
+    import subprocess
+    import sys
+
+    empty = tmp_path / "empty.sqlite3"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.base", "DATABASE_URL": f"sqlite:///{empty}",
+           "CASETRACKER_VAR_DIR": str(tmp_path)}
+    run = subprocess.run([sys.executable, "manage.py", "run_sweeps"], cwd=settings.BASE_DIR, env=env,
+                         capture_output=True, text=True, timeout=120)
+
+    assert run.returncode == 1
+    assert f"The database {empty} is missing" in run.stderr and "manage.py migrate" in run.stderr
+    assert "Traceback" not in run.stderr
