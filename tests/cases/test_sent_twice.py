@@ -101,3 +101,17 @@ def test_a_supervisors_escalation_note_sent_twice_is_added_once(rep, supervisor,
     _twice(http, reverse("supervisor:case_note", args=[case.reference]), data)
 
     assert EscalationNote.objects.filter(escalation__case=case).count() == 1
+
+
+def test_a_mood_reading_sent_twice_is_recorded_once(rep, dennis):
+    from cases.models import CaseEvent
+
+    case = open_case(rep, dennis)
+    http = signed_in_as(rep)
+    readings = CaseEvent.objects.filter(case=case, verb="temperature recorded")
+    before = readings.count()
+
+    _twice(http, url("temperature", case), {"temperature": "calm", "note": "",
+                                            "once": _token(http, url("case_detail", case))})
+
+    assert readings.count() == before + 1
