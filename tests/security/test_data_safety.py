@@ -21,6 +21,7 @@ User = get_user_model()
 # Foreign keys to a user that may cascade, and why that loses no history.
 CASCADE_ALLOWED = {
     "cases.StaffProfile.user": "the profile is the user's own settings (time zone, supervisor), not history",
+    "cases.FormSubmission.user": "a form's one-time token (cases/once.py), kept a day, not history",
 }
 # The models that are history: nothing may delete them with their user or their case's user.
 AUDIT_MODELS = ["cases.Case", "cases.CaseEvent", "cases.Promise", "cases.Escalation", "cases.EscalationNote",
