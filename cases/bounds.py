@@ -57,7 +57,8 @@ def check_eta(latest, *, now=None, field="eta_latest"):
 
 def check_eta_range(earliest, latest, *, now=None, field="eta_earliest"):
     """An estimate the client can plan by, and one that an early arrival can show was padded: its range is
-    at most ETA_RANGE_MIN_HOURS wide, or ETA_RANGE_MAX_SHARE_PCT of the time from now to its latest end."""
+    at most ETA_RANGE_MIN_HOURS wide, or ETA_RANGE_MAX_SHARE_PCT of the time from now to its latest end.
+    Read when a range is given (plan.eta_set) and when its latest end is renegotiated later."""
     now = now or timezone.now()
     widest = max(dt.timedelta(hours=settings.ETA_RANGE_MIN_HOURS),
                  (latest - now) * settings.ETA_RANGE_MAX_SHARE_PCT / 100)

@@ -158,12 +158,12 @@ def outbox_retime_for_client(client):
     (cases.services.intake.client_update). Returns {key: the new time} of those moved."""
     from cases.schedule import next_allowed_for_client
 
-    moved = []
+    now, moved = timezone.now(), []
     for row in (OutboxMessage.objects.select_for_update(skip_locked=True)
                 .filter(case__client=client, status=OutboxStatus.PENDING).exclude(from_email="")
                 .only("pk", "key", "next_attempt_at")):
-        later = next_allowed_for_client(row.next_attempt_at, client)
-        if later != row.next_attempt_at:
+        later = next_allowed_for_client(max(row.next_attempt_at, now), client)  # due already: from now
+        if later != max(row.next_attempt_at, now):
             row.next_attempt_at = later
             moved.append(row)
     OutboxMessage.objects.bulk_update(moved, ["next_attempt_at"])

@@ -127,7 +127,8 @@ def eta_set(*, user, case, earliest, latest, note="", agreed_channel="", agreed_
     if promise is None or latest != promise.due_at:  # a new latest end: where it falls due (quiet hours)
         latest = allowed_due(case, PromiseKind.ETA, latest)
     check_eta(latest, now=now)
-    check_eta_range(earliest, latest, now=now)
+    if (earliest, latest) != (case.eta_earliest, case.eta_latest):  # the range given before, sent again, stands
+        check_eta_range(earliest, latest, now=now)
     note = require_text(note, field="note", message="", limit=LINE) if note else ""
     agreement = _agreement_if_moving(promise, latest, agreed_channel, agreed_text, now)
     if agreement is None and _range_told(case, promise, now) and earliest != case.eta_earliest:

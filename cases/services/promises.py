@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ..bounds import check_move
+from ..bounds import check_eta_range, check_move
 from ..errors import CaseRuleError
 from ..models import Channel, Promise, PromiseKind, PromiseStatus
 from ..schedule import follow_up_due, next_allowed_for_client, on_day_outside_quiet_for_client
@@ -239,6 +239,10 @@ def promise_renegotiate(*, user, promise, new_due_at, agreed_channel, agreed_tex
         except CaseRuleError as exc:
             raise CaseRuleError(f"That time falls in {case.client.name}'s quiet hours, and the nearest time "
                                 f"outside them is not allowed. {exc.message}", field=exc.field) from None
+    if promise.kind == PromiseKind.ETA and case.eta_earliest:
+        # A later latest end widens the range the client holds: as narrow as a range given in the estimate
+        # form must be (or give a new estimate, both ends agreed, there).
+        check_eta_range(case.eta_earliest, new_due_at, now=now, field="new_due_at")
     new = promise_move(promise=promise, new_due_at=new_due_at, actor=user, note="New deadline agreed with the client.",
                        agreement=agreement, now=now)
     move_what_was_promised(case, promise, new_due_at)

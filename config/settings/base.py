@@ -209,10 +209,10 @@ BUSINESS_HOURS_END = env.int("BUSINESS_HOURS_END", default=17)
 CADENCE_MIN_MINUTES = env.int("CADENCE_MIN_MINUTES", default=5)
 CADENCE_MAX_MINUTES = env.int("CADENCE_MAX_MINUTES", default=7 * 24 * 60)
 ETA_MAX_DAYS = env.int("ETA_MAX_DAYS", default=90)
-# How wide an estimate's range may be: a day, or up to this share of the time to its latest end (an
+# How wide an estimate's range may be: two days, or up to this share of the time to its latest end (an
 # estimate "from now to three months out" can be neither early nor late: cases/bounds.py check_eta_range).
-ETA_RANGE_MIN_HOURS = env.int("ETA_RANGE_MIN_HOURS", default=24)
-ETA_RANGE_MAX_SHARE_PCT = env.int("ETA_RANGE_MAX_SHARE_PCT", default=67)
+ETA_RANGE_MIN_HOURS = env.int("ETA_RANGE_MIN_HOURS", default=48)
+ETA_RANGE_MAX_SHARE_PCT = env.int("ETA_RANGE_MAX_SHARE_PCT", default=75)
 FOLLOW_UP_MAX_DAYS = env.int("FOLLOW_UP_MAX_DAYS", default=90)
 DATE_HORIZON_DAYS = env.int("DATE_HORIZON_DAYS", default=365)
 RENEGOTIATE_UPDATE_MAX_DAYS = env.int("RENEGOTIATE_UPDATE_MAX_DAYS", default=7)

@@ -28,6 +28,9 @@ from ..outbox import kicks_deferred
 logger = logging.getLogger("notifications.sweeps")
 
 
+CLOCK_SLACK = dt.timedelta(seconds=5)  # how far ahead another machine's clock may be
+
+
 class MomentToCome(ValueError):
     """A sweep asked to act as of a moment that has not come yet."""
 
@@ -44,10 +47,10 @@ def resolve_now(now):
         now = dt.datetime.fromisoformat(now)
     if timezone.is_naive(now):
         now = now.replace(tzinfo=dt.timezone.utc)
-    if now > clock:
+    if now > clock + CLOCK_SLACK:
         raise MomentToCome(f"{now.isoformat()} has not come yet: the sweeps would break promises before their "
                            "deadlines and send held emails early. Give a moment that has passed, or none.")
-    return now
+    return min(now, clock)  # a moment a clock's skew ahead (another machine's) is this clock's now
 
 
 def batch_size():

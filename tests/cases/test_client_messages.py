@@ -138,6 +138,24 @@ def test_an_email_held_by_quiet_hours_waits_for_the_end_of_hours_widened_after_i
     assert [m.extra_headers["Message-ID"] for m in mail.outbox if dennis.email in m.to] == [message.message_id]
 
 
+def test_an_email_due_but_not_yet_sent_waits_for_quiet_hours_set_after_it_fell_due(rep, supervisor, dennis):
+    """Queued at 19:00 with no quiet hours, the outbox behind; at 21:00 the client asks for nothing
+    between 20:00 and 09:00: the email waits for 09:00."""
+    case = emailed_case(rep, dennis, when=dt.datetime(2026, 3, 2, 12, 0, tzinfo=UTC), cadence=12 * 60)
+    seven_pm = dt.datetime(2026, 3, 2, 19, 0, tzinfo=UTC)
+    message = send(rep, case, seven_pm)
+
+    with time_machine.travel(seven_pm + 2 * 60 * MIN, tick=False):
+        services.client_update(user=supervisor, client=dennis, name=dennis.name, organisation=dennis.organisation,
+                               email=dennis.email, phone=dennis.phone, time_zone=dennis.time_zone,
+                               quiet_hours_start=dt.time(20), quiet_hours_end=dt.time(9), agreed_channel="phone",
+                               agreed_text="Dennis asked for nothing in the evening or early morning")
+
+    nine_am = dt.datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+    message.refresh_from_db()
+    assert row_of(message).next_attempt_at == nine_am and message.send_after == nine_am
+
+
 def test_when_the_outbox_sends_it_the_message_and_the_timeline_say_when(rep, dennis):
     case = emailed_case(rep, dennis)
     message = send(rep, case, T0 + 5 * MIN)

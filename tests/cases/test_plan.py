@@ -118,11 +118,13 @@ def test_eta_range_must_be_ordered(rep, dennis):
 @pytest.mark.django_db
 @pytest.mark.parametrize("earliest_h, latest_h, refused", [
     (0, 89 * 24, True),  # "from now to three months out": never early, never late, the promise kept
-    (29 * 24, 89 * 24, True),
-    (30 * 24, 89 * 24, False),  # two thirds of the way to the latest end, at most
-    (1, 5, False),  # a range of up to a day is always fine
-    (0, 24, False),
-    (2 * 24, 5 * 24, False),
+    (22 * 24, 89 * 24, True),
+    (23 * 24, 89 * 24, False),  # a quarter of the way to the latest end, at least
+    (0, 72, True),
+    (1, 5, False),  # a range of up to two days is always fine
+    (1, 32, False),  # "this afternoon, tomorrow evening at worst"
+    (72, 240, False),  # "3 to 10 days"
+    (168, 672, False),  # "1 to 4 weeks"
 ])
 def test_an_estimate_range_is_narrow_enough_to_plan_by_and_to_show_an_early_arrival(
         earliest_h, latest_h, refused, rep, dennis):
@@ -142,6 +144,24 @@ def test_an_estimate_range_is_narrow_enough_to_plan_by_and_to_show_an_early_arri
     else:
         give()
         assert case.promises.get(kind="eta", status="pending").due_at == now + latest_h * HOUR
+
+
+@pytest.mark.django_db
+def test_the_same_range_sent_again_later_stands_and_a_renegotiation_cannot_widen_it_past_the_bound(rep, dennis):
+    case = _plan_case(rep, dennis)
+    now = timezone.now().replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    agreed = {"agreed_channel": "phone", "agreed_text": "Dennis agreed to the new estimate"}
+    services.eta_set(user=rep, case=case, earliest=now + 48 * HOUR, latest=now + 120 * HOUR, **agreed)
+
+    with time_machine.travel(now + 40 * HOUR, tick=False):  # 8h to 80h ahead now: wider than three quarters
+        services.eta_set(user=rep, case=case, earliest=now + 48 * HOUR, latest=now + 120 * HOUR,
+                         note="Still on track", **agreed)
+        promise = case.promises.get(kind="eta", status="pending")
+        with pytest.raises(CaseRuleError, match="narrower") as exc:
+            services.promise_renegotiate(user=rep, promise=promise, new_due_at=now + 80 * 24 * HOUR, **agreed)
+
+    assert exc.value.field == "new_due_at"
+    assert case.promises.get(kind="eta", status="pending").due_at == now + 120 * HOUR
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from notifications.models import OutboxMessage, OutboxStatus
-from notifications.sweeps.base import MomentToCome
+from notifications.sweeps.base import MomentToCome, resolve_now
 from notifications.tasks import TASK_NAMES, TASKS
 from tests.notifications.conftest import MIN, T0, at, planned_case
 
@@ -150,3 +150,13 @@ def test_run_sweeps_names_a_database_that_is_not_migrated_instead_of_failing_on_
     assert run.returncode == 1
     assert f"The database {empty} is missing" in run.stderr and "manage.py migrate" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_a_moment_a_clocks_skew_ahead_is_taken_as_this_clocks_now():
+    import datetime as _dt
+
+    from django.utils import timezone
+
+    ahead = timezone.now() + _dt.timedelta(milliseconds=3)
+
+    assert resolve_now(ahead) <= timezone.now()
