@@ -64,25 +64,30 @@ def _claim(window, row):
 REMINDER_PREFIXES = ("update-reminder:", "follow-up-reminder:", "item-reminder:")
 
 
-def reminders_settled(keys):
-    """The reminder keys among `keys` whose promise is no longer pending, or whose item is no longer open
-    with the due time it was reminded of (`item-reminder:<item>:<due stamp>`). Two queries at most."""
+def reminders_settled(rows):
+    """The keys of the reminders among `rows` ((key, recipients) pairs) that no longer describe anything
+    for their recipient to do: the promise is no longer pending or its case has another owner now (a
+    handoff: the new owner is reminded instead), or the item is no longer open with the due time it was
+    reminded of (`item-reminder:<item>:<due stamp>:<assignee>`) by the assignee it was sent to. Two queries at most."""
     promises, items = {}, {}
-    for key in keys:
+    for key, to in rows:
         kind, _, rest = key.partition(":")
         parts = rest.split(":")
         if kind in ("update-reminder", "follow-up-reminder") and parts[0].isdigit():
-            promises[int(parts[0])] = key
-        elif kind == "item-reminder" and len(parts) == 2 and parts[0].isdigit():
-            items[int(parts[0])] = (parts[1], key)
-    settled = set(promises.values())
+            promises[int(parts[0])] = (key, set(to))
+        elif kind == "item-reminder" and len(parts) >= 2 and parts[0].isdigit():
+            items[int(parts[0])] = (parts[1], key, set(to))
+    settled = set()
     if promises:
-        settled -= {promises[pk] for pk in Promise.objects.filter(pk__in=promises, status=PromiseStatus.PENDING)
-                    .values_list("pk", flat=True)}
+        live = dict(Promise.objects.filter(pk__in=promises, status=PromiseStatus.PENDING)
+                    .values_list("pk", "case__owner__email"))
+        settled |= {key for pk, (key, to) in promises.items() if pk not in live or live[pk] not in to}
     if items:
-        open_now = dict(ActionItem.objects.filter(pk__in=items, status=ItemStatus.OPEN).values_list("pk", "due_at"))
-        settled |= {key for pk, (stamp, key) in items.items()
-                    if pk not in open_now or open_now[pk] is None or str(int(open_now[pk].timestamp())) != stamp}
+        live = {pk: (due, email) for pk, due, email in ActionItem.objects.filter(pk__in=items, status=ItemStatus.OPEN)
+                .values_list("pk", "due_at", "assignee__email")}
+        settled |= {key for pk, (stamp, key, to) in items.items()
+                    if pk not in live or live[pk][0] is None or str(int(live[pk][0].timestamp())) != stamp
+                    or live[pk][1] not in to}
     return settled
 
 
@@ -115,7 +120,8 @@ def update_reminder_send(row, now):
     Promise.objects.filter(pk=promise.pk).update(reminded_at=now)
     owner = case.owner
     notify(
-        system=True, key=f"update-reminder:{promise.pk}", kind="update_reminder", case=case, to=[owner.email],
+        system=True, key=f"update-reminder:{promise.pk}:{owner.pk}", kind="update_reminder", case=case,
+        to=[owner.email],
         context={**case_context(case), "owner": person(owner),
                  "due": when(promise.due_at, client=case.client, reader=owner, now=now),
                  "channel": case.get_cadence_channel_display().lower() if case.cadence_channel else "",
@@ -156,7 +162,8 @@ def follow_up_reminder_send(row, now):
     Promise.objects.filter(pk=promise.pk).update(reminded_at=now)
     owner = case.owner
     notify(
-        system=True, key=f"follow-up-reminder:{promise.pk}", kind="follow_up_reminder", case=case, to=[owner.email],
+        system=True, key=f"follow-up-reminder:{promise.pk}:{owner.pk}", kind="follow_up_reminder", case=case,
+        to=[owner.email],
         context={**case_context(case), "owner": person(owner), "phone": case.client.phone,
                  "due": when(promise.due_at, client=case.client, reader=owner, now=now),
                  "resolved_on": f"{case.resolved_at:%d %b %Y}" if case.resolved_at else ""},
@@ -213,7 +220,7 @@ def item_reminder_send(row, now):
     ActionItem.objects.filter(pk=item.pk).update(reminded_at=now)
     assignee = item.assignee
     notify(
-        system=True, key=f"item-reminder:{item.pk}:{_stamp(item)}", kind="item_reminder", case=case,
+        system=True, key=f"item-reminder:{item.pk}:{_stamp(item)}:{item.assignee_id}", kind="item_reminder", case=case,
         to=[assignee.email],
         context=item_context(case, item, assignee, now),
     )

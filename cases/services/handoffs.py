@@ -44,6 +44,10 @@ def _transfer(*, case, new_owner, actor):
     # themselves (promises.handover_cutoff); action items keep their assignees (an item with none is the
     # owner's, and goes with the case).
     held.filter(due_at__gt=handover_cutoff(new_holder=new_owner, actor=actor, now=now)).update(owner=new_owner)
+    # The case's reminders (an update due, the follow-up call) go to whoever owns it: the new owner is
+    # reminded afresh, and one queued for the old owner is taken back if it has not left
+    # (automation.reminders_settled).
+    case.promises.filter(status=PromiseStatus.PENDING, action_item__isnull=True).update(reminded_at=None)
     return old_owner
 
 

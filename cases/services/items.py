@@ -169,8 +169,8 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
     if moving:
         item.reminded_at = item.overdue_notified_at = None
     item.handback_at, item.handback_note = (None, "") if assignee_changed else (item.handback_at, item.handback_note)
-    if assignee_changed:
-        item.assigned_at = now if assignee is not None else None
+    if assignee_changed:  # the new assignee is reminded afresh
+        item.assigned_at, item.reminded_at = (now if assignee is not None else None), None
     item.save()
     owner = assignee or case.owner
     if promise is not None and (moving or (reworded and promise.due_at > now)):

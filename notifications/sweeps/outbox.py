@@ -215,8 +215,8 @@ def _deliver(unit, sender, now):
 def _without_settled_reminders(rows):
     """The batch less the reminders whose promise or item was settled since they were queued (the cases
     app says which: reminders_settled), taken back instead of sent."""
-    keys = [r.key for r in rows if r.key.startswith(REMINDER_PREFIXES)]
-    settled = reminders_settled(keys) if keys else set()
+    reminders = [(r.key, r.to) for r in rows if r.key.startswith(REMINDER_PREFIXES)]
+    settled = reminders_settled(reminders) if reminders else set()
     if not settled:
         return rows
     OutboxMessage.objects.filter(key__in=settled, status=OutboxStatus.PENDING).update(status=OutboxStatus.WITHDRAWN)

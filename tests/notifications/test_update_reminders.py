@@ -28,7 +28,7 @@ def test_the_owner_is_reminded_fifteen_minutes_before_an_update_is_due(rep, denn
     assert done == 1
     row = OutboxMessage.objects.get(kind="update_reminder")
     assert row.to == [rep.email]
-    assert row.key == f"update-reminder:{_pending_update(case).pk}"
+    assert row.key == f"update-reminder:{_pending_update(case).pk}:{rep.pk}"
     assert row.subject == f"{case.reference}: Dennis Hale expects an update by 11:00 GMT"
     assert f"http://127.0.0.1:8000/cases/{case.reference}/" in row.body_text
     assert f'href="http://127.0.0.1:8000/cases/{case.reference}/"' in row.body_html
@@ -169,3 +169,21 @@ def test_an_item_reminder_for_an_item_done_or_moved_since_is_taken_back_and_a_cu
     status = dict(OutboxMessage.objects.filter(kind="item_reminder").values_list("key", "status"))
     assert sorted(status.values()) == [OutboxStatus.SENT, OutboxStatus.WITHDRAWN, OutboxStatus.WITHDRAWN]
     assert [key for key, s in status.items() if s == OutboxStatus.SENT][0].startswith(f"item-reminder:{items[2].pk}:")
+
+
+@pytest.mark.django_db
+def test_a_reminder_queued_before_the_case_changed_hands_goes_to_the_new_owner_not_the_old(
+        rep, teammate, supervisor, dennis):
+    case = planned_case(rep, dennis)
+    with at(T0 + 45 * MIN):
+        sweep_update_reminders()
+    with at(T0 + 46 * MIN):
+        services.case_reassign(user=supervisor, case=case, to_user=teammate, reason="Rep is off sick from noon",
+                               client_informed=True)
+    with at(T0 + 47 * MIN):
+        sweep_outbox()
+        sweep_update_reminders()
+        sweep_outbox()
+
+    reminded = [m.to for m in mail.outbox if "expects an update" in m.subject]
+    assert reminded == [[teammate.email]]
