@@ -20,11 +20,17 @@ class StaffChangeForm(UserAdmin.form):
         cleaned = super().clean()
         if self.instance.pk is None or self.errors:
             return cleaned
-        active = cleaned.get("is_active", self.instance.is_active)
-        groups = cleaned.get("groups")
-        names = ([g.name for g in groups] if groups is not None
-                 else list(self.instance.groups.values_list("name", flat=True)))
-        for problem in role_change_problems(self.instance, active=active, groups=names):
+        user = self.instance
+
+        def after(name, current):
+            return cleaned[name] if name in cleaned and cleaned[name] is not None else current()
+
+        active = after("is_active", lambda: user.is_active)
+        problems = role_change_problems(
+            user, active=active, groups=list(after("groups", user.groups.all)),
+            user_permissions=list(after("user_permissions", user.user_permissions.select_related("content_type"))),
+            superuser=after("is_superuser", lambda: user.is_superuser))
+        for problem in problems:
             self.add_error("is_active" if not active else "groups", problem)
         return cleaned
 

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from ..errors import CaseRuleError
 from ..formatting import case_context
-from ..models import Handoff, HandoffStatus, PromiseStatus
+from ..models import Handoff, HandoffStatus, PromiseKind, PromiseStatus, Step
 from ..notices import notify
 from ..permissions import can_accept_handoff_for, can_answer_handoff, can_reassign, may_own_cases
 from ..text import LINE, clean_text, limit_of
@@ -49,6 +49,13 @@ def _transfer(*, case, new_owner, actor):
     # (automation.reminders_settled).
     case.promises.filter(status=PromiseStatus.PENDING, action_item__isnull=True).update(reminded_at=None)
     return old_owner
+
+
+def follow_up_to_hand_on(case):
+    """A resolved case whose follow-up call is still to make: a supervisor may reassign it (its owner is
+    leaving, cases.services.staff), the call and its promise going to the new owner."""
+    return case.step == Step.RESOLVED and case.promises.filter(kind=PromiseKind.FOLLOW_UP,
+                                                               status=PromiseStatus.PENDING).exists()
 
 
 def tell_of_move(*, case, people, actor, key, headline, note=""):
@@ -185,7 +192,8 @@ def case_reassign(*, user, case, to_user, reason, client_informed, owner_shown=N
     case = lock_case(case)
     if not can_reassign(user, case):
         raise CaseRuleError("Only a supervisor can reassign a case directly.")
-    ensure_allows(case, Record.HANDOFF)
+    if not follow_up_to_hand_on(case):  # a resolved case's follow-up call may go to someone still here
+        ensure_allows(case, Record.HANDOFF)
     stale = owner_changed_since(case, owner_shown)
     if stale:
         raise CaseRuleError(stale, field="to_user")

@@ -3,19 +3,24 @@ pending promises or a handoff waiting for them keeps the role that works them (a
 work has been handed on. Read by the admin's user form (cases/admin_staff.py), the one place a user's
 account or roles change; deactivating someone who still held work left it with nobody, the sweeps then
 breaking their promises on their count and emailing an account no one reads."""
+from django.contrib.auth.models import Permission
 from django.db.models import Q
 
 from ..models import OPEN_STEPS, ActionItem, Case, Handoff, HandoffStatus, ItemStatus, Promise, PromiseStatus
-from ..selectors import REP_GROUP, SUPERVISOR_GROUP
+from ..permissions import may_own_cases
+from ..selectors import SUPERVISOR_GROUP, supervisors
 
 
-def role_change_problems(user, *, active, groups):
-    """Why `user` may not become `active` with the role `groups` (names) now: [] when nothing they hold
-    needs a role they would lose."""
-    owns = active and bool({REP_GROUP, SUPERVISOR_GROUP} & set(groups))
-    supervises = active and SUPERVISOR_GROUP in groups
+OWN_CASES = ("cases", "add_case")  # the permission cases.permissions.may_own_cases reads
+
+
+def role_change_problems(user, *, active, groups, user_permissions=(), superuser=False):
+    """Why `user` may not become `active` with `groups` (Group rows), `user_permissions` (Permission rows)
+    and `superuser`: [] when the change takes away nothing their work needs. Only a change that removes
+    the right to own cases (cases.permissions.may_own_cases, read before and after) or the supervisor's
+    role from someone who still holds work is refused; editing anything else of a busy person saves."""
     problems = []
-    if not owns:
+    if may_own_cases(user) and not _may_own_after(active, groups, user_permissions, superuser):
         held = {
             "open cases they own": Case.objects.filter(owner=user, step__in=OPEN_STEPS).count(),
             "open action items they hold": ActionItem.objects.filter(assignee=user, status=ItemStatus.OPEN,
@@ -27,11 +32,24 @@ def role_change_problems(user, *, active, groups):
         listed = ", ".join(f"{n} {what}" for what, n in held.items() if n)
         if listed:
             problems.append(f"{user.get_username()} still has {listed}: reassign their cases and items (the "
-                            "supervisor's pages) before they stop working cases.")
-    if not supervises:
+                            "supervisor's pages; a resolved case with its follow-up call too) before they stop "
+                            "working cases.")
+    holds_role = supervisors().filter(pk=user.pk).exists()
+    if holds_role and not (active and any(g.name == SUPERVISOR_GROUP for g in groups)):
         co_owned = Case.objects.filter(co_owner=user, step__in=OPEN_STEPS).count()
         if co_owned:
             problems.append(f"{user.get_username()} co-owns {co_owned} open case(s) with an irate client as a "
                             "supervisor: another supervisor takes them over first (reassign the case, or "
                             "record the client's calmer mood).")
     return problems
+
+
+def _may_own_after(active, groups, user_permissions, superuser):
+    if not active:
+        return False
+    if superuser:
+        return True
+    app, codename = OWN_CASES
+    return (any(p.content_type.app_label == app and p.codename == codename for p in user_permissions)
+            or Permission.objects.filter(group__in=list(groups), content_type__app_label=app,
+                                         codename=codename).exists())

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import once, services
+from ..services.handoffs import follow_up_to_hand_on
 from ..errors import CaseRuleError
 from ..forms_supervisor import (
     EscalationNoteForm, EscalationResolveForm, ForceCloseForm, QueueFilterForm, ReassignForm, add_rule_error,
@@ -55,7 +56,8 @@ def _page(request, case, **bound):
         "close_form": ForceCloseForm(),
         **bound,
     }
-    ctx = {"case": case, "gaps": case.gate_gaps(), "now": timezone.now(), **escalations_of_case(case), **forms}
+    ctx = {"case": case, "gaps": case.gate_gaps(), "now": timezone.now(), **escalations_of_case(case), **forms,
+           "follow_up_to_hand_on": follow_up_to_hand_on(case)}
     return render(request, "supervisor/escalation.html", ctx)
 
 

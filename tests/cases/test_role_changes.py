@@ -8,10 +8,11 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from cases import services
-from cases.models import Mood
+from cases.models import Mood, PromiseKind, PromiseStatus, Step
 from cases.selectors import REP_GROUP, SUPERVISOR_GROUP, supervisor_for
 from cases.selectors_ui import assignable_users
-from tests.cases.helpers import open_case
+from tests.cases.helpers import advance_to, open_case
+from tests.cases.ledger_web_support import signed_in_as
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +32,8 @@ def _save_user(operator, user, *, active=True, groups=None):
             "email": user.email, "groups": [Group.objects.get(name=n).pk for n in names],
             "date_joined_0": user.date_joined.strftime("%Y-%m-%d"), "date_joined_1": "00:00:00",
             "last_login_0": "", "last_login_1": ""}
+    data["user_permissions"] = list(user.user_permissions.values_list("pk", flat=True))
+    data.update({flag: "on" for flag in ("is_superuser", "is_staff") if getattr(user, flag)})
     if active:
         data["is_active"] = "on"
     return operator.post(reverse("admin:auth_user_change", args=[user.pk]), data)
@@ -96,3 +99,32 @@ def test_an_operators_superuser_login_is_nobodys_supervisor_and_is_offered_no_wo
 
     assert supervisor_for(rep) is None
     assert root not in assignable_users() and supervisor not in assignable_users()
+
+
+def test_a_rep_leaving_with_a_follow_up_call_to_make_hands_it_on_with_the_resolved_case(
+        operator, rep, other_rep, supervisor, dennis):
+    resolved = advance_to(open_case(rep, dennis), Step.RESOLVED, rep)
+    follow_up = resolved.promises.get(kind=PromiseKind.FOLLOW_UP, status=PromiseStatus.PENDING)
+    assert _save_user(operator, rep, active=False).status_code == 200  # the call is still theirs
+
+    page = signed_in_as(supervisor).post(
+        reverse("supervisor:case_reassign", args=[resolved.reference]),
+        {"to_user": other_rep.pk, "reason": "Rep is leaving the team", "client_informed": "on", "confirm": "on",
+         "owner_shown": rep.pk})
+
+    follow_up.refresh_from_db()
+    assert page.status_code == 302 and follow_up.owner == other_rep
+    assert _save_user(operator, rep, active=False).status_code == 302
+
+
+def test_editing_a_busy_owners_email_saves_whatever_gives_them_the_right_to_own_cases(operator, dennis):
+    from django.contrib.auth.models import Permission
+
+    boss = UserFactory(is_staff=True, is_superuser=True)
+    lead = UserFactory()
+    lead.user_permissions.add(Permission.objects.get(codename="add_case", content_type__app_label="cases"))
+    for owner in (boss, lead):
+        open_case(owner, dennis)
+        owner.email = f"new-{owner.username}@example.com"
+
+        assert _save_user(operator, owner, groups=[]).status_code == 302, owner
