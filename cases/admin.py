@@ -191,7 +191,8 @@ class StaffProfileForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         boss, user = cleaned.get("supervisor"), cleaned.get("user")
-        if boss is not None and (boss == user or not supervisors().filter(pk=boss.pk).exists()):
+        changed = "supervisor" in self.changed_data  # one named before the rule stays until changed
+        if boss is not None and changed and (boss == user or not supervisors().filter(pk=boss.pk).exists()):
             self.add_error("supervisor", "Choose someone else who holds the supervisor role.")
         return cleaned
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import once, services
@@ -44,6 +45,7 @@ def queue(request):
 
 @supervisor_required
 @require_GET
+@never_cache  # its forms' one-time tokens are fresh on every visit, Back included (cases/once.py)
 def case_escalations(request, reference):
     return _page(request, case_for_supervisor(reference))
 

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import once
@@ -22,7 +23,10 @@ from .page import case_page_context
 from .parts import LISTS, page_url
 
 
+# Pages holding forms are not kept by the browser (never_cache: no-store): Back or a restored tab fetches
+# them again, with fresh one-time tokens (cases/once.py), instead of re-showing a form already sent.
 @login_required
+@never_cache
 def case_detail(request, reference):
     case = case_for_viewer(request.user, reference)
     return render(request, "cases/case_detail.html", case_page_context(request, case))
@@ -30,6 +34,7 @@ def case_detail(request, reference):
 
 @login_required
 @require_safe
+@never_cache
 def case_part(request, reference, key):
     """A part the page offers, drawn open: a form, an earlier step's block with its forms, or one of the
     long lists (the whole timeline, the older status updates, the promises' history). 404 for a part the
@@ -81,7 +86,8 @@ def _not_theirs(request, reference, spec, case, obj):
     rep was typing. Without htmx the page comes back as it is now, saying who owns the case and what the
     rep wrote (nothing typed is lost); with htmx nothing is swapped, so the form keeps what they typed."""
     why = ("Only the case owner, a co-owner or a supervisor can do that (or the item's holder, for its own "
-           f"moves). The case is {display_name(case.owner)}'s now; the page shows it as it is.")
+           f"moves). The case is {display_name(case.owner)}'s now"
+           + ("; reload the page to see it as it is." if request.htmx else "; the page shows it as it is."))
     if request.htmx:
         raise PermissionDenied(why)
     form = spec.bind(request.POST, case=case, user=request.user, obj=obj)

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 
 from .. import once, services
 from ..errors import CaseRuleError
@@ -14,6 +15,7 @@ from ..selectors_ui import client_choices
 
 
 @login_required
+@never_cache  # its form's one-time token is fresh on every visit, Back included (cases/once.py)
 def case_new(request):
     if not request.user.has_perm("cases.add_case"):
         raise PermissionDenied("Only reps and supervisors can log a case.")

@@ -59,7 +59,9 @@
   function showRefusal(event) {
     var xhr = event.detail && event.detail.xhr;
     var box = document.getElementById("messages");
+    var verb = event.detail && event.detail.requestConfig && event.detail.requestConfig.verb;
     if (!xhr || !box) return;
+    var sent = String(verb || "").toLowerCase() === "post";
     var reason = null;
     try {
       var doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
@@ -69,8 +71,8 @@
     var p = document.createElement("p");
     p.className = "message message--error";
     p.setAttribute("role", "alert");
-    p.textContent = (reason || "That was not saved (the server answered " + xhr.status + ").") +
-      " What you typed is still in the form.";
+    p.textContent = (reason || (sent ? "That was not saved" : "That could not be opened") +
+      " (the server answered " + xhr.status + ").") + (sent ? " What you typed is still in the form." : "");
     box.replaceChildren(p);
     p.scrollIntoView({block: "nearest"});
   }

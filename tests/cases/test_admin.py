@@ -106,3 +106,19 @@ def test_a_staff_profile_edited_in_the_admin_follows_the_apps_rules(admin_client
     profile.refresh_from_db()
     assert (response.status_code == 200) == refused
     assert (profile.time_zone == zone) != refused
+
+
+@pytest.mark.django_db
+def test_a_profile_naming_someone_who_lost_the_role_still_saves_its_other_fields(admin_client_logged):
+    from cases.models import StaffProfile
+
+    client, _ = admin_client_logged
+    fran, former = UserFactory(), UserFactory()  # `former` holds no supervisor role (any more)
+    profile, _ = StaffProfile.objects.get_or_create(user=fran)
+    StaffProfile.objects.filter(pk=profile.pk).update(supervisor=former)
+
+    response = client.post(reverse("admin:cases_staffprofile_change", args=[profile.pk]),
+                           {"user": fran.pk, "supervisor": former.pk, "time_zone": "Europe/Paris"})
+
+    profile.refresh_from_db()
+    assert response.status_code == 302 and profile.time_zone == "Europe/Paris"

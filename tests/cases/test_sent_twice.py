@@ -115,3 +115,17 @@ def test_a_mood_reading_sent_twice_is_recorded_once(rep, dennis):
                                             "once": _token(http, url("case_detail", case))})
 
     assert readings.count() == before + 1
+
+
+def test_the_pages_holding_these_forms_are_not_kept_by_the_browser(rep, supervisor, dennis):
+    """Back, or a restored tab, fetches the page again with fresh tokens instead of re-showing a form
+    already sent (whose second sending would then be dropped as a copy)."""
+    from cases import services
+
+    case = open_case(rep, dennis)
+    services.escalation_raise(user=rep, case=case, reason="other", note="Need a hand with this client")
+    pages = [(rep, url("case_detail", case)), (rep, reverse("cases:case_new")),
+             (supervisor, reverse("supervisor:case_escalations", args=[case.reference]))]
+
+    for user, path in pages:
+        assert "no-store" in signed_in_as(user).get(path)["Cache-Control"], path
