@@ -37,6 +37,9 @@ def _snapshot(case):
 
 
 ALLOWED_ON_A_CLOSED_CASE = {"followup", "move:reopen", "transition:reopen"}
+# A resolved case's follow-up call still to make goes with the case to another owner (one who is leaving
+# hands it on: cases.services.staff); nothing else about the case changes with it.
+ALLOWED_ON_A_RESOLVED_CASE = ALLOWED_ON_A_CLOSED_CASE | {"reassign"}
 
 
 def _closed_case(rep, other_rep, supervisor, dennis, *, how):
@@ -58,8 +61,9 @@ def test_every_forged_post_on_a_closed_case_is_refused_and_changes_nothing(rep, 
     clients = {u.pk: signed_in_as(u) for u in (rep, other_rep, supervisor)}
     problems = []
 
+    allowed = ALLOWED_ON_A_RESOLVED_CASE if how == "resolved" else ALLOWED_ON_A_CLOSED_CASE
     for label, (action, pk, user, data) in posts:
-        if label in ALLOWED_ON_A_CLOSED_CASE:
+        if label in allowed:
             continue
         before = _snapshot(case)
         response = clients[user.pk].post(url(action, case, pk), data)

@@ -92,6 +92,10 @@ def test_a_new_deadline_beyond_the_kinds_horizon_is_refused(rep_client, rep, den
                          ids=["status_update", "action_item", "eta"])
 def test_a_new_deadline_within_the_kinds_horizon_is_accepted(rep_client, rep, dennis, kind, ahead):
     case = _with_one_pending_promise_of_each_kind(rep, dennis)
+    if kind == PromiseKind.ETA:  # a range whose earliest end is far enough out to reach the horizon narrowly
+        now = timezone.now()
+        services.eta_set(user=rep, case=case, earliest=now + dt.timedelta(days=30),
+                         latest=now + dt.timedelta(days=40), **AGREED)
     promise = pending(case, kind)
 
     response = rep_client.post(url("renegotiate", case, promise.pk), {"new_due_at": local(ahead), **AGREED})
