@@ -5,7 +5,6 @@ act on) the escalation's case."""
 from functools import wraps
 
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -67,20 +66,17 @@ def _act(request, case, form_name, form, action, done):
     """Call one service with the bound form's data and redirect; when the form is invalid (a confirmation
     box left empty included) or the service refuses, re-show the page with the error next to the field
     and the input kept."""
-    with transaction.atomic():  # the form's one-time token is kept only with what it saved (cases/once.py)
-        if not once.first_time(request):
+    with once.saving(request) as attempt:  # the form's one-time token is kept only with what it saved
+        if not attempt.first:
             messages.info(request, once.ALREADY)
             return redirect("supervisor:case_escalations", reference=case.reference)
-        saved = False
         if form.is_valid():
             try:
                 action(case, form.cleaned_data)
-                saved = True
+                attempt.saved = True
             except CaseRuleError as exc:
                 add_rule_error(form, exc)
-        if not saved:
-            transaction.set_rollback(True)
-    if saved:
+    if attempt.saved:
         messages.success(request, done)
         return redirect("supervisor:case_escalations", reference=case.reference)
     return _page(request, case, **{form_name: form})

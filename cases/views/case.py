@@ -1,7 +1,6 @@
 """The case page, its parts (the forms drawn when opened, cases.views.parts) and the one POST view
 behind every form on it (see actions.ACTIONS)."""
 from django import forms
-from django.db import transaction
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -62,21 +61,18 @@ def case_action(request, reference, action, pk=None):
     obj = spec.get_object(case, pk)
     if not spec.allows(request.user, case, obj):
         return _not_theirs(request, reference, spec, case, obj)
-    with transaction.atomic():  # the form's one-time token is kept only with what it saved (cases/once.py)
-        if not once.first_time(request):
+    with once.saving(request) as attempt:  # the form's one-time token is kept only with what it saved
+        if not attempt.first:
             messages.info(request, once.ALREADY)
             return _go(request, reverse("cases:case_detail", args=[case.reference]))
         form = spec.bind(request.POST, case=case, user=request.user, obj=obj)
-        saved, result = False, None
         if form.is_valid():
             try:
                 result = spec.run(request.user, case, obj, form)
-                saved = True
+                attempt.saved = True
             except CaseRuleError as exc:
                 add_rule_error(form, exc)
-        if not saved:
-            transaction.set_rollback(True)
-    if saved:
+    if attempt.saved:
         return _done(request, reference, spec, result)
     return _refused(request, reference, spec, form, obj)
 

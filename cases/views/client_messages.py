@@ -5,7 +5,6 @@ JavaScript the form posts and redirects; with htmx the card comes back in place.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,8 +27,8 @@ def client_message_send_view(request, reference):
     if not can_work_case(request.user, case):
         raise PermissionDenied("Only the case owner, a co-owner or a supervisor can write to the client.")
     form, coach, sent = message_form(case, request.user, request.POST), [], None
-    with transaction.atomic():  # the form's one-time token is kept only with the email it queued (cases/once.py)
-        if not once.first_time(request):
+    with once.saving(request) as attempt:  # the form's one-time token is kept only with the email it queued
+        if not attempt.first:
             messages.info(request, once.ALREADY)
             return _go(request, reverse("cases:case_detail", args=[case.reference]) + "#client-messages")
         if form.is_valid():
@@ -42,11 +41,10 @@ def client_message_send_view(request, reference):
                 try:
                     sent = client_message_send(user=request.user, case=case, kind=data["kind"], text=data["text"],
                                                client_mood=data["client_mood"])
+                    attempt.saved = True
                 except CaseRuleError as exc:
                     add_rule_error(form, exc)
-        if sent is None:
-            transaction.set_rollback(True)
-    if sent is not None:
+    if attempt.saved:
         return _sent(request, case, sent)
     return _page(request, reference, form=form, coach=coach, status=200 if coach and not form.errors else 422)
 

@@ -2,7 +2,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 
@@ -26,19 +25,17 @@ def case_new(request):
     # A "Find" without JavaScript comes back as a GET carrying what was typed: keep it.
     form = NewCaseForm(request.POST or None, user=request.user, initial=request.GET.dict())
     if request.method == "POST":
-        with transaction.atomic():  # the form's one-time token is kept only with the case it logged
-            if not once.first_time(request):
+        with once.saving(request) as attempt:  # the form's one-time token is kept only with the case it logged
+            if not attempt.first:
                 messages.info(request, "That case was logged already (the form was sent twice): it is in My cases.")
                 return redirect("cases:my_cases")
-            case = None
             if form.is_valid():
                 try:
                     case = _open(request.user, form)
+                    attempt.saved = True
                 except CaseRuleError as exc:
                     add_rule_error(form, exc)
-            if case is None:
-                transaction.set_rollback(True)
-        if case is not None:
+        if attempt.saved:
             messages.success(request, f"{case.reference} logged. You own it.")
             return redirect("cases:case_detail", reference=case.reference)
     status = 422 if form.is_bound else 200
