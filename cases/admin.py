@@ -11,8 +11,8 @@ from django.http import HttpResponseRedirect
 from . import admin_staff, services
 from .errors import CaseRuleError
 from .permissions import can_view_case, sees_whole_team
-from .forms.base import UTC, ZONE_REFUSED, ZONE_REGIONS, is_known_zone
-from .selectors import supervisors, visible_cases
+from .forms.base import ZONE_REFUSED, is_offered_zone
+from .selectors import holds_supervisor_role, visible_cases
 from .workflow import Transition
 from .models import (
     Acknowledgement, ActionItem, Case, CaseEvent, Client, ClientAnswer, ClientMessage, ClientSurvey, Concern,
@@ -184,7 +184,7 @@ class StaffProfileForm(forms.ModelForm):
 
     def clean_time_zone(self):
         name = self.cleaned_data["time_zone"]
-        if name != UTC and not (name.split("/", 1)[0] in ZONE_REGIONS and "/" in name and is_known_zone(name)):
+        if not is_offered_zone(name):
             raise forms.ValidationError(ZONE_REFUSED)
         return name
 
@@ -192,7 +192,7 @@ class StaffProfileForm(forms.ModelForm):
         cleaned = super().clean()
         boss, user = cleaned.get("supervisor"), cleaned.get("user")
         changed = "supervisor" in self.changed_data  # one named before the rule stays until changed
-        if boss is not None and changed and (boss == user or not supervisors().filter(pk=boss.pk).exists()):
+        if boss is not None and changed and (boss == user or not holds_supervisor_role(boss.pk)):
             self.add_error("supervisor", "Choose someone else who holds the supervisor role.")
         return cleaned
 

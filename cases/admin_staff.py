@@ -46,9 +46,6 @@ class RoleGroupAdmin(GroupAdmin):
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and (obj is None or obj.name not in ROLE_GROUPS)
 
-    def delete_queryset(self, request, queryset):
-        super().delete_queryset(request, queryset.exclude(name__in=ROLE_GROUPS))
-
 
 def register():
     for model, model_admin in ((User, StaffUserAdmin), (Group, RoleGroupAdmin)):

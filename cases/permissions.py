@@ -18,11 +18,14 @@ def is_supervisor(user):
     return _active(user) and user.has_perm("cases.work_any_case")
 
 
+OWN_CASES = "cases.add_case"  # the permission that lets a rep or supervisor own cases (cases.roles)
+
+
 def may_own_cases(user):
     """Own a case (take one over, be handed or reassigned one, keep working one's own): an active rep or
     supervisor. Checked when a handoff is asked for and again when it is accepted, since the person may
     have left the team or lost the role in between."""
-    return _active(user) and user.has_perm("cases.add_case")
+    return _active(user) and user.has_perm(OWN_CASES)
 
 
 def _owns(user, case):
@@ -42,7 +45,7 @@ def sees_whole_team(user):
     restricts reps to their own cases (REPS_SEE_OWN_CASES_ONLY). Supervisors always see everything."""
     if is_supervisor(user):
         return True
-    return _active(user) and user.has_perm("cases.add_case") and not settings.REPS_SEE_OWN_CASES_ONLY
+    return _active(user) and user.has_perm(OWN_CASES) and not settings.REPS_SEE_OWN_CASES_ONLY
 
 
 def can_view_case(user, case):

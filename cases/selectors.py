@@ -22,12 +22,17 @@ def supervisors():
     return User.objects.filter(is_active=True, groups__name=SUPERVISOR_GROUP).distinct().order_by("id")
 
 
+def holds_supervisor_role(user_id):
+    """Whether the user is one of supervisors() now."""
+    return user_id is not None and supervisors().filter(pk=user_id).exists()
+
+
 def supervisor_for(user):
     """The user's own supervisor while they hold the supervisor's role (one of supervisors()),
     else the first active supervisor; None if there is none. (A profile may still name someone who has
     since lost the role: they co-own no irate case and hear of no broken promise for it.)"""
     profile = StaffProfile.objects.filter(user=user).select_related("supervisor").first()
-    if profile and profile.supervisor_id and supervisors().filter(pk=profile.supervisor_id).exists():
+    if profile and holds_supervisor_role(profile.supervisor_id):
         return profile.supervisor
     return supervisors().exclude(pk=user.pk).first()
 

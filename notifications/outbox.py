@@ -155,15 +155,16 @@ def outbox_retime_for_client(client):
     """Hold again, by `client`'s quiet hours and time zone as they are now, the emails to them that wait
     for their time (queued before a change that widened the quiet hours or moved the zone): each goes at
     its time, or at the end of the new quiet hours. Called in the transaction that changes them
-    (cases.services.intake.client_update). Returns {key: the new time} of those moved."""
+    (cases.services.client_messages.client_messages_rehold). Returns {key: the new time} of those moved."""
     from cases.schedule import next_allowed_for_client
 
     now, moved = timezone.now(), []
     for row in (OutboxMessage.objects.select_for_update(skip_locked=True)
                 .filter(case__client=client, status=OutboxStatus.PENDING).exclude(from_email="")
                 .only("pk", "key", "next_attempt_at")):
-        later = next_allowed_for_client(max(row.next_attempt_at, now), client)  # due already: from now
-        if later != max(row.next_attempt_at, now):
+        due = max(row.next_attempt_at, now)  # one due already and not sent yet goes from now
+        later = next_allowed_for_client(due, client)
+        if later != due:
             row.next_attempt_at = later
             moved.append(row)
     OutboxMessage.objects.bulk_update(moved, ["next_attempt_at"])

@@ -75,14 +75,18 @@ def _place(name):
     return parts[-1] + (f" ({', '.join(parts[:-1])})" if len(parts) > 1 else "")
 
 
+def _of_a_place(name):
+    """A zone the picker lists: a real place in one of ZONE_REGIONS ("Europe/London")."""
+    return "/" in name and name.split("/", 1)[0] in ZONE_REGIONS
+
+
 @lru_cache(maxsize=1)
 def zones_by_region():
     """[(region, [(zone, label), ...]), ...], regions and places in alphabetical order."""
     groups = {}
     for name in zoneinfo.available_timezones():
-        region = name.split("/", 1)[0]
-        if region in ZONE_REGIONS and "/" in name:
-            groups.setdefault(region, []).append((name, _place(name)))
+        if _of_a_place(name):
+            groups.setdefault(name.split("/", 1)[0], []).append((name, _place(name)))
     return tuple((region, tuple(sorted(groups[region], key=lambda c: c[1]))) for region in sorted(groups))
 
 
@@ -95,6 +99,11 @@ def is_known_zone(name):
 
 
 ZONE_REFUSED = "Choose a time zone from the list, such as Europe/London."
+
+
+def is_offered_zone(name):
+    """Whether the picker offers `name`: UTC, or a real place's zone (not an alias, offset or "localtime")."""
+    return name == UTC or (_of_a_place(name) and is_known_zone(name))
 
 
 def time_zone_choices(*likely):

@@ -48,10 +48,6 @@ class Promise(models.Model):
             # The team page's keeping rate over a window (cases/metrics/dashboard.py, SETTLED).
             models.Index(fields=["due_at"], include=["owner", "status"], name="promise_settled_due",
                          condition=models.Q(status__in=["kept", "broken", "renegotiated"])),
-            # ETA honesty: a case's last ETA promise before an arrival at Deliver, and its broken ones
-            # (cases/metrics/eta.py), read from the index alone.
-            models.Index(fields=["case", "-created_at", "-id"], include=["due_at", "status"],
-                         condition=models.Q(kind="eta"), name="promise_eta_case"),
             # The follow-up share: whether a case's latest follow-up call was kept (cases/metrics/outcomes.py),
             # one index entry per resolved case, where the case's index read all its promises.
             models.Index(fields=["case", "-id"], include=["status"], condition=models.Q(kind="follow_up"),
@@ -222,9 +218,6 @@ class CaseEvent(models.Model):
             # with the case for the claim of one opened from email.
             models.Index(fields=["created_at"], include=["owner", "case"], condition=models.Q(verb="opened"),
                          name="event_opened_window"),
-            # The estimates given on the cases that reached deliver in the window (ETA honesty).
-            models.Index(fields=["case", "-created_at", "-id"], include=["data"],
-                         condition=models.Q(verb="estimate given"), name="event_estimate_case"),
             # The temperatures recorded on a case (its mood trend) or on a client's cases (the client page).
             models.Index(fields=["case", "created_at"], include=["data"],
                          condition=models.Q(verb="temperature recorded"), name="event_temperature_case"),

@@ -86,7 +86,7 @@ def reminders_settled(rows):
         live = {pk: (due, email) for pk, due, email in ActionItem.objects.filter(pk__in=items, status=ItemStatus.OPEN)
                 .values_list("pk", "due_at", "assignee__email")}
         settled |= {key for pk, (stamp, key, to) in items.items()
-                    if pk not in live or live[pk][0] is None or str(int(live[pk][0].timestamp())) != stamp
+                    if pk not in live or live[pk][0] is None or str(_stamp_of(live[pk][0])) != stamp
                     or live[pk][1] not in to}
     return settled
 
@@ -197,7 +197,12 @@ def _live_open_items(**conditions):
 
 
 def _stamp(item):
-    return int(item.due_at.timestamp())
+    return _stamp_of(item.due_at)
+
+
+def _stamp_of(due_at):
+    """An item's due time in its reminder's key, so a moved item's reminder is told apart."""
+    return int(due_at.timestamp())
 
 
 # 3a. Item reminder

@@ -265,6 +265,17 @@ def client_messages_sent(*, keys, at):
                      data={"client_message": message.pk, "sent_at": at.isoformat()})
 
 
+def client_messages_rehold(client):
+    """The client's quiet hours or time zone changed: their emails still waiting leave at the new hours'
+    end, never inside them (the outbox moves its rows: notices.retime_direct_for_client), and each message
+    says when it leaves."""
+    moved = notices.retime_direct_for_client(client)
+    waiting = list(ClientMessage.objects.filter(outbox_key__in=list(moved), status=ClientMessageStatus.QUEUED))
+    for message in waiting:
+        message.send_after = moved[message.outbox_key]
+    ClientMessage.objects.bulk_update(waiting, ["send_after"])
+
+
 def client_messages_withdraw_held(*, case, actor, why):
     """Emails to the client on `case` not sent yet (held for their quiet hours, waiting for a retry, or
     given up after their retries, which the outbox's "retry now" would revive) are taken back when the

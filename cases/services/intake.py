@@ -9,10 +9,8 @@ from django.utils import timezone
 
 from ..errors import CaseRuleError
 from ..formatting import case_path
-from ..models import (
-    OPEN_STEPS, Case, Client, ClientMessage, ClientMessageStatus, Concern, Mood, Promise, PromiseKind, PromiseStatus,
-)
-from ..notices import notify, retime_direct_for_client
+from ..models import OPEN_STEPS, Case, Client, Concern, Mood, Promise, PromiseKind, PromiseStatus
+from ..notices import notify
 from ..permissions import can_edit_client_contact, can_edit_client_schedule, is_supervisor
 from ..schedule import has_allowed_time, quiet_widened
 from ..search import search_refresh
@@ -21,6 +19,7 @@ from ..workflow import Record, ensure_allows
 from .common import (
     assign_reference, display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text,
 )
+from .client_messages import client_messages_rehold
 from .irate import apply_irate_rule
 from .promises import agreement_from, allowed_due, move_what_was_promised, promise_move
 
@@ -102,10 +101,7 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
     moved = (_move_promises_out_of_quiet(client, actor=user, agreed_channel=agreed_channel, agreed_text=agreed_text)
              if set(changed) & set(SCHEDULE_FIELDS) else {})
     if set(changed) & set(SCHEDULE_FIELDS):
-        held = retime_direct_for_client(client)  # an email already held waits for the new quiet hours' end too
-        for key, send_after in held.items():
-            ClientMessage.objects.filter(outbox_key=key, status=ClientMessageStatus.QUEUED).update(
-                send_after=send_after)
+        client_messages_rehold(client)  # an email already waiting waits for the new quiet hours' end too
     search_refresh(client.cases.all())  # every case of the client is found by its new name, email, phone
     changes = _changes(before, client, changed)
     summary = "; ".join(f"{label} {old} → {new}" for label, old, new in changes)

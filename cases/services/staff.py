@@ -7,11 +7,8 @@ from django.contrib.auth.models import Permission
 from django.db.models import Q
 
 from ..models import OPEN_STEPS, ActionItem, Case, Handoff, HandoffStatus, ItemStatus, Promise, PromiseStatus
-from ..permissions import may_own_cases
-from ..selectors import SUPERVISOR_GROUP, supervisors
-
-
-OWN_CASES = ("cases", "add_case")  # the permission cases.permissions.may_own_cases reads
+from ..permissions import OWN_CASES, may_own_cases
+from ..selectors import SUPERVISOR_GROUP, holds_supervisor_role
 
 
 def role_change_problems(user, *, active, groups, user_permissions=(), superuser=False):
@@ -34,8 +31,7 @@ def role_change_problems(user, *, active, groups, user_permissions=(), superuser
             problems.append(f"{user.get_username()} still has {listed}: reassign their cases and items (the "
                             "supervisor's pages; a resolved case with its follow-up call too) before they stop "
                             "working cases.")
-    holds_role = supervisors().filter(pk=user.pk).exists()
-    if holds_role and not (active and any(g.name == SUPERVISOR_GROUP for g in groups)):
+    if holds_supervisor_role(user.pk) and not (active and any(g.name == SUPERVISOR_GROUP for g in groups)):
         co_owned = Case.objects.filter(co_owner=user, step__in=OPEN_STEPS).count()
         if co_owned:
             problems.append(f"{user.get_username()} co-owns {co_owned} open case(s) with an irate client as a "
@@ -49,7 +45,7 @@ def _may_own_after(active, groups, user_permissions, superuser):
         return False
     if superuser:
         return True
-    app, codename = OWN_CASES
+    app, codename = OWN_CASES.split(".")
     return (any(p.content_type.app_label == app and p.codename == codename for p in user_permissions)
             or Permission.objects.filter(group__in=list(groups), content_type__app_label=app,
                                          codename=codename).exists())

@@ -14,7 +14,6 @@ A page of the queue costs the same queries whatever its length: the page's order
 """
 import datetime as dt
 
-from django.contrib.auth import get_user_model
 from django.db.models import (
     Case as SqlCase, Count, IntegerField, Max, Min, OuterRef, Prefetch, Q, Subquery, Value, When,
 )
@@ -25,7 +24,7 @@ from ..frozen import FrozenRead
 from ..models import (
     Case, Escalation, EscalationNote, EscalationReason, EscalationStatus, Mood, Promise, PromiseStatus,
 )
-from ..selectors import REP_GROUP, SUPERVISOR_GROUP
+from ..selectors_ui import assignable_users
 
 HEAT_IRATE, HEAT_BROKEN_PROMISE, HEAT_UPSET, HEAT_OTHER = 0, 1, 2, 3
 # Resolved escalations the case's page still shows under "Recently resolved".
@@ -200,7 +199,5 @@ def escalations_of_case(case, now=None):
 
 
 def reassign_candidates(case):
-    """Active reps and supervisors, except the case's owner."""
-    User = get_user_model()
-    return (User.objects.filter(is_active=True, groups__name__in=[REP_GROUP, SUPERVISOR_GROUP])
-            .exclude(pk=case.owner_id).distinct().order_by("first_name", "last_name", "username"))
+    """Active reps and supervisors (selectors_ui.assignable_users), except the case's owner."""
+    return assignable_users().exclude(pk=case.owner_id)

@@ -64,7 +64,7 @@ def case_action(request, reference, action, pk=None):
     with once.saving(request) as attempt:  # the form's one-time token is kept only with what it saved
         if not attempt.first:
             messages.info(request, once.ALREADY)
-            return _go(request, reverse("cases:case_detail", args=[case.reference]))
+            return go_to(request, reverse("cases:case_detail", args=[case.reference]))
         form = spec.bind(request.POST, case=case, user=request.user, obj=obj)
         if form.is_valid():
             try:
@@ -139,16 +139,17 @@ def _done(request, reference, spec, result=None):
     try:
         case = case_for_viewer(request.user, reference)
     except Http404:  # e.g. a declined handoff: the case is no longer theirs to see
-        return _go(request, reverse("cases:my_cases"))
+        return go_to(request, reverse("cases:my_cases"))
     url = reverse("cases:case_detail", args=[case.reference])
     if not request.htmx:
         return redirect(f"{url}#blk-{spec.block}")
     if spec.refresh:
-        return _go(request, url)
+        return go_to(request, url)
     context = case_page_context(request, case, focus_block=spec.block)
     context["submitted"] = spec.block
     return render(request, "cases/_action_response.html", context)
 
 
-def _go(request, url):
+def go_to(request, url):
+    """Go to `url`: a redirect, or with htmx the whole page loaded there (HX-Redirect)."""
     return HttpResponse(headers={"HX-Redirect": url}) if request.htmx else redirect(url)

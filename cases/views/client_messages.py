@@ -5,7 +5,6 @@ JavaScript the form posts and redirects; with htmx the card comes back in place.
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -17,6 +16,7 @@ from ..permissions import can_work_case
 from ..selectors_ui import case_for_viewer
 from ..services.client_messages import client_message_send, coach_check
 from ..templatetags.client_message_tags import message_form
+from .case import go_to
 from .page import case_page_context
 
 
@@ -30,7 +30,7 @@ def client_message_send_view(request, reference):
     with once.saving(request) as attempt:  # the form's one-time token is kept only with the email it queued
         if not attempt.first:
             messages.info(request, once.ALREADY)
-            return _go(request, reverse("cases:case_detail", args=[case.reference]) + "#client-messages")
+            return go_to(request, reverse("cases:case_detail", args=[case.reference]) + "#client-messages")
         if form.is_valid():
             data = form.cleaned_data
             coach = [] if data["send_anyway"] else coach_check(data["text"], data["kind"])
@@ -47,10 +47,6 @@ def client_message_send_view(request, reference):
     if attempt.saved:
         return _sent(request, case, sent)
     return _page(request, reference, form=form, coach=coach, status=200 if coach and not form.errors else 422)
-
-
-def _go(request, url):
-    return HttpResponse(headers={"HX-Redirect": url}) if request.htmx else redirect(url)
 
 
 def _sent(request, case, sent):
