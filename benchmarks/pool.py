@@ -22,7 +22,7 @@ from django.db import models
 from cases.management.commands._demo import texts as tx
 from cases.management.commands._demo.history import FORCE_STEPS, INTAKE, OPEN_MIX, Fate, World, _story, new_clients
 from cases.management.commands._demo.ledger import RECORD_MODELS
-from cases.models import ActionItem, Case, CaseEvent, Client, Escalation, EscalationNote, Promise, Step
+from cases.models import ActionItem, Case, CaseEvent, Client, Concern, Escalation, EscalationNote, Handoff, Promise, StatusUpdate, Step
 from cases.models import EscalationStatus, HandoffStatus, ItemStatus
 from cases.search import columns
 from cases.workflow import STALL_WATCH_STEPS
@@ -110,7 +110,7 @@ def _settled(story):
     return (story.step == Step.RESOLVED and not story.pending
             and all(i.status != ItemStatus.OPEN for i in story.rows[ActionItem])
             and all(e.status == EscalationStatus.RESOLVED for e in story.escalations)
-            and all(h.status != HandoffStatus.REQUESTED for h in story.rows[RECORD_MODELS[-1]]))
+            and all(h.status != HandoffStatus.REQUESTED for h in story.rows[Handoff]))
 
 
 def _json_template(data, local):
@@ -185,8 +185,8 @@ def templates(stories, clients, *, now, connection):
         local = {id(obj): (model, i) for model, objs in rows_by_model.items() for i, obj in enumerate(objs)}
         rows = {model: [_row(model, obj, local, client_of, now, connection) for obj in objs]
                 for model, objs in rows_by_model.items()}
-        concerns = s.rows[RECORD_MODELS[0]]
-        updates = s.rows[RECORD_MODELS[5]]
+        concerns = s.rows[Concern]
+        updates = s.rows[StatusUpdate]
         texts = [s.case.summary, s.case.root_problem, *(t for c in concerns for t in (c.description, c.impact)),
                  *(u.summary for u in updates)]
         out.append(Template(rows=rows, counts={m: len(r) for m, r in rows.items()}, client=client_of[id(s.client)],

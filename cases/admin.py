@@ -16,7 +16,7 @@ from .selectors import holds_supervisor_role, visible_cases
 from .workflow import Transition
 from .models import (
     Acknowledgement, ActionItem, Case, CaseEvent, Client, ClientAnswer, ClientMessage, ClientSurvey, Concern,
-    Delivery, Escalation, EscalationNote, Fact, Handoff, Promise, Recommitment, StaffProfile, StatusUpdate,
+    Delivery, Escalation, EscalationNote, Fact, Handoff, HeldStay, Promise, Recommitment, StaffProfile, StatusUpdate,
 )
 
 
@@ -206,7 +206,7 @@ class StaffProfileAdmin(admin.ModelAdmin):
 # The client's own answers and the messages sent to them are records like the others: read here, never
 # written (a staff user must not be able to make "the client confirmed" true by editing a row).
 for model in (Concern, Acknowledgement, Recommitment, Fact, ActionItem, StatusUpdate, Delivery, Handoff,
-              ClientAnswer, ClientSurvey, ClientMessage):
+              ClientAnswer, ClientSurvey, ClientMessage, HeldStay):
     admin.site.register(model, ReadOnlyAdmin)
 admin.site.register(EscalationNote, EscalationNoteAdmin)
 

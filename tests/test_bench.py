@@ -27,6 +27,7 @@ from benchmarks.serve import Gunicorn
 from config.settings import bench, bench_plain
 from cases.models import ActionItem, Case, CaseEvent, Client, Escalation, ItemStatus, Promise, PromiseStatus, Step
 from cases.models import EscalationStatus
+from cases.services.held import parts_from_timeline
 from notifications.sweeps import SWEEPS
 from tests.factories import StaffProfileFactory
 
@@ -64,6 +65,9 @@ def test_the_builder_represents_every_step_promise_status_and_record():
     assert User.objects.filter(groups__name="supervisor").count() == N_SUPERVISORS
     assert Case.objects.values("owner").distinct().count() == N_REPS
     assert Case.objects.filter(reference=summary["long_case"], owner__username=summary["rep"]).exists()
+    shifted_case = shifted.filter(held_stays__isnull=False).first()  # copied with its held parts, moved in time
+    held = list(shifted_case.held_stays.values_list("owner_id", "step", "started_at", "ended_at"))
+    assert held == list(parts_from_timeline(shifted_case.events.order_by("created_at", "id")))
 
 
 def test_nothing_is_due_for_any_sweep_at_the_build_time():

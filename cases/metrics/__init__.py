@@ -14,7 +14,7 @@ Definitions (the team page shows the same words):
   promise's owner, the rep who held it when it fell due (an enrolled teammate for an action item; a
   handoff passes only promises still ahead of their deadline); an escalation to the rep who owned the
   case when it was raised (`Escalation.case_owner`); everything read from the timeline to the case's
-  owner recorded on the event (`CaseEvent.owner`): a stay to the owner when it ended, an arrival at
+  owner recorded on the event (`CaseEvent.owner`): an arrival at
   deliver to the owner then, an opening to the owner at opening, and a resolution, reopen or override
   (each case once) to the owner at the case's latest one in the window.
 - Promise-keeping rate: kept / (kept + broken) over promises due in the window (kept late is broken;
@@ -23,8 +23,10 @@ Definitions (the team page shows the same words):
 - Renegotiated share: renegotiated / (kept + broken + renegotiated) over the same promises: how much of
   the rate was kept by moving deadlines, or dropping an item's due time by cancelling the item (each needs the
   client's recorded agreement).
-- Median (and nearest-rank 90th percentile) time in a step: for each stay in a step that ended in the
-  window (a transition out of it), the time from the transition into it to the transition out of it.
+- Median (and nearest-rank 90th percentile) time in a step: for the team, each stay in a step that
+  ended in the window (a transition out of it), from the transition into it to the transition out of it;
+  for a rep, each part of a stay they held the case that ended in the window (`HeldStay`: from entering
+  the step or taking the case over, to leaving the step or handing the case on).
 - Opened: cases opened in the window. Resolved: cases taken through the deliver gate to resolved in
   the window. Closed by override: cases a supervisor force-closed in the window (never counted as
   resolved). Reopened: cases reopened in the window. Each counts distinct cases.

@@ -14,7 +14,8 @@ The work follows the window, not the history: every query starts from an index o
 timestamp (promises by due_at, events by (verb, created_at), the stays' or the openings' index,
 escalations by created_at) and reaches other rows only by index probes (cases/metrics/bounded.py);
 the times in each step are aggregated by cases/metrics/stays.py from the stay each transition event
-records (CaseEvent.step_seconds). Transition events are found by their verb, the transition's label
+records (CaseEvent.step_seconds, the team's) and from the owners' parts of the stays (HeldStay, a
+rep's). Transition events are found by their verb, the transition's label
 (cases.workflow.Transition.label, written by cases.services.transitions), which the index serves; the
 JSON copy of the transition's name in `data` is for the timeline only."""
 from collections import defaultdict
@@ -91,8 +92,9 @@ def _promises(w, tally):
 
 
 def _step_times(w, tally):
-    """Each stay that ended in the window, by the case's owner when it ended; the team's statistics are taken over all
-    the stays, not from the reps' (a median of medians is not a median)."""
+    """The team's: each whole stay that ended in the window; a rep's: their parts of those stays (the time
+    they held the case in the step, cases.metrics.stays). The team's statistics are taken over the stays,
+    not from the reps' (a median of medians is not a median)."""
     for (owner_id, step), stays in step_stays(w).items():
         measures = tally.team if owner_id is None else tally.by_owner[owner_id]
         measures.step_stays[step] = stays

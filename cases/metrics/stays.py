@@ -1,11 +1,16 @@
-"""Time in each step over a window: the stays that ended in it (transition events created in the window,
-each carrying `CaseEvent.step_seconds`, recorded by cases.services.transitions), per rep (the case's owner
-when the stay ended: `CaseEvent.owner` of the transition out of the step, so a handoff does not move a
-stay onto the next owner) and for the team, as (count, median, nearest-rank 90th percentile) in seconds.
+"""Time in each step over a window, for the team and per rep, as (count, median, nearest-rank 90th
+percentile) in seconds.
 
-On PostgreSQL one statement does it: an index-only scan of the window's transitions (index
-event_stay_window, which carries the owner), and percentile_cont(0.5) / percentile_disc(0.9) over
-GROUPING SETS for the reps and the team. Elsewhere (SQLite for `make run`) the window's values are
+- The team's: the whole stays that ended in the window (transition events created in it, each carrying
+  `CaseEvent.step_seconds`, recorded by cases.services.transitions), whoever held the case.
+- A rep's: the parts of stays they held the case that ended in the window (cases.models.HeldStay, recorded by
+  cases.services.held): from the case entering the step, or from the rep taking the case in it, to the
+  case leaving the step or changing hands. Handing a case that sat for days to a teammate who moves it on
+  at once leaves the days with the rep who held them.
+
+On PostgreSQL one statement does both: an index-only scan of the window's transitions (index
+event_stay_window) and one of the window's held parts (index held_stay_window), each aggregated with
+percentile_cont(0.5) / percentile_disc(0.9). Elsewhere (SQLite for `make run`) the window's values are
 fetched and the same statistics taken in Python. Either way the work follows the window, not the history."""
 import statistics
 from collections import defaultdict
@@ -13,7 +18,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from ..models import CaseEvent
+from ..models import CaseEvent, HeldStay
 from ..workflow import OPEN_STEPS
 from .bounded import on_postgresql
 from .window import percentile
@@ -29,8 +34,8 @@ class Stays:
 
 
 def step_stays(w):
-    """{(owner_id or None for the team, step): Stays} for the stays in the workflow's steps that ended
-    in window `w`."""
+    """{(owner_id, step): Stays} of each rep's held parts, and {(None, step): Stays} of the team's whole
+    stays, in the workflow's steps, that ended in window `w`."""
     return _postgres(w) if on_postgresql() else _python(w)
 
 
@@ -38,30 +43,38 @@ def _window_events(w):
     return CaseEvent.objects.filter(w.q(), step_seconds__isnull=False, from_step__in=[s.value for s in OPEN_STEPS])
 
 
-# The table is the model's (cases_caseevent: CaseEvent); the fractions are MEDIAN and HIGH.
+# The tables are the models' (cases_caseevent: CaseEvent, cases_heldstay: HeldStay); the fractions are
+# MEDIAN and HIGH. The team's rows carry NULL for the owner.
 STAYS_SQL = """
-SELECT GROUPING(owner_id) = 1 AS team, owner_id, from_step, COUNT(*),
+SELECT NULL::bigint, from_step, COUNT(*),
        percentile_cont(0.5) WITHIN GROUP (ORDER BY step_seconds),
        percentile_disc(0.9) WITHIN GROUP (ORDER BY step_seconds)
 FROM cases_caseevent
 WHERE step_seconds IS NOT NULL AND created_at >= %s AND created_at < %s AND from_step = ANY(%s)
-GROUP BY GROUPING SETS ((from_step, owner_id), (from_step))
+GROUP BY from_step
+UNION ALL
+SELECT owner_id, step, COUNT(*),
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds),
+       percentile_disc(0.9) WITHIN GROUP (ORDER BY seconds)
+FROM cases_heldstay
+WHERE ended_at >= %s AND ended_at < %s AND step = ANY(%s)
+GROUP BY owner_id, step
 """
 
 
 def _postgres(w):
+    steps = [s.value for s in OPEN_STEPS]
     with connection.cursor() as cur:
-        cur.execute(STAYS_SQL, [w.since, w.until, [s.value for s in OPEN_STEPS]])
+        cur.execute(STAYS_SQL, [w.since, w.until, steps, w.since, w.until, steps])
         rows = cur.fetchall()
-    # A stay with no recorded owner counts for the team only (its rep row would take the team's key).
-    return {(None if team else owner_id, step): Stays(n, median, p90)
-            for team, owner_id, step, n, median, p90 in rows if team or owner_id is not None}
+    return {(owner_id, step): Stays(n, median, p90) for owner_id, step, n, median, p90 in rows}
 
 
 def _python(w):
     values = defaultdict(list)
-    for owner_id, step, seconds in _window_events(w).values_list("owner_id", "from_step", "step_seconds"):
-        if owner_id is not None:
-            values[(owner_id, step)].append(seconds)
+    for step, seconds in _window_events(w).values_list("from_step", "step_seconds"):
         values[(None, step)].append(seconds)
+    held = HeldStay.objects.filter(w.q("ended_at"), step__in=[s.value for s in OPEN_STEPS])
+    for owner_id, step, seconds in held.values_list("owner_id", "step", "seconds"):
+        values[(owner_id, step)].append(seconds)
     return {key: Stays(len(v), statistics.median(v), percentile(v, HIGH)) for key, v in values.items()}

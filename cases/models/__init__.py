@@ -24,6 +24,7 @@ from .client_word import ClientAnswer, ClientSurvey
 from .ledger import CaseEvent, Escalation, EscalationNote, Handoff, Promise
 from .people import Client, StaffProfile
 from .records import Acknowledgement, ActionItem, Concern, Delivery, Fact, Recommitment, StatusUpdate
+from .stays import HeldStay
 from .submissions import FormSubmission
 
 __all__ = [
@@ -32,5 +33,5 @@ __all__ = [
     "HandoffStatus", "ItemKind", "ItemStatus", "Mood", "PromiseKind", "PromiseStatus", "Step", "CaseEvent",
     "Escalation", "EscalationNote", "Handoff", "Promise", "Client", "StaffProfile", "Acknowledgement",
     "ActionItem", "Concern", "Delivery", "Fact", "Recommitment", "StatusUpdate", "ClientAnswer", "ClientSurvey",
-    "ClientAnswerKind", "ConfirmedBy", "ClientMessage", "ClientMessageKind", "ClientMessageStatus",
+    "ClientAnswerKind", "ConfirmedBy", "ClientMessage", "ClientMessageKind", "ClientMessageStatus", "HeldStay",
 ]

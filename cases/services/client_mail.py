@@ -25,6 +25,7 @@ from ..permissions import can_claim_case, can_read_client_mail
 from ..text import LINE, NAME, NOTE, normalise
 from ..workflow import Record, ensure_allows, refusal
 from .common import assign_reference, display_name, event_record, lock_case, refresh_counters
+from .held import end_of_holding
 from .irate import apply_irate_rule
 from .status_links import revoke_status_links
 
@@ -166,6 +167,9 @@ def case_claim(*, user, case):
         raise CaseRuleError(f"{display_name(case.owner)} has already claimed {case.reference}.")
     if not can_claim_case(user, case):
         raise CaseRuleError("Only a rep or a supervisor can claim a case from client email, while it is open.")
+    # The wait for a claim is the mail intake's part of the stay (the team page's per-rep times in each step).
+    end_of_holding(case=case, owner_id=case.owner_id, step=case.step, entered=case.step_entered_at,
+                   at=timezone.now())
     case.owner = user
     case.awaiting_claim = False
     case.save(update_fields=["owner", "awaiting_claim", "updated_at"])

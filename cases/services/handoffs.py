@@ -13,6 +13,7 @@ from ..text import LINE, clean_text, limit_of
 from ..workflow import Record, ensure_allows, live_promise_q
 from .client_messages import client_messages_withdraw_held
 from .common import display_name, ensure_can_work, event_record, lock_case, require_text
+from .held import end_of_holding
 from .irate import apply_irate_rule
 from .promises import handover_cutoff, settle_if_overdue
 from .status_links import revoke_status_links
@@ -29,6 +30,8 @@ def _transfer(*, case, new_owner, actor):
     for promise in case.promises.filter(live_promise_q(), status=PromiseStatus.PENDING, due_at__lte=now):
         promise.case = case
         settle_if_overdue(case=case, promise=promise, now=now)
+    # The old owner's part of the stay in this step ends here (the team page's per-rep times in each step).
+    end_of_holding(case=case, owner_id=old_owner.pk, step=case.step, entered=case.step_entered_at, at=now)
     case.owner = new_owner
     case.awaiting_claim = False  # a case opened from email that is handed to someone has its owner
     case.save(update_fields=["owner", "awaiting_claim", "updated_at"])

@@ -16,6 +16,7 @@ from ..models import (
 from ..text import REASON_WORDS, SHORT_NOTE, clean_text, require_substance
 from ..workflow import ALL_TRANSITIONS, TRANSITION_LABELS, After, Transition, policy
 from .common import event_record, lock_case, refresh_counters
+from .held import end_of_holding
 from .status_links import revoke_status_links
 
 
@@ -72,14 +73,16 @@ def case_transition(*, user, case, name, reason=""):
 
 def _record_transition(*, case, user, spec, from_step, entered, reason):
     """The transition's event, at the moment the case entered its new step, with how long it stayed in
-    the step it left (CaseEvent.step_seconds: the team page's times in each step add these up) and the
-    case's owner then (CaseEvent.of: the rep the team page counts the stay and the transition for)."""
+    the step it left (CaseEvent.step_seconds: the team's times in each step) and the case's owner then
+    (CaseEvent.of: the rep the team page counts the transition for); and the owner's part of the stay
+    (cases.services.held: the rep's times in each step)."""
     event = CaseEvent.of(
         case, actor=user, verb=spec.label, from_step=from_step, to_step=case.step, note=reason,
         data={"transition": spec.method}, created_at=case.step_entered_at,
         step_seconds=(case.step_entered_at - entered).total_seconds(),
     )
     event.save(force_insert=True)
+    end_of_holding(case=case, owner_id=case.owner_id, step=from_step, entered=entered, at=case.step_entered_at)
     return event
 
 

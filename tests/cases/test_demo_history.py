@@ -18,6 +18,7 @@ from cases.permissions import is_supervisor
 from cases.schedule import in_quiet_hours
 from cases.search import SEARCH_FIELDS
 from cases.services.common import COUNTER_FIELDS, refresh_counters
+from cases.services.held import OWNER_CHANGES, parts_from_timeline
 from cases.services.promises import DROPPED
 from cases.workflow import OPEN_STEPS, Transition
 from notifications.models import OutboxMessage
@@ -84,6 +85,17 @@ def test_history_moves_cases_with_the_declared_transitions(history):
     assert names <= {t.method for t in Transition}
     assert {t.method for t in Transition if t.is_completion} <= names
     assert not moves.exclude(data__has_key="transition").exists()
+
+
+def test_history_holds_each_owners_part_of_each_stay_as_the_services_cut_it(history):
+    """The simulation writes HeldStay as it moves and hands cases on; the timeline cut again gives the same."""
+    written, cut = [], []
+    for case in history:
+        held = case.held_stays.values_list("owner_id", "step", "started_at", "ended_at")
+        written += [(case.pk, *row) for row in held]
+        cut += [(case.pk, *part) for part in parts_from_timeline(case.events.order_by("created_at", "id"))]
+    assert written and sorted(written) == sorted(cut)
+    assert CaseEvent.objects.filter(case__in=history, verb__in=OWNER_CHANGES).exists()  # hands changed
 
 
 def test_history_spreads_over_the_window(history):

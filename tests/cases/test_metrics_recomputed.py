@@ -21,9 +21,10 @@ from django.utils import timezone
 from cases import metrics, services
 from cases.metrics import bounded, escalations, eta, outcomes, stays
 from cases.models import (
-    Case, CaseEvent, Escalation, EscalationReason, Handoff, HandoffStatus, Mood, Promise, PromiseKind, PromiseStatus,
-    Step,
+    Case, CaseEvent, Escalation, EscalationReason, Handoff, HandoffStatus, HeldStay, Mood, Promise, PromiseKind,
+    PromiseStatus, Step,
 )
+from cases.services.held import parts_from_timeline
 from cases.workflow import OPEN_STEPS, Transition
 from tests.cases.helpers import advance_to, open_case
 from tests.cases.metrics_support import H, NOW, at, deliver, next_step, planned_and_agreed, reach_deliver
@@ -266,14 +267,30 @@ def recomputed(days):
         for who in (owner_id, "team"):
             want[who]["counts"][key] += n
 
+    # The team's: each whole stay in an open step that ended in the window. A rep's: each part of a stay
+    # they held (cut where the case changed hands) that ended in the window, a stay still running included.
+    moves = defaultdict(list)
+    for handoff in Handoff.objects.filter(status=HandoffStatus.ACCEPTED).order_by("accepted_at", "id"):
+        moves[handoff.case_id].append(handoff.accepted_at)
+
+    def held_parts(case_id, step, entered, left):
+        cuts = [m for m in moves[case_id] if entered <= m < (left or NOW)]
+        ends = [*cuts, left] if left is not None else cuts
+        for start, end in zip([entered, *cuts], ends):
+            if step in OPEN_STEPS and inside(end):
+                want[owner_at(case_id, start)]["stays"][step].append((end - start).total_seconds())
+
     previous = None
     for event in CaseEvent.objects.exclude(to_step="").order_by("case_id", "created_at", "id"):
-        if (previous and previous.case_id == event.case_id and event.from_step == previous.to_step
-                and event.from_step in OPEN_STEPS and inside(event.created_at)):
-            seconds = (event.created_at - previous.created_at).total_seconds()
-            for who in (owner_at(event.case_id, event.created_at), "team"):
-                want[who]["stays"][event.from_step].append(seconds)
+        if previous and previous.case_id != event.case_id:
+            held_parts(previous.case_id, previous.to_step, previous.created_at, None)  # the stay running now
+        if previous and previous.case_id == event.case_id and event.from_step == previous.to_step:
+            if event.from_step in OPEN_STEPS and inside(event.created_at):
+                want["team"]["stays"][event.from_step].append((event.created_at - previous.created_at).total_seconds())
+            held_parts(event.case_id, event.from_step, previous.created_at, event.created_at)
         previous = event
+    if previous is not None:
+        held_parts(previous.case_id, previous.to_step, previous.created_at, None)
     events = [e for e in CaseEvent.objects.order_by("created_at", "id") if inside(e.created_at)]
     latest = {}  # (transition, case id) -> the case's latest such transition in the window
     for e in events:
@@ -394,6 +411,29 @@ def test_the_arrivals_judged_again_from_the_rows_get_the_verdicts_kept_at_the_ti
     import_module("cases.migrations.0022_eta_verdict_on_arrival").judge_arrivals(django_apps, None)
 
     assert dict(arrivals.values_list("id", "eta_verdict")) == kept
+
+
+@pytest.mark.django_db
+def test_the_held_parts_written_as_they_happened_are_what_the_timeline_gives_and_the_migration_refills():
+    """Each owner's part of each stay (HeldStay, written by cases.services.held at each transition and
+    change of hands) is what cases.services.held.parts_from_timeline cuts from the case's events, the rule
+    migration 0026 filled the past with: run again over the same rows, it writes the same parts."""
+    generated_history()
+    fields = ("case_id", "owner_id", "step", "started_at", "ended_at", "seconds")
+    live = sorted(HeldStay.objects.values_list(*fields))
+    handed = set(Handoff.objects.filter(status=HandoffStatus.ACCEPTED).values_list("accepted_at", flat=True))
+    assert any(started in handed for _c, _o, _s, started, *_ in live)  # some parts begin at a change of hands
+    cut = []
+    for case in Case.objects.order_by("pk"):
+        timeline = case.events.order_by("created_at", "id")
+        cut += [(case.pk, owner_id, step, started, ended, (ended - started).total_seconds())
+                for owner_id, step, started, ended in parts_from_timeline(timeline)]
+    assert sorted(cut) == live
+
+    HeldStay.objects.all().delete()
+    import_module("cases.migrations.0026_held_stays").cut_stays(django_apps, None)
+
+    assert sorted(HeldStay.objects.values_list(*fields)) == live
 
 
 # --- the page's cost ---------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.conf import settings
 from cases.metrics import eta
 from cases.models import (
     Acknowledgement, ActionItem, Case, CaseEvent, Channel, Concern, Delivery, Escalation, EscalationNote, Fact,
-    Handoff, Mood, Promise, Recommitment, StatusUpdate, Step,
+    Handoff, HeldStay, Mood, Promise, Recommitment, StatusUpdate, Step,
 )
 from cases.models import EscalationReason as ER
 from cases.models import EscalationStatus as ES
@@ -34,7 +34,7 @@ from cases.workflow import Transition as T
 
 from . import texts as tx
 
-RECORD_MODELS = (Concern, Acknowledgement, Recommitment, Fact, ActionItem, StatusUpdate, Delivery, Handoff)
+RECORD_MODELS = (Concern, Acknowledgement, Recommitment, Fact, ActionItem, StatusUpdate, Delivery, Handoff, HeldStay)
 MOODS = list(Mood)  # by score: irate (0) .. delighted (6)
 _OWNER = object()  # an event's actor: whoever owns the case at that moment
 
@@ -65,6 +65,7 @@ class Ledger:
         self.case = Case(client=client, owner=owner, summary=scenario.summary, temperature=intake,
                          intake_temperature=intake, opened_at=opened_at, step_entered_at=opened_at)
         self.step, self.t = Step.IDENTIFY, opened_at
+        self.held_from = opened_at  # where the owner's part of the current stay began (cases.services.held)
         self.heap, self.seq = [], 0
         self.events, self.promises, self.escalations, self.notes = [], [], [], []
         self.rows = {model: [] for model in RECORD_MODELS}
@@ -265,7 +266,14 @@ class Ledger:
                    data={"escalation": escalation})
 
     # --- ownership (cases.services.handoffs, cases.services.team) -------------------------------------
+    def end_of_holding(self, step):
+        """The owner's part of the stay in `step` ends now (cases.services.held.end_of_holding)."""
+        self.add(HeldStay, owner=self.owner, step=step, started_at=self.held_from, ended_at=self.t,
+                 seconds=(self.t - self.held_from).total_seconds())
+        self.held_from = self.t
+
     def transfer(self, new_owner):
+        self.end_of_holding(self.step)
         old, self.owner = self.owner, new_owner
         self.watchers.add(old)
         self.watchers.discard(new_owner)
@@ -329,6 +337,7 @@ class Ledger:
         self.step = spec.target
         self.entries += 1
         stayed = (self.t - case.step_entered_at).total_seconds()  # as cases.services.transitions records it
+        self.end_of_holding(src)
         case.step_entered_at, case.stalled_flagged_at = self.t, None
         if spec is T.COMPLETE_MANAGE_ANXIETY:
             case.delivered_at = self.t

@@ -1,0 +1,127 @@
+"""A rep's time in a step is the time they held the case in it (cases.models.HeldStay): handing a case that
+sat for days to a teammate who moves it on at once leaves the days with the rep who held them, whether the
+case changes hands by a handoff, a supervisor's reassignment or the claim of a case opened from email. The
+team's figure is the whole stay. Through the PostgreSQL statement and the portable path `make run` takes."""
+import datetime as dt
+
+import pytest
+
+from cases import services
+from cases.metrics import bounded, escalations, outcomes, stays
+from cases.models import HeldStay, Mood, Step
+from tests.cases.helpers import DENNIS_CONCERN
+from tests.cases.metrics_support import H, T0, at, board, next_step, open_and_identify, row
+
+PATHS = ("postgresql", "portable")
+DAY = dt.timedelta(days=1)
+
+
+def on_path(path, monkeypatch):
+    if path == "portable":
+        for module in (bounded, stays, outcomes, escalations):
+            monkeypatch.setattr(module, "on_postgresql", lambda: False)
+
+
+def stuck_then_handed_on(rep, other_rep, dennis, *, move):
+    """Acknowledge entered at T0 + 1 h; the case sits with `rep` for four days, changes hands by `move`,
+    and the teammate finishes the step an hour later."""
+    case = open_and_identify(rep, dennis, opened=T0, identified=T0 + H)
+    with at(T0 + H + 4 * DAY):
+        move(case)
+    with at(T0 + 2 * H + 4 * DAY):
+        next_step(case, other_rep)
+    return case
+
+
+def handoff(rep, other_rep):
+    def move(case):
+        offered = services.handoff_request(user=rep, case=case, to_user=other_rep,
+                                           reason="Away for the rest of the week")
+        services.handoff_accept(user=other_rep, handoff=offered, client_informed=True)
+    return move
+
+
+def reassignment(supervisor, other_rep):
+    def move(case):
+        services.case_reassign(user=supervisor, case=case, to_user=other_rep, reason="Rebalancing the week",
+                               client_informed=True)
+    return move
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("by", ["handoff", "reassignment"])
+def test_days_a_case_sat_stay_with_the_rep_who_held_it_not_the_teammate_who_moved_it_on(
+        by, path, rep, other_rep, supervisor, dennis, monkeypatch):
+    move = handoff(rep, other_rep) if by == "handoff" else reassignment(supervisor, other_rep)
+    stuck_then_handed_on(rep, other_rep, dennis, move=move)
+    on_path(path, monkeypatch)
+
+    dashboard = board(days=30)
+
+    assert row(dashboard, rep).median_in(Step.ACKNOWLEDGE) == 4 * DAY
+    assert row(dashboard, other_rep).median_in(Step.ACKNOWLEDGE) == H
+    assert dashboard.team.median_in(Step.ACKNOWLEDGE) == 4 * DAY + H  # the client waited the whole stay
+    assert dashboard.team.stays_in(Step.ACKNOWLEDGE) == 1
+    assert [row(dashboard, who).stays_in(Step.ACKNOWLEDGE) for who in (rep, other_rep)] == [1, 1]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PATHS)
+def test_a_part_held_while_the_step_goes_on_counts_once_the_case_changes_hands(path, rep, other_rep, dennis,
+                                                                                monkeypatch):
+    """The step is not over (the teammate still has it), but the rep's part of it is."""
+    case = open_and_identify(rep, dennis, opened=T0, identified=T0 + H)
+    with at(T0 + H + 3 * DAY):
+        handoff(rep, other_rep)(case)
+    on_path(path, monkeypatch)
+
+    dashboard = board(days=30)
+
+    assert row(dashboard, rep).median_in(Step.ACKNOWLEDGE) == 3 * DAY
+    assert row(dashboard, other_rep).median_in(Step.ACKNOWLEDGE) is None
+    assert dashboard.team.median_in(Step.ACKNOWLEDGE) is None  # no stay in acknowledge has ended
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PATHS)
+def test_a_case_handed_back_and_forth_counts_each_part_for_its_holder(path, rep, other_rep, dennis, monkeypatch):
+    case = open_and_identify(rep, dennis, opened=T0, identified=T0 + H)
+    with at(T0 + 3 * H):
+        handoff(rep, other_rep)(case)
+    with at(T0 + 8 * H):
+        handoff(other_rep, rep)(case)
+    with at(T0 + 9 * H):
+        next_step(case, rep)
+    on_path(path, monkeypatch)
+
+    dashboard = board(days=30)
+
+    assert row(dashboard, rep).stays_in(Step.ACKNOWLEDGE) == 2  # 2 h, then 1 h
+    assert row(dashboard, rep).median_in(Step.ACKNOWLEDGE) == 1.5 * H
+    assert row(dashboard, other_rep).median_in(Step.ACKNOWLEDGE) == 5 * H
+    assert dashboard.team.median_in(Step.ACKNOWLEDGE) == 8 * H
+    parts = list(HeldStay.objects.filter(case=case, step=Step.ACKNOWLEDGE).values_list("owner", "seconds"))
+    assert parts == [(rep.pk, 2 * 3600), (other_rep.pk, 5 * 3600), (rep.pk, 3600)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PATHS)
+def test_the_wait_for_a_claim_is_the_mail_intakes_not_the_claimers(path, rep, monkeypatch):
+    from cases.services.client_mail import case_claim, case_open_from_mail, client_mail_read, mail_intake_user
+    with at(T0):
+        case = case_open_from_mail(sender="priya@shop.example", sender_name="Priya", subject="Checkout broken",
+                                   text="Nobody can pay on our shop since this morning")
+    with at(T0 + 2 * DAY):
+        case_claim(user=rep, case=case)
+        client_mail_read(user=rep, case=case, client_mood=Mood.UPSET)
+        services.concern_add(user=rep, case=case, **DENNIS_CONCERN)
+    with at(T0 + 2 * DAY + 2 * H):
+        next_step(case, rep)
+    on_path(path, monkeypatch)
+
+    dashboard = board(days=30)
+
+    assert row(dashboard, rep).median_in(Step.IDENTIFY) == 2 * H
+    assert row(dashboard, mail_intake_user()).median_in(Step.IDENTIFY) == 2 * DAY
+    assert dashboard.team.median_in(Step.IDENTIFY) == 2 * DAY + 2 * H
