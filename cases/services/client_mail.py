@@ -163,6 +163,8 @@ def case_claim(*, user, case):
     """First hearer owns it: the rep who claims a case opened from an email owns it from now on. Two
     reps claiming at once queue on the row lock; the second is told who was first."""
     case = lock_case(case)
+    if not case.awaiting_claim and case.owner_id == user.pk:
+        return case  # their own second click (a double click, a resend): it is theirs, nothing more to do
     if not case.awaiting_claim:
         raise CaseRuleError(f"{display_name(case.owner)} has already claimed {case.reference}.")
     if not can_claim_case(user, case):

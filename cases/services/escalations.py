@@ -118,6 +118,8 @@ def escalation_take(*, user, escalation):
         raise CaseRuleError("This escalation is already resolved.")
     ensure_allows(case, Record.ESCALATION)  # closed means closed, as for a note
     _ensure_not_held_by_another(user, [escalation])
+    if escalation.status == EscalationStatus.TAKEN:
+        return escalation  # their own second click: taken when first taken, once on the timeline
     _take(user=user, escalation=escalation, now=timezone.now())
     event_record(case=case, actor=user, verb="escalation taken", note=escalation.get_reason_display(),
                  data={"escalation": escalation.pk})

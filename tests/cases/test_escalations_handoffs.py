@@ -1,11 +1,15 @@
 """Escalations (by reps and by the system), handoffs accepted by the new owner, supervisor
 reassignment, and the irate-client co-owner rule."""
-import pytest
+import datetime as dt
 
+import pytest
+import time_machine
 from django.test import override_settings
+from django.utils import timezone
+
 from cases import services
 from cases.errors import CaseRuleError
-from cases.models import EscalationReason, EscalationStatus, HandoffStatus, Mood, PromiseStatus, Step
+from cases.models import Escalation, EscalationReason, EscalationStatus, HandoffStatus, Mood, PromiseStatus, Step
 from notifications.models import OutboxMessage
 from tests.cases.helpers import advance_to, open_case
 
@@ -32,6 +36,22 @@ def test_an_escalation_needs_a_reason_a_rep_may_choose(rep, dennis):
         services.escalation_raise(user=rep, case=case, reason=EscalationReason.BROKEN_PROMISE, note="x")
 
     assert exc.value.field == "reason"
+
+
+@pytest.mark.django_db
+def test_a_supervisors_second_take_keeps_the_first_moment_and_one_timeline_entry(rep, supervisor, dennis):
+    case = open_case(rep, dennis)
+    escalation = services.escalation_raise(user=rep, case=case, reason=EscalationReason.OTHER, note="Help")
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        services.escalation_take(user=supervisor, escalation=escalation)
+        taken_at = Escalation.objects.get(pk=escalation.pk).taken_at
+        clock.shift(dt.timedelta(minutes=5))
+
+        services.escalation_take(user=supervisor, escalation=escalation)  # a double click, a resend
+
+    escalation.refresh_from_db()
+    assert escalation.taken_at == taken_at and escalation.supervisor == supervisor
+    assert case.events.filter(verb="escalation taken").count() == 1
 
 
 @pytest.mark.django_db

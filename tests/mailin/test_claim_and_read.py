@@ -38,6 +38,19 @@ def test_a_second_claim_is_told_who_was_first(unclaimed, rep, teammate):
     assert unclaimed.owner == rep
 
 
+def test_a_second_click_of_the_claimer_is_no_failure_and_changes_nothing(client, unclaimed, rep):
+    """A double click or a resend: the case is theirs, the page says so, the timeline has one claim."""
+    client.force_login(rep)
+    url = reverse("mailin:claim", args=[unclaimed.reference])
+
+    client.post(url)
+    again = client.post(url, follow=True)
+
+    assert "already claimed" not in again.content.decode()
+    assert again.redirect_chain[0][0] == reverse("cases:case_detail", args=[unclaimed.reference])
+    assert CaseEvent.objects.filter(case=unclaimed, verb="claimed").count() == 1
+
+
 def test_a_supervisor_assigning_unclaimed_mail_to_a_rep_ends_the_wait(unclaimed, rep, supervisor):
     from cases.services import case_reassign
 
