@@ -48,12 +48,13 @@ def figure_named(board, name):
 
 
 def steps_by_rep(board):
-    """The rows of the page's "median time in each step, by rep" table: the median, and the number of
-    stays it is taken over, in each step."""
-    def cell(shown, n):
-        return format_html("{} <small>({})</small>", shown, n) if n else shown
+    """The rows of the page's "time in each step, by rep" table: in each step, the median, the 90th
+    percentile and the number of held parts they are taken over."""
+    def cell(shown, p90, n):
+        return format_html("{} <small>· 90th {} ({})</small>", shown, p90, n) if n else shown
 
-    return table_rows([(who, *(cell(shown, n) for _, _, n, shown in m.step_medians)) for who, m, _ in board.rows()])
+    return table_rows([(who, *(cell(shown, p90, n) for _, _, n, shown, p90 in m.step_medians))
+                       for who, m, _ in board.rows()])
 
 
 def escalations_by_rep(board):

@@ -79,11 +79,12 @@ class Measures:
 
     @property
     def step_medians(self):
-        """[(step, median timedelta or None, number of stays, display)] for the seven steps, in order."""
+        """[(step, median timedelta or None, number of stays, display, 90th percentile display)] for the
+        seven steps, in order."""
         rows = []
         for step in WORKFLOW_STEPS:
-            median = self.median_in(step)
-            rows.append((step, median, self.stays_in(step), format_duration(median)))
+            median, p90 = self.median_in(step), self.p90_in(step)
+            rows.append((step, median, self.stays_in(step), format_duration(median), format_duration(p90)))
         return rows
 
     @property

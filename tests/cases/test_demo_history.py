@@ -159,7 +159,7 @@ def test_team_dashboard_over_the_history_shows_real_patterns(history):
     team = team_dashboard(days=30).team
 
     assert 0 < team.promise_rate < 1
-    assert all(median is not None for _, median, _, _ in team.step_medians)
+    assert all(median is not None for _, median, *_ in team.step_medians)
     assert team.escalation_total > 0
     assert team.eta_arrivals > 0 and team.mood_cases > 0
 

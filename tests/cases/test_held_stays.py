@@ -5,12 +5,13 @@ team's figure is the whole stay. Through the PostgreSQL statement and the portab
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
 from cases import services
 from cases.metrics import bounded, escalations, outcomes, stays
 from cases.models import HeldStay, Mood, Step
 from tests.cases.helpers import DENNIS_CONCERN
-from tests.cases.metrics_support import H, T0, at, board, next_step, open_and_identify, row
+from tests.cases.metrics_support import H, NOW, T0, at, board, next_step, open_and_identify, row
 
 PATHS = ("postgresql", "portable")
 DAY = dt.timedelta(days=1)
@@ -125,3 +126,23 @@ def test_the_wait_for_a_claim_is_the_mail_intakes_not_the_claimers(path, rep, mo
     assert row(dashboard, rep).median_in(Step.IDENTIFY) == 2 * H
     assert row(dashboard, mail_intake_user()).median_in(Step.IDENTIFY) == 2 * DAY
     assert dashboard.team.median_in(Step.IDENTIFY) == 2 * DAY + 2 * H
+
+
+@pytest.mark.django_db
+def test_the_team_page_shows_each_reps_median_and_90th_percentile_of_their_parts(boss, rep, other_rep, dennis):
+    """RECIPE: median and 90th percentile time in each step, per rep and per team."""
+    stuck_then_handed_on(rep, other_rep, dennis, move=handoff(rep, other_rep))
+    for n, hours in enumerate((2, 3, 30)):  # three more acknowledge parts for the teammate
+        case = open_and_identify(other_rep, dennis, opened=T0 + n * H, identified=T0 + n * H + H)
+        with at(T0 + n * H + H + hours * H):
+            next_step(case, other_rep)
+
+    with at(NOW):
+        page = boss.get(reverse("supervisor:dashboard") + "?days=30").content.decode()
+
+    by_rep = page[page.index("Time in each step, by rep"):page.index("Escalations by reason, by rep")]
+    teammate = by_rep[by_rep.index(other_rep.get_full_name() or other_rep.username):]
+    teammate = teammate[:teammate.index("</tr>")]
+    assert "2 h 30 min <small>· 90th 1 d 6 h (4)</small>" in teammate  # parts 1 h, 2 h, 3 h, 30 h
+    first = by_rep[by_rep.index(rep.get_full_name() or rep.username):]
+    assert "4 d 0 h <small>· 90th 4 d 0 h (1)</small>" in first[:first.index("</tr>")]
