@@ -66,7 +66,7 @@ def test_the_builder_represents_every_step_promise_status_and_record():
     assert Case.objects.values("owner").distinct().count() == N_REPS
     assert Case.objects.filter(reference=summary["long_case"], owner__username=summary["rep"]).exists()
     shifted_case = shifted.filter(held_stays__isnull=False).first()  # copied with its held parts, moved in time
-    held = list(shifted_case.held_stays.values_list("owner_id", "step", "started_at", "ended_at"))
+    held = list(shifted_case.held_stays.values_list("owner_id", "step", "entered_at", "started_at", "ended_at"))
     assert held == list(parts_from_timeline(shifted_case.events.order_by("created_at", "id")))
 
 

@@ -25,8 +25,9 @@ Definitions (the team page shows the same words):
   client's recorded agreement).
 - Median (and nearest-rank 90th percentile) time in a step: for the team, each stay in a step that
   ended in the window (a transition out of it), from the transition into it to the transition out of it;
-  for a rep, each part of a stay they held the case that ended in the window (`HeldStay`: from entering
-  the step or taking the case over, to leaving the step or handing the case on).
+  for a rep, each stay they held the case in, counting the time they held it: their parts of the stay
+  that ended in the window, added up (`HeldStay`: each from entering the step or taking the case over,
+  to leaving the step or handing the case on).
 - Opened: cases opened in the window. Resolved: cases taken through the deliver gate to resolved in
   the window. Closed by override: cases a supervisor force-closed in the window (never counted as
   resolved). Reopened: cases reopened in the window. Each counts distinct cases.

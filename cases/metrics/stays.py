@@ -3,15 +3,17 @@ percentile) in seconds.
 
 - The team's: the whole stays that ended in the window (transition events created in it, each carrying
   `CaseEvent.step_seconds`, recorded by cases.services.transitions), whoever held the case.
-- A rep's: the parts of stays they held the case that ended in the window (cases.models.HeldStay, recorded by
-  cases.services.held): from the case entering the step, or from the rep taking the case in it, to the
-  case leaving the step or changing hands. Handing a case that sat for days to a teammate who moves it on
-  at once leaves the days with the rep who held them.
+- A rep's: for each stay they held the case in (their parts of it that ended in the window,
+  cases.models.HeldStay, recorded by cases.services.held), the sum of their parts: each from the case
+  entering the step, or from the rep taking the case in it, to the case leaving the step or changing
+  hands. Handing a case that sat for days to a teammate who moves it on at once leaves the days with the
+  rep who held them; handing it back and forth makes one stay for each rep, not many short ones.
 
 On PostgreSQL one statement does both: an index-only scan of the window's transitions (index
-event_stay_window) and one of the window's held parts (index held_stay_window), each aggregated with
-percentile_cont(0.5) / percentile_disc(0.9). Elsewhere (SQLite for `make run`) the window's values are
-fetched and the same statistics taken in Python. Either way the work follows the window, not the history."""
+event_stay_window) and one of the window's held parts (index held_stay_window, added up per rep and stay),
+each aggregated with percentile_cont(0.5) / percentile_disc(0.9). Elsewhere (SQLite for `make run`) the
+window's values are fetched and the same statistics taken in Python. Either way the work follows the
+window, not the history."""
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
@@ -34,8 +36,9 @@ class Stays:
 
 
 def step_stays(w):
-    """{(owner_id, step): Stays} of each rep's held parts, and {(None, step): Stays} of the team's whole
-    stays, in the workflow's steps, that ended in window `w`."""
+    """{(owner_id, step): Stays} of each rep's time in the stays they held (their parts of each stay
+    added up), and {(None, step): Stays} of the team's whole stays, in the workflow's steps, over
+    window `w`."""
     return _postgres(w) if on_postgresql() else _python(w)
 
 
@@ -54,10 +57,12 @@ WHERE step_seconds IS NOT NULL AND created_at >= %s AND created_at < %s AND from
 GROUP BY from_step
 UNION ALL
 SELECT owner_id, step, COUNT(*),
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds),
-       percentile_disc(0.9) WITHIN GROUP (ORDER BY seconds)
-FROM cases_heldstay
-WHERE ended_at >= %s AND ended_at < %s AND step = ANY(%s)
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY held),
+       percentile_disc(0.9) WITHIN GROUP (ORDER BY held)
+FROM (SELECT owner_id, step, SUM(seconds) AS held
+      FROM cases_heldstay
+      WHERE ended_at >= %s AND ended_at < %s AND step = ANY(%s)
+      GROUP BY case_id, entered_at, step, owner_id) AS rep_stays
 GROUP BY owner_id, step
 """
 
@@ -74,7 +79,11 @@ def _python(w):
     values = defaultdict(list)
     for step, seconds in _window_events(w).values_list("from_step", "step_seconds"):
         values[(None, step)].append(seconds)
-    held = HeldStay.objects.filter(w.q("ended_at"), step__in=[s.value for s in OPEN_STEPS])
-    for owner_id, step, seconds in held.values_list("owner_id", "step", "seconds"):
+    held = defaultdict(float)  # (case, stay, step, owner) -> the owner's parts of the stay, added up
+    rows = HeldStay.objects.filter(w.q("ended_at"), step__in=[s.value for s in OPEN_STEPS])
+    for case_id, entered, step, owner_id, seconds in rows.values_list("case_id", "entered_at", "step", "owner_id",
+                                                                      "seconds"):
+        held[(case_id, entered, step, owner_id)] += seconds
+    for (_case, _entered, step, owner_id), seconds in held.items():
         values[(owner_id, step)].append(seconds)
     return {key: Stays(len(v), statistics.median(v), percentile(v, HIGH)) for key, v in values.items()}

@@ -179,12 +179,13 @@ class CaseEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     # On a transition event: how long the case stayed in the step it left (from_step), in seconds, from
     # entering it (the transition into it) to this event. Written with the event by
-    # cases.services.transitions; NULL on every other event. The team page's times in each step are
-    # aggregates of this column over the window (cases/metrics/dashboard.py).
+    # cases.services.transitions; NULL on every other event. The team's times in each step on the team
+    # page are aggregates of this column over the window (cases/metrics/stays.py); a rep's come from
+    # the parts they held (HeldStay).
     step_seconds = models.FloatField(null=True, blank=True)
     # The case's owner when the event was written (cases.services.common.event_record and the other
-    # writers): the team page counts a stay, an arrival at deliver, a resolution, a reopen or an override
-    # for the rep who owned the case then, not for whoever owns it now. Events older than the column
+    # writers): the team page counts an arrival at deliver, a resolution, a reopen or an override for the
+    # rep who owned the case then, not for whoever owns it now. Events older than the column
     # carry the case's owner at the migration (0015), the best known.
     owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
                               db_index=False)
@@ -206,8 +207,7 @@ class CaseEvent(models.Model):
         indexes = [
             models.Index(fields=["case", "created_at"]),
             models.Index(fields=["verb", "created_at"]),
-            # The team page's stays in a step over a window, by the owner then: an index-only scan of the
-            # window's transitions.
+            # The team's stays in a step over a window: an index-only scan of the window's transitions.
             models.Index(fields=["created_at"], include=["case", "from_step", "step_seconds", "owner"],
                          condition=models.Q(step_seconds__isnull=False), name="event_stay_window"),
             # The window's transitions of one kind (resolved, reopened, arrived at deliver...), by verb,

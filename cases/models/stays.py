@@ -9,15 +9,18 @@ User = settings.AUTH_USER_MODEL
 
 
 class HeldStay(models.Model):
-    """One owner's part of a stay in a step: from the case entering the step, or from the owner taking the
-    case in it, to the case leaving the step or changing hands. Written by cases.services.held when either
-    happens, never changed afterwards. A stay that never changed hands is one row, as long as the stay
-    (CaseEvent.step_seconds); a handoff cuts it in two, so a case stuck for days counts against the rep who
-    held it those days, not the teammate it was handed to who moved it on an hour later."""
+    """One owner's part of a stay in a step: from the case entering the step (`entered_at`, the stay's
+    start), or from the owner taking the case in it, to the case leaving the step or changing hands.
+    Written by cases.services.held when either happens, never changed afterwards. A stay that never
+    changed hands is one row, as long as the stay (CaseEvent.step_seconds). A rep's time in a stay is the
+    sum of their parts of it (cases/metrics/stays.py): a case stuck for days counts against the rep who
+    held it those days, not the teammate it was handed to who moved it on an hour later, and handing it
+    back and forth makes one stay for each rep, not many short ones."""
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="held_stays")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="held_stays", db_index=False)
     owner = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", db_index=False)
     step = models.CharField(max_length=20, choices=Step.choices)
+    entered_at = models.DateTimeField()  # the stay's: when the case entered `step`
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField()
     seconds = models.FloatField()
@@ -25,14 +28,17 @@ class HeldStay(models.Model):
     class Meta:
         ordering = ["ended_at", "id"]
         indexes = [
-            # The team page's per-rep times in each step over a window: an index-only scan.
-            models.Index(fields=["ended_at"], include=["owner", "step", "seconds"], name="held_stay_window"),
-            # Where the current owner's part began (the case's latest row).
+            # The team page's per-rep times in each step over a window: an index-only scan, each rep's
+            # parts of a stay added up by (case, entered_at).
+            models.Index(fields=["ended_at"], include=["owner", "step", "seconds", "case", "entered_at"],
+                         name="held_stay_window"),
             models.Index(fields=["case", "ended_at"], name="held_stay_case"),
         ]
         constraints = [
-            models.CheckConstraint(condition=models.Q(seconds__gte=0) & models.Q(ended_at__gte=models.F("started_at")),
-                                   name="held_stay_forward"),
+            models.CheckConstraint(
+                condition=models.Q(seconds__gte=0) & models.Q(ended_at__gte=models.F("started_at"))
+                & models.Q(started_at__gte=models.F("entered_at")),
+                name="held_stay_forward"),
         ]
 
     def __str__(self):

@@ -91,7 +91,7 @@ def test_history_holds_each_owners_part_of_each_stay_as_the_services_cut_it(hist
     """The simulation writes HeldStay as it moves and hands cases on; the timeline cut again gives the same."""
     written, cut = [], []
     for case in history:
-        held = case.held_stays.values_list("owner_id", "step", "started_at", "ended_at")
+        held = case.held_stays.values_list("owner_id", "step", "entered_at", "started_at", "ended_at")
         written += [(case.pk, *row) for row in held]
         cut += [(case.pk, *part) for part in parts_from_timeline(case.events.order_by("created_at", "id"))]
     assert written and sorted(written) == sorted(cut)

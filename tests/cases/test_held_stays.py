@@ -3,13 +3,15 @@ sat for days to a teammate who moves it on at once leaves the days with the rep 
 case changes hands by a handoff, a supervisor's reassignment or the claim of a case opened from email. The
 team's figure is the whole stay. Through the PostgreSQL statement and the portable path `make run` takes."""
 import datetime as dt
+from importlib import import_module
 
 import pytest
+from django.apps import apps as django_apps
 from django.urls import reverse
 
 from cases import services
 from cases.metrics import bounded, escalations, outcomes, stays
-from cases.models import HeldStay, Mood, Step
+from cases.models import CaseEvent, HeldStay, Mood, Step
 from tests.cases.helpers import DENNIS_CONCERN
 from tests.cases.metrics_support import H, NOW, T0, at, board, next_step, open_and_identify, row
 
@@ -86,7 +88,8 @@ def test_a_part_held_while_the_step_goes_on_counts_once_the_case_changes_hands(p
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", PATHS)
-def test_a_case_handed_back_and_forth_counts_each_part_for_its_holder(path, rep, other_rep, dennis, monkeypatch):
+def test_a_case_handed_back_and_forth_counts_each_reps_parts_of_the_stay_added_up(path, rep, other_rep, dennis,
+                                                                                   monkeypatch):
     case = open_and_identify(rep, dennis, opened=T0, identified=T0 + H)
     with at(T0 + 3 * H):
         handoff(rep, other_rep)(case)
@@ -98,8 +101,8 @@ def test_a_case_handed_back_and_forth_counts_each_part_for_its_holder(path, rep,
 
     dashboard = board(days=30)
 
-    assert row(dashboard, rep).stays_in(Step.ACKNOWLEDGE) == 2  # 2 h, then 1 h
-    assert row(dashboard, rep).median_in(Step.ACKNOWLEDGE) == 1.5 * H
+    assert row(dashboard, rep).stays_in(Step.ACKNOWLEDGE) == 1  # one stay: 2 h, then 1 h, added up
+    assert row(dashboard, rep).median_in(Step.ACKNOWLEDGE) == 3 * H
     assert row(dashboard, other_rep).median_in(Step.ACKNOWLEDGE) == 5 * H
     assert dashboard.team.median_in(Step.ACKNOWLEDGE) == 8 * H
     parts = list(HeldStay.objects.filter(case=case, step=Step.ACKNOWLEDGE).values_list("owner", "seconds"))
@@ -146,3 +149,47 @@ def test_the_team_page_shows_each_reps_median_and_90th_percentile_of_their_parts
     assert "2 h 30 min <small>· 90th 1 d 6 h (4)</small>" in teammate  # parts 1 h, 2 h, 3 h, 30 h
     first = by_rep[by_rep.index(rep.get_full_name() or rep.username):]
     assert "4 d 0 h <small>· 90th 4 d 0 h (1)</small>" in first[:first.index("</tr>")]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PATHS)
+def test_handing_a_stuck_case_back_and_forth_does_not_turn_its_days_into_short_stays(path, rep, other_rep, dennis,
+                                                                                      monkeypatch):
+    """Every 8 hours the rep hands the case to a teammate, who hands it back a minute later: still one stay
+    of about four days for the rep, and one of twelve minutes for the teammate, not a dozen short ones."""
+    case = open_and_identify(rep, dennis, opened=T0, identified=T0 + H)
+    moment = T0 + H
+    for _ in range(12):
+        moment += 8 * H
+        with at(moment):
+            handoff(rep, other_rep)(case)
+        moment += dt.timedelta(minutes=1)
+        with at(moment):
+            handoff(other_rep, rep)(case)
+    with at(moment + H):
+        next_step(case, rep)
+    on_path(path, monkeypatch)
+
+    dashboard = board(days=30)
+
+    mine, theirs = row(dashboard, rep), row(dashboard, other_rep)
+    assert (mine.stays_in(Step.ACKNOWLEDGE), theirs.stays_in(Step.ACKNOWLEDGE)) == (1, 1)
+    assert mine.median_in(Step.ACKNOWLEDGE) == 4 * DAY + H
+    assert theirs.median_in(Step.ACKNOWLEDGE) == dt.timedelta(minutes=12)
+    assert HeldStay.objects.filter(case=case, step=Step.ACKNOWLEDGE).count() == 25
+
+
+@pytest.mark.django_db
+def test_the_migration_reads_who_held_the_case_from_the_handoffs_not_from_stamps_older_than_0015(
+        rep, other_rep, dennis):
+    """Events written before migration 0015 carry the owner at that migration (here: the teammate, who owns
+    the case now). The parts are cut between the handoff's from_user and to_user all the same."""
+    stuck_then_handed_on(rep, other_rep, dennis, move=handoff(rep, other_rep))
+    written = sorted(HeldStay.objects.values_list("owner_id", "step", "seconds"))
+    CaseEvent.objects.update(owner=other_rep)
+    HeldStay.objects.all().delete()
+
+    import_module("cases.migrations.0027_held_stays_filled").cut_stays(django_apps, None)
+
+    assert sorted(HeldStay.objects.values_list("owner_id", "step", "seconds")) == written
+    assert (rep.pk, Step.ACKNOWLEDGE, 4 * DAY.total_seconds()) in written

@@ -1,10 +1,11 @@
 """Each per-rep number of the team page counts for the rep who owned the case when the counted thing
 happened (RECIPE "Measures the product shows"; CaseEvent.owner), so a handoff or a supervisor's
-reassignment moves nothing onto the teammate who takes the case: a stay for the owner when it ended, an
-arrival at deliver for the owner then, a resolution with its mood and follow-up for the rep who resolved
-it, a reopen or an override for the owner then, an opened case for the rep who opened it. Through the
-PostgreSQL statements and through the portable path `make run` takes on SQLite. And the migration that
-added the column gives the events written before it the case's owner (the best known then)."""
+reassignment moves nothing onto the teammate who takes the case: time in a step for the rep who held the
+case (tests/cases/test_held_stays.py has the rest), an arrival at deliver for the owner then, a
+resolution with its mood and follow-up for the rep who resolved it, a reopen or an override for the
+owner then, an opened case for the rep who opened it. Through the PostgreSQL statements and through the
+portable path `make run` takes on SQLite. And the migration that added the column gives the events
+written before it the case's owner (the best known then)."""
 import importlib
 
 import pytest

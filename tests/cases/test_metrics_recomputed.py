@@ -276,9 +276,12 @@ def recomputed(days):
     def held_parts(case_id, step, entered, left):
         cuts = [m for m in moves[case_id] if entered <= m < (left or NOW)]
         ends = [*cuts, left] if left is not None else cuts
+        held = defaultdict(float)  # a rep's parts of this stay, added up
         for start, end in zip([entered, *cuts], ends):
             if step in OPEN_STEPS and inside(end):
-                want[owner_at(case_id, start)]["stays"][step].append((end - start).total_seconds())
+                held[owner_at(case_id, start)] += (end - start).total_seconds()
+        for who, seconds in held.items():
+            want[who]["stays"][step].append(seconds)
 
     previous = None
     for event in CaseEvent.objects.exclude(to_step="").order_by("case_id", "created_at", "id"):
@@ -417,21 +420,21 @@ def test_the_arrivals_judged_again_from_the_rows_get_the_verdicts_kept_at_the_ti
 def test_the_held_parts_written_as_they_happened_are_what_the_timeline_gives_and_the_migration_refills():
     """Each owner's part of each stay (HeldStay, written by cases.services.held at each transition and
     change of hands) is what cases.services.held.parts_from_timeline cuts from the case's events, the rule
-    migration 0026 filled the past with: run again over the same rows, it writes the same parts."""
+    migration 0027 filled the past with: run again over the same rows, it writes the same parts."""
     generated_history()
-    fields = ("case_id", "owner_id", "step", "started_at", "ended_at", "seconds")
+    fields = ("case_id", "owner_id", "step", "entered_at", "started_at", "ended_at", "seconds")
     live = sorted(HeldStay.objects.values_list(*fields))
     handed = set(Handoff.objects.filter(status=HandoffStatus.ACCEPTED).values_list("accepted_at", flat=True))
-    assert any(started in handed for _c, _o, _s, started, *_ in live)  # some parts begin at a change of hands
+    assert any(started in handed for _c, _o, _s, _e, started, *_ in live)  # some parts begin at a change of hands
     cut = []
     for case in Case.objects.order_by("pk"):
         timeline = case.events.order_by("created_at", "id")
-        cut += [(case.pk, owner_id, step, started, ended, (ended - started).total_seconds())
-                for owner_id, step, started, ended in parts_from_timeline(timeline)]
+        cut += [(case.pk, owner_id, step, entered, started, ended, (ended - started).total_seconds())
+                for owner_id, step, entered, started, ended in parts_from_timeline(timeline)]
     assert sorted(cut) == live
 
     HeldStay.objects.all().delete()
-    import_module("cases.migrations.0026_held_stays").cut_stays(django_apps, None)
+    import_module("cases.migrations.0027_held_stays_filled").cut_stays(django_apps, None)
 
     assert sorted(HeldStay.objects.values_list(*fields)) == live
 

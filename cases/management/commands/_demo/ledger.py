@@ -268,8 +268,8 @@ class Ledger:
     # --- ownership (cases.services.handoffs, cases.services.team) -------------------------------------
     def end_of_holding(self, step):
         """The owner's part of the stay in `step` ends now (cases.services.held.end_of_holding)."""
-        self.add(HeldStay, owner=self.owner, step=step, started_at=self.held_from, ended_at=self.t,
-                 seconds=(self.t - self.held_from).total_seconds())
+        self.add(HeldStay, owner=self.owner, step=step, entered_at=self.case.step_entered_at,
+                 started_at=self.held_from, ended_at=self.t, seconds=(self.t - self.held_from).total_seconds())
         self.held_from = self.t
 
     def transfer(self, new_owner):
