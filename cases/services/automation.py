@@ -30,6 +30,7 @@ from ..selectors import supervisor_emails_for
 from ..workflow import ITEM_STEPS, STALL_WATCH_STEPS, live_promise_q
 from .broken import item_context, item_overdue_notices, promises_break_due
 from .escalations import escalation_raise_system
+from .held import longest_holder
 
 def lock_case_nowait(case_id, **conditions):
     """The case row, locked, or None when another transaction holds it (or it no longer matches)."""
@@ -288,6 +289,7 @@ def case_flag_stalled(case_id, now):
     escalation = escalation_raise_system(
         case=case, reason=EscalationReason.STALLED,
         note=f"Still in “{step}” after {waited} (limit {settings.STALLED_CASE_HOURS} h).",
+        counted_for=longest_holder(case, now),  # not whoever took it on a minute ago
     )
     notify(
         system=True, key=f"case-stalled:{case.pk}:{int(case.step_entered_at.timestamp())}", kind="case_stalled",

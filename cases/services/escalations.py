@@ -42,9 +42,10 @@ def escalation_raise(*, user, case, reason, note):
     return escalation
 
 
-def escalation_raise_system(*, case, reason, note, promise=None):
+def escalation_raise_system(*, case, reason, note, promise=None, counted_for=None):
     """Open an automatic escalation unless one is already open for the same promise (or, for a
-    stalled case, for the same case). The caller holds the case lock."""
+    stalled case, for the same case). The caller holds the case lock. `counted_for`: the rep the team
+    page counts it for (Escalation.case_owner), when not the case's owner now."""
     existing = Escalation.objects.exclude(status=EscalationStatus.RESOLVED).filter(case=case, reason=reason)
     existing = existing.filter(promise=promise) if promise is not None else existing
     if existing.exists():
@@ -52,7 +53,7 @@ def escalation_raise_system(*, case, reason, note, promise=None):
     try:
         with transaction.atomic():
             escalation = Escalation.objects.create(case=case, reason=reason, note=note, raised_by_system=True,
-                                                   promise=promise, case_owner_id=case.owner_id)
+                                                   promise=promise, case_owner_id=counted_for or case.owner_id)
     except IntegrityError:  # a concurrent sweep opened it first
         return None
     event_record(case=case, actor=None, verb="escalated by the system", note=note,

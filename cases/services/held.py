@@ -25,6 +25,19 @@ def end_of_holding(*, case, owner_id, step, entered, at):
                             started_at=started, ended_at=at, seconds=(at - started).total_seconds())
 
 
+def longest_holder(case, now):
+    """The rep who has held `case` longest in its current stay, up to `now` (their parts added up, the
+    current owner's running part included; a tie goes to the current owner): whom a stall is counted
+    for, so a case handed on just before the stall sweep sees it stays on the rep who let it sit."""
+    taken = (CaseEvent.objects.filter(case=case, verb__in=sorted(OWNER_CHANGES), created_at__gte=case.step_entered_at)
+             .order_by("-created_at").values_list("created_at", flat=True).first())
+    held = {case.owner_id: max(0.0, (now - max(case.step_entered_at, taken or case.step_entered_at)).total_seconds())}
+    for owner_id, seconds in HeldStay.objects.filter(case=case, entered_at=case.step_entered_at,
+                                                     step=case.step).values_list("owner_id", "seconds"):
+        held[owner_id] = held.get(owner_id, 0.0) + seconds
+    return max(held, key=lambda owner_id: (held[owner_id], owner_id == case.owner_id))
+
+
 def parts_from_timeline(events):
     """The (owner_id, step, entered_at, started_at, ended_at) of each held part of a case's stays,
     recomputed from its timeline: `events` are the case's events in order (created_at, id); only its

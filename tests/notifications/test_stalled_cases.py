@@ -96,3 +96,37 @@ def test_a_case_that_moves_on_and_stalls_again_is_flagged_again(rep, supervisor,
     assert done == 1
     assert OutboxMessage.objects.filter(kind="case_stalled").count() == 2
     assert Escalation.objects.filter(case=case, reason=EscalationReason.STALLED).count() == 2
+
+
+def _hand(case, giver, taker):
+    offered = services.handoff_request(user=giver, case=case, to_user=taker, reason="Away for the rest of the week")
+    services.handoff_accept(user=taker, handoff=offered, client_informed=True)
+
+
+@pytest.mark.django_db
+def test_a_stall_seen_a_minute_after_a_handoff_counts_for_the_rep_who_let_the_case_sit(rep, teammate, dennis):
+    """The rep sat on the case 23 h 50 min and handed it on; the sweep sees the stall a minute later."""
+    taker = teammate
+    case = _case_in(Step.GATHER, rep, dennis)
+    with at(T0 + 23 * HOUR + 50 * MIN):
+        _hand(case, rep, taker)
+
+    with at(T0 + 24 * HOUR + MIN):
+        assert sweep_stalled_cases() == 1
+
+    assert Escalation.objects.get(case=case, reason=EscalationReason.STALLED).case_owner == rep
+
+
+@pytest.mark.django_db
+def test_a_stall_counts_for_the_teammate_who_held_the_case_longest(rep, teammate, dennis):
+    taker = teammate
+    case = _case_in(Step.GATHER, rep, dennis)
+    with at(T0 + 2 * HOUR):
+        _hand(case, rep, taker)
+    with at(T0 + 20 * HOUR):
+        _hand(case, taker, rep)  # back to the rep for the last four hours
+
+    with at(T0 + 24 * HOUR + MIN):
+        assert sweep_stalled_cases() == 1
+
+    assert Escalation.objects.get(case=case, reason=EscalationReason.STALLED).case_owner == taker
