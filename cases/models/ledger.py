@@ -36,6 +36,11 @@ class Promise(models.Model):
     # How many times this commitment's deadline has moved (its predecessor's count + 1), and, on a
     # promise opened by renegotiation, how the client agreed to the new deadline.
     moved_count = models.PositiveSmallIntegerField(default=0)
+    # A status update opened by the sweep when the one before it broke (cases.services.broken): the rhythm
+    # goes on through a silence, one beat after the missed one, so each missed beat is one more broken
+    # promise. The rep's first update after the miss is the late one it was, and restarts the rhythm from
+    # when it was given (cases.services.updates), as if this beat had been opened by it.
+    after_missed = models.BooleanField(default=False)
     agreed_channel = models.CharField(max_length=20, choices=Channel.choices, blank=True)
     agreed_text = models.TextField(blank=True, max_length=1000)
 

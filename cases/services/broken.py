@@ -4,12 +4,13 @@ broken-promise sweep (`promises_break_due`, a batch) or a rep's change after the
 (`promises.settle_if_overdue`, which calls `break_promises` with one promise). Both run the same
 code, so a promise broken by either is recorded, escalated and told exactly alike.
 
-`break_promises` does its work in a fixed number of statements whatever the number of promises:
-one UPDATE of the promises, one read of the escalations already open, one INSERT of the new ones,
-one INSERT of the timeline entries, one UPDATE of the cases' ledger counters (and one read of them
-back), and the notices through `notify_many` (the readers' zones, the supervisors, the outbox)."""
+`break_promises` does its work in a fixed number of statements whatever the number of promises: one
+UPDATE of the promises, one read of the escalations already open, one INSERT of the new ones, one INSERT
+of the timeline entries, one UPDATE of the cases' ledger counters (and one read of them back), for
+broken status updates a read and an INSERT of their next beats, and the notices through `notify_many`
+(the readers' zones, the supervisors, the outbox)."""
 from django.db import transaction
-from django.db.models import Count, Min, OuterRef, Subquery, Value
+from django.db.models import Count, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -43,12 +44,14 @@ def promises_break_due(rows, now):
         return len(promises)
 
 
-def break_promises(pairs, *, now):
+def break_promises(pairs, *, now, next_beats=True):
     """Break each (case, promise) of `pairs`, in order: the caller holds every case's lock and has
     re-read each promise as pending and due. Each is marked broken at `now`, gets a system
     escalation (broken promise) unless one is open for it, two timeline entries, and its notices
-    (`broken_promise_notices`); the cases' ledger counters are refreshed. The in-memory promises and
-    cases are updated too. Returns {promise pk: the escalation opened, or None if one was open}."""
+    (`broken_promise_notices`); the cases' ledger counters are refreshed. A broken status update's next
+    beat opens after it (`_next_beats`), unless `next_beats` is False (promises.promise_move opens the
+    successor itself). The in-memory promises and cases are updated too. Returns {promise pk: the
+    escalation opened, or None if one was open}."""
     if not pairs:
         return {}
     stamp = timezone.now()
@@ -57,6 +60,7 @@ def break_promises(pairs, *, now):
     for _, promise in pairs:
         promise.status, promise.broken_at, promise.closed_at = PromiseStatus.BROKEN, now, now
     escalations = _escalate(pairs, stamp)
+    beats = _next_beats(pairs, stamp) if next_beats else {}
     events = []
     for case, promise in pairs:
         events.append(CaseEvent.of(case, actor=None, verb="promise broken", created_at=stamp,
@@ -66,10 +70,38 @@ def break_promises(pairs, *, now):
         if escalation is not None:
             events.append(CaseEvent.of(case, actor=None, verb="escalated by the system", note=escalation.note,
                                        data={"escalation": escalation.pk}, created_at=stamp))
+        beat = beats.get(promise.pk)
+        if beat is not None:
+            events.append(CaseEvent.of(case, actor=None, verb="promise made", note=beat.source, created_at=stamp,
+                                       data={"promise": beat.pk, "kind": beat.kind, "due_at": beat.due_at.isoformat(),
+                                             "after_missed": True}))
     CaseEvent.objects.bulk_create(events)
     _refresh_ledger_counters([case for case, _ in pairs], stamp)
     notify_many(broken_promise_notices(pairs, escalations, now), system=True)
     return escalations
+
+
+def _next_beats(pairs, stamp):
+    """After a missed update the rhythm goes on: for each status update broken here whose case runs its
+    cadence (and has no other update pending), the next one opens a beat after the missed one's deadline
+    (status_update_due, outside the client's quiet hours), marked `after_missed`. Silence then costs a
+    broken promise each beat, not one for the whole silence. Two statements for the batch. Returns
+    {broken promise pk: the beat opened after it}."""
+    from .promises import status_update_due, status_update_source  # promises imports this module
+
+    missed = {case.pk: (case, promise) for case, promise in pairs
+              if promise.kind == PromiseKind.STATUS_UPDATE and case.cadence_minutes
+              and policy(case.step).cadence_runs}
+    if not missed:
+        return {}
+    waiting = set(Promise.objects.filter(case_id__in=list(missed), kind=PromiseKind.STATUS_UPDATE,
+                                         status=PromiseStatus.PENDING).values_list("case_id", flat=True))
+    beats = {promise.pk: Promise(case=case, kind=PromiseKind.STATUS_UPDATE,
+                                 due_at=status_update_due(case, promise.due_at), owner_id=case.owner_id,
+                                 source=status_update_source(case)[:300], after_missed=True, created_at=stamp)
+             for case_id, (case, promise) in missed.items() if case_id not in waiting}
+    Promise.objects.bulk_create(list(beats.values()))
+    return beats
 
 
 def _accountable(case, promise, items):
@@ -88,13 +120,25 @@ def _escalate(pairs, stamp):
     """A system escalation (broken promise) for each promise, unless one is already open for it."""
     item_ids = [p.action_item_id for _, p in pairs if p.action_item_id]
     items = ActionItem.objects.only("id", "assignee_id", "created_by_id").in_bulk(item_ids) if item_ids else {}
-    open_for = set(Escalation.objects.exclude(status=EscalationStatus.RESOLVED)
-                   .filter(reason=EscalationReason.BROKEN_PROMISE, promise_id__in=[p.pk for _, p in pairs])
-                   .values_list("promise_id", flat=True))
-    new = [Escalation(case=case, reason=EscalationReason.BROKEN_PROMISE, note=f"Broken promise: {promise.source}",
-                      raised_by_system=True, promise=promise, case_owner_id=_accountable(case, promise, items),
-                      created_at=stamp)
-           for case, promise in pairs if promise.pk not in open_for]
+    open_rows = (Escalation.objects.exclude(status=EscalationStatus.RESOLVED)
+                 .filter(Q(promise_id__in=[p.pk for _, p in pairs])
+                         | Q(case_id__in={case.pk for case, _ in pairs}, promise__kind=PromiseKind.STATUS_UPDATE),
+                         reason=EscalationReason.BROKEN_PROMISE)
+                 .values_list("promise_id", "case_id", "promise__kind"))
+    open_for, silent = set(), set()  # promises escalated; cases with a missed update escalated and open
+    for promise_id, case_id, kind in open_rows:
+        open_for.add(promise_id)
+        if kind == PromiseKind.STATUS_UPDATE:
+            silent.add(case_id)
+    new = []
+    for case, promise in pairs:
+        if promise.pk in open_for or (promise.kind == PromiseKind.STATUS_UPDATE and case.pk in silent):
+            continue  # one open escalation stands for a run of missed updates, however long the silence
+        new.append(Escalation(case=case, reason=EscalationReason.BROKEN_PROMISE,
+                              note=f"Broken promise: {promise.source}", raised_by_system=True, promise=promise,
+                              case_owner_id=_accountable(case, promise, items), created_at=stamp))
+        if promise.kind == PromiseKind.STATUS_UPDATE:
+            silent.add(case.pk)
     Escalation.objects.bulk_create(new)
     opened = {e.promise_id: e for e in new}
     return {promise.pk: opened.get(promise.pk) for _, promise in pairs}

@@ -14,8 +14,8 @@ from ..text import LINE
 from ..workflow import Record, ensure_allows
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
 from .promises import (
-    agreement_from, allowed_due, open_next_status_update, pending_promise, promise_move, promise_open,
-    settle_if_overdue, status_update_due,
+    agreement_from, allowed_due, open_next_status_update, pending_promise, pending_update_now, promise_move,
+    promise_open, settle_if_overdue, status_update_due,
 )
 
 
@@ -72,7 +72,7 @@ def cadence_set(*, user, case, minutes, channel, business_hours_only=False, note
     note = require_text(note, field="note", message="", limit=LINE) if note else ""
     now = timezone.now()
     old = (case.cadence_minutes, case.cadence_channel, case.cadence_business_hours_only)
-    promise = pending_promise(case, PromiseKind.STATUS_UPDATE)
+    promise = pending_update_now(case, now)  # an overdue one broken first, as the sweep would
     case.cadence_minutes, case.cadence_channel = minutes, channel
     case.cadence_business_hours_only = bool(business_hours_only)
     last = StatusUpdate.objects.filter(case=case).order_by("-given_at").values_list("given_at", flat=True).first()

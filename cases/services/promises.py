@@ -77,23 +77,36 @@ def _overdue(promise, now):
     return promise.status == PromiseStatus.PENDING and promise.due_at <= now
 
 
-def _mark_broken(*, case, promise, now):
+def _mark_broken(*, case, promise, now, next_beats=True):
     """The one way a pending promise becomes broken, whoever notices first (the sweep, or a rep's change
     after the deadline): recorded, escalated, and the owner and supervisors told, exactly once (the
     caller holds the case lock and has re-read the promise as pending). The sweep breaks its batch
     through the same code (services/broken.py). Returns the escalation, or None if one was already
     open for it."""
-    return break_promises([(case, promise)], now=now)[promise.pk]
+    return break_promises([(case, promise)], now=now, next_beats=next_beats)[promise.pk]
 
 
-def settle_if_overdue(*, case, promise, now=None):
+def settle_if_overdue(*, case, promise, now=None, next_beats=True):
     """A deadline that has passed cannot be talked away: before any change to a pending promise, if its
-    deadline has passed it is first recorded broken. Returns True when it was."""
+    deadline has passed it is first recorded broken (a status update's next beat opening after it, as
+    when the sweep breaks it, unless the caller opens the successor itself). Returns True when it was."""
     now = now or timezone.now()
     if not _overdue(promise, now):
         return False
-    _mark_broken(case=case, promise=promise, now=now)
+    _mark_broken(case=case, promise=promise, now=now, next_beats=next_beats)
     return True
+
+
+def pending_update_now(case, now):
+    """The case's pending status update once the ledger is brought up to date as the sweep would: one
+    whose deadline has passed is broken first, and the beat after it is the pending one. Whatever a rep
+    does next then meets the same ledger whether or not the sweep got there first."""
+    promise = pending_promise(case, PromiseKind.STATUS_UPDATE)
+    if promise is not None and _overdue(promise, now):
+        promise.case = case
+        settle_if_overdue(case=case, promise=promise, now=now)
+        promise = pending_promise(case, PromiseKind.STATUS_UPDATE)
+    return promise
 
 
 def promise_fulfil(*, promise, at, actor=None):
@@ -184,7 +197,7 @@ def promise_move(*, promise, new_due_at, actor, note, owner=None, agreement=None
     more move and carries the client's agreement. Returns the new promise."""
     now = now or timezone.now()
     case = promise.case
-    if settle_if_overdue(case=case, promise=promise, now=now):
+    if settle_if_overdue(case=case, promise=promise, now=now, next_beats=False):  # the successor opens below
         moved_count = promise.moved_count
         event_record(case=case, actor=actor, verb="new deadline after a broken promise",
                      note=note, data={"promise": promise.pk, "new_due_at": new_due_at.isoformat()})
@@ -269,11 +282,13 @@ def status_update_due(case, start):
     return allowed_due(case, PromiseKind.STATUS_UPDATE, start + timezone.timedelta(minutes=case.cadence_minutes))
 
 
+def status_update_source(case):
+    return f"Update {case.client.name} by {case.get_cadence_channel_display().lower()}"
+
+
 def open_next_status_update(*, case, start, actor):
-    return promise_open(
-        case=case, kind=PromiseKind.STATUS_UPDATE, due_at=status_update_due(case, start), owner=case.owner,
-        source=f"Update {case.client.name} by {case.get_cadence_channel_display().lower()}", actor=actor,
-    )
+    return promise_open(case=case, kind=PromiseKind.STATUS_UPDATE, due_at=status_update_due(case, start),
+                        owner=case.owner, source=status_update_source(case), actor=actor)
 
 
 def open_follow_up(*, case, day, actor):

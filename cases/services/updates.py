@@ -7,12 +7,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..errors import CaseRuleError
-from ..models import Channel, Mood, PromiseKind, PromiseStatus, StatusUpdate
+from ..models import Channel, Mood, Promise, PromiseKind, PromiseStatus, StatusUpdate
 from ..text import clean_text, limit_of, require_substance
 from ..workflow import Record, ensure_allows, policy
 from .common import coach_warnings, ensure_can_work, event_record, lock_case, refresh_counters
 from .irate import apply_irate_rule
-from .promises import open_next_status_update, pending_promise, promise_fulfil, settle_if_overdue
+from .promises import (
+    open_next_status_update, pending_update_now, promise_fulfil, settle_if_overdue, status_update_due,
+)
 
 MAX_BACKDATE = timezone.timedelta(minutes=30)
 
@@ -41,8 +43,11 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
         raise CaseRuleError(f"Log an update within {int(MAX_BACKDATE.total_seconds() // 60)} minutes of giving it; "
                             "an older one would rewrite whether the promise was kept.", field="given_at")
     warnings = coach_warnings(summary, "status_update")
-    promise = pending_promise(case, PromiseKind.STATUS_UPDATE)
-    extra = _is_extra(case, promise, given_at)
+    promise = pending_update_now(case, now)  # an overdue one broken first, as the sweep would
+    # The first update after a missed one: the beat opened after the miss (Promise.after_missed) is not
+    # what this update keeps; the missed one is, late, and the rhythm starts again from this update.
+    beat = promise if promise is not None and promise.after_missed else None
+    extra = beat is None and _is_extra(case, promise, given_at)
     update = StatusUpdate.objects.create(case=case, given_at=given_at, channel=channel, summary=summary,
                                          client_line=client_line, client_mood=client_mood, coach_warnings=warnings,
                                          created_by=user)
@@ -51,7 +56,10 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
                        "client_line": client_line, **({"extra": True} if extra else {})})
     if extra:
         promise = None  # an extra contact: the promised update is still the one due next
-    elif promise is None:  # the sweep may already have marked it broken: record the late fulfilment
+    elif beat is not None:  # it answers the missed one, broken however it was dated: its late fulfilment
+        promise = (case.promises.filter(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.BROKEN,
+                                        kept_at__isnull=True).order_by("-due_at").first())
+    elif promise is None:  # the one it answers was broken: record the late fulfilment
         promise = case.promises.filter(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.BROKEN,
                                        kept_at__isnull=True,
                                        due_at__lte=given_at).order_by("-due_at").first()
@@ -71,7 +79,9 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
         interval = timezone.timedelta(minutes=case.cadence_minutes or 0)
         if promise.due_at - interval <= given_at <= promise.due_at:
             start = promise.due_at
-    if case.cadence_minutes and policy(case.step).cadence_runs and not extra:
+    if beat is not None:
+        _retime(case=case, beat=beat, start=start, actor=user)
+    elif case.cadence_minutes and policy(case.step).cadence_runs and not extra:
         open_next_status_update(case=case, start=start, actor=user)
     if case.temperature != client_mood:
         case.save(update_fields=[*case.take_temperature(client_mood), "updated_at"])
@@ -79,6 +89,16 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
     refresh_counters(case)
     update.extra = extra  # for the page's message, not stored (the event's data says it)
     return update
+
+
+def _retime(*, case, beat, start, actor):
+    """The beat opened after a missed update, once the late update has come: due a cadence after it, as
+    the next update would have been opened by it (never inside the client's quiet hours). Only the first
+    update after a miss does this; the beat is an ordinary pending promise from then on."""
+    due_at = status_update_due(case, start) if case.cadence_minutes else beat.due_at
+    Promise.objects.filter(pk=beat.pk).update(due_at=due_at, after_missed=False, reminded_at=None)
+    event_record(case=case, actor=actor, verb="next update re-timed", note=beat.source,
+                 data={"promise": beat.pk, "old_due_at": beat.due_at.isoformat(), "due_at": due_at.isoformat()})
 
 
 def _is_extra(case, promise, given_at):

@@ -67,12 +67,18 @@ def _state(since):
     """Everything breaking promises writes, ids replaced by their order among the new rows."""
     escalations = list(Escalation.objects.filter(pk__gt=since["escalation"]).order_by("id"))
     order = {e.pk: i for i, e in enumerate(escalations)}
+    beats = list(Promise.objects.filter(pk__gt=since["promise"]).order_by("id"))  # the next beats opened
+    beat_order = {p.pk: f"new-{i}" for i, p in enumerate(beats)}
 
     def data(event):
-        return {k: (order.get(v, v) if k == "escalation" else v) for k, v in event.data.items()}
+        return {k: (order.get(v, v) if k == "escalation" else beat_order.get(v, v) if k == "promise" else v)
+                for k, v in event.data.items()}
 
     return {
-        "promises": list(Promise.objects.order_by("id").values_list("id", "status", "broken_at", "closed_at")),
+        "promises": list(Promise.objects.filter(pk__lte=since["promise"]).order_by("id")
+                         .values_list("id", "status", "broken_at", "closed_at")),
+        "beats": [(p.case_id, p.kind, p.status, p.due_at, p.owner_id, p.source, p.after_missed, p.created_at)
+                  for p in beats],
         "escalations": [(e.case_id, e.reason, e.note, e.raised_by_system, e.promise_id, e.case_owner_id, e.status,
                          e.created_at) for e in escalations],
         "events": [(e.case_id, e.actor_id, e.verb, e.note, data(e), e.created_at)
@@ -87,7 +93,8 @@ def _state(since):
 
 def _high_water():
     return {name: (model.objects.order_by("-id").values_list("id", flat=True).first() or 0)
-            for name, model in (("escalation", Escalation), ("event", CaseEvent), ("outbox", OutboxMessage))}
+            for name, model in (("escalation", Escalation), ("event", CaseEvent), ("outbox", OutboxMessage),
+                                ("promise", Promise))}
 
 
 def _then_undo(run):
