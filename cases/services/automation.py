@@ -69,20 +69,26 @@ def reminders_settled(rows):
     """The keys of the reminders among `rows` ((key, recipients) pairs) that no longer describe anything
     for their recipient to do: the promise is no longer pending or its case has another owner now (a
     handoff: the new owner is reminded instead), or the item is no longer open with the due time it was
-    reminded of (`item-reminder:<item>:<due stamp>:<assignee>`) by the assignee it was sent to. Two queries at most."""
+    reminded of (`item-reminder:<item>:<due stamp>:<assignee>`) by the assignee it was sent to; an update
+    reminder also when its promise's due time is no longer the one it named
+    (`update-reminder:<promise>:<due stamp>:<owner>`, an update re-timed after a late one). Two queries at most."""
     promises, items = {}, {}
     for key, to in rows:
         kind, _, rest = key.partition(":")
         parts = rest.split(":")
         if kind in ("update-reminder", "follow-up-reminder") and parts[0].isdigit():
-            promises[int(parts[0])] = (key, set(to))
+            # an update reminder names the due time it was sent for (a re-timed update is reminded again)
+            stamp = parts[1] if kind == "update-reminder" and len(parts) >= 3 else None
+            promises[int(parts[0])] = (stamp, key, set(to))
         elif kind == "item-reminder" and len(parts) >= 2 and parts[0].isdigit():
             items[int(parts[0])] = (parts[1], key, set(to))
     settled = set()
     if promises:
-        live = dict(Promise.objects.filter(pk__in=promises, status=PromiseStatus.PENDING)
-                    .values_list("pk", "case__owner__email"))
-        settled |= {key for pk, (key, to) in promises.items() if pk not in live or live[pk] not in to}
+        live = {pk: (due, email) for pk, due, email in Promise.objects.filter(
+            pk__in=promises, status=PromiseStatus.PENDING).values_list("pk", "due_at", "case__owner__email")}
+        settled |= {key for pk, (stamp, key, to) in promises.items()
+                    if pk not in live or live[pk][1] not in to
+                    or (stamp is not None and str(_stamp_of(live[pk][0])) != stamp)}
     if items:
         live = {pk: (due, email) for pk, due, email in ActionItem.objects.filter(pk__in=items, status=ItemStatus.OPEN)
                 .values_list("pk", "due_at", "assignee__email")}
@@ -121,7 +127,8 @@ def update_reminder_send(row, now):
     Promise.objects.filter(pk=promise.pk).update(reminded_at=now)
     owner = case.owner
     notify(
-        system=True, key=f"update-reminder:{promise.pk}:{owner.pk}", kind="update_reminder", case=case,
+        system=True, key=f"update-reminder:{promise.pk}:{_stamp_of(promise.due_at)}:{owner.pk}",
+        kind="update_reminder", case=case,
         to=[owner.email],
         context={**case_context(case), "owner": person(owner),
                  "due": when(promise.due_at, client=case.client, reader=owner, now=now),
@@ -202,7 +209,7 @@ def _stamp(item):
 
 
 def _stamp_of(due_at):
-    """An item's due time in its reminder's key, so a moved item's reminder is told apart."""
+    """A due time in a reminder's key, so a moved item's (or a re-timed update's) reminder is told apart."""
     return int(due_at.timestamp())
 
 

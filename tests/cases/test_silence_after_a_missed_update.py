@@ -109,3 +109,17 @@ def test_an_update_after_a_miss_leaves_the_same_ledger_whether_or_not_the_sweep_
     assert ledger(swept) == ledger(unswept)
     assert ledger(swept)[-1] == (T0 + (120 + late_by) * MIN, PromiseStatus.PENDING, None, False)
     assert [c.escalations.count() for c in (swept, unswept)] == [1, 1]
+
+
+@pytest.mark.django_db
+def test_a_silence_nobody_could_see_breaks_once_and_the_next_beat_is_a_cadence_from_when_it_was_seen(rep, dennis):
+    """The worker was down from 10:30 to 13:10: the 11:00 update breaks when the sweep runs again, and the
+    next beat is 14:10, not 12:00 and 13:00 broken at once with their emails."""
+    case = in_manage_anxiety(rep, dennis)
+
+    with at(T0 + 3 * 60 * MIN + 10 * MIN):
+        sweep_broken_promises()
+        sweep_broken_promises()
+
+    assert updates(case).filter(status=PromiseStatus.BROKEN).count() == 1
+    assert updates(case).get(status=PromiseStatus.PENDING).due_at == T0 + 4 * 60 * MIN + 10 * MIN

@@ -28,7 +28,8 @@ def test_the_owner_is_reminded_fifteen_minutes_before_an_update_is_due(rep, denn
     assert done == 1
     row = OutboxMessage.objects.get(kind="update_reminder")
     assert row.to == [rep.email]
-    assert row.key == f"update-reminder:{_pending_update(case).pk}:{rep.pk}"
+    promise = _pending_update(case)
+    assert row.key == f"update-reminder:{promise.pk}:{int(promise.due_at.timestamp())}:{rep.pk}"
     assert row.subject == f"{case.reference}: Dennis Hale expects an update by 11:00 GMT"
     assert f"http://127.0.0.1:8000/cases/{case.reference}/" in row.body_text
     assert f'href="http://127.0.0.1:8000/cases/{case.reference}/"' in row.body_html
@@ -187,3 +188,27 @@ def test_a_reminder_queued_before_the_case_changed_hands_goes_to_the_new_owner_n
 
     reminded = [m.to for m in mail.outbox if "expects an update" in m.subject]
     assert reminded == [[teammate.email]]
+
+
+@pytest.mark.django_db
+def test_the_beat_after_a_missed_update_is_reminded_and_reminded_again_once_the_late_update_re_times_it(
+        rep, dennis):
+    """11:00 missed; the beat after it (12:00) is reminded at 11:45; the rep's late update at 11:50 moves it
+    to 12:50: the 11:45 reminder, not yet sent, is taken back, and 12:35 brings one for 12:50."""
+    from notifications.sweeps import sweep_broken_promises
+    case = planned_case(rep, dennis)
+    with at(T0 + 61 * MIN):
+        sweep_broken_promises()
+    with at(T0 + 105 * MIN):
+        assert sweep_update_reminders() == 1
+    log_update(rep, case, T0 + 110 * MIN)
+
+    with at(T0 + 111 * MIN):
+        sweep_outbox()
+    with at(T0 + 155 * MIN):
+        assert sweep_update_reminders() == 1
+        sweep_outbox()
+
+    assert _pending_update(case).due_at == T0 + 170 * MIN
+    statuses = sorted(OutboxMessage.objects.filter(kind="update_reminder").values_list("status", flat=True))
+    assert statuses == sorted([OutboxStatus.WITHDRAWN, OutboxStatus.SENT])

@@ -200,7 +200,7 @@ def test_redis_down_when_a_rep_logs_an_update_the_request_succeeds_and_the_remin
     send("notifications.sweep_update_reminders", queue)
     assert smtp_sink.wait_for(2, timeout=30)  # the reminder's own commit kicks delivery on the worker
 
-    assert sorted(smtp_sink.keys) == sorted([f"update-reminder:{promise.pk}:{rep.pk}",
+    assert sorted(smtp_sink.keys) == sorted([f"update-reminder:{promise.pk}:{int(promise.due_at.timestamp())}:{rep.pk}",
                                              f"item-assigned:{item.pk}:{teammate.pk}"])
     reminder = next(m for m in smtp_sink.messages if m["key"].startswith("update-reminder"))
     assert "Dennis Hale expects an update by" in reminder["subject"]
