@@ -21,7 +21,7 @@ from .common import (
 )
 from .client_messages import client_messages_rehold
 from .irate import apply_irate_rule
-from .promises import agreement_from, allowed_due, move_what_was_promised, promise_move
+from .promises import agreement_from, allowed_due, move_what_was_promised, pending_promise, promise_move
 
 
 def client_create(*, user, name, organisation="", email="", phone="", time_zone="UTC",
@@ -100,6 +100,8 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
     client.save(update_fields=changed)
     moved = (_move_promises_out_of_quiet(client, actor=user, agreed_channel=agreed_channel, agreed_text=agreed_text)
              if set(changed) & set(SCHEDULE_FIELDS) else {})
+    if agreement is not None:  # wider quiet hours thin every later slot of each rhythm: counted once
+        _count_thinner_rhythms(client, actor=user, agreement=agreement, moved=moved)
     if set(changed) & set(SCHEDULE_FIELDS):
         client_messages_rehold(client)  # an email already waiting waits for the new quiet hours' end too
     search_refresh(client.cases.all())  # every case of the client is found by its new name, email, phone
@@ -179,6 +181,29 @@ def _rhythm_agreement(client, before, *, agreed_channel, agreed_text):
     return agreement_from(agreed_channel, agreed_text,
                           why=f"Wider quiet hours change when {', '.join(with_rhythm)} get the updates agreed with "
                               "the client and may move a promised deadline. ")
+
+
+def _count_thinner_rhythms(client, *, actor, agreement, moved):
+    """Each open case of the client with an update rhythm whose pending update did not move: the wider
+    quiet hours push its later slots all the same (fewer updates than agreed), so the pending update is
+    renegotiated in place, with the client's agreement, and counts once in the renegotiated share, as a
+    sparser cadence does (cases.services.plan.cadence_set). One already due is left to the sweep, as
+    _move_promises_out_of_quiet leaves it."""
+    now = timezone.now()
+    pending = (Promise.objects.filter(case__client=client, case__step__in=OPEN_STEPS,
+                                      case__cadence_minutes__isnull=False, kind=PromiseKind.STATUS_UPDATE,
+                                      status=PromiseStatus.PENDING, due_at__gt=now)
+               .exclude(replaces__in=[pk for pks in moved.values() for pk in pks]).order_by("case_id"))
+    for candidate in pending:
+        case = lock_case(candidate.case)
+        case.client = client
+        promise = pending_promise(case, PromiseKind.STATUS_UPDATE)
+        if promise is None or promise.pk != candidate.pk or promise.due_at <= now:
+            continue
+        promise.case = case
+        promise_move(promise=promise, new_due_at=promise.due_at, actor=actor, agreement=agreement, now=now,
+                     note="Wider quiet hours: fewer updates than agreed")
+        refresh_counters(case)
 
 
 def _quiet(start, end):

@@ -161,8 +161,30 @@ def test_a_pending_update_inside_the_new_quiet_hours_moves_to_their_end_as_an_ag
     moved = inside.events.get(verb="promise renegotiated", data__promise=old.pk)
     assert moved.note.startswith("Client's time zone or quiet hours changed") and moved.actor == rep
     assert inside.events.get(verb="client details updated").data["moved"] == [old.pk]
-    assert pending_update(outside) == untouched
+    # Outside the new quiet hours, the pending update stays put, but the rhythm after it thins: counted once
+    # (test_wider_quiet_hours_count_once_against_every_rhythm_they_thin)
+    assert pending_update(outside).replaces == untouched
     assert pending_update(outside).due_at == day_after_tomorrow(15, 0)
+
+
+def test_wider_quiet_hours_count_once_against_every_rhythm_they_thin(rep, utc_client):
+    """Quiet hours leaving one hour a day turn an hourly rhythm into one update a day, whether or not the
+    pending update moves: each case's pending update is renegotiated, with the client's agreement, once."""
+    case = planned(rep, utc_client)
+    pending = due_at(case, day_after_tomorrow(9, 30))
+
+    update(rep, utc_client, case, quiet_hours_start=dt.time(10, 0), quiet_hours_end=dt.time(9, 0))
+
+    pending.refresh_from_db()
+    assert pending.status == PromiseStatus.RENEGOTIATED
+    now = pending_update(case)
+    assert (now.replaces, now.due_at, now.moved_count) == (pending, pending.due_at, pending.moved_count + 1)
+    assert now.agreed_text == AGREED["agreed_text"]
+    assert case.events.filter(verb="promise renegotiated", data__promise=pending.pk).count() == 1
+
+    update(rep, utc_client, case, quiet_hours_start=dt.time(11, 0), quiet_hours_end=dt.time(9, 0))  # narrower
+
+    assert pending_update(case) == now  # fewer quiet hours thin nothing
 
 
 def test_an_overdue_update_is_left_to_the_sweep_and_an_item_inside_the_new_quiet_hours_moves_with_its_item(

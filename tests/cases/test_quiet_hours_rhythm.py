@@ -51,7 +51,12 @@ def test_wider_quiet_hours_that_move_no_pending_deadline_still_need_the_clients_
     event = CaseEvent.objects.get(case=case, verb="client details updated")
     assert AGREED["agreed_text"] in event.note
     pending.refresh_from_db()
-    assert pending.status == PromiseStatus.PENDING  # it still falls due when the client may be reached
+    # It still falls due when the client may be reached, but the rhythm after it thins: counted once, as a
+    # renegotiation to the same deadline with the client's agreement.
+    successor = case.promises.get(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
+    assert pending.status == PromiseStatus.RENEGOTIATED
+    assert (successor.replaces, successor.due_at, successor.agreed_text) == (pending, pending.due_at,
+                                                                           AGREED["agreed_text"])
 
 
 def test_narrower_quiet_hours_need_no_agreement(rep):
