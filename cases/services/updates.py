@@ -92,11 +92,13 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
 
 
 def _retime(*, case, beat, start, actor):
-    """The beat opened after a missed update, once the late update has come: due a cadence after it, as
-    the next update would have been opened by it (never inside the client's quiet hours). Only the first
-    update after a miss does this; the beat is an ordinary pending promise from then on."""
+    """The beat opened after a missed update, once the late update has come: due a cadence after it and
+    held by the case's owner, as the next update would have been opened by it (never inside the client's
+    quiet hours). Only the first update after a miss does this; the beat is an ordinary pending promise
+    from then on."""
     due_at = status_update_due(case, start) if case.cadence_minutes else beat.due_at
-    Promise.objects.filter(pk=beat.pk).update(due_at=due_at, after_missed=False, reminded_at=None)
+    Promise.objects.filter(pk=beat.pk).update(due_at=due_at, owner=case.owner_id, after_missed=False,
+                                              reminded_at=None)
     event_record(case=case, actor=actor, verb="next update re-timed", note=beat.source,
                  data={"promise": beat.pk, "old_due_at": beat.due_at.isoformat(), "due_at": due_at.isoformat()})
 
