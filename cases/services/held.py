@@ -16,22 +16,26 @@ OWNER_CHANGES = frozenset({"handoff accepted", "reassigned", "claimed"})
 
 def end_of_holding(*, case, owner_id, step, entered, at):
     """Record `owner_id`'s part of the stay in `step` (entered at `entered`) ending `at`: from the later
-    of `entered` and the case's latest change of owner (index (case, created_at)). The caller holds the
-    case's row lock, so two ends of the same part cannot interleave."""
-    taken = (CaseEvent.objects.filter(case=case, verb__in=sorted(OWNER_CHANGES), created_at__gte=entered)
-             .order_by("-created_at").values_list("created_at", flat=True).first())
-    started = min(max(entered, taken) if taken else entered, at)  # a clock behind: an empty part, never negative
+    of `entered` and the case's latest change of owner (_held_since). The caller holds the case's row
+    lock, so two ends of the same part cannot interleave."""
+    started = min(_held_since(case, entered), at)  # a clock behind: an empty part, never negative
     HeldStay.objects.create(case=case, owner_id=owner_id, step=step, entered_at=min(entered, started),
                             started_at=started, ended_at=at, seconds=(at - started).total_seconds())
+
+
+def _held_since(case, entered):
+    """Where the current owner's part of the stay entered at `entered` began: the later of `entered` and
+    the case's latest change of owner (index (case, created_at))."""
+    taken = (CaseEvent.objects.filter(case=case, verb__in=sorted(OWNER_CHANGES), created_at__gte=entered)
+             .order_by("-created_at").values_list("created_at", flat=True).first())
+    return max(entered, taken) if taken else entered
 
 
 def longest_holder(case, now):
     """The rep who has held `case` longest in its current stay, up to `now` (their parts added up, the
     current owner's running part included; a tie goes to the current owner): whom a stall is counted
     for, so a case handed on just before the stall sweep sees it stays on the rep who let it sit."""
-    taken = (CaseEvent.objects.filter(case=case, verb__in=sorted(OWNER_CHANGES), created_at__gte=case.step_entered_at)
-             .order_by("-created_at").values_list("created_at", flat=True).first())
-    held = {case.owner_id: max(0.0, (now - max(case.step_entered_at, taken or case.step_entered_at)).total_seconds())}
+    held = {case.owner_id: max(0.0, (now - _held_since(case, case.step_entered_at)).total_seconds())}
     for owner_id, seconds in HeldStay.objects.filter(case=case, entered_at=case.step_entered_at,
                                                      step=case.step).values_list("owner_id", "seconds"):
         held[owner_id] = held.get(owner_id, 0.0) + seconds
