@@ -7,8 +7,12 @@ code, so a promise broken by either is recorded, escalated and told exactly alik
 `break_promises` does its work in a fixed number of statements whatever the number of promises: one
 UPDATE of the promises, one read of the escalations already open, one INSERT of the new ones, one INSERT
 of the timeline entries, one UPDATE of the cases' ledger counters (and one read of them back), for
-broken status updates a read and an INSERT of their next beats, and the notices through `notify_many`
-(the readers' zones, the supervisors, the outbox)."""
+broken status updates a read and an INSERT of their next beats, for items given out a read of the
+handoffs near their deadlines, and the notices through `notify_many` (the readers' zones, the
+supervisors, the outbox)."""
+import datetime as dt
+
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -16,7 +20,8 @@ from django.utils import timezone
 
 from ..formatting import case_context, person, user_tzs, when
 from ..models import (
-    ActionItem, Case, CaseEvent, Escalation, EscalationReason, EscalationStatus, Promise, PromiseKind, PromiseStatus,
+    ActionItem, Case, CaseEvent, Escalation, EscalationReason, EscalationStatus, Handoff, HandoffStatus, Promise,
+    PromiseKind, PromiseStatus,
 )
 from ..notices import notify_many
 from ..selectors import supervisor_emails_for_many
@@ -114,22 +119,45 @@ def _next_beat_due(case, promise, stamp):
     return due_at if due_at > stamp else status_update_due(case, stamp)
 
 
-def _accountable(case, promise, items):
+def _accountable(case, promise, items, handed):
     """Whom a broken promise's escalation counts for (the team page counts an escalation for the owner
     it names): the rep who held the promise, as the keeping rate does; a promise left near its deadline
     with the owner who handed the case on (promises.handover_cutoff) is theirs, not the new owner's, and
     so is an item they gave themselves. An item someone gave a teammate stays on the case owner, who is
-    accountable for the items given out."""
+    accountable for the items given out: the owner who held the case HANDOVER_MIN_MINUTES before its
+    deadline, not one the case was handed to as it was about to break (`handed`: _handed_near)."""
     item = items.get(promise.action_item_id) if promise.action_item_id else None
     if item is not None and item.assignee_id == promise.owner_id and item.created_by_id != item.assignee_id:
-        return case.owner_id
+        return _owner_before_handover(case, promise, handed)
     return promise.owner_id or case.owner_id
+
+
+def _handed_near(pairs):
+    """The accepted handoffs (and reassignments) of these cases since the earliest handover cutoff before
+    their promises' deadlines, oldest first: {case pk: [(accepted_at, from_user_id)]}. One statement."""
+    window = dt.timedelta(minutes=settings.HANDOVER_MIN_MINUTES)
+    since = min(promise.due_at for _, promise in pairs) - window
+    handed = {}
+    for case_id, at, from_id in (Handoff.objects.filter(case_id__in={case.pk for case, _ in pairs},
+                                                        status=HandoffStatus.ACCEPTED, accepted_at__gt=since)
+                                 .order_by("accepted_at", "id").values_list("case_id", "accepted_at", "from_user_id")):
+        handed.setdefault(case_id, []).append((at, from_id))
+    return handed
+
+
+def _owner_before_handover(case, promise, handed):
+    """The case's owner at the handover cutoff before `promise`'s deadline: the one the first handoff
+    after that moment took it from, else the owner now."""
+    cutoff = promise.due_at - dt.timedelta(minutes=settings.HANDOVER_MIN_MINUTES)
+    later = [from_id for at, from_id in handed.get(case.pk, ()) if at > cutoff]
+    return later[0] if later else case.owner_id
 
 
 def _escalate(pairs, stamp):
     """A system escalation (broken promise) for each promise, unless one is already open for it."""
     item_ids = [p.action_item_id for _, p in pairs if p.action_item_id]
     items = ActionItem.objects.only("id", "assignee_id", "created_by_id").in_bulk(item_ids) if item_ids else {}
+    handed = _handed_near([(c, p) for c, p in pairs if p.action_item_id]) if item_ids else {}
     open_rows = (Escalation.objects.exclude(status=EscalationStatus.RESOLVED)
                  .filter(Q(promise_id__in=[p.pk for _, p in pairs])
                          | Q(case_id__in={case.pk for case, _ in pairs}, promise__kind=PromiseKind.STATUS_UPDATE),
@@ -146,7 +174,7 @@ def _escalate(pairs, stamp):
             continue  # one open escalation stands for a run of missed updates, however long the silence
         new.append(Escalation(case=case, reason=EscalationReason.BROKEN_PROMISE,
                               note=f"Broken promise: {promise.source}", raised_by_system=True, promise=promise,
-                              case_owner_id=_accountable(case, promise, items), created_at=stamp))
+                              case_owner_id=_accountable(case, promise, items, handed), created_at=stamp))
         if promise.kind == PromiseKind.STATUS_UPDATE:
             silent.add(case.pk)
     Escalation.objects.bulk_create(new)
