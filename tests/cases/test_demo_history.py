@@ -59,6 +59,16 @@ def test_history_has_promises_of_every_status(history):
     assert statuses == set(PromiseStatus.values)
 
 
+def test_history_goes_on_through_a_missed_update_as_the_sweep_does(history):
+    """A missed update opens the next beat (Promise.after_missed); the late update re-times it."""
+    retimed = CaseEvent.objects.filter(case__in=history, verb="next update re-timed")
+    assert retimed.exists()
+    beats = Promise.objects.filter(pk__in=[e.data["promise"] for e in retimed])
+    assert not beats.filter(after_missed=True).exists()
+    made_after_miss = CaseEvent.objects.filter(case__in=history, verb="promise made", actor=None)
+    assert set(beats.values_list("pk", flat=True)) <= {e.data["promise"] for e in made_after_miss}
+
+
 def test_history_escalates_for_several_reasons_counted_for_the_owner_at_the_time(history):
     escalations = Escalation.objects.filter(case__in=history)
     reasons = set(escalations.values_list("reason", flat=True))

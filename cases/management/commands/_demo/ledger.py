@@ -174,16 +174,31 @@ class Ledger:
         del self.pending[promise.key]
 
     def deadline(self, promise):
-        """The broken-promise sweep: pending at its deadline, and live in the case's step."""
-        if promise.status == PS.PENDING and promise.kind in policy(self.step).live_promises:
+        """The broken-promise sweep: pending at its deadline (a re-timed one waits for its new one), and
+        live in the case's step."""
+        if (promise.status == PS.PENDING and promise.due_at <= self.t
+                and promise.kind in policy(self.step).live_promises):
             self.break_promise(promise)
 
     def break_promise(self, promise):
+        """As cases.services.broken.break_promises: broken, escalated (one open escalation stands for a run
+        of missed updates), and a missed update's next beat opened a cadence after it."""
         self._settle(promise, PS.BROKEN)
         promise.broken_at = self.t
         self.event("promise broken", actor=None, note=f"{promise.source} (owner {person(promise.owner)})",
                    data={"promise": promise, "due_at": promise.due_at.isoformat()})
-        self.escalate_system(ER.BROKEN_PROMISE, f"Broken promise: {promise.source}", promise=promise)
+        update = promise.kind == PK.STATUS_UPDATE
+        if not (update and any(e.status != ES.RESOLVED and e.promise is not None and e.promise.kind == PK.STATUS_UPDATE
+                               for e in self.escalations)):
+            self.escalate_system(ER.BROKEN_PROMISE, f"Broken promise: {promise.source}", promise=promise)
+        case = self.case
+        if update and case.cadence_minutes and policy(self.step).cadence_runs and PK.STATUS_UPDATE not in self.pending:
+            interval = dt.timedelta(minutes=case.cadence_minutes)
+            due = next_allowed_for_client(promise.due_at + interval, self.client)
+            if due <= self.t:
+                due = next_allowed_for_client(self.t + interval, self.client)
+            beat = self.open_promise(PK.STATUS_UPDATE, due, promise.source, actor=None)
+            beat.after_missed = True
 
     def fulfil(self, promise, at, actor=_OWNER):
         if promise.status == PS.PENDING and at > promise.due_at:

@@ -314,7 +314,14 @@ class Story(Ledger):
                                                               "channel": update.channel, "coach_warnings": []})
         self.fulfil(promise, self.t)
         start = promise.due_at if promise.due_at - interval <= self.t <= promise.due_at else self.t
-        if policy(self.step).cadence_runs:
+        beat = self.pending.get(PK.STATUS_UPDATE)
+        if beat is not None and beat.after_missed:  # the late update re-times the beat opened after the miss
+            old_due, beat.due_at = beat.due_at, next_allowed_for_client(start + interval, self.client)
+            beat.after_missed, beat.owner = False, self.owner
+            self.event("next update re-timed", note=beat.source,
+                       data={"promise": beat, "old_due_at": old_due.isoformat(), "due_at": beat.due_at.isoformat()})
+            self.spawn(once(self.deadline, beat), beat.due_at)
+        elif policy(self.step).cadence_runs:
             self.open_promise(PK.STATUS_UPDATE, next_allowed_for_client(start + interval, self.client),
                               promise.source)
         if case.flagged_irate and mood >= 2:
