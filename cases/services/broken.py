@@ -158,25 +158,29 @@ def _escalate(pairs, stamp):
     item_ids = [p.action_item_id for _, p in pairs if p.action_item_id]
     items = ActionItem.objects.only("id", "assignee_id", "created_by_id").in_bulk(item_ids) if item_ids else {}
     handed = _handed_near([(c, p) for c, p in pairs if p.action_item_id]) if item_ids else {}
+    # A beat missed in a silence (after_missed) adds no escalation while one stands open for the same
+    # silence: on an update of the case nobody has answered yet, counted for the same rep.
     open_rows = (Escalation.objects.exclude(status=EscalationStatus.RESOLVED)
                  .filter(Q(promise_id__in=[p.pk for _, p in pairs])
-                         | Q(case_id__in={case.pk for case, _ in pairs}, promise__kind=PromiseKind.STATUS_UPDATE),
+                         | Q(case_id__in={case.pk for case, p in pairs if p.after_missed},
+                             promise__kind=PromiseKind.STATUS_UPDATE, promise__kept_at__isnull=True),
                          reason=EscalationReason.BROKEN_PROMISE)
-                 .values_list("promise_id", "case_id", "promise__kind"))
-    open_for, silent = set(), set()  # promises escalated; cases with a missed update escalated and open
-    for promise_id, case_id, kind in open_rows:
+                 .values_list("promise_id", "case_id", "promise__kind", "case_owner_id"))
+    open_for, silent = set(), set()  # promises escalated; (case, rep) with a silence escalated and open
+    for promise_id, case_id, kind, owner_id in open_rows:
         open_for.add(promise_id)
         if kind == PromiseKind.STATUS_UPDATE:
-            silent.add(case_id)
+            silent.add((case_id, owner_id))
     new = []
     for case, promise in pairs:
-        if promise.pk in open_for or (promise.kind == PromiseKind.STATUS_UPDATE and case.pk in silent):
+        owner_id = _accountable(case, promise, items, handed)
+        if promise.pk in open_for or (promise.after_missed and (case.pk, owner_id) in silent):
             continue  # one open escalation stands for a run of missed updates, however long the silence
         new.append(Escalation(case=case, reason=EscalationReason.BROKEN_PROMISE,
                               note=f"Broken promise: {promise.source}", raised_by_system=True, promise=promise,
-                              case_owner_id=_accountable(case, promise, items, handed), created_at=stamp))
+                              case_owner_id=owner_id, created_at=stamp))
         if promise.kind == PromiseKind.STATUS_UPDATE:
-            silent.add(case.pk)
+            silent.add((case.pk, owner_id))
     Escalation.objects.bulk_create(new)
     opened = {e.promise_id: e for e in new}
     return {promise.pk: opened.get(promise.pk) for _, promise in pairs}

@@ -21,7 +21,9 @@ from .common import (
 )
 from .client_messages import client_messages_rehold
 from .irate import apply_irate_rule
-from .promises import agreement_from, allowed_due, move_what_was_promised, pending_promise, promise_move
+from .promises import (
+    agreement_from, allowed_due, move_what_was_promised, pending_promise, pending_update_now, promise_move,
+)
 
 
 def client_create(*, user, name, organisation="", email="", phone="", time_zone="UTC",
@@ -97,6 +99,8 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
     if {"quiet_hours_start", "quiet_hours_end"} & set(changed):
         _ensure_time_left(client)
         agreement = _rhythm_agreement(client, before, agreed_channel=agreed_channel, agreed_text=agreed_text)
+    if set(changed) & set(SCHEDULE_FIELDS):
+        _updates_up_to_date(client)
     client.save(update_fields=changed)
     moved = (_move_promises_out_of_quiet(client, actor=user, agreed_channel=agreed_channel, agreed_text=agreed_text)
              if set(changed) & set(SCHEDULE_FIELDS) else {})
@@ -181,6 +185,18 @@ def _rhythm_agreement(client, before, *, agreed_channel, agreed_text):
     return agreement_from(agreed_channel, agreed_text,
                           why=f"Wider quiet hours change when {', '.join(with_rhythm)} get the updates agreed with "
                               "the client and may move a promised deadline. ")
+
+
+def _updates_up_to_date(client):
+    """Before the client's hours change: each open case's overdue update is broken as the sweep would have
+    broken it (its next beat under the hours it missed), so the change meets the same ledger, and counts
+    the same, whether or not the sweep got there first."""
+    now = timezone.now()
+    overdue = (Promise.objects.filter(case__client=client, case__step__in=OPEN_STEPS, kind=PromiseKind.STATUS_UPDATE,
+                                      status=PromiseStatus.PENDING, due_at__lte=now)
+               .values_list("case_id", flat=True).order_by("case_id"))
+    for case in Case.objects.filter(pk__in=list(overdue)).order_by("pk"):
+        pending_update_now(lock_case(case), now)
 
 
 def _count_thinner_rhythms(client, *, actor, agreement, moved):

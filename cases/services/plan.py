@@ -15,7 +15,7 @@ from ..workflow import Record, ensure_allows
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
 from .promises import (
     agreement_from, allowed_due, open_next_status_update, pending_promise, pending_update_now, promise_move,
-    promise_open, settle_if_overdue, status_update_due,
+    promise_open, retime_beat, settle_if_overdue, status_update_due,
 )
 
 
@@ -78,10 +78,13 @@ def cadence_set(*, user, case, minutes, channel, business_hours_only=False, note
     last = StatusUpdate.objects.filter(case=case).order_by("-given_at").values_list("given_at", flat=True).first()
     start = last if last and status_update_due(case, last) > now else now
     new_due = status_update_due(case, start)
-    agreement = _agreement_if_moving(promise, new_due, agreed_channel, agreed_text, now)
     # Fewer updates than agreed (a longer interval, business hours only switched on) changes every later
     # slot even when the pending one stays put: the client's agreement, counted on the pending promise.
     sparser = old[0] is not None and (minutes > old[0] or (case.cadence_business_hours_only and not old[2]))
+    # The beat after a missed update (Promise.after_missed) is the system's, not a deadline the rep gave:
+    # a rhythm no sparser only brings it earlier, in place, uncounted; never later without the client.
+    beat = promise is not None and promise.after_missed and not sparser
+    agreement = None if beat else _agreement_if_moving(promise, new_due, agreed_channel, agreed_text, now)
     if sparser and agreement is None:
         agreement = agreement_from(agreed_channel, agreed_text, why=SPARSER_WHY)
     case.cadence_set_at = now
@@ -92,7 +95,10 @@ def cadence_set(*, user, case, minutes, channel, business_hours_only=False, note
                       + (" during business hours" if business_hours_only else "") + (f" — {note}" if note else "")
                       + (f" — {agreement.describe()}" if agreement else ""),
                  data={"old": list(old)})
-    if promise and (new_due != promise.due_at or (sparser and promise.due_at > now)):
+    if beat:
+        if new_due < promise.due_at:
+            retime_beat(case=case, beat=promise, due_at=new_due, actor=user, answered=False, now=now)
+    elif promise and (new_due != promise.due_at or (sparser and promise.due_at > now)):
         promise_move(promise=promise, new_due_at=new_due, actor=user, note="Update cadence changed.",
                      agreement=agreement, now=now)
     elif promise:

@@ -58,7 +58,7 @@ def promise_holder(holder, new_holder, *, actor, due_at, now):
 
 
 def promise_open(*, case, kind, due_at, owner, source, action_item=None, replaces=None, actor=None,
-                 moved_count=0, agreement=None):
+                 moved_count=0, agreement=None, after_missed=False):
     if due_at is None:
         raise CaseRuleError("A promise needs a deadline.", field="due_at")
     if allowed_due(case, kind, due_at) != due_at:  # callers move it first; nothing opens inside quiet hours
@@ -67,7 +67,7 @@ def promise_open(*, case, kind, due_at, owner, source, action_item=None, replace
     promise = Promise.objects.create(case=case, kind=kind, due_at=due_at, owner=owner, source=source[:300],
                                      action_item=action_item, replaces=replaces, moved_count=moved_count,
                                      agreed_channel=agreement.channel if agreement else "",
-                                     agreed_text=agreement.text if agreement else "")
+                                     agreed_text=agreement.text if agreement else "", after_missed=after_missed)
     event_record(case=case, actor=actor, verb="promise made", note=source,
                  data={"promise": promise.pk, "kind": kind, "due_at": due_at.isoformat()})
     return promise
@@ -197,7 +197,11 @@ def promise_move(*, promise, new_due_at, actor, note, owner=None, agreement=None
     more move and carries the client's agreement. Returns the new promise."""
     now = now or timezone.now()
     case = promise.case
+    # A missed update's successor still answers to the miss (Promise.after_missed): the next update is the
+    # late one, whether the update broke just now or its beat was already waiting.
+    after_missed = promise.after_missed
     if settle_if_overdue(case=case, promise=promise, now=now, next_beats=False):  # the successor opens below
+        after_missed = after_missed or promise.kind == PromiseKind.STATUS_UPDATE
         moved_count = promise.moved_count
         event_record(case=case, actor=actor, verb="new deadline after a broken promise",
                      note=note, data={"promise": promise.pk, "new_due_at": new_due_at.isoformat()})
@@ -217,8 +221,7 @@ def promise_move(*, promise, new_due_at, actor, note, owner=None, agreement=None
                                actor=actor, due_at=new_due_at, now=now)
     return promise_open(case=case, kind=promise.kind, due_at=new_due_at, owner=owner,
                         source=source or promise.source, action_item=promise.action_item, replaces=promise,
-                        actor=actor,
-                        moved_count=moved_count, agreement=agreement)
+                        actor=actor, moved_count=moved_count, agreement=agreement, after_missed=after_missed)
 
 
 def pending_promise(case, kind, *, action_item=None):
@@ -242,6 +245,9 @@ def promise_renegotiate(*, user, promise, new_due_at, agreed_channel, agreed_tex
         raise CaseRuleError("Only a pending promise can be renegotiated.")
     promise.case = case
     now = timezone.now()
+    if promise.kind == PromiseKind.STATUS_UPDATE:  # the ledger as the sweep would have it: the same count either way
+        promise = pending_update_now(case, now)
+        promise.case = case
     check_move(promise.kind, new_due_at, now=now)
     agreement = agreement_from(agreed_channel, agreed_text)
     asked = new_due_at
@@ -286,9 +292,29 @@ def status_update_source(case):
     return f"Update {case.client.name} by {case.get_cadence_channel_display().lower()}"
 
 
-def open_next_status_update(*, case, start, actor):
+def open_next_status_update(*, case, start, actor, after_missed=False):
     return promise_open(case=case, kind=PromiseKind.STATUS_UPDATE, due_at=status_update_due(case, start),
-                        owner=case.owner, source=status_update_source(case), actor=actor)
+                        owner=case.owner, source=status_update_source(case), actor=actor, after_missed=after_missed)
+
+
+def update_missed_unanswered(case):
+    """Whether the case's latest status update was broken and no late update has answered it yet."""
+    latest = (case.promises.filter(kind=PromiseKind.STATUS_UPDATE).order_by("-due_at", "-id")
+              .values_list("status", "kept_at").first())
+    return latest is not None and latest[0] == PromiseStatus.BROKEN and latest[1] is None
+
+
+def retime_beat(*, case, beat, due_at, actor, answered, now):
+    """Move the beat after a missed update in place, without counting a renegotiation: a cadence after
+    the late update that answers the miss (`answered`: it is an ordinary pending update from then on, held
+    by the case's owner), or to a new agreed rhythm's next slot (still waiting for the late update). Its
+    reminder, if any, is taken back (the key names the old due time) and it is reminded again from now."""
+    fields = {"due_at": due_at, "reminded_at": None, "created_at": now}
+    if answered:
+        fields.update(owner=case.owner_id, after_missed=False)
+    Promise.objects.filter(pk=beat.pk).update(**fields)
+    event_record(case=case, actor=actor, verb="next update re-timed", note=beat.source,
+                 data={"promise": beat.pk, "old_due_at": beat.due_at.isoformat(), "due_at": due_at.isoformat()})
 
 
 def open_follow_up(*, case, day, actor):

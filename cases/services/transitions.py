@@ -174,10 +174,15 @@ def _close_open_work(*, case, user, note, settle):
 def _resolve(*, case, user, reason):
     """Delivered and confirmed. The delivery call settles the pending update promise if it is not yet
     due; one already due was broken (the client waited). Then the follow-up is promised."""
-    from .promises import open_follow_up, promise_fulfil, settle_if_overdue
+    from .promises import open_follow_up, promise_fulfil, promise_withdraw, settle_if_overdue
 
     def settle(promise, now):
-        if promise.kind != PromiseKind.FOLLOW_UP and not settle_if_overdue(case=case, promise=promise, now=now):
+        if promise.kind == PromiseKind.FOLLOW_UP or settle_if_overdue(case=case, promise=promise, now=now):
+            return
+        if promise.after_missed:  # the beat after a missed update: the call answers the miss, late, not it
+            promise_withdraw(promise=promise, actor=user, now=now,
+                             note="The delivery call came after a missed update: it keeps no update promise.")
+        else:
             promise_fulfil(promise=promise, at=now, actor=user)
 
     _close_open_work(case=case, user=user, note="the case was resolved.", settle=settle)
@@ -227,7 +232,7 @@ def _back_to_plan(*, case, user, reason):
     a new plan needs a new estimate (the old range stays in the timeline); the update rhythm resumes where
     the step runs it (a case reopened into a step before plan, Transition.back_to_skipped, has no rhythm
     until plan)."""
-    from .promises import open_next_status_update, pending_promise, promise_drop
+    from .promises import open_next_status_update, pending_promise, promise_drop, update_missed_unanswered
 
     now = timezone.now()
     for promise in case.promises.filter(status=PromiseStatus.PENDING, kind=PromiseKind.FOLLOW_UP):
@@ -237,7 +242,8 @@ def _back_to_plan(*, case, user, reason):
     case.eta_earliest = case.eta_latest = case.eta_given_at = None
     case.save(update_fields=["eta_earliest", "eta_latest", "eta_given_at", "updated_at"])
     if case.cadence_minutes and policy(case.step).cadence_runs and not pending_promise(case, PromiseKind.STATUS_UPDATE):
-        open_next_status_update(case=case, start=now, actor=user)
+        # after a missed update nobody answered, the next update is still the late one (Promise.after_missed)
+        open_next_status_update(case=case, start=now, actor=user, after_missed=update_missed_unanswered(case))
 
 
 AFTER = {

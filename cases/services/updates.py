@@ -7,13 +7,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..errors import CaseRuleError
-from ..models import Channel, Mood, Promise, PromiseKind, PromiseStatus, StatusUpdate
+from ..models import Channel, Mood, PromiseKind, PromiseStatus, StatusUpdate
 from ..text import clean_text, limit_of, require_substance
 from ..workflow import Record, ensure_allows, policy
 from .common import coach_warnings, ensure_can_work, event_record, lock_case, refresh_counters
 from .irate import apply_irate_rule
 from .promises import (
-    open_next_status_update, pending_update_now, promise_fulfil, settle_if_overdue, status_update_due,
+    open_next_status_update, pending_update_now, promise_fulfil, retime_beat, settle_if_overdue, status_update_due,
 )
 
 MAX_BACKDATE = timezone.timedelta(minutes=30)
@@ -79,8 +79,9 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
         interval = timezone.timedelta(minutes=case.cadence_minutes or 0)
         if promise.due_at - interval <= given_at <= promise.due_at:
             start = promise.due_at
-    if beat is not None:
-        _retime(case=case, beat=beat, start=start, actor=user)
+    if beat is not None:  # a cadence after this late update, as the next one opened by it would be
+        due_at = status_update_due(case, start) if case.cadence_minutes else beat.due_at
+        retime_beat(case=case, beat=beat, due_at=due_at, actor=user, answered=True, now=now)
     elif case.cadence_minutes and policy(case.step).cadence_runs and not extra:
         open_next_status_update(case=case, start=start, actor=user)
     if case.temperature != client_mood:
@@ -89,18 +90,6 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
     refresh_counters(case)
     update.extra = extra  # for the page's message, not stored (the event's data says it)
     return update
-
-
-def _retime(*, case, beat, start, actor):
-    """The beat opened after a missed update, once the late update has come: due a cadence after it and
-    held by the case's owner, as the next update would have been opened by it (never inside the client's
-    quiet hours). Only the first update after a miss does this; the beat is an ordinary pending promise
-    from then on."""
-    due_at = status_update_due(case, start) if case.cadence_minutes else beat.due_at
-    Promise.objects.filter(pk=beat.pk).update(due_at=due_at, owner=case.owner_id, after_missed=False,
-                                              reminded_at=None)
-    event_record(case=case, actor=actor, verb="next update re-timed", note=beat.source,
-                 data={"promise": beat.pk, "old_due_at": beat.due_at.isoformat(), "due_at": due_at.isoformat()})
 
 
 def _is_extra(case, promise, given_at):

@@ -187,7 +187,7 @@ def test_wider_quiet_hours_count_once_against_every_rhythm_they_thin(rep, utc_cl
     assert pending_update(case) == now  # fewer quiet hours thin nothing
 
 
-def test_an_overdue_update_is_left_to_the_sweep_and_an_item_inside_the_new_quiet_hours_moves_with_its_item(
+def test_an_overdue_update_is_broken_as_the_sweep_would_and_an_item_inside_the_new_quiet_hours_moves_with_its_item(
         rep, utc_client):
     case = planned(rep, utc_client)
     overdue = due_at(case, timezone.now() - dt.timedelta(minutes=5))
@@ -196,7 +196,9 @@ def test_an_overdue_update_is_left_to_the_sweep_and_an_item_inside_the_new_quiet
 
     update(rep, utc_client, case, quiet_hours_start=dt.time(0, 0), quiet_hours_end=dt.time(23, 59))
 
-    assert pending_update(case) == overdue
+    overdue.refresh_from_db()
+    assert overdue.status == PromiseStatus.BROKEN  # before the change, as the sweep would have broken it
+    assert pending_update(case).after_missed  # the beat after it: the next update is still the late one
     item_promise.refresh_from_db()
     assert item_promise.status == PromiseStatus.RENEGOTIATED
     moved = case.promises.get(kind=PromiseKind.ACTION_ITEM, status=PromiseStatus.PENDING)

@@ -188,8 +188,9 @@ class Ledger:
         self.event("promise broken", actor=None, note=f"{promise.source} (owner {person(promise.owner)})",
                    data={"promise": promise, "due_at": promise.due_at.isoformat()})
         update = promise.kind == PK.STATUS_UPDATE
-        if not (update and any(e.status != ES.RESOLVED and e.promise is not None and e.promise.kind == PK.STATUS_UPDATE
-                               for e in self.escalations)):
+        if not (update and promise.after_missed and any(
+                e.status != ES.RESOLVED and e.promise is not None and e.promise.kind == PK.STATUS_UPDATE
+                and e.promise.kept_at is None and e.case_owner == self.owner for e in self.escalations)):
             self.escalate_system(ER.BROKEN_PROMISE, f"Broken promise: {promise.source}", promise=promise)
         case = self.case
         if update and case.cadence_minutes and policy(self.step).cadence_runs and PK.STATUS_UPDATE not in self.pending:
