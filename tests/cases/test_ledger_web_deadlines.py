@@ -51,8 +51,10 @@ def test_renegotiating_after_the_deadline_records_it_broken_once_then_opens_the_
 
     assert first.status_code == 302 and second.status_code == 422
     _assert_broken_once(promise, owner=rep, supervisor=supervisor)
-    successor = Promise.objects.get(replaces=promise)
-    assert successor.status == PromiseStatus.PENDING and successor.due_at > promise.due_at
+    # Broken first, as the sweep would have: the beat after the miss is what the client agreed to move.
+    successor = Promise.objects.get(case=case, kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
+    assert successor.due_at > promise.due_at and successor.after_missed
+    assert successor.replaces.status == PromiseStatus.RENEGOTIATED and successor.replaces.after_missed
 
 
 def test_editing_an_items_due_time_after_its_deadline_records_it_broken_once(
