@@ -135,6 +135,14 @@ def pending(case):
     return updates(case).get(status=PromiseStatus.PENDING)
 
 
+def after_the_11_oclock_miss(rep, client, *, swept):
+    """A case whose 11:00 update was missed, seen by the sweep at 11:01 (`swept`) or not yet."""
+    case = in_manage_anxiety(rep, client)
+    if swept:
+        sweep(T0 + 61 * MIN)
+    return case
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("swept", [False, True])
 def test_resolving_right_after_a_missed_update_keeps_nothing_whoever_saw_the_miss(swept, rep, dennis):
@@ -191,9 +199,7 @@ def test_renegotiating_the_beat_does_not_turn_the_late_update_into_a_kept_promis
 @pytest.mark.django_db
 @pytest.mark.parametrize("swept", [False, True])
 def test_renegotiating_right_after_a_miss_counts_the_same_whoever_saw_it(swept, rep, dennis):
-    case = in_manage_anxiety(rep, dennis)
-    if swept:
-        sweep(T0 + 61 * MIN)
+    case = after_the_11_oclock_miss(rep, dennis, swept=swept)
     with at(T0 + 65 * MIN):
         services.promise_renegotiate(user=rep, promise=pending(case), new_due_at=T0 + 150 * MIN,
                                      agreed_channel=Channel.PHONE, agreed_text="Yes call me by half past twelve")
@@ -205,9 +211,7 @@ def test_renegotiating_right_after_a_miss_counts_the_same_whoever_saw_it(swept, 
 @pytest.mark.django_db
 @pytest.mark.parametrize("swept", [False, True])
 def test_force_close_then_reopen_after_a_miss_leaves_the_same_ledger_whoever_saw_it(swept, rep, supervisor, dennis):
-    case = in_manage_anxiety(rep, dennis)
-    if swept:
-        sweep(T0 + 61 * MIN)
+    case = after_the_11_oclock_miss(rep, dennis, swept=swept)
     with at(T0 + 65 * MIN):
         case = services.case_transition(user=supervisor, case=case, name="force_close",
                                         reason="Client moved to another provider entirely")
@@ -224,9 +228,7 @@ def test_force_close_then_reopen_after_a_miss_leaves_the_same_ledger_whoever_saw
 @pytest.mark.django_db
 @pytest.mark.parametrize("swept", [False, True])
 def test_a_denser_cadence_right_after_a_miss_needs_no_agreement_and_counts_nothing(swept, rep, dennis):
-    case = in_manage_anxiety(rep, dennis)
-    if swept:
-        sweep(T0 + 61 * MIN)
+    case = after_the_11_oclock_miss(rep, dennis, swept=swept)
     with at(T0 + 65 * MIN):
         services.cadence_set(user=rep, case=case, minutes=30, channel=Channel.PHONE)
 

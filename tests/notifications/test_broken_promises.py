@@ -132,34 +132,20 @@ def test_a_row_that_fails_is_rolled_back_and_retried_without_blocking_the_others
 
 
 @pytest.mark.django_db
-def test_an_item_given_out_that_breaks_just_after_the_case_changed_hands_escalates_on_the_owner_before(
-        rep, teammate, supervisor, dennis):
-    """The owner gave the item to a teammate; five minutes before it broke, a supervisor moved the case to
-    that teammate. The owner held the case, and was accountable for the item, until then: the escalation
-    counts for them, not for whoever the case was handed to as it was about to break."""
-    from cases import services
-    case = planned_case(rep, dennis, assignee=teammate, item_due=2 * HOUR)
-    with at(T0 + 115 * MIN):
-        services.case_reassign(user=supervisor, case=case, to_user=teammate, reason="Rebalancing the afternoon",
-                               client_informed=True)
-
-    with at(T0 + 2 * HOUR + MIN):
-        sweep_broken_promises()
-
-    item_escalation = Escalation.objects.get(case=case, promise__kind=PromiseKind.ACTION_ITEM)
-    assert item_escalation.case_owner == rep
-
-
-@pytest.mark.django_db
-def test_an_item_given_out_breaking_long_after_a_handoff_escalates_on_the_owner_then(rep, teammate, supervisor,
-                                                                                       dennis):
+@pytest.mark.parametrize("handed_before_deadline, counted_for", [(5 * MIN, "rep"), (3 * HOUR + 30 * MIN, "teammate")])
+def test_an_item_given_out_escalates_on_the_owner_who_held_the_case_before_its_handover_window(
+        handed_before_deadline, counted_for, rep, teammate, supervisor, dennis):
+    """The owner gave the item to a teammate, then a supervisor moved the case to that teammate. Moved five
+    minutes before the item broke, the owner held the case, and was accountable for the item, until then:
+    the escalation counts for them. Moved hours before, it counts for the owner then, the teammate."""
     from cases import services
     case = planned_case(rep, dennis, assignee=teammate, item_due=4 * HOUR)
-    with at(T0 + 30 * MIN):
+    with at(T0 + 4 * HOUR - handed_before_deadline):
         services.case_reassign(user=supervisor, case=case, to_user=teammate, reason="Rebalancing the afternoon",
                                client_informed=True)
 
     with at(T0 + 4 * HOUR + MIN):
         sweep_broken_promises()
 
-    assert Escalation.objects.get(case=case, promise__kind=PromiseKind.ACTION_ITEM).case_owner == teammate
+    item_escalation = Escalation.objects.get(case=case, promise__kind=PromiseKind.ACTION_ITEM)
+    assert item_escalation.case_owner == {"rep": rep, "teammate": teammate}[counted_for]
