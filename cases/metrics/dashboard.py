@@ -92,8 +92,8 @@ def _promises(w, tally):
 
 
 def _step_times(w, tally):
-    """The team's: each whole stay that ended in the window; a rep's: their parts of those stays (the time
-    they held the case in the step, cases.metrics.stays). The team's statistics are taken over the stays,
+    """The team's: each whole stay that ended in the window; a rep's: the time they held the case in each
+    stay, their parts of it added up (cases.metrics.stays). The team's statistics are taken over the stays,
     not from the reps' (a median of medians is not a median)."""
     for (owner_id, step), stays in step_stays(w).items():
         measures = tally.team if owner_id is None else tally.by_owner[owner_id]

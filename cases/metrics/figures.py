@@ -49,7 +49,7 @@ def figure_named(board, name):
 
 def steps_by_rep(board):
     """The rows of the page's "time in each step, by rep" table: in each step, the median, the 90th
-    percentile and the number of held parts they are taken over."""
+    percentile and the number of stays they are taken over (the time the rep held the case in each)."""
     def cell(shown, p90, n):
         return format_html("{} <small>· 90th {} ({})</small>", shown, p90, n) if n else shown
 

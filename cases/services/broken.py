@@ -92,7 +92,7 @@ def _next_beats(pairs, stamp):
     (status_update_due, outside the client's quiet hours), marked `after_missed`. Silence then costs a
     broken promise each beat, not one for the whole silence. Two statements for the batch. Returns
     {broken promise pk: the beat opened after it}."""
-    from .promises import status_update_source  # promises imports this module
+    from .promises import next_beat_due, status_update_source  # promises imports this module
 
     missed = {case.pk: (case, promise) for case, promise in pairs
               if promise.kind == PromiseKind.STATUS_UPDATE and case.cadence_minutes
@@ -102,21 +102,11 @@ def _next_beats(pairs, stamp):
     waiting = set(Promise.objects.filter(case_id__in=list(missed), kind=PromiseKind.STATUS_UPDATE,
                                          status=PromiseStatus.PENDING).values_list("case_id", flat=True))
     beats = {promise.pk: Promise(case=case, kind=PromiseKind.STATUS_UPDATE,
-                                 due_at=_next_beat_due(case, promise, stamp), owner_id=case.owner_id,
+                                 due_at=next_beat_due(case, promise.due_at, stamp), owner_id=case.owner_id,
                                  source=status_update_source(case)[:300], after_missed=True, created_at=stamp)
              for case_id, (case, promise) in missed.items() if case_id not in waiting}
     Promise.objects.bulk_create(list(beats.values()))
     return beats
-
-
-def _next_beat_due(case, promise, stamp):
-    """A cadence after the missed deadline; when that has passed too (the sweep could not run for a while:
-    a worker down), a cadence from now, so a silence nobody could see is one broken promise, not a chain of
-    them broken at once."""
-    from .promises import status_update_due  # promises imports this module
-
-    due_at = status_update_due(case, promise.due_at)
-    return due_at if due_at > stamp else status_update_due(case, stamp)
 
 
 def _accountable(case, promise, items, handed):

@@ -203,8 +203,8 @@ def _count_thinner_rhythms(client, *, actor, agreement, moved):
     """Each open case of the client with an update rhythm whose pending update did not move: the wider
     quiet hours push its later slots all the same (fewer updates than agreed), so the pending update is
     renegotiated in place, with the client's agreement, and counts once in the renegotiated share, as a
-    sparser cadence does (cases.services.plan.cadence_set). One already due is left to the sweep, as
-    _move_promises_out_of_quiet leaves it."""
+    sparser cadence does (cases.services.plan.cadence_set). An overdue one was broken before the change
+    (_updates_up_to_date); the beat after it is what is renegotiated here."""
     now = timezone.now()
     pending = (Promise.objects.filter(case__client=client, case__step__in=OPEN_STEPS,
                                       case__cadence_minutes__isnull=False, kind=PromiseKind.STATUS_UPDATE,
@@ -260,8 +260,8 @@ def _move_promises_out_of_quiet(client, *, actor, agreed_channel, agreed_text):
     """Move each pending promise to the client (updates, items, estimates of their open cases; follow-up
     calls of resolved ones) that the new settings no longer allow (cases.services.promises.allowed_due),
     as a renegotiation the client agreed to (refused without their agreement), the thing promised
-    moving with it; overdue ones are left to the broken-promise sweep. Returns the old promises' pks by
-    case pk."""
+    moving with it; overdue ones are left to the broken-promise sweep (an overdue update was broken before
+    the change, _updates_up_to_date). Returns the old promises' pks by case pk."""
     now = timezone.now()
     candidates = (Promise.objects.filter(Q(case__step__in=OPEN_STEPS) | Q(kind=PromiseKind.FOLLOW_UP),
                                          case__client=client, due_at__gt=now, status=PromiseStatus.PENDING)

@@ -288,6 +288,14 @@ def status_update_due(case, start):
     return allowed_due(case, PromiseKind.STATUS_UPDATE, start + timezone.timedelta(minutes=case.cadence_minutes))
 
 
+def next_beat_due(case, missed_due, now):
+    """When the beat after a missed update falls due: a cadence after the missed deadline; when that has
+    passed too (the sweep could not run for a while: a worker down), a cadence from `now`, so a silence
+    nobody could see is one broken promise, not a chain of them broken at once."""
+    due_at = status_update_due(case, missed_due)
+    return due_at if due_at > now else status_update_due(case, now)
+
+
 def status_update_source(case):
     return f"Update {case.client.name} by {case.get_cadence_channel_display().lower()}"
 

@@ -54,15 +54,15 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
     event_record(case=case, actor=user, verb="status update given", note=summary,
                  data={"update": update.pk, "mood": client_mood, "channel": channel, "coach_warnings": warnings,
                        "client_line": client_line, **({"extra": True} if extra else {})})
+    # Broken updates no late one has answered yet, latest first.
+    missed = case.promises.filter(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.BROKEN,
+                                  kept_at__isnull=True).order_by("-due_at")
     if extra:
         promise = None  # an extra contact: the promised update is still the one due next
     elif beat is not None:  # it answers the missed one, broken however it was dated: its late fulfilment
-        promise = (case.promises.filter(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.BROKEN,
-                                        kept_at__isnull=True).order_by("-due_at").first())
+        promise = missed.first()
     elif promise is None:  # the one it answers was broken: record the late fulfilment
-        promise = case.promises.filter(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.BROKEN,
-                                       kept_at__isnull=True,
-                                       due_at__lte=given_at).order_by("-due_at").first()
+        promise = missed.filter(due_at__lte=given_at).first()
     # The agreed rhythm is kept: an update given within the interval before its slot keeps the slot's
     # beat (updated at 0:50 for a 1:00 slot, the next is due at 2:00). A late update starts the interval
     # from when it was given; an extra one (_is_extra) changes nothing in the ledger.

@@ -115,6 +115,14 @@ def test_quiet_hours_hold_the_email_until_they_end_and_the_promise_still_counts_
     assert mail.outbox[0].to == [dennis.email]
 
 
+def quiet_hours_set(supervisor, client, moment, start, end, *, said):
+    """A supervisor sets the client's quiet hours at `moment`, with the client's words for it."""
+    with time_machine.travel(moment, tick=False):
+        services.client_update(user=supervisor, client=client, name=client.name, organisation=client.organisation,
+                               email=client.email, phone=client.phone, time_zone=client.time_zone,
+                               quiet_hours_start=start, quiet_hours_end=end, agreed_channel="phone", agreed_text=said)
+
+
 def test_an_email_held_by_quiet_hours_waits_for_the_end_of_hours_widened_after_it_was_queued(rep, supervisor, dennis):
     """Held at 03:00 until 07:00; the client then asks not to be contacted before 09:00: the email goes at 09:00."""
     dennis.quiet_hours_start, dennis.quiet_hours_end = dt.time(22), dt.time(7)
@@ -123,11 +131,8 @@ def test_an_email_held_by_quiet_hours_waits_for_the_end_of_hours_widened_after_i
     three_am = dt.datetime(2026, 3, 3, 3, 0, tzinfo=UTC)
     message = send(rep, case, three_am)
 
-    with time_machine.travel(three_am + 10 * MIN, tick=False):
-        services.client_update(user=supervisor, client=dennis, name=dennis.name, organisation=dennis.organisation,
-                               email=dennis.email, phone=dennis.phone, time_zone=dennis.time_zone,
-                               quiet_hours_start=dt.time(22), quiet_hours_end=dt.time(9), agreed_channel="phone",
-                               agreed_text="Dennis asked for nothing before nine in the morning")
+    quiet_hours_set(supervisor, dennis, three_am + 10 * MIN, dt.time(22), dt.time(9),
+                    said="Dennis asked for nothing before nine in the morning")
 
     nine_am = dt.datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
     message.refresh_from_db()
@@ -145,11 +150,8 @@ def test_an_email_due_but_not_yet_sent_waits_for_quiet_hours_set_after_it_fell_d
     seven_pm = dt.datetime(2026, 3, 2, 19, 0, tzinfo=UTC)
     message = send(rep, case, seven_pm)
 
-    with time_machine.travel(seven_pm + 2 * 60 * MIN, tick=False):
-        services.client_update(user=supervisor, client=dennis, name=dennis.name, organisation=dennis.organisation,
-                               email=dennis.email, phone=dennis.phone, time_zone=dennis.time_zone,
-                               quiet_hours_start=dt.time(20), quiet_hours_end=dt.time(9), agreed_channel="phone",
-                               agreed_text="Dennis asked for nothing in the evening or early morning")
+    quiet_hours_set(supervisor, dennis, seven_pm + 2 * 60 * MIN, dt.time(20), dt.time(9),
+                    said="Dennis asked for nothing in the evening or early morning")
 
     nine_am = dt.datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
     message.refresh_from_db()

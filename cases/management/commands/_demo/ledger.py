@@ -28,7 +28,7 @@ from cases.models import ItemStatus as IS
 from cases.models import PromiseKind as PK
 from cases.models import PromiseStatus as PS
 from cases.schedule import follow_up_due, next_allowed_for_client
-from cases.services.promises import DROPPED
+from cases.services.promises import DROPPED, next_beat_due
 from cases.workflow import OPEN_STEPS, STALL_WATCH_STEPS, After, policy
 from cases.workflow import Transition as T
 
@@ -194,11 +194,8 @@ class Ledger:
             self.escalate_system(ER.BROKEN_PROMISE, f"Broken promise: {promise.source}", promise=promise)
         case = self.case
         if update and case.cadence_minutes and policy(self.step).cadence_runs and PK.STATUS_UPDATE not in self.pending:
-            interval = dt.timedelta(minutes=case.cadence_minutes)
-            due = next_allowed_for_client(promise.due_at + interval, self.client)
-            if due <= self.t:
-                due = next_allowed_for_client(self.t + interval, self.client)
-            beat = self.open_promise(PK.STATUS_UPDATE, due, promise.source, actor=None)
+            beat = self.open_promise(PK.STATUS_UPDATE, next_beat_due(case, promise.due_at, self.t), promise.source,
+                                     actor=None)
             beat.after_missed = True
 
     def fulfil(self, promise, at, actor=_OWNER):
