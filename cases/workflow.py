@@ -197,6 +197,9 @@ class After(str, Enum):
     # A new plan: the follow-up withdrawn, a new estimate asked for (a reopened case the override closed
     # before plan walks the skipped steps first: Transition.back_to_skipped).
     BACK_TO_PLAN = "back_to_plan"
+    # BACK_TO_PLAN after the client sent the delivery back: the arrival delivered nothing, so the estimate
+    # it settled stands again (cases.services.transitions._loose_ends).
+    LOOSE_ENDS = "loose_ends"
 
 
 class Transition(Enum):
@@ -221,7 +224,7 @@ class Transition(Enum):
     COMPLETE_DELIVER = ("complete_deliver", "Delivered and confirmed", (Step.DELIVER,), Step.RESOLVED,
                         False, After.RESOLVE, "work")
     LOOSE_ENDS = ("loose_ends", "Back to plan: loose ends", (Step.DELIVER,), Step.PLAN,
-                  True, After.BACK_TO_PLAN, "work")
+                  True, After.LOOSE_ENDS, "work")
     REOPEN = ("reopen", "Reopened", (Step.RESOLVED,), Step.PLAN, True, After.BACK_TO_PLAN, "work",
               True)  # back_to_skipped
     FORCE_CLOSE = ("force_close", "Closed by a supervisor override", OPEN_STEPS, Step.RESOLVED,

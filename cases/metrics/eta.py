@@ -15,6 +15,11 @@ arrival at `deliver` (a fresh estimate given once the promised one had passed do
 a reopened case's earlier cycles do not count against its later arrival). A deadline moved with the
 client before it passed (the promise renegotiated, not broken) is a legitimate move of the range.
 
+An arrival the client sends back (loose ends, the next transition out of `deliver`) delivered nothing:
+it is not judged (its kept verdict is voided then), the estimate it kept stands again
+(cases.services.transitions._loose_ends), and the cycle goes on to the next arrival: the "previous
+arrival" above is the last one not sent back.
+
 The verdict is judged once, at the arrival (`arrival_verdict`, called by cases.services.transitions after
 the arrival settled the ETA promise), and kept on the arrival's event (`CaseEvent.eta_verdict`). It reads
 only rows older than the arrival: the estimates and ETA promises given before it (each settled by then:
@@ -32,6 +37,7 @@ from ..models import CaseEvent, PromiseKind, PromiseStatus
 from ..workflow import Transition
 
 ARRIVAL = Transition.COMPLETE_MANAGE_ANXIETY
+SENT_BACK = Transition.LOOSE_ENDS
 ESTIMATE_VERB = "estimate given"  # cases.services.plan.eta_set
 
 
@@ -64,15 +70,19 @@ def estimate_row(at, data):
     return (at, earliest, latest) if earliest and latest else None
 
 
-def verdicts(arrivals, estimates, promises):
-    """The verdict ("early", "within", "late", or "" without an estimate before it) of each of a case's
-    arrivals at `deliver`. `arrivals`: their times; `estimates`: estimate_row()s; `promises`: its ETA
-    promises as (created_at, due_at, status); each list in time order (then by id)."""
+def verdicts(arrivals, estimates, promises, sent_back=None):
+    """The verdict ("early", "within", "late", or "" without an estimate before it or when the client
+    sent it back) of each of a case's arrivals at `deliver`. `arrivals`: their times; `estimates`:
+    estimate_row()s; `promises`: its ETA promises as (created_at, due_at, status); each list in time
+    order (then by id); `sent_back`: for each arrival, whether loose ends followed it (arrival_rows)."""
     estimates = [row for row in estimates if row is not None]
     deadlines = [(at, due_at) for at, due_at, _status in promises]
     broken = [due_at for _at, due_at, status in promises if status == PromiseStatus.BROKEN]
     judged, previous = [], None
-    for arrived in arrivals:
+    for arrived, bounced in zip(arrivals, sent_back or [False] * len(arrivals)):
+        if bounced:
+            judged.append("")
+            continue
         judged.append(_verdict(arrived, estimates, deadlines, broken, previous) or "")
         previous = arrived
     return judged
@@ -81,17 +91,32 @@ def verdicts(arrivals, estimates, promises):
 def arrival_verdict(case):
     """The verdict of the case's last arrival at `deliver` (the one just recorded), from its rows now."""
     events = case.events.order_by("created_at", "id")
-    arrivals = list(events.filter(verb=ARRIVAL.label).exclude(from_step="").values_list("created_at", flat=True))
+    moves = events.filter(verb__in=(ARRIVAL.label, SENT_BACK.label)).exclude(from_step="")
+    arrivals, sent_back = arrival_rows(moves.values_list("verb", "created_at"))
     estimates = [estimate_row(at, data)
                  for at, data in events.filter(verb=ESTIMATE_VERB).values_list("created_at", "data")]
     promises = list(case.promises.filter(kind=PromiseKind.ETA).order_by("created_at", "id")
                     .values_list("created_at", "due_at", "status"))
-    return verdicts(arrivals, estimates, promises)[-1] if arrivals else ""
+    return verdicts(arrivals, estimates, promises, sent_back)[-1] if arrivals else ""
+
+
+def arrival_rows(transitions, arrival_verb=ARRIVAL.label, sent_back_verb=SENT_BACK.label):
+    """(arrival times, whether each was sent back) from a case's arrivals at `deliver` and loose-ends
+    transitions, as (verb, at) in time order: a loose-ends transition sends back the arrival before it.
+    The verbs are the transitions' labels (a migration passes those of its day)."""
+    arrivals, sent_back = [], []
+    for verb, at in transitions:
+        if verb == arrival_verb:
+            arrivals.append(at)
+            sent_back.append(False)
+        elif verb == sent_back_verb and arrivals:
+            sent_back[-1] = True
+    return arrivals, sent_back
 
 
 def _verdict(arrived, estimates, deadlines, broken, previous):
     """Early, within or late for one arrival (None without an estimate before it); `previous` is the
-    case's arrival before this one, if any."""
+    case's arrival before this one that was not sent back, if any."""
     estimate = _last_before(estimates, arrived)
     if estimate is None:
         return None

@@ -225,11 +225,38 @@ def _restore_overridden(*, case, user, closed_at, reason):
         event_record(case=case, actor=user, verb="promise restored", note=note, data={"promise": promise.pk})
 
 
+def _loose_ends(*, case, user, reason):
+    """The client sent the delivery back: the arrival at `deliver` delivered nothing, so it settles
+    nothing. Its ETA verdict is void (cases.metrics.eta: a bounced arrival is not judged, and the next
+    arrival is judged in the same cycle), and the estimate it kept stands again with its deadline: kept
+    by a later arrival the client accepts, moved with their agreement, or broken, at once, as the sweep
+    would have broken it, if it has passed. Otherwise marking the items done minutes before the latest
+    estimate and sending the case straight back would keep the estimate and count the arrival on time."""
+    from .promises import settle_if_overdue
+
+    arrival = case.events.filter(verb=eta.ARRIVAL.label).exclude(from_step="").order_by("-created_at", "-id").first()
+    if arrival is not None:
+        if arrival.eta_verdict:
+            arrival.eta_verdict = ""
+            arrival.save(update_fields=["eta_verdict"])
+        kept = case.promises.filter(kind=PromiseKind.ETA, status=PromiseStatus.KEPT,
+                                    kept_at__gte=arrival.created_at).order_by("-id").first()
+        if kept is not None:
+            kept.case = case
+            kept.status, kept.kept_at, kept.closed_at = PromiseStatus.PENDING, None, None
+            kept.save(update_fields=["status", "kept_at", "closed_at"])
+            event_record(case=case, actor=user, verb="promise restored", data={"promise": kept.pk},
+                         note=f"The client sent the delivery back ({reason}): the estimate stands again.")
+            settle_if_overdue(case=case, promise=kept)
+    _back_to_plan(case=case, user=user, reason=reason)
+
+
 def _back_to_plan(*, case, user, reason):
     """Loose ends or reopen: the follow-up is no longer the next thing owed (a reopen moves the call the
     client was given to after the next delivery: counted as a renegotiation, promises.promise_drop, so
     reopening the day before the call and resolving again with a later date is not an uncounted move);
-    a new plan needs a new estimate (the old range stays in the timeline); the update rhythm resumes where
+    a new plan needs a new estimate unless the one the client holds stands again (_loose_ends; the old
+    range stays in the timeline); the update rhythm resumes where
     the step runs it (a case reopened into a step before plan, Transition.back_to_skipped, has no rhythm
     until plan)."""
     from .promises import open_next_status_update, pending_promise, promise_drop, update_missed_unanswered
@@ -239,8 +266,9 @@ def _back_to_plan(*, case, user, reason):
         promise.case = case
         promise_drop(promise=promise, actor=user, now=now,
                      note=f"The case reopened ({reason}): the follow-up call moves to after the next delivery.")
-    case.eta_earliest = case.eta_latest = case.eta_given_at = None
-    case.save(update_fields=["eta_earliest", "eta_latest", "eta_given_at", "updated_at"])
+    if not pending_promise(case, PromiseKind.ETA):
+        case.eta_earliest = case.eta_latest = case.eta_given_at = None
+        case.save(update_fields=["eta_earliest", "eta_latest", "eta_given_at", "updated_at"])
     if case.cadence_minutes and policy(case.step).cadence_runs and not pending_promise(case, PromiseKind.STATUS_UPDATE):
         # after a missed update nobody answered, the next update is still the late one (Promise.after_missed)
         open_next_status_update(case=case, start=now, actor=user, after_missed=update_missed_unanswered(case))
@@ -252,5 +280,6 @@ AFTER = {
     After.RESOLVE: _resolve,
     After.FORCE_CLOSE: _force_close,
     After.BACK_TO_PLAN: _back_to_plan,
+    After.LOOSE_ENDS: _loose_ends,
 }
 __all__ = ["ALL_TRANSITIONS", "TRANSITION_LABELS", "available_transitions", "case_transition"]

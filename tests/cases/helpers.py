@@ -7,7 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from cases import services
-from cases.models import Channel, ItemKind, Mood, Step
+from cases.models import Channel, ItemKind, Mood, PromiseKind, PromiseStatus, Step
 from cases.workflow import COMPLETE_TRANSITIONS
 
 DENNIS_CONCERN = {
@@ -15,6 +15,8 @@ DENNIS_CONCERN = {
     "impact": "No orders can come in, and payroll is due in three days",
     "feeling": "Worried and angry",
 }
+
+AGREED_TO_NEW_RANGE = {"agreed_channel": Channel.PHONE, "agreed_text": "The client agreed to the new range"}
 
 
 def open_case(owner, client, *, temperature=Mood.ANXIOUS, concern=DENNIS_CONCERN):
@@ -27,7 +29,10 @@ def plan_ready(case, user, *, assignee=None, due_in=dt.timedelta(hours=3)):
     services.action_item_create(user=user, case=case, description="Restore the mail server from backup",
                                 kind=ItemKind.FIX, assignee=assignee or user, due_at=now + due_in)
     services.cadence_set(user=user, case=case, minutes=60, channel=Channel.PHONE)
-    services.eta_set(user=user, case=case, earliest=now + dt.timedelta(hours=1), latest=now + dt.timedelta(hours=5))
+    # after loose ends, the estimate the sent-back delivery had kept still stands: moving it takes the client's word
+    standing = case.promises.filter(kind=PromiseKind.ETA, status=PromiseStatus.PENDING).exists()
+    services.eta_set(user=user, case=case, earliest=now + dt.timedelta(hours=1), latest=now + dt.timedelta(hours=5),
+                     **(AGREED_TO_NEW_RANGE if standing else {}))
     return case
 
 

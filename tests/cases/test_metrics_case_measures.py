@@ -8,7 +8,7 @@ import pytest
 
 from cases import services
 from cases.models import Channel, EscalationReason, Mood, PromiseKind, PromiseStatus, Step
-from tests.cases.helpers import advance_to, open_case
+from tests.cases.helpers import AGREED_TO_NEW_RANGE, advance_to, open_case
 from tests.cases.metrics_support import (
     H, NOW, T0, at, board, case_in_plan, deliver, next_step, open_and_identify, planned_and_agreed, reach_deliver, row,
 )
@@ -205,20 +205,20 @@ def test_a_renegotiated_estimate_is_what_the_arrival_is_judged_against(rep, denn
 
 
 @pytest.mark.django_db
-def test_a_second_arrival_after_loose_ends_is_judged_against_the_new_estimate(rep, dennis):
-    case = reach_deliver(planned_and_agreed(rep, dennis, T0), rep, T0 + 2 * H)  # within
+def test_after_loose_ends_only_the_second_arrival_is_judged_against_the_moved_estimate(rep, dennis):
+    case = reach_deliver(planned_and_agreed(rep, dennis, T0), rep, T0 + 2 * H)  # within, then sent back
     with at(T0 + 3 * H):
         case = services.case_transition(user=rep, case=case, name="loose_ends", reason="Email still bounces")
         services.action_item_create(user=rep, case=case, description="Fix the MX record", assignee=rep,
                                     due_at=T0 + 4 * H)
-        services.eta_set(user=rep, case=case, earliest=T0 + 10 * H, latest=T0 + 12 * H)
+        services.eta_set(user=rep, case=case, earliest=T0 + 10 * H, latest=T0 + 12 * H, **AGREED_TO_NEW_RANGE)
         case.refresh_from_db()
         case = services.case_transition(user=rep, case=case, name="complete_plan")
 
     reach_deliver(case, rep, T0 + 5 * H)  # before the new earliest
 
     team = board().team
-    assert (team.eta_early, team.eta_within, team.eta_late) == (1, 1, 0)
+    assert (team.eta_early, team.eta_within, team.eta_late) == (1, 0, 0)
 
 
 @pytest.mark.django_db
@@ -229,7 +229,8 @@ def test_loose_ends_round_trips_are_counted_once_a_case_for_the_owner_and_shown(
             case = services.case_transition(user=rep, case=case, name="loose_ends", reason="Email still bounces")
             services.action_item_create(user=rep, case=case, description="Fix the MX record", assignee=rep,
                                         due_at=T0 + (hour + 1) * H)
-            services.eta_set(user=rep, case=case, earliest=T0 + (hour + 1) * H, latest=T0 + (hour + 3) * H)
+            services.eta_set(user=rep, case=case, earliest=T0 + (hour + 1) * H, latest=T0 + (hour + 3) * H,
+                             **AGREED_TO_NEW_RANGE)
             case.refresh_from_db()
             case = services.case_transition(user=rep, case=case, name="complete_plan")
         case = reach_deliver(case, rep, T0 + (hour + 2) * H)

@@ -114,7 +114,11 @@ class Walk:
         with at(self.t):
             services.action_item_create(user=self.owner, case=self.case, description="Check the MX record again",
                                         assignee=self.owner, due_at=self.t + 4 * H)
-            services.eta_set(user=self.owner, case=self.case, earliest=self.t + H, latest=self.t + 5 * H)
+            standing = self.case.promises.filter(kind=PromiseKind.ETA, status=PromiseStatus.PENDING).exists()
+            services.eta_set(user=self.owner, case=self.case, earliest=self.t + H, latest=self.t + 5 * H,
+                             # the estimate a sent-back delivery left standing moves with the client's word
+                             **({"agreed_channel": "phone", "agreed_text": "The client agreed to the new range"}
+                                if standing else {}))
             self.case.refresh_from_db()
             self.case = services.case_transition(user=self.owner, case=self.case, name="complete_plan")
 
@@ -124,7 +128,8 @@ def edge_cases(reps, client):
     An anxious client delivered satisfied, arriving exactly at the earliest end, follow-up due today;
     an arrival exactly at the latest end; an arrival after the estimate's latest end but within the ETA
     renegotiated with the client before it; a case sent back by loose ends after a first delivery (the
-    latest delivery's mood counts, and the estimate given again), its follow-up date yesterday; a case
+    latest delivery's mood counts; the first arrival is not judged, and the estimate it kept is moved with
+    the client), its follow-up date yesterday; a case
     given a fresh estimate once its promised one had passed and arriving within it (late), then reopened
     and arriving within its new estimate (within: the first cycle's broken deadline is not held against it)."""
     plan_at = NOW - dt.timedelta(days=6)
@@ -146,7 +151,8 @@ def edge_cases(reps, client):
     with at(plan_at + 2 * H):
         services.action_item_create(user=reps[0], case=twice, description="Check the MX record again",
                                     assignee=reps[0], due_at=plan_at + 4 * H)
-        services.eta_set(user=reps[0], case=twice, earliest=plan_at + 3 * H, latest=plan_at + 6 * H)
+        services.eta_set(user=reps[0], case=twice, earliest=plan_at + 3 * H, latest=plan_at + 6 * H,
+                         agreed_channel="phone", agreed_text="The client agreed to a later range")
         twice.refresh_from_db()
         twice = services.case_transition(user=reps[0], case=twice, name="complete_plan")
     twice = reach_deliver(twice, reps[0], plan_at + 3 * H)
@@ -217,17 +223,25 @@ def last(rows, moment):
     return before[-1] if before else None
 
 
+def sent_back(arrival):
+    """Whether the case's next move out of deliver after this arrival was loose ends."""
+    moves = CaseEvent.objects.filter(case_id=arrival.case_id, from_step=Step.DELIVER).order_by("created_at", "id")
+    out = [e for e in moves if (e.created_at, e.pk) > (arrival.created_at, arrival.pk)]
+    return bool(out) and out[0].data.get("transition") == Transition.LOOSE_ENDS.method
+
+
 def eta_verdict(arrival):
     """Early, within or late against the range in force at the arrival: the last estimate's range, its
     latest end moved by an ETA promise opened at or after it (a renegotiation). Late whatever the range
-    when an ETA promise of the case broke with a deadline after its previous arrival and before this one."""
+    when an ETA promise of the case broke with a deadline after its previous arrival the client accepted
+    and before this one. None for an arrival the client sent back (loose ends)."""
     estimate = last(CaseEvent.objects.filter(case_id=arrival.case_id, verb="estimate given")
                     .order_by("created_at", "id"), arrival.created_at)
-    if estimate is None:
+    if estimate is None or sent_back(arrival):
         return None
     previous = max((e.created_at for e in CaseEvent.objects.filter(case_id=arrival.case_id)
                     if e.data.get("transition") == Transition.COMPLETE_MANAGE_ANXIETY.method
-                    and e.created_at < arrival.created_at), default=None)
+                    and e.created_at < arrival.created_at and not sent_back(e)), default=None)
     for promise in Promise.objects.filter(case_id=arrival.case_id, kind=PromiseKind.ETA, status=PromiseStatus.BROKEN):
         if (previous is None or previous < promise.due_at) and promise.due_at < arrival.created_at:
             return "late"
@@ -403,15 +417,18 @@ def test_the_team_numbers_equal_a_recomputation_from_the_rows(days, monkeypatch)
 
 @pytest.mark.django_db
 def test_the_arrivals_judged_again_from_the_rows_get_the_verdicts_kept_at_the_time():
-    """The ETA verdict kept on each arrival (cases.services.transitions) is what the migration that judged
-    the older arrivals (0022, over the same rows) gives: judged again now, with every later change made."""
+    """The ETA verdict kept on each arrival (cases.services.transitions) is what the migrations that judged
+    the older arrivals (0022, then 0029 for the cases sent back from deliver, over the same rows) give:
+    judged again now, with every later change made."""
     generated_history()
     arrivals = CaseEvent.objects.filter(verb=eta.ARRIVAL.label).exclude(from_step="")
     kept = dict(arrivals.values_list("id", "eta_verdict"))
-    assert {"early", "within", "late"} <= set(kept.values())
+    assert {"early", "within", "late", ""} <= set(kept.values())
+    assert CaseEvent.objects.filter(verb=eta.SENT_BACK.label).exists()
     arrivals.update(eta_verdict="")
 
     import_module("cases.migrations.0022_eta_verdict_on_arrival").judge_arrivals(django_apps, None)
+    import_module("cases.migrations.0029_eta_sent_back_not_judged").judge_again(django_apps, None)
 
     assert dict(arrivals.values_list("id", "eta_verdict")) == kept
 

@@ -376,6 +376,9 @@ class Ledger:
         elif spec.after is After.FORCE_CLOSE:
             note = f"Case closed by a supervisor: {reason}"
             self.close_open_work(note, actor, lambda promise: self.withdraw(promise, note, actor))
+        elif spec.after is After.LOOSE_ENDS:
+            self.sent_back(reason, actor)
+            self.back_to_plan(actor)
         elif spec.after is After.BACK_TO_PLAN:
             self.back_to_plan(actor)
         if self.trial and self.step == self.fate.stop_in:
@@ -384,10 +387,26 @@ class Ledger:
 
     def eta_verdict(self):
         """cases.metrics.eta.arrival_verdict over the rows simulated so far."""
-        arrivals = [e.created_at for e in self.events if e.verb == T.COMPLETE_MANAGE_ANXIETY.label and e.from_step]
+        arrivals, sent_back = eta.arrival_rows((e.verb, e.created_at) for e in self.events if e.from_step)
         estimates = [eta.estimate_row(e.created_at, e.data) for e in self.events if e.verb == eta.ESTIMATE_VERB]
         promises = [(p.created_at, p.due_at, p.status) for p in self.promises if p.kind == PK.ETA]
-        return eta.verdicts(arrivals, estimates, promises)[-1]
+        return eta.verdicts(arrivals, estimates, promises, sent_back)[-1]
+
+    def sent_back(self, reason, actor):
+        """As cases.services.transitions._loose_ends: the arrival's verdict void, the estimate it kept
+        pending again (its deadline check still scheduled), or broken now if its deadline has passed."""
+        arrival = next(e for e in reversed(self.events) if e.verb == T.COMPLETE_MANAGE_ANXIETY.label and e.from_step)
+        arrival.eta_verdict = ""
+        kept = next((p for p in reversed(self.promises) if p.kind == PK.ETA and p.status == PS.KEPT
+                     and p.kept_at >= arrival.created_at), None)
+        if kept is None:
+            return
+        kept.status, kept.kept_at, kept.closed_at = PS.PENDING, None, None
+        self.pending[kept.key] = kept
+        self.event("promise restored", actor=actor, data={"promise": kept},
+                   note=f"The client sent the delivery back ({reason}): the estimate stands again.")
+        if kept.due_at <= self.t:
+            self.break_promise(kept)
 
     def watch_stall(self):
         if self.step in STALL_WATCH_STEPS:
@@ -441,7 +460,8 @@ class Ledger:
         if PK.FOLLOW_UP in self.pending:
             self.withdraw(self.pending[PK.FOLLOW_UP], "The case went back to planning.", actor)
         case = self.case
-        case.eta_earliest = case.eta_latest = case.eta_given_at = None
+        if PK.ETA not in self.pending:
+            case.eta_earliest = case.eta_latest = case.eta_given_at = None
         if case.cadence_minutes and PK.STATUS_UPDATE not in self.pending:
             self.start_updates(self.t)
 

@@ -251,7 +251,12 @@ class Story(Ledger):
         case.eta_earliest, case.eta_latest, case.eta_given_at = earliest, latest, self.t
         self.event("estimate given", note=f"Between {earliest:%d %b %H:%M} and {latest:%d %b %H:%M}",
                    data={"earliest": earliest.isoformat(), "latest": latest.isoformat()})
-        promise = self.open_promise(PK.ETA, latest, f"Fixed for {self.client.name} by the latest estimate")
+        standing = self.pending.get(PK.ETA)  # the estimate a sent-back delivery left standing: moved, counted
+        if standing is not None:
+            promise = self.renegotiate(standing, latest)
+            case.eta_latest = promise.due_at
+        else:
+            promise = self.open_promise(PK.ETA, latest, f"Fixed for {self.client.name} by the latest estimate")
         if verdict == "late" and rng.random() < 0.3 + self.w.rep(self.owner).reneg:
             self.spawn(once(self.move_estimate, promise, arrival + room * rng.uniform(0.1, 0.4) + 10 * MIN),
                        agreed + (latest - agreed) * rng.uniform(0.3, 0.8))

@@ -1,0 +1,60 @@
+"""An arrival at deliver that the client sends back (loose ends) delivered nothing: it is not judged for
+ETA honesty, and the case's next arrival is judged in the same cycle (cases/metrics/eta.py). From now on
+the loose-ends transition voids the arrival's kept verdict and puts the estimate it kept back to pending
+(cases.services.transitions._loose_ends).
+
+The arrivals of the cases sent back before this rule are judged again here by the same function
+(cases.metrics.eta.verdicts, told which arrivals were sent back), so the kept verdicts are what judging
+the rows gives. The promises of those past cycles are left as they were recorded: an estimate a
+sent-back arrival kept stays kept in the history, and is not broken after the fact."""
+from collections import defaultdict
+
+from django.db import migrations
+
+from cases.metrics.eta import arrival_rows, estimate_row, verdicts
+
+ARRIVAL_VERB = "All action items closed"  # Transition.COMPLETE_MANAGE_ANXIETY's label, when this was written
+SENT_BACK_VERB = "Back to plan: loose ends"  # Transition.LOOSE_ENDS's label
+ESTIMATE_VERB = "estimate given"
+BATCH = 2000
+
+
+def judge_again(apps, schema_editor):
+    CaseEvent = apps.get_model("cases", "CaseEvent")
+    Promise = apps.get_model("cases", "Promise")
+    cases = CaseEvent.objects.filter(verb=SENT_BACK_VERB).exclude(from_step="").values("case_id")
+    moves = defaultdict(list)  # case id -> [(event id, verb, time, kept verdict)]
+    for row in (CaseEvent.objects.filter(verb__in=(ARRIVAL_VERB, SENT_BACK_VERB), case_id__in=cases)
+                .exclude(from_step="").order_by("case_id", "created_at", "id")
+                .values_list("case_id", "id", "verb", "created_at", "eta_verdict").iterator(chunk_size=BATCH)):
+        moves[row[0]].append(row[1:])
+    if not moves:
+        return
+    estimates, promises = defaultdict(list), defaultdict(list)
+    for case_id, at, data in (CaseEvent.objects.filter(verb=ESTIMATE_VERB, case_id__in=cases)
+                              .order_by("case_id", "created_at", "id").values_list("case_id", "created_at", "data")
+                              .iterator(chunk_size=BATCH)):
+        estimates[case_id].append(estimate_row(at, data))
+    for case_id, at, due_at, status in (Promise.objects.filter(kind="eta", case_id__in=cases)
+                                        .order_by("case_id", "created_at", "id")
+                                        .values_list("case_id", "created_at", "due_at", "status")
+                                        .iterator(chunk_size=BATCH)):
+        promises[case_id].append((at, due_at, status))
+    changed = []
+    for case_id, rows in moves.items():
+        arrivals, sent_back = arrival_rows(((verb, at) for _pk, verb, at, _kept in rows), ARRIVAL_VERB, SENT_BACK_VERB)
+        found = verdicts(arrivals, estimates[case_id], promises[case_id], sent_back)
+        kept = [(pk, verdict) for pk, verb, _at, verdict in rows if verb == ARRIVAL_VERB]
+        changed.extend(CaseEvent(pk=pk, eta_verdict=new) for (pk, old), new in zip(kept, found) if new != old)
+    CaseEvent.objects.bulk_update(changed, ["eta_verdict"], batch_size=BATCH)
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("cases", "0028_promise_after_missed"),
+    ]
+
+    operations = [
+        migrations.RunPython(judge_again, migrations.RunPython.noop),
+    ]

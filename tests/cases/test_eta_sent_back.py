@@ -1,0 +1,166 @@
+"""A delivery the client sends back (loose ends) delivered nothing (cases.services.transitions._loose_ends,
+cases.metrics.eta): its arrival is not judged, the estimate it kept stands again with its deadline, broken
+at once if that has passed, and the next arrival is judged in the same cycle. Otherwise a rep could mark
+the items done minutes before the latest estimate, arrive, send the case straight back, and have the
+estimate kept and the arrival counted on time."""
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from cases import services
+from cases.errors import CaseRuleError
+from cases.metrics import eta
+from cases.models import Escalation, EscalationReason, ItemKind, PromiseKind, PromiseStatus, Step
+from notifications.sweeps.promises import sweep_broken_promises
+from tests.cases.ledger_web_support import AGREED
+from tests.cases.metrics_support import H, T0, at, board, planned_and_agreed, reach_deliver
+from tests.cases.views_support import in_step, local, page_of, url
+
+MIN = H / 60
+
+
+def verdicts():
+    team = board().team
+    return team.eta_early, team.eta_within, team.eta_late
+
+
+def eta_promises(case):
+    return list(case.promises.filter(kind=PromiseKind.ETA).order_by("id").values_list("status", "due_at"))
+
+
+def sent_back(case, rep, when):
+    """Arrives at `deliver` two minutes before the latest estimate (T0+5h), and is sent back at `when`."""
+    case = reach_deliver(case, rep, T0 + 5 * H - 2 * MIN)
+    with at(when):
+        return services.case_loose_ends(user=rep, case=case, reason="The client still cannot send mail")
+
+
+def planned_again(case, rep, when, **estimate):
+    """Back in plan: a new item (and a new estimate when given), then the plan completed."""
+    with at(when):
+        services.action_item_create(user=rep, case=case, description="Reset the outgoing mail relay",
+                                    kind=ItemKind.FIX, assignee=rep, due_at=when + 2 * H)
+        if estimate:
+            services.eta_set(user=rep, case=case, **estimate)
+        case.refresh_from_db()
+        return services.case_transition(user=rep, case=case, name="complete_plan")
+
+
+def stored_and_rejudged(case):
+    """The verdicts kept on the case's arrivals, and the verdicts judged again from its rows."""
+    events = case.events.order_by("created_at", "id").exclude(from_step="")
+    stored = list(events.filter(verb=eta.ARRIVAL.label).values_list("eta_verdict", flat=True))
+    arrivals, back = eta.arrival_rows(events.values_list("verb", "created_at"))
+    given = case.events.filter(verb=eta.ESTIMATE_VERB).order_by("created_at", "id")
+    estimates = [eta.estimate_row(at_, data) for at_, data in given.values_list("created_at", "data")]
+    promises = list(case.promises.filter(kind=PromiseKind.ETA).order_by("created_at", "id")
+                    .values_list("created_at", "due_at", "status"))
+    return stored, eta.verdicts(arrivals, estimates, promises, back)
+
+
+@pytest.mark.django_db
+def test_a_delivery_sent_back_before_the_deadline_keeps_nothing_and_the_estimate_stands_again(rep, dennis):
+    case = sent_back(planned_and_agreed(rep, dennis, T0), rep, T0 + 5 * H - MIN)
+
+    assert case.step == Step.PLAN
+    assert eta_promises(case) == [(PromiseStatus.PENDING, T0 + 5 * H)]
+    assert (case.eta_earliest, case.eta_latest) == (T0 + H, T0 + 5 * H)  # the range the client holds stands
+    assert case.events.filter(verb="promise restored").count() == 1
+    assert verdicts() == (0, 0, 0)
+    assert stored_and_rejudged(case) == ([""], [""])
+
+
+@pytest.mark.django_db
+def test_the_estimate_left_standing_breaks_at_its_deadline_and_the_next_arrival_is_late(rep, dennis):
+    case = planned_again(sent_back(planned_and_agreed(rep, dennis, T0), rep, T0 + 5 * H - MIN), rep, T0 + 5 * H - MIN)
+    with at(T0 + 5 * H + MIN):
+        sweep_broken_promises(T0 + 5 * H + MIN)
+
+    case = reach_deliver(case, rep, T0 + 6 * H)
+
+    assert eta_promises(case) == [(PromiseStatus.BROKEN, T0 + 5 * H)]
+    assert verdicts() == (0, 0, 1)
+    assert stored_and_rejudged(case) == (["", "late"], ["", "late"])
+
+
+@pytest.mark.django_db
+def test_a_later_estimate_after_a_sent_back_delivery_is_a_renegotiation_the_client_agrees_to(rep, dennis):
+    case = sent_back(planned_and_agreed(rep, dennis, T0), rep, T0 + 5 * H - MIN)
+    later = {"earliest": T0 + 6 * H, "latest": T0 + 9 * H}
+
+    with at(T0 + 5 * H - MIN), pytest.raises(CaseRuleError) as refused:
+        services.eta_set(user=rep, case=case, **later)
+    case = planned_again(case, rep, T0 + 5 * H - MIN, **later, agreed_channel="phone",
+                         agreed_text="The client agreed to wait until tonight")
+    case = reach_deliver(case, rep, T0 + 8 * H)
+
+    assert refused.value.field == "agreed_channel"
+    assert eta_promises(case) == [(PromiseStatus.RENEGOTIATED, T0 + 5 * H), (PromiseStatus.KEPT, T0 + 9 * H)]
+    assert verdicts() == (0, 1, 0)
+    assert stored_and_rejudged(case) == (["", "within"], ["", "within"])
+
+
+@pytest.mark.django_db
+def test_a_delivery_sent_back_after_the_deadline_breaks_the_estimate_at_once_as_the_sweep_would(rep, dennis):
+    case = sent_back(planned_and_agreed(rep, dennis, T0), rep, T0 + 6 * H)
+
+    assert eta_promises(case) == [(PromiseStatus.BROKEN, T0 + 5 * H)]
+    assert Escalation.objects.filter(case=case, reason=EscalationReason.BROKEN_PROMISE,
+                                     promise__kind=PromiseKind.ETA).count() == 1
+    assert case.eta_latest is None  # a new plan needs a new estimate
+
+    case = reach_deliver(planned_again(case, rep, T0 + 6 * H, earliest=T0 + 7 * H, latest=T0 + 9 * H), rep, T0 + 8 * H)
+
+    assert verdicts() == (0, 0, 1)  # inside the fresh range, but the deadline passed in this cycle
+    assert stored_and_rejudged(case) == (["", "late"], ["", "late"])
+
+
+@pytest.mark.django_db
+def test_a_late_arrival_sent_back_leaves_its_estimate_broken_and_the_next_arrival_late(rep, dennis):
+    case = reach_deliver(planned_and_agreed(rep, dennis, T0), rep, T0 + 6 * H)  # late: broken at the arrival
+    with at(T0 + 6 * H + MIN):
+        case = services.case_loose_ends(user=rep, case=case, reason="The client still cannot send mail")
+    case = reach_deliver(planned_again(case, rep, T0 + 6 * H + MIN, earliest=T0 + 7 * H, latest=T0 + 9 * H),
+                         rep, T0 + 8 * H)
+
+    assert eta_promises(case)[0] == (PromiseStatus.BROKEN, T0 + 5 * H)
+    assert verdicts() == (0, 0, 1)
+    assert stored_and_rejudged(case) == (["", "late"], ["", "late"])
+
+
+@pytest.mark.django_db
+def test_a_reopened_case_keeps_the_estimate_its_accepted_delivery_kept(rep, dennis):
+    """Only loose ends sends a delivery back: the problem coming back after a resolution does not undo it."""
+    from tests.cases.metrics_support import deliver
+
+    case = reach_deliver(planned_and_agreed(rep, dennis, T0), rep, T0 + 3 * H)
+    with at(T0 + 3 * H):
+        case = deliver(case, rep)
+    with at(T0 + 10 * H):
+        case = services.case_reopen(user=rep, case=case, reason="Mail stopped again this morning")
+
+    assert eta_promises(case) == [(PromiseStatus.KEPT, T0 + 5 * H)]
+    assert verdicts() == (0, 1, 0)
+
+
+# --- through the case page ---------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_on_the_case_page_the_estimate_a_sent_back_delivery_left_standing_moves_only_with_the_clients_word(
+        rep_client, rep, dennis):
+    case = in_step(rep, dennis, Step.DELIVER)
+    rep_client.post(url("move", case), {"name": "loose_ends", "reason": "The client still cannot send mail"})
+    case.refresh_from_db()
+    standing = list(case.promises.filter(kind=PromiseKind.ETA).values_list("status", "due_at"))
+    later = {"eta_earliest": local(dt.timedelta(hours=6)), "eta_latest": local(dt.timedelta(hours=9))}
+
+    page = rep_client.get(page_of(case)).content.decode()
+    refused = rep_client.post(url("eta", case), {**later, "agreed_channel": "", "agreed_text": ""})
+
+    assert case.step == Step.PLAN and standing[0][0] == PromiseStatus.PENDING
+    assert f'value="{timezone.localtime(case.eta_latest):%Y-%m-%dT%H:%M}"' in page  # the range the client holds
+    assert refused.status_code == 422
+    assert 'id="id_eta_agreed_channel_error"' in refused.content.decode()
+    assert list(case.promises.filter(kind=PromiseKind.ETA).values_list("status", "due_at")) == standing
+    assert rep_client.post(url("eta", case), {**later, **AGREED}).status_code == 302
+    assert case.promises.get(kind=PromiseKind.ETA, status=PromiseStatus.PENDING).moved_count == 1
