@@ -15,10 +15,11 @@ arrival at `deliver` (a fresh estimate given once the promised one had passed do
 a reopened case's earlier cycles do not count against its later arrival). A deadline moved with the
 client before it passed (the promise renegotiated, not broken) is a legitimate move of the range.
 
-An arrival the client sends back (loose ends, the next transition out of `deliver`) delivered nothing:
-it is not judged (its kept verdict is voided then), the estimate it kept stands again
-(cases.services.transitions._loose_ends), and the cycle goes on to the next arrival: the "previous
-arrival" above is the last one not sent back.
+An arrival the client does not accept delivered nothing: when the case leaves `deliver` after it any
+other way than the client's confirmation (sent back with loose ends, or closed by a supervisor's
+override), it is not judged (its kept verdict is voided then), the estimate it kept is put back
+(cases.services.transitions._unaccepted_arrival), and the cycle goes on to the next arrival: the
+"previous arrival" above is the last one accepted or still waiting in `deliver`.
 
 The verdict is judged once, at the arrival (`arrival_verdict`, called by cases.services.transitions after
 the arrival settled the ETA promise), and kept on the arrival's event (`CaseEvent.eta_verdict`). It reads
@@ -30,14 +31,14 @@ the window's arrivals: an index-only scan of event_transition_verb, which carrie
 verdict, whatever the history behind them."""
 from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils.dateparse import parse_datetime
 
-from ..models import CaseEvent, PromiseKind, PromiseStatus
+from ..models import CaseEvent, PromiseKind, PromiseStatus, Step
 from ..workflow import Transition
 
 ARRIVAL = Transition.COMPLETE_MANAGE_ANXIETY
-SENT_BACK = Transition.LOOSE_ENDS
+ACCEPTED = Transition.COMPLETE_DELIVER  # the client confirmed the delivery: the one way out of deliver that counts it
 ESTIMATE_VERB = "estimate given"  # cases.services.plan.eta_set
 
 
@@ -72,9 +73,10 @@ def estimate_row(at, data):
 
 def verdicts(arrivals, estimates, promises, sent_back=None):
     """The verdict ("early", "within", "late", or "" without an estimate before it or when the client
-    sent it back) of each of a case's arrivals at `deliver`. `arrivals`: their times; `estimates`:
+    did not accept it) of each of a case's arrivals at `deliver`. `arrivals`: their times; `estimates`:
     estimate_row()s; `promises`: its ETA promises as (created_at, due_at, status); each list in time
-    order (then by id); `sent_back`: for each arrival, whether loose ends followed it (arrival_rows)."""
+    order (then by id); `sent_back`: for each arrival, whether the case left `deliver` after it without
+    the client's acceptance (arrival_rows)."""
     estimates = [row for row in estimates if row is not None]
     deadlines = [(at, due_at) for at, due_at, _status in promises]
     broken = [due_at for _at, due_at, status in promises if status == PromiseStatus.BROKEN]
@@ -91,8 +93,8 @@ def verdicts(arrivals, estimates, promises, sent_back=None):
 def arrival_verdict(case):
     """The verdict of the case's last arrival at `deliver` (the one just recorded), from its rows now."""
     events = case.events.order_by("created_at", "id")
-    moves = events.filter(verb__in=(ARRIVAL.label, SENT_BACK.label)).exclude(from_step="")
-    arrivals, sent_back = arrival_rows(moves.values_list("verb", "created_at"))
+    moves = events.filter(Q(verb=ARRIVAL.label) | Q(from_step=Step.DELIVER)).exclude(from_step="")
+    arrivals, sent_back = arrival_rows(moves.values_list("verb", "from_step", "created_at"))
     estimates = [estimate_row(at, data)
                  for at, data in events.filter(verb=ESTIMATE_VERB).values_list("created_at", "data")]
     promises = list(case.promises.filter(kind=PromiseKind.ETA).order_by("created_at", "id")
@@ -100,23 +102,24 @@ def arrival_verdict(case):
     return verdicts(arrivals, estimates, promises, sent_back)[-1] if arrivals else ""
 
 
-def arrival_rows(transitions, arrival_verb=ARRIVAL.label, sent_back_verb=SENT_BACK.label):
-    """(arrival times, whether each was sent back) from a case's arrivals at `deliver` and loose-ends
-    transitions, as (verb, at) in time order: a loose-ends transition sends back the arrival before it.
-    The verbs are the transitions' labels (a migration passes those of its day)."""
+def arrival_rows(moves, arrival_verb=ARRIVAL.label, accepted_verb=ACCEPTED.label):
+    """(arrival times, whether each went unaccepted) from a case's transitions into and out of `deliver`,
+    as (verb, from_step, at) in time order: an arrival is unaccepted when the case left `deliver` after it
+    some other way than the client's acceptance (loose ends, a supervisor's override). The verbs are the
+    transitions' labels (a migration passes those of its day)."""
     arrivals, sent_back = [], []
-    for verb, at in transitions:
+    for verb, from_step, at in moves:
         if verb == arrival_verb:
             arrivals.append(at)
             sent_back.append(False)
-        elif verb == sent_back_verb and arrivals:
+        elif from_step == Step.DELIVER and verb != accepted_verb and arrivals:
             sent_back[-1] = True
     return arrivals, sent_back
 
 
 def _verdict(arrived, estimates, deadlines, broken, previous):
     """Early, within or late for one arrival (None without an estimate before it); `previous` is the
-    case's arrival before this one that was not sent back, if any."""
+    case's arrival before this one that the client did not turn away, if any."""
     estimate = _last_before(estimates, arrived)
     if estimate is None:
         return None

@@ -11,7 +11,7 @@ from ..bounds import follow_up_day_has_come
 from ..errors import CaseRuleError
 from ..metrics import eta
 from ..models import (
-    CaseEvent, EscalationStatus, HandoffStatus, ItemStatus, PromiseKind, PromiseStatus,
+    CaseEvent, EscalationStatus, HandoffStatus, ItemStatus, PromiseKind, PromiseStatus, Step,
 )
 from ..text import REASON_WORDS, SHORT_NOTE, clean_text, require_substance
 from ..workflow import ALL_TRANSITIONS, TRANSITION_LABELS, After, Transition, policy
@@ -198,6 +198,9 @@ def _force_close(*, case, user, reason):
     from .promises import promise_withdraw
 
     note = f"Case closed by a supervisor: {reason}"
+    if case.closed_from_step == Step.DELIVER:  # closed without the client accepting the delivery
+        _unaccepted_arrival(case=case, user=user, status=PromiseStatus.WITHDRAWN,
+                            note=f"{note} — the delivery was not accepted by the client, so it kept no estimate.")
     _close_open_work(case=case, user=user, note=note,
                      settle=lambda promise, now: promise_withdraw(promise=promise, actor=user, note=note, now=now))
     client_messages_withdraw_held(case=case, actor=user, why="the case was closed by a supervisor before it left.")
@@ -225,29 +228,47 @@ def _restore_overridden(*, case, user, closed_at, reason):
         event_record(case=case, actor=user, verb="promise restored", note=note, data={"promise": promise.pk})
 
 
-def _loose_ends(*, case, user, reason):
-    """The client sent the delivery back: the arrival at `deliver` delivered nothing, so it settles
-    nothing. Its ETA verdict is void (cases.metrics.eta: a bounced arrival is not judged, and the next
-    arrival is judged in the same cycle), and the estimate it kept stands again with its deadline: kept
-    by a later arrival the client accepts, moved with their agreement, or broken, at once, as the sweep
-    would have broken it, if it has passed. Otherwise marking the items done minutes before the latest
-    estimate and sending the case straight back would keep the estimate and count the arrival on time."""
-    from .promises import settle_if_overdue
+def _unaccepted_arrival(*, case, user, status, note):
+    """The case left `deliver` without the client accepting the delivery (loose ends, or a supervisor's
+    override): the arrival delivered nothing that can be counted. Its ETA verdict is void (cases.metrics.eta
+    judges the next arrival in the same cycle) and the estimate promise it kept is put back as if the
+    arrival had not happened: `status` PENDING (loose ends: the deadline stands) or WITHDRAWN (the
+    override: owed no more, and standing again if the case is reopened, _restore_overridden), held by
+    whoever holds the case's work now (promises.promise_holder, as a handoff would have passed it on).
+    Returns the promise, or None. Otherwise marking the items done minutes before the latest estimate and
+    leaving `deliver` some other way than the client's word would keep the estimate and count the arrival."""
+    from .promises import promise_holder
 
     arrival = case.events.filter(verb=eta.ARRIVAL.label).exclude(from_step="").order_by("-created_at", "-id").first()
-    if arrival is not None:
-        if arrival.eta_verdict:
-            arrival.eta_verdict = ""
-            arrival.save(update_fields=["eta_verdict"])
-        kept = case.promises.filter(kind=PromiseKind.ETA, status=PromiseStatus.KEPT,
-                                    kept_at__gte=arrival.created_at).order_by("-id").first()
-        if kept is not None:
-            kept.case = case
-            kept.status, kept.kept_at, kept.closed_at = PromiseStatus.PENDING, None, None
-            kept.save(update_fields=["status", "kept_at", "closed_at"])
-            event_record(case=case, actor=user, verb="promise restored", data={"promise": kept.pk},
-                         note=f"The client sent the delivery back ({reason}): the estimate stands again.")
-            settle_if_overdue(case=case, promise=kept)
+    if arrival is None:
+        return None
+    if arrival.eta_verdict:
+        arrival.eta_verdict = ""
+        arrival.save(update_fields=["eta_verdict"])
+    kept = case.promises.filter(kind=PromiseKind.ETA, status=PromiseStatus.KEPT,
+                                kept_at__gte=arrival.created_at).order_by("-id").first()
+    if kept is None:
+        return None
+    now = timezone.now()
+    kept.case, kept.status, kept.kept_at, kept.reminded_at = case, status, None, None
+    kept.closed_at = now if status == PromiseStatus.WITHDRAWN else None
+    kept.owner_id = promise_holder(kept.owner_id, case.owner_id, actor=user.pk, due_at=kept.due_at, now=now)
+    kept.save(update_fields=["status", "kept_at", "closed_at", "reminded_at", "owner"])
+    event_record(case=case, actor=user, verb="promise restored" if status == PromiseStatus.PENDING
+                 else "promise withdrawn", note=note, data={"promise": kept.pk})
+    return kept
+
+
+def _loose_ends(*, case, user, reason):
+    """The client sent the delivery back: the estimate the arrival kept stands again with its deadline
+    (_unaccepted_arrival): kept by a later arrival the client accepts, moved with their agreement, or
+    broken, at once, as the sweep would have broken it, if it has passed."""
+    from .promises import settle_if_overdue
+
+    kept = _unaccepted_arrival(case=case, user=user, status=PromiseStatus.PENDING,
+                               note=f"The client sent the delivery back ({reason}): the estimate stands again.")
+    if kept is not None:
+        settle_if_overdue(case=case, promise=kept)
     _back_to_plan(case=case, user=user, reason=reason)
 
 
@@ -255,8 +276,8 @@ def _back_to_plan(*, case, user, reason):
     """Loose ends or reopen: the follow-up is no longer the next thing owed (a reopen moves the call the
     client was given to after the next delivery: counted as a renegotiation, promises.promise_drop, so
     reopening the day before the call and resolving again with a later date is not an uncounted move);
-    a new plan needs a new estimate unless the one the client holds stands again (_loose_ends; the old
-    range stays in the timeline); the update rhythm resumes where
+    a new plan needs a new estimate unless the one the client holds stands again (_unaccepted_arrival; the
+    old range stays in the timeline); the update rhythm resumes where
     the step runs it (a case reopened into a step before plan, Transition.back_to_skipped, has no rhythm
     until plan)."""
     from .promises import open_next_status_update, pending_promise, promise_drop, update_missed_unanswered

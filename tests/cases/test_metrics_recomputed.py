@@ -223,25 +223,26 @@ def last(rows, moment):
     return before[-1] if before else None
 
 
-def sent_back(arrival):
-    """Whether the case's next move out of deliver after this arrival was loose ends."""
+def unaccepted(arrival):
+    """Whether the case's next move out of deliver after this arrival was not the client's acceptance."""
     moves = CaseEvent.objects.filter(case_id=arrival.case_id, from_step=Step.DELIVER).order_by("created_at", "id")
     out = [e for e in moves if (e.created_at, e.pk) > (arrival.created_at, arrival.pk)]
-    return bool(out) and out[0].data.get("transition") == Transition.LOOSE_ENDS.method
+    return bool(out) and out[0].data.get("transition") != Transition.COMPLETE_DELIVER.method
 
 
 def eta_verdict(arrival):
     """Early, within or late against the range in force at the arrival: the last estimate's range, its
     latest end moved by an ETA promise opened at or after it (a renegotiation). Late whatever the range
-    when an ETA promise of the case broke with a deadline after its previous arrival the client accepted
-    and before this one. None for an arrival the client sent back (loose ends)."""
+    when an ETA promise of the case broke with a deadline after its previous arrival the client did not
+    turn away and before this one. None for an arrival the case left deliver after without the client's
+    acceptance (loose ends, an override)."""
     estimate = last(CaseEvent.objects.filter(case_id=arrival.case_id, verb="estimate given")
                     .order_by("created_at", "id"), arrival.created_at)
-    if estimate is None or sent_back(arrival):
+    if estimate is None or unaccepted(arrival):
         return None
     previous = max((e.created_at for e in CaseEvent.objects.filter(case_id=arrival.case_id)
                     if e.data.get("transition") == Transition.COMPLETE_MANAGE_ANXIETY.method
-                    and e.created_at < arrival.created_at and not sent_back(e)), default=None)
+                    and e.created_at < arrival.created_at and not unaccepted(e)), default=None)
     for promise in Promise.objects.filter(case_id=arrival.case_id, kind=PromiseKind.ETA, status=PromiseStatus.BROKEN):
         if (previous is None or previous < promise.due_at) and promise.due_at < arrival.created_at:
             return "late"
@@ -418,17 +419,17 @@ def test_the_team_numbers_equal_a_recomputation_from_the_rows(days, monkeypatch)
 @pytest.mark.django_db
 def test_the_arrivals_judged_again_from_the_rows_get_the_verdicts_kept_at_the_time():
     """The ETA verdict kept on each arrival (cases.services.transitions) is what the migrations that judged
-    the older arrivals (0022, then 0029 for the cases sent back from deliver, over the same rows) give:
+    the older arrivals (0022, then 0029 for the cases that left deliver unaccepted, over the same rows) give:
     judged again now, with every later change made."""
     generated_history()
     arrivals = CaseEvent.objects.filter(verb=eta.ARRIVAL.label).exclude(from_step="")
     kept = dict(arrivals.values_list("id", "eta_verdict"))
     assert {"early", "within", "late", ""} <= set(kept.values())
-    assert CaseEvent.objects.filter(verb=eta.SENT_BACK.label).exists()
+    assert CaseEvent.objects.filter(from_step=Step.DELIVER).exclude(verb=eta.ACCEPTED.label).exists()
     arrivals.update(eta_verdict="")
 
     import_module("cases.migrations.0022_eta_verdict_on_arrival").judge_arrivals(django_apps, None)
-    import_module("cases.migrations.0029_eta_sent_back_not_judged").judge_again(django_apps, None)
+    import_module("cases.migrations.0029_eta_unaccepted_not_judged").judge_again(django_apps, None)
 
     assert dict(arrivals.values_list("id", "eta_verdict")) == kept
 

@@ -28,7 +28,7 @@ from cases.models import ItemStatus as IS
 from cases.models import PromiseKind as PK
 from cases.models import PromiseStatus as PS
 from cases.schedule import follow_up_due, next_allowed_for_client
-from cases.services.promises import DROPPED, next_beat_due
+from cases.services.promises import DROPPED, next_beat_due, promise_holder
 from cases.workflow import OPEN_STEPS, STALL_WATCH_STEPS, After, policy
 from cases.workflow import Transition as T
 
@@ -375,9 +375,15 @@ class Ledger:
             self.resolve(actor)
         elif spec.after is After.FORCE_CLOSE:
             note = f"Case closed by a supervisor: {reason}"
+            if src == Step.DELIVER:
+                self.unaccepted_arrival(PS.WITHDRAWN, f"{note} — the delivery was not accepted by the client, "
+                                                      "so it kept no estimate.", actor)
             self.close_open_work(note, actor, lambda promise: self.withdraw(promise, note, actor))
         elif spec.after is After.LOOSE_ENDS:
-            self.sent_back(reason, actor)
+            kept = self.unaccepted_arrival(PS.PENDING, f"The client sent the delivery back ({reason}): the "
+                                                       "estimate stands again.", actor)
+            if kept is not None and kept.due_at <= self.t:
+                self.break_promise(kept)
             self.back_to_plan(actor)
         elif spec.after is After.BACK_TO_PLAN:
             self.back_to_plan(actor)
@@ -387,26 +393,30 @@ class Ledger:
 
     def eta_verdict(self):
         """cases.metrics.eta.arrival_verdict over the rows simulated so far."""
-        arrivals, sent_back = eta.arrival_rows((e.verb, e.created_at) for e in self.events if e.from_step)
+        arrivals, sent_back = eta.arrival_rows((e.verb, e.from_step, e.created_at) for e in self.events if e.from_step)
         estimates = [eta.estimate_row(e.created_at, e.data) for e in self.events if e.verb == eta.ESTIMATE_VERB]
         promises = [(p.created_at, p.due_at, p.status) for p in self.promises if p.kind == PK.ETA]
         return eta.verdicts(arrivals, estimates, promises, sent_back)[-1]
 
-    def sent_back(self, reason, actor):
-        """As cases.services.transitions._loose_ends: the arrival's verdict void, the estimate it kept
-        pending again (its deadline check still scheduled), or broken now if its deadline has passed."""
+    def unaccepted_arrival(self, status, note, actor):
+        """As cases.services.transitions._unaccepted_arrival: the arrival's verdict void, the estimate it
+        kept put back (`status`: pending, its deadline check still scheduled, or withdrawn), held by the
+        case's owner now (the simulated handoffs leave every promise well ahead of its deadline)."""
         arrival = next(e for e in reversed(self.events) if e.verb == T.COMPLETE_MANAGE_ANXIETY.label and e.from_step)
         arrival.eta_verdict = ""
         kept = next((p for p in reversed(self.promises) if p.kind == PK.ETA and p.status == PS.KEPT
                      and p.kept_at >= arrival.created_at), None)
         if kept is None:
-            return
-        kept.status, kept.kept_at, kept.closed_at = PS.PENDING, None, None
-        self.pending[kept.key] = kept
-        self.event("promise restored", actor=actor, data={"promise": kept},
-                   note=f"The client sent the delivery back ({reason}): the estimate stands again.")
-        if kept.due_at <= self.t:
-            self.break_promise(kept)
+            return None
+        kept.status, kept.kept_at = status, None
+        kept.owner = promise_holder(kept.owner, self.owner, actor=actor,
+                                    due_at=kept.due_at, now=self.t)
+        kept.closed_at = self.t if status == PS.WITHDRAWN else None
+        if status == PS.PENDING:
+            self.pending[kept.key] = kept
+        self.event("promise restored" if status == PS.PENDING else "promise withdrawn", actor=actor, note=note,
+                   data={"promise": kept})
+        return kept
 
     def watch_stall(self):
         if self.step in STALL_WATCH_STEPS:

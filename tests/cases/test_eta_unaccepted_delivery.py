@@ -1,8 +1,9 @@
-"""A delivery the client sends back (loose ends) delivered nothing (cases.services.transitions._loose_ends,
-cases.metrics.eta): its arrival is not judged, the estimate it kept stands again with its deadline, broken
-at once if that has passed, and the next arrival is judged in the same cycle. Otherwise a rep could mark
-the items done minutes before the latest estimate, arrive, send the case straight back, and have the
-estimate kept and the arrival counted on time."""
+"""A delivery the client does not accept delivered nothing (cases.services.transitions._unaccepted_arrival,
+cases.metrics.eta): sent back with loose ends, its arrival is not judged, the estimate it kept stands again
+with its deadline, broken at once if that has passed, and the next arrival is judged in the same cycle;
+closed by a supervisor's override, the estimate is withdrawn, and stands again if the case is reopened.
+Otherwise a rep could mark the items done minutes before the latest estimate, arrive, leave deliver some
+other way than the client's word, and have the estimate kept and the arrival counted on time."""
 import datetime as dt
 
 import pytest
@@ -12,6 +13,7 @@ from cases import services
 from cases.errors import CaseRuleError
 from cases.metrics import eta
 from cases.models import Escalation, EscalationReason, ItemKind, PromiseKind, PromiseStatus, Step
+from cases.services.client_word import client_delivery_answer
 from notifications.sweeps.promises import sweep_broken_promises
 from tests.cases.ledger_web_support import AGREED
 from tests.cases.metrics_support import H, T0, at, board, planned_and_agreed, reach_deliver
@@ -51,7 +53,7 @@ def stored_and_rejudged(case):
     """The verdicts kept on the case's arrivals, and the verdicts judged again from its rows."""
     events = case.events.order_by("created_at", "id").exclude(from_step="")
     stored = list(events.filter(verb=eta.ARRIVAL.label).values_list("eta_verdict", flat=True))
-    arrivals, back = eta.arrival_rows(events.values_list("verb", "created_at"))
+    arrivals, back = eta.arrival_rows(events.values_list("verb", "from_step", "created_at"))
     given = case.events.filter(verb=eta.ESTIMATE_VERB).order_by("created_at", "id")
     estimates = [eta.estimate_row(at_, data) for at_, data in given.values_list("created_at", "data")]
     promises = list(case.promises.filter(kind=PromiseKind.ETA).order_by("created_at", "id")
@@ -164,3 +166,52 @@ def test_on_the_case_page_the_estimate_a_sent_back_delivery_left_standing_moves_
     assert list(case.promises.filter(kind=PromiseKind.ETA).values_list("status", "due_at")) == standing
     assert rep_client.post(url("eta", case), {**later, **AGREED}).status_code == 302
     assert case.promises.get(kind=PromiseKind.ETA, status=PromiseStatus.PENDING).moved_count == 1
+
+
+# --- other ways out of deliver, other hands ------------------------------------------------------------
+@pytest.mark.django_db
+def test_a_delivery_the_client_refused_and_a_supervisor_closed_keeps_no_estimate_and_is_not_judged(
+        rep, supervisor, dennis):
+    case = reach_deliver(planned_and_agreed(rep, dennis, T0), rep, T0 + 5 * H - 2 * MIN)
+    with at(T0 + 5 * H - MIN):
+        client_delivery_answer(case=case, works=False, text="Mail still bounces for every order")
+        case = services.case_force_close(user=supervisor, case=case, reason="Client unreachable, closing for now")
+
+    assert eta_promises(case) == [(PromiseStatus.WITHDRAWN, T0 + 5 * H)]
+    assert verdicts() == (0, 0, 0)
+    assert stored_and_rejudged(case) == ([""], [""])
+
+
+@pytest.mark.django_db
+def test_reopening_a_delivery_a_supervisor_closed_puts_its_estimate_back_with_its_deadline(rep, supervisor, dennis):
+    """The override and a reopen in place of loose ends: the estimate stands again, and past its deadline
+    a new one cannot be given without it breaking first; the next arrival is late."""
+    case = reach_deliver(planned_and_agreed(rep, dennis, T0), rep, T0 + 5 * H - 2 * MIN)
+    with at(T0 + 5 * H - MIN):
+        case = services.case_force_close(user=supervisor, case=case, reason="Client unreachable, closing for now")
+    with at(T0 + 6 * H):
+        case = services.case_reopen(user=rep, case=case, reason="The client still cannot send any mail")
+    case = reach_deliver(planned_again(case, rep, T0 + 6 * H, earliest=T0 + 7 * H, latest=T0 + 9 * H), rep, T0 + 8 * H)
+
+    assert eta_promises(case) == [(PromiseStatus.BROKEN, T0 + 5 * H), (PromiseStatus.KEPT, T0 + 9 * H)]
+    assert verdicts() == (0, 0, 1)
+    assert stored_and_rejudged(case) == (["", "late"], ["", "late"])
+
+
+@pytest.mark.django_db
+def test_the_estimate_put_back_is_held_by_whoever_holds_the_case_now(rep, other_rep, dennis):
+    """Handed over while the estimate was kept, the case is sent back by the new owner with hours to run:
+    the estimate breaking later is theirs, as a handoff would have passed it on had it been pending."""
+    case = reach_deliver(planned_and_agreed(rep, dennis, T0), rep, T0 + 2 * H)
+    with at(T0 + 2 * H + 5 * MIN):
+        handoff = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="Going on leave tomorrow")
+        services.handoff_accept(user=other_rep, handoff=handoff, client_informed=True)
+    case.refresh_from_db()
+    with at(T0 + 3 * H):
+        case = services.case_loose_ends(user=other_rep, case=case, reason="The client still cannot send mail")
+    with at(T0 + 5 * H + MIN):
+        sweep_broken_promises(T0 + 5 * H + MIN)
+
+    estimate = case.promises.get(kind=PromiseKind.ETA)
+    assert (estimate.status, estimate.owner) == (PromiseStatus.BROKEN, other_rep)
+    assert Escalation.objects.get(promise=estimate).case_owner == other_rep

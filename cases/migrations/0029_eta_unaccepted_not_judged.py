@@ -1,20 +1,23 @@
-"""An arrival at deliver that the client sends back (loose ends) delivered nothing: it is not judged for
-ETA honesty, and the case's next arrival is judged in the same cycle (cases/metrics/eta.py). From now on
-the loose-ends transition voids the arrival's kept verdict and puts the estimate it kept back to pending
-(cases.services.transitions._loose_ends).
+"""An arrival at deliver that the client does not accept delivered nothing: when the case leaves deliver
+after it some other way than the client's confirmation (sent back with loose ends, or closed by a
+supervisor's override), it is not judged for ETA honesty, and the case's next arrival is judged in the
+same cycle (cases/metrics/eta.py). From now on those transitions void the arrival's kept verdict and put
+back the estimate it kept (cases.services.transitions._unaccepted_arrival).
 
-The arrivals of the cases sent back before this rule are judged again here by the same function
-(cases.metrics.eta.verdicts, told which arrivals were sent back), so the kept verdicts are what judging
-the rows gives. The promises of those past cycles are left as they were recorded: an estimate a
-sent-back arrival kept stays kept in the history, and is not broken after the fact."""
+The arrivals of the cases that left deliver that way before this rule are judged again here by the same
+function (cases.metrics.eta.verdicts, told which arrivals went unaccepted), so the kept verdicts are what
+judging the rows gives. The promises of those past cycles are left as they were recorded: an estimate an
+unaccepted arrival kept stays kept in the history, and is not broken after the fact."""
 from collections import defaultdict
 
 from django.db import migrations
+from django.db.models import Q
 
 from cases.metrics.eta import arrival_rows, estimate_row, verdicts
 
 ARRIVAL_VERB = "All action items closed"  # Transition.COMPLETE_MANAGE_ANXIETY's label, when this was written
-SENT_BACK_VERB = "Back to plan: loose ends"  # Transition.LOOSE_ENDS's label
+ACCEPTED_VERB = "Delivered and confirmed"  # Transition.COMPLETE_DELIVER's label
+DELIVER = "deliver"
 ESTIMATE_VERB = "estimate given"
 BATCH = 2000
 
@@ -22,11 +25,12 @@ BATCH = 2000
 def judge_again(apps, schema_editor):
     CaseEvent = apps.get_model("cases", "CaseEvent")
     Promise = apps.get_model("cases", "Promise")
-    cases = CaseEvent.objects.filter(verb=SENT_BACK_VERB).exclude(from_step="").values("case_id")
-    moves = defaultdict(list)  # case id -> [(event id, verb, time, kept verdict)]
-    for row in (CaseEvent.objects.filter(verb__in=(ARRIVAL_VERB, SENT_BACK_VERB), case_id__in=cases)
+    cases = CaseEvent.objects.filter(from_step=DELIVER).exclude(verb=ACCEPTED_VERB).values("case_id")
+    moves = defaultdict(list)  # case id -> [(event id, verb, from step, time, kept verdict)]
+    for row in (CaseEvent.objects.filter(Q(verb=ARRIVAL_VERB) | Q(from_step=DELIVER), case_id__in=cases)
                 .exclude(from_step="").order_by("case_id", "created_at", "id")
-                .values_list("case_id", "id", "verb", "created_at", "eta_verdict").iterator(chunk_size=BATCH)):
+                .values_list("case_id", "id", "verb", "from_step", "created_at", "eta_verdict")
+                .iterator(chunk_size=BATCH)):
         moves[row[0]].append(row[1:])
     if not moves:
         return
@@ -42,9 +46,10 @@ def judge_again(apps, schema_editor):
         promises[case_id].append((at, due_at, status))
     changed = []
     for case_id, rows in moves.items():
-        arrivals, sent_back = arrival_rows(((verb, at) for _pk, verb, at, _kept in rows), ARRIVAL_VERB, SENT_BACK_VERB)
-        found = verdicts(arrivals, estimates[case_id], promises[case_id], sent_back)
-        kept = [(pk, verdict) for pk, verb, _at, verdict in rows if verb == ARRIVAL_VERB]
+        arrivals, unaccepted = arrival_rows(((verb, step, at) for _pk, verb, step, at, _kept in rows),
+                                            ARRIVAL_VERB, ACCEPTED_VERB)
+        found = verdicts(arrivals, estimates[case_id], promises[case_id], unaccepted)
+        kept = [(pk, verdict) for pk, verb, _step, _at, verdict in rows if verb == ARRIVAL_VERB]
         changed.extend(CaseEvent(pk=pk, eta_verdict=new) for (pk, old), new in zip(kept, found) if new != old)
     CaseEvent.objects.bulk_update(changed, ["eta_verdict"], batch_size=BATCH)
 
