@@ -18,8 +18,11 @@ client before it passed (the promise renegotiated, not broken) is a legitimate m
 An arrival the client does not accept delivered nothing: when the case leaves `deliver` after it any
 other way than the client's confirmation (sent back with loose ends, or closed by a supervisor's
 override), it is not judged (its kept verdict is voided then), the estimate it kept is put back
-(cases.services.transitions._unaccepted_arrival), and the cycle goes on to the next arrival: the
-"previous arrival" above is the last one accepted or still waiting in `deliver`.
+(cases.services.transitions._unaccepted_arrival), and the cycle goes on to the next arrival. Unless it
+was late: that stands whatever follows (sending a late delivery back must not hide the lateness until a
+later window, or for good if the case never arrives again). The "previous arrival" above is the last one
+whose verdict stands (accepted, still waiting in `deliver`, or late), so a deadline is held against
+one arrival only.
 
 The verdict is judged once, at the arrival (`arrival_verdict`, called by cases.services.transitions after
 the arrival settled the ETA promise), and kept on the arrival's event (`CaseEvent.eta_verdict`). It reads
@@ -72,20 +75,21 @@ def estimate_row(at, data):
 
 
 def verdicts(arrivals, estimates, promises, sent_back=None):
-    """The verdict ("early", "within", "late", or "" without an estimate before it or when the client
-    did not accept it) of each of a case's arrivals at `deliver`. `arrivals`: their times; `estimates`:
-    estimate_row()s; `promises`: its ETA promises as (created_at, due_at, status); each list in time
-    order (then by id); `sent_back`: for each arrival, whether the case left `deliver` after it without
-    the client's acceptance (arrival_rows)."""
+    """The verdict ("early", "within", "late", or "" without an estimate before it, or when the client
+    did not accept it and it was not late) of each of a case's arrivals at `deliver`. `arrivals`: their
+    times; `estimates`: estimate_row()s; `promises`: its ETA promises as (created_at, due_at, status);
+    each list in time order (then by id); `sent_back`: for each arrival, whether the case left `deliver`
+    after it without the client's acceptance (arrival_rows)."""
     estimates = [row for row in estimates if row is not None]
     deadlines = [(at, due_at) for at, due_at, _status in promises]
     broken = [due_at for _at, due_at, status in promises if status == PromiseStatus.BROKEN]
     judged, previous = [], None
     for arrived, bounced in zip(arrivals, sent_back or [False] * len(arrivals)):
-        if bounced:
+        verdict = _verdict(arrived, estimates, deadlines, broken, previous) or ""
+        if bounced and verdict != "late":  # a late arrival was late whatever follows it
             judged.append("")
             continue
-        judged.append(_verdict(arrived, estimates, deadlines, broken, previous) or "")
+        judged.append(verdict)
         previous = arrived
     return judged
 
@@ -119,7 +123,7 @@ def arrival_rows(moves, arrival_verb=ARRIVAL.label, accepted_verb=ACCEPTED.label
 
 def _verdict(arrived, estimates, deadlines, broken, previous):
     """Early, within or late for one arrival (None without an estimate before it); `previous` is the
-    case's arrival before this one that the client did not turn away, if any."""
+    case's last arrival before this one whose verdict stands, if any."""
     estimate = _last_before(estimates, arrived)
     if estimate is None:
         return None

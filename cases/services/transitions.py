@@ -230,8 +230,8 @@ def _restore_overridden(*, case, user, closed_at, reason):
 
 def _unaccepted_arrival(*, case, user, status, note):
     """The case left `deliver` without the client accepting the delivery (loose ends, or a supervisor's
-    override): the arrival delivered nothing that can be counted. Its ETA verdict is void (cases.metrics.eta
-    judges the next arrival in the same cycle) and the estimate promise it kept is put back as if the
+    override): the arrival delivered nothing that can be counted. Its ETA verdict is void unless it was late
+    (cases.metrics.eta judges the next arrival in the same cycle) and the estimate promise it kept is put back as if the
     arrival had not happened: `status` PENDING (loose ends: the deadline stands) or WITHDRAWN (the
     override: owed no more, and standing again if the case is reopened, _restore_overridden), held by
     whoever holds the case's work now (promises.promise_holder, as a handoff would have passed it on).
@@ -242,7 +242,7 @@ def _unaccepted_arrival(*, case, user, status, note):
     arrival = case.events.filter(verb=eta.ARRIVAL.label).exclude(from_step="").order_by("-created_at", "-id").first()
     if arrival is None:
         return None
-    if arrival.eta_verdict:
+    if arrival.eta_verdict and arrival.eta_verdict != "late":  # late stands: sending it back hides nothing
         arrival.eta_verdict = ""
         arrival.save(update_fields=["eta_verdict"])
     kept = case.promises.filter(kind=PromiseKind.ETA, status=PromiseStatus.KEPT,

@@ -119,16 +119,29 @@ def test_a_delivery_sent_back_after_the_deadline_breaks_the_estimate_at_once_as_
 
 
 @pytest.mark.django_db
-def test_a_late_arrival_sent_back_leaves_its_estimate_broken_and_the_next_arrival_late(rep, dennis):
+def test_a_late_arrival_sent_back_stays_late_and_the_next_is_judged_on_the_fresh_estimate(rep, dennis):
+    """Late is late whatever follows: the deadline is held against that arrival, once; the estimate given
+    after it (a new promise, the old one broken) judges the next."""
     case = reach_deliver(planned_and_agreed(rep, dennis, T0), rep, T0 + 6 * H)  # late: broken at the arrival
     with at(T0 + 6 * H + MIN):
         case = services.case_loose_ends(user=rep, case=case, reason="The client still cannot send mail")
     case = reach_deliver(planned_again(case, rep, T0 + 6 * H + MIN, earliest=T0 + 7 * H, latest=T0 + 9 * H),
                          rep, T0 + 8 * H)
 
-    assert eta_promises(case)[0] == (PromiseStatus.BROKEN, T0 + 5 * H)
+    assert eta_promises(case) == [(PromiseStatus.BROKEN, T0 + 5 * H), (PromiseStatus.KEPT, T0 + 9 * H)]
+    assert verdicts() == (0, 1, 1)
+    assert stored_and_rejudged(case) == (["late", "within"], ["late", "within"])
+
+
+@pytest.mark.django_db
+def test_sending_a_late_delivery_back_and_closing_the_case_does_not_hide_the_lateness(rep, supervisor, dennis):
+    case = reach_deliver(planned_and_agreed(rep, dennis, T0), rep, T0 + 6 * H)
+    with at(T0 + 6 * H + MIN):
+        case = services.case_loose_ends(user=rep, case=case, reason="The client still cannot send mail")
+        case = services.case_force_close(user=supervisor, case=case, reason="The client moved to another provider")
+
     assert verdicts() == (0, 0, 1)
-    assert stored_and_rejudged(case) == (["", "late"], ["", "late"])
+    assert stored_and_rejudged(case) == (["late"], ["late"])
 
 
 @pytest.mark.django_db

@@ -234,15 +234,22 @@ def eta_verdict(arrival):
     """Early, within or late against the range in force at the arrival: the last estimate's range, its
     latest end moved by an ETA promise opened at or after it (a renegotiation). Late whatever the range
     when an ETA promise of the case broke with a deadline after its previous arrival the client did not
-    turn away and before this one. None for an arrival the case left deliver after without the client's
-    acceptance (loose ends, an override)."""
+    turn away (or that was late) and before this one. None for an arrival the case left deliver after
+    without the client's acceptance (loose ends, an override), unless it was late."""
     estimate = last(CaseEvent.objects.filter(case_id=arrival.case_id, verb="estimate given")
                     .order_by("created_at", "id"), arrival.created_at)
-    if estimate is None or unaccepted(arrival):
+    if estimate is None:
         return None
     previous = max((e.created_at for e in CaseEvent.objects.filter(case_id=arrival.case_id)
                     if e.data.get("transition") == Transition.COMPLETE_MANAGE_ANXIETY.method
-                    and e.created_at < arrival.created_at and not unaccepted(e)), default=None)
+                    and e.created_at < arrival.created_at and (not unaccepted(e) or eta_verdict(e) == "late")),
+                   default=None)
+    verdict = judged_against(arrival, estimate, previous)
+    return None if unaccepted(arrival) and verdict != "late" else verdict
+
+
+def judged_against(arrival, estimate, previous):
+    """The verdict of `arrival` against `estimate`, a deadline broken after `previous` held against it."""
     for promise in Promise.objects.filter(case_id=arrival.case_id, kind=PromiseKind.ETA, status=PromiseStatus.BROKEN):
         if (previous is None or previous < promise.due_at) and promise.due_at < arrival.created_at:
             return "late"

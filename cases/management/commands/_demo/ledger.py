@@ -399,11 +399,12 @@ class Ledger:
         return eta.verdicts(arrivals, estimates, promises, sent_back)[-1]
 
     def unaccepted_arrival(self, status, note, actor):
-        """As cases.services.transitions._unaccepted_arrival: the arrival's verdict void, the estimate it
+        """As cases.services.transitions._unaccepted_arrival: the arrival's verdict void unless late, the estimate it
         kept put back (`status`: pending, its deadline check still scheduled, or withdrawn), held by the
         case's owner now (the simulated handoffs leave every promise well ahead of its deadline)."""
         arrival = next(e for e in reversed(self.events) if e.verb == T.COMPLETE_MANAGE_ANXIETY.label and e.from_step)
-        arrival.eta_verdict = ""
+        if arrival.eta_verdict != "late":
+            arrival.eta_verdict = ""
         kept = next((p for p in reversed(self.promises) if p.kind == PK.ETA and p.status == PS.KEPT
                      and p.kept_at >= arrival.created_at), None)
         if kept is None:
