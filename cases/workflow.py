@@ -194,11 +194,11 @@ class After(str, Enum):
     SETTLE_ETA = "settle_eta"  # the client's fix arrived: the ETA promise is kept (or broken if late)
     RESOLVE = "resolve"  # closed means closed: items, promises and escalations settled; follow-up opened
     FORCE_CLOSE = "force_close"  # as RESOLVE, but pending promises are withdrawn, no follow-up
-    # A new plan: the follow-up withdrawn, a new estimate asked for (a reopened case the override closed
-    # before plan walks the skipped steps first: Transition.back_to_skipped).
+    # A new plan: the follow-up withdrawn, a new estimate asked for unless one stands again (a reopened
+    # case the override closed before plan walks the skipped steps first: Transition.back_to_skipped).
     BACK_TO_PLAN = "back_to_plan"
     # BACK_TO_PLAN after the client sent the delivery back: the arrival delivered nothing, so the estimate
-    # it settled stands again (cases.services.transitions._loose_ends).
+    # it kept stands again (cases.services.transitions._unaccepted_arrival).
     LOOSE_ENDS = "loose_ends"
 
 

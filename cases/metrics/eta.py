@@ -96,6 +96,12 @@ def verdicts(arrivals, estimates, promises, sent_back=None):
 
 def arrival_verdict(case):
     """The verdict of the case's last arrival at `deliver` (the one just recorded), from its rows now."""
+    judged = case_verdicts(case)
+    return judged[-1] if judged else ""
+
+
+def case_verdicts(case):
+    """The verdicts of all the case's arrivals at `deliver`, in time order, judged from its rows now."""
     events = case.events.order_by("created_at", "id")
     moves = events.filter(Q(verb=ARRIVAL.label) | Q(from_step=Step.DELIVER)).exclude(from_step="")
     arrivals, sent_back = arrival_rows(moves.values_list("verb", "from_step", "created_at"))
@@ -103,20 +109,20 @@ def arrival_verdict(case):
                  for at, data in events.filter(verb=ESTIMATE_VERB).values_list("created_at", "data")]
     promises = list(case.promises.filter(kind=PromiseKind.ETA).order_by("created_at", "id")
                     .values_list("created_at", "due_at", "status"))
-    return verdicts(arrivals, estimates, promises, sent_back)[-1] if arrivals else ""
+    return verdicts(arrivals, estimates, promises, sent_back)
 
 
-def arrival_rows(moves, arrival_verb=ARRIVAL.label, accepted_verb=ACCEPTED.label):
+def arrival_rows(moves, arrival_verb=ARRIVAL.label, accepted_verb=ACCEPTED.label, deliver=Step.DELIVER):
     """(arrival times, whether each went unaccepted) from a case's transitions into and out of `deliver`,
     as (verb, from_step, at) in time order: an arrival is unaccepted when the case left `deliver` after it
     some other way than the client's acceptance (loose ends, a supervisor's override). The verbs are the
-    transitions' labels (a migration passes those of its day)."""
+    transitions' labels and `deliver` the step's value (a migration passes those of its day)."""
     arrivals, sent_back = [], []
     for verb, from_step, at in moves:
         if verb == arrival_verb:
             arrivals.append(at)
             sent_back.append(False)
-        elif from_step == Step.DELIVER and verb != accepted_verb and arrivals:
+        elif from_step == deliver and verb != accepted_verb and arrivals:
             sent_back[-1] = True
     return arrivals, sent_back
 

@@ -7,7 +7,8 @@ back the estimate it kept (cases.services.transitions._unaccepted_arrival).
 The arrivals of the cases that left deliver that way before this rule are judged again here by the same
 function (cases.metrics.eta.verdicts, told which arrivals went unaccepted), so the kept verdicts are what
 judging the rows gives. The promises of those past cycles are left as they were recorded: an estimate an
-unaccepted arrival kept stays kept in the history, and is not broken after the fact."""
+unaccepted arrival kept stays kept in the history, and is not broken after the fact; so in practice this
+clears the verdicts of the unaccepted arrivals that were not late, and the later arrivals keep theirs."""
 from collections import defaultdict
 
 from django.db import migrations
@@ -47,7 +48,7 @@ def judge_again(apps, schema_editor):
     changed = []
     for case_id, rows in moves.items():
         arrivals, unaccepted = arrival_rows(((verb, step, at) for _pk, verb, step, at, _kept in rows),
-                                            ARRIVAL_VERB, ACCEPTED_VERB)
+                                            ARRIVAL_VERB, ACCEPTED_VERB, DELIVER)
         found = verdicts(arrivals, estimates[case_id], promises[case_id], unaccepted)
         kept = [(pk, verdict) for pk, verb, _step, _at, verdict in rows if verb == ARRIVAL_VERB]
         changed.extend(CaseEvent(pk=pk, eta_verdict=new) for (pk, old), new in zip(kept, found) if new != old)

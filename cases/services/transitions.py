@@ -199,7 +199,7 @@ def _force_close(*, case, user, reason):
 
     note = f"Case closed by a supervisor: {reason}"
     if case.closed_from_step == Step.DELIVER:  # closed without the client accepting the delivery
-        _unaccepted_arrival(case=case, user=user, status=PromiseStatus.WITHDRAWN,
+        _unaccepted_arrival(case=case, user=user,
                             note=f"{note} — the delivery was not accepted by the client, so it kept no estimate.")
     _close_open_work(case=case, user=user, note=note,
                      settle=lambda promise, now: promise_withdraw(promise=promise, actor=user, note=note, now=now))
@@ -228,15 +228,16 @@ def _restore_overridden(*, case, user, closed_at, reason):
         event_record(case=case, actor=user, verb="promise restored", note=note, data={"promise": promise.pk})
 
 
-def _unaccepted_arrival(*, case, user, status, note):
+def _unaccepted_arrival(*, case, user, note):
     """The case left `deliver` without the client accepting the delivery (loose ends, or a supervisor's
     override): the arrival delivered nothing that can be counted. Its ETA verdict is void unless it was late
-    (cases.metrics.eta judges the next arrival in the same cycle) and the estimate promise it kept is put back as if the
-    arrival had not happened: `status` PENDING (loose ends: the deadline stands) or WITHDRAWN (the
-    override: owed no more, and standing again if the case is reopened, _restore_overridden), held by
-    whoever holds the case's work now (promises.promise_holder, as a handoff would have passed it on).
-    Returns the promise, or None. Otherwise marking the items done minutes before the latest estimate and
-    leaving `deliver` some other way than the client's word would keep the estimate and count the arrival."""
+    (cases.metrics.eta judges the next arrival in the same cycle), and the estimate promise it kept is
+    pending again, as if the arrival had not happened, passed to whoever holds the case's work now as a
+    handoff would pass it (promises.promise_holder); the caller settles it as it settles any pending
+    promise (loose ends: its deadline stands; the override: withdrawn, or broken if its deadline has
+    passed). Returns the promise, or None. Otherwise marking the items done minutes before the latest
+    estimate and leaving `deliver` some other way than the client's word would keep the estimate and count
+    the arrival."""
     from .promises import promise_holder
 
     arrival = case.events.filter(verb=eta.ARRIVAL.label).exclude(from_step="").order_by("-created_at", "-id").first()
@@ -249,13 +250,11 @@ def _unaccepted_arrival(*, case, user, status, note):
                                 kept_at__gte=arrival.created_at).order_by("-id").first()
     if kept is None:
         return None
-    now = timezone.now()
-    kept.case, kept.status, kept.kept_at, kept.reminded_at = case, status, None, None
-    kept.closed_at = now if status == PromiseStatus.WITHDRAWN else None
-    kept.owner_id = promise_holder(kept.owner_id, case.owner_id, actor=user.pk, due_at=kept.due_at, now=now)
+    kept.case, kept.status = case, PromiseStatus.PENDING
+    kept.kept_at = kept.closed_at = kept.reminded_at = None
+    kept.owner_id = promise_holder(kept.owner_id, case.owner_id, actor=user.pk, due_at=kept.due_at, now=timezone.now())
     kept.save(update_fields=["status", "kept_at", "closed_at", "reminded_at", "owner"])
-    event_record(case=case, actor=user, verb="promise restored" if status == PromiseStatus.PENDING
-                 else "promise withdrawn", note=note, data={"promise": kept.pk})
+    event_record(case=case, actor=user, verb="promise restored", note=note, data={"promise": kept.pk})
     return kept
 
 
@@ -265,7 +264,7 @@ def _loose_ends(*, case, user, reason):
     broken, at once, as the sweep would have broken it, if it has passed."""
     from .promises import settle_if_overdue
 
-    kept = _unaccepted_arrival(case=case, user=user, status=PromiseStatus.PENDING,
+    kept = _unaccepted_arrival(case=case, user=user,
                                note=f"The client sent the delivery back ({reason}): the estimate stands again.")
     if kept is not None:
         settle_if_overdue(case=case, promise=kept)

@@ -29,11 +29,16 @@ def plan_ready(case, user, *, assignee=None, due_in=dt.timedelta(hours=3)):
     services.action_item_create(user=user, case=case, description="Restore the mail server from backup",
                                 kind=ItemKind.FIX, assignee=assignee or user, due_at=now + due_in)
     services.cadence_set(user=user, case=case, minutes=60, channel=Channel.PHONE)
-    # after loose ends, the estimate the sent-back delivery had kept still stands: moving it takes the client's word
-    standing = case.promises.filter(kind=PromiseKind.ETA, status=PromiseStatus.PENDING).exists()
     services.eta_set(user=user, case=case, earliest=now + dt.timedelta(hours=1), latest=now + dt.timedelta(hours=5),
-                     **(AGREED_TO_NEW_RANGE if standing else {}))
+                     **agreed_if_standing(case))
     return case
+
+
+def agreed_if_standing(case):
+    """The client's agreement when an estimate the client holds still stands (after loose ends, the one
+    the sent-back delivery had kept): moving it takes their word."""
+    standing = case.promises.filter(kind=PromiseKind.ETA, status=PromiseStatus.PENDING).exists()
+    return AGREED_TO_NEW_RANGE if standing else {}
 
 
 def meet_gate(case, user):

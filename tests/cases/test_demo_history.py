@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from cases.management.commands._demo import MARK, seed_history
-from cases.metrics import team_dashboard
+from cases.metrics import eta, team_dashboard
 from cases.models import (
     Case, CaseEvent, Client, Escalation, EscalationReason, Promise, PromiseKind, PromiseStatus, StaffProfile, Step,
 )
@@ -106,6 +106,15 @@ def test_history_holds_each_owners_part_of_each_stay_as_the_services_cut_it(hist
         cut += [(case.pk, *part) for part in parts_from_timeline(case.events.order_by("created_at", "id"))]
     assert written and sorted(written) == sorted(cut)
     assert CaseEvent.objects.filter(case__in=history, verb__in=OWNER_CHANGES).exists()  # hands changed
+
+
+def test_history_keeps_on_each_arrival_the_verdict_its_rows_give(history):
+    """The simulation judges each arrival at deliver and, when the client sends the delivery back, voids the
+    verdict and puts the estimate back as the services do: judging every case's rows again gives the same."""
+    arrivals = CaseEvent.objects.filter(verb=eta.ARRIVAL.label).exclude(from_step="").order_by("created_at", "id")
+    for case in history.distinct():
+        assert list(arrivals.filter(case=case).values_list("eta_verdict", flat=True)) == eta.case_verdicts(case)
+    assert CaseEvent.objects.filter(case__in=history, verb="promise restored").exists()  # some sent back in time
 
 
 def test_history_spreads_over_the_window(history):

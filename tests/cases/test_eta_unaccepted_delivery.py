@@ -51,14 +51,8 @@ def planned_again(case, rep, when, **estimate):
 
 def stored_and_rejudged(case):
     """The verdicts kept on the case's arrivals, and the verdicts judged again from its rows."""
-    events = case.events.order_by("created_at", "id").exclude(from_step="")
-    stored = list(events.filter(verb=eta.ARRIVAL.label).values_list("eta_verdict", flat=True))
-    arrivals, back = eta.arrival_rows(events.values_list("verb", "from_step", "created_at"))
-    given = case.events.filter(verb=eta.ESTIMATE_VERB).order_by("created_at", "id")
-    estimates = [eta.estimate_row(at_, data) for at_, data in given.values_list("created_at", "data")]
-    promises = list(case.promises.filter(kind=PromiseKind.ETA).order_by("created_at", "id")
-                    .values_list("created_at", "due_at", "status"))
-    return stored, eta.verdicts(arrivals, estimates, promises, back)
+    arrivals = case.events.filter(verb=eta.ARRIVAL.label).exclude(from_step="").order_by("created_at", "id")
+    return list(arrivals.values_list("eta_verdict", flat=True)), eta.case_verdicts(case)
 
 
 @pytest.mark.django_db
@@ -212,19 +206,39 @@ def test_reopening_a_delivery_a_supervisor_closed_puts_its_estimate_back_with_it
 
 
 @pytest.mark.django_db
-def test_the_estimate_put_back_is_held_by_whoever_holds_the_case_now(rep, other_rep, dennis):
-    """Handed over while the estimate was kept, the case is sent back by the new owner with hours to run:
-    the estimate breaking later is theirs, as a handoff would have passed it on had it been pending."""
+def test_a_delivery_a_supervisor_closed_after_the_estimate_passed_breaks_it_as_the_sweep_would(
+        rep, supervisor, dennis):
+    case = reach_deliver(planned_and_agreed(rep, dennis, T0), rep, T0 + 5 * H - 2 * MIN)
+    with at(T0 + 6 * H):
+        case = services.case_force_close(user=supervisor, case=case, reason="Client unreachable, closing for now")
+
+    assert eta_promises(case) == [(PromiseStatus.BROKEN, T0 + 5 * H)]
+    assert Escalation.objects.filter(case=case, promise__kind=PromiseKind.ETA).count() == 1
+    assert verdicts() == (0, 0, 0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("sent_back_by, left, holder", [
+    ("new_owner", 2 * H, "new_owner"),
+    ("new_owner", 20 * MIN, "new_owner"),  # taking the work on oneself takes every promise still ahead
+    ("supervisor", 2 * H, "new_owner"),
+    ("supervisor", 20 * MIN, "first_owner"),  # too close to its deadline to be put on a teammate's count
+])
+def test_the_estimate_put_back_is_passed_to_whoever_holds_the_case_as_a_handoff_would(
+        rep, other_rep, supervisor, dennis, sent_back_by, left, holder):
+    """Handed over while the estimate was kept, then sent back: the estimate breaking later is counted as
+    a handoff would have passed it on had it been pending (cases.services.promises.promise_holder)."""
+    people = {"first_owner": rep, "new_owner": other_rep, "supervisor": supervisor}
     case = reach_deliver(planned_and_agreed(rep, dennis, T0), rep, T0 + 2 * H)
     with at(T0 + 2 * H + 5 * MIN):
         handoff = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="Going on leave tomorrow")
         services.handoff_accept(user=other_rep, handoff=handoff, client_informed=True)
     case.refresh_from_db()
-    with at(T0 + 3 * H):
-        case = services.case_loose_ends(user=other_rep, case=case, reason="The client still cannot send mail")
+    with at(T0 + 5 * H - left):
+        case = services.case_loose_ends(user=people[sent_back_by], case=case, reason="Mail still bounces for them")
     with at(T0 + 5 * H + MIN):
         sweep_broken_promises(T0 + 5 * H + MIN)
 
     estimate = case.promises.get(kind=PromiseKind.ETA)
-    assert (estimate.status, estimate.owner) == (PromiseStatus.BROKEN, other_rep)
-    assert Escalation.objects.get(promise=estimate).case_owner == other_rep
+    assert (estimate.status, estimate.owner) == (PromiseStatus.BROKEN, people[holder])
+    assert Escalation.objects.get(promise=estimate).case_owner == people[holder]

@@ -26,7 +26,7 @@ from cases.models import (
 )
 from cases.services.held import parts_from_timeline
 from cases.workflow import OPEN_STEPS, Transition
-from tests.cases.helpers import advance_to, open_case
+from tests.cases.helpers import advance_to, agreed_if_standing, open_case
 from tests.cases.metrics_support import H, NOW, at, deliver, next_step, planned_and_agreed, reach_deliver
 from tests.cases.supervisor_support import url
 from tests.factories import ClientFactory, RepFactory, StaffProfileFactory, SupervisorFactory
@@ -114,11 +114,8 @@ class Walk:
         with at(self.t):
             services.action_item_create(user=self.owner, case=self.case, description="Check the MX record again",
                                         assignee=self.owner, due_at=self.t + 4 * H)
-            standing = self.case.promises.filter(kind=PromiseKind.ETA, status=PromiseStatus.PENDING).exists()
             services.eta_set(user=self.owner, case=self.case, earliest=self.t + H, latest=self.t + 5 * H,
-                             # the estimate a sent-back delivery left standing moves with the client's word
-                             **({"agreed_channel": "phone", "agreed_text": "The client agreed to the new range"}
-                                if standing else {}))
+                             **agreed_if_standing(self.case))
             self.case.refresh_from_db()
             self.case = services.case_transition(user=self.owner, case=self.case, name="complete_plan")
 
@@ -152,7 +149,7 @@ def edge_cases(reps, client):
         services.action_item_create(user=reps[0], case=twice, description="Check the MX record again",
                                     assignee=reps[0], due_at=plan_at + 4 * H)
         services.eta_set(user=reps[0], case=twice, earliest=plan_at + 3 * H, latest=plan_at + 6 * H,
-                         agreed_channel="phone", agreed_text="The client agreed to a later range")
+                         **agreed_if_standing(twice))
         twice.refresh_from_db()
         twice = services.case_transition(user=reps[0], case=twice, name="complete_plan")
     twice = reach_deliver(twice, reps[0], plan_at + 3 * H)

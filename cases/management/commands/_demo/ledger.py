@@ -375,13 +375,10 @@ class Ledger:
             self.resolve(actor)
         elif spec.after is After.FORCE_CLOSE:
             note = f"Case closed by a supervisor: {reason}"
-            if src == Step.DELIVER:
-                self.unaccepted_arrival(PS.WITHDRAWN, f"{note} — the delivery was not accepted by the client, "
-                                                      "so it kept no estimate.", actor)
             self.close_open_work(note, actor, lambda promise: self.withdraw(promise, note, actor))
         elif spec.after is After.LOOSE_ENDS:
-            kept = self.unaccepted_arrival(PS.PENDING, f"The client sent the delivery back ({reason}): the "
-                                                       "estimate stands again.", actor)
+            kept = self.unaccepted_arrival(f"The client sent the delivery back ({reason}): the estimate stands "
+                                           "again.", actor)
             if kept is not None and kept.due_at <= self.t:
                 self.break_promise(kept)
             self.back_to_plan(actor)
@@ -398,10 +395,10 @@ class Ledger:
         promises = [(p.created_at, p.due_at, p.status) for p in self.promises if p.kind == PK.ETA]
         return eta.verdicts(arrivals, estimates, promises, sent_back)[-1]
 
-    def unaccepted_arrival(self, status, note, actor):
-        """As cases.services.transitions._unaccepted_arrival: the arrival's verdict void unless late, the estimate it
-        kept put back (`status`: pending, its deadline check still scheduled, or withdrawn), held by the
-        case's owner now (the simulated handoffs leave every promise well ahead of its deadline)."""
+    def unaccepted_arrival(self, note, actor):
+        """As cases.services.transitions._unaccepted_arrival, for loose ends (the demo never closes a case
+        in deliver by override: history.FORCE_STEPS): the arrival's verdict void unless late, the estimate
+        it kept pending again (its deadline check still scheduled), held as promise_holder passes it."""
         arrival = next(e for e in reversed(self.events) if e.verb == T.COMPLETE_MANAGE_ANXIETY.label and e.from_step)
         if arrival.eta_verdict != "late":
             arrival.eta_verdict = ""
@@ -409,14 +406,10 @@ class Ledger:
                      and p.kept_at >= arrival.created_at), None)
         if kept is None:
             return None
-        kept.status, kept.kept_at = status, None
-        kept.owner = promise_holder(kept.owner, self.owner, actor=actor,
-                                    due_at=kept.due_at, now=self.t)
-        kept.closed_at = self.t if status == PS.WITHDRAWN else None
-        if status == PS.PENDING:
-            self.pending[kept.key] = kept
-        self.event("promise restored" if status == PS.PENDING else "promise withdrawn", actor=actor, note=note,
-                   data={"promise": kept})
+        kept.status, kept.kept_at, kept.closed_at = PS.PENDING, None, None
+        kept.owner = promise_holder(kept.owner, self.owner, actor=actor, due_at=kept.due_at, now=self.t)
+        self.pending[kept.key] = kept
+        self.event("promise restored", actor=actor, note=note, data={"promise": kept})
         return kept
 
     def watch_stall(self):

@@ -252,7 +252,9 @@ class Story(Ledger):
         self.event("estimate given", note=f"Between {earliest:%d %b %H:%M} and {latest:%d %b %H:%M}",
                    data={"earliest": earliest.isoformat(), "latest": latest.isoformat()})
         standing = self.pending.get(PK.ETA)  # the estimate a sent-back delivery left standing: moved, counted
-        if standing is not None:
+        if standing is not None and standing.due_at == latest:
+            promise = standing
+        elif standing is not None:
             promise = self.renegotiate(standing, latest)
             case.eta_latest = promise.due_at
         else:
