@@ -114,7 +114,8 @@ def cadence_set(*, user, case, minutes, channel, business_hours_only=False, note
 @transaction.atomic
 def eta_set(*, user, case, earliest, latest, note="", agreed_channel="", agreed_text=""):
     """The outcome answer: an estimate as a range, at most ETA_MAX_DAYS ahead. The latest end is a
-    promise; moving it later is a renegotiation (the client's agreement is recorded)."""
+    promise; moving either end of a range the client holds is a renegotiation (their agreement is
+    recorded, and it counts)."""
     case = lock_case(case)
     ensure_can_work(user, case)
     ensure_allows(case, Record.ETA)
@@ -137,9 +138,11 @@ def eta_set(*, user, case, earliest, latest, note="", agreed_channel="", agreed_
         check_eta_range(earliest, latest, now=now)
     note = require_text(note, field="note", message="", limit=LINE) if note else ""
     agreement = _agreement_if_moving(promise, latest, agreed_channel, agreed_text, now)
-    if agreement is None and _range_told(case, promise, now) and earliest != case.eta_earliest:
+    earliest_moved = agreement is None and _range_told(case, promise, now) and earliest != case.eta_earliest
+    if earliest_moved:
         # The range the client was given is what ETA honesty judges the arrival by: either end moves only
-        # with their agreement (pulling the earliest end back would turn an early arrival into "within").
+        # with their agreement (pulling the earliest end back would turn an early arrival into "within"),
+        # and the move counts as a renegotiation of the estimate, as moving its latest end does.
         agreement = agreement_from(agreed_channel, agreed_text)
     case.eta_earliest, case.eta_latest, case.eta_given_at = earliest, latest, now
     case.save(update_fields=["eta_earliest", "eta_latest", "eta_given_at", "updated_at"])
@@ -148,7 +151,7 @@ def eta_set(*, user, case, earliest, latest, note="", agreed_channel="", agreed_
                       + (f" — {note}" if note else "") + (f" — {agreement.describe()}" if agreement else ""),
                  data={"earliest": earliest.isoformat(), "latest": latest.isoformat(),
                        **({"agreed_channel": agreement.channel} if agreement else {})})
-    if promise and promise.due_at != latest:
+    if promise and (promise.due_at != latest or earliest_moved):  # the same deadline, renegotiated in place
         promise_move(promise=promise, new_due_at=latest, actor=user, note=note or "Estimate revised with the client.",
                      agreement=agreement, now=now)
     elif promise:

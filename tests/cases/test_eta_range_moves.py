@@ -66,3 +66,18 @@ def test_a_new_range_after_the_promised_one_broke_needs_no_agreement(rep, dennis
 
     assert case.promises.filter(kind=PromiseKind.ETA, status=PromiseStatus.BROKEN).count() == 1
     assert case.promises.get(kind=PromiseKind.ETA, status=PromiseStatus.PENDING).due_at == T0 + 9 * H
+
+
+def test_pulling_the_earliest_end_back_before_an_early_arrival_counts_as_a_renegotiation(rep, dennis):
+    """Agreed with the client, the arrival is within the range they now hold, and the move is counted in
+    the renegotiated share as moving the latest end would be (the same deadline, renegotiated in place)."""
+    case = planned_and_agreed(rep, dennis, T0)  # between T0+1h and T0+5h
+    with at(T0 + 20 * M):
+        services.eta_set(user=rep, case=case, earliest=T0 + 25 * M, latest=T0 + 5 * H, **AGREED)
+
+    reach_deliver(case, rep, T0 + 30 * M)
+
+    promises = list(case.promises.filter(kind=PromiseKind.ETA).order_by("id").values_list("status", "due_at"))
+    assert promises == [(PromiseStatus.RENEGOTIATED, T0 + 5 * H), (PromiseStatus.KEPT, T0 + 5 * H)]
+    team = board().team
+    assert (team.eta_early, team.eta_within, team.renegotiated) == (0, 1, 1)
