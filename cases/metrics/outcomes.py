@@ -3,13 +3,15 @@ event in it; each case once), by the rep who owned the case when it was resolved
 latest resolution in the window: a later handoff or reassignment does not move it): how many (the page's
 "Resolved"), the client's mood at intake and at delivery, and the follow-up call.
 
+- The delivery counted is the one that resolution confirmed (the case's latest delivery recorded at or
+  before it): a reopen and a new delivery later do not rewrite a past window's mood or follow-up.
 - Mood: Mood.score (0 irate .. 6 delighted) of the case's intake temperature, and of the mood recorded
-  with its latest delivery, else the case's last recorded temperature; a case counts when both are known.
+  with that delivery, else the case's last recorded temperature; a case counts when both are known.
   "Anxious to joy": intake anxious or worse, delivery satisfied or better.
-- Follow-up, from the latest delivery and the case's latest follow-up promise: done when the call was
-  logged and kept its promise (on its day); missed when it was logged late (its promise broken: kept late
-  is broken), or not logged and its date is before today (the site's day at the window's end); otherwise
-  waiting.
+- Follow-up, from that delivery and the follow-up promise in force when its call was logged (the latest
+  made by then): done when the call was logged and kept its promise (on its day); missed when it was
+  logged late (its promise broken: kept late is broken), or not logged and its date is before today (the
+  site's day at the window's end); otherwise waiting.
 
 On PostgreSQL one statement does it: the window's resolutions with their owner (index-only, from
 event_transition_verb, the latest per case), the resolved cases by primary key, each case's latest
@@ -55,7 +57,7 @@ def resolved_outcomes(w):
 # The tables are the models' (cases_case: Case, cases_delivery: Delivery, cases_caseevent: CaseEvent).
 OUTCOMES_SQL = """
 WITH resolutions AS MATERIALIZED (
-    SELECT DISTINCT ON (case_id) case_id, owner_id FROM cases_caseevent
+    SELECT DISTINCT ON (case_id) case_id, owner_id, created_at AS resolved_at FROM cases_caseevent
     WHERE verb = %(resolve)s AND from_step <> '' AND created_at >= %(since)s AND created_at < %(until)s
     ORDER BY case_id, created_at DESC
 ), resolved AS (
@@ -67,10 +69,11 @@ WITH resolutions AS MATERIALIZED (
     JOIN resolutions r ON r.case_id = c.id
     LEFT JOIN LATERAL (
         SELECT client_mood, follow_up_on, follow_up_logged_at FROM cases_delivery
-        WHERE case_id = c.id ORDER BY created_at DESC, id DESC LIMIT 1
+        WHERE case_id = c.id AND created_at <= r.resolved_at ORDER BY created_at DESC, id DESC LIMIT 1
     ) d ON true
     LEFT JOIN LATERAL (
-        SELECT status FROM cases_promise WHERE case_id = c.id AND kind = %(follow_up)s ORDER BY id DESC LIMIT 1
+        SELECT status FROM cases_promise WHERE case_id = c.id AND kind = %(follow_up)s
+        AND created_at <= d.follow_up_logged_at ORDER BY id DESC LIMIT 1
     ) p ON true
     WHERE c.id = ANY(ARRAY(SELECT case_id FROM resolutions))
 ), mood AS (
@@ -103,14 +106,17 @@ def _postgres(w):
 def _python(w):
     resolutions = CaseEvent.objects.filter(w.q(), verb=RESOLVE.label).exclude(from_step="").order_by()
     resolved_by = resolutions.filter(case=OuterRef("pk")).order_by("-created_at", "-id").values("owner_id")[:1]
-    latest = Delivery.objects.filter(case=OuterRef("pk")).order_by("-created_at", "-id")
-    call = Promise.objects.filter(case=OuterRef("pk"), kind=PromiseKind.FOLLOW_UP).order_by("-id")
+    resolved_at = resolutions.filter(case=OuterRef("pk")).order_by("-created_at", "-id").values("created_at")[:1]
+    latest = Delivery.objects.filter(case=OuterRef("pk"), created_at__lte=OuterRef("resolved_in_window")).order_by(
+        "-created_at", "-id")
+    call = Promise.objects.filter(case=OuterRef("pk"), kind=PromiseKind.FOLLOW_UP,
+                                  created_at__lte=OuterRef("fu_at")).order_by("-id")
     rows = (Case.objects.filter(among("pk", resolutions.values("case_id"))).order_by()
-            .annotate(resolved_by=Subquery(resolved_by),
-                      d_mood=Subquery(latest.values("client_mood")[:1]),
+            .annotate(resolved_by=Subquery(resolved_by), resolved_in_window=Subquery(resolved_at))
+            .annotate(d_mood=Subquery(latest.values("client_mood")[:1]),
                       fu_on=Subquery(latest.values("follow_up_on")[:1]),
-                      fu_at=Subquery(latest.values("follow_up_logged_at")[:1]),
-                      call=Subquery(call.values("status")[:1]))
+                      fu_at=Subquery(latest.values("follow_up_logged_at")[:1]))
+            .annotate(call=Subquery(call.values("status")[:1]))
             .values_list("resolved_by", "intake_temperature", "temperature", "d_mood", "fu_on", "fu_at", "call"))
     today = timezone.localdate(w.until)
     by_owner = defaultdict(Outcomes)

@@ -329,7 +329,9 @@ def recomputed(days):
                    if method == Transition.COMPLETE_DELIVER.method}
     for case in Case.objects.filter(pk__in=resolved_by):
         case.owner_id = resolved_by[case.pk]  # counted for the rep who resolved it
-        delivery = case.deliveries.order_by("created_at", "id").last()
+        resolved_at = max(moment for (method, case_id), moment in latest.items()
+                          if method == Transition.COMPLETE_DELIVER.method and case_id == case.pk)
+        delivery = case.deliveries.filter(created_at__lte=resolved_at).order_by("created_at", "id").last()
         intake = MOOD_SCORE.get(case.intake_temperature)
         at_delivery = MOOD_SCORE.get((delivery.client_mood if delivery else "") or case.temperature)
         if intake is not None and at_delivery is not None:
@@ -338,8 +340,9 @@ def recomputed(days):
             add(case.owner_id, "delivery_sum", at_delivery)
             joy = intake <= MOOD_SCORE["anxious"] and at_delivery >= MOOD_SCORE["satisfied"]
             add(case.owner_id, "anxious_to_joy", joy)
-        call = case.promises.filter(kind="follow_up").order_by("-id").first()
-        late = call is not None and call.status == "broken"
+        logged = delivery.follow_up_logged_at if delivery else None
+        calls = case.promises.filter(kind="follow_up", created_at__lte=logged).order_by("-id") if logged else []
+        late = bool(calls) and calls[0].status == "broken"
         if delivery and delivery.follow_up_logged_at and not late:
             add(case.owner_id, "follow_up:done")
         elif delivery and (delivery.follow_up_logged_at or delivery.follow_up_on
