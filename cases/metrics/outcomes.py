@@ -11,7 +11,8 @@ latest resolution in the window: a later handoff or reassignment does not move i
 - Follow-up, from that delivery and the follow-up promise in force when its call was logged (the latest
   made by then): done when the call was logged and kept its promise (on its day); missed when it was
   logged late (its promise broken: kept late is broken), or not logged and its date is before today (the
-  site's day at the window's end); otherwise waiting.
+  site's day at the window's end); otherwise waiting, as is a call a reopen dropped before its day (the
+  resolution's follow-up promise renegotiated with no successor: cases.services.promises.promise_drop).
 
 On PostgreSQL one statement does it: the window's resolutions with their owner (index-only, from
 event_transition_verb, the latest per case), the resolved cases by primary key, each case's latest
@@ -22,7 +23,7 @@ from collections import defaultdict
 from dataclasses import dataclass, fields
 
 from django.db import connection
-from django.db.models import OuterRef, Subquery
+from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from ..models import Case, CaseEvent, Delivery, Promise, PromiseKind, PromiseStatus
@@ -64,7 +65,7 @@ WITH resolutions AS MATERIALIZED (
     SELECT r.owner_id,
            array_position(%(scale)s::text[], c.intake_temperature::text) - 1 AS intake,
            array_position(%(scale)s::text[], COALESCE(NULLIF(d.client_mood, ''), c.temperature)::text) - 1 AS delivery,
-           d.follow_up_on, d.follow_up_logged_at, p.status = %(broken)s AS call_late
+           d.follow_up_on, d.follow_up_logged_at, p.status = %(broken)s AS call_late, q.dropped
     FROM cases_case c
     JOIN resolutions r ON r.case_id = c.id
     LEFT JOIN LATERAL (
@@ -75,6 +76,12 @@ WITH resolutions AS MATERIALIZED (
         SELECT status FROM cases_promise WHERE case_id = c.id AND kind = %(follow_up)s
         AND created_at <= d.follow_up_logged_at ORDER BY id DESC LIMIT 1
     ) p ON true
+    LEFT JOIN LATERAL (
+        SELECT f.status = %(renegotiated)s AND NOT EXISTS (SELECT 1 FROM cases_promise s WHERE s.replaces_id = f.id)
+               AS dropped
+        FROM cases_promise f WHERE f.case_id = c.id AND f.kind = %(follow_up)s AND f.created_at >= r.resolved_at
+        ORDER BY f.created_at, f.id LIMIT 1
+    ) q ON true
     WHERE c.id = ANY(ARRAY(SELECT case_id FROM resolutions))
 ), mood AS (
     SELECT *, intake IS NOT NULL AND delivery IS NOT NULL AS known FROM resolved
@@ -87,11 +94,13 @@ SELECT owner_id,
        COUNT(*) FILTER (WHERE known AND intake <= %(anxious)s AND delivery >= %(satisfied)s),
        COUNT(*) FILTER (WHERE follow_up_logged_at IS NOT NULL AND call_late IS NOT TRUE),
        COUNT(*) FILTER (WHERE follow_up_logged_at IS NOT NULL AND call_late
-                        OR follow_up_logged_at IS NULL AND follow_up_on < %(today)s),
-       COUNT(*) FILTER (WHERE follow_up_logged_at IS NULL AND (follow_up_on IS NULL OR follow_up_on >= %(today)s))
+                        OR follow_up_logged_at IS NULL AND follow_up_on < %(today)s AND dropped IS NOT TRUE),
+       COUNT(*) FILTER (WHERE follow_up_logged_at IS NULL
+                        AND (follow_up_on IS NULL OR follow_up_on >= %(today)s OR dropped))
 FROM mood GROUP BY owner_id
 """
-SQL_CONSTANTS = {"broken": PromiseStatus.BROKEN.value, "follow_up": PromiseKind.FOLLOW_UP.value}
+SQL_CONSTANTS = {"broken": PromiseStatus.BROKEN.value, "renegotiated": PromiseStatus.RENEGOTIATED.value,
+                 "follow_up": PromiseKind.FOLLOW_UP.value}
 
 
 def _postgres(w):
@@ -111,16 +120,22 @@ def _python(w):
         "-created_at", "-id")
     call = Promise.objects.filter(case=OuterRef("pk"), kind=PromiseKind.FOLLOW_UP,
                                   created_at__lte=OuterRef("fu_at")).order_by("-id")
+    first_call = Promise.objects.filter(case=OuterRef("pk"), kind=PromiseKind.FOLLOW_UP,
+                                        created_at__gte=OuterRef("resolved_in_window")).order_by("created_at", "id")
     rows = (Case.objects.filter(among("pk", resolutions.values("case_id"))).order_by()
             .annotate(resolved_by=Subquery(resolved_by), resolved_in_window=Subquery(resolved_at))
             .annotate(d_mood=Subquery(latest.values("client_mood")[:1]),
                       fu_on=Subquery(latest.values("follow_up_on")[:1]),
                       fu_at=Subquery(latest.values("follow_up_logged_at")[:1]))
-            .annotate(call=Subquery(call.values("status")[:1]))
-            .values_list("resolved_by", "intake_temperature", "temperature", "d_mood", "fu_on", "fu_at", "call"))
+            .annotate(call=Subquery(call.values("status")[:1]), first_call=Subquery(first_call.values("pk")[:1]),
+                      first_call_status=Subquery(first_call.values("status")[:1]))
+            .annotate(first_call_moved=Exists(Promise.objects.filter(replaces=OuterRef("first_call"))))
+            .values_list("resolved_by", "intake_temperature", "temperature", "d_mood", "fu_on", "fu_at", "call",
+                         "first_call_status", "first_call_moved"))
     today = timezone.localdate(w.until)
     by_owner = defaultdict(Outcomes)
-    for owner_id, intake, temperature, d_mood, fu_on, fu_at, call in rows:
+    for owner_id, intake, temperature, d_mood, fu_on, fu_at, call, first_status, first_moved in rows:
+        dropped = first_status == PromiseStatus.RENEGOTIATED and not first_moved
         o = by_owner[owner_id]
         o.resolved += 1
         intake_score, delivery_score = MOOD_SCORES.get(intake), MOOD_SCORES.get(d_mood or temperature)
@@ -131,7 +146,7 @@ def _python(w):
             o.anxious_to_joy += intake_score <= ANXIOUS_OR_WORSE and delivery_score >= SATISFIED_OR_BETTER
         if fu_at and call != PromiseStatus.BROKEN:
             o.follow_up_done += 1
-        elif fu_at or (fu_on and fu_on < today):
+        elif fu_at or (fu_on and fu_on < today and not dropped):
             o.follow_up_missed += 1
         else:
             o.follow_up_waiting += 1

@@ -302,14 +302,13 @@ def action_item_hand_back(*, user, item, note):
     return item
 
 
-def _pass_promise(case, item, *, to, actor, now, returned=False, as_of=None):
+def _pass_promise(case, item, *, to, actor, now, returned=False):
     """The item's pending promise goes to `to` (promises.promise_holder: only with time left to keep
-    it at `as_of`, by default now, unless `to` takes it on themselves, or it is `returned` to them); one
-    already due is broken where it stands."""
+    it, unless `to` takes it on themselves, or it is `returned` to them); one already due is broken where
+    it stands."""
     promise = pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item)
     if promise and not settle_if_overdue(case=case, promise=promise, now=now):
-        holder = to if returned else promise_holder(promise.owner, to, actor=actor, due_at=promise.due_at,
-                                                    now=as_of or now)
+        holder = to if returned else promise_holder(promise.owner, to, actor=actor, due_at=promise.due_at, now=now)
         if holder != promise.owner:
             promise.owner = holder
             promise.save(update_fields=["owner"])
@@ -327,7 +326,7 @@ def action_item_answer_hand_back(*, user, item, accept, note=""):
     if not item.handback_at:
         raise CaseRuleError("This item has not been handed back.")
     note = require_text(note, field="note", message="", limit=limit_of(ActionItem, "handback_note")) if note else ""
-    teammate, handed_back_at = item.assignee, item.handback_at
+    teammate = item.assignee
     item.handback_at, item.handback_note = None, ""
     now = timezone.now()
     if accept:
@@ -335,11 +334,9 @@ def action_item_answer_hand_back(*, user, item, accept, note=""):
         item.save(update_fields=["handback_at", "handback_note", "assignee", "assigned_at"])
         _pass_promise(case, item, to=case.owner, actor=user, now=now)
         verb = "hand-back accepted"
-    else:  # the teammate keeps the work, and its promise again if their hand-back left time to pass it back:
-        # judged at the hand-back, so handing back just outside the cutoff does not leave the owner too
-        # little time to decline and the miss on their count
+    else:  # the teammate keeps the work, and its promise again if there is time to pass it back
         item.save(update_fields=["handback_at", "handback_note"])
-        _pass_promise(case, item, to=teammate, actor=user, now=now, as_of=handed_back_at)
+        _pass_promise(case, item, to=teammate, actor=user, now=now)
         verb = "hand-back declined"
         tell_of_move(case=case, people=[teammate], actor=user, key=f"handback-declined:{item.pk}:{now.timestamp()}",
                      headline=f"Your hand-back was declined: you keep “{item.description[:80]}”", note=note)

@@ -176,23 +176,3 @@ def test_an_item_given_just_outside_the_cutoff_and_handed_straight_back_returns_
     promise = _promise(item)
     assert promise.status == PromiseStatus.BROKEN and promise.owner == rep
 
-
-@override_settings(HANDOVER_MIN_MINUTES=60)
-def test_a_hand_back_timed_just_outside_the_cutoff_and_declined_at_once_breaks_on_the_teammates_count(
-        rep, other_rep, dennis, frozen):
-    """Given a day ahead, sat on, handed back 61 minutes before the deadline: the owner declining two
-    minutes later ("you have the access") gives the work and its promise back, as the hand-back left time
-    for; the teammate cannot time the hand-back so that the decline comes too late to pass it back."""
-    case, item = _item_due_in(rep, dennis, 24 * 60)
-    _give(item, rep, other_rep)
-    frozen.move_to(NOW + dt.timedelta(hours=24) - dt.timedelta(minutes=61))
-    services.action_item_hand_back(user=other_rep, item=item, note="Too busy today, sorry")
-    frozen.move_to(NOW + dt.timedelta(hours=24) - dt.timedelta(minutes=59))
-    item.refresh_from_db()
-
-    services.action_item_answer_hand_back(user=rep, item=item, accept=False, note="You have the access: please do it")
-    frozen.move_to(NOW + dt.timedelta(hours=25))
-    SWEEPS["broken_promises"]()
-
-    promise = _promise(item)
-    assert promise.status == PromiseStatus.BROKEN and promise.owner == other_rep

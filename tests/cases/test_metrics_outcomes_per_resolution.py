@@ -65,3 +65,22 @@ def test_a_later_delivery_does_not_rewrite_a_past_resolutions_call_or_mood(path,
     assert before == (0, 1, 0)
     assert past(rep) == before
     assert row(metrics.team_dashboard(days=7, now=T0 + 5 * DAY), rep).follow_up_done == 1  # the new one counts
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PATHS)
+def test_a_call_a_reopen_moved_before_its_day_is_waiting_not_missed(path, rep, dennis, monkeypatch):
+    """Reopened the day before the call (which then moves to after the next delivery, counted as a
+    renegotiation): until the case resolves again, its resolution's call is neither made nor missed."""
+    with at(T0):
+        case = deliver(advance_to(open_case(rep, dennis), Step.DELIVER, rep), rep, mood=Mood.SATISFIED,
+                       follow_up_on=(T0 + 3 * DAY).date())
+    with at(T0 + DAY):
+        case.refresh_from_db()
+        case = advance_to(services.case_reopen(user=rep, case=case, reason="Client saw the fault come back"),
+                          Step.DELIVER, rep)
+    on_path(path, monkeypatch)
+
+    mine = row(metrics.team_dashboard(days=7, now=T0 + 4 * DAY), rep)
+
+    assert (mine.resolved, mine.follow_up_done, mine.follow_up_missed, mine.follow_up_waiting) == (1, 0, 0, 1)

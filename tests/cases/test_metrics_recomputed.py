@@ -227,6 +227,12 @@ def unaccepted(arrival):
     return bool(out) and out[0].data.get("transition") != Transition.COMPLETE_DELIVER.method
 
 
+def dropped_by_reopen(case, resolved_at):
+    """Whether the follow-up call promised at this resolution was dropped by a reopen before its day."""
+    first = case.promises.filter(kind="follow_up", created_at__gte=resolved_at).order_by("created_at", "id").first()
+    return first is not None and first.status == "renegotiated" and not Promise.objects.filter(replaces=first).exists()
+
+
 def eta_verdict(arrival):
     """Early, within or late against the range in force at the arrival: the last estimate's range, its
     latest end moved by an ETA promise opened at or after it (a renegotiation). Late whatever the range
@@ -346,7 +352,8 @@ def recomputed(days):
         if delivery and delivery.follow_up_logged_at and not late:
             add(case.owner_id, "follow_up:done")
         elif delivery and (delivery.follow_up_logged_at or delivery.follow_up_on
-                           and delivery.follow_up_on < timezone.localdate(NOW)):
+                           and delivery.follow_up_on < timezone.localdate(NOW)
+                           and not dropped_by_reopen(case, resolved_at)):
             add(case.owner_id, "follow_up:missed")
         else:
             add(case.owner_id, "follow_up:waiting")
