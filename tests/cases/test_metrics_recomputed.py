@@ -10,21 +10,18 @@ import datetime as dt
 import random
 import statistics
 from collections import Counter, defaultdict
-from importlib import import_module
 
 import pytest
-from django.apps import apps as django_apps
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases import metrics, services
-from cases.metrics import bounded, escalations, eta, outcomes, stays
+from cases.metrics import bounded, escalations, outcomes, stays
 from cases.models import (
-    Case, CaseEvent, Escalation, EscalationReason, Handoff, HandoffStatus, HeldStay, Mood, Promise, PromiseKind,
+    Case, CaseEvent, Escalation, EscalationReason, Handoff, HandoffStatus, Mood, Promise, PromiseKind,
     PromiseStatus, Step,
 )
-from cases.services.held import parts_from_timeline
 from cases.workflow import OPEN_STEPS, Transition
 from tests.cases.helpers import advance_to, agreed_if_standing, open_case
 from tests.cases.metrics_support import H, NOW, at, deliver, next_step, planned_and_agreed, reach_deliver
@@ -428,47 +425,6 @@ def test_the_team_numbers_equal_a_recomputation_from_the_rows(days, monkeypatch)
     assert days < 90 or all((team.kept, team.broken, team.renegotiated, team.resolved, team.reopened, team.sent_back,
                              team.closed_by_override, team.escalation_total, team.eta_early, team.eta_within,
                              team.eta_late, team.anxious_to_joy, team.follow_up_done, team.follow_up_missed))
-
-
-@pytest.mark.django_db
-def test_the_arrivals_judged_again_from_the_rows_get_the_verdicts_kept_at_the_time():
-    """The ETA verdict kept on each arrival (cases.services.transitions) is what the migrations that judged
-    the older arrivals (0022, then 0029 for the cases that left deliver unaccepted, over the same rows) give:
-    judged again now, with every later change made."""
-    generated_history()
-    arrivals = CaseEvent.objects.filter(verb=eta.ARRIVAL.label).exclude(from_step="")
-    kept = dict(arrivals.values_list("id", "eta_verdict"))
-    assert {"early", "within", "late", ""} <= set(kept.values())
-    assert CaseEvent.objects.filter(from_step=Step.DELIVER).exclude(verb=eta.ACCEPTED.label).exists()
-    arrivals.update(eta_verdict="")
-
-    import_module("cases.migrations.0022_eta_verdict_on_arrival").judge_arrivals(django_apps, None)
-    import_module("cases.migrations.0029_eta_unaccepted_not_judged").judge_again(django_apps, None)
-
-    assert dict(arrivals.values_list("id", "eta_verdict")) == kept
-
-
-@pytest.mark.django_db
-def test_the_held_parts_written_as_they_happened_are_what_the_timeline_gives_and_the_migration_refills():
-    """Each owner's part of each stay (HeldStay, written by cases.services.held at each transition and
-    change of hands) is what cases.services.held.parts_from_timeline cuts from the case's events, the rule
-    migration 0027 filled the past with: run again over the same rows, it writes the same parts."""
-    generated_history()
-    fields = ("case_id", "owner_id", "step", "entered_at", "started_at", "ended_at", "seconds")
-    live = sorted(HeldStay.objects.values_list(*fields))
-    handed = set(Handoff.objects.filter(status=HandoffStatus.ACCEPTED).values_list("accepted_at", flat=True))
-    assert any(started in handed for _c, _o, _s, _e, started, *_ in live)  # some parts begin at a change of hands
-    cut = []
-    for case in Case.objects.order_by("pk"):
-        timeline = case.events.order_by("created_at", "id")
-        cut += [(case.pk, owner_id, step, entered, started, ended, (ended - started).total_seconds())
-                for owner_id, step, entered, started, ended in parts_from_timeline(timeline)]
-    assert sorted(cut) == live
-
-    HeldStay.objects.all().delete()
-    import_module("cases.migrations.0027_held_stays_filled").cut_stays(django_apps, None)
-
-    assert sorted(HeldStay.objects.values_list(*fields)) == live
 
 
 # --- the page's cost ---------------------------------------------------------------------------------

@@ -33,14 +33,11 @@ from cases.workflow import OPEN_STEPS, STALL_WATCH_STEPS, After, policy
 from cases.workflow import Transition as T
 
 from . import texts as tx
+from .ownership import Ownership, person
 
 RECORD_MODELS = (Concern, Acknowledgement, Recommitment, Fact, ActionItem, StatusUpdate, Delivery, Handoff, HeldStay)
 MOODS = list(Mood)  # by score: irate (0) .. delighted (6)
 _OWNER = object()  # an event's actor: whoever owns the case at that moment
-
-
-def person(user):
-    return user.get_full_name() or user.username
 
 
 def once(fn, *args):
@@ -53,7 +50,7 @@ class Stop(Exception):
     """A trial run reached the end of the step its case must be found in at `now` (fate.stop_in)."""
 
 
-class Ledger:
+class Ledger(Ownership):
     """One case's run. The subclass gives the case's path: main(), start_updates(start) (the status-update
     rhythm) and follow_up(promise, delivery)."""
 
@@ -277,68 +274,6 @@ class Ledger:
         escalation.resolution = tx.RESOLUTIONS[escalation.reason]
         self.event("escalation resolved", actor=supervisor, note=escalation.resolution,
                    data={"escalation": escalation})
-
-    # --- ownership (cases.services.handoffs, cases.services.team) -------------------------------------
-    def end_of_holding(self, step):
-        """The owner's part of the stay in `step` ends now (cases.services.held.end_of_holding)."""
-        self.add(HeldStay, owner=self.owner, step=step, entered_at=self.case.step_entered_at,
-                 started_at=self.held_from, ended_at=self.t, seconds=(self.t - self.held_from).total_seconds())
-        self.held_from = self.t
-
-    def transfer(self, new_owner):
-        self.end_of_holding(self.step)
-        old, self.owner = self.owner, new_owner
-        self.watchers.add(old)
-        self.watchers.discard(new_owner)
-        for promise in self.pending.values():  # the owner's own promises pass on; items keep their assignee
-            if promise.owner.pk == old.pk and promise.action_item is None:
-                promise.owner = new_owner
-        return old
-
-    def pending_handoff(self):
-        return next((h for h in self.rows[Handoff] if h.status == HS.REQUESTED), None)
-
-    def reassign(self, supervisor):
-        mate = self.rng.choice(self.w.teammates(self.owner))
-        waiting = self.pending_handoff()
-        if waiting:
-            waiting.status = HS.CANCELLED
-        reason = "Rebalancing: the client needs someone with more time this week."
-        handoff = self.add(Handoff, from_user=self.owner, to_user=mate, reason=reason, status=HS.ACCEPTED,
-                           by_supervisor=supervisor, requested_at=self.t, accepted_at=self.t, client_informed=True)
-        old = self.transfer(mate)
-        self.event("reassigned", actor=supervisor, note=f"From {person(old)} to {person(mate)}: {reason}",
-                   data={"handoff": handoff})
-        self.irate_rule(supervisor, owner_changed=True)
-
-    def handoff(self):
-        """The owner hands the case to a teammate, or a teammate asks for it; answered a little later."""
-        rng = self.rng
-        if self.step not in OPEN_STEPS or self.pending_handoff():
-            return
-        mate = rng.choice(self.w.teammates(self.owner))
-        asked = rng.random() < 0.3
-        reason = rng.choice(tx.ASK_REASONS) if asked else rng.choice(tx.HANDOFF_REASONS).format(to=mate.first_name)
-        handoff = self.add(Handoff, from_user=self.owner, to_user=mate, reason=reason,
-                           requested_by=mate if asked else self.owner, requested_at=self.t)
-        if asked:
-            self.event("case asked for", actor=mate, note=f"{person(mate)}: {reason}", data={"handoff": handoff})
-        else:
-            self.event("handoff requested", note=f"To {person(mate)}: {reason}", data={"handoff": handoff})
-        yield self.after(10, 600, pace=False)
-        if handoff.status != HS.REQUESTED or self.step not in OPEN_STEPS:
-            return
-        if rng.random() < 0.15:
-            handoff.status = HS.DECLINED
-            verb = "request for the case declined" if asked else "handoff declined"
-            self.event(verb, actor=self.owner if asked else mate, data={"handoff": handoff})
-            return
-        accepter = self.owner if asked else mate
-        handoff.status, handoff.accepted_at, handoff.client_informed = HS.ACCEPTED, self.t, True
-        old = self.transfer(mate)
-        self.event("handoff accepted", actor=accepter, data={"handoff": handoff},
-                   note=f"{person(mate)} now owns the case (from {person(old)}): {reason}")
-        self.irate_rule(accepter, owner_changed=True)
 
     # --- step changes (cases.services.transitions) ---------------------------------------------------
     def move(self, spec, reason="", actor=_OWNER):
