@@ -27,8 +27,9 @@ from django.db.migrations.loader import MigrationLoader
 from psycopg.copy import QueuedLibpqWriter
 
 from cases.management.commands._demo import texts as tx
-from cases.models import Case, Client, StaffProfile
+from cases.models import Case, Client, HeldStay, StaffProfile
 from cases.roles import ensure_roles
+from cases.services import held
 
 from . import pool
 from .pool import DATE, DT, FK, ID, JSON, MODELS, USER
@@ -199,6 +200,7 @@ def populate(n_cases, *, now, seed=8, fast=False, pool_size=pool.POOL_MAX):
     for model in MODELS:
         cols = [f.column for f in model._meta.concrete_fields]
         _copy(model, cols, rows_of(model), totals[model], model._meta.model_name)
+    held.mark_alone(HeldStay.objects.all())  # as every writer of held parts does (VACUUM follows)
     with connection.cursor() as cur:
         if fast:
             cur.execute("SET LOCAL session_replication_role = origin")

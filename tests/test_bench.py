@@ -25,10 +25,13 @@ from benchmarks import load, report
 from benchmarks.build import N_REPS, N_SUPERVISORS, populate
 from benchmarks.serve import Gunicorn
 from config.settings import bench, bench_plain
-from cases.models import ActionItem, Case, CaseEvent, Client, Escalation, ItemStatus, Promise, PromiseStatus, Step
+from cases.models import (
+    ActionItem, Case, CaseEvent, Client, Escalation, HeldStay, ItemStatus, Promise, PromiseStatus, Step,
+)
 from cases.models import EscalationStatus
 from cases.services.held import parts_from_timeline
 from notifications.sweeps import SWEEPS
+from tests.cases.metrics_support import held_alone_as_expected
 from tests.factories import StaffProfileFactory
 
 NOW = dt.datetime(2026, 3, 3, 11, 0, tzinfo=dt.timezone.utc)
@@ -68,6 +71,7 @@ def test_the_builder_represents_every_step_promise_status_and_record():
     shifted_case = shifted.filter(held_stays__isnull=False).first()  # copied with its held parts, moved in time
     held = list(shifted_case.held_stays.values_list("owner_id", "step", "entered_at", "started_at", "ended_at"))
     assert held == list(parts_from_timeline(shifted_case.events.order_by("created_at", "id")))
+    assert held_alone_as_expected(HeldStay.objects.all()) == []
 
 
 def test_nothing_is_due_for_any_sweep_at_the_build_time():

@@ -10,10 +10,11 @@ percentile) in seconds.
   rep who held them; handing it back and forth makes one stay for each rep, not many short ones.
 
 On PostgreSQL one statement does both: an index-only scan of the window's transitions (index
-event_stay_window) and one of the window's held parts (index held_stay_window, added up per rep and stay),
-each aggregated with percentile_cont(0.5) / percentile_disc(0.9). Elsewhere (SQLite for `make run`) the
-window's values are fetched and the same statistics taken in Python. Either way the work follows the
-window, not the history."""
+event_stay_window) and two of the window's held parts: those that are their rep's only part of the stay
+(`HeldStay.alone`, index held_stay_alone), taken as they are, and the others (index held_stay_shared),
+added up per rep and stay; each aggregated with percentile_cont(0.5) / percentile_disc(0.9). Elsewhere
+(SQLite for `make run`) the window's values are fetched and the same statistics taken in Python. Either
+way the work follows the window, not the history."""
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
@@ -59,9 +60,13 @@ UNION ALL
 SELECT owner_id, step, COUNT(*),
        percentile_cont(0.5) WITHIN GROUP (ORDER BY held),
        percentile_disc(0.9) WITHIN GROUP (ORDER BY held)
-FROM (SELECT owner_id, step, SUM(seconds) AS held
+FROM (SELECT owner_id, step, seconds AS held
       FROM cases_heldstay
-      WHERE ended_at >= %s AND ended_at < %s AND step = ANY(%s)
+      WHERE alone AND ended_at >= %s AND ended_at < %s AND step = ANY(%s)
+      UNION ALL
+      SELECT owner_id, step, SUM(seconds)
+      FROM cases_heldstay
+      WHERE NOT alone AND ended_at >= %s AND ended_at < %s AND step = ANY(%s)
       GROUP BY case_id, entered_at, step, owner_id) AS rep_stays
 GROUP BY owner_id, step
 """
@@ -70,7 +75,7 @@ GROUP BY owner_id, step
 def _postgres(w):
     steps = [s.value for s in OPEN_STEPS]
     with connection.cursor() as cur:
-        cur.execute(STAYS_SQL, [w.since, w.until, steps, w.since, w.until, steps])
+        cur.execute(STAYS_SQL, [w.since, w.until, steps] * 3)
         rows = cur.fetchall()
     return {(owner_id, step): Stays(n, median, p90) for owner_id, step, n, median, p90 in rows}
 

@@ -24,14 +24,21 @@ class HeldStay(models.Model):
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField()
     seconds = models.FloatField()
+    # True when this is the owner's only part of the stay (most are: the case did not come back to them
+    # in it), so the team page takes its seconds as they are instead of adding up parts. False is always
+    # right (the parts are added up anyway): cases.services.held.mark_alone sets it, once per change.
+    alone = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["ended_at", "id"]
         indexes = [
-            # The team page's per-rep times in each step over a window: an index-only scan, each rep's
-            # parts of a stay added up by (case, entered_at).
+            # The team page's per-rep times in each step over a window (cases/metrics/stays.py): index-only
+            # scans, of the parts that are a rep's whole time in their stay as they are, and of the others
+            # added up by (case, entered_at).
+            models.Index(fields=["ended_at"], include=["owner", "step", "seconds"], condition=models.Q(alone=True),
+                         name="held_stay_alone"),
             models.Index(fields=["ended_at"], include=["owner", "step", "seconds", "case", "entered_at"],
-                         name="held_stay_window"),
+                         condition=models.Q(alone=False), name="held_stay_shared"),
             models.Index(fields=["case", "ended_at"], name="held_stay_case"),
         ]
         constraints = [

@@ -7,6 +7,8 @@ whole stays (CaseEvent.step_seconds).
 Where a part begins is read from the timeline (the case's latest change of owner in the stay), the same
 rule `parts_from_timeline` applies to a whole timeline: the migration that brought HeldStay in fills the
 past with it, and the tests compare the two."""
+from django.db.models import Exists, OuterRef
+
 from ..models import CaseEvent, HeldStay
 
 OPENED = "opened"  # a case's first event (cases.services.intake, client_mail.case_open_from_mail)
@@ -19,8 +21,21 @@ def end_of_holding(*, case, owner_id, step, entered, at):
     of `entered` and the case's latest change of owner (_held_since). The caller holds the case's row
     lock, so two ends of the same part cannot interleave."""
     started = min(_held_since(case, entered), at)  # a clock behind: an empty part, never negative
-    HeldStay.objects.create(case=case, owner_id=owner_id, step=step, entered_at=min(entered, started),
+    entered = min(entered, started)
+    HeldStay.objects.create(case=case, owner_id=owner_id, step=step, entered_at=entered,
                             started_at=started, ended_at=at, seconds=(at - started).total_seconds())
+    mark_alone(HeldStay.objects.filter(case=case, entered_at=entered, step=step, owner_id=owner_id))
+
+
+def mark_alone(parts):
+    """Set `alone` on the HeldStay rows of `parts` (a queryset), in one statement: True when the row is
+    its owner's only part of its stay, False when the case came back to them in it. Every writer of rows
+    calls this after writing them (this service, the migration that added the flag, the demo history and
+    the bench's load), so a second part of a stay turns its first one back to False."""
+    others = (HeldStay.objects.filter(case_id=OuterRef("case_id"), entered_at=OuterRef("entered_at"),
+                                      step=OuterRef("step"), owner_id=OuterRef("owner_id"))
+              .exclude(pk=OuterRef("pk")))
+    parts.update(alone=~Exists(others))
 
 
 def _held_since(case, entered):

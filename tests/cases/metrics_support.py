@@ -65,3 +65,13 @@ def planned_and_agreed(owner, client, when):
     case = case_in_plan(owner, client, when)  # estimate: between +1h and +5h
     with at(when):
         return services.case_transition(user=owner, case=case, name="complete_plan")
+
+
+def held_alone_as_expected(parts):
+    """[(part id, its `alone`, what it should be)] of HeldStay rows `parts` whose flag is wrong: a part is
+    alone when no other part of its stay has the same owner (counted here, apart from the code's rule)."""
+    from collections import Counter
+
+    rows = list(parts.values_list("pk", "case_id", "entered_at", "step", "owner_id", "alone"))
+    per_owner = Counter(row[1:5] for row in rows)
+    return [(row[0], row[5], per_owner[row[1:5]] == 1) for row in rows if row[5] != (per_owner[row[1:5]] == 1)]

@@ -12,7 +12,8 @@ from django.utils import timezone
 from cases.management.commands._demo import MARK, seed_history
 from cases.metrics import eta, team_dashboard
 from cases.models import (
-    Case, CaseEvent, Client, Escalation, EscalationReason, Promise, PromiseKind, PromiseStatus, StaffProfile, Step,
+    Case, CaseEvent, Client, Escalation, EscalationReason, HeldStay, Promise, PromiseKind, PromiseStatus, StaffProfile,
+    Step,
 )
 from cases.permissions import is_supervisor
 from cases.schedule import in_quiet_hours
@@ -23,6 +24,7 @@ from cases.services.promises import DROPPED
 from cases.workflow import OPEN_STEPS, Transition
 from notifications.models import OutboxMessage
 from notifications.sweeps import SWEEPS
+from tests.cases.metrics_support import held_alone_as_expected
 
 pytestmark = pytest.mark.django_db
 
@@ -105,6 +107,7 @@ def test_history_holds_each_owners_part_of_each_stay_as_the_services_cut_it(hist
         written += [(case.pk, *row) for row in held]
         cut += [(case.pk, *part) for part in parts_from_timeline(case.events.order_by("created_at", "id"))]
     assert written and sorted(written) == sorted(cut)
+    assert held_alone_as_expected(HeldStay.objects.filter(case__in=history)) == []
     assert CaseEvent.objects.filter(case__in=history, verb__in=OWNER_CHANGES).exists()  # hands changed
 
 

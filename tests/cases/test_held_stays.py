@@ -13,7 +13,9 @@ from cases import services
 from cases.metrics import bounded, escalations, outcomes, stays
 from cases.models import CaseEvent, HeldStay, Mood, Step
 from tests.cases.helpers import DENNIS_CONCERN
-from tests.cases.metrics_support import H, NOW, T0, at, board, next_step, open_and_identify, row
+from tests.cases.metrics_support import (
+    H, NOW, T0, at, board, held_alone_as_expected, next_step, open_and_identify, row,
+)
 
 PATHS = ("postgresql", "portable")
 DAY = dt.timedelta(days=1)
@@ -105,8 +107,33 @@ def test_a_case_handed_back_and_forth_counts_each_reps_parts_of_the_stay_added_u
     assert row(dashboard, rep).median_in(Step.ACKNOWLEDGE) == 3 * H
     assert row(dashboard, other_rep).median_in(Step.ACKNOWLEDGE) == 5 * H
     assert dashboard.team.median_in(Step.ACKNOWLEDGE) == 8 * H
-    parts = list(HeldStay.objects.filter(case=case, step=Step.ACKNOWLEDGE).values_list("owner", "seconds"))
-    assert parts == [(rep.pk, 2 * 3600), (other_rep.pk, 5 * 3600), (rep.pk, 3600)]
+    parts = list(HeldStay.objects.filter(case=case, step=Step.ACKNOWLEDGE).values_list("owner", "seconds", "alone"))
+    # The teammate's part is their only one (taken as it is); the rep's two are added up.
+    assert parts == [(rep.pk, 2 * 3600, False), (other_rep.pk, 5 * 3600, True), (rep.pk, 3600, False)]
+    assert HeldStay.objects.filter(case=case, step=Step.IDENTIFY).get().alone  # one holder, one part
+
+
+@pytest.mark.django_db
+def test_a_parts_flag_says_whether_the_case_came_back_to_its_owner_in_the_stay_after_any_writer(
+        rep, other_rep, dennis):
+    """`alone` is set by the services as parts end, and by migration 0030 over the parts written before it
+    (here: every flag wrong, put right)."""
+    case = open_and_identify(rep, dennis, opened=T0, identified=T0 + H)
+    for k, (giver, taker) in enumerate([(rep, other_rep), (other_rep, rep), (rep, other_rep)]):
+        with at(T0 + (2 + k) * H):
+            handoff(giver, taker)(case)
+    with at(T0 + 6 * H):
+        next_step(case, other_rep)
+    parts = HeldStay.objects.filter(case=case)
+    assert parts.count() == 5 and parts.filter(alone=True).count() == 1  # identify's one part
+    assert held_alone_as_expected(parts) == []
+
+    for part in parts:
+        HeldStay.objects.filter(pk=part.pk).update(alone=not part.alone)
+    assert len(held_alone_as_expected(parts)) == 5
+    import_module("cases.migrations.0030_held_stay_alone").mark_alone(django_apps, None)
+
+    assert held_alone_as_expected(parts) == []
 
 
 @pytest.mark.django_db

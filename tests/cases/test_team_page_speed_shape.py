@@ -2,7 +2,8 @@
 resolved cases are counted with their outcomes (once per case), the escalations come back a row per rep
 and reason and per week and reason (an escalation with no recorded owner still counts for the team and
 its week), ETA honesty is counted from the index of transitions (the verdicts kept on the arrivals,
-migration 0022), and each per-case lookup of the outcomes reads one entry of its index (migration 0013).
+migration 0022), each per-case lookup of the outcomes reads one entry of its index (migration 0013), and
+each rep's time in a step reads its held parts index-only, adding up only the parts of a stay a rep held twice.
 Speed itself is measured by `make bench`, not here."""
 import json
 
@@ -11,9 +12,12 @@ from django.db import connection
 
 from cases import metrics, services
 from cases.metrics import bounded, escalations, eta, outcomes, stays
-from cases.models import CaseEvent, Delivery, Escalation, EscalationReason, Mood, Step
+from cases.models import CaseEvent, Delivery, Escalation, EscalationReason, HeldStay, Mood, Step
+from cases.workflow import OPEN_STEPS
 from tests.cases.helpers import advance_to, open_case
-from tests.cases.metrics_support import H, NOW, T0, at, board, deliver, planned_and_agreed, reach_deliver, row
+from tests.cases.metrics_support import (
+    H, NOW, T0, at, board, deliver, next_step, open_and_identify, planned_and_agreed, reach_deliver, row,
+)
 
 PATHS = ("postgresql", "portable")
 
@@ -79,15 +83,15 @@ def _scans(plan):
     return found
 
 
-def _only_index(table, keep):
+def _only_index(table, *keep):
     """Drop, inside the test's transaction (rolled back after it), every index of `table` but `keep` and its
     primary key. On a near-empty table two indexes can cost the same to the planner, and which one wins
     then rests on what earlier tests left (dead rows, statistics), and flips from run to run; what is
     asked here is whether `keep` answers its lookup on its own (index-only, in order). Which index the
     planner prefers on a full database is what `make bench` shows."""
     with connection.cursor() as cur:
-        cur.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s AND indexname <> %s "
-                    "AND indexname <> %s", [table, keep, f"{table}_pkey"])
+        cur.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s AND indexname <> ALL(%s)",
+                    [table, [*keep, f"{table}_pkey"]])
         for (name,) in cur.fetchall():
             cur.execute(f'DROP INDEX "{name}"')
 
@@ -123,3 +127,27 @@ def test_eta_honesty_is_counted_from_the_index_of_transitions_and_each_outcome_l
 
     assert eta_scans == [("Index Only Scan", "event_transition_verb", "cases_caseevent", "Aggregate")]
     assert ("Index Only Scan", "delivery_latest_case", "cases_delivery", "Limit") in outcome_scans
+
+
+@pytest.mark.django_db
+def test_each_reps_time_in_a_step_is_read_index_only_and_only_parts_held_twice_are_added_up(rep, other_rep, dennis):
+    """The held parts that are their rep's only part of the stay come from index held_stay_alone as they are;
+    only the others (index held_stay_shared) are grouped and added up."""
+    from tests.cases.test_held_stays import handoff
+
+    case = open_and_identify(rep, dennis, opened=T0, identified=T0 + H)
+    with at(T0 + 2 * H):
+        handoff(rep, other_rep)(case)
+    with at(T0 + 3 * H):
+        handoff(other_rep, rep)(case)
+    with at(T0 + 4 * H):
+        next_step(case, rep)
+    assert HeldStay.objects.filter(alone=True).exists() and HeldStay.objects.filter(alone=False).exists()
+    w = metrics.window(30, NOW)
+    _only_index(HeldStay._meta.db_table, "held_stay_alone", "held_stay_shared")
+
+    scans = _plan(stays.STAYS_SQL, [w.since, w.until, [s.value for s in OPEN_STEPS]] * 3)
+
+    held = [(kind, index, parent) for kind, index, table, parent in scans if table == HeldStay._meta.db_table]
+    assert sorted(held) == [("Index Only Scan", "held_stay_alone", "Append"),
+                            ("Index Only Scan", "held_stay_shared", "Aggregate")]

@@ -22,9 +22,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.text import slugify
 
-from cases.models import Case, CaseEvent, Client, Escalation, EscalationNote, Mood, Promise, StaffProfile, Step
+from cases.models import (
+    Case, CaseEvent, Client, Escalation, EscalationNote, HeldStay, Mood, Promise, StaffProfile, Step,
+)
 from cases.roles import ensure_roles
 from cases.search import fold, search_refresh
+from cases.services import held
 
 from . import texts as tx
 from .ledger import RECORD_MODELS
@@ -208,6 +211,7 @@ def write(stories, new):
     Client.objects.bulk_update(new, ["created_at"], batch_size=BATCH)
     for model in RECORD_MODELS:
         model.objects.bulk_create([row for s in stories for row in s.rows[model]], batch_size=BATCH)
+    held.mark_alone(HeldStay.objects.filter(case__in=cases))  # as every writer of held parts does
     _promises([p for s in stories for p in s.promises])
     Escalation.objects.bulk_create([e for s in stories for e in s.escalations], batch_size=BATCH)
     EscalationNote.objects.bulk_create([n for s in stories for n in s.notes], batch_size=BATCH)
