@@ -26,8 +26,9 @@ class HeldStay(models.Model):
     seconds = models.FloatField()
     # True when this is the owner's only part of the stay (most are: the case did not come back to them
     # in it), so the team page takes its seconds as they are instead of adding up parts. False is always
-    # right (the parts are added up anyway): cases.services.held.mark_alone sets it, once per change.
-    alone = models.BooleanField(default=False)
+    # right (the parts are added up anyway): cases.services.held.mark_alone sets it, once per change. The
+    # database's default too, so a process still running code from before the flag can write a part.
+    alone = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         ordering = ["ended_at", "id"]

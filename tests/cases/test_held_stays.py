@@ -220,3 +220,19 @@ def test_the_migration_reads_who_held_the_case_from_the_handoffs_not_from_stamps
 
     assert sorted(HeldStay.objects.values_list("owner_id", "step", "seconds")) == written
     assert (rep.pk, Step.ACKNOWLEDGE, 4 * DAY.total_seconds()) in written
+
+
+@pytest.mark.django_db
+def test_a_part_written_by_code_from_before_the_flag_is_taken_as_not_alone(rep, dennis):
+    """During a deploy, a process still running the code from before migration 0030 writes parts without the
+    flag: the database's default (False, always right) takes it, and the write does not fail."""
+    from django.db import connection
+
+    case = open_and_identify(rep, dennis, opened=T0, identified=T0 + H)
+    with connection.cursor() as cur:
+        cur.execute("INSERT INTO cases_heldstay (case_id, owner_id, step, entered_at, started_at, "
+                    "ended_at, seconds) VALUES (%s, %s, %s, %s, %s, %s, 0) RETURNING id",
+                    [case.pk, rep.pk, Step.ACKNOWLEDGE, T0 + H, T0 + H, T0 + H])
+        pk = cur.fetchone()[0]
+
+    assert HeldStay.objects.get(pk=pk).alone is False
