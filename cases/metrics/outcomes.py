@@ -6,7 +6,9 @@ latest resolution in the window: a later handoff or reassignment does not move i
 - The delivery counted is the one that resolution confirmed (the case's latest delivery recorded at or
   before it): a reopen and a new delivery later do not rewrite a past window's mood or follow-up.
 - Mood: Mood.score (0 irate .. 6 delighted) of the case's intake temperature, and of the mood recorded
-  with that delivery, else the case's last recorded temperature; a case counts when both are known.
+  with that delivery (the rep's reading, else the client's temperature when the case was resolved, kept on
+  the delivery then: cases.services.transitions._resolve, migration 0031 for the past), never the case's
+  temperature now, which a reading after a reopen changes; a case counts when both are known.
   "Anxious to joy": intake anxious or worse, delivery satisfied or better.
 - Follow-up, from that delivery and the follow-up promise in force when its call was logged (the latest
   made by then): done when the call was logged and kept its promise (on its day); missed when it was
@@ -64,7 +66,7 @@ WITH resolutions AS MATERIALIZED (
 ), resolved AS (
     SELECT r.owner_id,
            array_position(%(scale)s::text[], c.intake_temperature::text) - 1 AS intake,
-           array_position(%(scale)s::text[], COALESCE(NULLIF(d.client_mood, ''), c.temperature)::text) - 1 AS delivery,
+           array_position(%(scale)s::text[], NULLIF(d.client_mood, '')::text) - 1 AS delivery,
            d.follow_up_on, d.follow_up_logged_at, p.status = %(broken)s AS call_late, q.dropped
     FROM cases_case c
     JOIN resolutions r ON r.case_id = c.id
@@ -130,15 +132,15 @@ def _python(w):
             .annotate(call=Subquery(call.values("status")[:1]), first_call=Subquery(first_call.values("pk")[:1]),
                       first_call_status=Subquery(first_call.values("status")[:1]))
             .annotate(first_call_moved=Exists(Promise.objects.filter(replaces=OuterRef("first_call"))))
-            .values_list("resolved_by", "intake_temperature", "temperature", "d_mood", "fu_on", "fu_at", "call",
+            .values_list("resolved_by", "intake_temperature", "d_mood", "fu_on", "fu_at", "call",
                          "first_call_status", "first_call_moved"))
     today = timezone.localdate(w.until)
     by_owner = defaultdict(Outcomes)
-    for owner_id, intake, temperature, d_mood, fu_on, fu_at, call, first_status, first_moved in rows:
+    for owner_id, intake, d_mood, fu_on, fu_at, call, first_status, first_moved in rows:
         dropped = first_status == PromiseStatus.RENEGOTIATED and not first_moved
         o = by_owner[owner_id]
         o.resolved += 1
-        intake_score, delivery_score = MOOD_SCORES.get(intake), MOOD_SCORES.get(d_mood or temperature)
+        intake_score, delivery_score = MOOD_SCORES.get(intake), MOOD_SCORES.get(d_mood)
         if intake_score is not None and delivery_score is not None:
             o.mood_cases += 1
             o.intake_score_sum += intake_score

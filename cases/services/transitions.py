@@ -187,6 +187,11 @@ def _resolve(*, case, user, reason):
 
     _close_open_work(case=case, user=user, note="the case was resolved.", settle=settle)
     delivery = case.deliveries.order_by("-created_at").first()
+    if delivery and not delivery.client_mood:
+        # The mood at delivery is the client's temperature now, kept with this resolution's delivery: a
+        # reading taken after a reopen must not change what this resolution is judged by (cases/metrics).
+        delivery.client_mood = case.temperature
+        delivery.save(update_fields=["client_mood"])
     if delivery and delivery.follow_up_on:
         open_follow_up(case=case, day=delivery.follow_up_on, actor=user)
 

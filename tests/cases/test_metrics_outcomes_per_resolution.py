@@ -1,14 +1,15 @@
 """Each resolution counted on the team page is judged by its own delivery (cases/metrics/outcomes.py): the
 mood recorded and the follow-up call promised with the delivery it confirmed, and the follow-up promise in
 force when that call was logged. Reopening the case, delivering again and calling on time must not turn
-a past window's missed call into a call made, or its upset client into a delighted one. On the
+a past window's missed call into a call made, or its upset client into a delighted one; nor may a mood
+read after a reopen stand in for the one a past resolution left unrecorded. On the
 PostgreSQL statement and on the portable path `make run` takes on SQLite."""
 
 import pytest
 
 from cases import metrics, services
 from cases.metrics import bounded, escalations, outcomes, stays
-from cases.models import Mood, Step
+from cases.models import Channel, Mood, Step
 from notifications.sweeps import sweep_broken_promises
 from tests.cases.helpers import advance_to, open_case
 from tests.cases.metrics_support import H, T0, at, deliver, row
@@ -84,3 +85,47 @@ def test_a_call_a_reopen_moved_before_its_day_is_waiting_not_missed(path, rep, d
     mine = row(metrics.team_dashboard(days=7, now=T0 + 4 * DAY), rep)
 
     assert (mine.resolved, mine.follow_up_done, mine.follow_up_missed, mine.follow_up_waiting) == (1, 0, 0, 1)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PATHS)
+def test_a_reading_after_a_reopen_does_not_change_the_mood_a_past_resolution_left_unrecorded(path, rep, dennis,
+                                                                                             monkeypatch):
+    """The delivery form's mood is optional: left blank, the client's temperature when the case was resolved
+    is kept on that delivery. A delighted reading after a reopen is the new cycle's, not the old window's."""
+    with at(T0):
+        case = advance_to(open_case(rep, dennis, temperature=Mood.ANXIOUS), Step.DELIVER, rep)
+        services.case_set_temperature(user=rep, case=case, temperature=Mood.ANGRY)
+        case.refresh_from_db()
+        case = deliver(case, rep, mood="")
+    assert case.deliveries.get().client_mood == Mood.ANGRY
+    with at(T0 + 3 * DAY):
+        case = services.case_reopen(user=rep, case=case, reason="Client asked about it again")
+        services.status_update_log(user=rep, case=case, summary="Told the client everything is stable now",
+                                   channel=Channel.PHONE, client_mood=Mood.DELIGHTED)
+    on_path(path, monkeypatch)
+
+    mine = row(metrics.team_dashboard(days=7, now=PAST), rep)
+
+    assert (mine.mood_cases, mine.delivery_score_sum, mine.anxious_to_joy) == (1, Mood.ANGRY.score, 0)
+
+
+@pytest.mark.django_db
+def test_migration_0031_keeps_the_temperature_on_past_resolved_deliveries_with_no_mood_and_leaves_the_others(
+        rep, dennis):
+    from importlib import import_module
+
+    from django.apps import apps as django_apps
+
+    with at(T0):
+        resolved = deliver(advance_to(open_case(rep, dennis, temperature=Mood.UPSET), Step.DELIVER, rep), rep)
+        waiting = advance_to(open_case(rep, dennis, temperature=Mood.CALM), Step.DELIVER, rep)
+        services.delivery_record(user=rep, case=waiting, verified_with_client=True, client_satisfied=False,
+                                 prevention_note="", follow_up_on=None)
+    Delivery = resolved.deliveries.model
+    Delivery.objects.update(client_mood="")  # as recorded before the mood was kept at the resolution
+
+    import_module("cases.migrations.0031_delivery_mood_kept").keep_moods(django_apps, None)
+
+    assert resolved.deliveries.get().client_mood == Mood.UPSET
+    assert waiting.deliveries.get().client_mood == ""  # not resolved: its mood is kept when it is

@@ -58,7 +58,8 @@ class Walk:
                 self.step()
 
     def deliver(self):
-        """Delivered with the client's mood (sometimes none: the last recorded temperature counts)."""
+        """Delivered with the client's mood (sometimes none: the temperature at the resolution is kept on the
+        delivery then)."""
         self.wait()
         with at(self.t):
             services.delivery_record(user=self.owner, case=self.case, verified_with_client=True, client_satisfied=True,
@@ -336,7 +337,7 @@ def recomputed(days):
                           if method == Transition.COMPLETE_DELIVER.method and case_id == case.pk)
         delivery = case.deliveries.filter(created_at__lte=resolved_at).order_by("created_at", "id").last()
         intake = MOOD_SCORE.get(case.intake_temperature)
-        at_delivery = MOOD_SCORE.get((delivery.client_mood if delivery else "") or case.temperature)
+        at_delivery = MOOD_SCORE.get(delivery.client_mood if delivery else "")
         if intake is not None and at_delivery is not None:
             add(case.owner_id, "mood_cases")
             add(case.owner_id, "intake_sum", intake)
