@@ -9,7 +9,7 @@ from ..models import REP_ESCALATION_REASONS, Escalation, EscalationNote, Escalat
 from ..notices import notify
 from ..permissions import can_work_escalations
 from ..selectors import supervisor_emails_for
-from ..text import limit_of
+from ..text import REASON_WORDS, limit_of, require_substance
 from ..workflow import Record, ensure_allows
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
 from .irate import apply_irate_rule
@@ -106,8 +106,8 @@ def _clean_note(text):
 
 
 def _clean_resolution(resolution):
-    return require_text(resolution, field="resolution", message="Say how the escalation was resolved.",
-                        limit=limit_of(Escalation, "resolution"))
+    return require_substance(resolution, field="resolution", message="Say how the escalation was resolved.",
+                             limit=limit_of(Escalation, "resolution"), min_words=REASON_WORDS)
 
 
 # --- one escalation ----------------------------------------------------------------------------------

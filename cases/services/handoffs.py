@@ -9,10 +9,10 @@ from ..formatting import case_context
 from ..models import Handoff, HandoffStatus, PromiseKind, PromiseStatus, Step
 from ..notices import notify
 from ..permissions import can_accept_handoff_for, can_answer_handoff, can_reassign, may_own_cases
-from ..text import LINE, clean_text, limit_of
+from ..text import LINE, REASON_WORDS, clean_text, limit_of, require_substance
 from ..workflow import Record, ensure_allows, live_promise_q
 from .client_messages import client_messages_withdraw_held
-from .common import display_name, ensure_can_work, event_record, lock_case, require_text
+from .common import display_name, ensure_can_work, event_record, lock_case
 from .held import end_of_holding
 from .irate import apply_irate_rule
 from .promises import handover_cutoff, settle_if_overdue
@@ -77,8 +77,8 @@ def handoff_request(*, user, case, to_user, reason):
     case = lock_case(case)
     ensure_can_work(user, case)
     ensure_allows(case, Record.HANDOFF)
-    reason = require_text(reason, field="reason", message="Say why you are handing the case over.",
-                          limit=limit_of(Handoff, "reason"))
+    reason = require_substance(reason, field="reason", message="Say why you are handing the case over.",
+                               limit=limit_of(Handoff, "reason"), min_words=REASON_WORDS)
     if to_user is None or not may_own_cases(to_user):
         raise CaseRuleError("Choose an active rep or supervisor to hand the case to.", field="to_user")
     if to_user.pk == case.owner_id:
@@ -200,8 +200,8 @@ def case_reassign(*, user, case, to_user, reason, client_informed, owner_shown=N
     stale = owner_changed_since(case, owner_shown)
     if stale:
         raise CaseRuleError(stale, field="to_user")
-    reason = require_text(reason, field="reason", message="Say why the case is being reassigned.",
-                          limit=limit_of(Handoff, "reason"))
+    reason = require_substance(reason, field="reason", message="Say why the case is being reassigned.",
+                               limit=limit_of(Handoff, "reason"), min_words=REASON_WORDS)
     if to_user is None or not may_own_cases(to_user):
         raise CaseRuleError("Choose an active rep or supervisor.", field="to_user")
     if to_user.pk == case.owner_id:

@@ -14,7 +14,7 @@ from ..notices import notify
 from ..permissions import can_edit_client_contact, can_edit_client_schedule, is_supervisor
 from ..schedule import has_allowed_time, quiet_widened
 from ..search import search_refresh
-from ..text import LINE, clean_text, limit_of, normalise, require_substance
+from ..text import LINE, clean_text, limit_of, normalise, require_substance, same_wording
 from ..workflow import Record, ensure_allows
 from .common import (
     assign_reference, display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text,
@@ -300,6 +300,9 @@ def _concern_fields(description, impact, feeling):
     if impact:
         impact = require_substance(impact, field="impact", limit=limit_of(Concern, "impact"),
                                    message="Say how this affects the client's life or business.")
+    if description and impact and same_wording(description, impact):
+        raise CaseRuleError("That is the description again. Say how this affects the client's life or business.",
+                            field="impact")
     return description, impact, clean_text(feeling, field="feeling", limit=limit_of(Concern, "feeling"))
 
 

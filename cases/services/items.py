@@ -280,8 +280,8 @@ def action_item_hand_back(*, user, item, note):
     ensure_allows(case, Record.ITEM_WORK)
     if item.handback_at:
         raise CaseRuleError("You have already handed this item back; the owner has not answered yet.")
-    note = require_text(note, field="note", message="Say why you are handing the item back.",
-                        limit=limit_of(ActionItem, "handback_note"))
+    note = require_substance(note, field="note", message="Say why you are handing the item back.",
+                             limit=limit_of(ActionItem, "handback_note"), min_words=REASON_WORDS)
     now = timezone.now()
     item.handback_at, item.handback_note = now, note
     item.save(update_fields=["handback_at", "handback_note"])

@@ -18,12 +18,18 @@ def _not_a_copy(text, sources, *, field, message):
     return text
 
 
-# What each note must not merely repeat: the client's concerns, and for a recommitment the acknowledgement.
+def _concern_texts(case):
+    """What the client's concerns say: each one's description and its impact."""
+    return [text for c in case.concerns.all() for text in (c.description, c.impact)]
+
+
+# What each note must not merely repeat: the client's concerns (what is wrong, and how it affects them), and
+# for a recommitment the acknowledgement.
 _COPIED = {
     Acknowledgement: ("That is the client's concern as recorded. Write what you said to acknowledge it, in "
-                      "your own words.", lambda case: [c.description for c in case.concerns.all()]),
+                      "your own words.", _concern_texts),
     Recommitment: ("That repeats the client's concern or your acknowledgement. Write what the team commits to, "
-                   "in your own words.", lambda case: [*(c.description for c in case.concerns.all()),
+                   "in your own words.", lambda case: [*_concern_texts(case),
                                                       *(a.text for a in case.acknowledgements.all())]),
 }
 

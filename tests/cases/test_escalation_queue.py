@@ -94,7 +94,7 @@ def test_resolved_escalations_leave_the_row_and_a_case_with_none_open_leaves_the
     quiet = case_at(NOW - dt.timedelta(hours=2), rep, ClientFactory())
     services.escalation_resolve(user=supervisor, escalation=done, resolution="Sorted with the host")
     services.escalation_resolve(user=supervisor, escalation=raise_on(quiet, NOW - dt.timedelta(hours=1)),
-                                resolution="Sorted")
+                                resolution="Sorted with the host")
 
     rows = queue_rows(boss)
 

@@ -110,7 +110,7 @@ def test_a_handoff_changes_owner_only_when_the_new_owner_accepts(rep, other_rep,
 @pytest.mark.django_db
 def test_a_handoff_needs_the_client_to_have_been_told(rep, other_rep, dennis):
     case = open_case(rep, dennis)
-    handoff = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="Leave")
+    handoff = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="On leave tomorrow")
 
     with pytest.raises(CaseRuleError, match="client has been told") as exc:
         services.handoff_accept(user=other_rep, handoff=handoff, client_informed=False)
@@ -123,7 +123,7 @@ def test_a_handoff_needs_the_client_to_have_been_told(rep, other_rep, dennis):
 @pytest.mark.django_db
 def test_only_the_receiving_rep_can_accept_a_handoff(rep, other_rep, supervisor, dennis):
     case = open_case(rep, dennis)
-    handoff = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="Leave")
+    handoff = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="On leave tomorrow")
 
     with pytest.raises(CaseRuleError, match="handed to"):
         services.handoff_accept(user=supervisor, handoff=handoff, client_informed=True)
@@ -195,7 +195,7 @@ def test_the_rep_a_handoff_is_offered_to_can_see_the_case_until_they_answer(rep,
     case = open_case(rep, dennis)
     assert not can_view_case(other_rep, case)
 
-    handoff = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="Leave")
+    handoff = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="On leave tomorrow")
     assert can_view_case(other_rep, case) and case in visible_cases(other_rep)
 
     services.handoff_decline(user=other_rep, handoff=handoff, note="Full queue")

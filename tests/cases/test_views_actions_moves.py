@@ -181,7 +181,7 @@ def test_a_handoff_takes_effect_when_the_teammate_accepts(rep_client, client, re
 
 
 def test_accepting_a_handoff_needs_the_client_told(client, rep, other_rep, case):
-    handoff = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="Leave")
+    handoff = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="On leave tomorrow")
     client.force_login(other_rep)
 
     response = client.post(url("handoff_accept", case, handoff.pk), {})
@@ -194,7 +194,7 @@ def test_accepting_a_handoff_needs_the_client_told(client, rep, other_rep, case)
 @override_settings(REPS_SEE_OWN_CASES_ONLY=True)
 def test_declining_a_handoff_returns_the_receiver_to_their_cases_when_they_may_no_longer_see_it(
         client, rep, other_rep, case):
-    handoff = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="Leave")
+    handoff = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="On leave tomorrow")
     client.force_login(other_rep)
 
     response = client.post(url("handoff_decline", case, handoff.pk), {})

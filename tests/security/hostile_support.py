@@ -36,7 +36,7 @@ def build_hostile():
     owner, teammate, other = staff(), staff(), staff()
     client = services.client_create(user=owner, name=PAYLOAD, organisation=PAYLOAD, phone="+44 20 7946 0001",
                                     email="dennis@example.com", time_zone="Europe/London")
-    concern = {"description": PAYLOAD, "impact": PAYLOAD, "feeling": PAYLOAD}
+    concern = {"description": PAYLOAD, "impact": PAYLOAD + " (impact)", "feeling": PAYLOAD}
     case = services.case_open(user=owner, client=client, summary=PAYLOAD, temperature=Mood.ANXIOUS, concern=concern)
     case = _go(case, owner, "complete_identify")
     services.acknowledgement_record(user=owner, case=case, text=PAYLOAD + " (acknowledged)")
@@ -77,7 +77,8 @@ def build_hostile():
 
 def _closed_case(owner, client):
     case = advance_to(services.case_open(user=owner, client=client, summary=PAYLOAD, temperature=Mood.IRATE,
-                                         concern={"description": PAYLOAD, "impact": PAYLOAD, "feeling": PAYLOAD}),
+                                         concern={"description": PAYLOAD, "impact": PAYLOAD + " (impact)",
+                                                  "feeling": PAYLOAD}),
                       Step.DELIVER, owner)
     services.delivery_record(user=owner, case=case, verified_with_client=True, client_satisfied=True,
                              prevention_note=PAYLOAD, extra_mile=PAYLOAD,
