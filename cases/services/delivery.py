@@ -11,6 +11,7 @@ from ..errors import CaseRuleError
 from ..bounds import check_follow_up, follow_up_day_has_come
 from ..client_word import not_yet_refusal
 from ..models import ClientMessageKind, ConfirmedBy, Delivery, Mood, PromiseKind, PromiseStatus
+from ..permissions import can_work_case
 from ..text import clean_text, limit_of, normalise, require_substance
 from ..workflow import Record, Transition, ensure_allows
 from .common import ensure_can_work, event_record, lock_case, refresh_counters
@@ -116,10 +117,42 @@ def follow_up_log(*, user, case, note):
     promise_fulfil(promise=promise, at=now, actor=user)
     event_record(case=case, actor=user, verb="follow-up call logged", note=note)
     refresh_counters(case)
-    if final_page_reopen(case=case, now=now) is not None and (case.client.email or "").strip():
-        client_message_send(user=user, case=case, kind=ClientMessageKind.FOLLOW_UP, text=SURVEY_INVITATION,
-                            system=True)
+    if final_page_reopen(case=case, now=now) is not None:
+        if (case.client.email or "").strip():
+            _invite_to_survey(user=user, case=case)
+        else:
+            event_record(case=case, actor=user, verb="survey not sent",
+                         note="The client has no email address: the invitation to rate us goes out when one is "
+                              "recorded, while the final page shows.")
     return delivery
+
+
+def _invite_to_survey(*, user, case):
+    client_message_send(user=user, case=case, kind=ClientMessageKind.FOLLOW_UP, text=SURVEY_INVITATION, system=True)
+
+
+def surveys_owed_send(*, user, client):
+    """The client's email address was just recorded (cases.services.intake.client_update): each of their
+    closed cases whose follow-up call was logged without one, and whose final page still shows, gets the
+    invitation to rate us now. The survey is the client's word, not the rep's to withhold: blanking the
+    address for the call and putting it back afterwards sends the invitation all the same."""
+    now = timezone.now()
+    for case in client.cases.filter(status_link_final_until__gt=now).order_by("pk"):
+        case = lock_case(case)
+        delivery = case.deliveries.order_by("-created_at").first()
+        if case.is_open or delivery is None or delivery.follow_up_logged_at is None:
+            continue
+        if case.client_messages.filter(kind=ClientMessageKind.FOLLOW_UP,
+                                       queued_at__gte=delivery.follow_up_logged_at).exists():
+            continue
+        # Sent in the name of whoever may work the case: the rep who recorded the address, else its owner.
+        sender = next((u for u in (user, case.owner) if can_work_case(u, case)), None)
+        if sender is None:
+            event_record(case=case, actor=user, verb="survey not sent",
+                         note="The client's email address was recorded, but nobody who may work the case is left "
+                              "to send the invitation to rate us: a supervisor can reassign it.")
+            continue
+        _invite_to_survey(user=sender, case=case)
 
 
 def case_loose_ends(*, user, case, reason):

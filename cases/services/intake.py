@@ -102,6 +102,10 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
     if set(changed) & set(SCHEDULE_FIELDS):
         _updates_up_to_date(client)
     client.save(update_fields=changed)
+    if "email" in changed and (client.email or "").strip():
+        from .delivery import surveys_owed_send
+
+        surveys_owed_send(user=user, client=client)
     moved = (_move_promises_out_of_quiet(client, actor=user, agreed_channel=agreed_channel, agreed_text=agreed_text)
              if set(changed) & set(SCHEDULE_FIELDS) else {})
     if agreement is not None:  # wider quiet hours thin every later slot of each rhythm: counted once

@@ -1,0 +1,54 @@
+"""The survey is the client's word, not the rep's to withhold (found by a padding review): a follow-up call
+logged while the client has no email address leaves the invitation owed, said on the timeline, and it goes
+out as soon as an address is recorded while the final page shows. Blanking the address for the call, with
+the client's link revoked, and putting it back afterwards no longer keeps the survey from them."""
+import pytest
+
+from cases import services
+from cases.models import ClientMessageKind
+from notifications.models import OutboxMessage
+from tests.cases.test_client_survey import NOW, resolved_late  # noqa: F401 - its clock and fixture (day 30)
+
+
+def details(client, email):
+    return dict(name=client.name, organisation=client.organisation, email=email, phone=client.phone,
+                time_zone=client.time_zone, quiet_hours_start=client.quiet_hours_start,
+                quiet_hours_end=client.quiet_hours_end)
+
+
+def invitations(case):
+    return case.client_messages.filter(kind=ClientMessageKind.FOLLOW_UP)
+
+
+@pytest.mark.django_db
+def test_an_address_blanked_for_the_call_and_put_back_sends_the_invitation_then(resolved_late, rep, dennis):  # noqa: F811
+    case, _ = resolved_late
+    real = dennis.email
+    services.status_link_revoke(user=rep, case=case)
+    services.client_update(user=rep, client=dennis, case=case, **details(dennis, ""))
+    services.follow_up_log(user=rep, case=case, note="Dennis is not happy with how long it took")
+
+    assert not invitations(case).exists()
+    assert case.events.filter(verb="survey not sent").exists()  # said on the timeline
+
+    dennis.refresh_from_db()
+    services.client_update(user=rep, client=dennis, case=case, **details(dennis, real))
+
+    invitation = invitations(case).get()
+    assert invitation.to_email == real
+    assert OutboxMessage.objects.filter(key=invitation.outbox_key).exists()  # on its way, with its own link
+    dennis.refresh_from_db()
+    services.client_update(user=rep, client=dennis, case=case, **details(dennis, "dennis.new@example.com"))
+    assert invitations(case).count() == 1  # owed once: a later change of address sends no second one
+
+
+@pytest.mark.django_db
+def test_no_invitation_is_owed_before_the_call_is_logged(resolved_late, rep, dennis):  # noqa: F811
+    case, _ = resolved_late
+    real = dennis.email
+    services.client_update(user=rep, client=dennis, case=case, **details(dennis, ""))
+    dennis.refresh_from_db()
+
+    services.client_update(user=rep, client=dennis, case=case, **details(dennis, real))
+
+    assert not invitations(case).exists()
