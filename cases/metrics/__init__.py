@@ -34,8 +34,9 @@ Definitions (the team page shows the same words):
 - Escalations by reason: escalations raised in the window, by reps or the system; per week by the week
   they were raised.
 - Mood, intake vs delivery: over cases resolved through the gate in the window, the average
-  Mood.score (0 irate .. 6 delighted) at intake and at delivery (the mood recorded with the latest
-  delivery, else the case's last recorded mood), shown as the nearest moods ("Upset → Satisfied");
+  Mood.score (0 irate .. 6 delighted) at intake and at delivery (the mood kept on the delivery each
+  resolution confirmed: the rep's reading, else the client's mood when it was resolved), shown as the
+  nearest moods ("Upset → Satisfied");
   "anxious to joy" counts the cases that came in anxious or worse and left satisfied or delighted.
 - Follow-up: over the same cases, those whose follow-up call was logged, as a share of those whose
   follow-up date has passed (cases whose date is still ahead are shown as waiting, not as misses).

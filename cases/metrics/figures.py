@@ -168,7 +168,8 @@ def mood_before_after(board):
     days = board.window.days
     name, title = "mood", "Client mood at intake and at delivery"
     hint = ("Over the cases resolved in the window: the average mood when the case was opened and at delivery "
-            "(the mood recorded with the delivery, else the last one recorded), named by the nearest mood.")
+            "(the mood recorded with the delivery, else the client's mood when the case was resolved), named by "
+            "the nearest mood.")
     rows = [r for r in board.rows() if r[1].mood_cases]
     if not rows:
         return Figure(name, title, hint, f"No case was resolved in these {days} days, so there is no mood at "

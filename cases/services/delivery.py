@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from ..errors import CaseRuleError
 from ..bounds import check_follow_up, follow_up_day_has_come
-from ..client_word import not_yet_refusal
-from ..models import ClientMessageKind, ConfirmedBy, Delivery, Mood, PromiseKind, PromiseStatus
+from ..client_word import current_survey, latest_delivery, not_yet_refusal, survey_refusal
+from ..models import ClientMessageKind, ClientMessageStatus, ConfirmedBy, Delivery, Mood, PromiseKind, PromiseStatus
 from ..permissions import can_work_case
 from ..text import clean_text, limit_of, normalise, require_substance
 from ..workflow import Record, Transition, ensure_allows
@@ -18,7 +18,7 @@ from .common import ensure_can_work, event_record, lock_case, refresh_counters
 from .irate import apply_irate_rule
 from .client_messages import client_message_send
 from .promises import promise_fulfil
-from .status_links import final_page_reopen
+from .status_links import final_page_reopen, resolved_grace
 from .transitions import case_transition
 
 
@@ -131,19 +131,25 @@ def _invite_to_survey(*, user, case):
     client_message_send(user=user, case=case, kind=ClientMessageKind.FOLLOW_UP, text=SURVEY_INVITATION, system=True)
 
 
+@transaction.atomic
 def surveys_owed_send(*, user, client):
     """The client's email address was just recorded (cases.services.intake.client_update): each of their
-    closed cases whose follow-up call was logged without one, and whose final page still shows, gets the
-    invitation to rate us now. The survey is the client's word, not the rep's to withhold: blanking the
-    address for the call and putting it back afterwards sends the invitation all the same."""
+    cases waiting for the client's rating (closed, its follow-up call logged since it closed, within
+    CLIENT_LINK_RESOLVED_DAYS of the call, not yet answered) that has no invitation live at this address
+    gets one now, with its resolved page opened again as the call opens it (a link revoked since is not
+    needed). The survey is the client's word, not the rep's to withhold: blanking the address for the call,
+    or giving the rep's own, and putting the client's back afterwards sends it all the same."""
     now = timezone.now()
-    for case in client.cases.filter(status_link_final_until__gt=now).order_by("pk"):
+    since = now - resolved_grace()
+    address = (client.email or "").strip()
+    dead = [ClientMessageStatus.WITHDRAWN, ClientMessageStatus.FAILED, ClientMessageStatus.BOUNCED]
+    for case in client.cases.filter(deliveries__follow_up_logged_at__gte=since).distinct().order_by("pk"):
         case = lock_case(case)
-        delivery = case.deliveries.order_by("-created_at").first()
-        if case.is_open or delivery is None or delivery.follow_up_logged_at is None:
+        delivery = latest_delivery(case)
+        if survey_refusal(case) is not None or current_survey(case) is not None or delivery.follow_up_logged_at < since:
             continue
-        if case.client_messages.filter(kind=ClientMessageKind.FOLLOW_UP,
-                                       queued_at__gte=delivery.follow_up_logged_at).exists():
+        if (case.client_messages.filter(kind=ClientMessageKind.FOLLOW_UP, queued_at__gte=delivery.follow_up_logged_at,
+                                        to_email__iexact=address).exclude(status__in=dead).exists()):
             continue
         # Sent in the name of whoever may work the case: the rep who recorded the address, else its owner.
         sender = next((u for u in (user, case.owner) if can_work_case(u, case)), None)
@@ -152,6 +158,7 @@ def surveys_owed_send(*, user, client):
                          note="The client's email address was recorded, but nobody who may work the case is left "
                               "to send the invitation to rate us: a supervisor can reassign it.")
             continue
+        final_page_reopen(case=case, now=now)
         _invite_to_survey(user=sender, case=case)
 
 

@@ -129,3 +129,53 @@ def test_migration_0031_keeps_the_temperature_on_past_resolved_deliveries_with_n
 
     assert resolved.deliveries.get().client_mood == Mood.UPSET
     assert waiting.deliveries.get().client_mood == ""  # not resolved: its mood is kept when it is
+
+
+@pytest.mark.django_db
+def test_migration_0031_gives_each_resolution_the_reading_before_it_not_one_after_a_reopen(rep, dennis):
+    """Resolved angry with no mood recorded, reopened and resolved delighted: the first delivery gets the
+    angry reading taken before its resolution, and the past window stays as it was."""
+    from importlib import import_module
+
+    from django.apps import apps as django_apps
+
+    with at(T0):
+        case = advance_to(open_case(rep, dennis, temperature=Mood.ANXIOUS), Step.DELIVER, rep)
+        services.case_set_temperature(user=rep, case=case, temperature=Mood.ANGRY)
+        case.refresh_from_db()
+        case = deliver(case, rep, mood="")
+    with at(T0 + 3 * DAY):
+        case = advance_to(services.case_reopen(user=rep, case=case, reason="Client asked about it again"),
+                          Step.DELIVER, rep)
+        case = deliver(case, rep, mood=Mood.DELIGHTED)
+    first = case.deliveries.order_by("created_at").first()
+    first._meta.model.objects.filter(pk=first.pk).update(client_mood="")  # as recorded before 0031
+
+    import_module("cases.migrations.0031_delivery_mood_kept").keep_moods(django_apps, None)
+
+    first.refresh_from_db()
+    assert first.client_mood == Mood.ANGRY
+    mine = row(metrics.team_dashboard(days=7, now=PAST), rep)
+    assert (mine.delivery_score_sum, mine.anxious_to_joy) == (Mood.ANGRY.score, 0)
+
+
+@pytest.mark.django_db
+def test_migration_0031_leaves_a_delivery_the_client_sent_back_without_a_mood(rep, dennis):
+    from importlib import import_module
+
+    from django.apps import apps as django_apps
+
+    with at(T0):
+        case = advance_to(open_case(rep, dennis, temperature=Mood.UPSET), Step.DELIVER, rep)
+        services.delivery_record(user=rep, case=case, verified_with_client=True, client_satisfied=False,
+                                 prevention_note="", follow_up_on=None)
+        case.refresh_from_db()
+        case = services.case_loose_ends(user=rep, case=case, reason="The invoices still do not print")
+    with at(T0 + DAY):
+        case = deliver(advance_to(case, Step.DELIVER, rep), rep, mood=Mood.DELIGHTED)
+    sent_back = case.deliveries.order_by("created_at").first()
+
+    import_module("cases.migrations.0031_delivery_mood_kept").keep_moods(django_apps, None)
+
+    sent_back.refresh_from_db()
+    assert sent_back.client_mood == ""  # no resolution confirmed it
