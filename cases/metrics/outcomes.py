@@ -76,12 +76,13 @@ WITH resolutions AS MATERIALIZED (
     ) d ON true
     LEFT JOIN LATERAL (
         SELECT status FROM cases_promise WHERE case_id = c.id AND kind = %(follow_up)s
-        AND created_at <= d.follow_up_logged_at ORDER BY id DESC LIMIT 1
+        AND created_at <= d.follow_up_logged_at AND d.follow_up_logged_at IS NOT NULL ORDER BY id DESC LIMIT 1
     ) p ON true
     LEFT JOIN LATERAL (
         SELECT f.status = %(renegotiated)s AND NOT EXISTS (SELECT 1 FROM cases_promise s WHERE s.replaces_id = f.id)
                AS dropped
         FROM cases_promise f WHERE f.case_id = c.id AND f.kind = %(follow_up)s AND f.created_at >= r.resolved_at
+          AND d.follow_up_logged_at IS NULL AND d.follow_up_on < %(today)s  -- only then is `dropped` read
         ORDER BY f.created_at, f.id LIMIT 1
     ) q ON true
     WHERE c.id = ANY(ARRAY(SELECT case_id FROM resolutions))
