@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ..errors import CaseRuleError
 from ..bounds import check_follow_up, follow_up_day_has_come
-from ..client_word import current_survey, latest_delivery, not_yet_refusal, survey_refusal
+from ..client_word import current_survey, latest_delivery, not_yet_refusal, survey_waiting_for
 from ..models import ClientMessageKind, ClientMessageStatus, ConfirmedBy, Delivery, Mood, PromiseKind, PromiseStatus
 from ..permissions import can_work_case
 from ..text import clean_text, limit_of, normalise, require_substance
@@ -146,7 +146,8 @@ def surveys_owed_send(*, user, client):
     for case in client.cases.filter(deliveries__follow_up_logged_at__gte=since).distinct().order_by("pk"):
         case = lock_case(case)
         delivery = latest_delivery(case)
-        if survey_refusal(case) is not None or current_survey(case) is not None or delivery.follow_up_logged_at < since:
+        if (not survey_waiting_for(case, delivery) or delivery.follow_up_logged_at < since
+                or current_survey(case) is not None):
             continue
         if (case.client_messages.filter(kind=ClientMessageKind.FOLLOW_UP, queued_at__gte=delivery.follow_up_logged_at,
                                         to_email__iexact=address).exclude(status__in=dead).exists()):

@@ -20,6 +20,7 @@ from .common import (
     assign_reference, display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text,
 )
 from .client_messages import client_messages_rehold
+from .delivery import surveys_owed_send
 from .irate import apply_irate_rule
 from .promises import (
     agreement_from, allowed_due, move_what_was_promised, pending_promise, pending_update_now, promise_move,
@@ -103,8 +104,6 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
         _updates_up_to_date(client)
     client.save(update_fields=changed)
     if "email" in changed and (client.email or "").strip():
-        from .delivery import surveys_owed_send
-
         surveys_owed_send(user=user, client=client)
     moved = (_move_promises_out_of_quiet(client, actor=user, agreed_channel=agreed_channel, agreed_text=agreed_text)
              if set(changed) & set(SCHEDULE_FIELDS) else {})
