@@ -57,7 +57,7 @@ def test_with_urls_the_settings_use_postgresql_and_redis(tmp_path):
         CELERY_BROKER_URL="redis://127.0.0.1:6999/0",
     )
 
-    assert settings["engine"] == "django.db.backends.postgresql"
+    assert settings["engine"] == "config.postgresql"  # Django's backend, psycopg's timestamp loader
     assert settings["broker"] == "redis://127.0.0.1:6999/0"
     assert "data_folder_in" not in settings["transport"]
 
@@ -88,7 +88,7 @@ def test_production_keeps_the_base_broker_socket_timeouts(tmp_path):
 def test_the_test_run_uses_postgresql_and_redis():
     from django.conf import settings
 
-    assert settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    assert settings.DATABASES["default"]["ENGINE"] == "config.postgresql"
     assert settings.CELERY_BROKER_URL.startswith("redis://")
 
 

@@ -5,7 +5,7 @@ floor views (benchmarks/urls.py), which exist only under these settings."""
 import warnings
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import database, env
 
 # The pages are measured, not their static files (which production serves after collectstatic).
 warnings.filterwarnings("ignore", message="No directory at")
@@ -13,7 +13,7 @@ warnings.filterwarnings("ignore", message="No directory at")
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1"]
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="bench-only-secret-key-not-for-production-0123456789")
-DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES = {"default": database()}
 # One database per size, so the quick (10,000) and the full (100,000) one are both kept.
 DATABASES["default"]["NAME"] = env.str(
     "BENCH_DB_NAME", default=f"casetracker_bench_{env.int('BENCH_CASES', default=100_000)}")

@@ -4,7 +4,7 @@ a TLS proxy set DJANGO_SECURE_PROXY_SSL_HEADER and DJANGO_TRUSTED_PROXY_COUNT (s
 import os
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import database, env
 from .secret_key import read_secret_key
 
 DEBUG = False
@@ -20,7 +20,7 @@ SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=365 * 24 * 6
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 # Preloading is the domain owner's commitment: opt in once submitted to hstspreload.org.
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
-DATABASES = {"default": env.db("DATABASE_URL")}
+DATABASES = {"default": database()}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
 # Added to base's options (their short socket timeouts keep a request from hanging on a dead broker).

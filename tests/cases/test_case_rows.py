@@ -83,10 +83,24 @@ def test_a_filter_control_is_what_django_renders(make_form):
         assert _squash(control(field)) == _squash(field.as_widget()), field.name
 
 
+@pytest.fixture
+def translations_on(settings):
+    """Django's translation machinery on (the project runs with USE_I18N off: English only), as its
+    docs say to switch it in a test: the functions it chose are forgotten before and after."""
+    from django.utils import translation
+
+    settings.USE_I18N = True
+    translation._trans.__dict__.clear()
+    yield
+    settings.USE_I18N = False
+    translation._trans.__dict__.clear()
+
+
 @pytest.mark.parametrize("language", ["en", "de", "fr"])
-def test_spelt_out_dates_are_django_s_formats_in_the_active_language(language):
+def test_spelt_out_dates_are_django_s_formats_in_the_active_language(language, translations_on):
     """`when` and `stamp` write month and weekday names from a per-language table: every month and every
-    weekday must read as Django's own date formats do, in whichever language is active."""
+    weekday must read as Django's own date formats do, in whichever language is active (with Django's
+    translations on: English-only as configured, every language reads English)."""
     from django.utils import translation
     from django.utils.dateformat import format as date_format
 
