@@ -110,3 +110,9 @@ def promises_for_rate(*, owner=None, since=None, until=None):
     if until is not None:
         qs = qs.filter(due_at__lt=until)
     return qs
+
+
+def is_team_address(email):
+    """Whether `email` is the address of someone on the team (any user's, in any letter case): never a
+    client's, since what goes to a client's address (the survey among it) is theirs to answer."""
+    return bool(email) and get_user_model().objects.filter(email__iexact=email).exists()

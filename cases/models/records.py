@@ -87,9 +87,12 @@ class ActionItem(models.Model):
     # The teammate holding the item gave it back; the owner accepts (then reassigns or cancels) or declines.
     handback_at = models.DateTimeField(null=True, blank=True)
     handback_note = models.TextField(blank=True, max_length=1000)
-    # When the item last went to its assignee (cases.services.items): one handed back within
-    # HANDOVER_MIN_MINUTES of being given returns its promise to the owner, however close its due time.
+    # When the item last went to its assignee, and who gave it to them (cases.services.items): one handed
+    # back within HANDOVER_MIN_MINUTES of being given by someone else returns its promise to the owner,
+    # however close its due time (an item someone gave themselves is not theirs to hand back that way).
     assigned_at = models.DateTimeField(null=True, blank=True)
+    assigned_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+                                    db_index=False)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     # Sweep markers (notifications): set once, so a second sweep run is a no-op.

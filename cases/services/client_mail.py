@@ -22,6 +22,7 @@ from ..formatting import case_context
 from ..models import Case, Channel, Client, HandoffStatus, Mood
 from ..notices import notify
 from ..permissions import can_claim_case, can_read_client_mail
+from ..selectors import is_team_address
 from ..text import LINE, NAME, NOTE, normalise
 from ..workflow import Record, ensure_allows, refusal
 from .common import assign_reference, display_name, event_record, lock_case, refresh_counters
@@ -119,7 +120,7 @@ def _client_for(sender, sender_name):
         return client
     try:
         validate_email(sender)
-        email = sender
+        email = "" if is_team_address(sender) else sender  # a teammate writing in is not a client's address
     except ValidationError:
         email = ""
     name = _clip(normalise(sender_name) or sender.split("@")[0] or "Unknown sender", NAME)

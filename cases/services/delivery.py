@@ -131,6 +131,40 @@ def _invite_to_survey(*, user, case):
     client_message_send(user=user, case=case, kind=ClientMessageKind.FOLLOW_UP, text=SURVEY_INVITATION, system=True)
 
 
+def _survey_sender(user, case):
+    """Who the invitation goes out in the name of: `user` if they may work the case, else its owner."""
+    return next((u for u in (user, case.owner) if can_work_case(u, case)), None)
+
+
+def _survey_owed(case, now):
+    """The latest delivery of the closed `case` if it is waiting for the client's rating (its follow-up
+    call logged within CLIENT_LINK_RESOLVED_DAYS, no answer yet), else None."""
+    delivery = latest_delivery(case)
+    if (not survey_waiting_for(case, delivery) or delivery.follow_up_logged_at < now - resolved_grace()
+            or current_survey(case) is not None):
+        return None
+    return delivery
+
+
+def survey_after_revoke(*, user, case, now=None):
+    """The client's links of the closed `case` were just revoked by hand (status_links.status_link_revoke;
+    the caller holds the row lock) while it waits for the client's rating: the survey is the client's, not
+    the rep's to withhold, so a new final page opens and its link goes to the client's address on file (a
+    revoke stops a link that reached the wrong hands; it does not stop the client being asked). With no
+    address, it goes when one is recorded (surveys_owed_send). Returns whether an invitation was sent."""
+    now = now or timezone.now()
+    if case.is_open or _survey_owed(case, now) is None or not (case.client.email or "").strip():
+        return False
+    sender = _survey_sender(user, case)
+    if sender is None:
+        return False
+    final_page_reopen(case=case, now=now)
+    _invite_to_survey(user=sender, case=case)
+    event_record(case=case, actor=user, verb="survey sent again",
+                 note="The link was revoked while the client had not rated us yet: a new one went to their address.")
+    return True
+
+
 @transaction.atomic
 def surveys_owed_send(*, user, client):
     """The client's email address was just recorded (cases.services.intake.client_update): each of their
@@ -145,15 +179,14 @@ def surveys_owed_send(*, user, client):
     dead = [ClientMessageStatus.WITHDRAWN, ClientMessageStatus.FAILED, ClientMessageStatus.BOUNCED]
     for case in client.cases.filter(deliveries__follow_up_logged_at__gte=since).distinct().order_by("pk"):
         case = lock_case(case)
-        delivery = latest_delivery(case)
-        if (not survey_waiting_for(case, delivery) or delivery.follow_up_logged_at < since
-                or current_survey(case) is not None):
+        delivery = _survey_owed(case, now)
+        if delivery is None:
             continue
         if (case.client_messages.filter(kind=ClientMessageKind.FOLLOW_UP, queued_at__gte=delivery.follow_up_logged_at,
                                         to_email__iexact=address).exclude(status__in=dead).exists()):
             continue
         # Sent in the name of whoever may work the case: the rep who recorded the address, else its owner.
-        sender = next((u for u in (user, case.owner) if can_work_case(u, case)), None)
+        sender = _survey_sender(user, case)
         if sender is None:
             event_record(case=case, actor=user, verb="survey not sent",
                          note="The client's email address was recorded, but nobody who may work the case is left "

@@ -14,6 +14,7 @@ from ..notices import notify
 from ..permissions import can_edit_client_contact, can_edit_client_schedule, is_supervisor
 from ..schedule import has_allowed_time, quiet_widened
 from ..search import search_refresh
+from ..selectors import is_team_address
 from ..text import LINE, clean_text, limit_of, normalise, require_substance, same_wording
 from ..workflow import Record, ensure_allows
 from .common import (
@@ -61,6 +62,9 @@ def _client_fill(client, *, name, organisation, email, phone, time_zone, quiet_h
     except ValidationError as exc:  # surface the first message against its field
         field, messages = next(iter(exc.message_dict.items()))
         raise CaseRuleError(messages[0], field=field) from exc
+    if is_team_address(client.email):
+        raise CaseRuleError("That is the address of someone on the team: record the client's own address "
+                            "(or none).", field="email")
 
 
 def _shown(value):

@@ -85,6 +85,7 @@ def action_item_create(*, user, case, description, kind=ItemKind.FIX, assignee=N
     _check_promised(case, assignee, due_at)
     item = ActionItem.objects.create(case=case, description=description, kind=kind, assignee=assignee,
                                      assigned_at=timezone.now() if assignee is not None else None,
+                                     assigned_by=user if assignee is not None else None,
                                      due_at=due_at, created_by=user)
     event_record(case=case, actor=user, verb="action item added",
                  note=f"{description} — {display_name(assignee) if assignee else 'no owner yet'}",
@@ -130,7 +131,8 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
                        assignee_shown=None):
     """Change an open item. A new due time, or new words for what will be done (a kind changed, more than
     a typo fixed: text.same_wording), is a renegotiation with the client (their agreement and the horizon
-    apply), unless the item had no due time; past the old due time, the old promise is broken first."""
+    apply), unless the item had no due time; past the old due time, the old promise is broken first, and
+    the new time is still one the client agreed to, within the horizon (as promises.promise_renegotiate)."""
     case = lock_case(item.case)
     ensure_can_work(user, case)
     ensure_allows(case, Record.ITEM_WORK)
@@ -155,7 +157,7 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
             raise CaseRuleError("A promised due time cannot be removed: agree a new one with the client, or "
                                 "cancel the item.", field="due_at")
         _check_due(due_at)
-        if promise is not None and not (promise.due_at <= now):
+        if promise is not None:  # a new deadline for the client, after a missed one too (broken first, below)
             check_move(PromiseKind.ACTION_ITEM, due_at, now=now, field="due_at")
             agreement = agreement_from(agreed_channel, agreed_text)
     reworded = promise is not None and not same_wording(
@@ -171,6 +173,7 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
     item.handback_at, item.handback_note = (None, "") if assignee_changed else (item.handback_at, item.handback_note)
     if assignee_changed:  # the new assignee is reminded afresh
         item.assigned_at, item.reminded_at = (now if assignee is not None else None), None
+        item.assigned_by = user if assignee is not None else None
     item.save()
     owner = assignee or case.owner
     if promise is not None and (moving or (reworded and promise.due_at > now)):
@@ -289,9 +292,10 @@ def action_item_hand_back(*, user, item, note):
                  data={"item": item.pk})
     # While the owner has not answered, the promise is theirs (the teammate said they cannot keep it), if
     # there is time to pass it on (promise_holder); one about to break stays on the teammate's count,
-    # unless they were given the item less than HANDOVER_MIN_MINUTES ago: a promise the owner could not
-    # keep is not theirs for having been handed on just outside the cutoff.
-    given_lately = (item.assigned_at is not None
+    # unless someone else gave them the item less than HANDOVER_MIN_MINUTES ago: a promise the owner could
+    # not keep is not theirs for having been handed on just outside the cutoff. An item the teammate gave
+    # themselves (while they owned the case, say, just before it changed hands) is not: its promise stays.
+    given_lately = (item.assigned_at is not None and item.assigned_by_id != user.pk
                     and now - item.assigned_at < dt.timedelta(minutes=settings.HANDOVER_MIN_MINUTES))
     _pass_promise(case, item, to=case.owner, actor=user, now=now, returned=given_lately)
     from ..formatting import case_context
@@ -330,8 +334,8 @@ def action_item_answer_hand_back(*, user, item, accept, note=""):
     item.handback_at, item.handback_note = None, ""
     now = timezone.now()
     if accept:
-        item.assignee, item.assigned_at = case.owner, now
-        item.save(update_fields=["handback_at", "handback_note", "assignee", "assigned_at"])
+        item.assignee, item.assigned_at, item.assigned_by = case.owner, now, user
+        item.save(update_fields=["handback_at", "handback_note", "assignee", "assigned_at", "assigned_by"])
         _pass_promise(case, item, to=case.owner, actor=user, now=now)
         verb = "hand-back accepted"
     else:  # the teammate keeps the work, and its promise again if there is time to pass it back

@@ -101,8 +101,12 @@ def status_link_issue(*, user, case, site_url=None):
 
 @transaction.atomic
 def status_link_revoke(*, user, case):
-    """The owner or a supervisor stops the client's link now (on a closed case, its "resolved" page too)."""
+    """The owner or a supervisor stops the client's link now (on a closed case, its "resolved" page too;
+    if the client has not rated us yet, a new invitation goes to their address: delivery.survey_after_revoke)."""
+    from .delivery import survey_after_revoke  # delivery reads this module's final page rule
+
     case = lock_case(case)
     _ensure_may_manage(user, case, "revoke")
     revoke_status_links(case=case, actor=user, why="Revoked by hand.", by_hand=True)
+    survey_after_revoke(user=user, case=case)
     return case

@@ -76,17 +76,18 @@ def test_the_link_revoked_after_the_call_does_not_keep_the_owed_invitation_from_
 
 
 @pytest.mark.django_db
-def test_an_invitation_sent_to_the_reps_own_address_does_not_count_for_the_clients(
-        resolved_late, rep, dennis):
+def test_an_invitation_sent_to_another_address_does_not_count_for_the_clients(resolved_late, rep, dennis):
+    """A teammate's address is refused as a client's (test_survey_not_withheld); any other the rep typed
+    for the call (their own private one, say) does not stand for the client's either."""
     case, _ = resolved_late
-    real = dennis.email
-    services.client_update(user=rep, client=dennis, case=case, **details(dennis, rep.email))
+    real, other = dennis.email, "someone.else@example.net"
+    services.client_update(user=rep, client=dennis, case=case, **details(dennis, other))
     services.follow_up_log(user=rep, case=case, note="Dennis is not happy with how long it took")
     dennis.refresh_from_db()
 
     services.client_update(user=rep, client=dennis, case=case, **details(dennis, real))
 
-    assert sorted(invitations(case).values_list("to_email", flat=True)) == sorted([rep.email, real])
+    assert sorted(invitations(case).values_list("to_email", flat=True)) == sorted([other, real])
 
 
 @pytest.mark.django_db

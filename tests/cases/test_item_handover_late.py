@@ -176,3 +176,32 @@ def test_an_item_given_just_outside_the_cutoff_and_handed_straight_back_returns_
     promise = _promise(item)
     assert promise.status == PromiseStatus.BROKEN and promise.owner == rep
 
+
+
+@override_settings(HANDOVER_MIN_MINUTES=60)
+def test_an_item_the_teammate_gave_themselves_keeps_its_promise_on_them_when_handed_back_late(
+        rep, other_rep, supervisor, dennis, frozen):
+    """Found by a padding review: minutes before their own item's deadline, the owner gives it away and
+    takes it straight back (a fresh `assigned_at`), the case then goes to a teammate, and the old owner
+    hands the item back. They gave it to themselves: the promise about to break stays on their count, and
+    the new owner's declining does not move it either."""
+    case, item = _item_due_in(rep, dennis, 20)
+    _give(item, rep, other_rep)
+    item.refresh_from_db()
+    _give(item, rep, rep)
+    assert _promise(item).owner == rep
+    services.case_reassign(user=supervisor, case=case, to_user=other_rep, reason="Rep is off tomorrow morning",
+                           client_informed=True)
+    item.refresh_from_db()
+
+    services.action_item_hand_back(user=rep, item=item, note="Cannot do it in time now")
+    assert _promise(item).owner == rep
+    item.refresh_from_db()
+    services.action_item_answer_hand_back(user=other_rep, item=item, accept=False)
+    frozen.move_to(NOW + dt.timedelta(minutes=25))
+    SWEEPS["broken_promises"]()
+
+    promise = _promise(item)
+    assert promise.status == PromiseStatus.BROKEN and promise.owner == rep
+    dashboard = metrics.team_dashboard(days=7, now=timezone.now())
+    assert all(r.measures.broken == 0 for r in dashboard.reps if r.user == other_rep)

@@ -67,6 +67,10 @@ def test_editing_an_items_due_time_after_its_deadline_records_it_broken_once(
     with time_machine.travel(item.due_at + dt.timedelta(minutes=30), tick=False):
         data = {"description": item.description, "kind": item.kind, "assignee": other_rep.pk,
                 "due_at": local(dt.timedelta(hours=2))}
+        alone = rep_client.post(url("item_edit", case, item.pk), data)  # a new time needs the client's word
+        assert alone.status_code == 422 and "Say how the client agreed to the new deadline" in alone.content.decode()
+        assert pending(case, PromiseKind.ACTION_ITEM) == promise
+        data.update(agreed_channel=Channel.PHONE, agreed_text="Dennis agreed to two more hours")
         first = rep_client.post(url("item_edit", case, item.pk), data)
         rep_client.post(url("item_edit", case, item.pk), data)
 

@@ -1,0 +1,89 @@
+# ruff: noqa: F811 - the tests take the imported fixture `resolved_late` by name
+"""The survey stays the client's (found by a padding review): revoking the client's link by hand after the
+follow-up call, before they rated us, no longer takes the survey from them (a new invitation goes to their
+address), and a client's address cannot be a teammate's (where the rep would get the invitation and rate
+the case themselves)."""
+import pytest
+
+from cases import services
+from cases.errors import CaseRuleError
+from cases.models import ClientMessageKind, ClientSurvey
+from notifications.models import OutboxMessage
+from tests.cases.client_word_support import DennisBrowser
+from tests.cases.test_client_survey import NOW, resolved_late  # noqa: F401 - its clock and fixture (day 30)
+from tests.cases.test_client_survey_owed import details
+from tests.factories import SupervisorFactory
+
+CALL_NOTE = "Dennis is not happy with how long it took"
+
+
+def invitations(case):
+    return case.client_messages.filter(kind=ClientMessageKind.FOLLOW_UP).order_by("pk")
+
+
+def emailed_browser(message):
+    """Dennis's browser on the link the invitation emailed him."""
+    body = OutboxMessage.objects.get(key=message.outbox_key).body_text
+    url = next(word for word in body.split() if "/status/" in word)
+    return DennisBrowser(url.rstrip("/").rsplit("/", 1)[1])
+
+
+@pytest.mark.django_db
+def test_a_link_revoked_before_the_client_rated_sends_the_survey_again(resolved_late, rep, dennis):
+    case, _ = resolved_late
+    services.follow_up_log(user=rep, case=case, note=CALL_NOTE)
+    first = invitations(case).get()
+    assert emailed_browser(first).open().status_code == 200
+
+    services.status_link_revoke(user=rep, case=case)
+
+    assert emailed_browser(first).open().status_code == 410  # the link that may have reached the wrong hands
+    again = invitations(case).last()
+    assert again.pk != first.pk and again.to_email == dennis.email
+    assert case.events.filter(verb="survey sent again").exists()
+    browser = emailed_browser(again)
+    assert browser.open().status_code == 200
+    assert browser.rate(2).status_code == 302
+    assert ClientSurvey.objects.get(case=case).score == 2
+
+    services.status_link_revoke(user=rep, case=case)  # rated: nothing is owed any more
+    assert invitations(case).count() == 2
+
+
+@pytest.mark.django_db
+def test_a_revoke_before_the_call_sends_nothing(resolved_late, rep):
+    case, _ = resolved_late
+    services.status_link_revoke(user=rep, case=case)
+    assert not invitations(case).exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("whose", ["rep", "supervisor"])
+def test_a_client_s_address_cannot_be_a_teammate_s(resolved_late, rep, dennis, whose):
+    case, _ = resolved_late
+    address = (rep.email if whose == "rep" else SupervisorFactory().email).upper()  # in any case
+    assert address
+    with pytest.raises(CaseRuleError) as refused:
+        services.client_update(user=rep, client=dennis, case=case, **details(dennis, address))
+    assert refused.value.field == "email"
+    with pytest.raises(CaseRuleError) as refused:
+        services.client_create(user=rep, name="Dennis Two", email=address)
+    assert refused.value.field == "email"
+    dennis.refresh_from_db()
+    assert dennis.email != address.lower()
+
+    services.follow_up_log(user=rep, case=case, note=CALL_NOTE)
+    assert invitations(case).get().to_email == dennis.email  # the client's, never the team's
+
+
+@pytest.mark.django_db
+def test_a_teammate_writing_in_opens_a_case_whose_client_has_no_address_of_theirs(rep):
+    from cases.services.client_mail import case_open_from_mail
+
+    case = case_open_from_mail(sender=rep.email.upper(), sender_name="Rep at home", subject="Printer broken",
+                               text="The printer on floor two is broken again")
+
+    assert case.client.email == ""
+    stranger = case_open_from_mail(sender="priya@shop.example", sender_name="Priya", subject="Checkout broken",
+                                   text="Our checkout page fails")
+    assert stranger.client.email == "priya@shop.example"
