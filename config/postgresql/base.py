@@ -8,7 +8,7 @@ TIME_ZONE in DATABASES (this project's settings), Django's time zone for the con
 session's time zone is set to UTC when the connection opens, and psycopg's own loader already returns
 every value in `datetime.timezone.utc`: the same datetimes Django's loader gives, so this backend keeps
 psycopg's. Any other time-zone setting gets Django's loader, unchanged.
-tests/config/test_postgresql_backend.py compares the values with Django's loader's."""
+tests/test_postgresql_backend.py compares the values with Django's loader's."""
 import datetime as dt
 
 from django.db.backends.postgresql import base

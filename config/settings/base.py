@@ -85,7 +85,6 @@ TEMPLATES = [
 ]
 
 
-
 def database(default=environ.Env.NOTSET):
     """DATABASE_URL's database. PostgreSQL is served by config.postgresql: Django's backend with psycopg's
     compiled timestamp loader (the same values, parsed in C)."""
