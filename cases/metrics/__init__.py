@@ -15,8 +15,9 @@ Definitions (the team page shows the same words):
   handoff passes only promises still ahead of their deadline); an escalation to the rep who owned the
   case when it was raised (`Escalation.case_owner`); everything read from the timeline to the case's
   owner recorded on the event (`CaseEvent.owner`): an arrival at
-  deliver to the owner then, an opening to the owner at opening, and a resolution, reopen or override
-  (each case once) to the owner at the case's latest one in the window.
+  deliver to the owner then, an opening to the owner at opening, a resolution to the owner then (each
+  one: a case resolved, reopened and resolved again counts twice, each judged by its own delivery), and a
+  reopen or override (each case once) to the owner at the case's latest one in the window.
 - Promise-keeping rate: kept / (kept + broken) over promises due in the window (kept late is broken;
   pending, renegotiated and withdrawn promises do not count). Same rule as `selectors.promise_keeping_rate`
   and as the "N kept / N broken" of each case page. Per week: the same over the promises due that week.

@@ -127,7 +127,7 @@ def _opened(w, tally):
 def _closures(w, tally):
     """Closed by override, reopened and sent back from deliver by loose ends, each case once: for the owner
     at its latest such event in the window (stays in plan cut short by loose-ends round trips show here,
-    beside the step times). Resolved is counted with the resolved cases' outcomes (the same rule:
+    beside the step times). Resolved is counted with the outcomes (each resolution in the window:
     cases/metrics/outcomes.py), so the window's resolutions, the most frequent, are looked at once.
     The window's events of the three (a few hundred in 90 days at 100,000 cases, from the index
     event_transition_verb) are read in the order of time and the latest per case and kind kept here: a
@@ -156,7 +156,7 @@ def _escalations(w, tally):
 
 
 def _resolved_outcomes(w, tally):
-    """The cases resolved in the window, their mood and follow-up (cases/metrics/outcomes.py)."""
+    """The window's resolutions, their mood and follow-up (cases/metrics/outcomes.py)."""
     for owner_id, outcome in resolved_outcomes(w).items():
         for m in tally.rows(owner_id):
             for name in OUTCOME_FIELDS:

@@ -1,10 +1,13 @@
-"""The outcomes of the cases resolved through the deliver gate in a window (a Transition.COMPLETE_DELIVER
-event in it; each case once), by the rep who owned the case when it was resolved (`CaseEvent.owner` of its
-latest resolution in the window: a later handoff or reassignment does not move it): how many (the page's
-"Resolved"), the client's mood at intake and at delivery, and the follow-up call.
+"""The outcomes of the resolutions through the deliver gate in a window (each Transition.COMPLETE_DELIVER
+event in it: a case resolved, reopened and resolved again in the window counts twice, each resolution
+judged by its own delivery), by the rep who owned the case when it was resolved (`CaseEvent.owner` of the
+resolution: a later handoff or reassignment does not move it): how many (the page's "Resolved"), the
+client's mood at intake and at delivery, and the follow-up call.
 
 - The delivery counted is the one that resolution confirmed (the case's latest delivery recorded at or
-  before it): a reopen and a new delivery later do not rewrite a past window's mood or follow-up.
+  before it): a reopen and a new delivery later do not rewrite that resolution's mood or follow-up, in a
+  past window or in the same one (a call missed after the first resolution stays missed when the case is
+  reopened and resolved again: found by a padding review).
 - Mood: Mood.score (0 irate .. 6 delighted) of the case's intake temperature, and of the mood recorded
   with that delivery (the rep's reading, else the client's temperature when the case was resolved, kept on
   the delivery then: cases.services.transitions._resolve, migration 0031 for the past), never the case's
@@ -17,7 +20,7 @@ latest resolution in the window: a later handoff or reassignment does not move i
   resolution's follow-up promise renegotiated with no successor: cases.services.promises.promise_drop).
 
 On PostgreSQL one statement does it: the window's resolutions with their owner (index-only, from
-event_transition_verb, the latest per case), the resolved cases by primary key, each case's latest
+event_transition_verb), the resolved cases by primary key, each case's latest
 delivery by one index-only read (delivery_latest_case, newest first with the mood and the follow-up:
 migration 0013), and the sums per owner (the mood scale is passed as an array, so the scores are Mood's).
 Elsewhere (SQLite for `make run`) the same rows are fetched and added up in Python."""
@@ -28,9 +31,9 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 
-from ..models import Case, CaseEvent, Delivery, Promise, PromiseKind, PromiseStatus
+from ..models import CaseEvent, Delivery, Promise, PromiseKind, PromiseStatus
 from ..workflow import Transition
-from .bounded import among, on_postgresql
+from .bounded import on_postgresql
 from .measures import ANXIOUS_OR_WORSE, MOOD_SCORES, SATISFIED_OR_BETTER
 
 RESOLVE = Transition.COMPLETE_DELIVER
@@ -60,9 +63,8 @@ def resolved_outcomes(w):
 # The tables are the models' (cases_case: Case, cases_delivery: Delivery, cases_caseevent: CaseEvent).
 OUTCOMES_SQL = """
 WITH resolutions AS MATERIALIZED (
-    SELECT DISTINCT ON (case_id) case_id, owner_id, created_at AS resolved_at FROM cases_caseevent
+    SELECT case_id, owner_id, created_at AS resolved_at FROM cases_caseevent
     WHERE verb = %(resolve)s AND from_step <> '' AND created_at >= %(since)s AND created_at < %(until)s
-    ORDER BY case_id, created_at DESC
 ), resolved AS (
     SELECT r.owner_id,
            array_position(%(scale)s::text[], c.intake_temperature::text) - 1 AS intake,
@@ -117,23 +119,20 @@ def _postgres(w):
 
 def _python(w):
     resolutions = CaseEvent.objects.filter(w.q(), verb=RESOLVE.label).exclude(from_step="").order_by()
-    resolved_by = resolutions.filter(case=OuterRef("pk")).order_by("-created_at", "-id").values("owner_id")[:1]
-    resolved_at = resolutions.filter(case=OuterRef("pk")).order_by("-created_at", "-id").values("created_at")[:1]
-    latest = Delivery.objects.filter(case=OuterRef("pk"), created_at__lte=OuterRef("resolved_in_window")).order_by(
+    latest = Delivery.objects.filter(case=OuterRef("case_id"), created_at__lte=OuterRef("created_at")).order_by(
         "-created_at", "-id")
-    call = Promise.objects.filter(case=OuterRef("pk"), kind=PromiseKind.FOLLOW_UP,
+    call = Promise.objects.filter(case=OuterRef("case_id"), kind=PromiseKind.FOLLOW_UP,
                                   created_at__lte=OuterRef("fu_at")).order_by("-id")
-    first_call = Promise.objects.filter(case=OuterRef("pk"), kind=PromiseKind.FOLLOW_UP,
-                                        created_at__gte=OuterRef("resolved_in_window")).order_by("created_at", "id")
-    rows = (Case.objects.filter(among("pk", resolutions.values("case_id"))).order_by()
-            .annotate(resolved_by=Subquery(resolved_by), resolved_in_window=Subquery(resolved_at))
+    first_call = Promise.objects.filter(case=OuterRef("case_id"), kind=PromiseKind.FOLLOW_UP,
+                                        created_at__gte=OuterRef("created_at")).order_by("created_at", "id")
+    rows = (resolutions
             .annotate(d_mood=Subquery(latest.values("client_mood")[:1]),
                       fu_on=Subquery(latest.values("follow_up_on")[:1]),
                       fu_at=Subquery(latest.values("follow_up_logged_at")[:1]))
             .annotate(call=Subquery(call.values("status")[:1]), first_call=Subquery(first_call.values("pk")[:1]),
                       first_call_status=Subquery(first_call.values("status")[:1]))
             .annotate(first_call_moved=Exists(Promise.objects.filter(replaces=OuterRef("first_call"))))
-            .values_list("resolved_by", "intake_temperature", "d_mood", "fu_on", "fu_at", "call",
+            .values_list("owner_id", "case__intake_temperature", "d_mood", "fu_on", "fu_at", "call",
                          "first_call_status", "first_call_moved"))
     today = timezone.localdate(w.until)
     by_owner = defaultdict(Outcomes)

@@ -70,6 +70,24 @@ def test_a_later_delivery_does_not_rewrite_a_past_resolutions_call_or_mood(path,
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", PATHS)
+def test_a_reopen_in_the_same_window_does_not_wipe_a_missed_call_or_the_mood_it_left(path, rep, dennis,
+                                                                                     monkeypatch):
+    """Found by a padding review: each case was counted once, at its latest resolution in the window, so
+    a missed call (broken by the sweep) and an upset client disappeared when the case was reopened and
+    resolved again with a delighted reading in the same window. Every resolution counts, each by its own
+    delivery."""
+    case = first_resolution(rep, dennis, call_late=False)
+    resolved_again_and_called_on_time(case, rep)
+    on_path(path, monkeypatch)
+
+    mine = row(metrics.team_dashboard(days=7, now=T0 + 5 * DAY), rep)
+
+    assert (mine.resolved, mine.follow_up_done, mine.follow_up_missed, mine.follow_up_waiting) == (2, 1, 1, 0)
+    assert (mine.mood_cases, mine.delivery_score_sum) == (2, Mood.UPSET.score + Mood.DELIGHTED.score)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PATHS)
 def test_a_call_a_reopen_moved_before_its_day_is_waiting_not_missed(path, rep, dennis, monkeypatch):
     """Reopened the day before the call (which then moves to after the next delivery, counted as a
     renegotiation): until the case resolves again, its resolution's call is neither made nor missed."""

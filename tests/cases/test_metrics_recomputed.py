@@ -321,7 +321,7 @@ def recomputed(days):
     latest = {}  # (transition, case id) -> the case's latest such transition in the window
     for e in events:
         latest[(e.data.get("transition"), e.case_id)] = e.created_at
-    for transition, key in ((Transition.COMPLETE_DELIVER, "resolved"), (Transition.FORCE_CLOSE, "override"),
+    for transition, key in ((Transition.FORCE_CLOSE, "override"),
                             (Transition.REOPEN, "reopened"), (Transition.LOOSE_ENDS, "sent_back")):
         for (method, case_id), moment in latest.items():
             if method == transition.method:
@@ -329,12 +329,12 @@ def recomputed(days):
     for arrival in events:
         if arrival.data.get("transition") == Transition.COMPLETE_MANAGE_ANXIETY.method and eta_verdict(arrival):
             add(owner_at(arrival.case_id, arrival.created_at), f"eta:{eta_verdict(arrival)}")
-    resolved_by = {case_id: owner_at(case_id, moment) for (method, case_id), moment in latest.items()
-                   if method == Transition.COMPLETE_DELIVER.method}
-    for case in Case.objects.filter(pk__in=resolved_by):
-        case.owner_id = resolved_by[case.pk]  # counted for the rep who resolved it
-        resolved_at = max(moment for (method, case_id), moment in latest.items()
-                          if method == Transition.COMPLETE_DELIVER.method and case_id == case.pk)
+    for resolution in events:  # every resolution in the window, each judged by its own delivery
+        if resolution.data.get("transition") != Transition.COMPLETE_DELIVER.method:
+            continue
+        case, resolved_at = Case.objects.get(pk=resolution.case_id), resolution.created_at
+        case.owner_id = owner_at(case.pk, resolved_at)  # counted for the rep who resolved it
+        add(case.owner_id, "resolved")
         delivery = case.deliveries.filter(created_at__lte=resolved_at).order_by("created_at", "id").last()
         intake = MOOD_SCORE.get(case.intake_temperature)
         at_delivery = MOOD_SCORE.get(delivery.client_mood if delivery else "")
