@@ -61,10 +61,12 @@ def test_a_server_side_cursor_reads_the_same_values():
     assert all(at.tzinfo is dt.timezone.utc for _pk, at in streamed)
 
 
-def test_a_database_in_another_time_zone_keeps_django_s_loader():
-    """A TIME_ZONE in DATABASES (Django then reads timestamps in that zone) is left to Django's loader."""
+@pytest.mark.parametrize("zone", ["Europe/Paris", "UTC"])
+def test_a_database_with_its_own_time_zone_keeps_django_s_loader(zone):
+    """A TIME_ZONE in DATABASES (Django then reads timestamps in that zone, as a ZoneInfo, "UTC" too) is
+    left to Django's loader."""
     wrapper = connections.create_connection(DEFAULT_DB_ALIAS)
     assert wrapper.reads_utc
-    elsewhere = type(wrapper)({**wrapper.settings_dict, "TIME_ZONE": "Europe/Paris"}, DEFAULT_DB_ALIAS)
+    elsewhere = type(wrapper)({**wrapper.settings_dict, "TIME_ZONE": zone}, DEFAULT_DB_ALIAS)
     assert not elsewhere.reads_utc
     assert "django" in elsewhere.get_connection_params()["context"].get_loader(TIMESTAMPTZ, Format.TEXT).__module__

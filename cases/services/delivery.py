@@ -131,14 +131,9 @@ def _invite_to_survey(*, user, case):
     client_message_send(user=user, case=case, kind=ClientMessageKind.FOLLOW_UP, text=SURVEY_INVITATION, system=True)
 
 
-def _survey_sender(user, case):
-    """Who the invitation goes out in the name of: `user` if they may work the case, else its owner."""
-    return next((u for u in (user, case.owner) if can_work_case(u, case)), None)
-
-
 def _survey_owed(case, now):
-    """The latest delivery of the closed `case` if it is waiting for the client's rating (its follow-up
-    call logged within CLIENT_LINK_RESOLVED_DAYS, no answer yet), else None."""
+    """The latest delivery of `case` if it is waiting for the client's rating (closed, its follow-up call
+    logged since, within CLIENT_LINK_RESOLVED_DAYS, no answer yet), else None."""
     delivery = latest_delivery(case)
     if (not survey_waiting_for(case, delivery) or delivery.follow_up_logged_at < now - resolved_grace()
             or current_survey(case) is not None):
@@ -146,23 +141,32 @@ def _survey_owed(case, now):
     return delivery
 
 
-def survey_after_revoke(*, user, case, now=None):
-    """The client's links of the closed `case` were just revoked by hand (status_links.status_link_revoke;
-    the caller holds the row lock) while it waits for the client's rating: the survey is the client's, not
-    the rep's to withhold, so a new final page opens and its link goes to the client's address on file (a
-    revoke stops a link that reached the wrong hands; it does not stop the client being asked). With no
-    address, it goes when one is recorded (surveys_owed_send). Returns whether an invitation was sent."""
-    now = now or timezone.now()
-    if case.is_open or _survey_owed(case, now) is None or not (case.client.email or "").strip():
-        return False
-    sender = _survey_sender(user, case)
+def _survey_sent_again(*, user, case, now):
+    """The owed invitation goes out with the resolved page opened again (as logging the call opens it), in
+    the name of whoever may work the case: `user`, else its owner; with nobody left, it says so on the
+    timeline. Returns whether it went."""
+    sender = next((u for u in (user, case.owner) if can_work_case(u, case)), None)
     if sender is None:
+        event_record(case=case, actor=user, verb="survey not sent",
+                     note="The invitation to rate us is owed, but nobody who may work the case is left to send it: "
+                          "a supervisor can reassign it.")
         return False
     final_page_reopen(case=case, now=now)
     _invite_to_survey(user=sender, case=case)
-    event_record(case=case, actor=user, verb="survey sent again",
-                 note="The link was revoked while the client had not rated us yet: a new one went to their address.")
     return True
+
+
+def survey_after_revoke(*, user, case, now=None):
+    """The client's links of `case` were just revoked by hand (status_links.status_link_revoke; the caller
+    holds the row lock). If it waits for the client's rating, the survey is the client's, not the rep's to
+    withhold: a new resolved page opens and its link goes to the client's address on file (a revoke stops a
+    link that reached the wrong hands; it does not stop the client being asked). With no address, it goes
+    when one is recorded (surveys_owed_send)."""
+    now = now or timezone.now()
+    if (_survey_owed(case, now) is not None and (case.client.email or "").strip()
+            and _survey_sent_again(user=user, case=case, now=now)):
+        event_record(case=case, actor=user, verb="survey sent again",
+                     note="The link was revoked before the client rated us: a new one went to their address.")
 
 
 @transaction.atomic
@@ -172,7 +176,7 @@ def surveys_owed_send(*, user, client):
     CLIENT_LINK_RESOLVED_DAYS of the call, not yet answered) that has no invitation live at this address
     gets one now, with its resolved page opened again as the call opens it (a link revoked since is not
     needed). The survey is the client's word, not the rep's to withhold: blanking the address for the call,
-    or giving the rep's own, and putting the client's back afterwards sends it all the same."""
+    or giving another, and putting the client's back afterwards sends it all the same."""
     now = timezone.now()
     since = now - resolved_grace()
     address = (client.email or "").strip()
@@ -185,15 +189,7 @@ def surveys_owed_send(*, user, client):
         if (case.client_messages.filter(kind=ClientMessageKind.FOLLOW_UP, queued_at__gte=delivery.follow_up_logged_at,
                                         to_email__iexact=address).exclude(status__in=dead).exists()):
             continue
-        # Sent in the name of whoever may work the case: the rep who recorded the address, else its owner.
-        sender = _survey_sender(user, case)
-        if sender is None:
-            event_record(case=case, actor=user, verb="survey not sent",
-                         note="The client's email address was recorded, but nobody who may work the case is left "
-                              "to send the invitation to rate us: a supervisor can reassign it.")
-            continue
-        final_page_reopen(case=case, now=now)
-        _invite_to_survey(user=sender, case=case)
+        _survey_sent_again(user=user, case=case, now=now)
 
 
 def case_loose_ends(*, user, case, reason):

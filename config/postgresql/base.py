@@ -21,8 +21,9 @@ from psycopg.types.datetime import TimestamptzLoader
 class DatabaseWrapper(base.DatabaseWrapper):
     @cached_property
     def reads_utc(self):
-        """Whether Django wants this connection's timestamps in UTC: psycopg's loader then reads them."""
-        return self.timezone is dt.timezone.utc and self.timezone_name == "UTC"
+        """Whether Django wants this connection's timestamps in datetime.timezone.utc (USE_TZ, no TIME_ZONE
+        in DATABASES; the session is then in UTC too): psycopg's loader then reads them."""
+        return self.timezone is dt.timezone.utc
 
     def get_connection_params(self):
         params = super().get_connection_params()
