@@ -72,10 +72,13 @@ def visible_cases(user):
         return qs
     holds_item = ActionItem.objects.filter(case=OuterRef("pk"), assignee=user)
     offered = Handoff.objects.filter(case=OuterRef("pk"), to_user=user, status=HandoffStatus.REQUESTED)
+    watches = Case.watchers.through.objects.filter(case=OuterRef("pk"), user=user)
     claimable = Q(awaiting_claim=True, step__in=OPEN_STEPS) if user.has_perm("cases.add_case") else Q(pk__in=[])
+    # Every condition on the case's own row or an EXISTS: each case once, no DISTINCT (a DISTINCT would
+    # refuse an ORDER BY on a computed rank whose values travel as parameters: config.settings.base).
     return qs.filter(
-        Q(owner=user) | Q(co_owner=user) | Q(watchers=user) | Exists(holds_item) | Exists(offered) | claimable
-    ).distinct()
+        Q(owner=user) | Q(co_owner=user) | Exists(watches) | Exists(holds_item) | Exists(offered) | claimable
+    )
 
 
 # Every case page, and the pages of one case, read it by its reference (cases.frozen).
