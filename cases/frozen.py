@@ -22,6 +22,8 @@ built by the ORM on each call, as if it were not frozen), and an empty id set re
 query, as the ORM does. Rules for the builder: each argument must reach the SQL only as a parameter (a
 filter value, not a slice bound or a column name), and the builder must not depend on anything else
 that changes between calls (the time, settings): it runs once per kind of arguments.
+On PostgreSQL the statement is prepared once per connection (config.postgresql: prepared reads), so
+PostgreSQL does not parse and plan it again on every page either.
 tests/cases/test_frozen.py checks that a frozen read sends exactly what the ORM writes and returns what
 it returns."""
 import copy
@@ -77,6 +79,14 @@ class _BoundQuery:
         compiler.connection = connection or connections[using]  # this thread's connection
         sql, params = self._sql, self._params
         compiler.as_sql = lambda *args, **kwargs: (sql, params)
+        prepared = getattr(compiler.connection, "prepared_reads", None)  # config.postgresql
+        if prepared is not None:
+            run = compiler.execute_sql
+
+            def execute_sql(*args, **kwargs):
+                with prepared():  # the statement is sent, and its cursor opened, inside
+                    return run(*args, **kwargs)
+            compiler.execute_sql = execute_sql
         return compiler
 
     def chain(self, klass=None):

@@ -8,17 +8,61 @@ TIME_ZONE in DATABASES (this project's settings), Django's time zone for the con
 session's time zone is set to UTC when the connection opens, and psycopg's own loader already returns
 every value in `datetime.timezone.utc`: the same datetimes Django's loader gives, so this backend keeps
 psycopg's. Any other time-zone setting gets Django's loader, unchanged.
-tests/test_postgresql_backend.py compares the values with Django's loader's."""
+tests/test_postgresql_backend.py compares the values with Django's loader's.
+
+Prepared reads: inside `connection.prepared_reads()` (cases.frozen runs its reads there) a cursor binds
+its parameters on the server and its statement is prepared, once per connection, so PostgreSQL parses
+and plans a fixed-shape read once, not on every page. Every other statement is sent as Django sends it
+(values in the SQL, never prepared). OPTIONS["prepared_reads"] (config.settings.base) turns it off.
+tests/test_prepared_reads.py."""
+import contextlib
 import datetime as dt
 
-from django.db.backends.postgresql import base
+import psycopg
+from django.db.backends.postgresql import base, operations
+from django.db.backends.postgresql.psycopg_any import register_tzloader
 from django.utils.asyncio import async_unsafe
 from django.utils.functional import cached_property
-from psycopg import adapt
+from psycopg import adapt, errors
+from psycopg.pq import Format
 from psycopg.types.datetime import TimestamptzLoader
+
+TIMESTAMPTZ = psycopg.adapters.types["timestamptz"].oid
+
+
+class PreparedCursor(psycopg.Cursor):
+    """A cursor whose parameters travel apart from the SQL: psycopg prepares its statements (the
+    connection's prepare_threshold is 0, and Django's own cursors, ClientCursors, never prepare)."""
+
+
+class DatabaseOperations(operations.DatabaseOperations):
+    def last_executed_query(self, cursor, sql, params):
+        """The SQL with its values in place, for a prepared read too (its own text holds $1, $2...)."""
+        if isinstance(cursor, PreparedCursor):
+            try:
+                return self.compose_sql(sql, params)
+            except errors.DataError:
+                return None
+        return super().last_executed_query(cursor, sql, params)
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    ops_class = DatabaseOperations
+    _preparing = False
+
+    @cached_property
+    def prepares_reads(self):
+        return bool(self.settings_dict["OPTIONS"].get("prepared_reads"))
+
+    @contextlib.contextmanager
+    def prepared_reads(self):
+        """Cursors opened inside are PreparedCursors (when OPTIONS["prepared_reads"] is on)."""
+        before, self._preparing = self._preparing, self.prepares_reads
+        try:
+            yield
+        finally:
+            self._preparing = before
+
     @cached_property
     def reads_utc(self):
         """Whether Django wants this connection's timestamps in datetime.timezone.utc (USE_TZ, no TIME_ZONE
@@ -27,6 +71,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def get_connection_params(self):
         params = super().get_connection_params()
+        params.pop("prepared_reads", None)  # ours, not psycopg's
+        if self.prepares_reads:
+            params["prepare_threshold"] = 0  # only PreparedCursors prepare, at their first run
         if self.reads_utc:
             context = adapt.AdaptersMap(params["context"])  # Django's map, shared: extended, not changed
             context.register_loader("timestamptz", TimestamptzLoader)  # the compiled one when installed
@@ -36,7 +83,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
     @async_unsafe
     def create_cursor(self, name=None):
         """Django's cursor, without its check of the loader's time zone (psycopg's has no `timezone`
-        attribute, and it reads UTC, which is what that check would register)."""
+        attribute, and it reads UTC, which is what that check would register); a PreparedCursor inside
+        prepared_reads()."""
+        if self._preparing and not name:
+            cursor = PreparedCursor(self.connection)
+            tzloader = self.connection.adapters.get_loader(TIMESTAMPTZ, Format.TEXT)
+            if not self.reads_utc and self.timezone != getattr(tzloader, "timezone", None):
+                register_tzloader(self.timezone, cursor)  # as Django's create_cursor does
+            return cursor
         if not self.reads_utc:
             return super().create_cursor(name)
         if not name:

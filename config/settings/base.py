@@ -91,14 +91,10 @@ def database(default=environ.Env.NOTSET):
     db = env.db("DATABASE_URL", default=default)
     if db["ENGINE"] == "django.db.backends.postgresql":
         db["ENGINE"] = "config.postgresql"
-        # Parameters travel apart from the SQL (server-side binding), so a statement a process sends
-        # again and again (every page's reads) is prepared once per connection after
-        # DATABASE_PREPARE_THRESHOLD runs: PostgreSQL then skips parsing and, when its generic plan is as
-        # good, planning (a list page's row read spent more time planned than run). 0 turns both off
-        # (a connection pooler in transaction mode without prepared-statement support).
-        threshold = env.int("DATABASE_PREPARE_THRESHOLD", default=2)
-        if threshold > 0:
-            db.setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=threshold)
+        # The fixed-shape reads (cases.frozen: the case page's records, a list's rows) are prepared once
+        # per connection: PostgreSQL then skips parsing and planning them. Off (0) for a connection
+        # pooler in transaction mode that does not carry prepared statements.
+        db.setdefault("OPTIONS", {})["prepared_reads"] = env.bool("DATABASE_PREPARED_READS", default=True)
     return db
 
 
