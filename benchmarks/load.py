@@ -87,7 +87,9 @@ def page_queries(path, session_key, middleware=None):
 def database_ms(statements, runs=3):
     """What PostgreSQL spends on a page's statements: the sums of EXPLAIN ANALYZE's planning and execution
     times (the best of `runs` for each statement), in a transaction rolled back. Planning is paid on
-    every request (no prepared statements), and a subquery that is cheap to run can be dear to plan."""
+    every request by the statements Django sends, and a subquery that is cheap to run can be dear to
+    plan; the prepared reads (cases.frozen) are parsed once per connection and, when PostgreSQL keeps
+    their generic plan, planned once too: the sum counts them as if they were not prepared."""
     from django.db import connection, transaction
 
     if connection.vendor != "postgresql":
