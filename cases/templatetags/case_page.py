@@ -11,7 +11,9 @@ template as before."""
 from django import template
 from django.forms.renderers import DjangoTemplates
 from django.template.loader import get_template
-from django.utils.html import conditional_escape, format_html, format_html_join
+from django.utils.html import format_html
+
+from .case_rows import _e, _safe
 
 register = template.Library()
 
@@ -30,16 +32,14 @@ _MOOD_FIELDS = ("temperature",)  # with every field whose name holds "mood": the
 def attrs_html(attrs):
     """django/forms/widgets/attrs.html (and django/forms/attrs.html): False leaves the attribute out,
     True writes its bare name, anything else name="str(value)"."""
-    return format_html_join("", "{}", (
-        (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, str(value)),)
-        for name, value in attrs.items() if value is not False
-    ))
+    return "".join(f" {_e(name)}" if value is True else f' {_e(name)}="{_e(str(value))}"'
+                   for name, value in attrs.items() if value is not False)
 
 
 def _input_html(w):
     """django/forms/widgets/input.html for the widget context `w`."""
-    value = format_html(' value="{}"', str(w["value"])) if w["value"] is not None else ""
-    return format_html('<input type="{}" name="{}"{}{}>', w["type"], w["name"], value, attrs_html(w["attrs"]))
+    value = f' value="{_e(str(w["value"]))}"' if w["value"] is not None else ""
+    return f'<input type="{_e(w["type"])}" name="{_e(w["name"])}"{value}{attrs_html(w["attrs"])}>'
 
 
 def radios_html(field):
@@ -50,10 +50,9 @@ def radios_html(field):
     for radio in field.subwidgets:
         if radio.data["template_name"] != _RADIO_OPTION or not isinstance(radio.renderer, DjangoTemplates):
             return None
-        css = format_html(" chip mood mood--{}", radio.data["value"]) if chip else ""
-        choices.append((css, _input_html(radio.data), radio.choice_label))
-    return format_html('<fieldset class="choices"><legend>{}</legend>{}</fieldset>\n  ', field.label,
-                       format_html_join("", '<label class="choice{}">{} {}</label>', choices))
+        css = f" chip mood mood--{_e(radio.data['value'])}" if chip else ""
+        choices.append(f'<label class="choice{css}">{_input_html(radio.data)} {_e(radio.choice_label)}</label>')
+    return f'<fieldset class="choices"><legend>{_e(field.label)}</legend>{"".join(choices)}</fieldset>\n  '
 
 
 def _widget_html(widget, w):
@@ -62,23 +61,22 @@ def _widget_html(widget, w):
     if name in _INPUT_TEMPLATES:
         return _input_html(w)
     if name == _TEXTAREA:
-        return format_html('<textarea name="{}"{}>\n{}</textarea>', w["name"], attrs_html(w["attrs"]),
-                           w["value"] if w["value"] else "")
+        value = _e(w["value"]) if w["value"] else ""
+        return f'<textarea name="{_e(w["name"])}"{attrs_html(w["attrs"])}>\n{value}</textarea>'
     if name == _SELECT:
         parts = []
         for group_name, group, _index in w["optgroups"]:
             if group_name:
-                parts.append(format_html('\n  <optgroup label="{}">', group_name))
+                parts.append(f'\n  <optgroup label="{_e(group_name)}">')
             for option in group:
                 if option["template_name"] != _OPTION:
                     return None
-                parts.append(format_html('\n  <option value="{}"{}>{}</option>', str(option["value"]),
-                                         attrs_html(option["attrs"]), option["label"]))
-                parts.append("\n")  # select_option.html ends with a line break
+                # select_option.html ends with a line break
+                parts.append(f'\n  <option value="{_e(str(option["value"]))}"{attrs_html(option["attrs"])}>'
+                             f'{_e(option["label"])}</option>\n')
             if group_name:
-                parts.append(format_html("\n  </{}>", "optgroup"))
-        return format_html('<select name="{}"{}>{}\n</select>', w["name"], attrs_html(w["attrs"]),
-                           format_html_join("", "{}", ((part,) for part in parts)))
+                parts.append("\n  </optgroup>")
+        return f'<select name="{_e(w["name"])}"{attrs_html(w["attrs"])}>{"".join(parts)}\n</select>'
     return None
 
 
@@ -102,26 +100,27 @@ def label_html(field):
     form = field.form
     if form.template_name_label != _LABEL or not isinstance(form.renderer, DjangoTemplates):
         return field.label_tag()
-    contents = field.label
+    contents = _e(field.label)
     suffix = field.field.label_suffix if field.field.label_suffix is not None else form.label_suffix
-    if suffix and contents and contents[-1] not in ":?.!":
-        contents = format_html("{}{}", contents, suffix)
+    if suffix and field.label and field.label[-1] not in ":?.!":
+        contents = f"{contents}{_e(suffix)}"
     widget = field.field.widget
     id_ = widget.attrs.get("id") or field.auto_id
     if not id_:
-        return conditional_escape(contents)
+        return contents
     attrs = {}
     id_for_label = widget.id_for_label(id_)
     if id_for_label:
         attrs["for"] = id_for_label
     if field.field.required and hasattr(form, "required_css_class"):
         attrs["class"] = form.required_css_class
-    return format_html("<label{}>{}</label>", attrs_html(attrs), contents)
+    return f"<label{attrs_html(attrs)}>{contents}</label>"
 
 
 @register.simple_tag
 def field_row(field):
-    """cases/parts/_field.html for `field` (its form is field.form)."""
+    """cases/parts/_field.html for `field` (its form is field.form). Written with f-strings over `_e`
+    (format_html's lazy-string checks cost more than the escaping: cases/templatetags/case_rows.py)."""
     kind = field.field.widget.__class__.__name__.lower()
     # In _field.html every branch of the first {% if %} but the last ends with a line break and indent.
     if kind == "radioselect":
@@ -129,20 +128,19 @@ def field_row(field):
         if main is None:
             return get_template("cases/parts/_field.html").render({"field": field, "form": field.form})
     elif field.is_hidden:
-        main = format_html("{}\n  ", widget_html(field))
+        main = f"{widget_html(field)}\n  "
     elif kind == "checkboxinput":
-        main = format_html('<label class="check">{} {}</label>\n  ', widget_html(field), field.label)
+        main = f'<label class="check">{widget_html(field)} {_e(field.label)}</label>\n  '
     else:
-        main = format_html("{} {}", label_html(field), widget_html(field))
-    auto_id = field.auto_id
-    coach = (format_html('<div id="{}-coach" class="coach-slot" aria-live="polite"></div>', auto_id)
+        main = f"{label_html(field)} {widget_html(field)}"
+    auto_id = _e(field.auto_id)
+    coach = (f'<div id="{auto_id}-coach" class="coach-slot" aria-live="polite"></div>'
              if getattr(field.form, "coach_context", None) and field.name == "text" else "")
-    help_text = (format_html('<small class="help" id="{}_helptext">{}</small>', auto_id, field.help_text)
-                 if field.help_text else "")
-    errors = format_html_join("", '<p class="error" id="{}_error">{}</p>', ((auto_id, e) for e in field.errors))
-    return format_html('\n<div class="field field--{}{}{}">\n  {}\n  {}\n  {}\n  {}\n</div>\n',
-                       kind, " has-error" if field.errors else "", " is-hidden" if field.is_hidden else "",
-                       main, coach, help_text, errors)
+    help_text = f'<small class="help" id="{auto_id}_helptext">{_e(field.help_text)}</small>' if field.help_text else ""
+    errors = "".join(f'<p class="error" id="{auto_id}_error">{_e(e)}</p>' for e in field.errors)
+    css = f'{" has-error" if field.errors else ""}{" is-hidden" if field.is_hidden else ""}'
+    body = f"{main}\n  {coach}\n  {help_text}\n  {errors}"
+    return _safe(f'\n<div class="field field--{_e(kind)}{css}">\n  {body}\n</div>\n')
 
 
 @register.simple_tag
