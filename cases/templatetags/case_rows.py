@@ -22,7 +22,6 @@ from django.template.loader import get_template
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.template.defaultfilters import timesince_filter, truncatechars
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.safestring import SafeData, mark_safe
 
@@ -88,10 +87,8 @@ def case_url(name, reference):
 # --- filter forms ---------------------------------------------------------------------------------
 def _attrs(attrs):
     """django/forms/widgets/attrs.html."""
-    return format_html_join("", "{}", (
-        (format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value),)
-        for name, value in attrs.items() if value is not False and value is not None
-    ))
+    return "".join(f" {_e(name)}" if value is True else f' {_e(name)}="{_e(value)}"'
+                   for name, value in attrs.items() if value is not False and value is not None)
 
 
 @register.simple_tag
@@ -109,13 +106,13 @@ def control(field):
     if isinstance(widget, forms.Select):
         if any(group_name for group_name, _group, _index in w["optgroups"]):
             return field.as_widget()
-        options = format_html_join("", '\n  <option value="{}"{}>{}</option>', (
-            (option["value"], _attrs(option["attrs"]), option["label"])
+        options = "".join(
+            f'\n  <option value="{_e(option["value"])}"{_attrs(option["attrs"])}>{_e(option["label"])}</option>'
             for _name, group, _index in w["optgroups"] for option in group
-        ))
-        return format_html('<select name="{}"{}>{}\n</select>', w["name"], _attrs(w["attrs"]), options)
-    value = format_html(' value="{}"', w["value"]) if w["value"] is not None else ""
-    return format_html('<input type="{}" name="{}"{}{}>', w["type"], w["name"], value, _attrs(w["attrs"]))
+        )
+        return _safe(f'<select name="{_e(w["name"])}"{_attrs(w["attrs"])}>{options}\n</select>')
+    value = f' value="{_e(w["value"])}"' if w["value"] is not None else ""
+    return _safe(f'<input type="{_e(w["type"])}" name="{_e(w["name"])}"{value}{_attrs(w["attrs"])}>')
 
 
 # --- whole rows -----------------------------------------------------------------------------------
