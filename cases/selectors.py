@@ -74,8 +74,9 @@ def visible_cases(user):
     offered = Handoff.objects.filter(case=OuterRef("pk"), to_user=user, status=HandoffStatus.REQUESTED)
     watches = Case.watchers.through.objects.filter(case=OuterRef("pk"), user=user)
     claimable = Q(awaiting_claim=True, step__in=OPEN_STEPS) if user.has_perm("cases.add_case") else Q(pk__in=[])
-    # Every condition on the case's own row or an EXISTS: each case once, no DISTINCT (a DISTINCT would
-    # refuse an ORDER BY on a computed rank whose values travel as parameters: config.settings.base).
+    # Every condition on the case's own row or an EXISTS: each case once without a DISTINCT, which would
+    # sort the whole visible set for uniqueness (and refuse an ORDER BY on search's computed rank were its
+    # values ever sent apart from the SQL).
     return qs.filter(
         Q(owner=user) | Q(co_owner=user) | Exists(watches) | Exists(holds_item) | Exists(offered) | claimable
     )

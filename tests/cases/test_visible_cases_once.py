@@ -1,7 +1,7 @@
 """The cases a rep may see (selectors.visible_cases) hold each case once however many ways it is theirs
-(owned, watched by several people, several items held), without a DISTINCT: search pages rank their
-matches with a computed tier whose values travel as parameters, and PostgreSQL refuses a DISTINCT whose
-ORDER BY holds such an expression (config.settings.base: server-side binding)."""
+(owned, watched by several people, several items held), without a DISTINCT (which sorts the whole
+visible set, and which PostgreSQL refuses beside search's ORDER BY on a computed rank once the rank's
+values travel apart from the SQL)."""
 import datetime as dt
 
 import pytest
