@@ -4,42 +4,22 @@
 for word (tests/cases/test_case_page_fields.py renders every case-page form both ways and compares).
 Django draws a widget through its form templates: a select with a dozen options is some thirty template
 renders (the select, each option, each option's attrs), a label two more; on the case page that was a
-third of the rendering time. Inputs, checkboxes, selects, radio buttons, textareas and labels are written
-here from the widget's own context (`widget.get_context`, the same dict Django's templates read); any
-other widget (a project widget with its own template) and the field row around it go through the
-template as before."""
+third of the rendering time. Radio buttons and labels are written here, and the other widgets by
+case_rows.widget_html (as the list filters are), from the widget's own context (`widget.get_context`, the
+same dict Django's templates read); any other widget (a project widget with its own template) and the
+field row around it go through the template as before."""
 from django import template
 from django.forms.renderers import DjangoTemplates
 from django.template.loader import get_template
 from django.utils.html import format_html
 
-from .case_rows import _e, _safe
+from .case_rows import _e, _input_html, _safe, attrs_html, widget_html
 
 register = template.Library()
 
-_INPUT_TEMPLATES = frozenset(f"django/forms/widgets/{name}.html" for name in (
-    "input", "text", "number", "email", "url", "password", "hidden", "date", "datetime", "time", "checkbox",
-    "search", "tel", "color",
-))
-_SELECT = "django/forms/widgets/select.html"
-_OPTION = "django/forms/widgets/select_option.html"
-_TEXTAREA = "django/forms/widgets/textarea.html"
 _LABEL = "django/forms/label.html"
 _RADIO_OPTION = "django/forms/widgets/radio_option.html"
 _MOOD_FIELDS = ("temperature",)  # with every field whose name holds "mood": the choices are mood chips
-
-
-def attrs_html(attrs):
-    """django/forms/widgets/attrs.html (and django/forms/attrs.html): False leaves the attribute out,
-    True writes its bare name, anything else name="str(value)"."""
-    return "".join(f" {_e(name)}" if value is True else f' {_e(name)}="{_e(str(value))}"'
-                   for name, value in attrs.items() if value is not False)
-
-
-def _input_html(w):
-    """django/forms/widgets/input.html for the widget context `w`."""
-    value = f' value="{_e(str(w["value"]))}"' if w["value"] is not None else ""
-    return f'<input type="{_e(w["type"])}" name="{_e(w["name"])}"{value}{attrs_html(w["attrs"])}>'
 
 
 def radios_html(field):
@@ -53,46 +33,6 @@ def radios_html(field):
         css = f" chip mood mood--{_e(radio.data['value'])}" if chip else ""
         choices.append(f'<label class="choice{css}">{_input_html(radio.data)} {_e(radio.choice_label)}</label>')
     return f'<fieldset class="choices"><legend>{_e(field.label)}</legend>{"".join(choices)}</fieldset>\n  '
-
-
-def _widget_html(widget, w):
-    """The widget's markup from its context `w`, or None when its template is not one written here."""
-    name = widget.template_name
-    if name in _INPUT_TEMPLATES:
-        return _input_html(w)
-    if name == _TEXTAREA:
-        value = _e(w["value"]) if w["value"] else ""
-        return f'<textarea name="{_e(w["name"])}"{attrs_html(w["attrs"])}>\n{value}</textarea>'
-    if name == _SELECT:
-        parts = []
-        for group_name, group, _index in w["optgroups"]:
-            if group_name:
-                parts.append(f'\n  <optgroup label="{_e(group_name)}">')
-            for option in group:
-                if option["template_name"] != _OPTION:
-                    return None
-                # select_option.html ends with a line break
-                parts.append(f'\n  <option value="{_e(str(option["value"]))}"{attrs_html(option["attrs"])}>'
-                             f'{_e(option["label"])}</option>\n')
-            if group_name:
-                parts.append("\n  </optgroup>")
-        return f'<select name="{_e(w["name"])}"{attrs_html(w["attrs"])}>{"".join(parts)}\n</select>'
-    return None
-
-
-def widget_html(field):
-    """`{{ field }}` (BoundField.as_widget), with the widget's markup written here when it can be."""
-    widget = field.field.widget
-    if not isinstance(field.form.renderer, DjangoTemplates) or field.field.show_hidden_initial:
-        return str(field)
-    if field.field.localize:
-        widget.is_localized = True
-    attrs = field.build_widget_attrs({}, widget)
-    if field.auto_id and "id" not in widget.attrs:
-        attrs.setdefault("id", field.auto_id)
-    context = widget.get_context(field.html_name, field.value(), attrs)
-    html = _widget_html(widget, context["widget"])
-    return html if html is not None else str(field)
 
 
 def label_html(field):

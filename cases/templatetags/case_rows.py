@@ -5,18 +5,18 @@ A list of 50 rows used to render the compact stepper, the mood chip and the coun
 inclusion tag each: a new context and some sixty template nodes per row, most of the page's time. Here
 the stepper and the chip, which depend only on the step (and the closed-from step) or the mood, are
 rendered once per process from the same templates the case page uses (cases/parts/_stepper.html,
-_mood.html) and reused; the countdown is built with format_html, word for word what
+_mood.html) and reused; the countdown is built in Python, word for word what
 cases/parts/_countdown.html writes (tests/cases/test_case_rows.py checks both agree). A link to a case
-reverses its URL pattern once per process, and a filter form's selects, checkboxes and inputs are written
-from the widget's own context (what Django's widget templates would print, without the ~dozen template
-includes per select). Whole rows (case_list_row, search_row, all_cases_row, queue_row) are written the
-same way: one call per row, word for word the template loop body each replaced (tests/cases/test_list_rows.py
-renders both)."""
+reverses its URL pattern once per process, and a form's inputs, selects and textareas (the list filters
+here, the case page's fields in case_page.py) are written from the widget's own context by widget_html
+(what Django's widget templates print, without the ~dozen template includes per select). Whole rows
+(case_list_row, search_row, all_cases_row, queue_row) are written the same way: one call per row, word
+for word the template loop body each replaced (tests/cases/test_list_rows.py renders both)."""
 import unicodedata
 from html import escape as html_escape
 
 from django import template
-from django.forms import widgets as forms
+from django.forms.renderers import DjangoTemplates
 from django.conf import settings
 from django.template.loader import get_template
 from django.urls import get_script_prefix, reverse
@@ -84,35 +84,74 @@ def case_url(name, reference):
     return f"{head}{reference}{tail}"
 
 
-# --- filter forms ---------------------------------------------------------------------------------
-def _attrs(attrs):
-    """django/forms/widgets/attrs.html."""
-    return "".join(f" {_e(name)}" if value is True else f' {_e(name)}="{_e(value)}"'
-                   for name, value in attrs.items() if value is not False and value is not None)
+# --- form widgets (the list filters here, the case page's fields in case_page.py) ---------------------
+_INPUT_TEMPLATES = frozenset(f"django/forms/widgets/{name}.html" for name in (
+    "input", "text", "number", "email", "url", "password", "hidden", "date", "datetime", "time", "checkbox",
+    "search", "tel", "color",
+))
+_SELECT = "django/forms/widgets/select.html"
+_OPTION = "django/forms/widgets/select_option.html"
+_TEXTAREA = "django/forms/widgets/textarea.html"
+
+
+def attrs_html(attrs):
+    """django/forms/widgets/attrs.html (and django/forms/attrs.html): False leaves the attribute out,
+    True writes its bare name, anything else name="str(value)"."""
+    return "".join(f" {_e(name)}" if value is True else f' {_e(name)}="{_e(str(value))}"'
+                   for name, value in attrs.items() if value is not False)
+
+
+def _input_html(w):
+    """django/forms/widgets/input.html for the widget context `w`."""
+    value = f' value="{_e(str(w["value"]))}"' if w["value"] is not None else ""
+    return f'<input type="{_e(w["type"])}" name="{_e(w["name"])}"{value}{attrs_html(w["attrs"])}>'
+
+
+def _widget_html(widget, w):
+    """The widget's markup from its context `w`, or None when its template is not one written here."""
+    name = widget.template_name
+    if name in _INPUT_TEMPLATES:
+        return _input_html(w)
+    if name == _TEXTAREA:
+        value = _e(w["value"]) if w["value"] else ""
+        return f'<textarea name="{_e(w["name"])}"{attrs_html(w["attrs"])}>\n{value}</textarea>'
+    if name == _SELECT:
+        parts = []
+        for group_name, group, _index in w["optgroups"]:
+            if group_name:
+                parts.append(f'\n  <optgroup label="{_e(group_name)}">')
+            for option in group:
+                if option["template_name"] != _OPTION:
+                    return None
+                # select_option.html ends with a line break
+                parts.append(f'\n  <option value="{_e(str(option["value"]))}"{attrs_html(option["attrs"])}>'
+                             f'{_e(option["label"])}</option>\n')
+            if group_name:
+                parts.append("\n  </optgroup>")
+        return f'<select name="{_e(w["name"])}"{attrs_html(w["attrs"])}>{"".join(parts)}\n</select>'
+    return None
+
+
+def widget_html(field):
+    """`{{ field }}` (BoundField.as_widget), with the widget's markup written here when it can be."""
+    widget = field.field.widget
+    if not isinstance(field.form.renderer, DjangoTemplates) or field.field.show_hidden_initial:
+        return str(field)
+    if field.field.localize:
+        widget.is_localized = True
+    attrs = field.build_widget_attrs({}, widget)
+    if field.auto_id and "id" not in widget.attrs:
+        attrs.setdefault("id", field.auto_id)
+    context = widget.get_context(field.html_name, field.value(), attrs)
+    html = _widget_html(widget, context["widget"])
+    return html if html is not None else str(field)
 
 
 @register.simple_tag
 def control(field):
-    """`{{ field }}` for a select, a checkbox or a one-line input, written here from the widget's context;
-    any other widget, or a field with errors, is rendered by Django as usual."""
-    widget = field.field.widget
-    if field.errors or not isinstance(widget, (forms.Select, forms.Input)) or isinstance(
-            widget, (forms.SelectMultiple, forms.RadioSelect, forms.FileInput)):
-        return field.as_widget()
-    attrs = field.build_widget_attrs({}, widget)
-    if field.auto_id and "id" not in widget.attrs:
-        attrs["id"] = field.auto_id
-    w = widget.get_context(field.html_name, field.value(), attrs)["widget"]
-    if isinstance(widget, forms.Select):
-        if any(group_name for group_name, _group, _index in w["optgroups"]):
-            return field.as_widget()
-        options = "".join(
-            f'\n  <option value="{_e(option["value"])}"{_attrs(option["attrs"])}>{_e(option["label"])}</option>'
-            for _name, group, _index in w["optgroups"] for option in group
-        )
-        return _safe(f'<select name="{_e(w["name"])}"{_attrs(w["attrs"])}>{options}\n</select>')
-    value = f' value="{_e(w["value"])}"' if w["value"] is not None else ""
-    return _safe(f'<input type="{_e(w["type"])}" name="{_e(w["name"])}"{value}{_attrs(w["attrs"])}>')
+    """`{{ field }}` of a filter form, written by widget_html (word for word what Django's widget templates
+    print; any other widget is rendered by Django)."""
+    return _safe(widget_html(field))
 
 
 # --- whole rows -----------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 case links and filter controls are built in Python for speed, and must print exactly what the templates
 and Django's widgets they stand for print."""
 import datetime as dt
-import re
 import zoneinfo
 
 import pytest
@@ -22,10 +21,6 @@ DJANGO = engines["django"]
 
 def _render(source, **context):
     return DJANGO.from_string("{% load case_ui %}" + source).render(context)
-
-
-def _squash(html):
-    return re.sub(r"\s+", " ", str(html)).replace("> <", "><").strip()
 
 
 @pytest.mark.parametrize("step", list(Step))
@@ -80,7 +75,7 @@ def test_a_filter_control_is_what_django_renders(make_form):
     form = make_form()
 
     for field in form:
-        assert _squash(control(field)) == _squash(field.as_widget()), field.name
+        assert control(field) == field.as_widget(), field.name
 
 
 @pytest.fixture
