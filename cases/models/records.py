@@ -135,6 +135,12 @@ class ActionItem(models.Model):
     def is_open(self):
         return self.status == ItemStatus.OPEN
 
+    def give(self, assignee, *, by, now):
+        """The item goes to `assignee` (None: nobody yet), given by `by` at `now`: the three fields a
+        hand-back reads move together (cases.services.items). Not saved."""
+        self.assignee = assignee
+        self.assigned_at, self.assigned_by = (now, by) if assignee is not None else (None, None)
+
 
 class StatusUpdate(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_updates")

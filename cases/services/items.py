@@ -83,10 +83,9 @@ def action_item_create(*, user, case, description, kind=ItemKind.FIX, assignee=N
     asked, due_at = due_at, allowed_due(case, PromiseKind.ACTION_ITEM, due_at)
     _check_due(due_at)
     _check_promised(case, assignee, due_at)
-    item = ActionItem.objects.create(case=case, description=description, kind=kind, assignee=assignee,
-                                     assigned_at=timezone.now() if assignee is not None else None,
-                                     assigned_by=user if assignee is not None else None,
-                                     due_at=due_at, created_by=user)
+    item = ActionItem(case=case, description=description, kind=kind, due_at=due_at, created_by=user)
+    item.give(assignee, by=user, now=timezone.now())
+    item.save()
     event_record(case=case, actor=user, verb="action item added",
                  note=f"{description} — {display_name(assignee) if assignee else 'no owner yet'}",
                  data={"item": item.pk})
@@ -167,13 +166,12 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
     _check_promised(case, assignee, due_at)
     old_wording = item.description
     assignee_changed = (assignee.pk if assignee else None) != item.assignee_id
-    item.description, item.kind, item.assignee, item.due_at = description, kind, assignee, due_at
+    item.description, item.kind, item.due_at = description, kind, due_at
     if moving:
         item.reminded_at = item.overdue_notified_at = None
-    item.handback_at, item.handback_note = (None, "") if assignee_changed else (item.handback_at, item.handback_note)
-    if assignee_changed:  # the new assignee is reminded afresh
-        item.assigned_at, item.reminded_at = (now if assignee is not None else None), None
-        item.assigned_by = user if assignee is not None else None
+    if assignee_changed:  # the new assignee is reminded afresh; a hand-back pending goes with the old one
+        item.give(assignee, by=user, now=now)
+        item.reminded_at, item.handback_at, item.handback_note = None, None, ""
     item.save()
     owner = assignee or case.owner
     if promise is not None and (moving or (reworded and promise.due_at > now)):
@@ -334,7 +332,7 @@ def action_item_answer_hand_back(*, user, item, accept, note=""):
     item.handback_at, item.handback_note = None, ""
     now = timezone.now()
     if accept:
-        item.assignee, item.assigned_at, item.assigned_by = case.owner, now, user
+        item.give(case.owner, by=user, now=now)
         item.save(update_fields=["handback_at", "handback_note", "assignee", "assigned_at", "assigned_by"])
         _pass_promise(case, item, to=case.owner, actor=user, now=now)
         verb = "hand-back accepted"
