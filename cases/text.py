@@ -1,10 +1,15 @@
 """Free text as the services accept it: normalised (Unicode NFKC, invisible and zero-width characters
 removed, runs of spaces collapsed, at most one blank line between paragraphs), within its length limit,
 and for the recipe's gate records, with substance (at least MIN_WORDS different words, two of them longer
-than a letter: "ok", "x", ".", "ok ok ok", "x.x.x", "x y z" and a lone zero-width space are refused).
-Limits come from the model fields, so the form, the service and the model agree."""
+than a letter: "ok", "x", ".", "ok ok ok", "x.x.x", "x y z", "11 22 33", "<b>ok</b> <i>ok</i> <u>ok</u>",
+look-alike letters of other scripts and a lone zero-width space are refused), and in the writer's own
+words where it must not merely repeat another record (is_copy). Limits come from the model fields, so the
+form, the service and the model agree."""
+import functools
 import re
 import unicodedata
+
+from confusable_homoglyphs.confusables import confusables_data
 
 from .errors import CaseRuleError
 
@@ -45,11 +50,51 @@ def normalise(value):
     return _BLANK_LINES.sub("\n\n", text).strip()
 
 
+# Markup and character references are not words: "<b>ok</b>" is "ok", "&nbsp;" nothing.
+_MARKUP = re.compile(r"<[^<>]{0,200}>|&#?\w{1,12};")
+
+
+@functools.cache
+def _look_alikes():
+    """Each letter that Unicode lists as confusable with another (Latin "o", Cyrillic "о", Greek "ο"),
+    mapped to the lowest of its group, so look-alikes spell one word (confusable_homoglyphs' table, the
+    one django-registration checks user names with)."""
+    parent = {}
+
+    def root(ch):
+        while parent.get(ch, ch) != ch:
+            ch = parent[ch]
+        return ch
+
+    for ch, glyphs in confusables_data.items():
+        for glyph in glyphs:
+            other = glyph["c"]
+            if len(ch) == len(other) == 1 and ch.isalpha() and other.isalpha():
+                a, b = root(ch), root(other)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    return {ch: root(ch) for ch in parent}
+
+
+def _cores(text):
+    """The words of `text` in order: runs of text between spaces (markup dropped), each told by its
+    letters alone, whatever their case or script of look-alike letters ("x.x.x" is "xxx", "x1" is "x",
+    "ок" is "ok"); a run without a letter ("11", "1.5") is no word."""
+    alike = _look_alikes()
+    cores = ("".join(alike.get(ch, ch) for ch in token.casefold() if ch.isalpha())
+             for token in _MARKUP.sub(" ", text or "").split())
+    return [core for core in cores if core]
+
+
 def _words(text):
-    """The different words of `text`: runs of text between spaces that hold a letter or a digit, told
-    apart by their letters and digits, whatever their case ("x.x.x" is one word, "ok ok ok" one)."""
-    cores = ("".join(_WORD.findall(token.casefold())) for token in (text or "").split())
-    return {core for core in cores if core}
+    """The different words of `text` (_cores): "ok ok ok" is one."""
+    return set(_cores(text))
+
+
+def _says_something(words, min_words=MIN_WORDS):
+    """Whether these different words make a record: `min_words` of them, two longer than a letter ("x y z"
+    says nothing)."""
+    return len(words) >= min_words and sum(len(w) > 1 for w in words) >= min(2, min_words)
 
 
 def word_count(text):
@@ -79,8 +124,7 @@ def clean_text(value, *, field, limit, required=False, message="This field is re
 def require_substance(value, *, field, message, limit=NOTE, min_words=MIN_WORDS):
     """A gate record: normalised, within its limit, and at least `min_words` words."""
     text = clean_text(value, field=field, limit=limit, required=True, message=message)
-    words = _words(text)
-    if len(words) < min_words or sum(len(w) > 1 for w in words) < min(2, min_words):  # "x y z" says nothing
+    if not _says_something(_words(text), min_words):
         raise CaseRuleError(f"{message} Write at least {min_words} words: a record the next person can act on.",
                             field=field)
     return text
@@ -131,3 +175,48 @@ def same_wording(old, new):
     if _NEGATION.findall(old.casefold()) != _NEGATION.findall(new.casefold()):
         return False
     return _edits_within(old.casefold(), new.casefold(), TYPO_EDITS)
+
+
+PASTED_RUN = 4  # this many words in a row as another record has them (all of it, if shorter) were copied
+
+
+def is_copy(text, sources):
+    """Whether `text` only repeats `sources` (the client's concern, the question asked): one of them as it
+    is or with a typo fixed (same_wording), or what it says beyond them would not pass as a record. Beyond
+    them is outside every run of PASTED_RUN words (or a whole shorter source) that a source has in the same
+    order, a run widened over a word retyped with a typo: "Ok. " before the pasted concern, the concern twice,
+    in markup or in look-alike letters, is a copy; "I told Dennis his shop has been cut off since the
+    upgrade" beside a concern that says "since the upgrade" is not."""
+    sources = [source for source in sources if source]
+    if any(same_wording(source, text) for source in sources):
+        return True
+    words = _cores(normalise(text))
+    covered = [False] * len(words)
+    for source in sources:
+        said = _cores(normalise(source))
+        run = min(PASTED_RUN, len(said))
+        if not run:
+            continue
+        runs = {tuple(said[i:i + run]) for i in range(len(said) - run + 1)}
+        for i in range(len(words) - run + 1):
+            if tuple(words[i:i + run]) in runs:
+                covered[i:i + run] = [True] * run
+        _widen_over_typos(words, covered, set(said))
+    return not _says_something({word for word, copied in zip(words, covered) if not copied})
+
+
+def _widen_over_typos(words, covered, said):
+    """Mark as copied each word beside a copied run that is a word of the source, as it is or retyped with a
+    typo (one letter added, removed or changed; two in a word longer than five letters: "overnigth" in a
+    pasted concern that says "overnight")."""
+    grown = True
+    while grown:
+        grown = False
+        for i, word in enumerate(words):
+            beside = (i > 0 and covered[i - 1]) or (i + 1 < len(words) and covered[i + 1])
+            if covered[i] or not beside:
+                continue
+            edits = 0 if len(word) <= 2 else 1 if len(word) <= 5 else TYPO_EDITS
+            if word in said or any(_edits_within(word, other, edits) for other in said
+                                   if abs(len(other) - len(word)) <= edits):
+                covered[i] = grown = True

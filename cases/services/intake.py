@@ -15,7 +15,7 @@ from ..permissions import can_edit_client_contact, can_edit_client_schedule, is_
 from ..schedule import has_allowed_time, quiet_widened
 from ..search import search_refresh
 from ..selectors import is_team_address
-from ..text import LINE, clean_text, limit_of, normalise, require_substance, same_wording
+from ..text import LINE, clean_text, is_copy, limit_of, normalise, require_substance
 from ..workflow import Record, ensure_allows
 from .common import (
     assign_reference, display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text,
@@ -26,6 +26,7 @@ from .irate import apply_irate_rule
 from .promises import (
     agreement_from, allowed_due, move_what_was_promised, pending_promise, pending_update_now, promise_move,
 )
+from .steps import ensure_notes_stay_own
 
 
 def client_create(*, user, name, organisation="", email="", phone="", time_zone="UTC",
@@ -307,7 +308,7 @@ def _concern_fields(description, impact, feeling):
     if impact:
         impact = require_substance(impact, field="impact", limit=limit_of(Concern, "impact"),
                                    message="Say how this affects the client's life or business.")
-    if description and impact and same_wording(description, impact):
+    if description and impact and is_copy(impact, [description]):
         raise CaseRuleError("That is the description again. Say how this affects the client's life or business.",
                             field="impact")
     return description, impact, clean_text(feeling, field="feeling", limit=limit_of(Concern, "feeling"))
@@ -344,6 +345,7 @@ def _concern_create(*, user, case, description="", impact="", impact_deadline=No
     concern = Concern.objects.create(case=case, description=description, impact=impact,
                                      impact_deadline=impact_deadline, feeling=feeling, created_by=user)
     missing = concern.missing_parts()
+    ensure_notes_stay_own(case)
     event_record(case=case, actor=user, verb="concern added", note=description,
                  data={"missing": missing} if missing else {})
     return concern
@@ -372,6 +374,7 @@ def concern_update(*, user, concern, description, impact, impact_deadline=None, 
         raise CaseRuleError("A concern cannot be emptied; describe it.", field="description")
     concern.impact_deadline = impact_deadline
     concern.save(update_fields=["description", "impact", "feeling", "impact_deadline"])
+    ensure_notes_stay_own(case)
     event_record(case=case, actor=user, verb="concern edited", note=concern.description)
     refresh_counters(case)
     return concern

@@ -6,14 +6,15 @@ from django.db import transaction
 from ..errors import CaseRuleError
 from ..models import Acknowledgement, Case, Fact, Recommitment
 from ..search import SEARCH_FIELDS, search_fill
-from ..text import clean_text, limit_of, normalise, require_substance, same_wording
+from ..text import clean_text, is_copy, limit_of, normalise, require_substance
 from ..workflow import Record, ensure_allows
 from .common import coach_warnings, ensure_can_work, event_record, lock_case, refresh_counters
 
 
 def _not_a_copy(text, sources, *, field, message):
-    """A record in the rep's own words: not another record pasted (or retyped with a typo fixed)."""
-    if any(same_wording(source, text) for source in sources if source):
+    """A record in the rep's own words: not another record pasted (or retyped with a typo fixed), alone or
+    with a word or two around it (text.is_copy)."""
+    if is_copy(text, sources):
         raise CaseRuleError(message, field=field)
     return text
 
@@ -32,6 +33,17 @@ _COPIED = {
                    "in your own words.", lambda case: [*_concern_texts(case),
                                                       *(a.text for a in case.acknowledgements.all())]),
 }
+
+
+def ensure_notes_stay_own(case):
+    """After a concern is added or edited: each acknowledgement and recommitment on the case is still not a
+    copy of what it must not repeat, or a concern reworded after the note (to the note's words) would make
+    the note a copy the gate counts."""
+    for model, notes in ((Acknowledgement, case.acknowledgements.all()), (Recommitment, case.recommitments.all())):
+        sources = _COPIED[model][1](case)
+        if any(is_copy(note.text, sources) for note in notes):
+            raise CaseRuleError(f"The {model._meta.verbose_name} on this case says this already; the concern would "
+                                "make it a copy. Describe the concern in the client's words.", field="description")
 
 
 def _note_record(*, user, case, text, model, record, context, verb, empty):

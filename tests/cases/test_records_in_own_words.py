@@ -17,7 +17,15 @@ IMPACT = DENNIS_CONCERN["impact"]
 OWN_WORDS = "I told Dennis I understand his shop has been cut off since the upgrade and how much that costs him"
 
 
-@pytest.mark.parametrize("text", [CONCERN, CONCERN.upper() + "!", CONCERN.replace("overnight", "overnigth"), IMPACT])
+# Found by a padding review: the concern with a word or two around it, twice, in markup or in look-alike
+# letters, or retyped with typos, passed as the rep's own words.
+PADDED = [f"Ok. {CONCERN}", f"{CONCERN} {CONCERN}", f"<p>{CONCERN}</p>", CONCERN.replace("e", "\u0435"),
+          f"Ok fine {CONCERN.replace('overnight', 'overnigth').replace('business', 'busines')}",
+          f"{CONCERN}. {IMPACT}", f"Noted: {IMPACT}"]
+
+
+@pytest.mark.parametrize("text", [CONCERN, CONCERN.upper() + "!", CONCERN.replace("overnight", "overnigth"), IMPACT,
+                                  *PADDED])
 def test_the_clients_concern_pasted_is_not_an_acknowledgement(rep, dennis, text):
     case = advance_to(open_case(rep, dennis), Step.ACKNOWLEDGE, rep)
 
@@ -27,15 +35,17 @@ def test_the_clients_concern_pasted_is_not_an_acknowledgement(rep, dennis, text)
     assert refused.value.field == "text" and not case.acknowledgements.exists()
 
 
-def test_an_acknowledgement_in_the_reps_own_words_is_taken(rep, dennis):
+@pytest.mark.parametrize("text", [OWN_WORDS, f"{OWN_WORDS}. You said: {CONCERN}",
+                                  "I said we are sorry the website and business email have been down and we are on it"])
+def test_an_acknowledgement_in_the_reps_own_words_is_taken_quoting_the_client_or_not(rep, dennis, text):
     case = advance_to(open_case(rep, dennis), Step.ACKNOWLEDGE, rep)
 
-    services.acknowledgement_record(user=rep, case=case, text=OWN_WORDS)
+    services.acknowledgement_record(user=rep, case=case, text=text)
 
-    assert case.acknowledgements.get().text == OWN_WORDS
+    assert case.acknowledgements.get().text == text
 
 
-@pytest.mark.parametrize("text", [CONCERN, IMPACT, OWN_WORDS])
+@pytest.mark.parametrize("text", [CONCERN, IMPACT, OWN_WORDS, f"Ok then. {OWN_WORDS}", *PADDED])
 def test_a_recommitment_that_repeats_the_concern_or_the_acknowledgement_is_refused(rep, dennis, text):
     case = advance_to(open_case(rep, dennis), Step.ACKNOWLEDGE, rep)
     services.acknowledgement_record(user=rep, case=case, text=OWN_WORDS)
@@ -51,8 +61,9 @@ def test_an_answer_that_is_the_question_again_is_refused(rep, dennis):
     case = advance_to(open_case(rep, dennis), Step.GATHER, rep)
     question = "When did the site last work for your customers?"
 
-    with pytest.raises(CaseRuleError, match="question again"):
-        services.fact_add(user=rep, case=case, question=question, answer=question)
+    for answer in (question, f"Yes ok. {question}"):
+        with pytest.raises(CaseRuleError, match="question again"):
+            services.fact_add(user=rep, case=case, question=question, answer=answer)
     fact = services.fact_add(user=rep, case=case, question=question)
     with pytest.raises(CaseRuleError, match="question again"):
         services.fact_answer(user=rep, fact=fact, answer=question.lower())
@@ -62,6 +73,11 @@ def test_an_answer_that_is_the_question_again_is_refused(rep, dennis):
 
 
 def test_an_impact_that_is_the_description_again_is_refused_beside_it_at_intake_and_on_edit(rep, dennis):
+    for impact in (CONCERN.lower() + ".", f"{CONCERN}, ok ok"):
+        with pytest.raises(CaseRuleError, match="description again") as refused:
+            services.case_open(user=rep, client=dennis, summary="Site down", temperature="anxious",
+                               concern={**DENNIS_CONCERN, "impact": impact})
+        assert refused.value.field == "impact"
     again = {**DENNIS_CONCERN, "impact": CONCERN.lower() + "."}
     with pytest.raises(CaseRuleError, match="description again") as refused:
         services.case_open(user=rep, client=dennis, summary="Site down", temperature="anxious", concern=again)
@@ -74,3 +90,23 @@ def test_an_impact_that_is_the_description_again_is_refused_beside_it_at_intake_
 
     concern.refresh_from_db()
     assert concern.impact == IMPACT
+
+
+def test_a_concern_cannot_be_reworded_into_what_an_acknowledgement_already_says(rep, dennis):
+    """Found by a padding review: acknowledge in the client's words while the concern says something else,
+    then edit the concern (or add one) to those words: the acknowledgement would be a copy the gate counts."""
+    case = open_case(rep, dennis)
+    concern = case.concerns.get()
+    services.concern_update(user=rep, concern=concern, description="Mail to the shop bounces for every customer",
+                            impact=IMPACT, feeling="Worried")
+    case = advance_to(case, Step.ACKNOWLEDGE, rep)
+    services.acknowledgement_record(user=rep, case=case, text=f"Ok. {CONCERN}")
+
+    with pytest.raises(CaseRuleError, match="acknowledgement on this case says this") as refused:
+        services.concern_update(user=rep, concern=concern, **DENNIS_CONCERN)
+    assert refused.value.field == "description"
+    with pytest.raises(CaseRuleError, match="acknowledgement on this case says this"):
+        services.concern_add(user=rep, case=case, **DENNIS_CONCERN)
+
+    concern.refresh_from_db()
+    assert concern.description == "Mail to the shop bounces for every customer" and case.concerns.count() == 1

@@ -45,7 +45,10 @@ def test_underscores_are_not_words():
 
 @pytest.mark.parametrize("junk", ["ok", "x", ".", "\u200b", "ok ok", "   ", "—!?", "\u3164 \u3164 \u3164",
                                   "\uffa0 \u1160 \u115f", "_ _ _", "x.x.x", "a-b-c", "ok,ok,ok", "ok ok ok",
-                                  "OK ok Ok!", "x y z", "a b cd"])
+                                  "OK ok Ok!", "x y z", "a b cd",
+                                  # found by a padding review: markup, numbers and look-alike letters
+                                  "<b>ok</b> <i>ok</i> <u>ok</u>", "&nbsp;ok &amp; ok", "11 22 33", "x1 x2 x3",
+                                  "1.1 1.2 1.3", "\u043e\u043a ok \u043ek", "\u03bfk ok \u043ek"])
 def test_a_gate_record_without_three_words_is_refused_in_plain_words(junk):
     with pytest.raises(CaseRuleError) as exc:
         require_substance(junk, field="text", message="Write what you said.")
@@ -83,3 +86,9 @@ def test_the_length_refusal_counts_what_was_typed_and_says_when_characters_spell
     assert str(typed_long.value) == "Keep it under 500 characters (this is 501)."
     assert str(spelled_long.value) == ("Keep it under 500 characters (this is 300, 5,400 once special characters are "
                                        "written out in full).")
+
+
+@pytest.mark.parametrize("record", ["Refund of 500 sent on 3 May", "Engineer on site at 14:00",
+                                    "Мы вернём деньги завтра", "Told her <Enter> saves the form"])
+def test_records_with_numbers_markup_like_text_or_another_script_still_count_their_words(record):
+    assert require_substance(record, field="text", message="Write it.") == record
