@@ -208,15 +208,24 @@ def is_copy(text, sources):
 def _widen_over_typos(words, covered, said):
     """Mark as copied each word beside a copied run that is a word of the source, as it is or retyped with a
     typo (one letter added, removed or changed; two in a word longer than five letters: "overnigth" in a
-    pasted concern that says "overnight")."""
-    grown = True
-    while grown:
-        grown = False
-        for i, word in enumerate(words):
-            beside = (i > 0 and covered[i - 1]) or (i + 1 < len(words) and covered[i + 1])
-            if covered[i] or not beside:
-                continue
-            edits = 0 if len(word) <= 2 else 1 if len(word) <= 5 else TYPO_EDITS
-            if word in said or any(_edits_within(word, other, edits) for other in said
-                                   if abs(len(other) - len(word)) <= edits):
-                covered[i] = grown = True
+    pasted concern that says "overnight"). One sweep each way, each word compared once: a long note costs
+    little."""
+    by_length = {}
+    for other in said:
+        by_length.setdefault(len(other), []).append(other)
+
+    def retyped(word):
+        if word in said:
+            return True
+        edits = 0 if len(word) <= 2 else 1 if len(word) <= 5 else TYPO_EDITS
+        return any(_edits_within(word, other, edits) for n in range(len(word) - edits, len(word) + edits + 1)
+                   for other in by_length.get(n, ()))
+
+    seen = {}
+    for order in (range(1, len(words)), range(len(words) - 2, -1, -1)):
+        for i in order:
+            neighbour = i - 1 if order.step == 1 else i + 1
+            if covered[neighbour] and not covered[i]:
+                if words[i] not in seen:
+                    seen[words[i]] = retyped(words[i])
+                covered[i] = seen[words[i]]

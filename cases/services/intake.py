@@ -1,6 +1,7 @@
 """Opening a case and the records of step 1 (identify): clients (created, and edited later), concerns,
 the temperature."""
 import datetime as dt
+import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -110,7 +111,8 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
     client.save(update_fields=changed)
     if "email" in changed and (client.email or "").strip():
         surveys_owed_send(user=user, client=client)
-    moved = (_move_promises_out_of_quiet(client, actor=user, agreed_channel=agreed_channel, agreed_text=agreed_text)
+    moved = (_move_promises_out_of_quiet(client, actor=user, agreed_channel=agreed_channel, agreed_text=agreed_text,
+                                         old_tz=zoneinfo.ZoneInfo(before["time_zone"]))
              if set(changed) & set(SCHEDULE_FIELDS) else {})
     if agreement is not None:  # wider quiet hours thin every later slot of each rhythm: counted once
         _count_thinner_rhythms(client, actor=user, agreement=agreement, moved=moved)
@@ -264,12 +266,25 @@ def _tell_other_owners(client, cases, events, *, actor, changes, moved):
                to=[owner.email], context=context, case=theirs[0])
 
 
-def _move_promises_out_of_quiet(client, *, actor, agreed_channel, agreed_text):
+def _falls_due(case, promise, old_tz):
+    """Where `promise` falls due under the client's settings now: where quiet hours allow it; a follow-up
+    call at the same time of the same day in the client's zone, so a new time zone moves it (the call
+    counts from the start of the client's day: without the move, a zone ahead would let it be logged a day
+    early, or let a call due today be reopened away as not due yet)."""
+    due_at = promise.due_at
+    if promise.kind == PromiseKind.FOLLOW_UP and old_tz.key != case.client.time_zone:
+        local = due_at.astimezone(old_tz)
+        due_at = dt.datetime.combine(local.date(), local.time(), tzinfo=case.client.tz)
+    return allowed_due(case, promise.kind, due_at)
+
+
+def _move_promises_out_of_quiet(client, *, actor, agreed_channel, agreed_text, old_tz):
     """Move each pending promise to the client (updates, items, estimates of their open cases; follow-up
-    calls of resolved ones) that the new settings no longer allow (cases.services.promises.allowed_due),
-    as a renegotiation the client agreed to (refused without their agreement), the thing promised
-    moving with it; overdue ones are left to the broken-promise sweep (an overdue update was broken before
-    the change, _updates_up_to_date). Returns the old promises' pks by case pk."""
+    calls of resolved ones) that the new settings no longer allow, or, for a follow-up call, that the new
+    time zone moves (_falls_due), as a renegotiation the client agreed to (refused without their
+    agreement), the thing promised moving with it; overdue ones are left to the broken-promise sweep (an
+    overdue update was broken before the change, _updates_up_to_date). A follow-up call whose day is over
+    in the new zone is logged (or renegotiated) first. Returns the old promises' pks by case pk."""
     now = timezone.now()
     candidates = (Promise.objects.filter(Q(case__step__in=OPEN_STEPS) | Q(kind=PromiseKind.FOLLOW_UP),
                                          case__client=client, due_at__gt=now, status=PromiseStatus.PENDING)
@@ -277,7 +292,7 @@ def _move_promises_out_of_quiet(client, *, actor, agreed_channel, agreed_text):
     moved, agreement = {}, None
     for candidate in candidates:
         candidate.case.client = client
-        if allowed_due(candidate.case, candidate.kind, candidate.due_at) == candidate.due_at:
+        if _falls_due(candidate.case, candidate, old_tz) == candidate.due_at:
             continue
         case = lock_case(candidate.case)
         case.client = client
@@ -285,9 +300,13 @@ def _move_promises_out_of_quiet(client, *, actor, agreed_channel, agreed_text):
         if promise.status != PromiseStatus.PENDING or promise.due_at <= now:
             continue
         promise.case = case
-        new_due_at = allowed_due(case, promise.kind, promise.due_at)
+        new_due_at = _falls_due(case, promise, old_tz)
         if new_due_at == promise.due_at:
             continue
+        if new_due_at <= now:
+            raise CaseRuleError(f"In {client.time_zone} the follow-up call on {case.reference} was due by "
+                                f"{timezone.localtime(new_due_at, client.tz):%H:%M on %a %d %b}: log the call "
+                                "first, then change the time zone.", field="time_zone")
         if agreement is None:
             agreement = agreement_from(agreed_channel, agreed_text,
                                        why="The new time zone or quiet hours move a promised deadline. ")

@@ -19,7 +19,7 @@ from .handoffs import tell_of_move
 from .plan import _notify_assignee
 from .promises import (
     agreement_from, allowed_due, pending_promise, promise_drop, promise_fulfil, promise_holder, promise_move,
-    promise_open, promise_withdraw, settle_if_overdue,
+    promise_open, promise_withdraw, settle_if_overdue, standing_promise,
 )
 
 
@@ -140,7 +140,7 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
     if stale:
         raise CaseRuleError(stale, field="assignee")
     now = timezone.now()
-    promise = pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item)
+    promise = standing_promise(case, PromiseKind.ACTION_ITEM, action_item=item)  # broken by the sweep, too
     description = _description(description)
     _check_kind(kind)
     if assignee is not None and not assignee.is_active:
@@ -194,7 +194,9 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
 
 def _held_by_whoever_works_it(case, promise, owner, assignee_changed, *, actor, now):
     """After an item's other changes: its promise, if already due, is broken; if not, it goes to whoever
-    works the item now (promises.promise_holder)."""
+    works the item now (promises.promise_holder). A broken one stays with whoever held it when it fell due."""
+    if promise.status != PromiseStatus.PENDING:
+        return
     if not settle_if_overdue(case=case, promise=promise, now=now) and assignee_changed:
         promise.owner = promise_holder(promise.owner, owner, actor=actor, due_at=promise.due_at, now=now)
         promise.save(update_fields=["owner"])

@@ -193,14 +193,16 @@ def agreement_from(channel, text, *, field="agreed_text", why=""):
 def promise_move(*, promise, new_due_at, actor, note, owner=None, agreement=None, now=None, source=None):
     """The one way a pending promise's deadline (or what it promises: `source`) changes. If the old
     deadline has passed, the old promise is broken first (it cannot be renegotiated after the fact) and
-    the new one opens after it. Otherwise the old one closes as renegotiated and its successor counts one
-    more move and carries the client's agreement. Returns the new promise."""
+    the new one opens after it, as it does after one the sweep already broke (standing_promise).
+    Otherwise the old one closes as renegotiated and its successor counts one more move and carries the
+    client's agreement. Returns the new promise."""
     now = now or timezone.now()
     case = promise.case
     # A missed update's successor still answers to the miss (Promise.after_missed): the next update is the
     # late one, whether the update broke just now or its beat was already waiting.
     after_missed = promise.after_missed
-    if settle_if_overdue(case=case, promise=promise, now=now, next_beats=False):  # the successor opens below
+    if promise.status == PromiseStatus.BROKEN or settle_if_overdue(case=case, promise=promise, now=now,
+                                                                    next_beats=False):  # the successor opens below
         after_missed = after_missed or promise.kind == PromiseKind.STATUS_UPDATE
         moved_count = promise.moved_count
         event_record(case=case, actor=actor, verb="new deadline after a broken promise",
@@ -222,6 +224,18 @@ def promise_move(*, promise, new_due_at, actor, note, owner=None, agreement=None
     return promise_open(case=case, kind=promise.kind, due_at=new_due_at, owner=owner,
                         source=source or promise.source, action_item=promise.action_item, replaces=promise,
                         actor=actor, moved_count=moved_count, agreement=agreement, after_missed=after_missed)
+
+
+def standing_promise(case, kind, *, action_item=None):
+    """The promise of `kind` (of `action_item`) the client holds: the pending one, or the latest one when
+    its deadline passed and it was broken with nothing opened after it. A new deadline then meets the same
+    rules (the client's agreement, the horizon) and follows it in the history, whether or not the sweep
+    broke it first."""
+    qs = case.promises.filter(kind=kind)
+    if action_item is not None:
+        qs = qs.filter(action_item=action_item)
+    latest = qs.order_by("-id").first()
+    return latest if latest is not None and latest.status in (PromiseStatus.PENDING, PromiseStatus.BROKEN) else None
 
 
 def pending_promise(case, kind, *, action_item=None):

@@ -36,14 +36,14 @@ def build_hostile():
     owner, teammate, other = staff(), staff(), staff()
     client = services.client_create(user=owner, name=PAYLOAD, organisation=PAYLOAD, phone="+44 20 7946 0001",
                                     email="dennis@example.com", time_zone="Europe/London")
-    concern = {"description": PAYLOAD, "impact": PAYLOAD + " (impact)", "feeling": PAYLOAD}
+    concern = {"description": PAYLOAD, "impact": PAYLOAD + " (impact: orders lost daily)", "feeling": PAYLOAD}
     case = services.case_open(user=owner, client=client, summary=PAYLOAD, temperature=Mood.ANXIOUS, concern=concern)
     case = _go(case, owner, "complete_identify")
-    services.acknowledgement_record(user=owner, case=case, text=PAYLOAD + " (acknowledged)")
+    services.acknowledgement_record(user=owner, case=case, text=PAYLOAD + " (acknowledged to the client today)")
     case = _go(case, owner, "complete_acknowledge")
-    services.recommitment_record(user=owner, case=case, text=PAYLOAD + " (recommitted)")
+    services.recommitment_record(user=owner, case=case, text=PAYLOAD + " (recommitted by the whole team)")
     case = _go(case, owner, "complete_recommit")
-    services.fact_add(user=owner, case=case, question=PAYLOAD, answer=PAYLOAD + " (answered)")
+    services.fact_add(user=owner, case=case, question=PAYLOAD, answer=PAYLOAD + " (answered by the client today)")
     services.case_set_root_problem(user=owner, case=case, root_problem=PAYLOAD, expected_resolution=PAYLOAD)
     case = _go(case, owner, "complete_gather")
     now = timezone.now()
@@ -77,8 +77,8 @@ def build_hostile():
 
 def _closed_case(owner, client):
     case = advance_to(services.case_open(user=owner, client=client, summary=PAYLOAD, temperature=Mood.IRATE,
-                                         concern={"description": PAYLOAD, "impact": PAYLOAD + " (impact)",
-                                                  "feeling": PAYLOAD}),
+                                         concern={"description": PAYLOAD, "feeling": PAYLOAD,
+                                                  "impact": PAYLOAD + " (impact: orders lost daily)"}),
                       Step.DELIVER, owner)
     services.delivery_record(user=owner, case=case, verified_with_client=True, client_satisfied=True,
                              prevention_note=PAYLOAD, extra_mile=PAYLOAD,

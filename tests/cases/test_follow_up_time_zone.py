@@ -1,0 +1,62 @@
+"""A follow-up call counts from the start of the client's day, read in their time zone: a new time zone moves
+the call as a renegotiation the client agreed to, or is refused when the call's day is already over there
+(found by a review: the zone changed from another case of the client moved nothing, so a zone ahead let
+the call be logged a day early and kept, or a call due today be reopened away as not due yet)."""
+import datetime as dt
+
+import pytest
+
+from cases import services
+from cases.errors import CaseRuleError
+from cases.models import CaseEvent, PromiseKind, PromiseStatus, Step
+from tests.cases.test_quiet_hours_every_promise import AGREED, NOW, case_in, pending  # noqa: F401 (NOW: the clock)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
+
+
+def _zone(user, client, time_zone, **agreement):
+    services.client_update(user=user, client=client, name=client.name, organisation=client.organisation,
+                           email=client.email, phone=client.phone, time_zone=time_zone,
+                           quiet_hours_start=client.quiet_hours_start, quiet_hours_end=client.quiet_hours_end,
+                           **agreement)
+
+
+def test_a_zone_ahead_moves_the_follow_up_call_to_its_day_there_with_the_clients_agreement(rep, supervisor):
+    resolved = case_in(rep, Step.RESOLVED, quiet=(None, None))
+    follow_up = pending(resolved, PromiseKind.FOLLOW_UP)  # 17:00 UTC on its day
+    client = resolved.client
+
+    with pytest.raises(CaseRuleError) as refused:
+        _zone(supervisor, client, "Asia/Dhaka")
+    assert refused.value.field == "agreed_channel"
+    client.refresh_from_db()
+    assert client.time_zone == "UTC" and pending(resolved, PromiseKind.FOLLOW_UP) == follow_up
+
+    _zone(supervisor, client, "Asia/Dhaka", **AGREED)
+
+    moved = pending(resolved, PromiseKind.FOLLOW_UP)
+    assert moved.replaces == follow_up and moved.moved_count == follow_up.moved_count + 1
+    assert moved.due_at == follow_up.due_at - dt.timedelta(hours=6)  # 17:00 in Dhaka, the same day
+    follow_up.refresh_from_db()
+    assert follow_up.status == PromiseStatus.RENEGOTIATED
+    assert CaseEvent.objects.get(case=resolved, verb="client details updated").data["moved"] == [follow_up.pk]
+
+
+def test_a_zone_where_the_calls_day_is_over_is_refused_and_the_call_stays_owed(rep, supervisor, frozen):
+    resolved = case_in(rep, Step.RESOLVED, quiet=(None, None))
+    follow_up = pending(resolved, PromiseKind.FOLLOW_UP)
+    client = resolved.client
+    frozen.move_to(follow_up.due_at - dt.timedelta(hours=6))  # 11:00 UTC on the call's day: 21:00 in Brisbane
+
+    with pytest.raises(CaseRuleError, match="log the call first") as refused:
+        _zone(supervisor, client, "Australia/Brisbane", **AGREED)
+    assert refused.value.field == "time_zone"
+    client.refresh_from_db()
+    assert client.time_zone == "UTC" and pending(resolved, PromiseKind.FOLLOW_UP) == follow_up
+    with pytest.raises(CaseRuleError, match="due today"):
+        services.case_transition(user=rep, case=resolved, name="reopen", reason="Client says it broke again")
+
+    services.follow_up_log(user=rep, case=resolved, note="Called Dennis, all still working fine")
+    _zone(supervisor, client, "Australia/Brisbane")  # nothing owed moves now: no agreement asked
+    follow_up.refresh_from_db()
+    assert follow_up.status == PromiseStatus.KEPT
