@@ -88,7 +88,7 @@ def test_plan_cannot_be_completed_once_an_item_due_time_has_passed(rep, dennis):
 @pytest.mark.django_db
 def test_plan_cannot_be_completed_without_a_cadence(rep, dennis):
     case = advance_to(open_case(rep, dennis), Step.PLAN, rep)
-    services.action_item_create(user=rep, case=case, description="Fix", assignee=rep, due_at=timezone.now() + HOUR)
+    services.action_item_create(user=rep, case=case, description="Fix it", assignee=rep, due_at=timezone.now() + HOUR)
     services.eta_set(user=rep, case=case, earliest=timezone.now() + HOUR, latest=timezone.now() + 5 * HOUR)
 
     with pytest.raises(CaseRuleError, match="cadence"):
@@ -98,7 +98,7 @@ def test_plan_cannot_be_completed_without_a_cadence(rep, dennis):
 @pytest.mark.django_db
 def test_plan_cannot_be_completed_without_an_eta_range(rep, dennis):
     case = advance_to(open_case(rep, dennis), Step.PLAN, rep)
-    services.action_item_create(user=rep, case=case, description="Fix", assignee=rep, due_at=timezone.now() + HOUR)
+    services.action_item_create(user=rep, case=case, description="Fix it", assignee=rep, due_at=timezone.now() + HOUR)
     services.cadence_set(user=rep, case=case, minutes=60, channel=Channel.PHONE)
 
     with pytest.raises(CaseRuleError, match="range"):
@@ -289,3 +289,19 @@ def test_new_action_items_at_delivery_go_through_loose_ends(rep, dennis):
                                     due_at=timezone.now() + HOUR)
 
     assert case.action_items.filter(status=ItemStatus.OPEN).count() == 0
+
+
+@pytest.mark.parametrize("description", ["x", "ok ok", "1 2", "Fix", "<b>x</b> <i>x</i>"])
+def test_an_item_says_what_will_be_done_in_two_words_at_least(rep, dennis, description):
+    """Found by a review: an item "x" due in a minute and marked done was one more kept promise."""
+    case = _plan_case(rep, dennis)
+
+    with pytest.raises(CaseRuleError, match="Describe what will be done") as refused:
+        services.action_item_create(user=rep, case=case, description=description, assignee=rep,
+                                    due_at=timezone.now() + dt.timedelta(hours=1))
+    assert refused.value.field == "description" and not case.action_items.exists()
+    item = services.action_item_create(user=rep, case=case, description="Restore mail", assignee=rep,
+                                       due_at=timezone.now() + dt.timedelta(hours=1))
+    with pytest.raises(CaseRuleError, match="Describe what will be done"):
+        services.action_item_update(user=rep, item=item, description=description, kind=item.kind, assignee=rep,
+                                    due_at=item.due_at)

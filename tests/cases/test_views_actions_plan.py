@@ -30,7 +30,7 @@ def test_an_item_due_time_is_read_in_the_viewers_time_zone(client, dennis):
     client.force_login(rep)
     typed = local(dt.timedelta(days=2), "Asia/Tokyo")
 
-    client.post(url("item_add", case), {"description": "Restore", "kind": "fix", "assignee": rep.pk, "due_at": typed})
+    client.post(url("item_add", case), {"description": "Fix it", "kind": "fix", "assignee": rep.pk, "due_at": typed})
 
     due = case.action_items.get().due_at.astimezone(zoneinfo.ZoneInfo("Asia/Tokyo"))
     assert due.strftime("%Y-%m-%dT%H:%M") == typed
@@ -40,7 +40,7 @@ def test_an_item_due_time_may_be_typed_in_the_clients_time_zone(rep_client, rep)
     case = advance_to(open_case(rep, ClientFactory(time_zone="America/New_York")), Step.PLAN, rep)
     typed = local(dt.timedelta(days=2), "America/New_York")
 
-    rep_client.post(url("item_add", case), {"description": "Restore", "kind": "fix", "assignee": rep.pk,
+    rep_client.post(url("item_add", case), {"description": "Restore mail", "kind": "fix", "assignee": rep.pk,
                                             "due_at": typed, "entry_zone": "client"})
 
     due = case.action_items.get().due_at.astimezone(zoneinfo.ZoneInfo("America/New_York"))
@@ -55,7 +55,7 @@ def _london_rep_on_a_sydney_case(client):
 
 
 def _add_item(client, case, user, typed):
-    return client.post(url("item_add", case), {"description": "Restore", "kind": "fix", "assignee": user.pk,
+    return client.post(url("item_add", case), {"description": "Restore mail", "kind": "fix", "assignee": user.pk,
                                                "due_at": typed, "entry_zone": "client"}, headers=HTMX)
 
 
@@ -83,7 +83,7 @@ def test_a_time_typed_in_the_clients_zone_missing_there_is_refused_naming_their_
 def test_an_item_without_a_due_time_is_kept_and_the_gate_says_so(rep_client, rep, dennis):
     case = in_step(rep, dennis, Step.PLAN)
 
-    response = rep_client.post(url("item_add", case), {"description": "Restore", "kind": "fix", "assignee": rep.pk},
+    response = rep_client.post(url("item_add", case), {"description": "Fix it", "kind": "fix", "assignee": rep.pk},
                                headers=HTMX)
 
     assert case.action_items.get().due_at is None
@@ -93,7 +93,7 @@ def test_an_item_without_a_due_time_is_kept_and_the_gate_says_so(rep_client, rep
 def test_items_cannot_be_added_before_the_plan_step(rep_client, rep, dennis):
     case = in_step(rep, dennis, Step.GATHER)
 
-    response = rep_client.post(url("item_add", case), {"description": "Restore", "kind": "fix"})
+    response = rep_client.post(url("item_add", case), {"description": "Restore mail", "kind": "fix"})
 
     assert response.status_code == 422
     assert "from the plan step on" in response.content.decode()
@@ -102,9 +102,9 @@ def test_items_cannot_be_added_before_the_plan_step(rep_client, rep, dennis):
 
 def test_an_item_can_be_given_its_due_time_later(rep_client, rep, dennis):
     case = in_step(rep, dennis, Step.PLAN)
-    item = services.action_item_create(user=rep, case=case, description="Restore", assignee=rep)
+    item = services.action_item_create(user=rep, case=case, description="Restore the site", assignee=rep)
 
-    rep_client.post(url("item_edit", case, item.pk), {"description": "Restore", "kind": "fix", "assignee": rep.pk,
+    rep_client.post(url("item_edit", case, item.pk), {"description": "Restore mail", "kind": "fix", "assignee": rep.pk,
                                                       "due_at": local(dt.timedelta(hours=3))})
 
     item.refresh_from_db()
@@ -214,9 +214,9 @@ def test_the_assignee_marks_their_item_done_on_another_reps_case(client, rep, ot
 
 def test_an_item_holder_cannot_act_on_someone_elses_item(client, rep, other_rep, dennis):
     case = in_step(rep, dennis, Step.PLAN)
-    services.action_item_create(user=rep, case=case, description="Theirs", assignee=other_rep,
+    services.action_item_create(user=rep, case=case, description="Their part", assignee=other_rep,
                                 due_at=timezone.now() + dt.timedelta(hours=1))
-    owners = services.action_item_create(user=rep, case=case, description="Mine", assignee=rep,
+    owners = services.action_item_create(user=rep, case=case, description="My part", assignee=rep,
                                          due_at=timezone.now() + dt.timedelta(hours=1))
     client.force_login(other_rep)
 
@@ -229,7 +229,7 @@ def test_an_item_holder_cannot_act_on_someone_elses_item(client, rep, other_rep,
 
 def test_an_item_holder_cannot_work_the_rest_of_the_case(client, rep, other_rep, dennis):
     case = in_step(rep, dennis, Step.PLAN)
-    services.action_item_create(user=rep, case=case, description="Theirs", assignee=other_rep,
+    services.action_item_create(user=rep, case=case, description="Their part", assignee=other_rep,
                                 due_at=timezone.now() + dt.timedelta(hours=1))
     client.force_login(other_rep)
 

@@ -212,7 +212,7 @@ def test_the_case_page_costs_the_same_queries_for_one_item_as_for_six(client, re
     def case_with(n):
         case = advance_to(open_case(rep, dennis), Step.PLAN, rep)
         for i in range(n):
-            services.action_item_create(user=rep, case=case, description=f"Item {i}", assignee=rep,
+            services.action_item_create(user=rep, case=case, description=f"Check mailbox {i}", assignee=rep,
                                         due_at=timezone.now() + dt.timedelta(hours=i + 1))
         return case
     small, large = case_with(1), case_with(6)
