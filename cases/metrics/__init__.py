@@ -17,7 +17,8 @@ Definitions (the team page shows the same words):
   owner recorded on the event (`CaseEvent.owner`): an arrival at
   deliver to the owner then, an opening to the owner at opening, a resolution to the owner then (each
   one: a case resolved, reopened and resolved again counts twice, each judged by its own delivery), and a
-  reopen or override (each case once) to the owner at the case's latest one in the window.
+  reopen, a loose-ends send-back or an override to the owner then (each one, like resolutions: a case
+  bounced back and forth shows every round trip).
 - Promise-keeping rate: kept / (kept + broken) over promises due in the window (kept late is broken;
   pending, renegotiated and withdrawn promises do not count). Same rule as `selectors.promise_keeping_rate`
   and as the "N kept / N broken" of each case page. Per week: the same over the promises due that week.

@@ -318,14 +318,11 @@ def recomputed(days):
     if previous is not None:
         held_parts(previous.case_id, previous.to_step, previous.created_at, None)
     events = [e for e in CaseEvent.objects.order_by("created_at", "id") if inside(e.created_at)]
-    latest = {}  # (transition, case id) -> the case's latest such transition in the window
-    for e in events:
-        latest[(e.data.get("transition"), e.case_id)] = e.created_at
     for transition, key in ((Transition.FORCE_CLOSE, "override"),
                             (Transition.REOPEN, "reopened"), (Transition.LOOSE_ENDS, "sent_back")):
-        for (method, case_id), moment in latest.items():
-            if method == transition.method:
-                add(owner_at(case_id, moment), key)
+        for e in events:  # each time, for the owner then (as each resolution is)
+            if e.data.get("transition") == transition.method:
+                add(owner_at(e.case_id, e.created_at), key)
     for arrival in events:
         if arrival.data.get("transition") == Transition.COMPLETE_MANAGE_ANXIETY.method and eta_verdict(arrival):
             add(owner_at(arrival.case_id, arrival.created_at), f"eta:{eta_verdict(arrival)}")
