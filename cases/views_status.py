@@ -13,6 +13,7 @@ A view behind a status link starts with `open_link`, which answers the refusal p
 the client go through `client_page`, which keeps them out of caches, robots and other sites' Referer
 headers (same-origin: the browser must still send the page's own origin with its forms, or the CSRF
 check would refuse them)."""
+from django import forms
 from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -55,9 +56,9 @@ def open_link(request, token):
         return None, client_page(request, "status/invalid.html", status=404)
 
 
-def _status_page(request, link, token, *, answer_form=None, survey_form=None, refused="", status=200):
+def _status_page(request, link, token, *, answer_form=None, survey_form=None, refused="", you_wrote="", status=200):
     word = client_word(link.case)
-    ctx = {"word": word, "token": token, "refused": refused}
+    ctx = {"word": word, "token": token, "refused": refused, "you_wrote": you_wrote}
     if link.final:
         return client_page(request, "status/resolved.html", {
             **ctx, "status": client_final_status(link.case), "survey_form": survey_form or ClientSurveyForm()}, status)
@@ -95,8 +96,9 @@ def _post(request, token, form_class, form_key, *, refusal, recorded, write, anc
     if request.user.is_authenticated:  # clients never sign in: this is someone of the team
         return _status_page(request, link, token, refused=TEAM_MAY_NOT_ANSWER, status=403)
     refused = refusal(link.case)
-    if refused:
-        return _status_page(request, link, token, refused=refused, status=409)
+    if refused:  # the question is not asked now (the case moved on): what the client wrote is said back
+        return _status_page(request, link, token, refused=refused, you_wrote=_written(form_class, request.POST),
+                            status=409)
     if recorded(link.case) is not None:
         return _back_to_page(token, anchor)
     form = form_class(request.POST)
@@ -114,6 +116,15 @@ def _post(request, token, form_class, form_key, *, refusal, recorded, write, anc
         return _status_page(request, link, token, refused=exc.message, status=409,
                             **{form_key: form_class(initial=typed)})
     return _back_to_page(token, anchor)
+
+
+def _written(form_class, data):
+    """What the client wrote in the form's text box, within its limit: said back under a refusal when the
+    page no longer asks the question, so their words are not lost (found by a review)."""
+    for name, field in form_class.base_fields.items():
+        if isinstance(field.widget, forms.Textarea):
+            return str(data.get(name) or "").strip()[:field.max_length]
+    return ""
 
 
 @require_POST

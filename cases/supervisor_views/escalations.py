@@ -18,6 +18,7 @@ from ..forms_supervisor import (
     EscalationNoteForm, EscalationResolveForm, ForceCloseForm, QueueFilterForm, ReassignForm, add_rule_error,
 )
 from ..models import EscalationStatus
+from ..refused_forms import say_what_the_page_hides
 from ..paging import window_page
 from ..workflow import Transition
 from . import supervisor_required
@@ -49,7 +50,7 @@ def case_escalations(request, reference):
     return _page(request, case_for_supervisor(reference))
 
 
-def _page(request, case, **bound):
+def _page(request, case, status=200, **bound):
     forms = {
         "note_form": EscalationNoteForm(),
         "resolve_form": EscalationResolveForm(),
@@ -59,7 +60,7 @@ def _page(request, case, **bound):
     }
     ctx = {"case": case, "gaps": case.gate_gaps(), "now": timezone.now(), **escalations_of_case(case), **forms,
            "follow_up_to_hand_on": follow_up_to_hand_on(case)}
-    return render(request, "supervisor/escalation.html", ctx)
+    return render(request, "supervisor/escalation.html", ctx, status=status)
 
 
 def _act(request, case, form_name, form, action, done):
@@ -79,7 +80,13 @@ def _act(request, case, form_name, form, action, done):
     if attempt.saved:
         messages.success(request, done)
         return redirect("supervisor:case_escalations", reference=case.reference)
-    return _page(request, case, **{form_name: form})
+    case = case_for_supervisor(case.reference)  # re-read: what refused it (another tab) may have moved it
+    response = _page(request, case, status=422, **{form_name: form})
+    # The page may come back without the form (the escalations were resolved, the case closed meanwhile):
+    # then the refusal and what was typed are said at its top.
+    if say_what_the_page_hides(request, form, response.content.decode()):
+        response = _page(request, case, status=422, **{form_name: form})
+    return response
 
 
 def shown_escalations(request):

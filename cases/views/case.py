@@ -1,6 +1,5 @@
 """The case page, its parts (the forms drawn when opened, cases.views.parts) and the one POST view
 behind every form on it (see actions.ACTIONS)."""
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -8,13 +7,13 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import escape
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from .. import once
 from ..errors import CaseRuleError
 from ..forms import add_rule_error
+from ..refused_forms import say_what_the_page_hides
 from ..selectors_ui import case_for_viewer
 from ..services.common import display_name
 from .actions import ACTIONS
@@ -102,34 +101,14 @@ def _refused(request, reference, spec, form, obj):
     context["submitted"] = spec.block
     template = "cases/_action_response.html" if request.htmx else "cases/case_detail.html"
     html = render_to_string(template, context, request)
-    unseen = [text for text in _error_texts(form) if escape(text) not in html]
-    for text in unseen:
-        messages.error(request, text)
-    if unseen and not request.htmx:  # the page comes back without the rep's form: say back what they wrote
-        for label, value in _typed_but_not_shown(form, html):
-            messages.info(request, f"Not saved. You wrote in “{label}”: {value}")
+    # The page comes back without the rep's form: say why, and (a whole page) say back what they wrote.
+    unseen = say_what_the_page_hides(request, form, html, say_typed=not request.htmx)
     if unseen:
         html = render_to_string(template, context, request)
     response = HttpResponse(html, status=422)
     if unseen and request.htmx:
         response["HX-Reswap"] = "none"  # keep the rep's block as it is; the message says why
     return response
-
-
-def _typed_but_not_shown(form, html):
-    """(label, text) of each text box of `form` the rep filled in that the re-rendered page does not show
-    (the form of a stale post, e.g. an item a teammate has just completed, is not on the page any more)."""
-    for name, field in form.fields.items():
-        if not isinstance(field.widget, (forms.Textarea, forms.TextInput)) or field.widget.is_hidden:
-            continue
-        value = str(form.data.get(form.add_prefix(name)) or "").strip()
-        if value and escape(value) not in html:
-            yield field.label or name, value
-
-
-def _error_texts(form):
-    texts = [e for name, errors in form.errors.items() if name != "__all__" or not form.gaps for e in errors]
-    return texts + list(form.gaps)
 
 
 def _done(request, reference, spec, result=None):

@@ -290,6 +290,21 @@ def test_an_answer_outside_deliver_is_refused_with_a_clear_message(rep, dennis_c
 
 
 @pytest.mark.django_db
+def test_a_not_yet_sent_after_the_case_left_delivery_is_said_back_to_the_client(rep, dennis_case):
+    """Found by a review: the refusal came back without the client's words, and nothing kept them."""
+    dennis = DennisBrowser(token_of(rep, dennis_case))
+    dennis.open()
+    services.case_loose_ends(user=rep, case=dennis_case, reason="The rep found one more thing to fix first")
+
+    response = dennis.post("not_yet", "The invoices <still> do not print")
+
+    html = response.content.decode()
+    assert response.status_code == 409 and "We are still working on the fix" in html
+    assert "Not sent. You wrote: <span class=\"client-words\">The invoices &lt;still&gt; do not print</span>" in html
+    assert not ClientAnswer.objects.exists()
+
+
+@pytest.mark.django_db
 def test_the_page_offers_no_answer_before_delivery(rep, dennis, frozen):
     case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
 

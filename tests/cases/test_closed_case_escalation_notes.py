@@ -30,7 +30,8 @@ def test_the_posted_note_on_a_closed_case_changes_nothing(boss, supervisor, esca
 
     response = boss.post(url("add_note", escalation), {"text": "Called the client back today"})
 
-    assert response.status_code == 200  # the case's page again, the note not taken
+    assert response.status_code == 422  # the case's page again, the note not taken but said back
+    assert "Not saved. You wrote in “Note”: Called the client back today" in response.content.decode()
     assert CaseEvent.objects.filter(case=escalation.case).count() == events
     assert not EscalationNote.objects.filter(escalation=escalation, author=supervisor).exists()
 

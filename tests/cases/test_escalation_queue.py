@@ -281,7 +281,7 @@ def test_an_empty_note_is_refused_next_to_the_field_and_no_escalation_gets_one(b
 
     response = boss.post(case_url("case_note", case), {"text": "   "})
 
-    assert response.status_code == 200 and "text" in response.context["note_form"].errors
+    assert response.status_code == 422 and "text" in response.context["note_form"].errors
     assert 'id="note_text_error"' in response.content.decode()
     assert not EscalationNote.objects.exists()
 
@@ -379,7 +379,7 @@ def test_reassigning_without_the_confirmation_is_refused_and_nothing_changes(bos
     response = boss.post(case_url("case_reassign", case),
                          {"to_user": other_rep.pk, "reason": "Rep on leave tomorrow", "client_informed": "on"})
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert response.context["reassign_form"].errors["confirm"] == [
         "Tick the box to confirm you mean to reassign the case."]
     assert 'id="reassign_confirm_error"' in response.content.decode()
@@ -405,7 +405,7 @@ def test_closing_without_the_confirmation_is_refused_and_the_case_stays_open(bos
 
     response = boss.post(case_url("case_force_close", case), {"reason": "Client withdrew the complaint"})
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert response.context["close_form"].errors["confirm"] == ["Tick the box to confirm you mean to close the case."]
     case.refresh_from_db()
     assert case.step == Step.GATHER and not case.closed_by_override

@@ -141,7 +141,7 @@ def test_a_1mb_escalation_note_gets_a_form_error_on_the_supervisors_page(client,
 
     response = client.post(reverse("supervisor:add_note", kwargs={"pk": escalation.pk}), {"text": bait(MB)})
 
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert response.context["note_form"].errors["text"][0].startswith("Keep it under 4,000 characters.")
     assert len(response.content) < 200_000
     assert escalation.notes.count() == 0
