@@ -1,7 +1,9 @@
 """ETA honesty: each arrival at `deliver` (the transition event of Transition.COMPLETE_MANAGE_ANXIETY)
 against the estimate range in force at that moment: early (before the range's earliest end), within, or
-late (after its latest end), counted over a window for the case's owner at the arrival (`CaseEvent.owner`:
-a later handoff does not move the verdict).
+late (after its latest end), counted over a window for the rep whose estimate it judges
+(`CaseEvent.eta_owner`: who held the ETA promise that decided it, arrival_judgement), else for the case's
+owner at the arrival (`CaseEvent.owner`); a later handoff does not move the verdict, nor does handing the
+case on after its estimate broke.
 
 The range in force is the last estimate given on the case at or before the arrival ("estimate given"
 events, written by cases.services.plan.eta_set with the range in `data`), its latest end replaced by the
@@ -24,7 +26,7 @@ later window, or for good if the case never arrives again). The "previous arriva
 whose verdict stands (accepted, still waiting in `deliver`, or late), so a deadline is held against
 one arrival only.
 
-The verdict is judged once, at the arrival (`arrival_verdict`, called by cases.services.transitions after
+The verdict is judged once, at the arrival (`arrival_judgement`, called by cases.services.transitions after
 the arrival settled the ETA promise), and kept on the arrival's event (`CaseEvent.eta_verdict`). It reads
 only rows older than the arrival: the estimates and ETA promises given before it (each settled by then:
 the arrival keeps or breaks the pending one) and the case's earlier arrivals, none of which changes
@@ -35,6 +37,7 @@ verdict, whatever the history behind them."""
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
 from django.utils.dateparse import parse_datetime
 
 from ..models import CaseEvent, PromiseKind, PromiseStatus, Step
@@ -61,9 +64,9 @@ def eta_verdicts(w):
 
 
 def verdict_counts(w):
-    """(owner_id, verdict, n) over the window's judged arrivals."""
+    """(rep id, verdict, n) over the window's judged arrivals, each for whose estimate it judges."""
     return (CaseEvent.objects.filter(w.q(), verb=ARRIVAL.label).exclude(from_step="").exclude(eta_verdict="")
-            .order_by().values_list("owner_id", "eta_verdict").annotate(n=Count("*")))
+            .order_by().values_list(Coalesce("eta_owner_id", "owner_id"), "eta_verdict").annotate(n=Count("*")))
 
 
 # --- judging: one case's rows, in time order -----------------------------------------------------------
@@ -94,22 +97,44 @@ def verdicts(arrivals, estimates, promises, sent_back=None):
     return judged
 
 
-def arrival_verdict(case):
-    """The verdict of the case's last arrival at `deliver` (the one just recorded), from its rows now."""
-    judged = case_verdicts(case)
-    return judged[-1] if judged else ""
+def arrival_judgement(case):
+    """(verdict, rep id) of the case's last arrival at `deliver` (the one just recorded), from its rows now:
+    the verdict, and who held the ETA promise that decided it: for a late arrival after a deadline broken
+    in this cycle, the first such promise (held by whoever held it when it fell due: a handoff passes only
+    promises still ahead); else the last one given before the arrival, which the arrival settled. None
+    without a verdict or an ETA promise."""
+    arrivals, sent_back, estimates, promises = _case_rows(case)
+    judged = verdicts(arrivals, estimates, [row[:3] for row in promises], sent_back)
+    if not judged or not judged[-1]:
+        return "", None
+    arrived, verdict = arrivals[-1], judged[-1]
+    standing = [at for at, bounced, v in zip(arrivals[:-1], sent_back, judged) if not bounced or v == "late"]
+    previous = standing[-1] if standing else None
+    if verdict == "late":
+        for _at, due_at, status, owner_id in sorted(promises, key=lambda row: row[1]):
+            if status == PromiseStatus.BROKEN and (previous is None or previous < due_at) and due_at < arrived:
+                return verdict, owner_id
+    given = [row for row in promises if row[0] <= arrived]
+    return verdict, given[-1][3] if given else None
 
 
 def case_verdicts(case):
     """The verdicts of all the case's arrivals at `deliver`, in time order, judged from its rows now."""
+    arrivals, sent_back, estimates, promises = _case_rows(case)
+    return verdicts(arrivals, estimates, [row[:3] for row in promises], sent_back)
+
+
+def _case_rows(case):
+    """A case's arrivals at `deliver` with whether each went unaccepted, its estimates, and its ETA promises
+    as (created_at, due_at, status, owner_id), each in time order."""
     events = case.events.order_by("created_at", "id")
     moves = events.filter(Q(verb=ARRIVAL.label) | Q(from_step=Step.DELIVER)).exclude(from_step="")
     arrivals, sent_back = arrival_rows(moves.values_list("verb", "from_step", "created_at"))
     estimates = [estimate_row(at, data)
                  for at, data in events.filter(verb=ESTIMATE_VERB).values_list("created_at", "data")]
     promises = list(case.promises.filter(kind=PromiseKind.ETA).order_by("created_at", "id")
-                    .values_list("created_at", "due_at", "status"))
-    return verdicts(arrivals, estimates, promises, sent_back)
+                    .values_list("created_at", "due_at", "status", "owner_id"))
+    return arrivals, sent_back, estimates, promises
 
 
 def arrival_rows(moves, arrival_verb=ARRIVAL.label, accepted_verb=ACCEPTED.label, deliver=Step.DELIVER):

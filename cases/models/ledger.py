@@ -200,6 +200,12 @@ class CaseEvent(models.Model):
     # arrival and settled by it, so the verdict is what a recomputation gives, at any later time.
     eta_verdict = models.CharField(max_length=8, blank=True, default="",
                                    choices=[("early", "early"), ("within", "within"), ("late", "late")])
+    # Whose estimate the verdict judges: the rep who held the ETA promise that decided it (the one broken in
+    # this cycle, for a late arrival after a missed deadline; else the one the arrival settled), set with the
+    # verdict. A case handed on after its estimate broke does not move the lateness to whoever delivers it.
+    # NULL on other events and on arrivals judged before the column (counted for `owner`, as then).
+    eta_owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                  db_index=False)
 
     @classmethod
     def of(cls, case, **fields):
@@ -216,8 +222,8 @@ class CaseEvent(models.Model):
             models.Index(fields=["created_at"], include=["case", "from_step", "step_seconds", "owner"],
                          condition=models.Q(step_seconds__isnull=False), name="event_stay_window"),
             # The window's transitions of one kind (resolved, reopened, arrived at deliver...), by verb,
-            # with the owner then (and an arrival's ETA verdict).
-            models.Index(fields=["verb", "created_at"], include=["case", "owner", "eta_verdict"],
+            # with the owner then (and an arrival's ETA verdict and whose estimate it judges).
+            models.Index(fields=["verb", "created_at"], include=["case", "owner", "eta_verdict", "eta_owner"],
                          condition=~models.Q(from_step=""), name="event_transition_verb"),
             # The window's openings with the owner then (the team page's "Opened"): one small index-only scan,
             # with the case for the claim of one opened from email.

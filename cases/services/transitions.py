@@ -65,8 +65,8 @@ def case_transition(*, user, case, name, reason=""):
         _restore_overridden(case=case, user=user, closed_at=overridden_at, reason=reason)
     AFTER[spec.after](case=case, user=user, reason=reason)
     if spec is eta.ARRIVAL:  # ETA honesty, judged once the arrival has settled the ETA promise
-        event.eta_verdict = eta.arrival_verdict(case)
-        event.save(update_fields=["eta_verdict"])
+        event.eta_verdict, event.eta_owner_id = eta.arrival_judgement(case)
+        event.save(update_fields=["eta_verdict", "eta_owner"])
     refresh_counters(case)
     return case
 

@@ -70,6 +70,24 @@ def test_a_late_arrival_stays_with_the_rep_whose_estimate_it_missed_after_a_hand
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", PATHS)
+def test_a_late_arrival_is_the_estimators_when_the_case_was_handed_on_after_the_estimate_broke(
+        path, rep, other_rep, dennis, monkeypatch):
+    """Found by a review: the verdict went to whoever delivered, so handing a case on once its estimate had
+    broken cleaned the estimator's ETA honesty (their broken promise stayed theirs, the lateness did not)."""
+    case = planned_and_agreed(rep, dennis, T0)  # the range ends at +5 h, held by the rep
+    with at(T0 + 5 * H + H // 2):
+        hand_over(case, rep, other_rep)
+    case = reach_deliver(case, other_rep, T0 + 6 * H)
+    on_path(path, monkeypatch)
+
+    dashboard = board()
+
+    assert case.promises.get(kind=PromiseKind.ETA, status=PromiseStatus.BROKEN).owner == rep
+    assert (row(dashboard, rep).eta_late, row(dashboard, other_rep).eta_late, dashboard.team.eta_late) == (1, 0, 1)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PATHS)
 def test_an_outcome_stays_with_the_rep_who_resolved_the_case_after_a_later_reassignment(path, rep, other_rep,
                                                                                          supervisor, dennis,
                                                                                          monkeypatch):

@@ -241,12 +241,31 @@ def eta_verdict(arrival):
                     .order_by("created_at", "id"), arrival.created_at)
     if estimate is None:
         return None
-    previous = max((e.created_at for e in CaseEvent.objects.filter(case_id=arrival.case_id)
-                    if e.data.get("transition") == Transition.COMPLETE_MANAGE_ANXIETY.method
-                    and e.created_at < arrival.created_at and (not unaccepted(e) or eta_verdict(e) == "late")),
-                   default=None)
-    verdict = judged_against(arrival, estimate, previous)
+    verdict = judged_against(arrival, estimate, previous_standing(arrival))
     return None if unaccepted(arrival) and verdict != "late" else verdict
+
+
+def previous_standing(arrival):
+    """The case's last arrival before this one the client did not turn away (or that was late)."""
+    return max((e.created_at for e in CaseEvent.objects.filter(case_id=arrival.case_id)
+                if e.data.get("transition") == Transition.COMPLETE_MANAGE_ANXIETY.method
+                and e.created_at < arrival.created_at and (not unaccepted(e) or eta_verdict(e) == "late")),
+               default=None)
+
+
+def eta_holder(arrival, verdict):
+    """Whose estimate the verdict judges: for a late arrival after a deadline broken since the previous
+    standing arrival, the rep who held the first such promise; else who held the last ETA promise given
+    before the arrival; else the case's owner then (None here)."""
+    promises = Promise.objects.filter(case_id=arrival.case_id, kind=PromiseKind.ETA)
+    if verdict == "late":
+        previous = previous_standing(arrival)
+        broken = [p for p in promises.filter(status=PromiseStatus.BROKEN).order_by("due_at", "id")
+                  if (previous is None or previous < p.due_at) and p.due_at < arrival.created_at]
+        if broken:
+            return broken[0].owner_id
+    given = last(promises.order_by("created_at", "id"), arrival.created_at)
+    return given.owner_id if given is not None else None
 
 
 def judged_against(arrival, estimate, previous):
@@ -325,7 +344,8 @@ def recomputed(days):
                 add(owner_at(e.case_id, e.created_at), key)
     for arrival in events:
         if arrival.data.get("transition") == Transition.COMPLETE_MANAGE_ANXIETY.method and eta_verdict(arrival):
-            add(owner_at(arrival.case_id, arrival.created_at), f"eta:{eta_verdict(arrival)}")
+            verdict = eta_verdict(arrival)
+            add(eta_holder(arrival, verdict) or owner_at(arrival.case_id, arrival.created_at), f"eta:{verdict}")
     for resolution in events:  # every resolution in the window, each judged by its own delivery
         if resolution.data.get("transition") != Transition.COMPLETE_DELIVER.method:
             continue

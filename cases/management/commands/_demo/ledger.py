@@ -324,7 +324,7 @@ class Ledger(Ownership):
         self.watch_stall()
 
     def eta_verdict(self):
-        """cases.metrics.eta.arrival_verdict over the rows simulated so far."""
+        """cases.metrics.eta.arrival_judgement's verdict over the rows simulated so far."""
         arrivals, sent_back = eta.arrival_rows((e.verb, e.from_step, e.created_at) for e in self.events if e.from_step)
         estimates = [eta.estimate_row(e.created_at, e.data) for e in self.events if e.verb == eta.ESTIMATE_VERB]
         promises = [(p.created_at, p.due_at, p.status) for p in self.promises if p.kind == PK.ETA]
