@@ -40,6 +40,7 @@ class SystemHealth:
     sweeps: tuple[SweepHealth, ...]
     failed_emails: int
     oldest_due_email_seconds: int | None  # how long the longest-waiting due email has been due
+    emails_waiting_on_server: int  # pending, tried until one short of giving up, the server unusable
     ok: bool
     problems: tuple[str, ...]  # one sentence per problem, for a person
 
@@ -51,10 +52,12 @@ class SystemHealth:
             return {"ok": not s.stale, "seconds_since_success": since, "last_run_failed": s.failing,
                     "last_succeeded_at": s.last_succeeded_at.isoformat() if s.last_succeeded_at else None}
 
-        outbox_ok = not self.failed_emails and not _waited_too_long(self.oldest_due_email_seconds)
+        outbox_ok = (not self.failed_emails and not self.emails_waiting_on_server
+                     and not _waited_too_long(self.oldest_due_email_seconds))
         return {
             "sweeps": {s.name: sweep(s) for s in self.sweeps},
             "outbox": {"ok": outbox_ok, "failed": self.failed_emails,
+                       "waiting_on_mail_server": self.emails_waiting_on_server,
                        "oldest_due_seconds": self.oldest_due_email_seconds},
         }
 
@@ -114,11 +117,14 @@ def system_health(now=None):
                     failing=bool(beat.get("last_error")))
         for name in SWEEPS
     )
-    # Both facts in one query, each answered by a partial index (outbox_failed, outbox_unsent_due).
+    # The facts in one query, over the failed and the pending rows (partial indexes outbox_failed and
+    # outbox_unsent_due): emails held by a mail server that cannot be used are never failed
+    # (sweeps/outbox.py), so they are counted here, by their attempts, one short of giving up.
+    waiting = Q(status=OutboxStatus.PENDING, attempts__gte=settings.OUTBOX_MAX_ATTEMPTS - 1)
     outbox = OutboxMessage.objects.filter(
-        Q(status=OutboxStatus.FAILED) | Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
-    ).aggregate(failed=Count("pk", filter=Q(status=OutboxStatus.FAILED)),
-                oldest_due=Min("next_attempt_at", filter=Q(status=OutboxStatus.PENDING)))
+        Q(status=OutboxStatus.FAILED) | Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now) | waiting
+    ).aggregate(failed=Count("pk", filter=Q(status=OutboxStatus.FAILED)), waiting=Count("pk", filter=waiting),
+                oldest_due=Min("next_attempt_at", filter=Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now)))
     oldest_due = outbox["oldest_due"]
     oldest_due_seconds = None if oldest_due is None else max(0, int((now - oldest_due).total_seconds()))
 
@@ -126,11 +132,17 @@ def system_health(now=None):
     if outbox["failed"]:
         n = outbox["failed"]
         problems.append(f"{n} email{'' if n == 1 else 's'} could not be sent: see Admin → Outbox messages.")
+    if outbox["waiting"]:
+        n = outbox["waiting"]
+        problems.append(f"{n} email{'' if n == 1 else 's'} {'is' if n == 1 else 'are'} waiting for the mail server, "
+                        "which could not be reached or used: check the SMTP settings and server (Admin → Outbox "
+                        "messages shows the error). Nothing is lost; they go once it answers.")
     if _waited_too_long(oldest_due_seconds):
         problems.append(f"An email has been waiting {_duration(dt.timedelta(seconds=oldest_due_seconds))} to be sent: "
                         f"{CHECK_WORKER}")
     return SystemHealth(checked_at=now, sweeps=sweeps, failed_emails=outbox["failed"],
-                        oldest_due_email_seconds=oldest_due_seconds, ok=not problems, problems=tuple(problems))
+                        oldest_due_email_seconds=oldest_due_seconds, emails_waiting_on_server=outbox["waiting"],
+                        ok=not problems, problems=tuple(problems))
 
 
 def cached_system_health():

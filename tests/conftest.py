@@ -65,7 +65,7 @@ def _background_work_reported_healthy():
     from notifications.health import BANNER_CACHE_KEY, SystemHealth
 
     healthy = SystemHealth(checked_at=timezone.now(), sweeps=(), failed_emails=0, oldest_due_email_seconds=None,
-                           ok=True, problems=())
+                           emails_waiting_on_server=0, ok=True, problems=())
     cache.set(BANNER_CACHE_KEY, healthy, timeout=None)
     yield
     cache.delete(BANNER_CACHE_KEY)

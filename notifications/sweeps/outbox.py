@@ -6,7 +6,9 @@ notifications/coalesce.py) is sent in its own short transaction, whose one state
 commits once the server took the email, before the next email goes (a failure overwrites the mark,
 a crash or a time limit rolls it back). A failure records attempts, last_error and an exponential
 backoff; after OUTBOX_MAX_ATTEMPTS the row is marked failed, logged at ERROR and shown in the admin,
-where "retry now" puts it back. One bad row never blocks the others.
+where "retry now" puts it back. One bad row never blocks the others. A mail server that cannot be
+reached or used at all (an outage, not a refusal of this email) gives nothing up: its rows keep being
+tried at the capped backoff, however long it lasts, and the health check says emails are waiting on it.
 
 Delivery is at least once, and at most one email is sent twice: a worker killed after the SMTP server
 accepted a message but before its transaction committed sends that one message again on the next
@@ -117,8 +119,24 @@ def _describe(exc):
     return text[:2000]
 
 
-def _record_failure(row, exc, now):
+def server_unusable(exc, sender=None):
+    """Whether a failure says the mail server could not be reached or used at all (no connection, refused,
+    dropped, timed out, or not letting us in), not that this email is bad (a recipient or its content
+    refused): an outage, however long, must lose no email (found by a review: an hour of it failed every
+    email queued in its first part for good)."""
+    if sender is not None and sender.down is not None:
+        return True
+    if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)):
+        return True
+    return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
+
+
+def _record_failure(row, exc, now, *, server_down=False):
+    """A failed attempt: backed off, or failed for good after OUTBOX_MAX_ATTEMPTS; while the server is down
+    (`server_down`) the count stops one short of that, so the row waits for it at the capped backoff."""
     row.attempts += 1
+    if server_down:
+        row.attempts = min(row.attempts, settings.OUTBOX_MAX_ATTEMPTS - 1)
     row.last_error = _describe(exc)
     if row.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
         row.status = OutboxStatus.FAILED
@@ -204,9 +222,10 @@ def _deliver(unit, sender, now):
         except SoftTimeLimitExceeded:
             raise
         except Exception as exc:  # noqa: BLE001 - any failure is recorded on the rows, still locked
+            server_down = server_unusable(exc, sender)
             for row in rows:
                 row.attempts, row.status, row.sent_at = claimed[row.pk] - 1, OutboxStatus.PENDING, None
-                _record_failure(row, exc, now)
+                _record_failure(row, exc, now, server_down=server_down)
             return 0
         notices.outbox_sent(keys=[r.key for r in rows], at=now)  # the cases app hears of a watched row
         return len(rows)

@@ -171,6 +171,35 @@ def test_smtp_down_loses_nothing_rows_back_off_and_all_go_once_it_is_up(smtp_sin
 
 
 @pytest.mark.django_db
+@override_settings(OUTBOX_MAX_ATTEMPTS=3)
+def test_an_outage_longer_than_every_attempt_loses_nothing_and_the_health_check_says_so(smtp_sink):
+    """Found by a review: an outage outlasting OUTBOX_MAX_ATTEMPTS failed the emails queued in its first part
+    for good. A server that cannot be reached is not a bad email: the row waits, one short of giving up."""
+    from notifications.health import system_health
+
+    row, = _queue()
+    smtp_sink.stop()
+    moment = T0
+    for _ in range(6):  # twice the attempts allowed
+        with at(moment):
+            sweep_outbox()
+        row.refresh_from_db()
+        assert row.status == OutboxStatus.PENDING
+        moment = row.next_attempt_at
+    health = system_health(now=moment)
+
+    assert row.attempts == 2 and row.last_error.startswith("ConnectionRefusedError")
+    assert not health.ok and health.checks()["outbox"]["waiting_on_mail_server"] == 1
+    assert any("1 email is waiting for the mail server" in problem for problem in health.problems)
+    smtp_sink.start()
+    with at(moment):
+        assert sweep_outbox() == 1
+    row.refresh_from_db()
+    assert row.status == OutboxStatus.SENT and smtp_sink.keys == [row.key]
+    assert system_health(now=moment).checks()["outbox"]["waiting_on_mail_server"] == 0
+
+
+@pytest.mark.django_db
 def test_a_message_id_derived_from_the_key_marks_a_resend_as_the_same_email(smtp_sink):
     row, = _queue()
 
