@@ -54,7 +54,7 @@ def can_view_case(user, case):
     items, and the person a pending handoff is offered to."""
     if can_work_case(user, case) or sees_whole_team(user) or can_claim_case(user, case):
         return True
-    if not _active(user):
+    if not may_own_cases(user):  # left the team or lost the role: nothing of the team's (found by a review)
         return False
     return (
         case.watchers.filter(pk=user.pk).exists()

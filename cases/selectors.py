@@ -4,7 +4,9 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 
 from .frozen import FrozenRead
-from .permissions import can_act_on_item, can_view_case, is_supervisor, sees_whole_team  # noqa: F401 (re-exported)
+from .permissions import (  # noqa: F401 (re-exported)
+    can_act_on_item, can_view_case, is_supervisor, may_own_cases, sees_whole_team,
+)
 
 from .models import (
     OPEN_STEPS, ActionItem, Case, Handoff, HandoffStatus, Promise, PromiseStatus, StaffProfile,
@@ -64,22 +66,25 @@ def supervisor_emails_for_many(users):
 
 def visible_cases(user):
     """Cases the user may open (cases.permissions.can_view_case, as a query): the whole team's for
-    supervisors and, unless REPS_SEE_OWN_CASES_ONLY, for reps; otherwise the cases they own, co-own or
-    watch, where they hold an action item, or that a pending handoff offers them, and (any rep) the cases
-    opened from an email that wait to be claimed (cases.permissions.can_claim_case)."""
+    supervisors and, unless REPS_SEE_OWN_CASES_ONLY, for reps; otherwise the cases they own or watch,
+    where they hold an action item, or that a pending handoff offers them, and (any rep) the cases opened
+    from an email that wait to be claimed (cases.permissions.can_claim_case); none for one who has left
+    the team or lost the role."""
     qs = Case.objects.all()
     if sees_whole_team(user):
         return qs
+    if not may_own_cases(user):  # left the team or lost the role: none (can_view_case)
+        return qs.none()
     holds_item = ActionItem.objects.filter(case=OuterRef("pk"), assignee=user)
     offered = Handoff.objects.filter(case=OuterRef("pk"), to_user=user, status=HandoffStatus.REQUESTED)
     watches = Case.watchers.through.objects.filter(case=OuterRef("pk"), user=user)
-    claimable = Q(awaiting_claim=True, step__in=OPEN_STEPS) if user.has_perm("cases.add_case") else Q(pk__in=[])
+    claimable = Q(awaiting_claim=True, step__in=OPEN_STEPS)
     # Every condition on the case's own row or an EXISTS: each case once without a DISTINCT, which would
     # sort the whole visible set for uniqueness (and refuse an ORDER BY on search's computed rank were its
     # values ever sent apart from the SQL).
-    return qs.filter(
-        Q(owner=user) | Q(co_owner=user) | Exists(watches) | Exists(holds_item) | Exists(offered) | claimable
-    )
+    # No co_owner: a co-owner sees the case while a supervisor (above), as can_view_case says; one demoted
+    # since keeps no closed case they co-owned in search or on a client's page (found by a review).
+    return qs.filter(Q(owner=user) | Exists(watches) | Exists(holds_item) | Exists(offered) | claimable)
 
 
 # Every case page, and the pages of one case, read it by its reference (cases.frozen).

@@ -26,6 +26,7 @@ from ..selectors import is_team_address
 from ..text import LINE, NAME, NOTE, normalise
 from ..workflow import Record, ensure_allows, refusal
 from .common import assign_reference, display_name, event_record, lock_case, refresh_counters
+from .handoffs import hand_on_promises, settle_before_changing_hands
 from .held import end_of_holding
 from .irate import apply_irate_rule
 from .status_links import revoke_status_links
@@ -170,12 +171,19 @@ def case_claim(*, user, case):
         raise CaseRuleError(f"{display_name(case.owner)} has already claimed {case.reference}.")
     if not can_claim_case(user, case):
         raise CaseRuleError("Only a rep or a supervisor can claim a case from client email, while it is open.")
+    now = timezone.now()
+    # What fell due while it waited stays the mail intake's (a supervisor may have worked it meanwhile).
+    settle_before_changing_hands(case, now)
     # The wait for a claim is the mail intake's part of the stay (the team page's per-rep times in each step).
-    end_of_holding(case=case, owner_id=case.owner_id, step=case.step, entered=case.step_entered_at,
-                   at=timezone.now())
+    end_of_holding(case=case, owner_id=case.owner_id, step=case.step, entered=case.step_entered_at, at=now)
+    intake_id = case.owner_id
     case.owner = user
     case.awaiting_claim = False
     case.save(update_fields=["owner", "awaiting_claim", "updated_at"])
+    # The promises made while it waited (a supervisor working it set a cadence or an estimate) are the
+    # claimer's now, as on any change of owner (found by a review: they stayed on the placeholder, counted
+    # for nobody, their reminders and breaks emailed to no one).
+    hand_on_promises(case=case, old_owner_id=intake_id, new_owner=user, actor=user, now=now)
     event_record(case=case, actor=user, verb="claimed",
                  note=f"{display_name(user)} claimed the case from client email and owns it now.")
     # The case has its owner now: a handoff asked for while it waited is moot (its new owner could not

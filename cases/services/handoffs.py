@@ -19,17 +19,31 @@ from .promises import handover_cutoff, settle_if_overdue
 from .status_links import revoke_status_links
 
 
-def _transfer(*, case, new_owner, actor):
-    old_owner = case.owner
-    now = timezone.now()
-    held = case.promises.filter(Q(action_item__isnull=True) | Q(action_item__assignee__isnull=True),
-                                status=PromiseStatus.PENDING, owner=old_owner)
-    # A deadline that passed while the old owner held the case stays theirs (the team page counts a
-    # promise for the rep who held it when it fell due, an escalation for the owner when it was raised):
-    # broken now, items' too, if the sweep has not got there yet.
+def settle_before_changing_hands(case, now):
+    """A deadline that passed while the old owner held the case stays theirs (the team page counts a
+    promise for the rep who held it when it fell due, an escalation for the owner when it was raised):
+    broken now, items' too, if the sweep has not got there yet. Called while the case is still theirs."""
     for promise in case.promises.filter(live_promise_q(), status=PromiseStatus.PENDING, due_at__lte=now):
         promise.case = case
         settle_if_overdue(case=case, promise=promise, now=now)
+
+
+def hand_on_promises(*, case, old_owner_id, new_owner, actor, now):
+    """The promises the old owner held for this case (updates, ETA, follow-up, items without an assignee)
+    and still ahead of their deadline pass to the new owner, those about to fall due only if the new owner
+    takes the case on themselves (promises.handover_cutoff); action items keep their assignees. The case's
+    reminders (an update due, the follow-up call) go to whoever owns it: the new owner is reminded afresh,
+    and one queued for the old owner is taken back if it has not left (automation.reminders_settled)."""
+    held = case.promises.filter(Q(action_item__isnull=True) | Q(action_item__assignee__isnull=True),
+                                status=PromiseStatus.PENDING, owner_id=old_owner_id)
+    held.filter(due_at__gt=handover_cutoff(new_holder=new_owner, actor=actor, now=now)).update(owner=new_owner)
+    case.promises.filter(status=PromiseStatus.PENDING, action_item__isnull=True).update(reminded_at=None)
+
+
+def _transfer(*, case, new_owner, actor):
+    old_owner = case.owner
+    now = timezone.now()
+    settle_before_changing_hands(case, now)
     # The old owner's part of the stay in this step ends here (the team page's per-rep times in each step).
     end_of_holding(case=case, owner_id=old_owner.pk, step=case.step, entered=case.step_entered_at, at=now)
     case.owner = new_owner
@@ -42,15 +56,7 @@ def _transfer(*, case, new_owner, actor):
                                   why="the case changed hands before it left (send it again if it still holds).")
     case.watchers.add(old_owner)
     case.watchers.remove(new_owner)
-    # The promises the old owner held for this case (updates, ETA, follow-up) and still ahead of their
-    # deadline pass to the new owner, those about to fall due only if the new owner takes the case on
-    # themselves (promises.handover_cutoff); action items keep their assignees (an item with none is the
-    # owner's, and goes with the case).
-    held.filter(due_at__gt=handover_cutoff(new_holder=new_owner, actor=actor, now=now)).update(owner=new_owner)
-    # The case's reminders (an update due, the follow-up call) go to whoever owns it: the new owner is
-    # reminded afresh, and one queued for the old owner is taken back if it has not left
-    # (automation.reminders_settled).
-    case.promises.filter(status=PromiseStatus.PENDING, action_item__isnull=True).update(reminded_at=None)
+    hand_on_promises(case=case, old_owner_id=old_owner.pk, new_owner=new_owner, actor=actor, now=now)
     return old_owner
 
 

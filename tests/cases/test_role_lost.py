@@ -4,6 +4,7 @@ co-owner or owner who is no longer a supervisor or rep no longer works the case
 (permissions.may_own_cases, read by can_work_case and the handoff services)."""
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import override_settings
 
 from cases import permissions, services
 from cases.errors import CaseRuleError
@@ -91,3 +92,37 @@ def test_an_owner_no_longer_a_rep_keeps_nothing_owning_gives(rep, dennis):
     assert not any(right(fresh(rep)) for right in rights)
     with pytest.raises(CaseRuleError):
         services.status_link_issue(user=fresh(rep), case=case)
+
+
+@pytest.mark.parametrize("own_cases_only", [False, True])
+def test_one_who_lost_the_rep_role_reads_nothing_of_the_team_not_even_cases_they_watch(
+        client, rep, other_rep, dennis, settings, own_cases_only):
+    """Found by a review: a watcher (an earlier owner) with no role still opened the case, found it in
+    search and read the client's page."""
+    settings.REPS_SEE_OWN_CASES_ONLY = own_cases_only
+    case = open_case(rep, dennis)
+    handoff = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="Covers the evening shift")
+    services.handoff_accept(user=other_rep, handoff=handoff, client_informed=True)
+    assert case.watchers.filter(pk=rep.pk).exists()
+    rep.groups.clear()
+    client.force_login(rep)
+
+    assert client.get(f"/cases/{case.reference}/").status_code == 404
+    assert f'href="/cases/{case.reference}/"' not in client.get(f"/search/?q={case.reference}").content.decode()
+    assert not permissions.can_view_case(fresh(rep), case)
+    from cases.selectors import visible_cases
+    assert not visible_cases(fresh(rep)).exists()
+
+
+@override_settings(REPS_SEE_OWN_CASES_ONLY=True)
+def test_a_demoted_supervisor_finds_no_closed_case_they_co_owned(rep, supervisor, dennis):
+    """Found by a review: search and the client page listed a closed case the case page refused (404)."""
+    case = open_case(rep, dennis, temperature=Mood.IRATE)
+    assert case.co_owner == supervisor
+    services.case_force_close(user=supervisor, case=case, reason="The client withdrew the complaint")
+    supervisor.groups.set(rep.groups.all())
+    demoted = fresh(supervisor)
+
+    from cases.selectors import visible_cases
+    assert not permissions.can_view_case(demoted, case)
+    assert not visible_cases(demoted).filter(pk=case.pk).exists()

@@ -47,6 +47,24 @@ def test_taking_an_escalation_another_supervisor_holds_is_refused_with_a_message
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("gone", ["deactivated", "role removed"])
+def test_an_escalation_taken_by_a_supervisor_who_has_left_may_be_taken(boss, supervisor, escalation, gone):
+    """Found by a review: a departed supervisor still held it, and every other supervisor was refused."""
+    other = SupervisorFactory(first_name="Maria", last_name="Lopez")
+    services.escalation_take(user=other, escalation=escalation)
+    if gone == "deactivated":
+        other.is_active = False
+        other.save(update_fields=["is_active"])
+    else:
+        other.groups.clear()
+
+    boss.post(url("take", escalation))
+
+    escalation.refresh_from_db()
+    assert escalation.supervisor == supervisor
+
+
+@pytest.mark.django_db
 def test_a_supervisor_adds_a_note(boss, supervisor, escalation):
     response = boss.post(url("add_note", escalation), {"text": "Called the host: back by 3pm"})
 

@@ -253,3 +253,23 @@ def test_every_page_shows_the_mood_unknown_until_the_reply_is_read(client, case,
     client.post(reverse("mailin:case_mail", args=[case.reference]), {"client_mood": "upset"})
     for url in pages[rep]:
         assert "Unknown: unread email" not in client.get(url).content.decode(), url
+
+
+def test_the_promises_made_while_the_case_waited_are_the_claimers(unclaimed, rep, supervisor):
+    """Found by a review: a supervisor working a case that waits for a claim makes promises (a cadence, an
+    estimate) held by the mail intake; the claim left them there, counted for nobody, emailed to no one."""
+    from cases import services
+    from cases.models import PromiseStatus, Step
+    from tests.cases.helpers import DENNIS_CONCERN, advance_to
+
+    services.case_set_temperature(user=supervisor, case=unclaimed, temperature=Mood.ANXIOUS)
+    services.concern_add(user=supervisor, case=unclaimed, **DENNIS_CONCERN)
+    case = advance_to(unclaimed, Step.MANAGE_ANXIETY, supervisor)
+    intake = case.owner
+    assert case.promises.filter(status=PromiseStatus.PENDING, owner=intake).exists()
+
+    case_claim(user=rep, case=case)
+
+    pending = case.promises.filter(status=PromiseStatus.PENDING)
+    assert pending.exists() and not pending.filter(owner=intake).exists()
+    assert not pending.filter(action_item__isnull=True).exclude(owner=rep).exists()
