@@ -56,3 +56,23 @@ def test_retry_now_in_the_admin_waits_for_the_clients_quiet_hours_to_end(admin_c
 
     row.refresh_from_db()
     assert (row.status, row.attempts, row.next_attempt_at) == (OutboxStatus.PENDING, 0, NEXT_MORNING)
+
+
+def test_a_client_email_due_before_quiet_hours_but_sent_late_waits_for_them_to_end(rep, quiet_client, smtp_sink):
+    """Found by a review: the sweep sent any due row, so one cleared at 21:58 and swept at 22:30 (the kick
+    missed: the broker down, a backlog) reached the client inside their quiet hours."""
+    from notifications.sweeps import sweep_outbox
+
+    row = _row(case=open_case(rep, quiet_client), from_email="Support <support@cases.example>", attempts=0)
+    notice = _row(case=row.case, attempts=0)  # the team's own notice goes whatever the hour
+
+    with at(LONDON_EVENING + dt.timedelta(minutes=30)):
+        assert sweep_outbox() == 1
+    row.refresh_from_db()
+    notice.refresh_from_db()
+    assert notice.status == OutboxStatus.SENT
+    assert (row.status, row.attempts, row.next_attempt_at) == (OutboxStatus.PENDING, 0, NEXT_MORNING)
+    with at(NEXT_MORNING):
+        assert sweep_outbox() == 1
+    row.refresh_from_db()
+    assert row.status == OutboxStatus.SENT and len(smtp_sink.messages) == 2
