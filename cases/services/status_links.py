@@ -36,10 +36,13 @@ def revoke_status_links(*, case, actor, why, closing=False, by_hand=False, recor
     on the timeline (unless `record` is off: the caller records it) when a link was live or showed the
     final page, or when done by hand. Returns whether a link was live."""
     now = now or timezone.now()
-    was_live = issued_link_until(case, now) is not None or final_page_until(case, now) is not None
-    if closing:
+    live = issued_link_until(case, now) is not None
+    was_live = live or final_page_until(case, now) is not None
+    if closing and live:
         case.status_link_final_version = case.status_link_version
         case.status_link_final_until = now + resolved_grace()
+    elif closing:  # a link that had already expired (or none) opens nothing again (found by a review)
+        case.status_link_final_version = case.status_link_final_until = None
     else:
         case.status_link_final_version = case.status_link_final_until = None
     case.status_link_version += 1
@@ -47,7 +50,7 @@ def revoke_status_links(*, case, actor, why, closing=False, by_hand=False, recor
     case.save(update_fields=LINK_FIELDS)
     if not record:
         return was_live
-    if closing and was_live:
+    if closing and live:
         note = (f"{why} Until {case.status_link_final_until:%d %b %Y %H:%M} UTC the client's link shows only that "
                 "the case is resolved.")
         event_record(case=case, actor=actor, verb=REVOKED_VERB, note=note)
@@ -61,15 +64,20 @@ def final_page_reopen(*, case, now=None):
     live at closing shows the final page (where the client rates us) for CLIENT_LINK_RESOLVED_DAYS from
     now, or longer if it already did. A link revoked by hand stays revoked, but the survey is the
     client's word, not the rep's to withhold: a new final page is opened, whose only link is the one the
-    invitation emails to the client's own address. Returns until when it shows, or None."""
+    invitation emails to the client's own address (so too when no link was live at closing). That version
+    is the live one's, which moves past it, so a reopened case never takes the final page's link for a live
+    one (found by a review: after a reopen the invitation's link opened the whole case page). Returns until
+    when it shows, or None."""
     if case.is_open:
         return None
-    if case.status_link_final_version is None:  # revoked by hand after the close: a version never given out
+    if case.status_link_final_version is None:  # a version never given out, and never live
         case.status_link_final_version, case.status_link_final_until = case.status_link_version, None
+        case.status_link_version += 1
     until = (now or timezone.now()) + resolved_grace()
     if case.status_link_final_until is None or case.status_link_final_until < until:
         case.status_link_final_until = until
-        case.save(update_fields=["status_link_final_version", "status_link_final_until", "updated_at"])
+        case.save(update_fields=["status_link_version", "status_link_final_version", "status_link_final_until",
+                                 "updated_at"])
     return case.status_link_final_until
 
 

@@ -40,7 +40,9 @@ def working_case(frozen, dana, new_yorker):
 
 
 def status_url(case):
-    return reverse("client_status", kwargs={"token": make_token(case)})
+    """The link given to the client, as the owner gives it (issued: a token for a version never issued is
+    not a link the client holds)."""
+    return services.status_link_issue(user=case.owner, case=case).path
 
 
 # --- the page -------------------------------------------------------------------------------------

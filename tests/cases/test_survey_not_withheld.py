@@ -3,13 +3,17 @@
 follow-up call, before they rated us, no longer takes the survey from them (a new invitation goes to their
 address), and a client's address cannot be a teammate's (where the rep would get the invitation and rate
 the case themselves)."""
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from cases import services
 from cases.errors import CaseRuleError
-from cases.models import ClientMessageKind, ClientSurvey
+from cases.models import ClientMessageKind, ClientSurvey, Step
 from notifications.models import OutboxMessage
-from tests.cases.client_word_support import DennisBrowser
+from tests.cases.client_word_support import DennisBrowser, token_of
+from tests.cases.helpers import advance_to, open_case
 from tests.cases.test_client_survey import NOW, resolved_late  # noqa: F401 - its clock and fixture (day 30)
 from tests.cases.test_client_survey_owed import details
 from tests.factories import SupervisorFactory
@@ -55,6 +59,44 @@ def test_a_revoke_before_the_call_sends_nothing(resolved_late, rep):
     case, _ = resolved_late
     services.status_link_revoke(user=rep, case=case)
     assert not invitations(case).exists()
+
+
+@pytest.mark.django_db
+def test_the_invitations_link_opens_nothing_once_the_case_is_reopened(resolved_late, rep):
+    """Found by a review: the final page opened for the invitation after a revoke by hand took the live
+    version's number, so after a reopen the emailed link opened the whole case page (and could have
+    answered "It works" at the next delivery)."""
+    case, _ = resolved_late
+    services.status_link_revoke(user=rep, case=case)
+    services.follow_up_log(user=rep, case=case, note=CALL_NOTE)
+    emailed = emailed_browser(invitations(case).get())
+    assert emailed.open().status_code == 200
+
+    services.case_reopen(user=rep, case=case, reason="Mail stopped again this morning")
+
+    assert emailed.open().status_code == 410
+
+
+@pytest.mark.django_db
+def test_a_link_expired_before_the_case_closed_stays_expired(rep, dennis, frozen, settings):
+    """Found by a review: closing made a link that had expired (its page told the client so) show the
+    resolved page again, and after the call take the survey; the invitation's own link is the way in."""
+    case = advance_to(open_case(rep, dennis), Step.DELIVER, rep)
+    old = DennisBrowser(token_of(rep, case))
+    old.open()
+    services.delivery_record(user=rep, case=case, verified_with_client=True, client_satisfied=True,
+                             prevention_note="Upgrades now run with a tested rollback",
+                             follow_up_on=timezone.localdate(timezone=dennis.tz) + dt.timedelta(days=40))
+    frozen.shift(dt.timedelta(days=settings.CLIENT_LINK_MAX_AGE_DAYS + 1))
+    assert old.open().status_code == 410
+    case = services.case_transition(user=rep, case=case, name="complete_deliver")
+
+    assert old.open().status_code == 410
+    frozen.shift(dt.timedelta(days=40))
+    services.follow_up_log(user=rep, case=case, note=CALL_NOTE)
+    assert old.open().status_code == 410
+    emailed = emailed_browser(invitations(case).get())
+    assert emailed.open().status_code == 200 and emailed.rate(4).status_code == 302
 
 
 @pytest.mark.django_db
