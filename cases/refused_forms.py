@@ -2,7 +2,8 @@
 escalations were resolved in another tab, the case closed) must not lose what was typed or why it was
 refused: each error the page does not show is said at the top of the page, and each text the person typed
 that the page does not show is said back to them ("Not saved. You wrote ..."). The case page and the
-supervisor's escalation page both use it."""
+supervisor's escalation page both use it, and the client's status page says back what a client typed
+(typed_texts) under a refusal."""
 from django import forms
 from django.contrib import messages
 from django.utils.html import escape
@@ -14,14 +15,20 @@ def error_texts(form):
     return [e for name, errors in form.errors.items() if name != "__all__" or not gaps for e in errors] + gaps
 
 
-def typed_but_not_shown(form, html):
-    """(label, text) of each text box of `form` filled in that `html` does not show."""
+def typed_texts(form):
+    """(label, text) of each text box of bound `form` filled in, within the field's limit (as a form shows it
+    again); not a date or a number, which a form redraws otherwise than typed."""
     for name, field in form.fields.items():
-        if type(field.widget) not in (forms.Textarea, forms.TextInput):  # not a date or a number, redrawn as typed
+        if type(field.widget) not in (forms.Textarea, forms.TextInput):
             continue
         value = str(form.data.get(form.add_prefix(name)) or "").strip()[:getattr(field, "max_length", None)]
-        if value and escape(value) not in html:  # within the field's limit, as a form shows it again
+        if value:
             yield field.label or name, value
+
+
+def typed_but_not_shown(form, html):
+    """(label, text) of each text typed into `form` (typed_texts) that `html` does not show."""
+    return [(label, value) for label, value in typed_texts(form) if escape(value) not in html]
 
 
 def say_what_the_page_hides(request, form, html, *, say_typed=True):
@@ -31,7 +38,7 @@ def say_what_the_page_hides(request, form, html, *, say_typed=True):
     unseen = [text for text in error_texts(form) if escape(text) not in html]
     for text in unseen:
         messages.error(request, text)
-    typed = list(typed_but_not_shown(form, html)) if say_typed else []
+    typed = typed_but_not_shown(form, html) if say_typed else []
     for label, value in typed:
         messages.info(request, f"Not saved. You wrote in “{label}”: {value}")
     return bool(unseen or typed)

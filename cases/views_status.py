@@ -13,7 +13,6 @@ A view behind a status link starts with `open_link`, which answers the refusal p
 the client go through `client_page`, which keeps them out of caches, robots and other sites' Referer
 headers (same-origin: the browser must still send the page's own origin with its forms, or the CSRF
 check would refuse them)."""
-from django import forms
 from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
@@ -25,6 +24,7 @@ from .errors import CaseRuleError
 from .forms.base import add_rule_error
 from .forms.client_word import ClientAnswerForm, ClientSurveyForm
 from .models import ClientAnswerKind
+from .refused_forms import typed_texts
 from .services.client_word import client_delivery_answer, client_survey_answer
 from .status_links import (
     LinkExpired, LinkInvalid, LinkRevoked, client_final_status, client_status, handler_first_name, read_link,
@@ -97,8 +97,8 @@ def _post(request, token, form_class, form_key, *, refusal, recorded, write, anc
         return _status_page(request, link, token, refused=TEAM_MAY_NOT_ANSWER, status=403)
     refused = refusal(link.case)
     if refused:  # the question is not asked now (the case moved on): what the client wrote is said back
-        return _status_page(request, link, token, refused=refused, you_wrote=_written(form_class, request.POST),
-                            status=409)
+        written = next((text for _label, text in typed_texts(form_class(request.POST))), "")
+        return _status_page(request, link, token, refused=refused, you_wrote=written, status=409)
     if recorded(link.case) is not None:
         return _back_to_page(token, anchor)
     form = form_class(request.POST)
@@ -116,15 +116,6 @@ def _post(request, token, form_class, form_key, *, refusal, recorded, write, anc
         return _status_page(request, link, token, refused=exc.message, status=409,
                             **{form_key: form_class(initial=typed)})
     return _back_to_page(token, anchor)
-
-
-def _written(form_class, data):
-    """What the client wrote in the form's text box, within its limit: said back under a refusal when the
-    page no longer asks the question, so their words are not lost (found by a review)."""
-    for name, field in form_class.base_fields.items():
-        if isinstance(field.widget, forms.Textarea):
-            return str(data.get(name) or "").strip()[:field.max_length]
-    return ""
 
 
 @require_POST

@@ -140,11 +140,17 @@ def kick_delivery():
                        "(no kicks for %d s)", KICK_PAUSE_SECONDS, exc_info=True)
 
 
+def to_client(row):
+    """Whether `row` is an email to a client (a direct row, with its own From, on a case): quiet hours hold it."""
+    return bool(row.from_email and row.case_id)
+
+
 def earliest_send(row, instant):
-    """When `row` may go, at the earliest `instant`: an email to a client (a direct row, with its own From,
-    on a case) never inside the client's quiet hours (cases.schedule, as when it was queued); the team's
-    notices at once. Read on a retry after a failure and by the admin's "retry now"."""
-    if not (row.from_email and row.case_id):
+    """When `row` may go, at the earliest `instant`: an email to a client (to_client) never inside the
+    client's quiet hours (cases.schedule, as when it was queued); the team's notices at once. Read on a
+    retry after a failure and by the admin's "retry now"; the sweep reads the same rule for a whole batch
+    at once (sweeps.outbox._held_for_quiet_hours)."""
+    if not to_client(row):
         return instant
     from cases.schedule import next_allowed_for_client
 

@@ -80,48 +80,41 @@ def estimate_row(at, data):
 def verdicts(arrivals, estimates, promises, sent_back=None):
     """The verdict ("early", "within", "late", or "" without an estimate before it, or when the client
     did not accept it and it was not late) of each of a case's arrivals at `deliver`. `arrivals`: their
-    times; `estimates`: estimate_row()s; `promises`: its ETA promises as (created_at, due_at, status);
-    each list in time order (then by id); `sent_back`: for each arrival, whether the case left `deliver`
-    after it without the client's acceptance (arrival_rows)."""
+    times; `estimates`: estimate_row()s; `promises`: its ETA promises as (created_at, due_at, status),
+    or with the holder's id after them; each list in time order (then by id); `sent_back`: for each
+    arrival, whether the case left `deliver` after it without the client's acceptance (arrival_rows)."""
+    return [verdict for verdict, _holder in judgements(arrivals, estimates, promises, sent_back)]
+
+
+def judgements(arrivals, estimates, promises, sent_back=None):
+    """(verdict, holder) of each arrival, as `verdicts`; the holder is who held the ETA promise that decided
+    the verdict (promises given with their holder's id, else None): for a late arrival after a deadline
+    broken in its cycle, the first such promise (held by whoever held it when it fell due: a handoff passes
+    only promises still ahead); else the last one given before the arrival, which the arrival settled."""
     estimates = [row for row in estimates if row is not None]
-    deadlines = [(at, due_at) for at, due_at, _status in promises]
-    broken = [due_at for _at, due_at, status in promises if status == PromiseStatus.BROKEN]
     judged, previous = [], None
     for arrived, bounced in zip(arrivals, sent_back or [False] * len(arrivals)):
-        verdict = _verdict(arrived, estimates, deadlines, broken, previous) or ""
+        verdict, holder = _verdict(arrived, estimates, promises, previous)
         if bounced and verdict != "late":  # a late arrival was late whatever follows it
-            judged.append("")
+            judged.append(("", None))
             continue
-        judged.append(verdict)
+        judged.append((verdict or "", holder if verdict else None))
         previous = arrived
     return judged
 
 
 def arrival_judgement(case):
-    """(verdict, rep id) of the case's last arrival at `deliver` (the one just recorded), from its rows now:
-    the verdict, and who held the ETA promise that decided it: for a late arrival after a deadline broken
-    in this cycle, the first such promise (held by whoever held it when it fell due: a handoff passes only
-    promises still ahead); else the last one given before the arrival, which the arrival settled. None
-    without a verdict or an ETA promise."""
+    """(verdict, holder's id) of the case's last arrival at `deliver` (the one just recorded), from its rows
+    now (judgements); ("", None) without a verdict."""
     arrivals, sent_back, estimates, promises = _case_rows(case)
-    judged = verdicts(arrivals, estimates, [row[:3] for row in promises], sent_back)
-    if not judged or not judged[-1]:
-        return "", None
-    arrived, verdict = arrivals[-1], judged[-1]
-    standing = [at for at, bounced, v in zip(arrivals[:-1], sent_back, judged) if not bounced or v == "late"]
-    previous = standing[-1] if standing else None
-    if verdict == "late":
-        for _at, due_at, status, owner_id in sorted(promises, key=lambda row: row[1]):
-            if status == PromiseStatus.BROKEN and (previous is None or previous < due_at) and due_at < arrived:
-                return verdict, owner_id
-    given = [row for row in promises if row[0] <= arrived]
-    return verdict, given[-1][3] if given else None
+    judged = judgements(arrivals, estimates, promises, sent_back)
+    return judged[-1] if judged else ("", None)
 
 
 def case_verdicts(case):
     """The verdicts of all the case's arrivals at `deliver`, in time order, judged from its rows now."""
     arrivals, sent_back, estimates, promises = _case_rows(case)
-    return verdicts(arrivals, estimates, [row[:3] for row in promises], sent_back)
+    return verdicts(arrivals, estimates, promises, sent_back)
 
 
 def _case_rows(case):
@@ -152,20 +145,29 @@ def arrival_rows(moves, arrival_verb=ARRIVAL.label, accepted_verb=ACCEPTED.label
     return arrivals, sent_back
 
 
-def _verdict(arrived, estimates, deadlines, broken, previous):
-    """Early, within or late for one arrival (None without an estimate before it); `previous` is the
-    case's last arrival before this one whose verdict stands, if any."""
+def _verdict(arrived, estimates, promises, previous):
+    """(early, within or late, the holder of the promise that decided it) for one arrival ((None, None)
+    without an estimate before it); `previous` is the case's last arrival before this one whose verdict
+    stands, if any."""
     estimate = _last_before(estimates, arrived)
     if estimate is None:
-        return None
-    if any((previous is None or previous < due_at) and due_at < arrived for due_at in broken):
-        return "late"  # a deadline passed in this cycle: no later estimate talks it away
+        return None, None
+    # A deadline passed in this cycle: late, and no later estimate talks it away.
+    for row in sorted(promises, key=lambda row: row[1]):
+        due_at, status = row[1], row[2]
+        if status == PromiseStatus.BROKEN and (previous is None or previous < due_at) and due_at < arrived:
+            return "late", _holder(row)
     earliest, latest = estimate[1], estimate[2]
-    deadline = _last_before(deadlines, arrived)
+    deadline = _last_before(promises, arrived)
     if deadline is not None and deadline[0] >= estimate[0]:  # renegotiated after the estimate
         latest = deadline[1]
         earliest = min(earliest, latest)
-    return "early" if arrived < earliest else "late" if arrived > latest else "within"
+    verdict = "early" if arrived < earliest else "late" if arrived > latest else "within"
+    return verdict, _holder(deadline) if deadline is not None else None
+
+
+def _holder(promise_row):
+    return promise_row[3] if len(promise_row) > 3 else None
 
 
 def _last_before(rows, moment):

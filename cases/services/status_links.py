@@ -41,9 +41,7 @@ def revoke_status_links(*, case, actor, why, closing=False, by_hand=False, recor
     if closing and live:
         case.status_link_final_version = case.status_link_version
         case.status_link_final_until = now + resolved_grace()
-    elif closing:  # a link that had already expired (or none) opens nothing again (found by a review)
-        case.status_link_final_version = case.status_link_final_until = None
-    else:
+    else:  # closing too: a link that had already expired (or none) opens nothing again (found by a review)
         case.status_link_final_version = case.status_link_final_until = None
     case.status_link_version += 1
     case.status_link_issued_at = None

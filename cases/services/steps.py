@@ -40,6 +40,9 @@ def ensure_notes_stay_own(case):
     copy of what it must not repeat, or a concern reworded after the note (to the note's words) would make
     the note a copy the gate counts."""
     for model, notes in ((Acknowledgement, case.acknowledgements.all()), (Recommitment, case.recommitments.all())):
+        notes = list(notes)
+        if not notes:  # none yet (at intake): the sources are not read
+            continue
         sources = _COPIED[model][1](case)
         if any(is_copy(note.text, sources) for note in notes):
             raise CaseRuleError(f"The {model._meta.verbose_name} on this case says this already; the concern would "

@@ -35,7 +35,7 @@ from cases.services.automation import REMINDER_PREFIXES, reminders_settled
 
 from .. import coalesce
 from ..models import OutboxMessage, OutboxStatus
-from ..outbox import earliest_send
+from ..outbox import earliest_send, to_client
 from .base import batch_size, resolve_now
 
 logger = logging.getLogger("notifications.outbox")
@@ -247,7 +247,7 @@ def _held_for_quiet_hours(rows, now):
     send that ran late: the broker down, a backlog): each waits for the hours' end instead, the rule it was
     queued by (outbox.earliest_send; found by a review: one queued at 21:58 went at 22:30). One query, for
     the batch's clients, only when it holds emails to clients."""
-    direct = [r for r in rows if r.from_email and r.case_id]
+    direct = [r for r in rows if to_client(r)]
     if not direct:
         return rows
     from cases.models import Case
