@@ -9,7 +9,6 @@ import functools
 import re
 import unicodedata
 
-from confusable_homoglyphs.confusables import confusables_data
 
 from .errors import CaseRuleError
 
@@ -58,7 +57,10 @@ _MARKUP = re.compile(r"<[^<>]{0,200}>|&#?\w{1,12};")
 def _look_alikes():
     """Each letter that Unicode lists as confusable with another (Latin "o", Cyrillic "о", Greek "ο"),
     mapped to the lowest of its group, so look-alikes spell one word (confusable_homoglyphs' table, the
-    one django-registration checks user names with)."""
+    one django-registration checks user names with). Its table (~70 ms to load) is read on the first record
+    checked, not when every process starts."""
+    from confusable_homoglyphs.confusables import confusables_data
+
     parent = {}
 
     def root(ch):
