@@ -195,11 +195,13 @@ class ClientStatus:
 
 @dataclass(frozen=True)
 class ClientFinalStatus:
-    """A closed case, through the link that was live when it closed: only that it is resolved."""
+    """A closed case, through the link that was live when it closed: only that it is resolved, or that it
+    was closed by a supervisor's override (never "resolved": its fix was not confirmed; found by a review)."""
 
     reference: str
     time_zone: str
     resolved_at: dt.datetime | None
+    closed_by_override: bool
 
 
 EXCERPT = 280  # the public page shows at most this much of any text
@@ -252,6 +254,7 @@ def client_status(case):
 
 
 def client_final_status(case):
-    """The closed case's last page: its reference and when it was resolved, in the client's time zone."""
+    """The closed case's last page: its reference and when it was closed (resolved, or by override), in the
+    client's time zone."""
     return ClientFinalStatus(reference=case.reference or "", time_zone=case.client.time_zone,
-                             resolved_at=_local(case)(case.resolved_at))
+                             resolved_at=_local(case)(case.resolved_at), closed_by_override=case.closed_by_override)

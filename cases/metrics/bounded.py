@@ -16,7 +16,7 @@ from django.db.models import BooleanField, F, Func, IntegerField, Q, Value
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
-from .window import week_of
+from .window import site_zone, week_of
 
 
 def on_postgresql():
@@ -68,12 +68,12 @@ class Weeks:
     def starts(self):
         """The instants the weeks after the first start: `width_bucket(moment, starts)` is the index in
         `mondays` of the week holding `moment` (0 for the first)."""
-        return [timezone.make_aware(dt.datetime.combine(monday, dt.time())) for monday in self.mondays[1:]]
+        return [timezone.make_aware(dt.datetime.combine(monday, dt.time()), site_zone()) for monday in self.mondays[1:]]
 
     def of(self, field):
         """An expression for the week `field` falls in, read back by `monday`."""
         if not self.postgres:
-            return TruncWeek(field)
+            return TruncWeek(field, tzinfo=site_zone())
         starts = self.starts()
         return _WidthBucket(F(field), starts) if starts else Value(0, output_field=IntegerField())
 

@@ -29,12 +29,12 @@ from dataclasses import dataclass, fields
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, Subquery
-from django.utils import timezone
 
 from ..models import CaseEvent, Delivery, Promise, PromiseKind, PromiseStatus
 from ..workflow import Transition
 from .bounded import on_postgresql
 from .measures import ANXIOUS_OR_WORSE, MOOD_SCORES, SATISFIED_OR_BETTER
+from .window import site_date
 
 RESOLVE = Transition.COMPLETE_DELIVER
 MOOD_SCALE = sorted(MOOD_SCORES, key=MOOD_SCORES.get)  # the moods in score order: index = Mood.score
@@ -110,7 +110,7 @@ SQL_CONSTANTS = {"broken": PromiseStatus.BROKEN.value, "renegotiated": PromiseSt
 
 def _postgres(w):
     params = {"scale": MOOD_SCALE, "resolve": RESOLVE.label, "since": w.since, "until": w.until,
-              "anxious": ANXIOUS_OR_WORSE, "satisfied": SATISFIED_OR_BETTER, "today": timezone.localdate(w.until),
+              "anxious": ANXIOUS_OR_WORSE, "satisfied": SATISFIED_OR_BETTER, "today": site_date(w.until),
               **SQL_CONSTANTS}
     with connection.cursor() as cur:
         cur.execute(OUTCOMES_SQL, params)
@@ -134,7 +134,7 @@ def _python(w):
             .annotate(first_call_moved=Exists(Promise.objects.filter(replaces=OuterRef("first_call"))))
             .values_list("owner_id", "case__intake_temperature", "d_mood", "fu_on", "fu_at", "call",
                          "first_call_status", "first_call_moved"))
-    today = timezone.localdate(w.until)
+    today = site_date(w.until)
     by_owner = defaultdict(Outcomes)
     for owner_id, intake, d_mood, fu_on, fu_at, call, first_status, first_moved in rows:
         dropped = first_status == PromiseStatus.RENEGOTIATED and not first_moved

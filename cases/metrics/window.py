@@ -36,10 +36,23 @@ def window(days=DEFAULT_WINDOW_DAYS, now=None):
     return Window(days=days, since=until - dt.timedelta(days=days), until=until)
 
 
+def site_zone():
+    """The zone the team page's days and weeks are in: the site's (settings.TIME_ZONE), whoever looks. The
+    request's zone is the viewer's own (cases.middleware); read through it, the same page at the same moment
+    counted a promise in another week for a supervisor in Auckland than for one in Los Angeles (found by a
+    review)."""
+    return timezone.get_default_timezone()
+
+
+def site_date(moment):
+    """The site's date at `moment`."""
+    return timezone.localtime(moment, site_zone()).date()
+
+
 def week_of(moment):
     """The Monday (a date) of the week holding `moment`, a datetime or a date (as TruncWeek returns it)."""
     if isinstance(moment, dt.datetime):
-        moment = timezone.localtime(moment).date() if timezone.is_aware(moment) else moment.date()
+        moment = site_date(moment) if timezone.is_aware(moment) else moment.date()
     return moment - dt.timedelta(days=moment.weekday())
 
 

@@ -145,11 +145,15 @@ def _pending(case):
     return list(case.promises.filter(status=PromiseStatus.PENDING).order_by("due_at", "id"))
 
 
-def _close_open_work(*, case, user, note, settle):
+def _close_open_work(*, case, user, note, settle, closed):
     """Open items cancelled (their promises withdrawn, or broken if already due), then `settle` the
     other pending promises, then escalations resolved with a system note (those a broken promise just
-    opened too), a waiting handoff cancelled, and the client's status link revoked (it shows only that
-    the case is resolved, for a while: cases.services.status_links)."""
+    opened too), a waiting handoff cancelled, the emails to the client not sent yet taken back (held for
+    their quiet hours, they were written for a case still being worked: an "Is it fixed?" reaching the
+    client after the case was resolved asked for an answer the page then refused; found by a review), and
+    the client's status link revoked (it shows only that the case is closed, for a while:
+    cases.services.status_links)."""
+    from .client_messages import client_messages_withdraw_held
     from .items import _withdraw_item
 
     now = timezone.now()
@@ -168,6 +172,7 @@ def _close_open_work(*, case, user, note, settle):
     cancelled = case.handoffs.filter(status=HandoffStatus.REQUESTED).update(status=HandoffStatus.CANCELLED)
     if cancelled:
         event_record(case=case, actor=None, verb="handoff cancelled", note=f"The case was closed: {note}")
+    client_messages_withdraw_held(case=case, actor=user, why=f"the case was {closed} before it left.")
     revoke_status_links(case=case, actor=user, why="The case was closed.", closing=True, now=now)
 
 
@@ -185,7 +190,7 @@ def _resolve(*, case, user, reason):
         else:
             promise_fulfil(promise=promise, at=now, actor=user)
 
-    _close_open_work(case=case, user=user, note="the case was resolved.", settle=settle)
+    _close_open_work(case=case, user=user, note="the case was resolved.", settle=settle, closed="resolved")
     delivery = case.deliveries.order_by("-created_at").first()
     if delivery and not delivery.client_mood:
         # The mood at delivery is the client's temperature now, kept with this resolution's delivery: a
@@ -199,7 +204,6 @@ def _resolve(*, case, user, reason):
 def _force_close(*, case, user, reason):
     """A supervisor's override: nothing more is owed, so pending promises are withdrawn (those already
     due stay broken), open items cancelled with the close reason, escalations resolved."""
-    from .client_messages import client_messages_withdraw_held
     from .promises import promise_withdraw
 
     note = f"Case closed by a supervisor: {reason}"
@@ -207,8 +211,8 @@ def _force_close(*, case, user, reason):
         _unaccepted_arrival(case=case, user=user,
                             note=f"{note} — the delivery was not accepted by the client, so it kept no estimate.")
     _close_open_work(case=case, user=user, note=note,
-                     settle=lambda promise, now: promise_withdraw(promise=promise, actor=user, note=note, now=now))
-    client_messages_withdraw_held(case=case, actor=user, why="the case was closed by a supervisor before it left.")
+                     settle=lambda promise, now: promise_withdraw(promise=promise, actor=user, note=note, now=now),
+                     closed="closed by a supervisor")
 
 
 def _restore_overridden(*, case, user, closed_at, reason):

@@ -77,7 +77,12 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
         late_but_dated_early = promise.status == PromiseStatus.BROKEN and given_at <= promise.due_at
         promise_fulfil(promise=promise, at=now if late_but_dated_early else given_at, actor=user)
         interval = timezone.timedelta(minutes=case.cadence_minutes or 0)
-        if promise.due_at - interval <= given_at <= promise.due_at:
+        if promise.status == PromiseStatus.BROKEN:
+            # Late: the rhythm starts again from when the update was logged, not the time it was dated
+            # (10:12, logged at 10:40 on a 15-minute cadence, re-timed the next beat to 10:30, already
+            # passed: one missed update was broken twice; found by a review).
+            start = now
+        elif promise.due_at - interval <= given_at <= promise.due_at:
             start = promise.due_at
     if beat is not None:  # a cadence after this late update, as the next one opened by it would be
         due_at = status_update_due(case, start) if case.cadence_minutes else beat.due_at

@@ -1,5 +1,5 @@
-"""An email to the client still waiting to leave (held for their quiet hours) is taken back when a
-supervisor closes the case by override, or when the case changes hands: it was written for a case still
+"""An email to the client still waiting to leave (held for their quiet hours) is taken back when the
+case is closed (by override, or resolved), or when the case changes hands: it was written for a case still
 being worked, or by the previous handler with a status link that no longer opens. It is marked withdrawn on
 the card and the timeline, and the outbox never sends it; one already sent stays sent."""
 import datetime as dt
@@ -14,6 +14,8 @@ from cases import services
 from cases.models import CaseEvent, ClientMessageStatus
 from notifications.models import OutboxStatus
 from notifications.sweeps.outbox import _record_failure, sweep_outbox
+from cases.models import ClientMessageKind, Step
+from tests.cases.helpers import advance_to
 from tests.cases.test_client_messages import UTC, at, emailed_case, row_of, send
 
 pytestmark = pytest.mark.django_db
@@ -48,6 +50,29 @@ def test_a_force_close_takes_back_the_held_email_and_nothing_leaves_at_seven(hel
     client.force_login(supervisor)
     page = client.get(f"/cases/{case.reference}/").content.decode()
     assert "Withdrawn" in page and "closed by a supervisor" in page
+
+
+def test_resolving_takes_back_the_held_is_it_fixed_email(rep, dennis, client):
+    """Found by a review: "Is it fixed? Please confirm", held for the night, left at seven after the case
+    was resolved, asking the client for an answer their page then refused."""
+    dennis.quiet_hours_start, dennis.quiet_hours_end = dt.time(22), dt.time(7)
+    dennis.save()
+    case = emailed_case(rep, dennis, when=EVENING, cadence=12 * 60)
+    with at(THREE_AM):
+        case = advance_to(case, Step.DELIVER, rep)
+    message = send(rep, case, THREE_AM + dt.timedelta(minutes=5), kind=ClientMessageKind.DELIVERY,
+                   text="The mail server is restored and your orders flow again: does it work for you now?")
+    assert message.send_after == SEVEN_AM
+
+    with at(THREE_AM + dt.timedelta(minutes=30)):
+        advance_to(case, Step.RESOLVED, rep)
+
+    assert _withdrawn(case, message)
+    sweep_outbox(SEVEN_AM)
+    assert not [m for m in mail.outbox if case.client.email in m.to]
+    client.force_login(rep)
+    page = client.get(f"/cases/{case.reference}/").content.decode()
+    assert "Withdrawn" in page and "the case was resolved before it left" in page
 
 
 def test_a_handoff_takes_back_the_previous_handlers_held_email(held, rep, other_rep):

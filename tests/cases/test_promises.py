@@ -384,3 +384,27 @@ def test_dating_an_update_back_does_not_rescue_a_deadline_that_had_passed(rep, d
     assert first.status == PromiseStatus.BROKEN and first.kept_at == T0 + dt.timedelta(minutes=65)
     assert first.kept_at > first.due_at
     assert case.escalations.filter(promise=first).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_late_update_dated_back_restarts_the_rhythm_from_when_it_was_logged(rep, dennis):
+    """Found by a review: logged at 10:40 and dated 10:12 on a 15-minute cadence, the late update re-timed
+    the next beat from the missed 10:15 slot, to 10:30, already passed: the sweep broke it at once, two
+    broken promises and two escalations for one missed update."""
+    from notifications.sweeps.promises import sweep_broken_promises
+
+    with time_machine.travel(T0, tick=False):
+        case = advance_to(open_case(rep, dennis), Step.PLAN, rep)
+        services.cadence_set(user=rep, case=case, minutes=15, channel=Channel.PHONE)
+    logged = T0 + dt.timedelta(minutes=40)
+
+    with time_machine.travel(logged, tick=False):
+        services.status_update_log(user=rep, case=case, summary="Told the client the restore is half way done",
+                                   channel=Channel.PHONE, client_mood=Mood.ANXIOUS,
+                                   given_at=T0 + dt.timedelta(minutes=12))
+        sweep_broken_promises()
+
+    updates = case.promises.filter(kind=PromiseKind.STATUS_UPDATE)
+    assert updates.filter(status=PromiseStatus.BROKEN).count() == 1
+    assert updates.get(status=PromiseStatus.PENDING).due_at == logged + dt.timedelta(minutes=15)
+    assert case.escalations.count() == 1
