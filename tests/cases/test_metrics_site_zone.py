@@ -29,7 +29,7 @@ def _seen_from(zone):
 
 def test_a_broken_promise_falls_in_the_sites_week_whatever_the_viewers_zone(rep, dennis):
     with time_machine.travel(SUNDAY_EVENING - dt.timedelta(hours=3), tick=False):
-        case = plan_ready(advance_to(open_case(rep, dennis), Step.PLAN, rep), rep)  # item due in 3 hours
+        plan_ready(advance_to(open_case(rep, dennis), Step.PLAN, rep), rep)  # its item due in 3 hours
     with time_machine.travel(SUNDAY_EVENING + dt.timedelta(minutes=1), tick=False):
         assert sweep_broken_promises() >= 1
 
