@@ -87,6 +87,17 @@ def visible_cases(user):
     return qs.filter(Q(owner=user) | Exists(watches) | Exists(holds_item) | Exists(offered) | claimable)
 
 
+def own_cases_q(user):
+    """The cases that are `user`'s own work, as a filter on Case (My cases, the unread client mail): the
+    ones they own, and those they co-own while a supervisor (the irate rule's co-owner); nothing for one
+    who has left the team or lost the role. The same rule as can_view_case: a list never names a case its
+    reader may not open (found by a review: a demoted co-owner, and a rep who lost every role, still saw
+    their closed cases' clients listed)."""
+    if not may_own_cases(user):
+        return Q(pk__in=[])
+    return Q(owner=user) | Q(co_owner=user) if is_supervisor(user) else Q(owner=user)
+
+
 # Every case page, and the pages of one case, read it by its reference (cases.frozen).
 _CASE_BY_REFERENCE = FrozenRead(lambda reference: Case.objects.select_related("client", "owner", "co_owner")
                                 .filter(reference=reference)[:1])

@@ -16,7 +16,9 @@ from .models import (
     Fact, Handoff, HandoffStatus, ItemStatus, Mood, Promise, PromiseKind, PromiseStatus, Recommitment, StatusUpdate,
     Step,
 )
-from .selectors import REP_GROUP, SUPERVISOR_GROUP, case_for_user, sees_whole_team, visible_cases
+from .selectors import (
+    REP_GROUP, SUPERVISOR_GROUP, case_for_user, may_own_cases, own_cases_q, sees_whole_team, visible_cases,
+)
 from .text import PHONE_QUERY, digits
 from .workflow import Record, policy
 
@@ -112,10 +114,10 @@ def my_cases(user, *, step="", overdue=False, escalated=False, q="", show="open"
     now = now or timezone.now()
     # An index-only scan; the user's own cases among them are matched by the owner too (a bitmap OR).
     item_case_ids = set(ActionItem.objects.filter(assignee=user, status=ItemStatus.OPEN)
-                        .order_by().values_list("case_id", flat=True).distinct())
+                        .order_by().values_list("case_id", flat=True).distinct()) if may_own_cases(user) else set()
     # The bare cases: a page's rows get what a row shows by id (page_rows), so the row's subqueries are
     # neither built for the count and the ids nor carried into them.
-    qs = Case.objects.filter(Q(owner=user) | Q(co_owner=user) | Q(pk__any=item_case_ids))
+    qs = Case.objects.filter(own_cases_q(user) | Q(pk__any=item_case_ids))
     if show == "open":
         qs = qs.filter(step__in=OPEN_STEPS)
     elif show == "resolved":

@@ -1,11 +1,11 @@
 """Reads behind the client-mail pages. Each list is a fixed number of queries, whatever its length;
 who may see what is cases.permissions' (read through cases.selectors)."""
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from cases.models import OPEN_STEPS, Case
 from cases.permissions import can_view_case
+from cases.selectors import own_cases_q
 
 from .models import InboundAttachment, InboundMessage
 
@@ -20,8 +20,8 @@ def unclaimed_cases(limit=LIST_LIMIT):
 
 
 def unread_mail_cases(user, limit=LIST_LIMIT):
-    """The user's own cases (owned or co-owned) where the client wrote and nobody has read it yet."""
-    return list(Case.objects.filter(Q(owner=user) | Q(co_owner=user), client_wrote_at__isnull=False,
+    """The user's own cases (cases.selectors.own_cases_q) where the client wrote and nobody has read it yet."""
+    return list(Case.objects.filter(own_cases_q(user), client_wrote_at__isnull=False,
                                     step__in=OPEN_STEPS).select_related("client")
                 .order_by("client_wrote_at", "id")[:limit])
 

@@ -126,3 +126,26 @@ def test_a_demoted_supervisor_finds_no_closed_case_they_co_owned(rep, supervisor
     from cases.selectors import visible_cases
     assert not permissions.can_view_case(demoted, case)
     assert not visible_cases(demoted).filter(pk=case.pk).exists()
+
+
+@pytest.mark.parametrize("own_cases_only", [False, True])
+def test_my_cases_lists_no_case_its_reader_may_not_open(client, rep, supervisor, dennis, settings, own_cases_only):
+    """Found by a review: My cases (and the unread client mail) still listed, with the client's name, a
+    closed case a demoted co-owner could not open, and the closed cases of a rep who lost every role."""
+    from mailin.selectors import unread_mail_cases
+
+    settings.REPS_SEE_OWN_CASES_ONLY = own_cases_only
+    irate = open_case(rep, dennis, temperature=Mood.IRATE)
+    assert irate.co_owner == supervisor
+    services.case_force_close(user=supervisor, case=irate, reason="The client withdrew the complaint")
+    Case.objects.filter(pk=irate.pk).update(client_wrote_at=irate.opened_at)
+    supervisor.groups.set(rep.groups.all())
+    client.force_login(supervisor)
+    assert f"/cases/{irate.reference}/" not in client.get("/?show=all").content.decode()  # not their work now
+    assert client.get(f"/cases/{irate.reference}/").status_code == (404 if own_cases_only else 200)
+
+    rep.groups.clear()
+    client.force_login(rep)
+    page = client.get("/?show=all").content.decode()
+    assert f"/cases/{irate.reference}/" not in page and dennis.name not in page
+    assert unread_mail_cases(fresh(rep)) == []
