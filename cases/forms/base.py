@@ -129,11 +129,21 @@ def zone_options_loader(selected):
 
 def limit_text_fields(form):
     """Every text field has a limit (from its model field; Django renders it as `maxlength`), and an
-    over-long text is refused in plain words."""
+    over-long text is refused in plain words. A line break counts once, as the browser's `maxlength`
+    counts it: a browser sends each as CR LF, so a many-line text the page let through arrived longer than
+    the limit and was refused and cut (found by a review). The text is read with LF breaks, as the services'
+    normalise() would store it, before the limit is checked."""
     for fld in form.fields.values():
         if isinstance(fld, forms.CharField) and fld.max_length:
             fld.error_messages["max_length"] = (f"Keep it under {fld.max_length:,} characters. The text is cut at "
                                                 "the limit: check its end before saving again.")
+            fld.to_python = _with_lf_breaks(fld.to_python)
+
+
+def _with_lf_breaks(to_python):
+    def read(value):
+        return to_python(value.replace("\r\n", "\n") if isinstance(value, str) else value)
+    return read
 
 
 def trim_refused_text(form):
@@ -142,8 +152,8 @@ def trim_refused_text(form):
     for name, fld in form.fields.items():
         key, limit = form.add_prefix(name), getattr(fld, "max_length", None)
         value = form.data.get(key) if limit and name in form.errors else None
-        if isinstance(value, str) and len(value) > limit:
-            cut[key] = value[:limit]
+        if isinstance(value, str) and len(value.replace("\r\n", "\n")) > limit:
+            cut[key] = value.replace("\r\n", "\n")[:limit]
     if cut:
         form.data = form.data.copy()
         for key, value in cut.items():

@@ -108,6 +108,34 @@ def test_a_refused_oversized_text_comes_back_cut_at_the_limit(rep_client, rep, d
 
 
 @pytest.mark.django_db
+def test_a_line_break_counts_once_as_the_browsers_maxlength_counts_it(rep_client, rep, dennis):
+    """Found by a review: the browser counts a line break once but sends it as CR LF, so a many-line
+    acknowledgement the page let through (3,991 characters) arrived as 4,119, was refused and came back
+    without its last lines."""
+    case = in_step(rep, dennis, Step.ACKNOWLEDGE)
+    line = "I hear you: the orders stopped and payroll is close, that is serious."
+    lines = [f"{n}. {line}" for n in range(1, 60)]
+    typed = "\n".join(lines)[:3990]
+    assert len(typed) <= 4000 < len(typed.replace("\n", "\r\n"))
+
+    response = rep_client.post(url("ack", case), {"text": typed.replace("\n", "\r\n")})
+
+    assert response.status_code == 302
+    assert case.acknowledgements.get().text.splitlines()[-1].strip() == typed.splitlines()[-1].strip()
+
+
+@pytest.mark.django_db
+def test_a_text_over_the_limit_by_its_line_breaks_alone_is_refused_whole_lines_kept(rep_client, rep, dennis):
+    case = in_step(rep, dennis, Step.MANAGE_ANXIETY)
+    typed = ("Back in two hours with the restore.\r\n" * 200)[:4200]
+
+    response = rep_client.post(url("update", case), {"text": typed, "channel": "phone", "client_mood": "calm"})
+
+    assert response.status_code == 422
+    assert response.context["forms"]["update"]["text"].value() == typed.replace("\r\n", "\n")[:4000]
+
+
+@pytest.mark.django_db
 def test_a_long_text_full_of_coach_triggers_stores_and_shows_a_bounded_list(rep_client, rep, dennis):
     case = in_step(rep, dennis, Step.ACKNOWLEDGE)
     ack = services.acknowledgement_record(user=rep, case=case, text=bait(3900))
