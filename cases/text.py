@@ -2,9 +2,9 @@
 removed, runs of spaces collapsed, at most one blank line between paragraphs), within its length limit,
 and for the recipe's gate records, with substance (at least MIN_WORDS different words, two of them longer
 than a letter: "ok", "x", ".", "ok ok ok", "x.x.x", "x y z", "11 22 33", "<b>ok</b> <i>ok</i> <u>ok</u>",
-look-alike letters of other scripts and a lone zero-width space are refused), and in the writer's own
-words where it must not merely repeat another record (is_copy). Limits come from the model fields, so the
-form, the service and the model agree."""
+look-alike letters of other scripts or accents, fillers such as "um uh ok" and a lone zero-width space are
+refused), and in the writer's own words where it must not merely repeat another record (is_copy). Limits
+come from the model fields, so the form, the service and the model agree."""
 import functools
 import re
 import unicodedata
@@ -78,25 +78,46 @@ def _look_alikes():
     return {ch: root(ch) for ch in parent}
 
 
+# Scripts written without spaces between words (Chinese, Japanese kana): each character is a word of its
+# own, so a sentence in them is not one long "word" (found by a review: every such sentence was refused).
+_UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+# Words that say nothing on their own: sounds, "ok", placeholders. They never count as a record's words,
+# nor as the writer's own words beside what they repeat ("um" every third word of a pasted concern).
+FILLERS = frozenset({"um", "umm", "uh", "uhm", "er", "erm", "hmm", "hm", "ah", "oh", "eh", "ok", "okay", "mm", "mhm",
+                     "yeah", "yep", "so", "na", "tbd", "tbc", "tba", "nil", "etc", "blah", "asdf"})
+
+
 def _cores(text):
     """The words of `text` in order: runs of text between spaces (markup dropped), each told by its
-    letters alone, whatever their case or script of look-alike letters ("x.x.x" is "xxx", "x1" is "x",
-    "ок" is "ok"); a run without a letter ("11", "1.5") is no word."""
+    letters alone, whatever their case, accents or script of look-alike letters ("x.x.x" is "xxx", "x1" is
+    "x", "ок" and "ók" are "ok"); a run without a letter ("11", "1.5") is no word; a character of a script
+    written without spaces (_UNSPACED) is a word."""
     alike = _look_alikes()
-    cores = ("".join(alike.get(ch, ch) for ch in token.casefold() if ch.isalpha())
-             for token in _MARKUP.sub(" ", text or "").split())
+    cores = []
+    for token in _MARKUP.sub(" ", text or "").split():
+        run = []
+        for ch in unicodedata.normalize("NFD", token.casefold()):  # accents apart, then dropped (not letters)
+            if not ch.isalpha():
+                continue
+            if _UNSPACED.match(ch):
+                cores.extend(["".join(run), ch] if run else [ch])
+                run = []
+            else:
+                run.append(alike.get(ch, ch))
+        cores.append("".join(run))
     return [core for core in cores if core]
 
 
 def _words(text):
-    """The different words of `text` (_cores): "ok ok ok" is one."""
-    return set(_cores(text))
+    """The different words of `text` (_cores) that say something: "ok ok ok" is one, "um uh ok" none."""
+    return set(_cores(text)) - FILLERS
 
 
 def _says_something(words, min_words=MIN_WORDS):
     """Whether these different words make a record: `min_words` of them, two longer than a letter ("x y z"
-    says nothing)."""
-    return len(words) >= min_words and sum(len(w) > 1 for w in words) >= min(2, min_words)
+    says nothing; a character of an unspaced script is a word, not a letter)."""
+    return (len(words) >= min_words
+            and sum(len(w) > 1 or bool(_UNSPACED.match(w)) for w in words) >= min(2, min_words))
 
 
 def word_count(text):
@@ -179,39 +200,33 @@ def same_wording(old, new):
     return _edits_within(old.casefold(), new.casefold(), TYPO_EDITS)
 
 
-PASTED_RUN = 4  # this many words in a row as another record has them (all of it, if shorter) were copied
-
-
 def is_copy(text, sources):
     """Whether `text` only repeats `sources` (the client's concern, the question asked): one of them as it
-    is or with a typo fixed (same_wording), or what it says beyond them would not pass as a record. Beyond
-    them is outside every run of PASTED_RUN words (or a whole shorter source) that a source has in the same
-    order, a run widened over a word retyped with a typo: "Ok. " before the pasted concern, the concern twice,
+    is or with a typo fixed (same_wording), or what it says beyond their words would not pass as a record.
+    Beyond them is every word no source has (in any order: a paste with a filler every third word, reversed
+    or with words dropped, found by a review, adds nothing of its own), a filler (FILLERS) and a word retyped
+    with a typo beside a copied one counting as theirs: "Ok. " before the pasted concern, the concern twice,
     in markup or in look-alike letters, is a copy; "I told Dennis his shop has been cut off since the
     upgrade" beside a concern that says "since the upgrade" is not."""
     sources = [source for source in sources if source]
     if any(same_wording(source, text) for source in sources):
         return True
-    words = _cores(normalise(text))
-    covered = [False] * len(words)
+    said = set()
     for source in sources:
-        said = _cores(normalise(source))
-        run = min(PASTED_RUN, len(said))
-        if not run:
-            continue
-        runs = {tuple(said[i:i + run]) for i in range(len(said) - run + 1)}
-        for i in range(len(words) - run + 1):
-            if tuple(words[i:i + run]) in runs:
-                covered[i:i + run] = [True] * run
-        _widen_over_typos(words, covered, set(said))
+        said.update(_cores(normalise(source)))
+    words = _cores(normalise(text))
+    covered = [word in said or word in FILLERS for word in words]
+    if said and any(covered):
+        _widen_over_typos(words, covered, said)
     return not _says_something({word for word, copied in zip(words, covered) if not copied})
 
 
 def _widen_over_typos(words, covered, said):
-    """Mark as copied each word beside a copied run that is a word of the source, as it is or retyped with a
-    typo (one letter added, removed or changed; two in a word longer than five letters: "overnigth" in a
-    pasted concern that says "overnight"). One sweep each way, each word compared once: a long note costs
-    little."""
+    """Mark as copied each word beside a copied one that is a word of the sources, as it is or retyped with a
+    typo: in a word of five letters or more, one letter added, removed or changed; in one of eight or more,
+    two, its length changed by one at most ("overnigth" in a pasted concern that says "overnight"). A short
+    word one letter from a source's ("most", "host") and another form of a source's word ("started" beside
+    "start") are the writer's own. One sweep each way, each word compared once: a long note costs little."""
     by_length = {}
     for other in said:
         by_length.setdefault(len(other), []).append(other)
@@ -219,8 +234,9 @@ def _widen_over_typos(words, covered, said):
     def retyped(word):
         if word in said:
             return True
-        edits = 0 if len(word) <= 2 else 1 if len(word) <= 5 else TYPO_EDITS
-        return any(_edits_within(word, other, edits) for n in range(len(word) - edits, len(word) + edits + 1)
+        edits = 0 if len(word) < 5 else 1 if len(word) < 8 else TYPO_EDITS
+        stretch = min(edits, 1)
+        return any(_edits_within(word, other, edits) for n in range(len(word) - stretch, len(word) + stretch + 1)
                    for other in by_length.get(n, ()))
 
     seen = {}

@@ -22,6 +22,14 @@ OWN_WORDS = "I told Dennis I understand his shop has been cut off since the upgr
 PADDED = [f"Ok. {CONCERN}", f"{CONCERN} {CONCERN}", f"<p>{CONCERN}</p>", CONCERN.replace("e", "\u0435"),
           f"Ok fine {CONCERN.replace('overnight', 'overnigth').replace('business', 'busines')}",
           f"{CONCERN}. {IMPACT}", f"Noted: {IMPACT}"]
+# Found by a later review: a filler every third word broke every run of four words, and the concern's words
+# reversed, swapped or with some dropped had no run at all; accents on its letters made other words.
+_W = CONCERN.split()
+PADDED += [" ".join(w + (" um" if i % 3 == 2 else "") for i, w in enumerate(_W)),
+           " ".join(w + (" so uh" if i % 2 else "") for i, w in enumerate(_W)),
+           " ".join(reversed(_W)), " ".join(w for i, w in enumerate(_W) if i % 4 != 3),
+           " ".join(_W[i ^ 1] for i in range(len(_W) - len(_W) % 2)),
+           CONCERN.replace("e", "\u00e9").replace("a", "\u00e0")]
 
 
 @pytest.mark.parametrize("text", [CONCERN, CONCERN.upper() + "!", CONCERN.replace("overnight", "overnigth"), IMPACT,

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.errors import CaseRuleError
+from cases.text import normalise
 from cases.models import Case, Channel, EscalationReason, Mood, PromiseKind, PromiseStatus, Step
 from tests.cases.helpers import advance_to, open_case
 
@@ -258,3 +259,28 @@ def test_a_case_summary_over_its_limit_is_refused(rep, dennis):
         services.case_open(user=rep, client=dennis, summary="Site down. " * 40, temperature=Mood.CALM)
 
     assert exc.value.field == "summary"
+
+
+# Found by a review: the same word with accents counted as three, fillers and placeholders as words, and a
+# sentence in a script written without spaces (Chinese, Japanese) as one word, refused whatever it said.
+@pytest.mark.django_db
+@pytest.mark.parametrize("junk", ["ok ók ôk", "done dóne dône", "um uh ok", "N/A TBD TBC", "好好好好"])
+def test_accents_fillers_and_placeholders_are_not_words(junk, rep, dennis):
+    case = _case_in(Step.ACKNOWLEDGE, rep, dennis)
+
+    with pytest.raises(CaseRuleError, match="Write at least 3 words"):
+        services.acknowledgement_record(user=rep, case=case, text=junk)
+
+    assert not case.acknowledgements.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("said", ["我明白，订单停了，工资马上要发，这很严重。",
+                                  "ご注文が止まって大変ですね、すぐに直します。",
+                                  "Je comprends: vos commandes sont bloquées et la paie arrive."])
+def test_a_sentence_in_the_clients_language_is_a_record(said, rep, dennis):
+    case = _case_in(Step.ACKNOWLEDGE, rep, dennis)
+
+    services.acknowledgement_record(user=rep, case=case, text=said)
+
+    assert case.acknowledgements.get().text == normalise(said)  # NFKC: a full-width comma is a comma

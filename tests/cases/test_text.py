@@ -36,7 +36,8 @@ def test_normalise_drops_letters_that_draw_nothing():
 
 
 def test_words_are_told_apart_by_spaces_and_counted_once():
-    assert word_count("x.x.x") == 1 and word_count("ok ok OK") == 1 and word_count("I hear you") == 3
+    assert word_count("x.x.x") == 1 and word_count("go go GO") == 1 and word_count("I hear you") == 3
+    assert word_count("ok ok OK") == 0  # a filler says nothing (text.FILLERS)
 
 
 def test_underscores_are_not_words():
