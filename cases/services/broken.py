@@ -117,7 +117,9 @@ def _accountable(case, promise, items, handed):
     accountable for the items given out: the owner who held the case HANDOVER_MIN_MINUTES before its
     deadline, not one the case was handed to as it was about to break (`handed`: _handed_near)."""
     item = items.get(promise.action_item_id) if promise.action_item_id else None
-    if item is not None and item.assignee_id == promise.owner_id and item.created_by_id != item.assignee_id:
+    # Given out by someone else, whoever works it now: an item the owner moved from one teammate to another
+    # near its deadline stays the owner's to answer for (found by a review: it fell to the first teammate).
+    if item is not None and item.created_by_id != promise.owner_id:
         return _owner_before_handover(case, promise, handed)
     return promise.owner_id or case.owner_id
 

@@ -205,3 +205,24 @@ def test_an_item_the_teammate_gave_themselves_keeps_its_promise_on_them_when_han
     assert promise.status == PromiseStatus.BROKEN and promise.owner == rep
     dashboard = metrics.team_dashboard(days=7, now=timezone.now())
     assert all(r.measures.broken == 0 for r in dashboard.reps if r.user == other_rep)
+
+
+@override_settings(HANDOVER_MIN_MINUTES=60)
+def test_an_item_the_owner_moves_between_teammates_near_its_deadline_escalates_on_the_owner(
+        rep, other_rep, dennis, frozen):
+    """Found by a review: the owner moved a teammate's item to another teammate 50 minutes before its
+    deadline; the promise stayed on the first teammate's count (the work goes, the count stays), and so did
+    the escalation when it broke, off the owner, who answers for the items they give out."""
+    from tests.factories import RepFactory
+
+    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+    item = services.action_item_create(user=rep, case=case, description="Renew the certificate on the mail host",
+                                       assignee=other_rep, due_at=NOW + dt.timedelta(minutes=90))
+    frozen.move_to(NOW + dt.timedelta(minutes=40))
+    _give(item, rep, RepFactory())
+    frozen.move_to(NOW + dt.timedelta(minutes=95))
+    SWEEPS["broken_promises"]()
+
+    promise = _promise(item)
+    assert promise.status == PromiseStatus.BROKEN and promise.owner == other_rep
+    assert case.escalations.get(promise=promise).case_owner == rep
