@@ -1,13 +1,22 @@
 """The irate-client rule: while a client is irate (by temperature or a rep's flag), a supervisor
 co-owns the case; when the client calms down, the co-owner steps back; when the case changes hands,
 the new owner's supervisor takes over as co-owner."""
-from ..selectors import supervisor_for
+from ..selectors import holds_supervisor_role, supervisor_for
 from .common import display_name, event_record
 
 
 def apply_irate_rule(*, case, actor, owner_changed=False):
     """`owner_changed`: the case has just changed hands (a handoff or a reassignment), so the rule is
-    applied afresh: the co-owner becomes the new owner's supervisor."""
+    applied afresh: the co-owner becomes the new owner's supervisor. A co-owner who is no longer a
+    supervisor (demoted while the case was closed, which the role change allows) is no co-owner: they step
+    back, and an irate client gets the owner's supervisor (found by a review: a reopened irate case kept a
+    co-owner who could not open it, and no supervisor)."""
+    if case.co_owner_id is not None and not holds_supervisor_role(case.co_owner_id):
+        former = case.co_owner
+        case.co_owner = None
+        case.save(update_fields=["co_owner", "updated_at"])
+        event_record(case=case, actor=actor, verb="co-owner removed",
+                     note=f"{display_name(former)} is no longer a supervisor and steps back.")
     if owner_changed and case.is_irate and case.co_owner_id is not None:
         return _co_owner_for_new_owner(case=case, actor=actor)
     if case.is_irate and case.co_owner_id is None:

@@ -288,8 +288,10 @@ def _back_to_plan(*, case, user, reason):
     old range stays in the timeline); the update rhythm resumes where
     the step runs it (a case reopened into a step before plan, Transition.back_to_skipped, has no rhythm
     until plan)."""
+    from .irate import apply_irate_rule
     from .promises import open_next_status_update, pending_promise, promise_drop, update_missed_unanswered
 
+    apply_irate_rule(case=case, actor=user)  # who co-owns a closed case may have changed role meanwhile
     now = timezone.now()
     for promise in case.promises.filter(status=PromiseStatus.PENDING, kind=PromiseKind.FOLLOW_UP):
         promise.case = case

@@ -149,3 +149,22 @@ def test_my_cases_lists_no_case_its_reader_may_not_open(client, rep, supervisor,
     page = client.get("/?show=all").content.decode()
     assert f"/cases/{irate.reference}/" not in page and dennis.name not in page
     assert unread_mail_cases(fresh(rep)) == []
+
+
+def test_a_reopened_irate_case_gets_a_supervisor_in_place_of_a_demoted_co_owner(rep, supervisor, dennis):
+    """Found by a review: the co-owner of a closed irate case, demoted meanwhile, stayed its co-owner when it
+    reopened: no supervisor co-owned it, and the client's emails were copied to someone who could not open it."""
+    from tests.factories import SupervisorFactory
+
+    case = open_case(rep, dennis, temperature=Mood.IRATE)
+    assert case.co_owner == supervisor
+    other_supervisor = SupervisorFactory()
+    services.case_force_close(user=other_supervisor, case=case, reason="The client withdrew the complaint")
+    supervisor.groups.set(rep.groups.all())
+
+    case = services.case_transition(user=rep, case=Case.objects.get(pk=case.pk), name="reopen",
+                                    reason="The client called back angrier")
+
+    case.refresh_from_db()
+    assert case.is_irate and case.co_owner == other_supervisor
+    assert case.events.filter(verb="co-owner removed", note__contains="no longer a supervisor").exists()
