@@ -105,13 +105,40 @@ class ForceCloseForm(PageForm):
 
 
 class WindowForm(forms.Form):
+    """The team page's window: its length, and for a chart's CSV the end of the window of the page it was
+    downloaded from (`until`, the page's board.window.until in ISO 8601: `until_value`), so the file holds
+    the table it sat under, not one recomputed for a later "now" (found by a review). An end that is
+    malformed, in the future, or older than the largest window allows is not taken: the window ends now
+    (capped at now, a future end would count promises not yet due)."""
+
     days = forms.TypedChoiceField(choices=[(d, f"Last {d} days") for d in WINDOW_DAYS], coerce=int,
                                   required=False, empty_value=DEFAULT_WINDOW_DAYS, label="Window")
+    until = forms.DateTimeField(required=False)
 
     def days_or_default(self):
         if not self.is_bound:
             return DEFAULT_WINDOW_DAYS
-        return self.cleaned_data["days"] if self.is_valid() else DEFAULT_WINDOW_DAYS
+        self.is_valid()
+        return DEFAULT_WINDOW_DAYS if "days" in self.errors else self.cleaned_data["days"]
+
+    def until_or_now(self, now):
+        """The window's end asked for, if it is a moment between the largest window's start and `now`;
+        else `now`."""
+        if not self.is_bound:
+            return now
+        self.is_valid()
+        until = None if "until" in self.errors else self.cleaned_data.get("until")
+        try:
+            if until is None or until < now - dt.timedelta(days=max(WINDOW_DAYS)):
+                return now
+            return min(until, now)
+        except OverflowError:  # an offset that takes a year-1 or year-9999 moment out of range
+            return now
+
+    @staticmethod
+    def until_value(moment):
+        """`moment` as the CSV link carries it (read back by the `until` field)."""
+        return moment.astimezone(dt.UTC).isoformat()
 
 
 class AllCasesFilterForm(forms.Form):

@@ -8,7 +8,9 @@ one statement, so Python handles a few rows per rep and per week, never the wind
 
 Per rep means the rep who owned the case when the counted thing happened: each event carries the case's
 owner then (CaseEvent.owner), promises their holder, escalations the case's owner when raised; so a
-handoff or a reassignment moves no number onto the teammate who takes the case.
+handoff or a reassignment moves no number onto the teammate who takes the case. A resolution's follow-up
+call counts for the holder of its promise, the one who must make it (a resolved case reassigned with its
+call still to make passes the call on, and its done or missed with it: cases/metrics/outcomes.py).
 
 The work follows the window, not the history: every query starts from an index on the window's
 timestamp (promises by due_at, events by (verb, created_at), the stays' or the openings' index,
@@ -152,7 +154,9 @@ def _escalations(w, tally):
 
 
 def _resolved_outcomes(w, tally):
-    """The window's resolutions, their mood and follow-up (cases/metrics/outcomes.py)."""
+    """The window's resolutions, their mood and follow-up (cases/metrics/outcomes.py): an owner's Outcomes
+    (as resolver, as call holder, or both) go to their row and to the team's once, so where a call is
+    counted moves no team total."""
     for owner_id, outcome in resolved_outcomes(w).items():
         for m in tally.rows(owner_id):
             for name in OUTCOME_FIELDS:

@@ -1,7 +1,9 @@
 """The team page: the measures of cases/metrics over the last 7, 30 or 90 days, its charts, and each
-chart's numbers as a CSV download (`?format=csv&chart=<name>`, same window)."""
+chart's numbers as a CSV download (`?format=csv&chart=<name>&until=<the page's window end>`, the same
+window as the page it was downloaded from: forms_supervisor.WindowForm)."""
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .. import metrics
@@ -15,14 +17,16 @@ from . import supervisor_required
 def dashboard(request):
     # Unbound without ?days= so the picker shows the window the numbers actually cover.
     form = WindowForm(request.GET if "days" in request.GET else None, initial={"days": DEFAULT_WINDOW_DAYS})
-    board = metrics.team_dashboard(days=form.days_or_default())
     if request.GET.get("format") == "csv":
+        board = metrics.team_dashboard(days=form.days_or_default(), now=form.until_or_now(timezone.now()))
         figure = metrics.figure_named(board, request.GET.get("chart", ""))
         if figure is None or figure.is_empty:
             raise Http404("No such chart, or nothing in it for this window.")
         return streaming_csv_response(f"team-{figure.name}-{board.window.days}-days.csv",
                                       figure.csv_columns, figure.csv_rows)
+    board = metrics.team_dashboard(days=form.days_or_default())
     return render(request, "supervisor/dashboard.html", {
         "form": form, "board": board, "steps": metrics.WORKFLOW_STEPS, "figures": metrics.figures(board),
         "steps_by_rep": metrics.steps_by_rep(board), "escalations_by_rep": metrics.escalations_by_rep(board),
+        "until": WindowForm.until_value(board.window.until),
     })
