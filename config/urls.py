@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from cases.session_expired import SignInView
 from cases.views_status import client_answer, client_status_page, client_survey
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    # Django's sign-in, whose `next` never leads by GET to a POST-only URL (cases/session_expired.py).
+    path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("playbook/", include("playbook.urls")),
     path("supervisor/", include("cases.urls_supervisor")),

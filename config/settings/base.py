@@ -62,6 +62,9 @@ MIDDLEWARE = [
     "cases.throttle.NotifyBudgetMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A form posted to a page behind the sign-in by someone signed out: 401 and what they typed, not the
+    # way to the sign-in form (cases/session_expired.py).
+    "cases.session_expired.SignedOutFormMiddleware",
     # Last, as django-axes requires: turns a locked-out sign-in into the login page's lockout message.
     "axes.middleware.AxesMiddleware",
 ]
@@ -120,6 +123,9 @@ AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "cases.backend
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+# A form behind the sign-in that fails the CSRF check (drawn before the rep signed in again) answers 403
+# with what was typed; the pages open to anyone keep Django's page (cases/session_expired.py).
+CSRF_FAILURE_VIEW = "cases.session_expired.csrf_failure"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

@@ -5,6 +5,9 @@
  * - Ctrl+Enter (Cmd+Enter) in a form field submits that form, so a rep never has to reach for the mouse.
  * - A form refused with an error page (403: the case changed hands while the rep typed; 404: the row is
  *   gone) swaps nothing, so the typed text stays: the page's reason ([data-reason]) is shown in #messages.
+ * - Signed out (401) or the form's security check expired (403; cases/session_expired.py): the page's
+ *   sign-in link ([data-sign-in]) is offered in a new tab, and the CSRF token the page carries (its
+ *   body's hx-headers, the browser's current one) goes into this page's forms, so sending again works.
  */
 (function () {
   "use strict";
@@ -56,6 +59,29 @@
     }
   });
 
+  function renewToken(doc) {
+    var token = null;
+    try { token = JSON.parse(doc.body.getAttribute("hx-headers") || "{}")["X-CSRFToken"]; } catch (e) { token = null; }
+    if (!token || typeof token !== "string") return;
+    var headers = {};
+    try { headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}"); } catch (e) { headers = {}; }
+    headers["X-CSRFToken"] = token;
+    document.body.setAttribute("hx-headers", JSON.stringify(headers));
+    document.querySelectorAll('input[name="csrfmiddlewaretoken"]').forEach(function (input) { input.value = token; });
+  }
+
+  function signInLink(doc) {
+    var found = doc.querySelector("a[data-sign-in]");
+    var href = found && found.getAttribute("href");
+    if (!href || href.charAt(0) !== "/" || href.charAt(1) === "/") return null;  // this site's own page only
+    var a = document.createElement("a");
+    a.href = href;
+    a.target = "_blank";
+    a.rel = "noopener";
+    a.textContent = "Sign in (opens a new tab)";
+    return a;
+  }
+
   function showRefusal(event) {
     var xhr = event.detail && event.detail.xhr;
     var box = document.getElementById("messages");
@@ -63,16 +89,22 @@
     if (!xhr || !box) return;
     var sent = String(verb || "").toLowerCase() === "post";
     var reason = null;
+    var link = null;
     try {
       var doc = new DOMParser().parseFromString(xhr.responseText || "", "text/html");
       var found = doc.querySelector("[data-reason]");
       reason = found && found.textContent.trim();
+      if (xhr.status === 401 || xhr.status === 403) {
+        renewToken(doc);
+        link = signInLink(doc);
+      }
     } catch (e) { reason = null; }
     var p = document.createElement("p");
     p.className = "message message--error";
     p.setAttribute("role", "alert");
     p.textContent = (reason || (sent ? "That was not saved" : "That could not be opened") +
       " (the server answered " + xhr.status + ").") + (sent ? " What you typed is still in the form." : "");
+    if (link) p.append(" ", link);
     box.replaceChildren(p);
     p.scrollIntoView({block: "nearest"});
   }

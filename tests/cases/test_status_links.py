@@ -256,7 +256,7 @@ def test_a_watcher_may_see_the_case_but_not_issue_a_link(client, working_case, o
 def test_an_anonymous_visitor_is_sent_to_log_in(client, working_case):
     response = client.post(issue_url(working_case))
 
-    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert response.status_code == 401 and "/login/?next=" in response.content.decode()
 
 
 @pytest.mark.django_db

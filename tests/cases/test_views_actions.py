@@ -73,10 +73,11 @@ def test_another_rep_gets_404_when_posting_to_a_case_they_cannot_see(client, oth
     assert case.concerns.count() == 1
 
 
-def test_anonymous_posts_go_to_sign_in(client, case):
+def test_anonymous_posts_are_refused_with_the_way_to_sign_in(client, case):
     response = client.post(url("concern_add", case), {"description": "x"})
 
-    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    assert response.status_code == 401 and case.concerns.count() == 1  # the intake's concern only
+    assert f'href="{reverse("login")}?next=%2Fcases%2F{case.reference}%2F"' in response.content.decode()
 
 
 # --- Step 1 --------------------------------------------------------------------------------------

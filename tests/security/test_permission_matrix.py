@@ -5,9 +5,10 @@ test_every_url_has_a_row_in_the_matrix, so nobody adds a page without saying who
 Each cell is "GET/POST". The POST carries an empty body: a 422 (or a 200 page re-shown with its
 errors, or 400 from the coach) means the request got past every permission check and was stopped by
 the form; 403 means refused for who they are; 404 means the case is not theirs to know about; 405
-means the method is refused before anything is looked up; 302 for anonymous visitors is the way to
-the login page (for the admin, the admin's login page), and for a signed-in user a completed action
-or the way to the page a part belongs to. Exceptions worth knowing: an empty POST to the intake form shows
+means the method is refused before anything is looked up; 302 for an anonymous GET is the way to the
+login page (for the admin, the admin's login page), while an anonymous POST to a page behind the sign-in
+is refused with 401 and what was sent said back (cases/session_expired.py); 302 for a signed-in user is a
+completed action or the way to the page a part belongs to. Exceptions worth knowing: an empty POST to the intake form shows
 the blank form (200); claiming a case that is not waiting for a claim (mailin:claim) is refused with a
 message on the way back to the inbox (302), and tests/mailin checks who may claim.
 
@@ -31,75 +32,75 @@ MATRIX = """
 url name                        | anonymous | owner   | other rep | teammate | restricted | supervisor
 admin:*                         | 302/302   | 302/302 | 302/302   | 302/302  | 302/302    | 302/302
 anymail:*                       | 404/404   | 404/404 | 404/404   | 404/404  | 404/404    | 404/404
-mailin:inbox                    | 302/302   | 200/200 | 200/200   | 200/200  | 200/200    | 200/200
-mailin:case_mail                | 302/302   | 200/200 | 200/403   | 200/403  | 404/404    | 200/200
-mailin:claim                    | 302/302   | 405/302 | 405/302   | 405/302  | 405/404    | 405/302
-mailin:attachment               | 302/302   | 404/404 | 404/404   | 404/404  | 404/404    | 404/404
+mailin:inbox                    | 302/401   | 200/200 | 200/200   | 200/200  | 200/200    | 200/200
+mailin:case_mail                | 302/401   | 200/200 | 200/403   | 200/403  | 404/404    | 200/200
+mailin:claim                    | 302/401   | 405/302 | 405/302   | 405/302  | 405/404    | 405/302
+mailin:attachment               | 302/401   | 404/404 | 404/404   | 404/404  | 404/404    | 404/404
 login                           | 200/200   | 200/200 | 200/200   | 200/200  | 200/200    | 200/200
 logout                          | 405/302   | 405/302 | 405/302   | 405/302  | 405/302    | 405/302
-playbook:coach                  | 302/302   | 405/400 | 405/400   | 405/400  | 405/400    | 405/400
-supervisor:queue                | 302/302   | 403/403 | 403/403   | 403/403  | 403/403    | 200/405
-supervisor:escalation           | 302/302   | 403/403 | 403/403   | 403/403  | 403/403    | 302/405
-supervisor:take                 | 302/302   | 403/403 | 403/403   | 403/403  | 403/403    | 405/302
-supervisor:add_note             | 302/302   | 403/403 | 403/403   | 403/403  | 403/403    | 405/422
-supervisor:resolve              | 302/302   | 403/403 | 403/403   | 403/403  | 403/403    | 405/422
-supervisor:reassign             | 302/302   | 403/403 | 403/403   | 403/403  | 403/403    | 405/422
-supervisor:force_close          | 302/302   | 403/403 | 403/403   | 403/403  | 403/403    | 405/422
-supervisor:case_escalations     | 302/302   | 403/403 | 403/403   | 403/403  | 403/403    | 200/405
-supervisor:case_take            | 302/302   | 403/403 | 403/403   | 403/403  | 403/403    | 405/302
-supervisor:case_note            | 302/302   | 403/403 | 403/403   | 403/403  | 403/403    | 405/422
-supervisor:case_resolve         | 302/302   | 403/403 | 403/403   | 403/403  | 403/403    | 405/422
-supervisor:case_reassign        | 302/302   | 403/403 | 403/403   | 403/403  | 403/403    | 405/422
-supervisor:case_force_close     | 302/302   | 403/403 | 403/403   | 403/403  | 403/403    | 405/422
-supervisor:dashboard            | 302/302   | 403/403 | 403/403   | 403/403  | 403/403    | 200/405
-supervisor:status_link          | 302/302   | 200/200 | 403/403   | 403/403  | 404/404    | 200/200
-supervisor:status_link_revoke   | 302/302   | 405/302 | 405/403   | 405/403  | 405/404    | 405/302
-supervisor:all_cases            | 302/302   | 403/403 | 403/403   | 403/403  | 403/403    | 200/405
+playbook:coach                  | 302/401   | 405/400 | 405/400   | 405/400  | 405/400    | 405/400
+supervisor:queue                | 302/401   | 403/403 | 403/403   | 403/403  | 403/403    | 200/405
+supervisor:escalation           | 302/401   | 403/403 | 403/403   | 403/403  | 403/403    | 302/405
+supervisor:take                 | 302/401   | 403/403 | 403/403   | 403/403  | 403/403    | 405/302
+supervisor:add_note             | 302/401   | 403/403 | 403/403   | 403/403  | 403/403    | 405/422
+supervisor:resolve              | 302/401   | 403/403 | 403/403   | 403/403  | 403/403    | 405/422
+supervisor:reassign             | 302/401   | 403/403 | 403/403   | 403/403  | 403/403    | 405/422
+supervisor:force_close          | 302/401   | 403/403 | 403/403   | 403/403  | 403/403    | 405/422
+supervisor:case_escalations     | 302/401   | 403/403 | 403/403   | 403/403  | 403/403    | 200/405
+supervisor:case_take            | 302/401   | 403/403 | 403/403   | 403/403  | 403/403    | 405/302
+supervisor:case_note            | 302/401   | 403/403 | 403/403   | 403/403  | 403/403    | 405/422
+supervisor:case_resolve         | 302/401   | 403/403 | 403/403   | 403/403  | 403/403    | 405/422
+supervisor:case_reassign        | 302/401   | 403/403 | 403/403   | 403/403  | 403/403    | 405/422
+supervisor:case_force_close     | 302/401   | 403/403 | 403/403   | 403/403  | 403/403    | 405/422
+supervisor:dashboard            | 302/401   | 403/403 | 403/403   | 403/403  | 403/403    | 200/405
+supervisor:status_link          | 302/401   | 200/200 | 403/403   | 403/403  | 404/404    | 200/200
+supervisor:status_link_revoke   | 302/401   | 405/302 | 405/403   | 405/403  | 405/404    | 405/302
+supervisor:all_cases            | 302/401   | 403/403 | 403/403   | 403/403  | 403/403    | 200/405
 client_status                   | 404/405   | 404/405 | 404/405   | 404/405  | 404/405    | 404/405
 client_status_answer            | 405/404   | 405/404 | 405/404   | 405/404  | 405/404    | 405/404
 client_status_survey            | 405/404   | 405/404 | 405/404   | 405/404  | 405/404    | 405/404
 notifications:healthz           | 503/405   | 503/405 | 503/405   | 503/405  | 503/405    | 503/405
-cases:my_cases                  | 302/302   | 200/200 | 200/200   | 200/200  | 200/200    | 200/200
-cases:case_new                  | 302/302   | 200/200 | 200/200   | 200/200  | 200/200    | 200/200
-cases:case_detail               | 302/302   | 200/200 | 200/200   | 200/200  | 404/404    | 200/200
-cases:case_part                 | 302/302   | 302/405 | 404/405   | 404/405  | 404/405    | 302/405
-cases:concern_add               | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:concern_edit              | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:temperature               | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:irate                     | 302/302   | 405/302 | 405/403   | 405/403  | 405/404    | 405/302
-cases:ack                       | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:recommit                  | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:fact_add                  | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:fact_answer               | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:root                      | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:item_add                  | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:item_edit                 | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:item_hand_back            | 302/302   | 405/403 | 405/403   | 405/422  | 405/404    | 405/403
-cases:item_hand_back_answer     | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:item_done                 | 302/302   | 405/302 | 405/403   | 405/302  | 405/404    | 405/302
-cases:item_cancel               | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:cadence                   | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:eta                       | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:update                    | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:client_message_send       | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:renegotiate               | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:delivery                  | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:followup                  | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:transition                | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:move                      | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:escalate                  | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:handoff_request           | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:handoff_accept            | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:handoff_decline           | 302/302   | 405/302 | 405/403   | 405/403  | 405/404    | 405/302
-cases:contact_log               | 302/302   | 405/422 | 405/422   | 405/422  | 405/404    | 405/422
-cases:ask_for_case              | 302/302   | 405/403 | 405/422   | 405/422  | 405/404    | 405/422
-cases:client_details            | 302/302   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
-cases:reassign                  | 302/302   | 405/403 | 405/403   | 405/403  | 405/404    | 405/422
-cases:client_detail             | 302/302   | 200/405 | 200/405   | 200/405  | 404/405    | 200/405
-cases:client_history            | 302/302   | 200/405 | 200/405   | 200/405  | 200/405    | 200/405
-cases:client_history_picked     | 302/302   | 200/405 | 200/405   | 200/405  | 200/405    | 200/405
-cases:search                    | 302/302   | 200/200 | 200/200   | 200/200  | 200/200    | 200/200
-cases:time_zone_options         | 302/302   | 200/405 | 200/405   | 200/405  | 200/405    | 200/405
+cases:my_cases                  | 302/401   | 200/200 | 200/200   | 200/200  | 200/200    | 200/200
+cases:case_new                  | 302/401   | 200/200 | 200/200   | 200/200  | 200/200    | 200/200
+cases:case_detail               | 302/401   | 200/200 | 200/200   | 200/200  | 404/404    | 200/200
+cases:case_part                 | 302/401   | 302/405 | 404/405   | 404/405  | 404/405    | 302/405
+cases:concern_add               | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:concern_edit              | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:temperature               | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:irate                     | 302/401   | 405/302 | 405/403   | 405/403  | 405/404    | 405/302
+cases:ack                       | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:recommit                  | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:fact_add                  | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:fact_answer               | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:root                      | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:item_add                  | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:item_edit                 | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:item_hand_back            | 302/401   | 405/403 | 405/403   | 405/422  | 405/404    | 405/403
+cases:item_hand_back_answer     | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:item_done                 | 302/401   | 405/302 | 405/403   | 405/302  | 405/404    | 405/302
+cases:item_cancel               | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:cadence                   | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:eta                       | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:update                    | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:client_message_send       | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:renegotiate               | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:delivery                  | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:followup                  | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:transition                | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:move                      | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:escalate                  | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:handoff_request           | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:handoff_accept            | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:handoff_decline           | 302/401   | 405/302 | 405/403   | 405/403  | 405/404    | 405/302
+cases:contact_log               | 302/401   | 405/422 | 405/422   | 405/422  | 405/404    | 405/422
+cases:ask_for_case              | 302/401   | 405/403 | 405/422   | 405/422  | 405/404    | 405/422
+cases:client_details            | 302/401   | 405/422 | 405/403   | 405/403  | 405/404    | 405/422
+cases:reassign                  | 302/401   | 405/403 | 405/403   | 405/403  | 405/404    | 405/422
+cases:client_detail             | 302/401   | 200/405 | 200/405   | 200/405  | 404/405    | 200/405
+cases:client_history            | 302/401   | 200/405 | 200/405   | 200/405  | 200/405    | 200/405
+cases:client_history_picked     | 302/401   | 200/405 | 200/405   | 200/405  | 200/405    | 200/405
+cases:search                    | 302/401   | 200/200 | 200/200   | 200/200  | 200/200    | 200/200
+cases:time_zone_options         | 302/401   | 200/405 | 200/405   | 200/405  | 200/405    | 200/405
 """
 
 
