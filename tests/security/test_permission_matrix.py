@@ -8,8 +8,8 @@ the form; 403 means refused for who they are; 404 means the case is not theirs t
 means the method is refused before anything is looked up; 302 for an anonymous GET is the way to the
 login page (for the admin, the admin's login page), while an anonymous POST to a page behind the sign-in
 is refused with 401 and what was sent said back (cases/session_expired.py); 302 for a signed-in user is a
-completed action or the way to the page a part belongs to. Exceptions worth knowing: an empty POST to the intake form shows
-the blank form (200); claiming a case that is not waiting for a claim (mailin:claim) is refused with a
+completed action or the way to the page a part belongs to. Exceptions worth knowing: an empty POST to the
+intake form shows the blank form (200); claiming a case that is not waiting for a claim (mailin:claim) is refused with a
 message on the way back to the inbox (302), and tests/mailin checks who may claim.
 
 Roles, on one case of the owner's in plan (tests/security/support.py, build_world):
