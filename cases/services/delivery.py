@@ -12,6 +12,7 @@ from ..bounds import check_follow_up, follow_up_day_has_come
 from ..client_word import current_survey, latest_delivery, not_yet_refusal, survey_waiting_for
 from ..models import ClientMessageKind, ClientMessageStatus, ConfirmedBy, Delivery, Mood, PromiseKind, PromiseStatus
 from ..permissions import can_work_case
+from ..schedule import next_allowed_for_client
 from ..text import clean_text, limit_of, normalise, require_substance
 from ..workflow import Record, Transition, ensure_allows
 from .common import ensure_can_work, event_record, lock_case, refresh_counters
@@ -111,6 +112,14 @@ def follow_up_log(*, user, case, note):
             "is a contact, not the follow-up, and does not keep the promise. Log the follow-up on that day.",
             field="note")
     now = timezone.now()
+    reachable = next_allowed_for_client(now, case.client)
+    # Found by a review: logged at 00:01 the client's "next day", minutes after resolving. Unless the quiet
+    # hours leave no time to call before the promise falls due (they end only then).
+    if now < reachable < promise.due_at:
+        raise CaseRuleError(
+            f"It is {timezone.localtime(now, case.client.tz):%H:%M} for {case.client.name}, inside their quiet "
+            f"hours: the follow-up call is made when they may be reached (from "
+            f"{timezone.localtime(reachable, case.client.tz):%H:%M their time}). Log it then.", field="note")
     delivery.follow_up_logged_at, delivery.follow_up_note = now, note
     delivery.save(update_fields=["follow_up_logged_at", "follow_up_note"])
     promise.case = case

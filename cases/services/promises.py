@@ -25,7 +25,12 @@ def allowed_due(case, kind, due_at):
     a change of the client's time zone or quiet hours), and the one `promise_open` holds. A deadline
     inside the quiet hours moves to when they end; a status update of a cadence agreed for business
     hours also waits for them; a follow-up call stays on its day (cases.schedule), unless the time before
-    that day's quiet hours has already passed: then it waits for them to end, never falling due in the past."""
+    that day's quiet hours has already passed: then it waits for them to end, never falling due in the past.
+    A status update is kept by one given in the interval before its deadline: one whose whole interval lies
+    in the quiet hours (or outside business hours, for a business-hours cadence) could be kept only by
+    reaching the client when they asked not to be reached, so it falls due one interval later, when that is
+    allowed (found by a review: an hourly update moved to 07:00, the end of the quiet hours, broke every
+    morning at 07:01). Read twice, a deadline stays where it is."""
     if due_at is None:
         return None
     if kind == PromiseKind.FOLLOW_UP:
@@ -33,8 +38,16 @@ def allowed_due(case, kind, due_at):
         if on_day < due_at and on_day <= timezone.now():
             return next_allowed_for_client(due_at, case.client)
         return on_day
-    return next_allowed_for_client(due_at, case.client, business_hours_only=kind == PromiseKind.STATUS_UPDATE
-                                   and case.cadence_business_hours_only)
+    if kind != PromiseKind.STATUS_UPDATE or not case.cadence_minutes:
+        return next_allowed_for_client(due_at, case.client)
+    hours_only = case.cadence_business_hours_only
+    allowed = next_allowed_for_client(due_at, case.client, business_hours_only=hours_only)
+    beat = dt.timedelta(minutes=case.cadence_minutes)
+    if next_allowed_for_client(allowed - beat, case.client, business_hours_only=hours_only) >= allowed:
+        later = allowed + beat  # unless that is not allowed either (quiet hours leaving less than a beat)
+        if next_allowed_for_client(later, case.client, business_hours_only=hours_only) == later:
+            return later
+    return allowed
 
 
 def handover_cutoff(*, new_holder, actor, now):

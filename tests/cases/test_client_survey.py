@@ -244,15 +244,22 @@ def test_logging_the_follow_up_emails_the_client_a_link_that_opens_the_survey(re
 
 @pytest.mark.django_db
 def test_the_follow_up_email_waits_for_the_end_of_the_clients_quiet_hours(resolved_late, rep, dennis, frozen):
+    """The call itself is never logged inside the quiet hours (delivery.follow_up_log); an invitation owed
+    since, queued when the client's address is recorded at night, waits for their morning."""
+    from tests.cases.test_client_survey_owed import details
+
     case, _ = resolved_late
     dennis.quiet_hours_start, dennis.quiet_hours_end = dt.time(22), dt.time(7)
+    real, dennis.email = dennis.email, ""
     dennis.save()
-    frozen.move_to(dt.datetime(2025, 7, 31, 5, 0, tzinfo=dt.UTC))  # 06:00 in London (BST)
-
+    frozen.move_to(dt.datetime(2025, 7, 31, 8, 0, tzinfo=dt.UTC))  # 09:00 in London (BST)
     services.follow_up_log(user=rep, case=case, note="Dennis says everything still works fine")
+    frozen.move_to(dt.datetime(2025, 7, 31, 21, 30, tzinfo=dt.UTC))  # 22:30 in London: quiet
+
+    services.client_update(user=rep, client=dennis, case=case, **details(dennis, real))
 
     message = case.client_messages.get()
-    assert message.send_after == dt.datetime(2025, 7, 31, 6, 0, tzinfo=dt.UTC)
+    assert message.send_after == dt.datetime(2025, 8, 1, 6, 0, tzinfo=dt.UTC)
     assert OutboxMessage.objects.get(key=message.outbox_key).next_attempt_at == message.send_after
 
 

@@ -155,7 +155,8 @@ def test_a_pending_update_inside_the_new_quiet_hours_moves_to_their_end_as_an_ag
     new = pending_update(inside)
     assert new.replaces == old and new.owner == old.owner and new.source == old.source
     assert new.moved_count == old.moved_count + 1 and new.agreed_text == AGREED["agreed_text"]
-    assert new.due_at == day_after_tomorrow(7, 0) + dt.timedelta(days=1)
+    # the quiet hours' end, plus an interval: the hour before 07:00 is quiet too (promises.allowed_due)
+    assert new.due_at == day_after_tomorrow(7, 0) + dt.timedelta(days=1, hours=1)
     inside.refresh_from_db()
     assert inside.next_promise_due_at == min(inside.promises.filter(status="pending").values_list("due_at", flat=True))
     moved = inside.events.get(verb="promise renegotiated", data__promise=old.pk)
@@ -219,7 +220,8 @@ def test_a_new_time_zone_moves_a_business_hours_update_to_the_clients_morning(re
     new = pending_update(case)
     assert new.replaces == old
     new_york = zoneinfo.ZoneInfo("America/New_York")
-    assert new.due_at == dt.datetime.combine(tuesday, dt.time(9, 0), tzinfo=new_york)
+    # an hour into the business day: the hour before 09:00 is outside business hours (promises.allowed_due)
+    assert new.due_at == dt.datetime.combine(tuesday, dt.time(10, 0), tzinfo=new_york)
 
 
 def test_resolved_cases_of_the_client_are_not_touched(rep, utc_client):

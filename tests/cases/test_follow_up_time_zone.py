@@ -60,3 +60,21 @@ def test_a_zone_where_the_calls_day_is_over_is_refused_and_the_call_stays_owed(r
     _zone(supervisor, client, "Australia/Brisbane")  # nothing owed moves now: no agreement asked
     follow_up.refresh_from_db()
     assert follow_up.status == PromiseStatus.KEPT
+
+
+def test_the_follow_up_call_is_not_logged_inside_the_clients_quiet_hours(rep, frozen):
+    """Found by a review: for a client east of the rep, resolved at 23:55 their time with tomorrow as the
+    call's day, a call logged at 00:01 their time, minutes after resolving, kept the follow-up promise."""
+    resolved = case_in(rep, Step.RESOLVED)  # quiet hours 22:00-07:00 UTC
+    follow_up = pending(resolved, PromiseKind.FOLLOW_UP)
+    day = follow_up.due_at.date()
+    frozen.move_to(dt.datetime.combine(day, dt.time(0, 1), tzinfo=dt.UTC))
+
+    with pytest.raises(CaseRuleError, match="inside their quiet hours") as refused:
+        services.follow_up_log(user=rep, case=resolved, note="Called Dennis, all still working fine")
+
+    assert refused.value.field == "note" and pending(resolved, PromiseKind.FOLLOW_UP) == follow_up
+    frozen.move_to(dt.datetime.combine(day, dt.time(9, 0), tzinfo=dt.UTC))
+    services.follow_up_log(user=rep, case=resolved, note="Called Dennis, all still working fine")
+    follow_up.refresh_from_db()
+    assert follow_up.status == PromiseStatus.KEPT

@@ -328,7 +328,24 @@ def test_an_update_never_falls_due_in_the_clients_quiet_hours(rep, dennis):
     _log(rep, case, dt.datetime(2026, 3, 2, 21, 30, tzinfo=dt.timezone.utc))
 
     pending = case.promises.get(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
-    assert pending.due_at == dt.datetime(2026, 3, 3, 7, 0, tzinfo=dt.timezone.utc)
+    # Not 07:00, the end of the quiet hours: the hour before it is quiet too, so an update could keep it
+    # only by calling the client at night (found by a review). It falls due an hour into the morning.
+    assert pending.due_at == dt.datetime(2026, 3, 3, 8, 0, tzinfo=dt.timezone.utc)
+
+
+@pytest.mark.django_db
+def test_an_update_moved_out_of_the_quiet_hours_is_kept_by_the_first_call_of_the_morning(rep, dennis):
+    dennis.quiet_hours_start, dennis.quiet_hours_end = dt.time(22, 0), dt.time(7, 0)
+    dennis.time_zone = "UTC"
+    dennis.save()
+    case = _in_manage_anxiety(rep, dennis)
+    _log(rep, case, dt.datetime(2026, 3, 2, 21, 30, tzinfo=dt.timezone.utc))
+    owed = case.promises.get(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
+
+    _log(rep, case, dt.datetime(2026, 3, 3, 7, 1, tzinfo=dt.timezone.utc))
+
+    owed.refresh_from_db()
+    assert owed.status == PromiseStatus.KEPT and not case.escalations.filter(promise=owed).exists()
 
 
 @pytest.mark.django_db
