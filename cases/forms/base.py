@@ -1,5 +1,6 @@
 """What every case form shares: the widgets, the teammate picker, the date horizon, the mapping of a
 service's refusal onto a field, and `CaseForm` itself."""
+import datetime as dt
 import json
 import zoneinfo
 from functools import lru_cache
@@ -30,6 +31,11 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+def _as_drawn(field, instant):
+    """The text a datetime field shows for `instant`: on the viewer's clock, in the widget's format."""
+    return field.widget.format_value(field.prepare_value(instant))
 
 
 def text_area(rows=3, **attrs):
@@ -210,8 +216,8 @@ class CaseForm(forms.Form):
                 fld.set_users(self.pick_from(users))
         if self.client_zone_fields and case is not None:
             self._add_zone_choice()
-            if self.is_bound and self.data.get("entry_zone") == CLIENTS:
-                self._read_in_client_zone()
+        if self.is_bound:
+            self._read_times()
         if self.coach_context:
             self._wire_coach()
 
@@ -244,21 +250,39 @@ class CaseForm(forms.Form):
         self.fields["entry_zone"] = forms.ChoiceField(
             label="Times typed in", initial=MINE, required=False,
             widget=forms.HiddenInput if same else forms.RadioSelect,
+            help_text="" if same else "A time left as shown stays as it is: only the times you change are read "
+                                      "in the zone chosen here.",
             choices=[(MINE, f"my time ({mine})"), (CLIENTS, f"{self.case.client.name}'s time ({theirs})")],
         )
 
-    def _read_in_client_zone(self):
-        """The times typed "in the client's time" are read on the client's clock, by Django's own parsing:
-        one that does not exist there (a DST gap) or is ambiguous (the hour repeated) is refused beside
-        its field, naming the client's zone; one that exists only there is taken."""
-        zone = self.case.client.tz
-        for name in self.client_zone_fields:
-            field = self.fields[name]  # this form's own copy of the field
+    def _read_times(self):
+        """How each posted time is read. One left as the form drew it keeps the instant the record holds
+        (`initial`), whatever "Times typed in" says: "as drawn" is the text that instant shows on the
+        viewer's clock, worked out here from the record, never taken from the post. So a time nobody touched
+        is never moved: not re-read on the client's clock (hours off), nor refused as ambiguous when it falls
+        in the hour a fall-back repeats (found by a review). Only a time the person changed is read as typed."""
+        theirs = "entry_zone" in self.fields and self.data.get("entry_zone") == CLIENTS
+        zone = self.case.client.tz if theirs else None
+        for name, field in self.fields.items():  # this form's own copies of the fields
+            if isinstance(field, forms.DateTimeField):
+                field.clean = self._time_reader(name, field, zone if name in self.client_zone_fields else None)
 
-            def clean_in_zone(value, _clean=field.clean):
-                with timezone.override(zone):
-                    return _clean(value)
-            field.clean = clean_in_zone
+    def _time_reader(self, name, field, zone):
+        """`field.clean`, keeping the stored instant of an untouched time. A changed time typed "in the
+        client's time" (`zone`) is read on the client's clock by Django's own parsing: one that does not
+        exist there (a DST gap) or is ambiguous (the hour repeated) is refused beside its field, naming the
+        client's zone; one that exists only there is taken."""
+        read = field.clean
+
+        def clean(value):
+            stored = self.initial.get(name)  # read when cleaning: a subclass fills `initial` after this runs
+            if isinstance(stored, dt.datetime) and isinstance(value, str) and value.strip() == _as_drawn(field, stored):
+                return stored
+            if zone is None:
+                return read(value)
+            with timezone.override(zone):
+                return read(value)
+        return clean
 
     def clean(self):
         data = super().clean()

@@ -4,7 +4,7 @@ from django import forms
 from ..models import (
     ActionItem, Channel, ItemKind, Mood, Promise, StatusUpdate,
 )
-from ..services.items import assignee_changed_since
+from ..services.items import assignee_changed_since, handback_changed_since, handback_mark
 from ..text import limit_of
 from .base import AgreementMixin, CaseForm, UserField, datetime_field, text_area
 
@@ -22,7 +22,7 @@ class ActionItemForm(CaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.obj is not None and not self.is_bound:
+        if self.obj is not None:  # bound too: an untouched due time keeps this instant (base.CaseForm._read_times)
             self.initial.update(description=self.obj.description, kind=self.obj.kind,
                                 assignee=self.obj.assignee_id, due_at=self.obj.due_at)
         elif self.user is not None:
@@ -59,6 +59,22 @@ class ItemHandBackAnswerForm(CaseForm):
                                     choices=[("accept", "Take it back (then reassign or cancel it)"),
                                              ("decline", "Decline: they keep it")])
     note = forms.CharField(label="Note (optional)", max_length=300, required=False)
+    handback_shown = forms.IntegerField(widget=forms.HiddenInput, required=False)  # items.handback_changed_since
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.obj is not None:
+            self.initial.setdefault("handback_shown", handback_mark(self.obj))
+
+    def clean(self):
+        data = super().clean()
+        if self.obj is not None and self.is_bound:
+            stale = handback_changed_since(self.obj, data.get("handback_shown"))
+            if stale:
+                self.add_error(None, stale)
+            self.data = self.data.copy()  # drawn again, the form answers the hand-back waiting now
+            self.data["handback_shown"] = str(handback_mark(self.obj))
+        return data
 
 
 class ItemDoneForm(CaseForm):
@@ -104,7 +120,7 @@ class EtaForm(AgreementMixin, CaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.case is not None and not self.is_bound:
+        if self.case is not None:  # bound too: an untouched end keeps this instant (base.CaseForm._read_times)
             self.initial.update(eta_earliest=self.case.eta_earliest, eta_latest=self.case.eta_latest)
 
 

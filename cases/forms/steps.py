@@ -25,7 +25,7 @@ class ConcernForm(CaseForm, ConcernFields):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.obj is not None and not self.is_bound:
+        if self.obj is not None:  # posted too: a time left as drawn keeps its instant (CaseForm._read_times)
             for name in self.fields:
                 self.initial[name] = getattr(self.obj, name)
 

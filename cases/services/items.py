@@ -321,10 +321,32 @@ def _pass_promise(case, item, *, to, actor, now, returned=False):
             promise.save(update_fields=["owner"])
 
 
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+
+
+def handback_mark(item):
+    """Which hand-back a page shows: when it was made, in whole microseconds (0: none waiting)."""
+    return (item.handback_at - _EPOCH) // dt.timedelta(microseconds=1) if item.handback_at else 0
+
+
+def handback_changed_since(item, handback_shown):
+    """Why an answer drawn when the hand-back marked `handback_shown` (handback_mark) was waiting must not
+    answer the one waiting now, or "": the item was handed back again since (by someone it was given to
+    meanwhile, or by the same teammate after an answer), and the late answer would land on a hand-back its
+    sender never read (found by a review). The form checks it first and is drawn again marking the hand-back
+    waiting now; None (a post without the marker, as assignee_changed_since) is not checked."""
+    if handback_shown is None or not item.handback_at or handback_shown == handback_mark(item):
+        return ""
+    note = item.handback_note if len(item.handback_note) <= 120 else item.handback_note[:119] + "…"
+    return (f"Since this page was opened the item was handed back again, by {display_name(item.assignee)}: "
+            f"“{note}”. Your answer was not saved: read their reason, then send it again.")
+
+
 @transaction.atomic
-def action_item_answer_hand_back(*, user, item, accept, note=""):
+def action_item_answer_hand_back(*, user, item, accept, note="", handback_shown=None):
     """The owner answers a hand-back: accepting takes the item back (the owner then reassigns or cancels
-    it); declining leaves it with the teammate."""
+    it); declining leaves it with the teammate. `handback_shown`: the hand-back the answer was drawn for
+    (handback_changed_since)."""
     case = lock_case(item.case)
     item = _lock_item(case, item)
     if not can_answer_handback(user, item):
@@ -332,6 +354,9 @@ def action_item_answer_hand_back(*, user, item, accept, note=""):
     ensure_allows(case, Record.ITEM_WORK)
     if not item.handback_at:
         raise CaseRuleError("This item has not been handed back.")
+    stale = handback_changed_since(item, handback_shown)
+    if stale:
+        raise CaseRuleError(stale)
     note = require_text(note, field="note", message="", limit=limit_of(ActionItem, "handback_note")) if note else ""
     teammate = item.assignee
     item.handback_at, item.handback_note = None, ""
