@@ -102,6 +102,8 @@ class ForceCloseForm(PageForm):
         label="I understand this closes the case although its step is not complete, on the record with my name",
         error_messages={"required": "Tick the box to confirm you mean to close the case."},
     )
+    # The step the page was drawn for: services.case_transition refuses if the case has moved since.
+    step_shown = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)
 
 
 class WindowForm(forms.Form):

@@ -55,6 +55,9 @@ class FollowUpForm(CaseForm):
 class TransitionForm(CaseForm):
     name = forms.ChoiceField(choices=[(n, n) for n in ALL_TRANSITIONS], widget=forms.HiddenInput)
     reason = forms.CharField(label="Reason", max_length=SHORT_NOTE, required=False, widget=text_area(2))
+    # The step the page was drawn for: a move sent from a page the case has since left is refused
+    # (services.transitions: found by a review, a stale override undid a finished delivery).
+    step_shown = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
 
 # --- Any step -------------------------------------------------------------------------------------

@@ -85,23 +85,55 @@ def _note(*, user, escalation, text):
 
 
 def _resolve(*, user, escalation, resolution, now):
+    """The record names who resolved it (`supervisor`: "Resolved · <resolver>"), not who had taken it: the
+    timeline keeps who took it. Found by a review: one resolved over another's take was credited to the taker."""
     escalation.status = EscalationStatus.RESOLVED
     escalation.resolution = resolution
     escalation.resolved_at = now
-    if escalation.supervisor_id is None:
-        escalation.supervisor = user
+    escalation.supervisor = user
     escalation.save(update_fields=["status", "resolution", "resolved_at", "supervisor"])
 
 
+def escalation_holder(escalation):
+    """The supervisor holding an escalation: the one who took it, while they may work escalations; None
+    when it is open, resolved, or its taker has since left the team or lost the role (found by a review: a
+    departed supervisor's escalations could be taken by nobody). The one rule for "held": the services
+    refuse from it and the supervisor's pages count what waits to be taken from it."""
+    if escalation.status != EscalationStatus.TAKEN or escalation.supervisor_id is None:
+        return None
+    return escalation.supervisor if can_work_escalations(escalation.supervisor) else None
+
+
+def _held_by_others(user, escalations):
+    return [(e, holder) for e in escalations
+            if (holder := escalation_holder(e)) is not None and holder.pk != user.pk]
+
+
+def _names_have(held):
+    names = sorted({display_name(holder) for _, holder in held})
+    return f"{' and '.join(names)} {'has' if len(names) == 1 else 'have'}"
+
+
 def _ensure_not_held_by_another(user, escalations):
-    """Taken by another supervisor: refused. One who has since left or lost the role holds nothing (found by
-    a review: a departed supervisor's escalations could be taken by nobody)."""
-    held = [e for e in escalations if e.status == EscalationStatus.TAKEN and e.supervisor_id != user.pk
-            and can_work_escalations(e.supervisor)]
+    """Held by another supervisor (escalation_holder): refused."""
+    held = _held_by_others(user, escalations)
     if held:
-        names = sorted({display_name(e.supervisor) for e in held})
         what = "this escalation" if len(escalations) == 1 else "escalations on this case"
-        raise CaseRuleError(f"{' and '.join(names)} {'has' if len(names) == 1 else 'have'} already taken {what}.")
+        raise CaseRuleError(f"{_names_have(held)} already taken {what}.")
+
+
+def _ensure_not_taken_since(user, escalations, taken_shown):
+    """Resolving closes the matter whoever took it, but not over a take the supervisor has not seen:
+    `taken_shown` ({escalation id: supervisor id} of those the page showed as taken; None, a service called
+    from code, skips the check) must name each escalation another supervisor holds now, by its holder.
+    Found by a review: a page opened before a colleague took the escalation resolved it over their work."""
+    if taken_shown is None:
+        return
+    since = [(e, holder) for e, holder in _held_by_others(user, escalations) if taken_shown.get(e.pk) != holder.pk]
+    if since:
+        what = "this escalation" if len(since) == 1 else f"{len(since)} of these escalations"
+        raise CaseRuleError(f"{_names_have(since)} taken {what} since you opened this page and may be working "
+                            "on it: read it again (or ask them), then resolve it if you still mean to.")
 
 
 def _clean_note(text):
@@ -197,8 +229,8 @@ def case_escalations_take(*, user, case, shown=None):
     or one was raised since the page was opened (`shown`: _lock_open_escalations)."""
     case, escalations = _lock_open_escalations(user, case, doing="take", shown=shown)
     _ensure_not_held_by_another(user, escalations)
-    # Open, or taken by a supervisor who has since left (_ensure_not_held_by_another let it through).
-    waiting = [e for e in escalations if e.status == EscalationStatus.OPEN or e.supervisor_id != user.pk]
+    # Open, or taken by a supervisor who has since left (held by nobody: escalation_holder).
+    waiting = [e for e in escalations if escalation_holder(e) is None]
     if not waiting:
         raise CaseRuleError(f"You have already taken every open escalation on {case.reference}.")
     now = timezone.now()
@@ -219,11 +251,13 @@ def case_escalations_note(*, user, case, text, shown=None):
 
 
 @transaction.atomic
-def case_escalations_resolve(*, user, case, resolution, shown=None):
+def case_escalations_resolve(*, user, case, resolution, shown=None, taken_shown=None):
     """Resolve every open escalation of the case with the same resolution (taken by another supervisor or
     not: resolving is how a supervisor closes the matter, as for a single escalation); refused when one
-    was raised since the page was opened (`shown`: _lock_open_escalations)."""
+    was raised since the page was opened (`shown`: _lock_open_escalations) or taken by another supervisor
+    since (`taken_shown`: _ensure_not_taken_since)."""
     case, escalations = _lock_open_escalations(user, case, doing="resolve", shown=shown)
+    _ensure_not_taken_since(user, escalations, taken_shown)
     resolution = _clean_resolution(resolution)
     now = timezone.now()
     for escalation in escalations:

@@ -13,9 +13,10 @@ from ..metrics import eta
 from ..models import (
     CaseEvent, EscalationStatus, HandoffStatus, ItemStatus, PromiseKind, PromiseStatus, Step,
 )
+from ..permissions import may_own_cases
 from ..text import REASON_WORDS, SHORT_NOTE, clean_text, require_substance
 from ..workflow import ALL_TRANSITIONS, TRANSITION_LABELS, After, Transition, policy
-from .common import event_record, lock_case, refresh_counters
+from .common import display_name, event_record, lock_case, refresh_counters
 from .held import end_of_holding
 from .status_links import revoke_status_links
 
@@ -26,13 +27,15 @@ def available_transitions(case, user):
 
 
 @transaction.atomic
-def case_transition(*, user, case, name, reason=""):
+def case_transition(*, user, case, name, reason="", step_shown=None):
     """Move the case along one transition. `name` is what the user saw and pressed: if somebody
-    moved the case first, the call is refused rather than applied to the new step."""
+    moved the case first, the call is refused rather than applied to the new step. `step_shown`: the
+    step the user's page was drawn for (_check_step_shown); None (code, an old page) skips that check."""
     spec = Transition.named(name)
     if spec is None:
         raise CaseRuleError("That is not a step change this case knows.")
     case = lock_case(case)
+    _check_step_shown(case, spec, step_shown)
     method = getattr(case, spec.method)
     if not can_proceed(method, check_conditions=False):
         raise CaseRuleError(
@@ -55,6 +58,7 @@ def case_transition(*, user, case, name, reason=""):
     if spec is Transition.COMPLETE_DELIVER:
         _check_follow_up_day(case)
     if spec is Transition.REOPEN:
+        _check_owner_works_cases(case)
         _check_follow_up_not_due(case)
     overridden_at = case.resolved_at if spec is Transition.REOPEN and case.closed_by_override else None
     from_step, entered = case.step, case.step_entered_at
@@ -84,6 +88,38 @@ def _record_transition(*, case, user, spec, from_step, entered, reason):
     event.save(force_insert=True)
     end_of_holding(case=case, owner_id=case.owner_id, step=from_step, entered=entered, at=case.step_entered_at)
     return event
+
+
+def _check_step_shown(case, spec, step_shown):
+    """A transition that leaves several steps (a supervisor's override closes from any open one) is
+    decided on the page of the step it was drawn for: if the case has moved since, it is refused (the
+    page is read again) rather than applied to the new step. Found by a review: an override sent from a
+    page opened while the case was in manage_anxiety closed it from deliver after the rep had recorded a
+    satisfied delivery, erasing the arrival's estimate verdict and the follow-up call."""
+    if step_shown and step_shown != case.step:
+        raise CaseRuleError(
+            f"{case.reference} has moved on to “{case.step_enum.label}” since you opened this page, so "
+            f"“{spec.label}” was not applied. Read the case as it stands now, then send it again if you still "
+            "mean to.")
+
+
+def _check_owner_works_cases(case):
+    """A reopened case goes back to its owner (its update promise on their count, the client's emails to
+    them): one who has since left the team or lost the role (permissions.may_own_cases) cannot take it
+    back, so the reopen is refused until a supervisor gives the case to someone who can. Found by a
+    review: reopening a departed rep's resolved case put the work and the broken promises on them."""
+    from .handoffs import follow_up_to_hand_on
+
+    if may_own_cases(case.owner):
+        return
+    who = display_name(case.owner)
+    if follow_up_to_hand_on(case):
+        gap = (f"{who} no longer works cases: a supervisor reassigns the case first (Reassign, on its "
+               "escalation page), then it can be reopened.")
+    else:
+        gap = (f"{who} no longer works cases, and a resolved case can be reassigned only while its follow-up "
+               "call is pending: open a new case for the client instead (this one's history stays here).")
+    raise CaseRuleError(gap, gaps=[gap])
 
 
 def _check_plan_items(case):

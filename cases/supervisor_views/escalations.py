@@ -2,6 +2,7 @@
 take, note or resolve all its open escalations at once, and, apart and confirmed, reassign the case or
 close it by the audited override. The per-escalation URLs of the old queue still work: they lead to (or
 act on) the escalation's case."""
+import re
 from functools import wraps
 
 from django.contrib import messages
@@ -95,6 +96,17 @@ def shown_escalations(request):
     return {int(value) for value in request.POST.getlist("shown")[:1000] if value.isdigit() and len(value) < 19}
 
 
+_TAKEN = re.compile(r"^([0-9]{1,18}):([0-9]{1,18})$")
+
+
+def taken_shown(request):
+    """{escalation id: supervisor id} of the escalations the page showed as taken (hidden `taken` inputs,
+    "<id>:<supervisor id>"): services.case_escalations_resolve refuses over a take made since. Anything
+    malformed is left out (shown as not taken)."""
+    matches = (_TAKEN.match(value) for value in request.POST.getlist("taken")[:1000])
+    return {int(m[1]): int(m[2]) for m in matches if m}
+
+
 @supervisor_required
 @require_POST
 def case_take(request, reference):
@@ -123,7 +135,8 @@ def case_note(request, reference):
 def case_resolve(request, reference):
     return _act(request, case_for_supervisor(reference), "resolve_form", EscalationResolveForm(request.POST),
                 lambda c, d: services.case_escalations_resolve(user=request.user, case=c, resolution=d["resolution"],
-                                                               shown=shown_escalations(request)),
+                                                               shown=shown_escalations(request),
+                                                               taken_shown=taken_shown(request)),
                 "Escalations resolved.")
 
 
@@ -143,8 +156,8 @@ def case_reassign(request, reference):
 @require_POST
 def case_force_close(request, reference):
     return _act(request, case_for_supervisor(reference), "close_form", ForceCloseForm(request.POST),
-                lambda c, d: services.case_transition(user=request.user, case=c,
-                                                      name=Transition.FORCE_CLOSE.method, reason=d["reason"]),
+                lambda c, d: services.case_transition(user=request.user, case=c, name=Transition.FORCE_CLOSE.method,
+                                                      reason=d["reason"], step_shown=d["step_shown"]),
                 "Case closed by override; it is recorded on the timeline and counted separately.")
 
 

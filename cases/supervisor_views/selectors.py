@@ -25,6 +25,7 @@ from ..models import (
     Case, Escalation, EscalationNote, EscalationReason, EscalationStatus, Mood, Promise, PromiseStatus,
 )
 from ..selectors_ui import assignable_users
+from ..services.escalations import escalation_holder
 
 HEAT_IRATE, HEAT_BROKEN_PROMISE, HEAT_UPSET, HEAT_OTHER = 0, 1, 2, 3
 # Resolved escalations the case's page still shows under "Recently resolved".
@@ -62,7 +63,7 @@ QUEUE_ROW_FIELDS = (
 )
 QUEUE_ESCALATION_FIELDS = (
     "case_id", "reason", "status", "raised_by_system", "created_at", "promise_id",
-    *(f"raised_by__{n}" for n in _NAMES), *(f"supervisor__{n}" for n in _NAMES),
+    *(f"raised_by__{n}" for n in _NAMES), *(f"supervisor__{n}" for n in (*_NAMES, "is_active", "is_superuser")),
     "promise__source", "promise__due_at", "promise__kept_at", *(f"promise__owner__{n}" for n in _NAMES),
 )
 
@@ -112,8 +113,9 @@ def with_escalations(rows, *, reason="", status=""):
     whatever the page's length: the cases (client, owner and the kind of the pending promise due first;
     its time is the case's next_promise_due_at), then their escalations under the filter:
     `escalations_listed` (oldest first), `reasons` [(label, count)] in the order first raised, `broken`
-    (those for a broken promise, with the promise and who held it), `waiting` (not yet taken),
-    `taken_by` (the supervisors holding them) and `raised_by` (who raised them, "system" for the sweeps)."""
+    (those for a broken promise, with the promise and who held it), `waiting` (held by nobody: _held),
+    `taken_by` (the supervisors holding them) and `raised_by` (who raised them, "system" for the sweeps).
+    Deciding who holds what reads each taker's permissions once (_held): one query per supervisor, not per row."""
     rows = list(rows)
     cases = {case.pk: case for case in _QUEUE_CASES(frozenset(row["pk"] for row in rows))}
     page = []
@@ -128,7 +130,7 @@ def with_escalations(rows, *, reason="", status=""):
         escalations = _queue_escalations(frozenset(by_case), reason=reason, status=status)
     else:  # the queue as it opens: its SQL written once per process
         escalations = _QUEUE_ESCALATIONS(frozenset(by_case))
-    for escalation in escalations:
+    for escalation in _held(escalations):
         by_case[escalation.case_id].append(escalation)
     for case in page:
         _describe(case, by_case[case.pk])
@@ -149,9 +151,23 @@ def _describe(case, escalations):
     case.escalations_listed = escalations
     case.reasons = list(reasons.items())
     case.broken = [e for e in escalations if e.reason == EscalationReason.BROKEN_PROMISE and e.promise_id]
-    case.waiting = sum(1 for e in escalations if e.status == EscalationStatus.OPEN)
-    case.taken_by = _names(e.supervisor for e in escalations if e.status == EscalationStatus.TAKEN)
+    case.waiting = sum(1 for e in escalations if e.status != EscalationStatus.RESOLVED and e.held_by is None)
+    case.taken_by = _names(e.held_by for e in escalations if e.held_by is not None)
     case.raised_by = _names(None if e.raised_by_system else e.raised_by for e in escalations)
+
+
+def _held(escalations):
+    """The escalations, each with `held_by`: who holds it (services.escalations.escalation_holder, the rule
+    the services refuse from: a taker who has since left the team or lost the role holds nothing, so the
+    escalation waits to be taken again; found by a review). One user object per supervisor, so their
+    permissions are read once per page, not once per escalation."""
+    escalations = list(escalations)
+    supervisors = {}
+    for e in escalations:
+        if e.supervisor_id is not None:
+            e.supervisor = supervisors.setdefault(e.supervisor_id, e.supervisor)
+        e.held_by = escalation_holder(e)
+    return escalations
 
 
 def _names(users):
@@ -175,14 +191,14 @@ def case_of_escalation(pk):
 def escalations_of_case(case, now=None):
     """What the case's escalation page lists: its open escalations (oldest first), those resolved in the
     last RECENTLY_RESOLVED (latest first) and how many older ones are not shown, each with its notes; the
-    pending promise due first. A fixed number of queries."""
+    pending promise due first. A fixed number of queries, and one per supervisor who took one (_held)."""
     now = now or timezone.now()
     notes = Prefetch("notes", queryset=EscalationNote.objects.select_related("author"))
     recent = Q(status=EscalationStatus.RESOLVED, resolved_at__gte=now - RECENTLY_RESOLVED)
-    listed = list(Escalation.objects.filter(Q(status__in=[EscalationStatus.OPEN, EscalationStatus.TAKEN]) | recent,
-                                            case=case)
-                  .select_related("raised_by", "supervisor", "promise__owner").prefetch_related(notes)
-                  .order_by("created_at", "id"))
+    listed = _held(Escalation.objects.filter(Q(status__in=[EscalationStatus.OPEN, EscalationStatus.TAKEN]) | recent,
+                                             case=case)
+                   .select_related("raised_by", "supervisor", "promise__owner").prefetch_related(notes)
+                   .order_by("created_at", "id"))
     open_ = [e for e in listed if e.status != EscalationStatus.RESOLVED]
     resolved = sorted((e for e in listed if e.status == EscalationStatus.RESOLVED),
                       key=lambda e: (e.resolved_at, e.pk), reverse=True)
@@ -193,7 +209,7 @@ def escalations_of_case(case, now=None):
                     .order_by("due_at", "id").first())
     return {
         "open_escalations": open_, "resolved_escalations": resolved, "older_resolved": older,
-        "waiting": sum(1 for e in open_ if e.status == EscalationStatus.OPEN), "next_promise": next_promise,
+        "waiting": sum(1 for e in open_ if e.held_by is None), "next_promise": next_promise,
         "recent_days": RECENTLY_RESOLVED.days,
     }
 

@@ -1,0 +1,213 @@
+"""Forms of the supervisor's pages sent after the world moved on (found by a review): an override drawn for
+a step the case has since left, a resolve over a colleague's take made since the page was opened, the
+Take button for an escalation whose taker has left the role, and a status link form sent twice."""
+import html
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client as HttpClient
+from django.urls import reverse
+
+from cases import services
+from cases.errors import CaseRuleError
+from cases.models import CaseEvent, EscalationReason, EscalationStatus, Step
+from cases.once import ALREADY
+from cases.selectors import REP_GROUP
+from tests.cases.helpers import advance_to, meet_gate, open_case
+from tests.factories import SupervisorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def case_url(name, case):
+    return reverse(f"supervisor:{name}", kwargs={"reference": case.reference})
+
+
+def form_data(page, action):
+    """The hidden inputs of the page's form posting to `action`, as the browser would send them."""
+    form = re.search(rf'<form method="post" action="{re.escape(action)}".*?</form>', page, re.S).group(0)
+    data = {}
+    for name, value in re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', form):
+        data.setdefault(name, []).append(html.unescape(value))
+    return data
+
+
+def signed_in(user):
+    http = HttpClient()
+    http.force_login(user)
+    return http
+
+
+@pytest.fixture
+def al(db):
+    return SupervisorFactory(username="al", first_name="Al", last_name="Berg")
+
+
+@pytest.fixture
+def bea(db):
+    return SupervisorFactory(username="bea", first_name="Bea", last_name="Kahn")
+
+
+def escalate(rep, case, reason=EscalationReason.NO_PLAN):
+    return services.escalation_raise(user=rep, case=case, reason=reason, note="The vendor will not commit to a time")
+
+
+# --- the override, from a page drawn for an earlier step ------------------------------------------------
+CLOSE_REASON = "The vendor will not commit so we close it here"
+
+
+@pytest.fixture
+def stuck(rep, dennis):
+    """A case in manage_anxiety with an escalation: what the supervisor's page is opened on."""
+    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+    escalate(rep, case)
+    return case
+
+
+def test_an_override_drawn_for_an_earlier_step_is_refused_next_to_the_form_with_the_reason_kept(boss, rep, stuck):
+    close = case_url("case_force_close", stuck)
+    data = form_data(boss.get(case_url("case_escalations", stuck)).content.decode(), close)
+    case = services.case_transition(user=rep, case=meet_gate(stuck, rep), name="complete_manage_anxiety")
+    meet_gate(case, rep)  # the rep records a verified, satisfied delivery meanwhile
+
+    response = boss.post(close, {**data, "reason": CLOSE_REASON, "confirm": "on"})
+
+    case.refresh_from_db()
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert case.step == Step.DELIVER and not case.closed_by_override
+    assert "has moved on to “Deliver” since you opened this page" in page
+    assert CLOSE_REASON in page
+    assert data["step_shown"] == [Step.MANAGE_ANXIETY.value]
+    assert form_data(page, close)["step_shown"] == [Step.DELIVER.value]  # drawn again for the step it is in
+
+
+def test_a_move_from_the_case_page_drawn_for_an_earlier_step_is_refused_too(boss, rep, stuck):
+    """The case page's own moves (the override among them) post the step they were drawn for as well."""
+    page = boss.get(reverse("cases:case_detail", args=[stuck.reference])).content.decode()
+    move = reverse("cases:move", args=[stuck.reference])
+    assert '<input type="hidden" name="step_shown" value="manage_anxiety">' in page
+    case = services.case_transition(user=rep, case=meet_gate(stuck, rep), name="complete_manage_anxiety")
+    meet_gate(case, rep)
+
+    response = boss.post(move, {"name": "force_close", "reason": CLOSE_REASON, "step_shown": "manage_anxiety"})
+
+    case.refresh_from_db()
+    assert response.status_code == 422 and case.step == Step.DELIVER and not case.closed_by_override
+    assert CLOSE_REASON in response.content.decode()
+
+
+def test_an_override_from_a_page_of_the_current_step_closes_the_case(boss, stuck):
+    close = case_url("case_force_close", stuck)
+    data = form_data(boss.get(case_url("case_escalations", stuck)).content.decode(), close)
+
+    response = boss.post(close, {**data, "reason": CLOSE_REASON, "confirm": "on"})
+
+    stuck.refresh_from_db()
+    assert response.status_code == 302
+    assert stuck.step == Step.RESOLVED and stuck.closed_by_override
+
+
+def test_the_transition_service_refuses_a_step_shown_that_is_not_the_cases(supervisor, stuck):
+    with pytest.raises(CaseRuleError, match="since you opened this page"):
+        services.case_transition(user=supervisor, case=stuck, name="force_close", reason=CLOSE_REASON,
+                                 step_shown=Step.PLAN.value)
+
+    stuck.refresh_from_db()
+    assert stuck.step == Step.MANAGE_ANXIETY
+
+
+# --- resolving over a colleague's take ----------------------------------------------------------------
+RESOLUTION = "No refund; liability stays with the hosting vendor contract"
+
+
+def test_a_resolve_from_a_page_opened_before_a_colleague_took_the_escalation_is_refused(al, bea, rep, dennis):
+    case = open_case(rep, dennis)
+    escalation = escalate(rep, case, EscalationReason.LIABILITY)
+    resolve = case_url("case_resolve", case)
+    al_http = signed_in(al)
+    data = form_data(al_http.get(case_url("case_escalations", case)).content.decode(), resolve)
+    services.case_escalations_take(user=bea, case=case, shown={escalation.pk})
+
+    response = al_http.post(resolve, {**data, "resolution": RESOLUTION})
+
+    escalation.refresh_from_db()
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert escalation.status == EscalationStatus.TAKEN and escalation.supervisor == bea
+    assert "Bea Kahn has taken this escalation since you opened this page" in page
+    assert RESOLUTION in page
+
+
+def test_a_resolve_over_a_take_the_page_showed_names_the_resolver(al, bea, rep, dennis):
+    case = open_case(rep, dennis)
+    escalation = escalate(rep, case, EscalationReason.LIABILITY)
+    services.case_escalations_take(user=bea, case=case, shown={escalation.pk})
+    resolve = case_url("case_resolve", case)
+    al_http = signed_in(al)
+    data = form_data(al_http.get(case_url("case_escalations", case)).content.decode(), resolve)
+
+    response = al_http.post(resolve, {**data, "resolution": RESOLUTION})
+
+    escalation.refresh_from_db()
+    page = signed_in(bea).get(case_url("case_escalations", case)).content.decode()
+    assert response.status_code == 302
+    assert escalation.status == EscalationStatus.RESOLVED and escalation.supervisor == al
+    assert "Resolved · Al Berg" in page and "Resolved · Bea" not in page
+
+
+# --- an escalation whose taker has left the role ------------------------------------------------------
+@pytest.fixture
+def left_the_role(al, bea, rep, dennis):
+    """Al took the case's escalation, then became a rep."""
+    case = open_case(rep, dennis)
+    escalation = escalate(rep, case, EscalationReason.LIABILITY)
+    services.case_escalations_take(user=al, case=case, shown={escalation.pk})
+    al.groups.set([Group.objects.get(name=REP_GROUP)])
+    return case
+
+
+def test_the_escalation_page_offers_to_take_an_escalation_whose_taker_left_the_role(bea, left_the_role):
+    page = signed_in(bea).get(case_url("case_escalations", left_the_role)).content.decode()
+
+    assert f'action="{case_url("case_take", left_the_role)}"' in page
+    assert "Al Berg no longer works escalations" in page
+
+
+def test_the_queue_offers_to_take_an_escalation_whose_taker_left_the_role(bea, left_the_role):
+    page = signed_in(bea).get(reverse("supervisor:queue")).content.decode()
+
+    assert f'action="{case_url("case_take", left_the_role)}"' in page
+    assert "taken by Al Berg" not in page
+
+
+def test_the_take_button_takes_it_over(bea, left_the_role):
+    http = signed_in(bea)
+    take = case_url("case_take", left_the_role)
+    data = form_data(http.get(case_url("case_escalations", left_the_role)).content.decode(), take)
+
+    http.post(take, data)
+
+    assert left_the_role.escalations.get().supervisor == bea
+
+
+# --- the status link, sent twice ----------------------------------------------------------------------
+def link_in(response):
+    return re.search(r'value="https?://[^/"]+(/status/[^"]+)"', response.content.decode()).group(1)
+
+
+def test_a_status_link_form_sent_twice_makes_one_link_and_shows_it_again(boss, rep, dennis):
+    case = advance_to(open_case(rep, dennis), Step.PLAN, rep)
+    url = case_url("status_link", case)
+    data = dict(re.findall(r'name="(once)" value="([0-9a-f]{32})"', boss.get(url).content.decode()))
+    first = link_in(boss.post(url, data))
+    client_http = HttpClient()
+
+    again = boss.post(url, data)
+
+    assert client_http.get(first).status_code == 200
+    assert CaseEvent.objects.filter(case=case, verb="client status link issued").count() == 1
+    assert again.status_code == 200
+    assert ALREADY in html.unescape(again.content.decode())
+    assert client_http.get(link_in(again)).status_code == 200
