@@ -1,4 +1,7 @@
 """Reads that carry rules: who may see a case, who supervises whom, the promise-keeping rate."""
+from email.utils import parseaddr
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
@@ -132,7 +135,33 @@ def promises_for_rate(*, owner=None, since=None, until=None):
     return qs
 
 
+def _mailbox(address):
+    """The mailbox an address delivers to, for comparing: lowercase, without quotes around the local part
+    or a +tag ('"Rep+client"@Example.com' is rep@example.com); "" when it is not an address."""
+    local, at, domain = (address or "").strip().rpartition("@")
+    local = local.strip()
+    if len(local) >= 2 and local[0] == local[-1] == '"':
+        local = local[1:-1]
+    local, domain = local.split("+", 1)[0], domain.strip().rstrip(".")
+    return f"{local}@{domain}".lower() if at and local and domain else ""
+
+
 def is_team_address(email):
-    """Whether `email` is the address of someone on the team (any user's, in any letter case): never a
-    client's, since what goes to a client's address (the survey among it) is theirs to answer."""
-    return bool(email) and get_user_model().objects.filter(email__iexact=email).exists()
+    """Whether `email` reaches the team: any user's mailbox (active or not; in any letter case, quoted,
+    or with a +tag, found by a review: rep+client@ reached the rep), the team's own From addresses
+    (DEFAULT_FROM_EMAIL, CLIENT_MAIL_FROM, MAILIN_UNCLAIMED_NOTIFY) or any address at MAILIN_DOMAIN (our
+    reply addresses). Never a client's, since what goes to a client's address (the survey among it) is
+    theirs to answer. One query."""
+    mailbox = _mailbox(email)
+    if not mailbox:
+        return False
+    domain = mailbox.rpartition("@")[2]
+    mailin_domain = (getattr(settings, "MAILIN_DOMAIN", "") or "").strip().rstrip(".").lower()
+    if mailin_domain and domain == mailin_domain:
+        return True
+    ours = [settings.DEFAULT_FROM_EMAIL, getattr(settings, "CLIENT_MAIL_FROM", ""),
+            *getattr(settings, "MAILIN_UNCLAIMED_NOTIFY", ())]
+    if mailbox in {_mailbox(parseaddr(address)[1]) for address in ours if address}:
+        return True
+    users = get_user_model().objects.filter(email__iendswith=f"@{domain}").values_list("email", flat=True)
+    return any(_mailbox(address) == mailbox for address in users)

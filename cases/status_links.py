@@ -27,6 +27,7 @@ from django.core import signing
 from django.utils import timezone
 
 from .models import Case, PromiseKind, PromiseStatus, Step
+from .permissions import may_own_cases
 
 SALT = "cases.client-status-link"
 
@@ -219,8 +220,12 @@ def excerpt(value, limit=EXCERPT):
 
 
 def handler_first_name(case):
-    """Clients are told who handles their case; the page names them by first name only."""
-    return case.owner.first_name or "the person handling your case"
+    """Clients are told who handles their case; the page names them by first name only. An owner who may
+    not own cases (cases.permissions.may_own_cases) is nobody's name to give: the mail intake's placeholder
+    of a case not claimed yet (found by a review: an email went out signed "Client mail"), or one who has
+    left the team or lost the role."""
+    owner = case.owner
+    return (may_own_cases(owner) and owner.first_name) or "the person handling your case"
 
 
 def _local(case):

@@ -8,3 +8,6 @@ class MailReadForm(forms.Form):
                                     widget=forms.RadioSelect,
                                     error_messages={"required": "Say how the client sounds in their email.",
                                                     "invalid_choice": "Choose one of the moods listed."})
+    # The newest email the page showed (its pk; 0 for none), drawn by the template from the emails it lists,
+    # never from what was posted: services.client_mail_read refuses when a later one came in since.
+    newest_shown = forms.IntegerField(widget=forms.HiddenInput, min_value=0, required=False)

@@ -37,14 +37,16 @@ def case_mail(request, reference):
             raise PermissionDenied
         if form.is_valid():
             try:
-                client_mail_read(user=request.user, case=case, client_mood=form.cleaned_data["client_mood"])
+                client_mail_read(user=request.user, case=case, client_mood=form.cleaned_data["client_mood"],
+                                 newest_shown=form.cleaned_data["newest_shown"])
             except CaseRuleError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
                 messages.success(request, "Marked read; the client's mood is recorded.")
                 return redirect("cases:case_detail", case.reference)
+    emails = selectors.case_messages(case)
     return render(request, "mailin/case_mail.html", {
-        "case": case, "emails": selectors.case_messages(case), "form": form,
+        "case": case, "emails": emails, "form": form, "newest_shown": max((e.pk for e in emails), default=0),
         "can_read": can_read_client_mail(request.user, case), "can_claim": can_claim_case(request.user, case),
     }, status=422 if form.errors else 200)
 

@@ -26,10 +26,9 @@ from ..selectors import is_team_address
 from ..text import LINE, NAME, NOTE, normalise
 from ..workflow import Record, ensure_allows, refusal
 from .common import assign_reference, display_name, event_record, lock_case, refresh_counters
-from .handoffs import hand_on_promises, settle_before_changing_hands
+from .handoffs import hand_on_promises, settle_before_changing_hands, take_back_client_word
 from .held import end_of_holding
 from .irate import apply_irate_rule
-from .status_links import revoke_status_links
 
 WROTE = "client wrote"  # the timeline verb of a client's email
 NOTICE_EXCERPT = 1500
@@ -188,22 +187,29 @@ def case_claim(*, user, case):
                  note=f"{display_name(user)} claimed the case from client email and owns it now.")
     # The case has its owner now: a handoff asked for while it waited is moot (its new owner could not
     # answer it, and its acceptance would take the case from them), and, as on every change of owner,
-    # a status link given so far stops working.
+    # a status link given so far stops working and an email still waiting to leave is taken back.
     for handoff in case.handoffs.filter(status=HandoffStatus.REQUESTED):
         handoff.status = HandoffStatus.CANCELLED
         handoff.save(update_fields=["status"])
         event_record(case=case, actor=user, verb="handoff cancelled", data={"handoff": handoff.pk},
                      note=f"The case was claimed by {display_name(user)} before the handoff was accepted.")
-    revoke_status_links(case=case, actor=user, why="The case changed hands.")
+    take_back_client_word(case=case, actor=user, now=now)
     apply_irate_rule(case=case, actor=user, owner_changed=True)
     refresh_counters(case)
     return case
 
 
+STALE_READ = ("Another email came in on this case since this page was opened: read it below, then say again how "
+              "the client sounds.")
+
+
 @transaction.atomic
-def client_mail_read(*, user, case, client_mood):
+def client_mail_read(*, user, case, client_mood, newest_shown=None):
     """Whoever works the case has read the client's email and says how they sound: the mood is known
-    again (recorded like any temperature, so the mood trend and the irate rule follow it)."""
+    again (recorded like any temperature, so the mood trend and the irate rule follow it). `newest_shown`:
+    the newest email (its pk) on the page the reader answers from, 0 for none; if one came in on the case
+    since, nothing is recorded and they are told to read it first (found by a review: a late click marked a
+    furious email read, unseen, and the client calm). None: no page was drawn, the caller reads it now."""
     case = lock_case(case)
     if not can_read_client_mail(user, case):
         raise CaseRuleError(f"You are not working on {case.reference}: only its owner, a co-owner or a "
@@ -213,6 +219,8 @@ def client_mail_read(*, user, case, client_mood):
         raise CaseRuleError("Say how the client sounds in their email.", field="client_mood")
     if case.client_wrote_at is None:
         raise CaseRuleError("The client's email has already been read.")
+    if newest_shown is not None and case.inbound_messages.filter(pk__gt=newest_shown).exists():
+        raise CaseRuleError(STALE_READ)
     old = case.temperature
     case.client_wrote_at = None
     case.save(update_fields=[*case.take_temperature(client_mood), "client_wrote_at", "updated_at"])

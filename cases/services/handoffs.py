@@ -29,15 +29,28 @@ def settle_before_changing_hands(case, now):
 
 
 def hand_on_promises(*, case, old_owner_id, new_owner, actor, now):
-    """The promises the old owner held for this case (updates, ETA, follow-up, items without an assignee)
-    and still ahead of their deadline pass to the new owner, those about to fall due only if the new owner
-    takes the case on themselves (promises.handover_cutoff); action items keep their assignees. The case's
+    """The promises the old owner held for this case (updates, ETA, follow-up, items without an assignee,
+    and items of someone else's whose promise they held as the owner: a hand-back waiting for the owner's
+    answer, found by a review) and still ahead of their deadline pass to the new owner, those about to
+    fall due only if the new owner takes the case on themselves (promises.handover_cutoff); action items
+    keep their assignees, and the old owner the promises of the items they hold themselves. The case's
     reminders (an update due, the follow-up call) go to whoever owns it: the new owner is reminded afresh,
     and one queued for the old owner is taken back if it has not left (automation.reminders_settled)."""
-    held = case.promises.filter(Q(action_item__isnull=True) | Q(action_item__assignee__isnull=True),
+    held = case.promises.filter(Q(action_item__isnull=True) | Q(action_item__assignee__isnull=True)
+                                | ~Q(action_item__assignee_id=old_owner_id),
                                 status=PromiseStatus.PENDING, owner_id=old_owner_id)
     held.filter(due_at__gt=handover_cutoff(new_holder=new_owner, actor=actor, now=now)).update(owner=new_owner)
     case.promises.filter(status=PromiseStatus.PENDING, action_item__isnull=True).update(reminded_at=None)
+
+
+def take_back_client_word(*, case, actor, now):
+    """On every change of owner (a handoff, a reassignment, a claim of a case opened from email): the
+    client's link names the old owner and was given by them, so it stops working (issue a new one), and
+    what was written to the client and is still waiting to leave is taken back with it (found by a review:
+    on a claim it went out signed by the mail intake, with the link the claim had revoked)."""
+    revoke_status_links(case=case, actor=actor, why="The case changed hands.", now=now)
+    client_messages_withdraw_held(case=case, actor=actor,
+                                  why="the case changed hands before it left (send it again if it still holds).")
 
 
 def _transfer(*, case, new_owner, actor):
@@ -49,11 +62,7 @@ def _transfer(*, case, new_owner, actor):
     case.owner = new_owner
     case.awaiting_claim = False  # a case opened from email that is handed to someone has its owner
     case.save(update_fields=["owner", "awaiting_claim", "updated_at"])
-    # The client's link names the old owner and was given by them: it stops working (issue a new one).
-    revoke_status_links(case=case, actor=actor, why="The case changed hands.", now=now)
-    # What the old owner wrote to the client and is still waiting to leave is taken back with the link.
-    client_messages_withdraw_held(case=case, actor=actor,
-                                  why="the case changed hands before it left (send it again if it still holds).")
+    take_back_client_word(case=case, actor=actor, now=now)
     case.watchers.add(old_owner)
     case.watchers.remove(new_owner)
     hand_on_promises(case=case, old_owner_id=old_owner.pk, new_owner=new_owner, actor=actor, now=now)

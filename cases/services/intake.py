@@ -5,28 +5,32 @@ import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from ..errors import CaseRuleError
 from ..formatting import case_path
-from ..models import OPEN_STEPS, Case, Client, Concern, Mood, Promise, PromiseKind, PromiseStatus
+from ..models import (
+    OPEN_STEPS, Case, Client, ClientMessageStatus, Concern, Mood, Promise, PromiseKind, PromiseStatus,
+)
 from ..notices import notify
 from ..permissions import can_edit_client_contact, can_edit_client_schedule, is_supervisor
 from ..schedule import has_allowed_time, quiet_widened
 from ..search import search_refresh
 from ..selectors import is_team_address
+from ..status_links import live_link_until
 from ..text import LINE, clean_text, is_copy, limit_of, normalise, require_substance
 from ..workflow import Record, ensure_allows
 from .common import (
     assign_reference, display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text,
 )
-from .client_messages import client_messages_rehold
+from .client_messages import client_messages_rehold, client_messages_withdraw_held
 from .delivery import surveys_owed_send
 from .irate import apply_irate_rule
 from .promises import (
     agreement_from, allowed_due, move_what_was_promised, pending_promise, pending_update_now, promise_move,
 )
+from .status_links import revoke_status_links
 from .steps import ensure_notes_stay_own
 
 
@@ -86,7 +90,8 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
     any renegotiation, it needs the client's recorded agreement (`agreed_channel`, `agreed_text`) and
     counts as a move; otherwise a rep could push a deadline out with quiet hours alone. The change is
     recorded on each open case
-    of the client (and the case it was edited from), and their other owners are told."""
+    of the client (and the case it was edited from), and their other owners are told. A new email address
+    takes back what still waits to leave for the old one (_mail_to_old_address_taken_back)."""
     # The client row first: two edits of one client queue here, then each case (then its promise)
     # is locked in turn, as every other service does.
     client = Client.objects.select_for_update(no_key=True).get(pk=client.pk)
@@ -109,6 +114,8 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
     if set(changed) & set(SCHEDULE_FIELDS):
         _updates_up_to_date(client)
     client.save(update_fields=changed)
+    if "email" in changed:  # first: an owed survey then queued for the new address is not taken back
+        _mail_to_old_address_taken_back(client, old=before["email"], actor=user)
     if "email" in changed and (client.email or "").strip():
         surveys_owed_send(user=user, client=client)
     moved = (_move_promises_out_of_quiet(client, actor=user, agreed_channel=agreed_channel, agreed_text=agreed_text,
@@ -138,6 +145,30 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
         events[c.pk] = event_record(case=c, actor=user, verb="client details updated", note=note, data=data)
     _tell_other_owners(client, cases, events, actor=user, changes=changes, moved=moved)
     return client
+
+
+def _mail_to_old_address_taken_back(client, *, old, actor):
+    """The client's address changed (not only its letter case), and the old one may be a stranger's (a
+    typo corrected; found by a review): every email to the client still waiting to leave, on any of their
+    cases, is taken back (each was written to the old address); on an open case whose live status link an
+    email already took to the old address, that link stops working (the next email carries a new one).
+    The caller holds the client's row lock."""
+    old = (old or "").strip()
+    if not old or old.casefold() == (client.email or "").strip().casefold():
+        return
+    now = timezone.now()
+    sent = ClientMessageStatus.SENT
+    waiting = Q(client_messages__status__in=[ClientMessageStatus.QUEUED, ClientMessageStatus.FAILED])
+    linked = Q(step__in=OPEN_STEPS, client_messages__status=sent, client_messages__to_email__iexact=old,
+               client_messages__sent_at__gte=F("status_link_issued_at"))
+    for case in client.cases.filter(waiting | linked).distinct().order_by("pk"):
+        case = lock_case(case)
+        client_messages_withdraw_held(case=case, actor=actor, why="the client's address changed before it left "
+                                                                   "(send it again if it still holds).")
+        if live_link_until(case, now) is not None and case.client_messages.filter(
+                status=sent, to_email__iexact=old, sent_at__gte=case.status_link_issued_at).exists():
+            revoke_status_links(case=case, actor=actor, now=now,
+                                why=f"The client's address changed: an email had taken the link to {old}.")
 
 
 def _ensure_may_change(user, client, *, case, changed, name):

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from cases import services
-from cases.models import ClientMessageKind
+from cases.models import ClientMessageKind, ClientMessageStatus
 from notifications.models import OutboxMessage
 from tests.cases.test_client_survey import NOW, resolved_late  # noqa: F401 - its clock and fixture (day 30)
 
@@ -43,7 +43,8 @@ def test_an_address_blanked_for_the_call_and_put_back_sends_the_invitation_then(
     for address in ("", real):  # blanked and put back again: that address has its invitation
         dennis.refresh_from_db()
         services.client_update(user=rep, client=dennis, case=case, **details(dennis, address))
-    assert invitations(case).count() == 1
+    # the one queued for the blanked address was taken back (the address changed before it left)
+    assert invitations(case).exclude(status=ClientMessageStatus.WITHDRAWN).count() == 1
 
 
 @pytest.mark.django_db
