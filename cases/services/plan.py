@@ -111,6 +111,15 @@ def cadence_set(*, user, case, minutes, channel, business_hours_only=False, note
     return case
 
 
+def _range_note(case, earliest, latest):
+    """The range on the timeline, on the client's clock with its zone named: every reader sees the same
+    words (found by a review: written on the clock of whoever gave it, with no zone, it read differently
+    from the estimate block beside it for a supervisor in another zone)."""
+    tz = case.client.tz
+    return (f"Between {timezone.localtime(earliest, tz):%d %b %H:%M} and {timezone.localtime(latest, tz):%d %b %H:%M} "
+            f"{case.client.time_zone} time")
+
+
 @transaction.atomic
 def eta_set(*, user, case, earliest, latest, note="", agreed_channel="", agreed_text=""):
     """The outcome answer: an estimate as a range, at most ETA_MAX_DAYS ahead. The latest end is a
@@ -147,8 +156,8 @@ def eta_set(*, user, case, earliest, latest, note="", agreed_channel="", agreed_
     case.eta_earliest, case.eta_latest, case.eta_given_at = earliest, latest, now
     case.save(update_fields=["eta_earliest", "eta_latest", "eta_given_at", "updated_at"])
     event_record(case=case, actor=user, verb="estimate given",
-                 note=f"Between {timezone.localtime(earliest):%d %b %H:%M} and {timezone.localtime(latest):%d %b %H:%M}"
-                      + (f" — {note}" if note else "") + (f" — {agreement.describe()}" if agreement else ""),
+                 note=_range_note(case, earliest, latest) + (f" — {note}" if note else "")
+                      + (f" — {agreement.describe()}" if agreement else ""),
                  data={"earliest": earliest.isoformat(), "latest": latest.isoformat(),
                        **({"agreed_channel": agreement.channel} if agreement else {})})
     if promise and (promise.due_at != latest or earliest_moved):  # the same deadline, renegotiated in place
