@@ -25,6 +25,7 @@ from ..models import (
     Case, Escalation, EscalationNote, EscalationReason, EscalationStatus, Mood, Promise, PromiseStatus,
 )
 from ..selectors_ui import assignable_users
+from ..backends import load_permissions
 from ..services.escalations import escalation_holder
 
 HEAT_IRATE, HEAT_BROKEN_PROMISE, HEAT_UPSET, HEAT_OTHER = 0, 1, 2, 3
@@ -115,7 +116,7 @@ def with_escalations(rows, *, reason="", status=""):
     `escalations_listed` (oldest first), `reasons` [(label, count)] in the order first raised, `broken`
     (those for a broken promise, with the promise and who held it), `waiting` (held by nobody: _held),
     `taken_by` (the supervisors holding them) and `raised_by` (who raised them, "system" for the sweeps).
-    Deciding who holds what reads each taker's permissions once (_held): one query per supervisor, not per row."""
+    Deciding who holds what reads the takers' permissions in one statement (_held)."""
     rows = list(rows)
     cases = {case.pk: case for case in _QUEUE_CASES(frozenset(row["pk"] for row in rows))}
     page = []
@@ -159,13 +160,16 @@ def _describe(case, escalations):
 def _held(escalations):
     """The escalations, each with `held_by`: who holds it (services.escalations.escalation_holder, the rule
     the services refuse from: a taker who has since left the team or lost the role holds nothing, so the
-    escalation waits to be taken again; found by a review). One user object per supervisor, so their
-    permissions are read once per page, not once per escalation."""
+    escalation waits to be taken again; found by a review). One user object per supervisor, and all their
+    permissions read in one statement (backends.load_permissions): the page's queries stay a fixed number,
+    however many supervisors took its escalations."""
     escalations = list(escalations)
     supervisors = {}
     for e in escalations:
         if e.supervisor_id is not None:
             e.supervisor = supervisors.setdefault(e.supervisor_id, e.supervisor)
+    load_permissions(supervisors.values())
+    for e in escalations:
         e.held_by = escalation_holder(e)
     return escalations
 
@@ -191,7 +195,7 @@ def case_of_escalation(pk):
 def escalations_of_case(case, now=None):
     """What the case's escalation page lists: its open escalations (oldest first), those resolved in the
     last RECENTLY_RESOLVED (latest first) and how many older ones are not shown, each with its notes; the
-    pending promise due first. A fixed number of queries, and one per supervisor who took one (_held)."""
+    pending promise due first. A fixed number of queries, the takers' permissions in one (_held)."""
     now = now or timezone.now()
     notes = Prefetch("notes", queryset=EscalationNote.objects.select_related("author"))
     recent = Q(status=EscalationStatus.RESOLVED, resolved_at__gte=now - RECENTLY_RESOLVED)

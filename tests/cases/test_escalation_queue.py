@@ -472,3 +472,19 @@ def test_the_case_page_costs_the_same_queries_for_one_escalation_or_many(boss, s
 
     assert len(response.context["open_escalations"]) == 7
     assert few == many
+
+
+@pytest.mark.django_db
+def test_the_queue_costs_the_same_queries_whatever_the_number_of_supervisors_who_took_its_escalations(
+        boss, supervisor, rep, dennis):
+    """Deciding whether each taker still holds their escalation (one who left the role does not) reads all
+    the takers' permissions in one statement, not one per supervisor."""
+    build_cases(3, supervisor)
+    few, _ = queries(boss, reverse("supervisor:queue"))
+    for _ in range(4):
+        build_cases(1, SupervisorFactory())
+
+    many, response = queries(boss, reverse("supervisor:queue"))
+
+    assert len(response.context["page"].object_list) == 7
+    assert few == many
