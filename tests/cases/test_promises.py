@@ -425,3 +425,20 @@ def test_a_late_update_dated_back_restarts_the_rhythm_from_when_it_was_logged(re
     assert updates.filter(status=PromiseStatus.BROKEN).count() == 1
     assert updates.get(status=PromiseStatus.PENDING).due_at == logged + dt.timedelta(minutes=15)
     assert case.escalations.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("agreed", [dt.datetime(2026, 3, 7, 15, 0, tzinfo=dt.timezone.utc),  # before spring forward
+                                    dt.datetime(2026, 10, 31, 14, 0, tzinfo=dt.timezone.utc)])  # before fall back
+def test_a_daily_update_is_due_at_the_same_time_on_the_clients_clock_across_their_clock_change(rep, dennis, agreed):
+    """Found by a review: 'every day' added 1,440 minutes, so across New York's clock change the update the
+    client expected at 10:00 was due at 11:00 (or 09:00)."""
+    dennis.time_zone = "America/New_York"
+    dennis.save()
+    with time_machine.travel(agreed, tick=False):
+        case = advance_to(open_case(rep, dennis), Step.PLAN, rep)
+        services.cadence_set(user=rep, case=case, minutes=24 * 60, channel=Channel.PHONE)
+
+    due = case.promises.get(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING).due_at
+    here = agreed.astimezone(dennis.tz)
+    assert due.astimezone(dennis.tz).time() == here.time() and (due - agreed) != dt.timedelta(days=1)
