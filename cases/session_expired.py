@@ -11,7 +11,8 @@ The rule, for every page behind the sign-in (a view guarded by login_required or
   answers 403 (csrf_failure, settings.CSRF_FAILURE_VIEW). htmx does not swap either (the htmx-config of
   templates/base.html): static/js/app.js shows the page's reason above the form, with its sign-in link
   opening in another tab, and puts the page's current CSRF token into the forms, so the text stays in
-  the form and sending it again (once signed in) goes through.
+  the form. Signing in again changes the token, so the first send after it is refused once more (403,
+  "the form is renewed now") with the new token taken in, and the next goes through.
 - Without htmx, the page (templates/signed_out.html) says what happened, says back every text the
   sender typed (`said_back`: the non-hidden, non-token fields, escaped, only for a post from this
   site's own pages) and links to the page the form was on (`next_page`), through the sign-in when
@@ -38,9 +39,9 @@ from .views.actions import ACTIONS
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # What a browser sends along with what was typed: the security tokens, and the hidden inputs templates
-# write by hand (a form's own hidden fields are known from the form, `_form_of`).
-NOT_TYPED = {"csrfmiddlewaretoken", once.FIELD, "next", "shown", "owner_shown", "assignee_shown", "flagged",
-             "attempt", "send_anyway"}
+# write by hand (a form's own hidden fields are known from the form, `_form_of`): every marker of what a
+# page showed ends in "_shown" (step_shown, newest_shown, handback_shown...), so none needs listing here.
+NOT_TYPED = {"csrfmiddlewaretoken", once.FIELD, "next", "shown", "taken", "flagged", "attempt", "send_anyway"}
 FORMS_BY_PAGE = {"cases:case_new": NewCaseForm}  # and each case action's form (cases.views.actions)
 
 SIGNED_OUT = "you are signed out (the sign-in ran out, or you signed out in another tab)."
@@ -100,8 +101,11 @@ def opens_by_get(path):
 
 def page_for(url):
     """`url` when it opens by GET; else the nearest page above it that does (the case page
-    /cases/C-1/ for the action /cases/C-1/acknowledgement/), else "/". Never a POST-only URL."""
+    /cases/C-1/ for the action /cases/C-1/acknowledgement/), else "/". Never a POST-only URL, never
+    another site's ("//evil.example/" or "/\\evil.example/" read as this site's path: found by a review)."""
     path = urlsplit(url).path or "/"
+    if path.startswith("//") or "\\" in url or urlsplit(url).netloc:
+        return "/"
     if opens_by_get(path):
         return url
     segments = path.rstrip("/").split("/")
@@ -182,7 +186,7 @@ def _shown(field, value):
 
 def _said(name, field, values):
     """(label, text) for one posted field, or None when it is not something the sender typed."""
-    if name in NOT_TYPED or "password" in name.lower() or not values:
+    if name in NOT_TYPED or name.endswith("_shown") or "password" in name.lower() or not values:
         return None
     if field is None:
         return name.replace("_", " ").capitalize(), ", ".join(values)

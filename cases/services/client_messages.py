@@ -279,9 +279,10 @@ def client_messages_rehold(client):
 def client_messages_withdraw_held(*, case, actor, why):
     """Emails to the client on `case` not sent yet (held for their quiet hours, waiting for a retry, or
     given up after their retries, which the outbox's "retry now" would revive) are taken back when the
-    case is closed by override or changes hands: written for a case that was still being worked, or by
-    its previous handler with a status link that no longer opens. Each is marked withdrawn, with a line
-    on the timeline; one going out this very instant goes."""
+    case is closed (resolved or by override), changes hands (a handoff, a reassignment, a claim) or the
+    client's address changes: written for a case that was still being worked, by its previous handler
+    with a status link that no longer opens, or for an address that is no longer theirs. Each is marked
+    withdrawn, with a line on the timeline; one going out this very instant goes."""
     waiting = list(case.client_messages.filter(status__in=[ClientMessageStatus.QUEUED, ClientMessageStatus.FAILED]))
     taken_back = notices.withdraw_direct([m.outbox_key for m in waiting])
     for message in waiting:

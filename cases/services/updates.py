@@ -65,7 +65,7 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
         promise = missed.filter(due_at__lte=given_at).first()
     # The agreed rhythm is kept: an update given within the interval before its slot keeps the slot's
     # beat (updated at 0:50 for a 1:00 slot, the next is due at 2:00). A late update starts the interval
-    # from when it was given; an extra one (_is_extra) changes nothing in the ledger.
+    # from when it was logged (below); an extra one (_is_extra) changes nothing in the ledger.
     start = given_at
     if promise:
         # Dating an update back never rescues a deadline that had passed before it was logged: the

@@ -7,5 +7,6 @@ PERMISSION = "cases.work_escalations"
 
 
 def supervisor_required(view):
-    """Anonymous users go to the login page; signed-in users without the permission get 403."""
+    """Anonymous users go to the login page (a signed-out post or htmx request gets 401 and what it sent:
+    cases/session_expired.py); signed-in users without the permission get 403."""
     return login_required(permission_required(PERMISSION, raise_exception=True)(view))

@@ -7,7 +7,8 @@
  *   gone) swaps nothing, so the typed text stays: the page's reason ([data-reason]) is shown in #messages.
  * - Signed out (401) or the form's security check expired (403; cases/session_expired.py): the page's
  *   sign-in link ([data-sign-in]) is offered in a new tab, and the CSRF token the page carries (its
- *   body's hx-headers, the browser's current one) goes into this page's forms, so sending again works.
+ *   body's hx-headers, the browser's current one) goes into this page's forms; after signing in again
+ *   (which changes the token) the first send is refused once more with the new one taken in, the next goes.
  */
 (function () {
   "use strict";

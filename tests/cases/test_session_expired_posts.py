@@ -218,3 +218,9 @@ def test_every_case_action_belongs_to_the_case_page(action):
 def test_a_supervisor_action_belongs_to_its_escalation_page():
     assert page_for(reverse("supervisor:take", args=[5])) == reverse("supervisor:escalation", args=[5])
     assert page_for(reverse("logout")) == "/"
+
+
+@pytest.mark.parametrize("url", ["//evil.example/", "/\\evil.example/", "https://evil.example/cases/"])
+def test_the_page_a_form_was_on_is_never_another_sites(url):
+    """Found by a review: a Referer path "//evil.example/" was read as this site's path and given back."""
+    assert page_for(url) == "/"

@@ -29,7 +29,7 @@ def test_coach_endpoint_returns_an_empty_partial_for_clean_text(client, rep):
     assert response.content.decode().strip() == ""
 
 
-def test_coach_endpoint_redirects_an_anonymous_user_to_login(client):
+def test_coach_endpoint_refuses_an_anonymous_post_with_the_way_to_sign_in(client):
     response = client.post(reverse("playbook:coach"), {"text": "hi", "context": "acknowledgement"})
 
     assert response.status_code == 401  # a signed-out post (cases/session_expired.py)
