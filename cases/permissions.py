@@ -6,7 +6,7 @@ Roles come from Django permissions (cases/roles.py): a supervisor holds `cases.w
 from django.conf import settings
 from django.db.models import Q
 
-from .choices import HandoffStatus, PromiseKind, PromiseStatus
+from .choices import EscalationStatus, HandoffStatus, PromiseKind, PromiseStatus
 from .workflow import OPEN_STEPS
 
 
@@ -139,6 +139,17 @@ def can_force_close(user, case=None):
 
 def can_work_escalations(user):
     return is_supervisor(user) and user.has_perm("cases.work_escalations")
+
+
+def escalation_holder(escalation):
+    """The supervisor holding an escalation: the one who took it, while they may work escalations; None
+    when it is open, resolved, or its taker has since left the team or lost the role (found by a review: a
+    departed supervisor's escalations could be taken by nobody). The one rule for "held": the services
+    (cases.services.escalations) refuse from it and the supervisor's pages count what waits to be taken
+    from it."""
+    if escalation.status != EscalationStatus.TAKEN or escalation.supervisor_id is None:
+        return None
+    return escalation.supervisor if can_work_escalations(escalation.supervisor) else None
 
 
 def can_edit_client_contact(user, client):

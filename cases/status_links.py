@@ -24,6 +24,7 @@ from enum import Enum
 
 from django.conf import settings
 from django.core import signing
+from django.urls import reverse
 from django.utils import timezone
 
 from .models import Case, PromiseKind, PromiseStatus, Step
@@ -117,6 +118,12 @@ def make_token(case, *, version=None, signed_at=None):
     signer = _signer() if signed_at is None else _FixedTimeSigner(signed_at)
     return signer.sign_object({"c": case.pk, "v": case.status_link_version if version is None else version},
                               compress=False)
+
+
+def live_link_path(case):
+    """The path of the link the client holds now, signed again as it was issued, so it expires with it
+    (what a client email carries, and what the staff's link page shows again)."""
+    return reverse("client_status", kwargs={"token": make_token(case, signed_at=case.status_link_issued_at)})
 
 
 class _FixedTimeSigner(signing.TimestampSigner):

@@ -39,7 +39,7 @@ from ..models import Channel, ClientMessage, ClientMessageKind, ClientMessageSta
 from ..models.client_messages import ERROR_TEXT, KIND_RECORD, MESSAGE_TEXT
 from ..schedule import next_allowed_for_client
 from ..status_links import (
-    excerpt, final_page_until, handler_first_name, issued_link_until, make_token, max_age,
+    excerpt, final_page_until, handler_first_name, issued_link_until, live_link_path, make_token, max_age,
 )
 from ..text import NOTE, require_substance
 from ..workflow import ensure_allows
@@ -142,8 +142,7 @@ def _status_link(case, user, now):
         if issued_link_until(case, now) is None:
             issued = status_link_issue(user=user, case=case)
             return issued.url, issued.expires_at
-        token = make_token(case, signed_at=case.status_link_issued_at)
-        return base + reverse("client_status", kwargs={"token": token}), case.status_link_issued_at + max_age()
+        return base + live_link_path(case), case.status_link_issued_at + max_age()
     until = final_page_until(case, now)
     if until is None:
         return "", None

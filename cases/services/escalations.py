@@ -7,7 +7,7 @@ from ..errors import CaseRuleError
 from ..formatting import case_context
 from ..models import REP_ESCALATION_REASONS, Escalation, EscalationNote, EscalationReason, EscalationStatus
 from ..notices import notify
-from ..permissions import can_work_escalations
+from ..permissions import can_work_escalations, escalation_holder
 from ..selectors import supervisor_emails_for
 from ..text import REASON_WORDS, limit_of, require_substance
 from ..workflow import Record, ensure_allows
@@ -92,16 +92,6 @@ def _resolve(*, user, escalation, resolution, now):
     escalation.resolved_at = now
     escalation.supervisor = user
     escalation.save(update_fields=["status", "resolution", "resolved_at", "supervisor"])
-
-
-def escalation_holder(escalation):
-    """The supervisor holding an escalation: the one who took it, while they may work escalations; None
-    when it is open, resolved, or its taker has since left the team or lost the role (found by a review: a
-    departed supervisor's escalations could be taken by nobody). The one rule for "held": the services
-    refuse from it and the supervisor's pages count what waits to be taken from it."""
-    if escalation.status != EscalationStatus.TAKEN or escalation.supervisor_id is None:
-        return None
-    return escalation.supervisor if can_work_escalations(escalation.supervisor) else None
 
 
 def _held_by_others(user, escalations):

@@ -39,9 +39,9 @@ def allowed_due(case, kind, due_at):
             return next_allowed_for_client(due_at, case.client)
         return on_day
     hours_only = kind == PromiseKind.STATUS_UPDATE and case.cadence_business_hours_only
-    if kind != PromiseKind.STATUS_UPDATE or not case.cadence_minutes:
-        return next_allowed_for_client(due_at, case.client, business_hours_only=hours_only)
     allowed = next_allowed_for_client(due_at, case.client, business_hours_only=hours_only)
+    if kind != PromiseKind.STATUS_UPDATE or not case.cadence_minutes:
+        return allowed
     beat = dt.timedelta(minutes=case.cadence_minutes)
     if next_allowed_for_client(allowed - beat, case.client, business_hours_only=hours_only) >= allowed:
         later = allowed + beat  # unless that is not allowed either (quiet hours leaving less than a beat)

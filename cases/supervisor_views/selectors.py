@@ -20,13 +20,13 @@ from django.db.models import (
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from ..backends import load_permissions
 from ..frozen import FrozenRead
 from ..models import (
     Case, Escalation, EscalationNote, EscalationReason, EscalationStatus, Mood, Promise, PromiseStatus,
 )
+from ..permissions import escalation_holder
 from ..selectors_ui import assignable_users
-from ..backends import load_permissions
-from ..services.escalations import escalation_holder
 
 HEAT_IRATE, HEAT_BROKEN_PROMISE, HEAT_UPSET, HEAT_OTHER = 0, 1, 2, 3
 # Resolved escalations the case's page still shows under "Recently resolved".
@@ -158,7 +158,7 @@ def _describe(case, escalations):
 
 
 def _held(escalations):
-    """The escalations, each with `held_by`: who holds it (services.escalations.escalation_holder, the rule
+    """The escalations, each with `held_by`: who holds it (permissions.escalation_holder, the rule
     the services refuse from: a taker who has since left the team or lost the role holds nothing, so the
     escalation waits to be taken again; found by a review). One user object per supervisor, and all their
     permissions read in one statement (backends.load_permissions): the page's queries stay a fixed number,

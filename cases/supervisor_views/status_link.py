@@ -17,7 +17,7 @@ from ..errors import CaseRuleError
 from ..permissions import can_manage_status_link
 from ..selectors import case_for_user
 from ..services.status_links import IssuedLink
-from ..status_links import final_page_until, live_link_until, make_token, max_age
+from ..status_links import final_page_until, live_link_path, live_link_until, max_age
 
 
 def _case_for_link_manager(request, reference, doing):
@@ -33,7 +33,7 @@ def _live_link(case):
     until = live_link_until(case)
     if until is None:
         return None
-    path = reverse("client_status", kwargs={"token": make_token(case, signed_at=case.status_link_issued_at)})
+    path = live_link_path(case)
     return IssuedLink(path=path, url=path, expires_at=until)
 
 
