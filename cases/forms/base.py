@@ -146,9 +146,14 @@ def limit_text_fields(form):
             fld.to_python = _with_lf_breaks(fld.to_python)
 
 
+def _lf(value):
+    """Line breaks as the browser's maxlength counts them and the services store them: one character."""
+    return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
 def _with_lf_breaks(to_python):
     def read(value):
-        return to_python(value.replace("\r\n", "\n") if isinstance(value, str) else value)
+        return to_python(_lf(value))
     return read
 
 
@@ -158,8 +163,8 @@ def trim_refused_text(form):
     for name, fld in form.fields.items():
         key, limit = form.add_prefix(name), getattr(fld, "max_length", None)
         value = form.data.get(key) if limit and name in form.errors else None
-        if isinstance(value, str) and len(value.replace("\r\n", "\n")) > limit:
-            cut[key] = value.replace("\r\n", "\n")[:limit]
+        if isinstance(value, str) and len(_lf(value)) > limit:
+            cut[key] = _lf(value)[:limit]
     if cut:
         form.data = form.data.copy()
         for key, value in cut.items():

@@ -4,7 +4,7 @@ from django import forms
 from ..models import (
     ActionItem, Channel, ItemKind, Mood, Promise, StatusUpdate,
 )
-from ..services.items import assignee_changed_since, handback_changed_since, handback_mark
+from ..services.items import assignee_changed_since, handback_mark
 from ..text import limit_of
 from .base import AgreementMixin, CaseForm, UserField, datetime_field, text_area
 
@@ -68,10 +68,7 @@ class ItemHandBackAnswerForm(CaseForm):
 
     def clean(self):
         data = super().clean()
-        if self.obj is not None and self.is_bound:
-            stale = handback_changed_since(self.obj, data.get("handback_shown"))
-            if stale:
-                self.add_error(None, stale)
+        if self.obj is not None and self.is_bound:  # the service refuses a stale answer (items.handback_changed_since)
             self.data = self.data.copy()  # drawn again, the form answers the hand-back waiting now
             self.data["handback_shown"] = str(handback_mark(self.obj))
         return data
