@@ -146,6 +146,18 @@ def _mailbox(address):
     return f"{local}@{domain}".lower() if at and local and domain else ""
 
 
+def send_addresses():
+    """The addresses the tracker sends from (DEFAULT_FROM_EMAIL, CLIENT_MAIL_FROM): mail from them coming
+    back in is a loop (mailin), and none of them is a client's (is_team_address)."""
+    return [addr for addr in (parseaddr(settings.DEFAULT_FROM_EMAIL)[1], parseaddr(settings.CLIENT_MAIL_FROM)[1])
+            if addr]
+
+
+def at_mailin_domain(address):
+    """Any address at the team's inbound domain (the general inbox, a reply address, a forged one)."""
+    return (address or "").strip().lower().rstrip(".").endswith("@" + settings.MAILIN_DOMAIN.lower())
+
+
 def is_team_address(email):
     """Whether `email` reaches the team: any user's mailbox (active or not; in any letter case, quoted,
     or with a +tag, found by a review: rep+client@ reached the rep), the team's own From addresses
@@ -155,13 +167,11 @@ def is_team_address(email):
     mailbox = _mailbox(email)
     if not mailbox:
         return False
+    if at_mailin_domain(mailbox):
+        return True
+    ours = [*send_addresses(), *(parseaddr(address)[1] for address in settings.MAILIN_UNCLAIMED_NOTIFY)]
+    if mailbox in {_mailbox(address) for address in ours}:
+        return True
     domain = mailbox.rpartition("@")[2]
-    mailin_domain = (getattr(settings, "MAILIN_DOMAIN", "") or "").strip().rstrip(".").lower()
-    if mailin_domain and domain == mailin_domain:
-        return True
-    ours = [settings.DEFAULT_FROM_EMAIL, getattr(settings, "CLIENT_MAIL_FROM", ""),
-            *getattr(settings, "MAILIN_UNCLAIMED_NOTIFY", ())]
-    if mailbox in {_mailbox(parseaddr(address)[1]) for address in ours if address}:
-        return True
     users = get_user_model().objects.filter(email__iendswith=f"@{domain}").values_list("email", flat=True)
     return any(_mailbox(address) == mailbox for address in users)

@@ -17,6 +17,8 @@ from django.conf import settings
 from django.core import signing
 from django.utils.crypto import constant_time_compare
 
+from cases.selectors import at_mailin_domain
+
 SALT = "mailin.reply-address"
 SIGNATURE_LENGTH = 20  # base32 characters: 100 bits
 _SHAPE = re.compile(r"^(?P<local>[^+@\s]+)\+(?P<reference>[A-Za-z0-9-]{1,20})\.(?P<signature>[A-Za-z2-7]{8,64})"
@@ -66,4 +68,4 @@ def verify_reply_address(address):
 
 def is_our_address(address):
     """Any address at the team's inbound domain (the general inbox, a reply address, a forged one)."""
-    return (address or "").strip().lower().rstrip(".").endswith("@" + settings.MAILIN_DOMAIN.lower())
+    return at_mailin_domain(address)

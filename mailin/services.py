@@ -20,7 +20,6 @@ and the notices commit together or not at all (a failed run leaves no row, so th
 processes it)."""
 import logging
 from dataclasses import dataclass
-from email.utils import parseaddr
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -31,6 +30,7 @@ from django.template.defaultfilters import filesizeformat
 from cases.errors import CaseRuleError
 from cases.models import Case
 from cases.services.client_mail import case_open_from_mail, client_mail_post
+from cases.selectors import send_addresses
 from cases.services.client_messages import case_for_references, client_message_bounced
 
 from .addresses import is_our_address, read_reply_address
@@ -106,8 +106,7 @@ def _refusal(mail, spam):
 
 def own_addresses():
     """The addresses we send from: mail from them coming back in is a loop."""
-    return [addr for addr in (parseaddr(settings.DEFAULT_FROM_EMAIL)[1], parseaddr(settings.CLIENT_MAIL_FROM)[1])
-            if addr]
+    return send_addresses()
 
 
 def _reply_target(mail):
