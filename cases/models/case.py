@@ -20,6 +20,23 @@ T = Transition
 
 _INTAKE_MOODS = frozenset(value for value, _label in TEMPERATURE_CHOICES)
 
+# The escalation queue's heat tiers, hottest first (cases/supervisor_views/selectors.py says the order).
+HEAT_IRATE, HEAT_BROKEN_PROMISE, HEAT_UPSET, HEAT_OTHER = 0, 1, 2, 3
+
+
+def queue_heat(broken=None):
+    """A queued case's heat tier, as SQL: irate (the temperature, or a rep's flag), else a broken promise
+    the system escalated (`broken`: the Q saying so, by default the case's own `queue_broken`), else angry
+    or upset, else the rest. Written once: the queue's index (Case.Meta) and its filtered views
+    (per escalation, `broken` naming the escalation's fields) read the same tiers."""
+    return models.Case(
+        models.When(models.Q(flagged_irate=True) | models.Q(temperature=Mood.IRATE), then=models.Value(HEAT_IRATE)),
+        models.When(models.Q(queue_broken=True) if broken is None else broken, then=models.Value(HEAT_BROKEN_PROMISE)),
+        models.When(temperature__in=[Mood.ANGRY, Mood.UPSET], then=models.Value(HEAT_UPSET)),
+        default=models.Value(HEAT_OTHER),
+        output_field=models.IntegerField(),
+    )
+
 
 def _fsm(t, **extra):
     """django-fsm's decorator arguments for one declared transition (cases/workflow.py). A transition
@@ -171,6 +188,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
     undated_item_count = models.PositiveIntegerField(default=0)
     earliest_item_due_at = models.DateTimeField(null=True, blank=True)
     open_escalation_count = models.PositiveIntegerField(default=0)
+    # The escalation queue's order, kept with open_escalation_count: when the oldest open (or taken)
+    # escalation was raised, and whether one of them is a broken promise the system escalated.
+    queue_since = models.DateTimeField(null=True, blank=True, editable=False)
+    queue_broken = models.BooleanField(default=False, editable=False)
     next_promise_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     delivery_ready = models.BooleanField(default=False)
 
@@ -252,6 +273,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(fields=["next_promise_due_at", "-opened_at", "-id"], name="case_open_due_order",
                          condition=models.Q(step__in=[s.value for s in OPEN_STEPS])),
             models.Index(fields=["id"], include=["temperature", "flagged_irate"], name="case_escalated",
+                         condition=models.Q(open_escalation_count__gt=0)),
+            # The escalation queue as it opens, in its order, read from this index alone (migration 0034):
+            # the columns its heat reads are included so that the scan never visits the table.
+            models.Index(queue_heat(), models.F("queue_since"), models.F("id"), name="case_queue_order",
+                         include=["temperature", "flagged_irate", "queue_broken"],
                          condition=models.Q(open_escalation_count__gt=0)),
         ]
         constraints = [

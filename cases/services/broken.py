@@ -14,7 +14,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Min, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -26,7 +26,7 @@ from ..models import (
 from ..notices import notify_many
 from ..selectors import supervisor_emails_for_many
 from ..workflow import live_promise_q, policy
-from .common import display_name
+from .common import SYSTEM_BROKEN, display_name
 
 
 def promises_break_due(rows, now):
@@ -179,20 +179,24 @@ def _escalate(pairs, stamp):
 
 
 def _refresh_ledger_counters(cases, stamp):
-    """The two counters a broken promise changes, recomputed from the rows as refresh_counters
-    (services/common.py) computes them: open escalations, and the next pending deadline. One UPDATE
-    for all the cases, one read back into the callers' instances."""
+    """The counters a broken promise changes, recomputed from the rows as refresh_counters
+    (services/common.py) computes them: open escalations with the queue's keys, and the next pending
+    deadline. One UPDATE for all the cases, one read back into the callers' instances."""
     ids = sorted({case.pk for case in cases})
-    open_escalations = (Escalation.objects.filter(case=OuterRef("pk")).exclude(status=EscalationStatus.RESOLVED)
-                        .order_by().values("case").annotate(n=Count("id")).values("n"))
+    active = Escalation.objects.filter(case=OuterRef("pk")).exclude(status=EscalationStatus.RESOLVED).order_by()
+    per_case = active.values("case")
     next_due = (Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.PENDING)
                 .order_by().values("case").annotate(m=Min("due_at")).values("m"))
-    Case.objects.filter(pk__in=ids).update(open_escalation_count=Coalesce(Subquery(open_escalations), Value(0)),
-                                           next_promise_due_at=Subquery(next_due), updated_at=stamp)
-    fresh = {pk: rest for pk, *rest in Case.objects.filter(pk__in=ids)
-             .values_list("pk", "open_escalation_count", "next_promise_due_at")}
+    fields = ("open_escalation_count", "queue_since", "queue_broken", "next_promise_due_at")
+    Case.objects.filter(pk__in=ids).update(
+        open_escalation_count=Coalesce(Subquery(per_case.annotate(n=Count("id")).values("n")), Value(0)),
+        queue_since=Subquery(per_case.annotate(m=Min("created_at")).values("m")),
+        queue_broken=Exists(active.filter(SYSTEM_BROKEN)),
+        next_promise_due_at=Subquery(next_due), updated_at=stamp)
+    fresh = {pk: rest for pk, *rest in Case.objects.filter(pk__in=ids).values_list("pk", *fields)}
     for case in cases:
-        case.open_escalation_count, case.next_promise_due_at = fresh[case.pk]
+        for field, value in zip(fields, fresh[case.pk]):
+            setattr(case, field, value)
         case.updated_at = stamp
 
 

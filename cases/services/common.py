@@ -4,7 +4,7 @@ from django.db.models import Count, Min, Q
 
 from .. import text
 from ..errors import CaseRuleError
-from ..models import Case, CaseEvent, EscalationStatus, ItemStatus, PromiseStatus
+from ..models import Case, CaseEvent, EscalationReason, EscalationStatus, ItemStatus, PromiseStatus
 from ..permissions import can_work_case
 from ..search import SEARCH_FIELDS, search_fill
 
@@ -75,7 +75,10 @@ def refresh_counters(case):
     case.unassigned_item_count = items["unassigned"]
     case.undated_item_count = items["undated"]
     case.earliest_item_due_at = items["earliest"]
-    case.open_escalation_count = case.escalations.exclude(status=EscalationStatus.RESOLVED).count()
+    queued = case.escalations.exclude(status=EscalationStatus.RESOLVED).aggregate(
+        n=Count("id"), since=Min("created_at"), broken=Count("id", filter=SYSTEM_BROKEN))
+    case.open_escalation_count, case.queue_since, case.queue_broken = (
+        queued["n"], queued["since"], queued["broken"] > 0)
     case.next_promise_due_at = case.promises.filter(status=PromiseStatus.PENDING).aggregate(m=Min("due_at"))["m"]
     search_fill(case)
     case.save(update_fields=COUNTER_FIELDS + SEARCH_FIELDS + ["updated_at"])
@@ -85,8 +88,10 @@ def refresh_counters(case):
 COUNTER_FIELDS = [
     "concern_count", "incomplete_concern_count", "ack_count", "recommit_count", "answered_fact_count",
     "open_item_count", "unassigned_item_count", "undated_item_count", "earliest_item_due_at",
-    "open_escalation_count", "next_promise_due_at",
+    "open_escalation_count", "queue_since", "queue_broken", "next_promise_due_at",
 ]
+# An escalation that makes a queued case hot (models.case.queue_heat): a broken promise the system raised.
+SYSTEM_BROKEN = Q(reason=EscalationReason.BROKEN_PROMISE, raised_by_system=True)
 
 
 def require_text(value, *, field, message, limit=text.NOTE):

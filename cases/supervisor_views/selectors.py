@@ -14,36 +14,22 @@ A page of the queue costs the same queries whatever its length: the page's order
 """
 import datetime as dt
 
-from django.db.models import (
-    Case as SqlCase, Count, IntegerField, Max, Min, OuterRef, Prefetch, Q, Subquery, Value, When,
-)
+from django.db.models import Count, F, Max, Min, OuterRef, Prefetch, Q, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from ..backends import load_permissions
 from ..frozen import FrozenRead
-from ..models import (
-    Case, Escalation, EscalationNote, EscalationReason, EscalationStatus, Mood, Promise, PromiseStatus,
-)
+from ..models import Case, Escalation, EscalationNote, EscalationReason, EscalationStatus, Promise, PromiseStatus
+from ..models.case import queue_heat
 from ..permissions import escalation_holder
 from ..selectors_ui import assignable_users
 
-HEAT_IRATE, HEAT_BROKEN_PROMISE, HEAT_UPSET, HEAT_OTHER = 0, 1, 2, 3
 # Resolved escalations the case's page still shows under "Recently resolved".
 RECENTLY_RESOLVED = dt.timedelta(days=30)
-
-
-def heat(*, case="case__", escalation=""):
-    """The heat tier of one escalation, as SQL. The prefixes say how to reach the case and the
-    escalation from the model queried (Escalation by default; Case with case="", escalation="escalations__")."""
-    return SqlCase(
-        When(Q(**{f"{case}flagged_irate": True}) | Q(**{f"{case}temperature": Mood.IRATE}), then=Value(HEAT_IRATE)),
-        When(Q(**{f"{escalation}reason": EscalationReason.BROKEN_PROMISE, f"{escalation}raised_by_system": True}),
-             then=Value(HEAT_BROKEN_PROMISE)),
-        When(Q(**{f"{case}temperature__in": [Mood.ANGRY, Mood.UPSET]}), then=Value(HEAT_UPSET)),
-        default=Value(HEAT_OTHER),
-        output_field=IntegerField(),
-    )
+# Per escalation (the filtered queue): one that makes its case hot, as Case.queue_broken says for the
+# case's open ones (services.common.SYSTEM_BROKEN).
+_BROKEN_HERE = Q(escalations__reason=EscalationReason.BROKEN_PROMISE, escalations__raised_by_system=True)
 
 
 def _in_queue(*, reason="", status="", prefix=""):
@@ -74,9 +60,16 @@ def escalation_queue(*, reason="", status=""):
     escalation_count, oldest_escalation_at, heat, and last_resolved_at when filtered for resolved ones),
     in the queue's order. Only ids and aggregates: `with_escalations` fetches a page's cases.
 
-    Open and taken escalations (the default) are read from a partial index of the active ones, joined
-    by case id to the cases whose open_escalation_count (kept by services.common.refresh_counters) says
-    they have any: two index-only scans and a merge join, a few dozen pages however long the history."""
+    The queue as it opens (no filter) reads the keys kept on the case with open_escalation_count
+    (services.common.refresh_counters: queue_since, queue_broken) from the index in its order
+    (case_queue_order): an index-only scan of the queued cases, however long the history. A filter
+    aggregates the escalations it matches, which the keys cannot say."""
+    if not reason and not status:
+        return (Case.objects.filter(open_escalation_count__gt=0)
+                .annotate(heat=queue_heat(), escalation_count=F("open_escalation_count"),
+                          oldest_escalation_at=F("queue_since"))
+                .values("pk", "heat", "escalation_count", "oldest_escalation_at")
+                .order_by("heat", "oldest_escalation_at", "pk"))
     qs = Case.objects.filter(_in_queue(reason=reason, status=status, prefix="escalations__"))
     if status != EscalationStatus.RESOLVED:
         qs = qs.filter(open_escalation_count__gt=0)
@@ -84,7 +77,7 @@ def escalation_queue(*, reason="", status=""):
         # filter() before annotate(): the aggregates count only the escalations the filter matched.
         "escalation_count": Count("escalations__case_id"),
         "oldest_escalation_at": Min("escalations__created_at"),
-        "heat": Min(heat(case="", escalation="escalations__")),
+        "heat": Min(queue_heat(broken=_BROKEN_HERE)),
     }
     if status == EscalationStatus.RESOLVED:
         aggregates["last_resolved_at"] = Max("escalations__resolved_at")

@@ -69,7 +69,7 @@ def escalations(case_list, *, by):
     Escalation.objects.bulk_create([
         Escalation(case=c, reason=EscalationReason.OTHER, note="Need a hand", raised_by=by, case_owner=c.owner,
                    created_at=NOW - HOUR) for c in case_list])
-    Case.objects.filter(pk__in=[c.pk for c in case_list]).update(open_escalation_count=1)
+    Case.objects.filter(pk__in=[c.pk for c in case_list]).update(open_escalation_count=1, queue_since=NOW - HOUR)
 
 
 # --- the scenarios: (who signs in, grow(n) adds n rows, url(), check(response, total)) ----------------

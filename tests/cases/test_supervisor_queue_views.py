@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases import services
+from cases.services.common import refresh_counters
 from cases.models import Case, Escalation, EscalationReason, EscalationStatus, Mood, PromiseKind, Step
 from tests.cases.helpers import advance_to, open_case, plan_ready
 from tests.cases.supervisor_support import NOW, at, url
@@ -148,7 +149,7 @@ def escalated_cases(n, *, hours_ago=1):
         case = CaseFactory(temperature=Mood.CALM)
         Escalation.objects.create(case=case, reason=EscalationReason.OTHER, note="Help", raised_by=case.owner,
                                   case_owner=case.owner, created_at=NOW - dt.timedelta(hours=hours_ago, minutes=i))
-        Case.objects.filter(pk=case.pk).update(open_escalation_count=1)
+        refresh_counters(case)
 
 
 @pytest.mark.django_db
@@ -190,7 +191,7 @@ def test_a_case_whose_escalations_are_all_resolved_is_not_in_the_queue(boss):
     escalated_cases(2)
     done = Case.objects.order_by("pk").first()
     Escalation.objects.filter(case=done).update(status=EscalationStatus.RESOLVED, resolved_at=NOW)
-    Case.objects.filter(pk=done.pk).update(open_escalation_count=0)
+    refresh_counters(done)
 
     rows = boss.get(url("queue")).context["page"].object_list
 

@@ -434,7 +434,10 @@ class Ledger(Ownership):
         case.unassigned_item_count = sum(1 for i in open_items if i.assignee is None)
         case.undated_item_count = sum(1 for i in open_items if i.due_at is None)
         case.earliest_item_due_at = min((i.due_at for i in open_items if i.due_at), default=None)
-        case.open_escalation_count = sum(1 for e in self.escalations if e.status != ES.RESOLVED)
+        queued = [e for e in self.escalations if e.status != ES.RESOLVED]
+        case.open_escalation_count = len(queued)
+        case.queue_since = min((e.created_at for e in queued), default=None)
+        case.queue_broken = any(e.raised_by_system and e.reason == ER.BROKEN_PROMISE for e in queued)
         case.next_promise_due_at = min((p.due_at for p in self.pending.values()), default=None)
         # What the sweeps would already have done by now, so the first run after seeding sends nothing
         # for the past.
