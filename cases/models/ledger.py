@@ -100,6 +100,10 @@ class Escalation(models.Model):
     # The rep who owned the case when it was raised: the team page counts it for them, not today's owner.
     case_owner = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     promise = models.ForeignKey(Promise, null=True, blank=True, on_delete=models.SET_NULL, related_name="escalations")
+    # On a stall escalation: the stay it is about, named by the case's step_entered_at then (as HeldStay names
+    # one); one stall escalation per stay (one_stall_escalation_per_stay). NULL on other reasons, and on stall
+    # escalations raised before the column (0035).
+    stay_entered_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=20, choices=EscalationStatus.choices, default=EscalationStatus.OPEN)
     supervisor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="taken_escalations")
@@ -123,10 +127,13 @@ class Escalation(models.Model):
                 condition=~models.Q(status="resolved") & models.Q(promise__isnull=False),
                 name="one_open_escalation_per_promise",
             ),
+            # Open, taken or resolved: a stay is escalated once, and a later stay (another step, perhaps
+            # another owner) gets its own. Found by a review: one open stall escalation per case swallowed
+            # every later stall of the case for as long as it stayed open.
             models.UniqueConstraint(
-                fields=["case", "reason"],
-                condition=~models.Q(status="resolved") & models.Q(reason="stalled"),
-                name="one_open_stall_escalation_per_case",
+                fields=["case", "stay_entered_at"],
+                condition=models.Q(reason="stalled"),
+                name="one_stall_escalation_per_stay",
             ),
         ]
 

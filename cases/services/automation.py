@@ -285,8 +285,8 @@ def stalled_case_candidates(now, limit):
 
 @transaction.atomic(savepoint=False)
 def case_flag_stalled(case_id, now):
-    """Flag a stalled case once, open a system escalation (reason: stalled) unless one is open, and
-    tell the owner's supervisor(s)."""
+    """Flag a stalled case once, open a system escalation (reason: stalled) for this stay in its step
+    unless it has one (escalation_raise_system), and tell the owner's supervisor(s)."""
     case = lock_case_nowait(case_id, **_stall_window(now))
     if case is None:
         return False

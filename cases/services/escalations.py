@@ -43,18 +43,24 @@ def escalation_raise(*, user, case, reason, note):
 
 
 def escalation_raise_system(*, case, reason, note, promise=None, counted_for=None):
-    """Open an automatic escalation unless one is already open for the same promise (or, for a
-    stalled case, for the same case). The caller holds the case lock. `counted_for`: the rep the team
-    page counts it for (Escalation.case_owner), when not the case's owner now."""
-    existing = Escalation.objects.exclude(status=EscalationStatus.RESOLVED).filter(case=case, reason=reason)
-    existing = existing.filter(promise=promise) if promise is not None else existing
-    if existing.exists():
-        return None
+    """Open an automatic escalation unless it is already raised: one open per promise, and for a stalled
+    case one per stay of the case in a step, open, taken or resolved (`stay_entered_at`: the case's
+    step_entered_at, read under the case lock the caller holds). The database constraint
+    one_stall_escalation_per_stay decides the stall (a second sweep's insert fails: None). Found by a review:
+    one open stall escalation per case swallowed every later stall, in later steps and under later owners.
+    `counted_for`: the rep the team page counts it for (Escalation.case_owner), when not the case's owner now."""
+    stay = case.step_entered_at if reason == EscalationReason.STALLED else None
+    if stay is None:
+        existing = Escalation.objects.exclude(status=EscalationStatus.RESOLVED).filter(case=case, reason=reason)
+        existing = existing.filter(promise=promise) if promise is not None else existing
+        if existing.exists():
+            return None
     try:
         with transaction.atomic():
             escalation = Escalation.objects.create(case=case, reason=reason, note=note, raised_by_system=True,
-                                                   promise=promise, case_owner_id=counted_for or case.owner_id)
-    except IntegrityError:  # a concurrent sweep opened it first
+                                                   promise=promise, case_owner_id=counted_for or case.owner_id,
+                                                   stay_entered_at=stay)
+    except IntegrityError:  # raised already, or a concurrent sweep raised it first
         return None
     event_record(case=case, actor=None, verb="escalated by the system", note=note,
                  data={"escalation": escalation.pk})

@@ -245,6 +245,7 @@ class Ledger(Ownership):
         self.escalations.append(escalation)
         self.event("escalated by the system", actor=None, note=note, data={"escalation": escalation})
         self.spawn(self.supervise(escalation), self.t)
+        return escalation
 
     def supervise(self, escalation):
         """A supervisor takes it, sometimes adds a note, and resolves it (or leaves it taken)."""
@@ -353,14 +354,14 @@ class Ledger(Ownership):
                        self.t + dt.timedelta(hours=settings.STALLED_CASE_HOURS))
 
     def stalled(self, step, entries):
-        """The stalled-case sweep: still in the same stay, never flagged: flag it and escalate once."""
+        """The stalled-case sweep: still in the same stay, never flagged: flag it and escalate this stay."""
         if self.entries != entries or self.case.stalled_flagged_at:
             return
         self.case.stalled_flagged_at = self.t
-        if not any(e.reason == ER.STALLED and e.status != ES.RESOLVED for e in self.escalations):
-            waited = int((self.t - self.case.step_entered_at).total_seconds() // 3600)
-            self.escalate_system(ER.STALLED, f"Still in “{step.label}” after {waited} h "
-                                             f"(limit {settings.STALLED_CASE_HOURS} h).")
+        waited = int((self.t - self.case.step_entered_at).total_seconds() // 3600)
+        escalation = self.escalate_system(ER.STALLED, f"Still in “{step.label}” after {waited} h "
+                                                      f"(limit {settings.STALLED_CASE_HOURS} h).")
+        escalation.stay_entered_at = self.case.step_entered_at  # one per stay (Escalation.stay_entered_at)
 
     def close_open_work(self, note, actor, settle):
         for item in self.rows[ActionItem]:
