@@ -14,6 +14,7 @@ A page of the queue costs the same queries whatever its length: the page's order
 """
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Max, Min, OuterRef, Prefetch, Q, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -33,12 +34,33 @@ _BROKEN_HERE = Q(escalations__reason=EscalationReason.BROKEN_PROMISE, escalation
 
 
 def _in_queue(*, reason="", status="", prefix=""):
-    """The escalations a queue filter covers: open and taken by default, or one status; one reason or all."""
+    """The escalations a queue filter covers: open and taken by default, or one status; one reason or all.
+    "Open" and "taken" say who holds it (permissions.escalation_holder): an escalation whose taker has left
+    the team or lost the role waits to be taken, so it is open, not taken (found by a review: the Open filter
+    hid what every other view offered to take)."""
     # Positive conditions only: negated across the case's escalations, Django would ask for cases with
     # no resolved escalation at all.
-    statuses = [status] if status else [EscalationStatus.OPEN, EscalationStatus.TAKEN]
-    q = Q(**{f"{prefix}status__in": statuses})
+    if status in (EscalationStatus.OPEN, EscalationStatus.TAKEN):
+        holding, left = _takers()
+        taken = Q(**{f"{prefix}status": EscalationStatus.TAKEN})
+        if status == EscalationStatus.OPEN:
+            q = Q(**{f"{prefix}status": EscalationStatus.OPEN}) | (taken & Q(**{f"{prefix}supervisor__in": left}))
+        else:
+            q = taken & Q(**{f"{prefix}supervisor__in": holding})
+    else:
+        statuses = [status] if status else [EscalationStatus.OPEN, EscalationStatus.TAKEN]
+        q = Q(**{f"{prefix}status__in": statuses})
     return q & Q(**{f"{prefix}reason": reason}) if reason else q
+
+
+def _takers():
+    """The ids of the supervisors who took escalations still open: those who hold them, and those who
+    may no longer (escalation_holder, the rule itself). The takers and their permissions in two statements."""
+    takers = list(get_user_model().objects.filter(
+        pk__in=Escalation.objects.filter(status=EscalationStatus.TAKEN).values("supervisor_id")))
+    load_permissions(takers)
+    holding = [u.pk for u in takers if escalation_holder(Escalation(status=EscalationStatus.TAKEN, supervisor=u))]
+    return holding, [u.pk for u in takers if u.pk not in holding]
 
 
 # What a queue row shows (supervisor/queue.html, _broken_promise.html): no long texts, no counters.
