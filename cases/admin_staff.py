@@ -2,17 +2,53 @@
 here; the form refuses deactivating someone, or taking away the role they work cases with, while they
 still hold work (cases.services.staff.role_change_problems), so the work is handed on first. The two role
 groups are defined in code (cases.roles.ensure_roles): the admin shows them but neither renames, edits nor
-deletes them (deleting "rep" took the role from every rep at once)."""
-from django.contrib import admin
+deletes them (deleting "rep" took the role from every rep at once).
+
+Any other group is a user's roles too: editing its permissions or deleting it (one at a time or with the
+bulk action) runs the same role_change_problems for each member, as the user form would for losing that
+group, and is refused while it would take the role from someone who still holds work. Supervisor-grade
+permissions (cases.roles.SUPERVISOR_EXTRA) come only with the supervisor group: neither another group nor a
+user's own permissions may carry them, since the supervisor's duties (co-owning irate cases, hearing of
+broken promises, the co-owner check above) follow the group, and such a permission made a supervisor by
+permission that nothing checked. Found by a review."""
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 
+from .roles import SUPERVISOR_EXTRA
 from .selectors import REP_GROUP, SUPERVISOR_GROUP
 from .services.staff import role_change_problems
 
 User = get_user_model()
 ROLE_GROUPS = (REP_GROUP, SUPERVISOR_GROUP)
+
+
+def supervisor_grade_problems(permissions):
+    """Why `permissions` (Permission rows, outside the supervisor group) may not be given: [] when none of
+    them is the supervisor's (cases.roles.SUPERVISOR_EXTRA)."""
+    grade = sorted(f"{p.content_type.app_label}.{p.codename}" for p in permissions
+                   if p.content_type.app_label == "cases" and p.codename in SUPERVISOR_EXTRA)
+    if not grade:
+        return []
+    return [f"{', '.join(grade)} come only with the {SUPERVISOR_GROUP} group: add the person to that group "
+            "instead (it keeps them on the supervisors' duties)."]
+
+
+def group_loss_problems(groups, permissions=()):
+    """Why the members of `groups` may not keep only `permissions` (Permission rows) from them (none: the
+    groups are deleted): role_change_problems of every member, as the user form would check the same
+    change."""
+    permissions, gone = list(permissions), {g.pk for g in groups}
+    members = User.objects.filter(groups__in=list(gone)).distinct().order_by("username").prefetch_related("groups")
+    problems = []
+    for member in members:
+        problems += role_change_problems(
+            member, active=member.is_active, groups=[g for g in member.groups.all() if g.pk not in gone],
+            user_permissions=list(member.user_permissions.select_related("content_type")) + permissions,
+            superuser=member.is_superuser)
+    return problems
 
 
 class StaffChangeForm(UserAdmin.form):
@@ -32,6 +68,9 @@ class StaffChangeForm(UserAdmin.form):
             superuser=after("is_superuser", lambda: user.is_superuser))
         for problem in problems:
             self.add_error("is_active" if not active else "groups", problem)
+        if "user_permissions" in cleaned:
+            for problem in supervisor_grade_problems(cleaned["user_permissions"].select_related("content_type")):
+                self.add_error("user_permissions", problem)
         return cleaned
 
 
@@ -39,12 +78,41 @@ class StaffUserAdmin(UserAdmin):
     form = StaffChangeForm
 
 
+class GroupChangeForm(forms.ModelForm):
+    class Meta:
+        model = Group
+        fields = ["name", "permissions"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if "permissions" not in cleaned:
+            return cleaned
+        permissions = list(cleaned["permissions"].select_related("content_type"))
+        problems = supervisor_grade_problems(permissions)
+        if self.instance.pk is not None:
+            problems += group_loss_problems([self.instance], permissions)
+        for problem in problems:
+            self.add_error("permissions", problem)
+        return cleaned
+
+
 class RoleGroupAdmin(GroupAdmin):
+    form = GroupChangeForm
+
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (obj is None or obj.name not in ROLE_GROUPS)
 
     def has_delete_permission(self, request, obj=None):
         return super().has_delete_permission(request, obj) and (obj is None or obj.name not in ROLE_GROUPS)
+
+    def get_deleted_objects(self, objs, request):
+        """The delete page and the bulk action both ask here: a member's work listed as protected refuses
+        the delete (and the page says why)."""
+        to_delete, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        problems = group_loss_problems([group for group in objs if group.name not in ROLE_GROUPS])
+        for problem in problems:
+            self.message_user(request, problem, messages.ERROR)
+        return to_delete, counts, perms_needed, list(protected) + problems
 
 
 def register():

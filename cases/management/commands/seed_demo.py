@@ -5,9 +5,12 @@ promise and event is real. Running it again changes nothing but the demo passwor
 `--history DAYS` adds a team's past (six reps, two supervisors, a few hundred cases: the _demo package),
 once. The operator login `ops` (same password) opens the admin's outbox and sweep heartbeats.
 
-It refuses a database that holds a team's own cases (cases, and no demo client): there it would add
+It refuses a database that holds a team's own cases (cases, and none the demo made): there it would add
 invented cases to the team's figures and give users named sam, fran, alex or ops the published password.
-`--into-live-data` does it anyway."""
+`--into-live-data` does it anyway. What the demo made is marked by the seeding itself: the "opened" event
+of every demo case carries `data["seed"]` (DEMO_MARK here, the history's MARK), which nothing else writes.
+A client with a demo client's address proved nothing (found by a review): mail-in creates clients from any
+sender, so one email from Dennis's address switched the guard off on live data."""
 import datetime as dt
 import time
 
@@ -20,11 +23,12 @@ from django.utils import timezone
 from cases import services
 from cases.roles import ensure_roles
 from cases.workflow import Transition as T
-from cases.models import Case, Channel, Client, EscalationReason, ItemKind, Mood, StaffProfile
+from cases.models import Case, CaseEvent, Channel, Client, EscalationReason, ItemKind, Mood, StaffProfile
 
-from ._demo import seed_history
+from ._demo import MARK, seed_history
 
 DEFAULT_PASSWORD = "demo-pass-123"
+DEMO_MARK = "demo"  # data["seed"] of the "opened" event of every scenario case (the history's is MARK)
 
 PEOPLE = [
     ("sam", "Sam", "Okafor", "supervisor"),
@@ -57,8 +61,8 @@ class Command(BaseCommand):
                             help="Seed even a database that holds a team's own cases.")
 
     def handle(self, *args, password, history=0, seed=8, into_live_data=False, **options):
-        if not into_live_data and Case.objects.exists() and not Client.objects.filter(
-                email=CLIENTS["dennis"]["email"]).exists():
+        if not into_live_data and Case.objects.exists() and not CaseEvent.objects.filter(
+                verb="opened", data__seed__in=[DEMO_MARK, MARK]).exists():
             raise CommandError("This database holds a team's own cases: the demo would add invented cases to its "
                                "figures and give any users named sam, fran, alex or ops the demo password. "
                                "Nothing was changed (--into-live-data seeds it anyway).")
@@ -118,10 +122,17 @@ class Command(BaseCommand):
         return client or services.client_create(user=user, **data)
 
     def _new_case(self, owner, client, summary, temperature, concern):
-        if Case.objects.filter(client=client, summary=summary).exists():
-            return None
-        return services.case_open(user=owner, client=client, summary=summary, temperature=temperature,
-                                  concern=concern)
+        existing = Case.objects.filter(client=client, summary=summary).first()
+        case = existing or services.case_open(user=owner, client=client, summary=summary, temperature=temperature,
+                                              concern=concern)
+        self._mark(case)  # an existing one too: a database seeded before the mark gets it on the next run
+        return None if existing else case
+
+    def _mark(self, case):
+        for event in CaseEvent.objects.filter(case=case, verb="opened"):
+            if event.data.get("seed") != DEMO_MARK:
+                event.data = {**event.data, "seed": DEMO_MARK}
+                event.save(update_fields=["data"])
 
     def _go(self, case, user, name):
         case.refresh_from_db()
