@@ -28,18 +28,35 @@ def settle_before_changing_hands(case, now):
         settle_if_overdue(case=case, promise=promise, now=now)
 
 
-def hand_on_promises(*, case, old_owner_id, new_owner, actor, now):
+def given_by(handoff, accepted_by):
+    """Who gives the case in an accepted `handoff`, the `actor` of promises.handover_cutoff (only one who takes
+    the case on themselves takes the promises about to fall due): the supervisor who reassigns it; for a
+    case offered (by its owner, or a supervisor on their behalf), the one who offered it, never the teammate
+    accepting it (found by a review: accepting counted as taking the case on themselves, so an owner could
+    offer it a minute before its estimate broke and the break, its escalation and the late estimate fell on
+    the teammate's figures); for a teammate's request for the case, the one who grants it (a supervisor
+    granting their own request takes the case on themselves, as one reassigning it to themselves does)."""
+    if handoff.by_supervisor_id:
+        return handoff.by_supervisor
+    if _asked_for(handoff):
+        return accepted_by
+    return handoff.requested_by or handoff.from_user
+
+
+def hand_on_promises(*, case, old_owner_id, new_owner, actor, now, handoff=None):
     """The promises the old owner held for this case (updates, ETA, follow-up, items without an assignee,
     and items of someone else's whose promise they held as the owner: a hand-back waiting for the owner's
     answer, found by a review) and still ahead of their deadline pass to the new owner, those about to
-    fall due only if the new owner takes the case on themselves (promises.handover_cutoff); action items
+    fall due only if the new owner takes the case on themselves (promises.handover_cutoff): one claiming a
+    case opened from email (`actor`), or giving it to themselves in `handoff` (given_by); action items
     keep their assignees, and the old owner the promises of the items they hold themselves. The case's
     reminders (an update due, the follow-up call) go to whoever owns it: the new owner is reminded afresh,
     and one queued for the old owner is taken back if it has not left (automation.reminders_settled)."""
+    giver = actor if handoff is None else given_by(handoff, actor)
     held = case.promises.filter(Q(action_item__isnull=True) | Q(action_item__assignee__isnull=True)
                                 | ~Q(action_item__assignee_id=old_owner_id),
                                 status=PromiseStatus.PENDING, owner_id=old_owner_id)
-    held.filter(due_at__gt=handover_cutoff(new_holder=new_owner, actor=actor, now=now)).update(owner=new_owner)
+    held.filter(due_at__gt=handover_cutoff(new_holder=new_owner, actor=giver, now=now)).update(owner=new_owner)
     case.promises.filter(status=PromiseStatus.PENDING, action_item__isnull=True).update(reminded_at=None)
 
 
@@ -53,7 +70,7 @@ def take_back_client_word(*, case, actor, now):
                                   why="the case changed hands before it left (send it again if it still holds).")
 
 
-def _transfer(*, case, new_owner, actor):
+def _transfer(*, case, new_owner, actor, handoff):
     old_owner = case.owner
     now = timezone.now()
     settle_before_changing_hands(case, now)
@@ -65,7 +82,8 @@ def _transfer(*, case, new_owner, actor):
     take_back_client_word(case=case, actor=actor, now=now)
     case.watchers.add(old_owner)
     case.watchers.remove(new_owner)
-    hand_on_promises(case=case, old_owner_id=old_owner.pk, new_owner=new_owner, actor=actor, now=now)
+    hand_on_promises(case=case, old_owner_id=old_owner.pk, new_owner=new_owner, actor=actor, now=now,
+                     handoff=handoff)
     return old_owner
 
 
@@ -111,6 +129,12 @@ def handoff_request(*, user, case, to_user, reason):
     return handoff
 
 
+def _asked_for(handoff):
+    """A teammate's request for the case (a handoff to themselves, which the owner or a supervisor answers),
+    not an offer."""
+    return handoff.requested_by_id is not None and handoff.requested_by_id == handoff.to_user_id
+
+
 def _lock_handoff(handoff):
     case = lock_case(handoff.case)
     return case, Handoff.objects.select_for_update().get(pk=handoff.pk)
@@ -135,7 +159,7 @@ def handoff_accept(*, user, handoff, client_informed):
     handoff.client_informed = True
     handoff.save(update_fields=["status", "accepted_at", "client_informed"])
     new_owner = handoff.to_user
-    old = _transfer(case=case, new_owner=new_owner, actor=user)
+    old = _transfer(case=case, new_owner=new_owner, actor=user, handoff=handoff)
     event_record(case=case, actor=user, verb="handoff accepted",
                  note=f"{display_name(new_owner)} now owns the case (from {display_name(old)}): {handoff.reason}",
                  data={"handoff": handoff.pk})
@@ -157,7 +181,7 @@ def handoff_decline(*, user, handoff, note=""):
     note = clean_text(note, field="note", limit=LINE)
     if not can_answer_handoff(user, handoff):
         raise CaseRuleError("Only the two people in the handoff can decline or cancel it.")
-    asked = handoff.requested_by_id is not None and handoff.requested_by_id == handoff.to_user_id
+    asked = _asked_for(handoff)
     if asked:  # a teammate asked for the case: the owner's side declines, the asker withdraws
         handoff.status, verb = ((HandoffStatus.CANCELLED, "request for the case withdrawn")
                                 if handoff.to_user_id == user.pk
@@ -182,7 +206,7 @@ def _close_overtaken_handoffs(*, case, actor, new_owner, reason):
     for handoff in waiting:
         handoff.status = HandoffStatus.CANCELLED
         handoff.save(update_fields=["status"])
-        asked = handoff.requested_by_id is not None and handoff.requested_by_id == handoff.to_user_id
+        asked = _asked_for(handoff)
         event_record(case=case, actor=actor, verb="request for the case closed" if asked else "handoff cancelled",
                      note=f"The case was reassigned to {display_name(new_owner)}.", data={"handoff": handoff.pk})
         for person, other in ((handoff.to_user, handoff.from_user), (handoff.from_user, handoff.to_user)):
@@ -227,7 +251,7 @@ def case_reassign(*, user, case, to_user, reason, client_informed, owner_shown=N
     handoff = Handoff.objects.create(case=case, from_user=case.owner, to_user=to_user, reason=reason,
                                      status=HandoffStatus.ACCEPTED, by_supervisor=user,
                                      accepted_at=timezone.now(), client_informed=True)
-    old = _transfer(case=case, new_owner=to_user, actor=user)
+    old = _transfer(case=case, new_owner=to_user, actor=user, handoff=handoff)
     event_record(case=case, actor=user, verb="reassigned",
                  note=f"From {display_name(old)} to {display_name(to_user)}: {reason}", data={"handoff": handoff.pk})
     apply_irate_rule(case=case, actor=user, owner_changed=True)

@@ -79,7 +79,7 @@ def test_one_about_to_fall_due_stays_with_the_old_owner_when_a_supervisor_reassi
     assert _promise(item).owner == rep
 
 
-def test_one_about_to_fall_due_passes_to_a_new_owner_who_takes_the_case_on_themselves(
+def test_one_about_to_fall_due_stays_with_the_owner_who_offers_the_case(
         rep, other_rep, nat, dennis, frozen):
     case, item = _handed_back(rep, other_rep, dennis)
     handoff = services.handoff_request(user=rep, case=case, to_user=nat,
@@ -88,7 +88,7 @@ def test_one_about_to_fall_due_passes_to_a_new_owner_who_takes_the_case_on_thems
 
     services.handoff_accept(user=nat, handoff=handoff, client_informed=True)
 
-    assert _promise(item).owner == nat
+    assert _promise(item).owner == rep
 
 
 def test_an_item_the_old_owner_holds_themselves_keeps_its_promise_with_them(rep, nat, supervisor, dennis):

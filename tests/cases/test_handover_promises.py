@@ -1,6 +1,7 @@
 """Who holds the promises when a whole case changes hands (cases.services.handoffs._transfer, read through
 promises.handover_cutoff): a promise about to fall due stays on the count of the owner who gives the case
-away; one with time to run, or every one still ahead when the new owner takes the case on themselves,
+away (also when the owner offers the case and a teammate accepts); one with time to run, or every one
+still ahead when the new owner takes the case on themselves (a claim, a supervisor's reassign to self),
 passes, and so does a successor the new owner agrees later (an item with no assignee is the owner's and
 goes with the case). A deadline that passed before the handoff (an item's too) is broken first, its
 escalation counted for the owner who let it pass."""
@@ -55,7 +56,10 @@ def test_a_supervisors_reassignment_follows_the_same_rule(rep, other_rep, superv
     assert update.owner == rep
 
 
-def test_a_teammate_accepting_a_case_offered_to_them_takes_every_promise_still_ahead(rep, other_rep, dennis, frozen):
+def test_a_teammate_accepting_a_case_offered_near_a_deadline_leaves_that_promise_with_the_giver(
+        rep, other_rep, dennis, frozen):
+    """Accepting an offered case is being given it, not taking it on oneself (found by a review: an owner
+    offered the case a minute before a deadline and the breach landed on the teammate who accepted)."""
     case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
     update = _update(case)
     offered = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="Going on leave tomorrow")
@@ -64,7 +68,7 @@ def test_a_teammate_accepting_a_case_offered_to_them_takes_every_promise_still_a
     services.handoff_accept(user=other_rep, handoff=offered, client_informed=True)
 
     update.refresh_from_db()
-    assert update.owner == other_rep
+    assert update.owner == rep
 
 
 def test_an_item_overdue_before_a_handoff_escalates_against_the_owner_who_let_it_pass(rep, other_rep, dennis, frozen):
