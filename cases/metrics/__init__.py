@@ -16,9 +16,10 @@ Definitions (the team page shows the same words):
   case when it was raised (`Escalation.case_owner`); everything read from the timeline to the case's
   owner recorded on the event (`CaseEvent.owner`): an arrival at
   deliver to the owner then, an opening to the owner at opening, a resolution to the owner then (each
-  one: a case resolved, reopened and resolved again counts twice, each judged by its own delivery), and a
-  reopen, a loose-ends send-back or an override to the owner then (each one, like resolutions: a case
-  bounced back and forth shows every round trip).
+  one in "Resolved": a case resolved, reopened and resolved again counts twice, each call judged by its
+  own delivery; its mood once, by its first resolution in the window), and a reopen, a loose-ends
+  send-back or an override to the owner then (each one, like resolutions: a case bounced back and forth
+  shows every round trip).
 - Promise-keeping rate: kept / (kept + broken) over promises due in the window (kept late is broken;
   pending, renegotiated and withdrawn promises do not count). Same rule as `selectors.promise_keeping_rate`
   and as the "N kept / N broken" of each case page. Per week: the same over the promises due that week.
@@ -35,16 +36,17 @@ Definitions (the team page shows the same words):
   resolved). Reopened: cases reopened in the window. Each counts distinct cases.
 - Escalations by reason: escalations raised in the window, by reps or the system; per week by the week
   they were raised.
-- Mood, intake vs delivery: over cases resolved through the gate in the window, the average
-  Mood.score (0 irate .. 6 delighted) at intake and at delivery (the mood kept on the delivery each
-  resolution confirmed: the rep's reading, else the client's mood when it was resolved), shown as the
-  nearest moods ("Upset → Satisfied");
+- Mood, intake vs delivery: over cases resolved through the gate in the window, each case once by its
+  first resolution in the window, the average Mood.score (0 irate .. 6 delighted) at intake and at
+  delivery (the mood kept on the delivery that resolution confirmed: the rep's reading, else the
+  client's mood when it was resolved), shown as the nearest moods ("Upset → Satisfied");
   "anxious to joy" counts the cases that came in anxious or worse and left satisfied or delighted.
 - Follow-up: over the same cases, those whose follow-up call was logged, as a share of those whose
   follow-up date has passed (cases whose date is still ahead are shown as waiting, not as misses).
-- ETA calibration: each arrival at `deliver` in the window against the range in force then (the
+- ETA calibration: each arrival at `deliver` is judged against the range in force then (the
   latest estimate's earliest end, and the ETA promise's deadline, which a renegotiation moves):
-  early (before the earliest), within, or late (after the latest).
+  early (before the earliest), within, or late (after the latest); the window counts each case once:
+  late when any of its arrivals in the window was late, else as its first arrival in the window.
 """
 from .dashboard import team_dashboard
 from .figures import Figure, escalations_by_rep, figure_named, figures, steps_by_rep

@@ -31,13 +31,16 @@ the arrival settled the ETA promise), and kept on the arrival's event (`CaseEven
 only rows older than the arrival: the estimates and ETA promises given before it (each settled by then:
 the arrival keeps or breaks the pending one) and the case's earlier arrivals, none of which changes
 afterwards, so the kept verdict is what judging again from the rows gives (migration 0022 judged the
-arrivals recorded before the column with the same `verdicts`). The team page counts the kept verdicts of
-the window's arrivals: an index-only scan of event_transition_verb, which carries the owner and the
-verdict, whatever the history behind them."""
+arrivals recorded before the column with the same `verdicts`). The team page counts one verdict per case
+from the kept verdicts of its arrivals in the window (`per_case`): late when any of them was late, else
+its first one's, so a late delivery is not washed out by cheap re-deliveries after reopens (found by a
+review); an index-only scan of event_transition_verb, which carries the case, the owner and the verdict,
+whatever the history behind them."""
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
-from django.db.models.functions import Coalesce
+from django.db import connection
+from django.db.models import Case as SqlCase, F, Q, Value, When, Window
+from django.db.models.functions import Coalesce, RowNumber
 from django.utils.dateparse import parse_datetime
 
 from ..models import CaseEvent, PromiseKind, PromiseStatus, Step
@@ -56,7 +59,8 @@ class Verdicts:
 
 
 def eta_verdicts(w):
-    """{owner_id: Verdicts} for the arrivals at `deliver` in window `w` that had an estimate."""
+    """{owner_id: Verdicts} for the cases arriving at `deliver` in window `w` against an estimate, one
+    verdict per case (`per_case`)."""
     counts = {}
     for owner_id, verdict, n in verdict_counts(w):
         setattr(counts.setdefault(owner_id, Verdicts()), verdict, n)
@@ -64,9 +68,33 @@ def eta_verdicts(w):
 
 
 def verdict_counts(w):
-    """(rep id, verdict, n) over the window's judged arrivals, each for whose estimate it judges."""
-    return (CaseEvent.objects.filter(w.q(), verb=ARRIVAL.label).exclude(from_step="").exclude(eta_verdict="")
-            .order_by().values_list(Coalesce("eta_owner_id", "owner_id"), "eta_verdict").annotate(n=Count("*")))
+    """(rep id, verdict, n) over the window's judged arrivals, one verdict per case (`per_case`)."""
+    sql, params = per_case(w)
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        return cur.fetchall()
+
+
+PER_CASE_SQL = "SELECT rep, verdict, COUNT(*) FROM ({ranked}) AS ranked WHERE nth = 1 GROUP BY rep, verdict"
+
+
+def per_case(w):
+    """The statement (sql, params) counting one verdict per case with judged arrivals in window `w`: late
+    when any of them was late (its first late one's), else its first one's; each for whose estimate it
+    judges. Found by a review: every arrival counted, so a case reopened and re-delivered within cheap
+    fresh estimates five times after one late delivery read 5 within, 1 late. The window's arrivals come
+    from event_transition_verb (index-only: it carries the case, the owner and the verdict) and are ranked
+    per case; ties at one instant by verdict, then rep. The inner query is the ORM's, so the parameters are
+    adapted for either database (SQLite for `make run` has window functions too)."""
+    first = Window(RowNumber(), partition_by=F("case_id"),
+                   order_by=[SqlCase(When(eta_verdict="late", then=Value(0)), default=Value(1)).asc(),
+                             F("created_at").asc(), F("eta_verdict").asc(), F("rep").asc()])
+    ranked = (CaseEvent.objects.filter(w.q(), verb=ARRIVAL.label).exclude(from_step="").exclude(eta_verdict="")
+              .order_by().annotate(rep=Coalesce("eta_owner_id", "owner_id"), verdict=F("eta_verdict"))
+              .annotate(nth=first).values("rep", "verdict", "nth"))
+    sql, params = ranked.query.sql_with_params()
+    # Only the ORM's own SQL goes in (its values stay parameters): Django cannot group over a window.
+    return PER_CASE_SQL.format(ranked=sql), params  # nosec B608  # noqa: S608
 
 
 # --- judging: one case's rows, in time order -----------------------------------------------------------

@@ -209,14 +209,15 @@ def escalations_by_week(board):
 def eta_honesty(board):
     days = board.window.days
     name, title = "eta", "ETA honesty: delivered early, within or late against the range given"
-    hint = ("Each arrival at Deliver against the estimate range in force then (a renegotiated deadline moves "
-            "the end of the range): before its earliest end, within it, or after its latest.")
+    hint = ("Each case that reached Deliver, once: late if any of its arrivals was late against the estimate "
+            "range in force then (a renegotiated deadline moves the end of the range), else as its first "
+            "arrival: before the range's earliest end, within it, or after its latest.")
     rows = [r for r in board.rows() if r[1].eta_arrivals]
     if not rows:
         return Figure(name, title, hint, f"No case reached Deliver against an estimate in these {days} days.", None)
     chart = bar_chart(name=name, title=title, labels=[who for who, _, _ in rows], stacked=True,
                       desc=f"Team: {_pct_text(board.team.eta_within_share)} of {board.team.eta_arrivals} "
-                           "deliveries within the range given.",
+                           "cases delivered within the range given.",
                       series=[Series("Early", tuple(m.eta_early for _, m, _ in rows), color=ETA_COLOURS["early"]),
                               Series("Within the range", tuple(m.eta_within for _, m, _ in rows),
                                      color=ETA_COLOURS["within"]),

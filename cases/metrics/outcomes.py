@@ -1,13 +1,19 @@
 """The outcomes of the resolutions through the deliver gate in a window (each Transition.COMPLETE_DELIVER
-event in it: a case resolved, reopened and resolved again in the window counts twice, each resolution
-judged by its own delivery), by the rep who owned the case when it was resolved (`CaseEvent.owner` of the
-resolution: a later handoff or reassignment does not move it): how many (the page's "Resolved") and the
-client's mood at intake and at delivery; and the follow-up call, by the holder of its promise (below).
+event in it), by the rep who owned the case when it was resolved (`CaseEvent.owner` of the resolution: a
+later handoff or reassignment does not move it): how many (the page's "Resolved": each resolution, a case
+resolved, reopened and resolved again counts twice, beside its reopen) and the client's mood at intake and
+at delivery, once per case; and the follow-up call of each resolution, by the holder of its promise (below).
 
-- The delivery counted is the one that resolution confirmed (the case's latest delivery recorded at or
-  before it): a reopen and a new delivery later do not rewrite that resolution's mood or follow-up, in a
-  past window or in the same one (a call missed after the first resolution stays missed when the case is
-  reopened and resolved again: found by a padding review).
+- The mood counts each case once, by its first resolution in the window, for the rep who owned the case
+  then: reopening and resolving the same case again adds no mood case or "anxious to joy" each round (found
+  by a review: five reopen cycles of one case read as six anxious clients brought to joy), and a quick
+  re-delivery does not turn the upset client of that first resolution into a happy one (the earlier
+  padding review's rule, kept). Two resolutions of a case at the same instant confirm the same
+  delivery; the owner id breaks the tie, in the same ORDER BY on both paths.
+- The delivery counted is the one a resolution confirmed (the case's latest delivery recorded at or
+  before it): a reopen and a new delivery later do not rewrite a past window's mood, nor any resolution's
+  follow-up, in a past window or in the same one (a call missed after the first resolution stays missed
+  when the case is reopened and resolved again: found by a padding review).
 - Mood: Mood.score (0 irate .. 6 delighted) of the case's intake temperature, and of the mood recorded
   with that delivery (the rep's reading, else the client's temperature when the case was resolved, kept on
   the delivery then: cases.services.transitions._resolve, migration 0031 for the past), never the case's
@@ -32,7 +38,7 @@ client's mood at intake and at delivery; and the follow-up call, by the holder o
   "Resolved" and the mood stay with the resolver (found by a review). Each owner's Outcomes hold both.
 
 On PostgreSQL one statement does it: the window's resolutions with their owner (index-only, from
-event_transition_verb), the resolved cases by primary key, each case's latest
+event_transition_verb), each case's first of them marked, the resolved cases by primary key, each case's latest
 delivery by one index-only read (delivery_latest_case, newest first with the mood and the follow-up:
 migration 0013), the resolution's follow-up promise from the case's follow-up promises (promise_follow_up_case)
 with a probe of the unique index on `replaces`, and the sums per owner (the mood scale is passed as an
@@ -42,7 +48,8 @@ from collections import defaultdict
 from dataclasses import dataclass, fields
 
 from django.db import connection
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery, Window
+from django.db.models.functions import RowNumber
 
 from ..models import CaseEvent, Delivery, Promise, PromiseKind, PromiseStatus
 from ..workflow import Transition
@@ -74,14 +81,17 @@ def resolved_outcomes(w):
 
 
 # The tables are the models' (cases_case: Case, cases_delivery: Delivery, cases_caseevent: CaseEvent,
-# cases_promise: Promise). Each resolution gives two rows: its resolver's (Resolved, the mood) and its
-# call holder's (the follow-up), added up per owner by `_per_owner`.
+# cases_promise: Promise). Each resolution gives two rows: its resolver's (Resolved, and the mood when it
+# is its case's first in the window: `known`) and its call holder's (the follow-up), added up per owner
+# by `_per_owner`.
 OUTCOMES_SQL = """
 WITH resolutions AS MATERIALIZED (
-    SELECT case_id, owner_id, created_at AS resolved_at FROM cases_caseevent
+    SELECT case_id, owner_id, created_at AS resolved_at,
+           row_number() OVER (PARTITION BY case_id ORDER BY created_at, owner_id) = 1 AS first
+    FROM cases_caseevent
     WHERE verb = %(resolve)s AND from_step <> '' AND created_at >= %(since)s AND created_at < %(until)s
 ), resolved AS (
-    SELECT r.owner_id,
+    SELECT r.owner_id, r.first,
            array_position(%(scale)s::text[], c.intake_temperature::text) - 1 AS intake,
            array_position(%(scale)s::text[], NULLIF(d.client_mood, '')::text) - 1 AS delivery,
            COALESCE(p.owner_id, r.owner_id) AS caller_id,
@@ -106,7 +116,7 @@ WITH resolutions AS MATERIALIZED (
     ) p ON true
     WHERE c.id = ANY(ARRAY(SELECT case_id FROM resolutions))
 ), mood AS (
-    SELECT *, intake IS NOT NULL AND delivery IS NOT NULL AS known FROM resolved
+    SELECT *, first AND intake IS NOT NULL AND delivery IS NOT NULL AS known FROM resolved
 )
 SELECT owner_id,
        COUNT(*),
@@ -161,24 +171,26 @@ def _python(w):
     follow_ups = Promise.objects.filter(case=OuterRef("case_id"), kind=PromiseKind.FOLLOW_UP)
     first_call = follow_ups.filter(created_at__gte=OuterRef("created_at")).order_by("created_at", "id")
     in_force = follow_ups.filter(pk__gte=OuterRef("first_call"), replaced_by__isnull=True).order_by("pk")
+    oldest_first = Window(RowNumber(), partition_by=F("case_id"),
+                          order_by=[F("created_at").asc(), F("owner_id").asc()])  # as the statement's `first`
     rows = (resolutions
-            .annotate(d_mood=Subquery(latest.values("client_mood")[:1]),
+            .annotate(nth=oldest_first, d_mood=Subquery(latest.values("client_mood")[:1]),
                       fu_on=Subquery(latest.values("follow_up_on")[:1]),
                       fu_at=Subquery(latest.values("follow_up_logged_at")[:1]),
                       first_call=Subquery(first_call.values("pk")[:1]))
             .annotate(call_status=Subquery(in_force.values("status")[:1]),
                       call_due=Subquery(in_force.values("due_at")[:1]),
                       caller=Subquery(in_force.values("owner_id")[:1]))
-            .values_list("owner_id", "case__intake_temperature", "d_mood", "fu_on", "fu_at", "call_status",
+            .values_list("owner_id", "nth", "case__intake_temperature", "d_mood", "fu_on", "fu_at", "call_status",
                          "call_due", "caller"))
     by_owner = defaultdict(Outcomes)
-    for owner_id, intake, d_mood, fu_on, fu_at, status, due_at, caller in rows:
+    for owner_id, nth, intake, d_mood, fu_on, fu_at, status, due_at, caller in rows:
         if fu_on is None:  # no call promised with this delivery: a later resolution's is not its own
             status = due_at = caller = None
         o = by_owner[owner_id]
         o.resolved += 1
         intake_score, delivery_score = MOOD_SCORES.get(intake), MOOD_SCORES.get(d_mood)
-        if intake_score is not None and delivery_score is not None:
+        if nth == 1 and intake_score is not None and delivery_score is not None:  # the case's first in the window, once
             o.mood_cases += 1
             o.intake_score_sum += intake_score
             o.delivery_score_sum += delivery_score

@@ -352,20 +352,25 @@ def recomputed(days):
         for e in events:  # each time, for the owner then (as each resolution is)
             if e.data.get("transition") == transition.method:
                 add(owner_at(e.case_id, e.created_at), key)
+    judged = defaultdict(list)  # each case's judged arrivals in the window, in time order
     for arrival in events:
         if arrival.data.get("transition") == Transition.COMPLETE_MANAGE_ANXIETY.method and eta_verdict(arrival):
-            verdict = eta_verdict(arrival)
-            add(eta_holder(arrival, verdict) or owner_at(arrival.case_id, arrival.created_at), f"eta:{verdict}")
-    for resolution in events:  # every resolution in the window, each judged by its own delivery
-        if resolution.data.get("transition") != Transition.COMPLETE_DELIVER.method:
-            continue
+            judged[arrival.case_id].append((arrival, eta_verdict(arrival)))
+    for arrivals in judged.values():  # once per case: its first late arrival, else its first
+        arrival, verdict = next((a for a in arrivals if a[1] == "late"), arrivals[0])
+        add(eta_holder(arrival, verdict) or owner_at(arrival.case_id, arrival.created_at), f"eta:{verdict}")
+    resolutions = [e for e in events if e.data.get("transition") == Transition.COMPLETE_DELIVER.method]
+    first = {}  # each case's first resolution in the window: its mood
+    for e in resolutions:
+        first.setdefault(e.case_id, e)
+    for resolution in resolutions:  # every resolution in the window, each judged by its own delivery
         case, resolved_at = Case.objects.get(pk=resolution.case_id), resolution.created_at
         case.owner_id = owner_at(case.pk, resolved_at)  # counted for the rep who resolved it
         add(case.owner_id, "resolved")
         delivery = case.deliveries.filter(created_at__lte=resolved_at).order_by("created_at", "id").last()
         intake = MOOD_SCORE.get(case.intake_temperature)
         at_delivery = MOOD_SCORE.get(delivery.client_mood if delivery else "")
-        if intake is not None and at_delivery is not None:
+        if first[case.pk] is resolution and intake is not None and at_delivery is not None:
             add(case.owner_id, "mood_cases")
             add(case.owner_id, "intake_sum", intake)
             add(case.owner_id, "delivery_sum", at_delivery)
