@@ -3,8 +3,9 @@ removed, runs of spaces collapsed, at most one blank line between paragraphs), w
 and for the recipe's gate records, with substance (at least MIN_WORDS different words, two of them longer
 than a letter: "ok", "x", ".", "ok ok ok", "x.x.x", "x y z", "11 22 33", "<b>ok</b> <i>ok</i> <u>ok</u>",
 look-alike letters of other scripts or accents, fillers such as "um uh ok" and a lone zero-width space are
-refused), and in the writer's own words where it must not merely repeat another record (is_copy). Limits
-come from the model fields, so the form, the service and the model agree."""
+refused), and in the writer's own words where it must not merely repeat another record (is_copy; an answer
+must not be the question again, is_question_again). Limits come from the model fields, so the form, the
+service and the model agree."""
 import functools
 import re
 import unicodedata
@@ -81,6 +82,12 @@ def _look_alikes():
 # Scripts written without spaces between words (Chinese, Japanese kana): each character is a word of its
 # own, so a sentence in them is not one long "word" (found by a review: every such sentence was refused).
 _UNSPACED = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+# Alphabets written without spaces between words (Thai, Lao, Myanmar, Khmer; found by a review: a sentence in
+# them was one word). Their letters stand for sounds, not syllables, so a word is each pair of neighbouring
+# letters, about the syllable a kana is; vowel signs and tone marks are marks, not letters, and are dropped. A
+# letter alone would be too small a word: a long concern in Thai holds most of the alphabet, so every note
+# beside it would be "a copy" (is_copy), and a word of three letters would be three words.
+_UNSPACED_LETTERS = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff]")
 # Words that say nothing on their own: sounds, "ok", placeholders. They never count as a record's words,
 # nor as the writer's own words beside what they repeat ("um" every third word of a pasted concern).
 FILLERS = frozenset({"um", "umm", "uh", "uhm", "er", "erm", "hmm", "hm", "ah", "oh", "eh", "ok", "okay", "mm", "mhm",
@@ -91,21 +98,34 @@ def _cores(text):
     """The words of `text` in order: runs of text between spaces (markup dropped), each told by its
     letters alone, whatever their case, accents or script of look-alike letters ("x.x.x" is "xxx", "x1" is
     "x", "ок" and "ók" are "ok"); a run without a letter ("11", "1.5") is no word; a character of a script
-    written without spaces (_UNSPACED) is a word."""
+    written without spaces (_UNSPACED) is a word, and so is each pair of neighbouring letters (a lone one
+    between spaces) of an alphabet written without them (_UNSPACED_LETTERS)."""
     alike = _look_alikes()
     cores = []
     for token in _MARKUP.sub(" ", text or "").split():
-        run = []
+        run, letters = [], []  # letters: a run of _UNSPACED_LETTERS, paired when it ends
         for ch in unicodedata.normalize("NFD", token.casefold()):  # accents apart, then dropped (not letters)
             if not ch.isalpha():
                 continue
+            if _UNSPACED_LETTERS.match(ch):
+                cores.append("".join(run))
+                run = []
+                letters.append(alike.get(ch, ch))
+                continue
+            cores.extend(_pairs(letters))
+            letters = []
             if _UNSPACED.match(ch):
-                cores.extend(["".join(run), ch] if run else [ch])
+                cores.extend(["".join(run), ch])
                 run = []
             else:
                 run.append(alike.get(ch, ch))
-        cores.append("".join(run))
+        cores.extend([*_pairs(letters), "".join(run)])
     return [core for core in cores if core]
+
+
+def _pairs(letters):
+    """The words of a run of letters of an alphabet written without spaces: each pair of neighbours."""
+    return ["".join(letters[i:i + 2]) for i in range(max(len(letters) - 1, 1 if letters else 0))]
 
 
 def _words(text):
@@ -201,7 +221,7 @@ def same_wording(old, new):
 
 
 def is_copy(text, sources):
-    """Whether `text` only repeats `sources` (the client's concern, the question asked): one of them as it
+    """Whether `text` only repeats `sources` (the client's concern, the acknowledgement): one of them as it
     is or with a typo fixed (same_wording), or what it says beyond their words would not pass as a record.
     Beyond them is every word no source has (in any order: a paste with a filler every third word, reversed
     or with words dropped, found by a review, adds nothing of its own), a filler (FILLERS) and a word retyped
@@ -211,6 +231,33 @@ def is_copy(text, sources):
     sources = [source for source in sources if source]
     if any(same_wording(source, text) for source in sources):
         return True
+    words, own = _own_words(text, sources)
+    return not _says_something({word for word, mine in zip(words, own) if mine})
+
+
+def is_question_again(answer, question):
+    """Whether `answer` only asks `question` again instead of answering it. An answer may reuse the
+    question's words, since it picks among them ("It fails for every employee, not only some" answers "Does
+    the export fail for every employee or only some?"; "Yes, the invoice should go to accounts" answers
+    "Should the invoice go to accounts?"), so it is the question again only when it is the question as it is
+    or with a typo fixed (same_wording), when it has no word of its own (every word the question's, retyped
+    with a typo or a filler, as is_copy counts them: the question pasted with "um" between its words,
+    reversed or cut short), or when it holds the whole question in the question's order with fewer words of
+    its own than a record needs ("Yes ok. " before the question pasted). Found by a review: the rule for
+    notes (is_copy) refused an answer that picked one side of an either/or question."""
+    if same_wording(question, answer):
+        return True
+    words, own = _own_words(answer, [question])
+    mine = {word for word, is_own in zip(words, own) if is_own}
+    if not mine:
+        return True
+    return not _says_something(mine) and _holds_in_order(words, [w for w in _cores(normalise(question))
+                                                                 if w not in FILLERS])
+
+
+def _own_words(text, sources):
+    """The words of `text` (_cores, in order) and, for each, whether it is the writer's own: a word no source
+    has, not a filler, nor a source's word retyped with a typo beside a copied one (_widen_over_typos)."""
     said = set()
     for source in sources:
         said.update(_cores(normalise(source)))
@@ -218,26 +265,42 @@ def is_copy(text, sources):
     covered = [word in said or word in FILLERS for word in words]
     if said and any(covered):
         _widen_over_typos(words, covered, said)
-    return not _says_something({word for word, copied in zip(words, covered) if not copied})
+    return words, [not copied for copied in covered]
+
+
+def _holds_in_order(words, wanted):
+    """Whether `wanted` appear in `words` in their order, other words between them or not, each as it is or
+    retyped with a typo (_retyped_as), or one letter off in a word of three letters or more ("evry"): in a
+    whole question held in order, a letter off is a slip, not a word of the writer's."""
+    at = 0
+    for word in words:
+        if at < len(wanted) and (_retyped_as(word, wanted[at]) or (
+                min(len(word), len(wanted[at])) >= 3 and _edits_within(word, wanted[at], 1))):
+            at += 1
+    return bool(wanted) and at == len(wanted)
+
+
+def _retyped_as(word, other):
+    """Whether `word` is `other`, or `other` retyped with a typo: in a word of five letters or more, one
+    letter added, removed or changed; in one of eight or more, two, its length changed by one at most. A short
+    word one letter from another ("most", "host") and another form of a word ("started", "start") are not."""
+    if word == other:
+        return True
+    edits = 0 if len(word) < 5 else 1 if len(word) < 8 else TYPO_EDITS
+    return abs(len(word) - len(other)) <= min(edits, 1) and _edits_within(word, other, edits)
 
 
 def _widen_over_typos(words, covered, said):
     """Mark as copied each word beside a copied one that is a word of the sources, as it is or retyped with a
-    typo: in a word of five letters or more, one letter added, removed or changed; in one of eight or more,
-    two, its length changed by one at most ("overnigth" in a pasted concern that says "overnight"). A short
-    word one letter from a source's ("most", "host") and another form of a source's word ("started" beside
-    "start") are the writer's own. One sweep each way, each word compared once: a long note costs little."""
+    typo (_retyped_as: "overnigth" in a pasted concern that says "overnight"). One sweep each way, each word
+    compared once, and only with the source's words of about its length: a long note costs little."""
     by_length = {}
     for other in said:
         by_length.setdefault(len(other), []).append(other)
 
     def retyped(word):
-        if word in said:
-            return True
-        edits = 0 if len(word) < 5 else 1 if len(word) < 8 else TYPO_EDITS
-        stretch = min(edits, 1)
-        return any(_edits_within(word, other, edits) for n in range(len(word) - stretch, len(word) + stretch + 1)
-                   for other in by_length.get(n, ()))
+        return word in said or any(_retyped_as(word, other) for n in range(len(word) - 1, len(word) + 2)
+                                   for other in by_length.get(n, ()))
 
     seen = {}
     for order in (range(1, len(words)), range(len(words) - 2, -1, -1)):

@@ -6,7 +6,7 @@ from django.db import transaction
 from ..errors import CaseRuleError
 from ..models import Acknowledgement, Case, Fact, Recommitment
 from ..search import SEARCH_FIELDS, search_fill
-from ..text import clean_text, is_copy, limit_of, normalise, require_substance
+from ..text import clean_text, is_copy, is_question_again, limit_of, normalise, require_substance
 from ..workflow import Record, ensure_allows
 from .common import coach_warnings, ensure_can_work, event_record, lock_case, refresh_counters
 
@@ -24,29 +24,42 @@ def _concern_texts(case):
     return [text for c in case.concerns.all() for text in (c.description, c.impact)]
 
 
-# What each note must not merely repeat: the client's concerns (what is wrong, and how it affects them), and
-# for a recommitment the acknowledgement.
+def _sources(model, case, concerns=None):
+    """What a note of `model` must not merely repeat: the client's concerns (`concerns`, or all the case's:
+    what is wrong, and how it affects them), and for a recommitment the acknowledgements too."""
+    texts = _concern_texts(case) if concerns is None else [text for c in concerns for text in (c.description, c.impact)]
+    if model is Recommitment:
+        texts += [a.text for a in case.acknowledgements.all()]
+    return texts
+
+
 _COPIED = {
-    Acknowledgement: ("That is the client's concern as recorded. Write what you said to acknowledge it, in "
-                      "your own words.", _concern_texts),
-    Recommitment: ("That repeats the client's concern or your acknowledgement. Write what the team commits to, "
-                   "in your own words.", lambda case: [*_concern_texts(case),
-                                                      *(a.text for a in case.acknowledgements.all())]),
+    Acknowledgement: ("That is the client's concern as recorded. Write what you said to acknowledge it, in your own "
+                      "words."),
+    Recommitment: ("That repeats the client's concern or your acknowledgement. Write what the team commits to, in "
+                   "your own words."),
 }
 
 
 def ensure_notes_stay_own(case):
-    """After a concern is added or edited: each acknowledgement and recommitment on the case is still not a
-    copy of what it must not repeat, or a concern reworded after the note (to the note's words) would make
-    the note a copy the gate counts."""
+    """After a concern is added or edited: no acknowledgement or recommitment on the case is a copy of one
+    concern (with, for a recommitment, the acknowledgements), or a concern reworded after the note to the
+    note's words (or the note pasted as a new concern) would make the note a copy the gate counts. Each
+    concern is judged alone, never the words of all of them together: a note was judged against all the
+    concerns when it was recorded, so only the concern just written can make it a copy; a new concern that
+    merely shares everyday words with the notes, spread over the other concerns, is the client's and is taken
+    (found by a review: "You closed my ticket and your team stopped answering" was refused beside the
+    acknowledgement "I hear you: your orders have stopped and payroll is close")."""
     for model, notes in ((Acknowledgement, case.acknowledgements.all()), (Recommitment, case.recommitments.all())):
         notes = list(notes)
         if not notes:  # none yet (at intake): the sources are not read
             continue
-        sources = _COPIED[model][1](case)
-        if any(is_copy(note.text, sources) for note in notes):
-            raise CaseRuleError(f"The {model._meta.verbose_name} on this case says this already; the concern would "
-                                "make it a copy. Describe the concern in the client's words.", field="description")
+        for concern in case.concerns.all():
+            sources = _sources(model, case, [concern])
+            if any(is_copy(note.text, sources) for note in notes):
+                raise CaseRuleError(f"The {model._meta.verbose_name} on this case says this already; the concern "
+                                    "would make it a copy. Describe the concern in the client's words.",
+                                    field="description")
 
 
 def _note_record(*, user, case, text, model, record, context, verb, empty):
@@ -54,8 +67,7 @@ def _note_record(*, user, case, text, model, record, context, verb, empty):
     ensure_can_work(user, case)
     ensure_allows(case, record)
     text = require_substance(text, field="text", message=empty, limit=limit_of(model, "text"))
-    message, sources = _COPIED[model]
-    _not_a_copy(text, sources(case), field="text", message=message)
+    _not_a_copy(text, _sources(model, case), field="text", message=_COPIED[model])
     warnings = coach_warnings(text, context)
     note = model.objects.create(case=case, text=text, coach_warnings=warnings, created_by=user)
     event_record(case=case, actor=user, verb=verb, note=text, data={"coach_warnings": warnings})
@@ -77,7 +89,11 @@ def recommitment_record(*, user, case, text):
                         empty="Write the recommitment you made on behalf of the team.")
 
 
-_ANSWER_IS_QUESTION = "That is the question again. Write what the client answered."
+def _not_the_question(answer, question):
+    """An answer that answers: not the question asked again (text.is_question_again)."""
+    if is_question_again(answer, question):
+        raise CaseRuleError("That is the question again. Write what the client answered.", field="answer")
+    return answer
 
 
 @transaction.atomic
@@ -91,7 +107,7 @@ def fact_add(*, user, case, question, answer=""):
     if answer:
         answer = require_substance(answer, field="answer", message="Write the client's answer.",
                                    limit=limit_of(Fact, "answer"))
-        _not_a_copy(answer, [question], field="answer", message=_ANSWER_IS_QUESTION)
+        _not_the_question(answer, question)
     fact = Fact.objects.create(case=case, question=question, answer=answer, created_by=user)
     event_record(case=case, actor=user, verb="question asked", note=f"Q: {question}\nA: {fact.answer or '—'}")
     refresh_counters(case)
@@ -103,9 +119,8 @@ def fact_answer(*, user, fact, answer):
     case = lock_case(fact.case)
     ensure_can_work(user, case)
     ensure_allows(case, Record.FACT)
-    fact.answer = _not_a_copy(require_substance(answer, field="answer", message="Write the client's answer.",
-                                                limit=limit_of(Fact, "answer")),
-                              [fact.question], field="answer", message=_ANSWER_IS_QUESTION)
+    fact.answer = _not_the_question(require_substance(answer, field="answer", message="Write the client's answer.",
+                                                      limit=limit_of(Fact, "answer")), fact.question)
     fact.save(update_fields=["answer"])
     event_record(case=case, actor=user, verb="answer recorded", note=f"Q: {fact.question}\nA: {fact.answer}")
     refresh_counters(case)
