@@ -1,4 +1,5 @@
 """Reads that carry rules: who may see a case, who supervises whom, the promise-keeping rate."""
+import re
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -136,12 +137,13 @@ def promises_for_rate(*, owner=None, since=None, until=None):
 
 
 def _mailbox(address):
-    """The mailbox an address delivers to, for comparing: lowercase, without quotes around the local part
-    or a +tag ('"Rep+client"@Example.com' is rep@example.com); "" when it is not an address."""
+    """The mailbox an address delivers to, for comparing: lowercase, without quotes around the local part,
+    the backslash escapes inside them (RFC 5321: '"r\\ep"' is the mailbox rep; found by a review) or a +tag
+    ('"Rep+client"@Example.com' is rep@example.com); "" when it is not an address."""
     local, at, domain = (address or "").strip().rpartition("@")
     local = local.strip()
     if len(local) >= 2 and local[0] == local[-1] == '"':
-        local = local[1:-1]
+        local = re.sub(r"\\(.)", r"\1", local[1:-1], flags=re.DOTALL)
     local, domain = local.split("+", 1)[0], domain.strip().rstrip(".")
     return f"{local}@{domain}".lower() if at and local and domain else ""
 

@@ -3,13 +3,18 @@ what the case tracker keeps: who wrote, to which address, the new text (quoted h
 and the attachments. Pure functions over Python's email package (policy.default); no database.
 
 Whatever the message looks like, parsing never raises: a header that cannot be read is treated as
-missing, a body in an unknown charset is decoded with replacement characters."""
+missing, a body in an unknown charset is decoded with replacement characters, and a message whose
+structure cannot be read at all (MIME nested a thousand deep overflows the parser's recursion, found by a
+review) comes back with its headers only, no text or attachments, and `unreadable` saying why: it is
+kept and refused, never lost or retried forever."""
 import datetime as dt
 import hashlib
 import html
+import logging
 import re
 from dataclasses import dataclass, field
 from email import policy
+from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
@@ -18,6 +23,8 @@ SUBJECT_MAX = 300
 TEXT_MAX = 20000
 HTML_MAX = 500_000  # an HTML body is read this far at most (the regexes stay cheap on hostile input)
 FILENAME_MAX = 200
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -47,11 +54,27 @@ class ParsedMail:
     # delivery report): what links a bounce to the email it returns.
     references: tuple = field(default_factory=tuple)
     bounce: str = ""  # a delivery report that says delivery failed: why (its diagnostic), else ""
+    unreadable: str = ""  # why the body and attachments could not be read (only the headers were), else ""
+
+
+UNREADABLE_DEEP = "its structure is nested too deeply to read"
+UNREADABLE = "its structure could not be read"
 
 
 def parse_message(raw, *, envelope_recipient=None):
     """`raw` is the message's bytes; `envelope_recipient` the address the provider delivered it to,
     when it says (it may differ from To: a Bcc, a forward)."""
+    try:
+        return _parse(raw, envelope_recipient)
+    except RecursionError:
+        reason = UNREADABLE_DEEP
+    except Exception:  # noqa: BLE001 - whatever else the parser trips on: the message is still kept
+        logger.exception("inbound message of %s bytes could not be parsed; kept with its headers only", len(raw))
+        reason = UNREADABLE
+    return _headers_only(raw, envelope_recipient, reason)
+
+
+def _parse(raw, envelope_recipient):
     msg = BytesParser(policy=policy.default).parsebytes(raw)
     sender_name, sender = (_storable(part) for part in _sender(msg))
     return ParsedMail(
@@ -67,6 +90,31 @@ def parse_message(raw, *, envelope_recipient=None):
         automatic=_automatic(msg, sender),
         references=tuple(_storable(r) for r in _references(msg)),
         bounce=_storable(_bounce(msg, sender)),
+    )
+
+
+def _headers_only(raw, envelope_recipient, reason):
+    """What the headers say of a message whose body could not be read (the body stays one unparsed
+    string, so no structure is walked): who, to whom, the subject, the Message-ID; no text, no files."""
+    try:
+        msg = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
+        sender_name, sender = (_storable(part) for part in _sender(msg))
+        message_id = _message_id(msg)
+    except Exception:  # noqa: BLE001 - not even the headers: an id from the bytes, nothing else
+        msg, sender_name, sender = EmailMessage(policy=policy.default), "", ""
+        message_id = f"<sha256.{hashlib.sha256(raw).hexdigest()}@mailin.invalid>"
+    return ParsedMail(
+        message_id=message_id,
+        sender=sender,
+        sender_name=sender_name,
+        recipients=tuple(_storable(r) for r in _recipients(msg, envelope_recipient)),
+        subject=_clip(_header(msg, "Subject"), SUBJECT_MAX),
+        text="",
+        sent_at=_date(msg),
+        raw_size=len(raw),
+        automatic=_automatic(msg, sender),
+        references=tuple(_storable(r) for r in _references(msg)),
+        unreadable=reason,
     )
 
 

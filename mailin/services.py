@@ -12,8 +12,10 @@ routes it:
   that case's client, the case open): `posted`;
 - otherwise to a new case for the team to claim: `new_case` (a forged or unknown address, a
   stranger, a closed case);
-- machine mail (auto-replies, delivery reports, our own messages coming back, provider-flagged spam)
-  and messages over MAILIN_MAX_MESSAGE_BYTES are kept and noted but go nowhere: `refused`.
+- machine mail (auto-replies, delivery reports, our own messages coming back, provider-flagged spam),
+  mail from a team member's address (cases.selectors.is_team_address: a teammate is no client), a
+  message whose structure cannot be read (parsing.parse_message keeps its headers) and messages over
+  MAILIN_MAX_MESSAGE_BYTES are kept and noted but go nowhere: `refused`.
 
 Everything for one message happens in one transaction: the row, its attachments, the timeline entry
 and the notices commit together or not at all (a failed run leaves no row, so the next delivery
@@ -30,7 +32,7 @@ from django.template.defaultfilters import filesizeformat
 from cases.errors import CaseRuleError
 from cases.models import Case
 from cases.services.client_mail import case_open_from_mail, client_mail_post
-from cases.selectors import send_addresses
+from cases.selectors import is_team_address, send_addresses
 from cases.services.client_messages import case_for_references, client_message_bounced
 
 from .addresses import is_our_address, read_reply_address
@@ -75,25 +77,38 @@ def attachment_refusal(content_type, content):
 
 
 def _store_attachments(message, attachments):
+    """One row per attachment, kept or refused within the limits, for the first MAILIN_MAX_ATTACHMENTS;
+    those beyond are one refused row that counts them (found by a review: an email of 20,000 one-byte
+    files made 20,000 rows, a 4 MB timeline entry and a 4 MB notice)."""
+    limit = max(settings.MAILIN_MAX_ATTACHMENTS, 0)
     rows = []
-    for i, att in enumerate(attachments):
-        refused = ("more attachments than one email may bring" if i >= settings.MAILIN_MAX_ATTACHMENTS
-                   else attachment_refusal(att.content_type, att.content))
+    for att in attachments[:limit]:
+        refused = attachment_refusal(att.content_type, att.content)
         row = InboundAttachment(message=message, filename=att.filename, content_type=att.content_type[:100],
                                 size=att.size, refused=refused[:200])
         if not refused:
             row.file.save(att.filename, ContentFile(att.content), save=False)
         row.save()
         rows.append(row)
+    beyond = attachments[limit:]
+    if beyond:
+        rows.append(InboundAttachment.objects.create(
+            message=message, filename=f"{len(beyond):,} more attachment{'s' if len(beyond) != 1 else ''}",
+            content_type="", size=min(sum(att.size for att in beyond), 2**31 - 1),
+            refused=f"one email may bring {limit} at most"))
     return rows
 
 
 def _refusal(mail, spam):
     """Why a message is kept but goes to no case, or ""."""
+    if mail.unreadable:
+        return mail.unreadable
     if not mail.sender:
         return "it has no sender address"
     if is_our_address(mail.sender) or mail.sender.casefold() in {a.casefold() for a in own_addresses()}:
         return "it came from our own address (a mail loop)"
+    if is_team_address(mail.sender):  # found by a review: it opened a case for a made-up client
+        return "it came from a team member's address, not a client's"
     if mail.automatic:
         return f"it is {mail.automatic}, not a person writing"
     if spam:

@@ -63,31 +63,51 @@ def post_refusal(case, sender):
 
 
 def _clip(text, limit):
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
+
+
+ATTACHMENT_LINE = NOTE // 2  # the attachments' line on the timeline and in the notice, at most
+ATTACHMENTS_LISTED = 50  # the attachments an event's data lists, at most (the rest are counted)
+
+
+def _listed(items, sep, room):
+    """`items` joined by `sep` within `room` characters: those that fit, then "and N more"."""
+    shown, used = [], 0
+    for i, item in enumerate(items):
+        if used + len(sep) + len(item) > room:
+            return sep.join([*shown, f"and {len(items) - i:,} more"])
+        shown.append(item)
+        used += len(sep) + len(item)
+    return sep.join(shown)
 
 
 def _attachment_line(attachments):
-    kept = [f"{a['name']} ({filesizeformat(a['size'])})" for a in attachments if not a.get("refused")]
-    refused = [f"{a['name']} ({a['refused']})" for a in attachments if a.get("refused")]
-    parts = []
+    """The attachments in a rep's words, within ATTACHMENT_LINE, each name and reason clipped (found by a
+    review: 20,000 refused files made a 4 MB line, the timeline entry and the owner's notice with it)."""
+    kept = [f"{_clip(a['name'], 60)} ({filesizeformat(a['size'])})" for a in attachments if not a.get("refused")]
+    refused = [f"{_clip(a['name'], 60)} ({_clip(a['refused'], 80)})" for a in attachments if a.get("refused")]
+    line = ""
     if kept:
-        parts.append("Attached: " + ", ".join(kept) + ".")
+        line = "Attached: " + _listed(kept, ", ", (ATTACHMENT_LINE // 2 if refused else ATTACHMENT_LINE) - 30) + "."
     if refused:
-        parts.append("Not kept: " + "; ".join(refused) + ".")
-    return " ".join(parts)
+        line += (" " if line else "") + "Not kept: " + _listed(refused, "; ", ATTACHMENT_LINE - len(line) - 30) + "."
+    return line
 
 
 def _wrote(*, case, sender, sender_name, subject, text, attachments, message_pk):
-    """The timeline entry of one email: who wrote, the subject, the new text, the attachments."""
+    """The timeline entry of one email: who wrote, the subject, the new text, the attachments; the note
+    within NOTE, the text clipped first."""
     who = f"{sender_name} <{sender}>" if sender_name else sender
     body = normalise(text) or "(no text)"
     head = f"{who} wrote by email" + (f": “{subject}”" if subject else "") + "\n\n"
     tail = _attachment_line(attachments)
-    room = NOTE - len(head) - len(tail) - 2
-    note = head + _clip(body, max(room, 200)) + (f"\n\n{tail}" if tail else "")
+    room = NOTE - len(head) - (len(tail) + 2 if tail else 0)
+    note = _clip(head + _clip(body, max(room, 200)) + (f"\n\n{tail}" if tail else ""), NOTE)
+    attachments = list(attachments)
     return event_record(case=case, actor=None, verb=WROTE, note=note,
                         data={"channel": Channel.EMAIL.value, "sender": sender, "subject": subject,
-                              "inbound": message_pk, "attachments": list(attachments)})
+                              "inbound": message_pk, "attachments": attachments[:ATTACHMENTS_LISTED],
+                              "attachments_count": len(attachments)})
 
 
 @transaction.atomic
