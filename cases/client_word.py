@@ -5,8 +5,13 @@ shows of what they said. The writes are in cases.services.client_word; both read
   (`StepPolicy.client_answers`: `deliver`), once per delivery attempt. An attempt is one stay in
   `deliver`, named by the case's `step_entered_at` when it was entered (`attempt_key`): loose ends and
   a new delivery make a new attempt, and a page opened during an earlier one cannot answer this one.
+- After the case closed from `deliver` (resolved on the rep's word, or by a supervisor's override) with no
+  answer in that stay: a page still open from it may send "Not yet" once (`late_word_attempt`). It is kept
+  and reaches the team; the case stays closed. Any other answer on a closed case is refused.
 - After the follow-up call: on a closed case whose follow-up call was logged since it closed, the client
   is asked once how satisfied they are (1 to 5), with an optional comment. Once per case.
+- The client's email nobody has read yet (`Case.client_wrote_at`) holds the delivery: the rep may not
+  record the client satisfied, nor resolve the case, until it is read (`unread_mail_refusal`).
 
 `client_word` builds what the public page shows of this (frozen, in the client's time zone, excerpts
 only), as cases.status_links.client_status does for the rest."""
@@ -17,13 +22,16 @@ from django.utils import timezone
 
 from . import workflow
 from .frozen import FrozenRead
-from .models import ClientAnswer, ClientAnswerKind, ClientSurvey
+from .models import ClientAnswer, ClientAnswerKind, ClientSurvey, Step
 from .status_links import excerpt, handler_first_name
 
+RESOLVED_REFUSAL = "Your case is resolved, so there is nothing left to confirm here."
 
-def attempt_key(case):
-    """The delivery attempt the case is in, as the page's form carries it back (UTC, to the microsecond)."""
-    return case.step_entered_at.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S%f")
+
+def attempt_key(case, started=None):
+    """The delivery attempt the case is in (or the one that began at `started`), as the page's form carries
+    it back (UTC, to the microsecond)."""
+    return (started or case.step_entered_at).astimezone(dt.UTC).strftime("%Y%m%d%H%M%S%f")
 
 
 def answers_open(case):
@@ -35,7 +43,7 @@ def answer_refusal(case):
     if answers_open(case):
         return None
     if workflow.is_closed(case.step):
-        return "Your case is resolved, so there is nothing left to confirm here."
+        return None if late_word_attempt(case) is not None else RESOLVED_REFUSAL
     return (f"We are still working on the fix: {handler_first_name(case)} will let you know when it is in, "
             "and you can tell us here whether it works then.")
 
@@ -61,6 +69,58 @@ def current_answer(case):
     if not answers_open(case):
         return None
     return _ANSWER_IN_ATTEMPT.first(case.pk, case.step_entered_at)
+
+
+def closed_attempt_started(case):
+    """When the stay in `deliver` that the closed `case` was closed from began (its transition into
+    `deliver`), or None: the case is open, or a supervisor's override closed it from another step."""
+    if not workflow.is_closed(case.step) or (case.closed_by_override and case.closed_from_step != Step.DELIVER):
+        return None
+    return (case.events.filter(to_step=Step.DELIVER).exclude(from_step="").order_by("-created_at", "-id")
+            .values_list("created_at", flat=True).first())
+
+
+def closed_attempt_answer(case, started=None):
+    """The client's answer in the stay in `deliver` the closed `case` was closed from, or None. Found by a
+    review: a supervisor's override after the client said "It works" was taken for a delivery the client
+    had not accepted (cases.services.transitions._force_close reads this)."""
+    started = started or closed_attempt_started(case)
+    return None if started is None else _ANSWER_IN_ATTEMPT.first(case.pk, started)
+
+
+def client_accepted_delivery(case):
+    """Whether the closed `case` was closed from a stay in `deliver` in which the client said "It works":
+    the delivery was accepted, whatever else its gate lacked (a supervisor's override closed it)."""
+    answer = closed_attempt_answer(case)
+    return answer is not None and answer.works
+
+
+def late_word_attempt(case):
+    """When the stay in `deliver` began that the client may still answer "Not yet" about, though the case
+    is closed, or None. The case was closed from that stay without the client's answer (the rep resolved
+    it on their own word, or a supervisor closed it by override), and a page opened during it is still
+    open: the client's "Not yet" from it reaches the team rather than being thrown away (found by a
+    review). Once: their late word, once given, is the stay's answer (asked again, it is shown again)."""
+    started = closed_attempt_started(case)
+    if started is None:
+        return None
+    answer = closed_attempt_answer(case, started)
+    if answer is None or (not answer.works and answer.given_at >= case.step_entered_at):
+        return started
+    return None
+
+
+def unread_mail_refusal(case):
+    """Why the delivery may not be taken as confirmed now (the rep recording the client satisfied,
+    Transition.COMPLETE_DELIVER), or None: the client's email nobody has read yet may say the fix does not
+    hold, and once the case is closed it leaves the unread list and cannot be marked read. Found by a
+    review: "it broke again this morning, please call me" sat unread while the rep recorded the client
+    satisfied and resolved the case."""
+    if case.client_wrote_at is None:
+        return None
+    return (f"Read the client's email first: {case.client.name} wrote, and nobody has read it yet (it may say "
+            "the fix does not hold). Open the case's emails, read it and say how they sound; then confirm the "
+            "delivery.")
 
 
 def not_yet_refusal(case):
@@ -91,7 +151,7 @@ class ClientWord:
 
     attempt: str  # carried back by the delivery form
     may_answer: bool  # in `deliver`, and nothing answered in this attempt yet
-    answer: str  # this attempt's answer ("works", "not_yet") or ""
+    answer: str  # this attempt's answer, or the closing stay's on a closed case ("works", "not_yet"), or ""
     answer_text: str
     answered_at: dt.datetime | None
     survey_open: bool  # the follow-up call is logged and the client has not rated us yet
@@ -108,11 +168,13 @@ class ClientWord:
 
 
 def client_word(case):
-    """The client's word on `case` for its status page (at most 2 queries)."""
+    """The client's word on `case` for its status page (at most 2 queries; 4 on a closed case). On a closed
+    case, the answer is the one given in the stay in `deliver` it was closed from (a late "Not yet" too)."""
     local = (lambda v: timezone.localtime(v, case.client.tz) if v else None)
     answer = current_answer(case)
     survey, waiting = None, False
     if workflow.is_closed(case.step):
+        answer = closed_attempt_answer(case)
         survey = current_survey(case)
         waiting = survey is None and survey_waiting_for(case, latest_delivery(case))
     return ClientWord(

@@ -9,25 +9,35 @@ CaseRuleError in the client's words, shown on their page.
   co-owner are told at once (notice `client_confirmed`: the gate is met, or what is still missing). "Not yet", with
   the client's words, tells the owner and the co-owner (notice `client_not_yet`), and the case page
   suggests loose ends. One answer per delivery attempt: asked again, it returns the recorded answer.
+  After the case closed from `deliver` without the client's answer, "Not yet" from a page still open from
+  that stay (cases.client_word.late_word_attempt) is kept as that stay's answer, on the timeline, and the
+  owner and co-owner are told (their supervisor when neither is active); the case stays closed (reopening
+  is the team's call). Any other answer on a closed case is refused, and the client is told it was not sent.
 - `client_survey_answer`: after the follow-up call, how satisfied (1 to 5) and a comment, once per case.
 
 Each answer is an event on the case timeline (no actor: the client is not a user)."""
 from django.db import transaction
 from django.utils import timezone
 
-from ..client_word import answer_refusal, attempt_key, current_answer, current_survey, survey_refusal
+from ..client_word import (
+    RESOLVED_REFUSAL, answer_refusal, attempt_key, closed_attempt_answer, current_answer, current_survey,
+    late_word_attempt, survey_refusal,
+)
 from ..errors import CaseRuleError
 from ..formatting import case_context
 from ..models import ClientAnswer, ClientAnswerKind, ClientSurvey, ConfirmedBy, Delivery
 from ..models.client_word import ANSWER_TEXT, SCORES, SURVEY_COMMENT
 from ..notices import notify
+from ..selectors import supervisor_emails_for
+from ..status_links import excerpt
 from ..text import clean_text
-from ..workflow import Transition
+from ..workflow import MOVE_LABELS, Transition, is_closed
 from .common import event_record, lock_case
 from .delivery import current_delivery
 
 SAID_IT_WORKS = "client confirmed it works"
 SAID_NOT_YET = "client says it does not work yet"
+SAID_NOT_YET_AFTER_CLOSE = "client says it does not work, after the close"
 RATED = "client rated their satisfaction"
 NOTICE_NOT_YET = "client_not_yet"
 NOTICE_CONFIRMED = "client_confirmed"
@@ -37,6 +47,8 @@ NOTICE_CONFIRMED = "client_confirmed"
 def client_delivery_answer(*, case, works, text="", attempt=""):
     """The client says whether the fix works. Returns (the answer, whether it was recorded just now)."""
     case = lock_case(case)
+    if is_closed(case.step):
+        return _late_not_yet(case, works=works, text=text, attempt=attempt)
     refused = answer_refusal(case)
     if refused:
         raise CaseRuleError(refused)
@@ -68,6 +80,30 @@ def client_delivery_answer(*, case, works, text="", attempt=""):
         event_record(case=case, actor=None, verb=SAID_NOT_YET, note=f"On their status page: “{text}”",
                      data={"client_answer": answer.pk, "by": ConfirmedBy.CLIENT})
         _tell_owner(case, answer)
+    return answer, True
+
+
+def _late_not_yet(case, *, works, text, attempt):
+    """The case closed from `deliver` while the client's page was open, and they answer from it: "Not yet"
+    about the stay the case was closed from is kept (not thrown away: found by a review) and reaches the
+    team; anything else is refused with what they wrote said back (the closed page has no form to keep it)."""
+    started = late_word_attempt(case)
+    if works or started is None or attempt != attempt_key(case, started):
+        written = excerpt(text)
+        raise CaseRuleError(RESOLVED_REFUSAL + (f" Not sent. You wrote: “{written}”" if written and not works else ""))
+    recorded = closed_attempt_answer(case, started)
+    if recorded is not None:
+        return recorded, False
+    text = clean_text(text, field="text", limit=ANSWER_TEXT, required=True,
+                      message="Tell us in a line what still does not work.")
+    answer = ClientAnswer.objects.create(case=case, attempt_started_at=started, text=text, given_at=timezone.now(),
+                                         answer=ClientAnswerKind.NOT_YET)
+    closed = "closed by a supervisor" if case.closed_by_override else "resolved"
+    event_record(case=case, actor=None, verb=SAID_NOT_YET_AFTER_CLOSE,
+                 note=f"On their status page, still open from the delivery, after the case was {closed}: “{text}”. "
+                      "The case stays closed: call them back, and reopen it if the problem is still there.",
+                 data={"client_answer": answer.pk, "by": ConfirmedBy.CLIENT, "after_close": True})
+    _tell_owner(case, answer, way_back=MOVE_LABELS[Transition.REOPEN.method])
     return answer, True
 
 
@@ -105,13 +141,16 @@ def _still_missing(delivery):
                                      ("a follow-up date", delivery.follow_up_on)) if not given]
 
 
-def _tell_owner(case, answer):
+def _tell_owner(case, answer, way_back=Transition.LOOSE_ENDS.label):
+    """The owner and co-owner hear the client's "Not yet" at once; `way_back` is the move that takes the
+    case back to the plan. On a closed case nobody active may hold it any more: their supervisor hears it."""
     to = [u.email for u in (case.owner, case.co_owner) if u is not None and u.is_active and u.email]
+    if not to and is_closed(case.step):
+        to = supervisor_emails_for(case.owner)
     if not to:
         return
     notify(key=f"client-not-yet:{answer.pk}", kind=NOTICE_NOT_YET, case=case, to=to, system=True,
-           context={**case_context(case), "said": answer.text,
-                    "loose_ends": Transition.LOOSE_ENDS.label})
+           context={**case_context(case), "said": answer.text, "loose_ends": way_back})
 
 
 def _tell_owner_confirmed(case, answer, missing):

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from ..errors import CaseRuleError
 from ..bounds import check_follow_up, follow_up_day_has_come
-from ..client_word import current_survey, latest_delivery, not_yet_refusal, survey_waiting_for
+from ..client_word import current_survey, latest_delivery, not_yet_refusal, survey_waiting_for, unread_mail_refusal
 from ..models import ClientMessageKind, ClientMessageStatus, ConfirmedBy, Delivery, Mood, PromiseKind, PromiseStatus
 from ..permissions import can_work_case
 from ..schedule import next_allowed_for_client
@@ -35,7 +35,9 @@ def current_delivery(case):
 @transaction.atomic
 def delivery_record(*, user, case, verified_with_client, client_satisfied, prevention_note, follow_up_on,
                     extra_mile="", expectation_met=None, client_mood=""):
-    """Record (or correct) the delivery. Incomplete records are kept; the gate says what is missing."""
+    """Record (or correct) the delivery. Incomplete records are kept; the gate says what is missing. The
+    client is not recorded satisfied over their own "Not yet", nor while their email is unread
+    (cases.client_word: not_yet_refusal, unread_mail_refusal; the resolution reads the latter too)."""
     case = lock_case(case)
     ensure_can_work(user, case)
     ensure_allows(case, Record.DELIVERY)
@@ -46,7 +48,7 @@ def delivery_record(*, user, case, verified_with_client, client_satisfied, preve
         check_follow_up(follow_up_on, today=timezone.localdate(timezone=case.client.tz))
     if client_mood and client_mood not in Mood.values:
         raise CaseRuleError("Choose how the client feels.", field="client_mood")
-    refused = not_yet_refusal(case) if client_satisfied else None
+    refused = (not_yet_refusal(case) or unread_mail_refusal(case)) if client_satisfied else None
     if refused:
         raise CaseRuleError(refused, field="client_satisfied")
     delivery = current_delivery(case) or Delivery(case=case, created_by=user)

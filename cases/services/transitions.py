@@ -8,6 +8,7 @@ from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 
 from ..bounds import follow_up_day_has_come
+from ..client_word import client_accepted_delivery, unread_mail_refusal
 from ..errors import CaseRuleError
 from ..metrics import eta
 from ..models import (
@@ -57,6 +58,7 @@ def case_transition(*, user, case, name, reason="", step_shown=None):
         _check_plan_items(case)
     if spec is Transition.COMPLETE_DELIVER:
         _check_follow_up_day(case)
+        _check_client_mail_read(case)
     if spec is Transition.REOPEN:
         _check_owner_works_cases(case)
         _check_follow_up_not_due(case)
@@ -79,10 +81,14 @@ def _record_transition(*, case, user, spec, from_step, entered, reason):
     """The transition's event, at the moment the case entered its new step, with how long it stayed in
     the step it left (CaseEvent.step_seconds: the team's times in each step) and the case's owner then
     (CaseEvent.of: the rep the team page counts the transition for); and the owner's part of the stay
-    (cases.services.held: the rep's times in each step)."""
+    (cases.services.held: the rep's times in each step). An override from `deliver` after the client said
+    "It works" says so in its data (`client_accepted`): the delivery it closed was accepted (_force_close)."""
+    data = {"transition": spec.method}
+    if spec is Transition.FORCE_CLOSE and from_step == Step.DELIVER and client_accepted_delivery(case):
+        data["client_accepted"] = True
     event = CaseEvent.of(
         case, actor=user, verb=spec.label, from_step=from_step, to_step=case.step, note=reason,
-        data={"transition": spec.method}, created_at=case.step_entered_at,
+        data=data, created_at=case.step_entered_at,
         step_seconds=(case.step_entered_at - entered).total_seconds(),
     )
     event.save(force_insert=True)
@@ -146,6 +152,15 @@ def _check_follow_up_day(case):
             delivery.follow_up_on, case.client):
         gap = (f"The follow-up date ({delivery.follow_up_on:%a %d %b %Y}) has come: record the delivery again "
                "with a later date (the client's calendar), so the follow-up call comes after the resolution.")
+        raise CaseRuleError("Not yet: " + gap, gaps=[gap])
+
+
+def _check_client_mail_read(case):
+    """The client's email nobody has read yet holds the resolution (cases.client_word.unread_mail_refusal,
+    which the delivery record reads too): closed, the case leaves the unread list and its email can no
+    longer be marked read. A supervisor's override is not held by it (_force_close notes it instead)."""
+    gap = unread_mail_refusal(case)
+    if gap:
         raise CaseRuleError("Not yet: " + gap, gaps=[gap])
 
 
@@ -239,13 +254,21 @@ def _resolve(*, case, user, reason):
 
 def _force_close(*, case, user, reason):
     """A supervisor's override: nothing more is owed, so pending promises are withdrawn (those already
-    due stay broken), open items cancelled with the close reason, escalations resolved."""
+    due stay broken), open items cancelled with the close reason, escalations resolved. Closed from
+    `deliver` after the client said "It works" on their status page, the delivery was accepted (only the
+    rep's part of the gate was missing): its arrival and the estimate it kept stand (found by a review: the
+    override voided them as a delivery the client had not accepted). The client's email nobody has read
+    does not hold the override back; it is noted on the timeline, and stays on the case's emails."""
     from .promises import promise_withdraw
 
     note = f"Case closed by a supervisor: {reason}"
-    if case.closed_from_step == Step.DELIVER:  # closed without the client accepting the delivery
+    if case.closed_from_step == Step.DELIVER and not client_accepted_delivery(case):
         _unaccepted_arrival(case=case, user=user,
                             note=f"{note} — the delivery was not accepted by the client, so it kept no estimate.")
+    if case.client_wrote_at is not None:
+        event_record(case=case, actor=user, verb="client email unread at close",
+                     note=f"Closed by a supervisor with the client's email of {case.client_wrote_at:%d %b %Y %H:%M} "
+                          "UTC still unread: it stays on the case's emails; the client's mood is unknown.")
     _close_open_work(case=case, user=user, note=note,
                      settle=lambda promise, now: promise_withdraw(promise=promise, actor=user, note=note, now=now),
                      closed="closed by a supervisor")
