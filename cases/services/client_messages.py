@@ -5,8 +5,9 @@ outbound). The rules, here and only here:
   step allows it or not (cases.workflow). The plan needs its estimate; the client needs an address.
 - The client reads what the rep wrote for them and nothing internal: the text, the case reference,
   the handler's first name, for the plan the estimate range and the agreed cadence, their status link
-  (the live one, or one issued now when none is live) and how to reply. Never the summary, the
-  concerns, a colleague's name or address, or a coach warning.
+  (the live one, or one issued now when none is live; an email still waiting to leave when a new link
+  is issued is withdrawn and queued again with it: client_messages_relink_held) and how to reply. Never
+  the summary, the concerns, a colleague's name or address, or a coach warning.
 - A status update sent by email is logged as the update (status_update_log: the promise rule lives
   there), given when it was queued: it keeps the promise when queued before the deadline, even if the
   client's quiet hours hold the email back. An acknowledgement sent by email is recorded as the
@@ -213,14 +214,22 @@ def client_message_send(*, user, case, kind, text, client_mood="", client_line="
     extra = _plan_context(case, now) if kind == K.PLAN else {}
     update = _record(user=user, case=case, kind=kind, text=text, client_mood=client_mood, client_line=client_line,
                      now=now)
+    message = _queue(case=case, user=user, kind=kind, text=text, to=to, now=now, send_after=next_allowed_for_client(
+        now, case.client), update=update, warnings=coach_check(text, kind), extra=extra, system=system)
+    _record_queued(case=case, actor=user, message=message, now=now)
+    return message
+
+
+def _queue(*, case, user, kind, text, to, now, send_after, update, warnings, extra, system, created_by=None):
+    """Create the ClientMessage and its outbox row, the email rendered now with the client's status link as
+    it is now (_status_link)."""
     link, link_until = _status_link(case, user, now)
     subject = SUBJECTS[kind].format(ref=case.reference)
-    send_after = next_allowed_for_client(now, case.client)
     thread = thread_headers(case)
     message = ClientMessage.objects.create(
         case=case, kind=kind, body=text, to_email=to, subject=subject, outbox_key=f"{KEY_PREFIX}{uuid.uuid4().hex}",
         message_id=_message_id(case.reference), queued_at=now, send_after=send_after, status_update=update,
-        coach_warnings=coach_check(text, kind), created_by=user)
+        coach_warnings=warnings, created_by=created_by or user)
     context = {"subject": subject, "kind": kind.value, "client_name": case.client.name, "text": text,
                "case_ref": case.reference, "handler": handler_first_name(case), "team": settings.CLIENT_LINK_TEAM_NAME,
                "status_url": link, "status_until": local_time(link_until, case.client.tz, now=now) if link else "",
@@ -230,14 +239,21 @@ def client_message_send(*, user, case, kind, text, client_mood="", client_line="
                         from_email=settings.CLIENT_MAIL_FROM, not_before=send_after, system=system,
                         headers={"Reply-To": notices.reply_address(case.reference), "Message-ID": message.message_id,
                                  **thread})
-    held = send_after > now
-    note = (f"{kind.label} emailed to {to}"
-            + (f", held until {local_time(send_after, case.client.tz, now=now)} (the client's quiet hours)"
-               if held else "") + f": {text}")
-    event_record(case=case, actor=user, verb=QUEUED_VERB, note=note[:NOTE],
-                 data={"client_message": message.pk, "kind": kind.value, "send_after": send_after.isoformat(),
-                       "coach_warnings": message.coach_warnings})
     return message
+
+
+def _record_queued(*, case, actor, message, now, again=None):
+    """The timeline line of a queued message (`again`: the withdrawn one it stands in for)."""
+    held = message.send_after > now
+    note = (f"{message.get_kind_display()} emailed to {message.to_email}"
+            + (" again, with the client's new status link" if again is not None else "")
+            + (f", held until {local_time(message.send_after, case.client.tz, now=now)} (the client's quiet hours)"
+               if held else "") + f": {message.body}")
+    data = {"client_message": message.pk, "kind": message.kind, "send_after": message.send_after.isoformat(),
+            "coach_warnings": message.coach_warnings}
+    if again is not None:
+        data["replaces"] = again.pk
+    event_record(case=case, actor=actor, verb=QUEUED_VERB, note=note[:NOTE], data=data)
 
 
 def status_update_give(*, user, case, summary, channel, client_mood, given_at=None, client_line="",
@@ -282,9 +298,43 @@ def client_messages_withdraw_held(*, case, actor, why):
     client's address changes: written for a case that was still being worked, by its previous handler
     with a status link that no longer opens, or for an address that is no longer theirs. Each is marked
     withdrawn, with a line on the timeline; one going out this very instant goes."""
+    waiting = case.client_messages.filter(status__in=[ClientMessageStatus.QUEUED, ClientMessageStatus.FAILED])
+    _withdraw(case=case, actor=actor, messages=list(waiting), why=why)
+
+
+def client_messages_relink_held(*, case, actor, now):
+    """A new status link was just issued for the open `case` (status_links.status_link_issue, the one
+    place a link is issued; the caller holds the row lock), so the link every email still waiting to leave
+    was written with no longer opens (found by a review: an update held for the client's quiet hours
+    reached them with a dead link). Each queued one (held for the quiet hours, or waiting for a retry) is
+    taken back, marked withdrawn with a line on the timeline, and queued again as it was (text, address,
+    not before the same time, the update it stands for) with the new link: one email still leaves, never
+    two. One going out this very instant goes as it is, and is not queued again. One given up after its
+    retries is only withdrawn: the outbox's "retry now" would have sent it with the dead link."""
     waiting = list(case.client_messages.filter(status__in=[ClientMessageStatus.QUEUED, ClientMessageStatus.FAILED]))
-    taken_back = notices.withdraw_direct([m.outbox_key for m in waiting])
-    for message in waiting:
+    gave_up = [m for m in waiting if m.status == ClientMessageStatus.FAILED]
+    _withdraw(case=case, actor=actor, messages=gave_up,
+              why="the client's status link was replaced, so its link no longer opens (send it again if it still "
+                  "holds).")
+    queued = [m for m in waiting if m.status == ClientMessageStatus.QUEUED]
+    for old in _withdraw(case=case, actor=actor, messages=queued,
+                         why="the client's status link was replaced; it is queued again with the new link."):
+        update, old.status_update = old.status_update, None  # the update it stands for moves to the new one
+        old.save(update_fields=["status_update"])
+        kind = K(old.kind)
+        extra = _plan_context(case, now) if kind == K.PLAN and case.eta_earliest and case.eta_latest else {}
+        again = _queue(case=case, user=actor, kind=kind, text=old.body, to=old.to_email, now=now,
+                       send_after=old.send_after, update=update, warnings=old.coach_warnings, extra=extra,
+                       system=True, created_by=old.created_by)
+        _record_queued(case=case, actor=actor, message=again, now=now, again=old)
+
+
+def _withdraw(*, case, actor, messages, why):
+    """Take `messages` back from the outbox; each taken back is marked withdrawn, with a line on the
+    timeline. Returns those taken back (one going out this very instant goes)."""
+    taken_back = notices.withdraw_direct([m.outbox_key for m in messages])
+    withdrawn = []
+    for message in messages:
         if message.outbox_key not in taken_back:
             continue
         message.status, message.error = ClientMessageStatus.WITHDRAWN, why[:ERROR_TEXT]
@@ -292,6 +342,8 @@ def client_messages_withdraw_held(*, case, actor, why):
         event_record(case=case, actor=actor, verb="message to the client withdrawn",
                      note=f"{message.get_kind_display()} to {message.to_email} was not sent: {why}"[:NOTE],
                      data={"client_message": message.pk})
+        withdrawn.append(message)
+    return withdrawn
 
 
 def client_message_failed(*, key, error, at):

@@ -5,7 +5,7 @@ import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from ..errors import CaseRuleError
@@ -18,14 +18,14 @@ from ..permissions import can_edit_client_contact, can_edit_client_schedule, is_
 from ..schedule import has_allowed_time, quiet_widened
 from ..search import search_refresh
 from ..selectors import is_team_address
-from ..status_links import live_link_until
+from ..status_links import live_link_until, max_age
 from ..text import LINE, clean_text, is_copy, limit_of, normalise, require_substance
 from ..workflow import Record, ensure_allows
 from .common import (
     assign_reference, display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text,
 )
 from .client_messages import client_messages_rehold, client_messages_withdraw_held
-from .delivery import surveys_owed_send
+from .delivery import survey_after_revoke, surveys_owed_send
 from .irate import apply_irate_rule
 from .promises import (
     agreement_from, allowed_due, move_what_was_promised, pending_promise, pending_update_now, promise_move,
@@ -150,25 +150,41 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
 def _mail_to_old_address_taken_back(client, *, old, actor):
     """The client's address changed (not only its letter case), and the old one may be a stranger's (a
     typo corrected; found by a review): every email to the client still waiting to leave, on any of their
-    cases, is taken back (each was written to the old address); on an open case whose live status link an
-    email already took to the old address, that link stops working (the next email carries a new one).
-    The caller holds the client's row lock."""
+    cases, is taken back (each was written to the old address), and a status link an email already took to
+    the old address stops working (_link_went_to): on an open case the next email carries a new one; on a
+    closed case the resolved page is revoked too (found by a review: the stranger rated the case), and if
+    the client's rating is still owed a new page's link goes to their address now
+    (delivery.survey_after_revoke), whatever invitations went before. The caller holds the client's row lock."""
     old = (old or "").strip()
     if not old or old.casefold() == (client.email or "").strip().casefold():
         return
     now = timezone.now()
-    sent = ClientMessageStatus.SENT
     waiting = Q(client_messages__status__in=[ClientMessageStatus.QUEUED, ClientMessageStatus.FAILED])
-    linked = Q(step__in=OPEN_STEPS, client_messages__status=sent, client_messages__to_email__iexact=old,
-               client_messages__sent_at__gte=F("status_link_issued_at"))
-    for case in client.cases.filter(waiting | linked).distinct().order_by("pk"):
+    sent_there = Q(client_messages__status=ClientMessageStatus.SENT, client_messages__to_email__iexact=old)
+    for case in client.cases.filter(waiting | sent_there).distinct().order_by("pk"):
         case = lock_case(case)
         client_messages_withdraw_held(case=case, actor=actor, why="the client's address changed before it left "
                                                                    "(send it again if it still holds).")
-        if live_link_until(case, now) is not None and case.client_messages.filter(
-                status=sent, to_email__iexact=old, sent_at__gte=case.status_link_issued_at).exists():
-            revoke_status_links(case=case, actor=actor, now=now,
-                                why=f"The client's address changed: an email had taken the link to {old}.")
+        if not _link_went_to(case, old, now):
+            continue
+        revoke_status_links(case=case, actor=actor, now=now,
+                            why=f"The client's address changed: an email had taken the link to {old}.")
+        if not case.is_open:
+            survey_after_revoke(user=actor, case=case, now=now)
+
+
+def _link_went_to(case, address, now):
+    """Whether an email sent to `address` may have carried a link that opens `case` now, or (a closed case)
+    will open it again when the final page reopens for the follow-up call (status_links.final_page_reopen).
+    Open: one sent since the live link was issued. Closed, with a final page (showing or not): one queued
+    since the earliest moment the link live at closing could have been issued (every email queued since the
+    closing carries the final page's link; one before it, the live link that became the final page)."""
+    sent = case.client_messages.filter(status=ClientMessageStatus.SENT, to_email__iexact=address)
+    if case.is_open:
+        return live_link_until(case, now) is not None and sent.filter(sent_at__gte=case.status_link_issued_at).exists()
+    if case.status_link_final_version is None:
+        return False
+    return sent.filter(queued_at__gt=case.step_entered_at - max_age()).exists()
 
 
 def _ensure_may_change(user, client, *, case, changed, name):

@@ -4,7 +4,9 @@ issuing a new link (here), every change of owner (handoffs._transfer: handoff ac
 request accepted, a supervisor's reassignment, irate or not), closing the case (transitions: resolve and
 force close, which keep a final "resolved" page for a while) and a revoke by hand (here: the case page,
 the issue page and the admin). What a version opens is read in cases.status_links.link_state.
-`final_page_reopen` (the follow-up call logged) opens the closed case's final page again for a while."""
+`final_page_reopen` (the follow-up call logged) opens the closed case's final page again for a while.
+An email still waiting to leave when a new link is issued is queued again with it (an email is rendered
+when it is queued: it would reach the client with a link that no longer opens; found by a review)."""
 import datetime as dt
 from dataclasses import dataclass
 
@@ -87,7 +89,11 @@ def _ensure_may_manage(user, case, doing):
 @transaction.atomic
 def status_link_issue(*, user, case, site_url=None):
     """Sign a new link for the case's client (earlier links stop working) and note it on the timeline
-    (who issued it, until when). Returns the IssuedLink to pass on."""
+    (who issued it, until when). The emails to the client still waiting to leave carry the earlier link:
+    each is queued again with this one (client_messages.client_messages_relink_held). Returns the
+    IssuedLink to pass on."""
+    from .client_messages import client_messages_relink_held  # it reads this module's links
+
     case = lock_case(case)
     _ensure_may_manage(user, case, "give out")
     if not case.is_open:
@@ -102,6 +108,7 @@ def status_link_issue(*, user, case, site_url=None):
                  note=f"Valid until {expires_at:%d %b %Y %H:%M} UTC." + (" The earlier link no longer works."
                                                                          if replaced else ""),
                  data={"expires_at": expires_at.isoformat(), "version": case.status_link_version})
+    client_messages_relink_held(case=case, actor=user, now=now)
     return IssuedLink(path=path, url=(site_url or settings.SITE_URL).rstrip("/") + path, expires_at=expires_at)
 
 
