@@ -79,7 +79,8 @@ QUEUE_ESCALATION_FIELDS = (
 
 def escalation_queue(*, reason="", status=""):
     """The queue's order under the filter: one dict per case with escalations under it (pk,
-    escalation_count, oldest_escalation_at, heat, and last_resolved_at when filtered for resolved ones),
+    oldest_escalation_at, heat; escalation_count under a filter, and last_resolved_at when filtered for
+    resolved ones),
     in the queue's order. Only ids and aggregates: `with_escalations` fetches a page's cases.
 
     The queue as it opens (no filter) reads the keys kept on the case with open_escalation_count
@@ -87,10 +88,10 @@ def escalation_queue(*, reason="", status=""):
     (case_queue_order): an index-only scan of the queued cases, however long the history. A filter
     aggregates the escalations it matches, which the keys cannot say."""
     if not reason and not status:
+        # Only what the index holds (the count is the page's cases' own open_escalation_count: with_escalations)
         return (Case.objects.filter(open_escalation_count__gt=0)
-                .annotate(heat=queue_heat(), escalation_count=F("open_escalation_count"),
-                          oldest_escalation_at=F("queue_since"))
-                .values("pk", "heat", "escalation_count", "oldest_escalation_at")
+                .annotate(heat=queue_heat(), oldest_escalation_at=F("queue_since"))
+                .values("pk", "heat", "oldest_escalation_at")
                 .order_by("heat", "oldest_escalation_at", "pk"))
     qs = Case.objects.filter(_in_queue(reason=reason, status=status, prefix="escalations__"))
     if status != EscalationStatus.RESOLVED:
@@ -138,7 +139,7 @@ def with_escalations(rows, *, reason="", status=""):
     for row in rows:
         case = cases[row["pk"]]
         case.escalation_count, case.oldest_escalation_at, case.heat = (
-            row["escalation_count"], row["oldest_escalation_at"], row["heat"])
+            row.get("escalation_count", case.open_escalation_count), row["oldest_escalation_at"], row["heat"])
         case.last_resolved_at = row.get("last_resolved_at")
         page.append(case)
     by_case = {case.pk: [] for case in page}
