@@ -153,7 +153,8 @@ def test_a_read_of_a_set_of_ids_a_time_and_an_id_is_the_orms(two_cases, rep):
         orm_rows, orm_sql = sent(lambda args: list(orm_late(*args)), (ids, when, rep.pk))
 
         assert [(p.pk, p.late) for p in frozen_rows] == [(p.pk, p.late) for p in orm_rows] and frozen_rows
-        assert len(frozen_sql) == 1 and str(STAND_IN) not in frozen_sql[0] and "1901" not in frozen_sql[0]
+        # the stand-in date itself: a bare "1901" may be in a timestamp's microseconds (a CI flake)
+        assert len(frozen_sql) == 1 and str(STAND_IN) not in frozen_sql[0] and "1901-01-01" not in frozen_sql[0]
     assert LATE(frozenset({two_cases[0].pk}), timezone.now(), rep.pk) == list(
         orm_late({two_cases[0].pk}, timezone.now(), rep.pk))
 
