@@ -19,18 +19,15 @@ def _not_a_copy(text, sources, *, field, message):
     return text
 
 
-def _concern_texts(case):
+def _concern_texts(concerns):
     """What the client's concerns say: each one's description and its impact."""
-    return [text for c in case.concerns.all() for text in (c.description, c.impact)]
+    return [text for c in concerns for text in (c.description, c.impact)]
 
 
-def _sources(model, case, concerns=None):
-    """What a note of `model` must not merely repeat: the client's concerns (`concerns`, or all the case's:
-    what is wrong, and how it affects them), and for a recommitment the acknowledgements too."""
-    texts = _concern_texts(case) if concerns is None else [text for c in concerns for text in (c.description, c.impact)]
-    if model is Recommitment:
-        texts += [a.text for a in case.acknowledgements.all()]
-    return texts
+def _sources(model, concerns, acknowledgements):
+    """What a note of `model` must not merely repeat: the client's `concerns` (what is wrong, and how it
+    affects them), and for a recommitment the `acknowledgements` (their texts) too (read only then)."""
+    return _concern_texts(concerns) + (list(acknowledgements) if model is Recommitment else [])
 
 
 _COPIED = {
@@ -50,13 +47,14 @@ def ensure_notes_stay_own(case):
     merely shares everyday words with the notes, spread over the other concerns, is the client's and is taken
     (found by a review: "You closed my ticket and your team stopped answering" was refused beside the
     acknowledgement "I hear you: your orders have stopped and payroll is close")."""
-    for model, notes in ((Acknowledgement, case.acknowledgements.all()), (Recommitment, case.recommitments.all())):
-        notes = list(notes)
-        if not notes:  # none yet (at intake): the sources are not read
-            continue
-        for concern in case.concerns.all():
-            sources = _sources(model, case, [concern])
-            if any(is_copy(note.text, sources) for note in notes):
+    acknowledged = [a.text for a in case.acknowledgements.all()]
+    recommitted = [r.text for r in case.recommitments.all()]
+    if not acknowledged and not recommitted:  # none yet (at intake): the concerns are not read
+        return
+    concerns = list(case.concerns.all())
+    for model, notes in ((Acknowledgement, acknowledged), (Recommitment, recommitted)):
+        for concern in concerns if notes else ():
+            if any(is_copy(note, _sources(model, [concern], acknowledged)) for note in notes):
                 raise CaseRuleError(f"The {model._meta.verbose_name} on this case says this already; the concern "
                                     "would make it a copy. Describe the concern in the client's words.",
                                     field="description")
@@ -67,7 +65,8 @@ def _note_record(*, user, case, text, model, record, context, verb, empty):
     ensure_can_work(user, case)
     ensure_allows(case, record)
     text = require_substance(text, field="text", message=empty, limit=limit_of(model, "text"))
-    _not_a_copy(text, _sources(model, case), field="text", message=_COPIED[model])
+    _not_a_copy(text, _sources(model, case.concerns.all(), case.acknowledgements.values_list("text", flat=True)),
+                field="text", message=_COPIED[model])
     warnings = coach_warnings(text, context)
     note = model.objects.create(case=case, text=text, coach_warnings=warnings, created_by=user)
     event_record(case=case, actor=user, verb=verb, note=text, data={"coach_warnings": warnings})

@@ -36,6 +36,27 @@ def test_a_new_concern_posted_on_the_page_in_gather_is_added(rep_client, rep, de
     assert case.concerns.count() == 2
 
 
+def test_checking_the_notes_after_a_concern_reads_each_table_once_however_many_concerns(rep, dennis):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases.services.steps import ensure_notes_stay_own
+
+    case = advance_to(open_case(rep, dennis), Step.GATHER, rep)
+    services.recommitment_record(user=rep, case=case, text="The team will restore the order feed before noon")
+
+    counted = []
+    for _ in range(2):
+        with CaptureQueriesContext(connection) as queries:
+            ensure_notes_stay_own(case)
+        counted.append(len(queries))
+        for i in range(5):
+            services.concern_add(user=rep, case=case, description=f"Supplier portal {i} rejects every invoice",
+                                 impact="Month-end closing cannot start on time", feeling="Worried")
+
+    assert counted[0] == counted[1] == 3  # acknowledgements, recommitments, concerns
+
+
 def test_a_concern_reworded_to_the_acknowledgement_and_more_is_still_refused(rep, dennis):
     """The note must not become a copy of the concern: the note's words with new words around them (the
     concern not a copy of the note, the note a copy of the concern) are refused like the note pasted."""
