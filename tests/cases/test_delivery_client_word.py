@@ -170,6 +170,7 @@ def test_an_override_after_the_client_said_it_works_keeps_the_arrival_and_its_es
     assert list(case.promises.filter(kind=PromiseKind.ETA).values_list("status", flat=True)) == [PromiseStatus.KEPT]
     assert not case.events.filter(verb="promise restored").exists()
     assert case.events.get(verb=Transition.FORCE_CLOSE.label).data.get("client_accepted") is True
+    assert eta.case_verdicts(case) == [verdict]  # judging again from the rows gives the kept verdict
 
 
 @pytest.mark.django_db
