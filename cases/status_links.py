@@ -265,13 +265,11 @@ def client_status(case):
     )
 
 
-def client_final_status(case):
-    """The closed case's last page: its reference and when it was closed (resolved, or by override without
-    the client's "It works"), in the client's time zone."""
-    from .client_word import client_accepted_delivery  # it reads this module
-
-    # An override after the client said "It works" closed a delivery they accepted: not "without a
-    # confirmed fix" (found by a review).
-    unconfirmed = case.closed_by_override and not client_accepted_delivery(case)
+def client_final_status(case, *, client_accepted=False):
+    """The closed case's last page: its reference and when it was closed (resolved, or by override), in the
+    client's time zone. `client_accepted`: the client said "It works" in the stay the case was closed from
+    (cases.client_word, which the page reads anyway): an override after it closed a delivery they accepted,
+    not one "without a confirmed fix" (found by a review)."""
     return ClientFinalStatus(reference=case.reference or "", time_zone=case.client.time_zone,
-                             resolved_at=_local(case)(case.resolved_at), closed_by_override=unconfirmed)
+                             resolved_at=_local(case)(case.resolved_at),
+                             closed_by_override=case.closed_by_override and not client_accepted)

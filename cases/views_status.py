@@ -61,7 +61,8 @@ def _status_page(request, link, token, *, answer_form=None, survey_form=None, re
     ctx = {"word": word, "token": token, "refused": refused, "you_wrote": you_wrote}
     if link.final:
         return client_page(request, "status/resolved.html", {
-            **ctx, "status": client_final_status(link.case), "team": settings.CLIENT_LINK_TEAM_NAME,
+            **ctx, "status": client_final_status(link.case, client_accepted=word.said_it_works),
+            "team": settings.CLIENT_LINK_TEAM_NAME,
             "survey_form": survey_form or ClientSurveyForm()}, status)
     answer_form = answer_form or ClientAnswerForm()
     if not answer_form.is_bound:  # a fresh form answers the attempt the page shows now
