@@ -43,20 +43,19 @@ def given_by(handoff, accepted_by):
     return handoff.requested_by or handoff.from_user
 
 
-def hand_on_promises(*, case, old_owner_id, new_owner, actor, now, handoff=None):
+def hand_on_promises(*, case, old_owner_id, new_owner, actor, now):
     """The promises the old owner held for this case (updates, ETA, follow-up, items without an assignee,
     and items of someone else's whose promise they held as the owner: a hand-back waiting for the owner's
     answer, found by a review) and still ahead of their deadline pass to the new owner, those about to
-    fall due only if the new owner takes the case on themselves (promises.handover_cutoff): one claiming a
-    case opened from email (`actor`), or giving it to themselves in `handoff` (given_by); action items
-    keep their assignees, and the old owner the promises of the items they hold themselves. The case's
+    fall due only if the new owner takes the case on themselves (promises.handover_cutoff: `actor`, who
+    gives the case, is the new owner: one claiming a case opened from email, or given_by a handoff);
+    action items keep their assignees, and the old owner the promises of the items they hold themselves. The case's
     reminders (an update due, the follow-up call) go to whoever owns it: the new owner is reminded afresh,
     and one queued for the old owner is taken back if it has not left (automation.reminders_settled)."""
-    giver = actor if handoff is None else given_by(handoff, actor)
     held = case.promises.filter(Q(action_item__isnull=True) | Q(action_item__assignee__isnull=True)
                                 | ~Q(action_item__assignee_id=old_owner_id),
                                 status=PromiseStatus.PENDING, owner_id=old_owner_id)
-    held.filter(due_at__gt=handover_cutoff(new_holder=new_owner, actor=giver, now=now)).update(owner=new_owner)
+    held.filter(due_at__gt=handover_cutoff(new_holder=new_owner, actor=actor, now=now)).update(owner=new_owner)
     case.promises.filter(status=PromiseStatus.PENDING, action_item__isnull=True).update(reminded_at=None)
 
 
@@ -82,8 +81,8 @@ def _transfer(*, case, new_owner, actor, handoff):
     take_back_client_word(case=case, actor=actor, now=now)
     case.watchers.add(old_owner)
     case.watchers.remove(new_owner)
-    hand_on_promises(case=case, old_owner_id=old_owner.pk, new_owner=new_owner, actor=actor, now=now,
-                     handoff=handoff)
+    hand_on_promises(case=case, old_owner_id=old_owner.pk, new_owner=new_owner, actor=given_by(handoff, actor),
+                     now=now)
     return old_owner
 
 
