@@ -12,11 +12,7 @@ def apply_irate_rule(*, case, actor, owner_changed=False):
     back, and an irate client gets the owner's supervisor (found by a review: a reopened irate case kept a
     co-owner who could not open it, and no supervisor)."""
     if case.co_owner_id is not None and not holds_supervisor_role(case.co_owner_id):
-        former = case.co_owner
-        case.co_owner = None
-        case.save(update_fields=["co_owner", "updated_at"])
-        event_record(case=case, actor=actor, verb="co-owner removed",
-                     note=f"{display_name(former)} is no longer a supervisor and steps back.")
+        _step_back(case, actor, "{} is no longer a supervisor and steps back.")
     if owner_changed and case.is_irate and case.co_owner_id is not None:
         return _co_owner_for_new_owner(case=case, actor=actor)
     if case.is_irate and case.co_owner_id is None:
@@ -28,23 +24,23 @@ def apply_irate_rule(*, case, actor, owner_changed=False):
         event_record(case=case, actor=actor, verb="co-owner added",
                      note=f"{display_name(supervisor)} co-owns the case while the client is irate.")
     elif not case.is_irate and case.co_owner_id is not None:
-        former = case.co_owner
-        case.co_owner = None
-        case.save(update_fields=["co_owner", "updated_at"])
-        event_record(case=case, actor=actor, verb="co-owner removed",
-                     note=f"The client has calmed down; {display_name(former)} steps back.")
+        _step_back(case, actor, "The client has calmed down; {} steps back.")
     return case
+
+
+def _step_back(case, actor, why):
+    """The co-owner leaves the case, on the timeline: `why` names them at {}."""
+    former = case.co_owner
+    case.co_owner = None
+    case.save(update_fields=["co_owner", "updated_at"])
+    event_record(case=case, actor=actor, verb="co-owner removed", note=why.format(display_name(former)))
 
 
 def _co_owner_for_new_owner(*, case, actor):
     supervisor = supervisor_for(case.owner)
     if supervisor is None or supervisor.pk == case.owner_id:
         if case.co_owner_id == case.owner_id:  # the co-owner took the case and has nobody above them
-            former = case.co_owner
-            case.co_owner = None
-            case.save(update_fields=["co_owner", "updated_at"])
-            event_record(case=case, actor=actor, verb="co-owner removed",
-                         note=f"{display_name(former)} now owns the case; there is no other supervisor to co-own it.")
+            _step_back(case, actor, "{} now owns the case; there is no other supervisor to co-own it.")
         return case
     if supervisor.pk == case.co_owner_id:
         return case
