@@ -12,7 +12,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, FSMFie
 
 from ..permissions import FSM_PERMISSIONS
 from ..workflow import COMPLETE_TRANSITIONS, OPEN_STEPS, STALL_WATCH_STEPS, Transition  # noqa: F401
-from .choices import TEMPERATURE_CHOICES, Channel, Mood, Step
+from .choices import TEMPERATURE_CHOICES, Channel, EscalationReason, Mood, Step
 from .people import Client
 
 T = Transition
@@ -24,9 +24,17 @@ _INTAKE_MOODS = frozenset(value for value, _label in TEMPERATURE_CHOICES)
 HEAT_IRATE, HEAT_BROKEN_PROMISE, HEAT_UPSET, HEAT_OTHER = 0, 1, 2, 3
 
 
+def system_broken(prefix=""):
+    """An escalation that makes its queued case hot: a broken promise the system raised. `prefix` reaches the
+    escalation from the model queried ("escalations__" from Case). Case.queue_broken keeps it for the case's
+    open ones (services.common.refresh_counters, the broken-promise sweep)."""
+    return models.Q(**{f"{prefix}reason": EscalationReason.BROKEN_PROMISE, f"{prefix}raised_by_system": True})
+
+
 def queue_heat(broken=None):
     """A queued case's heat tier, as SQL: irate (the temperature, or a rep's flag), else a broken promise
-    the system escalated (`broken`: the Q saying so, by default the case's own `queue_broken`), else angry
+    the system escalated (`broken`: the Q saying so, by default the case's own `queue_broken`; per escalation,
+    system_broken), else angry
     or upset, else the rest. Written once: the queue's index (Case.Meta) and its filtered views
     (per escalation, `broken` naming the escalation's fields) read the same tiers."""
     return models.Case(

@@ -4,7 +4,8 @@ from django.db.models import Count, Min, Q
 
 from .. import text
 from ..errors import CaseRuleError
-from ..models import Case, CaseEvent, EscalationReason, EscalationStatus, ItemStatus, PromiseStatus
+from ..models import Case, CaseEvent, EscalationStatus, ItemStatus, PromiseStatus
+from ..models.case import system_broken
 from ..permissions import can_work_case
 from ..search import SEARCH_FIELDS, search_fill
 
@@ -90,8 +91,8 @@ COUNTER_FIELDS = [
     "open_item_count", "unassigned_item_count", "undated_item_count", "earliest_item_due_at",
     "open_escalation_count", "queue_since", "queue_broken", "next_promise_due_at",
 ]
-# An escalation that makes a queued case hot (models.case.queue_heat): a broken promise the system raised.
-SYSTEM_BROKEN = Q(reason=EscalationReason.BROKEN_PROMISE, raised_by_system=True)
+# An escalation that makes a queued case hot (models.case.queue_heat).
+SYSTEM_BROKEN = system_broken()
 
 
 def require_text(value, *, field, message, limit=text.NOTE):

@@ -24,8 +24,8 @@ from ..paging import window_page
 from ..workflow import Transition
 from . import supervisor_required
 from .selectors import (
-    case_for_supervisor, case_of_escalation, escalation_queue, escalations_of_case, reassign_candidates,
-    with_escalations,
+    case_for_supervisor, case_of_escalation, escalation_queue, escalations_of_case, queue_scope,
+    reassign_candidates, with_escalations,
 )
 
 PAGE_SIZE = 50
@@ -35,7 +35,7 @@ PAGE_SIZE = 50
 @require_GET
 def queue(request):
     filters = QueueFilterForm(request.GET)
-    scope = filters.filters()
+    scope = queue_scope(**filters.filters())
     page = window_page(escalation_queue(**scope), PAGE_SIZE, request.GET.get("page"),
                        rows=lambda part: with_escalations(part, **scope))
     return render(request, "supervisor/queue.html", {

@@ -22,18 +22,15 @@ from django.utils import timezone
 from ..backends import load_permissions
 from ..frozen import FrozenRead
 from ..models import Case, Escalation, EscalationNote, EscalationReason, EscalationStatus, Promise, PromiseStatus
-from ..models.case import queue_heat
+from ..models.case import queue_heat, system_broken
 from ..permissions import escalation_holder
 from ..selectors_ui import assignable_users
 
 # Resolved escalations the case's page still shows under "Recently resolved".
 RECENTLY_RESOLVED = dt.timedelta(days=30)
-# Per escalation (the filtered queue): one that makes its case hot, as Case.queue_broken says for the
-# case's open ones (services.common.SYSTEM_BROKEN).
-_BROKEN_HERE = Q(escalations__reason=EscalationReason.BROKEN_PROMISE, escalations__raised_by_system=True)
 
 
-def _in_queue(*, reason="", status="", prefix=""):
+def _in_queue(*, reason="", status="", prefix="", takers=None):
     """The escalations a queue filter covers: open and taken by default, or one status; one reason or all.
     "Open" and "taken" say who holds it (permissions.escalation_holder): an escalation whose taker has left
     the team or lost the role waits to be taken, so it is open, not taken (found by a review: the Open filter
@@ -41,7 +38,7 @@ def _in_queue(*, reason="", status="", prefix=""):
     # Positive conditions only: negated across the case's escalations, Django would ask for cases with
     # no resolved escalation at all.
     if status in (EscalationStatus.OPEN, EscalationStatus.TAKEN):
-        holding, left = _takers()
+        holding, left = takers or _takers()
         taken = Q(**{f"{prefix}status": EscalationStatus.TAKEN})
         if status == EscalationStatus.OPEN:
             q = Q(**{f"{prefix}status": EscalationStatus.OPEN}) | (taken & Q(**{f"{prefix}supervisor__in": left}))
@@ -51,6 +48,13 @@ def _in_queue(*, reason="", status="", prefix=""):
         statuses = [status] if status else [EscalationStatus.OPEN, EscalationStatus.TAKEN]
         q = Q(**{f"{prefix}status__in": statuses})
     return q & Q(**{f"{prefix}reason": reason}) if reason else q
+
+
+def queue_scope(*, reason="", status=""):
+    """A queue filter as the page's reads take it: filtered for Open or Taken, who holds what is read once
+    for the page's order and its escalations alike (`takers`)."""
+    takers = _takers() if status in (EscalationStatus.OPEN, EscalationStatus.TAKEN) else None
+    return {"reason": reason, "status": status, "takers": takers}
 
 
 def _takers():
@@ -77,7 +81,7 @@ QUEUE_ESCALATION_FIELDS = (
 )
 
 
-def escalation_queue(*, reason="", status=""):
+def escalation_queue(*, reason="", status="", takers=None):
     """The queue's order under the filter: one dict per case with escalations under it (pk,
     oldest_escalation_at, heat; escalation_count under a filter, and last_resolved_at when filtered for
     resolved ones),
@@ -93,14 +97,14 @@ def escalation_queue(*, reason="", status=""):
                 .annotate(heat=queue_heat(), oldest_escalation_at=F("queue_since"))
                 .values("pk", "heat", "oldest_escalation_at")
                 .order_by("heat", "oldest_escalation_at", "pk"))
-    qs = Case.objects.filter(_in_queue(reason=reason, status=status, prefix="escalations__"))
+    qs = Case.objects.filter(_in_queue(reason=reason, status=status, prefix="escalations__", takers=takers))
     if status != EscalationStatus.RESOLVED:
         qs = qs.filter(open_escalation_count__gt=0)
     aggregates = {
         # filter() before annotate(): the aggregates count only the escalations the filter matched.
         "escalation_count": Count("escalations__case_id"),
         "oldest_escalation_at": Min("escalations__created_at"),
-        "heat": Min(queue_heat(broken=_BROKEN_HERE)),
+        "heat": Min(queue_heat(broken=system_broken("escalations__"))),
     }
     if status == EscalationStatus.RESOLVED:
         aggregates["last_resolved_at"] = Max("escalations__resolved_at")
@@ -114,8 +118,8 @@ def _queue_cases(ids):
             .annotate(next_promise_kind=Subquery(next_promise.values("kind")[:1])))
 
 
-def _queue_escalations(case_ids, *, reason="", status=""):
-    return (Escalation.objects.filter(_in_queue(reason=reason, status=status), case__pk__any=case_ids)
+def _queue_escalations(case_ids, *, reason="", status="", takers=None):
+    return (Escalation.objects.filter(_in_queue(reason=reason, status=status, takers=takers), case__pk__any=case_ids)
             .select_related("raised_by", "supervisor", "promise__owner").only(*QUEUE_ESCALATION_FIELDS)
             .order_by("created_at", "id"))
 
@@ -125,7 +129,7 @@ _QUEUE_CASES = FrozenRead(_queue_cases)
 _QUEUE_ESCALATIONS = FrozenRead(_queue_escalations)
 
 
-def with_escalations(rows, *, reason="", status=""):
+def with_escalations(rows, *, reason="", status="", takers=None):
     """A page of escalation_queue as cases, in its order, with what each row says, in two more queries
     whatever the page's length: the cases (client, owner and the kind of the pending promise due first;
     its time is the case's next_promise_due_at), then their escalations under the filter:
@@ -144,7 +148,7 @@ def with_escalations(rows, *, reason="", status=""):
         page.append(case)
     by_case = {case.pk: [] for case in page}
     if reason or status:
-        escalations = _queue_escalations(frozenset(by_case), reason=reason, status=status)
+        escalations = _queue_escalations(frozenset(by_case), reason=reason, status=status, takers=takers)
     else:  # the queue as it opens: its SQL written once per process
         escalations = _QUEUE_ESCALATIONS(frozenset(by_case))
     for escalation in _held(escalations):
