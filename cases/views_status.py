@@ -113,7 +113,11 @@ def _post(request, token, form_class, form_key, *, refusal, recorded, write, anc
             add_rule_error(form, exc)
             return _status_page(request, link, token, **{form_key: form}, status=422)
         # Refused as a whole (an answer to an earlier attempt, say): the page as it is now, with what the
-        # client wrote kept in a fresh form for the question asked now.
+        # client wrote kept in a fresh form for the question asked now; a closed case's page asks nothing,
+        # so it says their words back.
+        if link.final:
+            return _status_page(request, link, token, refused=exc.message, you_wrote=form.cleaned_data.get("text", ""),
+                                status=409)
         typed = {name: value for name, value in form.cleaned_data.items() if name != "attempt"}
         return _status_page(request, link, token, refused=exc.message, status=409,
                             **{form_key: form_class(initial=typed)})

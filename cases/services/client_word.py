@@ -28,8 +28,8 @@ from ..formatting import case_context
 from ..models import ClientAnswer, ClientAnswerKind, ClientSurvey, ConfirmedBy, Delivery
 from ..models.client_word import ANSWER_TEXT, SCORES, SURVEY_COMMENT
 from ..notices import notify
+from ..permissions import may_own_cases
 from ..selectors import supervisor_emails_for
-from ..status_links import excerpt
 from ..text import clean_text
 from ..workflow import MOVE_LABELS, Transition, is_closed
 from .common import event_record, lock_case
@@ -86,11 +86,10 @@ def client_delivery_answer(*, case, works, text="", attempt=""):
 def _late_not_yet(case, *, works, text, attempt):
     """The case closed from `deliver` while the client's page was open, and they answer from it: "Not yet"
     about the stay the case was closed from is kept (not thrown away: found by a review) and reaches the
-    team; anything else is refused with what they wrote said back (the closed page has no form to keep it)."""
+    team; anything else is refused (the page says back what they wrote: cases.views_status)."""
     started = late_word_attempt(case)
     if works or started is None or attempt != attempt_key(case, started):
-        written = excerpt(text)
-        raise CaseRuleError(RESOLVED_REFUSAL + (f" Not sent. You wrote: “{written}”" if written and not works else ""))
+        raise CaseRuleError(RESOLVED_REFUSAL)
     recorded = closed_attempt_answer(case, started)
     if recorded is not None:
         return recorded, False
@@ -143,8 +142,10 @@ def _still_missing(delivery):
 
 def _tell_owner(case, answer, way_back=Transition.LOOSE_ENDS.label):
     """The owner and co-owner hear the client's "Not yet" at once; `way_back` is the move that takes the
-    case back to the plan. On a closed case nobody active may hold it any more: their supervisor hears it."""
-    to = [u.email for u in (case.owner, case.co_owner) if u is not None and u.is_active and u.email]
+    case back to the plan. Only someone who may still work cases hears it (permissions.may_own_cases): on a
+    closed case whose owner and co-owner have since left or lost the role, the owner's supervisor does (found
+    by a review: an active owner without the role was told, and nobody who could reopen the case)."""
+    to = [u.email for u in (case.owner, case.co_owner) if u is not None and may_own_cases(u) and u.email]
     if not to and is_closed(case.step):
         to = supervisor_emails_for(case.owner)
     if not to:

@@ -183,3 +183,16 @@ def test_an_override_without_the_clients_word_still_voids_the_arrival(rep, super
     arrival.refresh_from_db()
     assert arrival.eta_verdict == ""
     assert case.events.filter(verb="promise restored").exists()
+
+
+@pytest.mark.django_db
+def test_a_late_not_yet_reaches_the_supervisor_when_the_owner_lost_the_role(frozen, rep, supervisor, at_delivery):
+    dennis = DennisBrowser(token_of(rep, at_delivery))
+    attempt = page_attempt(dennis)
+    resolve(rep, at_delivery)
+    rep.groups.clear()  # still an active account, no longer a rep: they cannot reopen the case
+    frozen.shift(dt.timedelta(minutes=5))
+
+    assert dennis.post("not_yet", NOT_YET_WORDS, attempt=attempt).status_code == 302
+
+    assert OutboxMessage.objects.get(kind="client_not_yet").to == [supervisor.email]
