@@ -13,7 +13,7 @@ from cases import services
 from cases.errors import CaseRuleError
 from cases.models import CaseEvent, EscalationReason, EscalationStatus, Step
 from cases.once import ALREADY
-from cases.selectors import REP_GROUP
+from cases.selectors import REP_GROUP, SUPERVISOR_GROUP
 from tests.cases.helpers import advance_to, meet_gate, open_case
 from tests.factories import SupervisorFactory
 
@@ -190,6 +190,21 @@ def test_the_take_button_takes_it_over(bea, left_the_role):
     http.post(take, data)
 
     assert left_the_role.escalations.get().supervisor == bea
+
+
+def test_a_resolve_from_a_page_that_showed_the_take_as_waiting_is_refused_once_the_taker_is_back(
+        al, bea, left_the_role):
+    """The page said "no longer works escalations: it waits to be taken"; Al gets the role back before the
+    resolve: the form names no take, so the resolve is refused over Al's (found by a review)."""
+    resolve = case_url("case_resolve", left_the_role)
+    bea_http = signed_in(bea)
+    data = form_data(bea_http.get(case_url("case_escalations", left_the_role)).content.decode(), resolve)
+    al.groups.set([Group.objects.get(name=SUPERVISOR_GROUP)])
+
+    response = bea_http.post(resolve, {**data, "resolution": RESOLUTION})
+
+    assert response.status_code == 422 and "since you opened this page" in response.content.decode()
+    assert left_the_role.escalations.get().status == EscalationStatus.TAKEN
 
 
 # --- the status link, sent twice ----------------------------------------------------------------------
