@@ -12,10 +12,11 @@ user's own permissions may carry them, since the supervisor's duties (co-owning 
 broken promises, the co-owner check above) follow the group, and such a permission made a supervisor by
 permission that nothing checked. Found by a review."""
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Prefetch
 
 from .roles import SUPERVISOR_EXTRA
 from .selectors import REP_GROUP, SUPERVISOR_GROUP
@@ -41,12 +42,14 @@ def group_loss_problems(groups, permissions=()):
     groups are deleted): role_change_problems of every member, as the user form would check the same
     change."""
     permissions, gone = list(permissions), {g.pk for g in groups}
-    members = User.objects.filter(groups__in=list(gone)).distinct().order_by("username").prefetch_related("groups")
+    members = (User.objects.filter(groups__in=list(gone)).distinct().order_by("username")
+               .prefetch_related("groups", Prefetch("user_permissions",
+                                                    queryset=Permission.objects.select_related("content_type"))))
     problems = []
     for member in members:
         problems += role_change_problems(
             member, active=member.is_active, groups=[g for g in member.groups.all() if g.pk not in gone],
-            user_permissions=list(member.user_permissions.select_related("content_type")) + permissions,
+            user_permissions=list(member.user_permissions.all()) + permissions,
             superuser=member.is_superuser)
     return problems
 
@@ -106,12 +109,10 @@ class RoleGroupAdmin(GroupAdmin):
         return super().has_delete_permission(request, obj) and (obj is None or obj.name not in ROLE_GROUPS)
 
     def get_deleted_objects(self, objs, request):
-        """The delete page and the bulk action both ask here: a member's work listed as protected refuses
-        the delete (and the page says why)."""
+        """The delete page and the bulk action both ask here: a member's work, listed as protected, refuses
+        the delete and says why."""
         to_delete, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         problems = group_loss_problems([group for group in objs if group.name not in ROLE_GROUPS])
-        for problem in problems:
-            self.message_user(request, problem, messages.ERROR)
         return to_delete, counts, perms_needed, list(protected) + problems
 
 
