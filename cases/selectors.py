@@ -160,6 +160,13 @@ def at_mailin_domain(address):
     return (address or "").strip().lower().rstrip(".").endswith("@" + settings.MAILIN_DOMAIN.lower())
 
 
+def is_own_address(email):
+    """Whether `email` is one of the tracker's own addresses, in any spelling (_mailbox): one it sends from
+    (send_addresses) or any at MAILIN_DOMAIN. Mail from one coming back in is a loop (mailin)."""
+    mailbox = _mailbox(email)
+    return bool(mailbox) and (at_mailin_domain(mailbox) or mailbox in {_mailbox(a) for a in send_addresses()})
+
+
 def is_team_address(email):
     """Whether `email` reaches the team: any user's mailbox (active or not; in any letter case, quoted,
     or with a +tag, found by a review: rep+client@ reached the rep), the team's own From addresses
@@ -169,10 +176,7 @@ def is_team_address(email):
     mailbox = _mailbox(email)
     if not mailbox:
         return False
-    if at_mailin_domain(mailbox):
-        return True
-    ours = [*send_addresses(), *(parseaddr(address)[1] for address in settings.MAILIN_UNCLAIMED_NOTIFY)]
-    if mailbox in {_mailbox(address) for address in ours}:
+    if is_own_address(mailbox) or mailbox in {_mailbox(parseaddr(a)[1]) for a in settings.MAILIN_UNCLAIMED_NOTIFY}:
         return True
     domain = mailbox.rpartition("@")[2]
     users = get_user_model().objects.filter(email__iendswith=f"@{domain}").values_list("email", flat=True)

@@ -17,7 +17,6 @@ from django.conf import settings
 from django.core import signing
 from django.utils.crypto import constant_time_compare
 
-from cases.selectors import at_mailin_domain
 
 SALT = "mailin.reply-address"
 SIGNATURE_LENGTH = 20  # base32 characters: 100 bits
@@ -64,8 +63,3 @@ def verify_reply_address(address):
     its signature does not verify."""
     found = read_reply_address(address)
     return found.reference if found is not None and found.valid else None
-
-
-def is_our_address(address):
-    """Any address at the team's inbound domain (the general inbox, a reply address, a forged one)."""
-    return at_mailin_domain(address)

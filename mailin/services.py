@@ -32,10 +32,10 @@ from django.template.defaultfilters import filesizeformat
 from cases.errors import CaseRuleError
 from cases.models import Case
 from cases.services.client_mail import case_open_from_mail, client_mail_post
-from cases.selectors import is_team_address, send_addresses
+from cases.selectors import is_own_address, is_team_address
 from cases.services.client_messages import case_for_references, client_message_bounced
 
-from .addresses import is_our_address, read_reply_address
+from .addresses import read_reply_address
 from .models import InboundAttachment, InboundMessage, Outcome
 from .parsing import parse_message
 
@@ -105,7 +105,7 @@ def _refusal(mail, spam):
         return mail.unreadable
     if not mail.sender:
         return "it has no sender address"
-    if is_our_address(mail.sender) or mail.sender.casefold() in {a.casefold() for a in own_addresses()}:
+    if is_own_address(mail.sender):
         return "it came from our own address (a mail loop)"
     if is_team_address(mail.sender):  # found by a review: it opened a case for a made-up client
         return "it came from a team member's address, not a client's"
@@ -117,11 +117,6 @@ def _refusal(mail, spam):
         return (f"it is too large ({filesizeformat(mail.raw_size)}, the limit is "
                 f"{filesizeformat(settings.MAILIN_MAX_MESSAGE_BYTES)})")
     return ""
-
-
-def own_addresses():
-    """The addresses we send from: mail from them coming back in is a loop."""
-    return send_addresses()
 
 
 def _reply_target(mail):

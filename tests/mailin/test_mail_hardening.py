@@ -155,3 +155,12 @@ def test_a_teammate_writing_to_a_reply_address_is_refused_and_opens_no_case(case
     assert receipt.outcome == Outcome.REFUSED and "team member" in receipt.message.note
     assert Case.objects.count() == 1 and Client.objects.count() == clients
     assert not CaseEvent.objects.filter(verb=WROTE).exists()
+
+
+def test_our_own_from_address_in_another_spelling_coming_back_is_a_mail_loop(case, settings):
+    local, _, domain = settings.CLIENT_MAIL_FROM.rpartition("<")[2].rstrip(">").partition("@")
+    sender = f"{local.upper()}+bounce@{domain.upper()}"
+
+    receipt = mail_receive(email_bytes(to=reply_address(case.reference), sender=sender, text="Auto."), provider="imap")
+
+    assert receipt.outcome == Outcome.REFUSED and "mail loop" in receipt.message.note
