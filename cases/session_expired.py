@@ -41,7 +41,7 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # What a browser sends along with what was typed: the security tokens, and the hidden inputs templates
 # write by hand (a form's own hidden fields are known from the form, `_form_of`): every marker of what a
 # page showed ends in "_shown" (step_shown, newest_shown, handback_shown...), so none needs listing here.
-NOT_TYPED = {"csrfmiddlewaretoken", once.FIELD, "next", "shown", "taken", "flagged", "attempt", "send_anyway"}
+NOT_TYPED = {"csrfmiddlewaretoken", once.FIELD, "shown", "taken", "flagged", "send_anyway"}
 FORMS_BY_PAGE = {"cases:case_new": NewCaseForm}  # and each case action's form (cases.views.actions)
 
 SIGNED_OUT = "you are signed out (the sign-in ran out, or you signed out in another tab)."
@@ -104,7 +104,7 @@ def page_for(url):
     /cases/C-1/ for the action /cases/C-1/acknowledgement/), else "/". Never a POST-only URL, never
     another site's ("//evil.example/" or "/\\evil.example/" read as this site's path: found by a review)."""
     path = urlsplit(url).path or "/"
-    if path.startswith("//") or "\\" in url or urlsplit(url).netloc:
+    if path.startswith("//") or "\\" in path or urlsplit(url).netloc:
         return "/"
     if opens_by_get(path):
         return url
@@ -141,8 +141,9 @@ def next_page(request):
     return page_for(request.path_info)
 
 
-def sign_in_url(request):
-    return f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': next_page(request)})}"
+def sign_in_url(page):
+    """The sign-in form, leading back to `page` (next_page) after it."""
+    return f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': page})}"
 
 
 def _posted_from_here(request):
@@ -225,9 +226,10 @@ def refused(request, *, expired):
     else:
         step = NEXT_STEP[f"{'htmx' if htmx else 'page'} signed {'in' if signed_in else 'out'}"]
     reason = f"{'Not saved' if sent else 'That could not be opened'}: {what} {step}" + (f" {COPY_IT}" if said else "")
+    page = next_page(request)
     response = render(request, "signed_out.html", {
         "heading": "This form has expired" if expired else "You were signed out", "reason": reason,
-        "signed_in": signed_in, "next_page": next_page(request), "sign_in_url": sign_in_url(request),
+        "signed_in": signed_in, "next_page": page, "sign_in_url": sign_in_url(page),
         "said_back": said,
     }, status=403 if expired else 401)
     add_never_cache_headers(response)

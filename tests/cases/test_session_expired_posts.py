@@ -224,3 +224,7 @@ def test_a_supervisor_action_belongs_to_its_escalation_page():
 def test_the_page_a_form_was_on_is_never_another_sites(url):
     """Found by a review: a Referer path "//evil.example/" was read as this site's path and given back."""
     assert page_for(url) == "/"
+
+
+def test_a_backslash_in_a_pages_query_keeps_the_page():
+    assert page_for("/search/?q=a\\b") == "/search/?q=a\\b"
