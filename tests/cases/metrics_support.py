@@ -75,3 +75,17 @@ def held_alone_as_expected(parts):
     rows = list(parts.values_list("pk", "case_id", "entered_at", "step", "owner_id", "alone"))
     per_owner = Counter(row[1:5] for row in rows)
     return [(row[0], row[5], per_owner[row[1:5]] == 1) for row in rows if row[5] != (per_owner[row[1:5]] == 1)]
+
+
+# The team page's collectors run PostgreSQL statements, or the portable path `make run` takes on SQLite:
+# tests of a figure run both (here both on PostgreSQL).
+PATHS = ("postgresql", "portable")
+
+
+def on_path(path, monkeypatch):
+    """The PostgreSQL statements, or the portable path (`path` one of PATHS)."""
+    if path == "portable":
+        from cases.metrics import bounded, escalations, outcomes, stays
+
+        for module in (bounded, stays, outcomes, escalations):
+            monkeypatch.setattr(module, "on_postgresql", lambda: False)

@@ -10,21 +10,13 @@ from django.apps import apps as django_apps
 from django.urls import reverse
 
 from cases import services
-from cases.metrics import bounded, escalations, outcomes, stays
 from cases.models import CaseEvent, HeldStay, Mood, Step
 from tests.cases.helpers import DENNIS_CONCERN
 from tests.cases.metrics_support import (
-    H, NOW, T0, at, board, held_alone_as_expected, next_step, open_and_identify, row,
+    H, NOW, PATHS, T0, at, board, held_alone_as_expected, next_step, on_path, open_and_identify, row,
 )
 
-PATHS = ("postgresql", "portable")
 DAY = dt.timedelta(days=1)
-
-
-def on_path(path, monkeypatch):
-    if path == "portable":
-        for module in (bounded, stays, outcomes, escalations):
-            monkeypatch.setattr(module, "on_postgresql", lambda: False)
 
 
 def stuck_then_handed_on(rep, other_rep, dennis, *, move):

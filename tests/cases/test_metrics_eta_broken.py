@@ -5,19 +5,11 @@ and on the portable path `make run` takes on SQLite, which give the same verdict
 import pytest
 
 from cases import services
-from cases.metrics import bounded, escalations, eta, outcomes, stays
+from cases.metrics import eta
 from cases.models import PromiseKind, PromiseStatus, Step
 from tests.cases.helpers import advance_to
-from tests.cases.metrics_support import H, T0, at, board, deliver, planned_and_agreed, reach_deliver
+from tests.cases.metrics_support import H, PATHS, T0, at, board, deliver, on_path, planned_and_agreed, reach_deliver
 
-PATHS = ("postgresql", "portable")
-
-
-def on_path(path, monkeypatch):
-    """The PostgreSQL statements, or the portable path `make run` takes on SQLite (run here on PostgreSQL)."""
-    if path == "portable":
-        for module in (bounded, stays, outcomes, escalations):
-            monkeypatch.setattr(module, "on_postgresql", lambda: False)
 
 
 def verdicts():

@@ -9,23 +9,15 @@ import datetime as dt
 import pytest
 
 from cases import metrics, services
-from cases.metrics import bounded, escalations, outcomes, stays
 from cases.metrics.window import site_date
 from cases.models import PromiseKind, PromiseStatus, Step
 from notifications.sweeps import sweep_broken_promises
 from tests.cases.helpers import advance_to, open_case
-from tests.cases.metrics_support import NOW, at, deliver, row
+from tests.cases.metrics_support import NOW, PATHS, at, deliver, on_path, row
 from tests.factories import ClientFactory
 
-PATHS = ("postgresql", "portable")
 RESOLVED_AT = NOW - dt.timedelta(days=5)
 CALL_DAY = dt.date(2025, 6, 29)  # the client's date
-
-
-def on_path(path, monkeypatch):
-    if path == "portable":
-        for module in (bounded, stays, outcomes, escalations):
-            monkeypatch.setattr(module, "on_postgresql", lambda: False)
 
 
 def resolved_with_a_call(rep, client, day=CALL_DAY):

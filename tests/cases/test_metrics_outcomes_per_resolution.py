@@ -8,21 +8,13 @@ PostgreSQL statement and on the portable path `make run` takes on SQLite."""
 import pytest
 
 from cases import metrics, services
-from cases.metrics import bounded, escalations, outcomes, stays
 from cases.models import Channel, Mood, Step
 from notifications.sweeps import sweep_broken_promises
 from tests.cases.helpers import advance_to, open_case
-from tests.cases.metrics_support import H, T0, at, deliver, row
+from tests.cases.metrics_support import H, PATHS, T0, at, deliver, on_path, row
 
-PATHS = ("postgresql", "portable")
 DAY = 24 * H
 PAST = T0 + 2 * DAY  # a window that holds the first resolution only
-
-
-def on_path(path, monkeypatch):
-    if path == "portable":
-        for module in (bounded, stays, outcomes, escalations):
-            monkeypatch.setattr(module, "on_postgresql", lambda: False)
 
 
 def first_resolution(rep, dennis, *, call_late):

@@ -11,21 +11,12 @@ import importlib
 import pytest
 
 from cases import services
-from cases.metrics import bounded, escalations, outcomes, stays
 from cases.models import CaseEvent, Mood, PromiseKind, PromiseStatus, Step
 from tests.cases.helpers import advance_to, open_case
 from tests.cases.metrics_support import (
-    H, T0, at, board, deliver, open_and_identify, planned_and_agreed, reach_deliver, row,
+    H, PATHS, T0, at, board, deliver, on_path, open_and_identify, planned_and_agreed, reach_deliver, row,
 )
 
-PATHS = ("postgresql", "portable")
-
-
-def on_path(path, monkeypatch):
-    """The PostgreSQL statements, or the portable path `make run` takes on SQLite (run here on PostgreSQL)."""
-    if path == "portable":
-        for module in (bounded, stays, outcomes, escalations):
-            monkeypatch.setattr(module, "on_postgresql", lambda: False)
 
 
 def hand_over(case, rep, other_rep):

@@ -11,22 +11,16 @@ import pytest
 from django.utils import timezone
 
 from cases import metrics, services
-from cases.metrics import bounded, escalations, eta, outcomes, stays
+from cases.metrics import eta
 from cases.models import CaseEvent, Channel, ItemKind, Mood, Step
 from notifications.sweeps import sweep_broken_promises
 from tests.cases.helpers import advance_to, open_case
-from tests.cases.metrics_support import H, NOW, T0, at, board, deliver, planned_and_agreed, reach_deliver, row
+from tests.cases.metrics_support import (
+    H, NOW, PATHS, T0, at, board, deliver, on_path, planned_and_agreed, reach_deliver, row,
+)
 from tests.cases.test_team_page_speed_shape import _only_index, _plan
 
-PATHS = ("postgresql", "portable")
 MINUTES = dt.timedelta(minutes=1)
-
-
-def on_path(path, monkeypatch):
-    """The PostgreSQL statements, or the portable path `make run` takes on SQLite (run here on PostgreSQL)."""
-    if path == "portable":
-        for module in (bounded, stays, outcomes, escalations):
-            monkeypatch.setattr(module, "on_postgresql", lambda: False)
 
 
 def plan_for_two_hours(case, rep):

@@ -18,14 +18,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases import metrics, services
-from cases.metrics import bounded, escalations, outcomes, stays
 from cases.models import (
     Case, CaseEvent, Escalation, EscalationReason, Handoff, HandoffStatus, Mood, Promise, PromiseKind,
     PromiseStatus, Step,
 )
 from cases.workflow import OPEN_STEPS, Transition
 from tests.cases.helpers import advance_to, agreed_if_standing, open_case
-from tests.cases.metrics_support import H, NOW, at, deliver, next_step, planned_and_agreed, reach_deliver
+from tests.cases.metrics_support import H, NOW, at, deliver, next_step, on_path, planned_and_agreed, reach_deliver
 from tests.cases.supervisor_support import url
 from tests.factories import ClientFactory, RepFactory, StaffProfileFactory, SupervisorFactory
 
@@ -437,8 +436,7 @@ def expected(row):
 
 def portable(monkeypatch):
     """Every collector on the path `make run` takes on SQLite (run here on PostgreSQL)."""
-    for module in (bounded, stays, outcomes, escalations):
-        monkeypatch.setattr(module, "on_postgresql", lambda: False)
+    on_path("portable", monkeypatch)
 
 
 @pytest.mark.django_db

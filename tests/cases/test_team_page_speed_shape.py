@@ -11,22 +11,15 @@ import pytest
 from django.db import connection
 
 from cases import metrics, services
-from cases.metrics import bounded, escalations, eta, outcomes, stays
+from cases.metrics import escalations, eta, outcomes, stays
 from cases.models import CaseEvent, Delivery, Escalation, EscalationReason, HeldStay, Mood, Step
 from cases.workflow import OPEN_STEPS
 from tests.cases.helpers import advance_to, open_case
 from tests.cases.metrics_support import (
-    H, NOW, T0, at, board, deliver, next_step, open_and_identify, planned_and_agreed, reach_deliver, row,
+    H, NOW, PATHS, T0, at, board, deliver, next_step, on_path, open_and_identify, planned_and_agreed,
+    reach_deliver, row,
 )
 
-PATHS = ("postgresql", "portable")
-
-
-def on_path(path, monkeypatch):
-    """The PostgreSQL statements, or the portable path `make run` takes on SQLite (run here on PostgreSQL)."""
-    if path == "portable":
-        for module in (bounded, stays, outcomes, escalations):
-            monkeypatch.setattr(module, "on_postgresql", lambda: False)
 
 
 # --- the numbers -------------------------------------------------------------------------------------
