@@ -31,9 +31,9 @@ Definitions (the team page shows the same words):
   for a rep, each stay they held the case in, counting the time they held it: their parts of the stay
   that ended in the window, added up (`HeldStay`: each from entering the step or taking the case over,
   to leaving the step or handing the case on).
-- Opened: cases opened in the window. Resolved: cases taken through the deliver gate to resolved in
-  the window. Closed by override: cases a supervisor force-closed in the window (never counted as
-  resolved). Reopened: cases reopened in the window. Each counts distinct cases.
+- Opened: cases opened in the window. Resolved: resolutions through the deliver gate in the window (a
+  case resolved, reopened and resolved again counts each round). Closed by override: force-closes by a
+  supervisor in the window (never counted as resolved). Reopened: reopens in the window, each one.
 - Escalations by reason: escalations raised in the window, by reps or the system; per week by the week
   they were raised.
 - Mood, intake vs delivery: over cases resolved through the gate in the window, each case once by its
@@ -41,8 +41,9 @@ Definitions (the team page shows the same words):
   delivery (the mood kept on the delivery that resolution confirmed: the rep's reading, else the
   client's mood when it was resolved), shown as the nearest moods ("Upset → Satisfied");
   "anxious to joy" counts the cases that came in anxious or worse and left satisfied or delighted.
-- Follow-up: over the same cases, those whose follow-up call was logged, as a share of those whose
-  follow-up date has passed (cases whose date is still ahead are shown as waiting, not as misses).
+- Follow-up: per resolution in the window, its follow-up call judged by its promise in the ledger (done,
+  missed when the ledger broke it or its deadline passed, else waiting), counted for the rep holding that
+  promise (cases/metrics/outcomes.py).
 - ETA calibration: each arrival at `deliver` is judged against the range in force then (the
   latest estimate's earliest end, and the ETA promise's deadline, which a renegotiation moves):
   early (before the earliest), within, or late (after the latest); the window counts each case once:

@@ -62,7 +62,7 @@ MOOD_SCALE = sorted(MOOD_SCORES, key=MOOD_SCORES.get)  # the moods in score orde
 
 @dataclass
 class Outcomes:
-    resolved: int = 0  # the resolved cases themselves (the page's "Resolved")
+    resolved: int = 0  # the resolutions (the page's "Resolved": each round of a reopened case)
     mood_cases: int = 0
     intake_score_sum: int = 0
     delivery_score_sum: int = 0

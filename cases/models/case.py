@@ -277,7 +277,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
             ),
             models.Index(fields=["opened_at"], name="case_awaiting_claim", condition=models.Q(awaiting_claim=True)),
             # Lists (migration 0009): All cases' default order over the open cases, read in index order;
-            # the escalation queue's cases with an open escalation, with what their heat reads.
+            # the cases with an open escalation, with what their heat reads (the filtered queue, which
+            # groups the escalations it matches).
             models.Index(fields=["next_promise_due_at", "-opened_at", "-id"], name="case_open_due_order",
                          condition=models.Q(step__in=[s.value for s in OPEN_STEPS])),
             models.Index(fields=["id"], include=["temperature", "flagged_irate"], name="case_escalated",

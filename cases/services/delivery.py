@@ -168,11 +168,12 @@ def _survey_sent_again(*, user, case, now):
 
 
 def survey_after_revoke(*, user, case, now=None):
-    """The client's links of `case` were just revoked by hand (status_links.status_link_revoke; the caller
-    holds the row lock). If it waits for the client's rating, the survey is the client's, not the rep's to
-    withhold: a new resolved page opens and its link goes to the client's address on file (a revoke stops a
-    link that reached the wrong hands; it does not stop the client being asked). With no address, it goes
-    when one is recorded (surveys_owed_send)."""
+    """The client's links of `case` were just revoked (by hand: status_links.status_link_revoke; or because
+    an email took one to an address no longer the client's: intake; the caller holds the row lock). If it
+    waits for the client's rating, the survey is the client's, not the rep's to withhold: a new resolved
+    page opens and its link goes to the client's address on file (a revoke stops a link that reached the
+    wrong hands; it does not stop the client being asked). With no address, it goes when one is recorded
+    (surveys_owed_send)."""
     now = now or timezone.now()
     if (_survey_owed(case, now) is not None and (case.client.email or "").strip()
             and _survey_sent_again(user=user, case=case, now=now)):

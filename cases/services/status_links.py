@@ -1,9 +1,11 @@
 """Issuing and revoking the client's status link. `revoke_status_links` is the one revoke rule (bump the
 case's link version, so every link issued so far stops opening the case) and every path calls it:
 issuing a new link (here), every change of owner (handoffs._transfer: handoff accepted, a teammate's
-request accepted, a supervisor's reassignment, irate or not), closing the case (transitions: resolve and
-force close, which keep a final "resolved" page for a while) and a revoke by hand (here: the case page,
-the issue page and the admin). What a version opens is read in cases.status_links.link_state.
+request accepted, a supervisor's reassignment, irate or not; and a claim of a case opened from email,
+handoffs.take_back_client_word), closing the case (transitions: resolve and force close, which keep a
+final "resolved" page for a while), the client's address changed after an email took a link there
+(intake._mail_to_old_address_taken_back) and a revoke by hand (here: the case page, the issue page and
+the admin). What a version opens is read in cases.status_links.link_state.
 `final_page_reopen` (the follow-up call logged) opens the closed case's final page again for a while.
 An email still waiting to leave when a new link is issued is queued again with it (an email is rendered
 when it is queued: it would reach the client with a link that no longer opens; found by a review)."""

@@ -10,7 +10,8 @@ then oldest, first"), per case:
   2. then the case whose oldest escalation is oldest (then the case id), so nothing waits forever in its tier.
 Filtered for resolved escalations, the cases come most recently resolved first.
 A page of the queue costs the same queries whatever its length: the page's order with the count
-(cases.paging.window_page), its cases, then their escalations.
+(cases.paging.window_page), its cases, their escalations, and their takers' permissions (_held); filtered
+for Open or Taken, the takers of all taken escalations and their permissions once more (queue_scope).
 """
 import datetime as dt
 

@@ -1,8 +1,8 @@
 """The client's status link, from the staff side: the case owner or a supervisor presses a button (POST)
 and gets the signed link to pass on to the client (earlier links stop working), or revokes it. Whoever
 may not (cases.permissions.can_manage_status_link) gets 403; a case they may not see, 404. The button's
-form carries a one-time token (cases/once.py): sent again (a double click, a reload of the result, a
-second tab) it makes no second link, which would kill the one just given to the client; the page says it
+form carries a one-time token (cases/once.py): sent again (a double click, a reload of the result) it
+makes no second link, which would kill the one just given to the client; the page says it
 was made already and shows the link that works (found by a review)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
