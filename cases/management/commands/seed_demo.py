@@ -25,7 +25,7 @@ from cases.roles import ensure_roles
 from cases.workflow import Transition as T
 from cases.models import Case, CaseEvent, Channel, Client, EscalationReason, ItemKind, Mood, StaffProfile
 
-from ._demo import MARK, seed_history
+from ._demo import MARK, marked, seed_history
 
 DEFAULT_PASSWORD = "demo-pass-123"
 DEMO_MARK = "demo"  # data["seed"] of the "opened" event of every scenario case (the history's is MARK)
@@ -61,8 +61,7 @@ class Command(BaseCommand):
                             help="Seed even a database that holds a team's own cases.")
 
     def handle(self, *args, password, history=0, seed=8, into_live_data=False, **options):
-        if not into_live_data and Case.objects.exists() and not CaseEvent.objects.filter(
-                verb="opened", data__seed__in=[DEMO_MARK, MARK]).exists():
+        if not into_live_data and Case.objects.exists() and not marked(DEMO_MARK, MARK):
             raise CommandError("This database holds a team's own cases: the demo would add invented cases to its "
                                "figures and give any users named sam, fran, alex or ops the demo password. "
                                "Nothing was changed (--into-live-data seeds it anyway).")
