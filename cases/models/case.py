@@ -317,6 +317,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
         return self.step in OPEN_STEPS
 
     @property
+    def closed_how(self):
+        """How a closed case was closed, in words: "resolved", or "closed by a supervisor" (an override)."""
+        return "closed by a supervisor" if self.closed_by_override else "resolved"
+
+    @property
     def is_irate(self):
         return self.flagged_irate or self.temperature == Mood.IRATE
 

@@ -97,10 +97,9 @@ def _late_not_yet(case, *, works, text, attempt):
                       message="Tell us in a line what still does not work.")
     answer = ClientAnswer.objects.create(case=case, attempt_started_at=started, text=text, given_at=timezone.now(),
                                          answer=ClientAnswerKind.NOT_YET)
-    closed = "closed by a supervisor" if case.closed_by_override else "resolved"
     event_record(case=case, actor=None, verb=SAID_NOT_YET_AFTER_CLOSE,
-                 note=f"On their status page, still open from the delivery, after the case was {closed}: “{text}”. "
-                      "The case stays closed: call them back, and reopen it if the problem is still there.",
+                 note=f"On their status page, still open from the delivery, after the case was {case.closed_how}: "
+                      f"“{text}”. The case stays closed: call them back, and reopen it if the problem is still there.",
                  data={"client_answer": answer.pk, "by": ConfirmedBy.CLIENT, "after_close": True})
     _tell_owner(case, answer, way_back=MOVE_LABELS[Transition.REOPEN.method])
     return answer, True

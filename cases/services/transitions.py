@@ -196,7 +196,7 @@ def _pending(case):
     return list(case.promises.filter(status=PromiseStatus.PENDING).order_by("due_at", "id"))
 
 
-def _close_open_work(*, case, user, note, settle, closed):
+def _close_open_work(*, case, user, note, settle):
     """Open items cancelled (their promises withdrawn, or broken if already due), then `settle` the
     other pending promises, then escalations resolved with a system note (those a broken promise just
     opened too), a waiting handoff cancelled, the emails to the client not sent yet taken back (held for
@@ -223,7 +223,7 @@ def _close_open_work(*, case, user, note, settle, closed):
     cancelled = case.handoffs.filter(status=HandoffStatus.REQUESTED).update(status=HandoffStatus.CANCELLED)
     if cancelled:
         event_record(case=case, actor=None, verb="handoff cancelled", note=f"The case was closed: {note}")
-    client_messages_withdraw_held(case=case, actor=user, why=f"the case was {closed} before it left.")
+    client_messages_withdraw_held(case=case, actor=user, why=f"the case was {case.closed_how} before it left.")
     revoke_status_links(case=case, actor=user, why="The case was closed.", closing=True, now=now)
 
 
@@ -241,7 +241,7 @@ def _resolve(*, case, user, reason):
         else:
             promise_fulfil(promise=promise, at=now, actor=user)
 
-    _close_open_work(case=case, user=user, note="the case was resolved.", settle=settle, closed="resolved")
+    _close_open_work(case=case, user=user, note="the case was resolved.", settle=settle)
     delivery = case.deliveries.order_by("-created_at").first()
     if delivery and not delivery.client_mood:
         # The mood at delivery is the client's temperature now, kept with this resolution's delivery: a
@@ -270,8 +270,7 @@ def _force_close(*, case, user, reason):
                      note=f"Closed by a supervisor with the client's email of {case.client_wrote_at:%d %b %Y %H:%M} "
                           "UTC still unread: it stays on the case's emails; the client's mood is unknown.")
     _close_open_work(case=case, user=user, note=note,
-                     settle=lambda promise, now: promise_withdraw(promise=promise, actor=user, note=note, now=now),
-                     closed="closed by a supervisor")
+                     settle=lambda promise, now: promise_withdraw(promise=promise, actor=user, note=note, now=now))
 
 
 def _restore_overridden(*, case, user, closed_at, reason):
