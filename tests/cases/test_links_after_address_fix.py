@@ -200,14 +200,19 @@ THREE_AM = dt.datetime(2026, 3, 3, 3, 0, tzinfo=UTC)
 SEVEN_AM = dt.datetime(2026, 3, 3, 7, 0, tzinfo=UTC)  # the end of the client's quiet hours
 
 
-@pytest.fixture
-def held_then_reissued(rep, dennis):
-    """An update emailed at 03:00, held until 07:00; at 03:10 the rep makes a new link (to read it out)."""
+def held_at_three(rep, dennis):
+    """An update emailed at 03:00 to a client asleep until 07:00 (held): the case and the message."""
     dennis.email, dennis.time_zone = RIGHT, "UTC"
     dennis.quiet_hours_start, dennis.quiet_hours_end = dt.time(22), dt.time(7)
     dennis.save()
     case = emailed_case(rep, dennis, when=EVENING, cadence=12 * 60)
-    message = send(rep, case, THREE_AM)
+    return case, send(rep, case, THREE_AM)
+
+
+@pytest.fixture
+def held_then_reissued(rep, dennis):
+    """An update emailed at 03:00, held until 07:00; at 03:10 the rep makes a new link (to read it out)."""
+    case, message = held_at_three(rep, dennis)
     with at(THREE_AM + dt.timedelta(minutes=10)):
         issued = services.status_link_issue(user=rep, case=case)
     return case, message, issued
@@ -252,11 +257,7 @@ def test_the_email_queued_again_still_waits_for_the_end_of_the_quiet_hours(held_
 
 
 def test_an_email_that_gave_up_is_withdrawn_by_a_new_link_not_revived_with_the_dead_one(rep, dennis):
-    dennis.email, dennis.time_zone = RIGHT, "UTC"
-    dennis.quiet_hours_start, dennis.quiet_hours_end = dt.time(22), dt.time(7)
-    dennis.save()
-    case = emailed_case(rep, dennis, when=EVENING, cadence=12 * 60)
-    message = send(rep, case, THREE_AM)
+    case, message = held_at_three(rep, dennis)
     _gave_up(message, SEVEN_AM)
 
     with at(SEVEN_AM + dt.timedelta(minutes=30)):
