@@ -61,9 +61,12 @@ UNREADABLE_DEEP = "its structure is nested too deeply to read"
 UNREADABLE = "its structure could not be read"
 
 
-def parse_message(raw, *, envelope_recipient=None):
+def parse_message(raw, *, envelope_recipient=None, unreadable=""):
     """`raw` is the message's bytes; `envelope_recipient` the address the provider delivered it to,
-    when it says (it may differ from To: a Bcc, a forward)."""
+    when it says (it may differ from To: a Bcc, a forward); `unreadable`, when the caller already knows
+    the body could not be read (why): the headers only."""
+    if unreadable:
+        return _headers_only(raw, envelope_recipient, unreadable)
     try:
         return _parse(raw, envelope_recipient)
     except RecursionError:

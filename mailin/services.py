@@ -128,10 +128,11 @@ def _reply_target(mail):
     return (mail.recipients[0] if mail.recipients else ""), None
 
 
-def mail_receive(raw, *, provider, envelope_recipient=None, spam=False):
+def mail_receive(raw, *, provider, envelope_recipient=None, spam=False, unreadable=""):
     """Process one message (its raw bytes) that came in through `provider` ("imap", "Mailgun", ...).
-    Returns a Receipt; a message already received is not processed again (outcome DUPLICATE)."""
-    mail = parse_message(raw, envelope_recipient=envelope_recipient)
+    Returns a Receipt; a message already received is not processed again (outcome DUPLICATE).
+    `unreadable`: why the provider's payload could not be read (only its headers are in `raw`), else ""."""
+    mail = parse_message(raw, envelope_recipient=envelope_recipient, unreadable=unreadable)
     recipient, reply = _reply_target(mail)
     with transaction.atomic():
         message, created = InboundMessage.objects.get_or_create(

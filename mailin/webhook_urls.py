@@ -2,12 +2,12 @@
 namespace. Only the providers this project supports are mounted (not all of anymail.urls: a provider
 whose library is not installed, Amazon SES without boto3, would answer 500), and each answers 404
 until it is enabled and its check configured (mailin.webhooks.provider_enabled), before anymail's
-view is even built: an unconfigured provider's view would otherwise fail on its missing key."""
-from anymail.webhooks.mailgun import MailgunInboundWebhookView
-from anymail.webhooks.postmark import PostmarkInboundWebhookView
+view is even built: an unconfigured provider's view would otherwise fail on its missing key. The views are
+anymail's, keeping a payload anymail cannot read instead of answering 500 (mailin.webhook_views)."""
 from django.http import Http404
 from django.urls import path, re_path
 
+from .webhook_views import MailgunInbound, PostmarkInbound
 from .webhooks import provider_enabled
 
 app_name = "anymail"
@@ -24,7 +24,7 @@ def _gated(esp_name, view_class):
 
 
 urlpatterns = [
-    re_path(r"^mailgun/inbound(_mime)?/$", _gated("mailgun", MailgunInboundWebhookView),
+    re_path(r"^mailgun/inbound(_mime)?/$", _gated("mailgun", MailgunInbound),
             name="mailgun_inbound_webhook"),
-    path("postmark/inbound/", _gated("postmark", PostmarkInboundWebhookView), name="postmark_inbound_webhook"),
+    path("postmark/inbound/", _gated("postmark", PostmarkInbound), name="postmark_inbound_webhook"),
 ]

@@ -11,7 +11,9 @@ post mail into the tracker."""
 from anymail.exceptions import AnymailWebhookValidationFailure
 from django.conf import settings
 
+from .parsing import UNREADABLE, UNREADABLE_DEEP
 from .services import mail_receive
+from .webhook_views import headers_only
 
 # Providers whose webhooks carry a signature of their own (the anymail setting that holds its key).
 SIGNED_BY = {"mailgun": "MAILGUN_WEBHOOK_SIGNING_KEY"}
@@ -33,5 +35,10 @@ def handle_inbound(sender, event, esp_name, **kwargs):
     if not provider_enabled(esp_name):
         raise AnymailWebhookValidationFailure(f"Inbound email from {esp_name} is not enabled here.")
     message = event.message
-    mail_receive(message.as_bytes(), provider=esp_name, envelope_recipient=message.envelope_recipient,
-                 spam=bool(message.spam_detected))
+    try:
+        raw, unreadable = message.as_bytes(), ""
+    except Exception as error:  # noqa: BLE001 - built but not writable (nested too deep): its headers, refused
+        raw = headers_only(message.items())
+        unreadable = UNREADABLE_DEEP if isinstance(error, RecursionError) else UNREADABLE
+    mail_receive(raw, provider=esp_name, envelope_recipient=message.envelope_recipient,
+                 spam=bool(message.spam_detected), unreadable=unreadable)
