@@ -14,7 +14,7 @@ from ..selectors_all_cases import (
 )
 from . import supervisor_required
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 COUNT_CAP = 10_000  # "10,000+ cases": counting further reads every one of them
 
 

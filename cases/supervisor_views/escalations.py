@@ -28,7 +28,7 @@ from .selectors import (
     reassign_candidates, with_escalations,
 )
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25
 
 
 @supervisor_required

@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.csv_safe import csv_safe, safe_row
+from cases.supervisor_views.all_cases import PAGE_SIZE
 from cases.models import Case, Mood, Promise, PromiseKind, PromiseStatus, Step
 from tests.factories import CaseFactory, ClientFactory, RepFactory
 
@@ -249,14 +250,14 @@ def test_can_be_sorted_newest_first(boss):
     assert refs(boss.get(URL, {"sort": "newest"})) == [new.reference, old.reference]
 
 
-def test_pages_hold_fifty_cases_and_keep_the_filters(boss):
-    for _ in range(51):
+def test_pages_hold_twenty_five_cases_and_keep_the_filters(boss):
+    for _ in range(PAGE_SIZE + 1):
         make(temperature=Mood.UPSET)
 
     first = boss.get(URL, {"temperature": Mood.UPSET})
     second = boss.get(URL, {"temperature": Mood.UPSET, "page": 2})
 
-    assert len(refs(first)) == 50 and len(refs(second)) == 1
+    assert PAGE_SIZE == 25 and len(refs(first)) == PAGE_SIZE and len(refs(second)) == 1
     assert "temperature=upset&amp;page=2" in first.content.decode()
 
 
@@ -362,14 +363,14 @@ def _all_pages(client, params):
 
 @pytest.mark.parametrize("sort", ["due", "newest", "oldest", "resolved", "reference"])
 def test_following_the_next_links_lists_each_case_once_in_the_pages_order(boss, sort):
-    _mixed(130)
+    _mixed(2 * PAGE_SIZE + 15)
     in_order = boss.get(URL, {"sort": sort, "page": 1}).context["page"].paginator.object_list  # the sorted ids
     reference = dict(Case.objects.values_list("pk", "reference"))
     expected = [reference[pk] for pk in in_order]
 
     pages = _all_pages(boss, {"sort": sort})
 
-    assert [len(p) for p in pages] == [50, 50, 30]
+    assert [len(p) for p in pages] == [PAGE_SIZE, PAGE_SIZE, 15]
     assert [ref for page in pages for ref in page] == expected
 
 
@@ -382,13 +383,13 @@ def test_the_next_link_carries_the_last_rows_cursor_and_the_page_number(boss):
 
 
 def test_a_page_from_a_cursor_is_the_same_as_the_page_by_its_number(boss):
-    _mixed(120)
+    _mixed(3 * PAGE_SIZE)
     first = boss.get(URL).context["page"]
 
     by_cursor = boss.get(URL, {"page": 2, "after": first.next_cursor})
     by_number = boss.get(URL, {"page": 2})
 
-    assert refs(by_cursor) == refs(by_number) and len(refs(by_cursor)) == 50
+    assert refs(by_cursor) == refs(by_number) and len(refs(by_cursor)) == PAGE_SIZE
 
 
 def _cursor(values):
@@ -404,7 +405,7 @@ def _cursor(values):
     ("resolved", _cursor(["0001-01-01T00:00:00+00:00", "2025-06-28T12:00:00+00:00", 5])),
 ])
 def test_a_hand_edited_cursor_shows_the_page_by_its_number(boss, sort, cursor):
-    _mixed(60)
+    _mixed(PAGE_SIZE + 10)
 
     response = boss.get(URL, {"sort": sort, "page": 2, "after": cursor})
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from cases import services
 from cases.services.common import refresh_counters
 from cases.models import Case, Escalation, EscalationReason, EscalationStatus, Mood, PromiseKind, Step
+from cases.supervisor_views.escalations import PAGE_SIZE
 from tests.cases.helpers import advance_to, open_case, plan_ready
 from tests.cases.supervisor_support import NOW, at, url
 from tests.factories import CaseFactory, ClientFactory, RepFactory
@@ -165,12 +166,13 @@ def test_the_queue_costs_the_same_queries_for_ten_cases_as_for_two_hundred(boss)
 
 @pytest.mark.django_db
 def test_the_queue_counts_every_case_and_pages_them_oldest_first(boss):
-    escalated_cases(60)
+    escalated_cases(PAGE_SIZE + 10)
 
     first = boss.get(url("queue")).context["page"]
     second = boss.get(url("queue"), {"page": 2}).context["page"]
 
-    assert first.paginator.count == 60 and len(first.object_list) == 50 and len(second.object_list) == 10
+    assert PAGE_SIZE == 25 and first.paginator.count == PAGE_SIZE + 10
+    assert len(first.object_list) == PAGE_SIZE and len(second.object_list) == 10
     oldest = [row.oldest_escalation_at for row in [*first.object_list, *second.object_list]]
     assert oldest == sorted(oldest)
 
@@ -178,12 +180,12 @@ def test_the_queue_counts_every_case_and_pages_them_oldest_first(boss):
 @pytest.mark.django_db
 @pytest.mark.parametrize("page", ["9", "x", "-1"])
 def test_a_page_past_the_end_or_not_a_number_shows_a_page_of_the_queue(boss, page):
-    escalated_cases(60)
+    escalated_cases(PAGE_SIZE + 10)
 
     response = boss.get(url("queue"), {"page": page})
 
     assert response.status_code == 200
-    assert len(response.context["page"].object_list) == (10 if page == "9" else 50)
+    assert len(response.context["page"].object_list) == (10 if page == "9" else PAGE_SIZE)
 
 
 @pytest.mark.django_db
