@@ -54,14 +54,8 @@ def case_transition(*, user, case, name, reason="", step_shown=None):
                                    limit=SHORT_NOTE, min_words=REASON_WORDS)
     else:
         reason = clean_text(reason, field="reason", limit=SHORT_NOTE)
-    if spec is Transition.COMPLETE_PLAN:
-        _check_plan_items(case)
-    if spec is Transition.COMPLETE_DELIVER:
-        _check_follow_up_day(case)
-        _check_client_mail_read(case)
-    if spec is Transition.REOPEN:
-        _check_owner_works_cases(case)
-        _check_follow_up_not_due(case)
+    for check in CHECKS.get(spec, ()):
+        check(case)
     overridden_at = case.resolved_at if spec is Transition.REOPEN and case.closed_by_override else None
     from_step, entered = case.step, case.step_entered_at
     method(reason) if spec.reason_required else method()
@@ -94,6 +88,18 @@ def _record_transition(*, case, user, spec, from_step, entered, reason):
     event.save(force_insert=True)
     end_of_holding(case=case, owner_id=case.owner_id, step=from_step, entered=entered, at=case.step_entered_at)
     return event
+
+
+def held_by_checks(case, name):
+    """What holds the transition `name` beyond its gate (CHECKS), as the refusal would say it, or []: the case
+    page shows these beside the button instead of offering a step the click would be refused (found by a
+    review: "Delivered and confirmed" was offered while the client's email lay unread)."""
+    for check in CHECKS.get(Transition.named(name), ()):
+        try:
+            check(case)
+        except CaseRuleError as refused:
+            return refused.gaps or [str(refused)]
+    return []
 
 
 def _check_step_shown(case, spec, step_shown):
@@ -176,6 +182,15 @@ def _check_follow_up_not_due(case):
         gap = ("The follow-up call is due today: log it (what the client said) before reopening the case, "
                "so the call owed is kept or broken, not withdrawn.")
         raise CaseRuleError("Not yet: " + gap, gaps=[gap])
+
+
+# What each transition checks beyond its gate (the model's conditions), in order: case_transition runs them
+# and refuses at the first that fails; the case page shows the same (held_by_checks).
+CHECKS = {
+    Transition.COMPLETE_PLAN: (_check_plan_items,),
+    Transition.COMPLETE_DELIVER: (_check_follow_up_day, _check_client_mail_read),
+    Transition.REOPEN: (_check_owner_works_cases, _check_follow_up_not_due),
+}
 
 
 # --- After-effects, one per workflow.After ---------------------------------------------------------

@@ -15,6 +15,7 @@ from ..selectors_ui import (
     assignable_users, case_records, earliest_pending, mood_trend, open_escalations, pending_handoff, promises_by_status,
 )
 from ..services import available_transitions
+from ..services.transitions import held_by_checks
 from .actions import ACTIONS
 from .parts import OLDER_UPDATES, TIMELINE, UPDATES_LATEST, CaseUrls, Parts, long_lists, opened_keys
 
@@ -111,9 +112,10 @@ def _gate(case, user, can_work, transitions):
     if name is None:
         return None
     spec = workflow.Transition.named(name)
+    held = held_by_checks(case, name) if name in transitions and can_work else []
     return {
         "name": name, "label": spec.label, "next": spec.target,
-        "allowed": name in transitions, "gaps": [] if name in transitions else case.gate_gaps(),
+        "allowed": name in transitions and not held, "gaps": held if name in transitions else case.gate_gaps(),
         "can_work": can_work,
     }
 
