@@ -102,3 +102,19 @@ def check_move(kind, new_due_at, *, now=None, field="new_due_at"):
         raise CaseRuleError(f"A {PromiseKind(kind).label.lower()} can be moved at most {_days(horizon.days)} ahead. "
                             "If the client needs longer, agree a nearer step you can keep.", field=field)
     return new_due_at
+
+
+def check_after_dropped_work(due_at, *, now=None, field="due_at", moved_out_of_quiet_hours=""):
+    """A new item's due time on a case that let promised work go (an item cancelled while the client held
+    its due time, or after it was missed): at most as far out as a renegotiation could move an item now.
+    Nothing tells re-added work from new work, so every item added after such a cancel is held to it;
+    otherwise cancelling and adding the work again would set a due time months out that a renegotiation
+    refuses (RENEGOTIATE_ITEM_MAX_DAYS against DATE_HORIZON_DAYS)."""
+    now = now or timezone.now()
+    horizon = move_horizon(PromiseKind.ACTION_ITEM)
+    if due_at is not None and due_at > now + horizon:
+        raise CaseRuleError(f"{moved_out_of_quiet_hours}An item was cancelled on this case while the client held its "
+                            f"due time: a new item falls due at most {_days(horizon.days)} ahead, as far as a "
+                            "renegotiation could move that one. If the work takes longer, agree a nearer step you "
+                            "can keep.", field=field)
+    return due_at

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ..bounds import check_move, check_within_horizon
+from ..bounds import check_after_dropped_work, check_move, check_within_horizon
 from ..errors import CaseRuleError
 from ..models import ActionItem, ItemKind, ItemStatus, Promise, PromiseKind, PromiseStatus
 from ..permissions import can_act_on_item, can_answer_handback, can_cancel_item, can_hand_back_item
@@ -27,6 +27,28 @@ def _check_due(due_at, field="due_at"):
     if due_at is not None and due_at <= timezone.now():
         raise CaseRuleError("The due time must be in the future.", field=field)
     check_within_horizon(due_at, field=field)
+
+
+def dropped_promised_work(case):
+    """Whether the case let promised work go: an item cancelled while the client held its due time, its last
+    promise dropped with their agreement (renegotiated, no successor) or broken (cancelled after the miss,
+    or at a close after it). A draft cancelled had no promise, and one a close withdrew does not count."""
+    return case.promises.filter(kind=PromiseKind.ACTION_ITEM, action_item__status=ItemStatus.CANCELLED,
+                                replaced_by__isnull=True,
+                                status__in=(PromiseStatus.BROKEN, PromiseStatus.RENEGOTIATED)).exists()
+
+
+def _check_first_due(case, asked, due_at, *, now):
+    """The first due time of an item (a new one, or a draft's): on a case that let promised work go, within
+    the horizon a renegotiation of that work would keep (bounds.check_after_dropped_work), where it falls
+    due. Otherwise cancelling an item and adding the same work again set its due time up to a year out
+    (the sane horizon), by the rep alone after a miss, where moving it is held to RENEGOTIATE_ITEM_MAX_DAYS
+    and the client's word (found by a padding review)."""
+    if due_at is None or not dropped_promised_work(case):
+        return
+    quiet = (f"That time falls in {case.client.name}'s quiet hours, and the nearest time outside them is too far "
+             "out. ") if asked != due_at else ""
+    check_after_dropped_work(due_at, now=now, field="due_at", moved_out_of_quiet_hours=quiet)
 
 
 def _check_promised(case, assignee, due_at):
@@ -85,6 +107,7 @@ def action_item_create(*, user, case, description, kind=ItemKind.FIX, assignee=N
     _check_due(due_at)
     asked, due_at = due_at, allowed_due(case, PromiseKind.ACTION_ITEM, due_at)
     _check_due(due_at)
+    _check_first_due(case, asked, due_at, now=timezone.now())
     _check_promised(case, assignee, due_at)
     item = ActionItem(case=case, description=description, kind=kind, due_at=due_at, created_by=user)
     item.give(assignee, by=user, now=timezone.now())
@@ -162,6 +185,8 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
         if promise is not None:  # a new deadline for the client, after a missed one too (broken first, below)
             check_move(PromiseKind.ACTION_ITEM, due_at, now=now, field="due_at")
             agreement = agreement_from(agreed_channel, agreed_text)
+        else:  # a draft's first due time: a promise opens, as for a new item
+            _check_first_due(case, asked, due_at, now=now)
     reworded = promise is not None and not same_wording(
         _promised_words(promise, item), _item_promise_source(item, kind=kind, description=description))
     if reworded and not moving and promise.due_at > now:
