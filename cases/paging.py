@@ -190,18 +190,27 @@ def ordered_as(rows, ids):
 MAX_PAGE_NUMBER = 10**9  # far past any list's last page, and its OFFSET still a bigint
 
 
-def window_page(ordered, per_page, number, *, rows):
+def first_page_of(ordered, per_page):
+    """window_page's read of the first page of `ordered`, unevaluated (to be frozen: cases.frozen)."""
+    return ordered.annotate(rows_in_all=Window(Count("*")))[:per_page]
+
+
+def window_page(ordered, per_page, number, *, rows, first=None):
     """The page `number` of `ordered` (a sorted queryset of values() rows) in one query that also says how
     many rows there are in all (COUNT(*) OVER ()): the count without a second scan of the matches.
     `rows(part)` turns the page's values into what the page lists (the cases with what a row shows, one
     more query for the page's rows only). A number past the last page shows the last page (a count and
-    the query again, that once); anything that is not a number shows the first."""
+    the query again, that once); anything that is not a number shows the first. `first()`, when given,
+    reads the first page instead: first_page_of(ordered, per_page), frozen by the caller."""
     try:  # a forged number past any real page shows the last one: no OFFSET the database cannot hold
         number = min(max(1, int(number)), MAX_PAGE_NUMBER)
     except (TypeError, ValueError):
         number = 1
     counted = ordered.annotate(rows_in_all=Window(Count("*")))
-    part = list(counted[(number - 1) * per_page:number * per_page])
+    if number == 1 and first is not None:
+        part = first()
+    else:
+        part = list(counted[(number - 1) * per_page:number * per_page])
     if not part and number > 1:
         number = max(1, math.ceil(ordered.count() / per_page))
         part = list(counted[(number - 1) * per_page:number * per_page])

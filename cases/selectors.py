@@ -99,7 +99,13 @@ def own_cases_q(user):
     their closed cases' clients listed)."""
     if not may_own_cases(user):
         return Q(pk__in=[])
-    return Q(owner=user) | Q(co_owner=user) if is_supervisor(user) else Q(owner=user)
+    return owned_q(user.pk, co_owner=is_supervisor(user))
+
+
+def owned_q(user_id, *, co_owner):
+    """own_cases_q for one who may own cases, by their id (My cases freezes its statement with the id as a
+    parameter): the cases they own, and with `co_owner` (a supervisor) those they co-own."""
+    return (Q(owner_id=user_id) | Q(co_owner_id=user_id)) if co_owner else Q(owner_id=user_id)
 
 
 # Every case page, and the pages of one case, read it by its reference (cases.frozen).

@@ -10,14 +10,15 @@ from django.db.models import (
 from django.utils import timezone
 
 from .frozen import FrozenRead, held_by
-from .paging import ordered_as
+from .paging import first_page_of, ordered_as
 from .models import (
     OPEN_STEPS, Acknowledgement, ActionItem, Case, CaseEvent, Client, Concern, Delivery, Escalation, EscalationStatus,
     Fact, Handoff, HandoffStatus, ItemStatus, Mood, Promise, PromiseKind, PromiseStatus, Recommitment, StatusUpdate,
     Step,
 )
 from .selectors import (
-    REP_GROUP, SUPERVISOR_GROUP, case_for_user, may_own_cases, own_cases_q, sees_whole_team, visible_cases,
+    REP_GROUP, SUPERVISOR_GROUP, case_for_user, is_supervisor, may_own_cases, owned_q, sees_whole_team,
+    visible_cases,
 )
 from .text import PHONE_QUERY, digits
 from .workflow import Record, policy
@@ -110,14 +111,39 @@ def my_cases(user, *, step="", overdue=False, escalated=False, q="", show="open"
     `owner OR co_owner OR id = ANY(...)`
     lets PostgreSQL combine three indexes (a BitmapOr), where an EXISTS in the OR made it read every open
     case. "Overdue" is the case's own next_promise_due_at (the earliest pending promise, kept by
-    services.common.refresh_counters) before now: no per-row look at the promises."""
+    services.common.refresh_counters) before now: no per-row look at the promises.
+    Returns (the cases in order, a callable giving the first page's ids with the count as
+    cases.paging.window_page reads them: a frozen read of the same queryset when no search is typed, so
+    the landing page's statement is written once per process)."""
     now = now or timezone.now()
+    if not may_own_cases(user):
+        return Case.objects.none(), None
     # An index-only scan; the user's own cases among them are matched by the owner too (a bitmap OR).
     item_case_ids = set(ActionItem.objects.filter(assignee=user, status=ItemStatus.OPEN)
-                        .order_by().values_list("case_id", flat=True).distinct()) if may_own_cases(user) else set()
+                        .order_by().values_list("case_id", flat=True).distinct())
+    shape = (is_supervisor(user), show, bool(step), bool(overdue), bool(escalated))
+    args = (user.pk, item_case_ids, *([str(step)] if step else []), *([now] if overdue else []))
+    ordered = _mine(shape, *args, q=q)
+    if q:  # a search: its lookups rewrite the value (icontains), which a frozen read refuses
+        return ordered, None
+    read = _MY_FIRST_PAGES.get(shape)
+    if read is None:
+        read = _MY_FIRST_PAGES.setdefault(shape, FrozenRead(
+            lambda *values: first_page_of(_mine(shape, *values).values("pk"), MY_CASES_PAGE_SIZE)))
+    return ordered, lambda: read(*args)
+
+
+def _mine(shape, user_id, item_case_ids, *rest, q=""):
+    """My cases' queryset for a shape (co_owner, show, step?, overdue?, escalated?) and its values: the one
+    place My cases is written, for the ORM and for the frozen first page alike."""
+    co_owner, show, by_step, overdue, escalated = shape
+    rest = list(rest)
+    step = rest.pop(0) if by_step else ""
+    now = rest.pop(0) if overdue else None
+    own = owned_q(user_id, co_owner=co_owner)
     # The bare cases: a page's rows get what a row shows by id (page_rows), so the row's subqueries are
     # neither built for the count and the ids nor carried into them.
-    qs = Case.objects.filter(own_cases_q(user) | Q(pk__any=item_case_ids))
+    qs = Case.objects.filter(own | Q(pk__any=item_case_ids))
     if show == "open":
         qs = qs.filter(step__in=OPEN_STEPS)
     elif show == "resolved":
@@ -131,6 +157,9 @@ def my_cases(user, *, step="", overdue=False, escalated=False, q="", show="open"
     if q:
         qs = qs.filter(_search_q(q))
     return qs.order_by(*MY_CASES_ORDER)
+
+
+_MY_FIRST_PAGES = {}  # shape -> FrozenRead of the first page's ids with the count
 
 
 # My cases' order: open cases by their next promise due, soonest first (nothing pending: last, newest

@@ -16,12 +16,12 @@ def my_cases(request):
     form.is_valid()  # a field with an error (a hand-edited address) is left out; the others still filter
     filters = getattr(form, "cleaned_data", {})
     now = timezone.now()
-    rows = my_cases_query(
+    rows, first = my_cases_query(
         request.user, step=filters.get("step", ""), overdue=filters.get("overdue", False),
         escalated=filters.get("escalated", False), q=(filters.get("q") or "").strip(),
         show=filters.get("show") or "open", now=now,
     )
-    page = window_page(rows.values("pk"), MY_CASES_PAGE_SIZE, request.GET.get("page"),
+    page = window_page(rows.values("pk"), MY_CASES_PAGE_SIZE, request.GET.get("page"), first=first,
                        rows=lambda part: page_rows([row["pk"] for row in part], request.user, now))
     query = request.GET.copy()
     query.pop("page", None)
