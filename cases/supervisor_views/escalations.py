@@ -24,11 +24,11 @@ from ..paging import window_page
 from ..workflow import Transition
 from . import supervisor_required
 from .selectors import (
-    case_for_supervisor, case_of_escalation, escalation_queue, escalations_of_case, queue_scope,
-    reassign_candidates, with_escalations,
+    QUEUE_PAGE_SIZE, case_for_supervisor, case_of_escalation, escalation_queue, escalations_of_case,
+    queue_first_page, queue_scope, reassign_candidates, with_escalations,
 )
 
-PAGE_SIZE = 25
+PAGE_SIZE = QUEUE_PAGE_SIZE
 
 
 @supervisor_required
@@ -37,7 +37,7 @@ def queue(request):
     filters = QueueFilterForm(request.GET)
     scope = queue_scope(**filters.filters())
     page = window_page(escalation_queue(**scope), PAGE_SIZE, request.GET.get("page"),
-                       rows=lambda part: with_escalations(part, **scope))
+                       first=queue_first_page(**scope), rows=lambda part: with_escalations(part, **scope))
     return render(request, "supervisor/queue.html", {
         "filters": filters, "page": page, "now": timezone.now(),
         "showing_resolved": scope["status"] == EscalationStatus.RESOLVED,

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from ..backends import load_permissions
 from ..frozen import FrozenRead
+from ..paging import first_page_of
 from ..models import Case, Escalation, EscalationNote, EscalationReason, EscalationStatus, Promise, PromiseStatus
 from ..models.case import queue_heat, system_broken
 from ..permissions import escalation_holder
@@ -111,6 +112,17 @@ def escalation_queue(*, reason="", status="", takers=None):
         aggregates["last_resolved_at"] = Max("escalations__resolved_at")
         return qs.values("pk").annotate(**aggregates).order_by("-last_resolved_at", "-pk")
     return qs.values("pk").annotate(**aggregates).order_by("heat", "oldest_escalation_at", "pk")
+
+
+QUEUE_PAGE_SIZE = 25
+# The queue as it opens, its first page: the same statement on every visit, written once per process.
+_QUEUE_FIRST_PAGE = FrozenRead(lambda: first_page_of(escalation_queue(), QUEUE_PAGE_SIZE))
+
+
+def queue_first_page(*, reason="", status="", takers=None):
+    """The read of the queue's first page (cases.paging.window_page's `first`) for a scope, when it is the
+    queue as it opens (no filter: a frozen statement), else None (the ORM reads it)."""
+    return None if reason or status else _QUEUE_FIRST_PAGE
 
 
 def _queue_cases(ids):

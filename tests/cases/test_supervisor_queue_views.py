@@ -12,7 +12,9 @@ from django.urls import reverse
 from cases import services
 from cases.services.common import refresh_counters
 from cases.models import Case, Escalation, EscalationReason, EscalationStatus, Mood, PromiseKind, Step
+from cases.paging import first_page_of
 from cases.supervisor_views.escalations import PAGE_SIZE
+from cases.supervisor_views.selectors import escalation_queue, queue_first_page, queue_scope
 from tests.cases.helpers import advance_to, open_case, plan_ready
 from tests.cases.supervisor_support import NOW, at, url
 from tests.factories import CaseFactory, ClientFactory, RepFactory
@@ -198,3 +200,17 @@ def test_a_case_whose_escalations_are_all_resolved_is_not_in_the_queue(boss):
     rows = boss.get(url("queue")).context["page"].object_list
 
     assert [row.pk for row in rows] == [Case.objects.order_by("pk").last().pk]
+
+
+@pytest.mark.django_db
+def test_the_queue_as_it_opens_reads_its_first_page_by_a_frozen_statement_the_same_as_the_orm(boss):
+    escalated_cases(PAGE_SIZE + 5)
+    Case.objects.filter(pk=Case.objects.order_by("pk").last().pk).update(temperature=Mood.IRATE, flagged_irate=True)
+    refresh_counters(Case.objects.order_by("pk").last())
+
+    frozen = queue_first_page(**queue_scope())
+    orm = list(first_page_of(escalation_queue(), PAGE_SIZE))
+
+    assert frozen is not None and frozen() == orm and len(orm) == PAGE_SIZE
+    assert orm[0]["rows_in_all"] == PAGE_SIZE + 5
+    assert queue_first_page(**queue_scope(status=EscalationStatus.OPEN)) is None
