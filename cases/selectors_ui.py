@@ -308,6 +308,15 @@ def assignable_users():
     )
 
 
+_ASSIGNABLE = FrozenRead(assignable_users)
+
+
+def assignable_list():
+    """assignable_users() as a list, its statement written once per process (cases.frozen): the case page's
+    pickers read it on every page."""
+    return _ASSIGNABLE()
+
+
 def client_choices(user, q="", limit=50):
     """The intake's client picker: clients matching what was typed (name, business, email, phone). A rep
     restricted to their own cases (REPS_SEE_OWN_CASES_ONLY) browses only the clients of cases they may

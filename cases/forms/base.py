@@ -14,7 +14,7 @@ from ..bounds import check_within_horizon
 from ..errors import CaseRuleError
 from ..models import Channel, Promise
 from ..text import limit_of
-from ..selectors_ui import assignable_users
+from ..selectors_ui import assignable_list
 
 MINE, CLIENTS = "mine", "client"
 
@@ -216,7 +216,7 @@ class CaseForm(forms.Form):
         limit_text_fields(self)
         pickers = [fld for fld in self.fields.values() if isinstance(fld, UserField)]
         if pickers:
-            users = list(assignable_users()) if users is None else users() if callable(users) else users
+            users = assignable_list() if users is None else users() if callable(users) else users
             for fld in pickers:
                 fld.set_users(self.pick_from(users))
         if self.client_zone_fields and case is not None:

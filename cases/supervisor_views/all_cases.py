@@ -1,5 +1,5 @@
 """All cases: every case of the team for a supervisor, filtered, sorted (the next promise due first by
-default), 50 a page, and the same filtered list as a CSV download (?format=csv, every matching row).
+default), 25 a page, and the same filtered list as a CSV download (?format=csv, every matching row).
 The count stops at 10,000 ("10,000+"); a next link carries the last row's sort key (cases.paging), so
 a deep page starts from its place in the index."""
 from django.shortcuts import render

@@ -12,7 +12,7 @@ from ..permissions import (
     can_reassign, can_work_case,
 )
 from ..selectors_ui import (
-    assignable_users, case_records, earliest_pending, mood_trend, open_escalations, pending_handoff, promises_by_status,
+    assignable_list, case_records, earliest_pending, mood_trend, open_escalations, pending_handoff, promises_by_status,
 )
 from ..services import available_transitions
 from ..services.transitions import held_by_checks
@@ -69,7 +69,7 @@ class CaseForms:
     @cached_property
     def users(self):
         """Teammates for every picker on the page, fetched once."""
-        return list(assignable_users())
+        return assignable_list()
 
     @cached_property
     def current_delivery(self):
