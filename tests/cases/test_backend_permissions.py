@@ -86,3 +86,19 @@ def test_an_inactive_or_superuser_signed_in_user_is_answered_as_django_does(rep,
     rep.is_active = False
     rep.save()
     assert _signed_in(rep) is None  # an inactive user is not signed in at all
+
+
+@pytest.mark.django_db
+def test_several_users_permissions_read_at_once_equal_django_s(rep, other_rep, supervisor):
+    from cases.backends import load_permissions
+
+    rep.user_permissions.add(Permission.objects.get(codename="view_user"))
+    other_rep.groups.clear()  # lost the role: nothing from a group
+    users = [fresh(u) for u in (rep, other_rep, supervisor)]
+
+    with CaptureQueriesContext(connection) as ctx:
+        load_permissions(users)
+
+    assert len(ctx.captured_queries) == 1
+    assert [u._perm_cache for u in users] == [ModelBackend().get_all_permissions(fresh(u)) for u in users]
+    assert "auth.view_user" in users[0]._perm_cache and users[1]._perm_cache == set()
