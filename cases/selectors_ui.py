@@ -119,8 +119,7 @@ def my_cases(user, *, step="", overdue=False, escalated=False, q="", show="open"
     if not may_own_cases(user):
         return Case.objects.none(), None
     # An index-only scan; the user's own cases among them are matched by the owner too (a bitmap OR).
-    item_case_ids = set(ActionItem.objects.filter(assignee=user, status=ItemStatus.OPEN)
-                        .order_by().values_list("case_id", flat=True).distinct())
+    item_case_ids = set(_ITEM_CASES(user.pk))
     shape = (is_supervisor(user), show, bool(step), bool(overdue), bool(escalated))
     args = (user.pk, item_case_ids, *([str(step)] if step else []), *([now] if overdue else []))
     ordered = _mine(shape, *args, q=q)
@@ -160,6 +159,8 @@ def _mine(shape, user_id, item_case_ids, *rest, q=""):
 
 
 _MY_FIRST_PAGES = {}  # shape -> FrozenRead of the first page's ids with the count
+_ITEM_CASES = FrozenRead(lambda user_id: ActionItem.objects.filter(assignee_id=user_id, status=ItemStatus.OPEN)
+                         .order_by().values_list("case_id", flat=True).distinct())
 
 
 # My cases' order: open cases by their next promise due, soonest first (nothing pending: last, newest
