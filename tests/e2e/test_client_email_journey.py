@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 
 from cases import services
 from cases.models import Channel, ClientMessage, ClientMessageStatus, ItemKind, Step
+from cases.services.client_mail import client_mail_read
 from mailin.addresses import verify_reply_address
 from mailin.services import mail_receive
 from notifications.sweeps.outbox import sweep_outbox
@@ -109,6 +110,10 @@ def test_fran_emails_dennis_he_replies_and_confirms_it_works_on_his_status_page(
     expect(dennis_page.locator("body")).to_contain_text("works")
     Shots(dennis_page, artifacts_dir / "e2e" / "client-email" / "dennis")("dennis-said-it-works")
 
+    page.reload()  # Dennis's email is still unread: the page says so where the button would be
+    expect(page.locator("#case-gate")).to_contain_text("Read the client's email first")
+    expect(page.get_by_role("button", name=re.compile("Delivered and confirmed"))).to_have_count(0)
+    client_mail_read(user=fran, case=case, client_mood="calm")
     page.reload()
     expect(page.locator("#case-gate")).to_contain_text("Delivered and confirmed")
     expect(page.get_by_role("button", name=re.compile("Delivered and confirmed"))).to_be_visible()
