@@ -242,9 +242,10 @@ def _local(case):
 
 def client_status(case):
     """The public view of one case, with every time in the client's own time zone (2 queries). Of the
-    rep's updates it shows only when the latest was given and the line written for the client with it."""
+    rep's updates it shows only when the latest was given and the line written for the client with it (an
+    update whose email was withdrawn before it left was never given)."""
     local = _local(case)
-    last = case.status_updates.order_by("-given_at", "-id").only("given_at", "client_line").first()
+    last = case.status_updates.given().order_by("-given_at", "-id").only("given_at", "client_line").first()
     next_update = case.promises.filter(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING).only(
         "due_at").first()
     resolved = not case.is_open

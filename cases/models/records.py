@@ -5,7 +5,7 @@ from django.db import models
 from django.utils import timezone
 
 from .case import Case
-from .choices import Channel, ConfirmedBy, ItemKind, ItemStatus, Mood
+from .choices import Channel, ClientMessageStatus, ConfirmedBy, ItemKind, ItemStatus, Mood
 
 User = settings.AUTH_USER_MODEL
 
@@ -142,7 +142,16 @@ class ActionItem(models.Model):
         self.assigned_at, self.assigned_by = (now, by) if assignee is not None else (None, None)
 
 
+class StatusUpdateQuerySet(models.QuerySet):
+    def given(self):
+        """The updates the client was given: not one logged as an email that was withdrawn before it left
+        (cases.services.updates.status_update_not_given)."""
+        return self.exclude(client_message__status=ClientMessageStatus.WITHDRAWN)
+
+
 class StatusUpdate(models.Model):
+    objects = StatusUpdateQuerySet.as_manager()
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_updates")
     given_at = models.DateTimeField(default=timezone.now)
     channel = models.CharField(max_length=20, choices=Channel.choices)
@@ -153,6 +162,13 @@ class StatusUpdate(models.Model):
     client_mood = models.CharField(max_length=20, choices=Mood.choices)
     coach_warnings = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    # What this update did in the ledger (cases.services.updates): the promise it kept (or whose late
+    # fulfilment it recorded) and the next beat it opened. An update emailed to the client whose email is
+    # withdrawn before it leaves was never given: both are undone (updates.status_update_not_given).
+    kept_promise = models.ForeignKey("cases.Promise", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    opened_promise = models.ForeignKey("cases.Promise", null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="+")
 
     class Meta:
         ordering = ["given_at", "id"]

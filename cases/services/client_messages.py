@@ -10,8 +10,9 @@ outbound). The rules, here and only here:
   the summary, the concerns, a colleague's name or address, or a coach warning.
 - A status update sent by email is logged as the update (status_update_log: the promise rule lives
   there), given when it was queued: it keeps the promise when queued before the deadline, even if the
-  client's quiet hours hold the email back. An acknowledgement sent by email is recorded as the
-  acknowledgement.
+  client's quiet hours hold the email back. Withdrawn before it left, it was never given, and the promise
+  it kept is not kept (updates.status_update_not_given), unless it is queued again with a new link
+  (client_messages_relink_held). An acknowledgement sent by email is recorded as the acknowledgement.
 - It leaves at the first moment outside the client's quiet hours (cases.schedule), never at 3 am
   their time; from settings.CLIENT_MAIL_FROM, with the case's signed reply address as Reply-To, a
   Message-ID of its own and the case reference in the subject. It is never coalesced with anything.
@@ -47,7 +48,7 @@ from ..workflow import ensure_allows
 from .common import coach_warnings, ensure_can_work, event_record, lock_case
 from .status_links import status_link_issue
 from .steps import acknowledgement_record
-from .updates import status_update_log
+from .updates import status_update_log, status_update_not_given
 
 K = ClientMessageKind
 OUTBOX_KIND = "client_message"  # templates/emails/client_message.*
@@ -297,7 +298,9 @@ def client_messages_withdraw_held(*, case, actor, why):
     case is closed (resolved or by override), changes hands (a handoff, a reassignment, a claim) or the
     client's address changes: written for a case that was still being worked, by its previous handler
     with a status link that no longer opens, or for an address that is no longer theirs. Each is marked
-    withdrawn, with a line on the timeline; one going out this very instant goes."""
+    withdrawn, with a line on the timeline; one going out this very instant goes. An update among them
+    was never given to the client: the promise it kept stands again, or is broken if its deadline passed
+    while it waited (updates.status_update_not_given)."""
     waiting = case.client_messages.filter(status__in=[ClientMessageStatus.QUEUED, ClientMessageStatus.FAILED])
     _withdraw(case=case, actor=actor, messages=list(waiting), why=why)
 
@@ -317,7 +320,7 @@ def client_messages_relink_held(*, case, actor, now):
               why="the client's status link was replaced, so its link no longer opens (send it again if it still "
                   "holds).")
     queued = [m for m in waiting if m.status == ClientMessageStatus.QUEUED]
-    for old in _withdraw(case=case, actor=actor, messages=queued,
+    for old in _withdraw(case=case, actor=actor, messages=queued, queued_again=True,
                          why="the client's status link was replaced; it is queued again with the new link."):
         update, old.status_update = old.status_update, None  # the update it stands for moves to the new one
         old.save(update_fields=["status_update"])
@@ -329,9 +332,11 @@ def client_messages_relink_held(*, case, actor, now):
         _record_queued(case=case, actor=actor, message=again, now=now, again=old)
 
 
-def _withdraw(*, case, actor, messages, why):
+def _withdraw(*, case, actor, messages, why, queued_again=False):
     """Take `messages` back from the outbox; each taken back is marked withdrawn, with a line on the
-    timeline. Returns those taken back (one going out this very instant goes)."""
+    timeline. Returns those taken back (one going out this very instant goes). An update among them was
+    never given to the client: the promise it kept is not kept (updates.status_update_not_given), unless
+    it is `queued_again` (client_messages_relink_held: the update moves to the email that takes its place)."""
     taken_back = notices.withdraw_direct([m.outbox_key for m in messages])
     withdrawn = []
     for message in messages:
@@ -342,6 +347,8 @@ def _withdraw(*, case, actor, messages, why):
         event_record(case=case, actor=actor, verb="message to the client withdrawn",
                      note=f"{message.get_kind_display()} to {message.to_email} was not sent: {why}"[:NOTE],
                      data={"client_message": message.pk})
+        if message.status_update_id is not None and not queued_again:
+            status_update_not_given(case=case, update=message.status_update, actor=actor, why=why)
         withdrawn.append(message)
     return withdrawn
 

@@ -1,9 +1,10 @@
 """Step 7: the delivery record (the moment of joy), the follow-up call, and the ways back:
 loose ends, reopen, and a supervisor's audited override.
 
-Logging the follow-up call opens the client's final page again (where they rate us) for
+Logging the follow-up call opens a new final page for the client (where they rate us) for
 CLIENT_LINK_RESOLVED_DAYS, and, when the client has an email address, emails them its link (a
-message of kind follow-up, through cases.services.client_messages: quiet hours respected)."""
+message of kind follow-up, through cases.services.client_messages: quiet hours respected). That link is
+the only way in: the one the team was shown to pass on stops then (status_links.final_page_reopen)."""
 from django.db import transaction
 from django.utils import timezone
 

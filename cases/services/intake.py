@@ -175,10 +175,11 @@ def _mail_to_old_address_taken_back(client, *, old, actor):
 
 def _link_went_to(case, address, now):
     """Whether an email sent to `address` may have carried a link that opens `case` now, or (a closed case)
-    will open it again when the final page reopens for the follow-up call (status_links.final_page_reopen).
-    Open: one sent since the live link was issued. Closed, with a final page (showing or not): one queued
-    since the earliest moment the link live at closing could have been issued (every email queued since the
-    closing carries the final page's link; one before it, the live link that became the final page)."""
+    its final page (the link live at closing until the follow-up call is logged, then the one the invitation
+    to rate us carried: status_links.final_page_reopen). Open: one sent since the live link was issued.
+    Closed, with a final page (showing or not): one queued since the earliest moment the link live at closing
+    could have been issued (every email queued since the closing carries the final page's link; one before
+    it, the live link that became the final page)."""
     sent = case.client_messages.filter(status=ClientMessageStatus.SENT, to_email__iexact=address)
     if case.is_open:
         return live_link_until(case, now) is not None and sent.filter(sent_at__gte=case.status_link_issued_at).exists()

@@ -75,7 +75,8 @@ def cadence_set(*, user, case, minutes, channel, business_hours_only=False, note
     promise = pending_update_now(case, now)  # an overdue one broken first, as the sweep would
     case.cadence_minutes, case.cadence_channel = minutes, channel
     case.cadence_business_hours_only = bool(business_hours_only)
-    last = StatusUpdate.objects.filter(case=case).order_by("-given_at").values_list("given_at", flat=True).first()
+    last = (StatusUpdate.objects.given().filter(case=case).order_by("-given_at")  # the client was given it
+            .values_list("given_at", flat=True).first())
     start = last if last and status_update_due(case, last) > now else now
     new_due = status_update_due(case, start)
     # Fewer updates than agreed (a longer interval, business hours only switched on) changes every later

@@ -6,7 +6,8 @@ handoffs.take_back_client_word), closing the case (transitions: resolve and forc
 final "resolved" page for a while), the client's address changed after an email took a link there
 (intake._mail_to_old_address_taken_back) and a revoke by hand (here: the case page, the issue page and
 the admin). What a version opens is read in cases.status_links.link_state.
-`final_page_reopen` (the follow-up call logged) opens the closed case's final page again for a while.
+`final_page_reopen` (the follow-up call logged) opens a new final page of the closed case for a while,
+whose only link is the one the invitation to rate us emails to the client (never one the team was shown).
 An email still waiting to leave when a new link is issued is queued again with it (an email is rendered
 when it is queued: it would reach the client with a link that no longer opens; found by a review)."""
 import datetime as dt
@@ -62,24 +63,24 @@ def revoke_status_links(*, case, actor, why, closing=False, by_hand=False, recor
 
 
 def final_page_reopen(*, case, now=None):
-    """The follow-up call was logged on the closed `case` (the caller holds its row lock): the link
-    live at closing shows the final page (where the client rates us) for CLIENT_LINK_RESOLVED_DAYS from
-    now, or longer if it already did. A link revoked by hand stays revoked, but the survey is the
-    client's word, not the rep's to withhold: a new final page is opened, whose only link is the one the
-    invitation emails to the client's own address (so too when no link was live at closing). That version
-    is the live one's, which moves past it, so a reopened case never takes the final page's link for a live
-    one (found by a review: after a reopen the invitation's link opened the whole case page). Returns until
-    when it shows, or None."""
+    """The follow-up call was logged on the closed `case`, or the invitation to rate us is sent again (the
+    caller holds its row lock): a new final page (where the client rates us) opens for
+    CLIENT_LINK_RESOLVED_DAYS from now, whose only link is the one the invitation emails to the client's own
+    address. Every earlier link stops, the one live at closing too: the team was shown that one to pass on
+    (status_link_issue; the staff's link page shows it again), and a rep who opened it in a browser not
+    signed in to the tracker rated the case as the client (found by a padding review). Each invitation's
+    link stops the one before it, so an invitation that went to an address no longer the client's rates
+    nothing either. The survey is the client's word, not the rep's to withhold: a link revoked by hand, or
+    none live at closing, does not keep the page shut. The new page's version is the live one's, which
+    moves past it, so a reopened case never takes the final page's link for a live one (found by a review:
+    after a reopen the invitation's link opened the whole case page). Returns until when it shows, or None."""
     if case.is_open:
         return None
-    if case.status_link_final_version is None:  # a version never given out, and never live
-        case.status_link_final_version, case.status_link_final_until = case.status_link_version, None
-        case.status_link_version += 1
-    until = (now or timezone.now()) + resolved_grace()
-    if case.status_link_final_until is None or case.status_link_final_until < until:
-        case.status_link_final_until = until
-        case.save(update_fields=["status_link_version", "status_link_final_version", "status_link_final_until",
-                                 "updated_at"])
+    case.status_link_final_version = case.status_link_version  # a version never given out, and never live
+    case.status_link_version += 1
+    case.status_link_final_until = (now or timezone.now()) + resolved_grace()
+    case.save(update_fields=["status_link_version", "status_link_final_version", "status_link_final_until",
+                             "updated_at"])
     return case.status_link_final_until
 
 

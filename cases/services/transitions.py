@@ -212,16 +212,19 @@ def _pending(case):
 
 
 def _close_open_work(*, case, user, note, settle):
-    """Open items cancelled (their promises withdrawn, or broken if already due), then `settle` the
-    other pending promises, then escalations resolved with a system note (those a broken promise just
-    opened too), a waiting handoff cancelled, the emails to the client not sent yet taken back (held for
-    their quiet hours, they were written for a case still being worked: an "Is it fixed?" reaching the
-    client after the case was resolved asked for an answer the page then refused; found by a review), and
-    the client's status link revoked (it shows only that the case is closed, for a while:
+    """The emails to the client not sent yet taken back first (held for their quiet hours, they were
+    written for a case still being worked: an "Is it fixed?" reaching the client after the case was
+    resolved asked for an answer the page then refused; found by a review): an update among them was never
+    given, so the promise it kept stands again and is settled below with the others (found by a padding
+    review: it stayed kept, and the delivery call kept the next one too). Then open items cancelled (their
+    promises withdrawn, or broken if already due), then `settle` the other pending promises, then
+    escalations resolved with a system note (those a broken promise just opened too), a waiting handoff
+    cancelled, and the client's status link revoked (it shows only that the case is closed, for a while:
     cases.services.status_links)."""
     from .client_messages import client_messages_withdraw_held
     from .items import _withdraw_item
 
+    client_messages_withdraw_held(case=case, actor=user, why=f"the case was {case.closed_how} before it left.")
     now = timezone.now()
     for item in case.action_items.filter(status=ItemStatus.OPEN).select_for_update():
         item.case = case
@@ -238,7 +241,6 @@ def _close_open_work(*, case, user, note, settle):
     cancelled = case.handoffs.filter(status=HandoffStatus.REQUESTED).update(status=HandoffStatus.CANCELLED)
     if cancelled:
         event_record(case=case, actor=None, verb="handoff cancelled", note=f"The case was closed: {note}")
-    client_messages_withdraw_held(case=case, actor=user, why=f"the case was {case.closed_how} before it left.")
     revoke_status_links(case=case, actor=user, why="The case was closed.", closing=True, now=now)
 
 

@@ -2,18 +2,23 @@
 status-update promise and opens the next one: one interval after the kept slot, or after the update
 itself when it came late, and never inside the client's quiet hours. An extra update between two beats
 is logged but keeps and moves nothing (one kept promise per beat). The update's summary is internal;
-only its optional client line is ever shown to the client (on the status page, cases.status_links)."""
+only its optional client line is ever shown to the client (on the status page, cases.status_links).
+
+An update emailed to the client is logged when it is queued (cases.services.client_messages); if that email
+is withdrawn before it leaves, the client was never given the update, and what it did in the ledger is
+undone (`status_update_not_given`)."""
 from django.db import transaction
 from django.utils import timezone
 
 from ..errors import CaseRuleError
-from ..models import Channel, Mood, PromiseKind, PromiseStatus, StatusUpdate
+from ..models import Channel, Mood, Promise, PromiseKind, PromiseStatus, StatusUpdate
 from ..text import clean_text, limit_of, require_substance
 from ..workflow import Record, ensure_allows, policy
 from .common import coach_warnings, ensure_can_work, event_record, lock_case, refresh_counters
 from .irate import apply_irate_rule
 from .promises import (
-    open_next_status_update, pending_update_now, promise_fulfil, retime_beat, settle_if_overdue, status_update_due,
+    open_next_status_update, pending_promise, pending_update_now, promise_fulfil, retime_beat, settle_if_overdue,
+    status_update_due,
 )
 
 MAX_BACKDATE = timezone.timedelta(minutes=30)
@@ -48,12 +53,6 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
     # what this update keeps; the missed one is, late, and the rhythm starts again from this update.
     beat = promise if promise is not None and promise.after_missed else None
     extra = beat is None and _is_extra(case, promise, given_at)
-    update = StatusUpdate.objects.create(case=case, given_at=given_at, channel=channel, summary=summary,
-                                         client_line=client_line, client_mood=client_mood, coach_warnings=warnings,
-                                         created_by=user)
-    event_record(case=case, actor=user, verb="status update given", note=summary,
-                 data={"update": update.pk, "mood": client_mood, "channel": channel, "coach_warnings": warnings,
-                       "client_line": client_line, **({"extra": True} if extra else {})})
     # Broken updates no late one has answered yet, latest first.
     missed = case.promises.filter(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.BROKEN,
                                   kept_at__isnull=True).order_by("-due_at")
@@ -63,6 +62,14 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
         promise = missed.first()
     elif promise is None:  # the one it answers was broken: record the late fulfilment
         promise = missed.filter(due_at__lte=given_at).first()
+    # The promise this update fulfils (kept, or its late fulfilment recorded) is marked on it: an emailed
+    # update whose email is withdrawn before it leaves undoes it (status_update_not_given).
+    update = StatusUpdate.objects.create(case=case, given_at=given_at, channel=channel, summary=summary,
+                                         client_line=client_line, client_mood=client_mood, coach_warnings=warnings,
+                                         created_by=user, kept_promise=promise)
+    event_record(case=case, actor=user, verb="status update given", note=summary,
+                 data={"update": update.pk, "mood": client_mood, "channel": channel, "coach_warnings": warnings,
+                       "client_line": client_line, **({"extra": True} if extra else {})})
     # The agreed rhythm is kept: an update given within the interval before its slot keeps the slot's
     # beat (updated at 0:50 for a 1:00 slot, the next is due at 2:00). A late update starts the interval
     # from when it was logged (below); an extra one (_is_extra) changes nothing in the ledger.
@@ -88,7 +95,8 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
         due_at = status_update_due(case, start) if case.cadence_minutes else beat.due_at
         retime_beat(case=case, beat=beat, due_at=due_at, actor=user, answered=True, now=now)
     elif case.cadence_minutes and policy(case.step).cadence_runs and not extra:
-        open_next_status_update(case=case, start=start, actor=user)
+        update.opened_promise = open_next_status_update(case=case, start=start, actor=user)
+        update.save(update_fields=["opened_promise"])
     if case.temperature != client_mood:
         case.save(update_fields=[*case.take_temperature(client_mood), "updated_at"])
         apply_irate_rule(case=case, actor=user)
@@ -108,7 +116,7 @@ def _is_extra(case, promise, given_at):
     interval = timezone.timedelta(minutes=case.cadence_minutes)
     if given_at < promise.due_at - interval:
         return True
-    previous = (case.status_updates.filter(given_at__lte=given_at).order_by("-given_at")
+    previous = (case.status_updates.given().filter(given_at__lte=given_at).order_by("-given_at")
                 .values_list("given_at", flat=True).first())
     return previous is not None and given_at - previous < interval / 2
 
@@ -121,3 +129,86 @@ def _client_line(value):
         require_substance(line, field="client_line", limit=limit_of(StatusUpdate, "client_line"),
                           message="Say something the client can act on, or leave the line empty.")
     return line
+
+
+NOT_GIVEN = "update not given"
+
+
+def status_update_not_given(*, case, update, actor, why, now=None):
+    """`update` was logged as an email to the client, and that email was withdrawn before it left
+    (cases.services.client_messages: the case closed or changed hands, the client's address changed, a new
+    link after it gave up): the client was never given it. A promise is kept when the update is given
+    (RECIPE "Promises"), so what it did in the ledger is undone, as if it had not been logged (found by a
+    padding review: the update kept its promise, and stayed kept, though nothing reached the client). The
+    caller holds the case's row lock.
+
+    - The promise it kept stands again: pending with its deadline when that is still ahead (the next beat it
+      opened is taken back: this update is owed again, not the one after it), for whoever holds it (a
+      handoff then passes it on as it passes any pending promise); broken as the sweep breaks one
+      (escalated, its holder and their supervisor told) when the deadline has passed, the next beat then
+      waiting for the late update (Promise.after_missed), as the sweep's beat would.
+    - A missed update whose late fulfilment it recorded is unanswered again, and the beat waits for the
+      late update once more.
+    An extra update kept nothing, and nothing changes. Returns the promise it had kept, or None."""
+    # The case row is locked: nothing else moves its promises (the sweep locks the case first too).
+    promise = Promise.objects.filter(pk=update.kept_promise_id).first() if update.kept_promise_id else None
+    if promise is None or promise.kept_at is None or promise.status not in (PromiseStatus.KEPT, PromiseStatus.BROKEN):
+        return None
+    now = now or timezone.now()
+    promise.case = case
+    pending = pending_promise(case, PromiseKind.STATUS_UPDATE)
+    said = (f"The update emailed to {case.client.name} on {update.given_at:%d %b %Y %H:%M} UTC was withdrawn before "
+            f"it left ({why.rstrip('.')}): the client was never given it")
+    data = {"update": update.pk, "promise": promise.pk}
+    if promise.status == PromiseStatus.BROKEN:  # it was the late update of a missed one
+        promise.kept_at = None
+        promise.save(update_fields=["kept_at"])
+        event_record(case=case, actor=actor, verb=NOT_GIVEN, data=data,
+                     note=f"{said}, so the missed update it answered is unanswered again.")
+        _beat_waits_for_the_late_update(pending)
+        return promise
+    if promise.due_at <= now:  # passed while the email waited: broken, as the sweep would have broken it
+        promise.kept_at = promise.closed_at = promise.reminded_at = None
+        promise.save(update_fields=["kept_at", "closed_at", "reminded_at"])
+        event_record(case=case, actor=actor, verb=NOT_GIVEN, data=data,
+                     note=f"{said}, and the update promised by {promise.due_at:%d %b %Y %H:%M} UTC was not kept.")
+        promise.status = PromiseStatus.PENDING  # as it stood before the update: the break writes its status
+        settle_if_overdue(case=case, promise=promise, now=now, next_beats=pending is None)
+        _beat_waits_for_the_late_update(pending)
+    else:
+        if pending is not None and pending.pk in _opened_by(update):
+            data["taken_back"] = pending.pk
+            pending.delete()  # opened by an update the client never had: as if it had not been logged
+            pending = None
+        if pending is None:
+            promise.status = PromiseStatus.PENDING
+            promise.kept_at = promise.closed_at = promise.reminded_at = None
+            promise.save(update_fields=["status", "kept_at", "closed_at", "reminded_at"])
+            note = f"{said}, so the update promised by {promise.due_at:%d %b %Y %H:%M} UTC is owed again."
+        else:  # another update promise stands (none this update opened): not kept, and not owed twice. Its
+            # closed_at stays when it was closed, so a reopen after an override (transitions._restore_overridden,
+            # the promises withdrawn at the close) does not stand it again beside the other.
+            promise.status, promise.kept_at = PromiseStatus.WITHDRAWN, None
+            promise.save(update_fields=["status", "kept_at"])
+            note = f"{said}, so it kept no promise: the next update is the one promised."
+        event_record(case=case, actor=actor, verb=NOT_GIVEN, data=data, note=note)
+    refresh_counters(case)
+    return promise
+
+
+def _opened_by(update):
+    """The pks of the next beat `update` opened and of those that took its place since (moved: a new
+    cadence, a deadline agreed with the client)."""
+    opened, seen = [], update.opened_promise
+    while seen is not None and len(opened) < 50:
+        opened.append(seen.pk)
+        seen = Promise.objects.filter(replaces=seen).first()
+    return opened
+
+
+def _beat_waits_for_the_late_update(beat):
+    """The pending update after a miss that is unanswered again answers to it (Promise.after_missed): the
+    next update logged is the late one, and restarts the rhythm (status_update_log)."""
+    if beat is not None and not beat.after_missed:
+        Promise.objects.filter(pk=beat.pk).update(after_missed=True)
+        beat.after_missed = True

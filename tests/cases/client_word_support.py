@@ -12,6 +12,23 @@ def token_of(rep, case):
     return services.status_link_issue(user=rep, case=case).path.split("/")[2]
 
 
+def emailed_browser(message):
+    """Dennis's browser on the link `message` (a ClientMessage: the invitation to rate us) emailed him."""
+    from notifications.models import OutboxMessage
+
+    body = OutboxMessage.objects.get(key=message.outbox_key).body_text
+    url = next(word for word in body.split() if "/status/" in word)
+    return DennisBrowser(url.rstrip("/").rsplit("/", 1)[1])
+
+
+def invitation_browser(case):
+    """Dennis's browser on the link the latest invitation to rate us emailed him, opened once (his browser
+    keeps the CSRF cookie)."""
+    browser = emailed_browser(case.client_messages.filter(kind="follow_up").order_by("-pk").first())
+    browser.open()
+    return browser
+
+
 class DennisBrowser:
     """Dennis's browser: no login, Django's CSRF checks on, the token read from the page like a browser."""
 

@@ -1,7 +1,8 @@
 """After the follow-up call, the client's status page asks one question (how satisfied, 1 to 5, and an
-optional comment), through the signed link, once per case; expired and revoked links refuse it. The
-team page shows the window's average, count and distribution beside the mood figures, equal to a
-recomputation, in one query whatever the number of answers."""
+optional comment), through the signed link the invitation emails to the client's address (never the link
+the team was shown to pass on), once per case; expired and revoked links refuse it. The team page shows
+the window's average, count and distribution beside the mood figures, equal to a recomputation, in one
+query whatever the number of answers."""
 import datetime as dt
 from collections import Counter
 
@@ -20,7 +21,7 @@ from cases.services.client_word import RATED
 from cases.services.common import lock_case
 from cases.services.status_links import revoke_status_links
 from notifications.models import OutboxMessage
-from tests.cases.client_word_support import DennisBrowser, token_of
+from tests.cases.client_word_support import DennisBrowser, invitation_browser, token_of
 from tests.cases.helpers import advance_to, open_case
 from tests.factories import CaseFactory, ClientFactory, RepFactory
 
@@ -45,11 +46,12 @@ def resolved(frozen, rep, dennis):
 
 @pytest.fixture
 def followed_up(resolved, frozen, rep):
-    """As `resolved`, with the follow-up call logged on day 5."""
-    case, browser = resolved
+    """As `resolved`, with the follow-up call logged on day 5. Returns (case, Dennis's browser on the link
+    the invitation emailed him)."""
+    case, _ = resolved
     frozen.shift(dt.timedelta(days=3))
     services.follow_up_log(user=rep, case=case, note="Dennis says everything still works fine")
-    return case, browser
+    return case, invitation_browser(case)
 
 
 def asks(page):
@@ -181,23 +183,54 @@ def resolved_late(frozen, rep, dennis):
 
 
 @pytest.mark.django_db
-def test_a_late_follow_up_opens_the_clients_link_again_and_he_can_rate(resolved_late, rep, settings):
-    case, dennis = resolved_late
-    assert dennis.open().status_code == 410  # the resolved page's first window is long over
+def test_a_late_follow_up_opens_a_page_for_the_client_and_he_can_rate(resolved_late, rep, settings):
+    case, given_out = resolved_late
+    assert given_out.open().status_code == 410  # the resolved page's first window is long over
 
     services.follow_up_log(user=rep, case=case, note="Dennis says everything still works fine")
 
+    dennis = invitation_browser(case)
     page = dennis.open()
     assert page.status_code == 200 and asks(page.content.decode())
     assert dennis.rate(5, COMMENT).status_code == 302
     assert ClientSurvey.objects.get(case=case).score == 5
+    assert given_out.open().status_code == 410
+
+
+@pytest.mark.django_db
+def test_the_link_the_team_gave_out_cannot_rate_even_outside_the_tracker(resolved, frozen, rep):
+    """Found by a padding review: the link live at closing is the one the rep was shown to pass on (the
+    staff's link page shows it again); opened in a browser not signed in to the tracker it took a 5 out of 5
+    as the client's. After the follow-up call it opens nothing: the client rates on the invitation's page."""
+    case, given_out = resolved  # a browser signed in to nothing, on the link the rep issued
+    frozen.shift(dt.timedelta(days=3))
+    services.follow_up_log(user=rep, case=case, note="Dennis says everything still works fine")
+
+    page = given_out.open()
+    response = given_out.rate(5)
+
+    assert page.status_code == 410 and not asks(page.content.decode())
+    assert response.status_code == 410
+    assert not ClientSurvey.objects.exists()
+    assert asks(invitation_browser(case).open().content.decode())
+
+
+@pytest.mark.django_db
+def test_before_the_follow_up_call_the_link_given_out_still_shows_the_case_resolved(resolved):
+    case, given_out = resolved
+
+    page = given_out.open()
+
+    assert page.status_code == 200 and "It has been resolved" in page.content.decode()
+    assert not asks(page.content.decode())
 
 
 @pytest.mark.django_db
 def test_the_link_shows_the_survey_for_the_resolved_days_from_the_follow_up_then_refuses(resolved_late, rep, frozen,
                                                                                          settings):
-    case, dennis = resolved_late
+    case, _ = resolved_late
     services.follow_up_log(user=rep, case=case, note="Dennis says everything still works fine")
+    dennis = invitation_browser(case)
     window = dt.timedelta(days=settings.CLIENT_LINK_RESOLVED_DAYS)
 
     frozen.shift(window - dt.timedelta(minutes=1))
@@ -264,15 +297,19 @@ def test_the_follow_up_email_waits_for_the_end_of_the_clients_quiet_hours(resolv
 
 
 @pytest.mark.django_db
-def test_no_email_is_sent_when_the_client_has_no_address(resolved_late, rep, dennis):
-    case, dennis_browser = resolved_late
+def test_no_email_is_sent_when_the_client_has_no_address_and_the_link_given_out_does_not_rate(resolved_late, rep,
+                                                                                              dennis):
+    """The survey goes to the client's own address: with none, it waits for one (test_client_survey_owed);
+    the link the team gave out never takes the rating."""
+    case, given_out = resolved_late
     dennis.email = ""
     dennis.save()
 
     services.follow_up_log(user=rep, case=case, note="Dennis says everything still works fine")
 
     assert not case.client_messages.exists()
-    assert asks(dennis_browser.open().content.decode())
+    assert case.events.filter(verb="survey not sent").exists()
+    assert given_out.open().status_code == 410
 
 
 @pytest.mark.django_db

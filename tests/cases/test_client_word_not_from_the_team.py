@@ -1,7 +1,8 @@
 """The client's word on their status page ("It works", "Not yet", the satisfaction score) is theirs:
 a browser signed in to the case tracker belongs to the team, and what it posts there is refused and
 writes nothing (cases.views_status.TEAM_MAY_NOT_ANSWER). The same link in the client's own browser
-still answers."""
+still answers. The satisfaction score is taken only on the page the invitation emails to the client's
+address: the link the team was shown opens nothing after the follow-up call (test_client_survey)."""
 import datetime as dt
 
 import pytest
@@ -12,7 +13,7 @@ from django.utils.html import escape
 from cases import services
 from cases.models import ClientAnswer, ClientSurvey, Delivery, Step
 from cases.views_status import TEAM_MAY_NOT_ANSWER
-from tests.cases.client_word_support import DennisBrowser, token_of
+from tests.cases.client_word_support import DennisBrowser, emailed_browser, token_of
 from tests.cases.helpers import advance_to, open_case
 
 NOW = dt.datetime(2025, 7, 1, 9, 0, tzinfo=dt.UTC)
@@ -51,11 +52,15 @@ def test_a_signed_in_rep_cannot_rate_the_teams_service_for_the_client(frozen, re
     case = services.case_transition(user=rep, case=at_delivery, name="complete_deliver")
     frozen.shift(dt.timedelta(days=2))
     services.follow_up_log(user=rep, case=case, note="Dennis says everything still works fine")
+    invited = emailed_browser(case.client_messages.get(kind="follow_up")).token  # the page that asks
 
-    response = rep_client.post(reverse("client_status_survey", kwargs={"token": token}), {"score": 5, "comment": ""})
-
-    assert response.status_code == 403
+    for link in (token, invited):  # the link the rep was shown, or the client's own (forwarded to the rep)
+        response = rep_client.post(reverse("client_status_survey", kwargs={"token": link}),
+                                   {"score": 5, "comment": ""})
+        assert response.status_code in (403, 410)
     assert not ClientSurvey.objects.filter(case=case).exists()
+    page = rep_client.post(reverse("client_status_survey", kwargs={"token": invited}), {"score": 5, "comment": ""})
+    assert page.status_code == 403 and escape(TEAM_MAY_NOT_ANSWER) in page.content.decode()
 
 
 @pytest.mark.django_db

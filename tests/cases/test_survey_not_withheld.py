@@ -11,8 +11,7 @@ from django.utils import timezone
 from cases import services
 from cases.errors import CaseRuleError
 from cases.models import ClientMessageKind, ClientSurvey, Step
-from notifications.models import OutboxMessage
-from tests.cases.client_word_support import DennisBrowser, token_of
+from tests.cases.client_word_support import DennisBrowser, emailed_browser, token_of
 from tests.cases.helpers import advance_to, open_case
 from tests.cases.test_client_survey import NOW, resolved_late  # noqa: F401 - its clock and fixture (day 30)
 from tests.cases.test_client_survey_owed import details
@@ -23,13 +22,6 @@ CALL_NOTE = "Dennis is not happy with how long it took"
 
 def invitations(case):
     return case.client_messages.filter(kind=ClientMessageKind.FOLLOW_UP).order_by("pk")
-
-
-def emailed_browser(message):
-    """Dennis's browser on the link the invitation emailed him."""
-    body = OutboxMessage.objects.get(key=message.outbox_key).body_text
-    url = next(word for word in body.split() if "/status/" in word)
-    return DennisBrowser(url.rstrip("/").rsplit("/", 1)[1])
 
 
 @pytest.mark.django_db
