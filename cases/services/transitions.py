@@ -246,8 +246,10 @@ def _close_open_work(*, case, user, note, settle):
 
 def _resolve(*, case, user, reason):
     """Delivered and confirmed. The delivery call settles the pending update promise if it is not yet
-    due; one already due was broken (the client waited). Then the follow-up is promised."""
+    due and an update logged now would keep it; one already due was broken (the client waited). Then the
+    follow-up is promised."""
     from .promises import open_follow_up, promise_fulfil, promise_withdraw, settle_if_overdue
+    from .updates import update_would_keep
 
     def settle(promise, now):
         if promise.kind == PromiseKind.FOLLOW_UP or settle_if_overdue(case=case, promise=promise, now=now):
@@ -255,6 +257,11 @@ def _resolve(*, case, user, reason):
         if promise.after_missed:  # the beat after a missed update: the call answers the miss, late, not it
             promise_withdraw(promise=promise, actor=user, now=now,
                              note="The delivery call came after a missed update: it keeps no update promise.")
+        elif promise.kind == PromiseKind.STATUS_UPDATE and not update_would_keep(case, promise, now):
+            # An update just given kept this beat's slot: a call minutes later is an extra contact, and
+            # keeps no second promise (found by a padding audit: one free kept promise per resolution).
+            promise_withdraw(promise=promise, actor=user, now=now,
+                             note="The delivery call came before the next update was due: it keeps no update promise.")
         else:
             promise_fulfil(promise=promise, at=now, actor=user)
 

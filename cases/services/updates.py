@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..errors import CaseRuleError
-from ..models import Channel, Mood, Promise, PromiseKind, PromiseStatus, StatusUpdate
+from ..models import CaseEvent, Channel, Mood, Promise, PromiseKind, PromiseStatus, StatusUpdate
 from ..text import clean_text, limit_of, require_substance
 from ..workflow import Record, ensure_allows, policy
 from .common import coach_warnings, ensure_can_work, event_record, lock_case, refresh_counters
@@ -22,6 +22,7 @@ from .promises import (
 )
 
 MAX_BACKDATE = timezone.timedelta(minutes=30)
+GIVEN = "status update given"  # the event of every update logged, at the time it was logged (_heard_since)
 
 
 @transaction.atomic
@@ -67,7 +68,7 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
     update = StatusUpdate.objects.create(case=case, given_at=given_at, channel=channel, summary=summary,
                                          client_line=client_line, client_mood=client_mood, coach_warnings=warnings,
                                          created_by=user, kept_promise=promise)
-    event_record(case=case, actor=user, verb="status update given", note=summary,
+    event_record(case=case, actor=user, verb=GIVEN, note=summary,
                  data={"update": update.pk, "mood": client_mood, "channel": channel, "coach_warnings": warnings,
                        "client_line": client_line, **({"extra": True} if extra else {})})
     # The agreed rhythm is kept: an update given within the interval before its slot keeps the slot's
@@ -108,17 +109,35 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
 def _is_extra(case, promise, given_at):
     """One kept promise per beat of the cadence. An update is an extra contact (the client called again,
     a second note after a call) while the next promised one is not yet due and it comes before that
-    promise's own interval, or less than half an interval after the case's previous update. It is logged
-    and shown like any update, but it keeps no promise and moves none: ten quick updates are not ten
-    promises kept, and an update far ahead of its slot does not pull the rhythm along."""
+    promise's own interval, or less than half an interval after the case's previous update (from when
+    that one was logged, `_heard_since`). It is logged and shown like any update, but it keeps no promise
+    and moves none: ten quick updates are not ten promises kept, and an update far ahead of its slot does
+    not pull the rhythm along."""
     if promise is None or not case.cadence_minutes or promise.due_at <= given_at:
         return False
     interval = timezone.timedelta(minutes=case.cadence_minutes)
     if given_at < promise.due_at - interval:
         return True
-    previous = (case.status_updates.given().filter(given_at__lte=given_at).order_by("-given_at")
-                .values_list("given_at", flat=True).first())
-    return previous is not None and given_at - previous < interval / 2
+    return _heard_since(case, given_at - interval / 2)
+
+
+def update_would_keep(case, promise, at):
+    """Whether an update logged at `at` would keep the pending status-update `promise` (not an extra
+    contact, `_is_extra`): what the delivery call may settle (cases.services.transitions._resolve)."""
+    return not _is_extra(case, promise, at)
+
+
+def _heard_since(case, moment):
+    """Whether the client was given an update after `moment`. An update counts from when it was logged, the
+    later of its stated time and its event's (a late call dated back to before its deadline is heard when it
+    was logged: otherwise dating one update back let a quick second one keep the next beat, the client
+    hearing twice in six minutes and then nothing for two hours; found by a padding audit)."""
+    given = case.status_updates.given()
+    if given.filter(given_at__gt=moment).exists():
+        return True
+    logged = (CaseEvent.objects.filter(case_id=case.pk, verb=GIVEN, created_at__gt=moment)
+              .values_list("data__update", flat=True))
+    return given.filter(pk__in=[pk for pk in logged if isinstance(pk, int)]).exists()
 
 
 def _client_line(value):
