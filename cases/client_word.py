@@ -9,7 +9,8 @@ shows of what they said. The writes are in cases.services.client_word; both read
   answer in that stay: a page still open from it may send "Not yet" once (`late_word_attempt`). It is kept
   and reaches the team; the case stays closed. Any other answer on a closed case is refused.
 - After the follow-up call: on a closed case whose follow-up call was logged since it closed, the client
-  is asked once how satisfied they are (1 to 5), with an optional comment. Once per case.
+  is asked once how satisfied they are (1 to 5), with an optional comment. Once per case, while the address
+  it came through is the client's (`standing_surveys`): once it is not, they are asked again.
 - The client's email nobody has read yet (`Case.client_wrote_at`) holds the delivery: the rep may not
   record the client satisfied, nor resolve the case, until it is read (`unread_mail_refusal`).
 
@@ -55,8 +56,22 @@ def survey_refusal(case):
     return "We ask how satisfied you are after our follow-up call, once your case is resolved."
 
 
+def same_address(a, b):
+    """Whether two spellings of an email address are one address (letter case and spaces aside)."""
+    return (a or "").strip().casefold() == (b or "").strip().casefold()
+
+
+def standing_surveys():
+    """The survey answers that are the client's word: an answer given through an address that is no longer
+    the client's was set aside when it changed (cases.services.client_word.survey_answers_set_aside; found by
+    an audit: a rep put their own address in for the call, rated the case 5 and put the client's back). Every
+    reader of the answers reads these: the team page's figure, the client's page, whether one is still owed."""
+    return ClientSurvey.objects.filter(set_aside_at__isnull=True)
+
+
 def current_survey(case):
-    return ClientSurvey.objects.filter(case=case).first()
+    """The client's standing answer to the survey on `case`, or None."""
+    return standing_surveys().filter(case=case).first()
 
 
 # The client's answer in a delivery attempt (the case page asks on every load in `deliver`): cases.frozen.

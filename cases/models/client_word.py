@@ -3,8 +3,11 @@
 - ClientAnswer: while the case is in `deliver`, "It works" or "Not yet" with a line of their own words.
   One per delivery attempt (a stay in `deliver`, named by the case's `step_entered_at` then): the unique
   constraint makes a double click or a second tab one answer, even from two requests at once.
-- ClientSurvey: after the follow-up call, how satisfied they are (1 to 5) and an optional comment. One per
-  case (one-to-one). The team page averages them over its window (cases/metrics/satisfaction.py)."""
+- ClientSurvey: after the follow-up call, how satisfied they are (1 to 5) and an optional comment, with the
+  client's address it came through. One standing answer per case: an answer given through an address that
+  is no longer the client's is set aside (`set_aside_at`; kept for the record, never counted again) and the
+  client is asked again (cases.services.client_word.survey_answers_set_aside). The team page averages the
+  standing ones over its window (cases/metrics/satisfaction.py); cases.client_word.standing_surveys reads them."""
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -45,18 +48,27 @@ class ClientAnswer(models.Model):
 
 
 class ClientSurvey(models.Model):
-    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="client_survey")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="client_surveys")
     score = models.PositiveSmallIntegerField(choices=[(s, str(s)) for s in SCORES])
     comment = models.TextField(max_length=SURVEY_COMMENT, blank=True, default="")
     given_at = models.DateTimeField(default=timezone.now)
+    address = models.CharField(max_length=254, blank=True, default="",
+                               help_text="The client's address when they answered: the invitation's link went there.")
+    set_aside_at = models.DateTimeField(null=True, blank=True,
+                                        help_text="When the client's address changed away from `address`: no "
+                                                  "longer the client's word, kept for the record.")
 
     class Meta:
         ordering = ["given_at", "id"]
         indexes = [
-            # The team page's figure: one aggregate over the window, an index-only scan (PostgreSQL).
-            models.Index(fields=["given_at"], include=["score"], name="client_survey_given"),
+            # The team page's figure: one aggregate over the window's standing answers, an index-only scan
+            # (PostgreSQL).
+            models.Index(fields=["given_at"], include=["score"], name="client_survey_given",
+                         condition=Q(set_aside_at__isnull=True)),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["case"], condition=Q(set_aside_at__isnull=True),
+                                    name="client_survey_one_standing"),
             models.CheckConstraint(name="client_survey_score_1_to_5", condition=Q(score__gte=1) & Q(score__lte=5)),
         ]
 

@@ -144,9 +144,10 @@ class ActionItem(models.Model):
 
 class StatusUpdateQuerySet(models.QuerySet):
     def given(self):
-        """The updates the client was given: not one logged as an email that was withdrawn before it left
-        (cases.services.updates.status_update_not_given)."""
-        return self.exclude(client_message__status=ClientMessageStatus.WITHDRAWN)
+        """The updates the client was given: not one logged as an email that was withdrawn before it left,
+        bounced, or that the outbox gave up on (cases.services.updates.status_update_not_given)."""
+        return self.exclude(client_message__status__in=[ClientMessageStatus.WITHDRAWN, ClientMessageStatus.BOUNCED,
+                                                        ClientMessageStatus.FAILED])
 
 
 class StatusUpdate(models.Model):

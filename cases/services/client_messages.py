@@ -10,9 +10,10 @@ outbound). The rules, here and only here:
   the summary, the concerns, a colleague's name or address, or a coach warning.
 - A status update sent by email is logged as the update (status_update_log: the promise rule lives
   there), given when it was queued: it keeps the promise when queued before the deadline, even if the
-  client's quiet hours hold the email back. Withdrawn before it left, it was never given, and the promise
-  it kept is not kept (updates.status_update_not_given), unless it is queued again with a new link
-  (client_messages_relink_held). An acknowledgement sent by email is recorded as the acknowledgement.
+  client's quiet hours hold the email back. Withdrawn before it left, bounced, or given up by the outbox
+  after its retries, it was never given, and the promise it kept is not kept (updates.status_update_not_given,
+  once per update), unless it is queued again with a new link (client_messages_relink_held). An
+  acknowledgement sent by email is recorded as the acknowledgement.
 - It leaves at the first moment outside the client's quiet hours (cases.schedule), never at 3 am
   their time; from settings.CLIENT_MAIL_FROM, with the case's signed reply address as Reply-To, a
   Message-ID of its own and the case reference in the subject. It is never coalesced with anything.
@@ -48,7 +49,7 @@ from ..workflow import ensure_allows
 from .common import coach_warnings, ensure_can_work, event_record, lock_case
 from .status_links import status_link_issue
 from .steps import acknowledgement_record
-from .updates import status_update_log, status_update_not_given
+from .updates import NOT_GIVEN, status_update_log, status_update_not_given
 
 K = ClientMessageKind
 OUTBOX_KIND = "client_message"  # templates/emails/client_message.*
@@ -348,11 +349,12 @@ def _withdraw(*, case, actor, messages, why, queued_again=False):
                      note=f"{message.get_kind_display()} to {message.to_email} was not sent: {why}"[:NOTE],
                      data={"client_message": message.pk})
         if message.status_update_id is not None and not queued_again:
-            status_update_not_given(case=case, update=message.status_update, actor=actor, why=why)
+            _not_given(case, message, actor, why)
         withdrawn.append(message)
     return withdrawn
 
 
+@transaction.atomic
 def client_message_failed(*, key, error, at):
     """The outbox gave up on this message after its retries."""
     message = ClientMessage.objects.filter(outbox_key=key).first()
@@ -361,6 +363,7 @@ def client_message_failed(*, key, error, at):
     return message
 
 
+@transaction.atomic
 def client_message_bounced(*, message_ids, reason, at=None):
     """The client's mail server returned one of our messages (a delivery report naming its
     Message-ID). Returns the message, or None when the report names none of ours."""
@@ -373,11 +376,18 @@ def client_message_bounced(*, message_ids, reason, at=None):
 
 
 def _undelivered(message, status, error, at):
+    """`message` failed for good or bounced: marked so, on the timeline, and its owner and co-owner told.
+    An update it stands for was never given to the client (found by an audit: the promise stayed kept):
+    undone as a withdrawal undoes it (_not_given). Only the outbox's last failure reaches here (its retries
+    before that undo nothing); a second report of the same end, or one after the message was withdrawn, undoes
+    nothing again. A bounce days later, past the promise's deadline, breaks it as the sweep would have."""
+    case = lock_case(message.case)  # as _withdraw: the ledger moves under the case's row lock
+    message.refresh_from_db()
     if message.status == status:
         return
+    stood = message.status in (ClientMessageStatus.QUEUED, ClientMessageStatus.SENT)  # it still stood for the update
     message.status, message.failed_at, message.error = status, at, error[:ERROR_TEXT]
     message.save(update_fields=["status", "failed_at", "error"])
-    case = message.case
     label = message.get_kind_display()
     event_record(case=case, actor=None, verb=UNDELIVERED_VERBS[status],
                  note=f"{label} to {message.to_email}: {message.error}"[:NOTE],
@@ -387,3 +397,15 @@ def _undelivered(message, status, error, at):
                    to=[u.email for u in owners], system=True,
                    context={**case_context(case), "label": label, "to": message.to_email, "status": status,
                             "error": message.error, "subject": message.subject})
+    if stood and message.status_update_id is not None:
+        _not_given(case, message, None, message.error[:1].lower() + message.error[1:300])
+
+
+def _not_given(case, message, actor, why):
+    """The update `message` stands for never reached the client: what it did in the ledger is undone
+    (updates.status_update_not_given: owed again while its deadline is ahead, broken as the sweep breaks one
+    once it has passed), once: an email that failed for good (undone then) and is withdrawn later undoes
+    nothing again, nor what an update given since has kept. The caller holds the case's row lock."""
+    update = message.status_update
+    if not case.events.filter(verb=NOT_GIVEN, data__update=update.pk).exists():
+        status_update_not_given(case=case, update=update, actor=actor, why=why)

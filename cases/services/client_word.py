@@ -13,7 +13,10 @@ CaseRuleError in the client's words, shown on their page.
   that stay (cases.client_word.late_word_attempt) is kept as that stay's answer, on the timeline, and the
   owner and co-owner are told (their supervisor when neither is active); the case stays closed (reopening
   is the team's call). Any other answer on a closed case is refused, and the client is told it was not sent.
-- `client_survey_answer`: after the follow-up call, how satisfied (1 to 5) and a comment, once per case.
+- `client_survey_answer`: after the follow-up call, how satisfied (1 to 5) and a comment, once per case,
+  with the client's address it came through (the invitation's link went there).
+- `survey_answers_set_aside`: the client's address changed away from the one an answer came through: that
+  answer is no longer the client's word (kept, marked, on the timeline) and they are asked again.
 
 Each answer is an event on the case timeline (no actor: the client is not a user)."""
 from django.db import transaction
@@ -21,11 +24,11 @@ from django.utils import timezone
 
 from ..client_word import (
     RESOLVED_REFUSAL, answer_refusal, attempt_key, closed_attempt_answer, current_answer, current_survey,
-    late_word_attempt, survey_refusal,
+    late_word_attempt, same_address, standing_surveys, survey_refusal,
 )
 from ..errors import CaseRuleError
 from ..formatting import case_context
-from ..models import ClientAnswer, ClientAnswerKind, ClientSurvey, ConfirmedBy, Delivery
+from ..models import Client, ClientAnswer, ClientAnswerKind, ClientSurvey, ConfirmedBy, Delivery
 from ..models.client_word import ANSWER_TEXT, SCORES, SURVEY_COMMENT
 from ..notices import notify
 from ..permissions import may_own_cases
@@ -33,12 +36,13 @@ from ..selectors import supervisor_emails_for
 from ..text import clean_text
 from ..workflow import MOVE_LABELS, Transition, is_closed
 from .common import event_record, lock_case
-from .delivery import current_delivery
+from .delivery import current_delivery, survey_after_set_aside
 
 SAID_IT_WORKS = "client confirmed it works"
 SAID_NOT_YET = "client says it does not work yet"
 SAID_NOT_YET_AFTER_CLOSE = "client says it does not work, after the close"
 RATED = "client rated their satisfaction"
+SET_ASIDE = "client's rating set aside"
 NOTICE_NOT_YET = "client_not_yet"
 NOTICE_CONFIRMED = "client_confirmed"
 
@@ -167,7 +171,9 @@ def _tell_owner_confirmed(case, answer, missing):
 @transaction.atomic
 def client_survey_answer(*, case, score, comment=""):
     """After the follow-up call, how satisfied the client is. Returns (the survey, whether it was recorded
-    just now): once per case, a second answer gets the first back."""
+    just now): once per case, a second answer gets the first back. The answer keeps the client's address
+    now, the one the invitation's link went to (an invitation to an earlier address stopped opening when it
+    changed): it is the client's word while that address is theirs (survey_answers_set_aside)."""
     case = lock_case(case)
     recorded = current_survey(case)
     if recorded is not None:
@@ -178,8 +184,33 @@ def client_survey_answer(*, case, score, comment=""):
     if score not in SCORES:
         raise CaseRuleError("Choose a number from 1 (not at all) to 5 (completely).", field="score")
     comment = clean_text(comment, field="comment", limit=SURVEY_COMMENT)
-    survey = ClientSurvey.objects.create(case=case, score=score, comment=comment, given_at=timezone.now())
+    address = Client.objects.filter(pk=case.client_id).values_list("email", flat=True).first() or ""
+    survey = ClientSurvey.objects.create(case=case, score=score, comment=comment, given_at=timezone.now(),
+                                         address=address.strip())
     event_record(case=case, actor=None, verb=RATED,
                  note=f"{score} out of 5 on their status page." + (f" “{comment}”" if comment else ""),
                  data={"client_survey": survey.pk, "score": score, "by": ConfirmedBy.CLIENT})
     return survey, True
+
+
+@transaction.atomic
+def survey_answers_set_aside(*, client, actor, now=None):
+    """The client's address just changed (cases.services.intake, after the emails to the old one are taken
+    back; the caller holds the client's row lock). A standing answer of one of their cases given through
+    another address (letter case and spaces aside) is no longer the client's word (found by an audit: a rep
+    put their own address in for the follow-up call, rated the case 5 through the invitation that went there,
+    and put the client's back): it is set aside, kept for the record and said on the timeline, and stops
+    counting everywhere (cases.client_word.standing_surveys). While the client's rating is still owed, a new
+    invitation goes to their address now, or when one is recorded (services.delivery.survey_after_set_aside)."""
+    now = now or timezone.now()
+    standing = standing_surveys().filter(case__client=client).order_by("case_id")
+    for survey in [s for s in standing if not same_address(s.address, client.email)]:
+        case = lock_case(survey.case)
+        survey.set_aside_at = now
+        survey.save(update_fields=["set_aside_at"])
+        event_record(case=case, actor=actor, verb=SET_ASIDE,
+                     note=f"The rating of {survey.score} out of 5 given on {survey.given_at:%d %b %Y %H:%M} UTC came "
+                          f"through the invitation emailed to {survey.address or 'no address'}, which is no longer "
+                          "the client's address: it is kept for the record and no longer counts.",
+                     data={"client_survey": survey.pk, "address": survey.address})
+        survey_after_set_aside(user=actor, case=case, now=now)

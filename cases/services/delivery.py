@@ -182,6 +182,18 @@ def survey_after_revoke(*, user, case, now=None):
                      note="The link was revoked before the client rated us: a new one went to their address.")
 
 
+def survey_after_set_aside(*, user, case, now):
+    """The client's rating of `case` was just set aside: it came through an address no longer theirs
+    (client_word.survey_answers_set_aside; the caller holds the row lock). While it is owed, a new resolved
+    page's link goes to the client's address now, stopping every earlier one (the one that reached the old
+    address too); with no address, it goes when one is recorded (surveys_owed_send)."""
+    if (_survey_owed(case, now) is not None and (case.client.email or "").strip()
+            and _survey_sent_again(user=user, case=case, now=now)):
+        event_record(case=case, actor=user, verb="survey sent again",
+                     note="The rating given through an address no longer the client's does not count: a new "
+                          "invitation went to their address.")
+
+
 @transaction.atomic
 def surveys_owed_send(*, user, client):
     """The client's email address was just recorded (cases.services.intake.client_update): each of their

@@ -25,6 +25,7 @@ from .common import (
     assign_reference, display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text,
 )
 from .client_messages import client_messages_rehold, client_messages_withdraw_held
+from .client_word import survey_answers_set_aside
 from .delivery import survey_after_revoke, surveys_owed_send
 from .irate import apply_irate_rule
 from .promises import (
@@ -116,6 +117,7 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
     client.save(update_fields=changed)
     if "email" in changed:  # first: an owed survey then queued for the new address is not taken back
         _mail_to_old_address_taken_back(client, old=before["email"], actor=user)
+        survey_answers_set_aside(client=client, actor=user)  # a rating through the old address: asked again
     if "email" in changed and (client.email or "").strip():
         surveys_owed_send(user=user, client=client)
     moved = (_move_promises_out_of_quiet(client, actor=user, agreed_channel=agreed_channel, agreed_text=agreed_text,
