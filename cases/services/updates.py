@@ -176,8 +176,8 @@ def status_update_not_given(*, case, update, actor, why, now=None):
     now = now or timezone.now()
     promise.case = case
     pending = pending_promise(case, PromiseKind.STATUS_UPDATE)
-    said = (f"The update emailed to {case.client.name} on {update.given_at:%d %b %Y %H:%M} UTC was withdrawn before "
-            f"it left ({why.rstrip('.')}): the client was never given it")
+    said = (f"The update emailed to {case.client.name} on {update.given_at:%d %b %Y %H:%M} UTC did not reach them "
+            f"({why.rstrip('.')}): the client was never given it")
     data = {"update": update.pk, "promise": promise.pk}
     if promise.status == PromiseStatus.BROKEN:  # it was the late update of a missed one
         promise.kept_at = None
