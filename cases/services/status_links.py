@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ..errors import CaseRuleError
+from ..models import ClientMessageStatus
 from ..permissions import can_manage_status_link
 from ..status_links import final_page_until, issued_link_until, make_token, max_age, resolved_grace
 from .common import event_record, lock_case
@@ -124,5 +125,18 @@ def status_link_revoke(*, user, case):
     case = lock_case(case)
     _ensure_may_manage(user, case, "revoke")
     revoke_status_links(case=case, actor=user, why="Revoked by hand.", by_hand=True)
+    _relink_waiting(user=user, case=case)
     survey_after_revoke(user=user, case=case)
     return case
+
+
+def _relink_waiting(*, user, case):
+    """Emails to the client still waiting to leave (held for their quiet hours, or for a retry) carry the
+    link just revoked: a new link is made for them (status_link_issue queues each again with it), so the
+    update reaches the client's own address with a link that opens, not a dead one (found by a review:
+    a held update reached the client with the link revoked minutes after it was queued)."""
+    if case.is_open and case.client_messages.filter(status=ClientMessageStatus.QUEUED).exists():
+        status_link_issue(user=user, case=case)
+        event_record(case=case, actor=user, verb="waiting emails given the new link",
+                     note="A new link was made for the emails still waiting to leave, which go only to the "
+                          "client's address: the link revoked no longer opens.")
