@@ -25,13 +25,17 @@ from .services import mail_receive
 logger = logging.getLogger(__name__)
 
 HEADER_MAX = 998  # a header line's limit (RFC 5322)
+HEADERS_MAX = 200  # headers kept of a payload that could not be read, those that identify it first
+IDENTIFYING = {"message-id", "from", "to", "cc", "subject", "date", "in-reply-to", "references", "auto-submitted"}
 
 
 def headers_only(pairs):
     """An email of just these (name, value) headers, as bytes: a value with a line break is one line, a
-    header that cannot be written is left out."""
+    header that cannot be written is left out, and no more than HEADERS_MAX are read."""
     msg = EmailMessage(policy=policy.default)
-    for name, value in pairs:
+    pairs = list(pairs)
+    named = [pair for pair in pairs if str(pair[0]).strip().lower() in IDENTIFYING]
+    for name, value in (named + [pair for pair in pairs if pair not in named])[:HEADERS_MAX]:
         name, value = str(name).strip(), " ".join(str(value).split())[:HEADER_MAX]
         if not name or not name.isascii() or ":" in name or not name.isprintable() or " " in name:
             continue

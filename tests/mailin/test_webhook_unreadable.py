@@ -163,3 +163,11 @@ def test_a_message_anymail_built_but_cannot_write_is_kept_with_its_headers(case)
     message = refused_alone(case)
     assert message.note == "Not posted: its structure is nested too deeply to read."
     assert (message.message_id, message.sender, message.subject) == ("<deep@x.example>", DENNIS, "still down")
+
+
+def test_headers_only_reads_no_more_than_its_limit_those_that_identify_the_email_first():
+    from mailin.webhook_views import HEADERS_MAX
+
+    raw = headers_only([(f"X-Filler-{i}", "x") for i in range(HEADERS_MAX + 50)] + [("Message-ID", "<late@x>")])
+
+    assert raw.count(b"X-Filler-") == HEADERS_MAX - 1 and b"Message-ID: <late@x>" in raw  # the one that names it
