@@ -28,7 +28,7 @@ SORTS = {
 }
 DEFAULT_SORT = "due"
 # What a row (and a line of the download) shows: a list row's fields and the stalled and override marks;
-# nothing else is read (every column read is a value decoded for each of 50 rows).
+# nothing else is read (every column read is a value decoded for each of a page's rows).
 ROW_FIELDS = (*LIST_ROW_FIELDS, "stalled_flagged_at", "closed_by_override")
 
 

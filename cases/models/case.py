@@ -305,7 +305,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     @property
     def state_fields(self):
         """The FSM fields, for django-fsm-2's ConcurrentTransitionMixin, which looks them up among every
-        field of the model for each instance made (fifty on a list page): found once per model."""
+        field of the model for each instance made (dozens on a list page): found once per model."""
         return _fsm_fields(type(self))
 
     @property
