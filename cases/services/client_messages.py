@@ -49,7 +49,7 @@ from ..workflow import ensure_allows
 from .common import coach_warnings, ensure_can_work, event_record, lock_case
 from .status_links import status_link_issue
 from .steps import acknowledgement_record
-from .updates import NOT_GIVEN, status_update_log, status_update_not_given
+from .updates import status_update_log, status_update_not_given
 
 K = ClientMessageKind
 OUTBOX_KIND = "client_message"  # templates/emails/client_message.*
@@ -349,7 +349,7 @@ def _withdraw(*, case, actor, messages, why, queued_again=False):
                      note=f"{message.get_kind_display()} to {message.to_email} was not sent: {why}"[:NOTE],
                      data={"client_message": message.pk})
         if message.status_update_id is not None and not queued_again:
-            _not_given(case, message, actor, why)
+            status_update_not_given(case=case, update=message.status_update, actor=actor, why=why)
         withdrawn.append(message)
     return withdrawn
 
@@ -378,9 +378,10 @@ def client_message_bounced(*, message_ids, reason, at=None):
 def _undelivered(message, status, error, at):
     """`message` failed for good or bounced: marked so, on the timeline, and its owner and co-owner told.
     An update it stands for was never given to the client (found by an audit: the promise stayed kept):
-    undone as a withdrawal undoes it (_not_given). Only the outbox's last failure reaches here (its retries
-    before that undo nothing); a second report of the same end, or one after the message was withdrawn, undoes
-    nothing again. A bounce days later, past the promise's deadline, breaks it as the sweep would have."""
+    undone as a withdrawal undoes it (updates.status_update_not_given, once per update). Only the outbox's
+    last failure reaches here (its retries before that undo nothing); a second report of the same end, or one
+    after the message was withdrawn, undoes nothing again. A bounce days later, past the promise's deadline,
+    breaks it as the sweep would have."""
     case = lock_case(message.case)  # as _withdraw: the ledger moves under the case's row lock
     message.refresh_from_db()
     if message.status == status:
@@ -398,14 +399,6 @@ def _undelivered(message, status, error, at):
                    context={**case_context(case), "label": label, "to": message.to_email, "status": status,
                             "error": message.error, "subject": message.subject})
     if stood and message.status_update_id is not None:
-        _not_given(case, message, None, message.error[:1].lower() + message.error[1:300])
+        why = message.error[:1].lower() + message.error[1:300]
+        status_update_not_given(case=case, update=message.status_update, actor=None, why=why)
 
-
-def _not_given(case, message, actor, why):
-    """The update `message` stands for never reached the client: what it did in the ledger is undone
-    (updates.status_update_not_given: owed again while its deadline is ahead, broken as the sweep breaks one
-    once it has passed), once: an email that failed for good (undone then) and is withdrawn later undoes
-    nothing again, nor what an update given since has kept. The caller holds the case's row lock."""
-    update = message.status_update
-    if not case.events.filter(verb=NOT_GIVEN, data__update=update.pk).exists():
-        status_update_not_given(case=case, update=update, actor=actor, why=why)

@@ -168,7 +168,17 @@ def status_update_not_given(*, case, update, actor, why, now=None):
       waiting for the late update (Promise.after_missed), as the sweep's beat would.
     - A missed update whose late fulfilment it recorded is unanswered again, and the beat waits for the
       late update once more.
-    An extra update kept nothing, and nothing changes. Returns the promise it had kept, or None."""
+    An extra update kept nothing, and nothing changes. Once per update: its marks are cleared when it is
+    undone, so a second end of the same email (a failure for good, then a withdrawal) undoes nothing again,
+    nor what an update given since has kept. Returns the promise it had kept, or None."""
+    undone = _undo(case=case, update=update, actor=actor, why=why, now=now)
+    if update.kept_promise_id is not None or update.opened_promise_id is not None:
+        update.kept_promise = update.opened_promise = None
+        update.save(update_fields=["kept_promise", "opened_promise"])
+    return undone
+
+
+def _undo(*, case, update, actor, why, now):
     # The case row is locked: nothing else moves its promises (the sweep locks the case first too).
     promise = Promise.objects.filter(pk=update.kept_promise_id).first() if update.kept_promise_id else None
     if promise is None or promise.kept_at is None or promise.status not in (PromiseStatus.KEPT, PromiseStatus.BROKEN):
