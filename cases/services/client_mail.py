@@ -17,6 +17,7 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
+from ..client_word import same_address
 from ..errors import CaseRuleError
 from ..formatting import case_context
 from ..models import Case, Channel, Client, HandoffStatus, Mood
@@ -50,7 +51,7 @@ def mail_intake_user():
 
 def sender_is_client(case, sender):
     client_email = (case.client.email or "").strip()
-    return bool(client_email and sender) and client_email.casefold() == sender.strip().casefold()
+    return bool(client_email and (sender or "").strip()) and same_address(client_email, sender)
 
 
 def post_refusal(case, sender):

@@ -36,7 +36,7 @@ from ..selectors import supervisor_emails_for
 from ..text import clean_text
 from ..workflow import MOVE_LABELS, Transition, is_closed
 from .common import event_record, lock_case
-from .delivery import current_delivery, survey_after_set_aside
+from .delivery import current_delivery
 
 SAID_IT_WORKS = "client confirmed it works"
 SAID_NOT_YET = "client says it does not work yet"
@@ -200,8 +200,8 @@ def survey_answers_set_aside(*, client, actor, now=None):
     another address (letter case and spaces aside) is no longer the client's word (found by an audit: a rep
     put their own address in for the follow-up call, rated the case 5 through the invitation that went there,
     and put the client's back): it is set aside, kept for the record and said on the timeline, and stops
-    counting everywhere (cases.client_word.standing_surveys). While the client's rating is still owed, a new
-    invitation goes to their address now, or when one is recorded (services.delivery.survey_after_set_aside)."""
+    counting everywhere (cases.client_word.standing_surveys). The caller then asks the client again at their
+    address while the rating is owed, or when one is recorded (services.delivery.surveys_owed_send)."""
     now = now or timezone.now()
     standing = standing_surveys().filter(case__client=client).order_by("case_id")
     for survey in [s for s in standing if not same_address(s.address, client.email)]:
@@ -213,4 +213,3 @@ def survey_answers_set_aside(*, client, actor, now=None):
                           f"through the invitation emailed to {survey.address or 'no address'}, which is no longer "
                           "the client's address: it is kept for the record and no longer counts.",
                      data={"client_survey": survey.pk, "address": survey.address})
-        survey_after_set_aside(user=actor, case=case, now=now)

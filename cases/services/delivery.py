@@ -14,6 +14,7 @@ from ..client_word import current_survey, latest_delivery, not_yet_refusal, surv
 from ..models import ClientMessageKind, ClientMessageStatus, ConfirmedBy, Delivery, Mood, PromiseKind, PromiseStatus
 from ..permissions import can_work_case
 from ..schedule import next_allowed_for_client
+from ..status_links import final_page_until
 from ..text import clean_text, limit_of, normalise, require_substance
 from ..workflow import Record, Transition, ensure_allows
 from .common import ensure_can_work, event_record, lock_case, refresh_counters
@@ -182,25 +183,14 @@ def survey_after_revoke(*, user, case, now=None):
                      note="The link was revoked before the client rated us: a new one went to their address.")
 
 
-def survey_after_set_aside(*, user, case, now):
-    """The client's rating of `case` was just set aside: it came through an address no longer theirs
-    (client_word.survey_answers_set_aside; the caller holds the row lock). While it is owed, a new resolved
-    page's link goes to the client's address now, stopping every earlier one (the one that reached the old
-    address too); with no address, it goes when one is recorded (surveys_owed_send)."""
-    if (_survey_owed(case, now) is not None and (case.client.email or "").strip()
-            and _survey_sent_again(user=user, case=case, now=now)):
-        event_record(case=case, actor=user, verb="survey sent again",
-                     note="The rating given through an address no longer the client's does not count: a new "
-                          "invitation went to their address.")
-
-
 @transaction.atomic
 def surveys_owed_send(*, user, client):
     """The client's email address was just recorded (cases.services.intake.client_update): each of their
     cases waiting for the client's rating (closed, its follow-up call logged since it closed, within
-    CLIENT_LINK_RESOLVED_DAYS of the call, not yet answered) that has no invitation live at this address
-    gets one now, with its resolved page opened again as the call opens it (a link revoked since is not
-    needed). The survey is the client's word, not the rep's to withhold: blanking the address for the call,
+    CLIENT_LINK_RESOLVED_DAYS of the call, not yet answered, or its answer set aside: it came through an
+    address no longer theirs) that has no invitation live at this address (queued since the final page that
+    shows was opened) gets one now, with its resolved page opened again as the call opens it (a link revoked
+    since is not needed). The survey is the client's word, not the rep's to withhold: blanking the address for the call,
     or giving another, and putting the client's back afterwards sends it all the same."""
     now = timezone.now()
     since = now - resolved_grace()
@@ -208,13 +198,23 @@ def surveys_owed_send(*, user, client):
     dead = [ClientMessageStatus.WITHDRAWN, ClientMessageStatus.FAILED, ClientMessageStatus.BOUNCED]
     for case in client.cases.filter(deliveries__follow_up_logged_at__gte=since).distinct().order_by("pk"):
         case = lock_case(case)
-        delivery = _survey_owed(case, now)
-        if delivery is None:
+        if _survey_owed(case, now) is None:
             continue
-        if (case.client_messages.filter(kind=ClientMessageKind.FOLLOW_UP, queued_at__gte=delivery.follow_up_logged_at,
-                                        to_email__iexact=address).exclude(status__in=dead).exists()):
+        opened = _final_page_opened_at(case, now)
+        if opened is not None and (case.client_messages.filter(kind=ClientMessageKind.FOLLOW_UP, queued_at__gte=opened,
+                                                               to_email__iexact=address)
+                                   .exclude(status__in=dead).exists()):
             continue
         _survey_sent_again(user=user, case=case, now=now)
+
+
+def _final_page_opened_at(case, now):
+    """When the final page that shows now was opened (status_links.final_page_reopen: it shows for
+    resolved_grace() from then), or None when none shows: an invitation queued before then carries a link
+    that no longer opens (found by a review: after the address went A, B and back to A, an invitation sent to A
+    before its link stopped was taken for a live one, and the client was not asked again)."""
+    until = final_page_until(case, now)
+    return None if until is None else until - resolved_grace()
 
 
 def case_loose_ends(*, user, case, reason):

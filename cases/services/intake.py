@@ -26,6 +26,7 @@ from .common import (
 )
 from .client_messages import client_messages_rehold, client_messages_withdraw_held
 from .client_word import survey_answers_set_aside
+from ..client_word import same_address
 from .delivery import survey_after_revoke, surveys_owed_send
 from .irate import apply_irate_rule
 from .promises import (
@@ -158,7 +159,7 @@ def _mail_to_old_address_taken_back(client, *, old, actor):
     the client's rating is still owed a new page's link goes to their address now
     (delivery.survey_after_revoke), whatever invitations went before. The caller holds the client's row lock."""
     old = (old or "").strip()
-    if not old or old.casefold() == (client.email or "").strip().casefold():
+    if not old or same_address(old, client.email):
         return
     now = timezone.now()
     waiting = Q(client_messages__status__in=[ClientMessageStatus.QUEUED, ClientMessageStatus.FAILED])

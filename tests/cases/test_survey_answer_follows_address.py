@@ -120,3 +120,22 @@ def test_a_blanked_address_sets_the_rating_aside_and_the_invitation_waits_for_an
     assert _rate(_emailed_token(RIGHT), 3).status_code == 302
     frozen.shift(dt.timedelta(seconds=1))
     assert (_figure().count, _figure().average) == (1, 3.0)
+
+
+def test_an_invitation_whose_link_stopped_is_not_taken_for_a_live_one_at_the_clients_address(called, rep, frozen):
+    """A, B, A: the call's invitation went to the client's address; the rep put their own in (a new invitation
+    went there, stopping the first one's link), rated, and put the client's back: the client is asked again,
+    though an invitation to their address went out after the call."""
+    case = called
+    services.follow_up_log(user=rep, case=case, note=CALLED)
+    first = _emailed_token(RIGHT)
+    frozen.shift(dt.timedelta(minutes=1))
+    _set_email(rep, case, PRIVATE)
+    assert _rate(_emailed_token(PRIVATE), 5).status_code in (200, 302, 303)
+    frozen.shift(dt.timedelta(minutes=1))
+
+    _set_email(rep, case, RIGHT)
+
+    assert case.client_messages.filter(kind=ClientMessageKind.FOLLOW_UP, to_email=RIGHT).count() == 2
+    token = _emailed_token(RIGHT)
+    assert token != first and _opens(first) != 200 and _opens(token) == 200
