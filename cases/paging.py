@@ -190,9 +190,14 @@ def ordered_as(rows, ids):
 MAX_PAGE_NUMBER = 10**9  # far past any list's last page, and its OFFSET still a bigint
 
 
+def _counted(ordered):
+    """`ordered` with how many rows there are in all beside each (COUNT(*) OVER ())."""
+    return ordered.annotate(rows_in_all=Window(Count("*")))
+
+
 def first_page_of(ordered, per_page):
     """window_page's read of the first page of `ordered`, unevaluated (to be frozen: cases.frozen)."""
-    return ordered.annotate(rows_in_all=Window(Count("*")))[:per_page]
+    return _counted(ordered)[:per_page]
 
 
 def window_page(ordered, per_page, number, *, rows, first=None):
@@ -206,7 +211,7 @@ def window_page(ordered, per_page, number, *, rows, first=None):
         number = min(max(1, int(number)), MAX_PAGE_NUMBER)
     except (TypeError, ValueError):
         number = 1
-    counted = ordered.annotate(rows_in_all=Window(Count("*")))
+    counted = _counted(ordered)
     if number == 1 and first is not None:
         part = first()
     else:

@@ -2,6 +2,7 @@
 cases.selectors.
 Every list is fetched with its related rows in a fixed number of queries, whatever its length."""
 import datetime as dt
+import functools
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
@@ -125,11 +126,7 @@ def my_cases(user, *, step="", overdue=False, escalated=False, q="", show="open"
     ordered = _mine(shape, *args, q=q)
     if q:  # a search: its lookups rewrite the value (icontains), which a frozen read refuses
         return ordered, None
-    read = _MY_FIRST_PAGES.get(shape)
-    if read is None:
-        read = _MY_FIRST_PAGES.setdefault(shape, FrozenRead(
-            lambda *values: first_page_of(_mine(shape, *values).values("pk"), MY_CASES_PAGE_SIZE)))
-    return ordered, lambda: read(*args)
+    return ordered, lambda: _first_page_read(shape)(*args)
 
 
 def _mine(shape, user_id, item_case_ids, *rest, q=""):
@@ -158,7 +155,12 @@ def _mine(shape, user_id, item_case_ids, *rest, q=""):
     return qs.order_by(*MY_CASES_ORDER)
 
 
-_MY_FIRST_PAGES = {}  # shape -> FrozenRead of the first page's ids with the count
+@functools.cache
+def _first_page_read(shape):
+    """The frozen read of My cases' first page (its ids with the count) for a shape of _mine's."""
+    return FrozenRead(lambda *values: first_page_of(_mine(shape, *values).values("pk"), MY_CASES_PAGE_SIZE))
+
+
 _ITEM_CASES = FrozenRead(lambda user_id: ActionItem.objects.filter(assignee_id=user_id, status=ItemStatus.OPEN)
                          .order_by().values_list("case_id", flat=True).distinct())
 
