@@ -17,16 +17,11 @@ from mailin.models import InboundMessage, Outcome
 from mailin.webhook_views import headers_only
 from tests.mailin.conftest import DENNIS
 from tests.mailin.test_mail_hardening import nested_multipart, nested_rfc822
-from tests.mailin.test_webhooks import basic_auth, mailgun_parsed, mailgun_signed, postmark_json
+from tests.mailin.test_webhooks import (  # noqa: F401 - providers: the same enabled providers (autouse)
+    basic_auth, mailgun_parsed, mailgun_signed, postmark_json, providers,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def providers(settings):
-    from tests.mailin.test_webhooks import BASIC, SIGNING_KEY
-    settings.ANYMAIL = {"MAILGUN_WEBHOOK_SIGNING_KEY": SIGNING_KEY, "WEBHOOK_SECRET": ":".join(BASIC)}
-    settings.MAILIN_WEBHOOK_PROVIDERS = ["Mailgun", "Postmark"]
 
 
 @pytest.fixture
