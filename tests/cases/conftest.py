@@ -1,9 +1,11 @@
+import datetime as dt
+
 import pytest
 import time_machine
 
 from cases import services
-from cases.models import EscalationReason
-from tests.cases.helpers import open_case
+from cases.models import EscalationReason, Step
+from tests.cases.helpers import advance_to, open_case
 
 from tests.factories import ClientFactory, StaffProfileFactory, SupervisorFactory
 
@@ -69,3 +71,11 @@ def dana(rep):
     rep.first_name, rep.last_name = "Dana", "Whitlock"
     rep.save()
     return rep
+
+
+@pytest.fixture
+def at_delivery(frozen, rep, dennis):
+    """Dennis's case in `deliver`, ten minutes after it got there (the frozen clock)."""
+    case = advance_to(open_case(rep, dennis), Step.DELIVER, rep)
+    frozen.shift(dt.timedelta(minutes=10))
+    return case

@@ -15,19 +15,12 @@ from cases.services.client_mail import client_mail_post, client_mail_read
 from cases.workflow import Transition
 from notifications.models import OutboxMessage
 from tests.cases.client_word_support import DennisBrowser, token_of
-from tests.cases.helpers import advance_to, meet_gate, open_case
+from tests.cases.helpers import meet_gate
 
 NOW = dt.datetime(2025, 7, 1, 9, 0, tzinfo=dt.UTC)
 BROKE_AGAIN = "Actually it broke again this morning, please call me."
 NOT_YET_WORDS = "It still does not work at all, the mail server is down again"
 SAID_NOT_YET_AFTER_CLOSE = "client says it does not work, after the close"  # services.client_word
-
-
-@pytest.fixture
-def at_delivery(frozen, rep, dennis):
-    case = advance_to(open_case(rep, dennis), Step.DELIVER, rep)
-    frozen.shift(dt.timedelta(minutes=10))
-    return case
 
 
 def client_writes(case):

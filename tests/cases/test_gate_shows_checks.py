@@ -1,26 +1,17 @@
 """The case page offers a step only when the click would be taken (found by a review: "Delivered and
 confirmed" was offered while the client's email lay unread, and the click was refused). What holds it beyond
 the gate (services.transitions.CHECKS, the same checks the transition runs) is listed where the button was."""
-import datetime as dt
 
 import pytest
 from django.urls import reverse
 
-from cases.models import Step
 from cases.services.client_mail import client_mail_read
 from cases.workflow import Transition
-from tests.cases.helpers import advance_to, meet_gate, open_case
+from tests.cases.helpers import meet_gate
 from tests.cases.test_delivery_client_word import NOW, client_writes  # noqa: F401 - NOW: the frozen clock
 
 pytestmark = pytest.mark.django_db
 BUTTON = f"{Transition.COMPLETE_DELIVER.label} →"
-
-
-@pytest.fixture
-def at_delivery(frozen, rep, dennis):
-    case = advance_to(open_case(rep, dennis), Step.DELIVER, rep)
-    frozen.shift(dt.timedelta(minutes=10))
-    return case
 
 
 def page(client, rep, case):
