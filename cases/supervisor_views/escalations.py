@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import once, services
 from ..services.handoffs import follow_up_to_hand_on
+from ..services.transitions import held_by_checks
 from ..errors import CaseRuleError
 from ..forms_supervisor import (
     EscalationNoteForm, EscalationResolveForm, ForceCloseForm, QueueFilterForm, ReassignForm, add_rule_error,
@@ -59,8 +60,10 @@ def _page(request, case, status=200, **bound):
         "close_form": ForceCloseForm(),
         **bound,
     }
+    # What would refuse the override, or the reopen the page points to (held_by_checks): said, not offered.
+    held = held_by_checks(case, (Transition.FORCE_CLOSE if case.is_open else Transition.REOPEN).method)
     ctx = {"case": case, "gaps": case.gate_gaps(), "now": timezone.now(), **escalations_of_case(case), **forms,
-           "follow_up_to_hand_on": follow_up_to_hand_on(case)}
+           "follow_up_to_hand_on": follow_up_to_hand_on(case), "held": held}
     return render(request, "supervisor/escalation.html", ctx, status=status)
 
 

@@ -120,6 +120,22 @@ def _gate(case, user, can_work, transitions):
     }
 
 
+def _moves(case, transitions):
+    """The other moves this user may take now (workflow.MOVE_LABELS): (name, label) of those offered, and
+    (name, label, reasons) of those a check beyond the gate would refuse (held_by_checks, as _gate reads
+    it), shown with the refusal's words instead of a form whose click would be refused."""
+    offered, held = [], []
+    for name, label in workflow.MOVE_LABELS.items():
+        if name not in transitions:
+            continue
+        reasons = held_by_checks(case, name)
+        if reasons:
+            held.append((name, label, reasons))
+        else:
+            offered.append((name, label))
+    return offered, held
+
+
 def _item_row(item, forms, parts, user, case, can_work, item_work):
     live = item.is_open and item_work
     item.case = case  # the predicates read the case row; it is the one this page already holds
@@ -204,11 +220,12 @@ def case_page_context(request, case, *, bound=None, focus_block=None, opened=Non
     _autofocus(focus, forms, bound)
     handoff = pending_handoff(records)
     handoff_for_me = handoff is not None and can_accept_handoff_for(user, handoff)
+    moves, held_moves = _moves(case, transitions)
     context = {
         "case": case, "records": records, "forms": forms, "parts": parts, "can_work": can_work,
         "editable": editable, "blocks_now": blocks_now, "blocks_earlier": blocks_earlier,
         "gate": _gate(case, user, can_work, transitions),
-        "moves": [(n, label) for n, label in workflow.MOVE_LABELS.items() if n in transitions],
+        "moves": moves, "held_moves": held_moves,
         "policy": pol, "next_promise": earliest_pending(records), "trend": mood_trend(case, records),
         "open_escalations": open_escalations(records), "handoff": handoff, "handoff_for_me": handoff_for_me,
         "asked_for": handoff is not None and handoff.requested_by_id == handoff.to_user_id,
