@@ -48,14 +48,14 @@ def case_transition(*, user, case, name, reason="", step_shown=None):
         raise CaseRuleError("Not yet: " + " ".join(gaps), gaps=gaps)
     if not has_transition_perm(method, user):
         raise CaseRuleError("You do not have permission to do that on this case.")
+    for check in CHECKS.get(spec, ()):  # before the reason: what holds the move is what the user needs to hear
+        check(case)
     if spec.reason_required:
         # Audited and counted (a reopen, loose ends, an override): a reason says something, not "ok" or "."
         reason = require_substance(reason, field="reason", message="Give a reason for this step change.",
                                    limit=SHORT_NOTE, min_words=REASON_WORDS)
     else:
         reason = clean_text(reason, field="reason", limit=SHORT_NOTE)
-    for check in CHECKS.get(spec, ()):
-        check(case)
     overridden_at = case.resolved_at if spec is Transition.REOPEN and case.closed_by_override else None
     from_step, entered = case.step, case.step_entered_at
     method(reason) if spec.reason_required else method()

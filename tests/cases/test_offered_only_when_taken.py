@@ -99,3 +99,16 @@ def test_the_escalation_page_says_why_a_resolved_case_cannot_be_reopened(client,
 
     assert HELD in page
     assert "reopen it from the" not in page
+
+
+def test_a_held_reopen_sent_with_too_short_a_reason_hears_what_holds_it_not_to_say_more(client, supervisor, rep,
+                                                                                        resolved):
+    client.force_login(supervisor)
+    _leave(rep)
+
+    response = client.post(url("move", resolved), {"name": "reopen", "reason": "ok", "step_shown": Step.RESOLVED})
+
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert HELD in page
+    assert "Give a reason for this step change" not in page
