@@ -1,5 +1,6 @@
 """The outbox in the admin: what was sent, what waits for a retry, and what failed, with a
-"retry now" action for rows that gave up (e.g. after a long SMTP outage). And the sweeps'
+"retry now" action for rows that gave up (e.g. after a long SMTP outage; never for a status update the
+client was counted not to have been given: notifications.outbox.outbox_retry). And the sweeps'
 heartbeats, read-only: when each last ran, and the error of a run that failed.
 
 An operator sees every row (to retry after an outage) but reads an email's words only when they may
@@ -8,16 +9,16 @@ status link here: with it anyone could answer "It works" or score the survey as 
 import re
 
 from django.contrib import admin, messages
-from django.db import transaction
 from django.utils import timezone
 
-from .models import OutboxMessage, OutboxStatus, SweepHeartbeat
-from .outbox import RETRIABLE, earliest_send, kick_delivery
+from .models import OutboxMessage, SweepHeartbeat
+from .outbox import RETRIABLE, outbox_retry
 
 
 BODIES = ("body_text", "body_html")
 _STATUS_LINK = re.compile(r"/status/[^/\s\"'<>]+/")
 HIDDEN = "(not shown: you may not open the case of this email)"
+REFUSED_NAMED = 20  # rows named in the message of a "retry now" that withdrew some
 
 
 def masked(text):
@@ -82,20 +83,22 @@ class OutboxMessageAdmin(admin.ModelAdmin):
 
     @admin.action(description="Retry now (failed or waiting rows)", permissions=["retry"])
     def retry_now(self, request, queryset):
-        now = timezone.now()
-        with transaction.atomic():
-            # Sent rows stay sent; withdrawn ones (a client email taken back when its case was closed or
-            # changed hands: cases.notices.withdraw_direct) stay withdrawn.
-            rows = list(queryset.filter(status__in=RETRIABLE).select_for_update())
-            for row in rows:  # an email to a client still waits for the end of their quiet hours
-                row.status, row.attempts, row.next_attempt_at = OutboxStatus.PENDING, 0, earliest_send(row, now)
-                row.save(update_fields=["status", "attempts", "next_attempt_at"])
-            count = len(rows)
-            transaction.on_commit(kick_delivery)
-        skipped = queryset.exclude(status__in=RETRIABLE).count()
-        self.message_user(request, f"{count} email(s) queued for delivery now."
+        # Sent rows stay sent; withdrawn ones (a client email taken back when its case was closed or changed
+        # hands: cases.notices.withdraw_direct) stay withdrawn; an email to a client waits for the end of their
+        # quiet hours; a status update the client was counted not to have been given is never sent late.
+        queued, refused = outbox_retry(queryset, timezone.now())
+        skipped = queryset.exclude(status__in=RETRIABLE).exclude(pk__in=[row.pk for row in refused]).count()
+        self.message_user(request, f"{len(queued)} email(s) queued for delivery now."
                           + (f" {skipped} already sent or withdrawn, left alone." if skipped else ""),
                           messages.SUCCESS)
+        if refused:
+            rows = "; ".join(f"#{row.pk} ({row.subject})" for row in refused[:REFUSED_NAMED])
+            more = f" and {len(refused) - REFUSED_NAMED} more" if len(refused) > REFUSED_NAMED else ""
+            self.message_user(request, f"{len(refused)} email(s) not sent and withdrawn: {rows}{more}. Each was a "
+                              "status update that did not reach the client, already counted as not given (the "
+                              "update it promised is owed again, or broken if its time passed); sent now it would "
+                              "reach them late. The case's handler gives the client a new update instead.",
+                              messages.WARNING)
 
 
 @admin.register(SweepHeartbeat)

@@ -192,6 +192,39 @@ def outbox_withdraw(keys):
     return {key for _, key in rows}
 
 
+def outbox_withdraw_updates_not_given(rows):
+    """Of `rows`, the emails to a client that stood for a status update the ledger counted not given (its email
+    bounced or given up on: cases.services.updates.emails_counted_not_given): never sent late, so withdrawn
+    (SKIP LOCKED, as outbox_withdraw). Read by every retry (outbox_retry) and by the delivery sweep (a row put
+    back in the queue any other way). Returns their keys; no query when none of `rows` is to a client."""
+    direct = [row.key for row in rows if to_client(row)]
+    if not direct:
+        return set()
+    from cases.services.updates import emails_counted_not_given
+
+    undone = emails_counted_not_given(direct)
+    if undone:
+        outbox_withdraw(undone)
+    return undone
+
+
+def outbox_retry(queryset, now):
+    """Put the rows of `queryset` that have not left (given up, or waiting for their next attempt) back in the
+    queue at once, attempts counted from zero: the admin's "retry now". An email to a client still waits for
+    the end of their quiet hours (earliest_send); one whose status update was counted not given is withdrawn
+    instead (outbox_withdraw_updates_not_given). Returns (rows queued, rows withdrawn)."""
+    with transaction.atomic():
+        rows = list(queryset.filter(status__in=RETRIABLE).select_for_update())
+        refused = outbox_withdraw_updates_not_given(rows)
+        queued = [row for row in rows if row.key not in refused]
+        for row in queued:
+            row.status, row.attempts, row.next_attempt_at = OutboxStatus.PENDING, 0, earliest_send(row, now)
+            row.save(update_fields=["status", "attempts", "next_attempt_at"])
+        if queued:
+            transaction.on_commit(kick_delivery)
+    return queued, [row for row in rows if row.key in refused]
+
+
 def outbox_enqueue_direct(*, key, kind, to, context, case=None, from_email="", headers=None, not_before=None):
     """Queue one email to someone outside the team (a client; cases.notices.send_direct): never
     coalesced (always its own email), sent from `from_email` with `headers` (Reply-To, Message-ID)

@@ -178,6 +178,19 @@ def status_update_not_given(*, case, update, actor, why, now=None):
     return undone
 
 
+def emails_counted_not_given(keys):
+    """Of the emails to the client with these outbox keys, those that stood for an update counted not given
+    (status_update_not_given: withdrawn, bounced, or given up on after the outbox's retries). Such an email is
+    never sent late, by the outbox's "retry now" or by a row put back in the queue any other way (found by an
+    audit: it reached the client hours later, the promise it had kept still owed, and the update counted again
+    as given when it was logged: StatusUpdate.given). The rep gives a new update instead. One query."""
+    keys = [k for k in keys if k]
+    if not keys:
+        return set()
+    mine = StatusUpdate.objects.filter(client_message__outbox_key__in=keys)
+    return set(mine.exclude(pk__in=mine.given().values("pk")).values_list("client_message__outbox_key", flat=True))
+
+
 def _undo(*, case, update, actor, why, now):
     # The case row is locked: nothing else moves its promises (the sweep locks the case first too).
     promise = Promise.objects.filter(pk=update.kept_promise_id).first() if update.kept_promise_id else None

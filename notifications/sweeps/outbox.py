@@ -35,7 +35,7 @@ from cases.services.automation import REMINDER_PREFIXES, reminders_settled
 
 from .. import coalesce
 from ..models import OutboxMessage, OutboxStatus
-from ..outbox import earliest_send, to_client
+from ..outbox import earliest_send, outbox_withdraw_updates_not_given, to_client
 from .base import batch_size, resolve_now
 
 logger = logging.getLogger("notifications.outbox")
@@ -242,6 +242,19 @@ def _without_settled_reminders(rows):
     return [r for r in rows if r.key not in settled]
 
 
+def _without_updates_not_given(rows):
+    """The batch less the emails to clients standing for a status update the ledger counted not given (its email
+    gave up and was put back in the queue some other way than outbox.outbox_retry): withdrawn, never sent late
+    (the rule every retry reads: outbox.outbox_withdraw_updates_not_given). One query when the batch holds
+    emails to clients."""
+    undone = outbox_withdraw_updates_not_given(rows)
+    for row in rows:
+        if row.key in undone:
+            logger.warning("outbox: withdrew %s: its status update was counted not given, so it is not sent late",
+                           row.key)
+    return [r for r in rows if r.key not in undone]
+
+
 def _held_for_quiet_hours(rows, now):
     """The batch less the emails to clients that are due but whose client is now in their quiet hours (a
     send that ran late: the broker down, a backlog): each waits for the hours' end instead, the rule it was
@@ -271,7 +284,7 @@ def sweep_outbox(now=None):
     now = resolve_now(now)
     sender = _Sender()
     sent = 0
-    rows = _held_for_quiet_hours(_without_settled_reminders(_batch(now)), now)
+    rows = _held_for_quiet_hours(_without_updates_not_given(_without_settled_reminders(_batch(now))), now)
     if not rows:
         return 0
     try:
