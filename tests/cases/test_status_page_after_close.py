@@ -8,13 +8,13 @@ import pytest
 from cases import services
 from cases.workflow import Transition
 from tests.cases.client_word_support import DennisBrowser, token_of
-from tests.cases.test_delivery_client_word import NOW, NOT_YET_WORDS, at_delivery, page_attempt, resolve  # noqa: F401
+from tests.cases.test_delivery_client_word import NOW, NOT_YET_WORDS, page_attempt, resolve  # noqa: F401
 
 UNCONFIRMED = "without a confirmed fix"
 
 
 @pytest.mark.django_db
-def test_a_late_not_yet_is_shown_back_on_the_closed_page_as_received(frozen, rep, at_delivery):  # noqa: F811
+def test_a_late_not_yet_is_shown_back_on_the_closed_page_as_received(frozen, rep, at_delivery):
     dennis = DennisBrowser(token_of(rep, at_delivery))
     attempt = page_attempt(dennis)
     resolve(rep, at_delivery)
@@ -29,7 +29,7 @@ def test_a_late_not_yet_is_shown_back_on_the_closed_page_as_received(frozen, rep
 
 @pytest.mark.django_db
 def test_an_override_after_the_client_said_it_works_reads_resolved_on_their_page(
-        rep, supervisor, at_delivery):  # noqa: F811
+        rep, supervisor, at_delivery):
     dennis = DennisBrowser(token_of(rep, at_delivery))
     dennis.answer("works")
     services.case_transition(user=supervisor, case=at_delivery, name=Transition.FORCE_CLOSE.method,
@@ -41,7 +41,7 @@ def test_an_override_after_the_client_said_it_works_reads_resolved_on_their_page
 
 
 @pytest.mark.django_db
-def test_an_override_without_the_clients_word_still_says_so(rep, supervisor, at_delivery):  # noqa: F811
+def test_an_override_without_the_clients_word_still_says_so(rep, supervisor, at_delivery):
     dennis = DennisBrowser(token_of(rep, at_delivery))
     dennis.open()
     services.case_transition(user=supervisor, case=at_delivery, name=Transition.FORCE_CLOSE.method,
