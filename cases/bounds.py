@@ -109,7 +109,8 @@ def check_after_dropped_work(due_at, *, now=None, field="due_at", moved_out_of_q
     its due time, or after it was missed): at most as far out as a renegotiation could move an item now.
     Nothing tells re-added work from new work, so every item added after such a cancel is held to it;
     otherwise cancelling and adding the work again would set a due time months out that a renegotiation
-    refuses (RENEGOTIATE_ITEM_MAX_DAYS against DATE_HORIZON_DAYS)."""
+    refuses (RENEGOTIATE_ITEM_MAX_DAYS against DATE_HORIZON_DAYS). The other order (the work added again
+    first, then the promised item cancelled) is held by check_before_dropping_work."""
     now = now or timezone.now()
     horizon = move_horizon(PromiseKind.ACTION_ITEM)
     if due_at is not None and due_at > now + horizon:
@@ -118,3 +119,21 @@ def check_after_dropped_work(due_at, *, now=None, field="due_at", moved_out_of_q
                             "renegotiation could move that one. If the work takes longer, agree a nearer step you "
                             "can keep.", field=field)
     return due_at
+
+
+def check_before_dropping_work(later_item, *, now=None):
+    """Letting promised work go (cancelling an item whose due time the client holds, or missed) while
+    `later_item`, given its first due time since that item was promised, falls due further out than a
+    renegotiation could move an item now: refused, as it would be had it been added after the cancel
+    (check_after_dropped_work); otherwise adding the work again first, eleven months out (nothing was let
+    go yet), then cancelling the promised item moved it there by the rep alone. `later_item`: the furthest
+    such open item, or None."""
+    now = now or timezone.now()
+    horizon = move_horizon(PromiseKind.ACTION_ITEM)
+    if later_item is None or later_item.due_at is None or later_item.due_at <= now + horizon:
+        return
+    words = later_item.description if len(later_item.description) <= 80 else later_item.description[:79] + "…"
+    raise CaseRuleError(f"“{words}”, added since this item was promised, falls due on "
+                        f"{timezone.localtime(later_item.due_at):%d %b %Y}: further out than a renegotiation could "
+                        f"move this one ({_days(horizon.days)}). Agree a nearer due time for it with the client, or "
+                        "cancel it, before cancelling this item.")

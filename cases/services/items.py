@@ -6,9 +6,12 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 
-from ..bounds import check_after_dropped_work, check_move, check_within_horizon
+from ..bounds import (
+    check_after_dropped_work, check_before_dropping_work, check_move, check_within_horizon, move_horizon,
+)
 from ..errors import CaseRuleError
 from ..models import ActionItem, ItemKind, ItemStatus, Promise, PromiseKind, PromiseStatus
 from ..permissions import can_act_on_item, can_answer_handback, can_cancel_item, can_hand_back_item
@@ -281,6 +284,24 @@ def _drop_agreement(promise, agreed_channel, agreed_text, now):
                                                            "a change they agree to, and it counts as a renegotiation. ")
 
 
+def _check_work_added_since(case, item, *, now):
+    """Before an item is cancelled: if that lets promised work go (its standing promise is dropped as
+    renegotiated or stays broken: dropped_promised_work), no open item given its first due time since it
+    was first promised may fall due further out than a renegotiation could move an item now
+    (bounds.check_before_dropping_work), unless it was in the plan the client agreed (promised before the
+    plan's gate, workflow: items_promised: the case cannot go back to plan with this item open). Work
+    promised before it, a draft, or one within reach does not count."""
+    if standing_promise(case, PromiseKind.ACTION_ITEM, action_item=item) is None:
+        return
+    first = item.promises.order_by("id").values_list("id", flat=True).first()
+    later = (case.action_items.filter(status=ItemStatus.OPEN, due_at__gt=now + move_horizon(PromiseKind.ACTION_ITEM))
+             .exclude(pk=item.pk).annotate(first_promise=Min("promises__id"), promised_at=Min("promises__created_at"))
+             .filter(first_promise__gt=first))
+    if policy(case.step).items_promised:  # the plan was agreed with the client when the case entered this step
+        later = later.exclude(promised_at__lt=case.step_entered_at)
+    check_before_dropping_work(later.order_by("-due_at", "id").first(), now=now)
+
+
 @transaction.atomic
 def action_item_cancel(*, user, item, reason, agreed_channel="", agreed_text=""):
     case = lock_case(item.case)
@@ -292,6 +313,7 @@ def action_item_cancel(*, user, item, reason, agreed_channel="", agreed_text="")
     reason = require_substance(reason, field="reason", message="Say why the item is cancelled.",
                                limit=limit_of(ActionItem, "cancel_reason"), min_words=REASON_WORDS)
     now = timezone.now()
+    _check_work_added_since(case, item, now=now)
     agreement = _drop_agreement(pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item),
                                 agreed_channel, agreed_text, now)
     _withdraw_item(case=case, item=item, actor=user, reason=reason, now=now, agreement=agreement)
