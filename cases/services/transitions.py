@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 
 from ..bounds import follow_up_day_has_come
-from ..client_word import client_accepted_delivery, unread_mail_refusal
+from ..client_word import client_accepted_delivery, closed_attempt_answer, unread_mail_refusal
 from ..errors import CaseRuleError
 from ..metrics import eta
 from ..models import (
@@ -75,11 +75,16 @@ def _record_transition(*, case, user, spec, from_step, entered, reason):
     """The transition's event, at the moment the case entered its new step, with how long it stayed in
     the step it left (CaseEvent.step_seconds: the team's times in each step) and the case's owner then
     (CaseEvent.of: the rep the team page counts the transition for); and the owner's part of the stay
-    (cases.services.held: the rep's times in each step). An override from `deliver` after the client said
-    "It works" says so in its data (`client_accepted`): the delivery it closed was accepted (_force_close)."""
+    (cases.services.held: the rep's times in each step). An override or loose ends from `deliver` after the
+    client said "It works" in the stay it left (the one entered at `entered`) says so in its data
+    (`client_accepted`): the delivery was accepted, so its arrival's verdict and the estimate it kept stand
+    (_force_close, _loose_ends; cases.metrics.eta.arrival_rows reads it). Found by an audit: loose ends after
+    "It works" voided an early arrival, and the next one, inside the range, counted "within"."""
     data = {"transition": spec.method}
-    if spec is Transition.FORCE_CLOSE and from_step == Step.DELIVER and client_accepted_delivery(case):
-        data["client_accepted"] = True
+    if spec in LEAVES_ACCEPTED and from_step == Step.DELIVER:
+        answer = closed_attempt_answer(case, entered)  # the client's answer in the stay just left
+        if answer is not None and answer.works:
+            data["client_accepted"] = True
     event = CaseEvent.of(
         case, actor=user, verb=spec.label, from_step=from_step, to_step=case.step, note=reason,
         data=data, created_at=case.step_entered_at,
@@ -88,6 +93,10 @@ def _record_transition(*, case, user, spec, from_step, entered, reason):
     event.save(force_insert=True)
     end_of_holding(case=case, owner_id=case.owner_id, step=from_step, entered=entered, at=case.step_entered_at)
     return event
+
+
+# The ways out of `deliver` other than the rep's confirmation that may follow the client's "It works".
+LEAVES_ACCEPTED = (Transition.FORCE_CLOSE, Transition.LOOSE_ENDS)
 
 
 def held_by_checks(case, name):
@@ -352,9 +361,15 @@ def _unaccepted_arrival(*, case, user, note):
 def _loose_ends(*, case, user, reason):
     """The client sent the delivery back: the estimate the arrival kept stands again with its deadline
     (_unaccepted_arrival): kept by a later arrival the client accepts, moved with their agreement, or
-    broken, at once, as the sweep would have broken it, if it has passed."""
+    broken, at once, as the sweep would have broken it, if it has passed. Unless the client had said "It
+    works" in that stay (the move's `client_accepted`, _record_transition): the delivery was accepted, its
+    arrival's verdict and the estimate it kept stand, and the new plan needs a new estimate (_back_to_plan)."""
     from .promises import settle_if_overdue
 
+    move = case.events.filter(verb=Transition.LOOSE_ENDS.label).order_by("-created_at", "-id").first()
+    if move is not None and move.data.get("client_accepted"):
+        _back_to_plan(case=case, user=user, reason=reason)
+        return
     kept = _unaccepted_arrival(case=case, user=user,
                                note=f"The client sent the delivery back ({reason}): the estimate stands again.")
     if kept is not None:
