@@ -7,22 +7,27 @@ only its optional client line is ever shown to the client (on the status page, c
 An update emailed to the client is logged when it is queued (cases.services.client_messages); if that email
 is withdrawn before it leaves, the client was never given the update, and what it did in the ledger is
 undone (`status_update_not_given`)."""
+import datetime as dt
+
 from django.db import transaction
 from django.utils import timezone
 
 from ..errors import CaseRuleError
-from ..models import CaseEvent, Channel, Mood, Promise, PromiseKind, PromiseStatus, StatusUpdate
+from ..models import (
+    CaseEvent, Channel, EscalationStatus, Mood, Promise, PromiseKind, PromiseStatus, StatusUpdate, Step,
+)
 from ..text import clean_text, limit_of, require_substance
 from ..workflow import Record, ensure_allows, policy
 from .common import coach_warnings, ensure_can_work, event_record, lock_case, refresh_counters
 from .irate import apply_irate_rule
 from .promises import (
-    open_next_status_update, pending_promise, pending_update_now, promise_fulfil, retime_beat, settle_if_overdue,
-    status_update_due,
+    Agreement, next_beat_due, open_next_status_update, pending_promise, pending_update_now, promise_fulfil,
+    promise_move, retime_beat, settle_if_overdue, status_update_due,
 )
 
 MAX_BACKDATE = timezone.timedelta(minutes=30)
 GIVEN = "status update given"  # the event of every update logged, at the time it was logged (_heard_since)
+RETIMED = "next update re-timed"  # promises.retime_beat's event
 
 
 @transaction.atomic
@@ -95,6 +100,8 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
     if beat is not None:  # a cadence after this late update, as the next one opened by it would be
         due_at = status_update_due(case, start) if case.cadence_minutes else beat.due_at
         retime_beat(case=case, beat=beat, due_at=due_at, actor=user, answered=True, now=now)
+        update.opened_promise = beat  # re-timed by it: put back if it is undone (_undo_late)
+        update.save(update_fields=["opened_promise"])
     elif case.cadence_minutes and policy(case.step).cadence_runs and not extra:
         update.opened_promise = open_next_status_update(case=case, start=start, actor=user)
         update.save(update_fields=["opened_promise"])
@@ -106,19 +113,20 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
     return update
 
 
-def _is_extra(case, promise, given_at):
+def _is_extra(case, promise, given_at, **as_of):
     """One kept promise per beat of the cadence. An update is an extra contact (the client called again,
     a second note after a call) while the next promised one is not yet due and it comes before that
     promise's own interval, or less than half an interval after the case's previous update (from when
     that one was logged, `_heard_since`). It is logged and shown like any update, but it keeps no promise
     and moves none: ten quick updates are not ten promises kept, and an update far ahead of its slot does
-    not pull the rhythm along."""
+    not pull the rhythm along. `as_of` (`until`, `besides`: _heard_since) asks it as it stood when an update
+    already logged was logged."""
     if promise is None or not case.cadence_minutes or promise.due_at <= given_at:
         return False
     interval = timezone.timedelta(minutes=case.cadence_minutes)
     if given_at < promise.due_at - interval:
         return True
-    return _heard_since(case, given_at - interval / 2)
+    return _heard_since(case, given_at - interval / 2, **as_of)
 
 
 def update_would_keep(case, promise, at):
@@ -127,12 +135,19 @@ def update_would_keep(case, promise, at):
     return not _is_extra(case, promise, at)
 
 
-def _heard_since(case, moment):
+def _heard_since(case, moment, *, until=None, besides=None):
     """Whether the client was given an update after `moment`. An update counts from when it was logged, the
     later of its stated time and its event's (a late call dated back to before its deadline is heard when it
     was logged: otherwise dating one update back let a quick second one keep the next beat, the client
-    hearing twice in six minutes and then nothing for two hours; found by a padding audit)."""
+    hearing twice in six minutes and then nothing for two hours; found by a padding audit). With `until`, as
+    it stood then: only the updates logged by then, `besides` (the one being weighed) left out."""
     given = case.status_updates.given()
+    if besides is not None:
+        given = given.exclude(pk=besides.pk)
+    if until is not None:
+        by_then = (CaseEvent.objects.filter(case_id=case.pk, verb=GIVEN, created_at__lte=until)
+                   .values_list("data__update", flat=True))
+        given = given.filter(pk__in=[pk for pk in by_then if isinstance(pk, int)])
     if given.filter(given_at__gt=moment).exists():
         return True
     logged = (CaseEvent.objects.filter(case_id=case.pk, verb=GIVEN, created_at__gt=moment)
@@ -161,13 +176,14 @@ def status_update_not_given(*, case, update, actor, why, now=None):
     padding review: the update kept its promise, and stayed kept, though nothing reached the client). The
     caller holds the case's row lock.
 
-    - The promise it kept stands again: pending with its deadline when that is still ahead (the next beat it
-      opened is taken back: this update is owed again, not the one after it), for whoever holds it (a
-      handoff then passes it on as it passes any pending promise); broken as the sweep breaks one
-      (escalated, its holder and their supervisor told) when the deadline has passed, the next beat then
-      waiting for the late update (Promise.after_missed), as the sweep's beat would.
-    - A missed update whose late fulfilment it recorded is unanswered again, and the beat waits for the
-      late update once more.
+    - The promise it kept stands again (_undo_kept): the next beat it opened, and whatever took that beat's
+      place, is taken back; the first update given since keeps it if it was logged before the deadline and
+      would have kept it; else broken as the sweep breaks one (escalated, its holder and their supervisor
+      told) when the deadline has passed, that update then its late fulfilment; else pending with its
+      deadline, for whoever holds it (a handoff then passes it on as it passes any pending promise), moved as
+      a cadence agreed since would have moved it. On a closed case, settled as the close would have.
+    - A missed update whose late fulfilment it recorded is unanswered again (_undo_late), and the beat after
+      it goes back to its deadline, waiting for the late update once more (broken at once if that passed).
     An extra update kept nothing, and nothing changes. Once per update: its marks are cleared when it is
     undone, so a second end of the same email (a failure for good, then a withdrawal) undoes nothing again,
     nor what an update given since has kept. Returns the promise it had kept, or None."""
@@ -198,44 +214,228 @@ def _undo(*, case, update, actor, why, now):
         return None
     now = now or timezone.now()
     promise.case = case
-    pending = pending_promise(case, PromiseKind.STATUS_UPDATE)
     said = (f"The update emailed to {case.client.name} on {update.given_at:%d %b %Y %H:%M} UTC did not reach them "
             f"({why.rstrip('.')}): the client was never given it")
     data = {"update": update.pk, "promise": promise.pk}
+    mine = _logged(case, update)
+    later, logged = _next_given(case, mine)
     if promise.status == PromiseStatus.BROKEN:  # it was the late update of a missed one
-        promise.kept_at = None
-        promise.save(update_fields=["kept_at"])
-        event_record(case=case, actor=actor, verb=NOT_GIVEN, data=data,
-                     note=f"{said}, so the missed update it answered is unanswered again.")
-        _beat_waits_for_the_late_update(pending)
-        return promise
-    if promise.due_at <= now:  # passed while the email waited: broken, as the sweep would have broken it
-        promise.kept_at = promise.closed_at = promise.reminded_at = None
-        promise.save(update_fields=["kept_at", "closed_at", "reminded_at"])
-        event_record(case=case, actor=actor, verb=NOT_GIVEN, data=data,
-                     note=f"{said}, and the update promised by {promise.due_at:%d %b %Y %H:%M} UTC was not kept.")
-        promise.status = PromiseStatus.PENDING  # as it stood before the update: the break writes its status
-        settle_if_overdue(case=case, promise=promise, now=now, next_beats=pending is None)
-        _beat_waits_for_the_late_update(pending)
+        _undo_late(case=case, update=update, missed=promise, mine=mine, later=later, logged=logged, actor=actor,
+                   now=now, data=data, note=f"{said}, so the missed update it answered is unanswered again.")
     else:
-        if pending is not None and pending.pk in _opened_by(update):
-            data["taken_back"] = pending.pk
-            pending.delete()  # opened by an update the client never had: as if it had not been logged
-            pending = None
-        if pending is None:
-            promise.status = PromiseStatus.PENDING
-            promise.kept_at = promise.closed_at = promise.reminded_at = None
-            promise.save(update_fields=["status", "kept_at", "closed_at", "reminded_at"])
-            note = f"{said}, so the update promised by {promise.due_at:%d %b %Y %H:%M} UTC is owed again."
-        else:  # another update promise stands (none this update opened): not kept, and not owed twice. Its
-            # closed_at stays when it was closed, so a reopen after an override (transitions._restore_overridden,
-            # the promises withdrawn at the close) does not stand it again beside the other.
-            promise.status, promise.kept_at = PromiseStatus.WITHDRAWN, None
-            promise.save(update_fields=["status", "kept_at"])
-            note = f"{said}, so it kept no promise: the next update is the one promised."
-        event_record(case=case, actor=actor, verb=NOT_GIVEN, data=data, note=note)
+        _undo_kept(case=case, update=update, promise=promise, mine=mine, later=later, logged=logged, actor=actor,
+                   now=now, data=data, said=said)
     refresh_counters(case)
     return promise
+
+
+def _undo_late(*, case, update, missed, mine, later, logged, actor, now, data, note):
+    """`update` was the late update of the broken `missed` one: unanswered again, and the beat after it goes
+    back to where the sweep had it, waiting for the late update (found by an audit: left where the late
+    update had re-timed it, a late update emailed and taken back just before each beat slid the beat an hour
+    each time, and a whole silence cost one broken promise). Past that deadline, it is broken as the sweep
+    would have broken it. An update given since that counted only as an extra beside it is the late update
+    instead (`_answer_late`)."""
+    missed.kept_at = None
+    missed.save(update_fields=["kept_at"])
+    beat = pending_promise(case, PromiseKind.STATUS_UPDATE)
+    old_due = _retimed_from(case, update, mine, beat)
+    if old_due is not None:
+        retime_beat(case=case, beat=beat, due_at=old_due, actor=actor, answered=False, now=now)
+        beat.due_at, beat.created_at = old_due, now
+    event_record(case=case, actor=actor, verb=NOT_GIVEN, data=data, note=note)
+    _beat_waits_for_the_late_update(beat)
+    if beat is None:
+        return
+    beat.case = case
+    if later is not None and later.kept_promise_id is None and logged < beat.due_at:
+        _answer_late(case=case, missed=missed, later=later, logged=logged, beat=beat, actor=actor, now=now)
+    else:
+        settle_if_overdue(case=case, promise=beat, now=now)
+
+
+def _undo_kept(*, case, update, promise, mine, later, logged, actor, now, data, said):
+    """`update` kept `promise` on time. What it opened is taken back: the next beat and every promise that took
+    its place (a new cadence, a deadline agreed with the client), so none counts as kept, renegotiated or
+    withdrawn for a promise the client never held (found by an audit: a beat moved by a new cadence stayed
+    renegotiated). The promise then stands as if the update had not been logged: kept by the first update
+    given since, if that one was logged before the deadline and would have kept it (it counted as an extra
+    only beside this one, or kept the beat this one opened: found by an audit, two calls before the deadline
+    and the promise broken); broken as the sweep breaks one when its deadline has passed, that update then
+    its late fulfilment (the same ledger whether the email failed before or after it); owed again otherwise.
+    On a case whose step no longer runs the cadence (closed), it is settled as the close would have settled
+    it (`_settle_as_closed`)."""
+    chain = list(Promise.objects.filter(pk__in=_opened_by(update)))
+    chained = {p.pk for p in chain}
+    moved = next((p for p in chain if p.replaces_id in chained and p.agreed_channel), None)
+    answers = later is not None and (later.kept_promise_id is None or later.kept_promise_id in chained)
+    on_time = answers and logged <= promise.due_at and not _is_extra(case, promise, later.given_at, until=logged,
+                                                                     besides=later)
+    # Past the deadline, the pending end of what it opened stays as the beat after the miss (re-timed below).
+    spare = None if on_time or promise.due_at > now or not _live(case) else next(
+        (p for p in chain if p.status == PromiseStatus.PENDING), None)
+    taken = [p for p in chain if p.status != PromiseStatus.BROKEN and p != spare]  # a broken one was escalated
+    if taken:
+        data["taken_back"] = [p.pk for p in taken]
+        Promise.objects.filter(pk__in=data["taken_back"]).delete()  # opened for an update the client never had
+    pending = pending_promise(case, PromiseKind.STATUS_UPDATE)
+    theirs = pending is not None and later is not None and pending.pk in _opened_by(later)
+    kept_then = promise.closed_at
+    promise.kept_at = promise.closed_at = promise.reminded_at = None
+    promise.save(update_fields=["kept_at", "closed_at", "reminded_at"])
+    promise.status = PromiseStatus.PENDING  # as it stood before the update; written once settled below (one
+    # pending update per case: the one an update given since opened may still stand)
+    due = f"{promise.due_at:%d %b %Y %H:%M} UTC"
+    if on_time:
+        event_record(case=case, actor=actor, verb=NOT_GIVEN, data=data,
+                     note=f"{said}; the update given on {later.given_at:%d %b %Y %H:%M} UTC keeps the one promised "
+                          f"by {due}.")
+        _keep_on_time(case=case, promise=promise, later=later, beat=pending if theirs else None, actor=actor, now=now)
+        return
+    if promise.due_at <= now:  # passed while the email waited: broken, as the sweep would have broken it
+        event_record(case=case, actor=actor, verb=NOT_GIVEN, data=data,
+                     note=f"{said}, and the update promised by {due} was not kept.")
+        if not _live(case):
+            _settle_as_closed(case=case, promise=promise, actor=actor, now=now)
+            return
+        settle_if_overdue(case=case, promise=promise, now=now, next_beats=pending is None)
+        if spare is not None:  # where the sweep's beat after the miss would be
+            spare.case, theirs = case, True
+            due_at = next_beat_due(case, promise.due_at, now)
+            if due_at != spare.due_at:
+                retime_beat(case=case, beat=spare, due_at=due_at, actor=actor, answered=False, now=now)
+                spare.due_at = due_at
+        # The beat after it: the one the sweep just opened, or the one an update opened.
+        beat = pending_promise(case, PromiseKind.STATUS_UPDATE) if pending is None else pending if theirs else None
+        if (answers and beat is not None and promise.due_at < logged
+                and (not case.cadence_minutes or logged < status_update_due(case, promise.due_at))):
+            beat.case = case
+            _answer_late(case=case, missed=promise, later=later, logged=logged, beat=beat, actor=actor, now=now)
+        else:
+            _beat_waits_for_the_late_update(pending_promise(case, PromiseKind.STATUS_UPDATE))
+        return
+    if pending is not None:  # another update promise stands (none this update opened): not kept, and not owed
+        # twice. Its closed_at stays when it was closed, so a reopen after an override (transitions.
+        # _restore_overridden, the promises withdrawn at the close) does not stand it again beside the other.
+        promise.status, promise.closed_at = PromiseStatus.WITHDRAWN, kept_then
+        promise.save(update_fields=["status", "closed_at"])
+        event_record(case=case, actor=actor, verb=NOT_GIVEN, data=data,
+                     note=f"{said}, so it kept no promise: the next update is the one promised.")
+        return
+    promise.save(update_fields=["status"])
+    event_record(case=case, actor=actor, verb=NOT_GIVEN, data=data,
+                 note=f"{said}, so the update promised by {due} is owed again.")
+    if not _live(case):
+        _settle_as_closed(case=case, promise=promise, actor=actor, now=now)
+    elif moved is not None and mine is not None and case.cadence_set_at and case.cadence_set_at > mine.created_at:
+        _follow_the_new_cadence(case=case, promise=promise, moved=moved, actor=actor, now=now)
+
+
+def _live(case):
+    return case.cadence_minutes and policy(case.step).cadence_runs
+
+
+def _keep_on_time(*, case, promise, later, beat, actor, now):
+    """`later` keeps the restored `promise`, as it would have had the undone update never been logged, and the
+    next beat falls a cadence after the slot (status_update_log): `beat`, the one `later` opened, re-timed in
+    place, or a new one."""
+    promise_fulfil(promise=promise, at=later.given_at, actor=actor)
+    later.kept_promise = promise
+    if _live(case):
+        interval = timezone.timedelta(minutes=case.cadence_minutes)
+        start = promise.due_at if promise.due_at - interval <= later.given_at else later.given_at
+        due_at = status_update_due(case, start)
+        if beat is not None:
+            retime_beat(case=case, beat=beat, due_at=due_at, actor=actor, answered=True, now=now)
+            beat.due_at, beat.after_missed = due_at, False
+            later.opened_promise = later.opened_promise or beat
+        else:
+            beat = later.opened_promise = open_next_status_update(case=case, start=start, actor=actor)
+        beat.case = case
+        settle_if_overdue(case=case, promise=beat, now=now)
+    later.save(update_fields=["kept_promise", "opened_promise"])
+
+
+def _answer_late(*, case, missed, later, logged, beat, actor, now):
+    """`later`, logged at `logged` after `missed` broke, is its late update, as it would have been had the
+    undone update never been logged: its late fulfilment recorded, and `beat` re-timed a cadence after it
+    (status_update_log's beat branch); broken at once if that has passed too."""
+    promise_fulfil(promise=missed, at=later.given_at if later.given_at > missed.due_at else logged, actor=actor)
+    due_at = status_update_due(case, logged) if case.cadence_minutes else beat.due_at
+    retime_beat(case=case, beat=beat, due_at=due_at, actor=actor, answered=True, now=now)
+    beat.due_at, beat.after_missed = due_at, False
+    later.kept_promise, later.opened_promise = missed, beat
+    later.save(update_fields=["kept_promise", "opened_promise"])
+    settle_if_overdue(case=case, promise=beat, now=now)
+
+
+def _follow_the_new_cadence(*, case, promise, moved, actor, now):
+    """The beat the undone update opened was moved by a cadence agreed since, with the client's agreement:
+    the restored `promise` moves as that change would have moved it had it been pending then (plan.cadence_set:
+    a cadence after the last update given before it, or after the change), counted as a renegotiation with
+    the same agreement (a deadline that has passed is broken first: promise_move)."""
+    changed = case.cadence_set_at
+    last = (case.status_updates.given().filter(given_at__lte=changed).order_by("-given_at")
+            .values_list("given_at", flat=True).first())
+    due_at = status_update_due(case, last if last and status_update_due(case, last) > changed else changed)
+    if due_at != promise.due_at:
+        new = promise_move(promise=promise, new_due_at=due_at, actor=actor, note="Update cadence changed.", now=now,
+                           agreement=Agreement(channel=moved.agreed_channel, text=moved.agreed_text))
+        new.case = case
+        settle_if_overdue(case=case, promise=new, now=now)
+
+
+def _settle_as_closed(*, case, promise, actor, now):
+    """The restored `promise` on a case whose step no longer runs the cadence: settled once, as the close
+    settled every pending promise (RECIPE "Closed means closed"; transitions._resolve, _force_close), at the
+    close: broken if its deadline had passed by then (its escalation resolved, as the close resolves them),
+    kept by the delivery call when it came before the deadline and would have kept it (update_would_keep),
+    withdrawn otherwise. Never left pending where no sweep acts (found by an audit)."""
+    closed = now if case.is_open else (case.resolved_at or now)
+    if promise.due_at <= closed:
+        settle_if_overdue(case=case, promise=promise, now=now, next_beats=False)
+        for escalation in case.escalations.filter(promise=promise).exclude(status=EscalationStatus.RESOLVED):
+            escalation.status, escalation.resolved_at = EscalationStatus.RESOLVED, now
+            escalation.resolution = f"Resolved by the system: the case was already {case.closed_how}."
+            escalation.save(update_fields=["status", "resolved_at", "resolution"])
+            event_record(case=case, actor=None, verb="escalation resolved", note=escalation.resolution,
+                         data={"escalation": escalation.pk})
+    elif case.step == Step.RESOLVED and not case.closed_by_override and update_would_keep(case, promise, closed):
+        promise_fulfil(promise=promise, at=closed, actor=actor)
+    else:
+        promise.status, promise.closed_at = PromiseStatus.WITHDRAWN, closed
+        promise.save(update_fields=["status", "closed_at"])
+        event_record(case=case, actor=actor, verb="promise withdrawn", data={"promise": promise.pk},
+                     note="The case was closed before the update was owed: it keeps no update promise.")
+
+
+def _logged(case, update):
+    """The event of `update` being logged (GIVEN), or None."""
+    return CaseEvent.objects.filter(case_id=case.pk, verb=GIVEN, data__update=update.pk).order_by("id").first()
+
+
+def _next_given(case, mine):
+    """The first update the client was given logged after the event `mine`, and when it was logged (the later
+    of its stated time and its event's, as `_heard_since` counts it); (None, None) when there is none."""
+    if mine is None:
+        return None, None
+    given = case.status_updates.given()
+    for pk, at in (CaseEvent.objects.filter(case_id=case.pk, verb=GIVEN, id__gt=mine.pk).order_by("id")
+                   .values_list("data__update", "created_at")):
+        later = given.filter(pk=pk).first() if isinstance(pk, int) else None
+        if later is not None:
+            return later, max(at, later.given_at)
+    return None, None
+
+
+def _retimed_from(case, update, mine, beat):
+    """Where the pending `beat` was due before `update`, the late update of a missed one, re-timed it
+    (status_update_log's beat branch; promises.retime_beat's event), or None when it did not."""
+    if beat is None or mine is None or beat.pk != update.opened_promise_id:
+        return None
+    event = (CaseEvent.objects.filter(case_id=case.pk, verb=RETIMED, id__gt=mine.pk, data__promise=beat.pk)
+             .order_by("id").first())
+    return dt.datetime.fromisoformat(event.data["old_due_at"]) if event and event.data.get("old_due_at") else None
 
 
 def _opened_by(update):
