@@ -16,7 +16,8 @@ CaseRuleError in the client's words, shown on their page.
 - `client_survey_answer`: after the follow-up call, how satisfied (1 to 5) and a comment, once per case,
   with the client's address it came through (the invitation's link went there).
 - `survey_answers_set_aside`: the client's address changed away from the one an answer came through: that
-  answer is no longer the client's word (kept, marked, on the timeline) and they are asked again.
+  answer is no longer the client's word (kept, marked, on the timeline) and they are asked again; an answer
+  through the address the case was opened with counts again once that address is theirs again.
 
 Each answer is an event on the case timeline (no actor: the client is not a user)."""
 from django.db import transaction
@@ -43,6 +44,7 @@ SAID_NOT_YET = "client says it does not work yet"
 SAID_NOT_YET_AFTER_CLOSE = "client says it does not work, after the close"
 RATED = "client rated their satisfaction"
 SET_ASIDE = "client's rating set aside"
+COUNTS_AGAIN = "client's rating counts again"
 NOTICE_NOT_YET = "client_not_yet"
 NOTICE_CONFIRMED = "client_confirmed"
 
@@ -194,22 +196,68 @@ def client_survey_answer(*, case, score, comment=""):
 
 
 @transaction.atomic
-def survey_answers_set_aside(*, client, actor, now=None):
-    """The client's address just changed (cases.services.intake, after the emails to the old one are taken
-    back; the caller holds the client's row lock). A standing answer of one of their cases given through
-    another address (letter case and spaces aside) is no longer the client's word (found by an audit: a rep
-    put their own address in for the follow-up call, rated the case 5 through the invitation that went there,
-    and put the client's back): it is set aside, kept for the record and said on the timeline, and stops
-    counting everywhere (cases.client_word.standing_surveys). The caller then asks the client again at their
-    address while the rating is owed, or when one is recorded (services.delivery.surveys_owed_send)."""
+def survey_answers_set_aside(*, client, actor, old="", now=None):
+    """The client's address just changed from `old` (cases.services.intake, before the emails to the old one
+    are taken back; the caller holds the client's row lock). A standing answer of one of their cases given
+    through another address (letter case and spaces aside) is no longer the client's word (found by an audit:
+    a rep put their own address in for the follow-up call, rated the case 5 through the invitation that went
+    there, and put the client's back): it is set aside, kept for the record and said on the timeline, and
+    stops counting everywhere (cases.client_word.standing_surveys). The caller then asks the client again at
+    their address while the rating is owed, or when one is recorded (services.delivery.surveys_owed_send).
+
+    An answer through the address the client had when the case was opened counts again once that address is
+    theirs again (found by an audit: whoever may change the details changed it to another spelling and back,
+    and the client's own 1 out of 5 was gone for good). That address only: an answer through one put in later
+    stays set aside for good (the rep's, through their own address), and an answer that counts again came
+    through the client's address on file, as every standing answer did."""
     now = now or timezone.now()
+    _opening_address_kept(client, old)
     standing = standing_surveys().filter(case__client=client).order_by("case_id")
     for survey in [s for s in standing if not same_address(s.address, client.email)]:
         case = lock_case(survey.case)
         survey.set_aside_at = now
         survey.save(update_fields=["set_aside_at"])
+        again = (" It counts again once that address, the one the case was opened with, is theirs again."
+                 if same_address(survey.address, case.opening_address) else "")
         event_record(case=case, actor=actor, verb=SET_ASIDE,
                      note=f"The rating of {survey.score} out of 5 given on {survey.given_at:%d %b %Y %H:%M} UTC came "
                           f"through the invitation emailed to {survey.address or 'no address'}, which is no longer "
-                          "the client's address: it is kept for the record and no longer counts.",
+                          f"the client's address: it is kept for the record and no longer counts.{again}",
+                     data={"client_survey": survey.pk, "address": survey.address})
+    _opening_answers_count_again(client, actor=actor)
+
+
+def _opening_address_kept(client, old):
+    """Each case of the client that has not met a change of their address yet keeps the one it was opened with
+    (`old`; when they had none, the first one recorded, now): written at the first change, so a case opened
+    any way (intake, the client's email) has it."""
+    address = (old or "").strip() or (client.email or "").strip()
+    for case in client.cases.filter(opening_address="").order_by("pk"):
+        case = lock_case(case)
+        case.opening_address = address
+        case.save(update_fields=["opening_address"])
+
+
+def _opening_answers_count_again(client, *, actor):
+    """Each case of the client without a standing answer whose latest answer through the address it was opened
+    with, now the client's again, was set aside: that answer counts again, and the timeline says so."""
+    address = (client.email or "").strip()
+    standing = standing_surveys().filter(case__client=client).values("case_id")
+    aside = (ClientSurvey.objects.filter(case__client=client, set_aside_at__isnull=False).exclude(case_id__in=standing)
+             .select_related("case").order_by("case_id", "-given_at", "-id"))
+    done = set()
+    for survey in aside:
+        if (not address or survey.case_id in done or not same_address(survey.address, address)
+                or not same_address(survey.case.opening_address, address)):
+            continue
+        done.add(survey.case_id)
+        case = lock_case(survey.case)
+        if current_survey(case) is not None:  # the client rated just now, through this address
+            continue
+        survey.set_aside_at = None
+        survey.save(update_fields=["set_aside_at"])
+        event_record(case=case, actor=actor, verb=COUNTS_AGAIN,
+                     note=f"The rating of {survey.score} out of 5 given on {survey.given_at:%d %b %Y %H:%M} UTC came "
+                          f"through the invitation emailed to {survey.address}, the address the case was opened with, "
+                          "which is the client's address again: it is their word, and counts again.",
                      data={"client_survey": survey.pk, "address": survey.address})

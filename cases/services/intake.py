@@ -117,8 +117,9 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
         _updates_up_to_date(client)
     client.save(update_fields=changed)
     if "email" in changed:  # first: an owed survey then queued for the new address is not taken back
+        # Ratings before the revokes: one that counts again (the case's opening address) is not asked again.
+        survey_answers_set_aside(client=client, actor=user, old=before["email"])
         _mail_to_old_address_taken_back(client, old=before["email"], actor=user)
-        survey_answers_set_aside(client=client, actor=user)  # a rating through the old address: asked again
     if "email" in changed and (client.email or "").strip():
         surveys_owed_send(user=user, client=client)
     moved = (_move_promises_out_of_quiet(client, actor=user, agreed_channel=agreed_channel, agreed_text=agreed_text,

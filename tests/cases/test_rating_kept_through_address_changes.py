@@ -1,0 +1,132 @@
+"""The client's own rating is not erased by a change of their address and back (found by an audit): whoever
+may change the client's contact details (the owner on the case page, a teammate on a case they just opened
+for the client) changed the address to another spelling and back; the first change set the client's 1 out
+of 5 aside for good, and past CLIENT_LINK_RESOLVED_DAYS nobody asked again, so the team page lost it.
+
+A rating that came through the address the client had when the case was opened (the first one recorded
+after, when they had none) counts again whenever that address is theirs again (cases.services.client_word
+.survey_answers_set_aside). A rating through an address put in later stays set aside for good, so the rep who
+rated through their own address for the call still cannot bring it back (test_survey_answer_follows_address)."""
+import datetime as dt
+
+import pytest
+
+from cases import services
+from cases.client_word import client_word, current_survey
+from cases.metrics import window as make_window
+from cases.metrics.satisfaction import satisfaction_figure
+from cases.models import CaseEvent, ClientMessageKind, ClientSurvey, Step
+from cases.services.client_word import COUNTS_AGAIN, SET_ASIDE
+from tests.cases.helpers import advance_to, open_case
+from tests.cases.test_links_after_address_fix import CALLED, RIGHT, _emailed_token, _rate, _resolve, _set_email
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2025, 7, 1, 9, 0, tzinfo=dt.UTC)  # where `frozen` stops the clock
+OTHER_SPELLING = "dennis.h@hale-online.example"
+PRIVATE = "dana.at.home@example.net"
+
+
+def _figure(days=30):
+    f = satisfaction_figure(make_window(days))
+    return f.count, f.average
+
+
+def _invitations(case):
+    return case.client_messages.filter(kind=ClientMessageKind.FOLLOW_UP).count()
+
+
+def _called_and_rated(rep, case, frozen, score):
+    """Resolved, the follow-up call logged three days later, and the client rates through the invitation
+    emailed to their address."""
+    case = _resolve(rep, advance_to(case, Step.DELIVER, rep), frozen, follow_up_in=5)
+    frozen.shift(dt.timedelta(days=3))
+    services.follow_up_log(user=rep, case=case, note=CALLED)
+    assert _rate(_emailed_token(RIGHT), score).status_code == 302
+    frozen.shift(dt.timedelta(seconds=1))
+    return case
+
+
+@pytest.fixture
+def rated_one(frozen, rep, dennis):
+    """Dennis's own 1 out of 5, through the address he had when the case was opened."""
+    dennis.email = RIGHT
+    dennis.save()
+    case = _called_and_rated(rep, open_case(rep, dennis), frozen, 1)
+    assert _figure(7) == (1, 1.0)
+    return case
+
+
+def test_the_owner_changing_the_address_and_back_leaves_the_clients_rating_counting(rated_one, rep, frozen):
+    case = rated_one
+    frozen.shift(dt.timedelta(days=15))  # past CLIENT_LINK_RESOLVED_DAYS: nobody would ask him again
+    invitations = _invitations(case)
+
+    _set_email(rep, case, OTHER_SPELLING)
+    _set_email(rep, case, RIGHT)
+
+    assert current_survey(case).score == 1
+    assert _figure() == (1, 1.0)  # the team page
+    assert client_word(case).survey_score == 1  # his page
+    assert ClientSurvey.objects.filter(case=case).count() == 1 and _invitations(case) == invitations
+    assert CaseEvent.objects.filter(case=case, verb=SET_ASIDE).count() == 1  # the record says both
+    assert CaseEvent.objects.filter(case=case, verb=COUNTS_AGAIN, note__contains=RIGHT).count() == 1
+
+
+def test_a_teammate_with_a_fresh_case_for_the_client_cannot_erase_it(rated_one, other_rep, dennis, frozen):
+    frozen.shift(dt.timedelta(days=15))
+    mine = open_case(other_rep, dennis)
+
+    _set_email(other_rep, mine, OTHER_SPELLING)
+    _set_email(other_rep, mine, RIGHT)
+
+    assert current_survey(rated_one).score == 1
+    assert _figure() == (1, 1.0)
+
+
+def test_back_within_the_days_he_is_asked_the_client_is_not_asked_again_for_the_rating_that_counts(
+        rated_one, rep, frozen):
+    case = rated_one
+    _set_email(rep, case, OTHER_SPELLING)
+    _emailed_token(OTHER_SPELLING)  # he is asked again there; that link stops when the address goes back
+    invitations = _invitations(case)
+
+    _set_email(rep, case, RIGHT)
+
+    assert _figure() == (1, 1.0)
+    assert _invitations(case) == invitations
+
+
+def test_a_rating_given_through_the_detour_is_set_aside_and_the_clients_counts_again(rated_one, rep, frozen):
+    """Within the days the client is asked again: the detour's address gets the invitation and rates 5
+    through it; once the client's address is back, the 5 is set aside and the client's 1 counts."""
+    case = rated_one
+    _set_email(rep, case, PRIVATE)
+    assert _figure() == (0, None)  # while the client's address is not on file, his rating does not count
+    assert _rate(_emailed_token(PRIVATE), 5).status_code == 302
+    frozen.shift(dt.timedelta(seconds=1))
+
+    _set_email(rep, case, RIGHT)
+
+    assert _figure() == (1, 1.0)
+    assert client_word(case).survey_score == 1
+    answers = ClientSurvey.objects.filter(case=case).values_list("score", "set_aside_at")
+    assert sorted((score, aside is None) for score, aside in answers) == [(1, True), (5, False)]
+    _set_email(rep, case, PRIVATE)  # putting the detour back does not bring the 5 back
+    _set_email(rep, case, RIGHT)
+    assert _figure() == (1, 1.0)
+
+
+def test_a_client_without_an_address_at_opening_keeps_the_rating_through_the_first_one_recorded(
+        frozen, rep, dennis):
+    dennis.email = ""
+    dennis.save()
+    case = open_case(rep, dennis)
+    _set_email(rep, case, RIGHT)
+    case = _called_and_rated(rep, case, frozen, 2)
+    frozen.shift(dt.timedelta(days=15))
+
+    _set_email(rep, case, OTHER_SPELLING)
+    _set_email(rep, case, RIGHT)
+
+    assert current_survey(case).score == 2 and _figure() == (1, 2.0)
