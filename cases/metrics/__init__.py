@@ -28,9 +28,9 @@ Definitions (the team page shows the same words):
   client's recorded agreement).
 - Median (and nearest-rank 90th percentile) time in a step: for the team, each stay in a step that
   ended in the window (a transition out of it), from the transition into it to the transition out of it;
-  for a rep, each stay they held the case in, counting the time they held it: their parts of the stay
-  that ended in the window, added up (`HeldStay`: each from entering the step or taking the case over,
-  to leaving the step or handing the case on).
+  for a rep, each stay they held the case in, counting the time they held it: all their parts of the
+  stay added up, in the window the last of them ended in (`HeldStay`: each from entering the step or
+  taking the case over, to leaving the step or handing the case on).
 - Opened: cases opened in the window. Resolved: resolutions through the deliver gate in the window (a
   case resolved, reopened and resolved again counts each round). Closed by override: force-closes by a
   supervisor in the window (never counted as resolved). Reopened: reopens in the window, each one.

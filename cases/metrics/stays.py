@@ -3,23 +3,29 @@ percentile) in seconds.
 
 - The team's: the whole stays that ended in the window (transition events created in it, each carrying
   `CaseEvent.step_seconds`, recorded by cases.services.transitions), whoever held the case.
-- A rep's: for each stay they held the case in (their parts of it that ended in the window,
-  cases.models.HeldStay, recorded by cases.services.held), the sum of their parts: each from the case
-  entering the step, or from the rep taking the case in it, to the case leaving the step or changing
-  hands. Handing a case that sat for days to a teammate who moves it on at once leaves the days with the
-  rep who held them; handing it back and forth makes one stay for each rep, not many short ones.
+- A rep's: each stay they held the case in, counted in the window their time in it ended in (their last
+  part of it, cases.models.HeldStay, recorded by cases.services.held, ended in the window), as the sum
+  of ALL their parts of it, whenever each ended: each from the case entering the step, or from the rep
+  taking the case in it, to the case leaving the step or changing hands. Handing a case that sat for
+  days to a teammate who moves it on at once leaves the days with the rep who held them; handing it
+  back and forth makes one stay for each rep, not many short ones, and does not drop from it the days
+  held before the window (found by an audit: a ten-day stay handed away and straight back eight days
+  ago showed as eight days on the rep's row of the last 7 days, ten on the team's).
 
 On PostgreSQL one statement does both: an index-only scan of the window's transitions (index
 event_stay_window) and two of the window's held parts: those that are their rep's only part of the stay
-(`HeldStay.alone`, index held_stay_alone), taken as they are, and the others (index held_stay_shared),
-added up per rep and stay; each aggregated with percentile_cont(0.5) / percentile_disc(0.9). Elsewhere
-(SQLite for `make run`) the window's values are fetched and the same statistics taken in Python. Either
-way the work follows the window, not the history."""
+(`HeldStay.alone`, index held_stay_alone), the whole of the rep's time in it, taken as they are; and the
+others (index held_stay_shared), each naming a rep's stay whose parts are read and added up (index
+held_stay_shared_stay, one index-only lookup per stay) and kept if the last of them ended in the window;
+each aggregated with percentile_cont(0.5) / percentile_disc(0.9). Elsewhere (SQLite for `make run`) the
+same parts are fetched in one query and the same statistics taken in Python. Either way the work follows
+the window, not the history."""
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import Exists, OuterRef, Q
 
 from ..models import CaseEvent, HeldStay
 from ..workflow import OPEN_STEPS
@@ -37,9 +43,9 @@ class Stays:
 
 
 def step_stays(w):
-    """{(owner_id, step): Stays} of each rep's time in the stays they held (their parts of each stay
-    added up), and {(None, step): Stays} of the team's whole stays, in the workflow's steps, over
-    window `w`."""
+    """{(owner_id, step): Stays} of each rep's time in the stays they held (all their parts of each stay
+    added up, in the window the last of them ended in), and {(None, step): Stays} of the team's whole
+    stays, in the workflow's steps, over window `w`."""
     return _postgres(w) if on_postgresql() else _python(w)
 
 
@@ -54,7 +60,7 @@ SELECT NULL::bigint, from_step, COUNT(*),
        percentile_cont(0.5) WITHIN GROUP (ORDER BY step_seconds),
        percentile_disc(0.9) WITHIN GROUP (ORDER BY step_seconds)
 FROM cases_caseevent
-WHERE step_seconds IS NOT NULL AND created_at >= %s AND created_at < %s AND from_step = ANY(%s)
+WHERE step_seconds IS NOT NULL AND created_at >= %(since)s AND created_at < %(until)s AND from_step = ANY(%(steps)s)
 GROUP BY from_step
 UNION ALL
 SELECT owner_id, step, COUNT(*),
@@ -62,20 +68,25 @@ SELECT owner_id, step, COUNT(*),
        percentile_disc(0.9) WITHIN GROUP (ORDER BY held)
 FROM (SELECT owner_id, step, seconds AS held
       FROM cases_heldstay
-      WHERE alone AND ended_at >= %s AND ended_at < %s AND step = ANY(%s)
+      WHERE alone AND ended_at >= %(since)s AND ended_at < %(until)s AND step = ANY(%(steps)s)
       UNION ALL
-      SELECT owner_id, step, SUM(seconds)
-      FROM cases_heldstay
-      WHERE NOT alone AND ended_at >= %s AND ended_at < %s AND step = ANY(%s)
-      GROUP BY case_id, entered_at, step, owner_id) AS rep_stays
+      SELECT shared.owner_id, shared.step, whole.held
+      FROM (SELECT DISTINCT case_id, entered_at, step, owner_id
+            FROM cases_heldstay
+            WHERE NOT alone AND ended_at >= %(since)s AND ended_at < %(until)s AND step = ANY(%(steps)s)) AS shared
+      CROSS JOIN LATERAL (SELECT SUM(part.seconds) AS held, MAX(part.ended_at) AS last_ended
+                          FROM cases_heldstay AS part
+                          WHERE NOT part.alone AND part.case_id = shared.case_id
+                            AND part.entered_at = shared.entered_at AND part.step = shared.step
+                            AND part.owner_id = shared.owner_id) AS whole
+      WHERE whole.last_ended < %(until)s) AS rep_stays
 GROUP BY owner_id, step
 """
 
 
 def _postgres(w):
-    steps = [s.value for s in OPEN_STEPS]
     with connection.cursor() as cur:
-        cur.execute(STAYS_SQL, [w.since, w.until, steps] * 3)
+        cur.execute(STAYS_SQL, {"since": w.since, "until": w.until, "steps": [s.value for s in OPEN_STEPS]})
         rows = cur.fetchall()
     return {(owner_id, step): Stays(n, median, p90) for owner_id, step, n, median, p90 in rows}
 
@@ -84,11 +95,19 @@ def _python(w):
     values = defaultdict(list)
     for step, seconds in _window_events(w).values_list("from_step", "step_seconds"):
         values[(None, step)].append(seconds)
-    held = defaultdict(float)  # (case, stay, step, owner) -> the owner's parts of the stay, added up
-    rows = HeldStay.objects.filter(w.q("ended_at"), step__in=[s.value for s in OPEN_STEPS])
-    for case_id, entered, step, owner_id, seconds in rows.values_list("case_id", "entered_at", "step", "owner_id",
-                                                                      "seconds"):
-        held[(case_id, entered, step, owner_id)] += seconds
-    for (_case, _entered, step, owner_id), seconds in held.items():
-        values[(owner_id, step)].append(seconds)
+    # The window's parts, and every part of a rep's stay one of the window's shared parts belongs to.
+    in_window = w.q("ended_at") & Q(step__in=[s.value for s in OPEN_STEPS])
+    same_stay = HeldStay.objects.filter(in_window, alone=False, case_id=OuterRef("case_id"),
+                                        entered_at=OuterRef("entered_at"), step=OuterRef("step"),
+                                        owner_id=OuterRef("owner_id"))
+    rows = HeldStay.objects.filter(in_window | Q(Exists(same_stay), alone=False))
+    held = defaultdict(lambda: [0.0, None])  # (case, stay, step, owner, alone) -> [seconds added up, last end]
+    for *key, seconds, ended in rows.values_list("case_id", "entered_at", "step", "owner_id", "alone", "seconds",
+                                                 "ended_at"):
+        stay = held[tuple(key)]
+        stay[0] += seconds
+        stay[1] = ended if stay[1] is None else max(stay[1], ended)
+    for (_case, _entered, step, owner_id, _alone), (seconds, last_ended) in held.items():
+        if last_ended < w.until:
+            values[(owner_id, step)].append(seconds)
     return {key: Stays(len(v), statistics.median(v), percentile(v, HIGH)) for key, v in values.items()}

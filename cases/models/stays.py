@@ -35,11 +35,14 @@ class HeldStay(models.Model):
         indexes = [
             # The team page's per-rep times in each step over a window (cases/metrics/stays.py): index-only
             # scans, of the parts that are a rep's whole time in their stay as they are, and of the others
-            # added up by (case, entered_at).
+            # added up by (case, entered_at, step, owner)...
             models.Index(fields=["ended_at"], include=["owner", "step", "seconds"], condition=models.Q(alone=True),
                          name="held_stay_alone"),
             models.Index(fields=["ended_at"], include=["owner", "step", "seconds", "case", "entered_at"],
                          condition=models.Q(alone=False), name="held_stay_shared"),
+            # ... and, for each rep's stay one of those names, all its parts whenever they ended (index-only).
+            models.Index(fields=["case", "entered_at", "step", "owner"], include=["seconds", "ended_at"],
+                         condition=models.Q(alone=False), name="held_stay_shared_stay"),
             models.Index(fields=["case", "ended_at"], name="held_stay_case"),
         ]
         constraints = [

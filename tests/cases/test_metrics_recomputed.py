@@ -318,8 +318,9 @@ def recomputed(days):
         for who in (owner_id, "team"):
             want[who]["counts"][key] += n
 
-    # The team's: each whole stay in an open step that ended in the window. A rep's: each part of a stay
-    # they held (cut where the case changed hands) that ended in the window, a stay still running included.
+    # The team's: each whole stay in an open step that ended in the window. A rep's: each stay they held,
+    # all their parts of it (cut where the case changed hands) added up, in the window the last of those
+    # parts ended in, a stay still running included.
     moves = defaultdict(list)
     for handoff in Handoff.objects.filter(status=HandoffStatus.ACCEPTED).order_by("accepted_at", "id"):
         moves[handoff.case_id].append(handoff.accepted_at)
@@ -327,12 +328,14 @@ def recomputed(days):
     def held_parts(case_id, step, entered, left):
         cuts = [m for m in moves[case_id] if entered <= m < (left or NOW)]
         ends = [*cuts, left] if left is not None else cuts
-        held = defaultdict(float)  # a rep's parts of this stay, added up
+        held = defaultdict(lambda: [0.0, None])  # a rep's parts of this stay: added up, the last one's end
         for start, end in zip([entered, *cuts], ends):
-            if step in OPEN_STEPS and inside(end):
-                held[owner_at(case_id, start)] += (end - start).total_seconds()
-        for who, seconds in held.items():
-            want[who]["stays"][step].append(seconds)
+            if step in OPEN_STEPS:
+                part = held[owner_at(case_id, start)]
+                part[0], part[1] = part[0] + (end - start).total_seconds(), end
+        for who, (seconds, last_end) in held.items():
+            if inside(last_end):
+                want[who]["stays"][step].append(seconds)
 
     previous = None
     for event in CaseEvent.objects.exclude(to_step="").order_by("case_id", "created_at", "id"):
