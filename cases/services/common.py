@@ -105,3 +105,16 @@ def coach_warnings(text, context):
     from playbook.coach import check_text
 
     return [w.to_dict() if hasattr(w, "to_dict") else dict(w) for w in check_text(text, context=context)]
+
+
+def escalations_resolved_by_system(escalations, *, case, note, now):
+    """Resolve each of `escalations` (a queryset of `case`'s) with a system note, on the timeline: what a
+    close does to the case's open escalations, and to one a broken promise opens on a closed case."""
+    from ..models import EscalationStatus
+
+    for escalation in escalations.exclude(status=EscalationStatus.RESOLVED).select_for_update():
+        escalation.status, escalation.resolved_at = EscalationStatus.RESOLVED, now
+        escalation.resolution = f"Resolved by the system: {note}"
+        escalation.save(update_fields=["status", "resolved_at", "resolution"])
+        event_record(case=case, actor=None, verb="escalation resolved", note=escalation.resolution,
+                     data={"escalation": escalation.pk})

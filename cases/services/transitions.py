@@ -12,12 +12,12 @@ from ..client_word import client_accepted_delivery, closed_attempt_answer, unrea
 from ..errors import CaseRuleError
 from ..metrics import eta
 from ..models import (
-    CaseEvent, EscalationStatus, HandoffStatus, ItemStatus, PromiseKind, PromiseStatus, Step,
+    CaseEvent, HandoffStatus, ItemStatus, PromiseKind, PromiseStatus, Step,
 )
 from ..permissions import may_own_cases
 from ..text import REASON_WORDS, SHORT_NOTE, clean_text, require_substance
 from ..workflow import ALL_TRANSITIONS, TRANSITION_LABELS, After, Transition, policy
-from .common import display_name, event_record, lock_case, refresh_counters
+from .common import display_name, escalations_resolved_by_system, event_record, lock_case, refresh_counters
 from .held import end_of_holding
 from .status_links import revoke_status_links
 
@@ -241,12 +241,7 @@ def _close_open_work(*, case, user, note, settle):
     for promise in _pending(case):
         promise.case = case
         settle(promise, now)
-    for escalation in case.escalations.exclude(status=EscalationStatus.RESOLVED).select_for_update():
-        escalation.status, escalation.resolved_at = EscalationStatus.RESOLVED, now
-        escalation.resolution = f"Resolved by the system: {note}"
-        escalation.save(update_fields=["status", "resolved_at", "resolution"])
-        event_record(case=case, actor=None, verb="escalation resolved", note=escalation.resolution,
-                     data={"escalation": escalation.pk})
+    escalations_resolved_by_system(case.escalations.all(), case=case, note=note, now=now)
     cancelled = case.handoffs.filter(status=HandoffStatus.REQUESTED).update(status=HandoffStatus.CANCELLED)
     if cancelled:
         event_record(case=case, actor=None, verb="handoff cancelled", note=f"The case was closed: {note}")
@@ -257,22 +252,13 @@ def _resolve(*, case, user, reason):
     """Delivered and confirmed. The delivery call settles the pending update promise if it is not yet
     due and an update logged now would keep it; one already due was broken (the client waited). Then the
     follow-up is promised."""
-    from .promises import open_follow_up, promise_fulfil, promise_withdraw, settle_if_overdue
-    from .updates import update_would_keep
+    from .promises import open_follow_up, settle_if_overdue
+    from .updates import delivery_call_settles
 
     def settle(promise, now):
         if promise.kind == PromiseKind.FOLLOW_UP or settle_if_overdue(case=case, promise=promise, now=now):
             return
-        if promise.after_missed:  # the beat after a missed update: the call answers the miss, late, not it
-            promise_withdraw(promise=promise, actor=user, now=now,
-                             note="The delivery call came after a missed update: it keeps no update promise.")
-        elif promise.kind == PromiseKind.STATUS_UPDATE and not update_would_keep(case, promise, now):
-            # An update just given kept this beat's slot: a call minutes later is an extra contact, and
-            # keeps no second promise (found by a padding audit: one free kept promise per resolution).
-            promise_withdraw(promise=promise, actor=user, now=now,
-                             note="The delivery call came before the next update was due: it keeps no update promise.")
-        else:
-            promise_fulfil(promise=promise, at=now, actor=user)
+        delivery_call_settles(case=case, promise=promise, at=now, actor=user)
 
     _close_open_work(case=case, user=user, note="the case was resolved.", settle=settle)
     delivery = case.deliveries.order_by("-created_at").first()

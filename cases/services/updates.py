@@ -14,11 +14,13 @@ from django.utils import timezone
 
 from ..errors import CaseRuleError
 from ..models import (
-    CaseEvent, Channel, EscalationStatus, Mood, Promise, PromiseKind, PromiseStatus, StatusUpdate, Step,
+    CaseEvent, Channel, Mood, Promise, PromiseKind, PromiseStatus, StatusUpdate, Step,
 )
 from ..text import clean_text, limit_of, require_substance
 from ..workflow import Record, ensure_allows, policy
-from .common import coach_warnings, ensure_can_work, event_record, lock_case, refresh_counters
+from .common import (
+    coach_warnings, ensure_can_work, escalations_resolved_by_system, event_record, lock_case, refresh_counters,
+)
 from .irate import apply_irate_rule
 from .promises import (
     Agreement, next_beat_due, open_next_status_update, pending_promise, pending_update_now, promise_fulfil,
@@ -131,8 +133,26 @@ def _is_extra(case, promise, given_at, **as_of):
 
 def update_would_keep(case, promise, at):
     """Whether an update logged at `at` would keep the pending status-update `promise` (not an extra
-    contact, `_is_extra`): what the delivery call may settle (cases.services.transitions._resolve)."""
+    contact, `_is_extra`): what the delivery call may settle (delivery_call_settles)."""
     return not _is_extra(case, promise, at)
+
+
+def delivery_call_settles(*, case, promise, at, actor):
+    """The delivery call, at `at`, settles the pending `promise` not yet due (the one rule
+    transitions._resolve and an update undone after the close, _settle_as_closed, read): kept, unless it is
+    the beat after a missed update (the call answers the miss, late, not it) or a status-update beat whose
+    slot an update just given kept (a call minutes later is an extra contact, and keeps no second promise:
+    found by a padding audit, one free kept promise per resolution); those are withdrawn."""
+    from .promises import promise_withdraw
+
+    if promise.after_missed:
+        promise_withdraw(promise=promise, actor=actor, now=at,
+                         note="The delivery call came after a missed update: it keeps no update promise.")
+    elif promise.kind == PromiseKind.STATUS_UPDATE and not update_would_keep(case, promise, at):
+        promise_withdraw(promise=promise, actor=actor, now=at,
+                         note="The delivery call came before the next update was due: it keeps no update promise.")
+    else:
+        promise_fulfil(promise=promise, at=at, actor=actor)
 
 
 def _heard_since(case, moment, *, until=None, besides=None):
@@ -394,14 +414,10 @@ def _settle_as_closed(*, case, promise, actor, now):
     closed = now if case.is_open else (case.resolved_at or now)
     if promise.due_at <= closed:
         settle_if_overdue(case=case, promise=promise, now=now, next_beats=False)
-        for escalation in case.escalations.filter(promise=promise).exclude(status=EscalationStatus.RESOLVED):
-            escalation.status, escalation.resolved_at = EscalationStatus.RESOLVED, now
-            escalation.resolution = f"Resolved by the system: the case was already {case.closed_how}."
-            escalation.save(update_fields=["status", "resolved_at", "resolution"])
-            event_record(case=case, actor=None, verb="escalation resolved", note=escalation.resolution,
-                         data={"escalation": escalation.pk})
-    elif case.step == Step.RESOLVED and not case.closed_by_override and update_would_keep(case, promise, closed):
-        promise_fulfil(promise=promise, at=closed, actor=actor)
+        escalations_resolved_by_system(case.escalations.filter(promise=promise), case=case, now=now,
+                                       note=f"the case was already {case.closed_how}.")
+    elif case.step == Step.RESOLVED and not case.closed_by_override:
+        delivery_call_settles(case=case, promise=promise, at=closed, actor=actor)
     else:
         promise.status, promise.closed_at = PromiseStatus.WITHDRAWN, closed
         promise.save(update_fields=["status", "closed_at"])
