@@ -155,14 +155,14 @@ def test_the_call_keeps_it_even_when_the_bounce_comes_after_the_deadline(rep, de
 
 
 # 4. The email bounces after the case was resolved: settled as the close would have settled it.
-def _resolved_after_email(rep, dennis):
+def _resolved_after_email(rep, dennis, resolved_at=T0 + 53 * MIN):
     case = emailed_case(rep, dennis)
     with at(T0 + 10 * MIN):
         case = advance_to(case, Step.DELIVER, rep)
     p = ups(case).get(status=PromiseStatus.PENDING)
     message = send(rep, case, T0 + 50 * MIN)
     sweep_outbox(T0 + 51 * MIN)
-    with at(T0 + 53 * MIN):
+    with at(resolved_at):
         case = advance_to(case, Step.RESOLVED, rep)
     return case, p, message
 
@@ -183,14 +183,8 @@ def test_a_bounce_after_the_case_was_resolved_lets_the_delivery_call_keep_the_pr
 
 
 def test_a_bounce_after_a_close_past_the_deadline_breaks_it_with_no_open_escalation(rep, dennis):
-    case = emailed_case(rep, dennis)
-    with at(T0 + 10 * MIN):
-        case = advance_to(case, Step.DELIVER, rep)
-    p = ups(case).get(status=PromiseStatus.PENDING)
-    message = send(rep, case, T0 + 50 * MIN)
-    sweep_outbox(T0 + 51 * MIN)
-    with at(T0 + 70 * MIN):  # the next beat (12:00) is not due: the delivery call keeps no second one
-        case = advance_to(case, Step.RESOLVED, rep)
+    # Resolved at 11:10: the next beat (12:00) is not due, and the delivery call keeps no second one.
+    case, p, message = _resolved_after_email(rep, dennis, resolved_at=T0 + 70 * MIN)
 
     bounce(message, T0 + 80 * MIN)
 
