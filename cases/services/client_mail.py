@@ -240,8 +240,9 @@ def client_mail_read(*, user, case, client_mood, newest_shown=None):
         raise CaseRuleError("Say how the client sounds in their email.", field="client_mood")
     if case.client_wrote_at is None:
         raise CaseRuleError("The client's email has already been read.")
-    if newest_shown is not None and case.inbound_messages.filter(pk__gt=newest_shown).exists():
-        raise CaseRuleError(STALE_READ)
+    if newest_shown is not None and (case.inbound_messages.filter(pk__gt=newest_shown).exists()
+                                     or not case.inbound_messages.filter(pk=newest_shown).exists()):
+        raise CaseRuleError(STALE_READ)  # a later email came in, or the page named none of the case's emails
     old = case.temperature
     case.client_wrote_at = None
     case.save(update_fields=[*case.take_temperature(client_mood), "client_wrote_at", "updated_at"])

@@ -1,5 +1,6 @@
 """Plumbing shared by every case service: locking the row, checking who may act, recomputing the
 counters the step gates read, and writing the timeline. Every service runs in one transaction."""
+from django.db import transaction
 from django.db.models import Count, Min, Q
 
 from .. import text
@@ -107,11 +108,10 @@ def coach_warnings(text, context):
     return [w.to_dict() if hasattr(w, "to_dict") else dict(w) for w in check_text(text, context=context)]
 
 
+@transaction.atomic
 def escalations_resolved_by_system(escalations, *, case, note, now):
     """Resolve each of `escalations` (a queryset of `case`'s) with a system note, on the timeline: what a
     close does to the case's open escalations, and to one a broken promise opens on a closed case."""
-    from ..models import EscalationStatus
-
     for escalation in escalations.exclude(status=EscalationStatus.RESOLVED).select_for_update():
         escalation.status, escalation.resolved_at = EscalationStatus.RESOLVED, now
         escalation.resolution = f"Resolved by the system: {note}"

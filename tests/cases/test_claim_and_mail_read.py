@@ -176,3 +176,23 @@ def test_the_page_drawn_again_marks_read(wrote, rep, client):
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.client_wrote_at is None and case.temperature == Mood.IRATE
+
+
+@pytest.mark.parametrize("shown", [None, "999999999"], ids=["left-out", "none-of-the-cases-emails"])
+def test_a_post_that_names_no_email_the_page_showed_marks_nothing_read(wrote, rep, client, shown):
+    """Found by an audit: leaving `newest_shown` out (or naming an email that is not the case's) skipped the
+    check, and a furious email that came in after the page was drawn was marked read, the client calm."""
+    case, _ = wrote
+    client.force_login(rep)
+    url = reverse("mailin:case_mail", args=[case.reference])
+    client.get(url)
+    _receive(case, *FURIOUS)
+
+    response = client.post(url, {"client_mood": "calm", **({} if shown is None else {"newest_shown": shown})})
+
+    page = response.content.decode()
+    assert response.status_code == 422
+    assert "which emails you read" in page or "Another email came in on this case" in page
+    assert re.search(r'value="calm"[^>]*checked', page)  # the mood chosen is kept
+    case.refresh_from_db()
+    assert case.client_wrote_at is not None and case.temperature != Mood.CALM
