@@ -42,7 +42,6 @@ from .window import DEFAULT_WINDOW_DAYS, window
 SETTLED = (PromiseStatus.KEPT, PromiseStatus.BROKEN, PromiseStatus.RENEGOTIATED)
 # A case's first event (cases.services.intake, client_mail.case_open_from_mail); index event_opened_window.
 OPENED = "opened"
-CLAIMED = "claimed"  # a rep took a case opened from email (cases.services.client_mail.case_claim)
 
 
 class _Tally:
@@ -109,12 +108,13 @@ def _transitions(w, *specs):
 
 def _opened(w, tally):
     """The cases opened in the window, by their owner at the opening; a case opened from email belongs
-    to the mail intake (a placeholder, cases.services.client_mail) until a rep claims it, and counts for
-    that rep once claimed (its "claimed" event), else for the intake's row. Index event_opened_window
-    (with the case); the claim is looked up for the intake's cases only."""
-    # A case is claimed once (cases.services.client_mail.case_claim refuses a second claim).
-    claimer = Subquery(CaseEvent.objects.filter(case_id=OuterRef("case_id"), verb=CLAIMED).order_by()
-                       .values("owner_id")[:1])
+    to the mail intake (a placeholder, cases.services.client_mail) until a rep takes it, and counts for
+    the first rep it went to (its first change of owner: claimed, or reassigned by a supervisor, or a
+    handoff accepted; found by an audit: a reassigned one stayed on the intake's row), else for the
+    intake's row. Index event_opened_window (with the case); the first owner is looked up for the intake's
+    cases only."""
+    claimer = Subquery(CaseEvent.objects.filter(case_id=OuterRef("case_id"), verb__in=sorted(CaseEvent.OWNER_CHANGES))
+                       .order_by("created_at", "id").values("owner_id")[:1])
     intake = Subquery(get_user_model().objects.filter(username=settings.MAILIN_INTAKE_USERNAME).values("pk")[:1])
     credited = SqlCase(When(owner_id=intake, then=Coalesce(claimer, F("owner_id"))), default=F("owner_id"),
                        output_field=IntegerField())

@@ -181,6 +181,10 @@ class Handoff(models.Model):
 class CaseEvent(models.Model):
     """The append-only timeline: every transition and every record written to a case."""
 
+    # The verbs of a change of owner, each stamped with the new owner (CaseEvent.of after the change): who
+    # held a stay (cases.services.held), whom a case opened from email counts for (cases.metrics.dashboard).
+    OWNER_CHANGES = frozenset({"handoff accepted", "reassigned", "claimed"})
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     verb = models.CharField(max_length=60)

@@ -12,8 +12,7 @@ from django.db.models import Exists, OuterRef
 from ..models import CaseEvent, HeldStay
 
 OPENED = "opened"  # a case's first event (cases.services.intake, client_mail.case_open_from_mail)
-# The events of a change of owner, stamped with the new owner (CaseEvent.of after the change).
-OWNER_CHANGES = frozenset({"handoff accepted", "reassigned", "claimed"})
+OWNER_CHANGES = CaseEvent.OWNER_CHANGES
 
 
 def end_of_holding(*, case, owner_id, step, entered, at):

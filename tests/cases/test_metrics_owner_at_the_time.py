@@ -189,6 +189,27 @@ def test_a_case_opened_from_email_counts_as_opened_by_the_rep_who_claimed_it(pat
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("path", PATHS)
+def test_a_case_opened_from_email_and_reassigned_unclaimed_counts_for_the_rep_it_went_to(path, rep, other_rep,
+                                                                                       supervisor, monkeypatch):
+    """Found by an audit: a supervisor's reassignment of an unclaimed case left its opening on the intake's
+    row; the first rep it went to took it on, however it reached them."""
+    from cases.services.client_mail import mail_intake_user
+    with at(T0):
+        reassigned = _mail_case("Checkout broken")
+    with at(T0 + H):
+        reassign(reassigned, supervisor, rep)
+    with at(T0 + 2 * H):
+        reassign(reassigned, supervisor, other_rep)
+    on_path(path, monkeypatch)
+
+    dashboard = board()
+
+    assert (row(dashboard, rep).opened, row(dashboard, other_rep).opened) == (1, 0)
+    assert row(dashboard, mail_intake_user()).opened == 0 and dashboard.team.opened == 1
+
+
+@pytest.mark.django_db
 def test_the_migration_gives_events_written_before_the_column_the_cases_owner(rep, other_rep, dennis):
     from django.apps import apps
     from django.db import connection
