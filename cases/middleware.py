@@ -97,3 +97,25 @@ class RejectNulBytesMiddleware:
         if where:
             return render(request, "400.html", {"where": where}, status=400)
         return self.get_response(request)
+
+
+def _declared_length(request):
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+class RejectOversizedBodyMiddleware:
+    """A request whose body is larger than any page's form needs (FORM_MAX_BODY_BYTES, by its Content-Length)
+    answers 413 with a page saying so, before anything reads it; only the providers' inbound webhooks
+    (WEBHOOK_PATHS) may carry a whole email, up to DATA_UPLOAD_MAX_MEMORY_SIZE (config/settings/base.py)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if (_declared_length(request) > settings.FORM_MAX_BODY_BYTES
+                and not request.path_info.startswith(tuple(settings.WEBHOOK_PATHS))):
+            return render(request, "400.html", {"too_large": True}, status=413)
+        return self.get_response(request)

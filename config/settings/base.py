@@ -50,7 +50,9 @@ MIDDLEWARE = [
     # django-csp's middleware with the policy built once, not per response (cases/headers.py).
     "cases.headers.ContentSecurityPolicyMiddleware",
     "cases.headers.PermissionsPolicyMiddleware",
-    # Before anything reads the session, the database or the form: NUL bytes answer 404/400 here.
+    # Before anything reads the session, the database or the form: a body larger than a form needs answers
+    # 413, NUL bytes 404/400 here.
+    "cases.middleware.RejectOversizedBodyMiddleware",
     "cases.middleware.RejectNulBytesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -267,6 +269,13 @@ MAILIN_UNCLAIMED_NOTIFY = env.list("MAILIN_UNCLAIMED_NOTIFY", default=[])
 MAILIN_MAX_MESSAGE_BYTES = env.int("MAILIN_MAX_MESSAGE_BYTES", default=30 * 1024 * 1024)
 MAILIN_MAX_ATTACHMENT_BYTES = env.int("MAILIN_MAX_ATTACHMENT_BYTES", default=10 * 1024 * 1024)
 MAILIN_MAX_ATTACHMENTS = env.int("MAILIN_MAX_ATTACHMENTS", default=10)
+# Request bodies. A page's form never needs more than FORM_MAX_BODY_BYTES (its text fields are capped far
+# below): a larger body answers 413 before anything reads it (cases.middleware.RejectOversizedBodyMiddleware).
+# The providers' inbound webhooks (WEBHOOK_PATHS) carry a whole email, base64- or JSON-escaped (about 4/3 of
+# its size): Django's ceiling lets one of MAILIN_MAX_MESSAGE_BYTES through, so it is kept (found by an
+# audit: Django's 2.5 MB default answered 400 to a reply with a 3 MB screenshot, and the email was lost).
+FORM_MAX_BODY_BYTES = env.int("FORM_MAX_BODY_BYTES", default=2_621_440)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAILIN_MAX_MESSAGE_BYTES * 4 // 3 + 1024 * 1024
 MAILIN_ALLOWED_CONTENT_TYPES = env.list("MAILIN_ALLOWED_CONTENT_TYPES", default=[
     "application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp", "text/plain", "text/csv",
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document",

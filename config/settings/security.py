@@ -59,7 +59,8 @@ CSRF_COOKIE_SAMESITE = "Lax"
 # these paths: the email providers' inbound webhooks (django-anymail) read the raw body themselves
 # (SendGrid's re-reads it, which parsing the form first would break); mailin must drop NULs from what
 # it stores.
-NUL_BYTES_BODY_EXEMPT_PATHS = ["/anymail/"]
+WEBHOOK_PATHS = ["/anymail/"]
+NUL_BYTES_BODY_EXEMPT_PATHS = WEBHOOK_PATHS
 
 # --- Response headers ----------------------------------------------------------------------------
 # Only our own files run or style a page: no inline <script>, <style>, style="" or on*= handler
