@@ -30,6 +30,9 @@ class InboundMessage(models.Model):
                              related_name="inbound_messages")
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     note = models.CharField(max_length=300, blank=True, help_text="Why it went where it went.")
+    references = models.TextField(blank=True, default="", help_text="The Message-IDs it names (In-Reply-To, "
+                                  "References, a returned or forwarded email's), space-separated: one of ours "
+                                  "the client named reached them, and no later report bounces it.")
     raw_size = models.PositiveIntegerField(default=0, help_text="Size of the whole message in bytes.")
     deliveries = models.PositiveIntegerField(default=1, help_text="How often it arrived (re-deliveries counted, "
                                              "never processed again).")

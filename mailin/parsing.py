@@ -53,7 +53,9 @@ class ParsedMail:
     # Message-IDs the message refers to (In-Reply-To, References, and the returned message's own inside a
     # delivery report): what links a bounce to the email it returns.
     references: tuple = field(default_factory=tuple)
-    bounce: str = ""  # a delivery report that says delivery failed: why (its diagnostic), else ""
+    # A delivery status notification's (RFC 3464) recipients whose Action is "failed", as (address, why) pairs:
+    # what a bounce must name (mailin.services.bounce_refusal). Empty for anything else (a read receipt, a delay).
+    failed_recipients: tuple = field(default_factory=tuple)
     unreadable: str = ""  # why the body and attachments could not be read (only the headers were), else ""
 
 
@@ -92,7 +94,7 @@ def _parse(raw, envelope_recipient):
         attachments=tuple(_attachments(msg)),
         automatic=_automatic(msg, sender),
         references=tuple(_storable(r) for r in _references(msg)),
-        bounce=_storable(_bounce(msg, sender)),
+        failed_recipients=tuple((_storable(a), _storable(why)) for a, why in _failed_recipients(msg)),
     )
 
 
@@ -271,24 +273,57 @@ def _references(msg):
     return list(dict.fromkeys(found))[:20]
 
 
-def _bounce(msg, sender):
-    """Why delivery failed, when this is a delivery report saying it did ("" for a delay or success
-    notice, and for anything that is not a delivery report)."""
-    if _automatic(msg, sender) != "a delivery report":
-        return ""
-    actions, diagnostic = [], ""
-    for part in msg.walk():
-        if part.get_content_type() != "message/delivery-status":
+FAILED_RECIPIENTS_MAX = 50  # per-recipient blocks read from one report at most
+
+
+def _failed_recipients(msg):
+    """The (address, why) of each recipient a delivery status notification says failed (RFC 3464: a
+    multipart/report whose own message/delivery-status part has a per-recipient block with "Action: failed";
+    its Final-Recipient, and its Original-Recipient when it differs, "rfc822; address"). Nothing for a
+    delay, relay, delivery or expansion notice, a read receipt (message/disposition-notification), a
+    report nested inside a forwarded email, or a message that merely looks like a report (a subject, a
+    mailer-daemon sender)."""
+    if msg.get_content_type() != "multipart/report":
+        return []
+    found = []
+    for part in msg.iter_parts():
+        if part.get_content_type() not in ("message/delivery-status", "message/global-delivery-status"):
             continue
-        payload = part.get_payload()
-        for block in payload if isinstance(payload, list) else []:
-            action = _header(block, "Action").lower()
-            if action:
-                actions.append(action)
-            diagnostic = diagnostic or _header(block, "Diagnostic-Code") or _header(block, "Status")
-    if actions and "failed" not in actions:
-        return ""  # delayed, delivered, relayed: not a bounce
-    return _clip(diagnostic or _header(msg, "Subject") or "undeliverable", 300)
+        for block in _status_blocks(part)[1:FAILED_RECIPIENTS_MAX + 1]:  # the first block is the per-message one
+            if _header(block, "Action").lower().split(" ")[0] != "failed":
+                continue
+            why = _header(block, "Diagnostic-Code") or (f"status {_header(block, 'Status')}"
+                                                        if _header(block, "Status") else "delivery failed")
+            for name in ("Final-Recipient", "Original-Recipient"):
+                address = _typed_address(_header(block, name))
+                if address:
+                    found.append((address, _clip(why, 300)))
+    return found[:FAILED_RECIPIENTS_MAX]
+
+
+def _status_blocks(part):
+    """The header blocks of a delivery-status part: the parser splits message/delivery-status into them;
+    message/global-delivery-status (RFC 6533) comes as one message (the first block its headers, the rest
+    its body) and is split here."""
+    payload = part.get_payload()
+    if part.get_content_type() == "message/delivery-status" and isinstance(payload, list):
+        return payload
+    try:
+        text = payload[0].as_bytes().decode("utf-8", "replace") if isinstance(payload, list) and payload else ""
+    except Exception:  # noqa: BLE001 - a part that cannot be written back names no recipient
+        text = ""
+    parser = BytesParser(policy=policy.default)
+    blocks = re.split(r"\r?\n[ \t]*\r?\n", text.strip())[: FAILED_RECIPIENTS_MAX + 1]
+    return [parser.parsebytes(block.encode("utf-8", "replace"), headersonly=True) for block in blocks]
+
+
+def _typed_address(value):
+    """The address of a Final-Recipient/Original-Recipient field ("rfc822; someone@example.org"), or ""."""
+    kind, _, address = value.partition(";")
+    if kind.strip().lower() not in ("rfc822", "utf-8"):
+        return ""
+    address = parseaddr(address.strip())[1] or address.strip().strip("<>")
+    return address if "@" in address and len(address) <= 254 else ""
 
 
 # --- body ----------------------------------------------------------------------------------------

@@ -15,7 +15,9 @@ routes it:
 - machine mail (auto-replies, delivery reports, our own messages coming back, provider-flagged spam),
   mail from a team member's address (cases.selectors.is_team_address: a teammate is no client), a
   message whose structure cannot be read (parsing.parse_message keeps its headers) and messages over
-  MAILIN_MAX_MESSAGE_BYTES are kept and noted but go nowhere: `refused`.
+  MAILIN_MAX_MESSAGE_BYTES are kept and noted but go nowhere: `refused`. A refused report that is the
+  bounce of one of our emails to a client (bounce_refusal: a mail server's RFC 3464 failure report for the
+  address it went to, about an email the client never answered) marks that email bounced on its case.
 
 Everything for one message happens in one transaction: the row, its attachments, the timeline entry
 and the notices commit together or not at all (a failed run leaves no row, so the next delivery
@@ -27,10 +29,12 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Lower, Trim
 from django.template.defaultfilters import filesizeformat
 
 from cases.errors import CaseRuleError
-from cases.models import Case
+from cases.client_word import same_address
+from cases.models import Case, ClientMessage
 from cases.services.client_mail import case_open_from_mail, client_mail_post
 from cases.selectors import is_own_address, is_team_address
 from cases.services.client_messages import case_for_references, client_message_bounced
@@ -139,7 +143,8 @@ def mail_receive(raw, *, provider, envelope_recipient=None, spam=False, unreadab
             message_id=mail.message_id,
             defaults={"provider": provider[:40], "sender": mail.sender[:254], "sender_name": mail.sender_name[:200],
                       "recipient": recipient[:254], "subject": mail.subject, "text": mail.text,
-                      "sent_at": mail.sent_at, "raw_size": mail.raw_size, "outcome": Outcome.REFUSED},
+                      "sent_at": mail.sent_at, "raw_size": mail.raw_size, "outcome": Outcome.REFUSED,
+                      "references": " ".join(mail.references)[:REFERENCES_KEPT]},
         )
         if not created:
             InboundMessage.objects.filter(pk=message.pk).update(deliveries=F("deliveries") + 1)
@@ -153,16 +158,53 @@ def mail_receive(raw, *, provider, envelope_recipient=None, spam=False, unreadab
         return _route(message, mail, reply, attachments)
 
 
+REFERENCES_KEPT = 20_000  # characters of the Message-IDs an email names (a few hundred IDs): the rest are dropped
+
+
 def _bounced(message, mail):
-    """A delivery report that returns one of our emails to a client (it names the email's Message-ID):
-    that email is marked bounced on its case, which shows it, and the owner is told."""
-    if not mail.bounce or not mail.references:
+    """A report that names one of our emails to a client (its Message-ID) and is its bounce
+    (bounce_refusal): that email is marked bounced on its case, which shows it, and the owner is told.
+    A report that is not (a read receipt, one made by hand, one about an email the client answered) is
+    kept refused like any other, with why, and changes nothing on the case."""
+    if not mail.references:
         return ""
-    returned = client_message_bounced(message_ids=mail.references, reason=mail.bounce, at=message.received_at)
-    if returned is None:
+    named = {m.message_id: m for m in ClientMessage.objects.select_related("case__client")
+             .filter(message_id__in=mail.references)}
+    ours = next((named[mid] for mid in mail.references if mid in named), None)  # the first it names
+    if ours is None:
         return ""
-    message.case = returned.case
-    return f" It returned our email to the client of {returned.case.reference}: marked bounced there."
+    refused, reason = bounce_refusal(message, mail, ours)
+    if refused:
+        return f" It names our email to the client of {ours.case.reference} but is not its bounce: {refused}."
+    client_message_bounced(message_ids=[ours.message_id], reason=reason, at=message.received_at)
+    message.case = ours.case
+    return f" It returned our email to the client of {ours.case.reference}: marked bounced there."
+
+
+def bounce_refusal(message, mail, ours):
+    """Whether the report `mail` (kept as `message`) is the bounce of `ours`, our email to a client:
+    ("", why delivery failed) when it is, else (why it is not, ""). The one rule every way in reads
+    (the IMAP sweep and the providers' webhooks both reach it through mail_receive). Anyone may write
+    a "report" naming a Message-ID the client has in every email (found by an audit: the client, or a
+    teammate against a colleague, undid a kept update with a read receipt or a hand-made report), so it
+    counts only when all hold:
+    - it is a delivery status notification (RFC 3464) saying delivery to the address the email went to
+      failed (parsing.failed_recipients: Action "failed", Final- or Original-Recipient that address);
+    - it comes from neither a team member's address nor the client's: a mail server reports a bounce;
+    - no email from the client names it already (In-Reply-To, References, a forwarded copy): it reached them."""
+    reason = next((why for address, why in mail.failed_recipients if same_address(address, ours.to_email)), "")
+    if not reason:
+        return "it is no delivery failure report for the address it went to", ""
+    if is_team_address(mail.sender):
+        return "it came from a team member's address", ""
+    clients = {a.strip().lower() for a in (ours.to_email, ours.case.client.email) if a and a.strip()}
+    if mail.sender.strip().lower() in clients:
+        return "it came from the client's own address", ""
+    answered = (InboundMessage.objects.exclude(pk=message.pk).filter(references__contains=ours.message_id)
+                .annotate(address=Lower(Trim("sender"))).filter(address__in=clients))
+    if answered.exists():
+        return "the client has already answered that email, so it reached them", ""
+    return "", reason
 
 
 def _route(message, mail, reply, attachments):

@@ -240,14 +240,14 @@ def test_a_client_without_an_email_address_cannot_be_written_to(rep, dennis):
     assert not OutboxMessage.objects.filter(kind="client_message").exists()
 
 
-def _bounce(message_id, action="failed"):
+def _bounce(message_id, recipient, action="failed"):
     return (f"From: Mail Delivery Subsystem <mailer-daemon@mx.example.net>\r\nTo: {settings.CLIENT_MAIL_FROM}\r\n"
             "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn-1@mx.example.net>\r\n"
             "Date: Mon, 02 Mar 2026 10:10:00 +0000\r\nMIME-Version: 1.0\r\n"
             'Content-Type: multipart/report; report-type=delivery-status; boundary="b1"\r\n\r\n'
             "--b1\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
             "--b1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example.net\r\n\r\n"
-            f"Final-Recipient: rfc822; dennis@example.org\r\nAction: {action}\r\nStatus: 5.1.1\r\n"
+            f"Final-Recipient: rfc822; {recipient}\r\nAction: {action}\r\nStatus: 5.1.1\r\n"
             "Diagnostic-Code: smtp; 550 5.1.1 No such mailbox\r\n\r\n"
             "--b1\r\nContent-Type: text/rfc822-headers\r\n\r\n"
             f"Message-ID: {message_id}\r\nSubject: Update on your case\r\n\r\n--b1--\r\n").encode()
@@ -258,7 +258,7 @@ def test_a_bounce_naming_our_message_id_marks_it_bounced_shows_it_and_tells_the_
     message = send(rep, case, T0 + 5 * MIN)
     sweep_outbox(T0 + 6 * MIN)
 
-    receipt = mail_receive(_bounce(message.message_id), provider="imap")
+    receipt = mail_receive(_bounce(message.message_id, message.to_email), provider="imap")
 
     message.refresh_from_db()
     assert message.status == ClientMessageStatus.BOUNCED and "No such mailbox" in message.error
@@ -271,7 +271,7 @@ def test_a_delay_report_is_not_a_bounce(rep, dennis):
     case = emailed_case(rep, dennis)
     message = send(rep, case, T0 + 5 * MIN)
 
-    mail_receive(_bounce(message.message_id, action="delayed"), provider="imap")
+    mail_receive(_bounce(message.message_id, message.to_email, action="delayed"), provider="imap")
 
     message.refresh_from_db()
     assert message.status == ClientMessageStatus.QUEUED
