@@ -9,8 +9,11 @@ shows of what they said. The writes are in cases.services.client_word; both read
   answer in that stay: a page still open from it may send "Not yet" once (`late_word_attempt`). It is kept
   and reaches the team; the case stays closed. Any other answer on a closed case is refused.
 - After the follow-up call: on a closed case whose follow-up call was logged since it closed, the client
-  is asked once how satisfied they are (1 to 5), with an optional comment. Once per case, while the address
-  it came through is the client's (`standing_surveys`): once it is not, they are asked again.
+  is asked once how satisfied they are (1 to 5), with an optional comment. The case's standing rating is the
+  latest that came through the address the client has now (`standing_surveys`, `standing_choice`): when the
+  address changes away from it, it is set aside and the client is asked again at the new one (within
+  CLIENT_LINK_RESOLVED_DAYS of the latest set-aside: `survey_asked_from`); when it is theirs again, it counts
+  again.
 - The client's email nobody has read yet (`Case.client_wrote_at`) holds the delivery: the rep may not
   record the client satisfied, nor resolve the case, until it is read (`unread_mail_refusal`).
 
@@ -19,12 +22,13 @@ only), as cases.status_links.client_status does for the rest."""
 import datetime as dt
 from dataclasses import dataclass
 
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from . import workflow
 from .frozen import FrozenRead
-from .models import ClientAnswer, ClientAnswerKind, ClientSurvey, Step
-from .status_links import excerpt, handler_first_name
+from .models import ClientAnswer, ClientAnswerKind, ClientMessageKind, ClientSurvey, Step
+from .status_links import excerpt, final_page_until, handler_first_name, resolved_grace
 
 RESOLVED_REFUSAL = "Your case is resolved, so there is nothing left to confirm here."
 
@@ -62,11 +66,49 @@ def same_address(a, b):
 
 
 def standing_surveys():
-    """The survey answers that are the client's word: an answer given through an address that is no longer
-    the client's was set aside when it changed (cases.services.client_word.survey_answers_set_aside; found by
-    an audit: a rep put their own address in for the call, rated the case 5 and put the client's back). Every
-    reader of the answers reads these: the team page's figure, the client's page, whether one is still owed."""
+    """The survey answers that are the client's word, one per case at most: the latest that came through the
+    address the client has now (`standing_choice`; cases.services.client_word.survey_answers_set_aside keeps
+    `set_aside_at` to it at every change of the address, so it depends only on the answers and the address:
+    found by audits: a rep put their own address in for the call, rated the case 5 and put the client's back;
+    a round trip of the address erased the client's own answer for good). Every reader of the answers reads
+    these: the team page's figure, the client's page, whether one is still owed."""
     return ClientSurvey.objects.filter(set_aside_at__isnull=True)
+
+
+def standing_choice(surveys, address):
+    """Which of a case's `surveys` is the client's word while `address` is theirs: the latest given through
+    it (same_address), or None (no address, or none through it). The one rule standing_surveys reflects."""
+    through = [s for s in surveys if (address or "").strip() and same_address(s.address, address)]
+    return max(through, key=lambda s: (s.given_at, s.pk), default=None)
+
+
+def survey_asked_from(case, delivery):
+    """From when the client is being asked to rate `case` (its latest `delivery` logged the follow-up call):
+    the call, or the latest time their answer was set aside by a change of their address, if later. The
+    invitation is owed for CLIENT_LINK_RESOLVED_DAYS from then (services.delivery._survey_owed): a set-aside
+    always asks them again at the new address, however long after the call (found by an audit: past the days,
+    a change of address took the client's rating away and nobody asked them)."""
+    aside = case.client_surveys.aggregate(latest=Max("set_aside_at"))["latest"]
+    return max(t for t in (delivery.follow_up_logged_at, aside) if t is not None)
+
+
+def surveys_asked_since(client, since):
+    """The client's cases whose follow-up call, or a set-aside of their answer, came at `since` or later:
+    those the survey may still be owed on (survey_asked_from)."""
+    return client.cases.filter(Q(deliveries__follow_up_logged_at__gte=since)
+                               | Q(client_surveys__set_aside_at__gte=since)).distinct()
+
+
+def final_page_invitation(case, now):
+    """The invitation to rate us that carried the link of the closed `case`'s final page showing now, or None:
+    the latest follow-up email queued since that page was opened (services.status_links.final_page_reopen
+    opens a page, then its invitation is queued; each invitation's page stops the one before it). Its
+    `to_email` is the address a rating through that link came through."""
+    until = final_page_until(case, now)
+    if until is None:
+        return None
+    return (case.client_messages.filter(kind=ClientMessageKind.FOLLOW_UP, queued_at__gte=until - resolved_grace())
+            .order_by("-queued_at", "-pk").first())
 
 
 def current_survey(case):

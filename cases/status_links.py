@@ -139,6 +139,7 @@ class _FixedTimeSigner(signing.TimestampSigner):
 class OpenedLink:
     case: Case
     state: LinkState
+    version: int  # the link version the token carries: a write rechecks it under the case's lock (link_state)
 
     @property
     def final(self):
@@ -164,7 +165,7 @@ def read_link(token, *, now=None):
         raise LinkRevoked()
     if expired and state is not LinkState.FINAL:  # the final page's own window governs the final version
         raise LinkExpired(case)
-    return OpenedLink(case=case, state=state)
+    return OpenedLink(case=case, state=state, version=version)
 
 
 def _payload_ignoring_age(signer, token):

@@ -107,7 +107,7 @@ def _post(request, token, form_class, form_key, *, refusal, recorded, write, anc
     if not form.is_valid():
         return _status_page(request, link, token, **{form_key: form}, status=422)
     try:
-        write(link.case, form.cleaned_data)
+        write(link, form.cleaned_data)
     except CaseRuleError as exc:
         if exc.field in form.fields:
             add_rule_error(form, exc)
@@ -116,8 +116,8 @@ def _post(request, token, form_class, form_key, *, refusal, recorded, write, anc
         # client wrote kept in a fresh form for the question asked now; a closed case's page asks nothing,
         # so it says their words back.
         if link.final:
-            return _status_page(request, link, token, refused=exc.message, you_wrote=form.cleaned_data.get("text", ""),
-                                status=409)
+            said = form.cleaned_data.get("text") or form.cleaned_data.get("comment", "")
+            return _status_page(request, link, token, refused=exc.message, you_wrote=said, status=409)
         typed = {name: value for name, value in form.cleaned_data.items() if name != "attempt"}
         return _status_page(request, link, token, refused=exc.message, status=409,
                             **{form_key: form_class(initial=typed)})
@@ -128,13 +128,14 @@ def _post(request, token, form_class, form_key, *, refusal, recorded, write, anc
 def client_answer(request, token):
     """At delivery: "It works" or "Not yet" (with a line)."""
     return _post(request, token, ClientAnswerForm, "answer_form", refusal=answer_refusal, recorded=current_answer,
-                 anchor="your-answer", write=lambda case, d: client_delivery_answer(
-                     case=case, works=d["answer"] == ClientAnswerKind.WORKS, text=d["text"], attempt=d["attempt"]))
+                 anchor="your-answer", write=lambda link, d: client_delivery_answer(
+                     case=link.case, works=d["answer"] == ClientAnswerKind.WORKS, text=d["text"], attempt=d["attempt"]))
 
 
 @require_POST
 def client_survey(request, token):
-    """After the follow-up call: how satisfied (1-5), and a comment."""
+    """After the follow-up call: how satisfied (1-5), and a comment. The service checks the link's version
+    again under the case's lock (a newer invitation may have replaced it since it was opened here)."""
     return _post(request, token, ClientSurveyForm, "survey_form", refusal=survey_refusal, recorded=current_survey,
-                 anchor="your-rating", write=lambda case, d: client_survey_answer(
-                     case=case, score=d["score"], comment=d["comment"]))
+                 anchor="your-rating", write=lambda link, d: client_survey_answer(
+                     case=link.case, version=link.version, score=d["score"], comment=d["comment"]))

@@ -210,11 +210,6 @@ class Case(ConcurrentTransitionMixin, models.Model):
     client_wrote_at = models.DateTimeField(null=True, blank=True,
                                            help_text="Unread client email since: the client's mood is unknown.")
     opened_at = models.DateTimeField(default=timezone.now)
-    # Written only by cases.services.client_word.survey_answers_set_aside, at the client's first change of
-    # address since the case was opened: a rating through it counts again whenever it is theirs again.
-    opening_address = models.CharField(max_length=254, blank=True, default="", editable=False,
-                                       help_text="The client's address when the case was opened (the first one "
-                                                 "recorded after, when they had none); empty until it changes.")
 
     @property
     def mood_now(self):

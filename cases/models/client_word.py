@@ -4,9 +4,10 @@
   One per delivery attempt (a stay in `deliver`, named by the case's `step_entered_at` then): the unique
   constraint makes a double click or a second tab one answer, even from two requests at once.
 - ClientSurvey: after the follow-up call, how satisfied they are (1 to 5) and an optional comment, with the
-  client's address it came through. One standing answer per case: an answer given through an address that
-  is no longer the client's is set aside (`set_aside_at`; kept for the record, never counted again) and the
-  client is asked again (cases.services.client_word.survey_answers_set_aside). The team page averages the
+  client's address it came through. One standing answer per case, the latest through the client's address
+  now: one given through another address is set aside (`set_aside_at`; kept for the record) while that
+  address is not theirs, and the client is asked again (cases.services.client_word.survey_answers_set_aside);
+  it counts again when the address is theirs again. The team page averages the
   standing ones over its window (cases/metrics/satisfaction.py); cases.client_word.standing_surveys reads them."""
 from django.db import models
 from django.db.models import Q

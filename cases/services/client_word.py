@@ -13,11 +13,13 @@ CaseRuleError in the client's words, shown on their page.
   that stay (cases.client_word.late_word_attempt) is kept as that stay's answer, on the timeline, and the
   owner and co-owner are told (their supervisor when neither is active); the case stays closed (reopening
   is the team's call). Any other answer on a closed case is refused, and the client is told it was not sent.
-- `client_survey_answer`: after the follow-up call, how satisfied (1 to 5) and a comment, once per case,
-  with the client's address it came through (the invitation's link went there).
-- `survey_answers_set_aside`: the client's address changed away from the one an answer came through: that
-  answer is no longer the client's word (kept, marked, on the timeline) and they are asked again; an answer
-  through the address the case was opened with counts again once that address is theirs again.
+- `client_survey_answer`: after the follow-up call, how satisfied (1 to 5) and a comment, once per case
+  while an answer stands, through the link of the invitation showing now (checked again under the case's
+  lock), with the address that invitation went to.
+- `survey_answers_set_aside`: the client's address changed: each case's standing answer becomes the latest
+  that came through the new address (cases.client_word.standing_choice); one through another address is set
+  aside (kept, marked, on the timeline) and the client is asked again, and one through the new address counts
+  again.
 
 Each answer is an event on the case timeline (no actor: the client is not a user)."""
 from django.db import transaction
@@ -25,7 +27,7 @@ from django.utils import timezone
 
 from ..client_word import (
     RESOLVED_REFUSAL, answer_refusal, attempt_key, closed_attempt_answer, current_answer, current_survey,
-    late_word_attempt, same_address, standing_surveys, survey_refusal,
+    final_page_invitation, late_word_attempt, same_address, standing_choice, survey_refusal,
 )
 from ..errors import CaseRuleError
 from ..formatting import case_context
@@ -34,6 +36,7 @@ from ..models.client_word import ANSWER_TEXT, SCORES, SURVEY_COMMENT
 from ..notices import notify
 from ..permissions import may_own_cases
 from ..selectors import supervisor_emails_for
+from ..status_links import LinkState, link_state
 from ..text import clean_text
 from ..workflow import MOVE_LABELS, Transition, is_closed
 from .common import event_record, lock_case
@@ -45,6 +48,8 @@ SAID_NOT_YET_AFTER_CLOSE = "client says it does not work, after the close"
 RATED = "client rated their satisfaction"
 SET_ASIDE = "client's rating set aside"
 COUNTS_AGAIN = "client's rating counts again"
+LINK_REPLACED = ("This link was replaced by a newer invitation, sent to the email address we have for you now: your "
+                 "rating was not recorded. Please answer through the link in our latest email.")
 NOTICE_NOT_YET = "client_not_yet"
 NOTICE_CONFIRMED = "client_confirmed"
 
@@ -171,11 +176,15 @@ def _tell_owner_confirmed(case, answer, missing):
 
 
 @transaction.atomic
-def client_survey_answer(*, case, score, comment=""):
-    """After the follow-up call, how satisfied the client is. Returns (the survey, whether it was recorded
-    just now): once per case, a second answer gets the first back. The answer keeps the client's address
-    now, the one the invitation's link went to (an invitation to an earlier address stopped opening when it
-    changed): it is the client's word while that address is theirs (survey_answers_set_aside)."""
+def client_survey_answer(*, case, version, score, comment=""):
+    """After the follow-up call, how satisfied the client is, through the link carrying `version` (the view
+    opened it). Returns (the survey, whether it was recorded just now): while an answer stands, a second one
+    gets it back. Under the case's lock the link is checked again: only the final page showing now takes a
+    rating (found by an audit: a rating posted through the link sent to the rep's own address while the
+    client's address was put back, in another tab, was written after the change, as the client's). The
+    answer keeps the address that page's invitation went to, not the client's address at the moment of
+    writing: it is the client's word while that address is theirs (standing_choice), set aside at once when
+    it is not any more."""
     case = lock_case(case)
     recorded = current_survey(case)
     if recorded is not None:
@@ -183,81 +192,79 @@ def client_survey_answer(*, case, score, comment=""):
     refused = survey_refusal(case)
     if refused:
         raise CaseRuleError(refused)
+    now = timezone.now()
+    invitation = final_page_invitation(case, now)
+    if link_state(case, version, now) is not LinkState.FINAL or invitation is None:
+        raise CaseRuleError(LINK_REPLACED)
     if score not in SCORES:
         raise CaseRuleError("Choose a number from 1 (not at all) to 5 (completely).", field="score")
     comment = clean_text(comment, field="comment", limit=SURVEY_COMMENT)
-    address = Client.objects.filter(pk=case.client_id).values_list("email", flat=True).first() or ""
-    survey = ClientSurvey.objects.create(case=case, score=score, comment=comment, given_at=timezone.now(),
-                                         address=address.strip())
+    address = invitation.to_email.strip()
+    on_file = Client.objects.filter(pk=case.client_id).values_list("email", flat=True).first()
+    survey = ClientSurvey.objects.create(case=case, score=score, comment=comment, given_at=now, address=address,
+                                         set_aside_at=None if same_address(address, on_file) and address else now)
     event_record(case=case, actor=None, verb=RATED,
                  note=f"{score} out of 5 on their status page." + (f" “{comment}”" if comment else ""),
                  data={"client_survey": survey.pk, "score": score, "by": ConfirmedBy.CLIENT})
+    if survey.set_aside_at is not None:
+        _note_set_aside(case, survey, actor=None)
     return survey, True
 
 
 @transaction.atomic
 def survey_answers_set_aside(*, client, actor, old="", now=None):
     """The client's address just changed from `old` (cases.services.intake, before the emails to the old one
-    are taken back; the caller holds the client's row lock). A standing answer of one of their cases given
-    through another address (letter case and spaces aside) is no longer the client's word (found by an audit:
-    a rep put their own address in for the follow-up call, rated the case 5 through the invitation that went
-    there, and put the client's back): it is set aside, kept for the record and said on the timeline, and
-    stops counting everywhere (cases.client_word.standing_surveys). The caller then asks the client again at
-    their address while the rating is owed, or when one is recorded (services.delivery.surveys_owed_send).
+    are taken back; the caller holds the client's row lock). On each of their cases the standing answer
+    becomes the latest given through the new address (cases.client_word.standing_choice), so what counts
+    depends only on the answers and the address on file, never on the way there (found by audits: a rep put
+    their own address in for the follow-up call, rated the case 5 and put the client's back; changing the
+    address to another spelling and back erased the client's own 1 out of 5 for good):
 
-    An answer through the address the client had when the case was opened counts again once that address is
-    theirs again (found by an audit: whoever may change the details changed it to another spelling and back,
-    and the client's own 1 out of 5 was gone for good). That address only: an answer through one put in later
-    stays set aside for good (the rep's, through their own address), and an answer that counts again came
-    through the client's address on file, as every standing answer did."""
+    - an answer through another address is set aside: kept for the record, said on the timeline, no longer
+      counted anywhere (cases.client_word.standing_surveys);
+    - the latest through the new address, if it was set aside, counts again, and the timeline says so;
+    - with none through the new address, the client is asked there (services.delivery.surveys_owed_send and
+      survey_after_revoke, called next): the days they are asked for count from this change
+      (client_word.survey_asked_from), also when their answer was already set aside by an earlier change.
+
+    A rep who leaves their own address on file as the client's keeps their answer counting: that address
+    shows on the client's record and on the case's timeline."""
     now = now or timezone.now()
-    _opening_address_kept(client, old)
-    standing = standing_surveys().filter(case__client=client).order_by("case_id")
-    for survey in [s for s in standing if not same_address(s.address, client.email)]:
-        case = lock_case(survey.case)
-        survey.set_aside_at = now
-        survey.save(update_fields=["set_aside_at"])
-        again = (" It counts again once that address, the one the case was opened with, is theirs again."
-                 if same_address(survey.address, case.opening_address) else "")
-        event_record(case=case, actor=actor, verb=SET_ASIDE,
-                     note=f"The rating of {survey.score} out of 5 given on {survey.given_at:%d %b %Y %H:%M} UTC came "
-                          f"through the invitation emailed to {survey.address or 'no address'}, which is no longer "
-                          f"the client's address: it is kept for the record and no longer counts.{again}",
-                     data={"client_survey": survey.pk, "address": survey.address})
-    _opening_answers_count_again(client, actor=actor)
-
-
-def _opening_address_kept(client, old):
-    """Each case of the client that has not met a change of their address yet keeps the one it was opened with
-    (`old`; when they had none, the first one recorded, now): written at the first change, so a case opened
-    any way (intake, the client's email) has it."""
-    address = (old or "").strip() or (client.email or "").strip()
-    for case in client.cases.filter(opening_address="").order_by("pk"):
-        case = lock_case(case)
-        case.opening_address = address
-        case.save(update_fields=["opening_address"])
-
-
-def _opening_answers_count_again(client, *, actor):
-    """Each case of the client without a standing answer whose latest answer through the address it was opened
-    with, now the client's again, was set aside: that answer counts again, and the timeline says so."""
     address = (client.email or "").strip()
-    standing = standing_surveys().filter(case__client=client).values("case_id")
-    aside = (ClientSurvey.objects.filter(case__client=client, set_aside_at__isnull=False).exclude(case_id__in=standing)
-             .select_related("case").order_by("case_id", "-given_at", "-id"))
-    done = set()
-    for survey in aside:
-        if (not address or survey.case_id in done or not same_address(survey.address, address)
-                or not same_address(survey.case.opening_address, address)):
-            continue
-        done.add(survey.case_id)
-        case = lock_case(survey.case)
-        if current_survey(case) is not None:  # the client rated just now, through this address
-            continue
-        survey.set_aside_at = None
-        survey.save(update_fields=["set_aside_at"])
-        event_record(case=case, actor=actor, verb=COUNTS_AGAIN,
-                     note=f"The rating of {survey.score} out of 5 given on {survey.given_at:%d %b %Y %H:%M} UTC came "
-                          f"through the invitation emailed to {survey.address}, the address the case was opened with, "
-                          "which is the client's address again: it is their word, and counts again.",
-                     data={"client_survey": survey.pk, "address": survey.address})
+    moved = not same_address(old, address)
+    for case in client.cases.filter(client_surveys__isnull=False).distinct().order_by("pk"):
+        case = lock_case(case)
+        surveys = list(case.client_surveys.order_by("-given_at", "-id"))
+        standing = standing_choice(surveys, address)
+        was = [s for s in surveys if s.set_aside_at is None]
+        for survey in was:
+            if survey != standing:
+                _set_aside(case, survey, actor=actor, now=now)
+        if standing is not None and standing.set_aside_at is not None:
+            standing.set_aside_at = None
+            standing.save(update_fields=["set_aside_at"])
+            event_record(case=case, actor=actor, verb=COUNTS_AGAIN,
+                         note=f"The rating of {standing.score} out of 5 given on {standing.given_at:%d %b %Y %H:%M} "
+                              f"UTC came through the invitation emailed to {standing.address}, which is the client's "
+                              "address again: it is their word, and counts again.",
+                         data={"client_survey": standing.pk, "address": standing.address})
+        elif standing is None and not was and moved:  # already aside: still aside, asked at this address now
+            _set_aside(case, surveys[0], actor=actor, now=now, still=True)
+
+
+def _set_aside(case, survey, *, actor, now, still=False):
+    survey.set_aside_at = now
+    survey.save(update_fields=["set_aside_at"])
+    _note_set_aside(case, survey, actor=actor, still=still)
+
+
+def _note_set_aside(case, survey, *, actor, still=False):
+    address = survey.address or "no address"
+    said = (f"came through the invitation emailed to {address}, which is still not the client's address: it stays "
+            "set aside" if still else
+            f"came through the invitation emailed to {address}, which is not the client's address: it is kept for "
+            "the record and no longer counts")
+    event_record(case=case, actor=actor, verb=SET_ASIDE,
+                 note=f"The rating of {survey.score} out of 5 given on {survey.given_at:%d %b %Y %H:%M} UTC {said}. "
+                      "It counts again once that address is theirs again.",
+                 data={"client_survey": survey.pk, "address": survey.address})

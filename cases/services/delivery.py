@@ -5,15 +5,21 @@ Logging the follow-up call opens a new final page for the client (where they rat
 CLIENT_LINK_RESOLVED_DAYS, and, when the client has an email address, emails them its link (a
 message of kind follow-up, through cases.services.client_messages: quiet hours respected). That link is
 the only way in: the one the team was shown to pass on stops then (status_links.final_page_reopen)."""
+import datetime as dt
+import zoneinfo
+
 from django.db import transaction
 from django.utils import timezone
 
 from ..errors import CaseRuleError
 from ..bounds import check_follow_up, follow_up_day_has_come
-from ..client_word import current_survey, latest_delivery, not_yet_refusal, survey_waiting_for, unread_mail_refusal
+from ..client_word import (
+    current_survey, latest_delivery, not_yet_refusal, survey_asked_from, survey_waiting_for, surveys_asked_since,
+    unread_mail_refusal,
+)
 from ..models import ClientMessageKind, ClientMessageStatus, ConfirmedBy, Delivery, Mood, PromiseKind, PromiseStatus
 from ..permissions import can_work_case
-from ..schedule import next_allowed_for_client
+from ..schedule import next_allowed
 from ..status_links import final_page_until
 from ..text import clean_text, limit_of, normalise, require_substance
 from ..workflow import Record, Transition, ensure_allows
@@ -99,6 +105,49 @@ def follow_up_waiting(case):
     return (delivery, promise) if promise is not None else (None, None)
 
 
+SCHEDULE_CHANGED = "client details updated"  # the verb cases.services.intake.client_update records a change with
+
+
+def schedules_held(case, *also):
+    """(zone, quiet start, quiet end) of the client now, each they had since `case` was resolved (read from
+    its timeline: client_update records every change of the client on a case whose follow-up call is still
+    to come, with the settings before it) and `also`. The follow-up call answers to all of them."""
+    held = [(case.client.tz, case.client.quiet_hours_start, case.client.quiet_hours_end), *also]
+    changes = case.events.filter(verb=SCHEDULE_CHANGED, created_at__gte=case.step_entered_at).order_by("pk")
+    for data in changes.values_list("data", flat=True):
+        was = data.get("schedule_before") or {}
+        if was.get("time_zone"):
+            quiet = [dt.time.fromisoformat(was[f]) if was.get(f) else None
+                     for f in ("quiet_hours_start", "quiet_hours_end")]
+            held.append((zoneinfo.ZoneInfo(was["time_zone"]), *quiet))
+    return held
+
+
+def resolution_day_over(case, held):
+    """The first instant when the day `case` was resolved on is over in every zone of `held`: the follow-up
+    call comes on a later day than the resolution (bounds.follow_up_day_has_come), in each time zone the
+    client had since (found by an audit: with the zone set far ahead and back, the call was logged at the
+    instant the case resolved)."""
+    ends = []
+    for tz, *_ in held:
+        day = case.step_entered_at.astimezone(tz).date() + dt.timedelta(days=1)
+        ends.append(dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.UTC))
+    return max(ends)
+
+
+def follow_up_in_zone(case, due_at, old_tz):
+    """Where the pending follow-up call due at `due_at` in `old_tz` falls due in the client's zone now: the
+    same day at the same time there, or the first later day when the call could not come after the day of
+    the resolution is over in every zone the client had since (resolution_day_over): a zone ahead must not
+    leave the call due on the resolution's own day there."""
+    local = due_at.astimezone(old_tz)
+    over = resolution_day_over(case, schedules_held(case, (old_tz, None, None)))
+    moved = dt.datetime.combine(local.date(), local.time(), tzinfo=case.client.tz)
+    while moved <= over:
+        moved = dt.datetime.combine(moved.date() + dt.timedelta(days=1), local.time(), tzinfo=case.client.tz)
+    return moved.astimezone(dt.UTC)
+
+
 @transaction.atomic
 def follow_up_log(*, user, case, note):
     case = lock_case(case)
@@ -116,14 +165,24 @@ def follow_up_log(*, user, case, note):
             "is a contact, not the follow-up, and does not keep the promise. Log the follow-up on that day.",
             field="note")
     now = timezone.now()
-    reachable = next_allowed_for_client(now, case.client)
-    # Found by a review: logged at 00:01 the client's "next day", minutes after resolving. Unless the quiet
-    # hours leave no time to call before the promise falls due (they end only then).
-    if now < reachable < promise.due_at:
+    held = schedules_held(case)
+    early = next((tz for tz, *_ in held if now < resolution_day_over(case, [(tz,)])), None)
+    if early is not None:
         raise CaseRuleError(
-            f"It is {timezone.localtime(now, case.client.tz):%H:%M} for {case.client.name}, inside their quiet "
-            f"hours: the follow-up call is made when they may be reached (from "
-            f"{timezone.localtime(reachable, case.client.tz):%H:%M their time}). Log it then.", field="note")
+            f"{case.reference} was resolved on {timezone.localtime(case.step_entered_at, early):%a %d %b} in "
+            f"{early.key} (the client's time zone now, or one they had since): the follow-up call comes on a later "
+            "day than the resolution, in each of them. Log it then.", field="note")
+    # Found by a review: logged at 00:01 the client's "next day", minutes after resolving. Unless the quiet
+    # hours leave no time to call before the promise falls due (they end only then). Every quiet hours the
+    # client had since the resolution count (found by an audit: cleared for the call, then put back).
+    for tz, quiet_start, quiet_end in held:
+        reachable = next_allowed(now, tz=tz, quiet_start=quiet_start, quiet_end=quiet_end)
+        if now < reachable < promise.due_at:
+            raise CaseRuleError(
+                f"It is {timezone.localtime(now, tz):%H:%M} for {case.client.name} ({tz.key}), inside their quiet "
+                f"hours (those they had when the case was resolved, or since): the follow-up call is made when "
+                f"they may be reached (from {timezone.localtime(reachable, tz):%H:%M} their time). Log it then.",
+                field="note")
     delivery.follow_up_logged_at, delivery.follow_up_note = now, note
     delivery.save(update_fields=["follow_up_logged_at", "follow_up_note"])
     promise.case = case
@@ -146,9 +205,10 @@ def _invite_to_survey(*, user, case):
 
 def _survey_owed(case, now):
     """The latest delivery of `case` if it is waiting for the client's rating (closed, its follow-up call
-    logged since, within CLIENT_LINK_RESOLVED_DAYS, no answer yet), else None."""
+    logged since, within CLIENT_LINK_RESOLVED_DAYS of the call or of the latest set-aside of the client's
+    answer by a change of their address: client_word.survey_asked_from; no answer standing), else None."""
     delivery = latest_delivery(case)
-    if (not survey_waiting_for(case, delivery) or delivery.follow_up_logged_at < now - resolved_grace()
+    if (not survey_waiting_for(case, delivery) or survey_asked_from(case, delivery) < now - resolved_grace()
             or current_survey(case) is not None):
         return None
     return delivery
@@ -196,7 +256,7 @@ def surveys_owed_send(*, user, client):
     since = now - resolved_grace()
     address = (client.email or "").strip()
     dead = [ClientMessageStatus.WITHDRAWN, ClientMessageStatus.FAILED, ClientMessageStatus.BOUNCED]
-    for case in client.cases.filter(deliveries__follow_up_logged_at__gte=since).distinct().order_by("pk"):
+    for case in surveys_asked_since(client, since).order_by("pk"):
         case = lock_case(case)
         if _survey_owed(case, now) is None:
             continue

@@ -83,14 +83,22 @@ def test_the_client_is_asked_again_at_their_address_and_their_rating_counts(rate
     assert sorted((score, aside is None) for score, aside in answers) == [(2, True), (5, False)]
 
 
-def test_putting_the_private_address_in_again_does_not_bring_the_reps_rating_back(rated_by_the_rep, rep, frozen):
+def test_the_reps_rating_counts_only_while_their_address_is_on_file_as_the_clients(rated_by_the_rep, rep, frozen):
+    """The standing rating is the latest through the address on file: the rep's mailbox put in again brings
+    its 5 back while it stays there (the accepted limitation: it shows on the client's record and timeline);
+    the client's address put back sets it aside again, and the client's own rating is the one that counts."""
     case = rated_by_the_rep
     _set_email(rep, case, RIGHT)
+    assert _rate(_emailed_token(RIGHT), 2).status_code == 302
     _set_email(rep, case, PRIVATE)
     frozen.shift(dt.timedelta(seconds=1))
+    assert (_figure().count, _figure().average) == (1, 5.0)
 
-    assert (_figure().count, _figure().average) == (0, None)
-    assert client_word(case).survey_score is None
+    _set_email(rep, case, RIGHT)
+    frozen.shift(dt.timedelta(seconds=1))
+
+    assert (_figure().count, _figure().average) == (1, 2.0)
+    assert client_word(case).survey_score == 2
 
 
 def test_the_same_address_written_differently_leaves_the_clients_rating_standing(called, rep, frozen):
