@@ -27,7 +27,7 @@ from .common import (
 from .client_messages import client_messages_rehold, client_messages_withdraw_held
 from .client_word import survey_answers_set_aside
 from ..client_word import same_address
-from .delivery import survey_after_revoke, surveys_owed_send
+from .delivery import follow_up_in_zone, survey_after_revoke, surveys_owed_send
 from .irate import apply_irate_rule
 from .promises import (
     agreement_from, allowed_due, move_what_was_promised, pending_promise, pending_update_now, promise_move,
@@ -82,21 +82,22 @@ def _shown(value):
 @transaction.atomic
 def client_update(*, user, client, name, organisation, email, phone, time_zone, quiet_hours_start,
                   quiet_hours_end, case=None, agreed_channel="", agreed_text=""):
-    """A rep learns later that the client is in another zone or must not be called after 9pm. Clients
-    are shared between cases: contact details may be changed by anyone working one of the client's
-    cases, the time zone and quiet hours (they move deadlines) only by a supervisor or a rep who owns
-    every open case of the client (cases.permissions). `case` is the case it is edited from; its step
-    must allow the change (on a closed case, contact details only). Pending status-update promises of
-    the client's open cases that now fall due inside the quiet hours (or outside business hours, for
-    such a cadence) are moved to the next allowed time: that moves a promise the client holds, so, like
-    any renegotiation, it needs the client's recorded agreement (`agreed_channel`, `agreed_text`) and
-    counts as a move; otherwise a rep could push a deadline out with quiet hours alone. The change is
-    recorded on each open case
-    of the client (and the case it was edited from), and their other owners are told. A new email address
-    takes back what still waits to leave for the old one (_mail_to_old_address_taken_back)."""
-    # The client row first: two edits of one client queue here, then each case (then its promise)
-    # is locked in turn, as every other service does.
+    """A rep learns later that the client is in another zone or must not be called after 9pm. Clients are
+    shared between cases: contact details may be changed by anyone working one of the client's cases, the
+    time zone and quiet hours (they move deadlines) only by a supervisor or a rep who owns every open case
+    of the client (cases.permissions). `case` is the case it is edited from; its step must allow the change
+    (on a closed case, contact details only). Pending status-update promises of the client's open cases that
+    now fall due inside the quiet hours (or outside business hours, for such a cadence) are moved to the next
+    allowed time: that moves a promise the client holds, so, like any renegotiation, it needs the client's
+    recorded agreement (`agreed_channel`, `agreed_text`) and counts as a move; otherwise a rep could push a
+    deadline out with quiet hours alone. The change is recorded on each open case of the client, each whose
+    follow-up call is still to come (with the settings before it: delivery.schedules_held) and the case it
+    was edited from; their other owners are told. A new email address takes back what still waits to leave
+    for the old one (_mail_to_old_address_taken_back)."""
+    # Lock order: the client row, then all its cases by pk (no other service locks a client row), before any read:
+    # a promise opened on the old settings is then in the scan below (an audit found one left inside new ones).
     client = Client.objects.select_for_update(no_key=True).get(pk=client.pk)
+    list(Case.objects.select_for_update().filter(client=client).order_by("pk").values_list("pk", flat=True))
     if case is not None:
         case = lock_case(case)
         ensure_can_work(user, case)
@@ -117,7 +118,7 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
         _updates_up_to_date(client)
     client.save(update_fields=changed)
     if "email" in changed:  # first: an owed survey then queued for the new address is not taken back
-        # Ratings before the revokes: one that counts again (the case's opening address) is not asked again.
+        # Ratings before the revokes: one that counts again (its address is the client's again) is not asked again.
         survey_answers_set_aside(client=client, actor=user, old=before["email"])
         _mail_to_old_address_taken_back(client, old=before["email"], actor=user)
     if "email" in changed and (client.email or "").strip():
@@ -132,11 +133,10 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
     search_refresh(client.cases.all())  # every case of the client is found by its new name, email, phone
     changes = _changes(before, client, changed)
     summary = "; ".join(f"{label} {old} → {new}" for label, old, new in changes)
-    cases = list(client.cases.filter(step__in=OPEN_STEPS).select_related("owner").order_by("pk"))
+    owed = Q(promises__kind=PromiseKind.FOLLOW_UP, promises__status=PromiseStatus.PENDING)  # still worked on
+    cases = list(client.cases.filter(Q(step__in=OPEN_STEPS) | owed).distinct().select_related("owner").order_by("pk"))
     if case is not None and case not in cases:
         cases.append(case)
-    cases += [c for c in client.cases.filter(pk__in=moved).exclude(pk__in=[c.pk for c in cases]).select_related("owner")
-              .order_by("pk")]  # a resolved case whose follow-up call moved
     events = {}
     for c in cases:
         note = f"{display_name(user)} changed the client's details: {summary}."
@@ -146,6 +146,8 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
             note += f" {len(moved[c.pk])} pending deadline(s) moved to when the client may be reached."
         data = {"changed": {f: [_shown(before[f]), _shown(getattr(client, f))] for f in changed},
                 "moved": moved.get(c.pk, [])}
+        if set(changed) & set(SCHEDULE_FIELDS):
+            data["schedule_before"] = {f: None if before[f] is None else str(before[f]) for f in SCHEDULE_FIELDS}
         events[c.pk] = event_record(case=c, actor=user, verb="client details updated", note=note, data=data)
     _tell_other_owners(client, cases, events, actor=user, changes=changes, moved=moved)
     return client
@@ -320,13 +322,12 @@ def _tell_other_owners(client, cases, events, *, actor, changes, moved):
 
 def _falls_due(case, promise, old_tz):
     """Where `promise` falls due under the client's settings now: where quiet hours allow it; a follow-up
-    call at the same time of the same day in the client's zone, so a new time zone moves it (the call
+    call at the same time of its day in the client's zone (delivery.follow_up_in_zone): a new zone moves it (the call
     counts from the start of the client's day: without the move, a zone ahead would let it be logged a day
     early, or let a call due today be reopened away as not due yet)."""
     due_at = promise.due_at
     if promise.kind == PromiseKind.FOLLOW_UP and old_tz.key != case.client.time_zone:
-        local = due_at.astimezone(old_tz)
-        due_at = dt.datetime.combine(local.date(), local.time(), tzinfo=case.client.tz)
+        due_at = follow_up_in_zone(case, due_at, old_tz)
     return allowed_due(case, promise.kind, due_at)
 
 

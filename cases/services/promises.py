@@ -42,12 +42,23 @@ def allowed_due(case, kind, due_at):
     allowed = next_allowed_for_client(due_at, case.client, business_hours_only=hours_only)
     if kind != PromiseKind.STATUS_UPDATE or not case.cadence_minutes:
         return allowed
-    beat = dt.timedelta(minutes=case.cadence_minutes)
-    if next_allowed_for_client(allowed - beat, case.client, business_hours_only=hours_only) >= allowed:
-        later = allowed + beat  # unless that is not allowed either (quiet hours leaving less than a beat)
+    if next_allowed_for_client(_beats(case, allowed, -1), case.client, business_hours_only=hours_only) >= allowed:
+        later = _beats(case, allowed, 1)  # unless that is not allowed either (quiet hours leaving less than a beat)
         if next_allowed_for_client(later, case.client, business_hours_only=hours_only) == later:
             return later
     return allowed
+
+
+def _beats(case, instant, n):
+    """`instant` moved by `n` intervals of the case's cadence; one of whole days on the client's clock, as
+    status_update_due counts it (found by an audit: across the autumn change, 24 hours back from Sunday's
+    07:00 slot fell in the quiet hours before Saturday's, and the daily update skipped to Monday)."""
+    if case.cadence_minutes % DAY_MINUTES:
+        return instant + n * dt.timedelta(minutes=case.cadence_minutes)
+    local = instant.astimezone(case.client.tz)
+    moved = dt.datetime.combine(local.date() + dt.timedelta(days=n * case.cadence_minutes // DAY_MINUTES),
+                                local.time(), tzinfo=case.client.tz)
+    return moved.astimezone(dt.timezone.utc)
 
 
 def handover_cutoff(*, new_holder, actor, now):
