@@ -12,14 +12,14 @@ import datetime as dt
 
 import pytest
 
-from cases import services
 from cases.client_word import client_word, current_survey
 from cases.metrics import window as make_window
 from cases.metrics.satisfaction import satisfaction_figure
-from cases.models import CaseEvent, ClientMessageKind, ClientSurvey, Step
+from cases.models import CaseEvent, ClientMessageKind, ClientSurvey
 from cases.services.client_word import COUNTS_AGAIN, SET_ASIDE
-from tests.cases.helpers import advance_to, open_case
-from tests.cases.test_links_after_address_fix import CALLED, RIGHT, _emailed_token, _rate, _resolve, _set_email
+from tests.cases.helpers import open_case
+from tests.cases.test_links_after_address_fix import RIGHT, _emailed_token, _rate, _set_email
+from tests.cases.test_rating_by_current_address import _call_and_rate  # resolved, called, rated through RIGHT
 
 pytestmark = pytest.mark.django_db
 
@@ -37,23 +37,12 @@ def _invitations(case):
     return case.client_messages.filter(kind=ClientMessageKind.FOLLOW_UP).count()
 
 
-def _called_and_rated(rep, case, frozen, score):
-    """Resolved, the follow-up call logged three days later, and the client rates through the invitation
-    emailed to their address."""
-    case = _resolve(rep, advance_to(case, Step.DELIVER, rep), frozen, follow_up_in=5)
-    frozen.shift(dt.timedelta(days=3))
-    services.follow_up_log(user=rep, case=case, note=CALLED)
-    assert _rate(_emailed_token(RIGHT), score).status_code == 302
-    frozen.shift(dt.timedelta(seconds=1))
-    return case
-
-
 @pytest.fixture
 def rated_one(frozen, rep, dennis):
     """Dennis's own 1 out of 5, through the address he had when the case was opened."""
     dennis.email = RIGHT
     dennis.save()
-    case = _called_and_rated(rep, open_case(rep, dennis), frozen, 1)
+    case = _call_and_rate(rep, open_case(rep, dennis), frozen, 1)
     assert _figure(7) == (1, 1.0)
     return case
 
@@ -128,7 +117,7 @@ def test_a_client_without_an_address_at_opening_keeps_the_rating_through_the_fir
     dennis.save()
     case = open_case(rep, dennis)
     _set_email(rep, case, RIGHT)
-    case = _called_and_rated(rep, case, frozen, 2)
+    case = _call_and_rate(rep, case, frozen, 2)
     frozen.shift(dt.timedelta(days=15))
 
     _set_email(rep, case, OTHER_SPELLING)
