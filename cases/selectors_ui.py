@@ -370,6 +370,10 @@ def promises_by_status(records):
         groups[promise.status].append(promise)
     groups["pending"].sort(key=lambda p: p.due_at)
     groups["settled"] = len(records["promises"]) - len(groups["pending"])
+    # The team page counts a promise by its deadline (selectors.promises_for_rate): one kept early, its
+    # deadline still ahead, is kept here at once and on the team page from that deadline (said beside the count).
+    now = timezone.now()
+    groups["kept_ahead"] = sum(1 for p in groups["kept"] if p.due_at > now)
     return groups
 
 

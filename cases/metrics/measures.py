@@ -57,8 +57,8 @@ class Measures:
 
     @property
     def renegotiated_share(self):
-        """Of the promises that came to an end in the window, how many were moved instead (a rep who keeps
-        the rate up by moving deadlines shows here)."""
+        """Of the promises due in the window (counted by their deadline, as the keeping rate), how many were
+        moved instead (a rep who keeps the rate up by moving deadlines shows here)."""
         return share(self.renegotiated, self.kept + self.broken + self.renegotiated)
 
     @property
