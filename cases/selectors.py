@@ -1,5 +1,4 @@
 """Reads that carry rules: who may see a case, who supervises whom, the promise-keeping rate."""
-import re
 from email.utils import parseaddr
 
 from django.conf import settings
@@ -8,6 +7,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 
 from .frozen import FrozenRead
+from .text import mailbox_of
 from .permissions import (  # noqa: F401 (re-exported)
     can_act_on_item, can_view_case, is_supervisor, may_own_cases, sees_whole_team,
 )
@@ -142,18 +142,6 @@ def promises_for_rate(*, owner=None, since=None, until=None):
     return qs
 
 
-def _mailbox(address):
-    """The mailbox an address delivers to, for comparing: lowercase, without quotes around the local part,
-    the backslash escapes inside them (RFC 5321: '"r\\ep"' is the mailbox rep; found by a review) or a +tag
-    ('"Rep+client"@Example.com' is rep@example.com); "" when it is not an address."""
-    local, at, domain = (address or "").strip().rpartition("@")
-    local = local.strip()
-    if len(local) >= 2 and local[0] == local[-1] == '"':
-        local = re.sub(r"\\(.)", r"\1", local[1:-1], flags=re.DOTALL)
-    local, domain = local.split("+", 1)[0], domain.strip().rstrip(".")
-    return f"{local}@{domain}".lower() if at and local and domain else ""
-
-
 def send_addresses():
     """The addresses the tracker sends from (DEFAULT_FROM_EMAIL, CLIENT_MAIL_FROM): mail from them coming
     back in is a loop (mailin), and none of them is a client's (is_team_address)."""
@@ -167,10 +155,10 @@ def at_mailin_domain(address):
 
 
 def is_own_address(email):
-    """Whether `email` is one of the tracker's own addresses, in any spelling (_mailbox): one it sends from
+    """Whether `email` is one of the tracker's own addresses, in any spelling (mailbox_of): one it sends from
     (send_addresses) or any at MAILIN_DOMAIN. Mail from one coming back in is a loop (mailin)."""
-    mailbox = _mailbox(email)
-    return bool(mailbox) and (at_mailin_domain(mailbox) or mailbox in {_mailbox(a) for a in send_addresses()})
+    mailbox = mailbox_of(email)
+    return bool(mailbox) and (at_mailin_domain(mailbox) or mailbox in {mailbox_of(a) for a in send_addresses()})
 
 
 def is_team_address(email):
@@ -179,11 +167,11 @@ def is_team_address(email):
     (DEFAULT_FROM_EMAIL, CLIENT_MAIL_FROM, MAILIN_UNCLAIMED_NOTIFY) or any address at MAILIN_DOMAIN (our
     reply addresses). Never a client's, since what goes to a client's address (the survey among it) is
     theirs to answer. One query."""
-    mailbox = _mailbox(email)
+    mailbox = mailbox_of(email)
     if not mailbox:
         return False
-    if is_own_address(mailbox) or mailbox in {_mailbox(parseaddr(a)[1]) for a in settings.MAILIN_UNCLAIMED_NOTIFY}:
+    if is_own_address(mailbox) or mailbox in {mailbox_of(parseaddr(a)[1]) for a in settings.MAILIN_UNCLAIMED_NOTIFY}:
         return True
     domain = mailbox.rpartition("@")[2]
     users = get_user_model().objects.filter(email__iendswith=f"@{domain}").values_list("email", flat=True)
-    return any(_mailbox(address) == mailbox for address in users)
+    return any(mailbox_of(address) == mailbox for address in users)

@@ -310,3 +310,15 @@ def _widen_over_typos(words, covered, said):
                 if words[i] not in seen:
                     seen[words[i]] = retyped(words[i])
                 covered[i] = seen[words[i]]
+
+
+def mailbox_of(address):
+    """The mailbox an address delivers to, for comparing: lowercase, without quotes around the local part,
+    the backslash escapes inside them (RFC 5321: '"r\\ep"' is the mailbox rep; found by a review) or a +tag
+    ('"Rep+client"@Example.com' is rep@example.com); "" when it is not an address."""
+    local, at, domain = (address or "").strip().rpartition("@")
+    local = local.strip()
+    if len(local) >= 2 and local[0] == local[-1] == '"':
+        local = re.sub(r"\\(.)", r"\1", local[1:-1], flags=re.DOTALL)
+    local, domain = local.split("+", 1)[0], domain.strip().rstrip(".")
+    return f"{local}@{domain}".lower() if at and local and domain else ""

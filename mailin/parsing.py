@@ -56,6 +56,9 @@ class ParsedMail:
     # A delivery status notification's (RFC 3464) recipients whose Action is "failed", as (address, why) pairs:
     # what a bounce must name (mailin.services.bounce_refusal). Empty for anything else (a read receipt, a delay).
     failed_recipients: tuple = field(default_factory=tuple)
+    # The Return-Path a mail server wrote on delivery (the envelope sender): "" for the null path <> every
+    # delivery report is sent with (RFC 3464), None when there is none (a provider's webhook may drop it).
+    return_path: object = None
     unreadable: str = ""  # why the body and attachments could not be read (only the headers were), else ""
 
 
@@ -95,6 +98,7 @@ def _parse(raw, envelope_recipient):
         automatic=_automatic(msg, sender),
         references=tuple(_storable(r) for r in _references(msg)),
         failed_recipients=tuple((_storable(a), _storable(why)) for a, why in _failed_recipients(msg)),
+        return_path=parseaddr(_raw_header(msg, "Return-Path"))[1] if _raw_header(msg, "Return-Path") else None,
     )
 
 

@@ -29,7 +29,6 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
-from django.db.models.functions import Lower, Trim
 from django.template.defaultfilters import filesizeformat
 
 from cases.errors import CaseRuleError
@@ -190,19 +189,27 @@ def bounce_refusal(message, mail, ours):
     counts only when all hold:
     - it is a delivery status notification (RFC 3464) saying delivery to the address the email went to
       failed (parsing.failed_recipients: Action "failed", Final- or Original-Recipient that address);
-    - it comes from neither a team member's address nor the client's: a mail server reports a bounce;
+    - it comes from neither a team member's address nor the client's (any spelling of their mailbox), nor
+      with an address as its Return-Path (when there is one): a mail server reports a bounce from the null
+      path <>, a person cannot (found by an audit: a teammate's report from a private mailbox passed);
     - no email from the client names it already (In-Reply-To, References, a forwarded copy): it reached them."""
     reason = next((why for address, why in mail.failed_recipients if same_address(address, ours.to_email)), "")
     if not reason:
         return "it is no delivery failure report for the address it went to", ""
+    if mail.return_path:  # a person's mail is sent from an address; a mail server's report from the null path
+        return f"it was sent from an address ({mail.return_path}), as no mail server's report is", ""
     if is_team_address(mail.sender):
         return "it came from a team member's address", ""
-    clients = {a.strip().lower() for a in (ours.to_email, ours.case.client.email) if a and a.strip()}
-    if mail.sender.strip().lower() in clients:
+    clients = [a for a in (ours.to_email, ours.case.client.email) if a and a.strip()]
+
+    def the_clients(address):  # any spelling of their mailbox (same_address: a +tag is theirs too)
+        return any(same_address(address, theirs) for theirs in clients)
+
+    if the_clients(mail.sender):
         return "it came from the client's own address", ""
-    answered = (InboundMessage.objects.exclude(pk=message.pk).filter(references__contains=ours.message_id)
-                .annotate(address=Lower(Trim("sender"))).filter(address__in=clients))
-    if answered.exists():
+    naming = (InboundMessage.objects.exclude(pk=message.pk).filter(references__contains=ours.message_id)
+              .values_list("sender", flat=True))
+    if any(the_clients(sender) for sender in naming):
         return "the client has already answered that email, so it reached them", ""
     return "", reason
 

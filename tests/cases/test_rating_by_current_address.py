@@ -28,7 +28,8 @@ pytestmark = pytest.mark.django_db
 
 NOW = dt.datetime(2025, 7, 1, 9, 0, tzinfo=dt.UTC)  # where `frozen` stops the clock
 OTHER_SPELLING = "dennis.h@hale-online.example"
-PLUS = "dennis+shop@hale-online.example"
+PLUS = "dennis.hale@hale-shop.example"  # another mailbox of his (a +tag of RIGHT is RIGHT's own: same_address)
+TAGGED = "dennis+shop@hale-online.example"
 PRIVATE = "dana.at.home@example.net"  # the rep's own mailbox (not a user's address)
 
 
@@ -198,3 +199,13 @@ def test_a_rating_keeps_the_address_its_invitation_went_to(invited_at_private, r
     assert recorded and survey.address == PRIVATE and survey.set_aside_at is not None
     frozen.shift(dt.timedelta(seconds=1))
     assert _figure() == (0, None) and client_word(case).survey_score is None
+
+
+def test_his_address_spelt_with_a_tag_is_his_mailbox_and_his_rating_keeps_counting(rated_one, rep, frozen):
+    """Found by an audit: rewriting his address as dennis+shop@ (his own mailbox) set his 1 aside."""
+    frozen.shift(dt.timedelta(days=15))
+    before = _invitations(rated_one)
+
+    _set_email(rep, rated_one, TAGGED)
+
+    assert _figure() == (1, 1.0) and _invitations(rated_one) == before

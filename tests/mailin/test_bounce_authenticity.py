@@ -111,6 +111,31 @@ def test_a_full_delivery_report_written_from_the_clients_own_address_is_no_bounc
     assert "the client's own address" in receipt.message.note
 
 
+def test_a_full_delivery_report_from_a_plus_tag_of_the_clients_mailbox_is_no_bounce(rep, dennis):
+    """Found by an audit: the client's own mailbox spelt with a +tag passed as not theirs."""
+    case, message, promise = _sent_update(rep, dennis)
+    local, domain = DENNIS.split("@")
+
+    with at(T0 + 3 * HOUR):
+        receipt = mail_receive(_dsn(message.message_id, sender=f"Dennis Hale <{local}+x@{domain}>"), provider="imap")
+
+    _assert_untouched(message, promise, case)
+    assert "the client's own address" in receipt.message.note
+
+
+def test_a_full_delivery_report_sent_from_a_persons_mailbox_is_no_bounce(rep, dennis):
+    """Found by an audit: a teammate's hand-made report from a private mailbox passed. A mail server sends its
+    report from the null path (Return-Path: <>); a person's mail has their address there."""
+    case, message, promise = _sent_update(rep, dennis)
+
+    with at(T0 + 3 * HOUR):
+        receipt = mail_receive(_dsn(message.message_id, sender="Mail Delivery System <MAILER-DAEMON@gmail.example>",
+                                    extra_headers="Return-Path: <sam.private@gmail.example>\r\n"), provider="imap")
+
+    _assert_untouched(message, promise, case)
+    assert "sam.private@gmail.example" in receipt.message.note
+
+
 def test_a_full_delivery_report_written_from_a_teammates_address_is_no_bounce(rep, teammate, dennis):
     case, message, promise = _sent_update(rep, dennis)
 
@@ -260,7 +285,7 @@ def test_a_mail_servers_failure_report_bounces_the_email_and_undoes_the_update(r
     case, message, promise = _sent_update(rep, dennis)
 
     with at(T0 + 52 * MIN):
-        receipt = mail_receive(REAL[mta](message.message_id), provider="imap")
+        receipt = mail_receive(b"Return-Path: <>\r\n" + REAL[mta](message.message_id), provider="imap")
 
     message.refresh_from_db()
     promise.refresh_from_db()
