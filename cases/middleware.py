@@ -100,10 +100,9 @@ class RejectNulBytesMiddleware:
 
 
 def _declared_length(request):
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return 0
+    """The body's Content-Length, 0 when none is given, None when it is no length at all ("abc", "-1")."""
+    value = (request.META.get("CONTENT_LENGTH") or "0").strip()
+    return int(value) if value.isdigit() else None
 
 
 class RejectOversizedBodyMiddleware:
@@ -115,7 +114,9 @@ class RejectOversizedBodyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if (_declared_length(request) > settings.FORM_MAX_BODY_BYTES
-                and not request.path_info.startswith(tuple(settings.WEBHOOK_PATHS))):
+        length = _declared_length(request)
+        if length is None:  # Django would fail reading it (a 500); a server in front answers 400 too
+            return render(request, "400.html", {}, status=400)
+        if length > settings.FORM_MAX_BODY_BYTES and not request.path_info.startswith(tuple(settings.WEBHOOK_PATHS)):
             return render(request, "400.html", {"too_large": True}, status=413)
         return self.get_response(request)

@@ -59,3 +59,13 @@ def test_a_page_form_posted_with_a_body_larger_than_any_form_takes_answers_413(c
     assert response.status_code == 413
     assert "larger than any form here takes" in response.content.decode()
     assert not case.status_updates.exists()
+
+
+@pytest.mark.parametrize("length", ["abc", "-1", "1e3"])
+def test_a_body_length_that_is_no_number_answers_400_not_500(client, rep, length):
+    client.force_login(rep)
+
+    response = client.post(reverse("cases:case_new"), data=b"summary=x",
+                           content_type="application/x-www-form-urlencoded", CONTENT_LENGTH=length)
+
+    assert response.status_code == 400
