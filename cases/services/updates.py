@@ -435,13 +435,12 @@ def _next_given(case, mine):
     of its stated time and its event's, as `_heard_since` counts it); (None, None) when there is none."""
     if mine is None:
         return None, None
-    given = case.status_updates.given()
-    for pk, at in (CaseEvent.objects.filter(case_id=case.pk, verb=GIVEN, id__gt=mine.pk).order_by("id")
-                   .values_list("data__update", "created_at")):
-        later = given.filter(pk=pk).first() if isinstance(pk, int) else None
-        if later is not None:
-            return later, max(at, later.given_at)
-    return None, None
+    logged = [(pk, at) for pk, at in (CaseEvent.objects.filter(case_id=case.pk, verb=GIVEN, id__gt=mine.pk)
+                                      .order_by("id").values_list("data__update", "created_at"))
+              if isinstance(pk, int)]
+    given = case.status_updates.given().in_bulk([pk for pk, _ in logged])  # one read, not one per event
+    later = next(((given[pk], at) for pk, at in logged if pk in given), None)
+    return (later[0], max(later[1], later[0].given_at)) if later else (None, None)
 
 
 def _retimed_from(case, update, mine, beat):
