@@ -144,6 +144,10 @@ def test_each_reps_time_in_a_step_is_read_index_only_and_only_parts_held_twice_a
     scans = _plan(stays.STAYS_SQL, {"since": w.since, "until": w.until, "steps": [s.value for s in OPEN_STEPS]})
 
     held = [(kind, index, parent) for kind, index, table, parent in scans if table == HeldStay._meta.db_table]
-    assert sorted(held) == [("Index Only Scan", "held_stay_alone", "Append"),
-                            ("Index Only Scan", "held_stay_shared", "Aggregate"),
-                            ("Index Only Scan", "held_stay_shared_stay", "Aggregate")]
+    assert ("Index Only Scan", "held_stay_alone", "Append") in held and len(held) == 3
+    # The shared parts in the window, and each rep's stay's parts: index-only from the two partial indexes of
+    # shared parts. On a near-empty table either answers the per-stay lookup at the same cost, and which one
+    # the planner takes then follows what earlier tests left (it flipped in a full run): not asked here.
+    shared = [(kind, index) for kind, index, parent in held if index != "held_stay_alone"]
+    assert all(kind == "Index Only Scan" and index in ("held_stay_shared", "held_stay_shared_stay")
+               for kind, index in shared) and len(shared) == 2
