@@ -6,9 +6,10 @@ import zoneinfo
 
 import pytest
 from django.template import engines
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 
+from cases.formatting import case_path
 from cases.forms import MyCasesFilterForm
 from cases.forms_supervisor import AllCasesFilterForm, QueueFilterForm
 from cases.models import Case, Client, Mood, Step
@@ -60,6 +61,17 @@ def test_no_due_time_prints_nothing():
 def test_a_case_link_is_the_reversed_url():
     assert case_url("cases:case_detail", "C-000042") == reverse("cases:case_detail", args=["C-000042"])
     assert case_url("supervisor:case_take", "C-7") == reverse("supervisor:case_take", args=["C-7"])
+
+
+@pytest.mark.django_db
+def test_an_emails_case_path_is_the_reversed_url_under_any_script_prefix():
+    case = Case(reference="C-000042")
+    try:
+        for prefix in ("/", "/tracker/"):
+            set_script_prefix(prefix)
+            assert case_path(case) == reverse("cases:case_detail", args=["C-000042"])
+    finally:
+        set_script_prefix("/")
 
 
 @pytest.mark.django_db
