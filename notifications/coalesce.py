@@ -21,11 +21,13 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 # Time-critical: the reminder is only worth sending before its deadline.
-# Reminders are due now; what the client said (a reply, "Not yet", "It works") and a message to them that failed
-# are what the owner must hear at once (issue 11: "tells the owner at once").
+# Reminders are due now; what the client said (a reply, "Not yet", "It works", a call a teammate took) and a
+# message to them that failed are what the owner must hear at once (issue 11: "tells the owner at once"; RECIPE,
+# "Team visibility": a teammate's logged contact, "the owner is told at once", found by an audit: it waited up
+# to ten minutes behind any other notice about the case).
 IMMEDIATE_KINDS = frozenset({
     "update_reminder", "item_reminder", "follow_up_reminder",
-    "client_mail_received", "client_not_yet", "client_confirmed", "client_message_failed",
+    "client_mail_received", "client_not_yet", "client_confirmed", "client_message_failed", "client_contact_logged",
 })
 
 
