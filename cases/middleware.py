@@ -20,6 +20,8 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
+from .text import whole_number
+
 NUL = "\x00"
 
 
@@ -102,7 +104,7 @@ class RejectNulBytesMiddleware:
 def _declared_length(request):
     """The body's Content-Length, 0 when none is given, None when it is no length at all ("abc", "-1")."""
     value = (request.META.get("CONTENT_LENGTH") or "0").strip()
-    return int(value) if value.isdigit() else None
+    return whole_number(value)
 
 
 class RejectOversizedBodyMiddleware:

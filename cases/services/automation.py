@@ -27,6 +27,7 @@ from ..formatting import case_context, duration, person, when
 from ..models import ActionItem, Case, EscalationReason, ItemStatus, Promise, PromiseKind, PromiseStatus
 from ..notices import notify, notify_many
 from ..selectors import supervisor_emails_for
+from ..text import whole_number
 from ..workflow import ITEM_STEPS, STALL_WATCH_STEPS, live_promise_q
 from .broken import item_context, item_overdue_notices, promises_break_due
 from .escalations import escalation_raise_system
@@ -76,12 +77,13 @@ def reminders_settled(rows):
     for key, to in rows:
         kind, _, rest = key.partition(":")
         parts = rest.split(":")
-        if kind in ("update-reminder", "follow-up-reminder") and parts[0].isdigit():
+        pk = whole_number(parts[0])
+        if kind in ("update-reminder", "follow-up-reminder") and pk is not None:
             # an update reminder names the due time it was sent for (a re-timed update is reminded again)
             stamp = parts[1] if kind == "update-reminder" and len(parts) >= 3 else None
-            promises[int(parts[0])] = (stamp, key, set(to))
-        elif kind == "item-reminder" and len(parts) >= 2 and parts[0].isdigit():
-            items[int(parts[0])] = (parts[1], key, set(to))
+            promises[pk] = (stamp, key, set(to))
+        elif kind == "item-reminder" and len(parts) >= 2 and pk is not None:
+            items[pk] = (parts[1], key, set(to))
     settled = set()
     if promises:
         live = {pk: (due, email) for pk, due, email in Promise.objects.filter(

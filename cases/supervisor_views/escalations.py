@@ -21,6 +21,7 @@ from ..forms_supervisor import (
 )
 from ..models import EscalationStatus
 from ..refused_forms import say_what_the_page_hides
+from ..text import whole_number
 from ..paging import window_page
 from ..workflow import Transition
 from . import supervisor_required
@@ -96,7 +97,8 @@ def _act(request, case, form_name, form, action, done):
 def shown_escalations(request):
     """The ids of the escalations the page listed when it was opened (hidden `shown` inputs; anything
     not a number is left out, so a post without them has seen none)."""
-    return {int(value) for value in request.POST.getlist("shown")[:1000] if value.isdigit() and len(value) < 19}
+    numbers = (whole_number(value) for value in request.POST.getlist("shown")[:1000])
+    return {n for n in numbers if n is not None}
 
 
 _TAKEN = re.compile(r"^([0-9]{1,18}):([0-9]{1,18})$")

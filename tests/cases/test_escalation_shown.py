@@ -60,3 +60,20 @@ def test_the_old_per_escalation_url_has_seen_its_own_escalation_only(boss, three
 
     boss.post(url, {"resolution": "Host committed to 3pm; plan agreed", "shown": shown(open_)})
     assert Escalation.objects.filter(case=case, status=EscalationStatus.OPEN).count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name, data", [("case_take", {}), ("case_note", {"text": "Called the host: back by 3pm"}),
+                                        ("case_resolve", {"resolution": "Host committed to 3pm; plan agreed"})])
+@pytest.mark.parametrize("forged", ["\u00b2", "\u0663", "1" * 40])
+def test_a_shown_id_that_only_unicode_calls_a_digit_is_left_out_not_a_500(boss, three_open, name, data, forged):
+    case, open_, _ = three_open
+    boss.raise_request_exception = False
+
+    response = boss.post(case_url(name, case), {**data, "shown": [*shown(open_), forged]})
+
+    assert response.status_code == 302  # worked: the forged value is no escalation the page listed
+    if name == "case_note":
+        assert EscalationNote.objects.count() == len(open_)
+    else:
+        assert not Escalation.objects.filter(case=case, status=EscalationStatus.OPEN).exists()

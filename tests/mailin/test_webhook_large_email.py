@@ -61,7 +61,7 @@ def test_a_page_form_posted_with_a_body_larger_than_any_form_takes_answers_413(c
     assert not case.status_updates.exists()
 
 
-@pytest.mark.parametrize("length", ["abc", "-1", "1e3"])
+@pytest.mark.parametrize("length", ["abc", "-1", "1e3", "\u00b2", "\u0663", "9" * 30])
 def test_a_body_length_that_is_no_number_answers_400_not_500(client, rep, length):
     client.force_login(rep)
 
