@@ -95,7 +95,7 @@ WITH resolutions AS MATERIALIZED (
            array_position(%(scale)s::text[], c.intake_temperature::text) - 1 AS intake,
            array_position(%(scale)s::text[], NULLIF(d.client_mood, '')::text) - 1 AS delivery,
            COALESCE(p.owner_id, r.owner_id) AS caller_id,
-           CASE WHEN d.follow_up_logged_at IS NOT NULL
+           CASE WHEN d.follow_up_logged_at < %(until)s
                 THEN CASE WHEN p.status = %(broken)s THEN 'missed' ELSE 'done' END
                 WHEN p.status IN (%(broken)s, %(pending)s) AND p.due_at <= %(until)s THEN 'missed'
                 ELSE 'waiting' END AS verdict
@@ -154,10 +154,12 @@ def _per_owner(rows):
     return dict(by_owner)
 
 
-def call_verdict(logged, status, due_at, until):
-    """"done", "missed" or "waiting" for a resolution's follow-up call: logged (or not), and the status and
-    deadline of its follow-up promise (None when it has none), at the window's end `until`."""
-    if logged:
+def call_verdict(logged_at, status, due_at, until):
+    """"done", "missed" or "waiting" for a resolution's follow-up call: when it was logged (None: not yet), and
+    the status and deadline of its follow-up promise (None when it has none), at the window's end `until`. A
+    call logged after the window's end is not logged yet for it: a past window's figures do not change when
+    the call comes later (found by an audit: a closed week's "waiting" turned "done")."""
+    if logged_at is not None and logged_at < until:
         return "missed" if status == PromiseStatus.BROKEN else "done"
     if status in (PromiseStatus.BROKEN, PromiseStatus.PENDING) and due_at <= until:
         return "missed"

@@ -6,11 +6,12 @@ import datetime as dt
 
 import pytest
 
-from cases import services
+from cases import metrics, services
 from cases.models import Channel, EscalationReason, Mood, PromiseKind, PromiseStatus, Step
 from tests.cases.helpers import AGREED_TO_NEW_RANGE, advance_to, open_case
 from tests.cases.metrics_support import (
-    H, NOW, T0, at, board, case_in_plan, deliver, next_step, open_and_identify, planned_and_agreed, reach_deliver, row,
+    PATHS, H, NOW, T0, at, board, case_in_plan, deliver, next_step, on_path, open_and_identify, planned_and_agreed,
+    reach_deliver, row,
 )
 
 
@@ -163,6 +164,26 @@ def test_a_follow_up_call_logged_after_its_day_is_missed_not_done(rep, dennis):
 
     assert late.promises.get(kind=PromiseKind.FOLLOW_UP).status == PromiseStatus.BROKEN
     assert (team.follow_up_done, team.follow_up_missed, team.follow_up_waiting) == (0, 1, 0)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("call_day", [3, 8])  # on the call's day, and late (broken)
+def test_a_past_windows_follow_up_figures_do_not_change_when_the_call_is_logged_after_it(
+        rep, dennis, monkeypatch, path, call_day):
+    on_path(path, monkeypatch)
+    with at(T0):
+        case = deliver(advance_to(open_case(rep, dennis), Step.DELIVER, rep), rep,
+                       follow_up_on=T0.date() + dt.timedelta(days=3))
+    until = T0 + dt.timedelta(days=2)  # the window ends before the call's day
+    before = metrics.team_dashboard(days=7, now=until).team
+    with at(T0 + dt.timedelta(days=call_day)):
+        services.follow_up_log(user=rep, case=case, note="Called back, the mail flows again")
+
+    after = metrics.team_dashboard(days=7, now=until).team
+
+    assert (before.follow_up_done, before.follow_up_missed, before.follow_up_waiting) == (0, 0, 1)
+    assert (after.follow_up_done, after.follow_up_missed, after.follow_up_waiting) == (0, 0, 1)
 
 
 @pytest.mark.django_db

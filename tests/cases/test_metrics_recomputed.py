@@ -380,8 +380,10 @@ def recomputed(days):
             add(case.owner_id, "anxious_to_joy", joy)
         # The call, for whoever holds its promise: done if logged and kept; missed if logged late, or not
         # logged and its promise broken or pending past its deadline at the window's end (NOW), as the
-        # case page's ledger says; otherwise waiting.
+        # case page's ledger says; otherwise waiting. A call logged after the window's end is not logged
+        # yet for the window.
         logged = delivery.follow_up_logged_at if delivery else None
+        logged = logged if logged is not None and logged < NOW else None
         calls = case.promises.filter(kind="follow_up", created_at__lte=logged).order_by("-id") if logged else []
         late = bool(calls) and calls[0].status == "broken"
         call = call_in_force(case, resolved_at, delivery)
