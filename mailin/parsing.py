@@ -216,8 +216,8 @@ def _recipients(msg, envelope_recipient):
 
 
 def _date(msg, now=None):
-    """The Date header as an aware moment, or None: unreadable, without a zone, or outside a sane range
-    (from 2000 to a day after now: a forged 9999 or year-1 date is no date, and overflows in UTC)."""
+    """The Date header as an aware moment in UTC (an offset past PostgreSQL's ±15:59, "+23:59", is the same
+    moment), or None: unreadable, without a zone, or outside a sane range (from 2000 to a day after now)."""
     try:
         header = msg["Date"]
         value = getattr(header, "datetime", None)
@@ -227,7 +227,7 @@ def _date(msg, now=None):
     except Exception:  # noqa: BLE001 - an unreadable date is no date
         return None
     latest = (now or dt.datetime.now(dt.timezone.utc)) + dt.timedelta(days=1)
-    return value if _EARLIEST_DATE <= in_utc <= latest else None
+    return in_utc if _EARLIEST_DATE <= in_utc <= latest else None
 
 
 _EARLIEST_DATE = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)

@@ -122,6 +122,24 @@ def test_mailgun_raw_mime_is_read_the_same_way(client, case):
     assert "Orders are coming in again" in CaseEvent.objects.get(case=case, verb=WROTE).note
 
 
+@pytest.mark.parametrize("offset", ["+2359", "-2359", "+1600"])
+def test_a_date_header_with_an_offset_the_database_cannot_hold_is_the_same_moment_in_utc(client, case, offset):
+    """Python reads offsets up to ±23:59, PostgreSQL holds ±15:59: the moment is kept in UTC, not a 500."""
+    import datetime as dt
+
+    raw = email_bytes(to=reply_address(case.reference), text="Orders are coming in again, thanks.")
+    raw = raw.replace(b"Mon, 02 Mar 2026 11:05:00 +0000", f"Mon, 02 Mar 2026 11:05:00 {offset}".encode())
+    data = mailgun_signed({"recipient": reply_address(case.reference), "sender": DENNIS, "body-mime": raw.decode()})
+
+    response = client.post("/anymail/mailgun/inbound_mime/", data=data, **basic_auth())
+
+    assert response.status_code == 200
+    sign, hours, minutes = (-1 if offset[0] == "-" else 1), int(offset[1:3]), int(offset[3:])
+    written = dt.datetime(2026, 3, 2, 11, 5, tzinfo=dt.timezone.utc) - sign * dt.timedelta(hours=hours, minutes=minutes)
+    assert InboundMessage.objects.get().sent_at == written
+    assert "Orders are coming in again" in CaseEvent.objects.get(case=case, verb=WROTE).note
+
+
 def test_a_mailgun_post_with_a_forged_signature_is_refused_and_nothing_is_stored(client, case):
     forged = mailgun_parsed(case)
     forged["signature"] = hmac.new(b"not-the-key", b"x", hashlib.sha256).hexdigest()
