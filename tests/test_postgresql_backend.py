@@ -70,3 +70,37 @@ def test_a_database_with_its_own_time_zone_keeps_django_s_loader(zone):
     elsewhere = type(wrapper)({**wrapper.settings_dict, "TIME_ZONE": zone}, DEFAULT_DB_ALIAS)
     assert not elsewhere.reads_utc
     assert "django" in elsewhere.get_connection_params()["context"].get_loader(TIMESTAMPTZ, Format.TEXT).__module__
+
+
+# --- writing: any offset Python allows --------------------------------------------------------------
+FAR_OFFSETS = [dt.timedelta(hours=16), -dt.timedelta(hours=23, minutes=59), dt.timedelta(hours=5, minutes=30)]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("offset", FAR_OFFSETS)
+def test_a_moment_with_any_offset_python_allows_is_written_read_and_compared_as_that_moment(offset):
+    """PostgreSQL holds offsets up to ±15:59: a moment written with a larger one goes as the same moment in
+    UTC, through the ORM, a raw statement and a prepared read alike."""
+    from cases.frozen import FrozenRead
+
+    moment = dt.datetime(2026, 3, 2, 11, 5, tzinfo=dt.timezone(offset))
+    case = CaseFactory()
+
+    Case.objects.filter(pk=case.pk).update(step_entered_at=moment)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::timestamptz, %s::timestamptz = step_entered_at FROM cases_case WHERE id = %s",
+                       [moment, moment, case.pk])
+        written, equal = cursor.fetchone()
+    prepared = FrozenRead(lambda pk, at: Case.objects.filter(pk=pk, step_entered_at=at).values_list("pk", flat=True))
+
+    assert Case.objects.get(pk=case.pk).step_entered_at == moment
+    assert written == moment and equal
+    assert Case.objects.filter(step_entered_at__gte=moment, pk=case.pk).exists()
+    assert list(prepared(case.pk, moment)) == [case.pk]
+
+
+@pytest.mark.django_db
+def test_a_naive_timestamp_is_still_written_as_one():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_typeof(%s)::text, %s::text", [dt.datetime(2026, 3, 2, 11, 5)] * 2)
+        assert cursor.fetchone() == ("timestamp without time zone", "2026-03-02 11:05:00")

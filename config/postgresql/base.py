@@ -30,6 +30,38 @@ from psycopg.types.datetime import TimestamptzLoader
 TIMESTAMPTZ = psycopg.adapters.types["timestamptz"].oid
 
 
+# PostgreSQL holds UTC offsets up to ±15:59, Python's datetimes up to ±23:59: a moment written with a
+# larger offset ("2026-12-06T22:04+16:00" typed in a form, an email's Date header) is refused by the
+# database as text. psycopg's compiled dumpers, kept for every other value.
+_TEXT_DATETIME = psycopg.adapters.get_dumper(dt.datetime, adapt.PyFormat.TEXT)
+_BINARY_DATETIME = psycopg.adapters.get_dumper(dt.datetime, adapt.PyFormat.BINARY)
+_PG_LARGEST_OFFSET = dt.timedelta(hours=15, minutes=59)
+
+
+class AnyOffsetDatetimeDumper(adapt.Dumper):
+    """psycopg's text dumper for aware datetimes, writing one whose offset PostgreSQL cannot hold as the same
+    moment in UTC (found by an audit: such a date answered 500 on the rep's forms, the team page's download
+    link and the admin's filters). Naive datetimes go to psycopg's own dumper."""
+
+    oid = psycopg.adapters.types["timestamptz"].oid
+
+    def __init__(self, cls, context=None):
+        super().__init__(cls, context)
+        self._dumper = _TEXT_DATETIME(cls, context)
+
+    def get_key(self, obj, format):
+        return self._dumper.get_key(obj, format)
+
+    def upgrade(self, obj, format):
+        return self if obj.tzinfo else self._dumper.upgrade(obj, format)
+
+    def dump(self, obj):
+        offset = obj.utcoffset()
+        if offset is not None and abs(offset) > _PG_LARGEST_OFFSET:
+            obj = obj.astimezone(dt.timezone.utc)
+        return self._dumper.dump(obj)
+
+
 class PreparedCursor(psycopg.Cursor):
     """A cursor whose parameters travel apart from the SQL: psycopg prepares its statements (the
     connection's prepare_threshold is 0, and Django's own cursors, ClientCursors, never prepare)."""
@@ -74,10 +106,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
         params.pop("prepared_reads", None)  # ours, not psycopg's
         if self.prepares_reads:
             params["prepare_threshold"] = 0  # only PreparedCursors prepare, at their first run
+        context = adapt.AdaptersMap(params["context"])  # Django's map, shared: extended, not changed
+        context.register_dumper(dt.datetime, AnyOffsetDatetimeDumper)
+        context.register_dumper(dt.datetime, _BINARY_DATETIME)  # still psycopg's choice for a prepared read
         if self.reads_utc:
-            context = adapt.AdaptersMap(params["context"])  # Django's map, shared: extended, not changed
             context.register_loader("timestamptz", TimestamptzLoader)  # the compiled one when installed
-            params["context"] = context
+        params["context"] = context
         return params
 
     @async_unsafe

@@ -83,3 +83,17 @@ def test_an_end_that_cannot_be_taken_gives_the_csv_for_now(boss, update_due_soon
 
     assert response.status_code == 200
     assert "2025-06-30,Team,1,1,50.0" in csv_of(response).splitlines()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("hours", [16, -23])
+def test_an_end_written_with_an_offset_the_database_cannot_hold_is_that_moment(boss, update_due_soon, hours):
+    later = UPDATE_DUE + dt.timedelta(seconds=30)
+    until = later.astimezone(dt.timezone(dt.timedelta(hours=hours))).isoformat()  # "...+16:00": PostgreSQL holds ±15:59
+    with at(later + dt.timedelta(minutes=5)):
+        sweep_broken_promises(later)
+
+        response = boss.get(url("dashboard"), {"days": 7, "format": "csv", "chart": "keeping", "until": until})
+
+    assert response.status_code == 200
+    assert "2025-06-30,Team,1,1,50.0" in csv_of(response).splitlines()

@@ -1,6 +1,7 @@
 """New case (intake): clients picked or created, the complaint and its first concern, refusals."""
 import datetime as dt
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -97,6 +98,18 @@ def test_new_case_refuses_an_impact_deadline_in_the_past(rep_client):
 
     assert response.status_code == 422
     assert response.context["form"].errors["impact_deadline"] == ["Choose a time in the future."]
+
+
+@pytest.mark.parametrize("hours", [16, -23])
+def test_a_deadline_typed_with_an_offset_the_database_cannot_hold_is_that_moment(rep_client, hours):
+    """Django's field reads an ISO offset up to ±23:59; PostgreSQL holds ±15:59 (found by an audit: a 500)."""
+    moment = (timezone.now() + dt.timedelta(days=3)).replace(second=0, microsecond=0)
+    typed = moment.astimezone(dt.timezone(dt.timedelta(hours=hours))).strftime("%Y-%m-%dT%H:%M%z")
+
+    response = rep_client.post(reverse("cases:case_new"), _new_case_data(impact_deadline=typed))
+
+    assert response.status_code == 302
+    assert Case.objects.get().concerns.get().impact_deadline == moment
 
 
 def test_new_case_maps_a_service_refusal_onto_the_field(rep_client):
