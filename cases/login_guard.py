@@ -7,7 +7,8 @@ comes from, when an address is locked for every username, and the page a locked-
 - `LoginAttemptHandler`: axes locks a username+address pair after AXES_FAILURE_LIMIT failures; this
   adds a lock on the address alone after LOGIN_ADDRESS_FAILURE_LIMIT failures over all usernames
   within the cool-off window (one address spraying many usernames).
-- `lockout_response`: the login page again, status 429, saying why and for how long."""
+- `lockout_response`: the login page again, status 429, saying why and for how long.
+- `username`: the username an attempt is recorded and locked under, no longer than a username can be."""
 import ipaddress
 import math
 
@@ -21,12 +22,26 @@ from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_cool_off, get_failure_limit
 from axes.models import AccessAttempt
 
+USERNAME_MAX_LENGTH = 150  # django.contrib.auth's User.username
+
 
 def _valid_ip(value):
     try:
         return str(ipaddress.ip_address(value.strip()))
     except (ValueError, AttributeError):
         return None
+
+
+def username(request, credentials=None):
+    """The typed username (from the credentials, else the posted form), cut to the longest a username can be:
+    axes records it in a 255-character column, and a longer one answered the sign-in page 500 (found by an
+    audit). No user has a longer name, so the cut one locks the same nobody."""
+    typed = (credentials or {}).get("username")
+    if typed is None:
+        typed = getattr(request, "POST", {}).get("username")
+    if typed is None:
+        return None
+    return str(typed)[:USERNAME_MAX_LENGTH]
 
 
 def client_ip(request):

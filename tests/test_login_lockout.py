@@ -51,6 +51,17 @@ def test_a_factory_user_signs_in_through_the_login_page(client, rep):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("length", [151, 256, 5000])
+def test_a_username_longer_than_any_is_refused_like_a_wrong_one_and_locked_at_the_fifth(client, length):
+    """axes records the username in 255 characters: a longer one answered 500 (found by an audit)."""
+    long_name = "u" * length
+
+    answers = [sign_in(client, long_name, "not-the-password").status_code for _ in range(6)]
+
+    assert answers == [200, 200, 200, 200, 429, 429]  # as for any username: the fifth failure locks
+
+
+@pytest.mark.django_db
 def test_four_wrong_passwords_only_say_the_password_is_wrong(client, rep):
     response = fail(client, rep.username, 4)
 

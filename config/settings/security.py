@@ -35,6 +35,7 @@ LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=100
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_HANDLER = "cases.login_guard.LoginAttemptHandler"
 AXES_CLIENT_IP_CALLABLE = "cases.login_guard.client_ip"
+AXES_USERNAME_CALLABLE = "cases.login_guard.username"
 AXES_LOCKOUT_CALLABLE = "cases.login_guard.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_HTTP_RESPONSE_CODE = 429
