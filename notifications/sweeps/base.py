@@ -29,6 +29,7 @@ logger = logging.getLogger("notifications.sweeps")
 
 
 CLOCK_SLACK = dt.timedelta(seconds=5)  # how far ahead another machine's clock may be
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)  # the earliest moment a sweep may act as of
 
 
 class MomentToCome(ValueError):
@@ -47,6 +48,12 @@ def resolve_now(now):
         now = dt.datetime.fromisoformat(now)
     if timezone.is_naive(now):
         now = now.replace(tzinfo=dt.timezone.utc)
+    try:  # in UTC: an offset the database cannot hold (+23:59) is the same moment
+        now = now.astimezone(dt.timezone.utc)
+    except OverflowError as exc:
+        raise ValueError(f"{now.isoformat()} is no moment a sweep can act as of") from exc
+    if now < EARLIEST:  # year 1: every window before it overflows
+        raise ValueError(f"{now.isoformat()} is before {EARLIEST:%Y}: no case of this tracker is that old")
     if now > clock + CLOCK_SLACK:
         raise MomentToCome(f"{now.isoformat()} has not come yet: the sweeps would break promises before their "
                            "deadlines and send held emails early. Give a moment that has passed, or none.")

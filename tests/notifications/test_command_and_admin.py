@@ -65,6 +65,21 @@ def test_run_sweeps_refuses_a_moment_still_to_come_and_breaks_nothing(rep, super
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+00:00", "0001-01-01T00:00:00+23:59",
+                                    "1999-12-31T23:59:59+00:00", "not a moment"])
+def test_run_sweeps_refuses_a_moment_no_sweep_can_act_as_of_with_a_message(moment):
+    with pytest.raises(CommandError, match="--now"):
+        _run("--now", moment)
+
+
+@pytest.mark.django_db
+def test_a_moment_written_with_an_offset_the_database_cannot_hold_is_read_in_utc():
+    moment = resolve_now("2026-03-02T11:05:00+23:59")
+
+    assert moment == dt.datetime(2026, 3, 1, 11, 6, tzinfo=dt.timezone.utc) and moment.tzinfo is dt.timezone.utc
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("name", ["broken_promises", "outbox"])
 def test_a_sweep_task_given_a_moment_still_to_come_refuses_it_and_breaks_or_sends_nothing(
         name, rep, supervisor, dennis):
