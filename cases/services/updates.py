@@ -259,6 +259,19 @@ def _undo_late(*, case, update, missed, mine, later, logged, actor, now, data, n
     missed.kept_at = None
     missed.save(update_fields=["kept_at"])
     beat = pending_promise(case, PromiseKind.STATUS_UPDATE)
+    if beat is None and not _live(case):
+        beat = _settled_by_the_close(case, update)
+        if beat is not None:  # back to where the sweep had it, then settled as the close would have settled it
+            old_due = _retimed_from(case, update, mine, beat) or beat.due_at
+            Promise.objects.filter(pk=beat.pk).update(status=PromiseStatus.PENDING, kept_at=None, closed_at=None)
+            beat.status, beat.kept_at, beat.closed_at, beat.case = PromiseStatus.PENDING, None, None, case
+            if old_due != beat.due_at:
+                retime_beat(case=case, beat=beat, due_at=old_due, actor=actor, answered=False, now=now)
+                beat.due_at = old_due
+            event_record(case=case, actor=actor, verb=NOT_GIVEN, data=data, note=note)
+            _beat_waits_for_the_late_update(beat)
+            _settle_as_closed(case=case, promise=beat, actor=actor, now=now)
+            return
     old_due = _retimed_from(case, update, mine, beat)
     if old_due is not None:
         retime_beat(case=case, beat=beat, due_at=old_due, actor=actor, answered=False, now=now)
@@ -451,6 +464,17 @@ def _retimed_from(case, update, mine, beat):
     event = (CaseEvent.objects.filter(case_id=case.pk, verb=RETIMED, id__gt=mine.pk, data__promise=beat.pk)
              .order_by("id").first())
     return dt.datetime.fromisoformat(event.data["old_due_at"]) if event and event.data.get("old_due_at") else None
+
+
+def _settled_by_the_close(case, update):
+    """The beat `update` (the late update of a missed one) re-timed, as the close of `case` settled it (kept by
+    the delivery call, or withdrawn), or None: the end of what it opened, when that was settled at the close."""
+    opened = _opened_by(update)
+    beat = Promise.objects.filter(pk=opened[-1]).first() if opened else None
+    closed = case.resolved_at
+    if beat is None or beat.status not in (PromiseStatus.KEPT, PromiseStatus.WITHDRAWN) or closed is None:
+        return None
+    return beat if (beat.kept_at or beat.closed_at) == closed else None
 
 
 def _opened_by(update):

@@ -217,3 +217,39 @@ def test_a_new_cadence_after_a_held_update_taken_back_moves_the_promise_owed_aga
         (p.pk, PromiseStatus.RENEGOTIATED), (p.replaced_by.pk, PromiseStatus.PENDING)]
     moved = p.replaced_by
     assert moved.due_at == THREE_AM + 10 * MIN + 6 * HOUR and moved.agreed_text == said and moved.moved_count == 1
+
+
+# The late update of a missed one, emailed and bouncing only after the case closed: the beat after the miss is
+# settled as the close would have settled it had the update never been logged (found by an audit: kept by the
+# delivery call, or withdrawn by an override, for a beat the client was never answered on).
+def _late_update_then_close(rep, supervisor, dennis, *, bounce_before_close, force):
+    case = emailed_case(rep, dennis)
+    with at(T0 + 10 * MIN):
+        case = advance_to(case, Step.DELIVER, rep)
+    missed = ups(case).get(status=PromiseStatus.PENDING)  # due 11:00
+    with at(T0 + HOUR + MIN):
+        services.promise_break(promise=missed)  # the beat after it opens, due 12:00
+    beat = ups(case).get(status=PromiseStatus.PENDING)
+    message = send(rep, case, T0 + 110 * MIN)  # 11:50: the late update moves the beat to 12:50
+    sweep_outbox(T0 + 111 * MIN)
+    if bounce_before_close:
+        bounce(message, T0 + 140 * MIN)
+    with at(T0 + 150 * MIN):
+        if force:
+            services.case_force_close(user=supervisor, case=case,
+                                      reason="The client moved to another provider entirely")
+        else:
+            case = advance_to(case, Step.RESOLVED, rep)
+    if not bounce_before_close:
+        bounce(message, T0 + 160 * MIN)
+    beat.refresh_from_db()
+    return counts(case), beat.status, beat.due_at
+
+
+@pytest.mark.parametrize("force", [False, True], ids=["resolved", "force-closed"])
+def test_a_late_update_bouncing_after_the_close_leaves_the_ledger_a_bounce_before_it_leaves(
+        rep, supervisor, dennis, force):
+    before = _late_update_then_close(rep, supervisor, dennis, bounce_before_close=True, force=force)
+    after = _late_update_then_close(rep, supervisor, dennis, bounce_before_close=False, force=force)
+
+    assert before == after == ((0, 2), PromiseStatus.BROKEN, T0 + 2 * HOUR)
