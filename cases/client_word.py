@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from . import workflow
 from .frozen import FrozenRead
-from .models import ClientAnswer, ClientAnswerKind, ClientMessageKind, ClientSurvey, Step
+from .models import ClientAnswer, ClientAnswerKind, ClientMessageKind, ClientSurvey, ConfirmedBy, Step
 from .text import mailbox_of
 from .status_links import excerpt, final_page_until, handler_first_name, resolved_grace
 
@@ -195,6 +195,27 @@ def not_yet_refusal(case):
         return None
     return (f"{case.client.name} said “Not yet” on their status page ({answer.text}): their word stands for "
             f"this delivery. Take the case back with “{workflow.Transition.LOOSE_ENDS.label}” and deliver again.")
+
+
+def confirmation_shown(delivery):
+    """What a delivery form records of the client's own "It works" it shows: its moment, or "" for none."""
+    if delivery is None or delivery.confirmed_by != ConfirmedBy.CLIENT or delivery.confirmed_at is None:
+        return ""
+    return delivery.confirmed_at.isoformat()
+
+
+def unseen_confirmation_refusal(delivery, shown, *, verified, satisfied):
+    """Why a delivery form must not take back the client's own "It works", or None: it would untick what the
+    client confirmed on their status page after the form was drawn (`shown`: confirmation_shown as drawn;
+    None when the caller drew no form). The client's word stands unless the rep saw it (found by an audit:
+    an old form posted with its boxes unticked erased the client's confirmation, and the client's page
+    no longer asked)."""
+    if shown is None or (verified and satisfied) or not confirmation_shown(delivery):
+        return None
+    if shown == confirmation_shown(delivery):
+        return None
+    return (f"Since this page was opened the client confirmed on their status page that it works: the boxes now "
+            f"show their word. Untick them only if {delivery.case.client.name} has told you otherwise.")
 
 
 def survey_waiting_for(case, delivery):

@@ -5,6 +5,7 @@ from django.utils import timezone
 from ..models import (
     REP_ESCALATION_REASONS, Channel, Delivery, Escalation, Handoff, Mood,
 )
+from ..client_word import confirmation_shown, unseen_confirmation_refusal
 from ..services import ALL_TRANSITIONS
 from ..services.handoffs import owner_changed_since
 from ..text import NOTE, SHORT_NOTE, limit_of
@@ -28,10 +29,14 @@ class DeliveryForm(CaseForm):
     follow_up_on = forms.DateField(label="Follow-up call on", required=False, widget=DateInput())
     client_mood = forms.ChoiceField(label="How the client feels now", required=False,
                                     choices=[("", "—")] + list(Mood.choices))
+    # The client's own "It works" the page showed ("" for none): one given since is not unticked unseen.
+    confirmation_shown = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         d = self.obj
+        if not self.is_bound:
+            self.initial["confirmation_shown"] = confirmation_shown(d)
         if d is not None and not self.is_bound:
             self.initial.update(
                 verified_with_client=d.verified_with_client, client_satisfied=d.client_satisfied,
@@ -39,6 +44,19 @@ class DeliveryForm(CaseForm):
                 prevention_note=d.prevention_note, extra_mile=d.extra_mile, follow_up_on=d.follow_up_on,
                 client_mood=d.client_mood,
             )
+
+    def clean(self):
+        data = super().clean()
+        shown = data.get("confirmation_shown") or ""
+        stale = unseen_confirmation_refusal(self.obj, shown, verified=data.get("verified_with_client"),
+                                            satisfied=data.get("client_satisfied"))
+        if stale:
+            self.add_error("client_satisfied", stale)
+            self.data = self.data.copy()  # drawn again, the form shows the client's word and knows it showed it
+            for name, value in (("verified_with_client", "on"), ("client_satisfied", "on"),
+                                ("confirmation_shown", confirmation_shown(self.obj))):
+                self.data[name] = value  # QueryDict.update would add a second value
+        return data
 
     def clean_follow_up_on(self):
         day = self.cleaned_data.get("follow_up_on")

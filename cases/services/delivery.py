@@ -15,7 +15,7 @@ from ..errors import CaseRuleError
 from ..bounds import check_follow_up, follow_up_day_has_come
 from ..client_word import (
     current_survey, latest_delivery, not_yet_refusal, survey_asked_from, survey_waiting_for, surveys_asked_since,
-    unread_mail_refusal,
+    unread_mail_refusal, unseen_confirmation_refusal,
 )
 from ..models import ClientMessageKind, ClientMessageStatus, ConfirmedBy, Delivery, Mood, PromiseKind, PromiseStatus
 from ..permissions import can_work_case
@@ -42,10 +42,12 @@ def current_delivery(case):
 
 @transaction.atomic
 def delivery_record(*, user, case, verified_with_client, client_satisfied, prevention_note, follow_up_on,
-                    extra_mile="", expectation_met=None, client_mood=""):
+                    extra_mile="", expectation_met=None, client_mood="", confirmation_shown=None):
     """Record (or correct) the delivery. Incomplete records are kept; the gate says what is missing. The
     client is not recorded satisfied over their own "Not yet", nor while their email is unread
-    (cases.client_word: not_yet_refusal, unread_mail_refusal; the resolution reads the latter too)."""
+    (cases.client_word: not_yet_refusal, unread_mail_refusal; the resolution reads the latter too), and their
+    own "It works" is not unticked by a form drawn before it came (`confirmation_shown`, what the form showed:
+    client_word.unseen_confirmation_refusal)."""
     case = lock_case(case)
     ensure_can_work(user, case)
     ensure_allows(case, Record.DELIVERY)
@@ -60,6 +62,10 @@ def delivery_record(*, user, case, verified_with_client, client_satisfied, preve
     if refused:
         raise CaseRuleError(refused, field="client_satisfied")
     delivery = current_delivery(case) or Delivery(case=case, created_by=user)
+    refused = unseen_confirmation_refusal(delivery, confirmation_shown, verified=verified_with_client,
+                                          satisfied=client_satisfied)
+    if refused:
+        raise CaseRuleError(refused, field="client_satisfied")
     was_confirmed = delivery.client_confirmed
     delivery.verified_with_client = bool(verified_with_client)
     delivery.client_satisfied = bool(client_satisfied)
