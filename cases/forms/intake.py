@@ -3,6 +3,7 @@ from django import forms
 from django.utils import timezone
 
 from ..models import TEMPERATURE_CHOICES, Client
+from ..services.client_details import SHOWN_FIELDS, details_digest
 from ..selectors_ui import client_may_be_picked
 from ..text import limit_of
 from .base import ZONE_REFUSED, AgreementMixin, CaseForm, time_zone_choices, zone_options_loader
@@ -81,6 +82,10 @@ class ClientDetailsForm(AgreementMixin, CaseForm):
                                       widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
                                       help_text="In the client's time zone; leave both empty for none.")
 
+    # The details as the page showed them (services.client_details.details_digest): a change made since by
+    # someone else is not undone by this form unseen.
+    details_shown = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+
     # The case page shows this form among two dozen others, so until its card is opened the select
     # ships only the "Common" group (the client's zone, the viewer's, UTC): the ~600 other options
     # were a third of the page's bytes. Opening the card loads them (htmx, cases:time_zone_options);
@@ -97,9 +102,24 @@ class ClientDetailsForm(AgreementMixin, CaseForm):
         field.choices = time_zone_choices(likely)
         if client is not None and not self.is_bound:
             self.initial.update({name: getattr(client, name) for name in self.fields if hasattr(client, name)})
+            self.initial["details_shown"] = details_digest(client)
             field.widget.choices = field.choices[:1]
             field.widget.attrs.update(zone_options_loader(likely))
             self.zones_deferred = True
+
+    def clean(self):
+        data = super().clean()
+        client = self.case.client if self.case is not None else None
+        if client is None or not self.is_bound or data.get("details_shown") == details_digest(client):
+            return data
+        now = [f"{label} {_said(getattr(client, f))}" for f, label in SHOWN_FIELDS.items()
+               if f in data and _said(data[f]) != _said(getattr(client, f))]
+        self.add_error(None, "Since this page was opened someone changed the client's details. What you have here "
+                             f"differs from what they are now: {'; '.join(now) or 'nothing'}. Check the fields, "
+                             "then send again.")
+        self.data = self.data.copy()  # drawn again, the form knows it showed the details as they are now
+        self.data["details_shown"] = details_digest(client)
+        return data
 
     def show_all_zones(self):
         field = self.fields["time_zone"]
@@ -107,3 +127,10 @@ class ClientDetailsForm(AgreementMixin, CaseForm):
         for name in zone_options_loader(""):
             field.widget.attrs.pop(name, None)
         self.zones_deferred = False
+
+
+def _said(value):
+    """A client's detail as the refusal writes it."""
+    if value in (None, ""):
+        return "(none)"
+    return value.strftime("%H:%M") if hasattr(value, "strftime") else str(value)

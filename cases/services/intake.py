@@ -11,28 +11,26 @@ from django.utils import timezone
 from ..errors import CaseRuleError
 from ..formatting import case_path
 from ..models import (
-    OPEN_STEPS, Case, Client, ClientMessageStatus, Concern, Mood, Promise, PromiseKind, PromiseStatus,
+    OPEN_STEPS, Case, Client, Concern, Mood, Promise, PromiseKind, PromiseStatus,
 )
 from ..notices import notify
 from ..permissions import can_edit_client_contact, can_edit_client_schedule, is_supervisor
 from ..schedule import has_allowed_time, quiet_widened
 from ..search import search_refresh
 from ..selectors import is_team_address
-from ..status_links import live_link_until, max_age
 from ..text import LINE, clean_text, is_copy, limit_of, normalise, require_substance
 from ..workflow import Record, ensure_allows
 from .common import (
     assign_reference, display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text,
 )
-from .client_messages import client_messages_rehold, client_messages_withdraw_held
+from .client_details import ensure_details_as_shown, mail_to_old_address_taken_back
+from .client_messages import client_messages_rehold
 from .client_word import survey_answers_set_aside
-from ..client_word import same_address
-from .delivery import follow_up_in_zone, survey_after_revoke, surveys_owed_send
+from .delivery import follow_up_in_zone, surveys_owed_send
 from .irate import apply_irate_rule
 from .promises import (
     agreement_from, allowed_due, move_what_was_promised, pending_promise, pending_update_now, promise_move,
 )
-from .status_links import revoke_status_links
 from .steps import ensure_notes_stay_own
 
 
@@ -81,7 +79,7 @@ def _shown(value):
 
 @transaction.atomic
 def client_update(*, user, client, name, organisation, email, phone, time_zone, quiet_hours_start,
-                  quiet_hours_end, case=None, agreed_channel="", agreed_text=""):
+                  quiet_hours_end, case=None, agreed_channel="", agreed_text="", details_shown=None):
     """A rep learns later that the client is in another zone or must not be called after 9pm. Clients are
     shared between cases: contact details may be changed by anyone working one of the client's cases, the
     time zone and quiet hours (they move deadlines) only by a supervisor or a rep who owns every open case
@@ -93,7 +91,8 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
     deadline out with quiet hours alone. The change is recorded on each open case of the client, each whose
     follow-up call is still to come (with the settings before it: delivery.schedules_held) and the case it
     was edited from; their other owners are told. A new email address takes back what still waits to leave
-    for the old one (_mail_to_old_address_taken_back)."""
+    for the old one (client_details.mail_to_old_address_taken_back). A form drawn before another's change
+    of the details (`details_shown`: client_details.details_digest as drawn) is refused by name."""
     # Lock order: the client row, then all its cases by pk (no other service locks a client row), before any read:
     # a promise opened on the old settings is then in the scan below (an audit found one left inside new ones).
     client = Client.objects.select_for_update(no_key=True).get(pk=client.pk)
@@ -103,6 +102,7 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
         ensure_can_work(user, case)
         if case.client_id != client.pk:
             raise CaseRuleError(f"{case.reference} is not a case of {client.name}.")
+    ensure_details_as_shown(client, details_shown)
     before = {f: getattr(client, f) for f in CLIENT_FIELDS}
     _client_fill(client, name=name, organisation=organisation, email=email, phone=phone, time_zone=time_zone,
                  quiet_hours_start=quiet_hours_start, quiet_hours_end=quiet_hours_end)
@@ -120,7 +120,7 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
     if "email" in changed:  # first: an owed survey then queued for the new address is not taken back
         # Ratings before the revokes: one that counts again (its address is the client's again) is not asked again.
         survey_answers_set_aside(client=client, actor=user, old=before["email"])
-        _mail_to_old_address_taken_back(client, old=before["email"], actor=user)
+        mail_to_old_address_taken_back(client, old=before["email"], actor=user)
     if "email" in changed and (client.email or "").strip():
         surveys_owed_send(user=user, client=client)
     moved = (_move_promises_out_of_quiet(client, actor=user, agreed_channel=agreed_channel, agreed_text=agreed_text,
@@ -151,47 +151,6 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
         events[c.pk] = event_record(case=c, actor=user, verb="client details updated", note=note, data=data)
     _tell_other_owners(client, cases, events, actor=user, changes=changes, moved=moved)
     return client
-
-
-def _mail_to_old_address_taken_back(client, *, old, actor):
-    """The client's address changed (not only its letter case), and the old one may be a stranger's (a
-    typo corrected; found by a review): every email to the client still waiting to leave, on any of their
-    cases, is taken back (each was written to the old address), and a status link an email already took to
-    the old address stops working (_link_went_to): on an open case the next email carries a new one; on a
-    closed case the resolved page is revoked too (found by a review: the stranger rated the case), and if
-    the client's rating is still owed a new page's link goes to their address now
-    (delivery.survey_after_revoke), whatever invitations went before. The caller holds the client's row lock."""
-    old = (old or "").strip()
-    if not old or same_address(old, client.email):
-        return
-    now = timezone.now()
-    waiting = Q(client_messages__status__in=[ClientMessageStatus.QUEUED, ClientMessageStatus.FAILED])
-    sent_there = Q(client_messages__status=ClientMessageStatus.SENT, client_messages__to_email__iexact=old)
-    for case in client.cases.filter(waiting | sent_there).distinct().order_by("pk"):
-        case = lock_case(case)
-        client_messages_withdraw_held(case=case, actor=actor, why="the client's address changed before it left "
-                                                                   "(send it again if it still holds).")
-        if not _link_went_to(case, old, now):
-            continue
-        revoke_status_links(case=case, actor=actor, now=now,
-                            why=f"The client's address changed: an email had taken the link to {old}.")
-        if not case.is_open:
-            survey_after_revoke(user=actor, case=case, now=now)
-
-
-def _link_went_to(case, address, now):
-    """Whether an email sent to `address` may have carried a link that opens `case` now, or (a closed case)
-    its final page (the link live at closing until the follow-up call is logged, then the one the invitation
-    to rate us carried: status_links.final_page_reopen). Open: one sent since the live link was issued.
-    Closed, with a final page (showing or not): one queued since the earliest moment the link live at closing
-    could have been issued (every email queued since the closing carries the final page's link; one before
-    it, the live link that became the final page)."""
-    sent = case.client_messages.filter(status=ClientMessageStatus.SENT, to_email__iexact=address)
-    if case.is_open:
-        return live_link_until(case, now) is not None and sent.filter(sent_at__gte=case.status_link_issued_at).exists()
-    if case.status_link_final_version is None:
-        return False
-    return sent.filter(queued_at__gt=case.step_entered_at - max_age()).exists()
 
 
 def _ensure_may_change(user, client, *, case, changed, name):

@@ -4,7 +4,7 @@ issuing a new link (here), every change of owner (handoffs._transfer: handoff ac
 request accepted, a supervisor's reassignment, irate or not; and a claim of a case opened from email,
 handoffs.take_back_client_word), closing the case (transitions: resolve and force close, which keep a
 final "resolved" page for a while), the client's address changed after an email took a link there
-(intake._mail_to_old_address_taken_back) and a revoke by hand (here: the case page, the issue page and
+(client_details.mail_to_old_address_taken_back) and a revoke by hand (here: the case page, the issue page and
 the admin). What a version opens is read in cases.status_links.link_state.
 `final_page_reopen` (the follow-up call logged) opens a new final page of the closed case for a while,
 whose only link is the one the invitation to rate us emails to the client (never one the team was shown).

@@ -12,6 +12,7 @@ from django.urls import reverse
 from cases import services
 from cases.errors import CaseRuleError
 from cases.models import Case, CaseEvent, PromiseKind, PromiseStatus, Step
+from cases.services.client_details import details_digest
 from notifications.models import OutboxMessage
 from tests.cases.helpers import advance_to, open_case
 from tests.factories import ClientFactory
@@ -247,8 +248,11 @@ def test_quiet_hours_that_end_when_they_start_are_refused_not_stored_as_none(rep
 
 # --- The case page's client form -----------------------------------------------------------------
 def form_data(client, **changes):
+    """The form as the case page draws it for `client` (with the digest of what it shows), then changed."""
+    client.refresh_from_db()
     values = {**{f: getattr(client, f) for f in FIELDS}, **changes}
-    return {k: ("" if v is None else v.strftime("%H:%M") if isinstance(v, dt.time) else v) for k, v in values.items()}
+    data = {k: ("" if v is None else v.strftime("%H:%M") if isinstance(v, dt.time) else v) for k, v in values.items()}
+    return {**data, "details_shown": details_digest(client)}
 
 
 def post(http, case, client, **changes):

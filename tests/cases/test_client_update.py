@@ -3,6 +3,7 @@ details" card): who may, what is refused and on which field, and the pending sta
 that move out of the new quiet hours (or out of business hours for such a cadence); the other kinds
 of promise: tests/cases/test_quiet_hours_every_promise.py."""
 import datetime as dt
+import re
 import zoneinfo
 
 import pytest
@@ -13,6 +14,7 @@ from django.utils import timezone
 from cases import services
 from cases.errors import CaseRuleError
 from cases.models import CaseEvent, Promise, PromiseKind, PromiseStatus, Step
+from cases.services.client_details import details_digest
 from tests.cases.helpers import advance_to, open_case, plan_ready
 from tests.factories import ClientFactory
 
@@ -242,8 +244,11 @@ def url(case):
 
 
 def form_data(client, **changes):
+    """The form as the case page draws it for `client` (with the digest of what it shows), then changed."""
+    client.refresh_from_db()
     data = {k: ("" if v is None else v) for k, v in details(client, **changes).items()}
-    return {k: (v.strftime("%H:%M") if isinstance(v, dt.time) else v) for k, v in data.items()}
+    data = {k: (v.strftime("%H:%M") if isinstance(v, dt.time) else v) for k, v in data.items()}
+    return {**data, "details_shown": details_digest(client)}
 
 
 def test_the_case_page_shows_the_card_with_the_clients_current_values(rep_client, rep, utc_client):
@@ -355,3 +360,38 @@ def test_quiet_hours_that_move_a_promised_update_need_the_clients_agreement(rep_
     assert pending_update(case) == old
     utc_client.refresh_from_db()
     assert utc_client.quiet_hours_start is None
+
+
+# --- a form drawn before someone else changed the details (found by an audit) -----------------------------
+def test_a_form_drawn_before_a_supervisors_correction_does_not_undo_it(rep_client, rep, supervisor, utc_client):
+    """The rep's old tab, sent to add a phone number, put back the address a supervisor had just corrected."""
+    utc_client.email, phone = "ada@typo.example", utc_client.phone
+    utc_client.save()
+    case = open_case(rep, utc_client)
+    drawn = form_data(utc_client, phone="+44 20 7946 0999")  # the page as the rep opened it, a phone typed in
+    services.client_update(user=supervisor, client=utc_client, case=case,
+                           **details(utc_client, email="ada@lovelace.example"))
+
+    response = rep_client.post(url(case), drawn)
+
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Since this page was opened someone changed the client" in html and "ada@lovelace.example" in html
+    assert 'value="+44 20 7946 0999"' in html  # what was typed is kept
+    utc_client.refresh_from_db()
+    assert (utc_client.email, utc_client.phone) == ("ada@lovelace.example", phone)
+    fresh = re.search(r'name="details_shown" value="([0-9a-f]+)"', html)[1]  # drawn again: as things are now
+    again = {**drawn, "email": "ada@lovelace.example", "details_shown": fresh}
+    assert rep_client.post(url(case), again).status_code == 302
+    utc_client.refresh_from_db()
+    assert (utc_client.email, utc_client.phone) == ("ada@lovelace.example", "+44 20 7946 0999")
+
+
+def test_the_service_refuses_details_drawn_before_a_change_under_the_clients_lock(rep, supervisor, utc_client):
+    case = open_case(rep, utc_client)
+    drawn = details_digest(utc_client)
+    services.client_update(user=supervisor, client=utc_client, case=case, **details(utc_client, name="Ada King"))
+
+    with pytest.raises(CaseRuleError, match="Since this page was opened"):
+        services.client_update(user=rep, client=utc_client, case=case, details_shown=drawn,
+                               **details(utc_client, name="Ada Lovelace", phone="+44 20 7946 0000"))

@@ -2,7 +2,7 @@
 
 - A closed case's resolved page (where the client rates us) that an email took to an address since
   corrected stops opening, as an open case's live link does, and the client gets a fresh one at their
-  address when their rating is still owed (cases.services.intake._mail_to_old_address_taken_back): else a
+  address when their rating is still owed (cases.services.client_details.mail_to_old_address_taken_back): else a
   stranger at a mistyped address, or a rep who put their own address in for the call, rates the case.
 - An email held for the client's quiet hours and then overtaken by a new link leaves with the new link,
   once (cases.services.client_messages.client_messages_relink_held, called by status_link_issue)."""
