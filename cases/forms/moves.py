@@ -7,6 +7,7 @@ from ..models import (
 )
 from ..client_word import confirmation_shown, unseen_confirmation_refusal
 from ..services import ALL_TRANSITIONS
+from ..services.delivery import current_delivery
 from ..services.handoffs import owner_changed_since
 from ..text import NOTE, SHORT_NOTE, limit_of
 from .base import CaseForm, DateInput, UserField, text_area
@@ -47,14 +48,15 @@ class DeliveryForm(CaseForm):
 
     def clean(self):
         data = super().clean()
+        delivery = self.obj or (current_delivery(self.case) if self.case is not None else None)
         shown = data.get("confirmation_shown") or ""
-        stale = unseen_confirmation_refusal(self.obj, shown, verified=data.get("verified_with_client"),
+        stale = unseen_confirmation_refusal(delivery, shown, verified=data.get("verified_with_client"),
                                             satisfied=data.get("client_satisfied"))
         if stale:
             self.add_error("client_satisfied", stale)
             self.data = self.data.copy()  # drawn again, the form shows the client's word and knows it showed it
             for name, value in (("verified_with_client", "on"), ("client_satisfied", "on"),
-                                ("confirmation_shown", confirmation_shown(self.obj))):
+                                ("confirmation_shown", confirmation_shown(delivery))):
                 self.data[name] = value  # QueryDict.update would add a second value
         return data
 

@@ -3,6 +3,7 @@ unticked by that form (found by an audit: the old form, its boxes unticked as dr
 confirmation, and the client's page no longer asked). The form refuses by name, keeps what was typed and
 shows the client's word; the rep who has seen it may still untick it."""
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -41,6 +42,13 @@ def test_an_old_delivery_form_does_not_untick_the_clients_it_works(at_delivery, 
     page = response.content.decode()
     assert "Since this page was opened the client confirmed on their status page that it works" in page
     assert PREVENTION in page  # what was typed is kept
+    # Drawn again, the form shows the client's word ticked and knows it showed it: sent as it stands, it saves.
+    assert re.search(r'name="client_satisfied"[^>]*checked', page)
+    again = form_data(page, action)
+    assert again["confirmation_shown"] == [delivery.confirmed_at.isoformat()]
+    http.post(action, {**_typed(case, again), "verified_with_client": "on", "client_satisfied": "on"})
+    delivery.refresh_from_db()
+    assert (delivery.prevention_note, delivery.confirmed_by) == (PREVENTION, ConfirmedBy.CLIENT)
 
 
 def test_the_rep_who_saw_the_clients_word_may_still_untick_it(at_delivery, rep):
