@@ -3,6 +3,7 @@ drawn before someone else's change does not undo it unseen (details_digest, ensu
 the address changed, what waited to leave for the old one (mail_to_old_address_taken_back)."""
 import hashlib
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -38,6 +39,7 @@ def ensure_details_as_shown(client, shown):
                         "check each field against them, then send again.")
 
 
+@transaction.atomic
 def mail_to_old_address_taken_back(client, *, old, actor):
     """The client's address changed (not only its letter case), and the old one may be a stranger's (a
     typo corrected; found by a review): every email to the client still waiting to leave, on any of their

@@ -8,6 +8,7 @@ from django.test import Client as HttpClient
 from django.utils import timezone
 
 from cases.models import Channel, PromiseStatus
+from cases.services.client_details import details_digest
 from cases.workflow import ALL_TRANSITIONS, Transition
 from tests.cases.views_support import local, url
 
@@ -81,7 +82,8 @@ def case_page_posts(case, rep, other_rep, supervisor):
         ("handoff_decline", handoff.pk if handoff else 0, rep, {"note": ""}),
         ("client_details", None, rep, {"name": client.name, "organisation": client.organisation,
                                        "email": client.email, "phone": client.phone, "time_zone": "Europe/Paris",
-                                       "quiet_hours_start": "", "quiet_hours_end": ""}),
+                                       "quiet_hours_start": "", "quiet_hours_end": "",
+                                       "details_shown": details_digest(client)}),
         ("reassign", None, supervisor, {"to_user": other_rep.pk, "reason": "Rebalancing the team's cases",
                                         "client_informed": "on"}),
         ("contact_log", None, other_rep, {"said": "He called to say it works again", "client_mood": "calm",

@@ -13,6 +13,7 @@ from cases.models import (
     ActionItem, Case, CaseEvent, Client, Concern, Delivery, Escalation, Fact, Handoff, Promise, PromiseKind,
     PromiseStatus, StatusUpdate, Step,
 )
+from cases.services.client_details import details_digest
 from cases.views.actions import ACTIONS
 from notifications.models import OutboxMessage
 from tests.cases.helpers import advance_to
@@ -82,7 +83,7 @@ def test_a_resolved_case_still_takes_the_follow_up_the_contact_details_and_reope
     follow_up_day = dt.datetime.combine(case.deliveries.get().follow_up_on, dt.time(10), tzinfo=dennis.tz)
     contact = {"name": dennis.name, "organisation": dennis.organisation, "email": dennis.email,
                "phone": "+44 20 7946 0999", "time_zone": dennis.time_zone, "quiet_hours_start": "",
-               "quiet_hours_end": ""}
+               "quiet_hours_end": "", "details_shown": details_digest(dennis)}  # as the page draws it
 
     with time_machine.travel(follow_up_day, tick=False):
         followup = rep_client.post(url("followup", case), {"note": "Called, all is working fine now"})
