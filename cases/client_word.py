@@ -210,9 +210,8 @@ def unseen_confirmation_refusal(delivery, shown, *, verified, satisfied):
     None when the caller drew no form). The client's word stands unless the rep saw it (found by an audit:
     an old form posted with its boxes unticked erased the client's confirmation, and the client's page
     no longer asked)."""
-    if shown is None or (verified and satisfied) or not confirmation_shown(delivery):
-        return None
-    if shown == confirmation_shown(delivery):
+    theirs = confirmation_shown(delivery)
+    if shown is None or (verified and satisfied) or not theirs or shown == theirs:
         return None
     return (f"Since this page was opened the client confirmed on their status page that it works: the boxes now "
             f"show their word. Untick them only if {delivery.case.client.name} has told you otherwise.")

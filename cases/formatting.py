@@ -2,7 +2,6 @@
 to them) and, when it differs, in the reader's own zone (StaffProfile.time_zone)."""
 import zoneinfo
 
-
 from .models import StaffProfile
 
 

@@ -207,7 +207,8 @@ def bounce_refusal(message, mail, ours):
 
     if the_clients(mail.sender):
         return "it came from the client's own address", ""
-    naming = (InboundMessage.objects.exclude(pk=message.pk).filter(references__contains=ours.message_id)
+    naming = (InboundMessage.objects.exclude(pk=message.pk)  # an answer comes after the email was queued
+              .filter(received_at__gte=ours.queued_at, references__contains=ours.message_id)
               .values_list("sender", flat=True))
     if any(the_clients(sender) for sender in naming):
         return "the client has already answered that email, so it reached them", ""

@@ -16,9 +16,10 @@ from .common import lock_case
 from .delivery import survey_after_revoke
 from .status_links import revoke_status_links
 
-# What the client-details form shows and writes (services.intake.CLIENT_FIELDS), with their labels.
+# What the client-details form shows and services.intake.client_update writes, with their labels.
 SHOWN_FIELDS = {"name": "name", "organisation": "business", "email": "email", "phone": "phone",
                 "time_zone": "time zone", "quiet_hours_start": "quiet hours", "quiet_hours_end": "quiet hours"}
+CLIENT_FIELDS = tuple(SHOWN_FIELDS)
 
 
 def details_digest(client):

@@ -23,10 +23,10 @@ from ..workflow import Record, ensure_allows
 from .common import (
     assign_reference, display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text,
 )
-from .client_details import ensure_details_as_shown, mail_to_old_address_taken_back
+from .client_details import CLIENT_FIELDS, ensure_details_as_shown, mail_to_old_address_taken_back
 from .client_messages import client_messages_rehold
 from .client_word import survey_answers_set_aside
-from .delivery import follow_up_in_zone, surveys_owed_send
+from .delivery import SCHEDULE_CHANGED, follow_up_in_zone, surveys_owed_send
 from .irate import apply_irate_rule
 from .promises import (
     agreement_from, allowed_due, move_what_was_promised, pending_promise, pending_update_now, promise_move,
@@ -46,7 +46,6 @@ def client_create(*, user, name, organisation="", email="", phone="", time_zone=
     return client
 
 
-CLIENT_FIELDS = ("name", "organisation", "email", "phone", "time_zone", "quiet_hours_start", "quiet_hours_end")
 SCHEDULE_FIELDS = ("time_zone", "quiet_hours_start", "quiet_hours_end")  # what promise deadlines depend on
 
 
@@ -148,7 +147,7 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
                 "moved": moved.get(c.pk, [])}
         if set(changed) & set(SCHEDULE_FIELDS):
             data["schedule_before"] = {f: None if before[f] is None else str(before[f]) for f in SCHEDULE_FIELDS}
-        events[c.pk] = event_record(case=c, actor=user, verb="client details updated", note=note, data=data)
+        events[c.pk] = event_record(case=c, actor=user, verb=SCHEDULE_CHANGED, note=note, data=data)
     _tell_other_owners(client, cases, events, actor=user, changes=changes, moved=moved)
     return client
 

@@ -255,23 +255,18 @@ def _undo_late(*, case, update, missed, mine, later, logged, actor, now, data, n
     update had re-timed it, a late update emailed and taken back just before each beat slid the beat an hour
     each time, and a whole silence cost one broken promise). Past that deadline, it is broken as the sweep
     would have broken it. An update given since that counted only as an extra beside it is the late update
-    instead (`_answer_late`)."""
+    instead (`_answer_late`). On a case closed since, the beat the close settled is put back the same way and
+    settled as the close would have settled it (found by an audit: it stayed kept by the delivery call, or
+    withdrawn by an override, for a beat the client was never answered on)."""
     missed.kept_at = None
     missed.save(update_fields=["kept_at"])
     beat = pending_promise(case, PromiseKind.STATUS_UPDATE)
-    if beat is None and not _live(case):
+    closed = beat is None and not _live(case)
+    if closed:  # the close settled the beat: pending again, then settled below as the close would have settled it
         beat = _settled_by_the_close(case, update)
-        if beat is not None:  # back to where the sweep had it, then settled as the close would have settled it
-            old_due = _retimed_from(case, update, mine, beat) or beat.due_at
+        if beat is not None:
             Promise.objects.filter(pk=beat.pk).update(status=PromiseStatus.PENDING, kept_at=None, closed_at=None)
-            beat.status, beat.kept_at, beat.closed_at, beat.case = PromiseStatus.PENDING, None, None, case
-            if old_due != beat.due_at:
-                retime_beat(case=case, beat=beat, due_at=old_due, actor=actor, answered=False, now=now)
-                beat.due_at = old_due
-            event_record(case=case, actor=actor, verb=NOT_GIVEN, data=data, note=note)
-            _beat_waits_for_the_late_update(beat)
-            _settle_as_closed(case=case, promise=beat, actor=actor, now=now)
-            return
+            beat.status, beat.kept_at, beat.closed_at = PromiseStatus.PENDING, None, None
     old_due = _retimed_from(case, update, mine, beat)
     if old_due is not None:
         retime_beat(case=case, beat=beat, due_at=old_due, actor=actor, answered=False, now=now)
@@ -281,7 +276,9 @@ def _undo_late(*, case, update, missed, mine, later, logged, actor, now, data, n
     if beat is None:
         return
     beat.case = case
-    if later is not None and later.kept_promise_id is None and logged < beat.due_at:
+    if closed:
+        _settle_as_closed(case=case, promise=beat, actor=actor, now=now)
+    elif later is not None and later.kept_promise_id is None and logged < beat.due_at:
         _answer_late(case=case, missed=missed, later=later, logged=logged, beat=beat, actor=actor, now=now)
     else:
         settle_if_overdue(case=case, promise=beat, now=now)

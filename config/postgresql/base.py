@@ -43,7 +43,7 @@ class AnyOffsetDatetimeDumper(adapt.Dumper):
     moment in UTC (found by an audit: such a date answered 500 on the rep's forms, the team page's download
     link and the admin's filters). Naive datetimes go to psycopg's own dumper."""
 
-    oid = psycopg.adapters.types["timestamptz"].oid
+    oid = TIMESTAMPTZ
 
     def __init__(self, cls, context=None):
         super().__init__(cls, context)
