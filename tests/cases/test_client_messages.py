@@ -56,6 +56,18 @@ def send(rep, case, moment, *, kind=ClientMessageKind.UPDATE, text=UPDATE, mood=
         return client_message_send(user=rep, case=case, kind=kind, text=text, client_mood=mood)
 
 
+def emailed_update_kept(rep, client):
+    """An update emailed at 10:50 for the promise due at 11:00 (kept then), sent at 10:51: (case, message,
+    the promise it kept)."""
+    case = emailed_case(rep, client)
+    promise = case.promises.get(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
+    message = send(rep, case, T0 + 50 * MIN)
+    sweep_outbox(T0 + 51 * MIN)
+    promise.refresh_from_db()
+    assert promise.status == PromiseStatus.KEPT and promise.due_at == T0 + HOUR
+    return case, message, promise
+
+
 def row_of(message):
     return OutboxMessage.objects.get(key=message.outbox_key)
 

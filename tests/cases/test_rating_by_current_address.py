@@ -43,10 +43,16 @@ def _invitations(case, address=None):
     return (sent if address is None else sent.filter(to_email=address)).count()
 
 
-def _call_and_rate(rep, case, frozen, score, address=RIGHT):
+def _call(rep, case, frozen):
+    """Delivered and resolved, then the follow-up call logged on its day: the client is invited to rate us."""
     case = _resolve(rep, advance_to(case, Step.DELIVER, rep), frozen, follow_up_in=5)
     frozen.shift(dt.timedelta(days=3))
     services.follow_up_log(user=rep, case=case, note=CALLED)
+    return case
+
+
+def _call_and_rate(rep, case, frozen, score, address=RIGHT):
+    case = _call(rep, case, frozen)
     assert _rate(_emailed_token(address), score).status_code == 302
     frozen.shift(dt.timedelta(seconds=1))
     return case
@@ -166,9 +172,7 @@ def invited_at_private(frozen, rep, dennis):
     """The call logged, the rep's own mailbox put in, and the invitation that went there: (case, its link)."""
     dennis.email = RIGHT
     dennis.save()
-    case = _resolve(rep, advance_to(open_case(rep, dennis), Step.DELIVER, rep), frozen, follow_up_in=5)
-    frozen.shift(dt.timedelta(days=3))
-    services.follow_up_log(user=rep, case=case, note=CALLED)
+    case = _call(rep, open_case(rep, dennis), frozen)
     _set_email(rep, case, PRIVATE)
     return case, read_link(_emailed_token(PRIVATE))
 

@@ -14,7 +14,9 @@ from cases.services.client_messages import client_message_bounced
 from cases.services.updates import NOT_GIVEN
 from notifications.models import OutboxStatus
 from notifications.sweeps.outbox import _record_failure, sweep_outbox
-from tests.cases.test_client_messages import HOUR, MIN, T0, UPDATE, at, emailed_case, row_of, send
+from tests.cases.test_client_messages import (
+    HOUR, MIN, T0, UPDATE, at, emailed_case, emailed_update_kept, row_of, send,
+)
 from tests.cases.test_client_messages_withdrawn import _gave_up
 from tests.cases.test_withdrawn_update_not_kept import hand_over
 
@@ -26,13 +28,7 @@ BOUNCE = "550 No such mailbox"
 @pytest.fixture
 def sent_update(rep, dennis):
     """An update emailed at 10:50 for the promise due at 11:00 (kept then), sent at 10:51."""
-    case = emailed_case(rep, dennis)
-    promise = case.promises.get(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
-    message = send(rep, case, T0 + 50 * MIN)
-    sweep_outbox(T0 + 51 * MIN)
-    promise.refresh_from_db()
-    assert promise.status == PromiseStatus.KEPT and promise.due_at == T0 + HOUR
-    return case, message, promise
+    return emailed_update_kept(rep, dennis)
 
 
 def _updates(case):

@@ -51,6 +51,15 @@ def _log(rep, case):
     return services.follow_up_log(user=rep, case=Case.objects.get(pk=case.pk), note=CALL)
 
 
+def _kept_when_logged_at(rep, case, moment):
+    """Whether the call logged at `moment` keeps the case's pending follow-up promise."""
+    follow_up = _follow_up(case)
+    with time_machine.travel(moment, tick=False):
+        _log(rep, case)
+    follow_up.refresh_from_db()
+    return follow_up.status == PromiseStatus.KEPT
+
+
 @pytest.mark.django_db
 def test_a_zone_far_ahead_and_back_does_not_let_the_call_be_logged_as_the_case_resolves(rep):
     with time_machine.travel(dt.datetime(2025, 6, 30, 16, 40, tzinfo=dt.UTC), tick=False) as t:  # 09:40 in LA
@@ -87,11 +96,7 @@ def test_the_call_waits_for_the_end_of_the_resolutions_day_in_each_zone_the_clie
         with pytest.raises(CaseRuleError, match="resolved on Mon 30 Jun in UTC") as refused:
             _log(rep, resolved)
         assert refused.value.field == "note"
-    follow_up = _follow_up(resolved)
-    with time_machine.travel(dt.datetime(2025, 7, 1, 0, 30, tzinfo=dt.UTC), tick=False):
-        _log(rep, resolved)
-    follow_up.refresh_from_db()
-    assert follow_up.status == PromiseStatus.KEPT
+    assert _kept_when_logged_at(rep, resolved, dt.datetime(2025, 7, 1, 0, 30, tzinfo=dt.UTC))
 
 
 @pytest.mark.django_db
@@ -101,12 +106,8 @@ def test_a_zone_ahead_where_the_calls_day_is_the_resolutions_own_moves_the_call_
         resolved = _resolve(rep, client, dt.date(2025, 7, 1), t)  # 20:00 UTC: 06:00 on 1 Jul in Sydney
         _edit(rep, client, open_case(rep, client), time_zone="Australia/Sydney", **AGREED)
 
-    follow_up = _follow_up(resolved)
-    assert follow_up.due_at == dt.datetime(2025, 7, 2, 7, 0, tzinfo=dt.UTC)  # 17:00 on 2 Jul in Sydney
-    with time_machine.travel(dt.datetime(2025, 7, 1, 23, 0, tzinfo=dt.UTC), tick=False):  # 09:00 on 2 Jul there
-        _log(rep, resolved)
-    follow_up.refresh_from_db()
-    assert follow_up.status == PromiseStatus.KEPT
+    assert _follow_up(resolved).due_at == dt.datetime(2025, 7, 2, 7, 0, tzinfo=dt.UTC)  # 17:00 on 2 Jul in Sydney
+    assert _kept_when_logged_at(rep, resolved, dt.datetime(2025, 7, 1, 23, 0, tzinfo=dt.UTC))  # 09:00 there
 
 
 @pytest.mark.django_db

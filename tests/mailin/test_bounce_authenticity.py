@@ -12,28 +12,17 @@ import hmac
 import pytest
 from django.conf import settings
 
-from cases.models import CaseEvent, ClientMessageStatus, PromiseKind, PromiseStatus
+from cases.models import CaseEvent, ClientMessageStatus, PromiseStatus
 from mailin.addresses import reply_address
 from mailin.models import InboundMessage, Outcome
 from mailin.services import mail_receive
 from notifications.sweeps.outbox import sweep_outbox
-from tests.cases.test_client_messages import HOUR, MIN, T0, at, emailed_case, send
+from tests.cases.test_client_messages import HOUR, MIN, T0, at, emailed_update_kept, send
 from tests.mailin.conftest import DENNIS, email_bytes
 
 pytestmark = pytest.mark.django_db
 
 BOUNCED_VERB = "message to the client bounced"
-
-
-def _sent_update(rep, dennis):
-    """An update by email that left on time and kept the status-update promise."""
-    case = emailed_case(rep, dennis)
-    promise = case.promises.get(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
-    message = send(rep, case, T0 + 50 * MIN)
-    sweep_outbox(T0 + 51 * MIN)
-    promise.refresh_from_db()
-    assert promise.status == PromiseStatus.KEPT
-    return case, message, promise
 
 
 def _dsn(message_id, *, sender="Mail Delivery System <MAILER-DAEMON@mx.hale-online.example>",
@@ -84,7 +73,7 @@ def _assert_untouched(message, promise, case):
 # --- What is no bounce ---------------------------------------------------------------------------------
 def test_a_read_receipt_from_the_client_is_no_bounce(rep, dennis):
     """RFC 8098, as Thunderbird sends it: it says the client read the update."""
-    case, message, promise = _sent_update(rep, dennis)
+    case, message, promise = emailed_update_kept(rep, dennis)
     mdn = ("--b1\r\nContent-Type: message/disposition-notification\r\n\r\n"
            f"Reporting-UA: mail.hale-online.example; Thunderbird\r\nFinal-Recipient: rfc822;{DENNIS}\r\n"
            f"Original-Message-ID: {message.message_id}\r\nDisposition: manual-action/MDN-sent-manually; displayed\r\n"
@@ -102,7 +91,7 @@ def test_a_read_receipt_from_the_client_is_no_bounce(rep, dennis):
 
 
 def test_a_full_delivery_report_written_from_the_clients_own_address_is_no_bounce(rep, dennis):
-    case, message, promise = _sent_update(rep, dennis)
+    case, message, promise = emailed_update_kept(rep, dennis)
 
     with at(T0 + 3 * HOUR):
         receipt = mail_receive(_dsn(message.message_id, sender=f"Dennis Hale <{DENNIS.upper()}>"), provider="imap")
@@ -113,7 +102,7 @@ def test_a_full_delivery_report_written_from_the_clients_own_address_is_no_bounc
 
 def test_a_full_delivery_report_from_a_plus_tag_of_the_clients_mailbox_is_no_bounce(rep, dennis):
     """Found by an audit: the client's own mailbox spelt with a +tag passed as not theirs."""
-    case, message, promise = _sent_update(rep, dennis)
+    case, message, promise = emailed_update_kept(rep, dennis)
     local, domain = DENNIS.split("@")
 
     with at(T0 + 3 * HOUR):
@@ -126,7 +115,7 @@ def test_a_full_delivery_report_from_a_plus_tag_of_the_clients_mailbox_is_no_bou
 def test_a_full_delivery_report_sent_from_a_persons_mailbox_is_no_bounce(rep, dennis):
     """Found by an audit: a teammate's hand-made report from a private mailbox passed. A mail server sends its
     report from the null path (Return-Path: <>); a person's mail has their address there."""
-    case, message, promise = _sent_update(rep, dennis)
+    case, message, promise = emailed_update_kept(rep, dennis)
 
     with at(T0 + 3 * HOUR):
         receipt = mail_receive(_dsn(message.message_id, sender="Mail Delivery System <MAILER-DAEMON@gmail.example>",
@@ -137,7 +126,7 @@ def test_a_full_delivery_report_sent_from_a_persons_mailbox_is_no_bounce(rep, de
 
 
 def test_a_full_delivery_report_written_from_a_teammates_address_is_no_bounce(rep, teammate, dennis):
-    case, message, promise = _sent_update(rep, dennis)
+    case, message, promise = emailed_update_kept(rep, dennis)
 
     with at(T0 + 3 * HOUR):
         receipt = mail_receive(_dsn(message.message_id, sender=teammate.email), provider="imap")
@@ -148,7 +137,7 @@ def test_a_full_delivery_report_written_from_a_teammates_address_is_no_bounce(re
 
 def test_a_mailer_daemon_message_without_the_machine_part_is_no_bounce(rep, dennis):
     """A subject and a mailer-daemon sender are no report: a mail server always says which recipient failed."""
-    case, message, promise = _sent_update(rep, dennis)
+    case, message, promise = emailed_update_kept(rep, dennis)
 
     with at(T0 + 3 * HOUR):
         mail_receive(_hand_made("MAILER-DAEMON@evil.example", message.message_id,
@@ -158,7 +147,7 @@ def test_a_mailer_daemon_message_without_the_machine_part_is_no_bounce(rep, denn
 
 
 def test_a_report_that_another_address_failed_is_no_bounce_of_the_clients_email(rep, dennis):
-    case, message, promise = _sent_update(rep, dennis)
+    case, message, promise = emailed_update_kept(rep, dennis)
 
     with at(T0 + 3 * HOUR):
         mail_receive(_dsn(message.message_id, recipient="someone.else@hale-online.example"), provider="imap")
@@ -169,7 +158,7 @@ def test_a_report_that_another_address_failed_is_no_bounce_of_the_clients_email(
 @pytest.mark.parametrize("action", ["delayed", "relayed", "delivered", "expanded"])
 def test_a_report_of_anything_but_failure_for_the_client_is_no_bounce(rep, dennis, action):
     """Another recipient of the same report failing says nothing of the client's address."""
-    case, message, promise = _sent_update(rep, dennis)
+    case, message, promise = emailed_update_kept(rep, dennis)
 
     with at(T0 + 3 * HOUR):
         mail_receive(_dsn(message.message_id, action=action, also_failed="old.address@hale-online.example"),
@@ -179,7 +168,7 @@ def test_a_report_of_anything_but_failure_for_the_client_is_no_bounce(rep, denni
 
 
 def test_a_report_about_an_email_the_client_already_answered_is_no_bounce(rep, dennis):
-    case, message, promise = _sent_update(rep, dennis)
+    case, message, promise = emailed_update_kept(rep, dennis)
     with at(T0 + 55 * MIN):
         answer = mail_receive(email_bytes(to=reply_address(case.reference), text="Thanks for the update!",
                                           headers={"In-Reply-To": message.message_id}), provider="imap")
@@ -194,7 +183,7 @@ def test_a_report_about_an_email_the_client_already_answered_is_no_bounce(rep, d
 
 def test_a_report_nested_in_a_forwarded_email_is_no_bounce(rep, dennis):
     """Only the report's own machine part counts, not one inside an email it carries."""
-    case, message, promise = _sent_update(rep, dennis)
+    case, message, promise = emailed_update_kept(rep, dennis)
     inner = _dsn(message.message_id).decode()
     outer = ("From: Postmaster <postmaster@evil.example>\r\nTo: cases@cases.example\r\nSubject: Undeliverable\r\n"
              "Message-ID: <outer.1@evil.example>\r\nMIME-Version: 1.0\r\n"
@@ -282,7 +271,7 @@ REAL = {
 
 @pytest.mark.parametrize("mta", sorted(REAL))
 def test_a_mail_servers_failure_report_bounces_the_email_and_undoes_the_update(rep, dennis, mta):
-    case, message, promise = _sent_update(rep, dennis)
+    case, message, promise = emailed_update_kept(rep, dennis)
 
     with at(T0 + 52 * MIN):
         receipt = mail_receive(b"Return-Path: <>\r\n" + REAL[mta](message.message_id), provider="imap")
@@ -297,7 +286,7 @@ def test_a_mail_servers_failure_report_bounces_the_email_and_undoes_the_update(r
 
 def test_an_answer_to_another_email_does_not_stop_the_bounce_of_this_one(rep, dennis):
     """The client answering an earlier email says nothing of whether a later one reached them."""
-    case, first, _ = _sent_update(rep, dennis)
+    case, first, _ = emailed_update_kept(rep, dennis)
     with at(T0 + 55 * MIN):
         mail_receive(email_bytes(to=reply_address(case.reference), text="Thanks for the update!",
                                  headers={"In-Reply-To": first.message_id}), provider="imap")
@@ -332,7 +321,7 @@ def mailgun(settings):
 
 
 def test_through_the_webhook_a_teammates_report_is_no_bounce_and_a_servers_is(client, rep, teammate, dennis, mailgun):
-    case, message, promise = _sent_update(rep, dennis)
+    case, message, promise = emailed_update_kept(rep, dennis)
 
     with at(T0 + 52 * MIN):
         assert _mailgun_post(client, _dsn(message.message_id, sender=teammate.email,
