@@ -1,15 +1,20 @@
-"""Background work among the big data set, in the bench database, inside one transaction that is rolled
-back at the end (every run starts from the same rows):
+"""Background work among the big data set, in the bench database (every run starts from the same rows):
 
 - 1,000 pending promises made due (on open cases, in the steps where the workflow lets the sweep act),
   drained by the broken-promise sweep, run batch after batch until it finds nothing: seconds, and
-  statements per due promise;
-- 2,000 queued emails (those the sweep just queued, topped up with copies of them) delivered by the
-  outbox sweep to a local SMTP sink (aiosmtpd, as tests/notifications/smtp_sink.py): emails/s."""
+  statements per due promise; inside one transaction that is rolled back at the end;
+- 2,000 queued emails (copies of those the sweep just queued) delivered by the outbox sweep to a local SMTP
+  sink in its own process (aiosmtpd, as tests/notifications/smtp_sink.py; a mail server is never the
+  worker's own process): emails/s. These rows are committed, as a worker's are (its lanes, one database
+  connection each, see only committed rows: notifications/sweeps/outbox.py), and deleted afterwards."""
 import itertools
+import subprocess
+import sys
 import time
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.backends.signals import connection_created
 from django.test.utils import override_settings
 
 from cases.models import Promise, PromiseStatus
@@ -19,13 +24,49 @@ from notifications.models import OutboxMessage, OutboxStatus
 from .serve import free_port
 
 
-class _Count:
-    def __init__(self):
-        self.accepted = 0
+# The sink: aiosmtpd on 127.0.0.1:PORT counting what it accepts; prints "ready", then the count for each
+# line it reads, and stops at the end of its input.
+SINK = """
+import sys
+from aiosmtpd.controller import Controller
+
+class Count:
+    accepted = 0
 
     async def handle_DATA(self, server, session, envelope):
-        self.accepted += 1
+        Count.accepted += 1
         return "250 2.0.0 Accepted"
+
+sink = Controller(Count(), hostname="127.0.0.1", port=int(sys.argv[1]), ready_timeout=10)
+sink.start()
+print("ready", flush=True)
+for _ in sys.stdin:
+    print(Count.accepted, flush=True)
+sink.stop()
+"""
+
+
+class _Sink:
+    def __init__(self):
+        self.port = free_port()
+        self.proc = subprocess.Popen([sys.executable, "-c", SINK, str(self.port)], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        if self.proc.stdout.readline().strip() != "ready":
+            self.stop()
+            raise RuntimeError("the SMTP sink did not start")
+
+    def accepted(self):
+        self.proc.stdin.write("count\n")
+        self.proc.stdin.flush()
+        return int(self.proc.stdout.readline())
+
+    def stop(self):
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=10)
+        except Exception:  # noqa: BLE001 - a sink that will not stop is killed
+            self.proc.kill()
+            self.proc.wait()
 
 
 def _live_pairs():
@@ -57,51 +98,80 @@ def _make_due(n, at):
 
 def _drain(sweep, now):
     """Run a sweep until a run acts on nothing: (rows acted on, seconds, statements). Statements are
-    counted by an execute wrapper (CaptureQueriesContext keeps only the last 9,000)."""
-    done, statements = 0, [0]
+    counted by an execute wrapper (CaptureQueriesContext keeps only the last 9,000), on this thread's
+    connection and on those the sweep opens in its own threads (the outbox's lanes)."""
+    done, statements = 0, itertools.count()
 
     def count(execute, sql, params, many, context):
-        statements[0] += 1
+        next(statements)  # one bytecode: safe from several threads
         return execute(sql, params, many, context)
 
-    with connection.execute_wrapper(count):
-        started = time.perf_counter()
-        while True:
-            n = sweep(now=now)
-            done += n
-            if not n:
-                break
-        elapsed = time.perf_counter() - started
-    return done, elapsed, statements[0]
+    def wrap(sender, connection, **kwargs):
+        connection.execute_wrappers.append(count)
+
+    connection_created.connect(wrap, weak=False)
+    try:
+        with connection.execute_wrapper(count):
+            started = time.perf_counter()
+            while True:
+                n = sweep(now=now)
+                done += n
+                if not n:
+                    break
+            elapsed = time.perf_counter() - started
+    finally:
+        connection_created.disconnect(wrap)
+    return done, elapsed, next(statements)
 
 
-def _top_up_outbox(n, now):
-    """Exactly n pending emails, due now: the sweep's own, plus copies of them (or of a plain message)."""
-    pending = list(OutboxMessage.objects.filter(status=OutboxStatus.PENDING).order_by("id"))
-    OutboxMessage.objects.filter(pk__in=[m.pk for m in pending[n:]]).delete()
-    pending = pending[:n]
-    models = pending or [OutboxMessage(kind="bench", to=["rep@bench.example"], subject="Bench message",
-                                       body_text="A message of the outbox benchmark.\n" * 20)]
-    extra = [OutboxMessage(key=f"bench-outbox:{i}", kind=m.kind, to=m.to, subject=m.subject, body_text=m.body_text,
-                           body_html=m.body_html, next_attempt_at=now, created_at=now)
-             for i, m in zip(range(n - len(pending)), itertools.cycle(models))]
-    OutboxMessage.objects.bulk_create(extra, batch_size=1000)
-    # Due now and each its own email: what is measured is delivery, not coalescing (which would
-    # send a case's notices to one person as one email: notifications/coalesce.py).
-    OutboxMessage.objects.filter(status=OutboxStatus.PENDING).update(next_attempt_at=now, coalesce_key="")
-    return OutboxMessage.objects.filter(status=OutboxStatus.PENDING).count()
+COPY = "bench-outbox:"  # the key prefix of the emails the outbox measure queues, and deletes afterwards
+
+
+def _copies(n, now):
+    """n unsaved emails due now, copies of the pending ones (the sweep's), each its own email: what is
+    measured is delivery, not coalescing (which sends a case's notices to one person as one email:
+    notifications/coalesce.py)."""
+    models = list(OutboxMessage.objects.filter(status=OutboxStatus.PENDING).order_by("id")[:n]) or [
+        OutboxMessage(kind="bench", to=["rep@bench.example"], subject="Bench message",
+                      body_text="A message of the outbox benchmark.\n" * 20)]
+    return [OutboxMessage(key=f"{COPY}{i}", kind=m.kind, to=m.to, subject=m.subject, body_text=m.body_text,
+                          body_html=m.body_html, case_id=m.case_id, next_attempt_at=now, created_at=now)
+            for i, m in zip(range(n), itertools.cycle(models))]
+
+
+def _deliver_copies(copies, now):
+    """Commit `copies`, drain the outbox to a sink in its own process, delete them (and any left by an
+    interrupted run)."""
+    from notifications.sweeps import sweep_outbox
+
+    OutboxMessage.objects.filter(key__startswith=COPY).delete()
+    OutboxMessage.objects.bulk_create(copies, batch_size=1000)
+    sink = None
+    try:
+        sink = _Sink()
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+                               EMAIL_HOST="127.0.0.1", EMAIL_PORT=sink.port, EMAIL_USE_TLS=False,
+                               EMAIL_HOST_USER="", EMAIL_HOST_PASSWORD=""):
+            sent, seconds, statements = _drain(sweep_outbox, now)
+        accepted = sink.accepted()
+    finally:
+        if sink is not None:
+            sink.stop()
+        OutboxMessage.objects.filter(key__startswith=COPY).delete()
+    return {"queued": len(copies), "sent": sent, "accepted_by_sink": accepted, "seconds": round(seconds, 3),
+            "emails_per_s": round(sent / seconds, 1) if seconds else None,
+            "queries_per_email": round(statements / max(sent, 1), 1),
+            "connections": settings.OUTBOX_CONNECTIONS}
 
 
 def measure(build_now, *, promises=1000, emails=2000):
-    from aiosmtpd.controller import Controller
-
-    from notifications.sweeps import sweep_broken_promises, sweep_outbox
+    from notifications.sweeps import sweep_broken_promises
 
     # The build left every pending deadline after its `now`: at `now`, only these are due.
     due_at = sweep_now = build_now
     out = {}
     with transaction.atomic():
-        if OutboxMessage.objects.filter(status=OutboxStatus.PENDING).exists():
+        if OutboxMessage.objects.filter(status=OutboxStatus.PENDING).exclude(key__startswith=COPY).exists():
             raise RuntimeError("the bench database has pending emails; rebuild it (BENCH_REBUILD=1)")
         made = _make_due(promises, due_at)
         done, seconds, statements = _drain(sweep_broken_promises, sweep_now)
@@ -112,21 +182,9 @@ def measure(build_now, *, promises=1000, emails=2000):
             "queries_per_item": round(statements / max(done, 1), 1), "broken": broken,
         }
         now = max(sweep_now, _wall())
-        queued = _top_up_outbox(emails, now)
-        handler = _Count()
-        sink = Controller(handler, hostname="127.0.0.1", port=free_port())
-        sink.start()
-        try:
-            with override_settings(EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
-                                   EMAIL_HOST="127.0.0.1", EMAIL_PORT=sink.port, EMAIL_USE_TLS=False,
-                                   EMAIL_HOST_USER="", EMAIL_HOST_PASSWORD=""):
-                sent, seconds, statements = _drain(sweep_outbox, now)
-        finally:
-            sink.stop()
-        out["outbox"] = {"queued": queued, "sent": sent, "accepted_by_sink": handler.accepted,
-                         "seconds": round(seconds, 3), "emails_per_s": round(sent / seconds, 1) if seconds else None,
-                         "queries_per_email": round(statements / max(sent, 1), 1)}
+        copies = _copies(emails, now)
         transaction.set_rollback(True)
+    out["outbox"] = _deliver_copies(copies, now)
     return out
 
 

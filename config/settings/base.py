@@ -209,6 +209,8 @@ OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=30)
 # The longest wait between two delivery attempts of one email (the exponential backoff's cap).
 OUTBOX_BACKOFF_MAX_SECONDS = env.int("OUTBOX_BACKOFF_MAX_SECONDS", default=3600)
+# SMTP connections one outbox run sends a backlog over side by side (PostgreSQL only; 1: one at a time).
+OUTBOX_CONNECTIONS = env.int("OUTBOX_CONNECTIONS", default=4)
 # Rows each sweep claims per run.
 SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=100)
 # Email volume (cases/throttle.py, notifications/coalesce.py). Actions that email other people (a

@@ -16,18 +16,27 @@ run (every other row of its batch is either marked sent or still pending and unl
 message carries a Message-ID derived from its (first) row's key, so the copy is recognisable as the
 same email. The "sent" marks are committed with synchronous_commit off on PostgreSQL (no wait for
 the disk): a crash of the database server itself, not of a worker, may forget the last fraction of a
-second of marks and resend those emails, again with the same Message-IDs."""
+second of marks and resend those emails, again with the same Message-IDs.
+
+On PostgreSQL a run sends over up to OUTBOX_CONNECTIONS SMTP connections side by side (lanes: a thread
+each, with its own database connection, closed when the run ends; at least LANE_EMAILS emails each), so
+one email's round trips to the server overlap another's build and claim. Every email to one recipient
+goes through one lane, in the batch's order. A killed worker may then resend one message per lane. A run
+called inside a transaction (whose rows other connections cannot see yet), or on SQLite, sends over one
+connection in the calling thread."""
 import datetime as dt
 import hashlib
 import logging
 import smtplib
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from email.utils import parseaddr
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.db.models import F
 
 from cases import notices
@@ -279,18 +288,73 @@ def _held_for_quiet_hours(rows, now):
     return [r for r in rows if r.pk not in waiting]
 
 
-def sweep_outbox(now=None):
-    """Send one batch of due rows. Returns how many rows were sent (a digest counts its rows)."""
-    now = resolve_now(now)
+# Emails a lane is given at the least: a run with fewer (the one or two a change queues) sends them in the
+# calling thread rather than open a database and an SMTP connection for each.
+LANE_EMAILS = 10
+
+
+def lanes(units, count):
+    """`units` dealt to at most `count` lanes: all of one recipient's in one lane, in their order, each
+    recipient's to the lane with the fewest emails so far (the busiest recipients first)."""
+    by_recipient = {}
+    for unit in units:
+        by_recipient.setdefault(tuple(sorted(a.lower() for a in unit[0].to)), []).append(unit)
+    dealt = [[] for _ in range(min(count, len(by_recipient)))]
+    for group in sorted(by_recipient.values(), key=len, reverse=True):
+        min(dealt, key=len).extend(group)
+    order = {id(unit): i for i, unit in enumerate(units)}
+    return [sorted(lane, key=lambda unit: order[id(unit)]) for lane in dealt]
+
+
+def _send_lane(units, now, stop=None):
+    """Send `units` one email at a time over one SMTP connection; returns the rows sent. Stops between
+    emails once `stop` is set (the run was interrupted in another lane or by its time limit)."""
     sender = _Sender()
     sent = 0
-    rows = _held_for_quiet_hours(_without_updates_not_given(_without_settled_reminders(_batch(now))), now)
-    if not rows:
-        return 0
     try:
         with _fast_commits():
-            for unit in coalesce.units(rows):
+            for unit in units:
+                if stop is not None and stop.is_set():
+                    break
                 sent += _deliver(unit, sender, now)
     finally:
         sender.close()
     return sent
+
+
+def _in_lane(units, now, stop):
+    try:
+        return _send_lane(units, now, stop)
+    except BaseException:
+        stop.set()
+        raise
+    finally:
+        connections.close_all()  # this thread's own database connection
+
+
+def _connections():
+    """How many lanes this run may use: 1 inside a transaction (the rows it wrote are invisible to other
+    connections) and on SQLite (one writer at a time)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return 1
+    return max(1, int(settings.OUTBOX_CONNECTIONS))
+
+
+def sweep_outbox(now=None):
+    """Send one batch of due rows. Returns how many rows were sent (a digest counts its rows)."""
+    now = resolve_now(now)
+    rows = _held_for_quiet_hours(_without_updates_not_given(_without_settled_reminders(_batch(now))), now)
+    if not rows:
+        return 0
+    units = coalesce.units(rows)
+    dealt = lanes(units, min(_connections(), max(1, len(units) // LANE_EMAILS)))
+    if len(dealt) == 1:
+        return _send_lane(dealt[0], now)
+    stop = threading.Event()
+    with ThreadPoolExecutor(max_workers=len(dealt), thread_name_prefix="outbox") as pool:
+        futures = [pool.submit(_in_lane, lane, now, stop) for lane in dealt]
+        try:
+            return sum(f.result() for f in futures)
+        except BaseException:  # a lane failed, or this thread's time limit: the others stop after their email
+            stop.set()
+            raise
