@@ -9,6 +9,7 @@ from types import SimpleNamespace
 import pytest
 from django.db import connection, transaction
 
+from notifications import tasks
 from notifications.models import OutboxMessage, OutboxStatus
 from notifications.outbox import outbox_enqueue
 from notifications.sweeps import outbox as outbox_sweep
@@ -76,6 +77,20 @@ def test_a_run_sends_over_several_connections_each_email_once_each_recipient_in_
         assert len({m["peer"] for m in mine}) == 1
     assert set(OutboxMessage.objects.values_list("status", flat=True)) == {OutboxStatus.SENT}
     assert _settles_at(before) == before  # the lanes' database connections were closed
+
+
+def test_the_delivery_task_sends_a_backlog_over_its_lanes(smtp_sink, settings):
+    """What beat's task runs (notifications.tasks.drain, outside any transaction) uses the lanes too."""
+    settings.OUTBOX_CONNECTIONS = 2
+    settings.SWEEP_BATCH_SIZE = 20
+    rows = _queue()
+
+    with at(T0):
+        sent = tasks.drain("outbox")
+
+    assert sent == len(rows) == 30
+    assert sorted(smtp_sink.keys) == sorted(r.key for r in rows)
+    assert len({m["peer"] for m in smtp_sink.messages}) == 3  # two lanes for the first 20, one for the last 10
 
 
 def test_a_refused_email_in_one_lane_blocks_nothing_in_any_lane(smtp_sink, settings):
