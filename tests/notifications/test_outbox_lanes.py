@@ -3,10 +3,12 @@ connections side by side (a thread and a database connection each), every recipi
 of them in the queue's order; each email is still claimed and marked in its own transaction, so nothing
 is sent twice or lost. Inside a transaction the run stays in the calling thread. A real SMTP server
 (aiosmtpd on 127.0.0.1) and real PostgreSQL connections."""
+import signal
 import time
 from types import SimpleNamespace
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import connection, transaction
 
 from notifications import tasks
@@ -173,3 +175,30 @@ def test_a_lane_that_fails_stops_the_others_and_leaves_their_emails_queued(smtp_
     with at(T0):
         assert sweep_outbox() == 20 - len(sent)  # the next run sends the rest
     assert sorted(smtp_sink.keys) == sorted(OutboxMessage.objects.values_list("key", flat=True))
+
+
+def test_a_time_limit_stops_every_lane_after_the_email_in_hand(smtp_sink, settings):
+    """Celery's soft time limit is an exception raised in the task's own thread by a signal handler: the run
+    raises it, each lane ends with the email it is sending, and nothing else leaves until the next run."""
+    settings.OUTBOX_CONNECTIONS = 2
+    smtp_sink.delay = 0.05  # each email takes a while, so the limit falls mid-run
+    _queue(per_recipient=10, recipients=RECIPIENTS[:2])
+
+    def limit(signum, frame):
+        raise SoftTimeLimitExceeded()
+
+    previous = signal.signal(signal.SIGALRM, limit)
+    signal.setitimer(signal.ITIMER_REAL, 0.3)
+    try:
+        with at(T0), pytest.raises(SoftTimeLimitExceeded):
+            sweep_outbox()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+    accepted = len(smtp_sink.messages)
+    time.sleep(0.3)
+    assert len(smtp_sink.messages) == accepted < 20  # the lanes stopped, and stay stopped
+    sent = set(OutboxMessage.objects.filter(status=OutboxStatus.SENT).values_list("key", flat=True))
+    assert sorted(smtp_sink.keys) == sorted(sent)
+    assert OutboxMessage.objects.filter(status=OutboxStatus.PENDING).count() == 20 - len(sent)
