@@ -3,6 +3,7 @@ it, and only the services in cases/services/ call them (after locking the row an
 gate and the user's permission). Conditions read only this row, so listing the buttons a user may
 press costs no query; the counters they read are recomputed by the services on every record write.
 """
+import datetime as dt
 import functools
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from .choices import TEMPERATURE_CHOICES, Channel, EscalationReason, Mood, Step
 from .people import Client
 
 T = Transition
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 _INTAKE_MOODS = frozenset(value for value, _label in TEMPERATURE_CHOICES)
@@ -315,6 +317,14 @@ class Case(ConcurrentTransitionMixin, models.Model):
     @property
     def is_open(self):
         return self.step in OPEN_STEPS
+
+    @property
+    def stay_mark(self):
+        """This stay in the step: its name and the microsecond the case entered it. A page posts it back
+        (step_shown) so that a move drawn in an earlier stay of the same step is refused
+        (services.transitions._check_step_shown)."""
+        entered = (self.step_entered_at - _EPOCH) // dt.timedelta(microseconds=1)
+        return f"{self.step}@{entered}"
 
     @property
     def closed_how(self):

@@ -116,11 +116,21 @@ def _check_step_shown(case, spec, step_shown):
     decided on the page of the step it was drawn for: if the case has moved since, it is refused (the
     page is read again) rather than applied to the new step. Found by a review: an override sent from a
     page opened while the case was in manage_anxiety closed it from deliver after the rep had recorded a
-    satisfied delivery, erasing the arrival's estimate verdict and the follow-up call."""
-    if step_shown and step_shown != case.step:
+    satisfied delivery, erasing the arrival's estimate verdict and the follow-up call. The page names the
+    stay, not only the step (Case.stay_mark): a case sent back from deliver to the plan is in a new stay of
+    it, whose work the earlier page never showed."""
+    if not step_shown:
+        return
+    step, _, entered = step_shown.partition("@")  # Case.stay_mark; a page drawn before it, the step alone
+    if step != case.step:
         raise CaseRuleError(
             f"{case.reference} has moved on to “{case.step_enum.label}” since you opened this page, so "
             f"“{spec.label}” was not applied. Read the case as it stands now, then send it again if you still "
+            "mean to.")
+    if entered and step_shown != case.stay_mark:
+        raise CaseRuleError(
+            f"{case.reference} has left “{case.step_enum.label}” and come back to it since you opened this page, "
+            f"so “{spec.label}” was not applied. Read the case as it stands now, then send it again if you still "
             "mean to.")
 
 

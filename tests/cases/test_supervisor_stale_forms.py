@@ -79,15 +79,15 @@ def test_an_override_drawn_for_an_earlier_step_is_refused_next_to_the_form_with_
     assert case.step == Step.DELIVER and not case.closed_by_override
     assert "has moved on to “Deliver” since you opened this page" in page
     assert CLOSE_REASON in page
-    assert data["step_shown"] == [Step.MANAGE_ANXIETY.value]
-    assert form_data(page, close)["step_shown"] == [Step.DELIVER.value]  # drawn again for the step it is in
+    assert data["step_shown"] == [stuck.stay_mark] and stuck.stay_mark.startswith("manage_anxiety@")
+    assert form_data(page, close)["step_shown"] == [case.stay_mark]  # drawn again for the stay it is in
 
 
 def test_a_move_from_the_case_page_drawn_for_an_earlier_step_is_refused_too(boss, rep, stuck):
     """The case page's own moves (the override among them) post the step they were drawn for as well."""
     page = boss.get(reverse("cases:case_detail", args=[stuck.reference])).content.decode()
     move = reverse("cases:move", args=[stuck.reference])
-    assert '<input type="hidden" name="step_shown" value="manage_anxiety">' in page
+    assert f'<input type="hidden" name="step_shown" value="{stuck.stay_mark}">' in page
     case = services.case_transition(user=rep, case=meet_gate(stuck, rep), name="complete_manage_anxiety")
     meet_gate(case, rep)
 
@@ -96,6 +96,33 @@ def test_a_move_from_the_case_page_drawn_for_an_earlier_step_is_refused_too(boss
     case.refresh_from_db()
     assert response.status_code == 422 and case.step == Step.DELIVER and not case.closed_by_override
     assert CLOSE_REASON in response.content.decode()
+
+
+def test_an_override_drawn_in_an_earlier_stay_of_the_same_step_is_refused(boss, rep, dennis):
+    """Sent back from deliver with loose ends, the case is in the plan again, but in a new stay of it: an
+    override drawn in the first stay never showed the plan's new work (its move names the stay it was drawn
+    in, Case.stay_mark). The step's name alone would have let it through."""
+    case = advance_to(open_case(rep, dennis), Step.PLAN, rep)
+    page = boss.get(reverse("cases:case_detail", args=[case.reference])).content.decode()
+    move = reverse("cases:move", args=[case.reference])
+    shown = case.stay_mark
+    assert f'<input type="hidden" name="step_shown" value="{shown}">' in page
+    case = advance_to(case, Step.DELIVER, rep)
+    case = services.case_transition(user=rep, case=case, name="loose_ends",
+                                    reason="The client still cannot print their invoices from the portal")
+    assert case.step == Step.PLAN and case.stay_mark != shown
+
+    stale = boss.post(move, {"name": "force_close", "reason": CLOSE_REASON, "step_shown": shown})
+
+    case.refresh_from_db()
+    assert stale.status_code == 422 and case.step == Step.PLAN and not case.closed_by_override
+    assert f"has left “{Step.PLAN.label}” and come back to it since you opened this page" in stale.content.decode()
+    assert CLOSE_REASON in stale.content.decode()  # what the supervisor typed is kept
+
+    fresh = boss.post(move, {"name": "force_close", "reason": CLOSE_REASON, "step_shown": case.stay_mark})
+
+    case.refresh_from_db()
+    assert fresh.status_code in (200, 302) and case.step == Step.RESOLVED and case.closed_by_override
 
 
 def test_an_override_from_a_page_of_the_current_step_closes_the_case(boss, stuck):
