@@ -144,7 +144,8 @@ ACTION_LIST = [
            run=lambda u, c, o, form: services.follow_up_log(user=u, case=c, note=_cd(form)["note"])),
     Action("transition", "step/", f.TransitionForm, block="gate", refresh=True, done="",
            run=lambda u, c, o, form: services.case_transition(
-               user=u, case=c, name=_cd(form)["name"], reason=_cd(form)["reason"])),
+               user=u, case=c, name=_cd(form)["name"], reason=_cd(form)["reason"],
+               step_shown=_cd(form)["step_shown"])),
     Action("move", "step/back/", f.TransitionForm, block="moves", refresh=True, done="",
            run=lambda u, c, o, form: services.case_transition(
                user=u, case=c, name=_cd(form)["name"], reason=_cd(form)["reason"],

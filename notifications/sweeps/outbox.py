@@ -19,11 +19,11 @@ the disk): a crash of the database server itself, not of a worker, may forget th
 second of marks and resend those emails, again with the same Message-IDs.
 
 On PostgreSQL a run sends over up to OUTBOX_CONNECTIONS SMTP connections side by side (lanes: a thread
-each, with its own database connection, closed when the run ends; at least LANE_EMAILS emails each), so
-one email's round trips to the server overlap another's build and claim. Every email to one recipient
-goes through one lane, in the batch's order. A killed worker may then resend one message per lane. A run
-called inside a transaction (whose rows other connections cannot see yet), or on SQLite, sends over one
-connection in the calling thread."""
+each, with its own database connection, closed when the run ends; one lane for every LANE_EMAILS emails at
+most), so one email's round trips to the server overlap another's build and claim. Every email to one
+address goes through one lane, in the batch's order (an email to several people with each one's others).
+A killed worker may then resend one message per lane. A run called inside a transaction (whose rows other
+connections cannot see yet), or on SQLite, sends over one connection in the calling thread."""
 import datetime as dt
 import hashlib
 import logging
@@ -288,19 +288,41 @@ def _held_for_quiet_hours(rows, now):
     return [r for r in rows if r.pk not in waiting]
 
 
-# Emails a lane is given at the least: a run with fewer (the one or two a change queues) sends them in the
+# Emails for each lane a run may open: a run with fewer (the one or two a change queues) sends them in the
 # calling thread rather than open a database and an SMTP connection for each.
 LANE_EMAILS = 10
 
 
-def lanes(units, count):
-    """`units` dealt to at most `count` lanes: all of one recipient's in one lane, in their order, each
-    recipient's to the lane with the fewest emails so far (the busiest recipients first)."""
-    by_recipient = {}
+def _by_recipient(units):
+    """`units` in groups, in their order, such that every email to one address is in one group (an email to
+    several people joins their groups: a notice to the owner and the co-owner goes with each one's others)."""
+    parent = {}
+
+    def root(address):
+        while parent.setdefault(address, address) != address:
+            parent[address] = parent[parent[address]]
+            address = parent[address]
+        return address
+
+    def addresses(unit):
+        return [a.lower() for a in unit[0].to] or [""]
+
     for unit in units:
-        by_recipient.setdefault(tuple(sorted(a.lower() for a in unit[0].to)), []).append(unit)
-    dealt = [[] for _ in range(min(count, len(by_recipient)))]
-    for group in sorted(by_recipient.values(), key=len, reverse=True):
+        first, *others = addresses(unit)
+        for other in others:
+            parent[root(other)] = root(first)
+    groups = {}
+    for unit in units:
+        groups.setdefault(root(addresses(unit)[0]), []).append(unit)
+    return list(groups.values())
+
+
+def lanes(units, count):
+    """`units` dealt to at most `count` lanes: every email to one address in one lane, in their order, each
+    group of them to the lane with the fewest emails so far (the biggest groups first)."""
+    groups = _by_recipient(units)
+    dealt = [[] for _ in range(min(count, len(groups)))]
+    for group in sorted(groups, key=len, reverse=True):
         min(dealt, key=len).extend(group)
     order = {id(unit): i for i, unit in enumerate(units)}
     return [sorted(lane, key=lambda unit: order[id(unit)]) for lane in dealt]
@@ -327,6 +349,7 @@ def _in_lane(units, now, stop):
         return _send_lane(units, now, stop)
     except BaseException:
         stop.set()
+        logger.exception("outbox: a lane stopped; its unsent emails stay queued for the next run")
         raise
     finally:
         connections.close_all()  # this thread's own database connection
@@ -352,8 +375,9 @@ def sweep_outbox(now=None):
         return _send_lane(dealt[0], now)
     stop = threading.Event()
     with ThreadPoolExecutor(max_workers=len(dealt), thread_name_prefix="outbox") as pool:
-        futures = [pool.submit(_in_lane, lane, now, stop) for lane in dealt]
+        futures = []
         try:
+            futures.extend(pool.submit(_in_lane, lane, now, stop) for lane in dealt)
             return sum(f.result() for f in futures)
         except BaseException:  # a lane failed, or this thread's time limit: the others stop after their email
             stop.set()

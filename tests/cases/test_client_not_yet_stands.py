@@ -3,6 +3,7 @@
 rep ticked before it no longer counts, and the case completes delivery only after loose ends and a
 new attempt. Checked through the service, the page's form and the move itself."""
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -80,10 +81,9 @@ def test_the_page_shows_the_refusal_next_to_the_tick(rep, rep_client, said_not_y
     assert not said_not_yet.delivery_ready
 
 
-@pytest.mark.django_db
-def test_after_loose_ends_the_next_attempt_can_be_confirmed(frozen, rep, said_not_yet):
-    services.case_transition(user=rep, case=said_not_yet, name="loose_ends", reason=NOT_YET_WORDS)
-    case = said_not_yet
+def _delivered_again(frozen, rep, case):
+    """Loose ends five minutes after the client's "Not yet", a new item and estimate, and deliver again."""
+    services.case_transition(user=rep, case=case, name="loose_ends", reason=NOT_YET_WORDS)
     case.refresh_from_db()
     frozen.shift(dt.timedelta(minutes=5))
     now = timezone.now()
@@ -94,7 +94,12 @@ def test_after_loose_ends_the_next_attempt_can_be_confirmed(frozen, rep, said_no
     case.refresh_from_db()
     services.case_transition(user=rep, case=case, name="complete_plan")
     case.refresh_from_db()
-    case = advance_to(case, Step.DELIVER, rep)
+    return advance_to(case, Step.DELIVER, rep)
+
+
+@pytest.mark.django_db
+def test_after_loose_ends_the_next_attempt_can_be_confirmed(frozen, rep, said_not_yet):
+    case = _delivered_again(frozen, rep, said_not_yet)
 
     _record(rep, case)
 
@@ -111,3 +116,21 @@ def test_a_forged_move_past_the_clients_not_yet_changes_nothing(rep, rep_client,
 
     said_not_yet.refresh_from_db()
     assert said_not_yet.step == Step.DELIVER
+
+
+@pytest.mark.django_db
+def test_the_not_yet_card_of_an_earlier_delivery_attempt_sends_nothing_back(frozen, rep, rep_client, said_not_yet):
+    """The card's "back to the plan" form names the stay in deliver it was drawn in (Case.stay_mark): kept
+    open while the case went back to the plan and was delivered again, it no longer moves the case."""
+    page = rep_client.get(reverse("cases:case_detail", args=[said_not_yet.reference])).content.decode()
+    card = re.search(r'<section id="client-not-yet".*?</section>', page, re.S).group(0)
+    data = dict(re.findall(r'<input type="hidden" name="(name|step_shown)" value="([^"]*)"', card))
+    assert data == {"name": "loose_ends", "step_shown": said_not_yet.stay_mark}
+    case = _delivered_again(frozen, rep, said_not_yet)  # a second stay in deliver
+    assert case.stay_mark != data["step_shown"]
+
+    response = rep_client.post(reverse("cases:move", args=[case.reference]), {**data, "reason": NOT_YET_WORDS})
+
+    case.refresh_from_db()
+    assert response.status_code == 422 and case.step == Step.DELIVER
+    assert "come back to it since you opened this page" in response.content.decode()

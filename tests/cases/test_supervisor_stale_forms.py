@@ -1,6 +1,7 @@
 """Forms of the supervisor's pages sent after the world moved on (found by a review): an override drawn for
 a step the case has since left, a resolve over a colleague's take made since the page was opened, the
 Take button for an escalation whose taker has left the role, and a status link form sent twice."""
+import datetime as dt
 import html
 import re
 
@@ -8,6 +9,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client as HttpClient
 from django.urls import reverse
+from django.utils import timezone
 
 from cases import services
 from cases.errors import CaseRuleError
@@ -253,3 +255,26 @@ def test_a_status_link_form_sent_twice_makes_one_link_and_shows_it_again(boss, r
     assert again.status_code == 200
     assert ALREADY in html.unescape(again.content.decode())
     assert client_http.get(link_in(again)).status_code == 200
+
+
+def test_the_gates_button_drawn_in_an_earlier_stay_of_the_step_is_refused(rep, dennis):
+    """The rep's own "Complete" button names its stay as well: a click kept from the plan's first stay, sent
+    after the case came back to the plan, does not complete the new stay unseen."""
+    owner = signed_in(rep)
+    case = meet_gate(advance_to(open_case(rep, dennis), Step.PLAN, rep), rep)
+    gate = reverse("cases:transition", args=[case.reference])
+    data = form_data(owner.get(reverse("cases:case_detail", args=[case.reference])).content.decode(), gate)
+    assert data["name"] == ["complete_plan"] and data["step_shown"] == [case.stay_mark]
+    case = advance_to(services.case_transition(user=rep, case=case, name="complete_plan"), Step.DELIVER, rep)
+    case = services.case_transition(user=rep, case=case, name="loose_ends",
+                                    reason="The client still cannot print their invoices from the portal")
+    services.action_item_create(user=rep, case=case, description="Fix the invoice printing in the portal",
+                                assignee=rep, due_at=timezone.now() + dt.timedelta(hours=2))
+    case.refresh_from_db()
+    assert case.step == Step.PLAN and not case.gate_gaps()  # its gate is met again: only the stay differs
+
+    response = owner.post(gate, {k: v[0] for k, v in data.items()})
+
+    case.refresh_from_db()
+    assert response.status_code == 422 and case.step == Step.PLAN
+    assert "come back to it since you opened this page" in response.content.decode()

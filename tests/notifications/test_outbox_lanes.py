@@ -62,6 +62,20 @@ def test_lanes_keep_each_recipient_in_one_lane_in_order_and_share_the_work():
     assert len(outbox_sweep.lanes(units, 1)) == 1
 
 
+def test_an_email_to_several_people_goes_in_the_lane_of_each_ones_other_emails():
+    """A notice to the owner and the co-owner joins both their lanes' groups: neither gets two emails at once,
+    out of the order they were queued."""
+    tos = [["owner@x"], ["co@x"], ["owner@x", "CO@x"], ["other@x"], ["co@x"], ["third@x"]]
+    units = [[SimpleNamespace(to=to, n=n)] for n, to in enumerate(tos)]
+
+    dealt = outbox_sweep.lanes(units, 3)
+
+    lane_of = {n: i for i, lane in enumerate(dealt) for n in (u[0].n for u in lane)}
+    assert lane_of[0] == lane_of[1] == lane_of[2] == lane_of[4]  # owner's, co-owner's and the shared one
+    assert [u[0].n for u in dealt[lane_of[0]]] == [0, 1, 2, 4]
+    assert len(dealt) == 3
+
+
 def test_a_run_sends_over_several_connections_each_email_once_each_recipient_in_order(smtp_sink, settings):
     settings.OUTBOX_CONNECTIONS = 3
     rows = _queue()
