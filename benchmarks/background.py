@@ -67,6 +67,8 @@ class _Sink:
         except Exception:  # noqa: BLE001 - a sink that will not stop is killed
             self.proc.kill()
             self.proc.wait()
+        finally:
+            self.proc.stdout.close()
 
 
 def _live_pairs():
