@@ -304,16 +304,13 @@ def _by_recipient(units):
             address = parent[address]
         return address
 
-    def addresses(unit):
-        return [a.lower() for a in unit[0].to] or [""]
-
-    for unit in units:
-        first, *others = addresses(unit)
+    addressed = [(unit, [a.lower() for a in unit[0].to] or [""]) for unit in units]
+    for _unit, (first, *others) in addressed:
         for other in others:
             parent[root(other)] = root(first)
     groups = {}
-    for unit in units:
-        groups.setdefault(root(addresses(unit)[0]), []).append(unit)
+    for unit, to in addressed:
+        groups.setdefault(root(to[0]), []).append(unit)
     return list(groups.values())
 
 
@@ -375,9 +372,8 @@ def sweep_outbox(now=None):
         return _send_lane(dealt[0], now)
     stop = threading.Event()
     with ThreadPoolExecutor(max_workers=len(dealt), thread_name_prefix="outbox") as pool:
-        futures = []
-        try:
-            futures.extend(pool.submit(_in_lane, lane, now, stop) for lane in dealt)
+        try:  # the submits too: a time limit while the lanes start stops those already started
+            futures = [pool.submit(_in_lane, lane, now, stop) for lane in dealt]
             return sum(f.result() for f in futures)
         except BaseException:  # a lane failed, or this thread's time limit: the others stop after their email
             stop.set()

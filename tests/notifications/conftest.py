@@ -44,6 +44,16 @@ def at(moment):
     return time_machine.travel(moment, tick=False)
 
 
+def queue_notice(key, to="fran@example.com"):
+    """One staff notice (an escalation raised on C-000001) queued in the outbox at T0 for `to`."""
+    from notifications.outbox import outbox_enqueue
+
+    with at(T0):
+        return outbox_enqueue(key=key, kind="escalation_raised", to=[to],
+                              context={"case_ref": "C-000001", "client": "Dennis Hale", "reason": "Irate client",
+                                       "note": "Needs a call", "raised_by": "Fran", "case_path": "/cases/C-000001/"})
+
+
 def planned_case(rep, client, *, at_time=T0, cadence_minutes=60, item_due=8 * HOUR, eta_latest=10 * HOUR,
                  assignee=None, business_hours_only=False, step=Step.MANAGE_ANXIETY):
     """A case taken through the services to `step` (plan or later) at `at_time`, with one action item,

@@ -11,20 +11,15 @@ from django.test import override_settings
 from cases import services
 from notifications import outbox
 from notifications.models import OutboxMessage, OutboxStatus
-from notifications.outbox import outbox_enqueue
 from notifications.sweeps import sweep_outbox
 from notifications.sweeps.outbox import backoff
-from tests.notifications.conftest import HOUR, T0, at, planned_case
+from tests.notifications.conftest import HOUR, T0, at, planned_case, queue_notice
 
 SECOND = dt.timedelta(seconds=1)
 
 
 def _queue(n=1, to="fran@example.com", prefix="test"):
-    with at(T0):
-        return [outbox_enqueue(key=f"{prefix}:{i}", kind="escalation_raised", to=[to],
-                               context={"case_ref": "C-000001", "client": "Dennis Hale", "reason": "Irate client",
-                                        "note": "Needs a call", "raised_by": "Fran", "case_path": "/cases/C-000001/"})
-                for i in range(n)]
+    return [queue_notice(f"{prefix}:{i}", to) for i in range(n)]
 
 
 @pytest.mark.django_db

@@ -12,7 +12,7 @@ from notifications.models import OutboxMessage, OutboxStatus
 from notifications.outbox import outbox_enqueue
 from notifications.sweeps import outbox as delivery
 from notifications.sweeps import sweep_outbox
-from tests.notifications.conftest import T0, at
+from tests.notifications.conftest import T0, at, queue_notice
 
 # Per email: its transaction (a savepoint and its release inside the test's transaction; BEGIN and
 # COMMIT, which are not counted, in a worker) and the one claim.
@@ -20,11 +20,7 @@ STATEMENTS_PER_EMAIL = 3
 
 
 def _queue(n, prefix):
-    with at(T0):
-        return [outbox_enqueue(key=f"{prefix}:{i}", kind="escalation_raised", to=["fran@example.com"],
-                               context={"case_ref": "C-000001", "client": "Dennis Hale", "reason": "Irate client",
-                                        "note": "Needs a call", "raised_by": "Fran", "case_path": "/cases/C-000001/"})
-                for i in range(n)]
+    return [queue_notice(f"{prefix}:{i}") for i in range(n)]
 
 
 def _statements_to_deliver(n, prefix):

@@ -13,10 +13,9 @@ from django.db import connection, transaction
 
 from notifications import tasks
 from notifications.models import OutboxMessage, OutboxStatus
-from notifications.outbox import outbox_enqueue
 from notifications.sweeps import outbox as outbox_sweep
 from notifications.sweeps import sweep_outbox
-from tests.notifications.conftest import T0, at
+from tests.notifications.conftest import T0, at, queue_notice
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,11 +24,7 @@ RECIPIENTS = [f"rep{i}@example.com" for i in range(6)]
 
 def _queue(per_recipient=5, recipients=RECIPIENTS):
     """Emails to each recipient in turn (rep0, rep1, ..., rep0, ...), keyed by recipient and number."""
-    with at(T0):
-        return [outbox_enqueue(key=f"{to}:{n}", kind="escalation_raised", to=[to],
-                               context={"case_ref": "C-000001", "client": "Dennis Hale", "reason": "Irate client",
-                                        "note": "Needs a call", "raised_by": "Fran", "case_path": "/cases/C-000001/"})
-                for n in range(per_recipient) for to in recipients]
+    return [queue_notice(f"{to}:{n}", to) for n in range(per_recipient) for to in recipients]
 
 
 def _backends():
