@@ -22,8 +22,8 @@ def _cases(n, *, now, owner, client, step, entered):
     tag = next(_counter)
     cases = Case.objects.bulk_create(
         [Case(client=client, owner=owner, summary="Bulk case", temperature="anxious", intake_temperature="anxious",
-              step=step, step_entered_at=entered, opened_at=entered, cadence_minutes=60, cadence_channel="phone",
-              reference=f"B{tag}-{i:06d}")
+              step=step, step_entered_at=entered, stall_clock_from=entered, opened_at=entered, cadence_minutes=60,
+              cadence_channel="phone", reference=f"B{tag}-{i:06d}")
          for i in range(n)], batch_size=1000)
     return cases
 

@@ -236,6 +236,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.intake_temperature = mood
         return ["temperature", "intake_temperature"]
     step_entered_at = models.DateTimeField(default=timezone.now)
+    # Where the stalled-case sweep counts this stay's time from: step_entered_at, except after a reopen into
+    # the step a supervisor's override closed the case from, where the time the case had already sat in it
+    # carries on (reopen: an override and a quick reopen would otherwise restart the clock of a stalling case).
+    stall_clock_from = models.DateTimeField(default=timezone.now)
     delivered_at = models.DateTimeField(null=True, blank=True, help_text="When the case reached deliver.")
     resolved_at = models.DateTimeField(null=True, blank=True)
     reopened_count = models.PositiveIntegerField(default=0)
@@ -272,7 +276,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
             # The team page's cases opened in a window (cases/metrics/dashboard.py).
             models.Index(fields=["opened_at"], include=["owner"], name="case_opened_window"),
             models.Index(
-                fields=["step_entered_at"],
+                fields=["stall_clock_from"],
                 name="case_stall_candidates",
                 condition=models.Q(step__in=[s.value for s in STALL_WATCH_STEPS])
                 & models.Q(stalled_flagged_at__isnull=True),
@@ -342,7 +346,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     # --- transitions: set only this row's columns ------------------------------------------------
     def _enter(self):
-        self.step_entered_at = timezone.now()
+        self.step_entered_at = self.stall_clock_from = timezone.now()
         self.stalled_flagged_at = None
 
     @transition(step, **_fsm(T.COMPLETE_IDENTIFY, conditions=[_no_gaps(identify_gaps)]))
@@ -384,7 +388,11 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def reopen(self, reason):
         """Back to plan, or to the step before plan a supervisor's override closed the case from."""
         target = T.REOPEN.target_for(self)
+        # Back in the step the override closed it from: the stall clock resumes where the override paused it
+        # (force_close), so the time it sat there before counts; while closed, it does not.
+        sat = self.resolved_at - self.stall_clock_from if target == self.closed_from_step else dt.timedelta(0)
         self._enter()
+        self.stall_clock_from -= sat
         self.delivery_ready = False
         self.resolved_at = None
         self.delivered_at = None
@@ -398,6 +406,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
     @transition(step, **_fsm(T.FORCE_CLOSE))
     def force_close(self, reason):
         self.closed_from_step = self.step
+        # The stall clock pauses (reopen resumes it), unless this stay was already flagged as stalled: that
+        # stall is escalated and counted, and a reopen starts a clock of its own.
+        paused = self.stall_clock_from if self.stalled_flagged_at is None else None
         self._enter()
+        self.stall_clock_from = paused or self.step_entered_at
         self.resolved_at = timezone.now()
         self.closed_by_override = True

@@ -274,14 +274,15 @@ def _send_item_overdue(case, item, now, *, due_at):
 # --- 6. Stalled case (partial index `case_stall_candidates`) ----------------------------------------
 def _stall_window(now):
     """Unflagged cases in a watched step (STALL_WATCH_STEPS: not yet acting) for longer than
-    STALLED_CASE_HOURS. The flag is cleared by the next transition."""
+    STALLED_CASE_HOURS by their stall clock (Case.stall_clock_from: the stay's start, less what the case sat
+    in the step before an override it was reopened from). The flag is cleared by the next transition."""
     cutoff = now - dt.timedelta(hours=settings.STALLED_CASE_HOURS)
     return dict(step__in=[s.value for s in STALL_WATCH_STEPS], stalled_flagged_at__isnull=True,
-                step_entered_at__lte=cutoff)
+                stall_clock_from__lte=cutoff)
 
 
 def stalled_case_candidates(now, limit):
-    return list(Case.objects.filter(**_stall_window(now)).order_by("step_entered_at", "id")
+    return list(Case.objects.filter(**_stall_window(now)).order_by("stall_clock_from", "id")
                 .values_list("pk", flat=True)[:limit])
 
 
@@ -293,7 +294,7 @@ def case_flag_stalled(case_id, now):
     if case is None:
         return False
     Case.objects.filter(pk=case.pk).update(stalled_flagged_at=now)
-    waited = duration(now - case.step_entered_at)
+    waited = duration(now - case.stall_clock_from)
     step = case.step_enum.label
     escalation = escalation_raise_system(
         case=case, reason=EscalationReason.STALLED,

@@ -244,7 +244,7 @@ def _promise(case, kind, due_at, **extra):
 def _sweep_disagreements(step, rep):
     now = timezone.now()
     pol = workflow.policy(step)
-    due = _case_in(step, rep, step_entered_at=now - dt.timedelta(days=3))
+    due = _case_in(step, rep, step_entered_at=now - dt.timedelta(days=3), stall_clock_from=now - dt.timedelta(days=3))
     soon = _case_in(step, rep)
     overdue_item = ActionItem.objects.create(case=due, description="Restore the backup", assignee=rep,
                                              due_at=now - dt.timedelta(minutes=5), created_by=rep)

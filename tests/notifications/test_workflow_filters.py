@@ -79,7 +79,7 @@ def test_items_on_a_case_outside_the_acting_steps_are_left_alone(rep, teammate, 
 @pytest.mark.django_db
 def test_a_case_past_the_stall_watch_steps_is_not_flagged(rep, dennis):
     case = planned_case(rep, dennis)  # manage_anxiety: acting, not watched
-    Case.objects.filter(pk=case.pk).update(step_entered_at=T0 - 48 * HOUR)
+    Case.objects.filter(pk=case.pk).update(step_entered_at=T0 - 48 * HOUR, stall_clock_from=T0 - 48 * HOUR)
 
     with at(T0 + HOUR):
         done = sweep_stalled_cases()

@@ -60,7 +60,8 @@ class Ledger(Ownership):
         self.now, self.trial, self.progress = now, trial, progress
         self.owner, self.co_owner = owner, None
         self.case = Case(client=client, owner=owner, summary=scenario.summary, temperature=intake,
-                         intake_temperature=intake, opened_at=opened_at, step_entered_at=opened_at)
+                         intake_temperature=intake, opened_at=opened_at, step_entered_at=opened_at,
+                         stall_clock_from=opened_at)
         self.step, self.t = Step.IDENTIFY, opened_at
         self.held_from = opened_at  # where the owner's part of the current stay began (cases.services.held)
         self.heap, self.seq = [], 0
@@ -287,7 +288,9 @@ class Ledger(Ownership):
         self.entries += 1
         stayed = (self.t - case.step_entered_at).total_seconds()  # as cases.services.transitions records it
         self.end_of_holding(src)
+        paused = case.stall_clock_from if spec is T.FORCE_CLOSE and not case.stalled_flagged_at else None
         case.step_entered_at, case.stalled_flagged_at = self.t, None
+        case.stall_clock_from = paused or self.t  # as Case.force_close pauses it (no demo case reopens from one)
         if spec is T.COMPLETE_MANAGE_ANXIETY:
             case.delivered_at = self.t
         elif spec is T.COMPLETE_DELIVER:
@@ -358,7 +361,7 @@ class Ledger(Ownership):
         if self.entries != entries or self.case.stalled_flagged_at:
             return
         self.case.stalled_flagged_at = self.t
-        waited = int((self.t - self.case.step_entered_at).total_seconds() // 3600)
+        waited = int((self.t - self.case.stall_clock_from).total_seconds() // 3600)
         escalation = self.escalate_system(ER.STALLED, f"Still in “{step.label}” after {waited} h "
                                                       f"(limit {settings.STALLED_CASE_HOURS} h).")
         escalation.stay_entered_at = self.case.step_entered_at  # one per stay (Escalation.stay_entered_at)
