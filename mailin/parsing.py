@@ -98,7 +98,7 @@ def _parse(raw, envelope_recipient):
         automatic=_automatic(msg, sender),
         references=tuple(_storable(r) for r in _references(msg)),
         failed_recipients=tuple((_storable(a), _storable(why)) for a, why in _failed_recipients(msg)),
-        return_path=parseaddr(path)[1] if (path := _raw_header(msg, "Return-Path")) else None,
+        return_path=_storable(parseaddr(path)[1]) if (path := _raw_header(msg, "Return-Path")) else None,
     )
 
 

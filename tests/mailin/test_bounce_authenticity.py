@@ -125,6 +125,20 @@ def test_a_full_delivery_report_sent_from_a_persons_mailbox_is_no_bounce(rep, de
     assert "sam.private@gmail.example" in receipt.message.note
 
 
+def test_a_report_whose_return_path_holds_a_nul_is_kept_refused_with_the_address_it_names(rep, dennis):
+    """Found by a probe: the Return-Path was the one header read without the parser's NUL guard, so the
+    refusal naming it could not be stored (PostgreSQL text holds no NUL): the IMAP sweep left the message in
+    the folder for ever, a provider's webhook answered 500 and posted it again."""
+    case, message, promise = emailed_update_kept(rep, dennis)
+
+    with at(T0 + 3 * HOUR):
+        receipt = mail_receive(_dsn(message.message_id, extra_headers="Return-Path: <sam\x00@gmail.example>\r\n"),
+                               provider="imap")
+
+    _assert_untouched(message, promise, case)
+    assert receipt.outcome == Outcome.REFUSED and "(sam@gmail.example)" in receipt.message.note
+
+
 def test_a_full_delivery_report_written_from_a_teammates_address_is_no_bounce(rep, teammate, dennis):
     case, message, promise = emailed_update_kept(rep, dennis)
 
