@@ -14,7 +14,8 @@ from ..text import LINE
 from ..workflow import Record, ensure_allows
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
 from .promises import (
-    agreement_from, allowed_due, open_next_status_update, pending_promise, pending_update_now, promise_move,
+    agreement_from, allowed_due, open_next_status_update, pending_update_now, promise_move,
+    standing_promise,
     promise_open, retime_beat, settle_if_overdue, status_update_due,
 )
 
@@ -44,6 +45,15 @@ def _agreement_if_moving(promise, new_due, agreed_channel, agreed_text, now):
         return None
     check_move(promise.kind, new_due, now=now, field="new_due_at")
     return agreement_from(agreed_channel, agreed_text)
+
+
+def _standing_estimate(case):
+    """The estimate promise the client holds (promises.standing_promise: pending, or broken by its deadline
+    with nothing opened after it), while the case still shows the range it came from. Found by an audit: after
+    a missed estimate a new range opened a fresh promise on the rep's word alone, and its arrival counted kept.
+    A new cycle whose estimate was not left standing (transitions._back_to_plan clears the range) starts
+    with a promise of its own."""
+    return standing_promise(case, PromiseKind.ETA) if case.eta_latest is not None else None
 
 
 def _range_told(case, promise, now):
@@ -139,7 +149,7 @@ def eta_set(*, user, case, earliest, latest, note="", agreed_channel="", agreed_
     if earliest < now.replace(second=0, microsecond=0):
         raise CaseRuleError("The earliest estimate cannot be in the past: it tells the client from when to "
                             "expect the fix.", field="eta_earliest")
-    promise = pending_promise(case, PromiseKind.ETA)
+    promise = _standing_estimate(case)
     asked = latest
     if promise is None or latest != promise.due_at:  # a new latest end: where it falls due (quiet hours)
         latest = allowed_due(case, PromiseKind.ETA, latest)
@@ -147,7 +157,13 @@ def eta_set(*, user, case, earliest, latest, note="", agreed_channel="", agreed_
     if (earliest, latest) != (case.eta_earliest, case.eta_latest):  # the range given before, sent again, stands
         check_eta_range(earliest, latest, now=now)
     note = require_text(note, field="note", message="", limit=LINE) if note else ""
-    agreement = _agreement_if_moving(promise, latest, agreed_channel, agreed_text, now)
+    if promise is not None and promise.due_at <= now:
+        # A missed estimate (broken by the sweep, or below by promise_move): the new latest end is still a
+        # deadline the client must agree to, within the horizon, as after a missed item's due time.
+        check_move(PromiseKind.ETA, latest, now=now, field="eta_latest")
+        agreement = agreement_from(agreed_channel, agreed_text)
+    else:
+        agreement = _agreement_if_moving(promise, latest, agreed_channel, agreed_text, now)
     earliest_moved = agreement is None and _range_told(case, promise, now) and earliest != case.eta_earliest
     if earliest_moved:
         # The range the client was given is what ETA honesty judges the arrival by: either end moves only

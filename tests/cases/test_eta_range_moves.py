@@ -1,13 +1,18 @@
 """The estimate range the client was given is what ETA honesty judges their fix's arrival by, so either
 end moves only with the client's agreement (cases.services.plan.eta_set), and the earliest end is never
-in the past. The first estimate, and a new one after the promised one broke, need no agreement."""
+in the past. The first estimate needs no agreement; a new one after the promised one broke needs it too, within
+the horizon (found by an audit: it opened a fresh promise on the rep's word alone, which its arrival kept, so a
+missed estimate became one broken and one kept promise, as a missed item's new time once did)."""
 import datetime as dt
 
 import pytest
 
+from django.conf import settings
+
 from cases import services
 from cases.errors import CaseRuleError
 from cases.models import CaseEvent, Channel, PromiseKind, PromiseStatus
+from notifications.sweeps.promises import sweep_broken_promises
 from tests.cases.metrics_support import H, T0, at, board, planned_and_agreed, reach_deliver
 
 M = dt.timedelta(minutes=1)
@@ -58,14 +63,31 @@ def test_an_early_arrival_stays_early_unless_the_client_agreed_a_new_range(rep, 
     assert (team.eta_early, team.eta_within, team.eta_late) == (1, 0, 0)
 
 
-def test_a_new_range_after_the_promised_one_broke_needs_no_agreement(rep, dennis):
-    case = planned_and_agreed(rep, dennis, T0)
+@pytest.mark.parametrize("swept", [False, True], ids=["before the sweep", "after the sweep broke it"])
+def test_a_new_range_after_the_promised_one_broke_needs_the_clients_word_within_the_horizon(rep, dennis, swept):
+    case = planned_and_agreed(rep, dennis, T0)  # between T0+1h and T0+5h
+    missed = case.promises.get(kind=PromiseKind.ETA)
+    if swept:
+        sweep_broken_promises(now=T0 + 5 * H + M)
 
     with at(T0 + 6 * H):
-        services.eta_set(user=rep, case=case, earliest=T0 + 7 * H, latest=T0 + 9 * H)
+        with pytest.raises(CaseRuleError) as refused:
+            services.eta_set(user=rep, case=case, earliest=T0 + 7 * H, latest=T0 + 9 * H)
+        assert refused.value.field == "agreed_channel"
+        too_far = T0 + 6 * H + dt.timedelta(days=settings.RENEGOTIATE_ETA_MAX_DAYS, hours=1)
+        with pytest.raises(CaseRuleError) as refused:
+            services.eta_set(user=rep, case=case, earliest=too_far - H, latest=too_far, **AGREED)
+        assert refused.value.field == "eta_latest"
+        case.refresh_from_db()
+        assert (case.eta_earliest, case.eta_latest) == (T0 + H, T0 + 5 * H)  # nothing changed by a refusal
 
-    assert case.promises.filter(kind=PromiseKind.ETA, status=PromiseStatus.BROKEN).count() == 1
-    assert case.promises.get(kind=PromiseKind.ETA, status=PromiseStatus.PENDING).due_at == T0 + 9 * H
+        services.eta_set(user=rep, case=case, earliest=T0 + 7 * H, latest=T0 + 9 * H, **AGREED)
+
+    missed.refresh_from_db()
+    assert missed.status == PromiseStatus.BROKEN  # the miss stands
+    new = case.promises.get(kind=PromiseKind.ETA, status=PromiseStatus.PENDING)
+    assert new.due_at == T0 + 9 * H and new.replaces == missed and new.agreed_text == AGREED["agreed_text"]
+    assert new.moved_count == missed.moved_count  # broken, not renegotiated: the miss counts, not a move
 
 
 def test_pulling_the_earliest_end_back_before_an_early_arrival_counts_as_a_renegotiation(rep, dennis):

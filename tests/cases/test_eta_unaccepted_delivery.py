@@ -192,13 +192,19 @@ def test_a_delivery_the_client_refused_and_a_supervisor_closed_keeps_no_estimate
 @pytest.mark.django_db
 def test_reopening_a_delivery_a_supervisor_closed_puts_its_estimate_back_with_its_deadline(rep, supervisor, dennis):
     """The override and a reopen in place of loose ends: the estimate stands again, and past its deadline
-    a new one cannot be given without it breaking first; the next arrival is late."""
+    a new one cannot be given without it breaking first, nor without the client's word; the next arrival is
+    late."""
     case = reach_deliver(planned_and_agreed(rep, dennis, T0), rep, T0 + 5 * H - 2 * MIN)
     with at(T0 + 5 * H - MIN):
         case = services.case_force_close(user=supervisor, case=case, reason="Client unreachable, closing for now")
     with at(T0 + 6 * H):
         case = services.case_reopen(user=rep, case=case, reason="The client still cannot send any mail")
-    case = reach_deliver(planned_again(case, rep, T0 + 6 * H, earliest=T0 + 7 * H, latest=T0 + 9 * H), rep, T0 + 8 * H)
+    with at(T0 + 6 * H), pytest.raises(CaseRuleError) as refused:
+        services.eta_set(user=rep, case=case, earliest=T0 + 7 * H, latest=T0 + 9 * H)
+    assert refused.value.field == "agreed_channel"
+    case = reach_deliver(planned_again(case, rep, T0 + 6 * H, earliest=T0 + 7 * H, latest=T0 + 9 * H,
+                                       agreed_channel="phone", agreed_text="The client agreed to tonight"),
+                         rep, T0 + 8 * H)
 
     assert eta_promises(case) == [(PromiseStatus.BROKEN, T0 + 5 * H), (PromiseStatus.KEPT, T0 + 9 * H)]
     assert verdicts() == (0, 0, 1)

@@ -116,9 +116,15 @@ def test_changing_the_eta_after_it_passed_records_it_broken_once(rep_client, rep
 
     with time_machine.travel(promise.due_at + dt.timedelta(minutes=30), tick=False):
         data = {"eta_earliest": local(dt.timedelta(hours=1)), "eta_latest": local(dt.timedelta(hours=3))}
+        alone = rep_client.post(url("eta", case), data)  # a new range after the miss needs the client's word
+        assert alone.status_code == 422 and "Say how the client agreed to the new deadline" in alone.content.decode()
+        assert data["eta_latest"] in alone.content.decode()  # what was typed is shown again
+        assert pending(case, PromiseKind.ETA) == promise
+        data.update(agreed_channel=Channel.PHONE, agreed_text="Dennis agreed to three more hours")
         first = rep_client.post(url("eta", case), data)
         rep_client.post(url("eta", case), data)
 
     assert first.status_code == 302
     _assert_broken_once(promise, owner=rep, supervisor=supervisor)
+    assert Promise.objects.get(replaces=promise).status == PromiseStatus.PENDING
     assert pending(case, PromiseKind.ETA).due_at > promise.due_at

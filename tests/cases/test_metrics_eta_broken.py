@@ -18,10 +18,12 @@ def verdicts():
 
 
 def given_again_after_the_deadline(rep, client):
-    """Estimate between T0+1h and T0+5h; at T0+6h, the promise past, a fresh range of T0+7h to T0+9h."""
+    """Estimate between T0+1h and T0+5h; at T0+6h, the promise past, a fresh range of T0+7h to T0+9h, which the
+    client agreed to (cases.services.plan.eta_set)."""
     case = planned_and_agreed(rep, client, T0)
     with at(T0 + 6 * H):
-        services.eta_set(user=rep, case=case, earliest=T0 + 7 * H, latest=T0 + 9 * H)
+        services.eta_set(user=rep, case=case, earliest=T0 + 7 * H, latest=T0 + 9 * H, agreed_channel="phone",
+                         agreed_text="The client agreed to tonight instead")
     return case
 
 
