@@ -32,6 +32,9 @@ from .text import mailbox_of
 from .status_links import excerpt, final_page_until, handler_first_name, resolved_grace
 
 RESOLVED_REFUSAL = "Your case is resolved, so there is nothing left to confirm here."
+# The timeline verb of a "Not yet" given in `deliver` (cases.services.client_word): the arrival it answers is
+# not accepted (cases.metrics.eta.arrival_rows reads it).
+SAID_NOT_YET = "client says it does not work yet"
 
 
 def attempt_key(case, started=None):

@@ -86,7 +86,8 @@ POLICIES = {
     Step.DELIVER: StepPolicy(
         Step.DELIVER, ("delivery", "updates"),
         _gather | {R.CADENCE, R.STATUS_UPDATE, R.RENEGOTIATION, R.DELIVERY},
-        live_promises=frozenset({PromiseKind.STATUS_UPDATE}), client_answers=True,
+        # The estimate too, put back by the client's "Not yet" (services.transitions.arrival_not_accepted).
+        live_promises=frozenset({PromiseKind.STATUS_UPDATE, PromiseKind.ETA}), client_answers=True,
         cadence_runs=True,  # the client is still owed updates until the delivery call: no parking here unseen
         hints={"items": _LOOSE_ENDS_HINT, "eta": "The case has reached delivery: the estimate is settled."},
     ),

@@ -43,6 +43,7 @@ from django.db.models import Case as SqlCase, F, Q, Value, When, Window
 from django.db.models.functions import Coalesce, RowNumber
 from django.utils.dateparse import parse_datetime
 
+from ..client_word import SAID_NOT_YET
 from ..models import CaseEvent, PromiseKind, PromiseStatus, Step
 from ..workflow import Transition
 
@@ -149,7 +150,7 @@ def _case_rows(case):
     """A case's arrivals at `deliver` with whether each went unaccepted, its estimates, and its ETA promises
     as (created_at, due_at, status, owner_id), each in time order."""
     events = case.events.order_by("created_at", "id")
-    moves = events.filter(Q(verb=ARRIVAL.label) | Q(from_step=Step.DELIVER)).exclude(from_step="")
+    moves = events.filter((Q(verb=ARRIVAL.label) | Q(from_step=Step.DELIVER)) & ~Q(from_step="") | Q(verb=SAID_NOT_YET))
     arrivals, sent_back = arrival_rows(moves.values_list("verb", "from_step", "created_at", "data__client_accepted"))
     estimates = [estimate_row(at, data)
                  for at, data in events.filter(verb=ESTIMATE_VERB).values_list("created_at", "data")]
@@ -158,18 +159,22 @@ def _case_rows(case):
     return arrivals, sent_back, estimates, promises
 
 
-def arrival_rows(moves, arrival_verb=ARRIVAL.label, accepted_verb=ACCEPTED.label, deliver=Step.DELIVER):
+def arrival_rows(moves, arrival_verb=ARRIVAL.label, accepted_verb=ACCEPTED.label, deliver=Step.DELIVER,
+                 not_yet_verb=SAID_NOT_YET):
     """(arrival times, whether each went unaccepted) from a case's transitions into and out of `deliver`,
     as (verb, from_step, at) or (verb, from_step, at, client_accepted) in time order: an arrival is
     unaccepted when the case left `deliver` after it some other way than the client's acceptance (loose
     ends, a supervisor's override), unless the move says the client accepted it (an override after the
-    client said "It works": the transition's `client_accepted`, services.transitions). The verbs are the
+    client said "It works": the transition's `client_accepted`, services.transitions), or as soon as the
+    client said "Not yet" to it (the event `not_yet_verb` among the moves). The verbs are the
     transitions' labels and `deliver` the step's value (a migration passes those of its day)."""
     arrivals, sent_back = [], []
     for verb, from_step, at, *accepted in moves:
         if verb == arrival_verb:
             arrivals.append(at)
             sent_back.append(False)
+        elif verb == not_yet_verb and arrivals:
+            sent_back[-1] = True
         elif from_step == deliver and verb != accepted_verb and not any(accepted) and arrivals:
             sent_back[-1] = True
     return arrivals, sent_back

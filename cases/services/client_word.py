@@ -8,7 +8,10 @@ CaseRuleError in the client's words, shown on their page.
   deliver gate is met once the rep's parts (prevention note, follow-up date) are there; the owner and
   co-owner are told at once (notice `client_confirmed`: the gate is met, or what is still missing). "Not yet", with
   the client's words, tells the owner and the co-owner (notice `client_not_yet`), and the case page
-  suggests loose ends. One answer per delivery attempt: asked again, it returns the recorded answer.
+  suggests loose ends. It is the client not accepting the delivery, at once: the arrival is no longer judged
+  unless it was late, and the estimate it kept stands again (transitions.arrival_not_accepted; found by an
+  audit: a case left in `deliver` after "Not yet" kept its "within" and its kept estimate for as long as the
+  rep did not send it back). One answer per delivery attempt: asked again, it returns the recorded answer.
   After the case closed from `deliver` without the client's answer, "Not yet" from a page still open from
   that stay (cases.client_word.late_word_attempt) is kept as that stay's answer, on the timeline, and the
   owner and co-owner are told (their supervisor when neither is active); the case stays closed (reopening
@@ -26,7 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..client_word import (
-    RESOLVED_REFUSAL, answer_refusal, attempt_key, closed_attempt_answer, current_answer, current_survey,
+    RESOLVED_REFUSAL, SAID_NOT_YET, answer_refusal, attempt_key, closed_attempt_answer, current_answer, current_survey,
     final_page_invitation, late_word_attempt, same_address, standing_choice, survey_refusal,
 )
 from ..errors import CaseRuleError
@@ -39,11 +42,11 @@ from ..selectors import supervisor_emails_for
 from ..status_links import LinkState, link_state
 from ..text import clean_text
 from ..workflow import MOVE_LABELS, Transition, is_closed
-from .common import event_record, lock_case
+from .common import event_record, lock_case, refresh_counters
 from .delivery import current_delivery
+from .transitions import arrival_not_accepted
 
 SAID_IT_WORKS = "client confirmed it works"
-SAID_NOT_YET = "client says it does not work yet"
 SAID_NOT_YET_AFTER_CLOSE = "client says it does not work, after the close"
 RATED = "client rated their satisfaction"
 SET_ASIDE = "client's rating set aside"
@@ -90,6 +93,10 @@ def client_delivery_answer(*, case, works, text="", attempt=""):
     else:
         event_record(case=case, actor=None, verb=SAID_NOT_YET, note=f"On their status page: “{text}”",
                      data={"client_answer": answer.pk, "by": ConfirmedBy.CLIENT})
+        arrival_not_accepted(case=case, user=None,
+                             note="The client said on their status page that it does not work yet: the estimate "
+                                  "stands again.")
+        refresh_counters(case)
         _tell_owner(case, answer)
     return answer, True
 

@@ -348,7 +348,8 @@ def _unaccepted_arrival(*, case, user, note):
         return None
     kept.case, kept.status = case, PromiseStatus.PENDING
     kept.kept_at = kept.closed_at = kept.reminded_at = None
-    kept.owner_id = promise_holder(kept.owner_id, case.owner_id, actor=user.pk, due_at=kept.due_at, now=timezone.now())
+    kept.owner_id = promise_holder(kept.owner_id, case.owner_id, actor=user.pk if user else None, due_at=kept.due_at,
+                                   now=timezone.now())
     kept.save(update_fields=["status", "kept_at", "closed_at", "reminded_at", "owner"])
     event_record(case=case, actor=user, verb="promise restored", note=note, data={"promise": kept.pk})
     return kept
@@ -360,17 +361,26 @@ def _loose_ends(*, case, user, reason):
     broken, at once, as the sweep would have broken it, if it has passed. Unless the client had said "It
     works" in that stay (the move's `client_accepted`, _record_transition): the delivery was accepted, its
     arrival's verdict and the estimate it kept stand, and the new plan needs a new estimate (_back_to_plan)."""
-    from .promises import settle_if_overdue
-
     move = case.events.filter(verb=Transition.LOOSE_ENDS.label).order_by("-created_at", "-id").first()
     if move is not None and move.data.get("client_accepted"):
         _back_to_plan(case=case, user=user, reason=reason)
         return
-    kept = _unaccepted_arrival(case=case, user=user,
-                               note=f"The client sent the delivery back ({reason}): the estimate stands again.")
+    arrival_not_accepted(case=case, user=user,
+                         note=f"The client sent the delivery back ({reason}): the estimate stands again.")
+    _back_to_plan(case=case, user=user, reason=reason)
+
+
+def arrival_not_accepted(*, case, user, note):
+    """The delivery the case arrived with is not accepted (loose ends; the client's "Not yet" on their status
+    page, user None, while the case is still in `deliver`): the arrival is no longer judged unless it was late,
+    and the estimate it kept stands again with its deadline (_unaccepted_arrival), broken at once, as the sweep
+    would break it, if that has passed; pending, the sweep watches it in `deliver` too (workflow.POLICIES)."""
+    from .promises import settle_if_overdue
+
+    kept = _unaccepted_arrival(case=case, user=user, note=note)
     if kept is not None:
         settle_if_overdue(case=case, promise=kept)
-    _back_to_plan(case=case, user=user, reason=reason)
+    return kept
 
 
 def _back_to_plan(*, case, user, reason):

@@ -36,8 +36,11 @@ def plan_ready(case, user, *, assignee=None, due_in=dt.timedelta(hours=3)):
 
 def agreed_if_standing(case):
     """The client's agreement when an estimate the client holds still stands (after loose ends, the one
-    the sent-back delivery had kept): moving it takes their word."""
-    standing = case.promises.filter(kind=PromiseKind.ETA, status=PromiseStatus.PENDING).exists()
+    the sent-back delivery had kept; or one whose deadline passed, broken): a new range takes their word
+    (cases.services.plan._standing_estimate)."""
+    latest = case.promises.filter(kind=PromiseKind.ETA).order_by("-id").first()
+    shown = type(case).objects.filter(pk=case.pk, eta_latest__isnull=False).exists()
+    standing = shown and latest is not None and latest.status in (PromiseStatus.PENDING, PromiseStatus.BROKEN)
     return AGREED_TO_NEW_RANGE if standing else {}
 
 

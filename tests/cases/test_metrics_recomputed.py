@@ -157,7 +157,8 @@ def edge_cases(reps, client):
         deliver(twice, reps[0], mood=Mood.DELIGHTED, follow_up_on=timezone.localdate(NOW) - dt.timedelta(days=1))
     talked = planned_and_agreed(reps[1], client, plan_at)
     with at(plan_at + 6 * H):
-        services.eta_set(user=reps[1], case=talked, earliest=plan_at + 7 * H, latest=plan_at + 9 * H)
+        services.eta_set(user=reps[1], case=talked, earliest=plan_at + 7 * H, latest=plan_at + 9 * H,
+                         **agreed_if_standing(talked))
     talked = reach_deliver(talked, reps[1], plan_at + 8 * H)
     with at(plan_at + 8 * H):
         talked = deliver(talked, reps[1], mood=Mood.SATISFIED)
