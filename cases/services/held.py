@@ -7,9 +7,12 @@ whole stays (CaseEvent.step_seconds).
 Where a part begins is read from the timeline (the case's latest change of owner in the stay), the same
 rule `parts_from_timeline` applies to a whole timeline: the migration that brought HeldStay in fills the
 past with it, and the tests compare the two."""
+import datetime as dt
+
 from django.db.models import Exists, OuterRef
 
-from ..models import CaseEvent, HeldStay
+from ..models import CaseEvent, Escalation, EscalationReason, HeldStay
+from ..workflow import Transition
 
 OPENED = "opened"  # a case's first event (cases.services.intake, client_mail.case_open_from_mail)
 OWNER_CHANGES = CaseEvent.OWNER_CHANGES
@@ -46,14 +49,39 @@ def _held_since(case, entered):
 
 
 def longest_holder(case, now):
-    """The rep who has held `case` longest in its current stay, up to `now` (their parts added up, the
-    current owner's running part included; a tie goes to the current owner): whom a stall is counted
-    for, so a case handed on just before the stall sweep sees it stays on the rep who let it sit."""
+    """The rep who has held `case` longest in the time its stall clock counts, up to `now` (their parts added
+    up, the current owner's running part included; a tie goes to the current owner): whom a stall is counted
+    for, so a case handed on just before the stall sweep sees it stays on the rep who let it sit. That time
+    is the current stay, and the stays in the step that overrides closed before a reopen carried the clock
+    on (stays_on_the_stall_clock)."""
     held = {case.owner_id: max(0.0, (now - _held_since(case, case.step_entered_at)).total_seconds())}
-    for owner_id, seconds in HeldStay.objects.filter(case=case, entered_at=case.step_entered_at,
+    for owner_id, seconds in HeldStay.objects.filter(case=case, entered_at__in=stays_on_the_stall_clock(case),
                                                      step=case.step).values_list("owner_id", "seconds"):
         held[owner_id] = held.get(owner_id, 0.0) + seconds
     return max(held, key=lambda owner_id: (held[owner_id], owner_id == case.owner_id))
+
+
+def stays_on_the_stall_clock(case, most=50):
+    """When each stay began whose time the case's stall clock counts (Case.stall_clock_from): the current one
+    and, back from it, each stay in the same step that a supervisor's override closed and a reopen came back
+    from with the clock carried on (Case.reopen: unless that stay had been flagged as stalled, which its
+    stall escalation records). Found by an audit: a stall after an override, a reopen and a handoff was
+    counted for the rep who took the case on last, not the one who let it sit before the override."""
+    stays, entered = [case.step_entered_at], case.step_entered_at
+    if case.stall_clock_from >= entered:
+        return stays
+    moves = CaseEvent.objects.filter(case=case).exclude(from_step="").order_by("-created_at", "-id")
+    while len(stays) < most:
+        into, closed = (list(moves.filter(created_at__lte=entered)[:2]) + [None, None])[:2]
+        if (into is None or closed is None or into.created_at != entered or into.verb != Transition.REOPEN.label
+                or closed.verb != Transition.FORCE_CLOSE.label or closed.from_step != case.step
+                or closed.step_seconds is None):
+            break
+        entered = closed.created_at - dt.timedelta(seconds=closed.step_seconds)
+        if Escalation.objects.filter(case=case, reason=EscalationReason.STALLED, stay_entered_at=entered).exists():
+            break  # flagged before the override: the reopen after it started a clock of its own
+        stays.append(entered)
+    return stays
 
 
 def parts_from_timeline(events):

@@ -102,3 +102,68 @@ def test_a_reopen_into_another_step_than_the_override_closed_from_starts_a_clock
         done = sweep_stalled_cases()
 
     assert (early, done) == (0, 1)
+
+
+@pytest.mark.django_db
+def test_a_stall_carried_over_an_override_is_counted_for_the_rep_who_let_the_case_sit(
+        rep, other_rep, supervisor, dennis):
+    """Found by an audit: the rep who held the case 20 hours before the override, not the one who took it on
+    after the reopen, is the one it stalled with (cases.services.held.longest_holder)."""
+    with at(T0):
+        case = open_case(rep, dennis)
+    case = _override_and_reopen(case, supervisor, rep, closed_at=T0 + 20 * HOUR, reopened_at=T0 + 20 * HOUR + MIN)
+    with at(T0 + 21 * HOUR):
+        handoff = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="Away for the week")
+        services.handoff_accept(user=other_rep, handoff=handoff, client_informed=True)
+
+    with at(T0 + 24 * HOUR + 2 * MIN):
+        assert sweep_stalled_cases() == 1
+
+    stall = _stalls(case).get()
+    assert stall.case_owner == rep  # 21 hours in identify, against other_rep's 3
+    assert Case.objects.get(pk=case.pk).owner == other_rep
+
+
+@pytest.mark.django_db
+def test_the_rep_who_took_a_case_on_after_an_earlier_stall_was_counted_is_counted_for_the_next_one(
+        rep, other_rep, supervisor, dennis):
+    """The stay flagged before the override was escalated and counted for its holder; the reopen starts a
+    clock of its own, and only the time after it is weighed."""
+    with at(T0):
+        case = open_case(rep, dennis)
+    with at(T0 + 25 * HOUR):
+        assert sweep_stalled_cases() == 1
+    reopened = T0 + 26 * HOUR
+    case = _override_and_reopen(case, supervisor, rep, closed_at=T0 + 25 * HOUR + MIN, reopened_at=reopened)
+    with at(reopened + HOUR):
+        handoff = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="Away for the week")
+        services.handoff_accept(user=other_rep, handoff=handoff, client_informed=True)
+
+    with at(reopened + 24 * HOUR + MIN):
+        assert sweep_stalled_cases() == 1
+
+    first, second = _stalls(case)
+    assert (first.case_owner, second.case_owner) == (rep, other_rep)
+
+
+@pytest.mark.django_db
+def test_a_clock_carried_over_two_overrides_weighs_only_the_stays_since_the_last_stall_counted(
+        rep, other_rep, supervisor, dennis):
+    with at(T0):
+        case = open_case(rep, dennis)
+    with at(T0 + 25 * HOUR):
+        assert sweep_stalled_cases() == 1  # the first stay: escalated and counted for rep
+    case = _override_and_reopen(case, supervisor, rep, closed_at=T0 + 25 * HOUR + MIN, reopened_at=T0 + 26 * HOUR)
+    case = _override_and_reopen(case, supervisor, rep, closed_at=T0 + 30 * HOUR, reopened_at=T0 + 30 * HOUR + MIN)
+    with at(T0 + 31 * HOUR):
+        handoff = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="Away for the week")
+        services.handoff_accept(user=other_rep, handoff=handoff, client_informed=True)
+
+    with at(T0 + 50 * HOUR):  # 4 h before the second override and 19 h 59 min since the reopen
+        early = sweep_stalled_cases()
+    with at(T0 + 50 * HOUR + 2 * MIN):
+        done = sweep_stalled_cases()
+
+    assert (early, done) == (0, 1)
+    first, second = _stalls(case)
+    assert (first.case_owner, second.case_owner) == (rep, other_rep)  # 19 h against rep's 4 h 59 min
