@@ -338,8 +338,6 @@ def action_item_hand_back(*, user, item, note):
     now = timezone.now()
     item.handback_at, item.handback_note = now, note
     item.save(update_fields=["handback_at", "handback_note"])
-    event_record(case=case, actor=user, verb="action item handed back", note=f"{item.description}: {note}",
-                 data={"item": item.pk})
     # While the owner has not answered, the promise is theirs (the teammate said they cannot keep it), if
     # there is time to pass it on (promise_holder); one about to break stays on the teammate's count,
     # unless someone else gave them the item less than HANDOVER_MIN_MINUTES ago: a promise the owner could
@@ -347,6 +345,12 @@ def action_item_hand_back(*, user, item, note):
     # themselves (while they owned the case, say, just before it changed hands) is not: its promise stays.
     given_lately = (item.assigned_at is not None and item.assigned_by_id != user.pk
                     and now - item.assigned_at < dt.timedelta(minutes=settings.HANDOVER_MIN_MINUTES))
+    promise = pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item)
+    # Whom a decline gives the promise back to, however close its deadline (_held_before_handback): the
+    # teammate, when they held it with the time the cutoff promises.
+    held = promise.owner_id if promise and promise.owner_id == user.pk and not given_lately else None
+    event_record(case=case, actor=user, verb=HANDED_BACK, note=f"{item.description}: {note}",
+                 data={"item": item.pk, "held_by": held})
     _pass_promise(case, item, to=case.owner, actor=user, now=now, returned=given_lately)
     from ..formatting import case_context
 
@@ -389,6 +393,20 @@ def handback_changed_since(item, handback_shown):
             f"“{note}”. Your answer was not saved: read their reason, then send it again.")
 
 
+HANDED_BACK = "action item handed back"
+
+
+def _held_before_handback(case, item, teammate):
+    """Whether `teammate` held the item's promise when they handed it back, with the time the cutoff promises
+    (the hand-back's event says): a decline returns it to them however close its deadline is now. Found by an
+    audit: handed back just outside HANDOVER_MIN_MINUTES and declined just inside, the teammate kept the work
+    and the owner the count. One the owner held all along (given too late to pass on), or one given to the
+    teammate less than HANDOVER_MIN_MINUTES before they handed it back, follows the cutoff as before."""
+    handed = (case.events.filter(verb=HANDED_BACK, data__item=item.pk).order_by("-created_at", "-id")
+              .values_list("data__held_by", flat=True).first())
+    return handed == teammate.pk
+
+
 @transaction.atomic
 def action_item_answer_hand_back(*, user, item, accept, note="", handback_shown=None):
     """The owner answers a hand-back: accepting takes the item back (the owner then reassigns or cancels
@@ -413,9 +431,10 @@ def action_item_answer_hand_back(*, user, item, accept, note="", handback_shown=
         item.save(update_fields=["handback_at", "handback_note", "assignee", "assigned_at", "assigned_by"])
         _pass_promise(case, item, to=case.owner, actor=user, now=now)
         verb = "hand-back accepted"
-    else:  # the teammate keeps the work, and its promise again if there is time to pass it back
+    else:  # the teammate keeps the work, and the promise they held before handing it back
         item.save(update_fields=["handback_at", "handback_note"])
-        _pass_promise(case, item, to=teammate, actor=user, now=now)
+        _pass_promise(case, item, to=teammate, actor=user, now=now,
+                      returned=_held_before_handback(case, item, teammate))
         verb = "hand-back declined"
         tell_of_move(case=case, people=[teammate], actor=user, key=f"handback-declined:{item.pk}:{now.timestamp()}",
                      headline=f"Your hand-back was declined: you keep “{item.description[:80]}”", note=note)

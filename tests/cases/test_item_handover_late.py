@@ -159,6 +159,44 @@ def test_a_declined_hand_back_returns_the_promise_to_the_teammate_with_time_to_k
 
 
 @override_settings(HANDOVER_MIN_MINUTES=60)
+def test_a_hand_back_declined_just_inside_the_cutoff_returns_the_promise_to_the_teammate_who_held_it(
+        rep, other_rep, dennis, frozen):
+    """Found by an audit: handed back 5 seconds outside the cutoff (the promise goes to the owner) and declined
+    10 seconds later, inside it: the teammate keeps the work, and the promise they held goes back with it."""
+    case, item = _item_due_in(rep, dennis, 180)
+    _give(item, rep, other_rep)
+    frozen.move_to(NOW + dt.timedelta(minutes=120) - dt.timedelta(seconds=5))
+    services.action_item_hand_back(user=other_rep, item=item, note="I have no access to that host")
+    assert _promise(item).owner == rep
+    frozen.move_to(NOW + dt.timedelta(minutes=120) + dt.timedelta(seconds=5))
+    item.refresh_from_db()
+
+    services.action_item_answer_hand_back(user=rep, item=item, accept=False, note="You have the keys now")
+    frozen.move_to(NOW + dt.timedelta(minutes=181))
+    SWEEPS["broken_promises"]()
+
+    promise = _promise(item)
+    assert promise.status == PromiseStatus.BROKEN and promise.owner == other_rep
+    assert row(metrics.team_dashboard(days=7, now=timezone.now()), other_rep).broken == 1
+
+
+@override_settings(HANDOVER_MIN_MINUTES=60)
+def test_an_item_given_lately_handed_back_and_declined_keeps_its_promise_on_the_owner(rep, other_rep, dennis, frozen):
+    """The owner cannot use a decline to put on a teammate a promise the cutoff kept off them: given 62 minutes
+    before its deadline and handed straight back, the promise is the owner's, and declining leaves it so."""
+    case, item = _item_due_in(rep, dennis, 62)
+    _give(item, rep, other_rep)
+    frozen.move_to(NOW + dt.timedelta(minutes=3))
+    services.action_item_hand_back(user=other_rep, item=item, note="I have no access to that host")
+    frozen.move_to(NOW + dt.timedelta(minutes=4))
+    item.refresh_from_db()
+
+    services.action_item_answer_hand_back(user=rep, item=item, accept=False, note="You have the keys now")
+
+    assert _promise(item).owner == rep
+
+
+@override_settings(HANDOVER_MIN_MINUTES=60)
 def test_an_item_given_just_outside_the_cutoff_and_handed_straight_back_returns_its_promise_to_the_owner(
         rep, other_rep, dennis, frozen):
     """Given 62 minutes before its deadline (the promise goes along), handed back 3 minutes later: the
