@@ -61,6 +61,14 @@ def _beats(case, instant, n):
     return moved.astimezone(dt.timezone.utc)
 
 
+def slot_opens(case, promise):
+    """When the beat of the status-update `promise` opens: one interval of the cadence before its deadline,
+    on the client's clock for a cadence of whole days (_beats). An update from then to the deadline keeps
+    it and keeps the rhythm; one before is an extra (services.updates). Found by an audit: 24 hours back
+    across the spring change reached into the day before, and an update before Saturday's slot kept Sunday's."""
+    return _beats(case, promise.due_at, -1)
+
+
 def handover_cutoff(*, new_holder, actor, now):
     """Who holds a promise when its work changes hands (an item given to a teammate or taken back, a case
     handed over or reassigned): the new holder takes a promise due after the returned instant, and the

@@ -24,7 +24,7 @@ from .common import (
 from .irate import apply_irate_rule
 from .promises import (
     Agreement, next_beat_due, open_next_status_update, pending_promise, pending_update_now, promise_fulfil,
-    promise_move, retime_beat, settle_if_overdue, status_update_due,
+    promise_move, retime_beat, settle_if_overdue, slot_opens, status_update_due,
 )
 
 MAX_BACKDATE = timezone.timedelta(minutes=30)
@@ -91,13 +91,12 @@ def status_update_log(*, user, case, summary, channel, client_mood, given_at=Non
         # back to before it, but logged after, was late when it was recorded.
         late_but_dated_early = promise.status == PromiseStatus.BROKEN and given_at <= promise.due_at
         promise_fulfil(promise=promise, at=now if late_but_dated_early else given_at, actor=user)
-        interval = timezone.timedelta(minutes=case.cadence_minutes or 0)
         if promise.status == PromiseStatus.BROKEN:
             # Late: the rhythm starts again from when the update was logged, not the time it was dated
             # (10:12, logged at 10:40 on a 15-minute cadence, re-timed the next beat to 10:30, already
             # passed: one missed update was broken twice; found by a review).
             start = now
-        elif promise.due_at - interval <= given_at <= promise.due_at:
+        elif case.cadence_minutes and slot_opens(case, promise) <= given_at <= promise.due_at:
             start = promise.due_at
     if beat is not None:  # a cadence after this late update, as the next one opened by it would be
         due_at = status_update_due(case, start) if case.cadence_minutes else beat.due_at
@@ -125,10 +124,9 @@ def _is_extra(case, promise, given_at, **as_of):
     already logged was logged."""
     if promise is None or not case.cadence_minutes or promise.due_at <= given_at:
         return False
-    interval = timezone.timedelta(minutes=case.cadence_minutes)
-    if given_at < promise.due_at - interval:
+    if given_at < slot_opens(case, promise):
         return True
-    return _heard_since(case, given_at - interval / 2, **as_of)
+    return _heard_since(case, given_at - timezone.timedelta(minutes=case.cadence_minutes) / 2, **as_of)
 
 
 def update_would_keep(case, promise, at):
@@ -372,8 +370,7 @@ def _keep_on_time(*, case, promise, later, beat, actor, now):
     promise_fulfil(promise=promise, at=later.given_at, actor=actor)
     later.kept_promise = promise
     if _live(case):
-        interval = timezone.timedelta(minutes=case.cadence_minutes)
-        start = promise.due_at if promise.due_at - interval <= later.given_at else later.given_at
+        start = promise.due_at if slot_opens(case, promise) <= later.given_at else later.given_at
         due_at = status_update_due(case, start)
         if beat is not None:
             retime_beat(case=case, beat=beat, due_at=due_at, actor=actor, answered=True, now=now)

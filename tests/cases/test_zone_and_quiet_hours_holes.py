@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from cases import services
 from cases.errors import CaseRuleError
-from cases.models import Case, CaseEvent, Client, Promise, PromiseKind, PromiseStatus, Step
+from cases.models import Case, CaseEvent, Channel, Client, Mood, Promise, PromiseKind, PromiseStatus, Step
 from cases.schedule import in_quiet_hours
 from cases.services.promises import status_update_due
 from cases.workflow import COMPLETE_TRANSITIONS
@@ -142,6 +142,36 @@ def test_a_daily_update_keeps_its_day_across_the_autumn_clock_change(db, rep):
     assert status_update_due(case, saturday.astimezone(dt.UTC)) == dt.datetime(2025, 10, 26, 7, 0, tzinfo=london)
     week_before = dt.datetime(2025, 10, 18, 7, 0, tzinfo=london)
     assert status_update_due(case, week_before.astimezone(dt.UTC)) == dt.datetime(2025, 10, 19, 7, 0, tzinfo=london)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("thursday", [dt.date(2025, 3, 20), dt.date(2025, 3, 27)],
+                         ids=["the week before", "the week the clocks go forward"])
+def test_an_update_before_the_days_slot_stays_an_extra_on_the_day_the_clocks_go_forward(rep, dennis, thursday):
+    """Found by an audit: a daily slot's beat opened a fixed 24 hours before it, so on the 23-hour Sunday an
+    update at 09:30 on Saturday, before Saturday's own 10:00, kept Sunday's promise a day early
+    (promises.slot_opens: the client's clock, as the slots themselves)."""
+    london = zoneinfo.ZoneInfo("Europe/London")
+
+    def local(day, hour, minute=0):
+        return dt.datetime.combine(thursday + dt.timedelta(days=day), dt.time(hour, minute), tzinfo=london)
+
+    def log(when):
+        with time_machine.travel(when, tick=False):
+            return services.status_update_log(user=rep, case=case, summary="Mail back in 2 hours",
+                                              channel=Channel.PHONE, client_mood=Mood.ANXIOUS)
+
+    with time_machine.travel(local(0, 10), tick=False):
+        case = advance_to(open_case(rep, dennis), Step.PLAN, rep)
+        services.cadence_set(user=rep, case=case, minutes=24 * 60, channel=Channel.PHONE)
+    assert not log(local(0, 21)).extra  # keeps Friday's 10:00
+    assert not log(local(1, 10, 30)).extra  # keeps Saturday's 10:00
+
+    early = log(local(2, 9, 30))
+
+    assert early.extra and early.kept_promise is None
+    pending = case.promises.get(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
+    assert pending.due_at == local(3, 10)  # Sunday's 10:00, still to keep
 
 
 def _waiting_on_a_lock(timeout=10):
