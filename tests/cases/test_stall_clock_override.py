@@ -34,6 +34,12 @@ def _override_and_reopen(case, supervisor, rep, *, closed_at, reopened_at):
                                     reason="The client called back with the same fault")
 
 
+def _hand_over(case, rep, other_rep, when):
+    with at(when):
+        handoff = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="Away for the week")
+        services.handoff_accept(user=other_rep, handoff=handoff, client_informed=True)
+
+
 @pytest.mark.django_db
 def test_an_override_and_an_immediate_reopen_do_not_restart_the_stall_clock(rep, supervisor, dennis):
     with at(T0):
@@ -112,9 +118,7 @@ def test_a_stall_carried_over_an_override_is_counted_for_the_rep_who_let_the_cas
     with at(T0):
         case = open_case(rep, dennis)
     case = _override_and_reopen(case, supervisor, rep, closed_at=T0 + 20 * HOUR, reopened_at=T0 + 20 * HOUR + MIN)
-    with at(T0 + 21 * HOUR):
-        handoff = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="Away for the week")
-        services.handoff_accept(user=other_rep, handoff=handoff, client_informed=True)
+    _hand_over(case, rep, other_rep, T0 + 21 * HOUR)
 
     with at(T0 + 24 * HOUR + 2 * MIN):
         assert sweep_stalled_cases() == 1
@@ -135,9 +139,7 @@ def test_the_rep_who_took_a_case_on_after_an_earlier_stall_was_counted_is_counte
         assert sweep_stalled_cases() == 1
     reopened = T0 + 26 * HOUR
     case = _override_and_reopen(case, supervisor, rep, closed_at=T0 + 25 * HOUR + MIN, reopened_at=reopened)
-    with at(reopened + HOUR):
-        handoff = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="Away for the week")
-        services.handoff_accept(user=other_rep, handoff=handoff, client_informed=True)
+    _hand_over(case, rep, other_rep, reopened + HOUR)
 
     with at(reopened + 24 * HOUR + MIN):
         assert sweep_stalled_cases() == 1
@@ -155,9 +157,7 @@ def test_a_clock_carried_over_two_overrides_weighs_only_the_stays_since_the_last
         assert sweep_stalled_cases() == 1  # the first stay: escalated and counted for rep
     case = _override_and_reopen(case, supervisor, rep, closed_at=T0 + 25 * HOUR + MIN, reopened_at=T0 + 26 * HOUR)
     case = _override_and_reopen(case, supervisor, rep, closed_at=T0 + 30 * HOUR, reopened_at=T0 + 30 * HOUR + MIN)
-    with at(T0 + 31 * HOUR):
-        handoff = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="Away for the week")
-        services.handoff_accept(user=other_rep, handoff=handoff, client_informed=True)
+    _hand_over(case, rep, other_rep, T0 + 31 * HOUR)
 
     with at(T0 + 50 * HOUR):  # 4 h before the second override and 19 h 59 min since the reopen
         early = sweep_stalled_cases()
