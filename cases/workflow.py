@@ -57,6 +57,9 @@ class StepPolicy:
     # The plan's gate is behind: an action item added or changed here needs an owner and a due time at
     # once (its promise opens with it), where the plan step lets a draft wait for them until its gate.
     items_promised: bool = False
+    # Identify's gate is behind: a concern added or edited here is saved whole (what is wrong, its impact, how
+    # the client feels), where identify lets one wait incomplete until its gate (services.intake).
+    concerns_whole: bool = True
     cadence_runs: bool = False  # a logged status update opens the next status-update promise
     stall_watch: bool = False  # the stalled-case sweep watches this step
     closed: bool = False
@@ -74,7 +77,8 @@ _plan = _gather | _ACTING
 _live_plan = frozenset({PromiseKind.STATUS_UPDATE, PromiseKind.ACTION_ITEM, PromiseKind.ETA})
 
 POLICIES = {
-    Step.IDENTIFY: StepPolicy(Step.IDENTIFY, ("concerns", "temperature"), _EARLY, stall_watch=True),
+    Step.IDENTIFY: StepPolicy(Step.IDENTIFY, ("concerns", "temperature"), _EARLY, concerns_whole=False,
+                              stall_watch=True),
     Step.ACKNOWLEDGE: StepPolicy(Step.ACKNOWLEDGE, ("ack",), _ack, stall_watch=True),
     Step.RECOMMIT: StepPolicy(Step.RECOMMIT, ("recommit",), _recommit, stall_watch=True),
     Step.GATHER: StepPolicy(Step.GATHER, ("facts", "root"), _gather, stall_watch=True),

@@ -19,7 +19,7 @@ from ..schedule import has_allowed_time, quiet_widened
 from ..search import search_refresh
 from ..selectors import is_team_address
 from ..text import LINE, clean_text, is_copy, limit_of, normalise, require_substance
-from ..workflow import Record, ensure_allows
+from ..workflow import Record, ensure_allows, policy
 from .common import (
     assign_reference, display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text,
 )
@@ -368,12 +368,28 @@ def case_open(*, user, client, summary, temperature, concern=None):
     return case
 
 
+_PART_FIELDS = {"what is wrong": "description", "how this affects the client's life or business": "impact",
+                "how the client feels": "feeling"}
+
+
+def _ensure_whole(case, concern):
+    """Past identify's gate (workflow: concerns_whole), a concern is added and kept whole: found by an audit,
+    a concern emptied of its impact after the gate, or one added in gather with a description alone, left
+    the case in a state the gate refuses, and nothing checked it again."""
+    missing = concern.missing_parts()
+    if missing and policy(case.step).concerns_whole:
+        raise CaseRuleError(f"The concerns were identified before “{case.step_enum.label}”: a concern here needs "
+                            f"{', '.join(missing)} too.", field=_PART_FIELDS[missing[0]])
+
+
 def _concern_create(*, user, case, description="", impact="", impact_deadline=None, feeling=""):
     description, impact, feeling = _concern_fields(description, impact, feeling)
     if not (description or impact or feeling):
         raise CaseRuleError("Describe the concern before saving it.", field="description")
-    concern = Concern.objects.create(case=case, description=description, impact=impact,
-                                     impact_deadline=impact_deadline, feeling=feeling, created_by=user)
+    concern = Concern(case=case, description=description, impact=impact, impact_deadline=impact_deadline,
+                      feeling=feeling, created_by=user)
+    _ensure_whole(case, concern)
+    concern.save(force_insert=True)
     missing = concern.missing_parts()
     ensure_notes_stay_own(case)
     event_record(case=case, actor=user, verb="concern added", note=description,
@@ -402,6 +418,7 @@ def concern_update(*, user, concern, description, impact, impact_deadline=None, 
     concern.description, concern.impact, concern.feeling = _concern_fields(description, impact, feeling)
     if not (concern.description or concern.impact or concern.feeling):
         raise CaseRuleError("A concern cannot be emptied; describe it.", field="description")
+    _ensure_whole(case, concern)
     concern.impact_deadline = impact_deadline
     concern.save(update_fields=["description", "impact", "feeling", "impact_deadline"])
     ensure_notes_stay_own(case)
