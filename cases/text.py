@@ -91,7 +91,12 @@ def _look_alikes():
                 a, b = root(ch), root(other)
                 if a != b:
                     parent[max(a, b)] = min(a, b)
-    return {ch: root(ch) for ch in parent}
+
+    def final(ch):  # a group's lowest may be a capital ("W" for Lisu "ꓪ"): words are compared casefolded
+        low = root(ch).casefold()
+        return root(low) if len(low) == 1 else low
+
+    return {ch: final(ch) for ch in parent}
 
 
 # Scripts written without spaces between words (Chinese, Japanese kana): each character is a word of its
@@ -137,8 +142,12 @@ def _cores(text):
             else:
                 run.append(alike.get(ch, ch))
         cores.extend([*_pairs(letters), "".join(run)])
-    # A word of one letter repeated is that letter ("xx yy zz" says what "x y z" says; found by an audit).
-    return [core[0] if len(set(core)) == 1 else core for core in cores if core]
+    # A word that is one shorter run repeated is that run: "xx yy zz" says what "x y z" says, and "down-down-down"
+    # what "down" says (found by audits: the letter first, then whole words joined by punctuation).
+    return [_REPEATED.sub(r"\1", core) for core in cores if core]
+
+
+_REPEATED = re.compile(r"^(.+?)\1+$", re.DOTALL)
 
 
 def _pairs(letters):

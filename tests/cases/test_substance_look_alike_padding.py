@@ -6,7 +6,7 @@ import pytest
 
 from cases.errors import CaseRuleError
 from cases.services.common import coach_warnings
-from cases.text import normalise, require_substance
+from cases.text import is_copy, normalise, require_substance
 
 
 def _has_substance(text):
@@ -45,3 +45,26 @@ def test_the_coach_sees_through_invisible_marks(text):
     clean = normalise(text)
     assert [w["code"] for w in coach_warnings(clean, "acknowledgement")] == \
         [w["code"] for w in coach_warnings("That is company policy", "acknowledgement")] != []
+
+
+@pytest.mark.parametrize("text", [
+    "Down ꓓꓳꓪꓠ ꓓown",  # Lisu capitals that look like Latin ones: one word in three cases
+    "down down-down down-down-down", "fine fine-fine fine.fine.fine", "ok-ok-ok okay-okay fine",
+])
+def test_one_word_in_look_alike_capitals_or_repeated_and_joined_is_one_word(text):
+    """Found by an audit: look-alike capitals were compared with lower-case letters and never met them, and a
+    word repeated and joined by punctuation counted as a new word each time."""
+    assert not _has_substance(text)
+
+
+CONCERN = "Website and business email have been down since the host's overnight upgrade"
+
+
+@pytest.mark.parametrize("copy", [
+    "ꓪebsite ꓮnd ꓐusiness ꓰmail ꓧave ꓐeen ꓓown ꓢince ꓔhe ꓧost's ꓳvernight ꓴpgrade",
+    "Website-Website and-and business-business email-email have-have been-been down-down since-since the-the "
+    "host's-host's overnight-overnight upgrade-upgrade",
+])
+def test_the_concern_in_look_alike_capitals_or_with_each_word_doubled_is_a_copy(copy):
+    assert is_copy(copy, [CONCERN])
+    assert not is_copy("I understand your shop lost its orders overnight and how worrying that is", [CONCERN])
