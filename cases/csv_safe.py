@@ -6,7 +6,7 @@ as text instead of running (OWASP "CSV injection"). Numbers pass through as numb
 formula. Every CSV the app hands out goes through `csv_safe`/`safe_row` (or `streaming_csv_response`)."""
 import csv
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -46,3 +46,17 @@ def streaming_csv_response(filename, header, rows):
     response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def csv_refused(form, fields=None):
+    """400, in words, when a download was asked for with a filter or window its page shows an error for
+    (`fields`: those that decide what the file holds; all when None): found by an audit, a CSV asked for
+    "owner=abc" or "days=5" left the bad value out and handed over a wider table without a word.
+    None when nothing stands in the way."""
+    errors = {name: errs for name, errs in form.errors.items() if fields is None or name in fields}
+    if not errors:
+        return None
+    said = "; ".join(f"{form.fields[name].label or name}: {' '.join(errs)}" if name in form.fields else " ".join(errs)
+                     for name, errs in errors.items())
+    return HttpResponseBadRequest(f"The download was not made. {said} Go back to the page, correct it, and "
+                                  "download again.\n", content_type="text/plain; charset=utf-8")

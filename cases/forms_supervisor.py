@@ -123,6 +123,18 @@ class WindowForm(forms.Form):
         self.is_valid()
         return DEFAULT_WINDOW_DAYS if "days" in self.errors else self.cleaned_data["days"]
 
+    def showing(self, days):
+        """This form drawn again for the window `days` the page shows (a value that was not one, or none, was
+        asked for), its errors kept beside the picker."""
+        data = self.data.copy()
+        data["days"] = str(days)
+        shown = WindowForm(data)
+        shown.is_valid()
+        for name, errors in self.errors.items():
+            for error in errors:
+                shown.add_error(name if name in shown.fields else None, error)
+        return shown
+
     def until_or_now(self, now):
         """The window's end asked for, if it is a moment between the largest window's start and `now`;
         else `now`."""

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from ..csv_safe import streaming_csv_response
+from ..csv_safe import csv_refused, streaming_csv_response
 from ..forms_supervisor import AllCasesFilterForm
 from ..paging import page_of
 from ..selectors_all_cases import (
@@ -26,6 +26,9 @@ def all_cases(request):
     filters = form.filters()
     rows = all_cases_query(**filters, now=now)
     if request.GET.get("format") == "csv":
+        refused = csv_refused(form)  # a filter left out would hand over more cases than were asked for
+        if refused:
+            return refused
         tz = timezone.get_current_timezone()
         return streaming_csv_response(f"cases-{timezone.localdate(now):%Y-%m-%d}.csv",
                                       csv_header(timezone.get_current_timezone_name()),

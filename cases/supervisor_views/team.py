@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from .. import metrics
-from ..csv_safe import streaming_csv_response
+from ..csv_safe import csv_refused, streaming_csv_response
 from ..forms_supervisor import DEFAULT_WINDOW_DAYS, WindowForm
 from . import supervisor_required
 
@@ -17,14 +17,20 @@ from . import supervisor_required
 def dashboard(request):
     # Unbound without ?days= so the picker shows the window the numbers actually cover.
     form = WindowForm(request.GET if "days" in request.GET else None, initial={"days": DEFAULT_WINDOW_DAYS})
+    days = form.days_or_default()
     if request.GET.get("format") == "csv":
-        board = metrics.team_dashboard(days=form.days_or_default(), now=form.until_or_now(timezone.now()))
+        refused = csv_refused(form, fields=["days"])  # a window nobody asked for is not handed over
+        if refused:
+            return refused
+        board = metrics.team_dashboard(days=days, now=form.until_or_now(timezone.now()))
         figure = metrics.figure_named(board, request.GET.get("chart", ""))
         if figure is None or figure.is_empty:
             raise Http404("No such chart, or nothing in it for this window.")
         return streaming_csv_response(f"team-{figure.name}-{board.window.days}-days.csv",
                                       figure.csv_columns, figure.csv_rows)
-    board = metrics.team_dashboard(days=form.days_or_default())
+    board = metrics.team_dashboard(days=days)
+    if form.is_bound and form.data.get("days") != str(days):  # the picker shows the window the numbers cover
+        form = form.showing(days)
     return render(request, "supervisor/dashboard.html", {
         "form": form, "board": board, "steps": metrics.WORKFLOW_STEPS, "figures": metrics.figures(board),
         "steps_by_rep": metrics.steps_by_rep(board), "escalations_by_rep": metrics.escalations_by_rep(board),
