@@ -12,7 +12,7 @@ from cases.errors import CaseRuleError
 from cases.permissions import can_claim_case, can_read_client_mail
 from cases.selectors import case_for_user
 from cases.services.client_mail import case_claim as claim_service
-from cases.services.client_mail import client_mail_read
+from cases.services.client_mail import client_mail_read, newest_posted
 
 from . import selectors
 from .forms import MailReadForm
@@ -46,7 +46,7 @@ def case_mail(request, reference):
                 return redirect("cases:case_detail", case.reference)
     emails = selectors.case_messages(case)
     return render(request, "mailin/case_mail.html", {
-        "case": case, "emails": emails, "form": form, "newest_shown": max((e.pk for e in emails), default=0),
+        "case": case, "emails": emails, "form": form, "newest_shown": newest_posted(case, [e.pk for e in emails]),
         "can_read": can_read_client_mail(request.user, case), "can_claim": can_claim_case(request.user, case),
     }, status=422 if form.errors else 200)
 

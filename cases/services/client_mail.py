@@ -220,6 +220,13 @@ def case_claim(*, user, case):
     return case
 
 
+def newest_posted(case, shown):
+    """Of the emails `shown` (their pks, as a page lists them), the one posted on the case last, or 0."""
+    posted = (case.events.filter(verb=WROTE, data__inbound__in=list(shown)).order_by("-pk")
+              .values_list("data__inbound", flat=True).first())
+    return int(posted) if posted is not None else 0
+
+
 STALE_READ = ("Another email came in on this case since this page was opened: read it below, then say again how "
               "the client sounds.")
 
@@ -228,9 +235,13 @@ STALE_READ = ("Another email came in on this case since this page was opened: re
 def client_mail_read(*, user, case, client_mood, newest_shown=None):
     """Whoever works the case has read the client's email and says how they sound: the mood is known
     again (recorded like any temperature, so the mood trend and the irate rule follow it). `newest_shown`:
-    the newest email (its pk) on the page the reader answers from, 0 for none; if one came in on the case
-    since, nothing is recorded and they are told to read it first (found by a review: a late click marked a
-    furious email read, unseen, and the client calm). None: no page was drawn, the caller reads it now."""
+    the email (its pk) posted last of those on the page the reader answers from (newest_posted), 0 for
+    none; if one was posted on the case since, nothing is recorded and they are told to read it first (found
+    by a review: a late click marked a furious email read, unseen, and the client calm). Posted, not
+    received: an email's posting event is written under the case's lock, so their order is the order emails
+    reached the case, which the emails' own pks need not be (found by an audit: an email with an attachment,
+    received first but posted after a short one, was marked read unseen). None: no page was drawn, the
+    caller reads it now."""
     case = lock_case(case)
     if not can_read_client_mail(user, case):
         raise CaseRuleError(f"You are not working on {case.reference}: only its owner, a co-owner or a "
@@ -240,9 +251,11 @@ def client_mail_read(*, user, case, client_mood, newest_shown=None):
         raise CaseRuleError("Say how the client sounds in their email.", field="client_mood")
     if case.client_wrote_at is None:
         raise CaseRuleError("The client's email has already been read.")
-    if newest_shown is not None and (case.inbound_messages.filter(pk__gt=newest_shown).exists()
-                                     or not case.inbound_messages.filter(pk=newest_shown).exists()):
-        raise CaseRuleError(STALE_READ)  # a later email came in, or the page named none of the case's emails
+    if newest_shown is not None:
+        posted = case.events.filter(verb=WROTE)
+        shown = posted.filter(data__inbound=newest_shown).values_list("pk", flat=True).first()
+        if shown is None or posted.filter(pk__gt=shown).exists():
+            raise CaseRuleError(STALE_READ)  # a later email came in, or the page named none of the case's emails
     old = case.temperature
     case.client_wrote_at = None
     case.save(update_fields=[*case.take_temperature(client_mood), "client_wrote_at", "updated_at"])

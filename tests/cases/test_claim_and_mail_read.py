@@ -18,10 +18,11 @@ from django.urls import reverse
 from cases import services
 from cases.errors import CaseRuleError
 from cases.models import CaseEvent, ClientMessageStatus, Mood, Step
-from cases.services.client_mail import case_claim, case_open_from_mail, client_mail_read
+from cases.services.client_mail import case_claim, case_open_from_mail, client_mail_post, client_mail_read
 from cases.services.client_messages import client_message_send
 from cases.status_links import handler_first_name
 from mailin.addresses import reply_address
+from mailin.models import InboundMessage
 from mailin.services import mail_receive
 from notifications.sweeps.outbox import sweep_outbox
 from tests.cases.helpers import DENNIS_CONCERN, advance_to, open_case
@@ -196,3 +197,28 @@ def test_a_post_that_names_no_email_the_page_showed_marks_nothing_read(wrote, re
     assert re.search(r'value="calm"[^>]*checked', page)  # the mood chosen is kept
     case.refresh_from_db()
     assert case.client_wrote_at is not None and case.temperature != Mood.CALM
+
+
+def test_an_email_received_first_but_posted_after_the_page_was_drawn_is_not_marked_read_unseen(wrote, rep, client):
+    """Found by an audit: an email with an attachment took longer to store than a short one that came after
+    it, so its row has the lower pk but reached the case later. The page, drawn between the two, showed
+    only the short one; the read it sent marked both read. What the page posts is the email posted last
+    (client_mail.newest_posted), and the check follows the order the emails reached the case."""
+    case, _ = wrote
+    slow = InboundMessage.objects.create(message_id="<slow.1@hale-online.example>", provider="imap",
+                                         sender=case.client.email, outcome="posted", text=FURIOUS[1])
+    _receive(case, "Thanks", "Thanks for the update.")
+    client.force_login(rep)
+    url = reverse("mailin:case_mail", args=[case.reference])
+    shown = re.search(r'name="newest_shown" value="(\d+)"', client.get(url).content.decode())[1]
+    client_mail_post(case=case, sender=case.client.email, subject=FURIOUS[0], text=FURIOUS[1],
+                     message_pk=slow.pk)
+    InboundMessage.objects.filter(pk=slow.pk).update(case=case)
+
+    response = client.post(url, {"client_mood": "calm", "newest_shown": shown})
+
+    assert response.status_code == 422 and "Another email came in on this case" in response.content.decode()
+    case.refresh_from_db()
+    assert case.client_wrote_at is not None
+    drawn = client.get(url).content.decode()
+    assert f'name="newest_shown" value="{slow.pk}"' in drawn  # the page drawn again names the one posted last
