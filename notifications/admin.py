@@ -11,6 +11,8 @@ import re
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from cases.admin_safe import SafeChangelist
+
 from .models import OutboxMessage, SweepHeartbeat
 from .outbox import RETRIABLE, outbox_retry
 
@@ -35,7 +37,7 @@ def _may_read(user, row):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(SafeChangelist, admin.ModelAdmin):
     list_display = ("created_at", "kind", "recipients", "subject", "status", "attempts", "next_attempt_at",
                     "sent_at", "short_error")
     list_filter = ("status", "kind", ("created_at", admin.DateFieldListFilter))

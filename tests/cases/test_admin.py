@@ -74,11 +74,20 @@ def test_client_details_cannot_be_edited_in_the_admin_around_the_service(admin_c
 
 
 @pytest.mark.django_db
-def test_a_hand_typed_admin_filter_the_database_cannot_take_is_refused_not_a_500(admin_client_logged):
+@pytest.mark.parametrize("changelist, query", [
+    ("admin:cases_actionitem_changelist", {"due_at__year": "99999"}),
+    # Found by an audit: the outbox's and the inbound mail's lists (their own admins) answered 500.
+    ("admin:notifications_outboxmessage_changelist", {"created_at__year": "9999"}),
+    ("admin:notifications_outboxmessage_changelist",
+     {"created_at__year": "9999", "created_at__month": "12", "created_at__day": "31"}),
+    ("admin:mailin_inboundmessage_changelist", {"received_at__year": "99999999999999999999"}),
+])
+def test_a_hand_typed_admin_filter_the_database_cannot_take_is_refused_not_a_500(admin_client_logged, changelist,
+                                                                                   query):
     client, _ = admin_client_logged
     client.raise_request_exception = False
 
-    response = client.get(reverse("admin:cases_actionitem_changelist"), {"due_at__year": "99999"})
+    response = client.get(reverse(changelist), query)
 
     assert response.status_code == 302 and response["Location"].endswith("?e=1")
 
