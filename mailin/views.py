@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cases.errors import CaseRuleError
 from cases.permissions import can_claim_case, can_read_client_mail
@@ -19,6 +19,7 @@ from .forms import MailReadForm
 
 
 @login_required
+@require_safe  # a page to read: POST, PUT or DELETE is 405
 def client_mail(request):
     if not request.user.has_perm("cases.add_case"):
         raise PermissionDenied

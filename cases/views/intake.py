@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
 
 from .. import once, services
 from ..errors import CaseRuleError
@@ -14,6 +15,7 @@ from ..selectors_ui import client_choices
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])  # PUT or DELETE is 405 (found by an audit)
 @never_cache  # its form's one-time token is fresh on every visit, Back included (cases/once.py)
 def case_new(request):
     if not request.user.has_perm("cases.add_case"):

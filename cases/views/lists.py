@@ -2,6 +2,7 @@
 their open items, the page's ids with the count beside them, the page's rows (cases.paging.window_page)."""
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 from django.utils import timezone
 
 from ..forms import MyCasesFilterForm
@@ -11,6 +12,7 @@ from ..selectors_ui import MY_CASES_PAGE_SIZE, handoffs_waiting_for, my_cases as
 
 
 @login_required
+@require_safe  # a page to read: PUT or DELETE is 405, not the list (found by an audit)
 def my_cases(request):
     form = MyCasesFilterForm(request.GET or None, steps=[s for s in Step])
     form.is_valid()  # a field with an error (a hand-edited address) is left out; the others still filter

@@ -2,6 +2,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 from django.utils import timezone
 
 from ..forms.search import SearchForm
@@ -12,6 +13,7 @@ SEARCH_PAGE_SIZE = 25
 
 
 @login_required
+@require_safe  # a page to read: PUT or DELETE is 405, not the results (found by an audit)
 def search(request):
     form = SearchForm(request.GET)
     q = form.cleaned_data["q"].strip() if form.is_valid() else ""
