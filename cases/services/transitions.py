@@ -203,12 +203,23 @@ def _check_follow_up_not_due(case):
         raise CaseRuleError("Not yet: " + gap, gaps=[gap])
 
 
+def _check_delivery_not_complete(case):
+    """The override closes a case whose gate is not met (RECIPE). At `deliver` with the delivery recorded (the
+    client satisfied, the prevention note, the follow-up date) the case is completed instead, and the follow-up
+    call it owes the client stands (found by an audit: the override dropped the call and its count). In the
+    earlier steps an override of a met gate ends nothing owed to the client (the client withdrew, say)."""
+    if case.step == Step.DELIVER and not case.gate_gaps():
+        raise CaseRuleError(f"The gate of “{case.step_enum.label}” is met: complete the step instead of closing "
+                            "the case by override.", field="reason")
+
+
 # What each transition checks beyond its gate (the model's conditions), in order: case_transition runs them
 # and refuses at the first that fails; the case page shows the same (held_by_checks).
 CHECKS = {
     Transition.COMPLETE_PLAN: (_check_plan_items,),
     Transition.COMPLETE_DELIVER: (_check_follow_up_day, _check_client_mail_read),
     Transition.REOPEN: (_check_owner_works_cases, _check_follow_up_not_due),
+    Transition.FORCE_CLOSE: (_check_delivery_not_complete,),
 }
 
 
