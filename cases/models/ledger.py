@@ -91,6 +91,9 @@ class Promise(models.Model):
         return bool(self.kept_at and self.kept_at > self.due_at)
 
 
+SYSTEM_RESOLUTION = "Resolved by the system: "  # how a resolution written by the system begins
+
+
 class Escalation(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="escalations")
     reason = models.CharField(max_length=20, choices=EscalationReason.choices)
@@ -139,6 +142,12 @@ class Escalation(models.Model):
 
     def __str__(self):
         return f"{self.get_reason_display()} on {self.case.reference}"
+
+    @property
+    def resolved_by_system(self):
+        """Resolved by a close or a sweep, not by a supervisor: whoever had taken it resolved nothing (found by an
+        audit: the page showed "Resolved · Bea" for one the case's close had resolved)."""
+        return self.status == EscalationStatus.RESOLVED and self.resolution.startswith(SYSTEM_RESOLUTION)
 
     @property
     def is_open(self):

@@ -7,6 +7,7 @@ from .. import text
 from ..errors import CaseRuleError
 from ..models import Case, CaseEvent, EscalationStatus, ItemStatus, PromiseStatus
 from ..models.case import system_broken
+from ..models.ledger import SYSTEM_RESOLUTION
 from ..permissions import can_work_case
 from ..search import SEARCH_FIELDS, search_fill
 
@@ -114,7 +115,7 @@ def escalations_resolved_by_system(escalations, *, case, note, now):
     close does to the case's open escalations, and to one a broken promise opens on a closed case."""
     for escalation in escalations.exclude(status=EscalationStatus.RESOLVED).select_for_update():
         escalation.status, escalation.resolved_at = EscalationStatus.RESOLVED, now
-        escalation.resolution = f"Resolved by the system: {note}"
+        escalation.resolution = f"{SYSTEM_RESOLUTION}{note}"
         escalation.save(update_fields=["status", "resolved_at", "resolution"])
         event_record(case=case, actor=None, verb="escalation resolved", note=escalation.resolution,
                      data={"escalation": escalation.pk})

@@ -2,6 +2,7 @@
 closed case (closing resolved it, with the system's note); nothing more lands on a closed case's timeline.
 A note on a resolved escalation of an open case is still taken."""
 import pytest
+from django.urls import reverse
 
 from cases import services
 from cases.errors import CaseRuleError
@@ -75,3 +76,19 @@ def test_a_closed_case_s_escalation_for_a_missed_follow_up_is_resolved_not_taken
     response = boss.post(base + "resolve/", {"resolution": "Called the client: all good", "shown": shown})
     escalation.refresh_from_db()
     assert response.status_code == 302 and escalation.status == EscalationStatus.RESOLVED
+
+
+@pytest.mark.django_db
+def test_an_escalation_the_close_resolved_is_shown_resolved_by_the_system_not_by_its_taker(boss, supervisor,
+                                                                                           escalation):
+    """Found by an audit: the page showed "Resolved · <the supervisor who had taken it>", who resolved
+    nothing; the record says the system did."""
+    supervisor.first_name, supervisor.last_name = "Bea", "Kahn"
+    supervisor.save()
+    services.escalation_take(user=supervisor, escalation=escalation)
+    services.case_force_close(user=supervisor, case=escalation.case, reason="The client withdrew the complaint")
+
+    page = boss.get(reverse("supervisor:case_escalations", kwargs={"reference": escalation.case.reference}))
+
+    text = page.content.decode()
+    assert "Resolved · by the system" in text and "Resolved · Bea Kahn" not in text

@@ -27,6 +27,7 @@ from cases.models import HandoffStatus as HS
 from cases.models import ItemStatus as IS
 from cases.models import PromiseKind as PK
 from cases.models import PromiseStatus as PS
+from cases.models.ledger import SYSTEM_RESOLUTION
 from cases.schedule import follow_up_due, next_allowed_for_client
 from cases.services.promises import DROPPED, next_beat_due, promise_holder
 from cases.workflow import OPEN_STEPS, STALL_WATCH_STEPS, After, policy
@@ -375,7 +376,7 @@ class Ledger(Ownership):
         for escalation in self.escalations:
             if escalation.status != ES.RESOLVED:
                 escalation.status, escalation.resolved_at = ES.RESOLVED, self.t
-                escalation.resolution = f"Resolved by the system: {note}"
+                escalation.resolution = f"{SYSTEM_RESOLUTION}{note}"
                 self.event("escalation resolved", actor=None, note=escalation.resolution,
                            data={"escalation": escalation})
         waiting = self.pending_handoff()
