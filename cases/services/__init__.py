@@ -3,8 +3,8 @@ transaction, locks the case row, checks the rules and the user's right, writes a
 refuses with a CaseRuleError a rep can read."""
 from .delivery import case_force_close, case_loose_ends, case_reopen, delivery_record, follow_up_log
 from .escalations import (
-    case_escalations_note, case_escalations_resolve, case_escalations_take, escalation_add_note, escalation_raise,
-    escalation_raise_system, escalation_resolve, escalation_take,
+    case_close_by_override, case_escalations_note, case_escalations_resolve, case_escalations_take,
+    escalation_add_note, escalation_raise, escalation_raise_system, escalation_resolve, escalation_take,
 )
 from .handoffs import case_reassign, handoff_accept, handoff_decline, handoff_request
 from .intake import (
@@ -26,7 +26,7 @@ from .updates import status_update_log
 __all__ = [
     "case_ask_for", "client_contact_log",
     "case_force_close", "case_loose_ends", "case_reopen", "delivery_record", "follow_up_log",
-    "case_escalations_note", "case_escalations_resolve", "case_escalations_take",
+    "case_close_by_override", "case_escalations_note", "case_escalations_resolve", "case_escalations_take",
     "escalation_add_note", "escalation_raise", "escalation_raise_system", "escalation_resolve", "escalation_take",
     "case_reassign", "handoff_accept", "handoff_decline", "handoff_request", "case_flag_irate", "case_open",
     "case_set_temperature", "client_create", "client_update", "case_intake", "concern_add", "concern_update",

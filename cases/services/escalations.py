@@ -10,7 +10,7 @@ from ..notices import notify
 from ..permissions import can_work_escalations, escalation_holder
 from ..selectors import supervisor_emails_for
 from ..text import REASON_WORDS, limit_of, require_substance
-from ..workflow import Record, ensure_allows
+from ..workflow import Record, Transition, ensure_allows
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
 from .irate import apply_irate_rule
 
@@ -198,13 +198,36 @@ def _lock_open_escalations(user, case, *, doing, shown=None):
         raise CaseRuleError(f"{case.reference} has no open escalation to {doing}.")
     if doing != "resolve":  # closed means closed: a closed case's escalation is resolved, nothing more
         ensure_allows(case, Record.ESCALATION)
+    _ensure_shown(case, escalations, shown, doing)
+    return case, escalations
+
+
+def _ensure_shown(case, escalations, shown, doing):
     if shown is not None:
         unseen = [e for e in escalations if e.pk not in set(shown)]
         if unseen:
             raise CaseRuleError(
                 f"{_reasons(unseen)}: raised on {case.reference} since you opened this page. "
                 f"Read it above, then {doing} again.")
-    return case, escalations
+
+
+@transaction.atomic
+def case_close_by_override(*, user, case, reason, step_shown=None, shown=None, taken_shown=None):
+    """The override sent from the escalation page. Closing resolves every open escalation of the case
+    (transitions._force_close), so, as a resolve is, it is refused when one was raised since the page was
+    opened (`shown`) or taken by another supervisor since (`taken_shown`). Found by an audit: a page opened
+    before a colleague took the escalation closed the case over their work, and one raised meanwhile was
+    resolved unread."""
+    from .transitions import case_transition
+
+    _ensure_supervisor(user)
+    case = lock_case(case)
+    escalations = list(Escalation.objects.select_for_update().filter(case=case)
+                       .exclude(status=EscalationStatus.RESOLVED).order_by("created_at", "id"))
+    _ensure_shown(case, escalations, shown, "close the case")
+    _ensure_not_taken_since(user, escalations, taken_shown)
+    return case_transition(user=user, case=case, name=Transition.FORCE_CLOSE.method, reason=reason,
+                           step_shown=step_shown)
 
 
 def _reasons(escalations):

@@ -161,8 +161,10 @@ def case_reassign(request, reference):
 @require_POST
 def case_force_close(request, reference):
     return _act(request, case_for_supervisor(reference), "close_form", ForceCloseForm(request.POST),
-                lambda c, d: services.case_transition(user=request.user, case=c, name=Transition.FORCE_CLOSE.method,
-                                                      reason=d["reason"], step_shown=d["step_shown"]),
+                lambda c, d: services.case_close_by_override(user=request.user, case=c, reason=d["reason"],
+                                                             step_shown=d["step_shown"],
+                                                             shown=shown_escalations(request),
+                                                             taken_shown=taken_shown(request)),
                 "Case closed by override; it is recorded on the timeline and counted separately.")
 
 

@@ -1,0 +1,69 @@
+"""The override from the escalation page resolves every open escalation of the case, so, as a resolve is,
+it is refused when one was taken by another supervisor or raised since the page was opened
+(services.case_close_by_override). Found by an audit: a page opened before a colleague took the escalation
+closed the case over their work, and an escalation raised meanwhile was resolved unread."""
+import pytest
+
+from cases import services
+from cases.models import EscalationReason, EscalationStatus, Step
+from tests.cases.helpers import advance_to, open_case
+from tests.cases.test_supervisor_stale_forms import CLOSE_REASON, case_url, escalate, form_data, signed_in
+from tests.factories import SupervisorFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def al(db):
+    return SupervisorFactory(username="al", first_name="Al", last_name="Berg")
+
+
+@pytest.fixture
+def bea(db):
+    return SupervisorFactory(username="bea", first_name="Bea", last_name="Kahn")
+
+
+def _page_then(supervisor, case):
+    close = case_url("case_force_close", case)
+    http = signed_in(supervisor)
+    return http, close, form_data(http.get(case_url("case_escalations", case)).content.decode(), close)
+
+
+def test_an_override_from_a_page_opened_before_a_colleague_took_the_escalation_is_refused(al, bea, rep, dennis):
+    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+    escalation = escalate(rep, case, EscalationReason.LIABILITY)
+    http, close, data = _page_then(al, case)
+    services.case_escalations_take(user=bea, case=case, shown={escalation.pk})
+
+    response = http.post(close, {**data, "reason": CLOSE_REASON, "confirm": "on"})
+
+    escalation.refresh_from_db()
+    case.refresh_from_db()
+    assert response.status_code == 422
+    assert "Bea Kahn has taken this escalation since you opened this page" in response.content.decode()
+    assert escalation.status == EscalationStatus.TAKEN and not case.closed_by_override
+
+
+def test_an_override_from_a_page_opened_before_another_escalation_was_raised_is_refused(al, rep, dennis):
+    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+    escalate(rep, case)
+    http, close, data = _page_then(al, case)
+    later = escalate(rep, case, EscalationReason.LIABILITY)
+
+    response = http.post(close, {**data, "reason": CLOSE_REASON, "confirm": "on"})
+
+    later.refresh_from_db()
+    assert response.status_code == 422 and "since you opened this page" in response.content.decode()
+    assert later.status == EscalationStatus.OPEN
+
+
+def test_an_override_from_a_page_that_showed_the_take_closes_the_case(al, bea, rep, dennis):
+    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+    escalation = escalate(rep, case, EscalationReason.LIABILITY)
+    services.case_escalations_take(user=bea, case=case, shown={escalation.pk})
+    http, close, data = _page_then(al, case)
+
+    response = http.post(close, {**data, "reason": CLOSE_REASON, "confirm": "on"})
+
+    case.refresh_from_db()
+    assert response.status_code == 302 and case.closed_by_override
