@@ -80,6 +80,7 @@ class ReassignForm(PageForm):
         error_messages={"required": "Tick the box to confirm you mean to reassign the case."},
     )
     owner_shown = forms.IntegerField(widget=forms.HiddenInput, required=False)  # services.case_reassign
+    step_shown = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)  # Case.stay_mark
 
     def __init__(self, *args, candidates, case=None, **kwargs):
         super().__init__(*args, **kwargs)

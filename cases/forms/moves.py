@@ -113,11 +113,13 @@ class ReassignForm(HandoffRequestForm):
         error_messages={"required": "Confirm the client has been told who now handles the case."},
     )
     owner_shown = forms.IntegerField(widget=forms.HiddenInput, required=False)  # services.case_reassign
+    step_shown = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)  # Case.stay_mark
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.case is not None:
             self.initial.setdefault("owner_shown", self.case.owner_id)
+            self.initial.setdefault("step_shown", self.case.stay_mark)
 
     def clean(self):
         data = super().clean()
@@ -125,8 +127,9 @@ class ReassignForm(HandoffRequestForm):
             stale = owner_changed_since(self.case, data.get("owner_shown"))
             if stale:
                 self.add_error("to_user", stale)
-            self.data = self.data.copy()  # drawn again, the form names the owner it now shows
+            self.data = self.data.copy()  # drawn again, the form names the owner and the stay it now shows
             self.data["owner_shown"] = str(self.case.owner_id)
+            self.data["step_shown"] = self.case.stay_mark
         return data
 
 

@@ -227,10 +227,16 @@ def owner_changed_since(case, owner_shown):
 
 
 @transaction.atomic
-def case_reassign(*, user, case, to_user, reason, client_informed, owner_shown=None):
+def case_reassign(*, user, case, to_user, reason, client_informed, owner_shown=None, step_shown=None):
     """A supervisor moves the case directly; recorded as an accepted handoff. `owner_shown`: the owner
-    the supervisor's page showed; if the case changed hands since, nothing is done (they decide again)."""
+    the supervisor's page showed; if the case changed hands since, nothing is done (they decide again).
+    `step_shown`: the stay the page was drawn in (Case.stay_mark); if the case has moved since (resolved,
+    say: found by an audit, a form drawn for an open case reassigned it once resolved, its follow-up call
+    with it), nothing is done either."""
+    from .transitions import ensure_stay_shown
+
     case = lock_case(case)
+    ensure_stay_shown(case, step_shown, "Reassign", field="to_user")
     if not can_reassign(user, case):
         raise CaseRuleError("Only a supervisor can reassign a case directly.")
     if not follow_up_to_hand_on(case):  # a resolved case's follow-up call may go to someone still here

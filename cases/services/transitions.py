@@ -119,19 +119,25 @@ def _check_step_shown(case, spec, step_shown):
     satisfied delivery, erasing the arrival's estimate verdict and the follow-up call. The page names the
     stay, not only the step (Case.stay_mark): a case sent back from deliver to the plan is in a new stay of
     it, whose work the earlier page never showed."""
+    ensure_stay_shown(case, step_shown, spec.label)
+
+
+def ensure_stay_shown(case, step_shown, what, field=None):
+    """Refuses `what` when the page it was sent from (`step_shown`: Case.stay_mark, or the step alone from a
+    page drawn before it; empty skips) was drawn in another stay of the case than its current one."""
     if not step_shown:
         return
     step, _, entered = step_shown.partition("@")  # Case.stay_mark; a page drawn before it, the step alone
     if step != case.step:
         raise CaseRuleError(
             f"{case.reference} has moved on to “{case.step_enum.label}” since you opened this page, so "
-            f"“{spec.label}” was not applied. Read the case as it stands now, then send it again if you still "
-            "mean to.")
+            f"“{what}” was not applied. Read the case as it stands now, then send it again if you still "
+            "mean to.", field=field)
     if entered and step_shown != case.stay_mark:
         raise CaseRuleError(
             f"{case.reference} has left “{case.step_enum.label}” and come back to it since you opened this page, "
-            f"so “{spec.label}” was not applied. Read the case as it stands now, then send it again if you still "
-            "mean to.")
+            f"so “{what}” was not applied. Read the case as it stands now, then send it again if you still "
+            "mean to.", field=field)
 
 
 def _check_owner_works_cases(case):

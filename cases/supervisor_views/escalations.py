@@ -153,7 +153,8 @@ def case_reassign(request, reference):
     return _act(request, case, "reassign_form", form,
                 lambda c, d: services.case_reassign(user=request.user, case=c, to_user=d["to_user"],
                                                     reason=d["reason"], client_informed=d["client_informed"],
-                                                    owner_shown=d.get("owner_shown")),
+                                                    owner_shown=d.get("owner_shown"),
+                                                    step_shown=d.get("step_shown")),
                 "Case reassigned; the previous owner stays on it as a watcher.")
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from cases import services
 from cases.models import EscalationReason, EscalationStatus, Step
-from tests.cases.helpers import advance_to, open_case
+from tests.cases.helpers import advance_to, meet_gate, open_case
 from tests.cases.test_supervisor_stale_forms import CLOSE_REASON, case_url, escalate, form_data, signed_in
 from tests.factories import SupervisorFactory
 
@@ -67,3 +67,22 @@ def test_an_override_from_a_page_that_showed_the_take_closes_the_case(al, bea, r
 
     case.refresh_from_db()
     assert response.status_code == 302 and case.closed_by_override
+
+
+def test_a_reassign_drawn_for_an_open_case_is_refused_once_the_case_is_resolved(al, rep, other_rep, dennis):
+    """Found by an audit: the page posted the owner it showed but not the stay, so a reassign drawn while the
+    case was being delivered moved the resolved case, and its follow-up call, to another rep."""
+    case = advance_to(open_case(rep, dennis), Step.DELIVER, rep)
+    escalate(rep, case)
+    reassign = case_url("case_reassign", case)
+    http = signed_in(al)
+    data = form_data(http.get(case_url("case_escalations", case)).content.decode(), reassign)
+    services.case_transition(user=rep, case=meet_gate(case, rep), name="complete_deliver")
+
+    response = http.post(reassign, {**data, "to_user": other_rep.pk, "reason": "Rep is away all next week",
+                                    "client_informed": "on", "confirm": "on"})
+
+    case.refresh_from_db()
+    assert response.status_code == 422 and "has moved on to “Resolved” since you opened this page" in \
+        response.content.decode()
+    assert case.owner == rep
