@@ -12,8 +12,9 @@ from ..client_word import client_accepted_delivery, closed_attempt_answer, unrea
 from ..errors import CaseRuleError
 from ..metrics import eta
 from ..models import (
-    CaseEvent, HandoffStatus, ItemStatus, PromiseKind, PromiseStatus, Step,
+    CaseEvent, EscalationStatus, HandoffStatus, ItemStatus, PromiseKind, PromiseStatus, Step,
 )
+from ..models.ledger import SYSTEM_RESOLUTION
 from ..permissions import may_own_cases
 from ..text import REASON_WORDS, SHORT_NOTE, clean_text, require_substance
 from ..workflow import ALL_TRANSITIONS, TRANSITION_LABELS, After, Transition, policy
@@ -307,7 +308,7 @@ def _force_close(*, case, user, reason):
     does not hold the override back; it is noted on the timeline, and stays on the case's emails."""
     from .promises import promise_withdraw
 
-    note = f"Case closed by a supervisor: {reason}"
+    note = f"{OVERRIDE_NOTE}{reason}"
     if case.closed_from_step == Step.DELIVER and not client_accepted_delivery(case):
         _unaccepted_arrival(case=case, user=user,
                             note=f"{note} — the delivery was not accepted by the client, so it kept no estimate.")
@@ -317,6 +318,9 @@ def _force_close(*, case, user, reason):
                           "UTC still unread: it stays on the case's emails; the client's mood is unknown.")
     _close_open_work(case=case, user=user, note=note,
                      settle=lambda promise, now: promise_withdraw(promise=promise, actor=user, note=note, now=now))
+
+
+OVERRIDE_NOTE = "Case closed by a supervisor: "  # how the override's note on what it closed begins
 
 
 def _restore_overridden(*, case, user, closed_at, reason):
@@ -339,6 +343,24 @@ def _restore_overridden(*, case, user, closed_at, reason):
         promise.status, promise.closed_at = PromiseStatus.PENDING, None
         promise.save(update_fields=["status", "closed_at"])
         event_record(case=case, actor=user, verb="promise restored", note=note, data={"promise": promise.pk})
+    _restore_escalations(case=case, user=user, closed_at=closed_at, reason=reason)
+
+
+def _restore_escalations(*, case, user, closed_at, reason):
+    """The escalations the override resolved (its system resolution, _force_close) stand again as they were,
+    taken by whoever had taken them: the matter was not closed after all. Found by an audit: an override and
+    an immediate reopen resolved a colleague's taken escalation, and one raised unseen, without the checks a
+    resolve makes."""
+    closed = (case.escalations.select_for_update().filter(
+        status=EscalationStatus.RESOLVED, resolved_at__gte=closed_at,
+        resolution__startswith=f"{SYSTEM_RESOLUTION}{OVERRIDE_NOTE}"))
+    for escalation in closed:
+        escalation.status = EscalationStatus.TAKEN if escalation.supervisor_id else EscalationStatus.OPEN
+        escalation.resolved_at, escalation.resolution = None, ""
+        escalation.save(update_fields=["status", "resolved_at", "resolution"])
+        event_record(case=case, actor=user, verb="escalation reopened",
+                     note=f"The case reopened after a supervisor's override ({reason}): this escalation stands "
+                          "again.", data={"escalation": escalation.pk})
 
 
 def _unaccepted_arrival(*, case, user, note):

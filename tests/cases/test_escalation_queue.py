@@ -416,7 +416,8 @@ def test_closing_with_the_confirmation_closes_the_case_and_resolves_its_escalati
     case = advance_to(open_case(rep, dennis), Step.GATHER, rep)
     escalation = raise_on(case, NOW)
 
-    response = boss.post(case_url("case_force_close", case), {"reason": "Client withdrew", "confirm": "on"})
+    response = boss.post(case_url("case_force_close", case), {"reason": "Client withdrew", "confirm": "on",
+                                                              "shown": shown([escalation])})
 
     case.refresh_from_db()
     escalation.refresh_from_db()

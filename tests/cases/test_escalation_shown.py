@@ -17,7 +17,8 @@ def test_the_escalation_page_posts_the_escalations_it_lists(boss, three_open):
     html = boss.get(case_url("case_escalations", case)).content.decode()
 
     for escalation in open_:
-        assert html.count(f'<input type="hidden" name="shown" value="{escalation.pk}">') == 3  # take, note, resolve
+        # take, note, resolve and close
+        assert html.count(f'<input type="hidden" name="shown" value="{escalation.pk}">') == 4
     assert f'name="shown" value="{old.pk}"' not in html
 
 

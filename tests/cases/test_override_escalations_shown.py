@@ -86,3 +86,24 @@ def test_a_reassign_drawn_for_an_open_case_is_refused_once_the_case_is_resolved(
     assert response.status_code == 422 and "has moved on to “Resolved” since you opened this page" in \
         response.content.decode()
     assert case.owner == rep
+
+
+def test_an_override_and_a_reopen_leave_the_escalations_as_they_were(al, bea, rep, dennis):
+    """Found by an audit: a close and an immediate reopen resolved a colleague's taken escalation (and any
+    other) without a resolve's checks; the case came back open with none. They stand again, as the promises
+    the override withdrew do."""
+    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+    taken = escalate(rep, case, EscalationReason.LIABILITY)
+    services.case_escalations_take(user=bea, case=case, shown={taken.pk})
+    waiting = escalate(rep, case)
+
+    closed = services.case_transition(user=al, case=case, name="force_close", reason=CLOSE_REASON)
+    taken.refresh_from_db()
+    assert taken.status == EscalationStatus.RESOLVED
+    reopened = services.case_transition(user=al, case=closed, name="reopen", reason="Reopening to carry on work")
+
+    taken.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (taken.status, taken.supervisor, taken.resolution) == (EscalationStatus.TAKEN, bea, "")
+    assert (waiting.status, waiting.resolved_at) == (EscalationStatus.OPEN, None)
+    assert reopened.open_escalation_count == 2
