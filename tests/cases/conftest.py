@@ -79,3 +79,15 @@ def at_delivery(frozen, rep, dennis):
     case = advance_to(open_case(rep, dennis), Step.DELIVER, rep)
     frozen.shift(dt.timedelta(minutes=10))
     return case
+
+
+@pytest.fixture
+def al(db):
+    """A second supervisor, named (the stale-form tests: two supervisors on one case)."""
+    return SupervisorFactory(username="al", first_name="Al", last_name="Berg")
+
+
+@pytest.fixture
+def bea(db):
+    """A third supervisor, named, who takes escalations under another's page."""
+    return SupervisorFactory(username="bea", first_name="Bea", last_name="Kahn")

@@ -8,19 +8,8 @@ from cases import services
 from cases.models import EscalationReason, EscalationStatus, Step
 from tests.cases.helpers import advance_to, meet_gate, open_case
 from tests.cases.test_supervisor_stale_forms import CLOSE_REASON, case_url, escalate, form_data, signed_in
-from tests.factories import SupervisorFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def al(db):
-    return SupervisorFactory(username="al", first_name="Al", last_name="Berg")
-
-
-@pytest.fixture
-def bea(db):
-    return SupervisorFactory(username="bea", first_name="Bea", last_name="Kahn")
 
 
 def _page_then(supervisor, case):

@@ -17,7 +17,6 @@ from cases.models import CaseEvent, EscalationReason, EscalationStatus, Step
 from cases.once import ALREADY
 from cases.selectors import REP_GROUP, SUPERVISOR_GROUP
 from tests.cases.helpers import advance_to, meet_gate, open_case
-from tests.factories import SupervisorFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,16 +38,6 @@ def signed_in(user):
     http = HttpClient()
     http.force_login(user)
     return http
-
-
-@pytest.fixture
-def al(db):
-    return SupervisorFactory(username="al", first_name="Al", last_name="Berg")
-
-
-@pytest.fixture
-def bea(db):
-    return SupervisorFactory(username="bea", first_name="Bea", last_name="Kahn")
 
 
 def escalate(rep, case, reason=EscalationReason.NO_PLAN):
