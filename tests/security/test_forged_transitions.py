@@ -40,8 +40,12 @@ def _posts(transition, reference):
 
 
 def _declared(transition, state, actor):
-    """What the workflow says: the state is a source, and the actor holds the transition's permission."""
+    """What the workflow says: the state is a source, and the actor holds the transition's permission; but
+    the override of a case at `deliver` whose gate is met is refused (the case is completed instead:
+    transitions._check_delivery_not_complete), and every case here has its gate met."""
     permitted = actor == "supervisor" or transition.permission == "work"
+    if transition is Transition.FORCE_CLOSE and state == Step.DELIVER:
+        return False
     return state in transition.sources and permitted
 
 
