@@ -326,7 +326,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     def stay_mark(self):
         """This stay in the step: its name and the microsecond the case entered it. A page posts it back
         (step_shown) so that a move drawn in an earlier stay of the same step is refused
-        (services.transitions._check_step_shown)."""
+        (services.transitions.ensure_stay_shown)."""
         entered = (self.step_entered_at - _EPOCH) // dt.timedelta(microseconds=1)
         return f"{self.step}@{entered}"
 

@@ -23,6 +23,9 @@ from .held import end_of_holding
 from .status_links import revoke_status_links
 
 
+OVERRIDE_NOTE = "Case closed by a supervisor: "  # how the override's note on what it closed begins
+
+
 def available_transitions(case, user):
     """Names of the transitions this user may take now (gates met, permission held)."""
     return [t.name for t in case.get_available_user_step_transitions(user)]
@@ -32,12 +35,12 @@ def available_transitions(case, user):
 def case_transition(*, user, case, name, reason="", step_shown=None):
     """Move the case along one transition. `name` is what the user saw and pressed: if somebody
     moved the case first, the call is refused rather than applied to the new step. `step_shown`: the
-    step the user's page was drawn for (_check_step_shown); None (code, an old page) skips that check."""
+    step the user's page was drawn for (ensure_stay_shown); None (code, an old page) skips that check."""
     spec = Transition.named(name)
     if spec is None:
         raise CaseRuleError("That is not a step change this case knows.")
     case = lock_case(case)
-    _check_step_shown(case, spec, step_shown)
+    ensure_stay_shown(case, step_shown, spec.label)
     method = getattr(case, spec.method)
     if not can_proceed(method, check_conditions=False):
         raise CaseRuleError(
@@ -112,20 +115,16 @@ def held_by_checks(case, name):
     return []
 
 
-def _check_step_shown(case, spec, step_shown):
-    """A transition that leaves several steps (a supervisor's override closes from any open one) is
+def ensure_stay_shown(case, step_shown, what, field=None):
+    """Refuses `what` (a step change, a reassign) when the page it was sent from (`step_shown`: Case.stay_mark,
+    or the step alone from a page drawn before it; empty skips) was drawn in another stay of the case than its
+    current one. A transition that leaves several steps (a supervisor's override closes from any open one) is
     decided on the page of the step it was drawn for: if the case has moved since, it is refused (the
     page is read again) rather than applied to the new step. Found by a review: an override sent from a
     page opened while the case was in manage_anxiety closed it from deliver after the rep had recorded a
     satisfied delivery, erasing the arrival's estimate verdict and the follow-up call. The page names the
     stay, not only the step (Case.stay_mark): a case sent back from deliver to the plan is in a new stay of
     it, whose work the earlier page never showed."""
-    ensure_stay_shown(case, step_shown, spec.label)
-
-
-def ensure_stay_shown(case, step_shown, what, field=None):
-    """Refuses `what` when the page it was sent from (`step_shown`: Case.stay_mark, or the step alone from a
-    page drawn before it; empty skips) was drawn in another stay of the case than its current one."""
     if not step_shown:
         return
     step, _, entered = step_shown.partition("@")  # Case.stay_mark; a page drawn before it, the step alone
@@ -318,9 +317,6 @@ def _force_close(*, case, user, reason):
                           "UTC still unread: it stays on the case's emails; the client's mood is unknown.")
     _close_open_work(case=case, user=user, note=note,
                      settle=lambda promise, now: promise_withdraw(promise=promise, actor=user, note=note, now=now))
-
-
-OVERRIDE_NOTE = "Case closed by a supervisor: "  # how the override's note on what it closed begins
 
 
 def _restore_overridden(*, case, user, closed_at, reason):

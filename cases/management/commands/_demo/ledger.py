@@ -30,6 +30,7 @@ from cases.models import PromiseStatus as PS
 from cases.models.ledger import SYSTEM_RESOLUTION
 from cases.schedule import follow_up_due, next_allowed_for_client
 from cases.services.promises import DROPPED, next_beat_due, promise_holder
+from cases.services.transitions import OVERRIDE_NOTE
 from cases.workflow import OPEN_STEPS, STALL_WATCH_STEPS, After, policy
 from cases.workflow import Transition as T
 
@@ -314,7 +315,7 @@ class Ledger(Ownership):
         elif spec.after is After.RESOLVE:
             self.resolve(actor)
         elif spec.after is After.FORCE_CLOSE:
-            note = f"Case closed by a supervisor: {reason}"
+            note = f"{OVERRIDE_NOTE}{reason}"
             self.close_open_work(note, actor, lambda promise: self.withdraw(promise, note, actor))
         elif spec.after is After.LOOSE_ENDS:
             kept = self.unaccepted_arrival(f"The client sent the delivery back ({reason}): the estimate stands "
