@@ -218,10 +218,10 @@ def case_close_by_override(*, user, case, reason, step_shown=None, shown=None, t
     opened (`shown`) or taken by another supervisor since (`taken_shown`). Found by an audit: a page opened
     before a colleague took the escalation closed the case over their work, and one raised meanwhile was
     resolved unread."""
-    from .transitions import case_transition
+    from .transitions import case_transition, ensure_transition_perm
 
-    _ensure_supervisor(user)
     case = lock_case(case)
+    ensure_transition_perm(case, Transition.FORCE_CLOSE, user)  # before naming any escalation to a rep
     escalations = list(Escalation.objects.select_for_update().filter(case=case)
                        .exclude(status=EscalationStatus.RESOLVED).order_by("created_at", "id"))
     _ensure_shown(case, escalations, shown, "close the case")

@@ -50,8 +50,7 @@ def case_transition(*, user, case, name, reason="", step_shown=None):
     if not can_proceed(method):
         gaps = case.gate_gaps()
         raise CaseRuleError("Not yet: " + " ".join(gaps), gaps=gaps)
-    if not has_transition_perm(method, user):
-        raise CaseRuleError("You do not have permission to do that on this case.")
+    ensure_transition_perm(case, spec, user)
     for check in CHECKS.get(spec, ()):  # before the reason: what holds the move is what the user needs to hear
         check(case)
     if spec.reason_required:
@@ -113,6 +112,12 @@ def held_by_checks(case, name):
         except CaseRuleError as refused:
             return refused.gaps or [str(refused)]
     return []
+
+
+def ensure_transition_perm(case, spec, user):
+    """The transition's permission (workflow: who may take it), the one rule every path reads."""
+    if not has_transition_perm(getattr(case, spec.method), user):
+        raise CaseRuleError("You do not have permission to do that on this case.")
 
 
 def ensure_stay_shown(case, step_shown, what, field=None):

@@ -2,7 +2,6 @@
 take, note or resolve all its open escalations at once, and, apart and confirmed, reassign the case or
 close it by the audited override. The per-escalation URLs of the old queue still work: they lead to (or
 act on) the escalation's case."""
-import re
 from functools import wraps
 
 from django.contrib import messages
@@ -20,8 +19,8 @@ from ..forms_supervisor import (
     EscalationNoteForm, EscalationResolveForm, ForceCloseForm, QueueFilterForm, ReassignForm, add_rule_error,
 )
 from ..models import EscalationStatus
+from ..escalations_shown import shown_escalations, taken_shown
 from ..refused_forms import say_what_the_page_hides
-from ..text import whole_number
 from ..paging import window_page
 from ..workflow import Transition
 from . import supervisor_required
@@ -94,30 +93,12 @@ def _act(request, case, form_name, form, action, done):
     return response
 
 
-def shown_escalations(request):
-    """The ids of the escalations the page listed when it was opened (hidden `shown` inputs; anything
-    not a number is left out, so a post without them has seen none)."""
-    numbers = (whole_number(value) for value in request.POST.getlist("shown")[:1000])
-    return {n for n in numbers if n is not None}
-
-
-_TAKEN = re.compile(r"^([0-9]{1,18}):([0-9]{1,18})$")
-
-
-def taken_shown(request):
-    """{escalation id: supervisor id} of the escalations the page showed as taken (hidden `taken` inputs,
-    "<id>:<supervisor id>"): services.case_escalations_resolve refuses over a take made since. Anything
-    malformed is left out (shown as not taken)."""
-    matches = (_TAKEN.match(value) for value in request.POST.getlist("taken")[:1000])
-    return {int(m[1]): int(m[2]) for m in matches if m}
-
-
 @supervisor_required
 @require_POST
 def case_take(request, reference):
     case = case_for_supervisor(reference)
     try:
-        taken = services.case_escalations_take(user=request.user, case=case, shown=shown_escalations(request))
+        taken = services.case_escalations_take(user=request.user, case=case, shown=shown_escalations(request.POST))
     except CaseRuleError as exc:
         messages.error(request, exc.message)
     else:
@@ -131,7 +112,7 @@ def case_take(request, reference):
 def case_note(request, reference):
     return _act(request, case_for_supervisor(reference), "note_form", EscalationNoteForm(request.POST),
                 lambda c, d: services.case_escalations_note(user=request.user, case=c, text=d["text"],
-                                                            shown=shown_escalations(request)),
+                                                            shown=shown_escalations(request.POST)),
                 "Note added to each open escalation.")
 
 
@@ -140,8 +121,8 @@ def case_note(request, reference):
 def case_resolve(request, reference):
     return _act(request, case_for_supervisor(reference), "resolve_form", EscalationResolveForm(request.POST),
                 lambda c, d: services.case_escalations_resolve(user=request.user, case=c, resolution=d["resolution"],
-                                                               shown=shown_escalations(request),
-                                                               taken_shown=taken_shown(request)),
+                                                               shown=shown_escalations(request.POST),
+                                                               taken_shown=taken_shown(request.POST)),
                 "Escalations resolved.")
 
 
@@ -164,8 +145,8 @@ def case_force_close(request, reference):
     return _act(request, case_for_supervisor(reference), "close_form", ForceCloseForm(request.POST),
                 lambda c, d: services.case_close_by_override(user=request.user, case=c, reason=d["reason"],
                                                              step_shown=d["step_shown"],
-                                                             shown=shown_escalations(request),
-                                                             taken_shown=taken_shown(request)),
+                                                             shown=shown_escalations(request.POST),
+                                                             taken_shown=taken_shown(request.POST)),
                 "Case closed by override; it is recorded on the timeline and counted separately.")
 
 

@@ -11,6 +11,8 @@ from .. import forms as f
 from .. import services
 from ..services import client_messages
 from .. import permissions as perms
+from ..escalations_shown import shown_escalations, taken_shown
+from ..workflow import Transition
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,18 @@ WHO = {
 
 def _cd(form):
     return form.cleaned_data
+
+
+def _move(u, c, o, form):
+    """A step change. The override resolves every open escalation of the case, so, posted from any page,
+    it goes through the escalation page's service with what this page showed of them (a post without them
+    has seen none): found by an audit, the case page's override closed the case over an escalation raised or
+    taken since the page was opened."""
+    d = _cd(form)
+    if d["name"] == Transition.FORCE_CLOSE.method:
+        return services.case_close_by_override(user=u, case=c, reason=d["reason"], step_shown=d["step_shown"],
+                                               shown=shown_escalations(form.data), taken_shown=taken_shown(form.data))
+    return services.case_transition(user=u, case=c, name=d["name"], reason=d["reason"], step_shown=d["step_shown"])
 
 
 ACTION_LIST = [
@@ -142,14 +156,8 @@ ACTION_LIST = [
            run=lambda u, c, o, form: services.delivery_record(user=u, case=c, **_cd(form))),
     Action("followup", "follow-up/", f.FollowUpForm, block="followup", done="Follow-up call logged.",
            run=lambda u, c, o, form: services.follow_up_log(user=u, case=c, note=_cd(form)["note"])),
-    Action("transition", "step/", f.TransitionForm, block="gate", refresh=True, done="",
-           run=lambda u, c, o, form: services.case_transition(
-               user=u, case=c, name=_cd(form)["name"], reason=_cd(form)["reason"],
-               step_shown=_cd(form)["step_shown"])),
-    Action("move", "step/back/", f.TransitionForm, block="moves", refresh=True, done="",
-           run=lambda u, c, o, form: services.case_transition(
-               user=u, case=c, name=_cd(form)["name"], reason=_cd(form)["reason"],
-               step_shown=_cd(form)["step_shown"])),
+    Action("transition", "step/", f.TransitionForm, block="gate", refresh=True, done="", run=_move),
+    Action("move", "step/back/", f.TransitionForm, block="moves", refresh=True, done="", run=_move),
     Action("escalate", "escalate/", f.EscalateForm, block="escalate", done="Escalated to a supervisor.",
            run=lambda u, c, o, form: services.escalation_raise(user=u, case=c, **_cd(form))),
     Action("handoff_request", "handoff/", f.HandoffRequestForm, block="handoff",
