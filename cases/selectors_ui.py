@@ -327,8 +327,10 @@ def client_choices(user, q="", limit=50):
     phone number (a caller giving their details), so a returning caller is found, never the book."""
     qs = Client.objects.all()
     if q:
-        qs = qs.filter(Q(name__icontains=q) | Q(organisation__icontains=q) | Q(email__icontains=q)
-                       | Q(phone__icontains=q))
+        typed = Q(name__icontains=q) | Q(organisation__icontains=q) | Q(email__icontains=q) | Q(phone__icontains=q)
+        if PHONE_QUERY.match(q) and len(digits(q)) >= 4:  # a number however it is written (Client.phone_digits)
+            typed |= Q(phone_digits__contains=digits(q))
+        qs = qs.filter(typed)
     if sees_whole_team(user):
         return list(qs.order_by("name", "id")[:limit])
     found = list(qs.filter(pk__in=visible_cases(user).values("client_id")).order_by("name", "id")[:limit])
@@ -352,8 +354,7 @@ def _exact_contact(q, *, shortest_phone=6):
     typed = digits(q)
     if len(typed) < shortest_phone or PHONE_QUERY.match(q) is None:
         return []
-    candidates = Client.objects.filter(phone__contains=typed[-4:]).order_by("name", "id")[:200]
-    return [c for c in candidates if digits(c.phone) == typed][:5]
+    return list(Client.objects.filter(phone_digits=typed).order_by("name", "id")[:5])
 
 
 def open_escalations(records):

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from ..models import TEMPERATURE_CHOICES, Client
 from ..services.client_details import SHOWN_FIELDS, details_digest
+from ..services.client_identity import SHARES_PHONE
 from ..selectors_ui import client_may_be_picked
 from ..text import limit_of
 from .base import ZONE_REFUSED, AgreementMixin, CaseForm, time_zone_choices, zone_options_loader
@@ -27,6 +28,7 @@ class NewCaseForm(CaseForm, ConcernFields):
     client_organisation = forms.CharField(label="Business", max_length=200, required=False)
     client_email = forms.EmailField(label="Email", max_length=limit_of(Client, "email"), required=False)
     client_phone = forms.CharField(label="Phone", max_length=50, required=False)
+    client_shares_phone = forms.BooleanField(label=SHARES_PHONE, required=False)
     client_time_zone = forms.ChoiceField(label="Client's time zone", required=False,
                                          error_messages={"invalid_choice": ZONE_REFUSED})
     client_quiet_start = forms.TimeField(label="Quiet hours from", required=False,
@@ -47,7 +49,9 @@ class NewCaseForm(CaseForm, ConcernFields):
         client = self.cleaned_data.get("client")
         if client is not None and not client_may_be_picked(self.user, client,
                                                             self.data.get("client_q", "")[:CLIENT_Q_LIMIT]):
-            raise forms.ValidationError(self.fields["client"].error_messages["invalid_choice"], code="invalid_choice")
+            raise forms.ValidationError(  # the rep's own pick, after the finder's text changed: say how to find them
+                "You can pick a client of someone else's case only as the finder found them: type their whole "
+                "email address or phone number in the finder again, then pick them.", code="invalid_choice")
         return client
 
     def clean(self):
@@ -64,7 +68,8 @@ class NewCaseForm(CaseForm, ConcernFields):
         d = self.cleaned_data
         return dict(name=d["client_name"], organisation=d["client_organisation"], email=d["client_email"],
                     phone=d["client_phone"], time_zone=d["client_time_zone"] or "UTC",
-                    quiet_hours_start=d["client_quiet_start"], quiet_hours_end=d["client_quiet_end"])
+                    quiet_hours_start=d["client_quiet_start"], quiet_hours_end=d["client_quiet_end"],
+                    shares_phone=d["client_shares_phone"])
 
 
 class ClientDetailsForm(AgreementMixin, CaseForm):

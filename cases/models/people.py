@@ -5,6 +5,7 @@ import zoneinfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Replace
 
 
 def validate_time_zone(value):
@@ -26,11 +27,23 @@ def validate_phone(value):
                               "and + ( ) - . /, with an extension after “ext.” if there is one.")
 
 
+def _phone_digits(field="phone"):
+    """The digits of the phone number, as the database computes them on every write (bulk inserts and the
+    demo's too): the number without what validate_phone lets people write around them, so "+44 20 7946
+    0000" and "+442079460000" are one number to the picker and to intake's check for a client on file."""
+    expression = models.F(field)
+    for character in " +()-./xXeEtT":
+        expression = Replace(expression, models.Value(character), models.Value(""))
+    return expression
+
+
 class Client(models.Model):
     name = models.CharField(max_length=200)
     organisation = models.CharField(max_length=200, blank=True)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=50, blank=True, validators=[validate_phone])
+    phone_digits = models.GeneratedField(expression=_phone_digits(), output_field=models.CharField(max_length=50),
+                                         db_persist=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     # Quiet hours in the client's local time; a window may wrap midnight (22:00-07:00).
     quiet_hours_start = models.TimeField(null=True, blank=True)
@@ -39,7 +52,7 @@ class Client(models.Model):
 
     class Meta:
         ordering = ["name"]
-        indexes = [models.Index(fields=["name"])]
+        indexes = [models.Index(fields=["name"]), models.Index(fields=["phone_digits"], name="client_phone_digits")]
 
     def __str__(self):
         return f"{self.name} ({self.organisation})" if self.organisation else self.name

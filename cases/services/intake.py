@@ -23,6 +23,7 @@ from ..workflow import Record, ensure_allows, policy
 from .common import (
     assign_reference, display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text,
 )
+from .client_identity import ensure_email_not_on_file, ensure_new_client_not_on_file
 from .client_details import CLIENT_FIELDS, ensure_details_as_shown, mail_to_old_address_taken_back
 from .client_messages import client_messages_rehold
 from .client_word import survey_answers_set_aside
@@ -35,13 +36,16 @@ from .steps import ensure_notes_stay_own
 
 
 def client_create(*, user, name, organisation="", email="", phone="", time_zone="UTC",
-                  quiet_hours_start=None, quiet_hours_end=None):
+                  quiet_hours_start=None, quiet_hours_end=None, shares_phone=False):
+    """A new client, unless they are already on file (client_identity: `shares_phone`, the rep's word that
+    the caller is another person on a number on file)."""
     if not user.has_perm("cases.add_client"):
         raise CaseRuleError("Only reps and supervisors can add a client.")
     client = Client()
     _client_fill(client, name=name, organisation=organisation, email=email, phone=phone,
                  time_zone=time_zone or "UTC", quiet_hours_start=quiet_hours_start,
                  quiet_hours_end=quiet_hours_end)
+    ensure_new_client_not_on_file(client, shares_phone=shares_phone)
     client.save()
     return client
 
@@ -108,6 +112,8 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
     changed = [f for f in CLIENT_FIELDS if getattr(client, f) != before[f]]
     if not changed:
         return client
+    if "email" in changed:
+        ensure_email_not_on_file(client)
     _ensure_may_change(user, client, case=case, changed=changed, name=before["name"])
     agreement = None
     if {"quiet_hours_start", "quiet_hours_end"} & set(changed):
@@ -466,7 +472,10 @@ def case_flag_irate(*, user, case, flagged, note=""):
 @transaction.atomic
 def case_intake(*, user, summary, temperature, client=None, new_client=None, concern=None):
     """The intake form in one action: an existing client, or a new one created with the case (both
-    or neither), then the case with its first concern."""
+    or neither), then the case with its first concern. A client picked with a new one typed beside it is
+    refused (found by an audit: the typed client was dropped without a word, the case went to the picked)."""
+    if client is not None and any((new_client or {}).get(f) for f in ("name", "organisation", "email", "phone")):
+        raise CaseRuleError(f"You picked {client} and also typed a new client: clear one of them.", field="name")
     if client is None:
         if not new_client:
             raise CaseRuleError("Pick the client or enter a new one.", field="client")

@@ -45,7 +45,8 @@ def test_new_case_with_a_new_client_is_owned_by_the_rep_who_logs_it(rep_client, 
 
 
 def test_new_case_for_an_existing_client(rep_client, rep, dennis):
-    rep_client.post(reverse("cases:case_new"), _new_case_data(client=dennis.pk, client_name=""))
+    rep_client.post(reverse("cases:case_new"), _new_case_data(client=dennis.pk, client_name="", client_organisation="",
+                                                              client_phone=""))
 
     assert Case.objects.get().client == dennis
     assert Client.objects.count() == 1
