@@ -153,7 +153,7 @@ def populate(n_cases, *, now, seed=8, fast=False, pool_size=pool.POOL_MAX):
     for (t, k, shift) in order:
         key = k * n_clients + templates[t].client
         first_seen.setdefault(key, templates[t].opened_at - shift)
-    client_fields = list(Client._meta.concrete_fields)
+    client_fields = pool.copied_fields(Client)
     client_cols = [f.column for f in client_fields]
 
     def client_iter():
@@ -164,7 +164,7 @@ def populate(n_cases, *, now, seed=8, fast=False, pool_size=pool.POOL_MAX):
 
     _copy(Client, client_cols, client_iter(), len(client_rows), "clients")
 
-    case_fields = [f.attname for f in Case._meta.concrete_fields]
+    case_fields = [f.attname for f in pool.copied_fields(Case)]
     pos = {name: case_fields.index(name) for name in ("reference", "search_text", "search_names",
                                                         "stalled_flagged_at", "step_entered_at")}
 
@@ -198,7 +198,7 @@ def populate(n_cases, *, now, seed=8, fast=False, pool_size=pool.POOL_MAX):
                 yield v
 
     for model in MODELS:
-        cols = [f.column for f in model._meta.concrete_fields]
+        cols = [f.column for f in pool.copied_fields(model)]
         _copy(model, cols, rows_of(model), totals[model], model._meta.model_name)
     held.mark_alone(HeldStay.objects.all())  # as every writer of held parts does (VACUUM follows)
     with connection.cursor() as cur:

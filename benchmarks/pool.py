@@ -131,9 +131,14 @@ def _ref(obj, local):
     return FK, local[id(obj)]
 
 
+def copied_fields(model):
+    """The columns COPY writes: the stored ones, not those the database computes (GeneratedField)."""
+    return [f for f in model._meta.concrete_fields if not f.generated]
+
+
 def _row(model, inst, local, client_of, now, connection):
     values, patches = [], []
-    for pos, f in enumerate(model._meta.concrete_fields):
+    for pos, f in enumerate(copied_fields(model)):
         if f.primary_key:
             values.append(None)
             patches.append((pos, ID, local[id(inst)][1]))

@@ -72,19 +72,25 @@ def _people(owner_ids):
     return User.objects.filter(Q(pk__in=list(owner_ids)) | Q(is_active=True, groups__name=REP_GROUP)).distinct()
 
 
+# Whose number a settled promise is: a kept or broken one its holder's when it fell due, a renegotiated one
+# the rep's who moved it (Promise.moved_by; the holder's on a promise moved before it was recorded).
+COUNTED_FOR = SqlCase(When(status=PromiseStatus.RENEGOTIATED, moved_by__isnull=False, then=F("moved_by")),
+                      default=F("owner"), output_field=IntegerField())
+
+
 def _promises(w, tally):
-    """By the promise's owner: the rep who held it when it fell due (a handoff passes only the promises
-    still ahead of their deadline to the new owner, cases.services.handoffs)."""
+    """By COUNTED_FOR: the rep who held the promise when it fell due (a handoff passes only the promises
+    still ahead of their deadline to the new owner, cases.services.handoffs), or who moved it."""
     weeks = Weeks(w)
     # Counting `status` (a column of the index promise_settled_due, not the id) keeps the scan index-only.
     rows = (promises_for_rate(since=w.since, until=w.until).filter(status__in=SETTLED).order_by()
-            .values("owner_id", week=weeks.of("due_at"))
+            .values(who=COUNTED_FOR, week=weeks.of("due_at"))
             .annotate(kept=Count("status", filter=Q(status=PromiseStatus.KEPT)),
                       broken=Count("status", filter=Q(status=PromiseStatus.BROKEN)),
                       renegotiated=Count("status", filter=Q(status=PromiseStatus.RENEGOTIATED))))
     for row in rows:
         week = weeks.monday(row["week"])
-        for m in tally.rows(row["owner_id"]):
+        for m in tally.rows(row["who"]):
             m.kept += row["kept"]
             m.broken += row["broken"]
             m.renegotiated += row["renegotiated"]

@@ -43,6 +43,10 @@ class Promise(models.Model):
     after_missed = models.BooleanField(default=False)
     agreed_channel = models.CharField(max_length=20, choices=Channel.choices, blank=True)
     agreed_text = models.TextField(blank=True, max_length=1000)
+    # Who moved it, on a promise closed as renegotiated (services.promises): the renegotiated share counts
+    # the move for them, not for the holder (cases.metrics.dashboard). Found by an audit: an owner gave an
+    # item to a teammate, moved its deadline, took it back, and the move was on the teammate's share.
+    moved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -51,7 +55,7 @@ class Promise(models.Model):
             models.Index(fields=["case", "status"]),
             models.Index(fields=["owner", "status"]),
             # The team page's keeping rate over a window (cases/metrics/dashboard.py, SETTLED).
-            models.Index(fields=["due_at"], include=["owner", "status"], name="promise_settled_due",
+            models.Index(fields=["due_at"], include=["owner", "status", "moved_by"], name="promise_settled_due",
                          condition=models.Q(status__in=["kept", "broken", "renegotiated"])),
             # The follow-up share: whether a case's latest follow-up call was kept (cases/metrics/outcomes.py),
             # one index entry per resolved case, where the case's index read all its promises.

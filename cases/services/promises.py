@@ -179,6 +179,8 @@ def promise_withdraw(*, promise, actor, note, now=None):
 
 DROPPED = "promise dropped with the client's agreement"  # the event verbs of promise_drop
 MOVED_BY_REOPEN = "follow-up call moved by a reopen"
+RENEGOTIATED_VERB = "promise renegotiated"  # promise_move's
+MOVE_VERBS = (RENEGOTIATED_VERB, DROPPED, MOVED_BY_REOPEN)  # every event that closes a promise as renegotiated
 
 
 def promise_drop(*, promise, actor, note, agreement=None, now=None):
@@ -191,9 +193,8 @@ def promise_drop(*, promise, actor, note, agreement=None, now=None):
         return promise
     if settle_if_overdue(case=promise.case, promise=promise, now=now):
         return promise
-    promise.status = PromiseStatus.RENEGOTIATED
-    promise.closed_at = now or timezone.now()
-    promise.save(update_fields=["status", "closed_at"])
+    promise.status, promise.closed_at, promise.moved_by = PromiseStatus.RENEGOTIATED, now or timezone.now(), actor
+    promise.save(update_fields=["status", "closed_at", "moved_by"])
     said = f"{note} — {agreement.describe()}" if agreement else note
     event_record(case=promise.case, actor=actor, verb=DROPPED if agreement else MOVED_BY_REOPEN, note=said,
                  data={"promise": promise.pk, "agreed_channel": agreement.channel if agreement else ""})
@@ -241,11 +242,10 @@ def promise_move(*, promise, new_due_at, actor, note, owner=None, agreement=None
                      note=note, data={"promise": promise.pk, "new_due_at": new_due_at.isoformat()})
     else:
         moved_count = promise.moved_count + 1
-        promise.status = PromiseStatus.RENEGOTIATED
-        promise.closed_at = now
-        promise.save(update_fields=["status", "closed_at"])
+        promise.status, promise.closed_at, promise.moved_by = PromiseStatus.RENEGOTIATED, now, actor
+        promise.save(update_fields=["status", "closed_at", "moved_by"])
         said = f"{note} — {agreement.describe()}" if agreement else note
-        event_record(case=case, actor=actor, verb="promise renegotiated", note=said,
+        event_record(case=case, actor=actor, verb=RENEGOTIATED_VERB, note=said,
                      data={"promise": promise.pk, "old_due_at": promise.due_at.isoformat(),
                            "new_due_at": new_due_at.isoformat(), "moves": moved_count,
                            "agreed_channel": agreement.channel if agreement else ""})

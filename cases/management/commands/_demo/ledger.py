@@ -29,7 +29,7 @@ from cases.models import PromiseKind as PK
 from cases.models import PromiseStatus as PS
 from cases.models.ledger import SYSTEM_RESOLUTION
 from cases.schedule import follow_up_due, next_allowed_for_client
-from cases.services.promises import DROPPED, next_beat_due, promise_holder
+from cases.services.promises import DROPPED, RENEGOTIATED_VERB, next_beat_due, promise_holder
 from cases.services.transitions import OVERRIDE_NOTE
 from cases.workflow import OPEN_STEPS, STALL_WATCH_STEPS, After, policy
 from cases.workflow import Transition as T
@@ -223,7 +223,8 @@ class Ledger(Ownership):
         new_due_at = next_allowed_for_client(new_due_at, self.client)
         moves = promise.moved_count + 1
         self._settle(promise, PS.RENEGOTIATED)
-        self.event("promise renegotiated",
+        promise.moved_by = self.owner  # the owner talked the client round (the event's actor)
+        self.event(RENEGOTIATED_VERB,
                    note=f"New deadline agreed with the client. — Agreed by {Channel(channel).label.lower()}: “{said}”",
                    data={"promise": promise, "old_due_at": promise.due_at.isoformat(),
                          "new_due_at": new_due_at.isoformat(), "moves": moves, "agreed_channel": channel})
@@ -419,6 +420,7 @@ class Ledger(Ownership):
         if promise and by_agreement and promise.due_at > self.t:
             channel, said = self.rng.choice([Channel.PHONE, Channel.EMAIL]), self.rng.choice(tx.AGREEMENTS)
             self._settle(promise, PS.RENEGOTIATED)
+            promise.moved_by = actor
             self.event(DROPPED, actor=actor,
                        note=f"Item cancelled: {reason} — Agreed by {Channel(channel).label.lower()}: “{said}”",
                        data={"promise": promise, "agreed_channel": channel})
