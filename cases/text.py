@@ -10,6 +10,7 @@ import functools
 import re
 import unicodedata
 
+from playbook.normal import normalise  # the one normaliser: every record is stored through it
 
 from .errors import CaseRuleError
 
@@ -39,30 +40,7 @@ LINE = 300  # one-liners: summaries, short notes
 SHORT_NOTE = 1000  # reasons, item descriptions, questions
 NOTE = 4000  # what was said, answers, notes
 
-_INVISIBLE_KEEP = {"\n", "\t"}
-# Marks that draw nothing on their own (found by an audit: kept in a record, they split a word the phrase coach
-# looks for, "company\u034f policy"): the combining grapheme joiner, the variation selectors; and the braille
-# blank, which looks like a space and is read as one.
-_INVISIBLE_MARKS = re.compile("[\u034f\u180b-\u180d\u180f\ufe00-\ufe0f\U000e0100-\U000e01ef]")
-_SPACES = re.compile(r"[^\S\n]+")
-_BLANK_LINES = re.compile(r"\n\s*\n+")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)  # letters and digits: "_ _ _" is no words
-# Letters that draw nothing (the Hangul fillers; NFKC folds U+3164 and U+FFA0 into U+1160): dropped like
-# the zero-width characters, so three of them are not three words.
-_BLANK_LETTERS = {"\u115f", "\u1160", "\u3164", "\uffa0"}
-
-
-def normalise(value):
-    """NFKC, without format/control characters (zero-width spaces, joiners, BOMs, bidi marks) and letters
-    that draw nothing (the Hangul fillers), with whitespace collapsed. Newlines survive; trailing space on
-    each line does not."""
-    text = unicodedata.normalize("NFKC", str(value or ""))
-    text = _INVISIBLE_MARKS.sub("", text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2800", " "))
-    dropped = ("Cf", "Cc", "Co", "Cs")
-    text = "".join(ch for ch in text if ch in _INVISIBLE_KEEP
-                   or (unicodedata.category(ch) not in dropped and ch not in _BLANK_LETTERS))
-    text = "\n".join(_SPACES.sub(" ", line).strip() for line in text.split("\n"))
-    return _BLANK_LINES.sub("\n\n", text).strip()
 
 
 # Markup and character references are not words: "<b>ok</b>" is "ok", "&nbsp;" nothing.
