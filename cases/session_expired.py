@@ -19,8 +19,10 @@ The rule, for every page behind the sign-in (a view guarded by login_required or
   signed out. Nothing else of the site is shown to a visitor who is not signed in.
 - Signing in (SignInView) never sends anyone by GET to a URL that takes only POST: `next` goes to the
   page that URL belongs to (`page_for`).
-Pages open to anyone (the client's status pages, the sign-in form, the admin's own login) keep Django's
-behaviour and its CSRF page (templates/403_csrf.html)."""
+The client's status pages stand alone (no staff header, no sign-in): a post from them that fails the CSRF
+check gets a page of their own, with what the client typed (cases.views_status.form_expired_page). The
+other pages open to anyone (the sign-in form, the admin's own login) keep Django's behaviour and its CSRF
+page (templates/403_csrf.html)."""
 from urllib.parse import urlencode, urlsplit
 
 from django import forms
@@ -36,6 +38,7 @@ from django.views.csrf import csrf_failure as django_csrf_failure
 from . import once
 from .forms import NewCaseForm
 from .views.actions import ACTIONS
+from .views_status import form_expired_page, is_client_view
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 # What a browser sends along with what was typed: the security tokens, and the hidden inputs templates
@@ -237,8 +240,13 @@ def refused(request, *, expired):
 
 
 def csrf_failure(request, reason=""):
-    """settings.CSRF_FAILURE_VIEW: a page behind the sign-in gets `refused`; the others Django's page."""
+    """settings.CSRF_FAILURE_VIEW: a page behind the sign-in gets `refused`; a client's status page its own
+    page, in the client's words (the staff's page extends the staff's base: found by an audit); the others
+    Django's page."""
     match = _resolve(request.path_info)
+    if match is not None and is_client_view(match.func):
+        return form_expired_page(request, match.func, match.kwargs.get("token", ""),
+                                 say_back=_posted_from_here(request))
     if match is None or not behind_sign_in(match.func):
         return django_csrf_failure(request, reason)
     return refused(request, expired=True)

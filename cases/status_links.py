@@ -16,8 +16,10 @@ query on the public page, and the timeline already records who issued and revoke
 
 `client_status` builds everything the public page shows, and nothing else: no staff emails, no
 internal notes (the rep's update text never: only the line the rep wrote for the client), no other
-case, and no text longer than a short excerpt. `client_final_status` is the even smaller view of a
-closed case. The pages render only what these functions return."""
+case, and no text longer than a short excerpt. Its answer to "when will it be fixed?" is `estimate_shown`:
+a range only while the estimate the client holds is still owed and ahead, never one already missed.
+`client_final_status` is the even smaller view of a closed case. The pages render only what these
+functions return."""
 import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
@@ -29,6 +31,7 @@ from django.utils import timezone
 
 from .models import Case, PromiseKind, PromiseStatus, Step
 from .permissions import may_own_cases
+from .workflow import policy
 
 SALT = "cases.client-status-link"
 
@@ -185,6 +188,15 @@ def _case_and_version(payload):
 
 
 # --- What the client sees -------------------------------------------------------------------------
+class Estimate(str, Enum):
+    """The page's answer to "When will it be fixed?" (`estimate_shown`); the template words each one."""
+
+    TO_COME = "to_come"  # no range given yet (or a new plan needs a new one)
+    RANGE = "range"  # the range the client holds: still owed, its latest end ahead
+    PASSED = "passed"  # its latest end went by without the fix: the handler gives a new one
+    ARRIVED = "arrived"  # the fix is in and the client is asked whether it works
+
+
 @dataclass(frozen=True)
 class ClientStatus:
     reference: str
@@ -193,7 +205,8 @@ class ClientStatus:
     step: Step  # for templates that vary by step; shown only as step_words
     step_words: str
     is_resolved: bool
-    eta_earliest: dt.datetime | None
+    estimate: Estimate
+    eta_earliest: dt.datetime | None  # set only when `estimate` is RANGE
     eta_latest: dt.datetime | None
     resolved_at: dt.datetime | None
     last_update_at: dt.datetime | None
@@ -241,15 +254,38 @@ def _local(case):
     return lambda value: timezone.localtime(value, tz) if value else None
 
 
-def client_status(case):
-    """The public view of one case, with every time in the client's own time zone (2 queries). Of the
+def estimate_shown(case, now, *, not_yet=False):
+    """What the page answers to "When will it be fixed?". Found by an audit: the page read the case's range
+    alone, so after its latest end went by (the sweep had broken the promise) it still offered the missed
+    range as the current answer. The estimate is the promise the client holds, as the plan reads it
+    (services.promises.standing_promise: the pending one, or the latest broken with nothing opened after
+    it); its range is shown only while that promise is pending and the range's latest end is ahead. While
+    the client is asked whether the fix works (the step's policy), the fix is in, unless they said "Not
+    yet" (`not_yet`): then the estimate their answer put back stands again, or has passed."""
+    # Imported here: the services import this module (the link rules), so it cannot import them first.
+    from .services.promises import standing_promise
+
+    promise = standing_promise(case, PromiseKind.ETA) if case.eta_latest is not None else None
+    if (promise is not None and promise.status == PromiseStatus.PENDING and case.eta_earliest is not None
+            and min(promise.due_at, case.eta_latest) > now):
+        return Estimate.RANGE
+    if policy(case.step).client_answers and not not_yet:
+        return Estimate.ARRIVED
+    return Estimate.TO_COME if promise is None else Estimate.PASSED
+
+
+def client_status(case, *, not_yet=False, now=None):
+    """The public view of one case, with every time in the client's own time zone (3 queries). Of the
     rep's updates it shows only when the latest was given and the line written for the client with it (an
-    update whose email was withdrawn before it left was never given)."""
+    update whose email was withdrawn before it left was never given). `not_yet`: the client said "Not yet"
+    to this delivery (cases.client_word, which the page reads anyway; estimate_shown)."""
     local = _local(case)
     last = case.status_updates.given().order_by("-given_at", "-id").only("given_at", "client_line").first()
     next_update = case.promises.filter(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING).only(
         "due_at").first()
     resolved = not case.is_open
+    estimate = Estimate.TO_COME if resolved else estimate_shown(case, now or timezone.now(), not_yet=not_yet)
+    ranged = estimate is Estimate.RANGE
     return ClientStatus(
         reference=case.reference or "",
         handler_first_name=excerpt(handler_first_name(case)),
@@ -257,8 +293,9 @@ def client_status(case):
         step=Step(case.step),
         step_words=CLIENT_STEP_WORDS[Step(case.step)],
         is_resolved=resolved,
-        eta_earliest=None if resolved else local(case.eta_earliest),
-        eta_latest=None if resolved else local(case.eta_latest),
+        estimate=estimate,
+        eta_earliest=local(case.eta_earliest) if ranged else None,
+        eta_latest=local(case.eta_latest) if ranged else None,
         resolved_at=local(case.resolved_at) if resolved else None,
         last_update_at=local(last.given_at) if last else None,
         last_update_line=excerpt(last.client_line) if last else "",

@@ -4,6 +4,7 @@ from django import forms
 
 from ..models import ClientAnswerKind
 from ..models.client_word import ANSWER_TEXT, SCORES, SURVEY_COMMENT
+from ..services.client_word import PAGE_MOVED_ON
 from .base import limit_text_fields, trim_refused_text
 
 
@@ -25,7 +26,9 @@ class ClientAnswerForm(_ClientForm):
         "required": "Choose “It works” or “Not yet”.", "invalid_choice": "Choose “It works” or “Not yet”."})
     text = forms.CharField(label="What still does not work? (needed for “Not yet”)", required=False,
                            max_length=ANSWER_TEXT, widget=forms.Textarea(attrs={"rows": 3}))
-    attempt = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+    # The delivery attempt the page was drawn for: a post without it is refused as one from an out-of-date
+    # page (found by an audit: it was taken for the attempt showing now, whatever page it came from).
+    attempt = forms.CharField(max_length=40, widget=forms.HiddenInput, error_messages={"required": PAGE_MOVED_ON})
 
 
 class ClientSurveyForm(_ClientForm):

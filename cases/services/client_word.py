@@ -1,7 +1,9 @@
 """The client's own word, written: the only writes a client makes, through the signed link of their
-status page (cases.views_status has opened the link, so the case is the one the token names and the link
-is live). The rules of when they may answer are read from cases.client_word; every refusal is a
-CaseRuleError in the client's words, shown on their page.
+status page (cases.views_status has opened the link, so the case is the one the token names; each write
+checks again under the case's lock that the link still opens it: a reassign or a new link may have revoked
+it in between). The rules of when they may answer are read from cases.client_word; every refusal is a
+CaseRuleError in the client's words, shown on their page, but a link revoked meanwhile (LinkRevoked: the
+view answers with the page that names nothing of the case).
 
 - `client_delivery_answer`: "It works" fills this attempt's delivery record with the client's
   confirmation (verified with them, satisfied), recorded as given by the client, with the time, so the
@@ -39,7 +41,7 @@ from ..models.client_word import ANSWER_TEXT, SCORES, SURVEY_COMMENT
 from ..notices import notify
 from ..permissions import may_own_cases
 from ..selectors import supervisor_emails_for
-from ..status_links import LinkState, link_state
+from ..status_links import LinkRevoked, LinkState, link_state
 from ..text import clean_text
 from ..workflow import MOVE_LABELS, Transition, is_closed
 from .common import event_record, lock_case, refresh_counters
@@ -53,14 +55,18 @@ SET_ASIDE = "client's rating set aside"
 COUNTS_AGAIN = "client's rating counts again"
 LINK_REPLACED = ("This link was replaced by a newer invitation, sent to the email address we have for you now: your "
                  "rating was not recorded. Please answer through the link in our latest email.")
+PAGE_MOVED_ON = ("Your case has moved on since you opened this page: here is where it stands now. "
+                 "Please answer again below.")  # an answer for another delivery attempt, or for none
 NOTICE_NOT_YET = "client_not_yet"
 NOTICE_CONFIRMED = "client_confirmed"
 
 
 @transaction.atomic
-def client_delivery_answer(*, case, works, text="", attempt=""):
-    """The client says whether the fix works. Returns (the answer, whether it was recorded just now)."""
+def client_delivery_answer(*, case, version, attempt, works, text=""):
+    """The client says whether the fix works, through the link carrying `version` (the view opened it), on
+    the page of delivery attempt `attempt`. Returns (the answer, whether it was recorded just now)."""
     case = lock_case(case)
+    ensure_link_still_open(case, version)
     if is_closed(case.step):
         return _late_not_yet(case, works=works, text=text, attempt=attempt)
     refused = answer_refusal(case)
@@ -69,9 +75,8 @@ def client_delivery_answer(*, case, works, text="", attempt=""):
     recorded = current_answer(case)
     if recorded is not None:
         return recorded, False
-    if attempt and attempt != attempt_key(case):
-        raise CaseRuleError("Your case has moved on since you opened this page: here is where it stands now. "
-                            "Please answer again below.")
+    if attempt != attempt_key(case):  # a post without one is no more this attempt's than a stale one
+        raise CaseRuleError(PAGE_MOVED_ON)
     text = clean_text(text, field="text", limit=ANSWER_TEXT, required=not works,
                       message="Tell us in a line what still does not work.")
     now = timezone.now()
@@ -99,6 +104,15 @@ def client_delivery_answer(*, case, works, text="", attempt=""):
         refresh_counters(case)
         _tell_owner(case, answer)
     return answer, True
+
+
+def ensure_link_still_open(case, version):
+    """Under the case's lock, the link the view opened must still open the case (status_links.link_state:
+    live, or the closed case's final page, which takes a late "Not yet"); else LinkRevoked, and the view
+    answers with the page that names nothing of the case. Found by an audit: a reassign committed between
+    the view reading the link and this write, and the answer was recorded through the revoked link."""
+    if link_state(case, version, timezone.now()) is LinkState.REVOKED:
+        raise LinkRevoked()
 
 
 def _late_not_yet(case, *, works, text, attempt):

@@ -316,11 +316,11 @@ def test_the_page_offers_no_answer_before_delivery(rep, dennis, frozen):
 @pytest.mark.django_db
 def test_an_answer_on_the_resolved_page_is_refused(rep, dennis_case):
     dennis = DennisBrowser(token_of(rep, dennis_case))
-    dennis.open()
+    attempt = re.search(r'name="attempt" value="([^"]*)"', dennis.open().content.decode()).group(1)
     advance_to(fresh(dennis_case), Step.RESOLVED, rep)  # the link now shows only "resolved"
     delivery_before = list(Delivery.objects.filter(case=dennis_case).values())
 
-    response = dennis.post("works")
+    response = dennis.post("works", attempt=attempt)  # what the page opened in deliver carries
 
     assert response.status_code == 409
     assert "Your case is resolved" in response.content.decode()

@@ -11,6 +11,7 @@ from django.apps import apps as django_apps
 from cases import services
 from cases.metrics import eta
 from cases.models import CaseEvent, Escalation, PromiseKind, PromiseStatus, Step
+from cases.client_word import attempt_key
 from cases.services.client_word import client_delivery_answer
 from notifications.sweeps.promises import sweep_broken_promises
 from tests.cases.metrics_support import H, T0, at, board, planned_and_agreed, reach_deliver
@@ -22,7 +23,8 @@ pytestmark = pytest.mark.django_db
 
 def _not_yet(case, when):
     with at(when):
-        client_delivery_answer(case=case, works=False, text="Mail still bounces for every order")
+        client_delivery_answer(case=case, version=case.status_link_version, attempt=attempt_key(case), works=False,
+                               text="Mail still bounces for every order")
     case.refresh_from_db()
     return case
 

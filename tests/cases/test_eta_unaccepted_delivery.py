@@ -13,6 +13,7 @@ from cases import services
 from cases.errors import CaseRuleError
 from cases.metrics import eta
 from cases.models import Escalation, EscalationReason, ItemKind, PromiseKind, PromiseStatus, Step
+from cases.client_word import attempt_key
 from cases.services.client_word import client_delivery_answer
 from notifications.sweeps.promises import sweep_broken_promises
 from tests.cases.ledger_web_support import AGREED
@@ -181,7 +182,8 @@ def test_a_delivery_the_client_refused_and_a_supervisor_closed_keeps_no_estimate
         rep, supervisor, dennis):
     case = reach_deliver(planned_and_agreed(rep, dennis, T0), rep, T0 + 5 * H - 2 * MIN)
     with at(T0 + 5 * H - MIN):
-        client_delivery_answer(case=case, works=False, text="Mail still bounces for every order")
+        client_delivery_answer(case=case, version=case.status_link_version, attempt=attempt_key(case), works=False,
+                               text="Mail still bounces for every order")
         case = services.case_force_close(user=supervisor, case=case, reason="Client unreachable, closing for now")
 
     assert eta_promises(case) == [(PromiseStatus.WITHDRAWN, T0 + 5 * H)]

@@ -9,6 +9,7 @@ import pytest
 from cases import services
 from cases.metrics import eta
 from cases.models import ItemKind, PromiseKind, PromiseStatus, Step
+from cases.client_word import attempt_key
 from cases.services.client_word import client_delivery_answer
 from cases.workflow import Transition
 from tests.cases.client_word_support import DennisBrowser, token_of
@@ -42,7 +43,8 @@ def early_then_sent_back(rep, dennis, *, works):
     assert case.events.get(verb=eta.ARRIVAL.label).eta_verdict == "early"
     with at(T0 + 25 * MIN):
         if works is not None:
-            client_delivery_answer(case=case, works=works, text="" if works else "Mail still bounces for orders")
+            client_delivery_answer(case=case, version=case.status_link_version, attempt=attempt_key(case), works=works,
+                                   text="" if works else "Mail still bounces for orders")
         case.refresh_from_db()
         return services.case_loose_ends(user=rep, case=case, reason=REASON)
 
@@ -94,7 +96,8 @@ def test_it_works_holds_for_its_own_delivery_only_a_later_one_sent_back_is_rejud
     case = planned_again(early_then_sent_back(rep, dennis, works=True), rep, estimate=True)
     case = reach_deliver(case, rep, T0 + 2 * H)
     with at(T0 + 2 * H + 2 * MIN):
-        client_delivery_answer(case=case, works=False, text="The backups still fail every night")
+        client_delivery_answer(case=case, version=case.status_link_version, attempt=attempt_key(case), works=False,
+                               text="The backups still fail every night")
         case.refresh_from_db()
         case = services.case_loose_ends(user=rep, case=case, reason="The client says the backups still fail")
 

@@ -1,7 +1,7 @@
 """A form sent after the rep's sign-in ended (signed out in another tab, the session ran out) or drawn
 before they signed in again (its CSRF check fails) loses nothing typed (cases/session_expired.py): htmx
 gets a status it does not swap with the reason, a plain post gets a page saying back what was typed, and
-signing in never leads by GET to a POST-only URL. The client's status pages keep Django's CSRF page."""
+signing in never leads by GET to a POST-only URL. The client's status pages get a CSRF page of their own."""
 import re
 from urllib.parse import parse_qs, urlsplit
 
@@ -183,14 +183,14 @@ def test_a_post_forged_by_another_site_is_not_said_back(rep, ack_case):
     assert "555-0100" not in response.content.decode()
 
 
-def test_the_client_status_page_keeps_django_s_csrf_page():
+def test_the_client_status_page_gets_its_own_csrf_page_with_the_clients_words():
     visitor = HttpClient(enforce_csrf_checks=True)
 
     response = visitor.post(reverse("client_status_answer", kwargs={"token": "x"}), {"text": "UNIQUE-CLIENT-WORDS"})
 
     html = response.content.decode()
     assert response.status_code == 403
-    assert "Go back, reload the page" in html and "UNIQUE-CLIENT-WORDS" not in html
+    assert "Your answer was not sent" in html and "UNIQUE-CLIENT-WORDS" in html and "Sign in" not in html
 
 
 # --- Signing in never leads to a POST-only URL -----------------------------------------------------

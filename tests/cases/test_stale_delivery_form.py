@@ -32,7 +32,8 @@ def test_an_old_delivery_form_does_not_untick_the_clients_it_works(at_delivery, 
     http = signed_in(rep)
     action = reverse("cases:delivery", args=[case.reference])
     hidden = form_data(http.get(reverse("cases:case_detail", args=[case.reference])).content.decode(), action)
-    client_delivery_answer(case=case, works=True, attempt=attempt_key(case))  # while the page is open
+    # while the page is open
+    client_delivery_answer(case=case, version=case.status_link_version, works=True, attempt=attempt_key(case))
 
     response = http.post(action, _typed(case, hidden), follow=True)
 
@@ -53,7 +54,7 @@ def test_an_old_delivery_form_does_not_untick_the_clients_it_works(at_delivery, 
 
 def test_the_rep_who_saw_the_clients_word_may_still_untick_it(at_delivery, rep):
     case = at_delivery
-    client_delivery_answer(case=case, works=True, attempt=attempt_key(case))
+    client_delivery_answer(case=case, version=case.status_link_version, works=True, attempt=attempt_key(case))
     http = signed_in(rep)
     action = reverse("cases:delivery", args=[case.reference])
     hidden = form_data(http.get(reverse("cases:case_detail", args=[case.reference])).content.decode(), action)
@@ -66,7 +67,7 @@ def test_the_rep_who_saw_the_clients_word_may_still_untick_it(at_delivery, rep):
 
 def test_a_forged_post_without_the_marker_is_refused_by_the_service_too(at_delivery, rep):
     case = at_delivery
-    client_delivery_answer(case=case, works=True, attempt=attempt_key(case))
+    client_delivery_answer(case=case, version=case.status_link_version, works=True, attempt=attempt_key(case))
 
     with pytest.raises(CaseRuleError, match="confirmed on their status page"):
         services.delivery_record(user=rep, case=case, verified_with_client=False, client_satisfied=False,
