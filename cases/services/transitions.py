@@ -115,8 +115,10 @@ def held_by_checks(case, name):
 
 
 def ensure_transition_perm(case, spec, user):
-    """The transition's permission (workflow: who may take it), the one rule every path reads."""
-    if not has_transition_perm(getattr(case, spec.method), user):
+    """The transition's permission (workflow: who may take it), the one rule every path reads. From a step
+    it does not leave, the step's refusal says more (case_transition), so that is left to it."""
+    method = getattr(case, spec.method)
+    if can_proceed(method, check_conditions=False) and not has_transition_perm(method, user):
         raise CaseRuleError("You do not have permission to do that on this case.")
 
 
