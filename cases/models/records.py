@@ -137,7 +137,12 @@ class ActionItem(models.Model):
 
     def give(self, assignee, *, by, now):
         """The item goes to `assignee` (None: nobody yet), given by `by` at `now`: the three fields a
-        hand-back reads move together (cases.services.items). Not saved."""
+        hand-back reads move together (cases.services.items). Someone new is reminded afresh, so the
+        reminder marker is cleared (found by an audit: after an accepted hand-back the owner was never
+        reminded, the teammate's reminder having set it); given again to the one who holds it, it stays, so
+        nobody is reminded twice of one deadline. Not saved: every caller saves `reminded_at` with the rest."""
+        if getattr(assignee, "pk", None) != self.assignee_id:
+            self.reminded_at = None
         self.assignee = assignee
         self.assigned_at, self.assigned_by = (now, by) if assignee is not None else (None, None)
 

@@ -28,7 +28,7 @@ from ..models import ActionItem, Case, EscalationReason, ItemStatus, Promise, Pr
 from ..notices import notify, notify_many
 from ..selectors import supervisor_emails_for
 from ..text import whole_number
-from ..workflow import ITEM_STEPS, STALL_WATCH_STEPS, live_promise_q
+from ..workflow import CLOSED_STEPS, ITEM_STEPS, STALL_WATCH_STEPS, live_promise_q
 from .broken import item_context, item_overdue_notices, promises_break_due
 from .escalations import escalation_raise_system
 from .held import longest_holder
@@ -60,44 +60,102 @@ def _claim(window, row):
     return (case, found) if found is not None else None
 
 
-# Reminders speak of a promise or an item still to keep; one may be kept, moved or closed before its email
-# leaves (a worker backlog, an SMTP server down). The outbox asks, just before sending, which of its
-# reminders no longer describe anything still to do, and takes those back (notifications/sweeps/outbox.py).
-REMINDER_PREFIXES = ("update-reminder:", "follow-up-reminder:", "item-reminder:")
+# --- Notices re-checked just before they are sent -----------------------------------------------------
+# A notice about a case's open work may wait before it leaves (coalescing: NOTIFY_COALESCE_MINUTES, a worker
+# backlog, an SMTP server down), and the work may be kept, moved or closed meanwhile. Just before sending,
+# the outbox asks which of its notices no longer describe anything to do and takes those back
+# (notifications/sweeps/outbox.py). RECHECKED, below, is the one table of which notices are re-checked (by
+# their key's prefix; the keys are built here, in services/broken.py and services/escalations.py) and how.
+# Emails to the client (status updates, the closing email) are never in it: what was written to the client
+# is withdrawn only by the cases app's own rules (client_messages_withdraw_held).
+def _parts(key):
+    """(prefix, the pk it names or None, the rest of its parts) of a notice's key."""
+    prefix, _, rest = key.partition(":")
+    pk, *others = rest.split(":")
+    return prefix, whole_number(pk), others
 
 
-def reminders_settled(rows):
-    """The keys of the reminders among `rows` ((key, recipients) pairs) that no longer describe anything
-    for their recipient to do: the promise is no longer pending or its case has another owner now (a
-    handoff: the new owner is reminded instead), or the item is no longer open with the due time it was
-    reminded of (`item-reminder:<item>:<due stamp>:<assignee>`) by the assignee it was sent to; an update
-    reminder also when its promise's due time is no longer the one it named
-    (`update-reminder:<promise>:<due stamp>:<owner>`, an update re-timed after a late one). Two queries at most."""
-    promises, items = {}, {}
-    for key, to in rows:
-        kind, _, rest = key.partition(":")
-        parts = rest.split(":")
-        pk = whole_number(parts[0])
-        if kind in ("update-reminder", "follow-up-reminder") and pk is not None:
-            # an update reminder names the due time it was sent for (a re-timed update is reminded again)
-            stamp = parts[1] if kind == "update-reminder" and len(parts) >= 3 else None
-            promises[pk] = (stamp, key, set(to))
-        elif kind == "item-reminder" and len(parts) >= 2 and pk is not None:
-            items[pk] = (parts[1], key, set(to))
-    settled = set()
-    if promises:
-        live = {pk: (due, email) for pk, due, email in Promise.objects.filter(
-            pk__in=promises, status=PromiseStatus.PENDING).values_list("pk", "due_at", "case__owner__email")}
-        settled |= {key for pk, (stamp, key, to) in promises.items()
-                    if pk not in live or live[pk][1] not in to
-                    or (stamp is not None and str(_stamp_of(live[pk][0])) != stamp)}
-    if items:
-        live = {pk: (due, email) for pk, due, email in ActionItem.objects.filter(pk__in=items, status=ItemStatus.OPEN)
-                .values_list("pk", "due_at", "assignee__email")}
-        settled |= {key for pk, (stamp, key, to) in items.items()
-                    if pk not in live or live[pk][0] is None or str(_stamp_of(live[pk][0])) != stamp
-                    or live[pk][1] not in to}
-    return settled
+def _promise_reminders_settled(rows):
+    """Reminders of a promise (`update-reminder:<promise>:<due stamp>:<owner>`,
+    `follow-up-reminder:<promise>:<owner>`): settled when the promise is no longer pending, or its case has
+    another owner now (a handoff: the new owner is reminded instead), or, for an update reminder, the
+    promise's due time is no longer the one it named (an update re-timed after a late one). One query."""
+    named = {}
+    for key, to, _case_id, _queued_at in rows:
+        prefix, pk, others = _parts(key)
+        if pk is not None:
+            stamp = others[0] if prefix == "update-reminder" and len(others) >= 2 else None
+            named[key] = (pk, stamp, set(to))
+    live = {pk: (due, email) for pk, due, email in Promise.objects.filter(
+        pk__in={pk for pk, _, _ in named.values()}, status=PromiseStatus.PENDING)
+        .values_list("pk", "due_at", "case__owner__email")}
+    return {key for key, (pk, stamp, to) in named.items()
+            if pk not in live or live[pk][1] not in to or (stamp is not None and str(_stamp_of(live[pk][0])) != stamp)}
+
+
+def _items_not_open_as_named(rows, *, to_assignee):
+    """Notices of an item that name its due time (`item-...:<item>:<due stamp>:...`): settled when the item
+    is no longer open with that due time (done, cancelled, or moved: a new due time gets its own notice),
+    and with `to_assignee` when it was sent to someone who no longer holds the item. One query."""
+    named = {}
+    for key, to, _case_id, _queued_at in rows:
+        _prefix, pk, others = _parts(key)
+        if pk is not None and others:
+            named[key] = (pk, others[0], set(to))
+    live = {pk: (due, email) for pk, due, email in ActionItem.objects.filter(
+        pk__in={pk for pk, _, _ in named.values()}, status=ItemStatus.OPEN)
+        .values_list("pk", "due_at", "assignee__email")}
+    return {key for key, (pk, stamp, to) in named.items()
+            if pk not in live or live[pk][0] is None or str(_stamp_of(live[pk][0])) != stamp
+            or (to_assignee and live[pk][1] not in to)}
+
+
+def _item_reminders_settled(rows):
+    """An item reminder (`item-reminder:<item>:<due stamp>:<assignee>`) goes only to who holds the item now."""
+    return _items_not_open_as_named(rows, to_assignee=True)
+
+
+def _item_overdue_settled(rows):
+    """An overdue notice (`item-overdue:<item>:<due stamp>:assignee|owner`) asks for work on an item still
+    open with that due time: the case owner's copy is not addressed to the assignee, so who holds the item
+    is not checked."""
+    return _items_not_open_as_named(rows, to_assignee=False)
+
+
+def _case_closed_since_queued(rows):
+    """A notice to staff about a case's open work (a broken promise: "contact the client now", an escalation
+    or a stalled case: "open in your queue") is settled when its case was closed after it was queued: the
+    close settled the work and resolved the escalations (cases.services.transitions). One the close itself
+    queued (a promise it broke: "nothing left to chase") stands. One query."""
+    closed = dict(Case.objects.filter(pk__in={case_id for _, _, case_id, _ in rows if case_id is not None},
+                                      step__in=[s.value for s in CLOSED_STEPS], resolved_at__isnull=False)
+                  .values_list("pk", "resolved_at"))
+    return {key for key, _to, case_id, queued_at in rows if case_id in closed and closed[case_id] > queued_at}
+
+
+# Which notices are re-checked at send time, by their key's prefix, and the check that says which are settled.
+RECHECKED = {
+    "update-reminder": _promise_reminders_settled,
+    "follow-up-reminder": _promise_reminders_settled,
+    "item-reminder": _item_reminders_settled,
+    "item-overdue": _item_overdue_settled,
+    "promise-broken": _case_closed_since_queued,
+    "escalation-raised": _case_closed_since_queued,
+    "case-stalled": _case_closed_since_queued,
+}
+RECHECKED_PREFIXES = tuple(f"{prefix}:" for prefix in RECHECKED)
+
+
+def notices_settled(rows):
+    """The keys of the notices among `rows` ((key, recipients, case id, queued at) of the outbox's rows whose
+    key starts with one of RECHECKED_PREFIXES) that no longer describe anything for their recipients to do,
+    by RECHECKED's check for each. One query per check the rows need (four at most)."""
+    by_check = {}
+    for row in rows:
+        check = RECHECKED.get(row[0].partition(":")[0])
+        if check is not None:
+            by_check.setdefault(check, []).append(row)
+    return set().union(*(check(found) for check, found in by_check.items()))
 
 
 # 1. Update reminder

@@ -202,7 +202,8 @@ def _refresh_ledger_counters(cases, stamp):
 
 # --- Who hears what ------------------------------------------------------------------------------
 def broken_promise_notices(pairs, escalations, now):
-    """The notices for broken promises, in order: the promise's owner, and the case owner's
+    """The notices for broken promises, in order: the promise's owner (and the case's owner now, when the
+    case was handed on with the promise left on the previous owner's count), and the case owner's
     supervisor(s). For an action-item promise the assignee and the case owner hear it from the
     overdue-item notice (queued here if the overdue sweep has not queued it yet: a rep's change after
     the deadline may have broken the promise first; the key makes it once), the supervisors from
@@ -231,18 +232,35 @@ def broken_promise_notices(pairs, escalations, now):
             if item.due_at == promise.due_at:
                 overdue_marked.append(item.pk)
             notices += item_overdue_notices(case, item, now, due_at=promise.due_at, zones=zones)
+            told = {owner.email}
         else:
-            notices.append(dict(
-                key=f"promise-broken:{promise.pk}:owner", kind="promise_broken", case=case, to=[owner.email],
-                context={**base, "due": when(promise.due_at, client=case.client, reader=owner, now=now,
-                                             reader_tz=zones[owner.pk])}))
+            owners = _broken_promise_owner_notices(case, promise, base, now, zones)
+            notices += owners
+            told = {address for notice in owners for address in notice["to"]}
         notices.append(dict(
             key=f"promise-broken:{promise.pk}:supervisors", kind="promise_broken_supervisor", case=case,
-            to=[e for e in bosses[case.owner_id] if e and e != owner.email],
+            to=[e for e in bosses[case.owner_id] if e and e not in told],
             context={**base, "due": when(promise.due_at, client=case.client, reader=None, now=now)}))
     if overdue_marked:
         ActionItem.objects.filter(pk__in=overdue_marked).update(overdue_notified_at=now)
     return notices
+
+
+def _broken_promise_owner_notices(case, promise, base, now, zones):
+    """The broken-promise notice to whoever held the promise (it counts for them), and, when the case has
+    another owner now (handed on too close to the deadline for the promise to pass: promises.handover_cutoff),
+    to that owner too, who makes the late call. Found by an audit: only the previous owner, a watcher now,
+    was told, and the supervisors read that "the owner" had been. A promise the close itself broke tells the
+    holder only: there is nothing left to chase."""
+    holder, owner = promise.owner, case.owner
+    handed_on = owner.pk != holder.pk and not base["closing"]
+    readers = [(holder, "owner")] + ([(owner, "case-owner")] if handed_on else [])
+    return [dict(key=f"promise-broken:{promise.pk}:{role}", kind="promise_broken", case=case, to=[reader.email],
+                 context={**base, "handed_on": handed_on, "to_holder": reader.pk == holder.pk,
+                          "calls": not base["closing"] and reader.pk == owner.pk,
+                          "due": when(promise.due_at, client=case.client, reader=reader, now=now,
+                                      reader_tz=zones[reader.pk])})
+            for reader, role in readers]
 
 
 def item_context(case, item, reader, now, due_at=None, zones=None):

@@ -51,7 +51,7 @@ def hand_on_promises(*, case, old_owner_id, new_owner, actor, now):
     gives the case, is the new owner: one claiming a case opened from email, or given_by a handoff);
     action items keep their assignees, and the old owner the promises of the items they hold themselves. The case's
     reminders (an update due, the follow-up call) go to whoever owns it: the new owner is reminded afresh,
-    and one queued for the old owner is taken back if it has not left (automation.reminders_settled)."""
+    and one queued for the old owner is taken back if it has not left (automation.notices_settled)."""
     held = case.promises.filter(Q(action_item__isnull=True) | Q(action_item__assignee__isnull=True)
                                 | ~Q(action_item__assignee_id=old_owner_id),
                                 status=PromiseStatus.PENDING, owner_id=old_owner_id)

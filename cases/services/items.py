@@ -428,7 +428,8 @@ def action_item_answer_hand_back(*, user, item, accept, note="", handback_shown=
     now = timezone.now()
     if accept:
         item.give(case.owner, by=user, now=now)
-        item.save(update_fields=["handback_at", "handback_note", "assignee", "assigned_at", "assigned_by"])
+        item.save(update_fields=["handback_at", "handback_note", "assignee", "assigned_at", "assigned_by",
+                                 "reminded_at"])
         _pass_promise(case, item, to=case.owner, actor=user, now=now)
         verb = "hand-back accepted"
     else:  # the teammate keeps the work, and the promise they held before handing it back

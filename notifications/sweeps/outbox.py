@@ -23,7 +23,10 @@ each, with its own database connection, closed when the run ends; one lane for e
 most), so one email's round trips to the server overlap another's build and claim. Every email to one
 address goes through one lane, in the batch's order (an email to several people with each one's others).
 A killed worker may then resend one message per lane. A run called inside a transaction (whose rows other
-connections cannot see yet), or on SQLite, sends over one connection in the calling thread."""
+connections cannot see yet), or on SQLite, sends over one connection in the calling thread.
+
+A run sends as of the wall clock, whatever moment it is given (sending_moment): quiet hours, the "sent" time
+and a failure's backoff are read from the time the email really goes."""
 import datetime as dt
 import hashlib
 import logging
@@ -38,9 +41,10 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import connection, connections, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from cases import notices
-from cases.services.automation import REMINDER_PREFIXES, reminders_settled
+from cases.services.automation import RECHECKED_PREFIXES, notices_settled
 
 from .. import coalesce
 from ..models import OutboxMessage, OutboxStatus
@@ -240,11 +244,13 @@ def _deliver(unit, sender, now):
         return len(rows)
 
 
-def _without_settled_reminders(rows):
-    """The batch less the reminders whose promise or item was settled since they were queued (the cases
-    app says which: reminders_settled), taken back instead of sent."""
-    reminders = [(r.key, r.to) for r in rows if r.key.startswith(REMINDER_PREFIXES)]
-    settled = reminders_settled(reminders) if reminders else set()
+def _without_settled_notices(rows):
+    """The batch less the notices about a case's open work (reminders, overdue items, broken promises,
+    escalations) that no longer describe anything to do since they were queued: a coalesced notice waits,
+    and the work may be done, moved or closed meanwhile. The cases app says which (automation.RECHECKED, the
+    one table of what is re-checked and how); those are withdrawn instead of sent."""
+    asked = [(r.key, r.to, r.case_id, r.created_at) for r in rows if r.key.startswith(RECHECKED_PREFIXES)]
+    settled = notices_settled(asked) if asked else set()
     if not settled:
         return rows
     OutboxMessage.objects.filter(key__in=settled, status=OutboxStatus.PENDING).update(status=OutboxStatus.WITHDRAWN)
@@ -360,10 +366,21 @@ def _connections():
     return max(1, int(settings.OUTBOX_CONNECTIONS))
 
 
+def sending_moment(now=None):
+    """The moment the outbox sends as of: always the wall clock. Sending is an act in the present, so a
+    replayed moment (`run_sweeps --now`, a task's `now`) is checked like every sweep's (one still to come, or
+    unreadable, is refused: resolve_now) and then ignored. Found by an audit: replaying 21:59:45 at 23:30
+    sent a client's email inside their quiet hours, recorded it sent at 21:59:45, and counted a failure's
+    backoff from that past moment."""
+    resolve_now(now)
+    return timezone.now()
+
+
 def sweep_outbox(now=None):
-    """Send one batch of due rows. Returns how many rows were sent (a digest counts its rows)."""
-    now = resolve_now(now)
-    rows = _held_for_quiet_hours(_without_updates_not_given(_without_settled_reminders(_batch(now))), now)
+    """Send one batch of due rows, as of the wall clock (`now` is refused if still to come, else ignored:
+    sending_moment). Returns how many rows were sent (a digest counts its rows)."""
+    now = sending_moment(now)
+    rows = _held_for_quiet_hours(_without_updates_not_given(_without_settled_notices(_batch(now))), now)
     if not rows:
         return 0
     units = coalesce.units(rows)

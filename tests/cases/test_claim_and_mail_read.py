@@ -24,9 +24,8 @@ from cases.status_links import handler_first_name
 from mailin.addresses import reply_address
 from mailin.models import InboundMessage
 from mailin.services import mail_receive
-from notifications.sweeps.outbox import sweep_outbox
 from tests.cases.helpers import DENNIS_CONCERN, advance_to, open_case
-from tests.cases.test_client_messages import UTC, at, row_of
+from tests.cases.test_client_messages import UTC, at, deliver_at, row_of
 from tests.factories import ClientFactory
 
 pytestmark = pytest.mark.django_db
@@ -77,7 +76,7 @@ def test_nothing_the_claim_took_back_leaves_when_the_quiet_hours_end(held_on_unc
     with at(THREE_AM + dt.timedelta(minutes=20)):
         case_claim(user=rep, case=case)
 
-    sweep_outbox(SEVEN_AM + dt.timedelta(minutes=1))
+    deliver_at(SEVEN_AM + dt.timedelta(minutes=1))
 
     assert not [m for m in mail.outbox if PRIYA in m.to]
 

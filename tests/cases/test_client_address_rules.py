@@ -19,8 +19,7 @@ from cases.models import CaseEvent, ClientMessageStatus
 from cases.selectors import is_team_address
 from cases.status_links import LinkRevoked, LinkState, read_link
 from notifications.models import OutboxStatus
-from notifications.sweeps.outbox import sweep_outbox
-from tests.cases.test_client_messages import UTC, at, emailed_case, row_of, send
+from tests.cases.test_client_messages import UTC, at, deliver_at, emailed_case, row_of, send
 from tests.factories import RepFactory
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +78,7 @@ def test_nothing_reaches_the_old_address_when_the_quiet_hours_end(held, rep):
     with at(THREE_AM + dt.timedelta(minutes=20)):
         _set_email(rep, case, RIGHT)
 
-    sweep_outbox(SEVEN_AM + dt.timedelta(minutes=1))
+    deliver_at(SEVEN_AM + dt.timedelta(minutes=1))
 
     assert not [m for m in mail.outbox if TYPO in m.to]
 
@@ -87,7 +86,7 @@ def test_nothing_reaches_the_old_address_when_the_quiet_hours_end(held, rep):
 def test_a_link_already_emailed_to_the_old_address_stops_working(rep, typo_client):
     case = emailed_case(rep, typo_client, when=EVENING, cadence=12 * 60)
     token = _token(row_of(send(rep, case, EVENING + dt.timedelta(minutes=5))).body_text)
-    sweep_outbox(EVENING + dt.timedelta(minutes=6))
+    deliver_at(EVENING + dt.timedelta(minutes=6))
     assert [m for m in mail.outbox if TYPO in m.to]
 
     with at(EVENING + dt.timedelta(minutes=30)):

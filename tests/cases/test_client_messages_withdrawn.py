@@ -13,10 +13,10 @@ from django.urls import reverse
 from cases import services
 from cases.models import CaseEvent, ClientMessageStatus
 from notifications.models import OutboxStatus
-from notifications.sweeps.outbox import _record_failure, sweep_outbox
+from notifications.sweeps.outbox import _record_failure
 from cases.models import ClientMessageKind, Step
 from tests.cases.helpers import advance_to
-from tests.cases.test_client_messages import UTC, at, emailed_case, row_of, send
+from tests.cases.test_client_messages import UTC, at, deliver_at, emailed_case, row_of, send
 
 pytestmark = pytest.mark.django_db
 
@@ -45,7 +45,7 @@ def test_a_force_close_takes_back_the_held_email_and_nothing_leaves_at_seven(hel
         services.case_force_close(user=supervisor, case=case, reason="The client went elsewhere for good")
 
     assert _withdrawn(case, message)
-    sweep_outbox(SEVEN_AM)  # the team's own notices of the close go; nothing to the client
+    deliver_at(SEVEN_AM)  # the team's own notices of the close go; nothing to the client
     assert not [m for m in mail.outbox if case.client.email in m.to]
     client.force_login(supervisor)
     page = client.get(f"/cases/{case.reference}/").content.decode()
@@ -68,7 +68,7 @@ def test_resolving_takes_back_the_held_is_it_fixed_email(rep, dennis, client):
         advance_to(case, Step.RESOLVED, rep)
 
     assert _withdrawn(case, message)
-    sweep_outbox(SEVEN_AM)
+    deliver_at(SEVEN_AM)
     assert not [m for m in mail.outbox if case.client.email in m.to]
     client.force_login(rep)
     page = client.get(f"/cases/{case.reference}/").content.decode()
@@ -82,14 +82,14 @@ def test_a_handoff_takes_back_the_previous_handlers_held_email(held, rep, other_
         services.handoff_accept(user=other_rep, handoff=offered, client_informed=True)
 
     assert _withdrawn(case, message)
-    sweep_outbox(SEVEN_AM)
+    deliver_at(SEVEN_AM)
     assert not [m for m in mail.outbox if case.client.email in m.to]
 
 
 def test_an_email_already_sent_stays_sent(rep, dennis, supervisor):
     case = emailed_case(rep, dennis, when=EVENING)
     message = send(rep, case, EVENING + dt.timedelta(minutes=10))
-    assert sweep_outbox(EVENING + dt.timedelta(minutes=11)) == 1
+    assert deliver_at(EVENING + dt.timedelta(minutes=11)) == 1
 
     with at(EVENING + dt.timedelta(hours=1)):
         services.case_force_close(user=supervisor, case=case, reason="The client went elsewhere for good")
@@ -108,7 +108,7 @@ def test_the_admins_retry_now_leaves_a_withdrawn_email_withdrawn(held, superviso
                 {"action": "retry_now", "_selected_action": [row_of(message).pk]})
 
     assert row_of(message).status == OutboxStatus.WITHDRAWN
-    sweep_outbox(SEVEN_AM)
+    deliver_at(SEVEN_AM)
     assert not [m for m in mail.outbox if case.client.email in m.to]
 
 
@@ -138,6 +138,6 @@ def test_an_email_that_gave_up_is_taken_back_too_and_retry_now_does_not_send_it(
     client.force_login(get_user_model().objects.create_superuser("root", "root@example.com", "pw-root-1234"))
     client.post(reverse("admin:notifications_outboxmessage_changelist"),
                 {"action": "retry_now", "_selected_action": [row_of(message).pk]})
-    sweep_outbox(SEVEN_AM + dt.timedelta(hours=1))
+    deliver_at(SEVEN_AM + dt.timedelta(hours=1))
     assert row_of(message).status == OutboxStatus.WITHDRAWN
     assert not [m for m in mail.outbox if case.client.email in m.to]

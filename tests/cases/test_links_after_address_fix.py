@@ -23,7 +23,7 @@ from notifications.models import OutboxStatus
 from notifications.sweeps.outbox import sweep_outbox
 from tests.cases.client_word_support import DennisBrowser
 from tests.cases.helpers import advance_to, open_case
-from tests.cases.test_client_messages import UTC, at, emailed_case, row_of, send
+from tests.cases.test_client_messages import UTC, at, deliver_at, emailed_case, row_of, send
 from tests.cases.test_client_messages_withdrawn import _gave_up
 
 pytestmark = pytest.mark.django_db
@@ -235,7 +235,7 @@ def test_the_held_email_leaves_once_and_the_one_taken_back_is_recorded_as_withdr
     case, message, _ = held_then_reissued
     update = message.status_update
 
-    sweep_outbox(SEVEN_AM + dt.timedelta(minutes=1))
+    deliver_at(SEVEN_AM + dt.timedelta(minutes=1))
 
     assert len(_to_client()) == 1
     message.refresh_from_db()
@@ -249,7 +249,7 @@ def test_the_held_email_leaves_once_and_the_one_taken_back_is_recorded_as_withdr
 def test_the_email_queued_again_still_waits_for_the_end_of_the_quiet_hours(held_then_reissued):
     case, message, _ = held_then_reissued
 
-    sweep_outbox(SEVEN_AM - dt.timedelta(minutes=1))
+    deliver_at(SEVEN_AM - dt.timedelta(minutes=1))
 
     assert not _to_client()
     again = case.client_messages.get(status=ClientMessageStatus.QUEUED)

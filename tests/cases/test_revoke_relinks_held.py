@@ -9,8 +9,7 @@ from django.core import mail
 
 from cases import services
 from cases.models import CaseEvent, ClientMessageStatus
-from notifications.sweeps.outbox import sweep_outbox
-from tests.cases.test_client_messages import at
+from tests.cases.test_client_messages import at, deliver_at
 from tests.cases.test_links_after_address_fix import RIGHT, SEVEN_AM, THREE_AM, _emailed_token, _opens, held_at_three
 
 pytestmark = pytest.mark.django_db
@@ -22,7 +21,7 @@ def test_a_held_update_leaves_with_a_link_that_opens_after_the_link_was_revoked_
     with at(THREE_AM + dt.timedelta(minutes=10)):
         services.status_link_revoke(user=rep, case=case)
 
-    sweep_outbox(SEVEN_AM + dt.timedelta(minutes=1))
+    deliver_at(SEVEN_AM + dt.timedelta(minutes=1))
 
     sent = [m for m in mail.outbox if RIGHT in m.to]
     assert len(sent) == 1
@@ -37,7 +36,7 @@ def test_a_held_update_leaves_with_a_link_that_opens_after_the_link_was_revoked_
 
 def test_a_revoke_with_nothing_waiting_makes_no_new_link(rep, dennis):
     case, _ = held_at_three(rep, dennis)
-    sweep_outbox(SEVEN_AM + dt.timedelta(minutes=1))  # the held email left
+    deliver_at(SEVEN_AM + dt.timedelta(minutes=1))  # the held email left
     with at(SEVEN_AM + dt.timedelta(minutes=5)):
         services.status_link_revoke(user=rep, case=case)
 

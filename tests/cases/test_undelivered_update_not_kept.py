@@ -13,9 +13,9 @@ from cases.models import Channel, ClientMessageStatus, PromiseKind, PromiseStatu
 from cases.services.client_messages import client_message_bounced
 from cases.services.updates import NOT_GIVEN
 from notifications.models import OutboxStatus
-from notifications.sweeps.outbox import _record_failure, sweep_outbox
+from notifications.sweeps.outbox import _record_failure
 from tests.cases.test_client_messages import (
-    HOUR, MIN, T0, UPDATE, at, emailed_case, emailed_update_kept, row_of, send,
+    HOUR, MIN, T0, UPDATE, at, deliver_at, emailed_case, emailed_update_kept, row_of, send,
 )
 from tests.cases.test_client_messages_withdrawn import _gave_up
 from tests.cases.test_withdrawn_update_not_kept import hand_over
@@ -105,7 +105,7 @@ def test_a_failed_attempt_the_outbox_retries_and_then_delivers_keeps_the_promise
     assert settings.OUTBOX_MAX_ATTEMPTS > 1
     _record_failure(row_of(message), ConnectionRefusedError("the mail server is down"), T0 + 50 * MIN)  # retried
 
-    sweep_outbox(T0 + 2 * HOUR)
+    deliver_at(T0 + 2 * HOUR)
 
     message.refresh_from_db()
     promise.refresh_from_db()
@@ -122,7 +122,7 @@ def test_a_bounce_of_an_email_that_is_not_an_update_changes_no_promise(sent_upda
     case, message, promise = sent_update
     plan = send(rep, case, T0 + 53 * MIN, kind="plan",
                 text="Here is our plan: we restore the mail server first, then the website.")
-    sweep_outbox(T0 + 54 * MIN)
+    deliver_at(T0 + 54 * MIN)
 
     with at(T0 + 55 * MIN):
         client_message_bounced(message_ids=[plan.message_id], reason=BOUNCE)

@@ -18,9 +18,8 @@ import pytest
 from cases import services
 from cases.models import CaseEvent, Channel, Escalation, PromiseKind, PromiseStatus, Step
 from cases.services.client_messages import client_message_bounced
-from notifications.sweeps.outbox import sweep_outbox
 from tests.cases.helpers import advance_to
-from tests.cases.test_client_messages import HOUR, MIN, T0, UPDATE, at, emailed_case, send
+from tests.cases.test_client_messages import HOUR, MIN, T0, UPDATE, at, deliver_at, emailed_case, send
 from tests.cases.test_client_survey_owed import details
 from tests.cases.test_withdrawn_update_not_kept import EVENING, SEVEN_AM, THREE_AM
 
@@ -81,7 +80,7 @@ def test_a_late_update_bouncing_after_the_beats_deadline_breaks_the_beat_once(re
         services.promise_break(promise=ups(case).get(status=PromiseStatus.PENDING))
     beat = ups(case).get(status=PromiseStatus.PENDING)
     message = send(rep, case, T0 + 115 * MIN)
-    sweep_outbox(T0 + 116 * MIN)
+    deliver_at(T0 + 116 * MIN)
 
     bounce(message, T0 + 2 * HOUR + 10 * MIN)  # the beat was due at 12:00
 
@@ -97,7 +96,7 @@ def _bounce_and_call(rep, dennis, bounce_first):
     case = emailed_case(rep, dennis)
     p = ups(case).get(status=PromiseStatus.PENDING)
     message = send(rep, case, T0 + 50 * MIN)
-    sweep_outbox(T0 + 51 * MIN)
+    deliver_at(T0 + 51 * MIN)
     if bounce_first:
         bounce(message, T0 + 52 * MIN)
         with at(T0 + HOUR + MIN):
@@ -123,7 +122,7 @@ def test_a_call_before_the_deadline_keeps_the_promise_when_the_email_beside_it_b
     case = emailed_case(rep, dennis)
     p = ups(case).get(status=PromiseStatus.PENDING)
     message = send(rep, case, T0 + 50 * MIN)
-    sweep_outbox(T0 + 51 * MIN)
+    deliver_at(T0 + 51 * MIN)
     call = phone(rep, case, T0 + 55 * MIN)
     assert call.extra
 
@@ -144,7 +143,7 @@ def test_the_call_keeps_it_even_when_the_bounce_comes_after_the_deadline(rep, de
     case = emailed_case(rep, dennis)
     p = ups(case).get(status=PromiseStatus.PENDING)
     message = send(rep, case, T0 + 50 * MIN)
-    sweep_outbox(T0 + 51 * MIN)
+    deliver_at(T0 + 51 * MIN)
     phone(rep, case, T0 + 55 * MIN)
 
     bounce(message, T0 + 70 * MIN)
@@ -161,7 +160,7 @@ def _resolved_after_email(rep, dennis, resolved_at=T0 + 53 * MIN):
         case = advance_to(case, Step.DELIVER, rep)
     p = ups(case).get(status=PromiseStatus.PENDING)
     message = send(rep, case, T0 + 50 * MIN)
-    sweep_outbox(T0 + 51 * MIN)
+    deliver_at(T0 + 51 * MIN)
     with at(resolved_at):
         case = advance_to(case, Step.RESOLVED, rep)
     return case, p, message
@@ -231,7 +230,7 @@ def _late_update_then_close(rep, supervisor, dennis, *, bounce_before_close, for
         services.promise_break(promise=missed)  # the beat after it opens, due 12:00
     beat = ups(case).get(status=PromiseStatus.PENDING)
     message = send(rep, case, T0 + 110 * MIN)  # 11:50: the late update moves the beat to 12:50
-    sweep_outbox(T0 + 111 * MIN)
+    deliver_at(T0 + 111 * MIN)
     if bounce_before_close:
         bounce(message, T0 + 140 * MIN)
     with at(T0 + 150 * MIN):

@@ -16,8 +16,7 @@ from cases.models import CaseEvent, ClientMessageStatus, PromiseStatus
 from mailin.addresses import reply_address
 from mailin.models import InboundMessage, Outcome
 from mailin.services import mail_receive
-from notifications.sweeps.outbox import sweep_outbox
-from tests.cases.test_client_messages import HOUR, MIN, T0, at, emailed_update_kept, send
+from tests.cases.test_client_messages import HOUR, MIN, T0, at, deliver_at, emailed_update_kept, send
 from tests.mailin.conftest import DENNIS, email_bytes
 
 pytestmark = pytest.mark.django_db
@@ -305,7 +304,7 @@ def test_an_answer_to_another_email_does_not_stop_the_bounce_of_this_one(rep, de
         mail_receive(email_bytes(to=reply_address(case.reference), text="Thanks for the update!",
                                  headers={"In-Reply-To": first.message_id}), provider="imap")
     second = send(rep, case, T0 + 70 * MIN)
-    sweep_outbox(T0 + 71 * MIN)
+    deliver_at(T0 + 71 * MIN)
 
     with at(T0 + 72 * MIN):
         mail_receive(_dsn(second.message_id), provider="imap")

@@ -1,7 +1,8 @@
 """`manage.py run_sweeps [--now ISO-8601] [--only NAME ...]`: run every sweep once, in order, and say
 what each did. For operators without beat, and for replaying a moment that has passed (`--now`): a
 moment still to come is refused, since the sweeps would break promises before their deadlines, open
-escalations and email the team about them."""
+escalations and email the team about them. Email delivery always sends as of the wall clock, never a
+replayed `--now` (notifications.sweeps.outbox.sending_moment): what it sends goes now, quiet hours and all."""
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
 from django.db.migrations.executor import MigrationExecutor
@@ -15,7 +16,8 @@ class Command(BaseCommand):
     help = "Run every notification sweep once (reminders, broken promises, stalled cases, outbox delivery)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--now", help="Act as if it were this moment (ISO-8601, e.g. 2026-03-02T14:00:00+00:00).")
+        parser.add_argument("--now", help="Act as if it were this moment (ISO-8601, e.g. 2026-03-02T14:00:00+00:00). "
+                                           "Email delivery still sends as of the real clock.")
         parser.add_argument("--only", nargs="+", choices=[s.name for s in registry.SWEEPS],
                             help="Run only these sweeps.")
 
