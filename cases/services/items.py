@@ -360,13 +360,14 @@ def action_item_hand_back(*, user, item, note):
     return item
 
 
-def _pass_promise(case, item, *, to, actor, now, returned=False):
+def _pass_promise(case, item, *, to, actor, now, returned=False, offered_at=None):
     """The item's pending promise goes to `to` (promises.promise_holder: only with time left to keep
     it, unless `to` takes it on themselves, or it is `returned` to them); one already due is broken where
-    it stands."""
+    it stands. `offered_at`: when `actor` gave the work away, if before `now` (a hand-back, accepted later)."""
     promise = pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item)
     if promise and not settle_if_overdue(case=case, promise=promise, now=now):
-        holder = to if returned else promise_holder(promise.owner, to, actor=actor, due_at=promise.due_at, now=now)
+        holder = to if returned else promise_holder(promise.owner, to, actor=actor, due_at=promise.due_at,
+                                                    now=offered_at or now)
         if holder != promise.owner:
             promise.owner = holder
             promise.save(update_fields=["owner"])
@@ -423,14 +424,17 @@ def action_item_answer_hand_back(*, user, item, accept, note="", handback_shown=
     if stale:
         raise CaseRuleError(stale)
     note = require_text(note, field="note", message="", limit=limit_of(ActionItem, "handback_note")) if note else ""
-    teammate = item.assignee
+    teammate, offered_at = item.assignee, item.handback_at
     item.handback_at, item.handback_note = None, ""
     now = timezone.now()
     if accept:
         item.give(case.owner, by=user, now=now)
         item.save(update_fields=["handback_at", "handback_note", "assignee", "assigned_at", "assigned_by",
                                  "reminded_at"])
-        _pass_promise(case, item, to=case.owner, actor=user, now=now)
+        # The teammate gave the work back when they handed it back: the owner takes the promise only if it had
+        # HANDOVER_MIN_MINUTES to run then (promises.handover_cutoff). Found by an audit: handed back five
+        # minutes before its deadline and accepted by the owner, a teammate's miss became the owner's.
+        _pass_promise(case, item, to=case.owner, actor=teammate, now=now, offered_at=offered_at)
         verb = "hand-back accepted"
     else:  # the teammate keeps the work, and the promise they held before handing it back
         item.save(update_fields=["handback_at", "handback_note"])

@@ -264,3 +264,36 @@ def test_an_item_the_owner_moves_between_teammates_near_its_deadline_escalates_o
     promise = _promise(item)
     assert promise.status == PromiseStatus.BROKEN and promise.owner == other_rep
     assert case.escalations.get(promise=promise).case_owner == rep
+
+
+@override_settings(HANDOVER_MIN_MINUTES=60)
+@pytest.mark.parametrize("answered_by", ["owner", "supervisor"])
+def test_a_hand_back_minutes_before_the_deadline_stays_on_the_teammates_count_when_accepted(
+        rep, other_rep, supervisor, dennis, frozen, answered_by):
+    """Found by an audit: accepted by the owner, the teammate's imminent miss became the owner's (the owner
+    "took it on themselves"); the teammate gave the work back when they handed it back, so the cutoff is
+    measured from then, whoever accepts."""
+    case, item = _item_due_in(rep, dennis, 180)
+    _give(item, rep, other_rep)
+    frozen.move_to(NOW + dt.timedelta(minutes=175))
+    services.action_item_hand_back(user=other_rep, item=item, note="I have no access to that host")
+    frozen.move_to(NOW + dt.timedelta(minutes=176))
+
+    services.action_item_answer_hand_back(user=rep if answered_by == "owner" else supervisor, item=item, accept=True)
+    frozen.move_to(NOW + dt.timedelta(minutes=181))
+    SWEEPS["broken_promises"]()
+
+    promise = _promise(item)
+    assert promise.status == PromiseStatus.BROKEN and promise.owner == other_rep
+
+
+@override_settings(HANDOVER_MIN_MINUTES=60)
+def test_a_hand_back_with_time_to_spare_accepted_late_is_the_owners(rep, other_rep, dennis, frozen):
+    case, item = _item_due_in(rep, dennis, 180)
+    _give(item, rep, other_rep)
+    services.action_item_hand_back(user=other_rep, item=item, note="I have no access to that host")
+    frozen.move_to(NOW + dt.timedelta(minutes=170))  # the owner answers late: the teammate gave it back in time
+
+    services.action_item_answer_hand_back(user=rep, item=item, accept=True)
+
+    assert _promise(item).owner == rep
