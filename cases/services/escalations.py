@@ -192,14 +192,19 @@ def _lock_open_escalations(user, case, *, doing, shown=None):
     taken, noted or resolved unread. None (a service called from code) skips that check."""
     _ensure_supervisor(user)
     case = lock_case(case)
-    escalations = list(Escalation.objects.select_for_update().filter(case=case)
-                       .exclude(status=EscalationStatus.RESOLVED).order_by("created_at", "id"))
+    escalations = _open_locked(case)
     if not escalations:
         raise CaseRuleError(f"{case.reference} has no open escalation to {doing}.")
     if doing != "resolve":  # closed means closed: a closed case's escalation is resolved, nothing more
         ensure_allows(case, Record.ESCALATION)
     _ensure_shown(case, escalations, shown, doing)
     return case, escalations
+
+
+def _open_locked(case):
+    """The case's open (or taken) escalations, oldest first, locked; the caller holds the case's lock."""
+    return list(Escalation.objects.select_for_update().filter(case=case)
+                .exclude(status=EscalationStatus.RESOLVED).order_by("created_at", "id"))
 
 
 def _ensure_shown(case, escalations, shown, doing):
@@ -213,7 +218,8 @@ def _ensure_shown(case, escalations, shown, doing):
 
 @transaction.atomic
 def case_close_by_override(*, user, case, reason, step_shown=None, shown=None, taken_shown=None):
-    """The override sent from the escalation page. Closing resolves every open escalation of the case
+    """The override as every page sends it (the escalation page, the case page's moves: views.actions._move).
+    Closing resolves every open escalation of the case
     (transitions._force_close), so, as a resolve is, it is refused when one was raised since the page was
     opened (`shown`) or taken by another supervisor since (`taken_shown`). Found by an audit: a page opened
     before a colleague took the escalation closed the case over their work, and one raised meanwhile was
@@ -222,8 +228,7 @@ def case_close_by_override(*, user, case, reason, step_shown=None, shown=None, t
 
     case = lock_case(case)
     ensure_transition_perm(case, Transition.FORCE_CLOSE, user)  # before naming any escalation to a rep
-    escalations = list(Escalation.objects.select_for_update().filter(case=case)
-                       .exclude(status=EscalationStatus.RESOLVED).order_by("created_at", "id"))
+    escalations = _open_locked(case)
     _ensure_shown(case, escalations, shown, "close the case")
     _ensure_not_taken_since(user, escalations, taken_shown)
     return case_transition(user=user, case=case, name=Transition.FORCE_CLOSE.method, reason=reason,

@@ -26,7 +26,7 @@ from ..paging import first_page_of
 from ..models import Case, Escalation, EscalationNote, EscalationReason, EscalationStatus, Promise, PromiseStatus
 from ..models.case import queue_heat, system_broken
 from ..permissions import escalation_holder
-from ..selectors_ui import assignable_users
+from ..selectors_ui import assignable_users, escalations_held
 
 # Resolved escalations the case's page still shows under "Recently resolved".
 RECENTLY_RESOLVED = dt.timedelta(days=30)
@@ -164,7 +164,7 @@ def with_escalations(rows, *, reason="", status="", takers=None):
         escalations = _queue_escalations(frozenset(by_case), reason=reason, status=status, takers=takers)
     else:  # the queue as it opens: its SQL written once per process
         escalations = _QUEUE_ESCALATIONS(frozenset(by_case))
-    for escalation in _held(escalations):
+    for escalation in escalations_held(escalations):
         by_case[escalation.case_id].append(escalation)
     for case in page:
         _describe(case, by_case[case.pk])
@@ -190,23 +190,6 @@ def _describe(case, escalations):
     case.raised_by = _names(None if e.raised_by_system else e.raised_by for e in escalations)
 
 
-def _held(escalations):
-    """The escalations, each with `held_by`: who holds it (permissions.escalation_holder, the rule
-    the services refuse from: a taker who has since left the team or lost the role holds nothing, so the
-    escalation waits to be taken again; found by a review). One user object per supervisor, and all their
-    permissions read in one statement (backends.load_permissions): the page's queries stay a fixed number,
-    however many supervisors took its escalations."""
-    escalations = list(escalations)
-    supervisors = {}
-    for e in escalations:
-        if e.supervisor_id is not None:
-            e.supervisor = supervisors.setdefault(e.supervisor_id, e.supervisor)
-    load_permissions(supervisors.values())
-    for e in escalations:
-        e.held_by = escalation_holder(e)
-    return escalations
-
-
 def _names(users):
     seen = []
     for user in users:
@@ -228,14 +211,14 @@ def case_of_escalation(pk):
 def escalations_of_case(case, now=None):
     """What the case's escalation page lists: its open escalations (oldest first), those resolved in the
     last RECENTLY_RESOLVED (latest first) and how many older ones are not shown, each with its notes; the
-    pending promise due first. A fixed number of queries, the takers' permissions in one (_held)."""
+    pending promise due first. A fixed number of queries, the takers' permissions in one (escalations_held)."""
     now = now or timezone.now()
     notes = Prefetch("notes", queryset=EscalationNote.objects.select_related("author"))
     recent = Q(status=EscalationStatus.RESOLVED, resolved_at__gte=now - RECENTLY_RESOLVED)
-    listed = _held(Escalation.objects.filter(Q(status__in=[EscalationStatus.OPEN, EscalationStatus.TAKEN]) | recent,
-                                             case=case)
-                   .select_related("raised_by", "supervisor", "promise__owner").prefetch_related(notes)
-                   .order_by("created_at", "id"))
+    shown = Q(status__in=[EscalationStatus.OPEN, EscalationStatus.TAKEN]) | recent
+    listed = escalations_held(Escalation.objects.filter(shown, case=case)
+                              .select_related("raised_by", "supervisor", "promise__owner").prefetch_related(notes)
+                              .order_by("created_at", "id"))
     open_ = [e for e in listed if e.status != EscalationStatus.RESOLVED]
     resolved = sorted((e for e in listed if e.status == EscalationStatus.RESOLVED),
                       key=lambda e: (e.resolved_at, e.pk), reverse=True)

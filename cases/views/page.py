@@ -12,7 +12,8 @@ from ..permissions import (
     can_reassign, can_work_case,
 )
 from ..selectors_ui import (
-    assignable_list, case_records, earliest_pending, mood_trend, open_escalations, pending_handoff, promises_by_status,
+    assignable_list, case_records, earliest_pending, escalations_held, mood_trend, open_escalations, pending_handoff,
+    promises_by_status,
 )
 from ..services import available_transitions
 from ..services.transitions import held_by_checks
@@ -221,13 +222,16 @@ def case_page_context(request, case, *, bound=None, focus_block=None, opened=Non
     handoff = pending_handoff(records)
     handoff_for_me = handoff is not None and can_accept_handoff_for(user, handoff)
     moves, held_moves = _moves(case, transitions)
+    escalations = open_escalations(records)
+    if any(name == workflow.Transition.FORCE_CLOSE.method for name, _label in moves):
+        escalations = escalations_held(escalations)  # the override's form posts who holds each
     context = {
         "case": case, "records": records, "forms": forms, "parts": parts, "can_work": can_work,
         "editable": editable, "blocks_now": blocks_now, "blocks_earlier": blocks_earlier,
         "gate": _gate(case, user, can_work, transitions),
         "moves": moves, "held_moves": held_moves,
         "policy": pol, "next_promise": earliest_pending(records), "trend": mood_trend(case, records),
-        "open_escalations": open_escalations(records), "handoff": handoff, "handoff_for_me": handoff_for_me,
+        "open_escalations": escalations, "handoff": handoff, "handoff_for_me": handoff_for_me,
         "asked_for": handoff is not None and handoff.requested_by_id == handoff.to_user_id,
         "can_log_contact": can_log_contact(user, case) and pol.allows(workflow.Record.CONTACT),
         "can_ask_for_case": (handoff is None and can_ask_for_case(user, case)

@@ -5,10 +5,12 @@ escalation raised since the page was drawn, and over a colleague's take."""
 import re
 
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from cases.models import EscalationReason, EscalationStatus, Step
 from cases import services
+from cases.selectors import REP_GROUP, SUPERVISOR_GROUP
 from tests.cases.helpers import advance_to, open_case
 from tests.cases.test_supervisor_stale_forms import CLOSE_REASON, escalate, signed_in
 
@@ -98,3 +100,22 @@ def test_an_override_from_the_case_page_that_showed_the_take_closes_the_case(al,
     escalation.refresh_from_db()
     assert response.status_code in (200, 302) and stuck.closed_by_override
     assert escalation.status == EscalationStatus.RESOLVED
+
+
+def test_an_override_from_a_case_page_that_showed_the_take_as_waiting_is_refused_once_the_taker_is_back(
+        al, bea, rep, stuck):
+    """The page drew the escalation as held by nobody (its taker had left the role), as the escalation page
+    does (selectors_ui.escalations_held); Al back in the role before the close: the close is refused."""
+    escalation = escalate(rep, stuck, EscalationReason.LIABILITY)
+    services.case_escalations_take(user=al, case=stuck, shown={escalation.pk})
+    al.groups.set([Group.objects.get(name=REP_GROUP)])
+    http = signed_in(bea)
+    data = _override_form(http, stuck)
+    assert "taken" not in data
+    al.groups.set([Group.objects.get(name=SUPERVISOR_GROUP)])
+
+    response = http.post(_move(stuck), {**data, "reason": CLOSE_REASON})
+
+    escalation.refresh_from_db()
+    assert response.status_code == 422 and "since you opened this page" in response.content.decode()
+    assert escalation.status == EscalationStatus.TAKEN
