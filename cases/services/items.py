@@ -200,9 +200,9 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
     item.description, item.kind, item.due_at = description, kind, due_at
     if moving:
         item.reminded_at = item.overdue_notified_at = None
-    if assignee_changed:  # the new assignee is reminded afresh; a hand-back pending goes with the old one
+    if assignee_changed:  # the new assignee is reminded afresh (give); a hand-back pending goes with the old one
         item.give(assignee, by=user, now=now)
-        item.reminded_at, item.handback_at, item.handback_note = None, None, ""
+        item.handback_at, item.handback_note = None, ""
     item.save()
     owner = assignee or case.owner
     if promise is not None and (moving or (reworded and promise.due_at > now)):
