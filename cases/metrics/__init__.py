@@ -6,7 +6,8 @@ fixed number of queries whatever the number of cases (`team_dashboard` makes 8).
 - measures.py: one rep's (or the team's) numbers and what is derived from them;
 - dashboard.py: `team_dashboard`, the grouped queries that fill them; stays.py, outcomes.py, eta.py and
   escalations.py the four that are one SQL statement each on PostgreSQL (with a portable path for SQLite);
-- figures.py: the page's charts, each with its table and CSV from the same rows.
+- figures.py: the page's charts, each with its table and CSV from the same rows; tables.py: the CSVs of
+  the tables without a chart (every measure per rep, the time in each step and the escalations by rep).
 
 Definitions (the team page shows the same words):
 - "Per rep" means the rep who held the work when the counted thing happened, never simply the case's
@@ -55,14 +56,15 @@ from .figures import Figure, escalations_by_rep, figure_named, figures, steps_by
 from .measures import (
     ANXIOUS_OR_WORSE, MOOD_SCORES, SATISFIED_OR_BETTER, WORKFLOW_STEPS, Dashboard, Measures, RepMeasures,
 )
+from .tables import download_named
 from .window import (
     DEFAULT_WINDOW_DAYS, WINDOW_DAYS, Window, format_duration, mood_label, mood_move, percentile, week_label,
     week_of, window,
 )
 
 __all__ = [
-    "team_dashboard", "Figure", "figures", "figure_named", "steps_by_rep", "escalations_by_rep", "Dashboard",
-    "Measures", "RepMeasures",
+    "team_dashboard", "Figure", "figures", "figure_named", "download_named", "steps_by_rep", "escalations_by_rep",
+    "Dashboard", "Measures", "RepMeasures",
     "WORKFLOW_STEPS", "ANXIOUS_OR_WORSE", "SATISFIED_OR_BETTER", "MOOD_SCORES", "WINDOW_DAYS",
     "DEFAULT_WINDOW_DAYS", "Window", "window", "format_duration", "mood_label", "mood_move", "percentile",
     "week_of", "week_label",

@@ -70,8 +70,14 @@ def _pct_value(fraction):
     return None if fraction is None else round(100 * fraction, 1)
 
 
-def _pct_csv(fraction):
+def pct_csv(fraction):
+    """A share as a CSV cell: percent with one decimal, empty when there is nothing to take it over."""
     return "" if fraction is None else round(100 * fraction, 1)
+
+
+def hours_csv(td):
+    """A duration as a CSV cell: hours with two decimals, empty when there is none."""
+    return "" if td is None else round(_hours(td), 2)
 
 
 def _series(rows, values):
@@ -103,7 +109,7 @@ def keeping_by_week(board):
         return f"{_pct_text(m.promise_rate_in(week))} ({kept} of {settled})" if settled else "—"
 
     table = tuple((f"Week of {week_label(w)}", *(cell(m, w) for _, m, _ in rows)) for w in weeks)
-    csv_rows = tuple((w.isoformat(), who, m.weekly_kept[w], m.weekly_broken[w], _pct_csv(m.promise_rate_in(w)))
+    csv_rows = tuple((w.isoformat(), who, m.weekly_kept[w], m.weekly_broken[w], pct_csv(m.promise_rate_in(w)))
                      for w in weeks for who, m, _ in rows)
     return Figure(name, title, hint, "", chart, ("Week", *(who for who, _, _ in rows)), table,
                   ("week_starting", "who", "kept", "broken", "keeping_rate_pct"), csv_rows)
@@ -126,7 +132,7 @@ def renegotiated_by_rep(board):
                       value_format=lambda v: f"{round(v)}%", strong_rows=_strong(rows))
     table = tuple((who, str(m.kept), str(m.broken), str(m.renegotiated), _pct_text(m.promise_rate),
                    _pct_text(m.renegotiated_share)) for who, m, _ in rows)
-    csv_rows = tuple((who, m.kept, m.broken, m.renegotiated, _pct_csv(m.promise_rate), _pct_csv(m.renegotiated_share))
+    csv_rows = tuple((who, m.kept, m.broken, m.renegotiated, pct_csv(m.promise_rate), pct_csv(m.renegotiated_share))
                      for who, m, _ in rows)
     return Figure(name, title, hint, "", chart,
                   ("Who", "Kept", "Broken", "Renegotiated", "Keeping rate", "Renegotiated share"), table,
@@ -155,10 +161,7 @@ def time_in_steps(board):
     table = tuple((label, str(n), format_duration(team.median_in(s)), format_duration(team.p90_in(s)))
                   for label, n, s in zip(labels, stays, WORKFLOW_STEPS, strict=True))
 
-    def csv_hours(td):
-        return "" if td is None else round(_hours(td), 2)
-
-    csv_rows = tuple((s.label, n, csv_hours(team.median_in(s)), csv_hours(team.p90_in(s)))
+    csv_rows = tuple((s.label, n, hours_csv(team.median_in(s)), hours_csv(team.p90_in(s)))
                      for n, s in zip(stays, WORKFLOW_STEPS, strict=True))
     return Figure(name, title, hint, "", chart, ("Step", "Stays", "Median", "90th percentile"), table,
                   ("step", "stays", "median_hours", "p90_hours"), csv_rows)
@@ -225,7 +228,7 @@ def eta_honesty(board):
                       strong_rows=_strong(rows))
     table = tuple((who, str(m.eta_early), str(m.eta_within), str(m.eta_late), _pct_text(m.eta_within_share))
                   for who, m, _ in rows)
-    csv_rows = tuple((who, m.eta_early, m.eta_within, m.eta_late, _pct_csv(m.eta_within_share)) for who, m, _ in rows)
+    csv_rows = tuple((who, m.eta_early, m.eta_within, m.eta_late, pct_csv(m.eta_within_share)) for who, m, _ in rows)
     return Figure(name, title, hint, "", chart, ("Who", "Early", "Within", "Late", "Within the range"), table,
                   ("who", "early", "within", "late", "within_pct"), csv_rows)
 

@@ -1,5 +1,5 @@
 """The team page: the measures of cases/metrics over the last 7, 30 or 90 days, its charts, and each
-chart's numbers as a CSV download (`?format=csv&chart=<name>&until=<the page's window end>`, the same
+chart's and table's numbers as a CSV download (`?format=csv&chart=<name>&until=<the page's window end>`, the same
 window as the page it was downloaded from: forms_supervisor.WindowForm)."""
 from django.http import Http404
 from django.shortcuts import render
@@ -23,11 +23,11 @@ def dashboard(request):
         if refused:
             return refused
         board = metrics.team_dashboard(days=days, now=form.until_or_now(timezone.now()))
-        figure = metrics.figure_named(board, request.GET.get("chart", ""))
-        if figure is None or figure.is_empty:
-            raise Http404("No such chart, or nothing in it for this window.")
-        return streaming_csv_response(f"team-{figure.name}-{board.window.days}-days.csv",
-                                      figure.csv_columns, figure.csv_rows)
+        download = metrics.download_named(board, request.GET.get("chart", ""))
+        if download is None or download.is_empty:
+            raise Http404("No such chart or table, or nothing in it for this window.")
+        return streaming_csv_response(f"team-{download.name}-{board.window.days}-days.csv",
+                                      download.csv_columns, download.csv_rows)
     board = metrics.team_dashboard(days=days)
     if form.is_bound and form.data.get("days") != str(days):  # the picker shows the window the numbers cover
         form = form.showing(days)
