@@ -26,6 +26,7 @@ from ..permissions import can_claim_case, can_read_client_mail
 from ..selectors import is_team_address
 from ..text import LINE, NAME, NOTE, normalise
 from ..workflow import Record, ensure_allows, refusal
+from .client_identity import hold_identities
 from .common import assign_reference, display_name, event_record, lock_case, refresh_counters
 from .handoffs import hand_on_promises, settle_before_changing_hands, take_back_client_word
 from .held import end_of_holding
@@ -135,7 +136,9 @@ def client_mail_post(*, case, sender, sender_name="", subject="", text="", attac
 
 
 def _client_for(sender, sender_name):
-    """The client who wrote: the first with this email, else a new one named as the email signs."""
+    """The client who wrote: the first with this email, else a new one named as the email signs (the address
+    held first, so two emails from one new sender read at once make one client: client_identity)."""
+    hold_identities(email=sender)
     client = Client.objects.filter(email__iexact=sender).order_by("pk").first() if sender else None
     if client is not None:
         return client
