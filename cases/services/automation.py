@@ -24,7 +24,9 @@ from django.db import transaction
 from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Value
 
 from ..formatting import case_context, duration, person, when
-from ..models import ActionItem, Case, EscalationReason, ItemStatus, Promise, PromiseKind, PromiseStatus
+from ..models import (
+    ActionItem, Case, EscalationReason, Handoff, HandoffStatus, ItemStatus, Promise, PromiseKind, PromiseStatus,
+)
 from ..notices import notify, notify_many
 from ..selectors import supervisor_emails_for
 from ..text import whole_number
@@ -133,8 +135,48 @@ def _case_closed_since_queued(rows):
     return {key for key, _to, case_id, queued_at in rows if case_id in closed and closed[case_id] > queued_at}
 
 
+def _item_assigned_settled(rows):
+    """A new item's notice (`item-assigned:<item>:<assignee>[:<when>]`, "finish it by ..."): settled when the
+    item is no longer open (done, cancelled: a close cancels its items) or is no longer held by the one it
+    named (given to someone else, who gets their own). Found by an audit: a teammate was asked to work an
+    item the case's close had cancelled minutes before. One query."""
+    named = {}
+    for key, _to, _case_id, _queued_at in rows:
+        _prefix, pk, others = _parts(key)
+        if pk is not None and others:
+            named[key] = (pk, whole_number(others[0]))
+    live = dict(ActionItem.objects.filter(pk__in={pk for pk, _ in named.values()}, status=ItemStatus.OPEN)
+                .values_list("pk", "assignee_id"))
+    return {key for key, (pk, assignee) in named.items() if pk not in live or live[pk] != assignee}
+
+
+def _item_handback_settled(rows):
+    """A hand-back's notice to the owner (`item-handback:<item>:<handed back at, seconds>`, "accept or
+    decline it"): settled when that hand-back was answered, or the item is no longer open. One query."""
+    named = {key: (pk, others[0]) for key, _to, _case_id, _queued_at in rows
+             for _prefix, pk, others in [_parts(key)] if pk is not None and others}
+    live = dict(ActionItem.objects.filter(pk__in={pk for pk, _ in named.values()}, status=ItemStatus.OPEN,
+                                          handback_at__isnull=False).values_list("pk", "handback_at"))
+    return {key for key, (pk, stamp) in named.items() if pk not in live or str(int(live[pk].timestamp())) != stamp}
+
+
+def _handoff_answered(rows):
+    """A handoff's request (`handoff-requested:<handoff>` to whom it is offered, `case-requested:<handoff>` to
+    the owner a teammate asks): settled when it no longer waits to be accepted (accepted or declined in the
+    app, cancelled, or closed with the case, which a close or a reassignment does). One query."""
+    named = {key: pk for key, _to, _case_id, _queued_at in rows for _prefix, pk, _others in [_parts(key)]
+             if pk is not None}
+    waiting = set(Handoff.objects.filter(pk__in=set(named.values()), status=HandoffStatus.REQUESTED)
+                  .values_list("pk", flat=True))
+    return {key for key, pk in named.items() if pk not in waiting}
+
+
 # Which notices are re-checked at send time, by their key's prefix, and the check that says which are settled.
 RECHECKED = {
+    "item-assigned": _item_assigned_settled,
+    "item-handback": _item_handback_settled,
+    "handoff-requested": _handoff_answered,
+    "case-requested": _handoff_answered,
     "update-reminder": _promise_reminders_settled,
     "follow-up-reminder": _promise_reminders_settled,
     "item-reminder": _item_reminders_settled,
@@ -149,7 +191,7 @@ RECHECKED_PREFIXES = tuple(f"{prefix}:" for prefix in RECHECKED)
 def notices_settled(rows):
     """The keys of the notices among `rows` ((key, recipients, case id, queued at) of the outbox's rows whose
     key starts with one of RECHECKED_PREFIXES) that no longer describe anything for their recipients to do,
-    by RECHECKED's check for each. One query per check the rows need (four at most)."""
+    by RECHECKED's check for each. One query per check the rows need (eight at most)."""
     by_check = {}
     for row in rows:
         check = RECHECKED.get(row[0].partition(":")[0])
