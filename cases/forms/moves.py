@@ -88,11 +88,32 @@ class EscalateForm(CaseForm):
 
 
 class HandoffRequestForm(CaseForm):
+    """Hands the case on: offered to a teammate (services.handoff_request), or, as ReassignForm, moved by a
+    supervisor. A form drawn before the case changed hands is refused beside the person it names and drawn
+    again for the owner now (services.owner_changed_since): found by an audit, a supervisor's offer drawn
+    for one owner handed on the case a colleague had just reassigned to another."""
     to_user = UserField(label="Hand the case to", empty_label="— choose a teammate —")
     reason = forms.CharField(label="Why", max_length=limit_of(Handoff, "reason"), widget=text_area(2))
+    owner_shown = forms.IntegerField(widget=forms.HiddenInput, required=False)  # services.owner_changed_since
+    doing = "handing it over"  # what the refusal asks to check
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.case is not None:
+            self.initial.setdefault("owner_shown", self.case.owner_id)
 
     def pick_from(self, users):
         return [u for u in users if self.case is None or u.pk != self.case.owner_id]
+
+    def clean(self):
+        data = super().clean()
+        if self.case is not None and self.is_bound:
+            stale = owner_changed_since(self.case, data.get("owner_shown"), doing=self.doing)
+            if stale:
+                self.add_error("to_user", stale)
+            self.data = self.data.copy()  # drawn again, the form names the owner it now shows
+            self.data["owner_shown"] = str(self.case.owner_id)
+        return data
 
 
 class HandoffAcceptForm(CaseForm):
@@ -112,24 +133,18 @@ class ReassignForm(HandoffRequestForm):
         label="The client has been told who now handles the case",
         error_messages={"required": "Confirm the client has been told who now handles the case."},
     )
-    owner_shown = forms.IntegerField(widget=forms.HiddenInput, required=False)  # services.case_reassign
     step_shown = forms.CharField(widget=forms.HiddenInput, required=False, max_length=40)  # Case.stay_mark
+    doing = "reassigning it"
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.case is not None:
-            self.initial.setdefault("owner_shown", self.case.owner_id)
             self.initial.setdefault("step_shown", self.case.stay_mark)
 
     def clean(self):
         data = super().clean()
         if self.case is not None and self.is_bound:
-            stale = owner_changed_since(self.case, data.get("owner_shown"))
-            if stale:
-                self.add_error("to_user", stale)
-            self.data = self.data.copy()  # drawn again, the form names the owner and the stay it now shows
-            self.data["owner_shown"] = str(self.case.owner_id)
-            self.data["step_shown"] = self.case.stay_mark
+            self.data["step_shown"] = self.case.stay_mark  # drawn again, for the stay it now shows
         return data
 
 

@@ -105,10 +105,15 @@ def tell_of_move(*, case, people, actor, key, headline, note=""):
 
 
 @transaction.atomic
-def handoff_request(*, user, case, to_user, reason):
+def handoff_request(*, user, case, to_user, reason, owner_shown=None):
+    """Offers the case to `to_user`, who accepts it in the app. `owner_shown`: the owner the page showed;
+    if the case changed hands since (a supervisor's colleague reassigned it), nothing is done."""
     case = lock_case(case)
     ensure_can_work(user, case)
     ensure_allows(case, Record.HANDOFF)
+    stale = owner_changed_since(case, owner_shown, doing="handing it over")
+    if stale:
+        raise CaseRuleError(stale, field="to_user")
     reason = require_substance(reason, field="reason", message="Say why you are handing the case over.",
                                limit=limit_of(Handoff, "reason"), min_words=REASON_WORDS)
     if to_user is None or not may_own_cases(to_user):
@@ -217,13 +222,14 @@ def _close_overtaken_handoffs(*, case, actor, new_owner, reason):
                                                "asked": asked and person.pk == handoff.to_user_id})
 
 
-def owner_changed_since(case, owner_shown):
-    """Why a reassignment drawn when `owner_shown` owned the case must not go ahead, or "" (the forms
-    check it first, whatever else is wrong, so the form drawn again for the new owner is not sent unread)."""
+def owner_changed_since(case, owner_shown, *, doing="reassigning it"):
+    """Why a reassignment or a handoff offer drawn when `owner_shown` owned the case must not go ahead, or ""
+    (the forms check it first, whatever else is wrong, so the form drawn again for the new owner is not sent
+    unread)."""
     if owner_shown is None or owner_shown == case.owner_id:
         return ""
-    return (f"Since this page was opened the case passed to {display_name(case.owner)}: check that reassigning "
-            "it is still right, then send again.")
+    return (f"Since this page was opened the case passed to {display_name(case.owner)}: check that {doing} "
+            "is still right, then send again.")
 
 
 @transaction.atomic
