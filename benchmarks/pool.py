@@ -24,7 +24,7 @@ from cases.management.commands._demo.history import FORCE_STEPS, INTAKE, OPEN_MI
 from cases.management.commands._demo.ledger import RECORD_MODELS
 from cases.models import ActionItem, Case, CaseEvent, Client, Concern, Escalation, EscalationNote, Handoff, Promise, StatusUpdate, Step
 from cases.models import EscalationStatus, HandoffStatus, ItemStatus
-from cases.search import columns
+from cases.search import case_texts, columns
 from cases.workflow import STALL_WATCH_STEPS
 
 MARK = "bench"
@@ -192,8 +192,7 @@ def templates(stories, clients, *, now, connection):
                 for model, objs in rows_by_model.items()}
         concerns = s.rows[Concern]
         updates = s.rows[StatusUpdate]
-        texts = [s.case.summary, s.case.root_problem, *(t for c in concerns for t in (c.description, c.impact)),
-                 *(u.summary for u in updates)]
+        texts = case_texts(s.case, concerns, updates)
         out.append(Template(rows=rows, counts={m: len(r) for m, r in rows.items()}, client=client_of[id(s.client)],
                             opened_at=s.case.opened_at, step=s.step, open=not _settled(s),
                             stall_fix=s.step in STALL_WATCH_STEPS and s.case.stalled_flagged_at is None,

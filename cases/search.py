@@ -1,5 +1,6 @@
 """Find any case of the team: reference, client name, organisation, email, phone, summary, concern
-text, root problem and status-update text, over the cases the user may see (selectors.visible_cases).
+text (what, the impact, how the client feels), root problem and status-update text (the summary and the
+line for the client), over the cases the user may see (selectors.visible_cases).
 
 Invariant: `Case.search_text` and `Case.search_names` are written only here, from the case's current
 records. Every case service reaches `search_fill` through services.common.refresh_counters; a client's
@@ -74,20 +75,25 @@ def columns(*, reference, client, texts):
     return search_text[:TEXT_LIMIT], search_names
 
 
-def _texts(case, concerns, updates):
-    texts = [case.summary, case.root_problem]
-    for concern in concerns:
-        texts += [concern.description, concern.impact]
-    return texts + [u.summary for u in updates]
+# What of a concern and of a status update is searched: all their text (found by an audit: a word only in
+# how the client felt, or in the line written for the client's status page, found nothing).
+CONCERN_TEXT = ("description", "impact", "feeling")
+UPDATE_TEXT = ("summary", "client_line")
+
+
+def case_texts(case, concerns, updates):
+    """A case's free texts, for `columns`: its summary and root problem, its concerns' and updates' text."""
+    return [case.summary, case.root_problem, *(getattr(c, f) for c in concerns for f in CONCERN_TEXT),
+            *(getattr(u, f) for u in updates for f in UPDATE_TEXT)]
 
 
 def search_fill(case):
     """Set both columns on `case` from the database, without saving (refresh_counters saves them with
     the counters, in the same UPDATE). Three queries."""
-    concerns = Concern.objects.filter(case=case).only("description", "impact")
-    updates = StatusUpdate.objects.filter(case=case).only("summary")
+    concerns = Concern.objects.filter(case=case).only(*CONCERN_TEXT)
+    updates = StatusUpdate.objects.filter(case=case).only(*UPDATE_TEXT)
     case.search_text, case.search_names = columns(reference=case.reference, client=case.client,
-                                                  texts=_texts(case, concerns, updates))
+                                                  texts=case_texts(case, concerns, updates))
     return case
 
 
@@ -99,7 +105,7 @@ def search_refresh(cases, *, batch_size=500):
     for case in qs.iterator(chunk_size=batch_size):
         case.search_text, case.search_names = columns(
             reference=case.reference, client=case.client,
-            texts=_texts(case, case.concerns.all(), case.status_updates.all()))
+            texts=case_texts(case, case.concerns.all(), case.status_updates.all()))
         batch.append(case)
         if len(batch) >= batch_size:
             Case.objects.bulk_update(batch, SEARCH_FIELDS)

@@ -44,7 +44,8 @@ def rich_case(rep, tomas):
     case = advance_to(case, Step.PLAN, rep)
     services.case_set_root_problem(user=rep, case=case, root_problem="Firmware kiwano regression in the controller")
     services.status_update_log(user=rep, case=case, summary="Technician booked; the kumquat part arrives "
-                               "between 2 and 4 pm", channel=Channel.PHONE, client_mood=Mood.ANXIOUS)
+                               "between 2 and 4 pm", channel=Channel.PHONE, client_mood=Mood.ANXIOUS,
+                               client_line="The pomelo valve is on its way to your shop")
     return Case.objects.get(pk=case.pk)
 
 
@@ -62,8 +63,10 @@ def noise_case(other_rep):
     "marzipan",  # summary
     "zanzibar",  # concern description
     "croissants",  # concern impact
+    "exhausted",  # how the client feels about the concern
     "kiwano",  # root problem
     "kumquat",  # status update
+    "pomelo",  # the update's line for the client's status page
 ])
 def test_search_finds_a_case_by_each_field(rep, rich_case, noise_case, query):
     found = search_cases(rep, query)
@@ -331,3 +334,16 @@ def test_every_match_is_counted_and_the_last_page_holds_the_rest(rep_client, oth
 
     assert first.paginator.count == 60 and first.paginator.num_pages == 3
     assert past_the_end.number == 3 and len(past_the_end.object_list) == 10
+
+
+def test_the_migration_fills_the_search_columns_of_cases_saved_before_all_text_was_searched(rep, rich_case):
+    from importlib import import_module
+
+    from django.apps import apps as django_apps
+
+    Case.objects.filter(pk=rich_case.pk).update(search_text="marzipan")  # as written before 0045
+    assert _refs(search_cases(rep, "pomelo")) == []
+
+    import_module("cases.migrations.0045_search_all_concern_and_update_text").refill(django_apps, None)
+
+    assert _refs(search_cases(rep, "pomelo")) == _refs(search_cases(rep, "exhausted")) == [rich_case.reference]
