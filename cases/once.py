@@ -17,7 +17,7 @@ from .models import FormSubmission
 
 FIELD = "once"
 ALREADY = "That was saved already (the form was sent twice); the page shows it as it stands."
-_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+_TOKEN = re.compile(r"[0-9a-f]{32}")  # fullmatch: "$" would let a trailing newline in
 KEEP = dt.timedelta(days=1)
 
 
@@ -29,7 +29,7 @@ def first_time(request):
     """Whether this POST's form has not been saved before; records its token (call inside the saving
     transaction, so a refusal that rolls it back frees the token)."""
     token = request.POST.get(FIELD, "")
-    if not _TOKEN.match(token):
+    if not _TOKEN.fullmatch(token):
         return True
     now = timezone.now()
     try:

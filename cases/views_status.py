@@ -19,7 +19,7 @@ from django.conf import settings
 from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_safe, require_POST
 
 from .client_word import answer_refusal, client_word, current_answer, current_survey, survey_refusal
 from .errors import CaseRuleError
@@ -116,7 +116,7 @@ def _back_to_page(token, anchor):
 
 
 @for_the_client()
-@require_GET
+@require_safe
 def client_status_page(request, token):
     link, refusal = open_link(request, token)
     return refusal or _status_page(request, link, token)

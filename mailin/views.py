@@ -29,7 +29,7 @@ def client_mail(request):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def case_mail(request, reference):
     case = case_for_user(request.user, reference)
     form = MailReadForm(request.POST or None)

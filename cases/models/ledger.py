@@ -203,7 +203,9 @@ class CaseEvent(models.Model):
     verb = models.CharField(max_length=60)
     from_step = models.CharField(max_length=20, choices=Step.choices, blank=True)
     to_step = models.CharField(max_length=20, choices=Step.choices, blank=True)
-    note = models.TextField(blank=True)
+    # What a rep wrote (a reason, a note, what the client said: each within its own field's limit, cases.text)
+    # with at most a name or an item's description before it.
+    note = models.TextField(blank=True, max_length=6000)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     # On a transition event: how long the case stayed in the step it left (from_step), in seconds, from

@@ -4,7 +4,7 @@ The count stops at 10,000 ("10,000+"); a next link carries the last row's sort k
 a deep page starts from its place in the index."""
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from ..csv_safe import csv_refused, streaming_csv_response
 from ..forms_supervisor import AllCasesFilterForm
@@ -19,7 +19,7 @@ COUNT_CAP = 10_000  # "10,000+ cases": counting further reads every one of them
 
 
 @supervisor_required
-@require_GET
+@require_safe
 def all_cases(request):
     form = AllCasesFilterForm(request.GET, owners=case_owners())
     now = timezone.now()

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_safe, require_POST
 
 from .. import once, services
 from ..services.handoffs import follow_up_to_hand_on
@@ -33,7 +33,7 @@ PAGE_SIZE = QUEUE_PAGE_SIZE
 
 
 @supervisor_required
-@require_GET
+@require_safe
 def queue(request):
     filters = QueueFilterForm(request.GET)
     scope = queue_scope(**filters.filters())
@@ -46,7 +46,7 @@ def queue(request):
 
 
 @supervisor_required
-@require_GET
+@require_safe
 @never_cache  # its forms' one-time tokens are fresh on every visit, Back included (cases/once.py)
 def case_escalations(request, reference):
     return _page(request, case_for_supervisor(reference))
@@ -152,7 +152,7 @@ def case_force_close(request, reference):
 
 # --- the old per-escalation URLs ---------------------------------------------------------------------
 @supervisor_required
-@require_GET
+@require_safe
 def escalation_detail(request, pk):
     case = case_of_escalation(pk)
     return redirect(reverse("supervisor:case_escalations", kwargs={"reference": case.reference}) + f"#escalation-{pk}")

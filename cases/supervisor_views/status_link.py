@@ -38,7 +38,7 @@ def _live_link(case):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @never_cache  # the form's one-time token is fresh on every visit, Back included (cases/once.py)
 def status_link(request, reference):
     case = _case_for_link_manager(request, reference, "give out")

@@ -4,7 +4,7 @@ window as the page it was downloaded from: forms_supervisor.WindowForm)."""
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .. import metrics
 from ..csv_safe import csv_refused, streaming_csv_response
@@ -13,7 +13,7 @@ from . import supervisor_required
 
 
 @supervisor_required
-@require_GET
+@require_safe
 def dashboard(request):
     # Unbound without ?days= so the picker shows the window the numbers actually cover.
     form = WindowForm(request.GET if "days" in request.GET else None, initial={"days": DEFAULT_WINDOW_DAYS})

@@ -24,6 +24,7 @@ from .parts import LISTS, page_url
 # Pages holding forms are not kept by the browser (never_cache: no-store): Back or a restored tab fetches
 # them again, with fresh one-time tokens (cases/once.py), instead of re-showing a form already sent.
 @login_required
+@require_safe  # a post here would be ignored and answered 200: every form posts to its own action
 @never_cache
 def case_detail(request, reference):
     case = case_for_viewer(request.user, reference)

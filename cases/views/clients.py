@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import timezone
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from ..models import Case, PromiseKind, Step
 from ..selectors_clients import client_history as client_history_query, client_page
@@ -22,7 +22,7 @@ from ..templatetags.case_ui import promise_label
 
 
 @login_required
-@require_GET
+@require_safe
 def client_detail(request, pk):
     """`?open=N` and `?past=N` page the client's open and past cases."""
     context = client_page(request.user, pk, open_page=request.GET.get("open"), past_page=request.GET.get("past"))
@@ -38,7 +38,7 @@ def client_detail(request, pk):
 
 
 @login_required
-@require_GET
+@require_safe
 def client_history(request, pk=None):
     """The intake form's history panel: `/clients/<pk>/history/`, or `/clients/history/?client=<pk>`
     (what the client select sends with htmx on change, with what was typed in the finder: `client_q`).

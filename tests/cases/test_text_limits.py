@@ -173,3 +173,23 @@ def test_a_1mb_escalation_note_gets_a_form_error_on_the_supervisors_page(client,
     assert response.context["note_form"].errors["text"][0].startswith("Keep it under 4,000 characters.")
     assert len(response.content) < 200_000
     assert escalation.notes.count() == 0
+
+
+# Written by the app, not typed: the search columns (cut at cases.search.TEXT_LIMIT), an email's rendered
+# bodies and an SMTP or sweep error, an inbound email's References header (parsed, each id bounded).
+MACHINE_WRITTEN = {"cases.Case.search_text", "cases.Case.search_names", "notifications.OutboxMessage.body_text",
+                   "notifications.OutboxMessage.body_html", "notifications.OutboxMessage.last_error",
+                   "notifications.SweepHeartbeat.last_error", "mailin.InboundMessage.references"}
+
+
+def test_every_text_column_a_person_writes_has_a_limit_in_the_model():
+    """Found by an audit: the timeline's note (CaseEvent.note), which holds reasons, notes and what the client
+    said, had none."""
+    from django.apps import apps
+    from django.db import models
+
+    unbounded = {f"{m._meta.app_label}.{m.__name__}.{f.name}" for m in apps.get_models()
+                 if m._meta.app_label in ("cases", "notifications", "playbook", "mailin")
+                 for f in m._meta.get_fields() if isinstance(f, models.TextField) and not f.max_length}
+
+    assert unbounded == MACHINE_WRITTEN
