@@ -4,7 +4,7 @@ a rule. The FSM's `permission=` adapters at the bottom take django-fsm's (instan
 
 Roles come from Django permissions (cases/roles.py): a supervisor holds `cases.work_any_case`."""
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 
 from .choices import EscalationStatus, HandoffStatus, PromiseKind, PromiseStatus
 from .workflow import OPEN_STEPS
@@ -152,10 +152,27 @@ def escalation_holder(escalation):
     return escalation.supervisor if can_work_escalations(escalation.supervisor) else None
 
 
+def _being_worked():
+    """A client's cases someone still works: open, or resolved with the follow-up call still to make."""
+    from .models import Promise  # the models import this module
+
+    call_owed = Promise.objects.filter(case=OuterRef("pk"), kind=PromiseKind.FOLLOW_UP, status=PromiseStatus.PENDING)
+    return Q(step__in=OPEN_STEPS) | Q(Exists(call_owed))
+
+
 def can_edit_client_contact(user, client):
-    """Name, organisation, email, phone: anyone who works one of the client's cases (a supervisor, or the
-    owner of one of them while a rep)."""
-    return is_supervisor(user) or (may_own_cases(user) and client.cases.filter(owner=user).exists())
+    """Name, organisation, email, phone: anyone who works one of the client's cases: a supervisor, or, while
+    a rep, the owner of one still being worked, or of a closed one when nobody else works the client (a
+    typo found after the follow-up call is put right). Found by an audit: the owner of a case closed long ago
+    changed the address a teammate's open case writes to, took back its waiting emails and revoked its
+    status link; the teammate working the client now (or a supervisor) changes it. One query."""
+    if is_supervisor(user):
+        return True
+    if not may_own_cases(user):
+        return False
+    owners = {(owner_id == user.pk, worked) for owner_id, worked in client.cases.annotate(
+        worked=ExpressionWrapper(_being_worked(), output_field=BooleanField())).values_list("owner_id", "worked")}
+    return (True, True) in owners or ((True, False) in owners and (False, True) not in owners)
 
 
 def can_edit_client_schedule(user, client):
@@ -166,8 +183,7 @@ def can_edit_client_schedule(user, client):
         return True
     if not may_own_cases(user):
         return False
-    waiting = Q(promises__kind=PromiseKind.FOLLOW_UP, promises__status=PromiseStatus.PENDING)
-    moved = client.cases.filter(Q(step__in=OPEN_STEPS) | waiting)
+    moved = client.cases.filter(_being_worked())
     return moved.filter(owner=user).exists() and not moved.exclude(owner=user).exists()
 
 

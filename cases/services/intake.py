@@ -172,8 +172,8 @@ def _ensure_may_change(user, client, *, case, changed, name):
             except CaseRuleError as exc:
                 raise CaseRuleError(exc.message, field=field) from exc
     if contact and not can_edit_client_contact(user, client):
-        raise CaseRuleError(f"Only someone working a case of {name} may change their contact details.",
-                            field=contact[0])
+        raise CaseRuleError(f"Only someone working a case of {name} may change their contact details (a supervisor, "
+                            "or the owner of one still open or owing its follow-up call).", field=contact[0])
     if schedule and not can_edit_client_schedule(user, client):
         raise CaseRuleError(
             f"Only a supervisor, or a rep who owns every open case of {name} (and every case whose follow-up "

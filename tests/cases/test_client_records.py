@@ -140,6 +140,33 @@ def test_on_a_resolved_case_the_contact_details_may_change(rep, supervisor, ada)
     assert ada.phone == "+44 1 2345"
 
 
+def test_the_owner_of_a_closed_case_leaves_the_contact_details_to_a_teammate_working_the_client(
+        rep, other_rep, supervisor, ada):
+    """Found by an audit: a rep whose case of Ada was closed long ago changed the address Ada's open case, a
+    teammate's, writes to (taking back its waiting emails, revoking its status link)."""
+    old = force_closed(open_case(rep, ada), supervisor)
+    open_case(other_rep, ada)
+
+    with pytest.raises(CaseRuleError, match="Only someone working a case of Ada Lovelace") as refused:
+        update(rep, ada, old, email="ada.l@engines.example")
+
+    update(other_rep, ada, email="ada.l@engines.example")  # the teammate working her case may
+    ada.refresh_from_db()
+    assert refused.value.field == "email" and ada.email == "ada.l@engines.example"
+
+
+def test_the_owner_of_a_resolved_case_owing_its_call_may_change_the_contact_details_beside_a_teammate(
+        rep, other_rep, ada):
+    resolved = advance_to(open_case(rep, ada), Step.RESOLVED, rep)
+    assert resolved.promises.filter(kind=PromiseKind.FOLLOW_UP, status=PromiseStatus.PENDING).exists()
+    open_case(other_rep, ada)
+
+    update(rep, ada, resolved, phone="+44 1 2345")
+
+    ada.refresh_from_db()
+    assert ada.phone == "+44 1 2345"
+
+
 @pytest.mark.parametrize("changes, field", [
     ({"time_zone": "Asia/Tokyo"}, "time_zone"),
     ({"quiet_hours_start": dt.time(21), "quiet_hours_end": dt.time(8)}, "quiet_hours_start"),
