@@ -32,7 +32,7 @@ def client_mail(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 def case_mail(request, reference):
     case = case_for_user(request.user, reference)
-    form = MailReadForm(request.POST or None)
+    form = MailReadForm(request.POST if request.method == "POST" else None)  # an empty post is refused, not a page
     if request.method == "POST":
         if not can_read_client_mail(request.user, case):
             raise PermissionDenied

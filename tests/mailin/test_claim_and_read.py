@@ -168,6 +168,17 @@ def test_marking_read_without_a_mood_shows_the_error_next_to_the_field(client, c
     assert case.client_wrote_at is not None
 
 
+def test_an_empty_post_is_refused_beside_the_mood_not_taken_for_a_visit(client, case, rep):
+    """Found by an input audit: a post with no fields answered 200, the page as if nothing had been sent."""
+    mail_receive(email_bytes(to=reply_address(case.reference), text="Still down!!"), provider="imap")
+    client.force_login(rep)
+
+    response = client.post(reverse("mailin:case_mail", args=[case.reference]), {})
+
+    assert response.status_code == 422
+    assert 'id="id_client_mood_error">Say how the client sounds in their email.' in response.content.decode()
+
+
 def test_marking_read_from_the_page_records_the_mood(client, case, rep):
     mail_receive(email_bytes(to=reply_address(case.reference), text="Still down!!"), provider="imap")
     client.force_login(rep)
