@@ -29,10 +29,11 @@ class QueueFilterForm(forms.Form):
     )
 
     def filters(self):
-        """The valid filters; an invalid value (a hand-edited URL) falls back to no filter."""
-        if not self.is_valid():
-            return {"reason": "", "status": ACTIVE}
-        return {"reason": self.cleaned_data["reason"], "status": self.cleaned_data["status"]}
+        """The valid filters; an invalid value (a hand-edited URL, an old bookmark) falls back to no filter for
+        that field alone, and the page says so beside it (the form's error)."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {"reason": data.get("reason") or "", "status": data.get("status") or ACTIVE}
 
 
 class PageForm(forms.Form):
