@@ -129,6 +129,8 @@ def _refusal(mail, spam):
         return "it came from our own address (a mail loop)"
     if is_team_address(mail.sender):  # found by a review: it opened a case for a made-up client
         return "it came from a team member's address, not a client's"
+    if mail.return_path and is_team_address(mail.return_path):  # a client's name in From, sent by a teammate
+        return "it was sent from a team member's mailbox (its Return-Path), whatever its From says"
     if mail.automatic:
         return f"it is {mail.automatic}, not a person writing"
     if spam:
@@ -167,8 +169,10 @@ def mail_receive(raw, *, provider, envelope_recipient=None, spam=False, unreadab
             logger.info("inbound %s via %s: already received, not processed again", mail.message_id, provider)
             return Receipt(message=message, outcome=Outcome.DUPLICATE)
         refused = _refusal(mail, spam)
-        if refused:
-            return _finish(message, Outcome.REFUSED, f"Not posted: {refused}." + _bounced(message, mail))
+        if refused:  # a report the provider flagged or that is too large is not read as a bounce (an audit)
+            screened = spam or mail.unreadable or mail.raw_size > settings.MAILIN_MAX_MESSAGE_BYTES
+            return _finish(message, Outcome.REFUSED, f"Not posted: {refused}." + ("" if screened else
+                                                                                  _bounced(message, mail)))
         attachments = [{"name": a.filename, "size": a.size, "content_type": a.content_type, "refused": a.refused}
                        for a in _store_attachments(message, mail.attachments)]
         return _route(message, mail, reply, attachments)

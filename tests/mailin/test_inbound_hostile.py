@@ -1,0 +1,99 @@
+"""Findings of an audit of the inbound mail, each fixed where its rule lives:
+
+1. An HTML-only body is read in one pass (mailin.parsing.html_to_text): 150 KB of "<", or of unclosed
+   <head> or <blockquote> tags, rescanned the text from every "<" and held the intake for 20 s (minutes at
+   the 500 KB read). What the reader keeps of ordinary and hostile HTML is what it kept before.
+2. A delivery report the mail provider flagged as spam, or one over MAILIN_MAX_MESSAGE_BYTES, is not read
+   as a bounce: it changed the case (the update undone) although such mail "goes to no case".
+3. An email sent from a teammate's mailbox (its Return-Path) with a client's name in From is refused:
+   it was posted on the case as the client writing."""
+import pytest
+
+from cases.models import CaseEvent, ClientMessageStatus, PromiseStatus
+from mailin.addresses import reply_address
+from mailin.models import Outcome
+from mailin.parsing import HTML_MAX, html_to_text
+from mailin.services import mail_receive
+from tests.cases.test_client_messages import HOUR, T0, at, emailed_update_kept
+from tests.mailin.conftest import email_bytes
+from tests.mailin.test_bounce_authenticity import BOUNCED_VERB, _dsn
+
+pytestmark = pytest.mark.django_db
+
+
+# --- 1. HTML read in one pass ---------------------------------------------------------------------------
+@pytest.mark.parametrize("markup, text", [
+    ('<p>Hello <b>Dennis</b></p><blockquote>old</blockquote><SCRIPT>bad()</script>Bye<br>now'
+     '<div class="gmail_quote">On Monday you wrote</div>', "Hello Dennis\nBye\nnow"),
+    ("<html><head><title>x</title></head><body>Still down &amp; no orders</body></html>", "Still down & no orders"),
+    ("a < b and <i>c</i> <head>never closed", "a < b and c never closed"),
+    ("<style>p{}</style><STYLE>q{}</Style>Shop open?", "Shop open?"),
+    ("<blockquote>one<blockquote>two</blockquote>three</blockquote>Reply", "threeReply"),
+])
+def test_the_html_reader_keeps_the_words_a_person_wrote(markup, text):
+    assert html_to_text(markup) == text
+
+
+@pytest.mark.parametrize("unit", ["<", "<head>", "<blockquote>", "<script", '<div class="x', "<b"])
+def test_a_hostile_body_as_long_as_is_read_gives_its_text(unit):
+    markup = (unit * (HTML_MAX // len(unit) + 1))[:HTML_MAX]
+
+    text = html_to_text(markup + "tail")  # the tail is beyond the part read
+
+    assert "tail" not in text and len(text) <= HTML_MAX and not text.startswith("<head>")
+
+
+def test_an_html_only_email_of_unclosed_tags_is_received_and_kept(case):
+    raw = email_bytes(to=reply_address(case.reference), text=None, html="<head>" * 25_000 + "Still down")
+
+    receipt = mail_receive(raw, provider="imap")
+
+    assert receipt.outcome == Outcome.POSTED and receipt.message.case == case
+
+
+# --- 2. A screened report is no bounce --------------------------------------------------------------------
+@pytest.mark.parametrize("screened", ["spam", "too large"])
+def test_a_report_flagged_as_spam_or_too_large_does_not_bounce_the_email(rep, dennis, settings, screened):
+    case, message, promise = emailed_update_kept(rep, dennis)
+    if screened == "too large":
+        settings.MAILIN_MAX_MESSAGE_BYTES = 100
+
+    with at(T0 + 3 * HOUR):
+        receipt = mail_receive(b"Return-Path: <>\r\n" + _dsn(message.message_id), provider="Mailgun",
+                               spam=screened == "spam")
+
+    message.refresh_from_db()
+    promise.refresh_from_db()
+    assert receipt.outcome == Outcome.REFUSED and receipt.message.case is None
+    assert (message.status, promise.status) == (ClientMessageStatus.SENT, PromiseStatus.KEPT)
+    assert not CaseEvent.objects.filter(case=case, verb=BOUNCED_VERB).exists()
+
+
+def test_the_same_report_unflagged_still_bounces_the_email(rep, dennis):
+    _case, message, _promise = emailed_update_kept(rep, dennis)
+
+    with at(T0 + 3 * HOUR):
+        mail_receive(b"Return-Path: <>\r\n" + _dsn(message.message_id), provider="Mailgun")
+
+    message.refresh_from_db()
+    assert message.status == ClientMessageStatus.BOUNCED
+
+
+# --- 3. A teammate's mailbox is not the client --------------------------------------------------------------
+def test_mail_from_a_teammates_mailbox_in_the_clients_name_is_refused(case, rep):
+    raw = email_bytes(to=reply_address(case.reference), text="All fixed, you can close it.",
+                      headers={"Return-Path": f"<{rep.email}>"})
+
+    receipt = mail_receive(raw, provider="imap")
+
+    assert receipt.outcome == Outcome.REFUSED and receipt.message.case is None
+    assert "team member's mailbox" in receipt.message.note
+    case.refresh_from_db()
+    assert case.client_wrote_at is None
+
+
+def test_mail_from_the_clients_own_mailbox_is_posted(case):
+    raw = email_bytes(to=reply_address(case.reference), text="Still down here.",
+                      headers={"Return-Path": "<dennis-bounces@hale-online.example>"})
+
+    assert mail_receive(raw, provider="imap").outcome == Outcome.POSTED
