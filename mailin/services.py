@@ -69,8 +69,24 @@ def _is_what_it_claims(content_type, content):
         return content.startswith(ZIP)
     if kind.startswith("text/"):  # UTF-16 text (its byte-order mark first) holds NULs; other text does not
         utf16 = content.startswith((b"\xff\xfe", b"\xfe\xff"))
-        return not content.startswith(PROGRAMS) and (utf16 or b"\x00" not in content)
+        body = content[2:] if utf16 else content  # a program behind a byte-order mark is still one (an audit)
+        # A zip archive opens with anything in front of it (a .jar runs so): none inside text.
+        return not body.startswith(PROGRAMS) and ZIP not in content and (utf16 or b"\x00" not in content)
     return True
+
+
+# Files that run, or run what is in them, when opened from a download folder, whatever type the email
+# declared (found by an audit: fix.hta declared as text, invoice.html behind a real PNG header were kept
+# under their own names, a double-click away from running).
+RUNS_WHEN_OPENED = frozenset({
+    "app", "apk", "application", "bat", "cmd", "com", "cpl", "dll", "exe", "gadget", "hta", "htm", "html",
+    "inf", "jar", "js", "jse", "lnk", "mht", "mhtml", "msc", "msi", "msp", "pif", "ps1", "psm1", "reg", "scr",
+    "sct", "sh", "shtml", "svg", "url", "vb", "vbe", "vbs", "ws", "wsc", "wsf", "wsh", "xhtml", "xht",
+})
+
+
+def _runs_when_opened(filename):
+    return filename.rpartition(".")[2].strip().lower() in RUNS_WHEN_OPENED if "." in filename else False
 
 
 @dataclass(frozen=True)
@@ -83,7 +99,7 @@ class Receipt:
         return self.message.case
 
 
-def attachment_refusal(content_type, content):
+def attachment_refusal(content_type, content, filename=""):
     """Why an attachment is not kept (in a rep's words), or "" when it is."""
     limit = settings.MAILIN_MAX_ATTACHMENT_BYTES
     if len(content) > limit:
@@ -93,6 +109,8 @@ def attachment_refusal(content_type, content):
         return f"files of type {content_type} are not accepted"
     if not _is_what_it_claims(content_type, content):
         return f"the file is not the {content_type} it claims to be"
+    if _runs_when_opened(filename):
+        return f"files named .{filename.rpartition('.')[2].strip().lower()} run when opened"
     return ""
 
 
@@ -103,7 +121,7 @@ def _store_attachments(message, attachments):
     limit = max(settings.MAILIN_MAX_ATTACHMENTS, 0)
     rows = []
     for att in attachments[:limit]:
-        refused = attachment_refusal(att.content_type, att.content)
+        refused = attachment_refusal(att.content_type, att.content, att.filename)
         row = InboundAttachment(message=message, filename=att.filename, content_type=att.content_type[:100],
                                 size=att.size, refused=refused[:200])
         if not refused:

@@ -97,3 +97,36 @@ def test_mail_from_the_clients_own_mailbox_is_posted(case):
                       headers={"Return-Path": "<dennis-bounces@hale-online.example>"})
 
     assert mail_receive(raw, provider="imap").outcome == Outcome.POSTED
+
+
+# --- 4. Files that run when opened are not kept ---------------------------------------------------------
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("name, kind, content", [
+    ("fix.hta", "text/plain", b'<script>new ActiveXObject("WScript.Shell").Run("calc")</script>'),
+    ("invoice.html", "image/png", PNG + b"<script>alert(1)</script>"),
+    ("fix.jar", "text/plain", b"\xff\xfe" + b"PK\x03\x04" + b"\x00" * 20),
+    ("notes.txt", "text/plain", b"see attached\r\n" + b"PK\x03\x04" + b"\x14" * 20),
+    ("setup.EXE ", "image/png", PNG + b"MZ"),
+])
+def test_a_file_that_runs_when_opened_is_not_kept_whatever_type_it_claims(case, name, kind, content):
+    raw = email_bytes(to=reply_address(case.reference), text="Here is the log", attachments=[(name, kind, content)])
+
+    receipt = mail_receive(raw, provider="imap")
+
+    attachment = receipt.message.attachments.get()
+    assert receipt.outcome == Outcome.POSTED and not attachment.kept and attachment.refused
+
+
+@pytest.mark.parametrize("name, kind, content", [
+    ("screen.png", "image/png", PNG + b"\x00" * 30),
+    ("log.txt", "text/plain", b"12:01 upgrade started\r\n12:40 mail server down\r\n"),
+    ("log-utf16.txt", "text/plain", "12:01 upgrade started".encode("utf-16")),
+])
+def test_ordinary_files_are_kept(case, name, kind, content):
+    raw = email_bytes(to=reply_address(case.reference), text="Here is the log", attachments=[(name, kind, content)])
+
+    attachment = mail_receive(raw, provider="imap").message.attachments.get()
+
+    assert attachment.kept and attachment.refused == ""
