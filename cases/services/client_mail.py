@@ -24,7 +24,7 @@ from ..models import Case, Channel, Client, HandoffStatus, Mood
 from ..notices import notify
 from ..permissions import can_claim_case, can_read_client_mail
 from ..selectors import is_team_address
-from ..text import LINE, NAME, NOTE, normalise
+from ..text import LINE, NAME, NOTE, limit_of, normalise
 from ..workflow import Record, ensure_allows, refusal
 from .client_identity import hold_identities
 from .common import assign_reference, display_name, event_record, lock_case, refresh_counters
@@ -144,11 +144,13 @@ def _client_for(sender, sender_name):
         return client
     try:
         validate_email(sender)
-        email = "" if is_team_address(sender) else sender  # a teammate writing in is not a client's address
+        # A teammate writing in is not a client's address; nor is one longer than an address may be (cut, it
+        # would be someone else's: found by an audit).
+        email = "" if is_team_address(sender) or len(sender) > limit_of(Client, "email") else sender
     except ValidationError:
         email = ""
     name = _clip(normalise(sender_name) or sender.split("@")[0] or "Unknown sender", NAME)
-    return Client.objects.create(name=name, email=email[:254])
+    return Client.objects.create(name=name, email=email)
 
 
 @transaction.atomic

@@ -130,3 +130,17 @@ def test_ordinary_files_are_kept(case, name, kind, content):
     attachment = mail_receive(raw, provider="imap").message.attachments.get()
 
     assert attachment.kept and attachment.refused == ""
+
+
+# --- 5. An address too long to keep is not kept cut --------------------------------------------------------
+def test_a_new_sender_longer_than_an_address_may_be_is_not_given_a_cut_address(db):
+    from cases.models import Client
+    from cases.services.client_mail import case_open_from_mail
+
+    sender = "d" * 60 + "@" + ".".join(["a" * 60] * 4) + ".example"  # valid in form, 315 characters
+    assert len(sender) > 254
+
+    case = case_open_from_mail(sender=sender, sender_name="Dennis", subject="Shop down",
+                               text="The shop has been down since this morning, please call.")
+
+    assert case.client.email == "" and not Client.objects.exclude(email="").exists()
