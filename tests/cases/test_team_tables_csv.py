@@ -16,6 +16,7 @@ from cases.metrics.tables import REPS_COLUMNS
 from cases.models import EscalationReason, Mood, Step
 from tests.cases.helpers import advance_to, open_case
 from tests.cases.supervisor_support import NOW, at, url
+from tests.cases.test_team_page_views import busy_week  # noqa: F401 - a fixture
 from tests.factories import ClientFactory, RepFactory
 
 TABLES = ("reps", "steps-by-rep", "escalations-by-rep")
@@ -33,21 +34,12 @@ def table_link(page, name):
 
 
 @pytest.fixture
-def resolved_upset(rep, dennis):
-    """Two days before NOW: an upset client's case resolved, satisfied, with a call five days on; and an
-    escalation about a liability on another case."""
+def resolved_upset(rep, busy_week):  # noqa: F811 - the fixture imported above
+    """Two days before NOW (test_team_page_views.busy_week): Dana's upset client's case resolved, satisfied,
+    with a call five days on; and an escalation about a liability on another case."""
     rep.first_name, rep.last_name = "Dana", "Reyes"
     rep.save(update_fields=["first_name", "last_name"])
-    with at(NOW - dt.timedelta(days=2)):
-        case = advance_to(open_case(rep, dennis, temperature=Mood.UPSET), Step.DELIVER, rep)
-        services.delivery_record(user=rep, case=case, verified_with_client=True, client_satisfied=True,
-                                 prevention_note="Upgrades now run with a tested rollback", client_mood=Mood.SATISFIED,
-                                 follow_up_on=(NOW + dt.timedelta(days=5)).date())
-        case.refresh_from_db()
-        services.case_transition(user=rep, case=case, name="complete_deliver")
-        services.escalation_raise(user=rep, case=open_case(rep, dennis), reason=EscalationReason.LIABILITY,
-                                  note="Refund asked")
-    return case
+    return busy_week
 
 
 @pytest.mark.django_db
