@@ -98,7 +98,8 @@ def _promise_reminders_settled(rows):
 def _items_not_open_as_named(rows, *, to_assignee):
     """Notices of an item that name its due time (`item-...:<item>:<due stamp>:...`): settled when the item
     is no longer open with that due time (done, cancelled, or moved: a new due time gets its own notice),
-    and with `to_assignee` when it was sent to someone who no longer holds the item. One query."""
+    and, for the keys `to_assignee(key)` says were the holder's, when it was sent to someone who no longer
+    holds the item. One query."""
     named = {}
     for key, to, _case_id, _queued_at in rows:
         _prefix, pk, others = _parts(key)
@@ -109,19 +110,19 @@ def _items_not_open_as_named(rows, *, to_assignee):
         .values_list("pk", "due_at", "assignee__email")}
     return {key for key, (pk, stamp, to) in named.items()
             if pk not in live or live[pk][0] is None or str(_stamp_of(live[pk][0])) != stamp
-            or (to_assignee and live[pk][1] not in to)}
+            or (to_assignee(key) and live[pk][1] not in to)}
 
 
 def _item_reminders_settled(rows):
     """An item reminder (`item-reminder:<item>:<due stamp>:<assignee>`) goes only to who holds the item now."""
-    return _items_not_open_as_named(rows, to_assignee=True)
+    return _items_not_open_as_named(rows, to_assignee=lambda _key: True)
 
 
 def _item_overdue_settled(rows):
     """An overdue notice (`item-overdue:<item>:<due stamp>:assignee|owner`) asks for work on an item still
-    open with that due time: the case owner's copy is not addressed to the assignee, so who holds the item
-    is not checked."""
-    return _items_not_open_as_named(rows, to_assignee=False)
+    open with that due time; the assignee's copy only of who holds the item now (an item given to someone
+    else before it left: "finish it" is no longer theirs), the case owner's whoever holds it."""
+    return _items_not_open_as_named(rows, to_assignee=lambda key: key.endswith(":assignee"))
 
 
 def _case_closed_since_queued(rows):

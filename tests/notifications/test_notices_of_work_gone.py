@@ -138,3 +138,21 @@ def test_a_hand_backs_notice_still_unanswered_goes(rep, teammate, dennis):
     _sent_later(T0 + 30 * MIN)
 
     assert _status("item-handback") == OutboxStatus.SENT
+
+
+def test_an_overdue_notice_to_a_teammate_no_longer_holding_the_item_is_withdrawn(rep, teammate, supervisor, dennis):
+    """The assignee's copy asks them to finish the item: once the item went back to the owner before it left,
+    it is not theirs to finish. The owner's own copy still goes."""
+    from tests.notifications.test_notice_audit_fixes import DUE, _held_notices
+
+    case, overdue, _boss = _held_notices(rep, teammate, supervisor, dennis)
+    item = case.action_items.get()
+    with at(DUE + 2 * MIN):
+        services.action_item_hand_back(user=teammate, item=item, note="I have no access to the mail server")
+        services.action_item_answer_hand_back(user=rep, item=item, accept=True)
+
+    _sent_later(DUE + 30 * MIN)
+
+    overdue.refresh_from_db()
+    assert overdue.status == OutboxStatus.WITHDRAWN
+    assert OutboxMessage.objects.get(kind="item_overdue_owner").status == OutboxStatus.SENT
