@@ -21,11 +21,12 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Value
+from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Max, Value
 
 from ..formatting import case_context, duration, person, when
 from ..models import (
-    ActionItem, Case, EscalationReason, Handoff, HandoffStatus, ItemStatus, Promise, PromiseKind, PromiseStatus,
+    ActionItem, Case, CaseEvent, EscalationReason, Handoff, HandoffStatus, ItemStatus, Promise, PromiseKind,
+    PromiseStatus,
 )
 from ..notices import notify, notify_many
 from ..selectors import supervisor_emails_for
@@ -128,11 +129,12 @@ def _item_overdue_settled(rows):
 def _case_closed_since_queued(rows):
     """A notice to staff about a case's open work (a broken promise: "contact the client now", an escalation
     or a stalled case: "open in your queue") is settled when its case was closed after it was queued: the
-    close settled the work and resolved the escalations (cases.services.transitions). One the close itself
-    queued (a promise it broke: "nothing left to chase") stands. One query."""
-    closed = dict(Case.objects.filter(pk__in={case_id for _, _, case_id, _ in rows if case_id is not None},
-                                      step__in=[s.value for s in CLOSED_STEPS], resolved_at__isnull=False)
-                  .values_list("pk", "resolved_at"))
+    close settled the work and resolved the escalations (cases.services.transitions), and a reopen since
+    does not open them again. One the close itself queued (a promise it broke: "nothing left to chase")
+    stands. One query: the case's last move into a closed step (its timeline)."""
+    closed = dict(CaseEvent.objects.filter(case_id__in={case_id for _, _, case_id, _ in rows if case_id is not None},
+                                           to_step__in=[s.value for s in CLOSED_STEPS])
+                  .values("case_id").annotate(last=Max("created_at")).values_list("case_id", "last"))
     return {key for key, _to, case_id, queued_at in rows if case_id in closed and closed[case_id] > queued_at}
 
 
