@@ -158,7 +158,9 @@ def case_open_from_mail(*, sender, sender_name="", subject="", text="", attachme
                         reason="", about=None, received_at=None, notify_to=()):
     """An email nobody's case may take: a new case in identify, owned by nobody yet (the intake user),
     for the team to claim. `reason` says why it did not go to a case; `about` is the case a verified
-    reply address named (its owner is told too), never set for an address that did not verify.
+    reply address named, or the case of our email it answers (In-Reply-To/References name one of our own
+    Message-IDs: a colleague of the client answering from their own address), whose owner is told too; never
+    the case of a reply address that did not verify.
     `notify_to` are the team's addresses that hear of unclaimed mail (MAILIN_UNCLAIMED_NOTIFY)."""
     client = _client_for(sender, sender_name)
     summary = _clip(normalise(subject) or f"Email from {client.name}", LINE)
