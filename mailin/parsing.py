@@ -384,17 +384,17 @@ def _inline_texts(msg, body):
 # hostile body is read in one pass. Found by an audit: `<[^>]+>` and `<(head)\b.*?</head>` rescanned to the end
 # from every unclosed "<", and 150 KB of "<" took 20 s (500 KB, the most read, minutes), blocking the intake.
 _GMAIL_QUOTE = re.compile(r"<div[^<>]*class=\"?(gmail_quote|moz-cite-prefix)[^<>]*>", re.IGNORECASE)
-_DROPPED = ("script", "style", "head")  # with what is inside them
-_QUOTED = ("blockquote",)
+_DROPPED = re.compile(r"<(script|style|head)\b", re.IGNORECASE)  # with what is inside them
+_QUOTED = re.compile(r"<(blockquote)\b", re.IGNORECASE)
 _BREAKS = re.compile(r"<br\s*/?>|</(p|div|li|tr|h[1-6])>", re.IGNORECASE)
 _TAGS = re.compile(r"<[^<>]+>")
 
 
-def _cut_elements(markup, names):
-    """`markup` without each element of `names` (from its opening tag to the first closing tag of its name
-    after it, as `<name\b.*?</name>` would, case aside). An opening with no closing after it stays, and so do
-    the later ones of that name, which cannot close either: one pass, whatever the input."""
-    opening = re.compile(r"<(%s)\b" % "|".join(names), re.IGNORECASE)
+def _cut_elements(markup, opening):
+    """`markup` without each element whose opening tag `opening` finds (group 1: its name), from there to the
+    first closing tag of its name after it, as `<name\b.*?</name>` would, case aside. An opening with no
+    closing after it stays, and so do the later ones of that name, which cannot close either: one pass,
+    whatever the input."""
     lower = markup.lower()
     out, pos, search_from, unclosed = [], 0, 0, set()
     while (found := opening.search(markup, search_from)) is not None:

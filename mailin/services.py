@@ -137,10 +137,23 @@ def _store_attachments(message, attachments):
     return rows
 
 
-def _refusal(mail, spam):
-    """Why a message is kept but goes to no case, or ""."""
+def _screened(mail, spam):
+    """Why a message is not read at all (its structure, the provider's spam flag, its size), or "": such a
+    message goes to no case and is not read as a bounce either (found by an audit: a report flagged as spam
+    undid a kept update)."""
     if mail.unreadable:
         return mail.unreadable
+    if spam:
+        return "the mail provider flagged it as spam"
+    if mail.raw_size > settings.MAILIN_MAX_MESSAGE_BYTES:
+        return (f"it is too large ({filesizeformat(mail.raw_size)}, the limit is "
+                f"{filesizeformat(settings.MAILIN_MAX_MESSAGE_BYTES)})")
+    return ""
+
+
+def _refusal(mail):
+    """Why a message that was read is kept but goes to no case, or "" (a refused report may still be the
+    bounce of one of our emails: _bounced)."""
     if not mail.sender:
         return "it has no sender address"
     if is_own_address(mail.sender):
@@ -151,11 +164,6 @@ def _refusal(mail, spam):
         return "it was sent from a team member's mailbox (its Return-Path), whatever its From says"
     if mail.automatic:
         return f"it is {mail.automatic}, not a person writing"
-    if spam:
-        return "the mail provider flagged it as spam"
-    if mail.raw_size > settings.MAILIN_MAX_MESSAGE_BYTES:
-        return (f"it is too large ({filesizeformat(mail.raw_size)}, the limit is "
-                f"{filesizeformat(settings.MAILIN_MAX_MESSAGE_BYTES)})")
     return ""
 
 
@@ -186,11 +194,12 @@ def mail_receive(raw, *, provider, envelope_recipient=None, spam=False, unreadab
             InboundMessage.objects.filter(pk=message.pk).update(deliveries=F("deliveries") + 1)
             logger.info("inbound %s via %s: already received, not processed again", mail.message_id, provider)
             return Receipt(message=message, outcome=Outcome.DUPLICATE)
-        refused = _refusal(mail, spam)
-        if refused:  # a report the provider flagged or that is too large is not read as a bounce (an audit)
-            screened = spam or mail.unreadable or mail.raw_size > settings.MAILIN_MAX_MESSAGE_BYTES
-            return _finish(message, Outcome.REFUSED, f"Not posted: {refused}." + ("" if screened else
-                                                                                  _bounced(message, mail)))
+        screened = _screened(mail, spam)
+        if screened:
+            return _finish(message, Outcome.REFUSED, f"Not posted: {screened}.")
+        refused = _refusal(mail)
+        if refused:
+            return _finish(message, Outcome.REFUSED, f"Not posted: {refused}." + _bounced(message, mail))
         attachments = [{"name": a.filename, "size": a.size, "content_type": a.content_type, "refused": a.refused}
                        for a in _store_attachments(message, mail.attachments)]
         return _route(message, mail, reply, attachments)

@@ -35,6 +35,7 @@ from ..workflow import CLOSED_STEPS, ITEM_STEPS, STALL_WATCH_STEPS, live_promise
 from .broken import item_context, item_overdue_notices, promises_break_due
 from .escalations import escalation_raise_system
 from .held import longest_holder
+from .items import handback_notice_key
 
 def lock_case_nowait(case_id, **conditions):
     """The case row, locked, or None when another transaction holds it (or it no longer matches)."""
@@ -154,21 +155,20 @@ def _item_assigned_settled(rows):
 
 
 def _item_handback_settled(rows):
-    """A hand-back's notice to the owner (`item-handback:<item>:<handed back at, seconds>`, "accept or
-    decline it"): settled when that hand-back was answered, or the item is no longer open. One query."""
-    named = {key: (pk, others[0]) for key, _to, _case_id, _queued_at in rows
-             for _prefix, pk, others in [_parts(key)] if pk is not None and others}
-    live = dict(ActionItem.objects.filter(pk__in={pk for pk, _ in named.values()}, status=ItemStatus.OPEN,
-                                          handback_at__isnull=False).values_list("pk", "handback_at"))
-    return {key for key, (pk, stamp) in named.items() if pk not in live or str(int(live[pk].timestamp())) != stamp}
+    """A hand-back's notice to the owner (items.handback_notice_key, "accept or decline it"): settled when that
+    hand-back was answered (the item has no hand-back, or a later one), or the item is no longer open. One
+    query."""
+    named = {key: pk for key, _to, _case_id, _queued_at in rows if (pk := _parts(key)[1]) is not None}
+    waiting = {handback_notice_key(item) for item in ActionItem.objects.filter(
+        pk__in=set(named.values()), status=ItemStatus.OPEN, handback_at__isnull=False).only("pk", "handback_at")}
+    return set(named) - waiting
 
 
 def _handoff_answered(rows):
     """A handoff's request (`handoff-requested:<handoff>` to whom it is offered, `case-requested:<handoff>` to
     the owner a teammate asks): settled when it no longer waits to be accepted (accepted or declined in the
     app, cancelled, or closed with the case, which a close or a reassignment does). One query."""
-    named = {key: pk for key, _to, _case_id, _queued_at in rows for _prefix, pk, _others in [_parts(key)]
-             if pk is not None}
+    named = {key: pk for key, _to, _case_id, _queued_at in rows if (pk := _parts(key)[1]) is not None}
     waiting = set(Handoff.objects.filter(pk__in=set(named.values()), status=HandoffStatus.REQUESTED)
                   .values_list("pk", flat=True))
     return {key for key, pk in named.items() if pk not in waiting}
@@ -194,7 +194,7 @@ RECHECKED_PREFIXES = tuple(f"{prefix}:" for prefix in RECHECKED)
 def notices_settled(rows):
     """The keys of the notices among `rows` ((key, recipients, case id, queued at) of the outbox's rows whose
     key starts with one of RECHECKED_PREFIXES) that no longer describe anything for their recipients to do,
-    by RECHECKED's check for each. One query per check the rows need (eight at most)."""
+    by RECHECKED's check for each. One query per check the rows need (seven at most)."""
     by_check = {}
     for row in rows:
         check = RECHECKED.get(row[0].partition(":")[0])

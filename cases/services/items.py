@@ -321,6 +321,12 @@ def action_item_cancel(*, user, item, reason, agreed_channel="", agreed_text="")
     return item
 
 
+def handback_notice_key(item):
+    """The key of the owner's notice of the item's hand-back: one per hand-back (its moment), re-checked at
+    send time against the hand-back the item has then (services.automation)."""
+    return f"item-handback:{item.pk}:{int(item.handback_at.timestamp())}"
+
+
 @transaction.atomic
 def action_item_hand_back(*, user, item, note):
     """The teammate holding the item cannot do it: it goes back to the owner, who accepts or declines."""
@@ -354,7 +360,7 @@ def action_item_hand_back(*, user, item, note):
     _pass_promise(case, item, to=case.owner, actor=user, now=now, returned=given_lately)
     from ..formatting import case_context
 
-    notify(key=f"item-handback:{item.pk}:{int(item.handback_at.timestamp())}", kind="item_handed_back", case=case,
+    notify(key=handback_notice_key(item), kind="item_handed_back", case=case,
            to=[case.owner.email],
            context={**case_context(case), "item": item.description, "by": display_name(user), "note": note})
     return item

@@ -16,7 +16,7 @@ from cases.metrics.tables import REPS_COLUMNS
 from cases.models import EscalationReason, Mood, Step
 from tests.cases.helpers import advance_to, open_case
 from tests.cases.supervisor_support import NOW, at, url
-from tests.cases.test_team_page_views import busy_week  # noqa: F401 - a fixture
+from tests.cases.test_team_page_views import busy_week, named  # noqa: F401 - busy_week is a fixture
 from tests.factories import ClientFactory, RepFactory
 
 TABLES = ("reps", "steps-by-rep", "escalations-by-rep")
@@ -37,8 +37,7 @@ def table_link(page, name):
 def resolved_upset(rep, busy_week):  # noqa: F811 - the fixture imported above
     """Two days before NOW (test_team_page_views.busy_week): Dana's upset client's case resolved, satisfied,
     with a call five days on; and an escalation about a liability on another case."""
-    rep.first_name, rep.last_name = "Dana", "Reyes"
-    rep.save(update_fields=["first_name", "last_name"])
+    named(rep, "Dana", "Reyes")
     return busy_week
 
 

@@ -176,13 +176,18 @@ def test_held_notices_about_a_case_force_closed_before_they_leave_are_withdrawn(
     assert not any("Finish it and mark it done" in t or "open in your queue" in t for t in texts)
 
 
-def test_an_escalation_notice_not_yet_sent_when_the_case_is_closed_is_withdrawn(rep, supervisor, dennis):
+@pytest.mark.parametrize("reopened", [False, True])
+def test_an_escalation_notice_not_yet_sent_when_the_case_is_closed_is_withdrawn(rep, supervisor, dennis, reopened):
+    """Reopened since, too: the close resolved the escalation and a reopen does not open it again, so "open
+    in your queue" has nothing to open (a doubt of an earlier note: only a case still closed withdrew it)."""
     case = planned_case(rep, dennis)
     with at(T0 + MIN):
         services.escalation_raise(user=rep, case=case, reason=EscalationReason.NO_PLAN,
                                   note="The host will not say when the server is back")
     with at(T0 + 2 * MIN):
         services.case_force_close(user=supervisor, case=case, reason=CLOSE_REASON)
+        if reopened:
+            services.case_reopen(user=supervisor, case=case, reason="The client rang: the site is down again")
 
     with at(T0 + 3 * MIN):
         sweep_outbox()

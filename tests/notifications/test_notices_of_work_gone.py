@@ -157,21 +157,3 @@ def test_an_overdue_notice_to_a_teammate_no_longer_holding_the_item_is_withdrawn
     assert overdue.status == OutboxStatus.WITHDRAWN
     assert OutboxMessage.objects.get(kind="item_overdue_owner").status == OutboxStatus.SENT
 
-
-def test_an_escalation_notice_waiting_across_a_close_and_a_reopen_is_withdrawn(rep, supervisor, dennis):
-    """The close resolved the escalation; reopening the case does not open it again, so "open in your queue"
-    has nothing to open (a doubt of an earlier note: only a case still closed withdrew it)."""
-    from cases.models import EscalationReason
-
-    case = planned_case(rep, dennis)
-    with at(T0 + MIN):
-        services.escalation_raise(user=rep, case=case, reason=EscalationReason.NO_PLAN,
-                                  note="The host will not say when the server is back")
-    with at(T0 + 2 * MIN):
-        services.case_force_close(user=supervisor, case=case, reason=CLOSE_REASON)
-    with at(T0 + 3 * MIN):
-        services.case_reopen(user=supervisor, case=case, reason="The client rang: the site is down again")
-
-    _sent_later(T0 + 4 * MIN)
-
-    assert OutboxMessage.objects.get(kind="escalation_raised").status == OutboxStatus.WITHDRAWN
