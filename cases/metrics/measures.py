@@ -35,6 +35,7 @@ class Measures:
     follow_up_done: int = 0
     follow_up_missed: int = 0
     follow_up_waiting: int = 0
+    follow_up_moved: int = 0  # dropped by a reopen before its day (cases/metrics/outcomes.py)
     eta_early: int = 0
     eta_within: int = 0
     eta_late: int = 0

@@ -28,10 +28,11 @@ at delivery, once per case; and the follow-up call of each resolution, by the ho
   deadline passed by the window's end (the ledger's overdue, cases.services.promises._overdue: the sweep
   breaks it, or has not got there yet). The deadline is the end of the client's business day on the client's date
   (cases.schedule.follow_up_due), never the site's date, which said "missed" while the case page's promise
-  was pending, or "not due yet" when the ledger had broken it (found by a review). Otherwise waiting, as
-  is a call a reopen dropped before its day (cases.services.promises.promise_drop: renegotiated, no
-  successor), a call due after the window's end (a CSV asked for an earlier page), or a resolution with no
-  follow-up date.
+  was pending, or "not due yet" when the ledger had broken it (found by a review). Moved when a reopen
+  dropped it before its day (cases.services.promises.promise_drop: renegotiated, no successor; the next
+  resolution promises the call again): it is owed no more on this resolution, so it is not "not due yet"
+  for ever (a doubt of an earlier note), and it counts in the renegotiated share. Otherwise waiting: a call
+  due after the window's end (a CSV asked for an earlier page), or a resolution with no follow-up date.
 - The call is counted for the holder of that promise (Promise.owner), the rep who must make it: a
   supervisor reassigning a resolved case whose call is still to make passes it on
   (cases.services.handoffs.follow_up_to_hand_on), and the call's done or missed goes with it, while
@@ -70,6 +71,7 @@ class Outcomes:
     follow_up_done: int = 0
     follow_up_missed: int = 0
     follow_up_waiting: int = 0
+    follow_up_moved: int = 0  # dropped by a reopen before its day
 
 
 OUTCOME_FIELDS = tuple(f.name for f in fields(Outcomes))
@@ -98,6 +100,7 @@ WITH resolutions AS MATERIALIZED (
            CASE WHEN d.follow_up_logged_at < %(until)s
                 THEN CASE WHEN p.status = %(broken)s THEN 'missed' ELSE 'done' END
                 WHEN p.status IN (%(broken)s, %(pending)s) AND p.due_at <= %(until)s THEN 'missed'
+                WHEN p.status = %(renegotiated)s AND p.closed_at < %(until)s THEN 'moved'
                 ELSE 'waiting' END AS verdict
     FROM cases_case c
     JOIN resolutions r ON r.case_id = c.id
@@ -110,8 +113,9 @@ WITH resolutions AS MATERIALIZED (
         AND d.follow_up_on IS NOT NULL ORDER BY created_at, id LIMIT 1
     ) f ON true
     LEFT JOIN LATERAL (  -- the last of its moves: the first from it on that no promise replaces
-        SELECT status, due_at, owner_id FROM cases_promise p WHERE p.case_id = c.id AND p.kind = %(follow_up)s
-        AND p.id >= f.id AND NOT EXISTS (SELECT 1 FROM cases_promise s WHERE s.replaces_id = p.id)
+        SELECT status, due_at, closed_at, owner_id FROM cases_promise p
+        WHERE p.case_id = c.id AND p.kind = %(follow_up)s AND p.id >= f.id
+        AND NOT EXISTS (SELECT 1 FROM cases_promise s WHERE s.replaces_id = p.id)
         ORDER BY p.id LIMIT 1
     ) p ON true
     WHERE c.id = ANY(ARRAY(SELECT case_id FROM resolutions))
@@ -124,16 +128,16 @@ SELECT owner_id,
        COALESCE(SUM(intake) FILTER (WHERE known), 0),
        COALESCE(SUM(delivery) FILTER (WHERE known), 0),
        COUNT(*) FILTER (WHERE known AND intake <= %(anxious)s AND delivery >= %(satisfied)s),
-       0, 0, 0
+       0, 0, 0, 0
 FROM mood GROUP BY owner_id
 UNION ALL
 SELECT caller_id, 0, 0, 0, 0, 0,
        COUNT(*) FILTER (WHERE verdict = 'done'), COUNT(*) FILTER (WHERE verdict = 'missed'),
-       COUNT(*) FILTER (WHERE verdict = 'waiting')
+       COUNT(*) FILTER (WHERE verdict = 'waiting'), COUNT(*) FILTER (WHERE verdict = 'moved')
 FROM mood GROUP BY caller_id
 """
 SQL_CONSTANTS = {"broken": PromiseStatus.BROKEN.value, "pending": PromiseStatus.PENDING.value,
-                 "follow_up": PromiseKind.FOLLOW_UP.value}
+                 "renegotiated": PromiseStatus.RENEGOTIATED.value, "follow_up": PromiseKind.FOLLOW_UP.value}
 
 
 def _postgres(w):
@@ -154,15 +158,18 @@ def _per_owner(rows):
     return dict(by_owner)
 
 
-def call_verdict(logged_at, status, due_at, until):
-    """"done", "missed" or "waiting" for a resolution's follow-up call: when it was logged (None: not yet), and
-    the status and deadline of its follow-up promise (None when it has none), at the window's end `until`. A
-    call logged after the window's end is not logged yet for it: a past window's figures do not change when
-    the call comes later (found by an audit: a closed week's "waiting" turned "done")."""
+def call_verdict(logged_at, status, due_at, closed_at, until):
+    """"done", "missed", "moved" or "waiting" for a resolution's follow-up call: when it was logged (None: not
+    yet), and the status, deadline and closing time of its follow-up promise (None when it has none), at the
+    window's end `until`. A call logged, or dropped by a reopen, after the window's end is not yet for it: a
+    past window's figures do not change when the call comes later (found by an audit: a closed week's
+    "waiting" turned "done")."""
     if logged_at is not None and logged_at < until:
         return "missed" if status == PromiseStatus.BROKEN else "done"
     if status in (PromiseStatus.BROKEN, PromiseStatus.PENDING) and due_at <= until:
         return "missed"
+    if status == PromiseStatus.RENEGOTIATED and closed_at < until:  # dropped by a reopen before its day
+        return "moved"
     return "waiting"
 
 
@@ -182,13 +189,14 @@ def _python(w):
                       first_call=Subquery(first_call.values("pk")[:1]))
             .annotate(call_status=Subquery(in_force.values("status")[:1]),
                       call_due=Subquery(in_force.values("due_at")[:1]),
+                      call_closed=Subquery(in_force.values("closed_at")[:1]),
                       caller=Subquery(in_force.values("owner_id")[:1]))
             .values_list("owner_id", "nth", "case__intake_temperature", "d_mood", "fu_on", "fu_at", "call_status",
-                         "call_due", "caller"))
+                         "call_due", "call_closed", "caller"))
     by_owner = defaultdict(Outcomes)
-    for owner_id, nth, intake, d_mood, fu_on, fu_at, status, due_at, caller in rows:
+    for owner_id, nth, intake, d_mood, fu_on, fu_at, status, due_at, closed_at, caller in rows:
         if fu_on is None:  # no call promised with this delivery: a later resolution's is not its own
-            status = due_at = caller = None
+            status = due_at = closed_at = caller = None
         o = by_owner[owner_id]
         o.resolved += 1
         intake_score, delivery_score = MOOD_SCORES.get(intake), MOOD_SCORES.get(d_mood)
@@ -198,6 +206,6 @@ def _python(w):
             o.delivery_score_sum += delivery_score
             o.anxious_to_joy += intake_score <= ANXIOUS_OR_WORSE and delivery_score >= SATISFIED_OR_BETTER
         held = by_owner[caller or owner_id]
-        name = f"follow_up_{call_verdict(fu_at, status, due_at, w.until)}"
+        name = f"follow_up_{call_verdict(fu_at, status, due_at, closed_at, w.until)}"
         setattr(held, name, getattr(held, name) + 1)
     return dict(by_owner)

@@ -27,8 +27,8 @@ REPS_COLUMNS = (
     "who", "kept", "broken", "keeping_rate_pct", "renegotiated", "renegotiated_share_pct", "opened", "resolved",
     "closed_by_override", "reopened", "sent_back", "escalations", "mood_cases", "mood_at_intake",
     "mood_at_delivery", "intake_score_0_to_6", "delivery_score_0_to_6", "anxious_to_joy", "follow_up_done",
-    "follow_up_missed", "follow_up_not_due_yet", "follow_up_done_pct", "eta_early", "eta_within", "eta_late",
-    "eta_within_pct",
+    "follow_up_missed", "follow_up_not_due_yet", "follow_up_moved_by_reopen", "follow_up_done_pct", "eta_early",
+    "eta_within", "eta_late", "eta_within_pct",
 )
 
 
@@ -39,7 +39,8 @@ def reps_table(board):
                   m.mood_cases, m.intake_mood_label if m.mood_cases else "",
                   m.delivery_mood_label if m.mood_cases else "", _mood(m.intake_mood), _mood(m.delivery_mood),
                   m.anxious_to_joy, m.follow_up_done, m.follow_up_missed, m.follow_up_waiting,
-                  pct_csv(m.follow_up_share), m.eta_early, m.eta_within, m.eta_late, pct_csv(m.eta_within_share))
+                  m.follow_up_moved, pct_csv(m.follow_up_share), m.eta_early, m.eta_within, m.eta_late,
+                  pct_csv(m.eta_within_share))
                  for who, m, _ in board.rows())
     return REPS_COLUMNS, rows
 

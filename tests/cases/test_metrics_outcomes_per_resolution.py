@@ -12,6 +12,7 @@ from cases.models import Channel, Mood, Step
 from notifications.sweeps import sweep_broken_promises
 from tests.cases.helpers import advance_to, open_case
 from tests.cases.metrics_support import H, PATHS, T0, at, deliver, on_path, row
+from tests.cases.supervisor_support import url
 
 DAY = 24 * H
 PAST = T0 + 2 * DAY  # a window that holds the first resolution only
@@ -81,9 +82,14 @@ def test_a_reopen_in_the_same_window_does_not_wipe_a_missed_call_or_the_mood_it_
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("path", PATHS)
-def test_a_call_a_reopen_moved_before_its_day_is_waiting_not_missed(path, rep, dennis, monkeypatch):
+@pytest.mark.parametrize("window_end, shown", [
+    (T0 + 4 * DAY, (1, 0, 0, 0, 1)),  # after the reopen: moved, not "not due yet" for ever
+    (T0 + DAY - H, (1, 0, 0, 1, 0)),  # a window that ended before the reopen: waiting, as it stood then
+])
+def test_a_call_a_reopen_moved_before_its_day_is_moved_not_missed_nor_waiting(path, window_end, shown, rep, dennis,
+                                                                              monkeypatch):
     """Reopened the day before the call (which then moves to after the next delivery, counted as a
-    renegotiation): until the case resolves again, its resolution's call is neither made nor missed."""
+    renegotiation): its resolution's call is neither made nor missed, and no longer owed on it."""
     with at(T0):
         case = deliver(advance_to(open_case(rep, dennis), Step.DELIVER, rep), rep, mood=Mood.SATISFIED,
                        follow_up_on=(T0 + 3 * DAY).date())
@@ -93,9 +99,23 @@ def test_a_call_a_reopen_moved_before_its_day_is_waiting_not_missed(path, rep, d
                           Step.DELIVER, rep)
     on_path(path, monkeypatch)
 
-    mine = row(metrics.team_dashboard(days=7, now=T0 + 4 * DAY), rep)
+    mine = row(metrics.team_dashboard(days=7, now=window_end), rep)
 
-    assert (mine.resolved, mine.follow_up_done, mine.follow_up_missed, mine.follow_up_waiting) == (1, 0, 0, 1)
+    assert (mine.resolved, mine.follow_up_done, mine.follow_up_missed, mine.follow_up_waiting,
+            mine.follow_up_moved) == shown
+
+
+@pytest.mark.django_db
+def test_the_team_page_says_how_many_calls_a_reopen_moved(boss, rep, dennis):
+    with at(T0):
+        case = deliver(advance_to(open_case(rep, dennis), Step.DELIVER, rep), rep, follow_up_on=(T0 + 3 * DAY).date())
+    with at(T0 + DAY):
+        case.refresh_from_db()
+        services.case_reopen(user=rep, case=case, reason="Client saw the fault come back")
+    with at(T0 + 2 * DAY):
+        page = boss.get(url("dashboard"), {"days": 7}).content.decode()
+
+    assert "0 done, 0 missed, 0 not due yet, 1 moved by a reopen" in page
 
 
 @pytest.mark.django_db

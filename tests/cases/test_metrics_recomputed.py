@@ -381,9 +381,8 @@ def recomputed(days):
             joy = intake <= MOOD_SCORE["anxious"] and at_delivery >= MOOD_SCORE["satisfied"]
             add(case.owner_id, "anxious_to_joy", joy)
         # The call, for whoever holds its promise: done if logged and kept; missed if logged late, or not
-        # logged and its promise broken or pending past its deadline at the window's end (NOW), as the
-        # case page's ledger says; otherwise waiting. A call logged after the window's end is not logged
-        # yet for the window.
+        # logged and its promise broken or pending past its deadline at the window's end (NOW), as the case
+        # page's ledger says; moved if a reopen dropped it before its day; otherwise waiting.
         logged = delivery.follow_up_logged_at if delivery else None
         logged = logged if logged is not None and logged < NOW else None
         calls = case.promises.filter(kind="follow_up", created_at__lte=logged).order_by("-id") if logged else []
@@ -394,6 +393,8 @@ def recomputed(days):
             add(holder, "follow_up:done")
         elif logged or call and call.status in ("broken", "pending") and call.due_at <= NOW:
             add(holder, "follow_up:missed")
+        elif call and call.status == "renegotiated":
+            add(holder, "follow_up:moved")
         else:
             add(holder, "follow_up:waiting")
     for case in (c for c in Case.objects.all() if inside(c.opened_at)):
@@ -421,7 +422,7 @@ def shown(m, team=False):
                       "mood_cases": m.mood_cases, "intake_sum": m.intake_score_sum,
                       "delivery_sum": m.delivery_score_sum, "anxious_to_joy": m.anxious_to_joy,
                       "follow_up:done": m.follow_up_done, "follow_up:missed": m.follow_up_missed,
-                      "follow_up:waiting": m.follow_up_waiting,
+                      "follow_up:waiting": m.follow_up_waiting, "follow_up:moved": m.follow_up_moved,
                       **{f"escalation:{r.value}": n for r, n in m.escalations_by_reason},
                       **{f"kept@{week}": n for week, n in m.weekly_kept.items()},
                       **{f"broken@{week}": n for week, n in m.weekly_broken.items()}})

@@ -64,7 +64,8 @@ def test_the_main_table_downloads_every_measure_for_the_team_and_each_rep(boss, 
         assert (row["mood_cases"], row["mood_at_intake"], row["mood_at_delivery"]) == ("1", "Upset", "Satisfied")
         assert (row["intake_score_0_to_6"], row["delivery_score_0_to_6"]) == (str(float(Mood.UPSET.score)),
                                                                                str(float(Mood.SATISFIED.score)))
-        assert (row["follow_up_done"], row["follow_up_missed"], row["follow_up_not_due_yet"]) == ("0", "0", "1")
+        assert (row["follow_up_done"], row["follow_up_missed"], row["follow_up_not_due_yet"],
+                row["follow_up_moved_by_reopen"]) == ("0", "0", "1", "0")
         assert row["follow_up_done_pct"] == ""  # no call done or missed yet: no share, not 0%
 
 
