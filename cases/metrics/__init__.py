@@ -26,8 +26,10 @@ Definitions (the team page shows the same words):
   and as the "N kept / N broken" of each case page. Per week: the same over the promises due that week.
 - Renegotiated share: renegotiated / (kept + broken + renegotiated) over the same promises: how much of
   the rate was kept by moving deadlines, or dropping an item's due time by cancelling the item (each needs the
-  client's recorded agreement). A move counts for the rep who made it (Promise.moved_by), whoever held the
-  promise then: moving a teammate's item does not put the move on the teammate.
+  client's recorded agreement). A move counts for the rep who made it when they answer for the work, as
+  the case's owner or the promise's holder, so moving a teammate's item does not put the move on the
+  teammate; a supervisor's move of a rep's promise counts for the rep whose rate it keeps
+  (services.promises.move_counted_for, stored as Promise.moved_by).
 - Median (and nearest-rank 90th percentile) time in a step: for the team, each stay in a step that
   ended in the window (a transition out of it), from the transition into it to the transition out of it;
   for a rep, each stay they held the case in, counting the time they held it: all their parts of the

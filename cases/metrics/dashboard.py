@@ -73,7 +73,8 @@ def _people(owner_ids):
 
 
 # Whose number a settled promise is: a kept or broken one its holder's when it fell due, a renegotiated one
-# the rep's who moved it (Promise.moved_by; the holder's on a promise moved before it was recorded).
+# the one its move counts for (Promise.moved_by, services.promises.move_counted_for; the holder's on a
+# promise moved before it was recorded).
 COUNTED_FOR = SqlCase(When(status=PromiseStatus.RENEGOTIATED, moved_by__isnull=False, then=F("moved_by")),
                       default=F("owner"), output_field=IntegerField())
 

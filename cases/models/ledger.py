@@ -43,9 +43,10 @@ class Promise(models.Model):
     after_missed = models.BooleanField(default=False)
     agreed_channel = models.CharField(max_length=20, choices=Channel.choices, blank=True)
     agreed_text = models.TextField(blank=True, max_length=1000)
-    # Who moved it, on a promise closed as renegotiated (services.promises): the renegotiated share counts
-    # the move for them, not for the holder (cases.metrics.dashboard). Found by an audit: an owner gave an
-    # item to a teammate, moved its deadline, took it back, and the move was on the teammate's share.
+    # Whose renegotiated share the move counts in, on a promise closed as renegotiated: the mover's when they
+    # answer for the work (the case's owner, the holder), else the holder's (services.promises.move_counted_for;
+    # cases.metrics.dashboard). Found by an audit: an owner gave an item to a teammate, moved its deadline,
+    # took it back, and the move was on the teammate's share.
     moved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:

@@ -177,6 +177,17 @@ def promise_withdraw(*, promise, actor, note, now=None):
     return promise
 
 
+def move_counted_for(promise, actor):
+    """The id of the rep whose renegotiated share a move (or drop) of `promise` by `actor` counts in
+    (Promise.moved_by, cases.metrics.dashboard.COUNTED_FOR): the mover's when they answer for the work, as
+    the case's owner or the promise's holder (an owner moving a teammate's item takes the move, not the
+    teammate: found by an earlier audit); else the holder's. Found by an audit: a supervisor (an irate case's
+    co-owner, say) moving a rep's deadline two minutes before it broke, or cancelling their item, left the
+    rep's rate kept by the move and their share at 0%, the move on a supervisor's row with nothing else."""
+    actor_id = getattr(actor, "pk", actor)
+    return actor_id if actor_id in (promise.owner_id, promise.case.owner_id) else promise.owner_id
+
+
 DROPPED = "promise dropped with the client's agreement"  # the event verbs of promise_drop
 MOVED_BY_REOPEN = "follow-up call moved by a reopen"
 RENEGOTIATED_VERB = "promise renegotiated"  # promise_move's
@@ -193,7 +204,8 @@ def promise_drop(*, promise, actor, note, agreement=None, now=None):
         return promise
     if settle_if_overdue(case=promise.case, promise=promise, now=now):
         return promise
-    promise.status, promise.closed_at, promise.moved_by = PromiseStatus.RENEGOTIATED, now or timezone.now(), actor
+    promise.status, promise.closed_at = PromiseStatus.RENEGOTIATED, now or timezone.now()
+    promise.moved_by_id = move_counted_for(promise, actor)
     promise.save(update_fields=["status", "closed_at", "moved_by"])
     said = f"{note} — {agreement.describe()}" if agreement else note
     event_record(case=promise.case, actor=actor, verb=DROPPED if agreement else MOVED_BY_REOPEN, note=said,
@@ -242,7 +254,8 @@ def promise_move(*, promise, new_due_at, actor, note, owner=None, agreement=None
                      note=note, data={"promise": promise.pk, "new_due_at": new_due_at.isoformat()})
     else:
         moved_count = promise.moved_count + 1
-        promise.status, promise.closed_at, promise.moved_by = PromiseStatus.RENEGOTIATED, now, actor
+        promise.status, promise.closed_at = PromiseStatus.RENEGOTIATED, now
+        promise.moved_by_id = move_counted_for(promise, actor)
         promise.save(update_fields=["status", "closed_at", "moved_by"])
         said = f"{note} — {agreement.describe()}" if agreement else note
         event_record(case=case, actor=actor, verb=RENEGOTIATED_VERB, note=said,
