@@ -48,6 +48,11 @@ class Promise(models.Model):
     # cases.metrics.dashboard). Found by an audit: an owner gave an item to a teammate, moved its deadline,
     # took it back, and the move was on the teammate's share.
     moved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # Whom the promise was last handed on from, and when (services.promises.promise_hand_on): work that goes
+    # back inside the cutoff to the one it was taken from inside the cutoff takes the promise back with it
+    # (services.promises.taken_back).
+    taken_from = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    taken_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "id"]

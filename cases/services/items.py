@@ -21,8 +21,8 @@ from .common import display_name, ensure_can_work, event_record, lock_case, refr
 from .handoffs import tell_of_move
 from .plan import _notify_assignee
 from .promises import (
-    agreement_from, allowed_due, pending_promise, promise_drop, promise_fulfil, promise_holder, promise_move,
-    promise_open, promise_withdraw, settle_if_overdue, standing_promise,
+    agreement_from, allowed_due, pending_promise, promise_drop, promise_fulfil, promise_hand_on, promise_holder,
+    promise_move, promise_open, promise_withdraw, settle_if_overdue, standing_promise,
 )
 
 
@@ -229,8 +229,8 @@ def _held_by_whoever_works_it(case, promise, owner, assignee_changed, *, actor, 
     if promise.status != PromiseStatus.PENDING:
         return
     if not settle_if_overdue(case=case, promise=promise, now=now) and assignee_changed:
-        promise.owner = promise_holder(promise.owner, owner, actor=actor, due_at=promise.due_at, now=now)
-        promise.save(update_fields=["owner"])
+        holder = promise_holder(promise.owner, owner, actor=actor, due_at=promise.due_at, now=now, promise=promise)
+        promise.save(update_fields=promise_hand_on(promise, holder, actor=actor, now=now))
 
 
 @transaction.atomic
@@ -373,10 +373,8 @@ def _pass_promise(case, item, *, to, actor, now, returned=False, offered_at=None
     promise = pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item)
     if promise and not settle_if_overdue(case=case, promise=promise, now=now):
         holder = to if returned else promise_holder(promise.owner, to, actor=actor, due_at=promise.due_at,
-                                                    now=offered_at or now)
-        if holder != promise.owner:
-            promise.owner = holder
-            promise.save(update_fields=["owner"])
+                                                    now=offered_at or now, promise=promise)
+        promise.save(update_fields=promise_hand_on(promise, holder, actor=actor, now=now))
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from ..bounds import check_eta_range, check_move
@@ -78,15 +79,56 @@ def handover_cutoff(*, new_holder, actor, now):
     count stays)."""
     if new_holder == actor:
         return now
-    return now + dt.timedelta(minutes=settings.HANDOVER_MIN_MINUTES)
+    return now + handover_window()
 
 
-def promise_holder(holder, new_holder, *, actor, due_at, now):
+def handover_window():
+    return dt.timedelta(minutes=settings.HANDOVER_MIN_MINUTES)
+
+
+def promise_holder(holder, new_holder, *, actor, due_at, now, promise=None):
     """Who holds a promise due at `due_at` once its work goes from `holder` to `new_holder`
-    (`handover_cutoff`)."""
+    (`handover_cutoff`), or goes back to whom it was taken from (`taken_back`, given the `promise`)."""
     if holder == new_holder or due_at > handover_cutoff(new_holder=new_holder, actor=actor, now=now):
         return new_holder
+    if promise is not None and taken_back(promise, new_holder):
+        return new_holder
     return holder
+
+
+def taken_back(promise, new_holder):
+    """Whether `promise` goes back to `new_holder` however close its deadline: they held it until its holder
+    took it on themselves inside the cutoff (a supervisor reassigning the case to themselves, or giving
+    themselves the item, in the promise's last HANDOVER_MIN_MINUTES, as whoever takes work on themselves
+    may: Promise.taken_from). Found by an audit: a supervisor took a rep's case two minutes before an update
+    fell due and gave it back a minute later; the rep worked the case and missed the update, and the break,
+    its escalation and the late estimate were counted for the supervisor. Work that goes back takes its
+    promise back with it; given on to anyone else, it stays with the one who took it."""
+    return (promise.taken_from_id is not None and promise.taken_from_id == getattr(new_holder, "pk", new_holder)
+            and promise.taken_at > promise.due_at - handover_window())
+
+
+def taken_back_q(new_holder):
+    """`taken_back` as a filter on promises, for a case's promises handed on at once (handoffs)."""
+    return Q(taken_from=new_holder, taken_at__gt=F("due_at") - handover_window())
+
+
+def taken_from(old_holder, new_holder, actor):
+    """Whom a promise going from `old_holder` to `new_holder` is remembered as taken from (`taken_back`):
+    the old holder when the new one takes the work on themselves (`actor`), else no one."""
+    new_id = getattr(new_holder, "pk", new_holder)
+    return getattr(old_holder, "pk", old_holder) if new_id == getattr(actor, "pk", actor) else None
+
+
+def promise_hand_on(promise, holder, *, actor, now):
+    """Give `promise` to `holder` (whom promise_holder names), remembering whom it was taken from and when
+    (`taken_from`). Returns the fields to save (none when the holder stays)."""
+    holder_id = getattr(holder, "pk", holder)
+    if holder_id == promise.owner_id:
+        return []
+    promise.taken_from_id, promise.taken_at = taken_from(promise.owner_id, holder_id, actor), now
+    promise.owner_id = holder_id
+    return ["owner", "taken_from", "taken_at"]
 
 
 def promise_open(*, case, kind, due_at, owner, source, action_item=None, replaces=None, actor=None,

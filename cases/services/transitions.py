@@ -376,7 +376,7 @@ def _unaccepted_arrival(*, case, user, note):
     passed). Returns the promise, or None. Otherwise marking the items done minutes before the latest
     estimate and leaving `deliver` some other way than the client's word would keep the estimate and count
     the arrival."""
-    from .promises import promise_holder
+    from .promises import promise_hand_on, promise_holder
 
     arrival = case.events.filter(verb=eta.ARRIVAL.label).exclude(from_step="").order_by("-created_at", "-id").first()
     if arrival is None:
@@ -390,9 +390,11 @@ def _unaccepted_arrival(*, case, user, note):
         return None
     kept.case, kept.status = case, PromiseStatus.PENDING
     kept.kept_at = kept.closed_at = kept.reminded_at = None
-    kept.owner_id = promise_holder(kept.owner_id, case.owner_id, actor=user.pk if user else None, due_at=kept.due_at,
-                                   now=timezone.now())
-    kept.save(update_fields=["status", "kept_at", "closed_at", "reminded_at", "owner"])
+    now = timezone.now()
+    holder = promise_holder(kept.owner_id, case.owner_id, actor=user.pk if user else None, due_at=kept.due_at,
+                            now=now, promise=kept)
+    handed = promise_hand_on(kept, holder, actor=user, now=now)
+    kept.save(update_fields=["status", "kept_at", "closed_at", "reminded_at", *handed])
     event_record(case=case, actor=user, verb="promise restored", note=note, data={"promise": kept.pk})
     return kept
 

@@ -165,8 +165,10 @@ def test_reassigning_it_back_after_the_break_leaves_the_break_where_it_fell(rep,
     assert _arrival(case).eta_owner == supervisor  # rep's late arrival is judged against the estimate's holder
 
 
-def test_a_supervisor_handing_the_case_back_just_before_the_deadline_keeps_the_estimate(
+def test_a_supervisor_handing_the_case_back_just_before_the_deadline_gives_the_estimate_back(
         rep, supervisor, dennis, frozen):
+    """Taken from the rep inside the cutoff and given straight back, the estimate is the rep's again: the rep
+    held it when it was about to break (promises.taken_back; tests/cases/test_handover_round_trip.py)."""
     case = _estimate_due_at_eleven(rep, dennis)
     frozen.move_to(ETA_DUE - 3 * MINUTE)
     case = _reassign(case, supervisor, supervisor)
@@ -174,4 +176,16 @@ def test_a_supervisor_handing_the_case_back_just_before_the_deadline_keeps_the_e
 
     case = _reassign(case, supervisor, rep)
 
-    assert case.owner == rep and _eta(case).owner == supervisor
+    assert case.owner == rep and _eta(case).owner == rep
+
+
+def test_a_supervisor_handing_the_case_to_another_rep_just_before_the_deadline_keeps_the_estimate(
+        rep, other_rep, supervisor, dennis, frozen):
+    case = _estimate_due_at_eleven(rep, dennis)
+    frozen.move_to(ETA_DUE - 3 * MINUTE)
+    case = _reassign(case, supervisor, supervisor)
+    frozen.move_to(ETA_DUE - MINUTE)
+
+    case = _reassign(case, supervisor, other_rep)
+
+    assert case.owner == other_rep and _eta(case).owner == supervisor
