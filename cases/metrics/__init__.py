@@ -12,8 +12,9 @@ fixed number of queries whatever the number of cases (`team_dashboard` makes 8).
 Definitions (the team page shows the same words):
 - "Per rep" means the rep who held the work when the counted thing happened, never simply the case's
   current owner, so a handoff or a reassignment moves no number: the promise-keeping rate belongs to each
-  promise's owner, the rep who held it when it fell due (an enrolled teammate for an action item; a
-  handoff passes only promises still ahead of their deadline); an escalation to the rep who owned the
+  promise's owner, the rep who held it when it fell due (an enrolled teammate for an action item; work
+  given by someone else passes only promises with HANDOVER_MIN_MINUTES still to run,
+  services.promises.handover_cutoff); an escalation to the rep who owned the
   case when it was raised (`Escalation.case_owner`); everything read from the timeline to the case's
   owner recorded on the event (`CaseEvent.owner`): an arrival at
   deliver to the owner then, an opening to the owner at opening, a resolution to the owner then (each

@@ -81,7 +81,8 @@ COUNTED_FOR = SqlCase(When(status=PromiseStatus.RENEGOTIATED, moved_by__isnull=F
 
 def _promises(w, tally):
     """By COUNTED_FOR: the rep who held the promise when it fell due (a handoff passes only the promises
-    still ahead of their deadline to the new owner, cases.services.handoffs), or who moved it."""
+    with HANDOVER_MIN_MINUTES still to run to the new owner, cases.services.promises.handover_cutoff), or
+    the one its move counts for."""
     weeks = Weeks(w)
     # Counting `status` (a column of the index promise_settled_due, not the id) keeps the scan index-only.
     rows = (promises_for_rate(since=w.since, until=w.until).filter(status__in=SETTLED).order_by()
@@ -120,7 +121,9 @@ def _opened(w, tally):
     handoff accepted; found by an audit: a reassigned one stayed on the intake's row), else for the
     intake's row. Index event_opened_window (with the case); the first owner is looked up for the intake's
     cases only."""
-    claimer = Subquery(CaseEvent.objects.filter(case_id=OuterRef("case_id"), verb__in=sorted(CaseEvent.OWNER_CHANGES))
+    # A claim after the window's end is not yet for it: a past window's figures do not change (found by an audit).
+    claimer = Subquery(CaseEvent.objects.filter(case_id=OuterRef("case_id"), verb__in=sorted(CaseEvent.OWNER_CHANGES),
+                                                created_at__lt=w.until)
                        .order_by("created_at", "id").values("owner_id")[:1])
     intake = Subquery(get_user_model().objects.filter(username=settings.MAILIN_INTAKE_USERNAME).values("pk")[:1])
     credited = SqlCase(When(owner_id=intake, then=Coalesce(claimer, F("owner_id"))), default=F("owner_id"),

@@ -9,7 +9,7 @@ from django.utils.html import format_html
 from ..charts import Move, Series, bar_chart, before_after_chart, column_chart, line_chart, table_rows
 from ..models import Mood
 from .measures import WORKFLOW_STEPS
-from .window import format_duration, mood_move, week_label
+from .window import format_duration, mood_move, pct, week_label
 
 TEAM_COLOUR = "#1c2430"
 ETA_COLOURS = {"early": "#1d5fd1", "within": "#1f7a4a", "late": "#b3261e"}
@@ -63,7 +63,7 @@ def escalations_by_rep(board):
 
 
 def _pct_text(fraction):
-    return "—" if fraction is None else f"{round(100 * fraction)}%"
+    return "—" if fraction is None else f"{pct(fraction)}%"
 
 
 def _pct_value(fraction):

@@ -264,3 +264,10 @@ def test_loose_ends_round_trips_are_each_counted_for_the_owner_and_shown(rep, de
     assert dashboard.team.reopened == 0
     client.force_login(supervisor)
     assert "<th>Sent back (loose ends)</th>" in client.get("/supervisor/team/").content.decode()
+
+
+def test_a_share_on_the_page_rounds_a_half_up_as_a_reader_does():
+    """Found by an audit: 5 kept of 8 read 62% (Python's round to even) beside 62.5 in the CSV."""
+    from cases.metrics.measures import Measures
+
+    assert (Measures(kept=5, broken=3).promise_pct, Measures(kept=1, broken=7).promise_pct) == (63, 13)

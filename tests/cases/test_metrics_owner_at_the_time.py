@@ -10,7 +10,7 @@ import importlib
 
 import pytest
 
-from cases import services
+from cases import metrics, services
 from cases.models import CaseEvent, Mood, PromiseKind, PromiseStatus, Step
 from tests.cases.helpers import advance_to, open_case
 from tests.cases.metrics_support import (
@@ -186,6 +186,24 @@ def test_a_case_opened_from_email_counts_as_opened_by_the_rep_who_claimed_it(pat
     intake = row(dashboard, mail_intake_user())
     assert (row(dashboard, rep).opened, row(dashboard, other_rep).opened, intake.opened) == (1, 0, 1)
     assert dashboard.team.opened == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PATHS)
+def test_a_past_windows_opened_stays_on_the_intake_when_the_case_is_claimed_after_it(path, rep, monkeypatch):
+    """Found by an audit: a window that ended before the claim (a page drawn then, its CSV) later moved the
+    opening to the rep: a past window's figures do not change."""
+    from cases.services.client_mail import case_claim, mail_intake_user
+    with at(T0):
+        case = _mail_case("Checkout broken")
+    with at(T0 + 5 * 24 * H):
+        case_claim(user=rep, case=case)
+    on_path(path, monkeypatch)
+
+    past = metrics.team_dashboard(days=7, now=T0 + 2 * 24 * H)
+
+    assert (row(past, mail_intake_user()).opened, past.team.opened) == (1, 1)
+    assert rep not in [r.user for r in past.reps if r.measures.opened]
 
 
 @pytest.mark.django_db
