@@ -2,9 +2,11 @@
 timeline, the promise ledger and every step record are the audit trail; cases are never hard-deleted).
 Staff see only the cases the app would show them, and only the records of those cases. The case list
 offers the FSM transitions as actions, which go through `case_transition` (gate, permission,
-timeline) like the app does."""
+timeline, and the stay each row was drawn in) like the app does. Every list is bounded: a constant number
+of queries per page, no full-table count, no SELECT DISTINCT over a ledger's free-text column."""
 from django import forms
 from django.contrib import admin, messages
+from django.utils.html import format_html
 from . import admin_staff, services
 from .admin_safe import SafeChangelist
 from .errors import CaseRuleError
@@ -22,6 +24,9 @@ class ReadOnlyAdmin(SafeChangelist, admin.ModelAdmin):
     # The lookup from the model to its case: the list shows only rows of cases the user may see
     # (cases.selectors.visible_cases), so REPS_SEE_OWN_CASES_ONLY holds in the admin too.
     case_path = "case"
+    # A filtered or searched page counts its own matches only, not the whole table again (millions of
+    # timeline rows and promises at scale); the admin offers "Show all" instead of the total.
+    show_full_result_count = False
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -73,12 +78,31 @@ class EventInline(ReadOnlyInline):
     fields = ["created_at", "actor", "verb", "from_step", "to_step", "note"]
 
 
+STEP_MOVES_AT_ONCE = 100  # one page of the case list; a "select all" across thousands is refused
+STAY_INPUT = "stay_{}"  # the hidden input of each row's step cell: the stay the row was drawn in
+
+
 def _transition_action(name, label):
+    """A step move from the case list, refused as the case page refuses it: each row posts the stay it was
+    drawn in (CaseAdmin.step_shown, Case.stay_mark) and case_transition checks it (ensure_stay_shown), so a
+    list drawn while the case was in an earlier stay of its step moves nothing. Found by an audit: the list
+    posted no stay, and a supervisor's old list moved a case on from a second plan they never saw."""
     def action(modeladmin, request, queryset):
+        selected = queryset.count()
+        if selected > STEP_MOVES_AT_ONCE:
+            modeladmin.message_user(
+                request, f"“{label}” was not applied: {selected} cases are selected, and a step change is made "
+                f"on at most {STEP_MOVES_AT_ONCE} at once. Select the cases on one page (filter the list first).",
+                messages.ERROR)
+            return
         done = 0
         for case in queryset:
+            shown = request.POST.get(STAY_INPUT.format(case.pk), "")
             try:
-                services.case_transition(user=request.user, case=case, name=name)
+                if not shown:  # not on the page the click came from: what it showed is unknown
+                    raise CaseRuleError(f"“{label}” was not applied: the list it was sent from did not show "
+                                        "this case. Reload the list, then select it again if you still mean to.")
+                services.case_transition(user=request.user, case=case, name=name, step_shown=shown)
                 done += 1
             except CaseRuleError as exc:
                 modeladmin.message_user(request, f"{case.reference}: {exc.message}", messages.ERROR)
@@ -108,12 +132,22 @@ action_revoke_status_link.short_description = "Revoke the client's status link"
 
 @admin.register(Case)
 class CaseAdmin(ReadOnlyAdmin):
-    list_display = ["reference", "client", "owner", "step", "temperature", "open_escalation_count",
+    list_display = ["reference", "client", "owner", "step_shown", "temperature", "open_escalation_count",
                     "next_promise_due_at", "opened_at", "closed_by_override"]
-    list_filter = ["step", "temperature", "closed_by_override", "owner"]
+    list_select_related = ["client", "owner"]
+    # Only the owners of cases the viewer may see (it reads get_queryset): a rep restricted to their own cases
+    # is not shown every account of the team (found by an audit).
+    list_filter = ["step", "temperature", "closed_by_override", ("owner", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["reference", "summary", "client__name", "client__organisation"]
     inlines = [ConcernInline, ActionItemInline, PromiseInline, EventInline]
     case_path = "pk"
+
+    @admin.display(description="step", ordering="step")
+    def step_shown(self, obj):
+        """The step, with the stay the row shows as a hidden input of the list's form: a step action posts it
+        back, as the case page's buttons do (_transition_action)."""
+        return format_html('{}<input type="hidden" name="{}" value="{}">', obj.step_enum.label,
+                           STAY_INPUT.format(obj.pk), obj.stay_mark)
 
     def has_view_permission(self, request, obj=None):
         allowed = super().has_view_permission(request, obj)
@@ -128,6 +162,7 @@ class CaseAdmin(ReadOnlyAdmin):
 @admin.register(Promise)
 class PromiseAdmin(ReadOnlyAdmin):
     list_display = ["case", "kind", "owner", "due_at", "status", "kept_at", "broken_at"]
+    list_select_related = ["case", "owner"]
     list_filter = ["status", "kind"]
     search_fields = ["case__reference", "source"]
     date_hierarchy = "due_at"
@@ -136,14 +171,34 @@ class PromiseAdmin(ReadOnlyAdmin):
 @admin.register(Escalation)
 class EscalationAdmin(ReadOnlyAdmin):
     list_display = ["case", "reason", "status", "raised_by", "raised_by_system", "supervisor", "created_at"]
+    list_select_related = ["case", "raised_by", "supervisor"]
     list_filter = ["status", "reason", "raised_by_system"]
     search_fields = ["case__reference", "note"]
+
+
+class StepChangeFilter(admin.SimpleListFilter):
+    """The timeline by step change, over the transitions the workflow declares (cases.workflow.Transition),
+    not the distinct verbs of every event in the table, read again on each page view (found by an audit)."""
+
+    title = "step change"
+    parameter_name = "step_change"
+    OTHER = "other"
+
+    def lookups(self, request, model_admin):
+        return [(t.method, t.label) for t in Transition] + [(self.OTHER, "Other events")]
+
+    def queryset(self, request, queryset):
+        if self.value() == self.OTHER:
+            return queryset.exclude(verb__in=[t.label for t in Transition])
+        spec = Transition.named(self.value()) if self.value() else None
+        return queryset.filter(verb=spec.label) if spec else queryset
 
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "case", "actor", "verb", "from_step", "to_step"]
-    list_filter = ["verb"]
+    list_select_related = ["case", "actor"]
+    list_filter = [StepChangeFilter]
     search_fields = ["case__reference", "note"]
 
 
@@ -188,6 +243,7 @@ class StaffProfileForm(forms.ModelForm):
 class StaffProfileAdmin(admin.ModelAdmin):
     form = StaffProfileForm
     list_display = ["user", "supervisor", "time_zone"]
+    list_select_related = ["user", "supervisor"]
 
 
 # The client's own answers and the messages sent to them are records like the others: read here, never

@@ -8,7 +8,10 @@
   once per process from the models' tables (_permissions_sql): built by the ORM it cost every page
   ~0.7 ms of query compiling, a third of the base layout's time. On PostgreSQL that statement rides in
   the user's own row (an ARRAY of the names, read when the user is loaded): a page pays no statement of
-  its own for them, and they are as fresh as the user row, read on every request."""
+  its own for them, and they are as fresh as the user row, read on every request;
+- what a superuser holds through their groups and their own permissions, the flag aside
+  (held_permissions), is read by the same statement: the app's roles rest on it (cases.permissions.holds),
+  while Django's has_perm, which the admin asks, still answers True for any active superuser."""
 import functools
 
 from django.contrib.auth import get_user_model
@@ -67,6 +70,8 @@ class StaffProfileBackend(ModelBackend):
             names = user.__dict__.pop("permission_names")
             if user.is_active and not user.is_superuser:  # as get_all_permissions would read them
                 user._perm_cache = set(names)
+            elif user.is_active:  # a superuser: what they hold, for the app's roles (held_permissions)
+                user._held_perm_cache = set(names)
         return user if self.user_can_authenticate(user) else None
 
     def get_all_permissions(self, user_obj, obj=None):
@@ -79,18 +84,38 @@ class StaffProfileBackend(ModelBackend):
         return user_obj._perm_cache
 
 
+def held_permissions(user):
+    """'app_label.codename' of what an active user holds through their groups and their own permissions:
+    for a superuser too, whose flag is left aside (Django's has_perm grants a superuser everything; the
+    app's roles do not follow the flag: cases.permissions.holds). Read once per user object."""
+    if not user.is_active or user.is_anonymous:
+        return set()
+    if not user.is_superuser:
+        return user.get_all_permissions()
+    if not hasattr(user, "_held_perm_cache"):
+        with connection.cursor() as cursor:
+            cursor.execute(_permissions_sql(connection.ops.quote_name), [user.pk, user.pk])
+            user._held_perm_cache = {f"{app}.{codename}" for app, codename in cursor.fetchall()}
+    return user._held_perm_cache
+
+
+def _cache_of(user):
+    return "_held_perm_cache" if user.is_superuser else "_perm_cache"
+
+
 def load_permissions(users):
     """Read the permissions of several users at once, in one statement, into the cache has_perm reads
-    (`_perm_cache`, as get_all_permissions fills it): a page that asks a permission rule of every
-    supervisor it lists (who holds an escalation) costs one statement, not one per supervisor. Users
-    already read, inactive users and superusers are left as they are (has_perm decides those itself)."""
-    todo = {u.pk: u for u in users if u.is_active and not u.is_superuser and not hasattr(u, "_perm_cache")}
+    (`_perm_cache`, as get_all_permissions fills it; for a superuser, what they hold for the app's roles:
+    held_permissions): a page that asks a permission rule of every supervisor it lists (who holds an
+    escalation) costs one statement, not one per supervisor. Users already read and inactive users are
+    left as they are."""
+    todo = {u.pk: u for u in users if u.is_active and not hasattr(u, _cache_of(u))}
     if not todo:
         return
     for user in todo.values():
-        user._perm_cache = set()
+        setattr(user, _cache_of(user), set())
     for user_id, app, codename in _PERMISSIONS_OF(frozenset(todo)):
-        todo[user_id]._perm_cache.add(f"{app}.{codename}")
+        getattr(todo[user_id], _cache_of(todo[user_id])).add(f"{app}.{codename}")
 
 
 def _permissions_of(ids):

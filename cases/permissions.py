@@ -2,10 +2,15 @@
 form), services (under the row lock), selectors, templates and the admin call these; none re-implements
 a rule. The FSM's `permission=` adapters at the bottom take django-fsm's (instance, user) order.
 
-Roles come from Django permissions (cases/roles.py): a supervisor holds `cases.work_any_case`."""
+Roles come from Django permissions (cases/roles.py): a supervisor holds `cases.work_any_case`. Every role
+check asks `holds`: what a person holds through their groups and their own permissions. The superuser flag
+is the operator's key to the admin (Django's has_perm, which the admin asks, answers True for any active
+superuser) and gives no role in the app: an operator's superuser login is nobody's supervisor
+(cases.selectors.supervisors) and works, owns and force-closes no case. Found by an audit."""
 from django.conf import settings
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q
 
+from .backends import held_permissions
 from .choices import EscalationStatus, HandoffStatus, PromiseKind, PromiseStatus
 from .workflow import OPEN_STEPS
 
@@ -14,8 +19,19 @@ def _active(user):
     return bool(user is not None and user.is_authenticated and user.is_active)
 
 
+def holds(user, perm):
+    """Whether `user` holds `perm` ("app_label.codename") in the app: through their groups or as their own
+    permission, whether or not they are a superuser. The one rule every role check (here, the views and
+    services that ask a permission, the templates' `perms`: cases.roles.held_perms) reads."""
+    if not _active(user):
+        return False
+    if user.is_superuser:
+        return perm in held_permissions(user)
+    return user.has_perm(perm)
+
+
 def is_supervisor(user):
-    return _active(user) and user.has_perm("cases.work_any_case")
+    return holds(user, "cases.work_any_case")
 
 
 OWN_CASES = "cases.add_case"  # the permission that lets a rep or supervisor own cases (cases.roles)
@@ -25,7 +41,12 @@ def may_own_cases(user):
     """Own a case (take one over, be handed or reassigned one, keep working one's own): an active rep or
     supervisor. Checked when a handoff is asked for and again when it is accepted, since the person may
     have left the team or lost the role in between."""
-    return _active(user) and user.has_perm(OWN_CASES)
+    return holds(user, OWN_CASES)
+
+
+def may_add_clients(user):
+    """Add a client (reps and supervisors)."""
+    return holds(user, "cases.add_client")
 
 
 def _owns(user, case):
@@ -45,7 +66,7 @@ def sees_whole_team(user):
     restricts reps to their own cases (REPS_SEE_OWN_CASES_ONLY). Supervisors always see everything."""
     if is_supervisor(user):
         return True
-    return _active(user) and user.has_perm(OWN_CASES) and not settings.REPS_SEE_OWN_CASES_ONLY
+    return may_own_cases(user) and not settings.REPS_SEE_OWN_CASES_ONLY
 
 
 def can_view_case(user, case):
@@ -130,15 +151,15 @@ def can_manage_status_link(user, case):
 
 
 def can_reassign(user, case=None):
-    return _active(user) and user.has_perm("cases.reassign_case")
+    return holds(user, "cases.reassign_case")
 
 
 def can_force_close(user, case=None):
-    return _active(user) and user.has_perm("cases.override_gate")
+    return holds(user, "cases.override_gate")
 
 
 def can_work_escalations(user):
-    return is_supervisor(user) and user.has_perm("cases.work_escalations")
+    return is_supervisor(user) and holds(user, "cases.work_escalations")
 
 
 def escalation_holder(escalation):

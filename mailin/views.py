@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from cases.errors import CaseRuleError
-from cases.permissions import can_claim_case, can_read_client_mail
+from cases.permissions import can_claim_case, can_read_client_mail, may_own_cases
 from cases.selectors import case_for_user
 from cases.services.client_mail import case_claim as claim_service
 from cases.services.client_mail import client_mail_read, newest_posted
@@ -21,7 +21,7 @@ from .forms import MailReadForm
 @login_required
 @require_safe  # a page to read: POST, PUT or DELETE is 405
 def client_mail(request):
-    if not request.user.has_perm("cases.add_case"):
+    if not may_own_cases(request.user):
         raise PermissionDenied
     return render(request, "mailin/inbox.html", {
         "unclaimed": selectors.unclaimed_cases(), "unread": selectors.unread_mail_cases(request.user),

@@ -14,7 +14,9 @@ from ..models import (
     OPEN_STEPS, Case, Client, Concern, Mood, Promise, PromiseKind, PromiseStatus,
 )
 from ..notices import notify
-from ..permissions import can_edit_client_contact, can_edit_client_schedule, is_supervisor
+from ..permissions import (
+    can_edit_client_contact, can_edit_client_schedule, is_supervisor, may_add_clients, may_own_cases,
+)
 from ..schedule import has_allowed_time, quiet_widened
 from ..search import search_refresh
 from ..selectors import is_team_address
@@ -39,7 +41,7 @@ def client_create(*, user, name, organisation="", email="", phone="", time_zone=
                   quiet_hours_start=None, quiet_hours_end=None, shares_phone=False):
     """A new client, unless they are already on file (client_identity: `shares_phone`, the rep's word that
     the caller is another person on a number on file)."""
-    if not user.has_perm("cases.add_client"):
+    if not may_add_clients(user):
         raise CaseRuleError("Only reps and supervisors can add a client.")
     client = Client()
     _client_fill(client, name=name, organisation=organisation, email=email, phone=phone,
@@ -354,7 +356,7 @@ def _concern_fields(description, impact, feeling):
 def case_open(*, user, client, summary, temperature, concern=None):
     """The rep who logs a complaint owns it. `concern` is an optional dict with description, impact,
     impact_deadline and feeling for the first concern."""
-    if not user.has_perm("cases.add_case"):
+    if not may_own_cases(user):
         raise CaseRuleError("Only reps and supervisors can log a case.")
     summary = require_text(summary, field="summary", message="Say in a line what the complaint is about.",
                            limit=limit_of(Case, "summary"))

@@ -11,13 +11,14 @@ from ..permissions import OWN_CASES, may_own_cases
 from ..selectors import SUPERVISOR_GROUP, holds_supervisor_role
 
 
-def role_change_problems(user, *, active, groups, user_permissions=(), superuser=False):
-    """Why `user` may not become `active` with `groups` (Group rows), `user_permissions` (Permission rows)
-    and `superuser`: [] when the change takes away nothing their work needs. Only a change that removes
-    the right to own cases (cases.permissions.may_own_cases, read before and after) or the supervisor's
-    role from someone who still holds work is refused; editing anything else of a busy person saves."""
+def role_change_problems(user, *, active, groups, user_permissions=()):
+    """Why `user` may not become `active` with `groups` (Group rows) and `user_permissions` (Permission
+    rows; the superuser flag gives no role in the app: cases.permissions.holds): [] when the change takes
+    away nothing their work needs. Only a change that removes the right to own cases
+    (cases.permissions.may_own_cases, read before and after) or the supervisor's role from someone who still
+    holds work is refused; editing anything else of a busy person saves."""
     problems = []
-    if may_own_cases(user) and not _may_own_after(active, groups, user_permissions, superuser):
+    if may_own_cases(user) and not _may_own_after(active, groups, user_permissions):
         held = {
             "open cases they own": Case.objects.filter(owner=user, step__in=OPEN_STEPS).count(),
             "open action items they hold": ActionItem.objects.filter(assignee=user, status=ItemStatus.OPEN,
@@ -40,11 +41,9 @@ def role_change_problems(user, *, active, groups, user_permissions=(), superuser
     return problems
 
 
-def _may_own_after(active, groups, user_permissions, superuser):
+def _may_own_after(active, groups, user_permissions):
     if not active:
         return False
-    if superuser:
-        return True
     app, codename = OWN_CASES.split(".")
     return (any(p.content_type.app_label == app and p.codename == codename for p in user_permissions)
             or Permission.objects.filter(group__in=list(groups), content_type__app_label=app,

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from ..models import Case, PromiseKind, Step
+from ..permissions import may_own_cases
 from ..selectors_clients import client_history as client_history_query, client_page
 from ..templatetags.case_rows import _e, _safe, case_url, due, mood, stamp
 from ..templatetags.case_records import mood_trend
@@ -44,7 +45,7 @@ def client_history(request, pk=None):
     (what the client select sends with htmx on change, with what was typed in the finder: `client_q`).
     Nothing picked, an unknown client or one the picker would not offer: an empty panel, so a stale
     history never stays on screen."""
-    if not request.user.has_perm("cases.add_case"):
+    if not may_own_cases(request.user):
         raise PermissionDenied("Only reps and supervisors can log a case.")
     history = client_history_query(request.user, pk if pk is not None else request.GET.get("client"),
                                    request.GET.get("client_q", "").strip())

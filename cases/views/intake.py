@@ -10,6 +10,7 @@ from .. import once, services
 from ..errors import CaseRuleError
 from ..forms import NewCaseForm, add_rule_error
 from ..forms.intake import CLIENT_Q_LIMIT
+from ..permissions import may_own_cases
 from ..selectors_clients import client_history
 from ..selectors_ui import client_choices
 
@@ -18,7 +19,7 @@ from ..selectors_ui import client_choices
 @require_http_methods(["GET", "HEAD", "POST"])  # PUT or DELETE is 405 (found by an audit)
 @never_cache  # its form's one-time token is fresh on every visit, Back included (cases/once.py)
 def case_new(request):
-    if not request.user.has_perm("cases.add_case"):
+    if not may_own_cases(request.user):
         raise PermissionDenied("Only reps and supervisors can log a case.")
     client_q = (request.POST or request.GET).get("client_q", "").strip()[:CLIENT_Q_LIMIT]
     if request.htmx and request.htmx.target == "id_client":

@@ -83,6 +83,7 @@ TEMPLATES = [
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
+                "cases.roles.held_perms",  # `perms` reads the app's roles: a superuser's flag gives none
                 "django.contrib.messages.context_processors.messages",
             ],
         },

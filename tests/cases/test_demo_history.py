@@ -45,7 +45,7 @@ def history_cases():
 
 @pytest.fixture
 def history():
-    call_command("seed_demo", "--password", "pw-history", "--history", "10")
+    call_command("seed_demo", "--password", "pw-history-long", "--history", "10")
     return history_cases()
 
 
@@ -143,7 +143,7 @@ def test_running_it_twice_creates_nothing_new(history):
         return [m.objects.count() for m in (Case, Promise, CaseEvent, Escalation, Client, OutboxMessage)]
     before = counts()
 
-    call_command("seed_demo", "--password", "pw-history", "--history", "10")
+    call_command("seed_demo", "--password", "pw-history-long", "--history", "10")
 
     assert counts() == before
 
@@ -195,10 +195,10 @@ def test_open_history_cases_owe_nothing_already_due(history):
 
 
 def test_the_operator_login_opens_the_outbox_but_works_no_cases(client):
-    call_command("seed_demo", "--password", "pw-ops")
+    call_command("seed_demo", "--password", "pw-ops-long-enough")
     ops = get_user_model().objects.get(username="ops")
 
-    client.post("/login/", {"username": "ops", "password": "pw-ops"})  # axes needs the request
+    client.post("/login/", {"username": "ops", "password": "pw-ops-long-enough"})  # axes needs the request
     response = client.get("/admin/notifications/outboxmessage/")
 
     assert response.status_code == 200

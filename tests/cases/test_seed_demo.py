@@ -7,7 +7,7 @@ from notifications.models import OutboxMessage
 
 @pytest.mark.django_db
 def test_seed_demo_puts_a_case_in_every_step():
-    call_command("seed_demo", "--password", "pw-demo-1")
+    call_command("seed_demo", "--password", "pw-demo-1-long")
 
     steps = set(Case.objects.values_list("step", flat=True))
     assert steps == set(Step.values)
@@ -35,11 +35,11 @@ def test_seed_demo_twice_creates_the_same_data_once():
 
 @pytest.mark.django_db
 def test_seed_demo_logins_work_with_the_given_password(client):
-    call_command("seed_demo", "--password", "pw-demo-2")
+    call_command("seed_demo", "--password", "pw-demo-2-long")
 
     # Through the login page: django-axes needs the request (Client.login passes none).
     for username in ("fran", "sam"):
-        response = client.post("/login/", {"username": username, "password": "pw-demo-2"})
+        response = client.post("/login/", {"username": username, "password": "pw-demo-2-long"})
         assert response.status_code == 302 and client.session["_auth_user_id"], username
 
 

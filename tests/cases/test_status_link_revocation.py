@@ -15,7 +15,7 @@ from cases.models import CaseEvent, Channel, Mood, Step
 from cases.permissions import can_manage_status_link
 from cases.status_links import make_token
 from tests.cases.helpers import advance_to, open_case
-from tests.factories import ClientFactory, StaffProfileFactory, UserFactory
+from tests.factories import ClientFactory, StaffProfileFactory, SupervisorFactory
 
 NOW = dt.datetime(2025, 6, 30, 13, 0, tzinfo=dt.UTC)
 INTERNAL = "INTERNAL-NOTE told him the host botched the upgrade again"
@@ -351,7 +351,7 @@ def test_revoking_takes_a_post_not_a_get(client, working_case, dana):
 @pytest.mark.django_db
 def test_the_admin_action_revokes_through_the_same_service(client, visitor, working_case, dana):
     link = issue(dana, working_case)
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    client.force_login(SupervisorFactory(is_staff=True, is_superuser=True))  # the flag alone is no role
 
     client.post(reverse("admin:cases_case_changelist"),
                 {"action": "action_revoke_status_link", "_selected_action": [working_case.pk]})

@@ -10,12 +10,21 @@ invented cases to the team's figures and give users named sam, fran, alex or ops
 `--into-live-data` does it anyway. What the demo made is marked by the seeding itself: the "opened" event
 of every demo case carries `data["seed"]` (DEMO_MARK here, the history's MARK), which nothing else writes.
 A client with a demo client's address proved nothing (found by a review): mail-in creates clients from any
-sender, so one email from Dennis's address switched the guard off on live data."""
+sender, so one email from Dennis's address switched the guard off on live data.
+
+It refuses too, before writing anything, where a login it would make or reset (sam, fran, alex, ops, and the
+history's team with --history) already exists and is not the demo's own: the demo gives every login it
+makes the address <username>@casetracker.example (_demo.demo_email), which no real account has. A live
+team's database holding no case yet (accounts set up first) had its sam, fran and ops given the demo
+password and roles (found by an audit). `--into-live-data` seeds anyway. The password must pass the
+project's password rules (AUTH_PASSWORD_VALIDATORS) in every case."""
 import datetime as dt
 import time
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -25,7 +34,7 @@ from cases.roles import ensure_roles
 from cases.workflow import Transition as T
 from cases.models import Case, CaseEvent, Channel, Client, EscalationReason, ItemKind, Mood, StaffProfile
 
-from ._demo import MARK, marked, seed_history
+from ._demo import MARK, demo_email, marked, seed_history, team_usernames
 
 DEFAULT_PASSWORD = "demo-pass-123"
 DEMO_MARK = "demo"  # data["seed"] of the "opened" event of every scenario case (the history's is MARK)
@@ -58,13 +67,24 @@ class Command(BaseCommand):
                             help="Also give the team DAYS days of past cases (once; e.g. 60).")
         parser.add_argument("--seed", type=int, default=8, help="Random seed of the history.")
         parser.add_argument("--into-live-data", action="store_true",
-                            help="Seed even a database that holds a team's own cases.")
+                            help="Seed even a database that holds a team's own cases or users named like the "
+                                 "demo's (it gives them the demo password and roles).")
 
     def handle(self, *args, password, history=0, seed=8, into_live_data=False, **options):
+        try:
+            validate_password(password)
+        except ValidationError as error:
+            raise CommandError(f"The demo password is refused: {' '.join(error.messages)} Nothing was changed; "
+                               "give a stronger one with --password.") from None
         if not into_live_data and Case.objects.exists() and not marked(DEMO_MARK, MARK):
             raise CommandError("This database holds a team's own cases: the demo would add invented cases to its "
                                "figures and give any users named sam, fran, alex or ops the demo password. "
                                "Nothing was changed (--into-live-data seeds it anyway).")
+        taken = [] if into_live_data else self._accounts_not_the_demos(history)
+        if taken:
+            raise CommandError(f"This database has its own user(s) {', '.join(taken)}: the demo would give them its "
+                               "password and roles and add invented cases. Nothing was changed. Seed an empty "
+                               "database, or rename those users first (--into-live-data seeds it anyway).")
         with transaction.atomic():
             users = self._users(password)
             clients = {key: self._client(users["sam"], **data) for key, data in CLIENTS.items()}
@@ -85,6 +105,12 @@ class Command(BaseCommand):
         ))
 
     # --- people -----------------------------------------------------------------------------------
+    def _accounts_not_the_demos(self, history):
+        """The logins this run would make or reset that exist and were not made by the demo (sorted)."""
+        names = [username for username, *_ in PEOPLE] + ["ops"] + (team_usernames() if history else [])
+        found = get_user_model().objects.filter(username__in=names).values_list("username", "email")
+        return sorted({username for username, email in found if email.lower() != demo_email(username)})
+
     def _users(self, password):
         User = get_user_model()
         ensure_roles()
@@ -92,7 +118,7 @@ class Command(BaseCommand):
         for username, first, last, role in PEOPLE:
             user, _ = User.objects.get_or_create(
                 username=username, defaults={"first_name": first, "last_name": last,
-                                             "email": f"{username}@casetracker.example"})
+                                             "email": demo_email(username)})
             user.set_password(password)
             user.is_staff = role == "supervisor"
             user.save()
@@ -105,10 +131,10 @@ class Command(BaseCommand):
         return {k: User.objects.get(pk=v.pk) for k, v in users.items()}  # fresh permission caches
 
     def _operator(self, password):
-        """`ops`: staff with the admin's outbox and heartbeats only. Not a superuser, which the app would
-        count as a supervisor (queue, assignee lists)."""
+        """`ops`: staff with the admin's outbox and heartbeats only. Not a superuser: the flag gives no role
+        in the app (cases.permissions.holds) but would open all of the admin."""
         ops, _ = get_user_model().objects.get_or_create(
-            username="ops", defaults={"first_name": "Ops", "email": "ops@casetracker.example"})
+            username="ops", defaults={"first_name": "Ops", "email": demo_email("ops")})
         ops.set_password(password)
         ops.is_staff = True
         ops.save()

@@ -100,6 +100,19 @@ def seed_history(*, days, password, seed=8, clients=(), now=None):
     return len(stories)
 
 
+DEMO_EMAIL_DOMAIN = "casetracker.example"  # every demo login's address: how seed_demo tells its own users
+
+
+def demo_email(username):
+    """The address the demo gives the login it makes (seed_demo's people, `ops`, the history's team)."""
+    return f"{username}@{DEMO_EMAIL_DOMAIN}"
+
+
+def team_usernames():
+    """The logins the history makes or resets (its six reps and two supervisors)."""
+    return [s[0] for s in tx.SUPERVISORS] + [r.username for r in tx.REPS]
+
+
 def ensure_team(password):
     """The six reps and two supervisors (fran, alex and sam are the scenario's: their passwords are set
     there; the others get `password` on every run, like them)."""
@@ -112,7 +125,7 @@ def ensure_team(password):
     for username, first, last, role in people:
         user, created = User.objects.get_or_create(
             username=username, defaults={"first_name": first, "last_name": last,
-                                         "email": f"{username}@casetracker.example", "is_staff": role == "supervisor"})
+                                         "email": demo_email(username), "is_staff": role == "supervisor"})
         if created or username not in ("fran", "alex", "sam"):
             user.set_password(password)
             user.save(update_fields=["password"])

@@ -1,0 +1,166 @@
+"""The superuser flag is the operator's key to the admin and gives no role in the app (found by an audit):
+the roles rest on what a person holds through their groups and their own permissions
+(cases.permissions.holds), in the services, the views, the templates' `perms` and the supervisor's pages;
+and the admin's user form (cases/admin_staff.py) lets nobody change their own groups, permissions or flags,
+and only a superuser grant or take away the superuser flag."""
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.urls import reverse
+
+from cases import services
+from cases.errors import CaseRuleError
+from cases.models import Step
+from cases.permissions import (
+    can_force_close, can_reassign, can_work_case, can_work_escalations, is_supervisor, may_own_cases,
+)
+from cases.roles import ensure_roles
+from cases.selectors import REP_GROUP, SUPERVISOR_GROUP
+from notifications.templatetags.health_tags import system_health_banner
+from tests.cases.helpers import open_case
+from tests.factories import RepFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def root(db):
+    """An operator's own admin login, as the README has them make it."""
+    ensure_roles()  # transactional tests elsewhere flush the groups the migration made
+    return get_user_model().objects.create_superuser("root", "root@example.com", "a-long-pass-phrase-1")
+
+
+def _fresh(user):
+    return get_user_model().objects.get(pk=user.pk)
+
+
+def _user_form(user, **changes):
+    """The admin's change form for `user` as drawn, with `changes` over it."""
+    data = {"username": user.username, "email": user.email,
+            "groups": list(user.groups.values_list("pk", flat=True)),
+            "user_permissions": list(user.user_permissions.values_list("pk", flat=True)),
+            "date_joined_0": user.date_joined.strftime("%Y-%m-%d"), "date_joined_1": "00:00:00",
+            "last_login_0": "", "last_login_1": ""}
+    data.update({flag: "on" for flag in ("is_active", "is_staff", "is_superuser") if getattr(user, flag)})
+    for name, value in changes.items():
+        if value is False:
+            data.pop(name, None)
+        else:
+            data[name] = value
+    return data
+
+
+def _post_user(client, user, **changes):
+    return client.post(reverse("admin:auth_user_change", args=[user.pk]), _user_form(user, **changes))
+
+
+def test_an_operators_superuser_login_works_owns_and_force_closes_no_case(root, rep, dennis):
+    case = open_case(rep, dennis)
+
+    roles = (is_supervisor(root), may_own_cases(root), can_work_case(root, case), can_reassign(root),
+             can_force_close(root), can_work_escalations(root))
+
+    assert roles == (False,) * 6
+    with pytest.raises(CaseRuleError):
+        services.case_force_close(user=root, case=case, reason="Closing this one from the operator login")
+    case.refresh_from_db()
+    assert case.step != Step.RESOLVED
+
+
+def test_an_operators_superuser_login_logs_no_case(root, dennis):
+    with pytest.raises(CaseRuleError, match="Only reps and supervisors"):
+        open_case(root, dennis)
+
+
+def test_a_superuser_in_the_rep_group_is_a_rep_and_no_supervisor(root, rep, dennis):
+    root.groups.add(Group.objects.get(name=REP_GROUP))
+    root = _fresh(root)
+    case = open_case(rep, dennis)
+
+    assert may_own_cases(root) and not is_supervisor(root)
+    assert not can_work_case(root, case) and not can_force_close(root) and not can_reassign(root)
+
+
+def test_an_operators_superuser_login_gets_the_admin_but_no_page_or_menu_of_a_role(client, root):
+    client.force_login(root)
+
+    home = client.get(reverse("cases:my_cases"))
+
+    assert client.get(reverse("admin:index")).status_code == 200
+    assert reverse("cases:case_new") not in home.content.decode()
+    assert reverse("supervisor:queue") not in home.content.decode()
+    assert [client.get(reverse(name)).status_code
+            for name in ("cases:case_new", "mailin:inbox", "supervisor:queue")] == [403, 403, 403]
+
+
+def test_the_supervisors_health_banner_is_not_shown_to_an_operators_superuser_login(root):
+    assert system_health_banner({"user": root}) == {"health": None}
+
+
+def test_a_rep_a_superuser_makes_a_superuser_gains_no_supervisor_role(client, root):
+    rep = RepFactory()
+    client.force_login(root)
+
+    response = _post_user(client, rep, is_superuser="on")
+
+    rep = _fresh(rep)
+    assert response.status_code == 302 and rep.is_superuser
+    assert may_own_cases(rep) and not is_supervisor(rep) and not can_force_close(rep)
+
+
+def test_a_superuser_rep_who_owns_an_open_case_keeps_the_rep_role(client, root, dennis):
+    rep = RepFactory(is_staff=True, is_superuser=True)
+    open_case(rep, dennis)
+    client.force_login(root)
+
+    refused = _post_user(client, rep, groups=[])
+
+    assert refused.status_code == 200 and "1 open cases they own" in refused.content.decode()
+    assert list(rep.groups.values_list("name", flat=True)) == [REP_GROUP]
+
+
+def test_nobody_gives_themselves_a_group_in_the_admin(client, root):
+    client.force_login(root)
+
+    refused = _post_user(client, root, groups=[Group.objects.get(name=SUPERVISOR_GROUP).pk])
+
+    assert refused.status_code == 200 and "You cannot change your own groups" in refused.content.decode()
+    assert not root.groups.exists()
+
+
+def test_nobody_changes_their_own_permissions_or_staff_flag_in_the_admin(client, root):
+    client.force_login(root)
+    add_case = Permission.objects.get(content_type__app_label="cases", codename="add_case")
+
+    refused = _post_user(client, root, user_permissions=[add_case.pk], is_staff=False)
+
+    page = refused.content.decode()
+    assert refused.status_code == 200
+    assert "You cannot change your own permissions" in page and "You cannot change your own staff status" in page
+    root = _fresh(root)
+    assert root.is_staff and not root.user_permissions.exists()
+
+
+def test_a_superuser_does_not_drop_their_own_superuser_flag_in_the_admin(client, root):
+    client.force_login(root)
+
+    refused = _post_user(client, root, is_superuser=False)
+
+    assert refused.status_code == 200 and "You cannot change your own superuser status" in refused.content.decode()
+    assert _fresh(root).is_superuser
+
+
+def test_only_a_superuser_grants_the_superuser_flag(client):
+    admins = Group.objects.create(name="account admins")
+    admins.permissions.set(Permission.objects.filter(content_type__app_label="auth",
+                                                     codename__in=["view_user", "change_user"]))
+    account_admin = UserFactory(is_staff=True)
+    account_admin.groups.add(admins)
+    colleague = UserFactory(is_staff=True)
+    client.force_login(account_admin)
+
+    refused = _post_user(client, colleague, is_superuser="on")
+
+    assert refused.status_code == 200
+    assert "Only a superuser may grant or remove superuser status" in refused.content.decode()
+    assert not _fresh(colleague).is_superuser
