@@ -203,6 +203,26 @@ def notices_settled(rows):
     return set().union(*(check(found) for check, found in by_check.items()))
 
 
+def addresses_off_the_team(addresses):
+    """Of `addresses` (the recipients of the team's notices, queued earlier), the lowercased ones whose people
+    have left the team: every user with that address is inactive or holds no role now (neither owns cases
+    nor supervises: cases.permissions). A notice waits (a coalescing window, a failed send and its retry)
+    and carries the case's details; meanwhile its recipient may have left. Found by an audit: retrying a
+    failed notice after its recipient left the team still sent them the case. An address no user has is
+    left alone. Two queries."""
+    from django.contrib.auth import get_user_model
+    from django.db.models.functions import Lower
+
+    from ..backends import load_permissions
+    from ..permissions import is_supervisor, may_own_cases
+
+    users = list(get_user_model().objects.annotate(address=Lower("email"))
+                 .filter(address__in={a.lower() for a in addresses if a}))
+    load_permissions(users)
+    on_team = {u.address for u in users if may_own_cases(u) or is_supervisor(u)}
+    return {u.address for u in users} - on_team
+
+
 # 1. Update reminder
 def _update_reminder_window(now):
     """Pending status-update promises to remind about at `now`: due within the lead time, and past

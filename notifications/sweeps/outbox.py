@@ -44,7 +44,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from cases import notices
-from cases.services.automation import RECHECKED_PREFIXES, notices_settled
+from cases.services.automation import RECHECKED_PREFIXES, addresses_off_the_team, notices_settled
 
 from .. import coalesce
 from ..models import OutboxMessage, OutboxStatus
@@ -257,6 +257,29 @@ def _without_settled_notices(rows):
     return [r for r in rows if r.key not in settled]
 
 
+def _to_the_team_only(rows):
+    """The batch with the team's notices (not emails to clients: to_client) sent only to people still on the
+    team: an address whose person has left or lost the role since the notice was queued is taken off it
+    (the cases app says which: automation.addresses_off_the_team), and a notice left with nobody is
+    withdrawn. Two queries when the batch holds the team's notices."""
+    team = [r for r in rows if not to_client(r)]
+    gone = addresses_off_the_team({a for r in team for a in r.to}) if team else set()
+    if not gone:
+        return rows
+    kept, withdrawn = [], []
+    for row in rows:
+        to = row.to if to_client(row) else [a for a in row.to if a.lower() not in gone]
+        if not to:
+            withdrawn.append(row.pk)
+            continue
+        if to != row.to:
+            row.to = to
+            OutboxMessage.objects.filter(pk=row.pk).update(to=to)
+        kept.append(row)
+    OutboxMessage.objects.filter(pk__in=withdrawn, status=OutboxStatus.PENDING).update(status=OutboxStatus.WITHDRAWN)
+    return kept
+
+
 def _without_updates_not_given(rows):
     """The batch less the emails to clients standing for a status update the ledger counted not given (its email
     gave up and was put back in the queue some other way than outbox.outbox_retry): withdrawn, never sent late
@@ -380,7 +403,8 @@ def sweep_outbox(now=None):
     """Send one batch of due rows, as of the wall clock (`now` is refused if still to come, else ignored:
     sending_moment). Returns how many rows were sent (a digest counts its rows)."""
     now = sending_moment(now)
-    rows = _held_for_quiet_hours(_without_updates_not_given(_without_settled_notices(_batch(now))), now)
+    rows = _held_for_quiet_hours(_without_updates_not_given(_to_the_team_only(_without_settled_notices(_batch(now)))),
+                                 now)
     if not rows:
         return 0
     units = coalesce.units(rows)

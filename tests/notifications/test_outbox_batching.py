@@ -39,7 +39,8 @@ def test_delivery_costs_the_same_fixed_statements_per_email_for_5_and_50_emails(
 
     assert (few_sent, many_sent) == (5, 50) and len(smtp_sink.messages) == 55
     assert many - few == 45 * STATEMENTS_PER_EMAIL
-    assert few - 5 * STATEMENTS_PER_EMAIL == many - 50 * STATEMENTS_PER_EMAIL <= 3  # the batch's own
+    # the batch's own: the claim of the batch, and who of its recipients is still on the team (two at most)
+    assert few - 5 * STATEMENTS_PER_EMAIL == many - 50 * STATEMENTS_PER_EMAIL <= 5
 
 
 @pytest.mark.django_db
