@@ -48,9 +48,9 @@ class Promise(models.Model):
     # cases.metrics.dashboard). Found by an audit: an owner gave an item to a teammate, moved its deadline,
     # took it back, and the move was on the teammate's share.
     moved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    # Whom the promise was last handed on from, and when (services.promises.promise_hand_on): work that goes
-    # back inside the cutoff to the one it was taken from inside the cutoff takes the promise back with it
-    # (services.promises.taken_back).
+    # When the promise came to its holder, handed on with its work (None: when it opened), and whom from when
+    # the holder took the work on themselves inside its cutoff: work given back to that one takes the
+    # promise back with it (services.promises.promise_pass, promises_pass).
     taken_from = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     taken_at = models.DateTimeField(null=True, blank=True)
 

@@ -15,7 +15,7 @@ from .client_messages import client_messages_withdraw_held
 from .common import display_name, ensure_can_work, event_record, lock_case
 from .held import end_of_holding
 from .irate import apply_irate_rule
-from .promises import handover_cutoff, settle_if_overdue, taken_back_q, taken_from
+from .promises import promises_pass, settle_if_overdue
 from .status_links import revoke_status_links
 
 
@@ -55,9 +55,7 @@ def hand_on_promises(*, case, old_owner_id, new_owner, actor, now):
     held = case.promises.filter(Q(action_item__isnull=True) | Q(action_item__assignee__isnull=True)
                                 | ~Q(action_item__assignee_id=old_owner_id),
                                 status=PromiseStatus.PENDING, owner_id=old_owner_id)
-    # Those due after the cutoff, and those going back to the new owner they were taken from inside it.
-    (held.filter(Q(due_at__gt=handover_cutoff(new_holder=new_owner, actor=actor, now=now)) | taken_back_q(new_owner))
-     .update(owner=new_owner, taken_from=taken_from(old_owner_id, new_owner, actor), taken_at=now))
+    promises_pass(held, old_id=old_owner_id, new_holder=new_owner, actor=actor, now=now)
     case.promises.filter(status=PromiseStatus.PENDING, action_item__isnull=True).update(reminded_at=None)
 
 

@@ -21,8 +21,8 @@ from .common import display_name, ensure_can_work, event_record, lock_case, refr
 from .handoffs import tell_of_move
 from .plan import _notify_assignee
 from .promises import (
-    agreement_from, allowed_due, pending_promise, promise_drop, promise_fulfil, promise_hand_on, promise_holder,
-    promise_move, promise_open, promise_withdraw, settle_if_overdue, standing_promise,
+    agreement_from, allowed_due, arrived_at, pending_promise, promise_drop, promise_fulfil, promise_holder,
+    promise_move, promise_open, promise_pass, promise_withdraw, settle_if_overdue, standing_promise,
 )
 
 
@@ -229,8 +229,7 @@ def _held_by_whoever_works_it(case, promise, owner, assignee_changed, *, actor, 
     if promise.status != PromiseStatus.PENDING:
         return
     if not settle_if_overdue(case=case, promise=promise, now=now) and assignee_changed:
-        holder = promise_holder(promise.owner, owner, actor=actor, due_at=promise.due_at, now=now, promise=promise)
-        promise.save(update_fields=promise_hand_on(promise, holder, actor=actor, now=now))
+        promise.save(update_fields=promise_pass(promise, owner, actor=actor, now=now))
 
 
 @transaction.atomic
@@ -349,9 +348,11 @@ def action_item_hand_back(*, user, item, note):
     # unless someone else gave them the item less than HANDOVER_MIN_MINUTES ago: a promise the owner could
     # not keep is not theirs for having been handed on just outside the cutoff. An item the teammate gave
     # themselves (while they owned the case, say, just before it changed hands) is not: its promise stays.
-    given_lately = (item.assigned_at is not None and item.assigned_by_id != user.pk
-                    and now - item.assigned_at < dt.timedelta(minutes=settings.HANDOVER_MIN_MINUTES))
+    # "Ago" is when the promise came to them (promises.arrived_at), not the item's last assignment: found by
+    # an audit, a supervisor giving the item away and straight back made a three-hour-old item "given lately".
     promise = pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item)
+    given_lately = (promise is not None and item.assigned_by_id != user.pk
+                    and now - arrived_at(promise) < dt.timedelta(minutes=settings.HANDOVER_MIN_MINUTES))
     # Whom a decline gives the promise back to, however close its deadline (_held_before_handback): the
     # teammate, when they held it with the time the cutoff promises.
     held = promise.owner_id if promise and promise.owner_id == user.pk and not given_lately else None
@@ -372,9 +373,7 @@ def _pass_promise(case, item, *, to, actor, now, returned=False, offered_at=None
     it stands. `offered_at`: when `actor` gave the work away, if before `now` (a hand-back, accepted later)."""
     promise = pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item)
     if promise and not settle_if_overdue(case=case, promise=promise, now=now):
-        holder = to if returned else promise_holder(promise.owner, to, actor=actor, due_at=promise.due_at,
-                                                    now=offered_at or now, promise=promise)
-        promise.save(update_fields=promise_hand_on(promise, holder, actor=actor, now=now))
+        promise.save(update_fields=promise_pass(promise, to, actor=actor, now=now, at=offered_at, returned=returned))
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)

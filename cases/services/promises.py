@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from ..bounds import check_eta_range, check_move
@@ -86,49 +85,68 @@ def handover_window():
     return dt.timedelta(minutes=settings.HANDOVER_MIN_MINUTES)
 
 
-def promise_holder(holder, new_holder, *, actor, due_at, now, promise=None):
+def promise_holder(holder, new_holder, *, actor, due_at, now):
     """Who holds a promise due at `due_at` once its work goes from `holder` to `new_holder`
-    (`handover_cutoff`), or goes back to whom it was taken from (`taken_back`, given the `promise`)."""
+    (`handover_cutoff`)."""
     if holder == new_holder or due_at > handover_cutoff(new_holder=new_holder, actor=actor, now=now):
-        return new_holder
-    if promise is not None and taken_back(promise, new_holder):
         return new_holder
     return holder
 
 
-def taken_back(promise, new_holder):
-    """Whether `promise` goes back to `new_holder` however close its deadline: they held it until its holder
-    took it on themselves inside the cutoff (a supervisor reassigning the case to themselves, or giving
-    themselves the item, in the promise's last HANDOVER_MIN_MINUTES, as whoever takes work on themselves
-    may: Promise.taken_from). Found by an audit: a supervisor took a rep's case two minutes before an update
-    fell due and gave it back a minute later; the rep worked the case and missed the update, and the break,
-    its escalation and the late estimate were counted for the supervisor. Work that goes back takes its
-    promise back with it; given on to anyone else, it stays with the one who took it."""
-    return (promise.taken_from_id is not None and promise.taken_from_id == getattr(new_holder, "pk", new_holder)
-            and promise.taken_at > promise.due_at - handover_window())
+# A promise that follows its work (promise_pass, promises_pass) remembers when it came to its holder
+# (Promise.taken_at: `arrived_at`) and, when its holder took the work on themselves inside its cutoff, whom
+# from (Promise.taken_from). Work given back to that one takes the promise back with it, however close its
+# deadline. Found by an audit: a supervisor took a rep's case two minutes before an update fell due and gave
+# it back a minute later; the rep worked the case and missed the update, and the break, its escalation and
+# the late estimate were counted for the supervisor. Given on to anyone else, the work leaves the promise
+# with the one who took it, and the take is forgotten; so is one the deadline had room for when it was made.
 
 
-def taken_back_q(new_holder):
-    """`taken_back` as a filter on promises, for a case's promises handed on at once (handoffs)."""
-    return Q(taken_from=new_holder, taken_at__gt=F("due_at") - handover_window())
+def _pk(user):
+    return getattr(user, "pk", user)
 
 
-def taken_from(old_holder, new_holder, actor):
-    """Whom a promise going from `old_holder` to `new_holder` is remembered as taken from (`taken_back`):
-    the old holder when the new one takes the work on themselves (`actor`), else no one."""
-    new_id = getattr(new_holder, "pk", new_holder)
-    return getattr(old_holder, "pk", old_holder) if new_id == getattr(actor, "pk", actor) else None
+def arrived_at(promise):
+    """When `promise` came to its holder: handed on (`taken_at`), else when it opened."""
+    return promise.taken_at or promise.created_at
 
 
-def promise_hand_on(promise, holder, *, actor, now):
-    """Give `promise` to `holder` (whom promise_holder names), remembering whom it was taken from and when
-    (`taken_from`). Returns the fields to save (none when the holder stays)."""
-    holder_id = getattr(holder, "pk", holder)
-    if holder_id == promise.owner_id:
-        return []
-    promise.taken_from_id, promise.taken_at = taken_from(promise.owner_id, holder_id, actor), now
-    promise.owner_id = holder_id
+def taken_inside_cutoff(due_at, at):
+    return due_at - at <= handover_window()
+
+
+def promise_pass(promise, work_to, *, actor, now, at=None, returned=False, restored=False):
+    """The pending `promise` follows its work to `work_to` (promise_holder: with time to keep it, or taken
+    on oneself; `returned`: to them whatever its deadline; and back to whom it was taken from: above).
+    `at`: when the work was given (a hand-back answered later). `restored`: a kept promise pending again
+    (the delivery it kept undone), which nobody takes. Returns the fields to save."""
+    at, to_id, old = at or now, _pk(work_to), promise.owner_id
+    if returned or (not restored and promise.taken_from_id == to_id):
+        holder = to_id
+    else:
+        holder = promise_holder(old, to_id, actor=_pk(actor), due_at=promise.due_at, now=at)
+    if holder == old:
+        if promise.taken_from_id is None or to_id == old:
+            return []
+        promise.taken_from_id = None  # given on to someone else: it stays with the one who took it
+        return ["taken_from"]
+    back = not restored and promise.taken_from_id == holder
+    took = not restored and holder == _pk(actor) and taken_inside_cutoff(promise.due_at, at)
+    promise.owner_id, promise.taken_from_id = holder, old if took else None
+    promise.taken_at = None if back else now  # back with its holder: as if it had never left
     return ["owner", "taken_from", "taken_at"]
+
+
+def promises_pass(held, *, old_id, new_holder, actor, now):
+    """promise_pass for the pending promises `held` (a queryset of `old_id`'s) of a case handed on at once
+    to `new_holder` by `actor` (cases.services.handoffs), in a few statements."""
+    new_id, window = _pk(new_holder), handover_window()
+    held.filter(taken_from=new_id).update(owner=new_id, taken_from=None, taken_at=None)
+    ahead = held.filter(due_at__gt=handover_cutoff(new_holder=new_id, actor=_pk(actor), now=now))
+    if new_id == _pk(actor):  # taken on themselves: those inside the cutoff remember whom from
+        ahead.filter(due_at__lte=now + window).update(owner=new_id, taken_from=old_id, taken_at=now)
+    ahead.update(owner=new_id, taken_from=None, taken_at=now)
+    held.update(taken_from=None)  # those staying: the work went on to someone else
 
 
 def promise_open(*, case, kind, due_at, owner, source, action_item=None, replaces=None, actor=None,
@@ -221,13 +239,18 @@ def promise_withdraw(*, promise, actor, note, now=None):
 
 def move_counted_for(promise, actor):
     """The id of the rep whose renegotiated share a move (or drop) of `promise` by `actor` counts in
-    (Promise.moved_by, cases.metrics.dashboard.COUNTED_FOR): the mover's when they answer for the work, as
-    the case's owner or the promise's holder (an owner moving a teammate's item takes the move, not the
-    teammate: found by an earlier audit); else the holder's. Found by an audit: a supervisor (an irate case's
-    co-owner, say) moving a rep's deadline two minutes before it broke, or cancelling their item, left the
-    rep's rate kept by the move and their share at 0%, the move on a supervisor's row with nothing else."""
-    actor_id = getattr(actor, "pk", actor)
-    return actor_id if actor_id in (promise.owner_id, promise.case.owner_id) else promise.owner_id
+    (Promise.moved_by, cases.metrics.dashboard.COUNTED_FOR): the rate it keeps. The holder's, or the one it
+    was taken from inside its cutoff (Promise.taken_from: the take and the move together keep that rate);
+    an owner moving a teammate's item takes the move (found by an earlier audit: it sat on the teammate).
+    Found by audits: a supervisor (an irate case's co-owner, say) moving a rep's deadline two minutes before
+    it broke, or cancelling their item, left the rep's rate kept by the move and their share at 0%, the move
+    on a supervisor's row with nothing else; so did one who took the item or the case first."""
+    if promise.taken_from_id is not None:
+        return promise.taken_from_id
+    actor_id = _pk(actor)
+    if actor_id == promise.case.owner_id and promise.kind == PromiseKind.ACTION_ITEM:
+        return actor_id
+    return promise.owner_id
 
 
 DROPPED = "promise dropped with the client's agreement"  # the event verbs of promise_drop
@@ -308,9 +331,15 @@ def promise_move(*, promise, new_due_at, actor, note, owner=None, agreement=None
         item = promise.action_item
         owner = promise_holder(promise.owner, item.assignee if item and item.assignee else case.owner,
                                actor=actor, due_at=new_due_at, now=now)
-    return promise_open(case=case, kind=promise.kind, due_at=new_due_at, owner=owner,
-                        source=source or promise.source, action_item=promise.action_item, replaces=promise,
-                        actor=actor, moved_count=moved_count, agreement=agreement, after_missed=after_missed)
+    successor = promise_open(case=case, kind=promise.kind, due_at=new_due_at, owner=owner,
+                             source=source or promise.source, action_item=promise.action_item, replaces=promise,
+                             actor=actor, moved_count=moved_count, agreement=agreement, after_missed=after_missed)
+    if successor.owner_id == promise.owner_id and (promise.taken_at or promise.taken_from_id):
+        # The same holder's commitment, moved: it came to them when its predecessor did (arrived_at), from
+        # whom that was taken (promise_pass).
+        successor.taken_at, successor.taken_from_id = arrived_at(promise), promise.taken_from_id
+        successor.save(update_fields=["taken_at", "taken_from"])
+    return successor
 
 
 def standing_promise(case, kind, *, action_item=None):

@@ -371,12 +371,12 @@ def _unaccepted_arrival(*, case, user, note):
     override): the arrival delivered nothing that can be counted. Its ETA verdict is void unless it was late
     (cases.metrics.eta judges the next arrival in the same cycle), and the estimate promise it kept is
     pending again, as if the arrival had not happened, passed to whoever holds the case's work now as a
-    handoff would pass it (promises.promise_holder); the caller settles it as it settles any pending
+    handoff would pass it (promises.promise_pass, which no one takes); the caller settles it as it settles any pending
     promise (loose ends: its deadline stands; the override: withdrawn, or broken if its deadline has
     passed). Returns the promise, or None. Otherwise marking the items done minutes before the latest
     estimate and leaving `deliver` some other way than the client's word would keep the estimate and count
     the arrival."""
-    from .promises import promise_hand_on, promise_holder
+    from .promises import promise_pass
 
     arrival = case.events.filter(verb=eta.ARRIVAL.label).exclude(from_step="").order_by("-created_at", "-id").first()
     if arrival is None:
@@ -390,10 +390,7 @@ def _unaccepted_arrival(*, case, user, note):
         return None
     kept.case, kept.status = case, PromiseStatus.PENDING
     kept.kept_at = kept.closed_at = kept.reminded_at = None
-    now = timezone.now()
-    holder = promise_holder(kept.owner_id, case.owner_id, actor=user.pk if user else None, due_at=kept.due_at,
-                            now=now, promise=kept)
-    handed = promise_hand_on(kept, holder, actor=user, now=now)
+    handed = promise_pass(kept, case.owner_id, actor=user, now=timezone.now(), restored=True)
     kept.save(update_fields=["status", "kept_at", "closed_at", "reminded_at", *handed])
     event_record(case=case, actor=user, verb="promise restored", note=note, data={"promise": kept.pk})
     return kept

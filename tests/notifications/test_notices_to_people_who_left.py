@@ -6,7 +6,7 @@ Emails to clients are not the team's and are left alone; an address no user has 
 import pytest
 from django.core import mail
 
-from notifications.models import OutboxMessage, OutboxStatus
+from notifications.models import OutboxStatus
 from notifications.sweeps import sweep_outbox
 from tests.notifications.conftest import MIN, T0, at, queue_notice
 
