@@ -10,7 +10,9 @@ percentile) in seconds.
   days to a teammate who moves it on at once leaves the days with the rep who held them; handing it
   back and forth makes one stay for each rep, not many short ones, and does not drop from it the days
   held before the window (found by an audit: a ten-day stay handed away and straight back eight days
-  ago showed as eight days on the rep's row of the last 7 days, ten on the team's).
+  ago showed as eight days on the rep's row of the last 7 days, ten on the team's). A stay the case came
+  back to its rep in (cases.services.held.back_to_holding) and that they hold now has not ended: it is left
+  out until its last part ends (found by an audit: it showed as a finished stay of its first part).
 
 On PostgreSQL one statement does both: an index-only scan of the window's transitions (index
 event_stay_window) and two of the window's held parts: those that are their rep's only part of the stay
@@ -27,7 +29,7 @@ from dataclasses import dataclass
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
-from ..models import CaseEvent, HeldStay
+from ..models import Case, CaseEvent, HeldStay
 from ..workflow import OPEN_STEPS
 from .bounded import on_postgresql
 from .window import percentile
@@ -79,7 +81,9 @@ FROM (SELECT owner_id, step, seconds AS held
                           WHERE NOT part.alone AND part.case_id = shared.case_id
                             AND part.entered_at = shared.entered_at AND part.step = shared.step
                             AND part.owner_id = shared.owner_id) AS whole
-      WHERE whole.last_ended < %(until)s) AS rep_stays
+      WHERE whole.last_ended < %(until)s
+        AND NOT EXISTS (SELECT 1 FROM cases_case AS c WHERE c.id = shared.case_id AND c.owner_id = shared.owner_id
+                        AND c.step = shared.step AND c.step_entered_at = shared.entered_at)) AS rep_stays
 GROUP BY owner_id, step
 """
 
@@ -107,7 +111,9 @@ def _python(w):
         stay = held[tuple(key)]
         stay[0] += seconds
         stay[1] = ended if stay[1] is None else max(stay[1], ended)
-    for (_case, _entered, step, owner_id, _alone), (seconds, last_ended) in held.items():
-        if last_ended < w.until:
+    holding = set(Case.objects.filter(pk__in={key[0] for key in held if not key[4]})
+                  .values_list("pk", "step_entered_at", "step", "owner_id"))  # the stays their reps hold now
+    for (case_id, entered, step, owner_id, alone), (seconds, last_ended) in held.items():
+        if last_ended < w.until and (alone or (case_id, entered, step, owner_id) not in holding):
             values[(owner_id, step)].append(seconds)
     return {key: Stays(len(v), statistics.median(v), percentile(v, HIGH)) for key, v in values.items()}

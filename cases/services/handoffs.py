@@ -13,7 +13,7 @@ from ..text import LINE, REASON_WORDS, clean_text, limit_of, require_substance
 from ..workflow import Record, ensure_allows, live_promise_q
 from .client_messages import client_messages_withdraw_held
 from .common import display_name, ensure_can_work, event_record, lock_case
-from .held import end_of_holding
+from .held import back_to_holding, end_of_holding
 from .irate import apply_irate_rule
 from .promises import promises_pass, settle_if_overdue
 from .status_links import revoke_status_links
@@ -75,6 +75,7 @@ def _transfer(*, case, new_owner, actor, handoff):
     settle_before_changing_hands(case, now)
     # The old owner's part of the stay in this step ends here (the team page's per-rep times in each step).
     end_of_holding(case=case, owner_id=old_owner.pk, step=case.step, entered=case.step_entered_at, at=now)
+    back_to_holding(case=case, owner_id=new_owner.pk)
     case.owner = new_owner
     case.awaiting_claim = False  # a case opened from email that is handed to someone has its owner
     case.save(update_fields=["owner", "awaiting_claim", "updated_at"])

@@ -67,3 +67,32 @@ def test_a_reps_stay_counts_once_in_the_window_their_last_part_of_it_ended_in(pa
     assert row(earlier, rep).stays_in(Step.IDENTIFY) == 0
     assert earlier.team.stays_in(Step.IDENTIFY) == 0
     assert row(board(7), rep).median_in(Step.IDENTIFY) == 5 * D
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", PATHS)
+def test_a_stay_the_case_came_back_to_its_rep_in_is_not_counted_while_they_hold_it(path, rep, other_rep, dennis,
+                                                                                  monkeypatch):
+    """Found by an audit: handed away after two days and back a day later, the rep's first part showed as a
+    finished two-day stay while they still held the case in the step (held.back_to_holding); counted once,
+    whole (their four days), in the window it ends in."""
+    with at(NOW - 9 * D):
+        case = open_case(rep, dennis)
+    with at(NOW - 7 * D):
+        offered = services.handoff_request(user=rep, case=case, to_user=other_rep, reason="Cover while I am on leave")
+        services.handoff_accept(user=other_rep, handoff=offered, client_informed=True)
+    with at(NOW - 6 * D):
+        case.refresh_from_db()
+        offered = services.handoff_request(user=other_rep, case=case, to_user=rep,
+                                           reason="Back to you now that you returned")
+        services.handoff_accept(user=rep, handoff=offered, client_informed=True)
+    on_path(path, monkeypatch)
+
+    while_held = row(board(7), rep).stays_in(Step.IDENTIFY)
+    with at(NOW - 4 * D):
+        case.refresh_from_db()
+        next_step(case, rep)
+    ended = row(board(7), rep).step_stays[Step.IDENTIFY]
+
+    assert while_held == 0
+    assert (ended.count, ended.median) == (1, (4 * D).total_seconds())
