@@ -201,6 +201,7 @@ def populate(n_cases, *, now, seed=8, fast=False, pool_size=pool.POOL_MAX):
         cols = [f.column for f in pool.copied_fields(model)]
         _copy(model, cols, rows_of(model), totals[model], model._meta.model_name)
     held.mark_alone(HeldStay.objects.all())  # as every writer of held parts does (VACUUM follows)
+    held.mark_held_again(HeldStay.objects.all())
     with connection.cursor() as cur:
         if fast:
             cur.execute("SET LOCAL session_replication_role = origin")

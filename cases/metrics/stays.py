@@ -11,7 +11,7 @@ percentile) in seconds.
   back and forth makes one stay for each rep, not many short ones, and does not drop from it the days
   held before the window (found by an audit: a ten-day stay handed away and straight back eight days
   ago showed as eight days on the rep's row of the last 7 days, ten on the team's). A stay the case came
-  back to its rep in (cases.services.held.back_to_holding) and that they hold now has not ended: it is left
+  back to its rep in (cases.services.held.mark_held_again) and that they hold now has not ended: it is left
   out until its last part ends (found by an audit: it showed as a finished stay of its first part).
 
 On PostgreSQL one statement does both: an index-only scan of the window's transitions (index

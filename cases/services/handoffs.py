@@ -6,14 +6,14 @@ from django.utils import timezone
 
 from ..errors import CaseRuleError
 from ..formatting import case_context
-from ..models import Handoff, HandoffStatus, PromiseKind, PromiseStatus, Step
+from ..models import Handoff, HandoffStatus, HeldStay, PromiseKind, PromiseStatus, Step
 from ..notices import notify
 from ..permissions import can_accept_handoff_for, can_answer_handoff, can_reassign, may_own_cases
 from ..text import LINE, REASON_WORDS, clean_text, limit_of, require_substance
 from ..workflow import Record, ensure_allows, live_promise_q
 from .client_messages import client_messages_withdraw_held
 from .common import display_name, ensure_can_work, event_record, lock_case
-from .held import back_to_holding, end_of_holding
+from .held import end_of_holding, mark_held_again
 from .irate import apply_irate_rule
 from .promises import promises_pass, settle_if_overdue
 from .status_links import revoke_status_links
@@ -75,10 +75,10 @@ def _transfer(*, case, new_owner, actor, handoff):
     settle_before_changing_hands(case, now)
     # The old owner's part of the stay in this step ends here (the team page's per-rep times in each step).
     end_of_holding(case=case, owner_id=old_owner.pk, step=case.step, entered=case.step_entered_at, at=now)
-    back_to_holding(case=case, owner_id=new_owner.pk)
     case.owner = new_owner
     case.awaiting_claim = False  # a case opened from email that is handed to someone has its owner
     case.save(update_fields=["owner", "awaiting_claim", "updated_at"])
+    mark_held_again(HeldStay.objects.filter(case=case, owner=new_owner))  # back to a rep who held it in this stay
     take_back_client_word(case=case, actor=actor, now=now)
     case.watchers.add(old_owner)
     case.watchers.remove(new_owner)

@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.db.models import Exists, OuterRef
 
-from ..models import CaseEvent, Escalation, EscalationReason, HeldStay
+from ..models import Case, CaseEvent, Escalation, EscalationReason, HeldStay
 from ..workflow import Transition
 
 OPENED = "opened"  # a case's first event (cases.services.intake, client_mail.case_open_from_mail)
@@ -29,20 +29,22 @@ def end_of_holding(*, case, owner_id, step, entered, at):
     mark_alone(HeldStay.objects.filter(case=case, entered_at=entered, step=step, owner_id=owner_id))
 
 
-def back_to_holding(*, case, owner_id):
-    """The case comes back to `owner_id` in the stay it is in (a handoff, a reassignment; called once they
-    own it): their earlier parts of it are no longer their only ones (`alone` False, as mark_alone makes it
-    when their part now ends), so the team page does not count a stay they hold again as one that ended
+def mark_held_again(parts):
+    """Set `alone` False on the HeldStay rows of `parts` (a queryset) whose owner holds the case again, in
+    the same stay, now (the case came back to them: handed or reassigned back; called once they own it): a
+    part of theirs is still to come, so the team page does not count the stay as one that ended
     (cases.metrics.stays leaves out a shared stay whose rep holds it now). Found by an audit: handed away and
-    back, a rep's first part showed as a whole two-day stay while they still held the case in the step."""
-    HeldStay.objects.filter(case=case, entered_at=case.step_entered_at, step=case.step, owner_id=owner_id,
-                            alone=True).update(alone=False)
+    back, a rep's first part showed as a whole two-day stay while they still held the case in the step. Every
+    writer of rows calls it after mark_alone (handoffs, the demo history, the bench's load)."""
+    again = Case.objects.filter(pk=OuterRef("case_id"), owner_id=OuterRef("owner_id"), step=OuterRef("step"),
+                                step_entered_at=OuterRef("entered_at"))
+    parts.filter(Exists(again), alone=True).update(alone=False)
 
 
 def mark_alone(parts):
     """Set `alone` on the HeldStay rows of `parts` (a queryset), in one statement: True when the row is
     its owner's only part of its stay, False when the case came back to them in it (and from when it comes
-    back: back_to_holding). Every writer of rows
+    back: mark_held_again). Every writer of rows
     calls this after writing them (this service, the migration that added the flag, the demo history and
     the bench's load), so a second part of a stay turns its first one back to False."""
     others = (HeldStay.objects.filter(case_id=OuterRef("case_id"), entered_at=OuterRef("entered_at"),

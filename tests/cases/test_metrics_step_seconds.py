@@ -129,7 +129,7 @@ def test_the_benchmark_builder_writes_the_stays_the_backfill_finds():
 
 
 def test_the_stays_statement_reads_the_models_table_and_the_owner_from_the_events():
-    """The case table only by primary key, for whether a rep holds a shared stay again now (held.back_to_holding)."""
+    """The case table only by primary key, for whether a rep holds a shared stay again now (held.mark_held_again)."""
     assert f"FROM {CaseEvent._meta.db_table}\n" in STAYS_SQL
     assert STAYS_SQL.count(f"{Case._meta.db_table} ") == 1
     assert f"FROM {Case._meta.db_table} AS c WHERE c.id = shared.case_id" in STAYS_SQL

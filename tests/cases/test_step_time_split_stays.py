@@ -74,7 +74,7 @@ def test_a_reps_stay_counts_once_in_the_window_their_last_part_of_it_ended_in(pa
 def test_a_stay_the_case_came_back_to_its_rep_in_is_not_counted_while_they_hold_it(path, rep, other_rep, dennis,
                                                                                   monkeypatch):
     """Found by an audit: handed away after two days and back a day later, the rep's first part showed as a
-    finished two-day stay while they still held the case in the step (held.back_to_holding); counted once,
+    finished two-day stay while they still held the case in the step (held.mark_held_again); counted once,
     whole (their four days), in the window it ends in."""
     with at(NOW - 9 * D):
         case = open_case(rep, dennis)

@@ -230,6 +230,7 @@ def write(stories, new):
     for model in RECORD_MODELS:
         model.objects.bulk_create([row for s in stories for row in s.rows[model]], batch_size=BATCH)
     held.mark_alone(HeldStay.objects.filter(case__in=cases))  # as every writer of held parts does
+    held.mark_held_again(HeldStay.objects.filter(case__in=cases))
     _promises([p for s in stories for p in s.promises])
     Escalation.objects.bulk_create([e for s in stories for e in s.escalations], batch_size=BATCH)
     EscalationNote.objects.bulk_create([n for s in stories for n in s.notes], batch_size=BATCH)
