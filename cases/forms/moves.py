@@ -32,12 +32,17 @@ class DeliveryForm(CaseForm):
                                     choices=[("", "—")] + list(Mood.choices))
     # The client's own "It works" the page showed ("" for none): one given since is not unticked unseen.
     confirmation_shown = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
+    # The stay of `deliver` the page showed (Case.stay_mark): ticks about an attempt the client sent back
+    # are not recorded on the next one (services.delivery.delivery_record).
+    step_shown = forms.CharField(required=False, max_length=40, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         d = self.obj
         if not self.is_bound:
             self.initial["confirmation_shown"] = confirmation_shown(d)
+            if self.case is not None:
+                self.initial["step_shown"] = self.case.stay_mark
         if d is not None and not self.is_bound:
             self.initial.update(
                 verified_with_client=d.verified_with_client, client_satisfied=d.client_satisfied,
@@ -52,6 +57,9 @@ class DeliveryForm(CaseForm):
         shown = data.get("confirmation_shown") or ""
         stale = unseen_confirmation_refusal(delivery, shown, verified=data.get("verified_with_client"),
                                             satisfied=data.get("client_satisfied"))
+        if self.case is not None and self.is_bound:
+            self.data = self.data.copy()
+            self.data["step_shown"] = self.case.stay_mark  # drawn again, for the stay it now shows
         if stale:
             self.add_error("client_satisfied", stale)
             self.data = self.data.copy()  # drawn again, the form shows the client's word and knows it showed it

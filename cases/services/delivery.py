@@ -28,7 +28,7 @@ from .irate import apply_irate_rule
 from .client_messages import client_message_send
 from .promises import promise_fulfil
 from .status_links import final_page_reopen, resolved_grace
-from .transitions import case_transition
+from .transitions import case_transition, ensure_stay_shown
 
 
 SURVEY_INVITATION = ("Thank you for taking our follow-up call. One last question, if you have a minute: how "
@@ -42,14 +42,17 @@ def current_delivery(case):
 
 @transaction.atomic
 def delivery_record(*, user, case, verified_with_client, client_satisfied, prevention_note, follow_up_on,
-                    extra_mile="", expectation_met=None, client_mood="", confirmation_shown=None):
+                    extra_mile="", expectation_met=None, client_mood="", confirmation_shown=None, step_shown=None):
     """Record (or correct) the delivery. Incomplete records are kept; the gate says what is missing. The
     client is not recorded satisfied over their own "Not yet", nor while their email is unread
     (cases.client_word: not_yet_refusal, unread_mail_refusal; the resolution reads the latter too), and their
     own "It works" is not unticked by a form drawn before it came (`confirmation_shown`, what the form showed:
-    client_word.unseen_confirmation_refusal)."""
+    client_word.unseen_confirmation_refusal). A form drawn in an earlier stay of `deliver` (`step_shown`:
+    Case.stay_mark) is refused: its ticks were about an attempt the client sent back (found by an audit: they
+    met the gate of the next attempt, which nobody had checked with the client)."""
     case = lock_case(case)
     ensure_can_work(user, case)
+    ensure_stay_shown(case, step_shown, "Record the delivery", field="client_satisfied")
     ensure_allows(case, Record.DELIVERY)
     if follow_up_on is not None and follow_up_day_has_come(follow_up_on, case.client):
         raise CaseRuleError("The follow-up call comes later: pick a date after today (the client's today).",
