@@ -259,6 +259,10 @@ class CaseForm(forms.Form):
                                       "in the zone chosen here.",
             choices=[(MINE, f"my time ({mine})"), (CLIENTS, f"{self.case.client.name}'s time ({theirs})")],
         )
+        # The client's zone the choice named: times typed "in the client's time" are not read in a zone changed
+        # since (found by an audit: 15:00 typed as London's was read as New York's, five hours off).
+        self.fields["client_zone_shown"] = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput,
+                                                           initial=theirs)
 
     def _read_times(self):
         """How each posted time is read. One left as the form drew it keeps the instant the record holds
@@ -268,6 +272,8 @@ class CaseForm(forms.Form):
         in the hour a fall-back repeats (found by a review). Only a time the person changed is read as typed."""
         theirs = "entry_zone" in self.fields and self.data.get("entry_zone") == CLIENTS
         zone = self.case.client.tz if theirs else None
+        shown = self.data.get("client_zone_shown") if theirs else None
+        self.zone_changed = bool(shown) and shown != self.case.client.time_zone
         for name, field in self.fields.items():  # this form's own copies of the fields
             if isinstance(field, forms.DateTimeField):
                 field.clean = self._time_reader(name, field, zone if name in self.client_zone_fields else None)
@@ -291,6 +297,12 @@ class CaseForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if getattr(self, "zone_changed", False):
+            client = self.case.client
+            self.add_error("entry_zone", f"Since this page was opened {client.name}'s time zone changed to "
+                                         f"{client.time_zone}: check the times you typed, then send again.")
+            self.data = self.data.copy()
+            self.data["client_zone_shown"] = client.time_zone  # drawn again, naming the zone as it is now
         self._check_horizon(data)
         now = timezone.now()
         for name in self.future_fields:
