@@ -90,8 +90,20 @@ def _ensure_may_manage(user, case, doing):
         raise CaseRuleError(f"Only the case owner or a supervisor can {doing} the client's status link.")
 
 
+def _ensure_link_as_shown(case, link_shown):
+    """Refuse a button drawn when the client's link was another (`link_shown`: Case.status_link_version as the
+    page showed it; None or "" when no page was drawn). Found by an audit: a supervisor's page, drawn before
+    the owner made a link and sent it to the client, made another on "Make a status link" and killed the
+    one the client had just received; an old "Revoke" killed a link made after it was drawn."""
+    if link_shown in (None, "") or str(link_shown) == str(case.status_link_version):
+        return
+    raise CaseRuleError("Since this page was opened the client's status link changed (someone made a new one, "
+                        "revoked it, or the case changed hands): nothing was done. Read the page again, then "
+                        "press the button again if you still mean to.")
+
+
 @transaction.atomic
-def status_link_issue(*, user, case, site_url=None):
+def status_link_issue(*, user, case, site_url=None, link_shown=None):
     """Sign a new link for the case's client (earlier links stop working) and note it on the timeline
     (who issued it, until when). The emails to the client still waiting to leave carry the earlier link:
     each is queued again with this one (client_messages.client_messages_relink_held). Returns the
@@ -100,6 +112,7 @@ def status_link_issue(*, user, case, site_url=None):
 
     case = lock_case(case)
     _ensure_may_manage(user, case, "give out")
+    _ensure_link_as_shown(case, link_shown)
     if not case.is_open:
         raise CaseRuleError(f"{case.reference} is closed: there is nothing left to follow on a status page.")
     now = timezone.now()
@@ -117,13 +130,14 @@ def status_link_issue(*, user, case, site_url=None):
 
 
 @transaction.atomic
-def status_link_revoke(*, user, case):
+def status_link_revoke(*, user, case, link_shown=None):
     """The owner or a supervisor stops the client's link now (on a closed case, its "resolved" page too;
     if the client has not rated us yet, a new invitation goes to their address: delivery.survey_after_revoke)."""
     from .delivery import survey_after_revoke  # delivery reads this module's final page rule
 
     case = lock_case(case)
     _ensure_may_manage(user, case, "revoke")
+    _ensure_link_as_shown(case, link_shown)
     revoke_status_links(case=case, actor=user, why="Revoked by hand.", by_hand=True)
     _relink_waiting(user=user, case=case)
     survey_after_revoke(user=user, case=case)

@@ -48,10 +48,12 @@ def status_link(request, reference):
         with once.saving(request) as attempt:  # the token is kept only with the link it made
             if attempt.first:
                 try:
-                    link = services.status_link_issue(user=request.user, case=case)
+                    link = services.status_link_issue(user=request.user, case=case,
+                                                      link_shown=request.POST.get("link_shown"))
                     attempt.saved = True
                 except CaseRuleError as exc:
                     ctx["error"], status = exc.message, 422
+                    case.refresh_from_db()  # drawn again as the link stands now
         if not attempt.first:
             messages.info(request, once.ALREADY)
         if attempt.saved or not attempt.first:
@@ -68,6 +70,10 @@ def status_link(request, reference):
 @require_POST
 def status_link_revoke(request, reference):
     case = _case_for_link_manager(request, reference, "revoke")
-    services.status_link_revoke(user=request.user, case=case)
-    messages.success(request, "The client's status link no longer works.")
+    try:
+        services.status_link_revoke(user=request.user, case=case, link_shown=request.POST.get("link_shown"))
+    except CaseRuleError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The client's status link no longer works.")
     return redirect(reverse("cases:case_detail", args=[case.reference]) + "#status-link-title")
