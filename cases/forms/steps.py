@@ -4,6 +4,7 @@ from django import forms
 from ..models import (
     Acknowledgement, Case, Concern, Fact, Mood, Recommitment,
 )
+from ..services.marks import concern_changed_since, concern_mark
 from ..text import limit_of
 from .base import CaseForm, datetime_field, text_area
 
@@ -25,9 +26,24 @@ class ConcernForm(CaseForm, ConcernFields):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.obj is not None:  # posted too: a time left as drawn keeps its instant (CaseForm._read_times)
-            for name in self.fields:
-                self.initial[name] = getattr(self.obj, name)
+        if self.obj is None:
+            return
+        for name in ConcernFields.base_fields:  # posted too: a time left as drawn keeps its instant (_read_times)
+            self.initial[name] = getattr(self.obj, name)
+        # An edit's mark of the concern as drawn (services.marks.concern_changed_since); a new concern has none.
+        self.fields["concern_shown"] = forms.CharField(widget=forms.HiddenInput, required=False, empty_value=None,
+                                                       max_length=40)
+        self.initial["concern_shown"] = concern_mark(self.obj)
+
+    def clean(self):
+        data = super().clean()
+        if self.obj is not None and self.is_bound:
+            stale = concern_changed_since(self.obj, data.get("concern_shown"))
+            if stale:
+                self.add_error(None, stale)
+            self.data = self.data.copy()  # drawn again, the form marks the concern as it is now
+            self.data["concern_shown"] = concern_mark(self.obj)
+        return data
 
 
 class TemperatureForm(CaseForm):

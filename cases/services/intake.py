@@ -34,6 +34,7 @@ from .irate import apply_irate_rule
 from .promises import (
     agreement_from, allowed_due, move_what_was_promised, pending_promise, pending_update_now, promise_move,
 )
+from .marks import CONCERN_PARTS, concern_changed_since
 from .steps import ensure_notes_stay_own
 
 
@@ -419,10 +420,16 @@ def concern_add(*, user, case, description="", impact="", impact_deadline=None, 
 
 
 @transaction.atomic
-def concern_update(*, user, concern, description, impact, impact_deadline=None, feeling):
+def concern_update(*, user, concern, description, impact, impact_deadline=None, feeling, concern_shown=None):
+    """Edit a concern. `concern_shown`: the concern as the form was drawn (concern_changed_since)."""
     case = lock_case(concern.case)
     ensure_can_work(user, case)
     ensure_allows(case, Record.CONCERN)
+    if concern_shown is not None:  # read again under the case's lock, which every concern write takes
+        concern.refresh_from_db(fields=list(CONCERN_PARTS))
+        stale = concern_changed_since(concern, concern_shown)
+        if stale:
+            raise CaseRuleError(stale)
     concern.description, concern.impact, concern.feeling = _concern_fields(description, impact, feeling)
     if not (concern.description or concern.impact or concern.feeling):
         raise CaseRuleError("A concern cannot be emptied; describe it.", field="description")

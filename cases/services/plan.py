@@ -1,6 +1,8 @@
 """Step 5 onwards: the update cadence and the ETA range, each with its promise in the ledger (action
 items are in items.py). What step allows them is cases.workflow's call; how far they reach is
-cases.bounds'."""
+cases.bounds'. A form drawn before either changed does not undo the change unseen (cadence_mark, eta_mark)."""
+import hashlib
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -59,6 +61,57 @@ def _standing_estimate(case):
 def _range_told(case, promise, now):
     """Whether the client holds a range from us that still stands (its latest end not yet passed)."""
     return case.eta_earliest is not None and promise is not None and promise.due_at > now
+
+
+def _mark(*values):
+    text = "\x1f".join("" if v is None else v.isoformat() if hasattr(v, "isoformat") else str(v) for v in values)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _cadence_words(case):
+    if not case.cadence_minutes:
+        return "no cadence"
+    return (f"every {case.cadence_minutes} min by {case.get_cadence_channel_display().lower()}"
+            + (" during business hours" if case.cadence_business_hours_only else ""))
+
+
+def cadence_mark(case):
+    """The cadence as a page shows it (interval, channel, business hours), in a few characters: the cadence
+    form's hidden `cadence_shown`."""
+    return _mark(case.cadence_minutes, case.cadence_channel, bool(case.cadence_business_hours_only))
+
+
+def cadence_changed_since(case, cadence_shown):
+    """Why a cadence form drawn when the cadence was `cadence_shown` (cadence_mark) must not be sent, or "":
+    the cadence changed since, and the old form would put back what the client agreed to change (found by an
+    audit: a rep relaxing the interval put back the phone the client had just swapped for email). None: no
+    mark was drawn, nothing to check."""
+    if cadence_shown is None or cadence_shown == cadence_mark(case):
+        return ""
+    return (f"Since this page was opened the cadence changed to {_cadence_words(case)}: check each field "
+            "against it, then send again.")
+
+
+def eta_mark(case):
+    """The estimate as a page shows it (its earliest and latest ends, the pending promise's deadline), in a
+    few characters: the estimate form's hidden `eta_shown`."""
+    due = (case.promises.filter(kind=PromiseKind.ETA, status=PromiseStatus.PENDING).order_by("-pk")
+           .values_list("due_at", flat=True).first())
+    return _mark(case.eta_earliest, case.eta_latest, due)
+
+
+def eta_changed_since(case, eta_shown):
+    """Why an estimate form drawn when the estimate was `eta_shown` (eta_mark) must not be sent, or "": it
+    changed since (a deadline renegotiated with the client, a teammate's new range), and an end left as the
+    old page showed it would be read as a new one and move it back (found by an audit). None: no mark."""
+    if eta_shown is None or eta_shown == eta_mark(case):
+        return ""
+    if case.eta_earliest and case.eta_latest:
+        range_now = _range_note(case, case.eta_earliest, case.eta_latest)
+        now = f"now {range_now[:1].lower()}{range_now[1:]}"
+    else:
+        now = "there is none now"
+    return f"Since this page was opened the estimate changed ({now}): check both ends against it, then send again."
 
 
 @transaction.atomic
