@@ -19,6 +19,7 @@ from ..text import REASON_WORDS, limit_of, require_substance, same_wording
 from ..workflow import Record, ensure_allows, policy
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
 from .handoffs import tell_of_move
+from .marks import item_changed_since
 from .plan import _notify_assignee
 from .promises import (
     agreement_from, allowed_due, arrived_at, pending_promise, promise_drop, promise_fulfil, promise_holder,
@@ -156,7 +157,7 @@ def assignee_changed_since(item, assignee_shown, assignee):
 
 @transaction.atomic
 def action_item_update(*, user, item, description, kind, assignee, due_at, agreed_channel="", agreed_text="",
-                       assignee_shown=None):
+                       assignee_shown=None, item_shown=None):
     """Change an open item. A new due time, or new words for what will be done (a kind changed, more than
     a typo fixed: text.same_wording), is a renegotiation with the client (their agreement and the horizon
     apply), unless the item had no due time; past the old due time, the old promise is broken first, and
@@ -168,6 +169,10 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
     stale = assignee_changed_since(item, assignee_shown, assignee)
     if stale:
         raise CaseRuleError(stale, field="assignee")
+    for part, sent in (("description", description), ("kind", kind), ("due_at", due_at)):  # the form's, under the lock
+        stale = item_changed_since(item, item_shown, part, sent)
+        if stale:
+            raise CaseRuleError(stale, field=part)
     now = timezone.now()
     promise = standing_promise(case, PromiseKind.ACTION_ITEM, action_item=item)  # broken by the sweep, too
     description = _description(description)
@@ -232,13 +237,22 @@ def _held_by_whoever_works_it(case, promise, owner, assignee_changed, *, actor, 
         promise.save(update_fields=promise_pass(promise, owner, actor=actor, now=now))
 
 
+def _ensure_item_as_shown(item, item_shown):
+    """Done, Cancel: refused when the item changed since the page was drawn (marks.item_changed_since), as the
+    form refuses it, here under the lock."""
+    stale = item_changed_since(item, item_shown)
+    if stale:
+        raise CaseRuleError(stale)
+
+
 @transaction.atomic
-def action_item_complete(*, user, item, note=""):
+def action_item_complete(*, user, item, note="", item_shown=None):
     case = lock_case(item.case)
     item = _lock_item(case, item)
     if not can_act_on_item(user, item):
         raise CaseRuleError("Only the item's assignee, the case owner or a supervisor can do that.")
     ensure_allows(case, Record.ITEM_WORK)
+    _ensure_item_as_shown(item, item_shown)
     note = require_text(note, field="note", message="", limit=limit_of(ActionItem, "cancel_reason")) if note else ""
     now = timezone.now()
     item.status, item.done_at = ItemStatus.DONE, now
@@ -302,13 +316,14 @@ def _check_work_added_since(case, item, *, now):
 
 
 @transaction.atomic
-def action_item_cancel(*, user, item, reason, agreed_channel="", agreed_text=""):
+def action_item_cancel(*, user, item, reason, agreed_channel="", agreed_text="", item_shown=None):
     case = lock_case(item.case)
     item = _lock_item(case, item)
     if not can_cancel_item(user, item):
         raise CaseRuleError("Only the case owner or a supervisor can cancel an action item. If you cannot do it, "
                             "hand it back to the owner.")
     ensure_allows(case, Record.ITEM_WORK)
+    _ensure_item_as_shown(item, item_shown)
     reason = require_substance(reason, field="reason", message="Say why the item is cancelled.",
                                limit=limit_of(ActionItem, "cancel_reason"), min_words=REASON_WORDS)
     now = timezone.now()

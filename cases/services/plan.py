@@ -116,13 +116,16 @@ def eta_changed_since(case, eta_shown):
 
 @transaction.atomic
 def cadence_set(*, user, case, minutes, channel, business_hours_only=False, note="", agreed_channel="",
-                agreed_text=""):
+                agreed_text="", cadence_shown=None):
     """Agree (or relax) how often and how the client hears from us. Opens the status-update promise, or
     moves the pending one (a renegotiation: the client's agreement is recorded). A sparser rhythm than
     the one agreed needs that agreement even when the pending slot stays put, and renegotiates it."""
     case = lock_case(case)
     ensure_can_work(user, case)
     ensure_allows(case, Record.CADENCE)
+    stale = cadence_changed_since(case, cadence_shown)  # the form's check, again under the lock
+    if stale:
+        raise CaseRuleError(stale, field="minutes")
     minutes = check_cadence(minutes)
     if channel not in Channel.values:
         raise CaseRuleError("Choose how the client will hear from you.", field="channel")
@@ -185,13 +188,16 @@ def _range_note(case, earliest, latest):
 
 
 @transaction.atomic
-def eta_set(*, user, case, earliest, latest, note="", agreed_channel="", agreed_text=""):
+def eta_set(*, user, case, earliest, latest, note="", agreed_channel="", agreed_text="", eta_shown=None):
     """The outcome answer: an estimate as a range, at most ETA_MAX_DAYS ahead. The latest end is a
     promise; moving either end of a range the client holds is a renegotiation (their agreement is
     recorded, and it counts)."""
     case = lock_case(case)
     ensure_can_work(user, case)
     ensure_allows(case, Record.ETA)
+    stale = eta_changed_since(case, eta_shown)  # the form's check, again under the lock
+    if stale:
+        raise CaseRuleError(stale, field="eta_latest")
     if earliest is None or latest is None:
         raise CaseRuleError("Give both ends of the range.", field="eta_latest" if earliest else "eta_earliest")
     if earliest > latest:

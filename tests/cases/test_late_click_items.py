@@ -227,3 +227,26 @@ def test_cancel_drawn_before_a_renegotiation_leaves_the_item_open(rep, superviso
     item.refresh_from_db()
     assert response.status_code == 422
     assert item.status == ItemStatus.OPEN and _pending(item).due_at == LATER
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("act", ["done", "cancel", "edit"])
+def test_the_services_refuse_a_mark_of_the_item_as_it_was_before_a_change(act, rep, supervisor, tom, item):
+    """The check also runs under the row lock (services.items), not only in the form: a change that lands
+    between the form's check and the save is caught there."""
+    from cases.errors import CaseRuleError
+
+    shown = marks.item_mark(item)
+    item = _renegotiated(supervisor, item)
+    run = {"done": lambda: services.action_item_complete(user=tom, item=item, item_shown=shown),
+           "cancel": lambda: services.action_item_cancel(user=rep, item=item, reason="The client no longer needs it",
+                                                         item_shown=shown, **AGREED),
+           "edit": lambda: services.action_item_update(user=rep, item=item, description=item.description,
+                                                       kind=item.kind, assignee=tom, due_at=NOW + dt.timedelta(hours=3),
+                                                       item_shown=shown, **AGREED)}[act]
+
+    with pytest.raises(CaseRuleError, match="Since this page was opened"):
+        run()
+
+    item.refresh_from_db()
+    assert item.status == ItemStatus.OPEN and item.due_at == LATER

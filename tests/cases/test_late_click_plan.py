@@ -130,3 +130,27 @@ def test_a_cadence_form_drawn_as_the_cadence_stands_is_taken(frozen, rep_client,
 
     case.refresh_from_db()
     assert sent.status_code == 302 and case.cadence_minutes == 120
+
+
+@pytest.mark.django_db
+def test_the_services_refuse_a_mark_of_the_estimate_or_cadence_as_it_was_before_a_change(frozen, rep, supervisor,
+                                                                                         dennis):
+    """The checks also run under the row lock (services.plan), not only in the forms."""
+    from cases.errors import CaseRuleError
+    from cases.services.plan import cadence_mark, eta_mark
+
+    frozen.move_to(NOW)
+    case = _estimate_at_plan(rep, dennis)
+    eta_shown, cadence_shown = eta_mark(case), cadence_mark(case)
+    _renegotiated_to_sixteen(case, supervisor)
+    case.refresh_from_db()
+    services.cadence_set(user=supervisor, case=case, minutes=case.cadence_minutes, channel=Channel.EMAIL,
+                         agreed_channel="phone", agreed_text="Dennis asked for email from now on")
+    case.refresh_from_db()
+
+    with pytest.raises(CaseRuleError, match="Since this page was opened the estimate changed"):
+        services.eta_set(user=rep, case=case, earliest=NOW + dt.timedelta(hours=2), latest=NOW + dt.timedelta(hours=5),
+                         agreed_channel="phone", agreed_text="Dennis is glad it may come sooner", eta_shown=eta_shown)
+    with pytest.raises(CaseRuleError, match="Since this page was opened the cadence changed"):
+        services.cadence_set(user=rep, case=case, minutes=120, channel=Channel.PHONE, agreed_channel="phone",
+                             agreed_text="Dennis said every two hours is fine", cadence_shown=cadence_shown)
