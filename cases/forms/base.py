@@ -325,6 +325,40 @@ def agreement_fields(label="If this moves a promised time: how the client agreed
     }
 
 
+class ShownMixin:
+    """A form carrying a mark of the record as its page showed it (a hidden `shown_name`, present when there is
+    a record: `shown_record`), refused once the record has changed (`changed_since`: the refusal, beside
+    `shown_beside` or at the form's top) and drawn again marked for the record as it is now, what was typed
+    kept. The mark and the refusal are the service module's (`mark`, `changed_since`, set as staticmethods),
+    which checks them again under the row lock; a post without the mark is not checked."""
+
+    shown_name = ""
+    shown_beside = None
+    shown_length = 40
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        record = self.shown_record()
+        if record is not None:
+            self.fields[self.shown_name] = forms.CharField(widget=forms.HiddenInput, required=False, strip=False,
+                                                           empty_value=None, max_length=self.shown_length)
+            self.initial.setdefault(self.shown_name, self.mark(record))
+
+    def shown_record(self):
+        return self.obj
+
+    def clean(self):
+        data = super().clean()
+        record = self.shown_record()
+        if record is not None and self.is_bound:
+            stale = self.changed_since(record, data.get(self.shown_name))
+            if stale:
+                self.add_error(self.shown_beside, stale)
+            self.data = self.data.copy()  # drawn again, marked for the record as it is now
+            self.data[self.shown_name] = self.mark(record)
+        return data
+
+
 class AgreementMixin:
     agreement_label = "If this moves a promised time: how the client agreed"
 

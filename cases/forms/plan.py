@@ -8,25 +8,24 @@ from ..services.items import assignee_changed_since, handback_mark
 from ..services.marks import item_changed_since, item_mark, item_shown_part
 from ..services.plan import cadence_changed_since, cadence_mark, eta_changed_since, eta_mark
 from ..text import limit_of
-from .base import AgreementMixin, CaseForm, UserField, _as_drawn, datetime_field, text_area
+from .base import AgreementMixin, CaseForm, ShownMixin, UserField, _as_drawn, datetime_field, text_area
 
 
 # --- Step 5: plan ---------------------------------------------------------------------------------
+ITEM_MARK_LENGTH = limit_of(ActionItem, "description") + 40  # marks.item_mark: kind, due time, words
+
+
 def _item_shown_field():
     """The item as the form was drawn for it (marks.item_mark); a post without it is not checked."""
-    return forms.CharField(widget=forms.HiddenInput, required=False, empty_value=None, strip=False)
+    return forms.CharField(widget=forms.HiddenInput, required=False, empty_value=None, strip=False,
+                           max_length=ITEM_MARK_LENGTH)
 
 
-def _refuse_if_item_changed(form, data):
-    """Done, Cancel: refused at the top when the item changed since the form was drawn (marks.item_changed_since),
-    keeping what was typed; drawn again, the form marks the item as it is now."""
-    if form.obj is None or not form.is_bound:
-        return
-    stale = item_changed_since(form.obj, data.get("item_shown"))
-    if stale:
-        form.add_error(None, stale)
-    form.data = form.data.copy()
-    form.data["item_shown"] = item_mark(form.obj)
+class ItemShownMixin(ShownMixin):
+    """Done, Cancel: refused at the top when the item changed since the form was drawn."""
+
+    shown_name, shown_length = "item_shown", ITEM_MARK_LENGTH
+    mark, changed_since = staticmethod(item_mark), staticmethod(item_changed_since)
 
 
 class ActionItemForm(CaseForm):
@@ -110,101 +109,62 @@ class ItemHandBackAnswerForm(CaseForm):
         return data
 
 
-class ItemDoneForm(CaseForm):
-    note = forms.CharField(label="Note (optional)", max_length=300, required=False)
-    item_shown = _item_shown_field()  # marks.item_changed_since; the button writes it itself (blocks/_items.html)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.obj is not None:
-            self.initial.setdefault("item_shown", item_mark(self.obj))
-
-    def clean(self):
-        data = super().clean()
-        _refuse_if_item_changed(self, data)
-        return data
+class ItemDoneForm(ItemShownMixin, CaseForm):
+    note = forms.CharField(label="Note (optional)", max_length=300, required=False)  # the button: blocks/_items.html
 
 
-class ItemCancelForm(AgreementMixin, CaseForm):
+class ItemCancelForm(ItemShownMixin, AgreementMixin, CaseForm):
     agreement_label = "If the client was given its due time: how they agreed to drop it"
 
     reason = forms.CharField(label="Why it is no longer needed", max_length=limit_of(ActionItem, "cancel_reason"))
-    item_shown = _item_shown_field()  # marks.item_changed_since
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.obj is not None:
-            self.initial.setdefault("item_shown", item_mark(self.obj))
-
-    def clean(self):
-        data = super().clean()
-        _refuse_if_item_changed(self, data)
-        return data
 
 
-class CadenceForm(AgreementMixin, CaseForm):
+class CadenceForm(ShownMixin, AgreementMixin, CaseForm):
     UNITS = {"minutes": 1, "hours": 60, "days": 1440}
     field_map = {"minutes": "every"}
+    shown_name, shown_beside = "cadence_shown", "every"
+    mark, changed_since = staticmethod(cadence_mark), staticmethod(cadence_changed_since)
 
     every = forms.IntegerField(label="Every", min_value=1, max_value=10_000, initial=1)
     unit = forms.ChoiceField(label="Unit", choices=[(u, u) for u in UNITS], initial="hours")
     channel = forms.ChoiceField(label="By", choices=Channel.choices)
     business_hours_only = forms.BooleanField(label="Only during the client's business hours", required=False)
     note = forms.CharField(label="Note (optional)", max_length=300, required=False)
-    cadence_shown = forms.CharField(widget=forms.HiddenInput, required=False, empty_value=None,
-                                    max_length=40)  # services.plan.cadence_changed_since
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         case = self.case
-        if case is not None:
-            self.initial.setdefault("cadence_shown", cadence_mark(case))
         if case is not None and case.cadence_minutes and not self.is_bound:
             unit = next(u for u in ("days", "hours", "minutes") if case.cadence_minutes % self.UNITS[u] == 0)
             self.initial.update(every=case.cadence_minutes // self.UNITS[unit], unit=unit,
                                 channel=case.cadence_channel,
                                 business_hours_only=case.cadence_business_hours_only)
 
-    def clean(self):
-        data = super().clean()
-        if self.case is not None and self.is_bound:
-            stale = cadence_changed_since(self.case, data.get("cadence_shown"))
-            if stale:
-                self.add_error("every", stale)
-            self.data = self.data.copy()  # drawn again, the form is a mark of the cadence as it is now
-            self.data["cadence_shown"] = cadence_mark(self.case)
-        return data
+    def shown_record(self):
+        return self.case
 
     def minutes(self):
         return self.cleaned_data["every"] * self.UNITS[self.cleaned_data["unit"]]
 
 
-class EtaForm(AgreementMixin, CaseForm):
+class EtaForm(ShownMixin, AgreementMixin, CaseForm):
     future_fields = ("eta_latest",)
     client_zone_fields = ("eta_earliest", "eta_latest")
+    # An end the old page showed, moved since, would otherwise be read as a new time.
+    shown_name, shown_beside = "eta_shown", "eta_latest"
+    mark, changed_since = staticmethod(eta_mark), staticmethod(eta_changed_since)
 
     eta_earliest = datetime_field("Fixed at the earliest by")
     eta_latest = datetime_field("and at the latest by")
     note = forms.CharField(label="Note (optional)", max_length=300, required=False)
-    eta_shown = forms.CharField(widget=forms.HiddenInput, required=False, empty_value=None,
-                                max_length=40)  # services.plan.eta_changed_since
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.case is not None:  # bound too: an untouched end keeps this instant (base.CaseForm._read_times)
             self.initial.update(eta_earliest=self.case.eta_earliest, eta_latest=self.case.eta_latest)
-            self.initial.setdefault("eta_shown", eta_mark(self.case))
 
-    def clean(self):
-        data = super().clean()
-        if self.case is not None and self.is_bound:
-            # An end the old page showed, moved since, would otherwise be read as a new time.
-            stale = eta_changed_since(self.case, data.get("eta_shown"))
-            if stale:
-                self.add_error("eta_latest", stale)
-            self.data = self.data.copy()  # drawn again, the form is a mark of the estimate as it is now
-            self.data["eta_shown"] = eta_mark(self.case)
-        return data
+    def shown_record(self):
+        return self.case
 
 
 # --- Step 6: manage anxiety -----------------------------------------------------------------------

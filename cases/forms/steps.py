@@ -6,7 +6,7 @@ from ..models import (
 )
 from ..services.marks import concern_changed_since, concern_mark
 from ..text import limit_of
-from .base import CaseForm, datetime_field, text_area
+from .base import CaseForm, ShownMixin, datetime_field, text_area
 
 
 # --- Step 1: identify -----------------------------------------------------------------------------
@@ -21,8 +21,11 @@ class ConcernFields(forms.Form):
     feeling = forms.CharField(label="How the client feels about it", max_length=200, required=False)
 
 
-class ConcernForm(CaseForm, ConcernFields):
+class ConcernForm(ShownMixin, CaseForm, ConcernFields):
     future_fields = ("impact_deadline",)
+    # An edit's mark of the concern as drawn (services.marks.concern_changed_since); a new concern has none.
+    shown_name = "concern_shown"
+    mark, changed_since = staticmethod(concern_mark), staticmethod(concern_changed_since)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -30,20 +33,6 @@ class ConcernForm(CaseForm, ConcernFields):
             return
         for name in ConcernFields.base_fields:  # posted too: a time left as drawn keeps its instant (_read_times)
             self.initial[name] = getattr(self.obj, name)
-        # An edit's mark of the concern as drawn (services.marks.concern_changed_since); a new concern has none.
-        self.fields["concern_shown"] = forms.CharField(widget=forms.HiddenInput, required=False, empty_value=None,
-                                                       max_length=40)
-        self.initial["concern_shown"] = concern_mark(self.obj)
-
-    def clean(self):
-        data = super().clean()
-        if self.obj is not None and self.is_bound:
-            stale = concern_changed_since(self.obj, data.get("concern_shown"))
-            if stale:
-                self.add_error(None, stale)
-            self.data = self.data.copy()  # drawn again, the form marks the concern as it is now
-            self.data["concern_shown"] = concern_mark(self.obj)
-        return data
 
 
 class TemperatureForm(CaseForm):

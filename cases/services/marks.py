@@ -22,8 +22,8 @@ def _clipped(text, limit=120):
 # --- Action items ---------------------------------------------------------------------------------
 def item_mark(item):
     """An item as a page shows it (its kind, its due time to the second, its words): the hidden `item_shown` of
-    the forms drawn for it. Written out, not digested: the "Mark done" button writes it in its template
-    (cases/blocks/_items.html), which keeps the same three parts in the same order."""
+    the forms drawn for it (the "Mark done" button's through templatetags.case_page.item_shown_field). Written
+    out, not digested: an edit refused draws an untouched part again from it (item_shown_part)."""
     due = int(item.due_at.timestamp()) if item.due_at else 0
     return f"{item.kind}|{due}|{item.description}"
 

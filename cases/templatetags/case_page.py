@@ -89,3 +89,12 @@ def once_field():
     from ..once import FIELD, new_token
 
     return format_html('<input type="hidden" name="{}" value="{}">', FIELD, new_token())
+
+
+@register.simple_tag
+def item_shown_field(item):
+    """The hidden mark of an item as a hand-written button's page shows it (services.marks.item_mark): the
+    "Mark done" button of the items block, checked as the item forms check theirs."""
+    from ..services.marks import item_mark
+
+    return format_html('<input type="hidden" name="item_shown" value="{}">', item_mark(item))

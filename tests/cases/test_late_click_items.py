@@ -48,7 +48,7 @@ def _shown(page, form_id):
 
 
 def _done_shown(page, item):
-    """The mark the "Mark done" button (written in its template) was drawn with."""
+    """The mark the "Mark done" button (case_page.item_shown_field) was drawn with."""
     form = re.search(r'action="%s".*?</form>' % re.escape(url("item_done", item.case, item.pk)), page, re.S)
     assert form, "no Mark done button on the page"
     match = re.search(r'name="item_shown" value="([^"]*)"', form.group(0))
