@@ -4,7 +4,7 @@ from django import forms
 from ..models import (
     Acknowledgement, Case, Concern, Fact, Mood, Recommitment,
 )
-from ..services.marks import concern_changed_since, concern_mark
+from ..services.marks import concern_changed_since, concern_mark, irate_changed_since, irate_mark
 from ..text import limit_of
 from .base import CaseForm, ShownMixin, datetime_field, text_area
 
@@ -46,9 +46,15 @@ class TemperatureForm(CaseForm):
             self.initial.setdefault("temperature", self.case.temperature)
 
 
-class IrateFlagForm(CaseForm):
+class IrateFlagForm(ShownMixin, CaseForm):
     flagged = forms.BooleanField(label="The client is irate", required=False)
     note = forms.CharField(label="Note (optional)", max_length=300, required=False)
+    # The flag as drawn (services.marks.irate_changed_since): an old page's button does not undo a change since.
+    shown_name = "irate_shown"
+    mark, changed_since = staticmethod(irate_mark), staticmethod(irate_changed_since)
+
+    def shown_record(self):
+        return self.case
 
 
 # --- Steps 2-4 ------------------------------------------------------------------------------------

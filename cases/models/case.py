@@ -172,6 +172,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
     temperature = models.CharField(max_length=20, choices=Mood.choices, blank=True)
     intake_temperature = models.CharField(max_length=20, choices=TEMPERATURE_CHOICES, blank=True)
     flagged_irate = models.BooleanField(default=False)
+    # When the flag last went up or down (services.irate.set_irate_flag): the mark a page's "Flag" or "Clear"
+    # button carries (services.marks.irate_mark), so a page drawn before a change cannot undo it.
+    irate_flag_changed_at = models.DateTimeField(null=True, blank=True, editable=False)
     step = FSMField(default=Step.IDENTIFY, choices=Step.choices, protected=True, db_index=True)
 
     root_problem = models.TextField(blank=True, max_length=4000)

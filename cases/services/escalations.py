@@ -12,7 +12,7 @@ from ..selectors import supervisor_emails_for
 from ..text import REASON_WORDS, limit_of, require_substance
 from ..workflow import Record, Transition, ensure_allows
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
-from .irate import apply_irate_rule
+from .irate import apply_irate_rule, set_irate_flag
 
 
 @transaction.atomic
@@ -29,8 +29,7 @@ def escalation_raise(*, user, case, reason, note):
     event_record(case=case, actor=user, verb="escalated", note=f"{escalation.get_reason_display()}: {note}",
                  data={"escalation": escalation.pk})
     if reason == EscalationReason.IRATE and not case.flagged_irate:
-        case.flagged_irate = True
-        case.save(update_fields=["flagged_irate", "updated_at"])
+        set_irate_flag(case, True)
         apply_irate_rule(case=case, actor=user)
     notify(
         key=f"escalation-raised:{escalation.pk}", kind="escalation_raised", case=case,

@@ -1,8 +1,18 @@
 """The irate-client rule: while a client is irate (by temperature or a rep's flag), a supervisor
 co-owns the case; when the client calms down, the co-owner steps back; when the case changes hands,
 the new owner's supervisor takes over as co-owner."""
+from django.utils import timezone
+
 from ..selectors import holds_supervisor_role, supervisor_for
 from .common import display_name, event_record
+
+
+def set_irate_flag(case, flagged):
+    """Raise or clear the rep's irate flag on a locked case, stamping when it changed (the mark its buttons
+    carry: services.marks.irate_mark). The one place the flag is written."""
+    case.flagged_irate = bool(flagged)
+    case.irate_flag_changed_at = timezone.now()
+    case.save(update_fields=["flagged_irate", "irate_flag_changed_at", "updated_at"])
 
 
 def apply_irate_rule(*, case, actor, owner_changed=False):

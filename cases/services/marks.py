@@ -113,3 +113,22 @@ def concern_changed_since(concern, concern_shown):
     return (f"Since this page was opened the concern was edited. It now reads: “{_clipped(concern.description, 80)}”; "
             f"impact “{_clipped(concern.impact, 80)}”, critical by {critical}; the client feels "
             f"“{_clipped(concern.feeling, 80)}”. Nothing was saved: check each part against it, then send again.")
+
+
+# --- The irate flag -------------------------------------------------------------------------------
+def irate_mark(case):
+    """The rep's irate flag as a page shows it: up or down, and when it last changed (to the microsecond; empty
+    when it never has): the hidden `irate_shown` of its "Flag as irate" / "Clear the flag" form."""
+    changed = case.irate_flag_changed_at
+    return f"{int(case.flagged_irate)}|{changed.astimezone(dt.timezone.utc).isoformat() if changed else ''}"
+
+
+def irate_changed_since(case, irate_shown):
+    """Why a Flag or Clear drawn when the flag read `irate_shown` (irate_mark) must not act now, or "": the flag
+    went up or down since (a supervisor cleared it, a teammate raised it again), and the old page's button would
+    undo what they did without anyone seeing it. None: no mark was drawn, nothing to check."""
+    if irate_shown is None or irate_shown == irate_mark(case):
+        return ""
+    now = "flagged irate" if case.flagged_irate else "not flagged irate"
+    return (f"Since this page was opened the irate flag was changed: the client is now {now}. Nothing was "
+            "changed: look at how the client feels now, then send again if you still mean it.")

@@ -239,7 +239,7 @@ class Ledger(Ownership):
         self.escalations.append(escalation)
         self.event("escalated", note=f"{escalation.get_reason_display()}: {note}", data={"escalation": escalation})
         if reason == ER.IRATE and not self.case.flagged_irate:
-            self.case.flagged_irate = True
+            self.case.flagged_irate, self.case.irate_flag_changed_at = True, self.t
             self.irate_rule()
         self.spawn(self.supervise(escalation), self.t)
 

@@ -332,7 +332,7 @@ class Story(Ledger):
             self.open_promise(PK.STATUS_UPDATE, next_allowed_for_client(start + interval, self.client),
                               promise.source)
         if case.flagged_irate and mood >= 2:
-            case.flagged_irate = False
+            case.flagged_irate, case.irate_flag_changed_at = False, self.t
             self.event("irate flag cleared", note="The client has calmed down.")
         self.set_mood(mood)
 
@@ -366,7 +366,7 @@ class Story(Ledger):
         self.event("delivery recorded", data={"delivery": delivery, "expectation_met": delivery.expectation_met},
                    note="Verified with the client; " + ("client not yet satisfied." if loose else "client satisfied."))
         if case.flagged_irate:
-            case.flagged_irate = False
+            case.flagged_irate, case.irate_flag_changed_at = False, self.t
             self.event("irate flag cleared", note="The client is calm again.")
         self.set_mood(MOODS.index(mood))
         yield self.after(3, 40)
