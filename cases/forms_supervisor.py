@@ -111,13 +111,29 @@ class ForceCloseForm(PageForm):
 class WindowForm(forms.Form):
     """The team page's window: its length, and for a chart's CSV the end of the window of the page it was
     downloaded from (`until`, the page's board.window.until in ISO 8601: `until_value`), so the file holds
-    the table it sat under, not one recomputed for a later "now" (found by a review). An end that is
-    malformed, in the future, or older than the largest window allows is not taken: the window ends now
-    (capped at now, a future end would count promises not yet due)."""
+    the table it sat under, not one recomputed for a later "now" (found by a review). An end in the future is
+    capped at now (a future end would count promises not yet due); an end that is malformed or older than the
+    largest window is an error of the `until` field, and the download is refused in words (csv_refused)
+    instead of handing over the table for another window without a word."""
 
     days = forms.TypedChoiceField(choices=[(d, f"Last {d} days") for d in WINDOW_DAYS], coerce=int,
                                   required=False, empty_value=DEFAULT_WINDOW_DAYS, label="Window")
-    until = forms.DateTimeField(required=False)
+    until = forms.DateTimeField(required=False, label="Window end",
+                                error_messages={"invalid": "The link's window end is not a date and time."})
+
+    def clean_until(self):
+        until = self.cleaned_data.get("until")
+        if until is None:
+            return None
+        oldest = timezone.now() - dt.timedelta(days=max(WINDOW_DAYS))
+        try:
+            too_old = until < oldest
+        except OverflowError:  # an offset that takes a year-1 or year-9999 moment out of range
+            too_old = until.year < oldest.year
+        if too_old:
+            raise forms.ValidationError(f"The page this link came from is more than {max(WINDOW_DAYS)} days old: "
+                                        "open the team page again for today's figures.")
+        return until
 
     def days_or_default(self):
         if not self.is_bound:
@@ -138,17 +154,17 @@ class WindowForm(forms.Form):
         return shown
 
     def until_or_now(self, now):
-        """The window's end asked for, if it is a moment between the largest window's start and `now`;
-        else `now`."""
+        """The window's end asked for (an error of the form when it could not be taken: csv_refused), capped
+        at `now`; `now` when none was."""
         if not self.is_bound:
             return now
         self.is_valid()
         until = None if "until" in self.errors else self.cleaned_data.get("until")
+        if until is None:
+            return now
         try:
-            if until is None or until < now - dt.timedelta(days=max(WINDOW_DAYS)):
-                return now
             return min(until, now)
-        except OverflowError:  # an offset that takes a year-1 or year-9999 moment out of range
+        except OverflowError:  # a year-9999 moment written with an offset
             return now
 
     @staticmethod

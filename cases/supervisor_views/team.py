@@ -19,7 +19,7 @@ def dashboard(request):
     form = WindowForm(request.GET if "days" in request.GET else None, initial={"days": DEFAULT_WINDOW_DAYS})
     days = form.days_or_default()
     if request.GET.get("format") == "csv":
-        refused = csv_refused(form, fields=["days"])  # a window nobody asked for is not handed over
+        refused = csv_refused(form, fields=["days", "until"])  # a window nobody asked for is not handed over
         if refused:
             return refused
         board = metrics.team_dashboard(days=days, now=form.until_or_now(timezone.now()))
