@@ -64,8 +64,17 @@ def _query_may_hold_nul(request):
     return NUL in query or "%00" in query
 
 
+def _posted_form(request):
+    """True for a form body this guard reads (not the providers' webhooks, which clean their own)."""
+    exempt = tuple(getattr(settings, "NUL_BYTES_BODY_EXEMPT_PATHS", ()))
+    return request.method not in ("GET", "HEAD", "OPTIONS") and request.content_type in (
+        "application/x-www-form-urlencoded", "multipart/form-data"
+    ) and not (exempt and request.path_info.startswith(exempt))
+
+
 def nul_byte_in(request):
-    """Where in the request a NUL byte is ("the address", "a form field", ...), or None."""
+    """Where in the request a NUL byte is ("the address", "a form field", ...), or None. A NUL inside a posted
+    field's value is not one: strip_nul_from_field_values takes it out first."""
     if NUL in request.path_info or NUL in request.path:
         return "the address"
     if _query_may_hold_nul(request) and _has_nul(request.GET):
@@ -75,17 +84,26 @@ def nul_byte_in(request):
             return "a header"
     if any(NUL in name or NUL in value for name, value in request.COOKIES.items()):
         return "a cookie"
-    if request.method in ("GET", "HEAD", "OPTIONS"):
+    if not _posted_form(request):
         return None
-    exempt = tuple(getattr(settings, "NUL_BYTES_BODY_EXEMPT_PATHS", ()))
-    if request.content_type in (
-        "application/x-www-form-urlencoded", "multipart/form-data"
-    ) and not (exempt and request.path_info.startswith(exempt)):
-        if _has_nul(request.POST):
-            return "a form field"
-        if any(NUL in key or NUL in (f.name or "") for key, files in request.FILES.lists() for f in files):
-            return "an uploaded file"
+    if any(NUL in key for key in request.POST):
+        return "a form field"
+    if any(NUL in key or NUL in (f.name or "") for key, files in request.FILES.lists() for f in files):
+        return "an uploaded file"
     return None
+
+
+def strip_nul_from_field_values(request):
+    """A NUL inside what was typed into a form (text pasted from a PDF, say: browsers keep it) is taken out
+    of the posted values, and the form goes on to its view: it is invisible and means nothing, and refusing
+    the whole form lost everything typed (found by an audit: a rep's whole intake gone for one NUL)."""
+    if not _posted_form(request) or not _has_nul(request.POST):
+        return
+    cleaned = request.POST.copy()
+    for key, values in request.POST.lists():
+        cleaned.setlist(key, [value.replace(NUL, "") for value in values])
+    cleaned._mutable = False
+    request.POST = cleaned
 
 
 class RejectNulBytesMiddleware:
@@ -98,6 +116,7 @@ class RejectNulBytesMiddleware:
             raise Http404("NUL byte in the path")
         if where:
             return render(request, "400.html", {"where": where}, status=400)
+        strip_nul_from_field_values(request)
         return self.get_response(request)
 
 
