@@ -57,16 +57,27 @@ def _fsm(t, **extra):
 
 
 # --- Conditions: row-only, cheap, called whenever available transitions are listed. ---------------
+def _in_words(parts):
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _clipped(text, limit=60):
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 def identify_gaps(case):
+    """The counters say whether a gap is there (no query); only when a concern is incomplete are the concerns
+    read, to say which part each one lacks (found by an audit: the gate listed every part while the concern's
+    card said only two were missing)."""
     gaps = []
     if case.concern_count < 1:
         gaps.append("Capture at least one concern: what is wrong, its impact, and how the client feels.")
     elif case.incomplete_concern_count:
-        n = case.incomplete_concern_count
-        gaps.append(
-            f"{n} concern{'s' if n > 1 else ''} still need{'' if n > 1 else 's'} a description, "
-            "how it affects the client's life or business, and how the client feels."
-        )
+        for concern in case.concerns.all():
+            missing = concern.missing_parts()
+            if missing:
+                named = f"“{_clipped(concern.description.strip())}”" if concern.description.strip() else "One concern"
+                gaps.append(f"{named} still needs {_in_words(missing)}.")
     if not case.temperature:
         gaps.append("Record the client's emotional temperature.")
     return gaps
@@ -121,12 +132,16 @@ def manage_anxiety_gaps(case):
 
 
 def deliver_gaps(case):
-    if not case.delivery_ready:
-        return [
-            "Record the delivery: the fix verified with the client, the client satisfied, how "
-            "recurrence will be prevented, and a follow-up date."
-        ]
-    return []
+    """As identify_gaps: `delivery_ready` says whether a gap is there; only then is this stay's delivery read,
+    to name the parts it still lacks."""
+    if case.delivery_ready:
+        return []
+    delivery = case.delivery_this_stay()
+    missing = delivery.missing_parts() if delivery is not None else []
+    if not missing:
+        return ["Record the delivery: the fix verified with the client, the client satisfied, how "
+                "recurrence will be prevented, and a follow-up date."]
+    return [f"The delivery still needs {_in_words(missing)}."]
 
 
 GAPS_BY_STEP = {
@@ -341,6 +356,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
     @property
     def is_irate(self):
         return self.flagged_irate or self.temperature == Mood.IRATE
+
+    def delivery_this_stay(self):
+        """The delivery record of this stay in `deliver` (a case back from loose ends starts a new one), or None."""
+        return self.deliveries.filter(created_at__gte=self.step_entered_at).order_by("-created_at").first()
 
     def gate_gaps(self):
         """What is missing before the case may leave its current step, in a rep's words."""

@@ -217,9 +217,17 @@ class Delivery(models.Model):
 
     @property
     def is_complete(self):
-        return bool(
-            self.verified_with_client
-            and self.client_satisfied
-            and self.prevention_note.strip()
-            and self.follow_up_on
-        )
+        return not self.missing_parts()
+
+    def missing_parts(self):
+        """What the delivery's gate still needs, in a rep's words (empty when complete)."""
+        parts = []
+        if not self.verified_with_client:
+            parts.append("the fix verified with the client")
+        if not self.client_satisfied:
+            parts.append("the client satisfied")
+        if not self.prevention_note.strip():
+            parts.append("how recurrence will be prevented")
+        if not self.follow_up_on:
+            parts.append("a follow-up date")
+        return parts

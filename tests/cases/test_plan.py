@@ -226,9 +226,15 @@ def test_a_stranger_cannot_complete_someone_elses_item(rep, other_rep, dennis, s
         services.action_item_complete(user=stranger, item=item)
 
 
+DELIVERY_PART_WORDS = {"verified_with_client": "the fix verified with the client",
+                       "client_satisfied": "the client satisfied",
+                       "prevention_note": "how recurrence will be prevented", "follow_up_on": "a follow-up date"}
+
+
 @pytest.mark.django_db
 @pytest.mark.parametrize("missing", ["verified_with_client", "client_satisfied", "prevention_note", "follow_up_on"])
 def test_complete_deliver_needs_every_part_of_the_delivery(missing, rep, dennis):
+    """The refusal names the one part missing, not all four (found by a browser audit)."""
     case = advance_to(open_case(rep, dennis), Step.DELIVER, rep)
     record = {"verified_with_client": True, "client_satisfied": True,
               "prevention_note": "Rollback tested before each upgrade",
@@ -236,7 +242,18 @@ def test_complete_deliver_needs_every_part_of_the_delivery(missing, rep, dennis)
     record[missing] = None if missing == "follow_up_on" else ("" if missing == "prevention_note" else False)
     services.delivery_record(user=rep, case=case, **record)
 
-    with pytest.raises(CaseRuleError, match="Record the delivery"):
+    with pytest.raises(CaseRuleError) as refused:
+        services.case_transition(user=rep, case=case, name="complete_deliver")
+
+    assert str(refused.value) == f"Not yet: The delivery still needs {DELIVERY_PART_WORDS[missing]}."
+
+
+@pytest.mark.django_db
+def test_complete_deliver_before_any_delivery_asks_for_all_of_it(rep, dennis):
+    case = advance_to(open_case(rep, dennis), Step.DELIVER, rep)
+
+    with pytest.raises(CaseRuleError, match="Record the delivery: the fix verified with the client, the client "
+                                            "satisfied, how recurrence will be prevented, and a follow-up date"):
         services.case_transition(user=rep, case=case, name="complete_deliver")
 
 
