@@ -70,6 +70,10 @@ def check_eta_range(earliest, latest, *, now=None, field="eta_earliest"):
     return earliest
 
 
+# Why a follow-up date is refused when follow_up_day_has_come: the delivery form's words and the service's.
+FOLLOW_UP_LATER = "The follow-up call comes later: pick a date after today (the client's today)."
+
+
 def follow_up_day_has_come(day, client):
     """Whether the follow-up `day` is the client's today or before it: the call must come on a later day
     than the one the case is delivered and resolved on (read when the delivery is recorded and when the

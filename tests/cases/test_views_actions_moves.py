@@ -10,6 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import services
+from cases.bounds import FOLLOW_UP_LATER
+from cases.forms import DeliveryForm
 from cases.models import Case, EscalationReason, HandoffStatus, ItemStatus, PromiseKind, PromiseStatus, Step
 from tests.cases.helpers import plan_ready
 from tests.cases.views_support import HTMX, in_step, url
@@ -40,8 +42,24 @@ def test_a_follow_up_date_in_the_past_is_refused(rep_client, rep, dennis):
 
     response = rep_client.post(url("delivery", case), _delivery(follow_up_on="2020-01-01"))
 
-    assert response.context["forms"]["delivery"].errors["follow_up_on"] == ["Choose today or a later date."]
+    assert response.context["forms"]["delivery"].errors["follow_up_on"] == [FOLLOW_UP_LATER]
     assert "Snapshots are taken before upgrades" in response.content.decode()
+
+
+def test_the_delivery_form_reads_the_follow_up_day_on_the_clients_calendar(rep, dennis):
+    """One rule, the service's (bounds.follow_up_day_has_come): found by an audit, the form checked the rep's
+    calendar with other words. 11:00 UTC is Monday 01:00 in Honolulu and Monday 23:00 in Auckland: the rep's
+    today is already the client's today."""
+    dennis.time_zone = "Pacific/Auckland"
+    dennis.save()
+    with time_machine.travel(dt.datetime(2025, 6, 9, 11, 0, tzinfo=dt.UTC), tick=False):
+        case = in_step(rep, dennis, Step.DELIVER)
+        with timezone.override("Pacific/Honolulu"):
+            form = DeliveryForm(_delivery(follow_up_on="2025-06-09"), case=case, user=rep)
+            later = DeliveryForm(_delivery(follow_up_on="2025-06-10"), case=case, user=rep)
+
+            assert form.errors["follow_up_on"] == [FOLLOW_UP_LATER]
+            assert "follow_up_on" not in later.errors
 
 
 def test_the_follow_up_call_is_logged_after_resolution(rep_client, rep, dennis):
