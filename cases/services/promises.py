@@ -418,15 +418,10 @@ DAY_MINUTES = 24 * 60
 
 
 def status_update_due(case, start):
-    """One interval after `start`, read through allowed_due. An interval of whole days is counted on the
-    client's clock: "every day" is the same time tomorrow for them, across their daylight-saving change too
-    (found by a review: adding 1,440 minutes drifted the daily update an hour at each change)."""
-    if case.cadence_minutes % DAY_MINUTES:
-        return allowed_due(case, PromiseKind.STATUS_UPDATE, start + dt.timedelta(minutes=case.cadence_minutes))
-    local = start.astimezone(case.client.tz)
-    later = dt.datetime.combine(local.date() + dt.timedelta(days=case.cadence_minutes // DAY_MINUTES), local.time(),
-                                tzinfo=case.client.tz)
-    return allowed_due(case, PromiseKind.STATUS_UPDATE, later.astimezone(dt.timezone.utc))
+    """One interval after `start` (_beats: an interval of whole days is counted on the client's clock, "every
+    day" the same time tomorrow for them across their daylight-saving change too; found by a review: adding
+    1,440 minutes drifted the daily update an hour at each change), read through allowed_due."""
+    return allowed_due(case, PromiseKind.STATUS_UPDATE, _beats(case, start, 1))
 
 
 def next_beat_due(case, missed_due, now):
