@@ -119,8 +119,8 @@ def test_a_nul_pasted_into_the_intake_form_is_dropped_and_the_case_logged(client
             "impact": "They cannot pay their suppliers this week", "feeling": "Worried and cross"}
 
     response = client.post(reverse("cases:case_new"), form)
-    urlencoded = client.post(reverse("cases:case_new"), "client_name=Nul%00%20Other&summary=Down%00&temperature=anxious",
-                             content_type="application/x-www-form-urlencoded")
+    body = "client_name=Nul%00%20Other&summary=Down%00&temperature=anxious"
+    urlencoded = client.post(reverse("cases:case_new"), body, content_type="application/x-www-form-urlencoded")
 
     assert response.status_code == 302, response.context and response.context["form"].errors
     case = world["rep"].owned_cases.get(client__name="Nul Person")
