@@ -9,6 +9,9 @@
  *   sign-in link ([data-sign-in]) is offered in a new tab, and the CSRF token the page carries (its
  *   body's hx-headers, the browser's current one) goes into this page's forms; after signing in again
  *   (which changes the token) the first send is refused once more with the new one taken in, the next goes.
+ * - A full-page form refused with errors (.error-summary at its top): the server marks the first field in
+ *   error autofocus; should the browser not honour it (a #fragment in the address), focus goes there here.
+ *   A link in the summary focuses its field (following the link alone would only scroll to it).
  */
 (function () {
   "use strict";
@@ -110,7 +113,33 @@
     p.scrollIntoView({block: "nearest"});
   }
 
+  function focusField(field) {
+    if (!field || typeof field.focus !== "function") return;
+    field.focus({preventScroll: true});
+    var row = field.closest(".field") || field;
+    row.scrollIntoView({block: "center"});
+  }
+
+  function focusFirstError() {
+    var summary = document.querySelector(".error-summary");
+    if (!summary || (document.activeElement && document.activeElement !== document.body)) return;
+    var form = summary.closest("form") || document;
+    focusField(form.querySelector("[autofocus]"));
+  }
+
+  document.addEventListener("click", function (event) {
+    var link = event.target && event.target.closest && event.target.closest('.error-summary a[href^="#"]');
+    if (!link) return;
+    var field = document.getElementById(decodeURIComponent(link.getAttribute("href").slice(1)));
+    if (!field) return;
+    event.preventDefault();
+    var closed = field.closest("details:not([open])");
+    if (closed) closed.open = true;
+    focusField(field);
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
+    focusFirstError();
     document.body.addEventListener("htmx:responseError", showRefusal);
     tick(document);
     setInterval(function () { tick(document); }, 15000);
