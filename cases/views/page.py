@@ -203,6 +203,23 @@ def _autofocus(blocks, forms, bound):
             return
 
 
+def _open_incomplete_concern(concern_rows, bound):
+    """While a concern still lacks a part, its edit is drawn open, focused on the first part it lacks, rather
+    than "Another concern" (found by a browser audit: a rep typing the missing impact there logged a second
+    concern). Not after a refused post, whose field in error has the focus. True when it did."""
+    if bound:
+        return False
+    for row in concern_rows:
+        concern, part = row["concern"], row["edit"]
+        if part is None or concern.is_complete:
+            continue
+        part.open = True
+        lacking = next(name for name in ("description", "impact", "feeling") if not getattr(concern, name).strip())
+        part.form.fields[lacking].widget.attrs["autofocus"] = True
+        return True
+    return False
+
+
 def case_page_context(request, case, *, bound=None, focus_block=None, opened=None):
     """`focus_block`: the block a form was posted from (kept open with its forms, and focused after an
     htmx swap). `opened`: the parts to draw open (default: the request's ?open=)."""
@@ -218,7 +235,10 @@ def case_page_context(request, case, *, bound=None, focus_block=None, opened=Non
     blocks_now, blocks_earlier = _blocks(case, editable, opened, forms.urls)
     with_forms = {b["name"] for b in blocks_now + blocks_earlier if b["editable"]}
     focus = [b for b in blocks_now + blocks_earlier if b["name"] == focus_block] if focus_block else blocks_now
-    _autofocus(focus, forms, bound)
+    rows = _rows(case, records, forms, parts, user, can_work, with_forms)
+    if not (focus_block in (None, "concerns") and any(b["name"] == "concerns" and b["editable"] for b in blocks_now)
+            and _open_incomplete_concern(rows["concern_rows"], bound)):
+        _autofocus(focus, forms, bound)
     handoff = pending_handoff(records)
     handoff_for_me = handoff is not None and can_accept_handoff_for(user, handoff)
     moves, held_moves = _moves(case, transitions)
@@ -240,7 +260,7 @@ def case_page_context(request, case, *, bound=None, focus_block=None, opened=Non
         "can_reassign": can_reassign(user, case), "steps": [s for s in Step if s != Step.RESOLVED],
         "timeline_url": forms.urls.part(TIMELINE), "timeline_page_url": forms.urls.opened(TIMELINE, "case-timeline"),
         "lists": long_lists(forms.urls, opened), "updates": _newest_first(records["updates"]),
-        **_rows(case, records, forms, parts, user, can_work, with_forms),
+        **rows,
     }
     _side_parts(parts, case, user, can_work, handoff, context)
     return context
