@@ -23,6 +23,9 @@ class Record(str, Enum):
     RECOMMITMENT = "recommit"
     FACT = "fact"  # a question and the client's answer
     ROOT_PROBLEM = "root"
+    # The client's own expectation ("what would make this right?"), recorded with the root problem: at
+    # deliver the delivery is judged against it (Delivery.expectation_met), so it no longer moves there.
+    EXPECTATION = "expectation"
     ACTION_ITEM = "item"  # add a new action item
     ITEM_WORK = "item_work"  # edit, complete, cancel or hand back an open item
     CADENCE = "cadence"
@@ -72,7 +75,7 @@ class StepPolicy:
 
 _ack = _EARLY | {R.ACKNOWLEDGEMENT}
 _recommit = _ack | {R.RECOMMITMENT}
-_gather = _recommit | {R.FACT, R.ROOT_PROBLEM}
+_gather = _recommit | {R.FACT, R.ROOT_PROBLEM, R.EXPECTATION}
 _plan = _gather | _ACTING
 _live_plan = frozenset({PromiseKind.STATUS_UPDATE, PromiseKind.ACTION_ITEM, PromiseKind.ETA})
 
@@ -89,7 +92,7 @@ POLICIES = {
                                     items_promised=True),
     Step.DELIVER: StepPolicy(
         Step.DELIVER, ("delivery", "updates"),
-        _gather | {R.CADENCE, R.STATUS_UPDATE, R.RENEGOTIATION, R.DELIVERY},
+        (_gather - {R.EXPECTATION}) | {R.CADENCE, R.STATUS_UPDATE, R.RENEGOTIATION, R.DELIVERY},
         # The estimate too, put back by the client's "Not yet" (services.transitions.arrival_not_accepted).
         live_promises=frozenset({PromiseKind.STATUS_UPDATE, PromiseKind.ETA}), client_answers=True,
         cadence_runs=True,  # the client is still owed updates until the delivery call: no parking here unseen
@@ -125,6 +128,7 @@ TOO_EARLY = {
     R.RECOMMITMENT: "Acknowledge the concern before recommitting: acknowledging comes first.",
     R.FACT: "Recommit before gathering information.",
     R.ROOT_PROBLEM: "Recommit before gathering information.",
+    R.EXPECTATION: "Recommit before gathering information.",
     R.ACTION_ITEM: "Action items can only be added from the plan step on: acting before acknowledging and "
                    "recommitting is what the recipe forbids.",
     R.ITEM_WORK: "Action items are worked from the plan step on.",
@@ -140,6 +144,9 @@ TOO_LATE = {
     R.ACTION_ITEM: _LOOSE_ENDS_HINT,
     R.ITEM_WORK: _LOOSE_ENDS_HINT,
     R.ETA: "The case has reached delivery: the estimate is settled.",
+    R.EXPECTATION: ("The client's expectation is what this delivery is judged against (expectation met), so it "
+                    "cannot change now. If the client now expects something else, take the case back to the plan "
+                    "with loose ends and record their new expectation there."),
 }
 
 
@@ -171,14 +178,14 @@ def refusal(record, step, reference=""):
     return TOO_LATE.get(record, f"That cannot be changed in “{step.label}”.")
 
 
-def ensure_allows(case, record):
-    """Raise CaseRuleError unless the case's step allows `record`. Every service that writes a record
-    calls this; it is the only place that decides it."""
+def ensure_allows(case, record, *, field=None):
+    """Raise CaseRuleError unless the case's step allows `record` (the refusal beside the form's `field`, when
+    one field carries it). Every service that writes a record calls this; it is the only place that decides it."""
     from .errors import CaseRuleError
 
     message = refusal(record, case.step, case.reference)
     if message:
-        raise CaseRuleError(message)
+        raise CaseRuleError(message, field=field)
 
 
 def live_promise_q(prefix="case__"):

@@ -6,6 +6,7 @@ from ..models import (
 )
 from ..services.marks import concern_changed_since, concern_mark, irate_changed_since, irate_mark
 from ..text import limit_of
+from ..workflow import Record, refusal
 from .base import CaseForm, ShownMixin, datetime_field, text_area
 
 
@@ -93,3 +94,26 @@ class RootProblemForm(CaseForm):
         if self.case is not None:
             self.initial.setdefault("root_problem", self.case.root_problem)
             self.initial.setdefault("expected_resolution", self.case.expected_resolution)
+            # Where the workflow holds the expectation fixed (at deliver it is what the delivery is judged
+            # against), it is shown read-only, with why; the service refuses a change sent anyway.
+            fixed = refusal(Record.EXPECTATION, self.case.step, self.case.reference)
+            if fixed:
+                field = self.fields["expected_resolution"]
+                field.widget.attrs["readonly"] = True
+                field.help_text = fixed
+                name = self.add_prefix("expected_resolution")
+                if self.is_bound and name in self.data:
+                    # What was sent goes to the service (which refuses a change); the field, drawn again with
+                    # the refusal beside it, shows the expectation as it stands (a read-only field must not
+                    # keep a value its rep cannot take back).
+                    self.sent_expectation = self.data[name]
+                    self.data = self.data.copy()
+                    self.data[name] = self.case.expected_resolution
+
+    def clean_expected_resolution(self):
+        """None when the post leaves the field out: the expectation stays as it is (not emptied)."""
+        if self.add_prefix("expected_resolution") not in self.data:
+            return None
+        sent = getattr(self, "sent_expectation", None)
+        return self.fields["expected_resolution"].clean(sent) if sent is not None else \
+            self.cleaned_data["expected_resolution"]

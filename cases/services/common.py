@@ -1,7 +1,13 @@
 """Plumbing shared by every case service: locking the row, checking who may act, recomputing the
 counters the step gates read, and writing the timeline. Every service runs in one transaction."""
+import datetime as dt
+from dataclasses import dataclass
+from typing import Callable
+
 from django.db import transaction
 from django.db.models import Count, Min, Q
+from django.db.models import Model
+from django.utils import timezone
 
 from .. import text
 from ..errors import CaseRuleError
@@ -10,6 +16,7 @@ from ..models.case import system_broken
 from ..models.ledger import SYSTEM_RESOLUTION
 from ..permissions import can_work_case
 from ..search import SEARCH_FIELDS, search_fill
+from .marks import _clipped
 
 
 def lock_case(case):
@@ -49,6 +56,66 @@ def event_record(*, case, actor, verb, note="", from_step="", to_step="", data=N
                          data=data or {})
     event.save(force_insert=True)
     return event
+
+
+@dataclass(frozen=True)
+class Change:
+    """One part of a record as it was and as it is now, for what_changed."""
+
+    key: str  # its name in the event's data
+    label: str  # how a supervisor reads it: "the client's mood"
+    old: object
+    new: object
+    words: Callable | None = None  # a value -> how it reads (default: what_changed's)
+    phrase: str = "{label} {old} → {new}"  # or e.g. "given to {new} (was {old})"
+
+
+CHANGE_CLIP = 200  # each old or new text, in the note (the data keeps it whole)
+# The words of all the changes: the event's note holds them with a line of its own before them.
+_CHANGES_LIMIT = text.limit_of(CaseEvent, "note") - text.SHORT_NOTE
+
+
+def _value_words(value, tz):
+    """How a stored value reads on the timeline: text quoted (clipped), a time in `tz` with its zone and a
+    date with its weekday (the note is kept as written, so both carry their year), a person by name."""
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, dt.datetime):
+        return timezone.localtime(value, tz).strftime("%a %d %b %Y %H:%M %Z")
+    if isinstance(value, dt.date):
+        return value.strftime("%a %d %b %Y")
+    if isinstance(value, Model):
+        return display_name(value)
+    return f"“{_clipped(str(value), CHANGE_CLIP)}”"
+
+
+def _stored(value):
+    """A value as the event's data keeps it (JSON): a date or time in ISO, a row by its id."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Model):
+        return value.pk
+    return value
+
+
+def what_changed(*changes, tz=None, prefix="Changed: "):
+    """What an edit changed, old -> new: the one way every service says it on the timeline. Returns (words,
+    data): words such as "Changed: the client's mood Upset → Delighted; prevention note “…” → “…”" (after
+    `prefix`; texts clipped, CaseEvent.note has a limit) and data {"changed": {key: {"from": old, "to": new}}}
+    (whole; dates and times in ISO, people by id). A part whose value is the same (the same text again) is
+    left out; nothing changed gives ("", {}). Times read in `tz` (the client's zone: their dates are judged
+    there), by default the current one."""
+    tz = tz or timezone.get_current_timezone()
+    changed = [c for c in changes if c.old != c.new]
+    if not changed:
+        return "", {}
+
+    def said(change, value):
+        return change.words(value) if change.words else _value_words(value, tz)
+
+    words = "; ".join(c.phrase.format(label=c.label, old=said(c, c.old), new=said(c, c.new)) for c in changed)
+    data = {c.key: {"from": _stored(c.old), "to": _stored(c.new)} for c in changed}
+    return _clipped(f"{prefix}{words}", _CHANGES_LIMIT), {"changed": data}
 
 
 def refresh_counters(case):

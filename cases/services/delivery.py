@@ -23,7 +23,7 @@ from ..schedule import next_allowed
 from ..status_links import final_page_until
 from ..text import clean_text, limit_of, normalise, require_substance
 from ..workflow import Record, Transition, ensure_allows
-from .common import ensure_can_work, event_record, lock_case, refresh_counters
+from .common import Change, ensure_can_work, event_record, lock_case, refresh_counters, what_changed
 from .irate import apply_irate_rule
 from .client_messages import client_message_send
 from .promises import promise_fulfil
@@ -70,6 +70,7 @@ def delivery_record(*, user, case, verified_with_client, client_satisfied, preve
     if refused:
         raise CaseRuleError(refused, field="client_satisfied")
     was_confirmed = delivery.client_confirmed
+    before = None if delivery.pk is None else _delivery_parts(delivery)
     delivery.verified_with_client = bool(verified_with_client)
     delivery.client_satisfied = bool(client_satisfied)
     if not delivery.client_confirmed:
@@ -94,11 +95,40 @@ def delivery_record(*, user, case, verified_with_client, client_satisfied, preve
     case.save(update_fields=fields)
     if client_mood:
         apply_irate_rule(case=case, actor=user)
+    note = (("Verified with the client; " if delivery.verified_with_client else "Not yet verified; ")
+            + ("client satisfied." if delivery.client_satisfied else "client not yet satisfied."))
+    if delivery.client_mood:
+        note += f" Client's mood: {Mood(delivery.client_mood).label}."
+    changed, data = ("", {}) if before is None else what_changed(
+        *(Change(key, label, before[key], now, words=words)
+          for (key, label, words), now in zip(_DELIVERY_PARTS, _delivery_parts(delivery).values())),
+        tz=case.client.tz)
     event_record(case=case, actor=user, verb="delivery recorded",
-                 note=("Verified with the client; " if delivery.verified_with_client else "Not yet verified; ")
-                 + ("client satisfied." if delivery.client_satisfied else "client not yet satisfied."),
-                 data={"delivery": delivery.pk, "expectation_met": expectation_met})
+                 note=f"{note}\n{changed}" if changed else note,
+                 data={"delivery": delivery.pk, "expectation_met": expectation_met, **data})
     return delivery
+
+
+def _yes_no(value):
+    return "not said" if value is None else "yes" if value else "no"
+
+
+# What a second save of the delivery may change, as the timeline says it (the first save is the record):
+# (field, label, words or None for what_changed's). Found by an audit: the client's mood at delivery (the team
+# page's "anxious to joy" reads it) or the prevention note were rewritten in place, the earlier ones gone.
+_DELIVERY_PARTS = (
+    ("verified_with_client", "verified with the client", _yes_no),
+    ("client_satisfied", "client satisfied", _yes_no),
+    ("client_mood", "the client's mood", lambda v: Mood(v).label if v else "not said"),
+    ("expectation_met", "the client's expectation met", _yes_no),
+    ("prevention_note", "prevention note", None),
+    ("extra_mile", "extra mile", None),
+    ("follow_up_on", "follow-up call on", None),
+)
+
+
+def _delivery_parts(delivery):
+    return {key: getattr(delivery, key) for key, _label, _words in _DELIVERY_PARTS}
 
 
 def follow_up_waiting(case):

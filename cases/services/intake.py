@@ -23,7 +23,8 @@ from ..selectors import is_team_address
 from ..text import LINE, clean_text, is_copy, limit_of, normalise, require_substance
 from ..workflow import Record, ensure_allows, policy
 from .common import (
-    assign_reference, display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text,
+    Change, assign_reference, display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text,
+    what_changed,
 )
 from .client_identity import ensure_email_not_on_file, ensure_new_client_not_on_file
 from .client_details import CLIENT_FIELDS, ensure_details_as_shown, mail_to_old_address_taken_back
@@ -419,17 +420,24 @@ def concern_add(*, user, case, description="", impact="", impact_deadline=None, 
     return concern
 
 
+# A concern's parts as a concern edit names them on the timeline (its critical date in the client's time).
+_CONCERN_LABELS = {"description": "what is wrong", "impact": "impact", "impact_deadline": "critical by",
+                   "feeling": "how the client feels"}
+
+
 @transaction.atomic
 def concern_update(*, user, concern, description, impact, impact_deadline=None, feeling, concern_shown=None):
     """Edit a concern. `concern_shown`: the concern as the form was drawn (concern_changed_since)."""
     case = lock_case(concern.case)
     ensure_can_work(user, case)
     ensure_allows(case, Record.CONCERN)
-    if concern_shown is not None:  # read again under the case's lock, which every concern write takes
-        concern.refresh_from_db(fields=list(CONCERN_PARTS))
+    # Read again under the case's lock, which every concern write takes: what it was is what the timeline says.
+    concern.refresh_from_db(fields=list(CONCERN_PARTS))
+    if concern_shown is not None:
         stale = concern_changed_since(concern, concern_shown)
         if stale:
             raise CaseRuleError(stale)
+    before = {part: getattr(concern, part) for part in CONCERN_PARTS}
     concern.description, concern.impact, concern.feeling = _concern_fields(description, impact, feeling)
     if not (concern.description or concern.impact or concern.feeling):
         raise CaseRuleError("A concern cannot be emptied; describe it.", field="description")
@@ -437,7 +445,11 @@ def concern_update(*, user, concern, description, impact, impact_deadline=None, 
     concern.impact_deadline = impact_deadline
     concern.save(update_fields=["description", "impact", "feeling", "impact_deadline"])
     ensure_notes_stay_own(case)
-    event_record(case=case, actor=user, verb="concern edited", note=concern.description)
+    changed, data = what_changed(*(Change(part, label, before[part], getattr(concern, part))
+                                   for part, label in _CONCERN_LABELS.items()), tz=case.client.tz)
+    event_record(case=case, actor=user, verb="concern edited",
+                 note=f"{concern.description}\n{changed}" if changed else concern.description,
+                 data={"concern": concern.pk, **data})
     refresh_counters(case)
     return concern
 

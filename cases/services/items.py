@@ -17,7 +17,9 @@ from ..models import ActionItem, ItemKind, ItemStatus, Promise, PromiseKind, Pro
 from ..permissions import can_act_on_item, can_answer_handback, can_cancel_item, can_hand_back_item
 from ..text import REASON_WORDS, limit_of, require_substance, same_wording
 from ..workflow import Record, ensure_allows, policy
-from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
+from .common import (
+    Change, display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text, what_changed,
+)
 from .handoffs import tell_of_move
 from .marks import item_changed_since
 from .plan import _notify_assignee
@@ -201,6 +203,7 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
         agreement = agreement_from(agreed_channel, agreed_text, why=REWORD_WHY)
     _check_promised(case, assignee, due_at)
     old_wording = item.description
+    was = {"description": item.description, "kind": item.kind, "assignee": item.assignee, "due_at": item.due_at}
     assignee_changed = (assignee.pk if assignee else None) != item.assignee_id
     item.description, item.kind, item.due_at = description, kind, due_at
     if moving:
@@ -211,7 +214,8 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
     item.save()
     owner = assignee or case.owner
     if promise is not None and (moving or (reworded and promise.due_at > now)):
-        note = "The item's due time changed." if moving else f"What the item promises changed (was “{old_wording}”)."
+        note = (f"The item's due time changed: {_due_words(case, was['due_at'], due_at)}." if moving
+                else f"What the item promises changed (was “{old_wording}”).")
         promise_move(promise=promise, new_due_at=due_at, actor=user, note=note, now=now, agreement=agreement,
                      source=_item_promise_source(item))  # held by the item's assignee now, unless too close
     elif promise is not None:  # a typo fixed keeps the promise, in the words it was made with
@@ -220,12 +224,34 @@ def action_item_update(*, user, item, description, kind, assignee, due_at, agree
         promise_open(case=case, kind=PromiseKind.ACTION_ITEM, due_at=due_at,
                      owner=_first_holder(case, assignee, actor=user, due_at=due_at, now=now),
                      source=_item_promise_source(item), action_item=item, actor=user)
-    event_record(case=case, actor=user, verb="action item changed", note=item.description, data={"item": item.pk})
+    # What changed, old -> new; a due time moved with a promise has its own record (the renegotiation above).
+    changed, data = what_changed(
+        Change("description", "description", was["description"], item.description),
+        Change("kind", "kind", was["kind"], item.kind, words=_kind_words),
+        Change("assignee", "", was["assignee"], assignee, words=_holder_words, phrase="given to {new} (was {old})"),
+        *([Change("due_at", "due", was["due_at"], item.due_at)] if promise is None else []),
+        tz=case.client.tz)
+    event_record(case=case, actor=user, verb="action item changed",
+                 note=f"{item.description}\n{changed}" if changed else item.description,
+                 data={"item": item.pk, **data})
     if assignee_changed:
         _notify_assignee(case=case, item=item, actor=user, again=True)
     refresh_counters(case)
     item.moved_out_of_quiet_hours = moving and asked != due_at
     return item
+
+
+def _kind_words(kind):
+    return ItemKind(kind).label if kind in ItemKind.values else str(kind or "none")
+
+
+def _holder_words(user):
+    return display_name(user) if user is not None else "nobody"
+
+
+def _due_words(case, old, new):
+    """An item's due time moved, old -> new, as the renegotiation's note says it (what_changed's words)."""
+    return what_changed(Change("due_at", "", old, new, phrase="{old} → {new}"), tz=case.client.tz, prefix="")[0]
 
 
 def _held_by_whoever_works_it(case, promise, owner, assignee_changed, *, actor, now):

@@ -8,7 +8,10 @@ from ..models import Acknowledgement, Case, Fact, Recommitment
 from ..search import SEARCH_FIELDS, search_fill
 from ..text import clean_text, is_copy, is_question_again, limit_of, normalise, require_substance
 from ..workflow import Record, ensure_allows
-from .common import coach_warnings, ensure_can_work, event_record, lock_case, refresh_counters
+from .common import (
+    CHANGE_CLIP, Change, coach_warnings, ensure_can_work, event_record, lock_case, refresh_counters, what_changed,
+)
+from .marks import _clipped
 
 
 def _not_a_copy(text, sources, *, field, message):
@@ -128,18 +131,35 @@ def fact_answer(*, user, fact, answer):
 
 @transaction.atomic
 def case_set_root_problem(*, user, case, root_problem, expected_resolution=None):
+    """The root problem the client agreed to solve and, when given (None: left as it is), the client's own
+    expectation. A change of either is said old -> new on the timeline. The expectation is the target the
+    delivery is judged against (Delivery.expectation_met): where the workflow no longer lets it move (at
+    deliver: Record.EXPECTATION), a change of it is refused; the same text again is no change."""
     case = lock_case(case)
     ensure_can_work(user, case)
     ensure_allows(case, Record.ROOT_PROBLEM)
-    case.root_problem = require_substance(root_problem, field="root_problem", limit=limit_of(Case, "root_problem"),
-                                          message="Write the root problem the client agreed to solve.")
+    before = {"root_problem": case.root_problem, "expected_resolution": case.expected_resolution}
     fields = ["root_problem", "updated_at"]
     if expected_resolution is not None:
-        case.expected_resolution = clean_text(expected_resolution, field="expected_resolution",
-                                              limit=limit_of(Case, "expected_resolution"))
-        fields.append("expected_resolution")
+        expected_resolution = clean_text(expected_resolution, field="expected_resolution",
+                                         limit=limit_of(Case, "expected_resolution"))
+        if expected_resolution != case.expected_resolution:
+            ensure_allows(case, Record.EXPECTATION, field="expected_resolution")
+            case.expected_resolution = expected_resolution
+            fields.append("expected_resolution")
+    case.root_problem = require_substance(root_problem, field="root_problem", limit=limit_of(Case, "root_problem"),
+                                          message="Write the root problem the client agreed to solve.")
     search_fill(case)
     case.save(update_fields=fields + SEARCH_FIELDS)
-    event_record(case=case, actor=user, verb="root problem recorded", note=case.root_problem,
-                 data={"expected_resolution": case.expected_resolution})
+    if before["root_problem"]:  # a correction: what it was, old -> new
+        note, data = what_changed(
+            Change("root_problem", "root problem", before["root_problem"], case.root_problem),
+            Change("expected_resolution", "the client's expectation", before["expected_resolution"],
+                   case.expected_resolution))
+    else:  # the first record
+        note, data = case.root_problem, {}
+        if case.expected_resolution:
+            note += f"\nThe client's expectation: “{_clipped(case.expected_resolution, CHANGE_CLIP)}”"
+    event_record(case=case, actor=user, verb="root problem recorded", note=note or case.root_problem,
+                 data={"expected_resolution": case.expected_resolution, **data})
     return case

@@ -109,6 +109,11 @@ PROBES = {
         ("case_set_root_problem", lambda w: services.case_set_root_problem(
             user=w.rep, case=w.case, root_problem="The payment plugin licence expired last week")),
     ],
+    Record.EXPECTATION: [  # a change of it (the same text again is none)
+        ("case_set_root_problem (expectation)", lambda w: services.case_set_root_problem(
+            user=w.rep, case=w.case, root_problem="The payment plugin licence expired last week",
+            expected_resolution=f"Payments taken again ({w.case.expected_resolution or 'none'} before)")),
+    ],
     Record.ACTION_ITEM: [
         ("action_item_create", lambda w: services.action_item_create(
             user=w.rep, case=w.case, description="Renew the payment plugin licence", kind=ItemKind.FIX,
