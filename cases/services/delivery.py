@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..errors import CaseRuleError
-from ..bounds import check_follow_up, follow_up_day_has_come
+from ..bounds import FOLLOW_UP_LATER, check_follow_up, follow_up_day_has_come
 from ..client_word import (
     current_survey, latest_delivery, not_yet_refusal, survey_asked_from, survey_waiting_for, surveys_asked_since,
     unread_mail_refusal, unseen_confirmation_refusal,
@@ -55,8 +55,7 @@ def delivery_record(*, user, case, verified_with_client, client_satisfied, preve
     ensure_stay_shown(case, step_shown, "Record the delivery", field="client_satisfied")
     ensure_allows(case, Record.DELIVERY)
     if follow_up_on is not None and follow_up_day_has_come(follow_up_on, case.client):
-        raise CaseRuleError("The follow-up call comes later: pick a date after today (the client's today).",
-                            field="follow_up_on")
+        raise CaseRuleError(FOLLOW_UP_LATER, field="follow_up_on")
     if follow_up_on is not None:
         check_follow_up(follow_up_on, today=timezone.localdate(timezone=case.client.tz))
     if client_mood and client_mood not in Mood.values:
@@ -187,6 +186,33 @@ def follow_up_in_zone(case, due_at, old_tz):
     return moved.astimezone(dt.UTC)
 
 
+def follow_up_not_loggable_yet(case, promise, now):
+    """Why the follow-up call owed by `promise` cannot be logged `now`, or "" when it can: the one rule, read
+    by follow_up_log and by the reopen's check (transitions._check_follow_up_not_due), which asks for the call
+    to be logged first only when it can be (found by an audit: on the call's day in the client's quiet hours,
+    reopen said "log the call first" and logging it said "not now", and the case was stuck)."""
+    due_day = promise.due_at.astimezone(case.client.tz).date()
+    if timezone.localdate(now, timezone=case.client.tz) < due_day:
+        return (f"The follow-up call is promised for {due_day:%a %d %b %Y} (the client's date): a call before then "
+                "is a contact, not the follow-up, and does not keep the promise. Log the follow-up on that day.")
+    held = schedules_held(case)
+    early = next((tz for tz, *_ in held if now < resolution_day_over(case, [(tz,)])), None)
+    if early is not None:
+        return (f"{case.reference} was resolved on {timezone.localtime(case.step_entered_at, early):%a %d %b} in "
+                f"{early.key} (the client's time zone now, or one they had since): the follow-up call comes on a "
+                "later day than the resolution, in each of them. Log it then.")
+    # Found by a review: logged at 00:01 the client's "next day", minutes after resolving. Unless the quiet
+    # hours leave no time to call before the promise falls due (they end only then). Every quiet hours the
+    # client had since the resolution count (found by an audit: cleared for the call, then put back).
+    for tz, quiet_start, quiet_end in held:
+        reachable = next_allowed(now, tz=tz, quiet_start=quiet_start, quiet_end=quiet_end)
+        if now < reachable < promise.due_at:
+            return (f"It is {timezone.localtime(now, tz):%H:%M} for {case.client.name} ({tz.key}), inside their quiet "
+                    f"hours (those they had when the case was resolved, or since): the follow-up call is made when "
+                    f"they may be reached (from {timezone.localtime(reachable, tz):%H:%M} their time). Log it then.")
+    return ""
+
+
 @transaction.atomic
 def follow_up_log(*, user, case, note):
     case = lock_case(case)
@@ -197,31 +223,10 @@ def follow_up_log(*, user, case, note):
     delivery, promise = follow_up_waiting(case)
     if promise is None:
         raise CaseRuleError("There is no follow-up call waiting to be logged.")
-    due_day = promise.due_at.astimezone(case.client.tz).date()
-    if timezone.localdate(timezone=case.client.tz) < due_day:
-        raise CaseRuleError(
-            f"The follow-up call is promised for {due_day:%a %d %b %Y} (the client's date): a call before then "
-            "is a contact, not the follow-up, and does not keep the promise. Log the follow-up on that day.",
-            field="note")
     now = timezone.now()
-    held = schedules_held(case)
-    early = next((tz for tz, *_ in held if now < resolution_day_over(case, [(tz,)])), None)
-    if early is not None:
-        raise CaseRuleError(
-            f"{case.reference} was resolved on {timezone.localtime(case.step_entered_at, early):%a %d %b} in "
-            f"{early.key} (the client's time zone now, or one they had since): the follow-up call comes on a later "
-            "day than the resolution, in each of them. Log it then.", field="note")
-    # Found by a review: logged at 00:01 the client's "next day", minutes after resolving. Unless the quiet
-    # hours leave no time to call before the promise falls due (they end only then). Every quiet hours the
-    # client had since the resolution count (found by an audit: cleared for the call, then put back).
-    for tz, quiet_start, quiet_end in held:
-        reachable = next_allowed(now, tz=tz, quiet_start=quiet_start, quiet_end=quiet_end)
-        if now < reachable < promise.due_at:
-            raise CaseRuleError(
-                f"It is {timezone.localtime(now, tz):%H:%M} for {case.client.name} ({tz.key}), inside their quiet "
-                f"hours (those they had when the case was resolved, or since): the follow-up call is made when "
-                f"they may be reached (from {timezone.localtime(reachable, tz):%H:%M} their time). Log it then.",
-                field="note")
+    not_yet = follow_up_not_loggable_yet(case, promise, now)
+    if not_yet:
+        raise CaseRuleError(not_yet, field="note")
     delivery.follow_up_logged_at, delivery.follow_up_note = now, note
     delivery.save(update_fields=["follow_up_logged_at", "follow_up_note"])
     promise.case = case

@@ -205,15 +205,22 @@ def _check_client_mail_read(case):
 def _check_follow_up_not_due(case):
     """Reopening withdraws the pending follow-up call (_back_to_plan): on or after its day (the client's,
     bounds.follow_up_day_has_come) the call is owed, so it is logged first (what the client said is
-    usually why the case reopens); reopening is not a way to move a call that is due uncounted."""
+    usually why the case reopens); reopening is not a way to move a call that is due uncounted. Asked only
+    while the call can be logged (delivery.follow_up_not_loggable_yet, the rule follow_up_log reads): in the
+    client's quiet hours on its day, or before the day of the resolution is over in a zone they had, the case
+    reopens (found by an audit: both refused, and a client whose problem came back at 07:30 had to wait)."""
+    from .delivery import follow_up_not_loggable_yet
     from .promises import pending_promise
 
     promise = pending_promise(case, PromiseKind.FOLLOW_UP)
-    if promise is not None and follow_up_day_has_come(timezone.localtime(promise.due_at, case.client.tz).date(),
-                                                      case.client):
-        gap = ("The follow-up call is due today: log it (what the client said) before reopening the case, "
-               "so the call owed is kept or broken, not withdrawn.")
-        raise CaseRuleError("Not yet: " + gap, gaps=[gap])
+    if promise is None or not follow_up_day_has_come(timezone.localtime(promise.due_at, case.client.tz).date(),
+                                                     case.client):
+        return
+    if follow_up_not_loggable_yet(case, promise, timezone.now()):
+        return
+    gap = ("The follow-up call is due today: log it (what the client said) before reopening the case, "
+           "so the call owed is kept or broken, not withdrawn.")
+    raise CaseRuleError("Not yet: " + gap, gaps=[gap])
 
 
 def _check_delivery_not_complete(case):

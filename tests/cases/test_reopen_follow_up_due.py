@@ -14,6 +14,7 @@ from cases.models import PromiseKind, PromiseStatus, Step
 from cases.services.promises import MOVED_BY_REOPEN
 from tests.cases.helpers import advance_to, open_case
 from tests.cases.ledger_web_support import signed_in_as
+from tests.factories import ClientFactory
 from tests.notifications.conftest import T0
 
 pytestmark = pytest.mark.django_db
@@ -60,3 +61,32 @@ def test_on_the_follow_up_day_the_call_is_logged_before_the_case_reopens(rep, de
     assert case.step == Step.PLAN
     assert follow_up.status == (PromiseStatus.KEPT if before_due > dt.timedelta(0) else PromiseStatus.BROKEN)
     assert follow_up.kept_at is not None
+
+
+def test_on_the_follow_up_day_in_the_clients_quiet_hours_the_case_reopens(rep):
+    """The reopen asks for the call to be logged first only while it can be logged (one rule:
+    delivery.follow_up_not_loggable_yet). Found by an audit: at 07:30 on the call's day, quiet hours 20:00-09:00,
+    reopen said "log it first" and logging it said "inside their quiet hours": the case was stuck until 09:00."""
+    client = ClientFactory(time_zone="Europe/London", quiet_hours_start=dt.time(20), quiet_hours_end=dt.time(9))
+    case, follow_up = _resolved(rep, client)
+    call_day = follow_up.due_at.astimezone(client.tz).date()
+    morning = dt.datetime.combine(call_day, dt.time(7, 30), tzinfo=client.tz)
+
+    with time_machine.travel(morning, tick=False):
+        with pytest.raises(CaseRuleError, match="inside their quiet hours"):
+            services.follow_up_log(user=rep, case=case, note="Client says the mail stopped again this morning")
+        services.case_reopen(user=rep, case=case, reason=REOPEN)
+
+    case.refresh_from_db()
+    follow_up.refresh_from_db()
+    assert case.step == Step.PLAN and follow_up.status == PromiseStatus.RENEGOTIATED
+
+
+def test_once_the_quiet_hours_end_the_call_is_logged_before_the_case_reopens(rep):
+    client = ClientFactory(time_zone="Europe/London", quiet_hours_start=dt.time(20), quiet_hours_end=dt.time(9))
+    case, follow_up = _resolved(rep, client)
+    call_day = follow_up.due_at.astimezone(client.tz).date()
+
+    with time_machine.travel(dt.datetime.combine(call_day, dt.time(9, 30), tzinfo=client.tz), tick=False):
+        with pytest.raises(CaseRuleError, match="log it"):
+            services.case_reopen(user=rep, case=case, reason=REOPEN)
