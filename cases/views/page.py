@@ -4,9 +4,10 @@ every other form the user may use is a part (cases.views.parts), drawn when open
 hands its bound form back, so the rep's text is kept and its part comes back open. Shared by the full
 page, the htmx partial responses and the parts view."""
 from django.utils.functional import cached_property
+from django.utils import timezone
 
 from .. import workflow
-from ..models import Step
+from ..models import PromiseKind, PromiseStatus, Step
 from ..permissions import (
     can_accept_handoff_for, can_act_on_item, can_ask_for_case, can_cancel_item, can_hand_back_item, can_log_contact,
     can_reassign, can_work_case,
@@ -203,6 +204,14 @@ def _autofocus(blocks, forms, bound):
             return
 
 
+def _follow_up_day(case, records):
+    """The client's date of the follow-up call still promised (its pending promise), or None: the day the
+    page shows, which a change of the client's time zone may have moved from the delivery's follow_up_on
+    (found by an audit: the page said Tuesday while the ledger, the reminder and the log said Wednesday)."""
+    calls = [p for p in records["promises"] if p.kind == PromiseKind.FOLLOW_UP and p.status == PromiseStatus.PENDING]
+    return timezone.localtime(calls[-1].due_at, case.client.tz).date() if calls else None
+
+
 def _open_incomplete_concern(concern_rows, bound):
     """While a concern still lacks a part, its edit is drawn open, focused on the first part it lacks, rather
     than "Another concern" (found by a browser audit: a rep typing the missing impact there logged a second
@@ -251,6 +260,7 @@ def case_page_context(request, case, *, bound=None, focus_block=None, opened=Non
         "gate": _gate(case, user, can_work, transitions),
         "moves": moves, "held_moves": held_moves,
         "policy": pol, "next_promise": earliest_pending(records), "trend": mood_trend(case, records),
+        "follow_up_day": _follow_up_day(case, records),
         "open_escalations": escalations, "handoff": handoff, "handoff_for_me": handoff_for_me,
         "asked_for": handoff is not None and handoff.requested_by_id == handoff.to_user_id,
         "can_log_contact": can_log_contact(user, case) and pol.allows(workflow.Record.CONTACT),
