@@ -9,8 +9,8 @@ from django.utils import timezone
 from .. import workflow
 from ..models import PromiseKind, PromiseStatus, Step
 from ..permissions import (
-    can_accept_handoff_for, can_act_on_item, can_ask_for_case, can_cancel_item, can_hand_back_item, can_log_contact,
-    can_reassign, can_work_case,
+    can_accept_handoff_for, can_act_on_item, can_answer_handoff, can_ask_for_case, can_cancel_item,
+    can_hand_back_item, can_log_contact, can_reassign, can_work_case,
 )
 from ..selectors_ui import (
     assignable_list, case_records, earliest_pending, escalations_held, mood_trend, open_escalations, pending_handoff,
@@ -18,6 +18,7 @@ from ..selectors_ui import (
 )
 from ..services import available_transitions
 from ..services.transitions import held_by_checks
+from ..forms import TransitionForm
 from .actions import ACTIONS
 from .parts import OLDER_UPDATES, TIMELINE, UPDATES_LATEST, CaseUrls, Parts, long_lists, opened_keys
 
@@ -258,7 +259,7 @@ def case_page_context(request, case, *, bound=None, focus_block=None, opened=Non
         "case": case, "records": records, "forms": forms, "parts": parts, "can_work": can_work,
         "editable": editable, "blocks_now": blocks_now, "blocks_earlier": blocks_earlier,
         "gate": _gate(case, user, can_work, transitions),
-        "moves": moves, "held_moves": held_moves,
+        "moves": moves, "held_moves": held_moves, "reason_max_length": TransitionForm.base_fields["reason"].max_length,
         "policy": pol, "next_promise": earliest_pending(records), "trend": mood_trend(case, records),
         "follow_up_day": _follow_up_day(case, records),
         "open_escalations": escalations, "handoff": handoff, "handoff_for_me": handoff_for_me,
@@ -267,6 +268,8 @@ def case_page_context(request, case, *, bound=None, focus_block=None, opened=Non
         "can_ask_for_case": (handoff is None and can_ask_for_case(user, case)
                              and pol.allows(workflow.Record.HANDOFF)),
         "handoff_accept_form": forms.get("handoff_accept", handoff) if handoff_for_me else None,
+        # The Decline / Withdraw button: shown exactly when services.handoff_decline would take it.
+        "can_decline_handoff": handoff is not None and can_answer_handoff(user, handoff),
         "can_reassign": can_reassign(user, case), "steps": [s for s in Step if s != Step.RESOLVED],
         "timeline_url": forms.urls.part(TIMELINE), "timeline_page_url": forms.urls.opened(TIMELINE, "case-timeline"),
         "lists": long_lists(forms.urls, opened), "updates": _newest_first(records["updates"]),

@@ -254,9 +254,18 @@ def test_a_refusal_shown_beside_its_field_is_not_repeated_as_a_message(rep_clien
 
 
 def test_after_an_htmx_save_the_cursor_returns_to_the_blocks_form(rep_client, case):
-    response = rep_client.post(url("concern_add", case), {"description": "Invoice email bounces back"}, headers=HTMX)
+    response = rep_client.post(url("concern_add", case), {
+        "description": "Invoice email bounces back", "impact": "Customers cannot pay them this week",
+        "feeling": "Fed up"}, headers=HTMX)
 
     assert 'autofocus id="id_concern_add_description"' in response.content.decode()
+
+
+def test_after_adding_a_concern_with_a_part_missing_the_cursor_goes_to_that_part(rep_client, case):
+    response = rep_client.post(url("concern_add", case), {"description": "Invoice email bounces back"}, headers=HTMX)
+
+    added = case.concerns.get(description="Invoice email bounces back")
+    assert f'autofocus id="id_concern_edit_{added.pk}_impact"' in response.content.decode()
 
 
 def test_a_row_from_another_case_is_not_found(rep_client, rep, dennis):
