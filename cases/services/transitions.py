@@ -205,10 +205,11 @@ def _check_client_mail_read(case):
 def _check_follow_up_not_due(case):
     """Reopening withdraws the pending follow-up call (_back_to_plan): on or after its day (the client's,
     bounds.follow_up_day_has_come) the call is owed, so it is logged first (what the client said is
-    usually why the case reopens); reopening is not a way to move a call that is due uncounted. Asked only
-    while the call can be logged (delivery.follow_up_not_loggable_yet, the rule follow_up_log reads): in the
-    client's quiet hours on its day, or before the day of the resolution is over in a zone they had, the case
-    reopens (found by an audit: both refused, and a client whose problem came back at 07:30 had to wait)."""
+    usually why the case reopens); reopening is not a way to move a call that is due uncounted. When the call
+    cannot be logged yet (the client's quiet hours on its day: delivery.follow_up_not_loggable_yet, the rule
+    follow_up_log reads), the refusal says so and from when (found by an audit: it said "log it first" and
+    logging said "not now", with no word of when). It still refuses: letting the reopen through then let a rep
+    set quiet hours over "now" and reopen the call away as moved (found by a red team)."""
     from .delivery import follow_up_not_loggable_yet
     from .promises import pending_promise
 
@@ -216,10 +217,11 @@ def _check_follow_up_not_due(case):
     if promise is None or not follow_up_day_has_come(timezone.localtime(promise.due_at, case.client.tz).date(),
                                                      case.client):
         return
-    if follow_up_not_loggable_yet(case, promise, timezone.now()):
-        return
     gap = ("The follow-up call is due today: log it (what the client said) before reopening the case, "
            "so the call owed is kept or broken, not withdrawn.")
+    not_yet = follow_up_not_loggable_yet(case, promise, timezone.now())
+    if not_yet:
+        gap += " It cannot be logged yet: " + not_yet + " Meanwhile log what the client told you as a client contact."
     raise CaseRuleError("Not yet: " + gap, gaps=[gap])
 
 

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils import timezone
 
 from cases import services
 from cases.errors import CaseRuleError
@@ -63,10 +64,11 @@ def test_on_the_follow_up_day_the_call_is_logged_before_the_case_reopens(rep, de
     assert follow_up.kept_at is not None
 
 
-def test_on_the_follow_up_day_in_the_clients_quiet_hours_the_case_reopens(rep):
-    """The reopen asks for the call to be logged first only while it can be logged (one rule:
-    delivery.follow_up_not_loggable_yet). Found by an audit: at 07:30 on the call's day, quiet hours 20:00-09:00,
-    reopen said "log it first" and logging it said "inside their quiet hours": the case was stuck until 09:00."""
+def test_on_the_follow_up_day_in_the_clients_quiet_hours_the_refusal_says_from_when(rep):
+    """The reopen's refusal reads the rule follow_up_log reads (delivery.follow_up_not_loggable_yet). Found by an
+    audit: at 07:30 on the call's day, quiet hours 20:00-09:00, reopen said "log it first" and logging it said
+    "inside their quiet hours", with no word of when. It still refuses (a red team: letting it through let a rep
+    put quiet hours over "now" and reopen the due call away as moved)."""
     client = ClientFactory(time_zone="Europe/London", quiet_hours_start=dt.time(20), quiet_hours_end=dt.time(9))
     case, follow_up = _resolved(rep, client)
     call_day = follow_up.due_at.astimezone(client.tz).date()
@@ -75,11 +77,31 @@ def test_on_the_follow_up_day_in_the_clients_quiet_hours_the_case_reopens(rep):
     with time_machine.travel(morning, tick=False):
         with pytest.raises(CaseRuleError, match="inside their quiet hours"):
             services.follow_up_log(user=rep, case=case, note="Client says the mail stopped again this morning")
-        services.case_reopen(user=rep, case=case, reason=REOPEN)
+        with pytest.raises(CaseRuleError, match=r"log it .* It cannot be logged yet: .*from 09:00 their time"):
+            services.case_reopen(user=rep, case=case, reason=REOPEN)
 
     case.refresh_from_db()
     follow_up.refresh_from_db()
-    assert case.step == Step.PLAN and follow_up.status == PromiseStatus.RENEGOTIATED
+    assert case.step == Step.RESOLVED and follow_up.status == PromiseStatus.PENDING
+
+
+def test_quiet_hours_put_over_now_on_the_calls_day_do_not_reopen_the_call_away(rep, dennis):
+    """Found by a red team: the rep who owns every case of the client set quiet hours around "now", reopened
+    (the call closed as "moved by a reopen"), and set them back."""
+    case, follow_up = _resolved(rep, dennis)
+    with time_machine.travel(follow_up.due_at - dt.timedelta(hours=3), tick=False):
+        local_now = timezone.localtime(timezone.now(), dennis.tz)
+        dennis.refresh_from_db()
+        services.client_update(user=rep, client=dennis, name=dennis.name, organisation=dennis.organisation,
+                               email=dennis.email, phone=dennis.phone, time_zone=dennis.time_zone,
+                               quiet_hours_start=(local_now - dt.timedelta(hours=1)).time().replace(second=0),
+                               quiet_hours_end=(local_now + dt.timedelta(hours=1)).time().replace(second=0))
+        case.refresh_from_db()
+        with pytest.raises(CaseRuleError, match="log it"):
+            services.case_reopen(user=rep, case=case, reason=REOPEN)
+
+    follow_up.refresh_from_db()
+    assert follow_up.status == PromiseStatus.PENDING
 
 
 def test_once_the_quiet_hours_end_the_call_is_logged_before_the_case_reopens(rep):
