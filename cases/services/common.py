@@ -89,6 +89,20 @@ def _value_words(value, tz):
     return f"“{_clipped(str(value), CHANGE_CLIP)}”"
 
 
+def _first_difference(old, new):
+    return next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), min(len(old), len(new)))
+
+
+def _text_words(value, differs_at):
+    """A text quoted for an old -> new, clipped around where the two first differ: clipped from its start, a
+    change past CHANGE_CLIP read the same on both sides (found by a red team: “…every Monday…” → “…every
+    Monday…”, the change itself out of sight)."""
+    if not value:
+        return "none"
+    start = max(0, differs_at - CHANGE_CLIP // 3) if differs_at > CHANGE_CLIP - 20 else 0
+    return f"“{'…' if start else ''}{_clipped(value[start:], CHANGE_CLIP)}”"
+
+
 def _stored(value):
     """A value as the event's data keeps it (JSON): a date or time in ISO, a row by its id."""
     if isinstance(value, (dt.date, dt.datetime)):
@@ -111,7 +125,11 @@ def what_changed(*changes, tz=None, prefix="Changed: "):
         return "", {}
 
     def said(change, value):
-        return change.words(value) if change.words else _value_words(value, tz)
+        if change.words:
+            return change.words(value)
+        if isinstance(change.old, str) and isinstance(change.new, str):
+            return _text_words(value, _first_difference(change.old, change.new))
+        return _value_words(value, tz)
 
     words = "; ".join(c.phrase.format(label=c.label, old=said(c, c.old), new=said(c, c.new)) for c in changed)
     data = {c.key: {"from": _stored(c.old), "to": _stored(c.new)} for c in changed}

@@ -118,9 +118,18 @@ def fact_add(*, user, case, question, answer=""):
 
 @transaction.atomic
 def fact_answer(*, user, fact, answer):
+    """The client's answer to a question asked without one. An answered question is not answered again: the
+    page offers the form only while it has none, so a post to an answered one was drawn before a teammate
+    answered it (or forged), and it would replace the client's recorded words with no trace (found by a red
+    team). A changed answer is a new question and answer."""
     case = lock_case(fact.case)
     ensure_can_work(user, case)
     ensure_allows(case, Record.FACT)
+    fact.refresh_from_db(fields=["answer"])  # as it is now, under the case's lock
+    if fact.answer:
+        raise CaseRuleError(f"This question has been answered since this page was opened: “{_clipped(fact.answer)}”. "
+                            "If the client now says otherwise, record it as a new question and answer.",
+                            field="answer")
     fact.answer = _not_the_question(require_substance(answer, field="answer", message="Write the client's answer.",
                                                       limit=limit_of(Fact, "answer")), fact.question)
     fact.save(update_fields=["answer"])

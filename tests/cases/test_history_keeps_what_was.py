@@ -230,3 +230,38 @@ def test_an_item_reworded_or_of_another_kind_says_what_it_was(alice):
     assert ("description “Restore the mail server from backup” → “Point the shop at the spare mail server”"
             in note)
     assert "kind Fix the problem → Mitigate the impact" in note
+
+
+def test_a_change_past_the_clipped_length_shows_where_the_texts_differ(client, alice, sup):
+    """Found by a red team: both texts clipped from their start read the same, the change out of sight."""
+    case = advance_to(open_case(alice, ClientFactory()), Step.DELIVER, alice)
+    head = ("Upgrades now run with a tested rollback and a second engineer watching the mail queue; "
+            "the host must send us its maintenance window a week ahead, and we check the backups restore "
+            "cleanly every Monday morning before business starts, with the results ")
+    _deliver(alice, case, prevention_note=head + "emailed to the client every week.")
+
+    _deliver(alice, case, prevention_note=head + "kept on our own files only.")
+
+    shown = _said(timeline(client, sup, case))
+    assert "with the results emailed to the client every week.”" in shown
+    assert "with the results kept on our own files only.”" in shown
+
+
+# --- Facts -------------------------------------------------------------------------------------------
+def test_an_answered_question_is_not_answered_again_over_the_clients_words(client, alice):
+    """Found by a red team: a forged post (or a page drawn before a teammate answered) replaced the client's
+    recorded answer, the timeline showing only the new one."""
+    case = advance_to(open_case(alice, ClientFactory()), Step.GATHER, alice)
+    fact = services.fact_add(user=alice, case=case, question="When did you first notice it?",
+                             answer="At 7am on Monday, before the upgrade finished")
+    client.force_login(alice)
+
+    response = client.post(f"/cases/{case.reference}/questions/{fact.pk}/answer/",
+                           {"answer": "Only on Wednesday afternoon, well after our upgrade"}, HTTP_HX_REQUEST="true")
+
+    fact.refresh_from_db()
+    assert response.status_code == 422
+    assert "answered since this page was opened" in html.unescape(response.content.decode())
+    assert fact.answer == "At 7am on Monday, before the upgrade finished"
+    with pytest.raises(CaseRuleError, match="answered since"):
+        services.fact_answer(user=alice, fact=fact, answer="Only on Wednesday afternoon, well after our upgrade")
