@@ -138,6 +138,12 @@ def deliver_gaps(case):
         return []
     delivery = case.delivery_this_stay()
     missing = delivery.missing_parts() if delivery is not None else []
+    if delivery is None or "the client satisfied" in missing:
+        from ..client_word import not_yet_refusal  # it reads the models
+
+        not_yet = not_yet_refusal(case)
+        if not_yet:  # the rep may not tick it over the client's own word: the way on is loose ends
+            return [not_yet]
     if not missing:
         return ["Record the delivery: the fix verified with the client, the client satisfied, how "
                 "recurrence will be prevented, and a follow-up date."]

@@ -188,6 +188,9 @@ class Delivery(models.Model):
     verified_with_client = models.BooleanField(default=False)
     client_satisfied = models.BooleanField(default=False)
     expectation_met = models.BooleanField(null=True, blank=True)
+    # The client's expectation as it read when `expectation_met` was judged (Case.expected_resolution then): a
+    # later attempt may record a new one, and this verdict was not about it (found by a red team).
+    expectation_judged = models.TextField(blank=True, max_length=4000, editable=False)
     prevention_note = models.TextField(blank=True, max_length=4000)
     extra_mile = models.TextField(blank=True, max_length=4000)
     follow_up_on = models.DateField(null=True, blank=True)

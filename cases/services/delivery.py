@@ -85,6 +85,7 @@ def delivery_record(*, user, case, verified_with_client, client_satisfied, preve
     delivery.extra_mile = clean_text(extra_mile, field="extra_mile", limit=limit_of(Delivery, "extra_mile"))
     delivery.follow_up_on = follow_up_on
     delivery.expectation_met = expectation_met
+    delivery.expectation_judged = case.expected_resolution if expectation_met is not None else ""
     delivery.client_mood = client_mood or ""
     delivery.save()
     case.delivery_ready = delivery.is_complete

@@ -134,3 +134,22 @@ def test_the_not_yet_card_of_an_earlier_delivery_attempt_sends_nothing_back(froz
     case.refresh_from_db()
     assert response.status_code == 422 and case.step == Step.DELIVER
     assert "come back to it since you opened this page" in response.content.decode()
+
+
+def test_after_the_clients_not_yet_the_gate_names_loose_ends_not_the_tick_it_would_refuse(rep, dennis):
+    """Found by a red team: the gate said "The delivery still needs the client satisfied", which the service
+    refuses over the client's own word; it now says the client's word and the way on."""
+    from cases.client_word import attempt_key
+    from cases.services.client_word import client_delivery_answer
+    from tests.cases.helpers import meet_gate
+
+    case = meet_gate(advance_to(open_case(rep, dennis), Step.DELIVER, rep), rep)
+    client_delivery_answer(case=case, version=case.status_link_version, attempt=attempt_key(case), works=False,
+                           text="The mail still bounces")
+    case.refresh_from_db()
+
+    gaps = case.gate_gaps()
+
+    assert len(gaps) == 1 and "said “Not yet”" in gaps[0] and "Back to plan: loose ends" in gaps[0]
+    with pytest.raises(CaseRuleError, match="Not yet"):
+        services.case_transition(user=rep, case=case, name="complete_deliver")

@@ -265,3 +265,21 @@ def test_an_answered_question_is_not_answered_again_over_the_clients_words(clien
     assert fact.answer == "At 7am on Monday, before the upgrade finished"
     with pytest.raises(CaseRuleError, match="answered since"):
         services.fact_answer(user=alice, fact=fact, answer="Only on Wednesday afternoon, well after our upgrade")
+
+
+def test_a_past_deliverys_verdict_names_the_expectation_it_was_judged_against(client, alice, sup):
+    """Found by a red team: after a reopen rewrote the expectation, the old delivery's "expectation met" read
+    as if judged against the new one."""
+    case = advance_to(open_case(alice, ClientFactory()), Step.DELIVER, alice)
+    _deliver(alice, case, client_satisfied=True, expectation_met=True, client_mood=Mood.SATISFIED)
+    case = services.case_transition(user=alice, case=case, name="complete_deliver")
+    case = services.case_reopen(user=alice, case=case, reason="The client says some mail is still missing")
+    services.case_set_root_problem(user=alice, case=case, root_problem="Mail server failed the upgrade",
+                                   expected_resolution="Nothing more than a written apology")
+    services.case_transition(user=sup, case=case, name="force_close", reason="The client withdrew the complaint")
+    client.force_login(sup)
+
+    page = _said(html.unescape(client.get(f"/cases/{case.reference}/?open=delivery").content.decode()))
+
+    assert case.deliveries.get().expectation_judged == EXPECTED
+    assert f"expectation met (the expectation then: “{EXPECTED}”)" in page

@@ -358,6 +358,7 @@ class Story(Ledger):
         local_today = timezone.localdate(self.t, timezone=self.client.tz)
         delivery = self.add(Delivery, verified_with_client=True, client_satisfied=not loose,
                             expectation_met=None if loose else rng.random() < 0.85,
+                            expectation_judged="" if loose else case.expected_resolution,
                             prevention_note="" if loose else self.sc.prevention,
                             extra_mile=rng.choice(tx.EXTRA_MILE) if not loose and rng.random() < 0.25 else "",
                             follow_up_on=local_today + dt.timedelta(days=rng.randint(2, 10)),
