@@ -73,10 +73,11 @@ def identify_gaps(case):
     if case.concern_count < 1:
         gaps.append("Capture at least one concern: what is wrong, its impact, and how the client feels.")
     elif case.incomplete_concern_count:
-        for concern in case.concerns.all():
+        for number, concern in enumerate(case.concerns.all(), start=1):
             missing = concern.missing_parts()
             if missing:
-                named = f"“{_clipped(concern.description.strip())}”" if concern.description.strip() else "One concern"
+                named = (f"“{_clipped(concern.description.strip())}”" if concern.description.strip()
+                         else f"Concern {number}")
                 gaps.append(f"{named} still needs {_in_words(missing)}.")
     if not case.temperature:
         gaps.append("Record the client's emotional temperature.")

@@ -36,3 +36,19 @@ def test_with_every_concern_complete_the_next_concern_has_the_focus(rep_client, 
     html = rep_client.get(page_of(case)).content.decode()
 
     assert _ids(html) == ["id_concern_add_description"]
+
+
+def test_the_gate_tells_apart_concerns_without_a_description(rep, dennis):
+    """Found by a red team: two concerns without their words each read "One concern still needs ..."."""
+    from cases.models import Concern
+    from cases.services.common import refresh_counters
+
+    case = services.case_open(user=rep, client=dennis, summary="Down", temperature=Mood.ANXIOUS,
+                              concern={"description": "The site is down", "impact": "No orders can come in",
+                                       "feeling": "Cross"})
+    for impact in ("Payroll is late", "Email is lost"):
+        Concern.objects.create(case=case, description="", impact=impact, feeling="Worried", created_by=rep)
+    refresh_counters(case)
+    case.refresh_from_db()
+
+    assert case.gate_gaps() == ["Concern 2 still needs what is wrong.", "Concern 3 still needs what is wrong."]
