@@ -64,6 +64,12 @@ def delivery_record(*, user, case, verified_with_client, client_satisfied, preve
     if refused:
         raise CaseRuleError(refused, field="client_satisfied")
     delivery = current_delivery(case) or Delivery(case=case, created_by=user)
+    if delivery.client_mood and not client_mood:
+        # Found by a red team: blanked, the mood at delivery was later filled from the temperature at the
+        # resolution (transitions._resolve), a correction in two steps no "changed" line named.
+        raise CaseRuleError(f"The client's mood on the delivery call was recorded as "
+                            f"{Mood(delivery.client_mood).label}: choose how they felt to correct it; it is not "
+                            "left blank once recorded.", field="client_mood")
     refused = unseen_confirmation_refusal(delivery, confirmation_shown, verified=verified_with_client,
                                           satisfied=client_satisfied)
     if refused:

@@ -283,3 +283,16 @@ def test_a_past_deliverys_verdict_names_the_expectation_it_was_judged_against(cl
 
     assert case.deliveries.get().expectation_judged == EXPECTED
     assert f"expectation met (the expectation then: “{EXPECTED}”)" in page
+
+
+def test_a_recorded_mood_at_delivery_is_corrected_not_blanked(alice):
+    """Found by a red team: blanked, then the temperature recorded happier, the resolution filled the mood at
+    delivery from it with no "changed" line for the delivery."""
+    case = advance_to(open_case(alice, ClientFactory()), Step.DELIVER, alice)
+    _deliver(alice, case)
+
+    with pytest.raises(CaseRuleError, match="recorded as Upset") as refused:
+        _deliver(alice, case, client_mood="")
+
+    assert refused.value.field == "client_mood"
+    assert case.deliveries.get().client_mood == Mood.UPSET
