@@ -37,7 +37,7 @@ def test_no_page_is_wider_than_a_phone_and_take_stays_on_screen(page, live_serve
 
     too_wide = {}
     for path in ("/", f"/cases/{case.reference}/", "/cases/new/", "/search/?q=dennis", "/supervisor/",
-                 "/supervisor/team/?days=30", "/supervisor/cases/"):
+                 "/supervisor/team/?days=30", "/supervisor/cases/", f"/clients/{case.client_id}/"):
         phone.goto(f"{live_server.url}{path}")
         expect(phone.locator("main h1").first).to_be_visible()
         scroll_width, inner_width = phone.evaluate(WIDTHS)
