@@ -124,3 +124,19 @@ def test_two_workers_sweeping_at_once_post_each_message_once(mailbox, rep, denni
     assert CaseEvent.objects.filter(case=case, verb=WROTE).count() == 4
     assert InboundMessage.objects.count() == 4
     assert mailbox.count("INBOX") == 0
+
+
+def test_a_message_over_the_size_limit_is_noted_from_its_headers_without_reading_its_body(mailbox, case, settings):
+    """Found by an audit of earlier notes: a message of any size was read whole into the worker's memory. Its
+    size is asked first; one over MAILIN_MAX_MESSAGE_BYTES is kept and noted from its headers, as a webhook's."""
+    settings.MAILIN_MAX_MESSAGE_BYTES = 4000
+    mailbox.deliver(email_bytes(to=reply_address(case.reference), text="Huge photo attached. " + "x" * 8000))
+    mailbox.deliver(email_bytes(to=reply_address(case.reference), text="A short note."))
+
+    processed = sweeps.sweep_client_mailbox()
+
+    big, small = sorted(InboundMessage.objects.all(), key=lambda m: m.outcome != Outcome.REFUSED)
+    assert processed == 2 and mailbox.count("Processed") == 2
+    assert big.outcome == Outcome.REFUSED and "too large" in big.note and big.text == ""
+    assert small.outcome == Outcome.POSTED
+    assert "Huge photo" not in " ".join(CaseEvent.objects.filter(case=case).values_list("note", flat=True))
