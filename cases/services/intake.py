@@ -31,6 +31,7 @@ from .client_details import CLIENT_FIELDS, ensure_details_as_shown, mail_to_old_
 from .client_messages import client_messages_rehold
 from .client_word import survey_answers_set_aside
 from .delivery import SCHEDULE_CHANGED, follow_up_in_zone, surveys_owed_send
+from .intake_again import ensure_not_logged_just_now
 from .irate import apply_irate_rule, set_irate_flag
 from .promises import (
     agreement_from, allowed_due, move_what_was_promised, pending_promise, pending_update_now, promise_move,
@@ -505,4 +506,6 @@ def case_intake(*, user, summary, temperature, client=None, new_client=None, con
         if not new_client:
             raise CaseRuleError("Pick the client or enter a new one.", field="client")
         client = client_create(user=user, **new_client)
+    else:
+        ensure_not_logged_just_now(user=user, client=client, summary=summary)
     return case_open(user=user, client=client, summary=summary, temperature=temperature, concern=concern)

@@ -1,0 +1,49 @@
+"""The same complaint logged twice by the same rep within minutes (cases.services.intake_again): found by a
+browser audit, Back after logging a case and "Log the case" again opened a second case for the one call."""
+import datetime as dt
+
+import time_machine
+from django.urls import reverse
+
+from cases.models import Case, Mood
+
+SUMMARY = "Site and email down after upgrade"
+
+
+def _log(http, client, summary=SUMMARY):
+    return http.post(reverse("cases:case_new"), {
+        "client": client.pk, "summary": summary, "temperature": Mood.ANXIOUS,
+        "description": "Website and email down since the overnight upgrade",
+        "impact": "No orders can come in and payroll is due", "feeling": "Worried and angry"})
+
+
+def test_the_same_summary_for_the_same_client_minutes_later_is_refused_beside_the_summary(rep_client, rep, dennis):
+    first = _log(rep_client, dennis)
+
+    again = _log(rep_client, dennis, summary="  site and EMAIL down after upgrade ")
+
+    case = Case.objects.get(client=dennis)
+    assert first.status_code == 302 and again.status_code == 422
+    assert again.context["form"].errors["summary"] == [
+        f"You logged {case.reference} for {dennis.name} 1 minute ago with this summary: open {case.reference} to "
+        "work it. If this is another complaint, say in the summary how it differs."]
+
+
+def test_another_complaint_of_the_same_client_is_logged(rep_client, rep, dennis):
+    _log(rep_client, dennis)
+
+    response = _log(rep_client, dennis, summary="Invoices sent twice this month")
+
+    assert response.status_code == 302 and Case.objects.filter(client=dennis).count() == 2
+
+
+def test_the_same_summary_later_or_by_a_teammate_is_another_case(rep_client, other_rep, dennis, client):
+    _log(rep_client, dennis)
+    client.force_login(other_rep)
+
+    by_teammate = _log(client, dennis)
+    with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(minutes=31)):
+        later = _log(rep_client, dennis)
+
+    assert by_teammate.status_code == 302 and later.status_code == 302
+    assert Case.objects.filter(client=dennis).count() == 3
