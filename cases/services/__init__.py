@@ -7,8 +7,9 @@ from .escalations import (
     escalation_add_note, escalation_raise, escalation_raise_system, escalation_resolve, escalation_take,
 )
 from .handoffs import case_reassign, handoff_accept, handoff_decline, handoff_request
+from .irate import case_flag_irate
 from .intake import (
-    case_flag_irate, case_intake, case_open, case_set_temperature, client_create, client_update, concern_add,
+    case_intake, case_open, case_set_temperature, client_create, client_update, concern_add,
     concern_update,
 )
 from .items import (

@@ -15,7 +15,7 @@ from ..models import (
 )
 from ..notices import notify
 from ..permissions import (
-    can_edit_client_contact, can_edit_client_schedule, is_supervisor, may_add_clients, may_own_cases,
+    can_edit_client_contact, can_edit_client_schedule, may_add_clients, may_own_cases,
 )
 from ..schedule import has_allowed_time, quiet_widened
 from ..search import search_refresh
@@ -32,11 +32,11 @@ from .client_messages import client_messages_rehold
 from .client_word import survey_answers_set_aside
 from .delivery import SCHEDULE_CHANGED, follow_up_in_zone, surveys_owed_send
 from .intake_again import ensure_not_logged_just_now
-from .irate import apply_irate_rule, set_irate_flag
+from .irate import apply_irate_rule
 from .promises import (
     agreement_from, allowed_due, move_what_was_promised, pending_promise, pending_update_now, promise_move,
 )
-from .marks import CONCERN_PARTS, concern_changed_since, irate_changed_since
+from .marks import CONCERN_PARTS, concern_changed_since
 from .steps import ensure_notes_stay_own
 
 
@@ -467,30 +467,6 @@ def case_set_temperature(*, user, case, temperature, note=""):
     case.save(update_fields=[*case.take_temperature(temperature), "updated_at"])
     event_record(case=case, actor=user, verb="temperature recorded", note=note,
                  data={"from": old, "to": temperature})
-    apply_irate_rule(case=case, actor=user)
-    return case
-
-
-@transaction.atomic
-def case_flag_irate(*, user, case, flagged, note="", irate_shown=None):
-    """A rep may flag a client as irate whatever the recorded temperature says. Clearing the flag ends the
-    supervisor's co-ownership, which lasts until the client calms down: a supervisor's call (the
-    co-owner, or another), not the owner's alone. `irate_shown`: the flag as the page showed it
-    (marks.irate_mark); a page drawn before the flag went up or down since is refused (found by an audit: an
-    old page's "Clear" cleared a flag raised again since, and the supervisor stepped back)."""
-    case = lock_case(case)
-    ensure_can_work(user, case)
-    ensure_allows(case, Record.TEMPERATURE)
-    stale = irate_changed_since(case, irate_shown)
-    if stale:
-        raise CaseRuleError(stale)
-    if case.flagged_irate and not flagged and not is_supervisor(user):
-        raise CaseRuleError("The client was flagged irate, so a supervisor co-owns the case until they calm "
-                            "down: a supervisor clears the flag. Record how the client feels now; the "
-                            "co-owner sees it.")
-    note = clean_text(note, field="note", limit=LINE)
-    set_irate_flag(case, flagged)
-    event_record(case=case, actor=user, verb="flagged irate" if flagged else "irate flag cleared", note=note)
     apply_irate_rule(case=case, actor=user)
     return case
 

@@ -1,10 +1,16 @@
 """The irate-client rule: while a client is irate (by temperature or a rep's flag), a supervisor
 co-owns the case; when the client calms down, the co-owner steps back; when the case changes hands,
 the new owner's supervisor takes over as co-owner."""
+from django.db import transaction
 from django.utils import timezone
 
+from ..errors import CaseRuleError
+from ..permissions import is_supervisor
 from ..selectors import holds_supervisor_role, supervisor_for
-from .common import display_name, event_record
+from ..text import LINE, clean_text
+from ..workflow import Record, ensure_allows
+from .common import display_name, ensure_can_work, event_record, lock_case
+from .marks import irate_changed_since
 
 
 def set_irate_flag(case, flagged):
@@ -61,4 +67,28 @@ def _co_owner_for_new_owner(*, case, actor):
                  note=f"{display_name(supervisor)} co-owns the case while the client is irate, as the new owner's "
                       f"supervisor; {display_name(former)} steps back.",
                  data={"from": former.pk, "to": supervisor.pk})
+    return case
+
+
+@transaction.atomic
+def case_flag_irate(*, user, case, flagged, note="", irate_shown=None):
+    """A rep may flag a client as irate whatever the recorded temperature says. Clearing the flag ends the
+    supervisor's co-ownership, which lasts until the client calms down: a supervisor's call (the
+    co-owner, or another), not the owner's alone. `irate_shown`: the flag as the page showed it
+    (marks.irate_mark); a page drawn before the flag went up or down since is refused (found by an audit: an
+    old page's "Clear" cleared a flag raised again since, and the supervisor stepped back)."""
+    case = lock_case(case)
+    ensure_can_work(user, case)
+    ensure_allows(case, Record.TEMPERATURE)
+    stale = irate_changed_since(case, irate_shown)
+    if stale:
+        raise CaseRuleError(stale)
+    if case.flagged_irate and not flagged and not is_supervisor(user):
+        raise CaseRuleError("The client was flagged irate, so a supervisor co-owns the case until they calm "
+                            "down: a supervisor clears the flag. Record how the client feels now; the "
+                            "co-owner sees it.")
+    note = clean_text(note, field="note", limit=LINE)
+    set_irate_flag(case, flagged)
+    event_record(case=case, actor=user, verb="flagged irate" if flagged else "irate flag cleared", note=note)
+    apply_irate_rule(case=case, actor=user)
     return case
