@@ -299,7 +299,8 @@ def follow_up_reminder_send(row, now):
         to=[owner.email],
         context={**case_context(case), "owner": person(owner), "phone": case.client.phone,
                  "due": when(promise.due_at, client=case.client, reader=owner, now=now),
-                 "resolved_on": f"{case.resolved_at:%d %b %Y}" if case.resolved_at else ""},
+                 # The client's day (found by an audit: written in UTC, a day early for a client in Tokyo).
+                 "resolved_on": f"{case.resolved_at.astimezone(case.client.tz):%d %b %Y}" if case.resolved_at else ""},
     )
     return True
 

@@ -25,6 +25,7 @@ outbound). The rules, here and only here:
 - What became of it comes back through the port (cases.notices): sent (with when), failed after the
   outbox's retries, or bounced (mailin links a delivery report that names its Message-ID). Failed and
   bounced show on the case and tell the owner (and co-owner)."""
+import datetime as dt
 import re
 import uuid
 from email.utils import parseaddr
@@ -42,7 +43,8 @@ from ..models import Channel, ClientMessage, ClientMessageKind, ClientMessageSta
 from ..models.client_messages import ERROR_TEXT, KIND_RECORD, MESSAGE_TEXT
 from ..schedule import next_allowed_for_client
 from ..status_links import (
-    excerpt, final_page_until, handler_first_name, issued_link_until, live_link_path, make_token, max_age,
+    Estimate, estimate_shown, excerpt, final_page_until, handler_first_name, issued_link_until, live_link_path,
+    make_token, max_age,
 )
 from ..text import NOTE, require_substance
 from ..workflow import ensure_allows
@@ -136,13 +138,19 @@ def case_for_references(message_ids):
     return found.case if found is not None else None
 
 
-def _status_link(case, user, now):
+# A live link reused in a client email has at least this long to run after the email may leave (found by an
+# audit: an email held for the client's quiet hours arrived with a link that had expired overnight).
+LINK_MARGIN = dt.timedelta(days=1)
+
+
+def _status_link(case, user, now, send_after=None):
     """(url, expires_at) of the client's status link: the live one, reused (one live link per case;
-    a new one would revoke the link in every earlier email); one issued now when none is live; the
+    a new one would revoke the link in every earlier email) while it runs LINK_MARGIN past when the email may
+    leave (`send_after`); one issued now when none does (the emails still waiting are relinked with it); the
     final "resolved" page of a closed case while it shows; else ("", None)."""
     base = settings.SITE_URL.rstrip("/")
     if case.is_open:
-        if issued_link_until(case, now) is None:
+        if issued_link_until(case, max(now, send_after or now) + LINK_MARGIN) is None:
             issued = status_link_issue(user=user, case=case)
             return issued.url, issued.expires_at
         return base + live_link_path(case), case.status_link_issued_at + max_age()
@@ -161,12 +169,22 @@ def _every(minutes):
     return f"every {minutes} minutes"
 
 
-def _plan_context(case, now):
+def _plan_context(case, now, send_after):
+    """The plan's range as the client will read it when the email leaves (`send_after`): the estimate they
+    hold (status_links.estimate_shown, as their status page shows it), refused once its end has gone by then
+    (found by an audit: a plan sent after the sweep broke the estimate, or held overnight past it, told the
+    client a range already missed); times worded for that day."""
     if not (case.eta_earliest and case.eta_latest):
         raise CaseRuleError("Give the estimate first: the plan tells the client the range.", field="kind")
+    if estimate_shown(case, send_after) != Estimate.RANGE:
+        held = (f" (held for their quiet hours until {local_time(send_after, case.client.tz, now=now)})"
+                if send_after > now else "")
+        raise CaseRuleError(f"The estimate's end ({local_time(case.eta_latest, case.client.tz, now=now)}) will have "
+                            f"passed when this reaches the client{held}: agree a new estimate with them first, then "
+                            "send the plan.", field="kind")
     tz = case.client.tz
-    context = {"eta_earliest": local_time(case.eta_earliest, tz, now=now),
-               "eta_latest": local_time(case.eta_latest, tz, now=now)}
+    context = {"eta_earliest": local_time(case.eta_earliest, tz, now=send_after),
+               "eta_latest": local_time(case.eta_latest, tz, now=send_after)}
     if case.cadence_minutes and case.cadence_channel:
         channel = Channel(case.cadence_channel).label.lower()
         context["cadence"] = (f"{_every(case.cadence_minutes)} by {channel}"
@@ -213,11 +231,12 @@ def client_message_send(*, user, case, kind, text, client_mood="", client_line="
     text = require_substance(text, field="text", limit=MESSAGE_TEXT,
                              message="Write the message the client will read.")
     now = timezone.now()
-    extra = _plan_context(case, now) if kind == K.PLAN else {}
+    send_after = next_allowed_for_client(now, case.client)
+    extra = _plan_context(case, now, send_after) if kind == K.PLAN else {}
     update = _record(user=user, case=case, kind=kind, text=text, client_mood=client_mood, client_line=client_line,
                      now=now)
-    message = _queue(case=case, user=user, kind=kind, text=text, to=to, now=now, send_after=next_allowed_for_client(
-        now, case.client), update=update, warnings=coach_check(text, kind), extra=extra, system=system)
+    message = _queue(case=case, user=user, kind=kind, text=text, to=to, now=now, send_after=send_after,
+                     update=update, warnings=coach_check(text, kind), extra=extra, system=system)
     _record_queued(case=case, actor=user, message=message, now=now)
     return message
 
@@ -225,7 +244,7 @@ def client_message_send(*, user, case, kind, text, client_mood="", client_line="
 def _queue(*, case, user, kind, text, to, now, send_after, update, warnings, extra, system, created_by=None):
     """Create the ClientMessage and its outbox row, the email rendered now with the client's status link as
     it is now (_status_link)."""
-    link, link_until = _status_link(case, user, now)
+    link, link_until = _status_link(case, user, now, send_after)
     subject = SUBJECTS[kind].format(ref=case.reference)
     thread = thread_headers(case)
     message = ClientMessage.objects.create(
@@ -234,7 +253,8 @@ def _queue(*, case, user, kind, text, to, now, send_after, update, warnings, ext
         coach_warnings=warnings, created_by=created_by or user)
     context = {"subject": subject, "kind": kind.value, "client_name": case.client.name, "text": text,
                "case_ref": case.reference, "handler": handler_first_name(case), "team": settings.CLIENT_LINK_TEAM_NAME,
-               "status_url": link, "status_until": local_time(link_until, case.client.tz, now=now) if link else "",
+               "status_url": link,
+               "status_until": local_time(link_until, case.client.tz, now=send_after) if link else "",
                "survey": bool(link) and kind == K.FOLLOW_UP and survey_refusal(case) is None
                and current_survey(case) is None, **extra}
     notices.send_direct(key=message.outbox_key, kind=OUTBOX_KIND, to=[to], context=context, case=case,
