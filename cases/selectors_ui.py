@@ -45,7 +45,8 @@ def _overdue_q(now):
     """A case is overdue when a pending promise's deadline has passed, or a broken one can still be made
     good and has not been (the "Overdue" filters, and the rows' mark: overdue_flag). A broken promise
     another has since replaced (a new rhythm, a new deadline for its item, a new plan after a reopen) is
-    made good by keeping that one, not itself: only the latest of its kind (of its item) is owed.
+    made good by keeping that one, not itself: only the latest of its kind (of its item) is owed; a missed
+    update is owed until a late update answers it, whatever beats the rhythm opened since.
     One EXISTS per kind, each tied to the case by its id alone and the step read off the case's own row:
     one subquery joining the case and the item under an OR of the three cost PostgreSQL 12-22 ms to plan
     on every list page (EXPLAIN's planning time at 100,000 cases), against under 1 ms for these."""
@@ -53,7 +54,10 @@ def _overdue_q(now):
     newer = Promise.objects.filter(case=OuterRef("case"), kind=OuterRef("kind"), pk__gt=OuterRef("pk"))
     newer_for_item = Promise.objects.filter(action_item=OuterRef("action_item"), kind=PromiseKind.ACTION_ITEM,
                                             pk__gt=OuterRef("pk"))
-    late_update = unmade.filter(kind=PromiseKind.STATUS_UPDATE).filter(~Exists(newer))
+    # The beats that follow a missed update (Promise.after_missed: the sweep's next beat, moved by a
+    # renegotiation or a cadence change, opened again on a reopen) still wait for the late update: they do not
+    # replace the miss (found by an audit: once the sweep opened the next beat, the case left "Overdue").
+    late_update = unmade.filter(kind=PromiseKind.STATUS_UPDATE).filter(~Exists(newer.filter(after_missed=False)))
     late_call = unmade.filter(kind=PromiseKind.FOLLOW_UP).filter(~Exists(newer))
     late_item = unmade.filter(kind=PromiseKind.ACTION_ITEM, action_item__status=ItemStatus.OPEN).filter(
         ~Exists(newer_for_item))
