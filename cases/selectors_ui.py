@@ -41,16 +41,13 @@ def case_for_viewer(user, reference):
 _UPDATE_STEPS = tuple(s for s in OPEN_STEPS if policy(s).allows(Record.STATUS_UPDATE))
 
 
-def _overdue_q(now):
-    """A case is overdue when a pending promise's deadline has passed, or a broken one can still be made
-    good and has not been (the "Overdue" filters, and the rows' mark: overdue_flag). A broken promise
-    another has since replaced (a new rhythm, a new deadline for its item, a new plan after a reopen) is
-    made good by keeping that one, not itself: only the latest of its kind (of its item) is owed; a missed
-    update is owed until a late update answers it, whatever beats the rhythm opened since.
-    One EXISTS per kind, each tied to the case by its id alone and the step read off the case's own row:
-    one subquery joining the case and the item under an OR of the three cost PostgreSQL 12-22 ms to plan
-    on every list page (EXPLAIN's planning time at 100,000 cases), against under 1 ms for these."""
-    unmade = Promise.objects.filter(case=OuterRef("pk"), status=PromiseStatus.BROKEN, kept_at__isnull=True)
+def _late_promises(case_ref):
+    """(late update, late call, late item) querysets of the case `case_ref` (an id, or OuterRef("pk")): its
+    broken promises that can still be made good and have not been. A broken promise another has since
+    replaced (a new deadline for its item, a new plan after a reopen) is made good by keeping that one, not
+    itself: only the latest of its kind (of its item) is owed; a missed update is owed until a late update
+    answers it, whatever beats the rhythm opened since. The one rule of _overdue_q and owed_now."""
+    unmade = Promise.objects.filter(case=case_ref, status=PromiseStatus.BROKEN, kept_at__isnull=True)
     newer = Promise.objects.filter(case=OuterRef("case"), kind=OuterRef("kind"), pk__gt=OuterRef("pk"))
     newer_for_item = Promise.objects.filter(action_item=OuterRef("action_item"), kind=PromiseKind.ACTION_ITEM,
                                             pk__gt=OuterRef("pk"))
@@ -61,8 +58,27 @@ def _overdue_q(now):
     late_call = unmade.filter(kind=PromiseKind.FOLLOW_UP).filter(~Exists(newer))
     late_item = unmade.filter(kind=PromiseKind.ACTION_ITEM, action_item__status=ItemStatus.OPEN).filter(
         ~Exists(newer_for_item))
+    return late_update, late_call, late_item
+
+
+def _overdue_q(now):
+    """A case is overdue when a pending promise's deadline has passed, or a broken one can still be made
+    good and has not been (_late_promises; the "Overdue" filters, and the rows' mark: overdue_flag).
+    One EXISTS per kind, each tied to the case by its id alone and the step read off the case's own row:
+    one subquery joining the case and the item under an OR of the three cost PostgreSQL 12-22 ms to plan
+    on every list page (EXPLAIN's planning time at 100,000 cases), against under 1 ms for these."""
+    late_update, late_call, late_item = _late_promises(OuterRef("pk"))
     return (Q(next_promise_due_at__lt=now) | (Q(step__in=_UPDATE_STEPS) & Exists(late_update))
             | Exists(late_item) | (Q(step=Step.RESOLVED) & Exists(late_call)))
+
+
+def owed_now(case):
+    """The broken promises of `case` still to make good (as _overdue_q reads them), earliest first: what a
+    new owner is told when the case comes to them (services.handoffs)."""
+    late_update, late_call, late_item = _late_promises(case.pk)
+    owed = list(late_item) + (list(late_update) if case.step in _UPDATE_STEPS else []) + (
+        list(late_call) if case.step == Step.RESOLVED else [])
+    return sorted(owed, key=lambda p: p.due_at)
 
 
 def overdue_flag(now):

@@ -5,10 +5,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ..errors import CaseRuleError
-from ..formatting import case_context
+from ..formatting import case_context, when
 from ..models import Handoff, HandoffStatus, HeldStay, PromiseKind, PromiseStatus, Step
 from ..notices import notify
 from ..permissions import can_accept_handoff_for, can_answer_handoff, can_reassign, may_own_cases
+from ..selectors_ui import owed_now
 from ..text import LINE, REASON_WORDS, clean_text, limit_of, require_substance
 from ..workflow import Record, ensure_allows, live_promise_q
 from .client_messages import client_messages_withdraw_held
@@ -145,6 +146,19 @@ def _lock_handoff(handoff):
     return case, Handoff.objects.select_for_update().get(pk=handoff.pk)
 
 
+def _owed_words(case, reader):
+    """The promises missed before the case came to `reader` and still owed to the client (selectors_ui.owed_now),
+    in words for the "now yours" email: found by an audit, a broken-promise notice held a few minutes went to
+    the previous owner after the handoff ("contact the client now"), and the new owner, who makes the call,
+    was never told."""
+    now, lines = timezone.now(), []
+    for promise in owed_now(case):
+        due = when(promise.due_at, client=case.client, reader=reader, now=now)
+        yours = f" ({due['reader_time']} your time)" if due["reader_time"] else ""
+        lines.append(f"{promise.source}: due {due['client_time']}{yours} the client's time, missed")
+    return lines
+
+
 @transaction.atomic
 def handoff_accept(*, user, handoff, client_informed):
     case, handoff = _lock_handoff(handoff)
@@ -171,7 +185,7 @@ def handoff_accept(*, user, handoff, client_informed):
     if new_owner.pk != user.pk:  # a teammate asked for it: tell them it is theirs now
         notify(key=f"case-request-accepted:{handoff.pk}", kind="handoff_requested", case=case, to=[new_owner.email],
                context={**case_context(case), "from": display_name(user), "reason": handoff.reason,
-                        "reassigned": True})
+                        "reassigned": True, "owed": _owed_words(case, new_owner)})
     tell_of_move(case=case, people=[old], actor=user, key=f"handoff-accepted-for-you:{handoff.pk}",
                  headline=f"Now owned by {display_name(new_owner)}", note=handoff.reason)  # a supervisor accepted
     apply_irate_rule(case=case, actor=user, owner_changed=True)
@@ -268,7 +282,8 @@ def case_reassign(*, user, case, to_user, reason, client_informed, owner_shown=N
                  note=f"From {display_name(old)} to {display_name(to_user)}: {reason}", data={"handoff": handoff.pk})
     apply_irate_rule(case=case, actor=user, owner_changed=True)
     notify(key=f"case-reassigned:{handoff.pk}", kind="handoff_requested", case=case, to=[to_user.email],
-           context={**case_context(case), "from": display_name(user), "reason": reason, "reassigned": True})
+           context={**case_context(case), "from": display_name(user), "reason": reason, "reassigned": True,
+                    "owed": _owed_words(case, to_user)})
     tell_of_move(case=case, people=[old], actor=user, key=f"case-reassigned-from-you:{handoff.pk}",
                  headline=f"Reassigned to {display_name(to_user)}", note=reason)
     return handoff
