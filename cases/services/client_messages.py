@@ -150,7 +150,9 @@ def _status_link(case, user, now, send_after=None):
     final "resolved" page of a closed case while it shows; else ("", None)."""
     base = settings.SITE_URL.rstrip("/")
     if case.is_open:
-        if issued_link_until(case, max(now, send_after or now) + LINK_MARGIN) is None:
+        just_issued = case.status_link_issued_at is not None and case.status_link_issued_at >= now
+        if issued_link_until(case, now) is None or (  # one issued this instant is used (relink_held: no loop)
+                not just_issued and issued_link_until(case, max(now, send_after or now) + LINK_MARGIN) is None):
             issued = status_link_issue(user=user, case=case)
             return issued.url, issued.expires_at
         return base + live_link_path(case), case.status_link_issued_at + max_age()
@@ -341,16 +343,32 @@ def client_messages_relink_held(*, case, actor, now):
               why="the client's status link was replaced, so its link no longer opens (send it again if it still "
                   "holds).")
     queued = [m for m in waiting if m.status == ClientMessageStatus.QUEUED]
+    plans = {m.pk: _plan_when_it_leaves(case, now, m) for m in queued if m.kind == K.PLAN}
+    _withdraw(case=case, actor=actor, messages=[m for m in queued if plans.get(m.pk) is None and m.pk in plans],
+              why="the client's status link was replaced, and the plan's estimate will have passed when it reaches "
+                  "them: agree a new estimate with the client, then send the plan again.")
+    queued = [m for m in queued if m.pk not in plans or plans[m.pk] is not None]
     for old in _withdraw(case=case, actor=actor, messages=queued, queued_again=True,
                          why="the client's status link was replaced; it is queued again with the new link."):
         update, old.status_update = old.status_update, None  # the update it stands for moves to the new one
         old.save(update_fields=["status_update"])
         kind = K(old.kind)
-        extra = _plan_context(case, now) if kind == K.PLAN and case.eta_earliest and case.eta_latest else {}
+        extra = plans.get(old.pk) or {}
         again = _queue(case=case, user=actor, kind=kind, text=old.body, to=old.to_email, now=now,
                        send_after=old.send_after, update=update, warnings=old.coach_warnings, extra=extra,
                        system=True, created_by=old.created_by)
         _record_queued(case=case, actor=actor, message=again, now=now, again=old)
+
+
+def _plan_when_it_leaves(case, now, message):
+    """The plan context of a waiting plan email as it would read when it leaves, or None when its estimate
+    will have passed by then (_plan_context refuses): relinked, it is withdrawn instead of queued again (found
+    by a red team: the relink called _plan_context as it was before, and issuing or revoking a link while a
+    plan waited answered 500)."""
+    try:
+        return _plan_context(case, now, message.send_after)
+    except CaseRuleError:
+        return None
 
 
 def _withdraw(*, case, actor, messages, why, queued_again=False):

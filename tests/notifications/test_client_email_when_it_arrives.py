@@ -90,3 +90,47 @@ def test_the_follow_up_reminder_names_the_day_of_resolution_as_the_clients(rep):
 
     body = OutboxMessage.objects.get(kind="follow_up_reminder").body_text
     assert "03 Mar 2026" in body and "02 Mar 2026" not in body
+
+
+PLAN = "We are restoring your mail server from last night's backup; here is the plan we agreed."
+
+
+def _plan_held_overnight(rep, eta_hours):
+    lucy = _lucy()
+    start = dt.datetime(2026, 3, 2, 21, 0, tzinfo=dt.UTC)
+    case = planned_case(rep, lucy, at_time=start, eta_latest=eta_hours * HOUR, item_due=20 * HOUR,
+                        cadence_minutes=24 * 60)
+    with at(start + 2 * HOUR):  # 23:00, her quiet hours: held until 07:00
+        client_message_send(user=rep, case=case, kind="plan", text=PLAN)
+    return case, start
+
+
+def test_a_new_link_or_a_revoke_while_a_plan_waits_queues_it_again_with_the_link(rep):
+    """Found by a red team: the relink read the plan's range as before, and "Make a status link" or "Revoke"
+    answered 500 while a plan waited for the client's quiet hours."""
+    from cases.models import ClientMessage
+    from cases.services.status_links import status_link_revoke
+
+    case, start = _plan_held_overnight(rep, eta_hours=30)
+    with at(start + 2 * HOUR + 5 * MIN):
+        case.refresh_from_db()
+        status_link_issue(user=rep, case=case)
+    with at(start + 2 * HOUR + 6 * MIN):
+        case.refresh_from_db()
+        status_link_revoke(user=rep, case=case)
+
+    assert ClientMessage.objects.filter(case=case, kind="plan", status="queued").count() == 1
+
+
+def test_a_plan_whose_estimate_will_have_passed_when_it_leaves_is_withdrawn_by_a_new_link(rep):
+    from cases.models import ClientMessage
+
+    case, start = _plan_held_overnight(rep, eta_hours=30)
+    # The range brought forward to end at 06:00, before she may be written to (stands in for a renegotiation).
+    type(case).objects.filter(pk=case.pk).update(eta_earliest=start + 8 * HOUR, eta_latest=start + 9 * HOUR)
+    with at(start + 2 * HOUR + 5 * MIN):
+        case.refresh_from_db()
+        status_link_issue(user=rep, case=case)
+
+    assert not ClientMessage.objects.filter(case=case, kind="plan", status="queued").exists()
+    assert case.events.filter(note__contains="agree a new estimate with the client, then send the plan again").exists()
