@@ -304,15 +304,30 @@ def client_messages_sent(*, keys, at):
                      data={"client_message": message.pk, "sent_at": at.isoformat()})
 
 
-def client_messages_rehold(client):
+def client_messages_rehold(client, actor):
     """The client's quiet hours or time zone changed: their emails still waiting leave at the new hours'
     end, never inside them (the outbox moves its rows: notices.retime_direct_for_client), and each message
-    says when it leaves."""
+    says when it leaves. Moved later, they are checked again as when they were written (found by a red team):
+    on an open case whose status link would not run a day past the last of them (LINK_MARGIN), a new link is
+    issued by `actor` (the one changing the client's hours: a supervisor or the owner of every open case), which
+    queues each again with it (a plan whose estimate will then have passed is withdrawn); otherwise a plan
+    whose estimate will have passed when it now leaves is withdrawn."""
     moved = notices.retime_direct_for_client(client)
-    waiting = list(ClientMessage.objects.filter(outbox_key__in=list(moved), status=ClientMessageStatus.QUEUED))
+    waiting = list(ClientMessage.objects.filter(outbox_key__in=list(moved), status=ClientMessageStatus.QUEUED)
+                   .select_related("case__client"))
     for message in waiting:
         message.send_after = moved[message.outbox_key]
     ClientMessage.objects.bulk_update(waiting, ["send_after"])
+    now = timezone.now()
+    for case in {m.case for m in waiting if m.case.is_open}:
+        held = [m for m in waiting if m.case_id == case.pk]
+        if issued_link_until(case, max(m.send_after for m in held) + LINK_MARGIN) is None:
+            status_link_issue(user=actor, case=case)
+            continue
+        stale = [m for m in held if m.kind == K.PLAN and _plan_when_it_leaves(case, now, m) is None]
+        _withdraw(case=case, actor=actor, messages=stale,
+                  why="the client's new hours hold it until after the plan's estimate has passed: agree a new "
+                      "estimate with the client, then send the plan again.")
 
 
 def client_messages_withdraw_held(*, case, actor, why):

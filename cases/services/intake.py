@@ -139,7 +139,7 @@ def client_update(*, user, client, name, organisation, email, phone, time_zone, 
     if agreement is not None:  # wider quiet hours thin every later slot of each rhythm: counted once
         _count_thinner_rhythms(client, actor=user, agreement=agreement, moved=moved)
     if set(changed) & set(SCHEDULE_FIELDS):
-        client_messages_rehold(client)  # an email already waiting waits for the new quiet hours' end too
+        client_messages_rehold(client, user)  # an email already waiting waits for the new quiet hours' end too
     search_refresh(client.cases.all())  # every case of the client is found by its new name, email, phone
     changes = _changes(before, client, changed)
     summary = "; ".join(f"{label} {old} → {new}" for label, old, new in changes)

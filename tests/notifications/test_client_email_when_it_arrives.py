@@ -134,3 +134,34 @@ def test_a_plan_whose_estimate_will_have_passed_when_it_leaves_is_withdrawn_by_a
 
     assert not ClientMessage.objects.filter(case=case, kind="plan", status="queued").exists()
     assert case.events.filter(note__contains="agree a new estimate with the client, then send the plan again").exists()
+
+
+def test_new_quiet_hours_that_hold_an_email_past_its_links_margin_give_it_a_new_link(rep, supervisor):
+    """Found by a red team: the client's new quiet hours moved a waiting email later without checking its link
+    again. Held now until 20:00, it would have a link running out at 12:00 the next day: a new one is issued
+    and the email queued again with it."""
+    from cases.models import ClientMessage
+
+    lucy = _lucy()
+    with at(dt.datetime(2026, 3, 4, 12, 0, tzinfo=dt.UTC)):  # the link runs out at 12:00 on Wed 18 Mar
+        case = advance_to(open_case(rep, lucy), Step.GATHER, rep)
+        status_link_issue(user=rep, case=case)
+    with at(dt.datetime(2026, 3, 16, 23, 0, tzinfo=dt.UTC)):  # held until 07:00 Tue: a day and more to run then
+        case.refresh_from_db()
+        client_message_send(user=rep, case=case, kind="acknowledgement", text=ACK)
+        version = type(case).objects.get(pk=case.pk).status_link_version
+    with at(dt.datetime(2026, 3, 16, 23, 30, tzinfo=dt.UTC)):
+        lucy.refresh_from_db()
+        services.client_update(user=supervisor, client=lucy, name=lucy.name, organisation=lucy.organisation,
+                               email=lucy.email, phone=lucy.phone, time_zone=lucy.time_zone,
+                               quiet_hours_start=dt.time(22), quiet_hours_end=dt.time(20))
+    with at(dt.datetime(2026, 3, 17, 20, 1, tzinfo=dt.UTC)):
+        sweep_outbox()
+
+    case.refresh_from_db()
+    assert case.status_link_version > version
+    assert ClientMessage.objects.filter(case=case, status="sent").count() == 1
+    body = next(m for m in mail.outbox if "lucy@example.org" in m.to).body
+    assert "Mar" in body.split("the link works until", 1)[1].split(")")[0]
+    with at(dt.datetime(2026, 3, 18, 13, 0, tzinfo=dt.UTC)):  # after the old link's end
+        assert HttpClient().get(_status_url(body)).status_code == 200
