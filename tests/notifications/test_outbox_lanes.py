@@ -129,7 +129,9 @@ def test_a_few_emails_go_in_the_calling_thread_over_one_connection(smtp_sink, se
 
     assert sent == len(rows) == 3
     assert len({m["peer"] for m in smtp_sink.messages}) == 1
-    assert _backends() == before  # no lane opened a connection of its own
+    # No lane opened a database connection of its own (one more would show). Not "==": a connection an earlier
+    # test's lane left may end meanwhile (a fresh-clone CI run saw 2 before, 1 after).
+    assert _backends() <= before
 
 
 def test_a_server_down_loses_nothing_in_any_lane(smtp_sink, settings):
