@@ -21,6 +21,12 @@ PHONE_QUERY = re.compile(r"^[\d\s()+\-./]+$")
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
 
 
+def clipped(text, limit):
+    """`text` whole when it fits in `limit` characters, else cut to fit with an ellipsis: the one way the
+    services and models shorten a text they quote (notes, refusals, the gate's lists)."""
+    return text if len(text) <= limit else text[:max(limit - 1, 0)] + "…"
+
+
 def whole_number(value):
     """The int an id, a count or a length sent by a browser (or a key we wrote) spells: ASCII digits only, at
     most 18 (it fits a bigint); None for anything else. str.isdigit() is no test for this: "²" and "٣" are

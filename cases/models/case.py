@@ -12,6 +12,7 @@ from django.utils import timezone
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, FSMFieldMixin, transition
 
 from ..permissions import FSM_PERMISSIONS
+from ..text import clipped
 from ..workflow import COMPLETE_TRANSITIONS, OPEN_STEPS, STALL_WATCH_STEPS, Transition  # noqa: F401
 from .choices import TEMPERATURE_CHOICES, Channel, EscalationReason, Mood, Step
 from .people import Client
@@ -61,10 +62,6 @@ def _in_words(parts):
     return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
-def _clipped(text, limit=60):
-    return text if len(text) <= limit else text[:limit - 1] + "…"
-
-
 def identify_gaps(case):
     """The counters say whether a gap is there (no query); only when a concern is incomplete are the concerns
     read, to say which part each one lacks (found by an audit: the gate listed every part while the concern's
@@ -76,7 +73,7 @@ def identify_gaps(case):
         for number, concern in enumerate(case.concerns.all(), start=1):
             missing = concern.missing_parts()
             if missing:
-                named = (f"“{_clipped(concern.description.strip())}”" if concern.description.strip()
+                named = (f"“{clipped(concern.description.strip(), 60)}”" if concern.description.strip()
                          else f"Concern {number}")
                 gaps.append(f"{named} still needs {_in_words(missing)}.")
     if not case.temperature:

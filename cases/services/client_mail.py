@@ -24,7 +24,7 @@ from ..models import Case, Channel, Client, HandoffStatus, Mood
 from ..notices import notify
 from ..permissions import can_claim_case, can_read_client_mail
 from ..selectors import is_team_address
-from ..text import LINE, NAME, NOTE, limit_of, normalise
+from ..text import LINE, NAME, NOTE, clipped, limit_of, normalise
 from ..workflow import Record, ensure_allows, refusal
 from .client_identity import hold_identities
 from .common import assign_reference, display_name, event_record, lock_case, refresh_counters
@@ -64,10 +64,6 @@ def post_refusal(case, sender):
     return None
 
 
-def _clip(text, limit):
-    return text if len(text) <= limit else text[: max(limit - 1, 0)] + "…"
-
-
 ATTACHMENT_LINE = NOTE // 2  # the attachments' line on the timeline and in the notice, at most
 ATTACHMENTS_LISTED = 50  # the attachments an event's data lists, at most (the rest are counted)
 
@@ -86,8 +82,8 @@ def _listed(items, sep, room):
 def _attachment_line(attachments):
     """The attachments in a rep's words, within ATTACHMENT_LINE, each name and reason clipped (found by a
     review: 20,000 refused files made a 4 MB line, the timeline entry and the owner's notice with it)."""
-    kept = [f"{_clip(a['name'], 60)} ({filesizeformat(a['size'])})" for a in attachments if not a.get("refused")]
-    refused = [f"{_clip(a['name'], 60)} ({_clip(a['refused'], 80)})" for a in attachments if a.get("refused")]
+    kept = [f"{clipped(a['name'], 60)} ({filesizeformat(a['size'])})" for a in attachments if not a.get("refused")]
+    refused = [f"{clipped(a['name'], 60)} ({clipped(a['refused'], 80)})" for a in attachments if a.get("refused")]
     line = ""
     if kept:
         line = "Attached: " + _listed(kept, ", ", (ATTACHMENT_LINE // 2 if refused else ATTACHMENT_LINE) - 30) + "."
@@ -104,7 +100,7 @@ def _wrote(*, case, sender, sender_name, subject, text, attachments, message_pk)
     head = f"{who} wrote by email" + (f": “{subject}”" if subject else "") + "\n\n"
     tail = _attachment_line(attachments)
     room = NOTE - len(head) - (len(tail) + 2 if tail else 0)
-    note = _clip(head + _clip(body, max(room, 200)) + (f"\n\n{tail}" if tail else ""), NOTE)
+    note = clipped(head + clipped(body, max(room, 200)) + (f"\n\n{tail}" if tail else ""), NOTE)
     attachments = list(attachments)
     return event_record(case=case, actor=None, verb=WROTE, note=note,
                         data={"channel": Channel.EMAIL.value, "sender": sender, "subject": subject,
@@ -130,7 +126,7 @@ def client_mail_post(*, case, sender, sender_name="", subject="", text="", attac
     to = [u.email for u in (case.owner, case.co_owner) if u is not None and u.is_active]
     notify(key=f"client-mail:{event.pk}", kind="client_mail_received", case=case, to=to,
            context={**case_context(case), "sender": sender, "sender_name": sender_name or sender,
-                    "subject": subject, "said": _clip(normalise(text), NOTICE_EXCERPT),
+                    "subject": subject, "said": clipped(normalise(text), NOTICE_EXCERPT),
                     "attachments": _attachment_line(attachments)})
     return event
 
@@ -149,7 +145,7 @@ def _client_for(sender, sender_name):
         email = "" if is_team_address(sender) or len(sender) > limit_of(Client, "email") else sender
     except ValidationError:
         email = ""
-    name = _clip(normalise(sender_name) or sender.split("@")[0] or "Unknown sender", NAME)
+    name = clipped(normalise(sender_name) or sender.split("@")[0] or "Unknown sender", NAME)
     return Client.objects.create(name=name, email=email)
 
 
@@ -163,7 +159,7 @@ def case_open_from_mail(*, sender, sender_name="", subject="", text="", attachme
     the case of a reply address that did not verify.
     `notify_to` are the team's addresses that hear of unclaimed mail (MAILIN_UNCLAIMED_NOTIFY)."""
     client = _client_for(sender, sender_name)
-    summary = _clip(normalise(subject) or f"Email from {client.name}", LINE)
+    summary = clipped(normalise(subject) or f"Email from {client.name}", LINE)
     case = Case.objects.create(client=client, owner=mail_intake_user(), summary=summary, temperature="",
                                intake_temperature="", awaiting_claim=True,
                                client_wrote_at=received_at or timezone.now())
@@ -182,7 +178,7 @@ def case_open_from_mail(*, sender, sender_name="", subject="", text="", attachme
         to.append(about.owner.email)
     notify(key=f"client-mail-unclaimed:{case.pk}", kind="client_mail_unclaimed", case=case, to=to,
            context={**case_context(case), "sender": sender, "sender_name": sender_name or sender,
-                    "subject": subject, "said": _clip(normalise(text), NOTICE_EXCERPT), "reason": reason,
+                    "subject": subject, "said": clipped(normalise(text), NOTICE_EXCERPT), "reason": reason,
                     "about_ref": about.reference if about is not None else ""})
     return case
 

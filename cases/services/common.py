@@ -16,7 +16,7 @@ from ..models.case import system_broken
 from ..models.ledger import SYSTEM_RESOLUTION
 from ..permissions import can_work_case
 from ..search import SEARCH_FIELDS, search_fill
-from .marks import _clipped
+from ..text import clipped
 
 
 def lock_case(case):
@@ -86,7 +86,7 @@ def _value_words(value, tz):
         return value.strftime("%a %d %b %Y")
     if isinstance(value, Model):
         return display_name(value)
-    return f"“{_clipped(str(value), CHANGE_CLIP)}”"
+    return f"“{clipped(str(value), CHANGE_CLIP)}”"
 
 
 def _first_difference(old, new):
@@ -100,7 +100,7 @@ def _text_words(value, differs_at):
     if not value:
         return "none"
     start = max(0, differs_at - CHANGE_CLIP // 3) if differs_at > CHANGE_CLIP - 20 else 0
-    return f"“{'…' if start else ''}{_clipped(value[start:], CHANGE_CLIP)}”"
+    return f"“{'…' if start else ''}{clipped(value[start:], CHANGE_CLIP)}”"
 
 
 def _stored(value):
@@ -133,7 +133,7 @@ def what_changed(*changes, tz=None, prefix="Changed: "):
 
     words = "; ".join(c.phrase.format(label=c.label, old=said(c, c.old), new=said(c, c.new)) for c in changed)
     data = {c.key: {"from": _stored(c.old), "to": _stored(c.new)} for c in changed}
-    return _clipped(f"{prefix}{words}", _CHANGES_LIMIT), {"changed": data}
+    return clipped(f"{prefix}{words}", _CHANGES_LIMIT), {"changed": data}
 
 
 def refresh_counters(case):

@@ -10,13 +10,9 @@ from django.utils import timezone
 
 from ..formatting import local_time
 from ..models import ItemKind
-from ..text import normalise
+from ..text import clipped, normalise
 
 CONCERN_PARTS = ("description", "impact", "impact_deadline", "feeling")
-
-
-def _clipped(text, limit=120):
-    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 # --- Action items ---------------------------------------------------------------------------------
@@ -61,7 +57,7 @@ def item_changed_since(item, item_shown, part=None, sent=None):
     if item_shown is None or shown == now:
         return ""
     if part is None:
-        return (f"Since this page was opened the item changed: it now reads “{_clipped(item.description)}” "
+        return (f"Since this page was opened the item changed: it now reads “{clipped(item.description, 120)}” "
                 f"({ItemKind(item.kind).label.lower()}, {_due_words(item)}). Nothing was saved: check it, then "
                 "send again.")
     if shown is not None and shown[part] == now[part]:
@@ -77,7 +73,7 @@ def item_changed_since(item, item_shown, part=None, sent=None):
                 "then send again.")
     if normalise(sent or "") == item.description:
         return ""
-    return (f"Since this page was opened the item was reworded: “{_clipped(item.description)}”. Check what will be "
+    return (f"Since this page was opened the item was reworded: “{clipped(item.description, 120)}”. Check what will be "
             "done against it, then send again.")
 
 
@@ -110,9 +106,9 @@ def concern_changed_since(concern, concern_shown):
         return ""
     critical = (local_time(concern.impact_deadline, timezone.get_current_timezone(), now=timezone.now())
                 if concern.impact_deadline else "no date")
-    return (f"Since this page was opened the concern was edited. It now reads: “{_clipped(concern.description, 80)}”; "
-            f"impact “{_clipped(concern.impact, 80)}”, critical by {critical}; the client feels "
-            f"“{_clipped(concern.feeling, 80)}”. Nothing was saved: check each part against it, then send again.")
+    return (f"Since this page was opened the concern was edited. It now reads: “{clipped(concern.description, 80)}”; "
+            f"impact “{clipped(concern.impact, 80)}”, critical by {critical}; the client feels "
+            f"“{clipped(concern.feeling, 80)}”. Nothing was saved: check each part against it, then send again.")
 
 
 # --- The irate flag -------------------------------------------------------------------------------

@@ -6,12 +6,11 @@ from django.db import transaction
 from ..errors import CaseRuleError
 from ..models import Acknowledgement, Case, Fact, Recommitment
 from ..search import SEARCH_FIELDS, search_fill
-from ..text import clean_text, is_copy, is_question_again, limit_of, normalise, require_substance
+from ..text import clean_text, clipped, is_copy, is_question_again, limit_of, normalise, require_substance
 from ..workflow import Record, ensure_allows
 from .common import (
     CHANGE_CLIP, Change, coach_warnings, ensure_can_work, event_record, lock_case, refresh_counters, what_changed,
 )
-from .marks import _clipped
 
 
 def _not_a_copy(text, sources, *, field, message):
@@ -127,8 +126,9 @@ def fact_answer(*, user, fact, answer):
     ensure_allows(case, Record.FACT)
     fact.refresh_from_db(fields=["answer"])  # as it is now, under the case's lock
     if fact.answer:
-        raise CaseRuleError(f"This question has been answered since this page was opened: “{_clipped(fact.answer)}”. "
-                            "If the client now says otherwise, record it as a new question and answer.",
+        raise CaseRuleError(f"This question has been answered since this page was opened: "
+                            f"“{clipped(fact.answer, 120)}”. If the client now says otherwise, record it as a new "
+                            "question and answer.",
                             field="answer")
     fact.answer = _not_the_question(require_substance(answer, field="answer", message="Write the client's answer.",
                                                       limit=limit_of(Fact, "answer")), fact.question)
@@ -168,7 +168,7 @@ def case_set_root_problem(*, user, case, root_problem, expected_resolution=None)
     else:  # the first record
         note, data = case.root_problem, {}
         if case.expected_resolution:
-            note += f"\nThe client's expectation: “{_clipped(case.expected_resolution, CHANGE_CLIP)}”"
+            note += f"\nThe client's expectation: “{clipped(case.expected_resolution, CHANGE_CLIP)}”"
     event_record(case=case, actor=user, verb="root problem recorded", note=note or case.root_problem,
                  data={"expected_resolution": case.expected_resolution, **data})
     return case
