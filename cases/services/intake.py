@@ -481,6 +481,7 @@ def case_intake(*, user, summary, temperature, client=None, new_client=None, con
     if client is None:
         if not new_client:
             raise CaseRuleError("Pick the client or enter a new one.", field="client")
+        ensure_not_logged_just_now(user=user, new_client=new_client, summary=summary)
         client = client_create(user=user, **new_client)
     else:
         ensure_not_logged_just_now(user=user, client=client, summary=summary)

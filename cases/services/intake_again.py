@@ -1,6 +1,7 @@
 """A complaint logged twice: the same rep, the same client, the same summary, while the first case is open and
 only minutes old (found by a browser audit: Back after logging a case, then "Log the case" again, picking the
-client as the refusal of the typed one suggested, opened a second case for the one call)."""
+client as the refusal of the typed one suggested, opened a second case for the one call; the same with a new
+client typed again, by name alone, opened a second client as well)."""
 import datetime as dt
 
 from django.utils import timezone
@@ -12,18 +13,29 @@ from ..text import normalise
 AGAIN_WITHIN = dt.timedelta(minutes=30)
 
 
-def ensure_not_logged_just_now(*, user, client, summary):
-    """Refuse, beside the summary, a case that repeats one `user` opened for `client` in the last AGAIN_WITHIN
-    with the same summary (compared as stored: normalised, case aside) and still open. Another complaint of
-    the same client is logged with its own summary."""
-    said = normalise(summary).casefold()
-    recent = (Case.objects.filter(owner=user, client=client, step__in=OPEN_STEPS,
-                                  opened_at__gte=timezone.now() - AGAIN_WITHIN)
-              .order_by("-opened_at").values_list("reference", "summary", "opened_at"))
-    for reference, earlier, opened_at in recent:
-        if normalise(earlier).casefold() == said:
-            minutes = max(1, int((timezone.now() - opened_at).total_seconds() // 60))
+def _folded(text):
+    return normalise(text or "").casefold()
+
+
+def ensure_not_logged_just_now(*, user, summary, client=None, new_client=None):
+    """Refuse, beside the summary, a case that repeats one `user` opened in the last AGAIN_WITHIN with the same
+    summary (compared as stored: normalised, case aside) and still open: for `client`, or, for a client typed
+    as new (`new_client`: its fields), for a client of the same name and organisation (one with the same
+    email or phone is refused as already on file: cases.services.client_identity). Another complaint of the
+    same client is logged with its own summary."""
+    said = _folded(summary)
+    recent = Case.objects.filter(owner=user, step__in=OPEN_STEPS, opened_at__gte=timezone.now() - AGAIN_WITHIN)
+    if client is not None:
+        recent = recent.filter(client=client)
+    else:
+        recent = recent.filter(client__name__iexact=normalise((new_client or {}).get("name") or ""))
+    typed = (_folded((new_client or {}).get("name")), _folded((new_client or {}).get("organisation")))
+    for case in recent.select_related("client").order_by("-opened_at"):
+        same_client = client is not None or (_folded(case.client.name), _folded(case.client.organisation)) == typed
+        if same_client and _folded(case.summary) == said:
+            minutes = max(1, int((timezone.now() - case.opened_at).total_seconds() // 60))
+            pick = "" if client is not None else f"{case.client.name} is on file from it: "
             raise CaseRuleError(
-                f"You logged {reference} for {client.name} {minutes} minute{'s' if minutes > 1 else ''} ago with "
-                f"this summary: open {reference} to work it. If this is another complaint, say in the summary "
-                "how it differs.", field="summary")
+                f"You logged {case.reference} for {case.client.name} {minutes} minute{'s' if minutes > 1 else ''} "
+                f"ago with this summary: {pick}open {case.reference} to work it. If this is another complaint, "
+                "say in the summary how it differs.", field="summary")

@@ -5,7 +5,7 @@ import datetime as dt
 import time_machine
 from django.urls import reverse
 
-from cases.models import Case, Mood
+from cases.models import Case, Client, Mood
 
 SUMMARY = "Site and email down after upgrade"
 
@@ -47,3 +47,34 @@ def test_the_same_summary_later_or_by_a_teammate_is_another_case(rep_client, oth
 
     assert by_teammate.status_code == 302 and later.status_code == 302
     assert Case.objects.filter(client=dennis).count() == 3
+
+
+def _log_new_client(http, summary=SUMMARY, name="Dennis Hale", organisation="Hale Internet Ltd"):
+    return http.post(reverse("cases:case_new"), {
+        "client_name": name, "client_organisation": organisation, "client_time_zone": "America/New_York",
+        "summary": summary, "temperature": Mood.ANXIOUS,
+        "description": "Website and email down since the overnight upgrade",
+        "impact": "No orders can come in and payroll is due", "feeling": "Worried and angry"})
+
+
+def test_a_new_client_typed_again_by_name_with_the_same_summary_is_refused_and_no_second_client_made(rep_client):
+    _log_new_client(rep_client)
+
+    again = _log_new_client(rep_client, name=" dennis  HALE ", organisation="hale internet ltd")
+
+    case = Case.objects.get()
+    assert again.status_code == 422 and Client.objects.count() == 1
+    assert again.context["form"].errors["summary"] == [
+        f"You logged {case.reference} for Dennis Hale 1 minute ago with this summary: Dennis Hale is on file from "
+        f"it: open {case.reference} to work it. If this is another complaint, say in the summary how it differs."]
+    assert 'value=" dennis  HALE "' in again.content.decode()  # what was typed stays in the form
+
+
+def test_another_person_of_that_name_or_another_complaint_is_logged(rep_client):
+    _log_new_client(rep_client)
+
+    elsewhere = _log_new_client(rep_client, organisation="Another Firm")
+    another_complaint = _log_new_client(rep_client, summary="Invoices sent twice this month")
+
+    assert elsewhere.status_code == 302 and another_complaint.status_code == 302
+    assert Case.objects.count() == 3
