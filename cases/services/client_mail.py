@@ -27,7 +27,7 @@ from ..selectors import is_team_address
 from ..text import LINE, NAME, NOTE, clipped, limit_of, normalise
 from ..workflow import Record, ensure_allows, refusal
 from .client_identity import hold_identities
-from .common import assign_reference, display_name, event_record, lock_case, refresh_counters
+from .common import assign_reference, display_name, event_record, lock_case, lock_client, refresh_counters
 from .handoffs import hand_on_promises, settle_before_changing_hands, take_back_client_word
 from .held import end_of_holding
 from .irate import apply_irate_rule
@@ -159,6 +159,7 @@ def case_open_from_mail(*, sender, sender_name="", subject="", text="", attachme
     the case of a reply address that did not verify.
     `notify_to` are the team's addresses that hear of unclaimed mail (MAILIN_UNCLAIMED_NOTIFY)."""
     client = _client_for(sender, sender_name)
+    lock_client(client)
     summary = clipped(normalise(subject) or f"Email from {client.name}", LINE)
     case = Case.objects.create(client=client, owner=mail_intake_user(), summary=summary, temperature="",
                                intake_temperature="", awaiting_claim=True,

@@ -24,6 +24,16 @@ def lock_case(case):
     return Case.objects.select_for_update().get(pk=case.pk)
 
 
+def lock_client(client):
+    """Hold the client's row until the transaction ends, as client_update does before it reads the client's
+    cases (FOR NO KEY UPDATE: two of them wait for each other, while cases may still point at the client).
+    Every path that opens a case takes it first: found by a race audit, a case opened while a rep changed
+    the client's time zone was not among the cases that change read (the rep's "owns every open case" rule
+    let the change through, and the new case was not told), and the same complaint submitted twice at
+    once opened two cases. The caller must be inside transaction.atomic()."""
+    list(type(client).objects.select_for_update(no_key=True).filter(pk=client.pk).values_list("pk", flat=True))
+
+
 def assign_reference(case):
     """Give a just-created case its reference ("C-000123", from its id) and save it."""
     case.reference = f"C-{case.pk:06d}"

@@ -23,15 +23,15 @@ from ..selectors import is_team_address
 from ..text import LINE, clean_text, is_copy, limit_of, normalise, require_substance
 from ..workflow import Record, ensure_allows, policy
 from .common import (
-    Change, assign_reference, display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text,
-    what_changed,
+    Change, assign_reference, display_name, ensure_can_work, event_record, lock_case, lock_client, refresh_counters,
+    require_text, what_changed,
 )
 from .client_identity import ensure_email_not_on_file, ensure_new_client_not_on_file
 from .client_details import CLIENT_FIELDS, ensure_details_as_shown, mail_to_old_address_taken_back
 from .client_messages import client_messages_rehold
 from .client_word import survey_answers_set_aside
 from .delivery import SCHEDULE_CHANGED, follow_up_in_zone, surveys_owed_send
-from .intake_again import ensure_not_logged_just_now
+from .intake_again import ensure_not_logged_just_now, hold_typed_client
 from .irate import apply_irate_rule
 from .promises import (
     agreement_from, allowed_due, move_what_was_promised, pending_promise, pending_update_now, promise_move,
@@ -365,6 +365,7 @@ def case_open(*, user, client, summary, temperature, concern=None):
                            limit=limit_of(Case, "summary"))
     if temperature not in Mood.values:
         raise CaseRuleError("Record how the client feels right now (calm to irate).", field="temperature")
+    lock_client(client)
     case = Case.objects.create(client=client, owner=user, summary=summary, temperature=temperature,
                                intake_temperature=temperature)
     assign_reference(case)
@@ -481,8 +482,10 @@ def case_intake(*, user, summary, temperature, client=None, new_client=None, con
     if client is None:
         if not new_client:
             raise CaseRuleError("Pick the client or enter a new one.", field="client")
+        hold_typed_client(user=user, new_client=new_client)
         ensure_not_logged_just_now(user=user, new_client=new_client, summary=summary)
         client = client_create(user=user, **new_client)
     else:
+        lock_client(client)  # the same complaint submitted twice at once: the second waits, then is refused
         ensure_not_logged_just_now(user=user, client=client, summary=summary)
     return case_open(user=user, client=client, summary=summary, temperature=temperature, concern=concern)

@@ -4,6 +4,7 @@ client as the refusal of the typed one suggested, opened a second case for the o
 client typed again, by name alone, opened a second client as well)."""
 import datetime as dt
 
+from django.db import connection
 from django.utils import timezone
 
 from ..errors import CaseRuleError
@@ -15,6 +16,17 @@ AGAIN_WITHIN = dt.timedelta(minutes=30)
 
 def _folded(text):
     return normalise(text or "").casefold()
+
+
+def hold_typed_client(*, user, new_client):
+    """Until the transaction ends, only this one of `user`'s intakes may add a client of this name (a
+    PostgreSQL advisory lock; SQLite serialises writes itself): the same new client submitted twice at once
+    (two tabs, Back and again) then waits for the first and is refused beside the summary. The lock on a
+    picked client's row does the same for a client on file (common.lock_client)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+                        [f"intake:{user.pk}:{_folded((new_client or {}).get('name'))}"])
 
 
 def ensure_not_logged_just_now(*, user, summary, client=None, new_client=None):

@@ -2,8 +2,9 @@
 production would have."""
 import datetime as dt
 import threading
+import time
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from cases import services
@@ -99,3 +100,25 @@ def race(calls, timeout=30):
     for t in threads:
         t.join(timeout=timeout)
     return results
+
+
+SAVING = 0.5  # seconds first_then_second's first writer keeps its transaction open after it has written
+
+
+def first_then_second(first, second):
+    """Runs `first` in a transaction that stays open SAVING seconds after it returns, and `second` once `first`
+    has written (before it commits), each on its own connection: [(kind, value)] of each, as `race`."""
+    written = threading.Event()
+
+    def slow():
+        with transaction.atomic():
+            value = first()
+            written.set()
+            time.sleep(SAVING)  # the other writer reads now, before this one is committed
+        return value
+
+    def after():
+        written.wait(10)
+        return second()
+
+    return race([slow, after])

@@ -2,40 +2,15 @@
 adding the same caller while the other's intake is still being saved, or two emails from one new sender
 read by two workers, make one client, on two real database connections. Without the hold each check read
 the clients on file before the other's was committed, and both added one."""
-import threading
-import time
-
 import pytest
-from django.db import transaction
 
 from cases import services
 from cases.errors import CaseRuleError
 from cases.models import Case, Client, Mood
 from cases.services.client_mail import case_open_from_mail
-from tests.cases.helpers import race
+from tests.cases.helpers import first_then_second
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-SAVING = 0.5  # seconds the first writer's transaction stays open after its client is written
-
-
-def _first_then_second(first, second):
-    """Runs `first` in a transaction that stays open a moment after it returns, and `second` once `first`
-    has written, each on its own connection: [(kind, value)] of each, as tests.cases.helpers.race."""
-    written = threading.Event()
-
-    def slow():
-        with transaction.atomic():
-            value = first()
-            written.set()
-            time.sleep(SAVING)  # the other writer reads the clients now, before this one is committed
-        return value
-
-    def after():
-        written.wait(10)
-        return second()
-
-    return race([slow, after])
 
 
 def _intake(user, email="", phone="", name="Dennis Hale"):
@@ -47,7 +22,7 @@ def _intake(user, email="", phone="", name="Dennis Hale"):
 
 
 def test_two_reps_adding_the_same_caller_by_email_at_once_make_one_client(rep, supervisor):
-    results = _first_then_second(_intake(rep, email="dennis@shop.example"),
+    results = first_then_second(_intake(rep, email="dennis@shop.example"),
                                  _intake(supervisor, email="Dennis@Shop.Example"))
 
     assert [kind for kind, _ in results] == ["ok", "error"]
@@ -57,7 +32,7 @@ def test_two_reps_adding_the_same_caller_by_email_at_once_make_one_client(rep, s
 
 
 def test_two_reps_adding_the_same_caller_by_phone_at_once_are_asked_about_the_number(rep, supervisor):
-    results = _first_then_second(_intake(rep, phone="+44 20 7946 0000"), _intake(supervisor, phone="+442079460000"))
+    results = first_then_second(_intake(rep, phone="+44 20 7946 0000"), _intake(supervisor, phone="+442079460000"))
 
     assert [kind for kind, _ in results] == ["ok", "error"]
     assert results[1][1].field == "phone"
@@ -65,7 +40,7 @@ def test_two_reps_adding_the_same_caller_by_phone_at_once_are_asked_about_the_nu
 
 
 def test_two_different_callers_at_once_are_both_added(rep, supervisor):
-    results = _first_then_second(_intake(rep, email="dennis@shop.example"),
+    results = first_then_second(_intake(rep, email="dennis@shop.example"),
                                  _intake(supervisor, email="priya@shop.example", name="Priya Shah"))
 
     assert [kind for kind, _ in results] == ["ok", "ok"]
@@ -77,7 +52,7 @@ def test_two_emails_from_one_new_sender_read_at_once_make_one_client(db):
         return lambda: case_open_from_mail(sender="priya@shop.example", sender_name="Priya", subject=subject,
                                            text="The checkout page fails for every customer since this morning.")
 
-    results = _first_then_second(mail("Checkout broken"), mail("Still broken"))
+    results = first_then_second(mail("Checkout broken"), mail("Still broken"))
 
     assert [kind for kind, _ in results] == ["ok", "ok"]
     assert Client.objects.filter(email__iexact="priya@shop.example").count() == 1
