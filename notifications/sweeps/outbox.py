@@ -117,6 +117,10 @@ class _Sender:
         except CONNECTION_ERRORS:
             self.close()  # the next row opens a fresh connection
             raise
+        except smtplib.SMTPResponseException as exc:
+            if exc.smtp_code == 421:  # the server is closing this connection: the next row opens another
+                self.close()
+            raise
 
     def close(self):
         if self.connection is not None:
@@ -132,14 +136,27 @@ def _describe(exc):
     return text[:2000]
 
 
+def says_try_later(exc):
+    """Whether the server answered with a temporary refusal (a 4xx reply: too many connections, a local
+    problem, no room for now; for refused recipients, every one of them 4xx): the email is not bad, the
+    server asks for it again later."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [reply[0] for reply in exc.recipients.values()]
+        return bool(codes) and all(isinstance(code, int) and 400 <= code < 500 for code in codes)
+    code = getattr(exc, "smtp_code", None)
+    return isinstance(code, int) and 400 <= code < 500
+
+
 def server_unusable(exc, sender=None):
     """Whether a failure says the mail server could not be reached or used at all (no connection, refused,
-    dropped, timed out, or not letting us in), not that this email is bad (a recipient or its content
-    refused): an outage, however long, must lose no email (found by a review: an hour of it failed every
-    email queued in its first part for good)."""
+    dropped, timed out, or not letting us in) or asked us to try later (says_try_later), not that this email
+    is bad (a recipient or its content refused for good: a 5xx reply): an outage, however long, must lose no
+    email (found by a review: an hour of it failed every email queued in its first part for good). Found by a
+    resilience audit: a relay answering "451 try again later" for an hour used up a client update's attempts,
+    and the ledger then counted the update, given on time, as not given and its promise as broken."""
     if sender is not None and sender.down is not None:
         return True
-    if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)):
+    if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)) or says_try_later(exc):
         return True
     return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
 
