@@ -13,7 +13,9 @@ settings.NOTIFY_OTHERS_RATES, django-ratelimit rates ("8/m", "60/h"), each count
 cache (CACHES; in production point CACHE_URL at Redis so every web process shares the count).
 Over a limit the action is refused with `Throttled`, a CaseRuleError: the service's transaction
 rolls back, and the page shows the message at the top of the form (no 500, no bare 429 page). If
-the cache itself fails, the budget is not enforced (logged): work never stops for it."""
+the cache itself fails (django-ratelimit reports some failures; a Redis server refusing connections raises,
+found by a resilience audit: every action that emailed a teammate answered 500 and lost what was typed),
+the budget is not enforced (logged): work never stops for it."""
 import contextvars
 import logging
 
@@ -91,7 +93,12 @@ def charge(recipients):
         return
     request._notify_budget_charged = True
     for rate in settings.NOTIFY_OTHERS_RATES:
-        usage = get_usage(request, group=GROUP, key=_key, rate=rate, increment=True)
+        try:
+            usage = get_usage(request, group=GROUP, key=_key, rate=rate, increment=True)
+        except Exception:  # noqa: BLE001 - the cache's server down (Redis refusing): never stops the work
+            logger.warning("the cache could not be reached; the notify-others budget is not enforced now",
+                           exc_info=True)
+            return
         if usage is None:  # RATELIMIT_ENABLE is off
             return
         if usage["limit"] == 0 and usage["time_left"] == -1:

@@ -9,6 +9,7 @@ live system means beat or the worker was never started, and a fresh install show
 for a minute at most."""
 import dataclasses
 import datetime as dt
+import logging
 
 from django.conf import settings
 from django.core.cache import cache
@@ -24,6 +25,10 @@ SWEEPS = tuple(s.name for s in registry.SWEEPS)
 CHECK_WORKER = "check the Celery worker and beat."
 BANNER_CACHE_KEY = "notifications:system_health"
 BANNER_CACHE_SECONDS = 30
+CACHE_DOWN = ("The cache (CACHE_URL) cannot be reached: the limit on emails a person's actions send to others "
+              "is not enforced until it is back. Work goes on; check the cache's server (Redis).")
+
+logger = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,9 +151,22 @@ def system_health(now=None):
 
 
 def cached_system_health():
-    """`system_health()` as computed at most BANNER_CACHE_SECONDS ago (per cache), for pages."""
-    health = cache.get(BANNER_CACHE_KEY)
+    """`system_health()` as computed at most BANNER_CACHE_SECONDS ago (per cache), for pages; computed afresh,
+    and saying so, when the cache cannot be reached (found by a resilience audit: with the cache's Redis down,
+    every page a supervisor opened answered 500)."""
+    try:
+        health = cache.get(BANNER_CACHE_KEY)
+    except Exception:  # noqa: BLE001 - the cache's server down: the banner is worked out without it
+        return _cache_down(system_health())
     if health is None:
         health = system_health()
-        cache.set(BANNER_CACHE_KEY, health, BANNER_CACHE_SECONDS)
+        try:
+            cache.set(BANNER_CACHE_KEY, health, BANNER_CACHE_SECONDS)
+        except Exception:  # noqa: BLE001 - as above
+            return _cache_down(health)
     return health
+
+
+def _cache_down(health):
+    logger.warning("the cache could not be reached; the health banner is computed for this page", exc_info=True)
+    return dataclasses.replace(health, ok=False, problems=(*health.problems, CACHE_DOWN))

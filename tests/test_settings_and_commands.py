@@ -21,6 +21,7 @@ print(json.dumps({
     "name": str(base.DATABASES["default"]["NAME"]),
     "broker": base.CELERY_BROKER_URL,
     "transport": base.CELERY_BROKER_TRANSPORT_OPTIONS,
+    "cache": base.CACHES["default"],
 }))
 """
 
@@ -60,6 +61,13 @@ def test_with_urls_the_settings_use_postgresql_and_redis(tmp_path):
     assert settings["engine"] == "config.postgresql"  # Django's backend, psycopg's timestamp loader
     assert settings["broker"] == "redis://127.0.0.1:6999/0"
     assert "data_folder_in" not in settings["transport"]
+
+
+def test_a_redis_cache_gives_up_within_its_socket_timeout(tmp_path):
+    settings = load_base_settings(tmp_path, CACHE_URL="redis://127.0.0.1:6999/1", CACHE_SOCKET_TIMEOUT="0.5")
+
+    assert settings["cache"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings["cache"]["OPTIONS"] == {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 
 
 PRINT_PRODUCTION_TRANSPORT = """

@@ -224,6 +224,11 @@ NOTIFY_COALESCE_MINUTES = env.int("NOTIFY_COALESCE_MINUTES", default=10)
 # The rate limits above count in the default cache: per process unless CACHE_URL names a shared one
 # (production: Redis, e.g. redis://redis:6379/1, so every web process shares the count).
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# A Redis cache that cannot be reached fails within CACHE_SOCKET_TIMEOUT seconds instead of holding the request:
+# the pages and actions go on without it (cases/throttle.py, notifications/health.py).
+if CACHES["default"]["BACKEND"].endswith(".RedisCache"):
+    _timeout = env.float("CACHE_SOCKET_TIMEOUT", default=1.0)
+    CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=_timeout, socket_timeout=_timeout)
 # PostgreSQL's JIT compilation, off by default for the app's connections (cases/db_session.py).
 POSTGRES_JIT = env.bool("POSTGRES_JIT", default=False)
 # Business hours in the client's local time, for "business hours only" cadences.
