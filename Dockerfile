@@ -20,6 +20,7 @@ COPY . .
 # /app/secrets is where docker-compose.yml mounts the volume holding the generated secret key.
 RUN DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
     DATABASE_URL=sqlite:////tmp/build.sqlite3 CELERY_BROKER_URL=memory:// \
+    SITE_URL=http://build.invalid DEFAULT_FROM_EMAIL=build@build.invalid MAILIN_DOMAIN=build.invalid \
     python manage.py collectstatic --noinput -v 0 \
  && useradd --system --uid 1000 --home-dir /app app \
  && mkdir -p /app/var /app/secrets \

@@ -110,3 +110,18 @@ def test_the_compose_app_is_told_it_runs_without_tls_in_front(services):
 
     assert env["DJANGO_SECURE_SSL_REDIRECT"] == "false"
     assert env["SESSION_COOKIE_SECURE"] == "false"
+
+
+def _required_by_production():
+    """The variables production.py reads with no default (it refuses to start without them)."""
+    return set(re.findall(r'env\.str\("([A-Z_]+)"\)', (ROOT / "config" / "settings" / "production.py").read_text()))
+
+
+def test_the_compose_app_and_the_image_build_set_every_variable_production_requires(services):
+    required = _required_by_production()
+    build = (ROOT / "Dockerfile").read_text()
+
+    assert {"CELERY_BROKER_URL", "SITE_URL", "DEFAULT_FROM_EMAIL", "MAILIN_DOMAIN"} <= required
+    for name in ("web", "worker", "beat"):
+        assert required <= set(services[name]["environment"]), name
+    assert all(f"{variable}=" in build for variable in required)

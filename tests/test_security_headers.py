@@ -203,6 +203,7 @@ def production_env(tmp_path, **extra):
         DJANGO_SETTINGS_MODULE="config.settings.production", CASETRACKER_VAR_DIR=str(tmp_path / "var"),
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50), DJANGO_ALLOWED_HOSTS="cases.example.com",
         DJANGO_CSRF_TRUSTED_ORIGINS="https://cases.example.com", SITE_URL="https://cases.example.com",
+        DEFAULT_FROM_EMAIL="Case tracker <cases@example.com>", MAILIN_DOMAIN="reply.cases.example.com",
         DJANGO_SECURE_PROXY_SSL_HEADER="X-Forwarded-Proto", DJANGO_TRUSTED_PROXY_COUNT="1",
         DJANGO_SECURE_HSTS_PRELOAD="true",
         DATABASE_URL="postgres://cases:pw@db.internal:5432/cases", CELERY_BROKER_URL="redis://redis.internal:6379/0",

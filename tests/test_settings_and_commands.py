@@ -78,11 +78,8 @@ print(json.dumps(production.CELERY_BROKER_TRANSPORT_OPTIONS))
 
 
 def test_production_keeps_the_base_broker_socket_timeouts(tmp_path):
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL"}}
-    env.update(CASETRACKER_VAR_DIR=str(tmp_path / "var"), DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-               DATABASE_URL="postgres://u@127.0.0.1:5999/x", CELERY_BROKER_URL="redis://127.0.0.1:6999/0")
-    out = subprocess.run([sys.executable, "-c", PRINT_PRODUCTION_TRANSPORT], cwd=ROOT, env=env,
-                         capture_output=True, text=True, check=True)
+    out = load_production(tmp_path, PRINT_PRODUCTION_TRANSPORT, DJANGO_SECRET_KEY=secrets.token_urlsafe(50))
+    assert out.returncode == 0, out.stderr[-1500:]
     base = load_base_settings(tmp_path, DATABASE_URL="postgres://u@127.0.0.1:5999/x",
                               CELERY_BROKER_URL="redis://127.0.0.1:6999/0")["transport"]
 
@@ -249,12 +246,44 @@ def test_production_and_the_test_run_never_debug():
 LOAD_PRODUCTION = "import config.settings.production as p; print(len(p.SECRET_KEY))"
 
 
-def load_production(tmp_path, **extra_env):
-    drop = {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY_FILE"}
+PRODUCTION_ADDRESSES = {"SITE_URL": "https://cases.acme.test", "DEFAULT_FROM_EMAIL": "Acme <cases@acme.test>",
+                        "MAILIN_DOMAIN": "Reply.Acme.test"}
+
+
+def load_production(tmp_path, program=LOAD_PRODUCTION, without=(), **extra_env):
+    drop = {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DJANGO_SECRET_KEY", "DJANGO_SECRET_KEY_FILE",
+            "CLIENT_MAIL_FROM", *PRODUCTION_ADDRESSES}
     env = {k: v for k, v in os.environ.items() if k not in drop}
     env.update(CASETRACKER_VAR_DIR=str(tmp_path / "var"), DATABASE_URL="postgres://u@127.0.0.1:5999/x",
-               CELERY_BROKER_URL="redis://127.0.0.1:6999/0", **extra_env)
-    return subprocess.run([sys.executable, "-c", LOAD_PRODUCTION], cwd=ROOT, env=env, capture_output=True, text=True)
+               CELERY_BROKER_URL="redis://127.0.0.1:6999/0",
+               **{k: v for k, v in PRODUCTION_ADDRESSES.items() if k not in without and k not in extra_env},
+               **extra_env)
+    return subprocess.run([sys.executable, "-c", program], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("name", sorted(PRODUCTION_ADDRESSES))
+def test_production_refuses_to_start_without_the_addresses_clients_see(tmp_path, name):
+    out = load_production(tmp_path, DJANGO_SECRET_KEY=secrets.token_urlsafe(50), without={name})
+
+    assert out.returncode != 0
+    assert "ImproperlyConfigured" in out.stderr and f"Set the {name} environment variable" in out.stderr
+
+
+PRINT_PRODUCTION_MAIL = """
+import json
+import config.settings.production as p
+print(json.dumps([p.SITE_URL, p.DEFAULT_FROM_EMAIL, p.CLIENT_MAIL_FROM, p.MAILIN_DOMAIN,
+                  p.DATABASES["default"]["CONN_HEALTH_CHECKS"]]))
+"""
+
+
+def test_production_uses_the_addresses_it_is_given_and_checks_kept_connections(tmp_path):
+    out = load_production(tmp_path, PRINT_PRODUCTION_MAIL, DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+                          SITE_URL="https://cases.acme.test/")
+
+    assert out.returncode == 0, out.stderr[-1500:]
+    assert json.loads(out.stdout) == ["https://cases.acme.test", "Acme <cases@acme.test>", "Acme <cases@acme.test>",
+                                      "reply.acme.test", True]
 
 
 @pytest.mark.parametrize("key", [

@@ -22,6 +22,17 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
 DATABASES = {"default": database()}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# A kept connection that PostgreSQL dropped meanwhile (a restart, a failover, an idle reaper) is checked and
+# opened again before a request uses it (found by a resilience audit: each web process's next request answered
+# 500, a form's text lost with it).
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
+# What clients and the team see in every email: no development default here (found by a resilience audit:
+# production started with links to 127.0.0.1 and clients' replies addressed to reply.example.com). A missing
+# one stops the start with "Set the ... environment variable".
+SITE_URL = env.str("SITE_URL").rstrip("/")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL")
+CLIENT_MAIL_FROM = env.str("CLIENT_MAIL_FROM", default=DEFAULT_FROM_EMAIL)
+MAILIN_DOMAIN = env.str("MAILIN_DOMAIN").lower()
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
 # Added to base's options (their short socket timeouts keep a request from hanging on a dead broker).
 CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "visibility_timeout": 3600}  # noqa: F405
