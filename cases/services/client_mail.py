@@ -27,7 +27,9 @@ from ..selectors import is_team_address
 from ..text import LINE, NAME, NOTE, clipped, limit_of, normalise
 from ..workflow import Record, ensure_allows, refusal
 from .client_identity import hold_identities
-from .common import assign_reference, display_name, event_record, lock_case, lock_client, refresh_counters
+from .common import (
+    assign_reference, display_name, event_record, lock_case, lock_client, opening_moments, refresh_counters,
+)
 from .handoffs import hand_on_promises, settle_before_changing_hands, take_back_client_word
 from .held import end_of_holding
 from .irate import apply_irate_rule
@@ -163,14 +165,14 @@ def case_open_from_mail(*, sender, sender_name="", subject="", text="", attachme
     summary = clipped(normalise(subject) or f"Email from {client.name}", LINE)
     case = Case.objects.create(client=client, owner=mail_intake_user(), summary=summary, temperature="",
                                intake_temperature="", awaiting_claim=True,
-                               client_wrote_at=received_at or timezone.now())
+                               client_wrote_at=received_at or timezone.now(), **opening_moments())
     assign_reference(case)
     note = "Opened from an email; waiting for a rep to claim it (whoever claims it owns it)."
     # Every rep may open this case, not always the one the reply named (REPS_SEE_OWN_CASES_ONLY): its
     # timeline does not name it; the inbound message's record and the notice to its owner do.
     shown = reason.replace(about.reference, "the case its reply address named") if about is not None else reason
-    event_record(case=case, actor=None, verb="opened", to_step=case.step, note=f"{note} {shown}".strip(),
-                 data={"channel": Channel.EMAIL.value})
+    event_record(case=case, actor=None, verb="opened", to_step=case.step, at=case.opened_at,
+                 note=f"{note} {shown}".strip(), data={"channel": Channel.EMAIL.value})
     _wrote(case=case, sender=sender, sender_name=sender_name, subject=subject, text=text,
            attachments=attachments, message_pk=message_pk)
     refresh_counters(case)
@@ -208,7 +210,7 @@ def case_claim(*, user, case):
     # claimer's now, as on any change of owner (found by a review: they stayed on the placeholder, counted
     # for nobody, their reminders and breaks emailed to no one).
     hand_on_promises(case=case, old_owner_id=intake_id, new_owner=user, actor=user, now=now)
-    event_record(case=case, actor=user, verb="claimed",
+    event_record(case=case, actor=user, verb="claimed", at=now,  # the moment the held part ends (held.py)
                  note=f"{display_name(user)} claimed the case from client email and owns it now.")
     # The case has its owner now: a handoff asked for while it waited is moot (its new owner could not
     # answer it, and its acceptance would take the case from them), and, as on every change of owner,

@@ -34,6 +34,15 @@ def lock_client(client):
     list(type(client).objects.select_for_update(no_key=True).filter(pk=client.pk).values_list("pk", flat=True))
 
 
+def opening_moments():
+    """The fields a new case is stamped with, all one moment (the "opened" event takes it too: event_record's
+    `at`). Found by a migration audit: each took its own now(), so the timeline's opening came a few
+    milliseconds after the stay it opened, and the held parts recomputed from the timeline
+    (held.parts_from_timeline) named another stay than the services had."""
+    now = timezone.now()
+    return {"opened_at": now, "step_entered_at": now, "stall_clock_from": now}
+
+
 def assign_reference(case):
     """Give a just-created case its reference ("C-000123", from its id) and save it."""
     case.reference = f"C-{case.pk:06d}"
@@ -59,11 +68,12 @@ def ensure_open(case):
         raise CaseRuleError(f"{case.reference} is resolved: reopen it first.")
 
 
-def event_record(*, case, actor, verb, note="", from_step="", to_step="", data=None):
+def event_record(*, case, actor, verb, note="", from_step="", to_step="", data=None, at=None):
     """A timeline entry, with the case's owner at this moment (CaseEvent.of): the team page counts each
-    event for the rep who owned the case then (cases/metrics)."""
+    event for the rep who owned the case then (cases/metrics). `at`: its time, when it must be the very
+    moment something else was stamped with (a case's opening: opening_moments)."""
     event = CaseEvent.of(case, actor=actor, verb=verb, note=note, from_step=from_step or "", to_step=to_step or "",
-                         data=data or {})
+                         data=data or {}, **({"created_at": at} if at is not None else {}))
     event.save(force_insert=True)
     return event
 

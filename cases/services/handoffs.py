@@ -72,7 +72,7 @@ def take_back_client_word(*, case, actor, now):
 
 def _transfer(*, case, new_owner, actor, handoff):
     old_owner = case.owner
-    now = timezone.now()
+    now = handoff.accepted_at  # one moment for the change of hands: its event, the held part it ends (held.py)
     settle_before_changing_hands(case, now)
     # The old owner's part of the stay in this step ends here (the team page's per-rep times in each step).
     end_of_holding(case=case, owner_id=old_owner.pk, step=case.step, entered=case.step_entered_at, at=now)
@@ -179,7 +179,7 @@ def handoff_accept(*, user, handoff, client_informed):
     handoff.save(update_fields=["status", "accepted_at", "client_informed"])
     new_owner = handoff.to_user
     old = _transfer(case=case, new_owner=new_owner, actor=user, handoff=handoff)
-    event_record(case=case, actor=user, verb="handoff accepted",
+    event_record(case=case, actor=user, verb="handoff accepted", at=handoff.accepted_at,
                  note=f"{display_name(new_owner)} now owns the case (from {display_name(old)}): {handoff.reason}",
                  data={"handoff": handoff.pk})
     if new_owner.pk != user.pk:  # a teammate asked for it: tell them it is theirs now
@@ -278,7 +278,7 @@ def case_reassign(*, user, case, to_user, reason, client_informed, owner_shown=N
                                      status=HandoffStatus.ACCEPTED, by_supervisor=user,
                                      accepted_at=timezone.now(), client_informed=True)
     old = _transfer(case=case, new_owner=to_user, actor=user, handoff=handoff)
-    event_record(case=case, actor=user, verb="reassigned",
+    event_record(case=case, actor=user, verb="reassigned", at=handoff.accepted_at,
                  note=f"From {display_name(old)} to {display_name(to_user)}: {reason}", data={"handoff": handoff.pk})
     apply_irate_rule(case=case, actor=user, owner_changed=True)
     notify(key=f"case-reassigned:{handoff.pk}", kind="handoff_requested", case=case, to=[to_user.email],

@@ -23,8 +23,8 @@ from ..selectors import is_team_address
 from ..text import LINE, clean_text, is_copy, limit_of, normalise, require_substance
 from ..workflow import Record, ensure_allows, policy
 from .common import (
-    Change, assign_reference, display_name, ensure_can_work, event_record, lock_case, lock_client, refresh_counters,
-    require_text, what_changed,
+    Change, assign_reference, display_name, ensure_can_work, event_record, lock_case, lock_client, opening_moments,
+    refresh_counters, require_text, what_changed,
 )
 from .client_identity import ensure_email_not_on_file, ensure_new_client_not_on_file
 from .client_details import CLIENT_FIELDS, ensure_details_as_shown, mail_to_old_address_taken_back
@@ -367,9 +367,9 @@ def case_open(*, user, client, summary, temperature, concern=None):
         raise CaseRuleError("Record how the client feels right now (calm to irate).", field="temperature")
     lock_client(client)
     case = Case.objects.create(client=client, owner=user, summary=summary, temperature=temperature,
-                               intake_temperature=temperature)
+                               intake_temperature=temperature, **opening_moments())
     assign_reference(case)
-    event_record(case=case, actor=user, verb="opened", to_step=case.step,
+    event_record(case=case, actor=user, verb="opened", to_step=case.step, at=case.opened_at,
                  note=f"Logged by {display_name(user)}; client is {Mood(temperature).label.lower()}.")
     # A typed "critical by" alone is a concern begun: refused without its description, not dropped.
     if concern and (any(normalise(concern.get(k)) for k in ("description", "impact", "feeling"))
