@@ -32,7 +32,11 @@ def radios_html(field):
             return None
         css = f" chip mood mood--{_e(radio.data['value'])}" if chip else ""
         choices.append(f'<label class="choice{css}">{_input_html(radio.data)} {_e(radio.choice_label)}</label>')
-    return f'<fieldset class="choices"><legend>{_e(field.label)}</legend>{"".join(choices)}</fieldset>\n  '
+    # Django ties the help text and the error to a widget by aria-describedby, but not for a group drawn
+    # in a fieldset (BoundField.use_fieldset): the fieldset gets it, so the error is read on entering the group.
+    described = field.aria_describedby
+    group = f' aria-describedby="{_e(described)}"' if described else ""
+    return f'<fieldset class="choices"{group}><legend>{_e(field.label)}</legend>{"".join(choices)}</fieldset>\n  '
 
 
 def label_html(field):
@@ -77,7 +81,8 @@ def field_row(field):
     coach = (f'<div id="{auto_id}-coach" class="coach-slot" aria-live="polite"></div>'
              if getattr(field.form, "coach_context", None) and field.name == "text" else "")
     help_text = f'<small class="help" id="{auto_id}_helptext">{_e(field.help_text)}</small>' if field.help_text else ""
-    errors = "".join(f'<p class="error" id="{auto_id}_error">{_e(e)}</p>' for e in field.errors)
+    # One element for all of a field's errors: the id aria-describedby names is on one element only.
+    errors = f'<p class="error" id="{auto_id}_error">{_e(" ".join(field.errors))}</p>' if field.errors else ""
     css = f'{" has-error" if field.errors else ""}{" is-hidden" if field.is_hidden else ""}'
     body = f"{main}\n  {coach}\n  {help_text}\n  {errors}"
     return _safe(f'\n<div class="field field--{_e(kind)}{css}">\n  {body}\n</div>\n')

@@ -1,7 +1,10 @@
 /* Small helpers for the rep's pages; everything works without them.
  * - Countdowns: elements with data-due (ISO time) show "in 12 min" / "5 min overdue", red when overdue.
- * - "/" focuses the element marked data-shortcut="/" (the search box) unless the rep is typing: the page's
- *   own search box if it has one (My cases' filter), else the one in the top bar.
+ * - "/" focuses the element marked data-shortcut="/" (the search box) unless the rep is typing (focus in a
+ *   field or editable text) or holds Ctrl, Alt or Cmd: the page's own search box if it has one (My cases'
+ *   filter), else the one in the top bar. Shift is allowed: some keyboards type "/" with it. A button in the
+ *   footer, next to the shortcut hints, turns the key off (and on) for this browser (WCAG 2.1.4: a
+ *   single-key shortcut a speech-input user may trigger by accident can be turned off).
  * - Ctrl+Enter (Cmd+Enter) in a form field submits that form, so a rep never has to reach for the mouse.
  * - A form refused with an error page (403: the case changed hands while the rep typed; 404: the row is
  *   gone) swaps nothing, so the typed text stays: the page's reason ([data-reason]) is shown in #messages.
@@ -51,10 +54,19 @@
     }
   });
 
+  var SLASH_OFF = "caseTracker.slashShortcutOff";
+
+  function slashOff() {
+    try { return window.localStorage.getItem(SLASH_OFF) === "1"; } catch (e) { return false; }
+  }
+
+  function editable(t) {
+    return !!t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName));
+  }
+
   document.addEventListener("keydown", function (event) {
-    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
-    var t = event.target;
-    if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+    if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey || event.isComposing || event.defaultPrevented) return;
+    if (editable(event.target) || editable(document.activeElement) || slashOff()) return;
     var target = document.querySelector('main [data-shortcut="/"]') || document.querySelector('[data-shortcut="/"]');
     if (target) {
       event.preventDefault();
@@ -62,6 +74,24 @@
       if (target.select) target.select();
     }
   });
+
+  function slashSwitch() {
+    var footer = document.querySelector("footer.footer");
+    if (!footer || !document.querySelector('[data-shortcut="/"]')) return;
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "link";
+    button.setAttribute("data-slash-switch", "");
+    function show() { button.textContent = slashOff() ? "Turn the / key on" : "Turn the / key off"; }
+    button.addEventListener("click", function () {
+      try {
+        if (slashOff()) window.localStorage.removeItem(SLASH_OFF); else window.localStorage.setItem(SLASH_OFF, "1");
+      } catch (e) { return; }
+      show();
+    });
+    show();
+    footer.append(" (", button, ")");
+  }
 
   function renewToken(doc) {
     var token = null;
@@ -140,6 +170,7 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     focusFirstError();
+    slashSwitch();
     document.body.addEventListener("htmx:responseError", showRefusal);
     tick(document);
     setInterval(function () { tick(document); }, 15000);

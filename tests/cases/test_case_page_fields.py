@@ -8,6 +8,7 @@ from django.template.loader import get_template
 
 from cases.models import Step
 from cases.selectors_ui import assignable_users
+from cases.templatetags.case_page import field_row
 from cases.views.actions import ACTIONS
 from tests.cases.helpers import advance_to
 
@@ -60,3 +61,19 @@ def test_grouped_selects_and_every_other_widget_come_out_the_same_too(data):
         form.is_valid()
     for field_name, by_template, by_tag in both_ways(form):
         assert by_tag == by_template, field_name
+
+
+def test_a_field_with_two_errors_names_one_element_by_its_error_id():
+    """aria-describedby names one id: a field's errors are one element (found after an accessibility audit: one
+    <p> per error repeated the id, so only the first was read out with the field)."""
+    class Two(forms.Form):
+        summary = forms.CharField()
+
+    form = Two(data={"summary": "x"})
+    form.is_valid()
+    form.add_error("summary", "Say more than one letter.")
+    form.add_error("summary", "Say what the complaint is about.")
+
+    html = str(field_row(form["summary"]))
+    assert html.count('id="id_summary_error"') == 1
+    assert "Say more than one letter. Say what the complaint is about." in html
