@@ -51,6 +51,22 @@ def test_without_urls_the_settings_use_sqlite_and_the_filesystem_broker_under_va
     assert settings["transport"]["processed_folder"].startswith(var)
 
 
+def test_manage_py_on_a_fresh_clone_makes_the_embedded_folders_it_needs(tmp_path):
+    """Found by an audit: `manage.py migrate` without `make run` first failed with "unable to open database
+    file", the folder for the embedded database not made yet; a worker started by hand lacked the broker's."""
+    var = tmp_path / "fresh" / "var"
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}}
+    env.update(CASETRACKER_VAR_DIR=str(var), DJANGO_SETTINGS_MODULE="config.settings.base")
+
+    out = subprocess.run([sys.executable, "manage.py", "migrate", "--plan"], cwd=ROOT, env=env, capture_output=True,
+                         text=True)
+
+    assert out.returncode == 0, out.stderr[-1500:]
+    assert (var / "casetracker.sqlite3").exists()
+    assert all((var / "broker" / folder).is_dir() for folder in ("queue", "processed", "control"))
+
+
 def test_with_urls_the_settings_use_postgresql_and_redis(tmp_path):
     settings = load_base_settings(
         tmp_path,

@@ -106,6 +106,10 @@ def database(default=environ.Env.NOTSET):
 
 DATABASES = {"default": database(default=f"sqlite:///{VAR_DIR / 'casetracker.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded file's folder is made when missing, so `manage.py migrate` on a fresh clone works without
+    # `make run` (found by an audit: "unable to open database file").
+    if str(DATABASES["default"]["NAME"]) != ":memory:":
+        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Worker, beat and web share the file: take the write lock when a transaction starts (a deferred
     # read-then-write transaction fails at once with "database is locked" instead of waiting), wait up
     # to 20 s for it, and let readers go on beside the writer (WAL).
@@ -164,6 +168,8 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Case tracker <cases@
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
+    for _folder in ("queue", "processed", "control"):  # as for the database file: a worker started by hand works
+        (BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
