@@ -140,8 +140,9 @@ def system_health(now=None):
     if outbox["waiting"]:
         n = outbox["waiting"]
         problems.append(f"{n} email{'' if n == 1 else 's'} {'is' if n == 1 else 'are'} waiting for the mail server, "
-                        "which could not be reached or used: check the SMTP settings and server (Admin → Outbox "
-                        "messages shows the error). Nothing is lost; they go once it answers.")
+                        "which could not be reached or used, or asked to try again later: check the SMTP settings "
+                        "and server (Admin → Outbox messages shows the error). Nothing is lost while it is down; an "
+                        f"email it keeps asking to try later fails after {settings.OUTBOX_TRY_LATER_HOURS} hours.")
     if _waited_too_long(oldest_due_seconds):
         problems.append(f"An email has been waiting {_duration(dt.timedelta(seconds=oldest_due_seconds))} to be sent: "
                         f"{CHECK_WORKER}")

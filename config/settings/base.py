@@ -213,6 +213,9 @@ HANDOVER_MIN_MINUTES = env.int("HANDOVER_MIN_MINUTES", default=60)
 STALLED_CASE_HOURS = env.int("STALLED_CASE_HOURS", default=24)
 # Outbox delivery: attempts before a row is marked failed, and the first backoff in seconds.
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
+# An email the server keeps answering "try again later" (4xx: a mailbox full, a local problem) waits this long
+# without using up its attempts; then it fails as a refusal does (a 421 "service not available" is an outage).
+OUTBOX_TRY_LATER_HOURS = env.int("OUTBOX_TRY_LATER_HOURS", default=24)
 OUTBOX_BACKOFF_SECONDS = env.int("OUTBOX_BACKOFF_SECONDS", default=30)
 # The longest wait between two delivery attempts of one email (the exponential backoff's cap).
 OUTBOX_BACKOFF_MAX_SECONDS = env.int("OUTBOX_BACKOFF_MAX_SECONDS", default=3600)

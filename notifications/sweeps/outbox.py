@@ -136,29 +136,46 @@ def _describe(exc):
     return text[:2000]
 
 
+def _reply_codes(exc):
+    """The SMTP reply codes a failure carries (each refused recipient's, or the one reply), [] for none."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return [reply[0] for reply in exc.recipients.values()]
+    code = getattr(exc, "smtp_code", None)
+    return [code] if code is not None else []
+
+
 def says_try_later(exc):
     """Whether the server answered with a temporary refusal (a 4xx reply: too many connections, a local
-    problem, no room for now; for refused recipients, every one of them 4xx): the email is not bad, the
-    server asks for it again later."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [reply[0] for reply in exc.recipients.values()]
-        return bool(codes) and all(isinstance(code, int) and 400 <= code < 500 for code in codes)
-    code = getattr(exc, "smtp_code", None)
-    return isinstance(code, int) and 400 <= code < 500
+    problem, a mailbox full for now; for refused recipients, every one of them 4xx): the email is not bad,
+    the server asks for it again later."""
+    codes = _reply_codes(exc)
+    return bool(codes) and all(isinstance(code, int) and 400 <= code < 500 for code in codes)
 
 
 def server_unusable(exc, sender=None):
     """Whether a failure says the mail server could not be reached or used at all (no connection, refused,
-    dropped, timed out, or not letting us in) or asked us to try later (says_try_later), not that this email
-    is bad (a recipient or its content refused for good: a 5xx reply): an outage, however long, must lose no
-    email (found by a review: an hour of it failed every email queued in its first part for good). Found by a
-    resilience audit: a relay answering "451 try again later" for an hour used up a client update's attempts,
-    and the ledger then counted the update, given on time, as not given and its promise as broken."""
+    dropped, timed out, not letting us in, or "421 service not available"), not that this email is bad (a
+    recipient or its content refused): an outage, however long, must lose no email (found by a review: an
+    hour of it failed every email queued in its first part for good)."""
     if sender is not None and sender.down is not None:
         return True
-    if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)) or says_try_later(exc):
+    if isinstance(exc, (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)):
+        return True
+    codes = _reply_codes(exc)
+    if codes and all(code == 421 for code in codes):
         return True
     return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
+
+
+def waits_for_the_server(row, exc, now, *, server_down):
+    """Whether this failure leaves `row` waiting without counting against its attempts: an outage
+    (server_unusable), or another "try again later" (says_try_later: 450-452, a 451 at DATA) while the row
+    is younger than OUTBOX_TRY_LATER_HOURS. Found by a resilience audit: an hour of 451 failed a client update
+    given on time, and the ledger counted its promise broken; and by a red team: a mailbox full for good then
+    never failed, the update counted given though it never left. Past the window it fails as a refusal does."""
+    if server_down:
+        return True
+    return says_try_later(exc) and now - row.created_at < dt.timedelta(hours=settings.OUTBOX_TRY_LATER_HOURS)
 
 
 def _record_failure(row, exc, now, *, server_down=False):
@@ -255,7 +272,8 @@ def _deliver(unit, sender, now):
             server_down = server_unusable(exc, sender)
             for row in rows:
                 row.attempts, row.status, row.sent_at = claimed[row.pk] - 1, OutboxStatus.PENDING, None
-                _record_failure(row, exc, now, server_down=server_down)
+                _record_failure(row, exc, now, server_down=waits_for_the_server(row, exc, now,
+                                                                                server_down=server_down))
             return 0
         notices.outbox_sent(keys=[r.key for r in rows], at=now)  # the cases app hears of a watched row
         return len(rows)
