@@ -197,9 +197,9 @@ def case_claim(*, user, case):
         raise CaseRuleError(f"{display_name(case.owner)} has already claimed {case.reference}.")
     if not can_claim_case(user, case):
         raise CaseRuleError("Only a rep or a supervisor can claim a case from client email, while it is open.")
-    now = timezone.now()
     # What fell due while it waited stays the mail intake's (a supervisor may have worked it meanwhile).
-    settle_before_changing_hands(case, now)
+    settle_before_changing_hands(case, timezone.now())
+    now = timezone.now()  # the claim's moment, after what it settled: its event and the held part it ends
     # The wait for a claim is the mail intake's part of the stay (the team page's per-rep times in each step).
     end_of_holding(case=case, owner_id=case.owner_id, step=case.step, entered=case.step_entered_at, at=now)
     intake_id = case.owner_id

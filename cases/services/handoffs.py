@@ -72,8 +72,12 @@ def take_back_client_word(*, case, actor, now):
 
 def _transfer(*, case, new_owner, actor, handoff):
     old_owner = case.owner
-    now = handoff.accepted_at  # one moment for the change of hands: its event, the held part it ends (held.py)
-    settle_before_changing_hands(case, now)
+    settle_before_changing_hands(case, timezone.now())
+    # One moment for the change of hands, taken after what fell due before it was settled (a promise broken now
+    # comes before it on the timeline: found by a red team): the handoff's acceptance, its event (the callers
+    # stamp it with handoff.accepted_at) and the held part it ends (held.py).
+    now = handoff.accepted_at = timezone.now()
+    Handoff.objects.filter(pk=handoff.pk).update(accepted_at=now)
     # The old owner's part of the stay in this step ends here (the team page's per-rep times in each step).
     end_of_holding(case=case, owner_id=old_owner.pk, step=case.step, entered=case.step_entered_at, at=now)
     case.owner = new_owner

@@ -3,7 +3,11 @@ of its timeline (cases.services.common.opening_moments). Found by a migration au
 on a real clock the timeline's opening came milliseconds after the stay it opened, and the held parts cut from
 the timeline (cases.services.held.parts_from_timeline, the rule migration 0027 filled the past with) named
 another stay than the services had written. No frozen clock here, on purpose."""
+import datetime as dt
+
 import pytest
+import time_machine
+from django.utils import timezone
 
 from cases import services
 from cases.models import Case, Handoff, HeldStay, Step
@@ -41,3 +45,26 @@ def test_the_held_parts_the_services_write_are_those_the_timeline_gives_on_a_rea
                                                                      "ended_at"))
     cut = sorted(parts_from_timeline(case.events.order_by("created_at", "id")))
     assert len(written) == 3 and cut == written
+
+
+def _verbs(case):
+    return list(Case.objects.get(pk=case.pk).events.order_by("created_at", "id").values_list("verb", flat=True))
+
+
+@pytest.mark.parametrize("by_supervisor", [False, True])
+def test_a_promise_the_change_of_hands_breaks_comes_before_it_on_the_timeline(rep, other_rep, supervisor, dennis,
+                                                                               by_supervisor):
+    """Found by a red team: the change of hands was stamped before the promise it settled as broken."""
+    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=2), tick=True):  # the hourly update missed
+        if by_supervisor:
+            services.case_reassign(user=supervisor, case=Case.objects.get(pk=case.pk), to_user=other_rep,
+                                   reason="Rep is off sick today", client_informed=True)
+        else:
+            _hand(case, rep, other_rep)
+
+    verbs = _verbs(case)
+    changed = verbs.index("reassigned" if by_supervisor else "handoff accepted")
+    assert "promise broken" in verbs[:changed]
+    handoff = Handoff.objects.get(case=case, status="accepted")
+    assert case.events.get(verb=verbs[changed]).created_at == handoff.accepted_at
