@@ -9,13 +9,29 @@ from django.utils import timezone
 
 from ..errors import CaseRuleError
 from ..models import OPEN_STEPS, Case
-from ..text import normalise
+from ..text import digits, normalise
 
 AGAIN_WITHIN = dt.timedelta(minutes=30)
 
 
 def _folded(text):
     return normalise(text or "").casefold()
+
+
+def _said(summary):
+    """A summary as compared: folded, its closing punctuation aside ("Site down." is "site down")."""
+    return _folded(summary).rstrip(" .!?…")
+
+
+def _same_client(on_file, typed):
+    """Whether the client typed as new (`typed`: its fields) is `on_file`: the same name and organisation
+    (folded), and no email or phone typed that differs from theirs (found by a red team: a second John Smith
+    with his own address was refused and sent to the first one's case)."""
+    if (_folded(on_file.name), _folded(on_file.organisation)) != (_folded(typed.get("name")),
+                                                                  _folded(typed.get("organisation"))):
+        return False
+    email, phone = _folded(typed.get("email")), digits(typed.get("phone") or "")
+    return (not email or email == _folded(on_file.email)) and (not phone or phone == digits(on_file.phone or ""))
 
 
 def hold_typed_client(*, user, new_client):
@@ -31,20 +47,16 @@ def hold_typed_client(*, user, new_client):
 
 def ensure_not_logged_just_now(*, user, summary, client=None, new_client=None):
     """Refuse, beside the summary, a case that repeats one `user` opened in the last AGAIN_WITHIN with the same
-    summary (compared as stored: normalised, case aside) and still open: for `client`, or, for a client typed
-    as new (`new_client`: its fields), for a client of the same name and organisation (one with the same
-    email or phone is refused as already on file: cases.services.client_identity). Another complaint of the
-    same client is logged with its own summary."""
-    said = _folded(summary)
+    summary (compared as stored: normalised, case and closing punctuation aside) and still open: for `client`,
+    or, for a client typed as new (`new_client`: its fields), for the client _same_client says it is. Another
+    complaint of the same client is logged with its own summary."""
+    said = _said(summary)
     recent = Case.objects.filter(owner=user, step__in=OPEN_STEPS, opened_at__gte=timezone.now() - AGAIN_WITHIN)
     if client is not None:
         recent = recent.filter(client=client)
-    else:
-        recent = recent.filter(client__name__iexact=normalise((new_client or {}).get("name") or ""))
-    typed = (_folded((new_client or {}).get("name")), _folded((new_client or {}).get("organisation")))
-    for case in recent.select_related("client").order_by("-opened_at"):
-        same_client = client is not None or (_folded(case.client.name), _folded(case.client.organisation)) == typed
-        if same_client and _folded(case.summary) == said:
+    for case in recent.select_related("client").order_by("-opened_at"):  # a rep's last half hour: a few rows
+        same_client = client is not None or _same_client(case.client, new_client or {})
+        if same_client and _said(case.summary) == said:
             minutes = max(1, int((timezone.now() - case.opened_at).total_seconds() // 60))
             pick = "" if client is not None else f"{case.client.name} is on file from it: "
             raise CaseRuleError(

@@ -78,3 +78,27 @@ def test_another_person_of_that_name_or_another_complaint_is_logged(rep_client):
 
     assert elsewhere.status_code == 302 and another_complaint.status_code == 302
     assert Case.objects.count() == 3
+
+
+def test_the_same_caller_typed_again_however_the_name_folds_or_the_summary_ends_is_refused(rep_client):
+    _log_new_client(rep_client, name="Hans Strauß", organisation="")
+
+    again = _log_new_client(rep_client, name="Hans Strauss", organisation="", summary=SUMMARY + ".")
+
+    assert again.status_code == 422 and "summary" in again.context["form"].errors
+    assert Client.objects.count() == 1
+
+
+def test_another_person_of_the_same_name_with_their_own_address_is_logged(rep_client):
+    """Found by a red team: a second John Smith, with his own email, was refused and sent to the first one's case."""
+    first = rep_client.post(reverse("cases:case_new"), {
+        "client_name": "John Smith", "client_email": "john@one.example", "client_time_zone": "UTC",
+        "summary": SUMMARY, "temperature": Mood.ANXIOUS, "description": "Website and email down since the upgrade",
+        "impact": "No orders can come in and payroll is due", "feeling": "Worried and angry"})
+    second = rep_client.post(reverse("cases:case_new"), {
+        "client_name": "John Smith", "client_email": "john@two.example", "client_time_zone": "UTC",
+        "summary": SUMMARY, "temperature": Mood.ANXIOUS, "description": "Website and email down since the upgrade",
+        "impact": "No orders can come in and payroll is due", "feeling": "Worried and angry"})
+
+    assert first.status_code == 302 and second.status_code == 302
+    assert Client.objects.filter(name="John Smith").count() == 2
