@@ -114,7 +114,8 @@ def test_the_compose_app_is_told_it_runs_without_tls_in_front(services):
 
 def _required_by_production():
     """The variables production.py reads with no default (it refuses to start without them)."""
-    return set(re.findall(r'env\.str\("([A-Z_]+)"\)', (ROOT / "config" / "settings" / "production.py").read_text()))
+    return set(re.findall(r'(?:env\.str|_required)\("([A-Z_]+)"\)',
+                          (ROOT / "config" / "settings" / "production.py").read_text()))
 
 
 def test_the_compose_app_and_the_image_build_set_every_variable_production_requires(services):

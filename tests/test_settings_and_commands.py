@@ -285,6 +285,19 @@ def test_production_refuses_to_start_without_the_addresses_clients_see(tmp_path,
     assert "ImproperlyConfigured" in out.stderr and f"Set the {name} environment variable" in out.stderr
 
 
+@pytest.mark.parametrize("name,value,said", [
+    ("SITE_URL", "", "Set the SITE_URL environment variable (it is empty)"),
+    ("DEFAULT_FROM_EMAIL", "  ", "Set the DEFAULT_FROM_EMAIL environment variable (it is empty)"),
+    ("MAILIN_DOMAIN", "", "Set the MAILIN_DOMAIN environment variable (it is empty)"),
+    ("SITE_URL", "cases.acme.test", "SITE_URL must start with https://"),
+])
+def test_production_refuses_an_empty_address_or_a_site_url_that_is_no_web_address(tmp_path, name, value, said):
+    """Found by a red team: an .env line "SITE_URL=" started production with relative links and an empty sender."""
+    out = load_production(tmp_path, DJANGO_SECRET_KEY=secrets.token_urlsafe(50), **{name: value})
+
+    assert out.returncode != 0 and said in out.stderr
+
+
 PRINT_PRODUCTION_MAIL = """
 import json
 import config.settings.production as p

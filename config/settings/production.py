@@ -3,6 +3,8 @@ refuse to load without one: secret_key.py), HTTPS enforced (redirect, HSTS, secu
 a TLS proxy set DJANGO_SECURE_PROXY_SSL_HEADER and DJANGO_TRUSTED_PROXY_COUNT (security.py)."""
 import os
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *  # noqa: F403
 from .base import database, env
 from .secret_key import read_secret_key
@@ -29,10 +31,22 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", defa
 # What clients and the team see in every email: no development default here (found by a resilience audit:
 # production started with links to 127.0.0.1 and clients' replies addressed to reply.example.com). A missing
 # one stops the start with "Set the ... environment variable".
-SITE_URL = env.str("SITE_URL").rstrip("/")
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL")
-CLIENT_MAIL_FROM = env.str("CLIENT_MAIL_FROM", default=DEFAULT_FROM_EMAIL)
-MAILIN_DOMAIN = env.str("MAILIN_DOMAIN").lower()
+# Set but empty (an .env line "SITE_URL=") is refused too (found by a red team), and SITE_URL must be a web address.
+
+
+def _required(name):
+    value = env.str(name).strip()
+    if not value:
+        raise ImproperlyConfigured(f"Set the {name} environment variable (it is empty).")
+    return value
+
+
+SITE_URL = _required("SITE_URL").rstrip("/")
+if not SITE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(f"SITE_URL must start with https:// (or http://), not {SITE_URL!r}.")
+DEFAULT_FROM_EMAIL = _required("DEFAULT_FROM_EMAIL")
+CLIENT_MAIL_FROM = env.str("CLIENT_MAIL_FROM", default="").strip() or DEFAULT_FROM_EMAIL
+MAILIN_DOMAIN = _required("MAILIN_DOMAIN").lower()
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL")
 # Added to base's options (their short socket timeouts keep a request from hanging on a dead broker).
 CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "visibility_timeout": 3600}  # noqa: F405
