@@ -42,3 +42,34 @@ def test_a_reassigned_case_with_nothing_missed_says_nothing_owed(rep, teammate, 
 
     bodies = [m.body for m in _to(teammate)]
     assert bodies and not any("Still owed" in body for body in bodies)
+
+
+def test_the_previous_owner_s_held_broken_promise_notice_is_not_sent_after_the_handoff(rep, teammate, dennis):
+    """Held by the coalescing window, the notice told the previous owner to contact the client now, after the
+    handoff had made the call the new owner's (automation._broken_promise_settled)."""
+    case = planned_case(rep, dennis)  # the update is due at 11:00
+    with at(T0 + 55 * MIN):
+        case_ask_for(user=teammate, case=case, reason="I know this client's mail setup well")
+        sweep_outbox()  # the rep's notice of the request goes: the next one to the rep waits its window
+    with at(T0 + 60 * MIN):
+        sweep_broken_promises()
+    with at(T0 + 62 * MIN):
+        handoff_accept(user=rep, handoff=case.handoffs.get(status="requested"), client_informed=True)
+    with at(T0 + 90 * MIN):
+        sweep_outbox()
+
+    assert not [m for m in _to(rep) if "not logged in time" in m.body]
+    assert [m for m in _to(teammate) if "Still owed to Dennis Hale" in m.body]
+
+
+def test_a_broken_promise_notice_with_no_change_of_hands_still_reaches_the_owner(rep, teammate, dennis):
+    case = planned_case(rep, dennis)
+    with at(T0 + 55 * MIN):
+        case_ask_for(user=teammate, case=case, reason="I know this client's mail setup well")
+        sweep_outbox()
+    with at(T0 + 60 * MIN):
+        sweep_broken_promises()
+    with at(T0 + 90 * MIN):
+        sweep_outbox()
+
+    assert [m for m in _to(rep) if "not logged in time" in m.body and "Contact Dennis Hale now" in m.body]
