@@ -245,6 +245,11 @@ class StaffProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "supervisor", "time_zone"]
     list_select_related = ["user", "supervisor"]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "supervisor" in form.changed_data:  # the rep's irate cases follow (the irate rule)
+            services.irate_cases_follow_supervisor(owner=obj.user, actor=request.user)
+
 
 # The client's own answers and the messages sent to them are records like the others: read here, never
 # written (a staff user must not be able to make "the client confirmed" true by editing a row).

@@ -7,7 +7,7 @@ from .escalations import (
     escalation_add_note, escalation_raise, escalation_raise_system, escalation_resolve, escalation_take,
 )
 from .handoffs import case_reassign, handoff_accept, handoff_decline, handoff_request
-from .irate import case_flag_irate
+from .irate import case_flag_irate, irate_cases_follow_supervisor
 from .intake import (
     case_intake, case_open, case_set_temperature, client_create, client_update, concern_add,
     concern_update,
@@ -30,6 +30,7 @@ __all__ = [
     "case_close_by_override", "case_escalations_note", "case_escalations_resolve", "case_escalations_take",
     "escalation_add_note", "escalation_raise", "escalation_raise_system", "escalation_resolve", "escalation_take",
     "case_reassign", "handoff_accept", "handoff_decline", "handoff_request", "case_flag_irate", "case_open",
+    "irate_cases_follow_supervisor",
     "case_set_temperature", "client_create", "client_update", "case_intake", "concern_add", "concern_update",
     "action_item_answer_hand_back", "action_item_hand_back", "action_item_cancel", "action_item_complete",
     "action_item_create", "action_item_update", "cadence_set", "eta_set",

@@ -2,9 +2,11 @@
 co-owns the case; when the client calms down, the co-owner steps back; when the case changes hands,
 the new owner's supervisor takes over as co-owner."""
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ..errors import CaseRuleError
+from ..models import OPEN_STEPS, Case, Mood
 from ..permissions import is_supervisor
 from ..selectors import holds_supervisor_role, supervisor_for
 from ..text import LINE, clean_text
@@ -92,3 +94,16 @@ def case_flag_irate(*, user, case, flagged, note="", irate_shown=None):
     event_record(case=case, actor=user, verb="flagged irate" if flagged else "irate flag cleared", note=note)
     apply_irate_rule(case=case, actor=user)
     return case
+
+
+@transaction.atomic
+def irate_cases_follow_supervisor(*, owner, actor):
+    """`owner`'s supervisor changed (their staff profile, in the admin): each open case of theirs with an irate
+    client is co-owned by the new supervisor, as on a change of hands (the old one steps back, on the
+    timeline). Found by an audit: the old supervisor stayed co-owner of the rep's irate cases, and the new
+    one never learnt of them."""
+    irate = Q(flagged_irate=True) | Q(temperature=Mood.IRATE)
+    for pk in Case.objects.filter(irate, owner=owner, step__in=OPEN_STEPS).order_by("pk").values_list("pk", flat=True):
+        case = lock_case(Case(pk=pk))
+        if case.owner_id == owner.pk and case.is_irate:
+            apply_irate_rule(case=case, actor=actor, owner_changed=case.co_owner_id is not None)
