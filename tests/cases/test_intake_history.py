@@ -117,3 +117,23 @@ def test_a_critical_by_date_typed_alone_is_refused_beside_the_description_not_dr
     assert response.context["form"].errors["description"] == ["Describe the concern before saving it."]
     assert 'value="2027-01-10T10:00"' in response.content.decode()  # what was typed is kept
     assert not Case.objects.exists()
+
+
+def test_a_case_the_client_s_email_opened_is_offered_to_claim_instead_of_a_new_case(rep_client, rep, dennis):
+    """The client emailed, then called: the history says the email's case waits for an owner and offers to claim it
+    (one complaint, one case); the button posts the intake form to the claim (no form inside a form)."""
+    from cases.services.client_mail import case_open_from_mail
+
+    dennis.email = "dennis@shop.example"
+    dennis.save()
+    emailed = case_open_from_mail(sender="dennis@shop.example", sender_name="Dennis", subject="Shop is down",
+                                  text="Nothing loads since this morning.")
+
+    html = rep_client.get(history_of(dennis), headers=HTMX).content.decode()
+
+    claim = reverse("mailin:claim", args=[emailed.reference])
+    assert "nobody owns it yet" in html and f'formaction="{claim}"' in html and "<form" not in html
+    response = rep_client.post(claim, {"summary": "typed on the intake form, not used by the claim"})
+    emailed.refresh_from_db()
+    assert response.status_code == 302 and emailed.owner == rep and not emailed.awaiting_claim
+    assert "nobody owns it yet" not in rep_client.get(history_of(dennis), headers=HTMX).content.decode()
