@@ -245,10 +245,23 @@ class StaffProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "supervisor", "time_zone"]
     list_select_related = ["user", "supervisor"]
 
+    # The rep's irate cases follow their supervisor (the irate rule): when the admin adds, changes or deletes
+    # the profile that names them (found by a red team: a profile added for a rep who had none, or deleted,
+    # left the co-owner as it was).
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change and "supervisor" in form.changed_data:  # the rep's irate cases follow (the irate rule)
+        if not change or "supervisor" in form.changed_data:
             services.irate_cases_follow_supervisor(owner=obj.user, actor=request.user)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        services.irate_cases_follow_supervisor(owner=obj.user, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        owners = [profile.user for profile in queryset.select_related("user")]
+        super().delete_queryset(request, queryset)
+        for owner in owners:
+            services.irate_cases_follow_supervisor(owner=owner, actor=request.user)
 
 
 # The client's own answers and the messages sent to them are records like the others: read here, never

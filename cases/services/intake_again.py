@@ -25,13 +25,16 @@ def _said(summary):
 
 def _same_client(on_file, typed):
     """Whether the client typed as new (`typed`: its fields) is `on_file`: the same name and organisation
-    (folded), and no email or phone typed that differs from theirs (found by a red team: a second John Smith
-    with his own address was refused and sent to the first one's case)."""
+    (folded), and no email or phone typed that differs from one on file (found by a red team: a second John
+    Smith with his own address was refused and sent to the first one's case; and a second red team: the same
+    caller typed again with the email added opened a second client)."""
     if (_folded(on_file.name), _folded(on_file.organisation)) != (_folded(typed.get("name")),
                                                                   _folded(typed.get("organisation"))):
         return False
     email, phone = _folded(typed.get("email")), digits(typed.get("phone") or "")
-    return (not email or email == _folded(on_file.email)) and (not phone or phone == digits(on_file.phone or ""))
+    on_email, on_phone = _folded(on_file.email), digits(on_file.phone or "")
+    # A detail differs only against one on file: the same caller typed again with the email added is the same.
+    return (not email or not on_email or email == on_email) and (not phone or not on_phone or phone == on_phone)
 
 
 def hold_typed_client(*, user, new_client):

@@ -102,3 +102,15 @@ def test_another_person_of_the_same_name_with_their_own_address_is_logged(rep_cl
 
     assert first.status_code == 302 and second.status_code == 302
     assert Client.objects.filter(name="John Smith").count() == 2
+
+
+def test_the_same_caller_typed_again_with_an_email_added_is_refused(rep_client):
+    _log_new_client(rep_client, name="Jo Bloggs", organisation="")
+
+    again = rep_client.post(reverse("cases:case_new"), {
+        "client_name": "Jo Bloggs", "client_email": "jo@bloggs.example", "client_time_zone": "UTC",
+        "summary": SUMMARY, "temperature": Mood.ANXIOUS, "description": "Website and email down since the upgrade",
+        "impact": "No orders can come in and payroll is due", "feeling": "Worried and angry"})
+
+    assert again.status_code == 422 and "summary" in again.context["form"].errors
+    assert Client.objects.count() == 1

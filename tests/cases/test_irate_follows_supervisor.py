@@ -5,7 +5,8 @@ import pytest
 from django.urls import reverse
 
 from cases.models import Mood, StaffProfile, Step
-from tests.cases.helpers import open_case
+from cases import services
+from tests.cases.helpers import advance_to, open_case
 from tests.factories import ClientFactory, StaffProfileFactory, SupervisorFactory
 
 pytestmark = pytest.mark.django_db
@@ -50,3 +51,39 @@ def test_a_rep_given_a_supervisor_for_the_first_time_gets_one_on_their_irate_cas
 
     irate.refresh_from_db()
     assert irate.co_owner == boss and irate.events.filter(verb="co-owner added").exists()
+
+
+def test_a_profile_added_or_deleted_in_the_admin_moves_the_co_owner_too(client, dennis):
+    """Found by a red team: only a changed profile moved it. Without a profile the rep's supervisor is the first
+    active one (selectors.supervisor_for)."""
+    fallback = SupervisorFactory()
+    rep = StaffProfileFactory(supervisor=None).user
+    StaffProfile.objects.filter(user=rep).delete()
+    irate = open_case(rep, dennis, temperature=Mood.IRATE)
+    assert irate.co_owner == fallback
+    boss = SupervisorFactory()
+    admin_user = SupervisorFactory(is_staff=True, is_superuser=True)
+    client.force_login(admin_user)
+
+    added = client.post(reverse("admin:cases_staffprofile_add"), {"user": rep.pk, "supervisor": boss.pk,
+                                                                  "time_zone": "UTC"})
+    irate.refresh_from_db()
+    assert added.status_code == 302 and irate.co_owner == boss
+
+    profile = StaffProfile.objects.get(user=rep)
+    deleted = client.post(reverse("admin:cases_staffprofile_delete", args=[profile.pk]), {"post": "yes"})
+    irate.refresh_from_db()
+    assert deleted.status_code == 302 and irate.co_owner == fallback
+
+
+def test_an_irate_case_reopened_after_the_supervisor_changed_is_co_owned_by_the_new_one(client, rep, supervisor,
+                                                                                        dennis):
+    case = advance_to(open_case(rep, dennis, temperature=Mood.IRATE), Step.RESOLVED, rep)
+    assert case.co_owner == supervisor
+    newcomer = SupervisorFactory()
+    _change_supervisor(client, rep, newcomer)  # the resolved case is left as it was closed
+
+    case = services.case_reopen(user=rep, case=type(case).objects.get(pk=case.pk), reason="The shop is down again")
+
+    case.refresh_from_db()
+    assert case.co_owner == newcomer and case.events.filter(verb="co-owner changed").exists()
