@@ -120,8 +120,9 @@ def test_a_critical_by_date_typed_alone_is_refused_beside_the_description_not_dr
 
 
 def test_a_case_the_client_s_email_opened_is_offered_to_claim_instead_of_a_new_case(rep_client, rep, dennis):
-    """The client emailed, then called: the history says the email's case waits for an owner and offers to claim it
-    (one complaint, one case); the button posts the intake form to the claim (no form inside a form)."""
+    """The client emailed, then called: the history says the email's case waits for an owner and links to it, in
+    a new tab where it is claimed, so what the rep typed on the intake form stays (found by a red team: a claim
+    button posting the intake form dropped it, and a claim lost to a teammate led to the inbox)."""
     from cases.services.client_mail import case_open_from_mail
 
     dennis.email = "dennis@shop.example"
@@ -131,9 +132,7 @@ def test_a_case_the_client_s_email_opened_is_offered_to_claim_instead_of_a_new_c
 
     html = rep_client.get(history_of(dennis), headers=HTMX).content.decode()
 
-    claim = reverse("mailin:claim", args=[emailed.reference])
-    assert "nobody owns it yet" in html and f'formaction="{claim}"' in html and "<form" not in html
-    response = rep_client.post(claim, {"summary": "typed on the intake form, not used by the claim"})
-    emailed.refresh_from_db()
-    assert response.status_code == 302 and emailed.owner == rep and not emailed.awaiting_claim
-    assert "nobody owns it yet" not in rep_client.get(history_of(dennis), headers=HTMX).content.decode()
+    page = reverse("cases:case_detail", args=[emailed.reference])
+    assert "nobody owns it yet" in html and f'href="{page}#client-mail" target="_blank"' in html
+    assert f"Claim {emailed.reference} instead" in html and "formaction" not in html
+    assert 'id="client-mail"' in rep_client.get(page).content.decode()  # the claim is there
