@@ -142,21 +142,31 @@ def _case_closed_since_queued(rows):
 def _broken_promise_settled(rows):
     """A broken promise's notice (`promise-broken:<promise>:owner|case-owner|supervisors`): settled as any notice
     of a case's open work once the case was closed since it was queued (_case_closed_since_queued), and, for
-    an owner's copy, once the case has changed hands since and its recipient no longer owns it. Found by an
-    audit: held a few minutes (the coalescing window), the notice told the previous owner to contact the client
-    now, after a handoff that made the call someone else's; the new owner's "now yours" email names what is
-    still owed (handoffs._owed_words). Three queries at most."""
+    an owner's copy, once the case has changed hands since and its recipient's part changed with it: it was
+    written for the owner ("contact the client now") and they no longer own the case, or for the holder of a
+    promise handed on ("the call is theirs") and the case is theirs again. Found by an audit: held a few minutes
+    (the coalescing window), it told the previous owner to call after a handoff had made the call the new
+    owner's (whose "now yours" email names what is still owed: handoffs._owed_words); and by a red team: a
+    holder's copy saying "it counts for you" is still sent after a later move. Two queries at most."""
     settled = _case_closed_since_queued(rows)
     owners = [row for row in rows if row[0] not in settled and not row[0].endswith(":supervisors")]
     if not owners:
         return settled
-    case_ids = {case_id for _key, _to, case_id, _queued_at in owners if case_id is not None}
-    moved = dict(CaseEvent.objects.filter(case_id__in=case_ids, verb__in=sorted(CaseEvent.OWNER_CHANGES))
-                 .values("case_id").annotate(last=Max("created_at")).values_list("case_id", "last"))
-    owner_email = dict(Case.objects.filter(pk__in=set(moved)).values_list("pk", "owner__email"))
-    return settled | {key for key, to, case_id, queued_at in owners
-                      if case_id in moved and moved[case_id] > queued_at
-                      and (owner_email.get(case_id) or "").lower() not in {address.lower() for address in to}}
+    moves = {}  # case id -> [(when, the owner's address)] from its opening and each change of hands, in order
+    for case_id, created_at, email in (CaseEvent.objects.filter(
+            case_id__in={row[2] for row in owners}, verb__in=sorted(CaseEvent.OWNER_CHANGES | {"opened"}))
+            .order_by("created_at", "id").values_list("case_id", "created_at", "owner__email")):
+        moves.setdefault(case_id, []).append((created_at, (email or "").lower()))
+
+    def part_changed(key, to, case_id, queued_at):
+        steps = moves.get(case_id, ())
+        if not steps or steps[-1][0] <= queued_at:
+            return False  # no change of hands since it was queued
+        then = [email for at, email in steps if at <= queued_at]
+        to = {address.lower() for address in to}
+        return bool(then and then[-1] in to) != (steps[-1][1] in to)
+
+    return settled | {row[0] for row in owners if part_changed(*row)}
 
 
 def _item_assigned_settled(rows):
@@ -214,7 +224,7 @@ RECHECKED_PREFIXES = tuple(f"{prefix}:" for prefix in RECHECKED)
 def notices_settled(rows):
     """The keys of the notices among `rows` ((key, recipients, case id, queued at) of the outbox's rows whose
     key starts with one of RECHECKED_PREFIXES) that no longer describe anything for their recipients to do,
-    by RECHECKED's check for each. One query per check the rows need (three for broken promises), ten at most."""
+    by RECHECKED's check for each. One query per check the rows need (two for broken promises), nine at most."""
     by_check = {}
     for row in rows:
         check = RECHECKED.get(row[0].partition(":")[0])

@@ -73,3 +73,44 @@ def test_a_broken_promise_notice_with_no_change_of_hands_still_reaches_the_owner
         sweep_outbox()
 
     assert [m for m in _to(rep) if "not logged in time" in m.body and "Contact Dennis Hale now" in m.body]
+
+
+def _hand(frm, to, case, moment):
+    from cases.services.handoffs import handoff_request
+
+    with at(moment):
+        handoff_request(user=frm, case=type(case).objects.get(pk=case.pk), to_user=to,
+                        reason="Covering while I am on a call")
+        handoff_accept(user=to, handoff=case.handoffs.get(status="requested"), client_informed=True)
+        sweep_outbox()
+
+
+def test_a_case_handed_away_and_back_before_the_notices_leave_sends_neither_stale_copy(rep, teammate, dennis):
+    """Found by a red team: handed on too close to the deadline, the promise stayed the rep's; the teammate's
+    copy ("the call is yours") and the rep's ("it counts for you; the call is theirs") were queued, then the case
+    came back to the rep. Both now say the wrong person calls: both are withdrawn."""
+    case = planned_case(rep, dennis)  # the update is due at 11:00
+    _hand(rep, teammate, case, T0 + 55 * MIN)  # too late for the promise to pass: it stays the rep's
+    with at(T0 + 60 * MIN):
+        sweep_broken_promises()
+    _hand(teammate, rep, case, T0 + 62 * MIN)
+    with at(T0 + 90 * MIN):
+        sweep_outbox()
+
+    assert not [m for m in mail.outbox if "not logged in time" in m.body]
+
+
+def test_the_holder_s_copy_still_goes_after_a_later_move_between_others(rep, teammate, supervisor, dennis):
+    """Found by a red team: the holder's copy ("it counts for you") was withdrawn when the case moved on again."""
+    case = planned_case(rep, dennis)
+    _hand(rep, teammate, case, T0 + 55 * MIN)
+    with at(T0 + 60 * MIN):
+        sweep_broken_promises()
+    with at(T0 + 62 * MIN):
+        case_reassign(user=supervisor, case=type(case).objects.get(pk=case.pk), to_user=supervisor,
+                      reason="Taking this one over myself today", client_informed=True)
+    with at(T0 + 90 * MIN):
+        sweep_outbox()
+
+    assert [m for m in _to(rep) if "not logged in time" in m.body and "counts for you" in m.body]
+    assert not [m for m in _to(teammate) if "not logged in time" in m.body]
