@@ -221,7 +221,7 @@ def case_claim(*, user, case):
         event_record(case=case, actor=user, verb="handoff cancelled", data={"handoff": handoff.pk},
                      note=f"The case was claimed by {display_name(user)} before the handoff was accepted.")
     take_back_client_word(case=case, actor=user, now=now)
-    apply_irate_rule(case=case, actor=user, owner_changed=True)
+    apply_irate_rule(case=case, actor=user, supervisor_may_differ=True)
     refresh_counters(case)
     return case
 

@@ -77,7 +77,7 @@ def _transfer(*, case, new_owner, actor, handoff):
     # comes before it on the timeline: found by a red team): the handoff's acceptance, its event (the callers
     # stamp it with handoff.accepted_at) and the held part it ends (held.py).
     now = handoff.accepted_at = timezone.now()
-    Handoff.objects.filter(pk=handoff.pk).update(accepted_at=now)
+    handoff.save(update_fields=["accepted_at"])
     # The old owner's part of the stay in this step ends here (the team page's per-rep times in each step).
     end_of_holding(case=case, owner_id=old_owner.pk, step=case.step, entered=case.step_entered_at, at=now)
     case.owner = new_owner
@@ -178,9 +178,8 @@ def handoff_accept(*, user, handoff, client_informed):
     if not client_informed:
         raise CaseRuleError("Confirm the client has been told who now handles the case.", field="client_informed")
     handoff.status = HandoffStatus.ACCEPTED
-    handoff.accepted_at = timezone.now()
     handoff.client_informed = True
-    handoff.save(update_fields=["status", "accepted_at", "client_informed"])
+    handoff.save(update_fields=["status", "client_informed"])  # accepted_at: _transfer's moment
     new_owner = handoff.to_user
     old = _transfer(case=case, new_owner=new_owner, actor=user, handoff=handoff)
     event_record(case=case, actor=user, verb="handoff accepted", at=handoff.accepted_at,
@@ -192,7 +191,7 @@ def handoff_accept(*, user, handoff, client_informed):
                         "reassigned": True, "owed": _owed_words(case, new_owner)})
     tell_of_move(case=case, people=[old], actor=user, key=f"handoff-accepted-for-you:{handoff.pk}",
                  headline=f"Now owned by {display_name(new_owner)}", note=handoff.reason)  # a supervisor accepted
-    apply_irate_rule(case=case, actor=user, owner_changed=True)
+    apply_irate_rule(case=case, actor=user, supervisor_may_differ=True)
     return handoff
 
 
@@ -280,11 +279,11 @@ def case_reassign(*, user, case, to_user, reason, client_informed, owner_shown=N
     _close_overtaken_handoffs(case=case, actor=user, new_owner=to_user, reason=reason)
     handoff = Handoff.objects.create(case=case, from_user=case.owner, to_user=to_user, reason=reason,
                                      status=HandoffStatus.ACCEPTED, by_supervisor=user,
-                                     accepted_at=timezone.now(), client_informed=True)
+                                     client_informed=True)  # accepted_at: _transfer's moment
     old = _transfer(case=case, new_owner=to_user, actor=user, handoff=handoff)
     event_record(case=case, actor=user, verb="reassigned", at=handoff.accepted_at,
                  note=f"From {display_name(old)} to {display_name(to_user)}: {reason}", data={"handoff": handoff.pk})
-    apply_irate_rule(case=case, actor=user, owner_changed=True)
+    apply_irate_rule(case=case, actor=user, supervisor_may_differ=True)
     notify(key=f"case-reassigned:{handoff.pk}", kind="handoff_requested", case=case, to=[to_user.email],
            context={**case_context(case), "from": display_name(user), "reason": reason, "reassigned": True,
                     "owed": _owed_words(case, to_user)})

@@ -23,15 +23,16 @@ def set_irate_flag(case, flagged):
     case.save(update_fields=["flagged_irate", "irate_flag_changed_at", "updated_at"])
 
 
-def apply_irate_rule(*, case, actor, owner_changed=False):
-    """`owner_changed`: the case has just changed hands (a handoff or a reassignment), so the rule is
-    applied afresh: the co-owner becomes the new owner's supervisor. A co-owner who is no longer a
+def apply_irate_rule(*, case, actor, supervisor_may_differ=False):
+    """`supervisor_may_differ`: the owner's supervisor may no longer be the co-owner (the case has just changed
+    hands; a closed case reopens; the admin gave the owner another supervisor), so the rule is applied
+    afresh: the co-owner becomes the owner's supervisor (no change when they already are). A co-owner who is no longer a
     supervisor (demoted while the case was closed, which the role change allows) is no co-owner: they step
     back, and an irate client gets the owner's supervisor (found by a review: a reopened irate case kept a
     co-owner who could not open it, and no supervisor)."""
     if case.co_owner_id is not None and not holds_supervisor_role(case.co_owner_id):
         _step_back(case, actor, "{} is no longer a supervisor and steps back.")
-    if owner_changed and case.is_irate and case.co_owner_id is not None:
+    if supervisor_may_differ and case.is_irate and case.co_owner_id is not None:
         return _co_owner_for_new_owner(case=case, actor=actor)
     if case.is_irate and case.co_owner_id is None:
         supervisor = supervisor_for(case.owner)
@@ -105,5 +106,5 @@ def irate_cases_follow_supervisor(*, owner, actor):
     irate = Q(flagged_irate=True) | Q(temperature=Mood.IRATE)
     for pk in Case.objects.filter(irate, owner=owner, step__in=OPEN_STEPS).order_by("pk").values_list("pk", flat=True):
         case = lock_case(Case(pk=pk))
-        if case.owner_id == owner.pk and case.is_irate:
-            apply_irate_rule(case=case, actor=actor, owner_changed=case.co_owner_id is not None)
+        if case.owner_id == owner.pk:
+            apply_irate_rule(case=case, actor=actor, supervisor_may_differ=True)

@@ -441,14 +441,12 @@ def _back_to_plan(*, case, user, reason):
     old range stays in the timeline); the update rhythm resumes where
     the step runs it (a case reopened into a step before plan, Transition.back_to_skipped, has no rhythm
     until plan)."""
-    from ..selectors import supervisor_for
     from .irate import apply_irate_rule
     from .promises import open_next_status_update, pending_promise, promise_drop, update_missed_unanswered
 
     # Who co-owns a closed case may have changed role meanwhile, or the owner have another supervisor now (found
     # by a red team: a case reopened after the admin changed the rep's supervisor kept the former one).
-    boss = supervisor_for(case.owner) if case.co_owner_id is not None and case.is_irate else None
-    apply_irate_rule(case=case, actor=user, owner_changed=boss is not None and boss.pk != case.co_owner_id)
+    apply_irate_rule(case=case, actor=user, supervisor_may_differ=True)
     now = timezone.now()
     for promise in case.promises.filter(status=PromiseStatus.PENDING, kind=PromiseKind.FOLLOW_UP):
         promise.case = case
