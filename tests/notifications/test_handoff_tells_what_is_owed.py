@@ -17,13 +17,20 @@ def _to(user):
     return [m for m in mail.outbox if user.email in m.to]
 
 
-def test_a_case_asked_for_and_handed_over_after_a_miss_tells_the_new_owner_to_call(rep, teammate, dennis):
+def _asked_for_then_missed(rep, teammate, dennis):
+    """The teammate asks for the case at 10:55 (the rep is emailed: their next notice waits its coalescing
+    window), and the update due at 11:00 is missed: the broken-promise notices are queued, held."""
     case = planned_case(rep, dennis)  # the update is due at 11:00
     with at(T0 + 55 * MIN):
         case_ask_for(user=teammate, case=case, reason="I know this client's mail setup well")
         sweep_outbox()
     with at(T0 + 60 * MIN):
         sweep_broken_promises()
+    return case
+
+
+def test_a_case_asked_for_and_handed_over_after_a_miss_tells_the_new_owner_to_call(rep, teammate, dennis):
+    case = _asked_for_then_missed(rep, teammate, dennis)
     with at(T0 + 62 * MIN):
         handoff_accept(user=rep, handoff=case.handoffs.get(status="requested"), client_informed=True)
         sweep_outbox()
@@ -47,12 +54,7 @@ def test_a_reassigned_case_with_nothing_missed_says_nothing_owed(rep, teammate, 
 def test_the_previous_owner_s_held_broken_promise_notice_is_not_sent_after_the_handoff(rep, teammate, dennis):
     """Held by the coalescing window, the notice told the previous owner to contact the client now, after the
     handoff had made the call the new owner's (automation._broken_promise_settled)."""
-    case = planned_case(rep, dennis)  # the update is due at 11:00
-    with at(T0 + 55 * MIN):
-        case_ask_for(user=teammate, case=case, reason="I know this client's mail setup well")
-        sweep_outbox()  # the rep's notice of the request goes: the next one to the rep waits its window
-    with at(T0 + 60 * MIN):
-        sweep_broken_promises()
+    case = _asked_for_then_missed(rep, teammate, dennis)
     with at(T0 + 62 * MIN):
         handoff_accept(user=rep, handoff=case.handoffs.get(status="requested"), client_informed=True)
     with at(T0 + 90 * MIN):
@@ -63,12 +65,7 @@ def test_the_previous_owner_s_held_broken_promise_notice_is_not_sent_after_the_h
 
 
 def test_a_broken_promise_notice_with_no_change_of_hands_still_reaches_the_owner(rep, teammate, dennis):
-    case = planned_case(rep, dennis)
-    with at(T0 + 55 * MIN):
-        case_ask_for(user=teammate, case=case, reason="I know this client's mail setup well")
-        sweep_outbox()
-    with at(T0 + 60 * MIN):
-        sweep_broken_promises()
+    _asked_for_then_missed(rep, teammate, dennis)
     with at(T0 + 90 * MIN):
         sweep_outbox()
 
