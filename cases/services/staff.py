@@ -10,6 +10,8 @@ from ..models import OPEN_STEPS, ActionItem, Case, Handoff, HandoffStatus, ItemS
 from ..permissions import OWN_CASES, may_own_cases
 from ..selectors import SUPERVISOR_GROUP, holds_supervisor_role
 
+SHOWN_REFERENCES = 10  # the cases named in a refusal; the rest are counted
+
 
 def role_change_problems(user, *, active, groups, user_permissions=()):
     """Why `user` may not become `active` with `groups` (Group rows) and `user_permissions` (Permission
@@ -19,26 +21,44 @@ def role_change_problems(user, *, active, groups, user_permissions=()):
     holds work is refused; editing anything else of a busy person saves."""
     problems = []
     if may_own_cases(user) and not _may_own_after(active, groups, user_permissions):
-        held = {
-            "open cases they own": Case.objects.filter(owner=user, step__in=OPEN_STEPS).count(),
-            "open action items they hold": ActionItem.objects.filter(assignee=user, status=ItemStatus.OPEN,
-                                                                   case__step__in=OPEN_STEPS).count(),
-            "pending promises on their count": Promise.objects.filter(owner=user, status=PromiseStatus.PENDING).count(),
-            "handoffs waiting for their answer": Handoff.objects.filter(
-                Q(to_user=user) | Q(from_user=user), status=HandoffStatus.REQUESTED).count(),
-        }
-        listed = ", ".join(f"{n} {what}" for what, n in held.items() if n)
+        held = [
+            ("open case they own", "open cases they own",
+             Case.objects.filter(owner=user, step__in=OPEN_STEPS), "reference"),
+            ("open action item they hold", "open action items they hold",
+             ActionItem.objects.filter(assignee=user, status=ItemStatus.OPEN, case__step__in=OPEN_STEPS),
+             "case__reference"),
+            ("pending promise on their count", "pending promises on their count",
+             Promise.objects.filter(owner=user, status=PromiseStatus.PENDING), "case__reference"),
+            ("handoff waiting for their answer", "handoffs waiting for their answer",
+             Handoff.objects.filter(Q(to_user=user) | Q(from_user=user), status=HandoffStatus.REQUESTED),
+             "case__reference"),
+        ]
+        listed = "; ".join(filter(None, (_held(*what) for what in held)))
         if listed:
-            problems.append(f"{user.get_username()} still has {listed}: reassign their cases and items (the "
+            problems.append(f"{user.get_username()} still has {listed}. Reassign their cases and items (the "
                             "supervisor's pages; a resolved case with its follow-up call too) before they stop "
                             "working cases.")
     if holds_supervisor_role(user.pk) and not (active and any(g.name == SUPERVISOR_GROUP for g in groups)):
-        co_owned = Case.objects.filter(co_owner=user, step__in=OPEN_STEPS).count()
+        co_owned = _held("open case with an irate client", "open cases with an irate client",
+                         Case.objects.filter(co_owner=user, step__in=OPEN_STEPS), "reference")
         if co_owned:
-            problems.append(f"{user.get_username()} co-owns {co_owned} open case(s) with an irate client as a "
-                            "supervisor: another supervisor takes them over first (reassign the case, or "
-                            "record the client's calmer mood).")
+            problems.append(f"{user.get_username()} co-owns {co_owned} as a supervisor: another supervisor "
+                            "takes them over first (reassign the case, or record the client's calmer mood).")
     return problems
+
+
+def _held(one, many, rows, reference, shown=SHOWN_REFERENCES):
+    """"3 open cases they own (C-000001, C-000002, C-000003)": how many `rows`, and on which cases (the
+    first `shown` by reference, "and N more cases" after), so that whoever hands the work on knows where
+    to go; "" when there are none."""
+    n = rows.count()
+    if not n:
+        return ""
+    cases = rows.order_by(reference).values_list(reference, flat=True).distinct()
+    named = list(cases[:shown])
+    more = cases.count() - len(named) if len(named) == shown else 0
+    where = ", ".join(named) + (f" and {more} more case{'s' if more > 1 else ''}" if more else "")
+    return f"{n} {one if n == 1 else many} ({where})"
 
 
 def _may_own_after(active, groups, user_permissions):

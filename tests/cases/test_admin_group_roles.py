@@ -51,7 +51,7 @@ def test_taking_the_rep_permissions_from_a_busy_members_group_is_refused(operato
                             {"name": "contractors", "permissions": []})
 
     assert refused.status_code == 200 and contractors.permissions.count() == len(REP_PERMS)
-    assert f"{temp.username} still has 1 open cases they own" in refused.content.decode()
+    assert f"{temp.username} still has 1 open case they own" in refused.content.decode()
     assert may_own_cases(_fresh(temp))
 
 
@@ -63,7 +63,7 @@ def test_deleting_a_busy_members_group_is_refused(operator, dennis):
     refused = operator.post(reverse("admin:auth_group_delete", args=[contractors.pk]), {"post": "yes"})
 
     assert refused.status_code == 200 and Group.objects.filter(pk=contractors.pk).exists()
-    assert f"{temp.username} still has 1 open cases they own" in refused.content.decode()
+    assert f"{temp.username} still has 1 open case they own" in refused.content.decode()
 
 
 def test_bulk_deleting_the_groups_that_together_give_a_busy_member_the_role_is_refused(operator, dennis):

@@ -3,12 +3,15 @@ a rep who owns open cases is not deactivated, nor loses the rep role, until thei
 supervisor co-owning an irate case keeps the role until another takes it; the two role groups cannot be
 edited or deleted in the admin; and an operator's superuser login without the supervisor role is never
 made anyone's supervisor nor offered work."""
+import datetime as dt
+
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import timezone
 
 from cases import services
-from cases.models import Mood, PromiseKind, PromiseStatus, Step
+from cases.models import ItemKind, Mood, PromiseKind, PromiseStatus, Step
 from cases.selectors import REP_GROUP, SUPERVISOR_GROUP, supervisor_for
 from cases.selectors_ui import assignable_users
 from tests.cases.helpers import advance_to, open_case
@@ -47,7 +50,7 @@ def test_a_rep_who_owns_an_open_case_is_not_deactivated_until_it_is_reassigned(o
 
     rep.refresh_from_db()
     assert refused.status_code == 200 and rep.is_active
-    assert "1 open cases they own" in refused.content.decode()
+    assert f"1 open case they own ({case.reference})" in refused.content.decode()
     services.case_reassign(user=supervisor, case=case, to_user=other_rep, reason="Sam is leaving the team",
                            client_informed=True)
     done = _save_user(operator, rep, active=False)
@@ -71,7 +74,24 @@ def test_a_supervisor_co_owning_an_irate_case_keeps_the_role(operator, rep, supe
     refused = _save_user(operator, supervisor, groups=[REP_GROUP])
 
     assert refused.status_code == 200 and SUPERVISOR_GROUP in supervisor.groups.values_list("name", flat=True)
-    assert "co-owns 1 open case" in refused.content.decode()
+    assert f"co-owns 1 open case with an irate client ({case.reference})" in refused.content.decode()
+
+
+def test_the_refusal_names_the_cases_to_go_to_the_first_ten_and_counts_the_rest(operator, rep, other_rep, dennis):
+    """A team lead handing an absent rep's work on is told where it is: each kind of work with the cases
+    it sits on, so an item the rep holds on a teammate's case is found without opening every case."""
+    owned = sorted((open_case(rep, dennis) for _ in range(12)), key=lambda c: c.reference)
+    teammates = advance_to(open_case(other_rep, dennis), Step.PLAN, other_rep)
+    services.action_item_create(user=other_rep, case=teammates, description="Check the backup of the mail server",
+                                kind=ItemKind.FIX, assignee=rep, due_at=timezone.now() + dt.timedelta(hours=2))
+
+    refused = _save_user(operator, rep, active=False).content.decode()
+
+    first_ten = ", ".join(c.reference for c in owned[:10])
+    assert f"12 open cases they own ({first_ten} and 2 more cases)" in refused
+    assert f"1 open action item they hold ({teammates.reference})" in refused
+    assert f"1 pending promise on their count ({teammates.reference})" in refused
+    assert owned[10].reference not in refused
 
 
 def test_someone_holding_nothing_is_deactivated(operator, other_rep):
