@@ -107,13 +107,27 @@ class StaffChangeForm(UserAdmin.form):
 
 
 class StaffUserAdmin(UserAdmin):
+    """Only a superuser changes or deletes a superuser's account: Django's admin asked only for
+    auth.change_user, so staff with it (a help desk resetting passwords) could set a superuser's password
+    on its password page, or its email, and sign in as it. They still see the account. Found by an audit."""
     form = StaffChangeForm
+
+    def has_change_permission(self, request, obj=None):  # the password page asks this too
+        return not _above(request.user, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not _above(request.user, obj) and super().has_delete_permission(request, obj)
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         if issubclass(form, StaffChangeForm):
             form = type(form.__name__, (form,), {"request_user": request.user})
         return form
+
+
+def _above(editor, user):
+    """Whether `user` is a superuser and `editor` is not."""
+    return user is not None and user.is_superuser and not editor.is_superuser
 
 
 class GroupChangeForm(forms.ModelForm):

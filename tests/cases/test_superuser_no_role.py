@@ -115,7 +115,7 @@ def test_a_superuser_rep_who_owns_an_open_case_keeps_the_rep_role(client, root, 
 
     refused = _post_user(client, rep, groups=[])
 
-    assert refused.status_code == 200 and "1 open cases they own" in refused.content.decode()
+    assert refused.status_code == 200 and "1 open case they own" in refused.content.decode()
     assert list(rep.groups.values_list("name", flat=True)) == [REP_GROUP]
 
 
@@ -164,3 +164,43 @@ def test_only_a_superuser_grants_the_superuser_flag(client):
     assert refused.status_code == 200
     assert "Only a superuser may grant or remove superuser status" in refused.content.decode()
     assert not _fresh(colleague).is_superuser
+
+
+@pytest.fixture
+def account_admin(client):
+    """Staff who may change users (a help desk resetting passwords), not a superuser."""
+    admins = Group.objects.create(name="account admins")
+    admins.permissions.set(Permission.objects.filter(content_type__app_label="auth",
+                                                     codename__in=["view_user", "change_user", "delete_user"]))
+    person = UserFactory(is_staff=True)
+    person.groups.add(admins)
+    client.force_login(person)
+    return client
+
+
+def test_staff_who_are_not_superusers_neither_set_a_superusers_password_nor_edit_or_delete_it(account_admin, root):
+    new = "a-new-pass-phrase-2"
+    password_page = reverse("admin:auth_user_password_change", args=[root.pk])
+
+    assert account_admin.get(password_page).status_code == 403
+    assert account_admin.post(password_page, {"password1": new, "password2": new,
+                                              "usable_password": "true"}).status_code == 403
+    edited = account_admin.post(reverse("admin:auth_user_change", args=[root.pk]),
+                                _user_form(root, email="mine@example.com"))
+    deleted = account_admin.post(reverse("admin:auth_user_changelist"), {
+        "action": "delete_selected", "_selected_action": [root.pk], "post": "yes"})
+
+    assert edited.status_code == 403 and deleted.status_code in (200, 403)
+    root = _fresh(root)
+    assert root.check_password("a-long-pass-phrase-1") and root.email == "root@example.com"
+    assert account_admin.get(reverse("admin:auth_user_change", args=[root.pk])).status_code == 200  # still seen
+
+
+def test_staff_who_may_change_users_still_reset_a_colleagues_password(account_admin):
+    colleague = RepFactory()
+    new = "a-new-pass-phrase-3"
+
+    done = account_admin.post(reverse("admin:auth_user_password_change", args=[colleague.pk]),
+                              {"password1": new, "password2": new, "usable_password": "true"})
+
+    assert done.status_code == 302 and _fresh(colleague).check_password(new)
