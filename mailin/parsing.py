@@ -429,7 +429,9 @@ _EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".j
 
 def _safe_filename(name, content_type):
     name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    name = "".join(ch for ch in name if ch.isprintable()).strip().strip(".") or ""
+    # Leading and trailing dots and spaces go, however many: Windows drops trailing ones when it saves, so
+    # "fix.bat . ." was stored as "fix.bat . " (no extension to check) and saved as fix.bat (an audit).
+    name = re.sub(r"^[\s.]+|[\s.]+$", "", "".join(ch for ch in name if ch.isprintable()))
     if not name:
         name = "attachment" + _EXTENSIONS.get(content_type, "")
     if len(name) > FILENAME_MAX:

@@ -85,8 +85,37 @@ RUNS_WHEN_OPENED = frozenset({
 })
 
 
+# The names a kept file of each known type may end with; one ending otherwise is kept with its type's first
+# one added ("invoice.docm" checked as Word's .docx is kept as "invoice.docm.docx"), so the program that
+# opens it on the rep's computer is the checked type's, never the one the sender's name asks for (found by
+# an audit: a macro workbook .xlsm passed as .xlsx, and a list of names that run can never be complete).
+TYPE_EXTENSIONS = {
+    "application/pdf": ("pdf",), "image/png": ("png",), "image/jpeg": ("jpg", "jpeg", "jpe"), "image/gif": ("gif",),
+    "image/webp": ("webp",), "text/plain": ("txt", "text", "log"), "text/csv": ("csv",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ("docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("xlsx",),
+    "application/vnd.oasis.opendocument.text": ("odt",), "application/vnd.oasis.opendocument.spreadsheet": ("ods",),
+    "message/rfc822": ("eml",),
+}
+
+
+def _extension(filename):
+    filename = filename.rstrip(". \t")  # as Windows saves it
+    return filename.rpartition(".")[2].strip().lower() if "." in filename else ""
+
+
 def _runs_when_opened(filename):
-    return filename.rpartition(".")[2].strip().lower() in RUNS_WHEN_OPENED if "." in filename else False
+    return _extension(filename) in RUNS_WHEN_OPENED
+
+
+def kept_name(filename, content_type):
+    """The name a kept attachment is stored and downloaded under: `filename`, with its type's extension
+    added when it does not end with one (TYPE_EXTENSIONS; a type the list does not know keeps its name),
+    within the 200 characters a name may have."""
+    allowed = TYPE_EXTENSIONS.get(content_type.lower())
+    if not allowed or _extension(filename) in allowed:
+        return filename
+    return f"{filename[:200 - len(allowed[0]) - 1]}.{allowed[0]}"
 
 
 @dataclass(frozen=True)
@@ -110,7 +139,7 @@ def attachment_refusal(content_type, content, filename=""):
     if not _is_what_it_claims(content_type, content):
         return f"the file is not the {content_type} it claims to be"
     if _runs_when_opened(filename):
-        return f"files named .{filename.rpartition('.')[2].strip().lower()} run when opened"
+        return f"files named .{_extension(filename)} run when opened"
     return ""
 
 
@@ -122,10 +151,11 @@ def _store_attachments(message, attachments):
     rows = []
     for att in attachments[:limit]:
         refused = attachment_refusal(att.content_type, att.content, att.filename)
-        row = InboundAttachment(message=message, filename=att.filename, content_type=att.content_type[:100],
+        name = att.filename if refused else kept_name(att.filename, att.content_type)
+        row = InboundAttachment(message=message, filename=name, content_type=att.content_type[:100],
                                 size=att.size, refused=refused[:200])
         if not refused:
-            row.file.save(att.filename, ContentFile(att.content), save=False)
+            row.file.save(name, ContentFile(att.content), save=False)
         row.save()
         rows.append(row)
     beyond = attachments[limit:]

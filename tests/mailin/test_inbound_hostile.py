@@ -8,10 +8,12 @@
 3. An email sent from a teammate's mailbox (its Return-Path) with a client's name in From is refused:
    it was posted on the case as the client writing."""
 import pytest
+from django.urls import reverse
 
 from cases.models import CaseEvent, ClientMessageStatus, PromiseStatus
+from config.settings import base
 from mailin.addresses import reply_address
-from mailin.models import Outcome
+from mailin.models import InboundAttachment, Outcome
 from mailin.parsing import HTML_MAX, html_to_text
 from mailin.services import mail_receive
 from tests.cases.test_client_messages import HOUR, T0, at, emailed_update_kept
@@ -109,6 +111,8 @@ PNG = b"\x89PNG\r\n\x1a\n"
     ("fix.jar", "text/plain", b"\xff\xfe" + b"PK\x03\x04" + b"\x00" * 20),
     ("notes.txt", "text/plain", b"see attached\r\n" + b"PK\x03\x04" + b"\x14" * 20),
     ("setup.EXE ", "image/png", PNG + b"MZ"),
+    ("fix.bat . .", "text/plain", b"@echo off\r\ndel /q *\r\n"),  # Windows saves it as fix.bat
+    ("fix.cmd..  ", "text/plain", b"@echo off\r\n"),
 ])
 def test_a_file_that_runs_when_opened_is_not_kept_whatever_type_it_claims(case, name, kind, content):
     raw = email_bytes(to=reply_address(case.reference), text="Here is the log", attachments=[(name, kind, content)])
@@ -130,6 +134,41 @@ def test_ordinary_files_are_kept(case, name, kind, content):
     attachment = mail_receive(raw, provider="imap").message.attachments.get()
 
     assert attachment.kept and attachment.refused == ""
+
+
+@pytest.mark.parametrize("name, kind, content, saved_as", [
+    ("invoice.docm", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04macros",
+     "invoice.docm.docx"),  # a macro document checked as Word's: opened as .docx, its macros do not run
+    ("orders.xlsm", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", b"PK\x03\x04macros",
+     "orders.xlsm.xlsx"),
+    ("help.chm", "text/plain", b"plain words", "help.chm.txt"),
+    ("server.log", "text/plain", b"12:01 upgrade started", "server.log"),
+    ("photo.JPEG", "image/jpeg", b"\xff\xd8\xff\xe0", "photo.JPEG"),
+    ("." * 3, "application/pdf", b"%PDF-1.7", "attachment.pdf"),
+])
+def test_a_kept_file_is_saved_and_downloaded_under_its_checked_types_extension(case, client, settings, name, kind,
+                                                                              content, saved_as):
+    settings.MAILIN_ALLOWED_CONTENT_TYPES = base.MAILIN_ALLOWED_CONTENT_TYPES  # the defaults, Word's and Excel's in
+    raw = email_bytes(to=reply_address(case.reference), text="Here is the file", attachments=[(name, kind, content)])
+    attachment = mail_receive(raw, provider="imap").message.attachments.get()
+    client.force_login(case.owner)
+
+    download = client.get(reverse("mailin:attachment", args=[attachment.pk]))
+
+    assert attachment.kept and attachment.filename == saved_as
+    assert download.status_code == 200 and f'filename="{saved_as}"' in download["Content-Disposition"]
+
+
+def test_a_file_kept_before_the_rule_is_downloaded_under_its_types_extension(case, client):
+    raw = email_bytes(to=reply_address(case.reference), text="Here is the file", attachments=[
+        ("notes.txt", "text/plain", b"plain words")])
+    attachment = mail_receive(raw, provider="imap").message.attachments.get()
+    InboundAttachment.objects.filter(pk=attachment.pk).update(filename="fix.bat . ")  # as stored before
+    client.force_login(case.owner)
+
+    download = client.get(reverse("mailin:attachment", args=[attachment.pk]))
+
+    assert 'filename="fix.bat . .txt"' in download["Content-Disposition"]
 
 
 # --- 5. An address too long to keep is not kept cut --------------------------------------------------------
