@@ -300,10 +300,25 @@ def _falls_due(case, promise, old_tz):
     return allowed_due(case, promise.kind, due_at)
 
 
+def _moves(case, promise, old_tz):
+    """Where the new settings move `promise` (_falls_due), or None when they leave it as promised: its
+    deadline, and for a follow-up call its day in the client's zone too (the day the call counts from, and
+    the reopen's "due today", read from the deadline in the zone of the moment). Found by a red team: a
+    zone fourteen hours ahead with quiet hours to the next morning put the call on tomorrow there at the
+    same UTC moment, so nothing counted a move, and a call due today was then reopened away as not due."""
+    new_due_at = _falls_due(case, promise, old_tz)
+    if new_due_at != promise.due_at:
+        return new_due_at
+    if promise.kind == PromiseKind.FOLLOW_UP and (timezone.localtime(new_due_at, case.client.tz).date()
+                                                  != timezone.localtime(promise.due_at, old_tz).date()):
+        return new_due_at
+    return None
+
+
 def _move_promises_out_of_quiet(client, *, actor, agreed_channel, agreed_text, old_tz):
     """Move each pending promise to the client (updates, items, estimates of their open cases; follow-up
-    calls of resolved ones) that the new settings no longer allow, or, for a follow-up call, that the new
-    time zone moves (_falls_due), as a renegotiation the client agreed to (refused without their
+    calls of resolved ones) that the new settings no longer allow, or, for a follow-up call, whose deadline
+    or day the new time zone moves (_moves), as a renegotiation the client agreed to (refused without their
     agreement), the thing promised moving with it; overdue ones are left to the broken-promise sweep (an
     overdue update was broken before the change, _updates_up_to_date). A follow-up call whose day is over
     in the new zone is logged (or renegotiated) first. Returns the old promises' pks by case pk."""
@@ -314,7 +329,7 @@ def _move_promises_out_of_quiet(client, *, actor, agreed_channel, agreed_text, o
     moved, agreement = {}, None
     for candidate in candidates:
         candidate.case.client = client
-        if _falls_due(candidate.case, candidate, old_tz) == candidate.due_at:
+        if _moves(candidate.case, candidate, old_tz) is None:
             continue
         case = lock_case(candidate.case)
         case.client = client
@@ -322,8 +337,8 @@ def _move_promises_out_of_quiet(client, *, actor, agreed_channel, agreed_text, o
         if promise.status != PromiseStatus.PENDING or promise.due_at <= now:
             continue
         promise.case = case
-        new_due_at = _falls_due(case, promise, old_tz)
-        if new_due_at == promise.due_at:
+        new_due_at = _moves(case, promise, old_tz)
+        if new_due_at is None:
             continue
         if new_due_at <= now:
             raise CaseRuleError(f"In {client.time_zone} the follow-up call on {case.reference} was due by "

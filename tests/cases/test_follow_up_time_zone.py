@@ -9,6 +9,7 @@ import pytest
 from cases import services
 from cases.errors import CaseRuleError
 from cases.models import CaseEvent, PromiseKind, PromiseStatus, Step
+from tests.cases.helpers import open_case
 from tests.cases.test_quiet_hours_every_promise import AGREED, NOW, case_in, pending  # noqa: F401 (NOW: the clock)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
@@ -78,3 +79,46 @@ def test_the_follow_up_call_is_not_logged_inside_the_clients_quiet_hours(rep, fr
     services.follow_up_log(user=rep, case=resolved, note="Called Dennis, all still working fine")
     follow_up.refresh_from_db()
     assert follow_up.status == PromiseStatus.KEPT
+
+
+def test_a_new_zone_that_puts_the_call_on_another_day_at_the_same_moment_moves_it_as_agreed(rep, frozen):
+    """Found by a red team: on the call's day, a zone fourteen hours ahead with quiet hours until the next
+    morning there put the call on tomorrow at the same UTC moment; nothing counted a move, and the call due
+    today was then reopened away as not due yet."""
+    resolved = case_in(rep, Step.RESOLVED, quiet=(None, None))
+    follow_up = pending(resolved, PromiseKind.FOLLOW_UP)  # 17:00 UTC on its day
+    client = resolved.client
+    open_case(rep, client)  # the rep owns every open case of the client: they may change the zone
+    frozen.move_to(follow_up.due_at.replace(hour=3))  # 03:00 UTC on the call's day: 17:00 the day before in Kiritimati
+
+    def kiritimati(**agreement):
+        services.client_update(user=rep, client=client, name=client.name, organisation=client.organisation,
+                               email=client.email, phone=client.phone, time_zone="Pacific/Kiritimati",
+                               quiet_hours_start=dt.time(16), quiet_hours_end=dt.time(7), **agreement)
+
+    with pytest.raises(CaseRuleError) as refused:
+        kiritimati()
+    assert refused.value.field == "agreed_channel"
+    with pytest.raises(CaseRuleError, match="due today"):
+        services.case_transition(user=rep, case=resolved, name="reopen", reason="Client says it broke again")
+
+    kiritimati(**AGREED)
+
+    moved = pending(resolved, PromiseKind.FOLLOW_UP)
+    assert moved.replaces == follow_up and moved.moved_count == follow_up.moved_count + 1
+    assert moved.due_at == follow_up.due_at  # 07:00 the next morning in Kiritimati: the same moment, another day
+    follow_up.refresh_from_db()
+    assert follow_up.status == PromiseStatus.RENEGOTIATED
+
+
+def test_a_new_zone_that_leaves_the_calls_moment_and_day_asks_no_agreement(rep, supervisor):
+    resolved = case_in(rep, Step.RESOLVED, quiet=(None, None))
+    follow_up = pending(resolved, PromiseKind.FOLLOW_UP)  # 17:00 UTC, summer: 18:00 in London, the same day
+    client = resolved.client
+    client.time_zone = "Europe/London"
+    client.save(update_fields=["time_zone"])
+    services.client_update(user=supervisor, client=client, name=client.name, organisation=client.organisation,
+                           email=client.email, phone=client.phone, time_zone="Europe/London",
+                           quiet_hours_start=dt.time(22), quiet_hours_end=dt.time(7))  # quiet hours clear of it
+
+    assert pending(resolved, PromiseKind.FOLLOW_UP) == follow_up
