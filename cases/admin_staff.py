@@ -14,13 +14,20 @@ permission that nothing checked. Found by a review.
 
 The superuser flag gives no role in the app (cases.permissions.holds), so the role checks here leave it
 aside. Nobody changes their own groups, own permissions or own superuser and staff flags (a second person
-does), and only a superuser grants or takes away the superuser flag. Found by an audit."""
+does), and only a superuser grants or takes away the superuser flag. Found by an audit.
+
+Nobody but a superuser reaches beyond their own rights here (found by a red team: staff with
+auth.change_user set a supervisor's password and signed in as them, gave others permissions they did not
+hold, and a group editor added every permission to their own group): a superuser's account, and an account
+holding a permission the editor does not, are shown but neither changed (its password included) nor
+deleted (_beyond), and neither a user's groups and permissions nor a group's permissions may grant one the
+editor does not hold (_not_held). Operators (superusers) do all of it."""
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, Permission
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 
 from .roles import SUPERVISOR_EXTRA
 from .selectors import REP_GROUP, SUPERVISOR_GROUP
@@ -41,10 +48,10 @@ def supervisor_grade_problems(permissions):
             "instead (it keeps them on the supervisors' duties)."]
 
 
-def group_loss_problems(groups, permissions=()):
+def group_loss_problems(groups, permissions=(), *, viewer=None):
     """Why the members of `groups` may not keep only `permissions` (Permission rows) from them (none: the
     groups are deleted): role_change_problems of every member, as the user form would check the same
-    change."""
+    change, told to `viewer`."""
     permissions, gone = list(permissions), {g.pk for g in groups}
     members = (User.objects.filter(groups__in=list(gone)).distinct().order_by("username")
                .prefetch_related("groups", Prefetch("user_permissions",
@@ -53,8 +60,39 @@ def group_loss_problems(groups, permissions=()):
     for member in members:
         problems += role_change_problems(
             member, active=member.is_active, groups=[g for g in member.groups.all() if g.pk not in gone],
-            user_permissions=list(member.user_permissions.all()) + permissions)
+            user_permissions=list(member.user_permissions.all()) + permissions, viewer=viewer)
     return problems
+
+
+def _granted(user):
+    """What `user` holds through their groups and their own permissions ("app_label.codename"), active or
+    not (an account made active again holds it again), leaving the superuser flag aside."""
+    rows = Permission.objects.filter(Q(user=user) | Q(group__user=user)).values_list("content_type__app_label",
+                                                                                    "codename")
+    return {f"{app}.{codename}" for app, codename in rows}
+
+
+def _beyond(editor, user):
+    """Whether `user`'s account is out of `editor`'s reach: a superuser's, or one holding a permission the
+    editor does not, unless the editor is a superuser (the account could otherwise be signed in as)."""
+    if user is None or editor is None or editor.is_superuser:
+        return False
+    return user.is_superuser or not _granted(user) <= _granted(editor)
+
+
+def _not_held(editor, permissions):
+    """The permissions among `permissions` (Permission rows) that `editor` does not hold and so may not
+    give, sorted as "app_label.codename"; none for a superuser."""
+    if editor is None or editor.is_superuser:
+        return []
+    held = _granted(editor)
+    return sorted({f"{p.content_type.app_label}.{p.codename}" for p in permissions} - held)
+
+
+def _grant_problem(names):
+    shown = ", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else "")
+    return (f"You cannot give permissions you do not hold yourself ({shown}): a superuser gives them, or "
+            "someone who holds them.")
 
 
 SELF_CHANGE = {
@@ -87,6 +125,7 @@ class StaffChangeForm(UserAdmin.form):
         cleaned = super().clean()
         for name, problem in list(self._editor_problems()):
             self.add_error(name, problem)
+        self._check_grants(cleaned)
         if self.instance.pk is None or self.errors:
             return cleaned
         user = self.instance
@@ -97,7 +136,8 @@ class StaffChangeForm(UserAdmin.form):
         active = after("is_active", lambda: user.is_active)
         problems = role_change_problems(
             user, active=active, groups=list(after("groups", user.groups.all)),
-            user_permissions=list(after("user_permissions", user.user_permissions.select_related("content_type"))))
+            user_permissions=list(after("user_permissions", user.user_permissions.select_related("content_type"))),
+            viewer=self.request_user)
         for problem in problems:
             self.add_error("is_active" if not active else "groups", problem)
         if "user_permissions" in cleaned:
@@ -106,17 +146,32 @@ class StaffChangeForm(UserAdmin.form):
         return cleaned
 
 
+    def _check_grants(self, cleaned):
+        """The groups and permissions given here grant nothing the editor does not hold (_not_held)."""
+        if self.request_user is None or self.request_user.is_superuser:
+            return
+        if "groups" in self.changed_data and cleaned.get("groups") is not None:
+            given = Permission.objects.filter(group__in=list(cleaned["groups"])).select_related("content_type")
+            missing = _not_held(self.request_user, given)
+            if missing:
+                self.add_error("groups", _grant_problem(missing))
+        if "user_permissions" in self.changed_data and cleaned.get("user_permissions") is not None:
+            missing = _not_held(self.request_user, cleaned["user_permissions"].select_related("content_type"))
+            if missing:
+                self.add_error("user_permissions", _grant_problem(missing))
+
+
 class StaffUserAdmin(UserAdmin):
-    """Only a superuser changes or deletes a superuser's account: Django's admin asked only for
-    auth.change_user, so staff with it (a help desk resetting passwords) could set a superuser's password
-    on its password page, or its email, and sign in as it. They still see the account. Found by an audit."""
+    """An account beyond the editor's reach (_beyond) is shown, not changed nor deleted: Django's admin
+    asked only for auth.change_user, so staff with it (a help desk resetting passwords) set a superuser's
+    or a supervisor's password on its password page and signed in as them. Found by an audit and a red team."""
     form = StaffChangeForm
 
     def has_change_permission(self, request, obj=None):  # the password page asks this too
-        return not _above(request.user, obj) and super().has_change_permission(request, obj)
+        return not _beyond(request.user, obj) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return not _above(request.user, obj) and super().has_delete_permission(request, obj)
+        return not _beyond(request.user, obj) and super().has_delete_permission(request, obj)
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -125,12 +180,9 @@ class StaffUserAdmin(UserAdmin):
         return form
 
 
-def _above(editor, user):
-    """Whether `user` is a superuser and `editor` is not."""
-    return user is not None and user.is_superuser and not editor.is_superuser
-
-
 class GroupChangeForm(forms.ModelForm):
+    request_user = None  # who edits: set by RoleGroupAdmin.get_form
+
     class Meta:
         model = Group
         fields = ["name", "permissions"]
@@ -141,8 +193,12 @@ class GroupChangeForm(forms.ModelForm):
             return cleaned
         permissions = list(cleaned["permissions"].select_related("content_type"))
         problems = supervisor_grade_problems(permissions)
+        had = set(self.instance.permissions.values_list("pk", flat=True)) if self.instance.pk else set()
+        missing = _not_held(self.request_user, [p for p in permissions if p.pk not in had])
+        if missing:
+            problems.append(_grant_problem(missing))
         if self.instance.pk is not None:
-            problems += group_loss_problems([self.instance], permissions)
+            problems += group_loss_problems([self.instance], permissions, viewer=self.request_user)
         for problem in problems:
             self.add_error("permissions", problem)
         return cleaned
@@ -150,6 +206,12 @@ class GroupChangeForm(forms.ModelForm):
 
 class RoleGroupAdmin(GroupAdmin):
     form = GroupChangeForm
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if issubclass(form, GroupChangeForm):
+            form = type(form.__name__, (form,), {"request_user": request.user})
+        return form
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and (obj is None or obj.name not in ROLE_GROUPS)
@@ -161,7 +223,7 @@ class RoleGroupAdmin(GroupAdmin):
         """The delete page and the bulk action both ask here: a member's work, listed as protected, refuses
         the delete and says why."""
         to_delete, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        problems = group_loss_problems([group for group in objs if group.name not in ROLE_GROUPS])
+        problems = group_loss_problems([group for group in objs if group.name not in ROLE_GROUPS], viewer=request.user)
         return to_delete, counts, perms_needed, list(protected) + problems
 
 

@@ -18,7 +18,7 @@ from cases.roles import ensure_roles
 from cases.selectors import REP_GROUP, SUPERVISOR_GROUP
 from notifications.templatetags.health_tags import system_health_banner
 from tests.cases.helpers import open_case
-from tests.factories import RepFactory, UserFactory
+from tests.factories import RepFactory, SupervisorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -196,11 +196,52 @@ def test_staff_who_are_not_superusers_neither_set_a_superusers_password_nor_edit
     assert account_admin.get(reverse("admin:auth_user_change", args=[root.pk])).status_code == 200  # still seen
 
 
-def test_staff_who_may_change_users_still_reset_a_colleagues_password(account_admin):
-    colleague = RepFactory()
+def test_staff_reset_the_password_only_of_an_account_holding_nothing_beyond_their_own_rights(account_admin):
+    """Found by a red team: a help desk with auth.change_user set a supervisor's password and signed in as
+    them. An account holding a permission the editor lacks is shown, not changed."""
+    help_desk = get_user_model().objects.get(groups__name="account admins")
+    help_desk.groups.add(Group.objects.get(name=REP_GROUP))  # holds every permission a rep holds
+    colleague, supervisor = RepFactory(), SupervisorFactory()
     new = "a-new-pass-phrase-3"
 
-    done = account_admin.post(reverse("admin:auth_user_password_change", args=[colleague.pk]),
-                              {"password1": new, "password2": new, "usable_password": "true"})
+    def set_password(user):
+        return account_admin.post(reverse("admin:auth_user_password_change", args=[user.pk]),
+                                  {"password1": new, "password2": new, "usable_password": "true"})
 
-    assert done.status_code == 302 and _fresh(colleague).check_password(new)
+    assert set_password(supervisor).status_code == 403 and not _fresh(supervisor).check_password(new)
+    supervisor.is_active = False  # nor an account whose rights come back with it
+    supervisor.save(update_fields=["is_active"])
+    assert set_password(supervisor).status_code == 403
+    assert set_password(colleague).status_code == 302 and _fresh(colleague).check_password(new)
+
+
+def test_staff_give_no_group_or_permission_they_do_not_hold(account_admin):
+    colleague = UserFactory(is_staff=True)
+    auth_perms = Permission.objects.filter(content_type__app_label="auth")
+
+    refused = account_admin.post(reverse("admin:auth_user_change", args=[colleague.pk]), _user_form(
+        colleague, groups=[Group.objects.get(name=SUPERVISOR_GROUP).pk], user_permissions=list(
+            auth_perms.values_list("pk", flat=True)))).content.decode()
+
+    assert "You cannot give permissions you do not hold yourself" in refused
+    colleague = _fresh(colleague)
+    assert not colleague.groups.exists() and not colleague.user_permissions.exists()
+
+
+def test_a_group_editor_adds_no_permission_they_do_not_hold_to_any_group_their_own_included(client):
+    editors = Group.objects.create(name="group editors")
+    editors.permissions.set(Permission.objects.filter(content_type__app_label="auth",
+                                                      codename__in=["view_group", "change_group"]))
+    editor = UserFactory(is_staff=True)
+    editor.groups.add(editors)
+    client.force_login(editor)
+    everything = list(Permission.objects.filter(content_type__app_label="auth").values_list("pk", flat=True))
+
+    refused = client.post(reverse("admin:auth_group_change", args=[editors.pk]),
+                          {"name": "group editors", "permissions": everything}).content.decode()
+
+    assert "You cannot give permissions you do not hold yourself" in refused
+    assert editors.permissions.count() == 2
+    kept = client.post(reverse("admin:auth_group_change", args=[editors.pk]), {
+        "name": "group editors", "permissions": list(editors.permissions.values_list("pk", flat=True))})
+    assert kept.status_code == 302  # what they hold may stay
