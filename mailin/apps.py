@@ -9,6 +9,8 @@ class MailinConfig(AppConfig):
     def ready(self):
         from anymail.signals import inbound
 
+        from . import checks  # noqa: F401 (registers the settings' check)
+
         from .webhooks import handle_inbound
 
         inbound.connect(handle_inbound, dispatch_uid="mailin.inbound")

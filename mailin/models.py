@@ -7,6 +7,8 @@ import uuid
 from django.db import models
 from django.utils import timezone
 
+from .filenames import kept_name
+
 
 class Outcome(models.TextChoices):
     POSTED = "posted", "Posted on the client's case"
@@ -71,3 +73,9 @@ class InboundAttachment(models.Model):
     @property
     def kept(self):
         return not self.refused
+
+    @property
+    def download_name(self):
+        """The name the page shows and the download saves: a kept file's under its type's extension
+        (mailin.filenames.kept_name; rows stored before that rule too), a refused one's as it came."""
+        return kept_name(self.filename, self.content_type) if self.kept else self.filename

@@ -18,6 +18,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
+from .filenames import safe_name
 from .quoted import trim_quoted
 
 MESSAGE_ID_MAX = 250
@@ -428,12 +429,7 @@ _EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".j
 
 
 def _safe_filename(name, content_type):
-    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
-    # Leading and trailing dots and spaces go, however many: Windows drops trailing ones when it saves, so
-    # "fix.bat . ." was stored as "fix.bat . " (no extension to check) and saved as fix.bat (an audit).
-    name = re.sub(r"^[\s.]+|[\s.]+$", "", "".join(ch for ch in name if ch.isprintable()))
-    if not name:
-        name = "attachment" + _EXTENSIONS.get(content_type, "")
+    name = safe_name(name) or "attachment" + _EXTENSIONS.get(content_type, "")
     if len(name) > FILENAME_MAX:
         stem, dot, ext = name.rpartition(".")
         name = (stem[: FILENAME_MAX - len(ext) - 1] + dot + ext) if dot and len(ext) < 10 else name[:FILENAME_MAX]

@@ -39,6 +39,7 @@ from cases.selectors import is_own_address, is_team_address
 from cases.services.client_messages import case_for_references, client_message_bounced
 
 from .addresses import read_reply_address
+from .filenames import extension, kept_name, runs_when_opened
 from .models import InboundAttachment, InboundMessage, Outcome
 from .parsing import parse_message
 
@@ -75,49 +76,6 @@ def _is_what_it_claims(content_type, content):
     return True
 
 
-# Files that run, or run what is in them, when opened from a download folder, whatever type the email
-# declared (found by an audit: fix.hta declared as text, invoice.html behind a real PNG header were kept
-# under their own names, a double-click away from running).
-RUNS_WHEN_OPENED = frozenset({
-    "app", "apk", "application", "bat", "cmd", "com", "cpl", "dll", "exe", "gadget", "hta", "htm", "html",
-    "inf", "jar", "js", "jse", "lnk", "mht", "mhtml", "msc", "msi", "msp", "pif", "ps1", "psm1", "reg", "scr",
-    "sct", "sh", "shtml", "svg", "url", "vb", "vbe", "vbs", "ws", "wsc", "wsf", "wsh", "xhtml", "xht",
-})
-
-
-# The names a kept file of each known type may end with; one ending otherwise is kept with its type's first
-# one added ("invoice.docm" checked as Word's .docx is kept as "invoice.docm.docx"), so the program that
-# opens it on the rep's computer is the checked type's, never the one the sender's name asks for (found by
-# an audit: a macro workbook .xlsm passed as .xlsx, and a list of names that run can never be complete).
-TYPE_EXTENSIONS = {
-    "application/pdf": ("pdf",), "image/png": ("png",), "image/jpeg": ("jpg", "jpeg", "jpe"), "image/gif": ("gif",),
-    "image/webp": ("webp",), "text/plain": ("txt", "text", "log"), "text/csv": ("csv",),
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ("docx",),
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("xlsx",),
-    "application/vnd.oasis.opendocument.text": ("odt",), "application/vnd.oasis.opendocument.spreadsheet": ("ods",),
-    "message/rfc822": ("eml",),
-}
-
-
-def _extension(filename):
-    filename = filename.rstrip(". \t")  # as Windows saves it
-    return filename.rpartition(".")[2].strip().lower() if "." in filename else ""
-
-
-def _runs_when_opened(filename):
-    return _extension(filename) in RUNS_WHEN_OPENED
-
-
-def kept_name(filename, content_type):
-    """The name a kept attachment is stored and downloaded under: `filename`, with its type's extension
-    added when it does not end with one (TYPE_EXTENSIONS; a type the list does not know keeps its name),
-    within the 200 characters a name may have."""
-    allowed = TYPE_EXTENSIONS.get(content_type.lower())
-    if not allowed or _extension(filename) in allowed:
-        return filename
-    return f"{filename[:200 - len(allowed[0]) - 1]}.{allowed[0]}"
-
-
 @dataclass(frozen=True)
 class Receipt:
     message: InboundMessage
@@ -138,8 +96,8 @@ def attachment_refusal(content_type, content, filename=""):
         return f"files of type {content_type} are not accepted"
     if not _is_what_it_claims(content_type, content):
         return f"the file is not the {content_type} it claims to be"
-    if _runs_when_opened(filename):
-        return f"files named .{_extension(filename)} run when opened"
+    if runs_when_opened(filename):
+        return f"files named .{extension(filename)} run when opened"
     return ""
 
 

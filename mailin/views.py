@@ -16,7 +16,6 @@ from cases.services.client_mail import client_mail_read, newest_posted
 
 from . import selectors
 from .forms import MailReadForm
-from .services import kept_name
 
 
 @login_required
@@ -69,8 +68,7 @@ def case_claim(request, reference):
 @login_required
 def attachment_download(request, pk):
     attachment = selectors.attachment_for(request.user, pk)
-    # Always a download, never shown inline: a client's file must not run in our pages' origin; under its
-    # type's extension (a file kept before that rule too).
-    return FileResponse(attachment.file.open("rb"), as_attachment=True,
-                        filename=kept_name(attachment.filename, attachment.content_type),
+    # Always a download, never shown inline: a client's file must not run in our pages' origin; under the
+    # name the page shows (InboundAttachment.download_name: a file kept before its rule too).
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.download_name,
                         content_type="application/octet-stream")

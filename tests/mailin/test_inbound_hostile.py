@@ -145,6 +145,10 @@ def test_ordinary_files_are_kept(case, name, kind, content):
     ("server.log", "text/plain", b"12:01 upgrade started", "server.log"),
     ("photo.JPEG", "image/jpeg", b"\xff\xd8\xff\xe0", "photo.JPEG"),
     ("." * 3, "application/pdf", b"%PDF-1.7", "attachment.pdf"),
+    ("x.bat::$DATA", "application/pdf", b"%PDF-1.7", "x.bat__$DATA.pdf"),  # no NTFS stream
+    ('a<b>c"d|e?f*.pdf', "application/pdf", b"%PDF-1.7", "a_b_c_d_e_f_.pdf"),
+    ("CON.txt", "text/plain", b"plain words", "_CON.txt"),  # a Windows device name
+    ("invoice\u202efdp.pdf", "application/pdf", b"%PDF-1.7", "invoicefdp.pdf"),  # no right-to-left override
 ])
 def test_a_kept_file_is_saved_and_downloaded_under_its_checked_types_extension(case, client, settings, name, kind,
                                                                               content, saved_as):
@@ -168,7 +172,22 @@ def test_a_file_kept_before_the_rule_is_downloaded_under_its_types_extension(cas
 
     download = client.get(reverse("mailin:attachment", args=[attachment.pk]))
 
-    assert 'filename="fix.bat . .txt"' in download["Content-Disposition"]
+    assert 'filename="fix.bat.txt"' in download["Content-Disposition"]
+    assert "fix.bat.txt" in client.get(reverse("mailin:case_mail", args=[case.reference])).content.decode()
+
+
+def test_a_type_no_extension_is_known_for_is_kept_as_bin_and_the_check_warns(case, settings):
+    from django.core import checks
+
+    settings.MAILIN_ALLOWED_CONTENT_TYPES = ["application/pdf", "application/msword"]
+    raw = email_bytes(to=reply_address(case.reference), text="Here is the file", attachments=[
+        ("fix.docm", "application/msword", b"\xd0\xcf\x11\xe0 an old Word file")])
+
+    attachment = mail_receive(raw, provider="imap").message.attachments.get()
+
+    assert attachment.kept and attachment.download_name == "fix.docm.bin"
+    warned = [m for m in checks.run_checks() if m.id == "mailin.W001"]
+    assert len(warned) == 1 and "application/msword" in warned[0].msg
 
 
 # --- 5. An address too long to keep is not kept cut --------------------------------------------------------
