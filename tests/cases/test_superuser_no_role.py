@@ -84,11 +84,14 @@ def test_a_superuser_in_the_rep_group_is_a_rep_and_no_supervisor(root, rep, denn
 def test_an_operators_superuser_login_gets_the_admin_but_no_page_or_menu_of_a_role(client, root):
     client.force_login(root)
 
-    home = client.get(reverse("cases:my_cases"))
+    home = client.get(reverse("cases:my_cases"))  # an empty My cases was their home: the admin is
+    search = client.get(reverse("cases:search"))  # a page of the app, drawn with its menu
+    page = search.content.decode()
 
+    assert home.status_code == 302 and home["Location"] == reverse("admin:index")
     assert client.get(reverse("admin:index")).status_code == 200
-    assert reverse("cases:case_new") not in home.content.decode()
-    assert reverse("supervisor:queue") not in home.content.decode()
+    assert search.status_code == 200 and 'class="topbar' in page
+    assert reverse("cases:case_new") not in page and reverse("supervisor:queue") not in page
     assert [client.get(reverse(name)).status_code
             for name in ("cases:case_new", "mailin:inbox", "supervisor:queue")] == [403, 403, 403]
 
