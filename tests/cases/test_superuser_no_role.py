@@ -153,14 +153,19 @@ def test_a_superuser_does_not_drop_their_own_superuser_flag_in_the_admin(client,
     assert _fresh(root).is_superuser
 
 
+def _signed_in_staff(client, group, codenames):
+    """A staff member (no superuser) signed in on `client`, holding the auth `codenames` through `group`."""
+    holders = Group.objects.create(name=group)
+    holders.permissions.set(Permission.objects.filter(content_type__app_label="auth", codename__in=codenames))
+    person = UserFactory(is_staff=True)
+    person.groups.add(holders)
+    client.force_login(person)
+    return person, holders
+
+
 def test_only_a_superuser_grants_the_superuser_flag(client):
-    admins = Group.objects.create(name="account admins")
-    admins.permissions.set(Permission.objects.filter(content_type__app_label="auth",
-                                                     codename__in=["view_user", "change_user"]))
-    account_admin = UserFactory(is_staff=True)
-    account_admin.groups.add(admins)
+    _signed_in_staff(client, "account admins", ["view_user", "change_user"])
     colleague = UserFactory(is_staff=True)
-    client.force_login(account_admin)
 
     refused = _post_user(client, colleague, is_superuser="on")
 
@@ -172,12 +177,7 @@ def test_only_a_superuser_grants_the_superuser_flag(client):
 @pytest.fixture
 def account_admin(client):
     """Staff who may change users (a help desk resetting passwords), not a superuser."""
-    admins = Group.objects.create(name="account admins")
-    admins.permissions.set(Permission.objects.filter(content_type__app_label="auth",
-                                                     codename__in=["view_user", "change_user", "delete_user"]))
-    person = UserFactory(is_staff=True)
-    person.groups.add(admins)
-    client.force_login(person)
+    _signed_in_staff(client, "account admins", ["view_user", "change_user", "delete_user"])
     return client
 
 
@@ -232,12 +232,7 @@ def test_staff_give_no_group_or_permission_they_do_not_hold(account_admin):
 
 
 def test_a_group_editor_adds_no_permission_they_do_not_hold_to_any_group_their_own_included(client):
-    editors = Group.objects.create(name="group editors")
-    editors.permissions.set(Permission.objects.filter(content_type__app_label="auth",
-                                                      codename__in=["view_group", "change_group"]))
-    editor = UserFactory(is_staff=True)
-    editor.groups.add(editors)
-    client.force_login(editor)
+    _, editors = _signed_in_staff(client, "group editors", ["view_group", "change_group"])
     everything = list(Permission.objects.filter(content_type__app_label="auth").values_list("pk", flat=True))
 
     refused = client.post(reverse("admin:auth_group_change", args=[editors.pk]),
