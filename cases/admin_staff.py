@@ -20,7 +20,7 @@ Nobody but a superuser reaches beyond their own rights here (found by a red team
 auth.change_user set a supervisor's password and signed in as them, gave others permissions they did not
 hold, and a group editor added every permission to their own group): a superuser's account, and an account
 holding a permission the editor does not, are shown but neither changed (its password included) nor
-deleted (_beyond), and neither a user's groups and permissions nor a group's permissions may grant one the
+deleted (beyond_reach), and neither a user's groups and permissions nor a group's permissions may grant one the
 editor does not hold (_not_held). Operators (superusers) do all of it."""
 from django import forms
 from django.contrib import admin
@@ -72,9 +72,10 @@ def _granted(user):
     return {f"{app}.{codename}" for app, codename in rows}
 
 
-def _beyond(editor, user):
+def beyond_reach(editor, user):
     """Whether `user`'s account is out of `editor`'s reach: a superuser's, or one holding a permission the
-    editor does not, unless the editor is a superuser (the account could otherwise be signed in as)."""
+    editor does not, unless the editor is a superuser (the account could otherwise be signed in as). Read
+    for the user's account, their staff profile (cases/admin.py) and, through _group_beyond_reach, groups."""
     if user is None or editor is None or editor.is_superuser:
         return False
     return user.is_superuser or not _granted(user) <= _granted(editor)
@@ -162,16 +163,16 @@ class StaffChangeForm(UserAdmin.form):
 
 
 class StaffUserAdmin(UserAdmin):
-    """An account beyond the editor's reach (_beyond) is shown, not changed nor deleted: Django's admin
+    """An account beyond the editor's reach (beyond_reach) is shown, not changed nor deleted: Django's admin
     asked only for auth.change_user, so staff with it (a help desk resetting passwords) set a superuser's
     or a supervisor's password on its password page and signed in as them. Found by an audit and a red team."""
     form = StaffChangeForm
 
     def has_change_permission(self, request, obj=None):  # the password page asks this too
-        return not _beyond(request.user, obj) and super().has_change_permission(request, obj)
+        return not beyond_reach(request.user, obj) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return not _beyond(request.user, obj) and super().has_delete_permission(request, obj)
+        return not beyond_reach(request.user, obj) and super().has_delete_permission(request, obj)
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -204,6 +205,15 @@ class GroupChangeForm(forms.ModelForm):
         return cleaned
 
 
+def _group_beyond_reach(editor, group):
+    """Whether `group` holds a permission `editor` does not (and the editor is no superuser): they may not
+    change or delete it (found by a red team: a group editor stripped a help desk's group, and stripping a
+    target's group brought the target within reach)."""
+    if group is None or editor is None or editor.is_superuser:
+        return False
+    return bool(_not_held(editor, group.permissions.select_related("content_type")))
+
+
 class RoleGroupAdmin(GroupAdmin):
     form = GroupChangeForm
 
@@ -214,10 +224,12 @@ class RoleGroupAdmin(GroupAdmin):
         return form
 
     def has_change_permission(self, request, obj=None):
-        return super().has_change_permission(request, obj) and (obj is None or obj.name not in ROLE_GROUPS)
+        return (super().has_change_permission(request, obj) and (obj is None or obj.name not in ROLE_GROUPS)
+                and not _group_beyond_reach(request.user, obj))
 
     def has_delete_permission(self, request, obj=None):
-        return super().has_delete_permission(request, obj) and (obj is None or obj.name not in ROLE_GROUPS)
+        return (super().has_delete_permission(request, obj) and (obj is None or obj.name not in ROLE_GROUPS)
+                and not _group_beyond_reach(request.user, obj))
 
     def get_deleted_objects(self, objs, request):
         """The delete page and the bulk action both ask here: a member's work, listed as protected, refuses

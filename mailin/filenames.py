@@ -37,7 +37,8 @@ TYPE_EXTENSIONS = {
 
 _FORBIDDEN = re.compile(r'[<>:"|?*]')
 _ENDS = re.compile(r"^[\s.]+|[\s.]+$")
-_DEVICE = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)", re.IGNORECASE)
+# Windows' device names, superscript-digit ports and console handles too, before an extension or a space.
+_DEVICE = re.compile(r"^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³])(\s*\.|\s*$)", re.IGNORECASE)
 
 
 def safe_name(name):

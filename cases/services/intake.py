@@ -300,18 +300,23 @@ def _falls_due(case, promise, old_tz):
     return allowed_due(case, promise.kind, due_at)
 
 
-def _moves(case, promise, old_tz):
+def _moves(case, promise, old_tz, now):
     """Where the new settings move `promise` (_falls_due), or None when they leave it as promised: its
-    deadline, and for a follow-up call its day in the client's zone too (the day the call counts from, and
-    the reopen's "due today", read from the deadline in the zone of the moment). Found by a red team: a
-    zone fourteen hours ahead with quiet hours to the next morning put the call on tomorrow there at the
-    same UTC moment, so nothing counted a move, and a call due today was then reopened away as not due."""
+    deadline, and for a follow-up call its day in the client's zone and how many of their days away that
+    is (the call may be logged from its day on, and is "due today" for the reopen: both read in the zone
+    of the moment). Found by red teams: at the same UTC moment, a zone fourteen hours ahead with quiet hours
+    to their next morning put the call on tomorrow there, and a zone behind made "today" yesterday, so a call
+    due today was reopened away as not due; a zone ahead made tomorrow's call today's, logged a day early.
+    None of it was counted as a move."""
     new_due_at = _falls_due(case, promise, old_tz)
     if new_due_at != promise.due_at:
         return new_due_at
-    if promise.kind == PromiseKind.FOLLOW_UP and (timezone.localtime(new_due_at, case.client.tz).date()
-                                                  != timezone.localtime(promise.due_at, old_tz).date()):
-        return new_due_at
+    if promise.kind == PromiseKind.FOLLOW_UP:
+        new_tz = case.client.tz
+        old_day, new_day = timezone.localdate(promise.due_at, old_tz), timezone.localdate(new_due_at, new_tz)
+        if (old_day != new_day
+                or old_day - timezone.localdate(now, old_tz) != new_day - timezone.localdate(now, new_tz)):
+            return new_due_at
     return None
 
 
@@ -329,7 +334,7 @@ def _move_promises_out_of_quiet(client, *, actor, agreed_channel, agreed_text, o
     moved, agreement = {}, None
     for candidate in candidates:
         candidate.case.client = client
-        if _moves(candidate.case, candidate, old_tz) is None:
+        if _moves(candidate.case, candidate, old_tz, now) is None:
             continue
         case = lock_case(candidate.case)
         case.client = client
@@ -337,7 +342,7 @@ def _move_promises_out_of_quiet(client, *, actor, agreed_channel, agreed_text, o
         if promise.status != PromiseStatus.PENDING or promise.due_at <= now:
             continue
         promise.case = case
-        new_due_at = _moves(case, promise, old_tz)
+        new_due_at = _moves(case, promise, old_tz, now)
         if new_due_at is None:
             continue
         if new_due_at <= now:

@@ -122,3 +122,47 @@ def test_a_new_zone_that_leaves_the_calls_moment_and_day_asks_no_agreement(rep, 
                            quiet_hours_start=dt.time(22), quiet_hours_end=dt.time(7))  # quiet hours clear of it
 
     assert pending(resolved, PromiseKind.FOLLOW_UP) == follow_up
+
+
+def _schedule(user, client, time_zone, quiet, **agreement):
+    services.client_update(user=user, client=client, name=client.name, organisation=client.organisation,
+                           email=client.email, phone=client.phone, time_zone=time_zone,
+                           quiet_hours_start=quiet[0], quiet_hours_end=quiet[1], **agreement)
+
+
+def test_a_zone_behind_that_makes_the_calls_day_tomorrow_again_is_a_move_the_client_agrees_to(rep, supervisor,
+                                                                                              frozen):
+    """Found by a red team: at 02:00 on the call's day in Dhaka (due today), UTC with quiet hours that kept
+    the call's moment made today yesterday there, and the call due today was reopened away, uncounted."""
+    resolved = case_in(rep, Step.RESOLVED, quiet=(None, None))
+    client = resolved.client
+    _zone(supervisor, client, "Asia/Dhaka", **AGREED)
+    follow_up = pending(resolved, PromiseKind.FOLLOW_UP)  # 17:00 in Dhaka, 11:00 UTC
+    frozen.move_to(follow_up.due_at - dt.timedelta(hours=15))  # 02:00 on its day in Dhaka, 20:00 UTC the day before
+    with pytest.raises(CaseRuleError, match="due today"):
+        services.case_transition(user=rep, case=resolved, name="reopen", reason="Client says it broke again")
+
+    with pytest.raises(CaseRuleError) as refused:
+        _schedule(supervisor, client, "UTC", (dt.time(11, 1), dt.time(7)))
+
+    assert refused.value.field == "agreed_channel"
+    assert pending(resolved, PromiseKind.FOLLOW_UP) == follow_up
+
+
+def test_a_zone_ahead_that_makes_tomorrows_call_todays_is_a_move_the_client_agrees_to(rep, supervisor, frozen):
+    """Found by a red team: the evening before the call, Dhaka with quiet hours that kept the call's moment made
+    its day today there, and the call was logged and kept a day early, uncounted."""
+    resolved = case_in(rep, Step.RESOLVED, quiet=(None, None))
+    client = resolved.client
+    follow_up = pending(resolved, PromiseKind.FOLLOW_UP)  # 17:00 UTC on its day
+    frozen.move_to(follow_up.due_at - dt.timedelta(hours=21))  # 20:00 UTC the day before
+    with pytest.raises(CaseRuleError, match="promised for"):
+        services.follow_up_log(user=rep, case=resolved, note="Called Dennis, all still working fine")
+
+    with pytest.raises(CaseRuleError) as refused:
+        _schedule(supervisor, client, "Asia/Dhaka", (dt.time(0), dt.time(23)))
+
+    assert refused.value.field == "agreed_channel"
+    assert pending(resolved, PromiseKind.FOLLOW_UP) == follow_up
+    with pytest.raises(CaseRuleError, match="promised for"):
+        services.follow_up_log(user=rep, case=resolved, note="Called Dennis, all still working fine")

@@ -243,3 +243,41 @@ def test_a_group_editor_adds_no_permission_they_do_not_hold_to_any_group_their_o
     kept = client.post(reverse("admin:auth_group_change", args=[editors.pk]), {
         "name": "group editors", "permissions": list(editors.permissions.values_list("pk", flat=True))})
     assert kept.status_code == 302  # what they hold may stay
+
+
+def test_a_group_editor_neither_strips_renames_nor_deletes_a_group_holding_more_than_they_hold(client):
+    """Found by a red team: a group editor stripped the help desk's group, and stripping a target's group
+    brought the target within their reach."""
+    _signed_in_staff(client, "group editors", ["view_group", "change_group", "delete_group"])
+    help_desk = Group.objects.create(name="help desk")
+    help_desk.permissions.set(Permission.objects.filter(content_type__app_label="auth",
+                                                        codename__in=["change_user", "add_user"]))
+
+    stripped = client.post(reverse("admin:auth_group_change", args=[help_desk.pk]),
+                           {"name": "renamed", "permissions": []})
+    deleted = client.post(reverse("admin:auth_group_delete", args=[help_desk.pk]), {"post": "yes"})
+
+    assert stripped.status_code == 403 and deleted.status_code == 403
+    help_desk.refresh_from_db()
+    assert help_desk.name == "help desk" and help_desk.permissions.count() == 2
+
+
+def test_staff_set_no_profile_of_someone_holding_more_than_they_hold(client, rep):
+    """Found by a red team: staff who may change profiles moved a rep's supervisor (who co-owns their irate
+    cases) without holding the rep's rights."""
+    _, holders = _signed_in_staff(client, "profile admins", [])
+    holders.permissions.set(Permission.objects.filter(content_type__app_label="cases", codename__in=[
+        "view_staffprofile", "change_staffprofile", "add_staffprofile", "delete_staffprofile"]))
+    supervisor, other_supervisor = SupervisorFactory(), SupervisorFactory()
+    profile = rep.staff_profile
+    assert profile.supervisor_id != other_supervisor.pk
+
+    assert client.get(reverse("admin:cases_staffprofile_change", args=[profile.pk])).status_code == 200  # seen
+    changed = client.post(reverse("admin:cases_staffprofile_change", args=[profile.pk]), {
+        "user": rep.pk, "supervisor": other_supervisor.pk, "time_zone": "Europe/London"})
+    added = client.post(reverse("admin:cases_staffprofile_add"), {
+        "user": supervisor.pk, "supervisor": other_supervisor.pk, "time_zone": "Europe/London"})
+
+    profile.refresh_from_db()
+    assert changed.status_code == 403 and profile.supervisor_id != other_supervisor.pk
+    assert "This person holds rights you do not" in added.content.decode()

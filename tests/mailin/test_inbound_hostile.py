@@ -7,6 +7,8 @@
    as a bounce: it changed the case (the update undone) although such mail "goes to no case".
 3. An email sent from a teammate's mailbox (its Return-Path) with a client's name in From is refused:
    it was posted on the case as the client writing."""
+from urllib.parse import quote
+
 import pytest
 from django.urls import reverse
 
@@ -148,6 +150,10 @@ def test_ordinary_files_are_kept(case, name, kind, content):
     ("x.bat::$DATA", "application/pdf", b"%PDF-1.7", "x.bat__$DATA.pdf"),  # no NTFS stream
     ('a<b>c"d|e?f*.pdf', "application/pdf", b"%PDF-1.7", "a_b_c_d_e_f_.pdf"),
     ("CON.txt", "text/plain", b"plain words", "_CON.txt"),  # a Windows device name
+    ("COM¹.txt", "text/plain", b"plain words", "_COM¹.txt"),
+    ("conout$.txt", "text/plain", b"plain words", "_conout$.txt"),
+    ("CON .txt", "text/plain", b"plain words", "_CON .txt"),
+    ("console.txt", "text/plain", b"plain words", "console.txt"),
     ("invoice\u202efdp.pdf", "application/pdf", b"%PDF-1.7", "invoicefdp.pdf"),  # no right-to-left override
 ])
 def test_a_kept_file_is_saved_and_downloaded_under_its_checked_types_extension(case, client, settings, name, kind,
@@ -160,7 +166,8 @@ def test_a_kept_file_is_saved_and_downloaded_under_its_checked_types_extension(c
     download = client.get(reverse("mailin:attachment", args=[attachment.pk]))
 
     assert attachment.kept and attachment.filename == saved_as
-    assert download.status_code == 200 and f'filename="{saved_as}"' in download["Content-Disposition"]
+    header = f'filename="{saved_as}"' if saved_as.isascii() else f"filename*=utf-8''{quote(saved_as)}"
+    assert download.status_code == 200 and header in download["Content-Disposition"]
 
 
 def test_a_file_kept_before_the_rule_is_downloaded_under_its_types_extension(case, client):
