@@ -174,11 +174,14 @@ def resolution_day_over(case, held):
     call comes on a later day than the resolution (bounds.follow_up_day_has_come), in each time zone the
     client had since (found by an audit: with the zone set far ahead and back, the call was logged at the
     instant the case resolved)."""
-    ends = []
-    for tz, *_ in held:
-        day = case.step_entered_at.astimezone(tz).date() + dt.timedelta(days=1)
-        ends.append(dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.UTC))
-    return max(ends)
+    return max(day_begins(case.step_entered_at, tz, days_after=1) for tz, *_ in held)
+
+
+def day_begins(at, tz, *, days_after=0):
+    """The instant (UTC) the day holding `at` in `tz` begins there (or the one `days_after` later): from then
+    the day has come for someone living in `tz`."""
+    day = at.astimezone(tz).date() + dt.timedelta(days=days_after)
+    return dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.UTC)
 
 
 def follow_up_in_zone(case, due_at, old_tz):

@@ -30,7 +30,7 @@ from .client_identity import ensure_email_not_on_file, ensure_new_client_not_on_
 from .client_details import CLIENT_FIELDS, ensure_details_as_shown, mail_to_old_address_taken_back
 from .client_messages import client_messages_rehold
 from .client_word import survey_answers_set_aside
-from .delivery import SCHEDULE_CHANGED, follow_up_in_zone, surveys_owed_send
+from .delivery import SCHEDULE_CHANGED, day_begins, follow_up_in_zone, surveys_owed_send
 from .intake_again import ensure_not_logged_just_now, hold_typed_client
 from .irate import apply_irate_rule
 from .promises import (
@@ -300,23 +300,21 @@ def _falls_due(case, promise, old_tz):
     return allowed_due(case, promise.kind, due_at)
 
 
-def _moves(case, promise, old_tz, now):
+def _moves(case, promise, old_tz):
     """Where the new settings move `promise` (_falls_due), or None when they leave it as promised: its
-    deadline, and for a follow-up call its day in the client's zone and how many of their days away that
-    is (the call may be logged from its day on, and is "due today" for the reopen: both read in the zone
-    of the moment). Found by red teams: at the same UTC moment, a zone fourteen hours ahead with quiet hours
-    to their next morning put the call on tomorrow there, and a zone behind made "today" yesterday, so a call
-    due today was reopened away as not due; a zone ahead made tomorrow's call today's, logged a day early.
-    None of it was counted as a move."""
+    deadline, and for a follow-up call the instant its day begins in the client's zone too (from then the
+    call may be logged, and it is "due today" for the reopen: delivery.follow_up_not_loggable_yet and
+    transitions._check_follow_up_not_due read the zone of the moment). Found by red teams: at the same UTC
+    moment, a zone with quiet hours that kept the call's moment put its day on another day there, or moved
+    the midnight it begins at, so that then or an hour later a call due today was reopened away as not due,
+    or tomorrow's was logged today, none of it counted as a move. A change that leaves both the moment and
+    that midnight where they were changes nothing either verdict can ever read."""
     new_due_at = _falls_due(case, promise, old_tz)
     if new_due_at != promise.due_at:
         return new_due_at
-    if promise.kind == PromiseKind.FOLLOW_UP:
-        new_tz = case.client.tz
-        old_day, new_day = timezone.localdate(promise.due_at, old_tz), timezone.localdate(new_due_at, new_tz)
-        if (old_day != new_day
-                or old_day - timezone.localdate(now, old_tz) != new_day - timezone.localdate(now, new_tz)):
-            return new_due_at
+    if promise.kind == PromiseKind.FOLLOW_UP and (day_begins(promise.due_at, old_tz)
+                                                  != day_begins(new_due_at, case.client.tz)):
+        return new_due_at
     return None
 
 
@@ -334,7 +332,7 @@ def _move_promises_out_of_quiet(client, *, actor, agreed_channel, agreed_text, o
     moved, agreement = {}, None
     for candidate in candidates:
         candidate.case.client = client
-        if _moves(candidate.case, candidate, old_tz, now) is None:
+        if _moves(candidate.case, candidate, old_tz) is None:
             continue
         case = lock_case(candidate.case)
         case.client = client
@@ -342,7 +340,7 @@ def _move_promises_out_of_quiet(client, *, actor, agreed_channel, agreed_text, o
         if promise.status != PromiseStatus.PENDING or promise.due_at <= now:
             continue
         promise.case = case
-        new_due_at = _moves(case, promise, old_tz, now)
+        new_due_at = _moves(case, promise, old_tz)
         if new_due_at is None:
             continue
         if new_due_at <= now:

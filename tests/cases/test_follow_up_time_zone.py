@@ -5,6 +5,7 @@ the call be logged a day early and kept, or a call due today be reopened away as
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from cases import services
 from cases.errors import CaseRuleError
@@ -166,3 +167,54 @@ def test_a_zone_ahead_that_makes_tomorrows_call_todays_is_a_move_the_client_agre
     assert pending(resolved, PromiseKind.FOLLOW_UP) == follow_up
     with pytest.raises(CaseRuleError, match="promised for"):
         services.follow_up_log(user=rep, case=resolved, note="Called Dennis, all still working fine")
+
+
+def test_a_change_that_moves_the_midnight_the_calls_day_begins_at_is_a_move_whenever_it_is_made(rep, supervisor,
+                                                                                                 frozen):
+    """Found by a third red team: the evening before the call, Pago Pago with quiet hours that kept the
+    call's moment and its day left "days away" the same at that minute, but its day there began 11 hours
+    later than in UTC; half an hour after midnight UTC the call due today was reopened away, uncounted."""
+    resolved = case_in(rep, Step.RESOLVED, quiet=(None, None))
+    client = resolved.client
+    follow_up = pending(resolved, PromiseKind.FOLLOW_UP)  # 17:00 UTC on its day: 06:00 that day in Pago Pago
+    frozen.move_to(follow_up.due_at - dt.timedelta(hours=17, minutes=1))  # 23:59 UTC the day before
+
+    with pytest.raises(CaseRuleError) as refused:
+        _schedule(supervisor, client, "Pacific/Pago_Pago", (dt.time(6, 1), dt.time(23)))
+
+    assert refused.value.field == "agreed_channel"
+    frozen.move_to(follow_up.due_at - dt.timedelta(hours=16, minutes=30))  # 00:30 UTC on the call's day
+    with pytest.raises(CaseRuleError, match="due today"):
+        services.case_transition(user=rep, case=resolved, name="reopen", reason="Client says it broke again")
+
+
+def test_a_zone_ahead_set_a_minute_before_its_midnight_does_not_let_the_call_be_logged_early(rep, supervisor,
+                                                                                            frozen):
+    resolved = case_in(rep, Step.RESOLVED, quiet=(None, None))
+    client = resolved.client
+    follow_up = pending(resolved, PromiseKind.FOLLOW_UP)  # 17:00 UTC on its day: 23:00 that day in Dhaka
+    frozen.move_to(follow_up.due_at - dt.timedelta(hours=23, minutes=1))  # 23:59 the day before in Dhaka
+
+    with pytest.raises(CaseRuleError) as refused:
+        _schedule(supervisor, client, "Asia/Dhaka", (dt.time(0), dt.time(23)))
+
+    assert refused.value.field == "agreed_channel"
+    frozen.move_to(follow_up.due_at - dt.timedelta(hours=22, minutes=59))  # 00:01 in Dhaka, still the day before in UTC
+    with pytest.raises(CaseRuleError, match="promised for"):
+        services.follow_up_log(user=rep, case=resolved, note="Called Dennis, all still working fine")
+
+
+def test_a_zone_on_the_same_clock_changed_across_a_daylight_saving_night_asks_no_agreement(rep, supervisor, frozen):
+    """London in winter is UTC: the call's moment and the midnight its day begins at are the same in both, so
+    changing one for the other, even in the hour London is still on summer time, changes nothing promised."""
+    frozen.move_to(dt.datetime(2025, 10, 22, 12, 0, tzinfo=dt.UTC))
+    resolved = case_in(rep, Step.RESOLVED, quiet=(None, None))
+    client = resolved.client
+    _schedule(supervisor, client, "Europe/London", (None, None), **AGREED)
+    follow_up = pending(resolved, PromiseKind.FOLLOW_UP)
+    assert timezone.localtime(follow_up.due_at, client.tz).utcoffset() == dt.timedelta(0)  # in winter time
+    frozen.move_to(dt.datetime(2025, 10, 25, 23, 30, tzinfo=dt.UTC))  # 00:30 on the 26th in London, summer time
+
+    _schedule(supervisor, client, "UTC", (None, None))
+
+    assert pending(resolved, PromiseKind.FOLLOW_UP) == follow_up
