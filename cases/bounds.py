@@ -81,6 +81,21 @@ def follow_up_day_has_come(day, client):
     return day <= timezone.localdate(timezone=client.tz)
 
 
+def day_begins(at, tz, *, days_after=0):
+    """The instant (UTC) the day holding `at` in `tz` begins there (or the one `days_after` later): from then
+    the day has come for someone living in `tz`."""
+    day = at.astimezone(tz).date() + dt.timedelta(days=days_after)
+    return dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.UTC)
+
+
+def call_day_has_come(due_at, client, now):
+    """Whether the day of the follow-up call due at `due_at` has begun for `client` at `now` (day_begins in
+    their zone of the moment): from then the call may be logged (not sooner), is reminded, and is due today
+    (not reopened away). The one reading of it; a change of the client's zone or quiet hours that moves that
+    instant is a move they agree to (cases.services.intake._moves)."""
+    return now >= day_begins(due_at, client.tz)
+
+
 def check_follow_up(day, *, today, field="follow_up_on"):
     if day > today + dt.timedelta(days=settings.FOLLOW_UP_MAX_DAYS):
         raise CaseRuleError(f"Schedule the follow-up call within {_days(settings.FOLLOW_UP_MAX_DAYS)}.", field=field)

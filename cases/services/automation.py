@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Max, Value
 
+from ..bounds import call_day_has_come
 from ..formatting import case_context, duration, person, when
 from ..models import (
     ActionItem, Case, CaseEvent, EscalationReason, Handoff, HandoffStatus, ItemStatus, Promise, PromiseKind,
@@ -302,13 +303,6 @@ def _follow_up_window(now):
     return _live_pending(kind=PromiseKind.FOLLOW_UP, reminded_at__isnull=True, due_at__gt=now, due_at__lte=horizon)
 
 
-def _follow_up_day_started(promise, client, now):
-    """A follow-up promise is due at the end of the client's business day on the follow-up date; the
-    reminder goes out from the start of that local date."""
-    local_day = promise.due_at.astimezone(client.tz).date()
-    return dt.datetime.combine(local_day, dt.time(0), tzinfo=client.tz) <= now
-
-
 def follow_up_reminder_candidates(now, limit):
     return _first_due(_follow_up_window(now), limit)
 
@@ -320,7 +314,7 @@ def follow_up_reminder_send(row, now):
     if claimed is None:
         return False
     case, promise = claimed
-    if not _follow_up_day_started(promise, case.client, now):
+    if not call_day_has_come(promise.due_at, case.client, now):  # the reminder goes out from its day on
         return False
     Promise.objects.filter(pk=promise.pk).update(reminded_at=now)
     owner = case.owner

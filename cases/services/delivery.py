@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..errors import CaseRuleError
-from ..bounds import FOLLOW_UP_LATER, check_follow_up, follow_up_day_has_come
+from ..bounds import FOLLOW_UP_LATER, call_day_has_come, check_follow_up, day_begins, follow_up_day_has_come
 from ..client_word import (
     current_survey, latest_delivery, not_yet_refusal, survey_asked_from, survey_waiting_for, surveys_asked_since,
     unread_mail_refusal, unseen_confirmation_refusal,
@@ -177,13 +177,6 @@ def resolution_day_over(case, held):
     return max(day_begins(case.step_entered_at, tz, days_after=1) for tz, *_ in held)
 
 
-def day_begins(at, tz, *, days_after=0):
-    """The instant (UTC) the day holding `at` in `tz` begins there (or the one `days_after` later): from then
-    the day has come for someone living in `tz`."""
-    day = at.astimezone(tz).date() + dt.timedelta(days=days_after)
-    return dt.datetime.combine(day, dt.time(0), tzinfo=tz).astimezone(dt.UTC)
-
-
 def follow_up_in_zone(case, due_at, old_tz):
     """Where the pending follow-up call due at `due_at` in `old_tz` falls due in the client's zone now: the
     same day at the same time there, or the first later day when the call could not come after the day of
@@ -203,7 +196,7 @@ def follow_up_not_loggable_yet(case, promise, now):
     to be logged first only when it can be (found by an audit: on the call's day in the client's quiet hours,
     reopen said "log the call first" and logging it said "not now", and the case was stuck)."""
     due_day = promise.due_at.astimezone(case.client.tz).date()
-    if timezone.localdate(now, timezone=case.client.tz) < due_day:
+    if not call_day_has_come(promise.due_at, case.client, now):
         return (f"The follow-up call is promised for {due_day:%a %d %b %Y} (the client's date): a call before then "
                 "is a contact, not the follow-up, and does not keep the promise. Log the follow-up on that day.")
     held = schedules_held(case)

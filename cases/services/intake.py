@@ -8,6 +8,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from ..bounds import day_begins
 from ..errors import CaseRuleError
 from ..formatting import case_path
 from ..models import (
@@ -30,7 +31,7 @@ from .client_identity import ensure_email_not_on_file, ensure_new_client_not_on_
 from .client_details import CLIENT_FIELDS, ensure_details_as_shown, mail_to_old_address_taken_back
 from .client_messages import client_messages_rehold
 from .client_word import survey_answers_set_aside
-from .delivery import SCHEDULE_CHANGED, day_begins, follow_up_in_zone, surveys_owed_send
+from .delivery import SCHEDULE_CHANGED, follow_up_in_zone, surveys_owed_send
 from .intake_again import ensure_not_logged_just_now, hold_typed_client
 from .irate import apply_irate_rule
 from .promises import (

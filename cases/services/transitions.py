@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed, has_transition_perm
 
-from ..bounds import follow_up_day_has_come
+from ..bounds import call_day_has_come, follow_up_day_has_come
 from ..client_word import client_accepted_delivery, closed_attempt_answer, unread_mail_refusal
 from ..errors import CaseRuleError
 from ..metrics import eta
@@ -204,7 +204,7 @@ def _check_client_mail_read(case):
 
 def _check_follow_up_not_due(case):
     """Reopening withdraws the pending follow-up call (_back_to_plan): on or after its day (the client's,
-    bounds.follow_up_day_has_come) the call is owed, so it is logged first (what the client said is
+    bounds.call_day_has_come) the call is owed, so it is logged first (what the client said is
     usually why the case reopens); reopening is not a way to move a call that is due uncounted. When the call
     cannot be logged yet (the client's quiet hours on its day: delivery.follow_up_not_loggable_yet, the rule
     follow_up_log reads), the refusal says so and from when (found by an audit: it said "log it first" and
@@ -214,8 +214,7 @@ def _check_follow_up_not_due(case):
     from .promises import pending_promise
 
     promise = pending_promise(case, PromiseKind.FOLLOW_UP)
-    if promise is None or not follow_up_day_has_come(timezone.localtime(promise.due_at, case.client.tz).date(),
-                                                     case.client):
+    if promise is None or not call_day_has_come(promise.due_at, case.client, timezone.now()):
         return
     gap = ("The follow-up call is due today: log it (what the client said) before reopening the case, "
            "so the call owed is kept or broken, not withdrawn.")
