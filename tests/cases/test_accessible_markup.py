@@ -107,6 +107,17 @@ def test_the_status_page_ties_a_refused_not_yet_to_its_box_and_focuses_it(frozen
     assert box["aria-invalid"] == "true" and "autofocus" in box.attrs
 
 
+def test_an_answer_refused_beside_no_box_focuses_the_first_answer_button(frozen, rep, dennis):
+    """A forged or emptied answer is refused above both forms: focus goes to "It works", not nowhere."""
+    case = advance_to(open_case(rep, dennis), Step.DELIVER, rep)
+    browser = DennisBrowser(token_of(rep, case))
+
+    html = page(browser.answer("maybe", ""), 422)
+
+    assert "autofocus" in html.one("button", value="works").attrs
+    assert "autofocus" not in html.one("textarea", name="text").attrs
+
+
 def test_the_status_page_ties_a_refused_rating_to_its_question(followed_up):  # noqa: F811 (the fixture)
     _, dennis = followed_up
 
