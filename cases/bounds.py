@@ -92,7 +92,7 @@ def call_day_has_come(due_at, client, now):
     """Whether the day of the follow-up call due at `due_at` has begun for `client` at `now` (day_begins in
     their zone of the moment): from then the call may be logged (not sooner), is reminded, and is due today
     (not reopened away). The one reading of it; a change of the client's zone or quiet hours that moves that
-    instant is a move they agree to (cases.services.intake._moves)."""
+    instant is a move they agree to (cases.services.client_schedule._moves)."""
     return now >= day_begins(due_at, client.tz)
 
 

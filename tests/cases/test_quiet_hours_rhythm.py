@@ -1,7 +1,7 @@
 """Wider quiet hours push every later slot of an agreed update rhythm, not only the pending promise: an
 hourly rhythm under 23 quiet hours a day is one update a day. So widening a client's quiet hours while
 a case of theirs has a rhythm needs the client's recorded agreement even when no pending deadline moves
-now (cases.services.intake._rhythm_agreement, schedule.quiet_widened); narrowing them, or a client with
+now (cases.services.client_schedule.rhythm_agreement, schedule.quiet_widened); narrowing them, or a client with
 no rhythm agreed, does not."""
 import datetime as dt
 
