@@ -18,7 +18,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 
-from .filenames import safe_name
+from .filenames import kept_name, safe_name
 from .quoted import trim_quoted
 
 MESSAGE_ID_MAX = 250
@@ -424,12 +424,8 @@ def html_to_text(markup):
 
 
 # --- attachments ---------------------------------------------------------------------------------
-_EXTENSIONS = {"application/pdf": ".pdf", "image/png": ".png", "image/jpeg": ".jpg", "text/plain": ".txt",
-               "message/rfc822": ".eml"}
-
-
 def _safe_filename(name, content_type):
-    name = safe_name(name) or "attachment" + _EXTENSIONS.get(content_type, "")
+    name = safe_name(name) or kept_name("", content_type)  # a part with no name: "attachment.pdf"
     if len(name) > FILENAME_MAX:
         stem, dot, ext = name.rpartition(".")
         name = (stem[: FILENAME_MAX - len(ext) - 1] + dot + ext) if dot and len(ext) < 10 else name[:FILENAME_MAX]
