@@ -107,7 +107,7 @@ NO_EDITOR = "Change this in the admin's user form, signed in as another administ
 
 
 class StaffChangeForm(UserAdmin.form):
-    request_user = None  # who edits: set by StaffUserAdmin.get_form
+    request_user = None  # who edits: set by the admin (KnowsEditor)
 
     def _editor_problems(self):
         """(field, message) for what the person editing may not change here: their own groups, permissions
@@ -146,7 +146,6 @@ class StaffChangeForm(UserAdmin.form):
                 self.add_error("user_permissions", problem)
         return cleaned
 
-
     def _check_grants(self, cleaned):
         """The groups and permissions given here grant nothing the editor does not hold (_not_held)."""
         if self.request_user is None or self.request_user.is_superuser:
@@ -162,7 +161,16 @@ class StaffChangeForm(UserAdmin.form):
                 self.add_error("user_permissions", _grant_problem(missing))
 
 
-class StaffUserAdmin(UserAdmin):
+class KnowsEditor:
+    """An admin whose form's rules depend on who edits: the form class it hands out carries them
+    (`request_user`), for the user, group and staff-profile admins."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"request_user": request.user})
+
+
+class StaffUserAdmin(KnowsEditor, UserAdmin):
     """An account beyond the editor's reach (beyond_reach) is shown, not changed nor deleted: Django's admin
     asked only for auth.change_user, so staff with it (a help desk resetting passwords) set a superuser's
     or a supervisor's password on its password page and signed in as them. Found by an audit and a red team."""
@@ -174,15 +182,9 @@ class StaffUserAdmin(UserAdmin):
     def has_delete_permission(self, request, obj=None):
         return not beyond_reach(request.user, obj) and super().has_delete_permission(request, obj)
 
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        if issubclass(form, StaffChangeForm):
-            form = type(form.__name__, (form,), {"request_user": request.user})
-        return form
-
 
 class GroupChangeForm(forms.ModelForm):
-    request_user = None  # who edits: set by RoleGroupAdmin.get_form
+    request_user = None  # who edits: set by the admin (KnowsEditor)
 
     class Meta:
         model = Group
@@ -214,14 +216,8 @@ def _group_beyond_reach(editor, group):
     return bool(_not_held(editor, group.permissions.select_related("content_type")))
 
 
-class RoleGroupAdmin(GroupAdmin):
+class RoleGroupAdmin(KnowsEditor, GroupAdmin):
     form = GroupChangeForm
-
-    def get_form(self, request, obj=None, **kwargs):
-        form = super().get_form(request, obj, **kwargs)
-        if issubclass(form, GroupChangeForm):
-            form = type(form.__name__, (form,), {"request_user": request.user})
-        return form
 
     def has_change_permission(self, request, obj=None):
         return (super().has_change_permission(request, obj) and (obj is None or obj.name not in ROLE_GROUPS)
