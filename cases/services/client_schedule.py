@@ -3,6 +3,7 @@ services.intake.client_update, the one place those settings change): quiet hours
 them; wider ones thin every agreed update rhythm (the client's agreement, counted once per case); overdue
 updates are broken first, as the sweep would; and each pending promise the new settings move, a follow-up
 call's day included (_moves), is renegotiated with the client's agreement and counts."""
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -51,6 +52,7 @@ def rhythm_agreement(client, before, *, agreed_channel, agreed_text):
                               "the client and may move a promised deadline. ")
 
 
+@transaction.atomic
 def updates_up_to_date(client):
     """Before the client's hours change: each open case's overdue update is broken as the sweep would have
     broken it (its next beat under the hours it missed), so the change meets the same ledger, and counts
@@ -63,6 +65,7 @@ def updates_up_to_date(client):
         pending_update_now(lock_case(case), now)
 
 
+@transaction.atomic
 def count_thinner_rhythms(client, *, actor, agreement, moved):
     """Each open case of the client with an update rhythm whose pending update did not move: the wider
     quiet hours push its later slots all the same (fewer updates than agreed), so the pending update is
@@ -115,6 +118,7 @@ def _moves(case, promise, old_tz):
     return None
 
 
+@transaction.atomic
 def promises_moved_by_schedule(client, *, actor, agreed_channel, agreed_text, old_tz):
     """Move each pending promise to the client (updates, items, estimates of their open cases; follow-up
     calls of resolved ones) that the new settings no longer allow, or, for a follow-up call, whose deadline
