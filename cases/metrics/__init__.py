@@ -1,6 +1,6 @@
 """The team's numbers, per rep and for the team, over a window ending now. Read-only: every measure
 comes from the promise ledger, the case timeline (CaseEvent), the escalations and the step records, in a
-fixed number of queries whatever the number of cases (`team_dashboard` makes 8).
+fixed number of queries whatever the number of cases (`team_dashboard` makes 9).
 
 - window.py: the window, its weeks, and the words numbers are shown in (durations, moods);
 - measures.py: one rep's (or the team's) numbers and what is derived from them;
@@ -36,6 +36,9 @@ Definitions (the team page shows the same words):
   for a rep, each stay they held the case in, counting the time they held it: all their parts of the
   stay added up, in the window the last of them ended in (`HeldStay`: each from entering the step or
   taking the case over, to leaving the step or handing the case on).
+- In a step now: the cases in each step at the window's end and how long the one there longest has been
+  in it (from entering the step), the team's and each rep's (the cases they own then): a case left sitting
+  in a step is in no median until it leaves it (cases/metrics/stays.still_in_step).
 - Opened: cases opened in the window. Resolved: resolutions through the deliver gate in the window (a
   case resolved, reopened and resolved again counts each round). Closed by override: force-closes by a
   supervisor in the window (never counted as resolved). Reopened: reopens in the window, each one.

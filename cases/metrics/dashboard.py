@@ -1,5 +1,5 @@
 """`team_dashboard`: every measure of the team page, per rep and for the team, in a fixed number of
-queries whatever the number of cases (8). Each collector makes one grouped query (the weekly series
+queries whatever the number of cases (9). Each collector makes one grouped query (the weekly series
 come from the same queries, grouped by the window's weeks as well: cases/metrics/bounded.Weeks) and adds
 each fact to its rep's row and the team's row. On PostgreSQL every number is aggregated by the
 database: the resolved cases with their mood and follow-up (cases/metrics/outcomes.py), ETA honesty
@@ -35,7 +35,7 @@ from .escalations import escalation_counts
 from .eta import eta_verdicts
 from .measures import Dashboard, Measures, RepMeasures
 from .outcomes import OUTCOME_FIELDS, resolved_outcomes
-from .stays import step_stays
+from .stays import step_stays, still_in_step
 from .window import DEFAULT_WINDOW_DAYS, window
 
 # The statuses the keeping rate and the renegotiated share count (index promise_settled_due).
@@ -58,7 +58,8 @@ class _Tally:
 def team_dashboard(*, days=DEFAULT_WINDOW_DAYS, now=None):
     w = window(days, now)
     tally = _Tally()
-    for collect in (_promises, _step_times, _opened, _closures, _escalations, _resolved_outcomes, _eta_calibration):
+    for collect in (_promises, _step_times, _still_in_step, _opened, _closures, _escalations, _resolved_outcomes,
+                    _eta_calibration):
         collect(w, tally)
     users = {u.pk: u for u in _people(tally.by_owner.keys())}
     reps = [RepMeasures(user=users[pk], measures=tally.by_owner.get(pk, Measures())) for pk in users]
@@ -107,6 +108,14 @@ def _step_times(w, tally):
     for (owner_id, step), stays in step_stays(w).items():
         measures = tally.team if owner_id is None else tally.by_owner[owner_id]
         measures.step_stays[step] = stays
+
+
+def _still_in_step(w, tally):
+    """The cases sitting in each step at the window's end, beside the finished stays: the team's, and each
+    owner's now (cases.metrics.stays.still_in_step)."""
+    for (owner_id, step), waiting in still_in_step(w).items():
+        measures = tally.team if owner_id is None else tally.by_owner[owner_id]
+        measures.waiting[step] = waiting
 
 
 def _transitions(w, *specs):

@@ -49,12 +49,23 @@ def figure_named(board, name):
 
 def steps_by_rep(board):
     """The rows of the page's "time in each step, by rep" table: in each step, the median, the 90th
-    percentile and the number of stays they are taken over (the time the rep held the case in each)."""
-    def cell(shown, p90, n):
-        return format_html("{} <small>· 90th {} ({})</small>", shown, p90, n) if n else shown
+    percentile and the number of stays they are taken over (the time the rep held the case in each), and
+    the cases still in it now, with how long the longest has been there (each rep's: the cases they own)."""
+    def cell(m, step, shown, p90, n):
+        stays = format_html("{} <small>· 90th {} ({})</small>", shown, p90, n) if n else shown
+        return format_html("{}{}", stays, _still_there(m, step))
 
-    return table_rows([(who, *(cell(shown, p90, n) for _, _, n, shown, p90 in m.step_medians))
+    return table_rows([(who, *(cell(m, step, shown, p90, n) for step, _, n, shown, p90 in m.step_medians))
                        for who, m, _ in board.rows()])
+
+
+def _still_there(m, step):
+    """"<br><small>3 in it now, longest 12 d</small>", or nothing when no case sits in `step`."""
+    n = m.waiting_in(step)
+    if not n:
+        return ""
+    return format_html('<br><small class="still-in-step">{} in it now, longest {}</small>', n,
+                       format_duration(m.longest_waiting_in(step)))
 
 
 def escalations_by_rep(board):
@@ -147,8 +158,10 @@ def time_in_steps(board):
     days, team = board.window.days, board.team
     name, title = "steps", "Time in each step: median and 90th percentile"
     hint = ("Over the stays in each step that ended in the window, from entering the step to leaving it. "
-            "One case in ten took longer than the 90th percentile.")
-    if not team.stays:
+            "One case in ten took longer than the 90th percentile. The cases still in a step are not in these "
+            "figures until they leave it: the table shows how many sit in each now, and for how long the "
+            "longest has.")
+    if not team.stays and not team.waiting:
         return Figure(name, title, hint, f"No case left a step in these {days} days.", None)
     labels = [f"{step.number}. {step.label}" for step in WORKFLOW_STEPS]
     chart = bar_chart(name=name, title=title, labels=labels,
@@ -158,13 +171,16 @@ def time_in_steps(board):
                                      color="#8a6d00")],
                       value_format=lambda h: format_duration(dt.timedelta(hours=h)))
     stays = [team.stays_in(s) for s in WORKFLOW_STEPS]
-    table = tuple((label, str(n), format_duration(team.median_in(s)), format_duration(team.p90_in(s)))
+    table = tuple((label, str(n), format_duration(team.median_in(s)), format_duration(team.p90_in(s)),
+                   str(team.waiting_in(s)), format_duration(team.longest_waiting_in(s)))
                   for label, n, s in zip(labels, stays, WORKFLOW_STEPS, strict=True))
 
-    csv_rows = tuple((s.label, n, hours_csv(team.median_in(s)), hours_csv(team.p90_in(s)))
+    csv_rows = tuple((s.label, n, hours_csv(team.median_in(s)), hours_csv(team.p90_in(s)), team.waiting_in(s),
+                      hours_csv(team.longest_waiting_in(s)))
                      for n, s in zip(stays, WORKFLOW_STEPS, strict=True))
-    return Figure(name, title, hint, "", chart, ("Step", "Stays", "Median", "90th percentile"), table,
-                  ("step", "stays", "median_hours", "p90_hours"), csv_rows)
+    return Figure(name, title, hint, "", chart,
+                  ("Step", "Stays", "Median", "90th percentile", "In it now", "Longest there now"), table,
+                  ("step", "stays", "median_hours", "p90_hours", "in_it_now", "longest_now_hours"), csv_rows)
 
 
 def mood_before_after(board):

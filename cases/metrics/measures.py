@@ -28,6 +28,7 @@ class Measures:
     sent_back: int = 0  # back to plan from deliver (loose ends)
     escalations: Counter = field(default_factory=Counter)
     step_stays: dict = field(default_factory=dict)  # step -> cases.metrics.stays.Stays (count, median, p90)
+    waiting: dict = field(default_factory=dict)  # step -> cases.metrics.stays.Waiting (still in it at the end)
     mood_cases: int = 0
     intake_score_sum: int = 0
     delivery_score_sum: int = 0
@@ -77,6 +78,16 @@ class Measures:
     def p90_in(self, step):
         stays = self.step_stays.get(step)
         return dt.timedelta(seconds=stays.p90) if stays else None
+
+    def waiting_in(self, step):
+        """How many cases sit in `step` at the window's end (for a rep: of theirs)."""
+        waiting = self.waiting.get(step)
+        return waiting.count if waiting else 0
+
+    def longest_waiting_in(self, step):
+        """How long the case there longest has been in `step` at the window's end, or None."""
+        waiting = self.waiting.get(step)
+        return dt.timedelta(seconds=waiting.longest) if waiting else None
 
     @property
     def step_medians(self):

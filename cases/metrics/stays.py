@@ -21,13 +21,19 @@ others (index held_stay_shared), each naming a rep's stay whose parts are read a
 held_stay_shared_stay, one index-only lookup per stay) and kept if the last of them ended in the window;
 each aggregated with percentile_cont(0.5) / percentile_disc(0.9). Elsewhere (SQLite for `make run`) the
 same parts are fetched in one query and the same statistics taken in Python. Either way the work follows
-the window, not the history."""
+the window, not the history.
+
+A median over the stays that ended leaves out those that have not: a case left sitting in a step never
+reaches it, so a rep who keeps the hard case in Gather shows only the quick ones (found by a padding red
+team). `still_in_step` gives beside it, from the cases themselves, how many sit in each step at the
+window's end and how long the longest of them has been there, for the team and for the rep who owns each
+now: one grouped read of the partial index case_in_step_now."""
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, Min, OuterRef, Q
 
 from ..models import Case, CaseEvent, HeldStay
 from ..workflow import OPEN_STEPS
@@ -42,6 +48,33 @@ class Stays:
     count: int
     median: float  # seconds
     p90: float  # seconds
+
+
+@dataclass(frozen=True)
+class Waiting:
+    count: int  # cases in the step at the window's end
+    longest: float  # seconds the one there longest had been in it then
+
+
+def still_in_step(w):
+    """{(owner_id, step): Waiting} of the cases each rep owns that sit in a workflow step at the end of
+    window `w`, and {(None, step): Waiting} of the team's, whoever owns them. Read from the cases as they
+    are (the page's window ends now), each from entering its step (Case.step_entered_at, where the team's
+    finished stays are measured from too)."""
+    waiting, team = {}, {}
+    for row in in_step_now(w):
+        waiting[(row["owner_id"], row["step"])] = Waiting(row["n"], (w.until - row["since"]).total_seconds())
+        n, since = team.get(row["step"], (0, row["since"]))
+        team[row["step"]] = (n + row["n"], min(since, row["since"]))
+    for step, (n, since) in team.items():
+        waiting[(None, step)] = Waiting(n, (w.until - since).total_seconds())
+    return waiting
+
+
+def in_step_now(w):
+    """still_in_step's read: per owner and step, how many cases and since when the earliest (index-only)."""
+    return (Case.objects.filter(step__in=[s.value for s in OPEN_STEPS], step_entered_at__lt=w.until).order_by()
+            .values("owner_id", "step").annotate(n=Count("step"), since=Min("step_entered_at")))
 
 
 def step_stays(w):

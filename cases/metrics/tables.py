@@ -46,10 +46,12 @@ def reps_table(board):
 
 
 def steps_by_rep_table(board):
-    """Time in each step by rep: a line per rep and step (the team's first), with the number of stays."""
-    rows = tuple((who, step.label, m.stays_in(step), hours_csv(m.median_in(step)), hours_csv(m.p90_in(step)))
+    """Time in each step by rep: a line per rep and step (the team's first), with the number of stays, and
+    the cases in the step now (a rep's: those they own) with how long the longest has been there."""
+    rows = tuple((who, step.label, m.stays_in(step), hours_csv(m.median_in(step)), hours_csv(m.p90_in(step)),
+                  m.waiting_in(step), hours_csv(m.longest_waiting_in(step)))
                  for who, m, _ in board.rows() for step in WORKFLOW_STEPS)
-    return ("who", "step", "stays", "median_hours", "p90_hours"), rows
+    return ("who", "step", "stays", "median_hours", "p90_hours", "in_it_now", "longest_now_hours"), rows
 
 
 def escalations_by_rep_table(board):

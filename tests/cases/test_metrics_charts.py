@@ -72,9 +72,10 @@ def test_time_in_steps_shows_the_median_and_the_nearest_rank_90th_percentile(rep
     fig = figure("steps")
 
     identify = f"1. {Step.IDENTIFY.label}"
-    assert table(fig)[identify] == ("5", "3 h 00 min", "10 h 00 min")
-    assert table(fig)[f"2. {Step.ACKNOWLEDGE.label}"] == ("0", "—", "—")
-    assert (Step.IDENTIFY.label, 5, 3.0, 10.0) in fig.csv_rows
+    assert table(fig)[identify] == ("5", "3 h 00 min", "10 h 00 min", "0", "—")
+    # none has left Acknowledge: all five are still there, the first since T0 + 1 h
+    assert table(fig)[f"2. {Step.ACKNOWLEDGE.label}"] == ("0", "—", "—", "5", "9 d 23 h")
+    assert (Step.IDENTIFY.label, 5, 3.0, 10.0, 0, "") in fig.csv_rows
 
 
 @pytest.mark.django_db

@@ -12,7 +12,7 @@ from tests.cases.helpers import open_case
 from tests.cases.metrics_support import H, T0, at, board, deliver, planned_and_agreed, reach_deliver, row
 from tests.factories import ClientFactory, RepFactory
 
-DASHBOARD_QUERIES = 8
+DASHBOARD_QUERIES = 9
 
 
 # --- shape and cost --------------------------------------------------------------------------------
