@@ -316,7 +316,7 @@ class CaseForm(forms.Form):
 
 
 def agreement_fields(label="If this moves a promised time: how the client agreed"):
-    """The client's agreement to a new deadline (cases.services.promises.agreement_from checks it)."""
+    """The client's agreement to a new deadline (cases.services.agreements.agreement_from checks it)."""
     return {
         "agreed_channel": forms.ChoiceField(label=label, required=False,
                                             choices=[("", "—")] + list(Channel.choices)),

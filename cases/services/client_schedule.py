@@ -13,8 +13,9 @@ from ..models import OPEN_STEPS, Case, Promise, PromiseKind, PromiseStatus
 from ..schedule import has_allowed_time, quiet_widened
 from .common import lock_case, refresh_counters
 from .delivery import follow_up_in_zone
+from .agreements import agreement_from
 from .promises import (
-    agreement_from, allowed_due, move_what_was_promised, pending_promise, pending_update_now, promise_move,
+    allowed_due, move_what_was_promised, pending_promise, pending_update_now, promise_move,
 )
 
 

@@ -23,8 +23,9 @@ from .common import (
 from .handoffs import tell_of_move
 from .marks import item_changed_since
 from .plan import _notify_assignee
+from .agreements import agreement_from
 from .promises import (
-    agreement_from, allowed_due, arrived_at, pending_promise, promise_drop, promise_fulfil, promise_holder,
+    allowed_due, arrived_at, pending_promise, promise_drop, promise_fulfil, promise_holder,
     promise_move, promise_open, promise_pass, promise_withdraw, settle_if_overdue, standing_promise,
 )
 
@@ -398,7 +399,7 @@ def action_item_hand_back(*, user, item, note):
     # teammate, when they held it with the time the cutoff promises.
     held = promise.owner_id if promise and promise.owner_id == user.pk and not given_lately else None
     event_record(case=case, actor=user, verb=HANDED_BACK, note=f"{item.description}: {note}",
-                 data={"item": item.pk, "held_by": held})
+                 data={"item": item.pk, "held_by": held, "promise": promise.pk if promise else None})
     _pass_promise(case, item, to=case.owner, actor=user, now=now, returned=given_lately)
     from ..formatting import case_context
 
@@ -445,11 +446,14 @@ def _held_before_handback(case, item, teammate):
     """Whether `teammate` held the item's promise when they handed it back, with the time the cutoff promises
     (the hand-back's event says): a decline returns it to them however close its deadline is now. Found by an
     audit: handed back just outside HANDOVER_MIN_MINUTES and declined just inside, the teammate kept the work
-    and the owner the count. One the owner held all along (given too late to pass on), or one given to the
-    teammate less than HANDOVER_MIN_MINUTES before they handed it back, follows the cutoff as before."""
-    handed = (case.events.filter(verb=HANDED_BACK, data__item=item.pk).order_by("-created_at", "-id")
-              .values_list("data__held_by", flat=True).first())
-    return handed == teammate.pk
+    and the owner the count. One the owner held all along (given too late to pass on), one given to the
+    teammate less than HANDOVER_MIN_MINUTES before they handed it back, and one whose deadline was moved while
+    the hand-back waited (another promise than the event names: found by a red team, the owner pulled it in to
+    ten minutes away, then declined) follow the cutoff as before."""
+    held_by, held = (case.events.filter(verb=HANDED_BACK, data__item=item.pk).order_by("-created_at", "-id")
+                     .values_list("data__held_by", "data__promise").first() or (None, None))
+    promise = pending_promise(case, PromiseKind.ACTION_ITEM, action_item=item)
+    return held_by == teammate.pk and (held is None or promise is None or promise.pk == held)
 
 
 @transaction.atomic

@@ -15,8 +15,9 @@ from ..schedule import has_allowed_time
 from ..text import LINE
 from ..workflow import Record, ensure_allows
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
+from .agreements import agreement_from
 from .promises import (
-    agreement_from, allowed_due, open_next_status_update, pending_update_now, promise_move,
+    allowed_due, open_next_status_update, pending_update_now, promise_move,
     standing_promise,
     promise_open, retime_beat, settle_if_overdue, status_update_due,
 )

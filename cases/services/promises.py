@@ -3,7 +3,6 @@ Kept late is broken (the late fulfilment is still recorded in kept_at). A deadli
 cannot be talked away: any change to a pending promise past its deadline first records it broken,
 with the sweep's escalation and emails (`settle_if_overdue`)."""
 import datetime as dt
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -11,10 +10,12 @@ from django.utils import timezone
 
 from ..bounds import check_eta_range, check_move
 from ..errors import CaseRuleError
-from ..models import Channel, Promise, PromiseKind, PromiseStatus
+from ..formatting import case_context, person, when
+from ..models import Promise, PromiseKind, PromiseStatus
+from ..notices import notify
 from ..schedule import follow_up_due, next_allowed_for_client, on_day_outside_quiet_for_client
-from ..text import limit_of, require_substance
 from ..workflow import Record, ensure_allows, live_promise_q
+from .agreements import agreement_from
 from .broken import break_promises
 from .common import ensure_can_work, event_record, lock_case, refresh_counters
 
@@ -91,6 +92,18 @@ def promise_holder(holder, new_holder, *, actor, due_at, now):
     if holder == new_holder or due_at > handover_cutoff(new_holder=new_holder, actor=actor, now=now):
         return new_holder
     return holder
+
+
+def holder_after_move(holder, *, actor, old_due_at, new_due_at, now):
+    """Who holds a promise whose deadline `actor` moves from `old_due_at` to `new_due_at`, its work staying with
+    `holder`: the holder, unless someone else brought the deadline closer, to less than HANDOVER_MIN_MINUTES
+    away: then the one who moved it, as a promise handed on that close stays with the one who had it
+    (handover_cutoff). Found by a red team: an owner gave their own item, about to break, to a teammate with
+    hours added (time to spare, so it passed), then moved it back to ten minutes away; the teammate's count
+    took the break."""
+    if actor is None or _pk(holder) == _pk(actor) or new_due_at >= old_due_at:
+        return holder
+    return holder if new_due_at > handover_cutoff(new_holder=holder, actor=actor, now=now) else actor
 
 
 # A promise that follows its work (promise_pass, promises_pass) remembers when it came to its holder
@@ -278,28 +291,6 @@ def promise_drop(*, promise, actor, note, agreement=None, now=None):
     return promise
 
 
-@dataclass(frozen=True)
-class Agreement:
-    """How the client agreed to a new deadline: the channel, and what they said (with substance)."""
-
-    channel: str
-    text: str
-
-    def describe(self):
-        return f"Agreed by {Channel(self.channel).label.lower()}: “{self.text}”"
-
-
-def agreement_from(channel, text, *, field="agreed_text", why=""):
-    """The client's agreement to a change of a promise they hold; `why` (what the change is, when the form
-    does not say) goes before the error when it is missing."""
-    if channel not in Channel.values:
-        raise CaseRuleError(why + "Say how the client agreed to the new deadline (phone, email...).",
-                            field="agreed_channel")
-    text = require_substance(text, field=field, limit=limit_of(Promise, "agreed_text"),
-                             message=why + "Write what the client said when they agreed to the new deadline.")
-    return Agreement(channel=channel, text=text)
-
-
 def promise_move(*, promise, new_due_at, actor, note, owner=None, agreement=None, now=None, source=None):
     """The one way a pending promise's deadline (or what it promises: `source`) changes. If the old
     deadline has passed, the old promise is broken first (it cannot be renegotiated after the fact) and
@@ -331,6 +322,7 @@ def promise_move(*, promise, new_due_at, actor, note, owner=None, agreement=None
         item = promise.action_item
         owner = promise_holder(promise.owner, item.assignee if item and item.assignee else case.owner,
                                actor=actor, due_at=new_due_at, now=now)
+        owner = holder_after_move(owner, actor=actor, old_due_at=promise.due_at, new_due_at=new_due_at, now=now)
     successor = promise_open(case=case, kind=promise.kind, due_at=new_due_at, owner=owner,
                              source=source or promise.source, action_item=promise.action_item, replaces=promise,
                              actor=actor, moved_count=moved_count, agreement=agreement, after_missed=after_missed)
@@ -339,7 +331,25 @@ def promise_move(*, promise, new_due_at, actor, note, owner=None, agreement=None
         # whom that was taken (promise_pass).
         successor.taken_at, successor.taken_from_id = arrived_at(promise), promise.taken_from_id
         successor.save(update_fields=["taken_at", "taken_from"])
+    _tell_holder_of_move(successor, old_due_at=promise.due_at, actor=actor, now=now)
     return successor
+
+
+def _tell_holder_of_move(successor, *, old_due_at, actor, now):
+    """The holder of a deadline someone else moved hears it from the app (case_news, coalesced per case), not
+    from the next reminder (found by a red team: a teammate's item moved to ten minutes away told them
+    nothing)."""
+    holder = successor.owner
+    if (actor is None or holder is None or holder.pk == actor.pk or successor.due_at == old_due_at
+            or not holder.is_active or not holder.email):
+        return
+    case = successor.case
+    due = when(successor.due_at, client=case.client, reader=holder, now=now)
+    yours = f" ({due['reader_time']} your time)" if due["reader_time"] else ""
+    notify(key=f"deadline-moved:{successor.pk}", kind="case_news", case=case, to=[holder.email],
+           context={**case_context(case), "by": person(actor),
+                    "headline": f"A deadline you hold moved: “{successor.source[:80]}” is now due "
+                                f"{due['client_time']} the client's time{yours}"})
 
 
 def standing_promise(case, kind, *, action_item=None):

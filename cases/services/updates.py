@@ -22,8 +22,9 @@ from .common import (
     coach_warnings, ensure_can_work, escalations_resolved_by_system, event_record, lock_case, refresh_counters,
 )
 from .irate import apply_irate_rule
+from .agreements import Agreement
 from .promises import (
-    Agreement, next_beat_due, open_next_status_update, pending_promise, pending_update_now, promise_fulfil,
+    next_beat_due, open_next_status_update, pending_promise, pending_update_now, promise_fulfil,
     promise_move, retime_beat, settle_if_overdue, slot_opens, status_update_due,
 )
 
