@@ -17,9 +17,8 @@ from ..workflow import Record, ensure_allows
 from .common import display_name, ensure_can_work, event_record, lock_case, refresh_counters, require_text
 from .agreements import agreement_from
 from .promises import (
-    allowed_due, open_next_status_update, pending_update_now, promise_move,
-    standing_promise,
-    promise_open, retime_beat, settle_if_overdue, status_update_due,
+    allowed_due, holder_after_move, open_next_status_update, pending_update_now, promise_move, promise_open,
+    retime_beat, settle_if_overdue, standing_promise, status_update_due, tell_holder_of_move,
 )
 
 
@@ -164,8 +163,12 @@ def cadence_set(*, user, case, minutes, channel, business_hours_only=False, note
                       + (f" — {agreement.describe()}" if agreement else ""),
                  data={"old": list(old)})
     if beat:
-        if new_due < promise.due_at:
-            retime_beat(case=case, beat=promise, due_at=new_due, actor=user, answered=False, now=now)
+        if new_due < promise.due_at:  # brought closer by someone else: theirs inside the cutoff (holder_after_move)
+            holder = holder_after_move(promise.owner, actor=user, old_due_at=promise.due_at, new_due_at=new_due,
+                                       now=now)
+            retime_beat(case=case, beat=promise, due_at=new_due, actor=user, answered=False, now=now, owner=holder)
+            was, old_due, promise.due_at, promise.owner = promise.owner, promise.due_at, new_due, holder
+            tell_holder_of_move(promise, old_due_at=old_due, actor=user, now=now, was=was)
     elif promise and (new_due != promise.due_at or (sparser and promise.due_at > now)):
         promise_move(promise=promise, new_due_at=new_due, actor=user, note="Update cadence changed.",
                      agreement=agreement, now=now)

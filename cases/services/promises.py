@@ -100,8 +100,9 @@ def holder_after_move(holder, *, actor, old_due_at, new_due_at, now):
     away: then the one who moved it, as a promise handed on that close stays with the one who had it
     (handover_cutoff). Found by a red team: an owner gave their own item, about to break, to a teammate with
     hours added (time to spare, so it passed), then moved it back to ten minutes away; the teammate's count
-    took the break."""
-    if actor is None or _pk(holder) == _pk(actor) or new_due_at >= old_due_at:
+    took the break. A new deadline after one that passed is brought closer from nothing, as an item's first
+    (found by the next red team: broken on the teammate's count, it was set again nine minutes away)."""
+    if actor is None or _pk(holder) == _pk(actor) or (old_due_at < new_due_at and old_due_at > now):
         return holder
     return holder if new_due_at > handover_cutoff(new_holder=holder, actor=actor, now=now) else actor
 
@@ -319,9 +320,9 @@ def promise_move(*, promise, new_due_at, actor, note, owner=None, agreement=None
                            "new_due_at": new_due_at.isoformat(), "moves": moved_count,
                            "agreed_channel": agreement.channel if agreement else ""})
     if owner is None:  # whoever holds the work now, if the new deadline leaves them time
-        item = promise.action_item
-        owner = promise_holder(promise.owner, item.assignee if item and item.assignee else case.owner,
-                               actor=actor, due_at=new_due_at, now=now)
+        item = promise.action_item  # handed back and not yet answered: the owner's work (items.action_item_hand_back)
+        works_it = item.assignee if item and item.assignee and not item.handback_at else case.owner
+        owner = promise_holder(promise.owner, works_it, actor=actor, due_at=new_due_at, now=now)
         owner = holder_after_move(owner, actor=actor, old_due_at=promise.due_at, new_due_at=new_due_at, now=now)
     successor = promise_open(case=case, kind=promise.kind, due_at=new_due_at, owner=owner,
                              source=source or promise.source, action_item=promise.action_item, replaces=promise,
@@ -331,25 +332,26 @@ def promise_move(*, promise, new_due_at, actor, note, owner=None, agreement=None
         # whom that was taken (promise_pass).
         successor.taken_at, successor.taken_from_id = arrived_at(promise), promise.taken_from_id
         successor.save(update_fields=["taken_at", "taken_from"])
-    _tell_holder_of_move(successor, old_due_at=promise.due_at, actor=actor, now=now)
+    tell_holder_of_move(successor, old_due_at=promise.due_at, actor=actor, now=now, was=promise.owner)
     return successor
 
 
-def _tell_holder_of_move(successor, *, old_due_at, actor, now):
-    """The holder of a deadline someone else moved hears it from the app (case_news, coalesced per case), not
-    from the next reminder (found by a red team: a teammate's item moved to ten minutes away told them
-    nothing)."""
-    holder = successor.owner
-    if (actor is None or holder is None or holder.pk == actor.pk or successor.due_at == old_due_at
-            or not holder.is_active or not holder.email):
+def tell_holder_of_move(successor, *, old_due_at, actor, now, was):
+    """Whoever held a deadline someone else moved (`was`: pulled in onto the mover's count, still their work)
+    and whoever holds it now hear it from the app (case_news), not from the next reminder (a red team's)."""
+    if actor is None or successor.due_at == old_due_at:
         return
     case = successor.case
-    due = when(successor.due_at, client=case.client, reader=holder, now=now)
-    yours = f" ({due['reader_time']} your time)" if due["reader_time"] else ""
-    notify(key=f"deadline-moved:{successor.pk}", kind="case_news", case=case, to=[holder.email],
-           context={**case_context(case), "by": person(actor),
-                    "headline": f"A deadline you hold moved: “{successor.source[:80]}” is now due "
-                                f"{due['client_time']} the client's time{yours}"})
+    for reader in {p.pk: p for p in (was, successor.owner) if p is not None}.values():
+        if reader.pk == actor.pk or not reader.is_active or not reader.email:
+            continue
+        due = when(successor.due_at, client=case.client, reader=reader, now=now)
+        yours = f" ({due['reader_time']} your time)" if due["reader_time"] else ""
+        notify(key=f"deadline-moved:{successor.pk}:{reader.pk}", kind="case_news", case=case, to=[reader.email],
+               context={**case_context(case), "by": person(actor),
+                        "headline": f"A deadline {'you hold' if reader == successor.owner else 'on your work'} "
+                                    f"moved: “{successor.source[:80]}” is now due {due['client_time']} the "
+                                    f"client's time{yours}"})
 
 
 def standing_promise(case, kind, *, action_item=None):
@@ -458,12 +460,15 @@ def update_missed_unanswered(case):
     return latest is not None and latest[0] == PromiseStatus.BROKEN and latest[1] is None
 
 
-def retime_beat(*, case, beat, due_at, actor, answered, now):
+def retime_beat(*, case, beat, due_at, actor, answered, now, owner=None):
     """Move the beat after a missed update in place, without counting a renegotiation: a cadence after
     the late update that answers the miss (`answered`: it is an ordinary pending update from then on, held
-    by the case's owner), or to a new agreed rhythm's next slot (still waiting for the late update). Its
-    reminder, if any, is taken back (the key names the old due time) and it is reminded again from now."""
+    by the case's owner), or to a new agreed rhythm's next slot (still waiting for the late update; `owner`:
+    who holds it then, holder_after_move). Its reminder, if any, is taken back (the key names the old due
+    time) and it is reminded again from now."""
     fields = {"due_at": due_at, "reminded_at": None, "created_at": now}
+    if owner is not None:
+        fields.update(owner=owner)
     if answered:
         fields.update(owner=case.owner_id, after_missed=False)
     Promise.objects.filter(pk=beat.pk).update(**fields)

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 
 from cases import metrics, services
-from cases.models import PromiseStatus, Step
+from cases.models import Channel, PromiseKind, PromiseStatus, Step
 from notifications.models import OutboxMessage
 from notifications.sweeps import SWEEPS
 from tests.cases.helpers import advance_to, open_case
@@ -60,6 +60,7 @@ def test_a_deadline_pulled_in_onto_a_teammate_stays_on_the_owner_who_pulled_it(r
     dashboard = metrics.team_dashboard(days=7, now=timezone.now())
     assert broken.owner == rep
     assert (row(dashboard, rep).broken, row(dashboard, other_rep).broken) == (1, 0)
+    assert _told(other_rep)[-1].startswith("A deadline on your work moved: “Fix the problem: Renew the certificate")
 
 
 def test_a_deadline_pulled_in_while_a_hand_back_waits_is_not_returned_to_the_teammate_by_the_decline(
@@ -117,3 +118,55 @@ def test_the_holder_moving_their_own_deadline_is_not_told_of_it(rep, dennis):
 
     assert item.promises.get(status=PromiseStatus.PENDING).owner == rep
     assert _told(rep) == []
+
+
+# --- found by the red team of the rule above ----------------------------------------------------------
+def test_the_beat_after_a_miss_pulled_in_by_a_supervisors_cadence_is_the_supervisors(rep, supervisor, dennis,
+                                                                                      frozen):
+    """plan.cadence_set moves that beat in place (promises.retime_beat, uncounted): the same holder rule."""
+    case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)  # hourly updates
+    update = case.promises.get(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
+    frozen.move_to(update.due_at + MIN)
+    SWEEPS["broken_promises"]()  # missed by the rep: the beat after it opens an hour on, the rep's
+    beat = case.promises.get(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
+    assert beat.after_missed and beat.owner == rep
+    frozen.move_to(update.due_at + 2 * MIN)
+    case.refresh_from_db()
+    services.cadence_set(user=supervisor, case=case, minutes=10, channel=Channel.PHONE)
+    beat.refresh_from_db()
+    assert beat.due_at - timezone.now() == 10 * MIN  # brought to ten minutes away by someone else
+    frozen.move_to(beat.due_at + MIN)
+    SWEEPS["broken_promises"]()
+
+    beat.refresh_from_db()
+    assert (beat.status, beat.owner) == (PromiseStatus.BROKEN, supervisor)
+    assert [text.split(":", 1)[0] for text in _told(rep)] == ["A deadline on your work moved"]
+
+
+def test_a_new_deadline_minutes_away_set_by_the_owner_after_a_break_is_the_owners(rep, other_rep, dennis, frozen):
+    """After a break there is no old deadline to be brought closer from: set that close, it is the mover's, as
+    an item's first deadline given to a teammate that close is (items._first_holder)."""
+    item = _item(rep, dennis, assignee=other_rep, due_at=NOW + 180 * MIN)
+    frozen.move_to(NOW + 181 * MIN)
+    SWEEPS["broken_promises"]()  # the teammate's, fairly
+
+    _update(rep, item, assignee=other_rep, due_at=NOW + 190 * MIN)  # nine minutes away
+    frozen.move_to(NOW + 191 * MIN)
+    SWEEPS["broken_promises"]()
+
+    assert [p.owner for p in item.promises.filter(status=PromiseStatus.BROKEN).order_by("id")] == [other_rep, rep]
+
+
+def test_a_deadline_moved_while_a_hand_back_waits_stays_the_owners_until_they_answer(rep, other_rep, dennis,
+                                                                                      frozen):
+    item = _item(rep, dennis, assignee=other_rep, due_at=NOW + 180 * MIN)
+    frozen.move_to(NOW + 70 * MIN)
+    item.refresh_from_db()
+    services.action_item_hand_back(user=other_rep, item=item, note="I have no access to that host at all")
+    assert item.promises.get(status=PromiseStatus.PENDING).owner == rep  # the owner's while unanswered
+
+    _update(rep, item, assignee=other_rep, due_at=NOW + 135 * MIN)  # 65 minutes away, the hand-back unanswered
+
+    item.refresh_from_db()
+    assert item.handback_at is not None
+    assert item.promises.get(status=PromiseStatus.PENDING).owner == rep
