@@ -100,8 +100,7 @@ def holder_after_move(holder, *, actor, old_due_at, new_due_at, now):
     away: then the one who moved it, as a promise handed on that close stays with the one who had it
     (handover_cutoff). Found by a red team: an owner gave their own item, about to break, to a teammate with
     hours added (time to spare, so it passed), then moved it back to ten minutes away; the teammate's count
-    took the break. A new deadline after one that passed is brought closer from nothing, as an item's first
-    (found by the next red team: broken on the teammate's count, it was set again nine minutes away)."""
+    took the break. A new deadline after one that passed is brought closer from nothing, as an item's first."""
     if actor is None or _pk(holder) == _pk(actor) or (old_due_at < new_due_at and old_due_at > now):
         return holder
     return holder if new_due_at > handover_cutoff(new_holder=holder, actor=actor, now=now) else actor
@@ -328,9 +327,10 @@ def promise_move(*, promise, new_due_at, actor, note, owner=None, agreement=None
                              source=source or promise.source, action_item=promise.action_item, replaces=promise,
                              actor=actor, moved_count=moved_count, agreement=agreement, after_missed=after_missed)
     if successor.owner_id == promise.owner_id and (promise.taken_at or promise.taken_from_id):
-        # The same holder's commitment, moved: it came to them when its predecessor did (arrived_at), from
-        # whom that was taken (promise_pass).
-        successor.taken_at, successor.taken_from_id = arrived_at(promise), promise.taken_from_id
+        # The same holder's commitment, moved: it came to them when its predecessor did (arrived_at), from whom
+        # that was taken (promise_pass), unless the taker brought it closer (then given back, not "however close").
+        taken_from = promise.taken_from_id if new_due_at >= promise.due_at else None
+        successor.taken_at, successor.taken_from_id = arrived_at(promise), taken_from
         successor.save(update_fields=["taken_at", "taken_from"])
     tell_holder_of_move(successor, old_due_at=promise.due_at, actor=actor, now=now, was=promise.owner)
     return successor
@@ -463,9 +463,8 @@ def update_missed_unanswered(case):
 def retime_beat(*, case, beat, due_at, actor, answered, now, owner=None):
     """Move the beat after a missed update in place, without counting a renegotiation: a cadence after
     the late update that answers the miss (`answered`: it is an ordinary pending update from then on, held
-    by the case's owner), or to a new agreed rhythm's next slot (still waiting for the late update; `owner`:
-    who holds it then, holder_after_move). Its reminder, if any, is taken back (the key names the old due
-    time) and it is reminded again from now."""
+    by the case's owner), or to a new agreed rhythm's next slot, or back (`owner`: who holds it then). Its
+    reminder, if any, is taken back (the key names the old due time) and it is reminded from now."""
     fields = {"due_at": due_at, "reminded_at": None, "created_at": now}
     if owner is not None:
         fields.update(owner=owner)
@@ -473,7 +472,8 @@ def retime_beat(*, case, beat, due_at, actor, answered, now, owner=None):
         fields.update(owner=case.owner_id, after_missed=False)
     Promise.objects.filter(pk=beat.pk).update(**fields)
     event_record(case=case, actor=actor, verb="next update re-timed", note=beat.source,
-                 data={"promise": beat.pk, "old_due_at": beat.due_at.isoformat(), "due_at": due_at.isoformat()})
+                 data={"promise": beat.pk, "old_due_at": beat.due_at.isoformat(), "due_at": due_at.isoformat(),
+                       "old_owner": beat.owner_id})  # an undone late update puts both back (updates._undo_late)
 
 
 def open_follow_up(*, case, day, actor):

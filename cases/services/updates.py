@@ -25,7 +25,7 @@ from .irate import apply_irate_rule
 from .agreements import Agreement
 from .promises import (
     next_beat_due, open_next_status_update, pending_promise, pending_update_now, promise_fulfil,
-    promise_move, retime_beat, settle_if_overdue, slot_opens, status_update_due,
+    promise_move, promise_pass, retime_beat, settle_if_overdue, slot_opens, status_update_due,
 )
 
 MAX_BACKDATE = timezone.timedelta(minutes=30)
@@ -266,10 +266,11 @@ def _undo_late(*, case, update, missed, mine, later, logged, actor, now, data, n
         if beat is not None:
             Promise.objects.filter(pk=beat.pk).update(status=PromiseStatus.PENDING, kept_at=None, closed_at=None)
             beat.status, beat.kept_at, beat.closed_at = PromiseStatus.PENDING, None, None
-    old_due = _retimed_from(case, update, mine, beat)
-    if old_due is not None:
-        retime_beat(case=case, beat=beat, due_at=old_due, actor=actor, answered=False, now=now)
+    old_due, old_owner = _retimed_from(case, update, mine, beat)
+    if old_due is not None:  # and with whom it was (found by a red team: a supervisor's pull-in came back the rep's)
+        retime_beat(case=case, beat=beat, due_at=old_due, actor=actor, answered=False, now=now, owner=old_owner)
         beat.due_at, beat.created_at = old_due, now
+        beat.owner_id = old_owner or beat.owner_id
     event_record(case=case, actor=actor, verb=NOT_GIVEN, data=data, note=note)
     _beat_waits_for_the_late_update(beat)
     if beat is None:
@@ -351,7 +352,9 @@ def _undo_kept(*, case, update, promise, mine, later, logged, actor, now, data, 
         event_record(case=case, actor=actor, verb=NOT_GIVEN, data=data,
                      note=f"{said}, so it kept no promise: the next update is the one promised.")
         return
-    promise.save(update_fields=["status"])
+    # Owed again to the client, by whoever works the case now, if it has the cutoff's time to run (found by a
+    # red team: reassigned while the email waited, it came back to the rep who no longer had the case).
+    promise.save(update_fields=["status", *promise_pass(promise, case.owner_id, actor=None, now=now, restored=True)])
     event_record(case=case, actor=actor, verb=NOT_GIVEN, data=data,
                  note=f"{said}, so the update promised by {due} is owed again.")
     if not _live(case):
@@ -452,13 +455,16 @@ def _next_given(case, mine):
 
 
 def _retimed_from(case, update, mine, beat):
-    """Where the pending `beat` was due before `update`, the late update of a missed one, re-timed it
-    (status_update_log's beat branch; promises.retime_beat's event), or None when it did not."""
+    """(where the pending `beat` was due, and who held it) before `update`, the late update of a missed one,
+    re-timed it (status_update_log's beat branch; promises.retime_beat's event), or (None, None) when it did not
+    (the holder None on an event written before it named them)."""
     if beat is None or mine is None or beat.pk != update.opened_promise_id:
-        return None
+        return None, None
     event = (CaseEvent.objects.filter(case_id=case.pk, verb=RETIMED, id__gt=mine.pk, data__promise=beat.pk)
              .order_by("id").first())
-    return dt.datetime.fromisoformat(event.data["old_due_at"]) if event and event.data.get("old_due_at") else None
+    if not event or not event.data.get("old_due_at"):
+        return None, None
+    return dt.datetime.fromisoformat(event.data["old_due_at"]), event.data.get("old_owner")
 
 
 def _settled_by_the_close(case, update):

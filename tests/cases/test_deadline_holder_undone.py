@@ -1,0 +1,144 @@
+"""Who holds a promise when the change that moved it is undone, or the work is taken and given back (found by
+the second red team of cases.services.promises.holder_after_move):
+
+- an emailed late update that bounces puts the beat after the miss back where it was due and with whom it was
+  (promises.retime_beat's event names both; updates._undo_late): a supervisor's pull-in came back the rep's,
+  and a beat the cutoff had kept on the old owner at a reassignment came back the new owner's;
+- an update kept by email and then bounced, after the case changed hands, is owed again by whoever works the
+  case now, if it has the cutoff's time to run (updates._undo_kept): it stayed with the rep who had left it;
+- an item taken back inside its cutoff and pulled in by the taker goes back to the teammate under the cutoff,
+  not "however close" (promise_move forgets the take)."""
+import datetime as dt
+
+import pytest
+
+from cases import services
+from cases.models import Channel, PromiseKind, PromiseStatus, Step
+from cases.services.client_messages import client_message_bounced
+from notifications.sweeps import SWEEPS
+from tests.cases.helpers import advance_to, open_case
+from tests.cases.test_client_messages import HOUR, MIN, T0, at, deliver_at, emailed_case, send
+
+pytestmark = pytest.mark.django_db
+AGREED = {"agreed_channel": "phone", "agreed_text": "Dennis said that time works for him"}
+
+
+@pytest.fixture(autouse=True)
+def an_hour_to_hand_on(settings):
+    settings.HANDOVER_MIN_MINUTES = 60
+
+
+def _pending_update(case):
+    return case.promises.get(kind=PromiseKind.STATUS_UPDATE, status=PromiseStatus.PENDING)
+
+
+def _bounce(message, when):
+    with at(when):
+        client_message_bounced(message_ids=[message.message_id], reason="550 No such mailbox", at=when)
+
+
+def _missed_once(rep, dennis):
+    """A case updated hourly by email whose first update (due T0 + 1 h) the sweep broke: the beat after it."""
+    case = emailed_case(rep, dennis)
+    with at(T0 + 61 * MIN):
+        SWEEPS["broken_promises"]()
+    beat = _pending_update(case)
+    assert beat.after_missed and beat.owner == rep and beat.due_at == T0 + 2 * HOUR
+    return case, beat
+
+
+def test_a_bounced_late_update_puts_the_beat_back_with_the_supervisor_who_pulled_it_in(rep, supervisor, dennis):
+    case, beat = _missed_once(rep, dennis)
+    with at(T0 + 62 * MIN):
+        case.refresh_from_db()
+        services.cadence_set(user=supervisor, case=case, minutes=10, channel=Channel.EMAIL)
+    beat.refresh_from_db()
+    assert (beat.owner, beat.due_at) == (supervisor, T0 + 72 * MIN)
+    case.refresh_from_db()
+    message = send(rep, case, T0 + 63 * MIN)  # the late update: the beat re-timed after it, the owner's
+    deliver_at(T0 + 64 * MIN)
+    assert _pending_update(case).owner == rep
+
+    _bounce(message, T0 + 65 * MIN)
+
+    beat.refresh_from_db()
+    assert (beat.owner, beat.due_at, beat.status) == (supervisor, T0 + 72 * MIN, PromiseStatus.PENDING)
+
+
+def test_a_bounced_late_update_puts_the_beat_back_with_the_owner_the_cutoff_kept_it_on(rep, other_rep, supervisor,
+                                                                                      dennis):
+    case, beat = _missed_once(rep, dennis)
+    with at(T0 + 110 * MIN):  # ten minutes before the beat: it stays the rep's
+        case.refresh_from_db()
+        services.case_reassign(user=supervisor, case=case, to_user=other_rep, reason="Covering the morning shift",
+                               client_informed=True)
+    case.refresh_from_db()
+    message = send(other_rep, case, T0 + 111 * MIN)  # the new owner answers the miss by email
+    deliver_at(T0 + 112 * MIN)
+
+    _bounce(message, T0 + 113 * MIN)
+
+    beat.refresh_from_db()
+    assert (beat.owner, beat.due_at) == (rep, T0 + 2 * HOUR)
+
+
+def test_an_update_owed_again_after_a_bounce_follows_the_case_that_changed_hands(rep, other_rep, supervisor, dennis):
+    case = emailed_case(rep, dennis, cadence=240)  # every four hours by email
+    promise = _pending_update(case)
+    message = send(rep, case, T0 + 10 * MIN)
+    deliver_at(T0 + 11 * MIN)
+    with at(T0 + 12 * MIN):
+        case.refresh_from_db()
+        services.case_reassign(user=supervisor, case=case, to_user=other_rep, reason="Covering the morning shift",
+                               client_informed=True)
+
+    _bounce(message, T0 + 13 * MIN)
+
+    promise.refresh_from_db()
+    assert (promise.status, promise.owner) == (PromiseStatus.PENDING, other_rep)  # nearly four hours to run
+
+
+def test_an_update_owed_again_after_a_bounce_inside_the_cutoff_stays_with_who_had_it(rep, other_rep, supervisor,
+                                                                                    dennis):
+    case = emailed_case(rep, dennis, cadence=60)
+    promise = _pending_update(case)
+    message = send(rep, case, T0 + 10 * MIN)
+    deliver_at(T0 + 11 * MIN)
+    with at(T0 + 12 * MIN):
+        case.refresh_from_db()
+        services.case_reassign(user=supervisor, case=case, to_user=other_rep, reason="Covering the morning shift",
+                               client_informed=True)
+
+    _bounce(message, T0 + 13 * MIN)
+
+    promise.refresh_from_db()
+    assert (promise.status, promise.owner) == (PromiseStatus.PENDING, rep)  # 47 minutes to run: not handed on
+
+
+def test_an_item_taken_back_pulled_in_and_given_back_is_the_takers(rep, other_rep, dennis):
+    with at(T0):
+        case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+        item = services.action_item_create(user=rep, case=case, description="Renew the certificate on the mail host",
+                                           assignee=other_rep, due_at=T0 + 180 * MIN)
+    with at(T0 + 130 * MIN):  # fifty minutes to run, the teammate's fairly
+        for assignee, due_at in ((rep, T0 + 180 * MIN), (rep, T0 + 135 * MIN), (other_rep, T0 + 135 * MIN)):
+            item.refresh_from_db()  # taken back, pulled in to five minutes away, given back
+            services.action_item_update(user=rep, item=item, description=item.description, kind=item.kind,
+                                        assignee=assignee, due_at=due_at, **AGREED)
+
+    assert item.promises.get(status=PromiseStatus.PENDING).owner == rep
+
+
+def test_an_item_taken_back_and_given_straight_back_still_returns_its_promise(rep, other_rep, dennis):
+    with at(T0):
+        case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+        item = services.action_item_create(user=rep, case=case, description="Renew the certificate on the mail host",
+                                           assignee=other_rep, due_at=T0 + 180 * MIN)
+    with at(T0 + 130 * MIN):
+        for assignee in (rep, other_rep):
+            item.refresh_from_db()
+            services.action_item_update(user=rep, item=item, description=item.description, kind=item.kind,
+                                        assignee=assignee, due_at=item.due_at)
+
+    assert item.promises.get(status=PromiseStatus.PENDING).owner == other_rep
+    assert dt.timedelta(minutes=50) == item.due_at - (T0 + 130 * MIN)
