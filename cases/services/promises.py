@@ -130,9 +130,9 @@ def taken_inside_cutoff(due_at, at):
 
 def promise_pass(promise, work_to, *, actor, now, at=None, returned=False, restored=False):
     """The pending `promise` follows its work to `work_to` (promise_holder: with time to keep it, or taken
-    on oneself; `returned`: to them whatever its deadline; and back to whom it was taken from: above).
-    `at`: when the work was given (a hand-back answered later). `restored`: a kept promise pending again
-    (the delivery it kept undone), which nobody takes. Returns the fields to save."""
+    on oneself; `returned`: to them whatever its deadline; and back to whom it was taken from: above). `at`: when
+    the work was given (a hand-back answered later). `restored`: a kept promise pending again (the delivery it
+    kept undone), which nobody takes. Returns the fields to save."""
     at, to_id, old = at or now, _pk(work_to), promise.owner_id
     if returned or (not restored and promise.taken_from_id == to_id):
         holder = to_id
@@ -146,7 +146,8 @@ def promise_pass(promise, work_to, *, actor, now, at=None, returned=False, resto
     back = not restored and promise.taken_from_id == holder
     took = not restored and holder == _pk(actor) and taken_inside_cutoff(promise.due_at, at)
     promise.owner_id, promise.taken_from_id = holder, old if took else None
-    promise.taken_at = None if back else now  # back with its holder: as if it had never left
+    # Back with its holder, or returned by a decline: as if it had never left (not "given lately" again at once).
+    promise.taken_at = None if back or returned else now
     return ["owner", "taken_from", "taken_at"]
 
 

@@ -25,7 +25,7 @@ from .irate import apply_irate_rule
 from .agreements import Agreement
 from .promises import (
     next_beat_due, open_next_status_update, pending_promise, pending_update_now, promise_fulfil,
-    promise_move, promise_pass, retime_beat, settle_if_overdue, slot_opens, status_update_due,
+    promise_holder, promise_move, promise_pass, retime_beat, settle_if_overdue, slot_opens, status_update_due,
 )
 
 MAX_BACKDATE = timezone.timedelta(minutes=30)
@@ -267,10 +267,12 @@ def _undo_late(*, case, update, missed, mine, later, logged, actor, now, data, n
             Promise.objects.filter(pk=beat.pk).update(status=PromiseStatus.PENDING, kept_at=None, closed_at=None)
             beat.status, beat.kept_at, beat.closed_at = PromiseStatus.PENDING, None, None
     old_due, old_owner = _retimed_from(case, update, mine, beat)
-    if old_due is not None:  # and with whom it was (found by a red team: a supervisor's pull-in came back the rep's)
-        retime_beat(case=case, beat=beat, due_at=old_due, actor=actor, answered=False, now=now, owner=old_owner)
+    if old_due is not None:  # and with whom it was (a red team's: a supervisor's pull-in came back the rep's), passed
+        # on to whoever works the case now if it has the cutoff's time (the next one's: a reassignment then)
+        owner = promise_holder(old_owner, case.owner_id, actor=None, due_at=old_due, now=now) if old_owner else None
+        retime_beat(case=case, beat=beat, due_at=old_due, actor=actor, answered=False, now=now, owner=owner)
         beat.due_at, beat.created_at = old_due, now
-        beat.owner_id = old_owner or beat.owner_id
+        beat.owner_id = owner or beat.owner_id
     event_record(case=case, actor=actor, verb=NOT_GIVEN, data=data, note=note)
     _beat_waits_for_the_late_update(beat)
     if beat is None:

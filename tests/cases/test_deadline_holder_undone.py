@@ -7,7 +7,10 @@ the second red team of cases.services.promises.holder_after_move):
 - an update kept by email and then bounced, after the case changed hands, is owed again by whoever works the
   case now, if it has the cutoff's time to run (updates._undo_kept): it stayed with the rep who had left it;
 - an item taken back inside its cutoff and pulled in by the taker goes back to the teammate under the cutoff,
-  not "however close" (promise_move forgets the take)."""
+  not "however close" (promise_move forgets the take);
+- (the third red team) that undo passes the beat on to a new owner it went to with time to spare; and a
+  promise a declined hand-back returned is not "given lately" when handed back again at once (a ping-pong
+  that put the teammate's break on the owner)."""
 import datetime as dt
 
 import pytest
@@ -142,3 +145,51 @@ def test_an_item_taken_back_and_given_straight_back_still_returns_its_promise(re
 
     assert item.promises.get(status=PromiseStatus.PENDING).owner == other_rep
     assert dt.timedelta(minutes=50) == item.due_at - (T0 + 130 * MIN)
+
+
+# --- found by the third red team ------------------------------------------------------------------------
+def test_a_bounced_late_update_leaves_the_beat_with_a_new_owner_it_passed_to_with_time(rep, other_rep, supervisor,
+                                                                                        dennis):
+    """The beat goes back where it was due, and with whom it was only if no handover with time to spare has
+    passed it on since: the rep who no longer has the case does not take it back."""
+    case = emailed_case(rep, dennis, cadence=240)
+    with at(T0 + 241 * MIN):
+        SWEEPS["broken_promises"]()  # T0 + 4 h missed; the beat after it at T0 + 8 h, the rep's
+    case.refresh_from_db()
+    message = send(rep, case, T0 + 243 * MIN)  # the late update: the beat re-timed after it
+    deliver_at(T0 + 244 * MIN)
+    with at(T0 + 245 * MIN):
+        case.refresh_from_db()
+        services.case_reassign(user=supervisor, case=case, to_user=other_rep, reason="Covering the morning shift",
+                               client_informed=True)
+    assert _pending_update(case).owner == other_rep
+
+    _bounce(message, T0 + 250 * MIN)
+
+    beat = _pending_update(case)
+    assert (beat.due_at, beat.owner) == (T0 + 8 * HOUR, other_rep)
+
+
+def test_a_teammate_handing_back_again_after_a_decline_keeps_the_promise_returned_to_them(rep, other_rep, dennis):
+    """A decline returns the promise the teammate held as if it had never left them: handed back again at once,
+    it is not "given lately" (which would put it on the owner however close its deadline)."""
+    with at(T0):
+        case = advance_to(open_case(rep, dennis), Step.MANAGE_ANXIETY, rep)
+        item = services.action_item_create(user=rep, case=case, description="Renew the certificate on the mail host",
+                                           assignee=other_rep, due_at=T0 + 180 * MIN)
+    with at(T0 + 70 * MIN):  # 110 minutes to run: the owner's while the hand-back waits
+        item.refresh_from_db()
+        services.action_item_hand_back(user=other_rep, item=item, note="I have no access to that host at all")
+    with at(T0 + 150 * MIN):  # declined with 30 minutes to run: back to the teammate who held it
+        item.refresh_from_db()
+        services.action_item_answer_hand_back(user=rep, item=item, accept=False)
+    with at(T0 + 151 * MIN):  # handed back again a minute later, and declined again
+        item.refresh_from_db()
+        services.action_item_hand_back(user=other_rep, item=item, note="I still have no access to that host")
+        assert item.promises.get(status=PromiseStatus.PENDING).owner == other_rep
+        item.refresh_from_db()
+        services.action_item_answer_hand_back(user=rep, item=item, accept=False)
+    with at(T0 + 181 * MIN):
+        SWEEPS["broken_promises"]()
+
+    assert item.promises.get(status=PromiseStatus.BROKEN).owner == other_rep
