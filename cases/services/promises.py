@@ -98,9 +98,8 @@ def holder_after_move(holder, *, actor, old_due_at, new_due_at, now):
     """Who holds a promise whose deadline `actor` moves from `old_due_at` to `new_due_at`, its work staying with
     `holder`: the holder, unless someone else brought the deadline closer, to less than HANDOVER_MIN_MINUTES
     away: then the one who moved it, as a promise handed on that close stays with the one who had it
-    (handover_cutoff). Found by a red team: an owner gave their own item, about to break, to a teammate with
-    hours added (time to spare, so it passed), then moved it back to ten minutes away; the teammate's count
-    took the break. A new deadline after one that passed is brought closer from nothing, as an item's first."""
+    (handover_cutoff). Found by a red team: an owner gave their breaking item to a teammate with hours added,
+    then moved it back to ten minutes away. A deadline after one that passed is brought closer from nothing."""
     if actor is None or _pk(holder) == _pk(actor) or (old_due_at < new_due_at and old_due_at > now):
         return holder
     return holder if new_due_at > handover_cutoff(new_holder=holder, actor=actor, now=now) else actor
