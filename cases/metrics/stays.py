@@ -25,9 +25,9 @@ the window, not the history.
 
 A median over the stays that ended leaves out those that have not: a case left sitting in a step never
 reaches it, so a rep who keeps the hard case in Gather shows only the quick ones (found by a padding red
-team). `still_in_step` gives beside it, from the cases themselves, how many sit in each step at the
-window's end and how long the longest of them has been there, for the team and for the rep who owns each
-now: one grouped read of the partial index case_in_step_now."""
+team). `still_in_step` gives beside it how many sat in each step at the window's end and how long the
+longest of them had been there, for the team and for the rep who owned each then: the cases themselves
+(partial index case_in_step_now) and, for those changed since, the owners' part of the stay then."""
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
@@ -57,24 +57,34 @@ class Waiting:
 
 
 def still_in_step(w):
-    """{(owner_id, step): Waiting} of the cases each rep owns that sit in a workflow step at the end of
-    window `w`, and {(None, step): Waiting} of the team's, whoever owns them. Read from the cases as they
-    are (the page's window ends now), each from entering its step (Case.step_entered_at, where the team's
-    finished stays are measured from too)."""
+    """{(owner_id, step): Waiting} of the cases each rep owned that sat in a workflow step at the end of window
+    `w`, and {(None, step): Waiting} of the team's, whoever owned them; each from entering its step (where the
+    team's finished stays are measured from too). At the end of a past window too (a CSV downloaded from a page
+    drawn earlier: found by a red team, a case moved on or handed over in between was in no step of it, or on
+    its new owner's row): in_step_now."""
     waiting, team = {}, {}
     for row in in_step_now(w):
-        waiting[(row["owner_id"], row["step"])] = Waiting(row["n"], (w.until - row["since"]).total_seconds())
+        key = (row["owner_id"], row["step"])
+        n, since = waiting[key] if key in waiting else (0, row["since"])
+        waiting[key] = (n + row["n"], min(since, row["since"]))
         n, since = team.get(row["step"], (0, row["since"]))
         team[row["step"]] = (n + row["n"], min(since, row["since"]))
-    for step, (n, since) in team.items():
-        waiting[(None, step)] = Waiting(n, (w.until - since).total_seconds())
-    return waiting
+    waiting.update({(None, step): value for step, value in team.items()})
+    return {key: Waiting(n, (w.until - since).total_seconds()) for key, (n, since) in waiting.items()}
 
 
 def in_step_now(w):
-    """still_in_step's read: per owner and step, how many cases and since when the earliest (index-only)."""
-    return (Case.objects.filter(step__in=[s.value for s in OPEN_STEPS], step_entered_at__lt=w.until).order_by()
-            .values("owner_id", "step").annotate(n=Count("step"), since=Min("step_entered_at")))
+    """still_in_step's read, per owner and step: how many cases and since when the earliest, in one statement.
+    The cases as they are, unless they moved on or changed hands after the window's end (an owner's part of a
+    stay ended since: HeldStay), read index-only (case_in_step_now); and the parts running at the window's end
+    that have ended since, from HeldStay (none when the window ends now)."""
+    open_steps, until = [s.value for s in OPEN_STEPS], w.until
+    changed = HeldStay.objects.filter(ended_at__gt=until).values("case_id")
+    unchanged = (Case.objects.filter(step__in=open_steps, step_entered_at__lt=until).exclude(pk__in=changed)
+                 .order_by().values("owner_id", "step").annotate(n=Count("step"), since=Min("step_entered_at")))
+    then = (HeldStay.objects.filter(step__in=open_steps, started_at__lte=until, ended_at__gt=until).order_by()
+            .values("owner_id", "step").annotate(n=Count("step"), since=Min("entered_at")))
+    return unchanged.union(then, all=True)
 
 
 def step_stays(w):

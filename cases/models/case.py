@@ -305,7 +305,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
             ),
             models.Index(fields=["opened_at"], name="case_awaiting_claim", condition=models.Q(awaiting_claim=True)),
             # The team page's cases still in each step, by owner, and since when (cases/metrics/stays.py): index-only.
-            models.Index(fields=["step", "owner"], include=["step_entered_at"], name="case_in_step_now",
+            models.Index(fields=["step", "owner"], include=["step_entered_at", "id"], name="case_in_step_now",
                          condition=models.Q(step__in=[s.value for s in OPEN_STEPS])),
             # Lists (migration 0009): All cases' default order over the open cases, read in index order;
             # the cases with an open escalation, with what their heat reads (the filtered queue, which
