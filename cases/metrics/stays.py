@@ -79,12 +79,13 @@ def in_step_now(w):
     stay ended since: HeldStay), read index-only (case_in_step_now); and the parts running at the window's end
     that have ended since, from HeldStay (none when the window ends now)."""
     open_steps, until = [s.value for s in OPEN_STEPS], w.until
-    # Ended since: each half from its partial index on ended_at (held_stay_alone, held_stay_shared), OR-ed.
-    ended_since = Q(alone=True, ended_at__gt=until) | Q(alone=False, ended_at__gt=until)
+    # Ended since: each half from its partial index on ended_at (held_stay_alone, held_stay_shared), OR-ed. A change
+    # at `until` is the next window's, as everywhere on the page ([since, until)): the state then is the one before.
+    ended_since = Q(alone=True, ended_at__gte=until) | Q(alone=False, ended_at__gte=until)
     changed = HeldStay.objects.filter(ended_since).values("case_id")
     unchanged = (Case.objects.filter(step__in=open_steps, step_entered_at__lt=until).exclude(pk__in=changed)
                  .order_by().values("owner_id", "step").annotate(n=Count("step"), since=Min("step_entered_at")))
-    then = (HeldStay.objects.filter(ended_since, step__in=open_steps, started_at__lte=until).order_by()
+    then = (HeldStay.objects.filter(ended_since, step__in=open_steps, started_at__lt=until).order_by()
             .values("owner_id", "step").annotate(n=Count("step"), since=Min("entered_at")))
     return unchanged.union(then, all=True)
 
