@@ -194,13 +194,13 @@ def outbox_withdraw(keys):
 
 def outbox_withdraw_updates_not_given(rows):
     """Of `rows`, the emails to a client that stood for a status update the ledger counted not given (its email
-    bounced or given up on: cases.services.updates.emails_counted_not_given): never sent late, so withdrawn
+    bounced or given up on: cases.services.updates_undone.emails_counted_not_given): never sent late, so withdrawn
     (SKIP LOCKED, as outbox_withdraw). Read by every retry (outbox_retry) and by the delivery sweep (a row put
     back in the queue any other way). Returns their keys; no query when none of `rows` is to a client."""
     direct = [row.key for row in rows if to_client(row)]
     if not direct:
         return set()
-    from cases.services.updates import emails_counted_not_given
+    from cases.services.updates_undone import emails_counted_not_given
 
     undone = emails_counted_not_given(direct)
     if undone:

@@ -150,7 +150,7 @@ class ActionItem(models.Model):
 class StatusUpdateQuerySet(models.QuerySet):
     def given(self):
         """The updates the client was given: not one logged as an email that was withdrawn before it left,
-        bounced, or that the outbox gave up on (cases.services.updates.status_update_not_given)."""
+        bounced, or that the outbox gave up on (cases.services.updates_undone.status_update_not_given)."""
         return self.exclude(client_message__status__in=[ClientMessageStatus.WITHDRAWN, ClientMessageStatus.BOUNCED,
                                                         ClientMessageStatus.FAILED])
 
@@ -170,7 +170,7 @@ class StatusUpdate(models.Model):
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     # What this update did in the ledger (cases.services.updates): the promise it kept (or whose late
     # fulfilment it recorded) and the next beat it opened. An update emailed to the client whose email is
-    # withdrawn before it leaves was never given: both are undone (updates.status_update_not_given).
+    # withdrawn before it leaves was never given: both are undone (updates_undone.status_update_not_given).
     kept_promise = models.ForeignKey("cases.Promise", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")
     opened_promise = models.ForeignKey("cases.Promise", null=True, blank=True, on_delete=models.SET_NULL,

@@ -11,7 +11,7 @@ outbound). The rules, here and only here:
 - A status update sent by email is logged as the update (status_update_log: the promise rule lives
   there), given when it was queued: it keeps the promise when queued before the deadline, even if the
   client's quiet hours hold the email back. Withdrawn before it left, bounced, or given up by the outbox
-  after its retries, it was never given, and the promise it kept is not kept (updates.status_update_not_given,
+  after its retries, it was never given, and the promise it kept is not kept (updates_undone.status_update_not_given,
   once per update), unless it is queued again with a new link (client_messages_relink_held). An
   acknowledgement sent by email is recorded as the acknowledgement.
 - It leaves at the first moment outside the client's quiet hours (cases.schedule), never at 3 am
@@ -51,7 +51,8 @@ from ..workflow import ensure_allows
 from .common import coach_warnings, ensure_can_work, event_record, lock_case
 from .status_links import status_link_issue
 from .steps import acknowledgement_record
-from .updates import status_update_log, status_update_not_given
+from .updates import status_update_log
+from .updates_undone import status_update_not_given
 
 K = ClientMessageKind
 OUTBOX_KIND = "client_message"  # templates/emails/client_message.*
@@ -338,7 +339,7 @@ def client_messages_withdraw_held(*, case, actor, why):
     with a status link that no longer opens, or for an address that is no longer theirs. Each is marked
     withdrawn, with a line on the timeline; one going out this very instant goes. An update among them
     was never given to the client: the promise it kept stands again, or is broken if its deadline passed
-    while it waited (updates.status_update_not_given)."""
+    while it waited (updates_undone.status_update_not_given)."""
     waiting = case.client_messages.filter(status__in=[ClientMessageStatus.QUEUED, ClientMessageStatus.FAILED])
     _withdraw(case=case, actor=actor, messages=list(waiting), why=why)
 
@@ -389,7 +390,7 @@ def _plan_when_it_leaves(case, now, message):
 def _withdraw(*, case, actor, messages, why, queued_again=False):
     """Take `messages` back from the outbox; each taken back is marked withdrawn, with a line on the
     timeline. Returns those taken back (one going out this very instant goes). An update among them was
-    never given to the client: the promise it kept is not kept (updates.status_update_not_given), unless
+    never given to the client: the promise it kept is not kept (updates_undone.status_update_not_given), unless
     it is `queued_again` (client_messages_relink_held: the update moves to the email that takes its place)."""
     taken_back = notices.withdraw_direct([m.outbox_key for m in messages])
     withdrawn = []
@@ -431,7 +432,7 @@ def client_message_bounced(*, message_ids, reason, at=None):
 def _undelivered(message, status, error, at):
     """`message` failed for good or bounced: marked so, on the timeline, and its owner and co-owner told.
     An update it stands for was never given to the client (found by an audit: the promise stayed kept):
-    undone as a withdrawal undoes it (updates.status_update_not_given, once per update). Only the outbox's
+    undone as a withdrawal undoes it (updates_undone.status_update_not_given, once per update). Only the outbox's
     last failure reaches here (its retries before that undo nothing); a second report of the same end, or one
     after the message was withdrawn, undoes nothing again. A bounce days later, past the promise's deadline,
     breaks it as the sweep would have."""

@@ -473,7 +473,7 @@ def retime_beat(*, case, beat, due_at, actor, answered, now, owner=None):
     Promise.objects.filter(pk=beat.pk).update(**fields)
     event_record(case=case, actor=actor, verb="next update re-timed", note=beat.source,
                  data={"promise": beat.pk, "old_due_at": beat.due_at.isoformat(), "due_at": due_at.isoformat(),
-                       "old_owner": beat.owner_id})  # an undone late update puts both back (updates._undo_late)
+                       "old_owner": beat.owner_id})  # an undone late update puts both back (updates_undone._undo_late)
 
 
 def open_follow_up(*, case, day, actor):

@@ -2,10 +2,10 @@
 the second red team of cases.services.promises.holder_after_move):
 
 - an emailed late update that bounces puts the beat after the miss back where it was due and with whom it was
-  (promises.retime_beat's event names both; updates._undo_late): a supervisor's pull-in came back the rep's,
+  (promises.retime_beat's event names both; updates_undone._undo_late): a supervisor's pull-in came back the rep's,
   and a beat the cutoff had kept on the old owner at a reassignment came back the new owner's;
 - an update kept by email and then bounced, after the case changed hands, is owed again by whoever works the
-  case now, if it has the cutoff's time to run (updates._undo_kept): it stayed with the rep who had left it;
+  case now, if it has the cutoff's time to run (updates_undone._undo_kept): it stayed with the rep who had left it;
 - an item taken back inside its cutoff and pulled in by the taker goes back to the teammate under the cutoff,
   not "however close" (promise_move forgets the take);
 - (the third red team) that undo passes the beat on to a new owner it went to with time to spare; and a

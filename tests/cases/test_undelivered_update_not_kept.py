@@ -1,7 +1,7 @@
 """An update emailed to the client keeps its promise when it is queued (cases.services.client_messages). Found by
 an audit: when that email bounced, or the outbox gave up on it after its retries, the client was never given
 the update, yet the promise stayed kept. A bounce or a final failure of an update's email undoes it in the
-ledger as a withdrawal does (cases.services.updates.status_update_not_given): owed again while its deadline
+ledger as a withdrawal does (cases.services.updates_undone.status_update_not_given): owed again while its deadline
 is ahead, broken as the sweep breaks one once it has passed. The outbox's retries before it gives up undo
 nothing, and an update is undone once: an email the outbox gave up on and a handoff withdraws later does not
 undo what an update given since has kept."""
@@ -11,7 +11,7 @@ from django.conf import settings
 from cases import services
 from cases.models import Channel, ClientMessageStatus, PromiseKind, PromiseStatus
 from cases.services.client_messages import client_message_bounced
-from cases.services.updates import NOT_GIVEN
+from cases.services.updates_undone import NOT_GIVEN
 from notifications.models import OutboxStatus
 from notifications.sweeps.outbox import _record_failure
 from tests.cases.test_client_messages import (

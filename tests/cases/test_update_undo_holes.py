@@ -1,5 +1,5 @@
 """An emailed status update that never reached the client (withdrawn before it left, bounced, given up on)
-is undone in the ledger as if it had never been logged (cases.services.updates.status_update_not_given).
+is undone in the ledger as if it had never been logged (cases.services.updates_undone.status_update_not_given).
 Found by an audit, each of these left the ledger otherwise:
 
 - the late update of a missed one had moved the beat after the miss; taken back, the beat stayed moved, so a

@@ -2,7 +2,7 @@
 hold it (cases.services.client_messages). Found by a padding review: when that email was withdrawn before it
 left (the case changed hands or closed, the client's address changed), the client never got the update, yet
 the promise stayed kept. The recipe keeps a promise when the update is given, so a withdrawn update is
-undone in the ledger (cases.services.updates.status_update_not_given): its promise is owed again while its
+undone in the ledger (cases.services.updates_undone.status_update_not_given): its promise is owed again while its
 deadline is ahead (the next beat it opened is taken back), or broken, as the sweep breaks one, once it has
 passed. An email queued again with a new link (client_messages_relink_held) still carries the update, and
 its promise stays kept."""
@@ -12,7 +12,7 @@ import pytest
 
 from cases import services
 from cases.models import CaseEvent, Escalation, Promise, PromiseKind, PromiseStatus, Step
-from cases.services.updates import NOT_GIVEN
+from cases.services.updates_undone import NOT_GIVEN
 from cases.status_links import client_status
 from tests.cases.helpers import advance_to
 from tests.cases.test_client_messages import UTC, at, emailed_case, send

@@ -1,5 +1,5 @@
 """An update emailed to the client that the outbox gave up on was never given: the ledger undid it
-(cases.services.updates.status_update_not_given) and the promise it kept is owed again. Found by an audit: the
+(cases.services.updates_undone.status_update_not_given) and the promise it kept is owed again. Found by an audit: the
 admin's "retry now" put that email back in the queue, so it reached the client late while the ledger still
 counted it not given, and, once sent, the update counted again as given when it was logged (StatusUpdate.given:
 the client's status page named it as the latest). Such an email is never sent again (cases.services.updates.
