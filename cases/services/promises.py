@@ -463,13 +463,13 @@ def update_missed_unanswered(case):
 def retime_beat(*, case, beat, due_at, actor, answered, now, owner=None):
     """Move the beat after a missed update in place, without counting a renegotiation: a cadence after
     the late update that answers the miss (`answered`: it is an ordinary pending update from then on, held
-    by the case's owner), or to a new agreed rhythm's next slot, or back (`owner`: who holds it then). Its
+    by the case's owner), or to a new agreed rhythm's next slot, or back (`owner`: who holds it, if not so). Its
     reminder, if any, is taken back (the key names the old due time) and it is reminded from now."""
     fields = {"due_at": due_at, "reminded_at": None, "created_at": now}
     if owner is not None:
         fields.update(owner=owner)
     if answered:
-        fields.update(owner=case.owner_id, after_missed=False)
+        fields.update(owner=owner or case.owner_id, after_missed=False)
     Promise.objects.filter(pk=beat.pk).update(**fields)
     event_record(case=case, actor=actor, verb="next update re-timed", note=beat.source,
                  data={"promise": beat.pk, "old_due_at": beat.due_at.isoformat(), "due_at": due_at.isoformat(),

@@ -10,8 +10,8 @@ from ..workflow import policy
 from .agreements import Agreement
 from .common import escalations_resolved_by_system, event_record, refresh_counters
 from .promises import (
-    next_beat_due, open_next_status_update, pending_promise, promise_fulfil, promise_holder, promise_move,
-    promise_pass, retime_beat, settle_if_overdue, slot_opens, status_update_due,
+    holder_after_move, next_beat_due, open_next_status_update, pending_promise, promise_fulfil, promise_holder,
+    promise_move, promise_pass, retime_beat, settle_if_overdue, slot_opens, status_update_due,
 )
 from .updates import GIVEN, RETIMED, _is_extra, delivery_call_settles
 
@@ -209,12 +209,18 @@ def _keep_on_time(*, case, promise, later, beat, actor, now):
     if _live(case):
         start = promise.due_at if slot_opens(case, promise) <= later.given_at else later.given_at
         due_at = status_update_due(case, start)
+        # Whoever held it then, passed on with the cutoff's time to a new owner (found by a red team: reassigned
+        # with 50 minutes to run, the beat was re-opened for the new owner when the email bounced).
+        holder = promise_holder((beat or promise).owner_id, case.owner_id, actor=None, due_at=due_at, now=now)
         if beat is not None:
-            retime_beat(case=case, beat=beat, due_at=due_at, actor=actor, answered=True, now=now)
-            beat.due_at, beat.after_missed = due_at, False
+            retime_beat(case=case, beat=beat, due_at=due_at, actor=actor, answered=True, now=now, owner=holder)
+            beat.due_at, beat.after_missed, beat.owner_id = due_at, False, holder
             later.opened_promise = later.opened_promise or beat
         else:
             beat = later.opened_promise = open_next_status_update(case=case, start=start, actor=actor)
+            if holder != beat.owner_id:
+                Promise.objects.filter(pk=beat.pk).update(owner=holder)
+                beat.owner_id = holder
         beat.case = case
         settle_if_overdue(case=case, promise=beat, now=now)
     later.save(update_fields=["kept_promise", "opened_promise"])
@@ -226,8 +232,9 @@ def _answer_late(*, case, missed, later, logged, beat, actor, now):
     (status_update_log's beat branch); broken at once if that has passed too."""
     promise_fulfil(promise=missed, at=later.given_at if later.given_at > missed.due_at else logged, actor=actor)
     due_at = status_update_due(case, logged) if case.cadence_minutes else beat.due_at
-    retime_beat(case=case, beat=beat, due_at=due_at, actor=actor, answered=True, now=now)
-    beat.due_at, beat.after_missed = due_at, False
+    holder = promise_holder(beat.owner_id, case.owner_id, actor=None, due_at=due_at, now=now)  # as _keep_on_time
+    retime_beat(case=case, beat=beat, due_at=due_at, actor=actor, answered=True, now=now, owner=holder)
+    beat.due_at, beat.after_missed, beat.owner_id = due_at, False, holder
     later.kept_promise, later.opened_promise = missed, beat
     later.save(update_fields=["kept_promise", "opened_promise"])
     settle_if_overdue(case=case, promise=beat, now=now)
@@ -242,9 +249,15 @@ def _follow_the_new_cadence(*, case, promise, moved, actor, now):
     last = (case.status_updates.given().filter(given_at__lte=changed).order_by("-given_at")
             .values_list("given_at", flat=True).first())
     due_at = status_update_due(case, last if last and status_update_due(case, last) > changed else changed)
-    if due_at != promise.due_at:
+    if due_at != promise.due_at:  # whoever changed the cadence holds it if they brought it inside the cutoff (found
+        # by a red team: a supervisor's pull-in came back the rep's when the email bounced)
+        made = (CaseEvent.objects.filter(case_id=case.pk, verb="promise made", data__promise=moved.pk)
+                .select_related("actor").first())
+        mover = made.actor if made else None
+        owner = holder_after_move(promise.owner, actor=mover, old_due_at=promise.due_at, new_due_at=due_at, now=now)
         new = promise_move(promise=promise, new_due_at=due_at, actor=actor, note="Update cadence changed.", now=now,
-                           agreement=Agreement(channel=moved.agreed_channel, text=moved.agreed_text))
+                           agreement=Agreement(channel=moved.agreed_channel, text=moved.agreed_text),
+                           owner=owner if mover is not None and owner == mover else None)
         new.case = case
         settle_if_overdue(case=case, promise=new, now=now)
 

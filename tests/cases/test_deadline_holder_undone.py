@@ -16,7 +16,7 @@ import datetime as dt
 import pytest
 
 from cases import services
-from cases.models import Channel, PromiseKind, PromiseStatus, Step
+from cases.models import Channel, Mood, PromiseKind, PromiseStatus, Step
 from cases.services.client_messages import client_message_bounced
 from notifications.sweeps import SWEEPS
 from tests.cases.helpers import advance_to, open_case
@@ -193,3 +193,74 @@ def test_a_teammate_handing_back_again_after_a_decline_keeps_the_promise_returne
         SWEEPS["broken_promises"]()
 
     assert item.promises.get(status=PromiseStatus.BROKEN).owner == other_rep
+
+
+# --- found by the third red team: the undo after a bounce, with a cadence or an owner changed in between --
+def _phone_update(user, case, when):
+    with at(when):
+        case.refresh_from_db()
+        return services.status_update_log(user=user, case=case, channel=Channel.PHONE, client_mood=Mood.ANXIOUS,
+                                          summary="Called Dennis: restore is halfway, orders soon")
+
+
+def _reassign(supervisor, case, to, when):
+    with at(when):
+        case.refresh_from_db()
+        services.case_reassign(user=supervisor, case=case, to_user=to, reason="Covering the morning shift",
+                               client_informed=True)
+
+
+def test_follow_the_new_cadence_keeps_a_supervisors_pull_in_on_the_supervisor(rep, supervisor, dennis):
+    """The bounce re-applies a cadence agreed since (updates_undone._follow_the_new_cadence) with no one acting:
+    the pull-in is still the supervisor's who made it."""
+    case = emailed_case(rep, dennis, cadence=240)
+    message = send(rep, case, T0 + 10 * MIN)  # keeps the 14:00 update, opens 18:00
+    deliver_at(T0 + 11 * MIN)
+    with at(T0 + 12 * MIN):
+        case.refresh_from_db()
+        services.cadence_set(user=supervisor, case=case, minutes=10, channel=Channel.EMAIL, **AGREED)
+    pulled = _pending_update(case)
+    assert (pulled.owner, pulled.due_at) == (supervisor, T0 + 20 * MIN)  # the mover's: the rule holds here
+
+    _bounce(message, T0 + 13 * MIN)
+
+    now_pending = _pending_update(case)
+    assert now_pending.due_at - (T0 + 13 * MIN) < 60 * MIN  # pulled in to inside the cutoff by the supervisor
+    assert now_pending.owner == supervisor
+
+
+def test_keep_on_time_after_a_reassign_does_not_hand_the_beat_inside_the_cutoff(rep, other_rep, supervisor, dennis):
+    """updates_undone._keep_on_time opened the next beat for the case's owner now, whatever its time to run."""
+    case = emailed_case(rep, dennis, cadence=60)
+    message = send(rep, case, T0 + 10 * MIN)  # keeps 11:00, opens 12:00
+    deliver_at(T0 + 11 * MIN)
+    extra = _phone_update(rep, case, T0 + 20 * MIN)  # an extra contact beside it
+    assert extra.extra
+    _reassign(supervisor, case, other_rep, T0 + 70 * MIN)  # 12:00 has 50 minutes: stays the rep's
+    assert _pending_update(case).owner == rep
+
+    _bounce(message, T0 + 75 * MIN)  # the phone call keeps 11:00 instead; the 12:00 beat opens again
+
+    beat = _pending_update(case)
+    assert beat.due_at == T0 + 2 * HOUR
+    assert beat.owner == rep  # 45 minutes to run: not the new owner's
+
+
+def test_answer_late_after_a_reassign_does_not_hand_the_beat_inside_the_cutoff(rep, other_rep, supervisor, dennis):
+    """updates_undone._answer_late re-timed the beat for the case's owner now, whatever its time to run."""
+    case = emailed_case(rep, dennis, cadence=60)
+    with at(T0 + 61 * MIN):
+        SWEEPS["broken_promises"]()  # 11:00 missed; the beat after it at 12:00, the rep's
+    case.refresh_from_db()
+    message = send(rep, case, T0 + 63 * MIN)  # the late update: the beat re-timed to 12:03
+    deliver_at(T0 + 64 * MIN)
+    extra = _phone_update(rep, case, T0 + 65 * MIN)
+    assert extra.extra
+    _reassign(supervisor, case, other_rep, T0 + 70 * MIN)  # 12:03 has 53 minutes: stays the rep's
+    assert _pending_update(case).owner == rep
+
+    _bounce(message, T0 + 75 * MIN)  # the phone call at 11:05 is the late update now: beat at 12:05
+
+    beat = _pending_update(case)
+    assert beat.due_at == T0 + 125 * MIN
+    assert beat.owner == rep  # 50 minutes to run: not the new owner's
