@@ -186,14 +186,24 @@ def _undo_kept(*, case, update, promise, mine, later, logged, actor, now, data, 
                      note=f"{said}, so it kept no promise: the next update is the one promised.")
         return
     # Owed again to the client, by whoever works the case now, if it has the cutoff's time to run (found by a
-    # red team: reassigned while the email waited, it came back to the rep who no longer had the case).
-    promise.save(update_fields=["status", *promise_pass(promise, case.owner_id, actor=None, now=now, restored=True)])
+    # red team: reassigned while the email waited, it came back to the rep who no longer had the case), or
+    # whatever its time if they took the case on themselves (promises.handover_cutoff).
+    promise.save(update_fields=["status", *promise_pass(promise, case.owner_id, actor=_taker(case), now=now,
+                                                        restored=True)])
     event_record(case=case, actor=actor, verb=NOT_GIVEN, data=data,
                  note=f"{said}, so the update promised by {due} is owed again.")
     if not _live(case):
         _settle_as_closed(case=case, promise=promise, actor=actor, now=now)
     elif moved is not None and mine is not None and case.cadence_set_at and case.cadence_set_at > mine.created_at:
         _follow_the_new_cadence(case=case, promise=promise, moved=moved, actor=actor, now=now)
+
+
+def _taker(case):
+    """The case's owner if they took it on themselves when it last changed hands (a supervisor's reassignment to
+    themselves, a claim of a case opened from email), else None: an accepted offer is being given it."""
+    last = (CaseEvent.objects.filter(case_id=case.pk, verb__in=sorted(CaseEvent.OWNER_CHANGES))
+            .order_by("-created_at", "-id").values_list("verb", "actor_id").first())
+    return case.owner_id if last and last[0] != "handoff accepted" and last[1] == case.owner_id else None
 
 
 def _live(case):

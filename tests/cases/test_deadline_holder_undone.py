@@ -264,3 +264,17 @@ def test_answer_late_after_a_reassign_does_not_hand_the_beat_inside_the_cutoff(r
     beat = _pending_update(case)
     assert beat.due_at == T0 + 125 * MIN
     assert beat.owner == rep  # 50 minutes to run: not the new owner's
+
+
+def test_an_update_owed_again_after_a_bounce_goes_to_a_supervisor_who_took_the_case_on_themselves(rep, supervisor,
+                                                                                                   dennis):
+    """Whoever takes work on themselves takes every promise still ahead (promises.handover_cutoff)."""
+    case = emailed_case(rep, dennis, cadence=60)
+    message = send(rep, case, T0 + 10 * MIN)
+    deliver_at(T0 + 11 * MIN)
+    _reassign(supervisor, case, supervisor, T0 + 12 * MIN)
+
+    _bounce(message, T0 + 13 * MIN)
+
+    promise = _pending_update(case)
+    assert (promise.due_at, promise.owner) == (T0 + HOUR, supervisor)  # 47 minutes to run, taken on themselves
