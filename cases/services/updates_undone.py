@@ -5,7 +5,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from ..models import CaseEvent, Promise, PromiseKind, PromiseStatus, StatusUpdate, Step
+from ..models import CaseEvent, Handoff, Promise, PromiseKind, PromiseStatus, StatusUpdate, Step
 from ..workflow import policy
 from .agreements import Agreement
 from .common import escalations_resolved_by_system, event_record, refresh_counters
@@ -145,7 +145,8 @@ def _undo_kept(*, case, update, promise, mine, later, logged, actor, now, data, 
     theirs = pending is not None and later is not None and pending.pk in _opened_by(later)
     kept_then = promise.closed_at
     promise.kept_at = promise.closed_at = promise.reminded_at = None
-    promise.save(update_fields=["kept_at", "closed_at", "reminded_at"])
+    promise.save(update_fields=["kept_at", "closed_at", "reminded_at",
+                                *_follow_the_hands(case, promise, kept_then, min(promise.due_at, now))])
     promise.status = PromiseStatus.PENDING  # as it stood before the update; written once settled below (one
     # pending update per case: the one an update given since opened may still stand)
     due = f"{promise.due_at:%d %b %Y %H:%M} UTC"
@@ -185,11 +186,7 @@ def _undo_kept(*, case, update, promise, mine, later, logged, actor, now, data, 
         event_record(case=case, actor=actor, verb=NOT_GIVEN, data=data,
                      note=f"{said}, so it kept no promise: the next update is the one promised.")
         return
-    # Owed again to the client, by whoever works the case now, if it has the cutoff's time to run (found by a
-    # red team: reassigned while the email waited, it came back to the rep who no longer had the case), or
-    # whatever its time if they took the case on themselves (promises.handover_cutoff).
-    promise.save(update_fields=["status", *promise_pass(promise, case.owner_id, actor=_taker(case), now=now,
-                                                        restored=True)])
+    promise.save(update_fields=["status"])
     event_record(case=case, actor=actor, verb=NOT_GIVEN, data=data,
                  note=f"{said}, so the update promised by {due} is owed again.")
     if not _live(case):
@@ -198,12 +195,22 @@ def _undo_kept(*, case, update, promise, mine, later, logged, actor, now, data, 
         _follow_the_new_cadence(case=case, promise=promise, moved=moved, actor=actor, now=now)
 
 
-def _taker(case):
-    """The case's owner if they took it on themselves when it last changed hands (a supervisor's reassignment to
-    themselves, a claim of a case opened from email), else None: an accepted offer is being given it."""
-    last = (CaseEvent.objects.filter(case_id=case.pk, verb__in=sorted(CaseEvent.OWNER_CHANGES))
-            .order_by("-created_at", "-id").values_list("verb", "actor_id").first())
-    return case.owner_id if last and last[0] != "handoff accepted" and last[1] == case.owner_id else None
+def _follow_the_hands(case, promise, since, until):
+    """Pass `promise`, pending again, on as each change of hands of the case between `since` (when the undone
+    update kept it) and `until` (its deadline, or now) would have passed it then (promises.promise_pass, with
+    who gave the case and when: a handover with the cutoff's time, a take on oneself, a give-back); the fields to
+    save. Found by red teams: it stayed with the rep who had left the case, broke on them after the deadline, and
+    a handover was judged at the bounce instead of when it happened."""
+    from .handoffs import given_by  # handoffs reaches this module through client_messages
+
+    fields = set()
+    for event in (CaseEvent.objects.filter(case_id=case.pk, verb__in=sorted(CaseEvent.OWNER_CHANGES),
+                                           created_at__gt=since, created_at__lt=until)
+                  .select_related("actor").order_by("created_at", "id")):
+        handoff = Handoff.objects.filter(pk=(event.data or {}).get("handoff")).first()
+        to, giver = (handoff.to_user_id, given_by(handoff, event.actor)) if handoff else (event.actor_id, event.actor)
+        fields.update(promise_pass(promise, to, actor=giver, now=event.created_at))
+    return fields
 
 
 def _live(case):
@@ -264,7 +271,8 @@ def _follow_the_new_cadence(*, case, promise, moved, actor, now):
         made = (CaseEvent.objects.filter(case_id=case.pk, verb="promise made", data__promise=moved.pk)
                 .select_related("actor").first())
         mover = made.actor if made else None
-        owner = holder_after_move(promise.owner, actor=mover, old_due_at=promise.due_at, new_due_at=due_at, now=now)
+        owner = holder_after_move(promise.owner, actor=mover, old_due_at=promise.due_at, new_due_at=due_at,
+                                  now=changed)  # judged when the cadence changed, not at the bounce
         new = promise_move(promise=promise, new_due_at=due_at, actor=actor, note="Update cadence changed.", now=now,
                            agreement=Agreement(channel=moved.agreed_channel, text=moved.agreed_text),
                            owner=owner if mover is not None and owner == mover else None)
