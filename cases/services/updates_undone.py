@@ -97,13 +97,15 @@ def _undo_late(*, case, update, missed, mine, later, logged, actor, now, data, n
         if beat is not None:
             Promise.objects.filter(pk=beat.pk).update(status=PromiseStatus.PENDING, kept_at=None, closed_at=None)
             beat.status, beat.kept_at, beat.closed_at = PromiseStatus.PENDING, None, None
-    old_due, old_owner = _retimed_from(case, update, mine, beat)
+    old_due, old_owner, retimed = _retimed_from(case, update, mine, beat)
     if old_due is not None:  # and with whom it was (a red team's: a supervisor's pull-in came back the rep's), passed
-        # on to whoever works the case now if it has the cutoff's time (the next one's: a reassignment then)
-        owner = promise_holder(old_owner, case.owner_id, actor=None, due_at=old_due, now=now) if old_owner else None
-        retime_beat(case=case, beat=beat, due_at=old_due, actor=actor, answered=False, now=now, owner=owner)
+        # on as each change of hands since passed promises then (_follow_the_hands)
+        retime_beat(case=case, beat=beat, due_at=old_due, actor=actor, answered=False, now=now, owner=old_owner)
         beat.due_at, beat.created_at = old_due, now
-        beat.owner_id = owner or beat.owner_id
+        beat.owner_id = old_owner or beat.owner_id
+        moved = _follow_the_hands(case, beat, after=retimed, since=retimed.created_at, now=now)
+        if moved:
+            beat.save(update_fields=sorted(moved))
     event_record(case=case, actor=actor, verb=NOT_GIVEN, data=data, note=note)
     _beat_waits_for_the_late_update(beat)
     if beat is None:
@@ -146,7 +148,7 @@ def _undo_kept(*, case, update, promise, mine, later, logged, actor, now, data, 
     kept_then = promise.closed_at
     promise.kept_at = promise.closed_at = promise.reminded_at = None
     promise.save(update_fields=["kept_at", "closed_at", "reminded_at",
-                                *_follow_the_hands(case, promise, kept_then, min(promise.due_at, now))])
+                                *_follow_the_hands(case, promise, after=mine, since=kept_then, now=now)])
     promise.status = PromiseStatus.PENDING  # as it stood before the update; written once settled below (one
     # pending update per case: the one an update given since opened may still stand)
     due = f"{promise.due_at:%d %b %Y %H:%M} UTC"
@@ -195,18 +197,22 @@ def _undo_kept(*, case, update, promise, mine, later, logged, actor, now, data, 
         _follow_the_new_cadence(case=case, promise=promise, moved=moved, actor=actor, now=now)
 
 
-def _follow_the_hands(case, promise, since, until):
-    """Pass `promise`, pending again, on as each change of hands of the case between `since` (when the undone
-    update kept it) and `until` (its deadline, or now) would have passed it then (promises.promise_pass, with
-    who gave the case and when: a handover with the cutoff's time, a take on oneself, a give-back); the fields to
-    save. Found by red teams: it stayed with the rep who had left the case, broke on them after the deadline, and
-    a handover was judged at the bounce instead of when it happened."""
+def _follow_the_hands(case, promise, *, after, since, now):
+    """Pass `promise`, pending again, on as each change of hands of the case since the undone update moved it
+    would have passed it then (promises.promise_pass, with who gave the case and when: a handover with the
+    cutoff's time, a take on oneself, a give-back); the fields to save. Since: logged after the event `after`
+    (the update's, or its re-timing's; else after `since`), before its deadline, by `now`, before the case closed.
+    Found by red teams: it stayed with the rep who had left the case, broke on them after the deadline, and a
+    handover was judged at the bounce instead of when it happened."""
     from .handoffs import given_by  # handoffs reaches this module through client_messages
 
+    changes = CaseEvent.objects.filter(case_id=case.pk, verb__in=sorted(CaseEvent.OWNER_CHANGES),
+                                       created_at__lt=promise.due_at, created_at__lte=now)
+    changes = changes.filter(id__gt=after.pk) if after is not None else changes.filter(created_at__gt=since)
+    if not _live(case) and case.resolved_at:  # a close settled it: whoever held it then
+        changes = changes.filter(created_at__lt=case.resolved_at)
     fields = set()
-    for event in (CaseEvent.objects.filter(case_id=case.pk, verb__in=sorted(CaseEvent.OWNER_CHANGES),
-                                           created_at__gt=since, created_at__lt=until)
-                  .select_related("actor").order_by("created_at", "id")):
+    for event in changes.select_related("actor").order_by("created_at", "id"):
         handoff = Handoff.objects.filter(pk=(event.data or {}).get("handoff")).first()
         to, giver = (handoff.to_user_id, given_by(handoff, event.actor)) if handoff else (event.actor_id, event.actor)
         fields.update(promise_pass(promise, to, actor=giver, now=event.created_at))
@@ -319,16 +325,16 @@ def _next_given(case, mine):
 
 
 def _retimed_from(case, update, mine, beat):
-    """(where the pending `beat` was due, and who held it) before `update`, the late update of a missed one,
-    re-timed it (status_update_log's beat branch; promises.retime_beat's event), or (None, None) when it did not
+    """(where the pending `beat` was due, who held it, the event) before `update`, the late update of a missed
+    one, re-timed it (status_update_log's beat branch; promises.retime_beat's event), or Nones when it did not
     (the holder None on an event written before it named them)."""
     if beat is None or mine is None or beat.pk != update.opened_promise_id:
-        return None, None
+        return None, None, None
     event = (CaseEvent.objects.filter(case_id=case.pk, verb=RETIMED, id__gt=mine.pk, data__promise=beat.pk)
              .order_by("id").first())
     if not event or not event.data.get("old_due_at"):
-        return None, None
-    return dt.datetime.fromisoformat(event.data["old_due_at"]), event.data.get("old_owner")
+        return None, None, None
+    return dt.datetime.fromisoformat(event.data["old_due_at"]), event.data.get("old_owner"), event
 
 
 def _settled_by_the_close(case, update):
