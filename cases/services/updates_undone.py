@@ -214,6 +214,8 @@ def _follow_the_hands(case, promise, *, after, since, now):
     fields = set()
     for event in changes.select_related("actor").order_by("created_at", "id"):
         handoff = Handoff.objects.filter(pk=(event.data or {}).get("handoff")).first()
+        if handoff and promise.owner_id != handoff.from_user_id:  # a change of hands passes the giver's promises
+            continue  # only (handoffs.hand_on_promises; a sixth red team's: one left on the rep went with the case)
         to, giver = (handoff.to_user_id, given_by(handoff, event.actor)) if handoff else (event.actor_id, event.actor)
         fields.update(promise_pass(promise, to, actor=giver, now=event.created_at))
     return fields

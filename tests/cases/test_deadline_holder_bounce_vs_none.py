@@ -2,7 +2,8 @@
 emailed leaves it (cases.services.updates_undone._follow_the_hands), each case run both ways (`bounce`): offers
 accepted, requests granted, a supervisor's own request and give-back, several changes in a row, changes at the
 very moment of the keep, the bounce and the deadline, a case closed in between, and the late update of a missed
-one. Found by the fifth red team of the rule that a promise counts for whoever held it when it fell due."""
+one, and chains of changes.
+Found by the fifth and sixth red teams of the rule that a promise counts for whoever held it when it fell due."""
 import pytest
 
 from cases import services
@@ -173,3 +174,58 @@ def test_closed_then_follow_up_reassigned(rep, other_rep, supervisor, dennis, bo
         _bounce(m, T0 + 35 * MIN)
     p.refresh_from_db()
     assert p.owner == rep
+
+
+# --- the same history run side by side on two cases, one whose email bounces, one with no email -----------
+NAMES = {}
+
+
+@pytest.fixture(autouse=True)
+def _names(rep, other_rep, supervisor):
+    NAMES.update({rep.pk: "rep", other_rep.pk: "other_rep", supervisor.pk: "supervisor"})
+
+
+def _summary(case):
+    return sorted(((p.due_at - T0) / MIN, p.status, NAMES.get(p.owner_id, p.owner_id))
+                  for p in case.promises.filter(kind=PromiseKind.STATUS_UPDATE).select_related("owner"))
+
+
+def _both(rep, dennis, cadence, sends, steps, bounces):
+    """sends: minutes; steps: [(minute, fn(case, when))]; bounces: [(minute, index of send)]"""
+    a = emailed_case(rep, dennis, cadence=cadence)  # email bounces
+    b = emailed_case(rep, dennis, cadence=cadence)  # no email
+    ms = []
+    ev = [(s, "send", i) for i, s in enumerate(sends)] + [(t, "step", f) for t, f in steps] + \
+         [(t, "bounce", i) for t, i in bounces]
+    ev.sort(key=lambda e: (e[0], {"send": 0, "step": 1, "bounce": 2}[e[1]]))
+    for t, kind, x in ev:
+        if kind == "send":
+            a.refresh_from_db()
+            ms.append(send(rep, a, T0 + t * MIN))
+            deliver_at(T0 + (t + 0.5) * MIN)
+        elif kind == "step":
+            for c in (a, b):
+                c.refresh_from_db()
+                x(c, T0 + t * MIN)
+        else:
+            _bounce(ms[x], T0 + t * MIN)
+    return _summary(a), _summary(b)
+
+
+def reassigned(sup, to):
+    return lambda c, w: _reassign(sup, c, to, w)
+
+
+def test_a_change_of_hands_passes_only_the_givers_promises(rep, other_rep, supervisor, dennis):
+    """Handed on with 45 minutes to run, the promise stays the rep's; the next change of hands (the new owner's
+    case taken by a supervisor) does not move it (sixth red team)."""
+    steps = [(15, reassigned(supervisor, other_rep)), (20, reassigned(supervisor, supervisor))]
+    a, b = _both(rep, dennis, 60, [10], steps, [(25, 0)])
+    assert a == b
+
+
+def test_a_chain_of_changes_with_time_to_run_passes_it_each_time(rep, other_rep, supervisor, dennis):
+    steps = [(200, reassigned(supervisor, other_rep)), (205, reassigned(supervisor, supervisor)),
+             (210, reassigned(supervisor, rep))]
+    a, b = _both(rep, dennis, 240, [10], steps, [(215, 0)])
+    assert a == b
