@@ -16,7 +16,6 @@ from django.db.models import Q
 from django.template import engines
 from django.utils import timezone
 
-from cases.admin_safe import SafeChangelist
 
 from .models import OutboxMessage, SweepHeartbeat
 from .outbox import RETRIABLE, outbox_retry
@@ -110,7 +109,7 @@ class KindFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(SafeChangelist, admin.ModelAdmin):
+class OutboxMessageAdmin(admin.ModelAdmin):  # guarded: admin_safe.guard_every_list
     list_display = ("created_at", "kind", "to", "subject", "status", "attempts", "next_attempt_at",
                     "sent_at", "short_error")
     list_select_related = ("case",)  # _may_read reads each row's case

@@ -466,10 +466,10 @@ def retime_beat(*, case, beat, due_at, actor, answered, now, owner=None):
     by the case's owner), or to a new agreed rhythm's next slot, or back (`owner`: who holds it, if not so). Its
     reminder, if any, is taken back (the key names the old due time) and it is reminded from now."""
     fields = {"due_at": due_at, "reminded_at": None, "created_at": now}
-    if owner is not None:
-        fields.update(owner=owner)
+    if owner is not None or answered:  # answered: an ordinary update from then on, the case owner's if no one else's
+        fields["owner"] = owner or case.owner_id
     if answered:
-        fields.update(owner=owner or case.owner_id, after_missed=False)
+        fields["after_missed"] = False
     Promise.objects.filter(pk=beat.pk).update(**fields)
     event_record(case=case, actor=actor, verb="next update re-timed", note=beat.source,
                  data={"promise": beat.pk, "old_due_at": beat.due_at.isoformat(), "due_at": due_at.isoformat(),

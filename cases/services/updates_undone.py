@@ -211,9 +211,12 @@ def _follow_the_hands(case, promise, *, after, since, now):
     changes = changes.filter(id__gt=after.pk) if after is not None else changes.filter(created_at__gt=since)
     if not _live(case) and case.resolved_at:  # a close settled it: whoever held it then
         changes = changes.filter(created_at__lt=case.resolved_at)
+    events = list(changes.select_related("actor").order_by("created_at", "id"))
+    handoffs = (Handoff.objects.select_related("by_supervisor", "requested_by", "from_user")  # what given_by reads
+                .in_bulk([pk for event in events if (pk := (event.data or {}).get("handoff"))]))
     fields = set()
-    for event in changes.select_related("actor").order_by("created_at", "id"):
-        handoff = Handoff.objects.filter(pk=(event.data or {}).get("handoff")).first()
+    for event in events:
+        handoff = handoffs.get((event.data or {}).get("handoff"))
         if handoff and promise.owner_id != handoff.from_user_id:  # a change of hands passes the giver's promises
             continue  # only (handoffs.hand_on_promises; a sixth red team's: one left on the rep went with the case)
         to, giver = (handoff.to_user_id, given_by(handoff, event.actor)) if handoff else (event.actor_id, event.actor)
